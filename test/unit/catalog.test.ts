@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { CatalogError, defaultCatalog, parseCatalog, parseCatalogJson } from '../../functions/domain/catalog.js';
+
+const validIntegration = {
+  key: 'users-sync',
+  name: 'Users sync',
+  integrationId: `C${'a'.repeat(64)}`,
+  scopes: ['spark:people_read'],
+};
+
+describe('integration catalog', () => {
+  it('ships the five integrations of the field with their Integration IDs', () => {
+    const catalog = defaultCatalog();
+    expect(catalog.keys).toEqual(['users-sync', 'presence', 'call-control', 'cdr', 'sso']);
+    expect(catalog.find('presence')?.integrationId).toBe(
+      'C1468e046a54f78620ca6d1b16eda8096165d0f960078c8e38c5ac09fb7f7f120',
+    );
+    expect(catalog.find('presence')?.presenceSharing).toBe(true);
+    expect(catalog.find('users-sync')?.presenceSharing).toBe(false);
+    expect(catalog.find('nope')).toBeUndefined();
+  });
+
+  it('names the bad field when an Integration ID is malformed', () => {
+    const document = { version: 1, integrations: [{ ...validIntegration, integrationId: 'X123' }] };
+    expect(() => parseCatalog(document)).toThrow(CatalogError);
+    expect(() => parseCatalog(document)).toThrow(/integrations\.0\.integrationId: must be a Webex Integration ID/);
+  });
+
+  it('rejects duplicate keys and unknown fields', () => {
+    const duplicate = { version: 1, integrations: [validIntegration, { ...validIntegration, integrationId: `C${'b'.repeat(64)}` }] };
+    expect(() => parseCatalog(duplicate)).toThrow(/integrations\.1\.key: duplicate key "users-sync"/);
+    const unknownField = { version: 1, integrations: [{ ...validIntegration, clientSecret: 'x' }] };
+    expect(() => parseCatalog(unknownField)).toThrow(/integrations\.0: Unrecognized key/);
+  });
+
+  it('rejects an unknown catalog version and text that is not JSON', () => {
+    expect(() => parseCatalog({ version: 2, integrations: [validIntegration] })).toThrow(/version/);
+    expect(() => parseCatalogJson('{ nope', 'override.json')).toThrow(/\(override\.json\): not JSON/);
+  });
+});
