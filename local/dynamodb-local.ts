@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -41,7 +42,10 @@ function locateJar(): { jar: string; libraryPath: string } {
   const libDir = join(packageRoot, 'lib');
   const release = readdirSync(libDir).find((entry) => entry.startsWith('dynamodb_local_'));
   if (!release) throw new LocalDynamoDbError(`DynamoDB Local jar not found under ${libDir}; run npm ci`);
-  return { jar: join(libDir, release, 'DynamoDBLocal.jar'), libraryPath: join(libDir, release, 'DynamoDBLocal_lib') };
+  return {
+    jar: join(libDir, release, 'DynamoDBLocal.jar'),
+    libraryPath: join(libDir, release, 'DynamoDBLocal_lib'),
+  };
 }
 
 function assertJavaInstalled(): void {
@@ -60,7 +64,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -80,10 +86,19 @@ async function assertPortFree(port: number): Promise<void> {
 }
 
 export function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
+  return new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 2,
+  });
 }
 
-async function waitUntilReady(client: DynamoDBClient, child: ChildProcess, output: () => string): Promise<void> {
+async function waitUntilReady(
+  client: DynamoDBClient,
+  child: ChildProcess,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) {
@@ -93,7 +108,8 @@ async function waitUntilReady(client: DynamoDBClient, child: ChildProcess, outpu
       await client.send(new ListTablesCommand({ Limit: 1 }));
       return;
     } catch {
-      if (Date.now() > deadline) throw new LocalDynamoDbError(`DynamoDB Local did not start in 30 s: ${output()}`);
+      if (Date.now() > deadline)
+        throw new LocalDynamoDbError(`DynamoDB Local did not start in 30 s: ${output()}`);
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
   }
@@ -107,7 +123,9 @@ export async function startLocalDynamoDb(options: StartOptions = {}): Promise<Lo
   const { jar, libraryPath } = locateJar();
   const args = [`-Djava.library.path=${libraryPath}`, '-jar', jar, '-port', String(port), '-sharedDb'];
   args.push(...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']));
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // DynamoDB Local writes a metadata file into its working directory; keep it out of the repo.
+  const cwd = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dynamodb-local-'));
+  const child = spawn('java', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);

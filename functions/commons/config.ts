@@ -22,9 +22,7 @@ export function parseEnvironment<Schema extends z.ZodObject>(
 }
 
 /** An http(s) URL without a trailing slash. */
-export const baseUrl = z
-  .url({ protocol: /^https?$/ })
-  .transform((value) => value.replace(/\/+$/, ''));
+export const baseUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
 
 /** A positive integer given as an environment string. */
 export const positiveInt = z.coerce.number().int().positive();

@@ -24,7 +24,11 @@ const catalogSchema = z
     const seenIds = new Set<string>();
     catalog.integrations.forEach((integration, index) => {
       if (seenKeys.has(integration.key)) {
-        ctx.addIssue({ code: 'custom', path: ['integrations', index, 'key'], message: `duplicate key "${integration.key}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['integrations', index, 'key'],
+          message: `duplicate key "${integration.key}"`,
+        });
       }
       if (seenIds.has(integration.integrationId)) {
         ctx.addIssue({

@@ -16,7 +16,9 @@ export async function createTestTable(prefix = 'test'): Promise<TestTable> {
   const client = localClient(inject('dynamoEndpoint'));
   const tableName = `${prefix}-${randomUUID()}`;
   await ensureTable(client, tableName);
-  const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const documentClient = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return {
     tableName,
     client,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CatalogError, defaultCatalog, parseCatalog, parseCatalogJson } from '../../functions/domain/catalog.js';
+import {
+  CatalogError,
+  defaultCatalog,
+  parseCatalog,
+  parseCatalogJson,
+} from '../../functions/domain/catalog.js';
 
 const validIntegration = {
   key: 'users-sync',
@@ -23,11 +28,16 @@ describe('integration catalog', () => {
   it('names the bad field when an Integration ID is malformed', () => {
     const document = { version: 1, integrations: [{ ...validIntegration, integrationId: 'X123' }] };
     expect(() => parseCatalog(document)).toThrow(CatalogError);
-    expect(() => parseCatalog(document)).toThrow(/integrations\.0\.integrationId: must be a Webex Integration ID/);
+    expect(() => parseCatalog(document)).toThrow(
+      /integrations\.0\.integrationId: must be a Webex Integration ID/,
+    );
   });
 
   it('rejects duplicate keys and unknown fields', () => {
-    const duplicate = { version: 1, integrations: [validIntegration, { ...validIntegration, integrationId: `C${'b'.repeat(64)}` }] };
+    const duplicate = {
+      version: 1,
+      integrations: [validIntegration, { ...validIntegration, integrationId: `C${'b'.repeat(64)}` }],
+    };
     expect(() => parseCatalog(duplicate)).toThrow(/integrations\.1\.key: duplicate key "users-sync"/);
     const unknownField = { version: 1, integrations: [{ ...validIntegration, clientSecret: 'x' }] };
     expect(() => parseCatalog(unknownField)).toThrow(/integrations\.0: Unrecognized key/);

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { baseUrl, ConfigError, parseEnvironment, positiveInt } from '../../functions/commons/config.js';
 
-const schema = z.object({ TABLE_NAME: z.string().min(1), WEBEX_API_BASE_URL: baseUrl, LINK_TTL_DAYS: positiveInt });
+const schema = z.object({
+  TABLE_NAME: z.string().min(1),
+  WEBEX_API_BASE_URL: baseUrl,
+  LINK_TTL_DAYS: positiveInt,
+});
 
 describe('parseEnvironment', () => {
   it('parses and normalizes valid values', () => {
@@ -11,7 +15,11 @@ describe('parseEnvironment', () => {
       WEBEX_API_BASE_URL: 'http://127.0.0.1:8788/',
       LINK_TTL_DAYS: '14',
     });
-    expect(config).toEqual({ TABLE_NAME: 't', WEBEX_API_BASE_URL: 'http://127.0.0.1:8788', LINK_TTL_DAYS: 14 });
+    expect(config).toEqual({
+      TABLE_NAME: 't',
+      WEBEX_API_BASE_URL: 'http://127.0.0.1:8788',
+      LINK_TTL_DAYS: 14,
+    });
   });
 
   it('names every missing and every bad variable in one line', () => {
