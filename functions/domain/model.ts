@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+export const AUTHORIZATION_STATUSES = [
+  'pending',
+  'active',
+  'expiring',
+  'degraded',
+  'invalid',
+  'revoked',
+] as const;
+export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
+
+/** Statuses the validator keeps checking; only these carry the sparse `due` index keys. */
+export const CHECKABLE_STATUSES: readonly AuthorizationStatus[] = ['active', 'expiring', 'degraded'];
+
+export const INVALIDATION_CAUSES = [
+  'password_changed_or_revoked',
+  'user_deactivated',
+  'admin_role_removed',
+  'integration_revoked',
+  'refresh_token_expired',
+  'unknown',
+] as const;
+export type InvalidationCause = (typeof INVALIDATION_CAUSES)[number];
+
+export const EVENT_TYPES = [
+  'granted',
+  'refreshed',
+  'expiring',
+  'degraded',
+  'restored',
+  'invalidated',
+  'denied',
+  'revoked',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const tenantSchema = z.object({
+  tenantId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+  name: z.string().min(1).max(200),
+  contacts: z.array(z.email()).max(20),
+  /** The customer's admins sign in through SSO with an external IdP: no password-change deaths. */
+  sso: z.boolean(),
+  /** Webex orgId bound on the first successful authorization; later ones must match it. */
+  orgId: z.string().optional(),
+  /** Bumped to revoke every onboarding link issued before. */
+  linkVersion: z.number().int().nonnegative(),
+  status: z.enum(['active', 'offboarded']),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type Tenant = z.infer<typeof tenantSchema>;
+
+export const authorizerSchema = z.object({
+  personId: z.string(),
+  email: z.string(),
+  displayName: z.string(),
+  orgId: z.string(),
+  fullAdmin: z.boolean(),
+});
+export type Authorizer = z.infer<typeof authorizerSchema>;
+
+export const authorizationSchema = z.object({
+  tenantId: z.string(),
+  integration: z.string(),
+  status: z.enum(AUTHORIZATION_STATUSES),
+  cause: z.enum(INVALIDATION_CAUSES).optional(),
+  /** One human sentence on the evidence behind the cause (never a token). */
+  causeDetail: z.string().optional(),
+  authorizer: authorizerSchema.optional(),
+  scopes: z.array(z.string()),
+  accessTokenExpiresAt: isoTime.optional(),
+  refreshTokenExpiresAt: isoTime.optional(),
+  grantedAt: isoTime.optional(),
+  refreshedAt: isoTime.optional(),
+  validatedAt: isoTime.optional(),
+  /** Transient failures (429, 5xx, timeouts) in a row; three make the authorization degraded. */
+  consecutiveFailures: z.number().int().nonnegative(),
+  /** Secrets Manager id (name) of the token material; never the material itself. */
+  secretId: z.string().optional(),
+  /** Optimistic-locking counter, bumped by every write of the record's content. */
+  version: z.number().int().nonnegative(),
+  leaseOwner: z.string().optional(),
+  leaseUntil: isoTime.optional(),
+  nextCheckAt: isoTime.optional(),
+  /** Expiry warnings already sent, e.g. `password:30`, so each threshold warns once. */
+  warningsSent: z.array(z.string()),
+  updatedAt: isoTime,
+});
+export type Authorization = z.infer<typeof authorizationSchema>;
+
+export const authorizationEventSchema = z.object({
+  eventId: z.string(),
+  type: z.enum(EVENT_TYPES),
+  severity: z.enum(SEVERITIES),
+  tenantId: z.string(),
+  integration: z.string(),
+  occurredAt: isoTime,
+  status: z.enum(AUTHORIZATION_STATUSES).optional(),
+  previousStatus: z.enum(AUTHORIZATION_STATUSES).optional(),
+  cause: z.enum(INVALIDATION_CAUSES).optional(),
+  /** One line for people: what happened. */
+  summary: z.string(),
+  authorizerEmail: z.string().optional(),
+  /** For `expiring`: the deadline being warned about. */
+  deadline: isoTime.optional(),
+  /** Webex's trackingId of the call that gave the evidence, for Cisco support. */
+  trackingId: z.string().optional(),
+});
+export type AuthorizationEvent = z.infer<typeof authorizationEventSchema>;
+
+/** Token material as kept in the vault. Never logged, never in DynamoDB, never in an event. */
+export const tokenMaterialSchema = z.object({
+  accessToken: z.string().min(1),
+  refreshToken: z.string().min(1),
+  accessTokenExpiresAt: isoTime,
+  refreshTokenExpiresAt: isoTime,
+  scope: z.string().optional(),
+});
+export type TokenMaterial = z.infer<typeof tokenMaterialSchema>;
+
+/** A fresh authorization before it is stored: OAuth state, single use, bound to tenant and integration. */
+export const oauthStateSchema = z.object({
+  stateHash: z.string(),
+  tenantId: z.string(),
+  integration: z.string(),
+  codeVerifier: z.string(),
+  linkVersion: z.number().int().nonnegative(),
+  expiresAt: isoTime,
+});
+export type OAuthState = z.infer<typeof oauthStateSchema>;

@@ -1,0 +1,166 @@
+import type { Authorization, AuthorizationEvent, OAuthState, Tenant, TokenMaterial } from './model.js';
+
+/** Every use case takes time from here so tests can move it. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page; absent on the last page. */
+  cursor?: string;
+}
+
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+export interface TenantRepository {
+  /** Creates the tenant; ConflictError when the id is taken. */
+  create(tenant: Tenant): Promise<void>;
+  get(tenantId: string): Promise<Tenant | undefined>;
+  list(options: { limit: number; cursor?: string }): Promise<Page<Tenant>>;
+  /** Writes the whole tenant when its `updatedAt` still equals `expectedUpdatedAt`; ConflictError otherwise. */
+  replace(tenant: Tenant, expectedUpdatedAt: string): Promise<void>;
+  /**
+   * Binds the tenant to a Webex org on the first successful authorization. Returns false when the
+   * tenant is already bound to another org (the caller must refuse the authorization).
+   */
+  bindOrg(tenantId: string, orgId: string): Promise<boolean>;
+}
+
+export interface AuthorizationRepository {
+  get(tenantId: string, integration: string): Promise<Authorization | undefined>;
+  listForTenant(tenantId: string): Promise<Authorization[]>;
+  /**
+   * Writes the record and, in the same transaction, the history event when given. The write
+   * succeeds only when the stored version equals `expectedVersion` (undefined: must not exist);
+   * ConflictError otherwise. The stored version becomes `expectedVersion + 1` (or 1).
+   * Checkable records (active, expiring, degraded) with `nextCheckAt` carry the `due` index keys.
+   */
+  save(
+    authorization: Authorization,
+    expectedVersion: number | undefined,
+    event?: AuthorizationEvent,
+  ): Promise<Authorization>;
+  /** Takes the lease when free or expired; undefined when another owner holds it. */
+  acquireLease(
+    tenantId: string,
+    integration: string,
+    owner: string,
+    until: Date,
+    now: Date,
+  ): Promise<Authorization | undefined>;
+  /** Releases the lease when still held by `owner`; a lost lease is not an error. */
+  releaseLease(tenantId: string, integration: string, owner: string): Promise<void>;
+  /** Keys of checkable authorizations due at `now`, from one shard of the `due` index. */
+  listDue(
+    shard: number,
+    now: Date,
+    options: { limit: number; cursor?: string },
+  ): Promise<Page<{ tenantId: string; integration: string }>>;
+}
+
+export interface HistoryRepository {
+  append(event: AuthorizationEvent): Promise<void>;
+  /** Newest first. */
+  list(tenantId: string, options: { limit: number; cursor?: string }): Promise<Page<AuthorizationEvent>>;
+}
+
+export interface OAuthStateStore {
+  put(state: OAuthState): Promise<void>;
+  /** Deletes and returns the state atomically: a second call with the same hash gets undefined. */
+  consume(stateHash: string): Promise<OAuthState | undefined>;
+}
+
+export interface TokenVault {
+  /** Stores the material as the authorization's secret (create, or new version); returns the secret id. */
+  store(tenantId: string, integration: string, material: TokenMaterial): Promise<string>;
+  read(secretId: string): Promise<TokenMaterial>;
+  /** Schedules the secret's deletion; afterwards `read` fails. */
+  destroy(secretId: string): Promise<void>;
+}
+
+/** Client secrets of the catalog's integrations, keyed by integration key. */
+export interface ClientSecretSource {
+  get(integration: string): Promise<string>;
+}
+
+/** The HMAC key that signs onboarding links. */
+export interface LinkSigningKeySource {
+  get(): Promise<Buffer>;
+}
+
+/** An alert as a person reads it: SNS delivers `subject` and `text` by email. */
+export interface AlertMessage {
+  subject: string;
+  text: string;
+}
+
+export interface EventPublisher {
+  /** Puts the event on the bus and, when an alert is given, on the SNS topic. */
+  publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void>;
+}
+
+export interface WebexTokenGrant {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds, as Webex returned them: never assumed. */
+  expiresIn: number;
+  refreshTokenExpiresIn: number;
+  scope?: string;
+}
+
+export interface WebexPerson {
+  id: string;
+  emails: string[];
+  displayName: string;
+  orgId: string;
+  roles: string[];
+  type: string;
+  /** Absent unless the caller is an admin; false when the person is deactivated. */
+  loginEnabled?: boolean;
+}
+
+export interface WebexRole {
+  id: string;
+  name: string;
+}
+
+/** How a Webex call failed; the domain classifies on `kind`, never on message text. */
+export type WebexFailureKind =
+  | 'unauthorized' // 401: token dead
+  | 'forbidden' // 403: scope or role missing
+  | 'not_found' // 404
+  | 'rejected' // 400 from the token endpoint: code or refresh token refused
+  | 'transient'; // 429, 5xx, timeouts, network
+
+export class WebexError extends Error {
+  override readonly name = 'WebexError';
+  constructor(
+    readonly kind: WebexFailureKind,
+    message: string,
+    readonly details: { status?: number; trackingId?: string; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The Webex calls the product makes; errors are WebexError. Tokens go in, never out in errors. */
+export interface WebexClient {
+  exchangeCode(input: {
+    clientId: string;
+    clientSecret: string;
+    code: string;
+    codeVerifier: string;
+    redirectUri: string;
+  }): Promise<WebexTokenGrant>;
+  refresh(input: { clientId: string; clientSecret: string; refreshToken: string }): Promise<WebexTokenGrant>;
+  getMe(accessToken: string): Promise<WebexPerson>;
+  getPerson(accessToken: string, personId: string): Promise<WebexPerson>;
+  listRoles(accessToken: string): Promise<WebexRole[]>;
+  /** Revokes the integration's authorizations for the org (needs identity:tokens_write). */
+  revokeAuthorizations(accessToken: string, input: { clientId: string; orgId: string }): Promise<void>;
+}
