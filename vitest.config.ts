@@ -1,3 +1,6 @@
+// The SDK warns about Node 20 in every process; the Lambda runtime is Node 22, so silence it here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -71,7 +71,10 @@ export interface HistoryRepository {
 
 export interface OAuthStateStore {
   put(state: OAuthState): Promise<void>;
-  /** Deletes and returns the state atomically: a second call with the same hash gets undefined. */
+  /**
+   * Deletes and returns the state atomically: a second call with the same hash gets undefined.
+   * An expired state is returned too (deleted all the same): the caller checks `expiresAt`.
+   */
   consume(stateHash: string): Promise<OAuthState | undefined>;
 }
 

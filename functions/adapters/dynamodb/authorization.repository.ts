@@ -1,0 +1,216 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  authorizationSchema,
+  CHECKABLE_STATUSES,
+  type Authorization,
+  type AuthorizationEvent,
+} from '../../domain/model.js';
+import { ConflictError, type AuthorizationRepository, type Page } from '../../domain/ports.js';
+import { tableDefinition } from '../table-definition.js';
+import { historyItem } from './history.repository.js';
+import {
+  AUTH_PREFIX,
+  decodeCursor,
+  dueShardOf,
+  encodeCursor,
+  isConditionFailure,
+  keys,
+  meter,
+  type CapacityMeter,
+} from './keys.js';
+
+/** Converts a record to its item: times stay ISO, except the two that conditions and the index compare. */
+function toItem(authorization: Authorization): Record<string, unknown> {
+  const { leaseUntil, nextCheckAt, ...rest } = authorization;
+  const item: Record<string, unknown> = {
+    ...keys.authorization(authorization.tenantId, authorization.integration),
+    ...rest,
+  };
+  if (leaseUntil) item.leaseUntil = Date.parse(leaseUntil);
+  // Only checkable records carry the sparse `due` index keys, so a sweep never reads the rest.
+  if (nextCheckAt && CHECKABLE_STATUSES.includes(authorization.status)) {
+    item[tableDefinition.dueIndex.partitionKey.name] = dueShardOf(
+      authorization.tenantId,
+      authorization.integration,
+    );
+    item[tableDefinition.dueIndex.sortKey.name] = Date.parse(nextCheckAt);
+  }
+  return item;
+}
+
+function fromItem(item: Record<string, unknown>): Authorization {
+  const { leaseUntil, nextCheckAt, ...rest } = item;
+  return authorizationSchema.parse({
+    ...rest,
+    ...(typeof leaseUntil === 'number' ? { leaseUntil: new Date(leaseUntil).toISOString() } : {}),
+    ...(typeof nextCheckAt === 'number' ? { nextCheckAt: new Date(nextCheckAt).toISOString() } : {}),
+  });
+}
+
+/** Authorization records `TENANT#id / AUTH#key`, with optimistic locking and a lease for the validator. */
+export class DynamoDbAuthorizationRepository implements AuthorizationRepository {
+  constructor(
+    private readonly documentClient: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly capacityMeter?: CapacityMeter,
+  ) {}
+
+  async get(tenantId: string, integration: string): Promise<Authorization | undefined> {
+    const output = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.authorization(tenantId, integration),
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    meter(this.capacityMeter, output.ConsumedCapacity, 'read');
+    return output.Item ? fromItem(output.Item) : undefined;
+  }
+
+  async listForTenant(tenantId: string): Promise<Authorization[]> {
+    const authorizations: Authorization[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.documentClient.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.tenant(tenantId).pk, ':prefix': AUTH_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      meter(this.capacityMeter, output.ConsumedCapacity, 'read');
+      authorizations.push(...(output.Items ?? []).map(fromItem));
+      exclusiveStartKey = output.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return authorizations;
+  }
+
+  async save(
+    authorization: Authorization,
+    expectedVersion: number | undefined,
+    event?: AuthorizationEvent,
+  ): Promise<Authorization> {
+    const saved: Authorization = { ...authorization, version: (expectedVersion ?? 0) + 1 };
+    const put = {
+      TableName: this.tableName,
+      Item: toItem(saved),
+      ...(expectedVersion === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          }),
+    };
+    try {
+      if (event) {
+        const output = await this.documentClient.send(
+          new TransactWriteCommand({
+            TransactItems: [{ Put: put }, { Put: { TableName: this.tableName, Item: historyItem(event) } }],
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        output.ConsumedCapacity?.forEach((consumed) => meter(this.capacityMeter, consumed, 'write'));
+      } else {
+        const output = await this.documentClient.send(
+          new PutCommand({ ...put, ReturnConsumedCapacity: 'TOTAL' }),
+        );
+        meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+      }
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ConflictError(
+          `Authorization ${authorization.tenantId}/${authorization.integration} changed meanwhile (expected version ${expectedVersion ?? 'none'})`,
+        );
+      }
+      throw error;
+    }
+    return saved;
+  }
+
+  async acquireLease(
+    tenantId: string,
+    integration: string,
+    owner: string,
+    until: Date,
+    now: Date,
+  ): Promise<Authorization | undefined> {
+    try {
+      const output = await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.authorization(tenantId, integration),
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ExpressionAttributeValues: { ':owner': owner, ':until': until.getTime(), ':now': now.getTime() },
+          ReturnValues: 'ALL_NEW',
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+      return output.Attributes ? fromItem(output.Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async releaseLease(tenantId: string, integration: string, owner: string): Promise<void> {
+    try {
+      const output = await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.authorization(tenantId, integration),
+          UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async listDue(
+    shard: number,
+    now: Date,
+    options: { limit: number; cursor?: string },
+  ): Promise<Page<{ tenantId: string; integration: string }>> {
+    const { indexName, partitionKey, sortKey } = tableDefinition.dueIndex;
+    const output = await this.documentClient.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: indexName,
+        KeyConditionExpression: '#shard = :shard AND #next <= :now',
+        ExpressionAttributeNames: { '#shard': partitionKey.name, '#next': sortKey.name },
+        ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':now': now.getTime() },
+        Limit: options.limit,
+        ExclusiveStartKey: decodeCursor(options.cursor),
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    meter(this.capacityMeter, output.ConsumedCapacity, 'read');
+    const cursor = encodeCursor(output.LastEvaluatedKey);
+    return {
+      items: (output.Items ?? []).map((item) => ({
+        tenantId: String(item.pk).slice('TENANT#'.length),
+        integration: String(item.sk).slice(AUTH_PREFIX.length),
+      })),
+      ...(cursor ? { cursor } : {}),
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { tableDefinition } from '../table-definition.js';
+
+/** Key layout of the single table (DESIGN.md). */
+export const keys = {
+  tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
+  authorization: (tenantId: string, integration: string) => ({
+    pk: `TENANT#${tenantId}`,
+    sk: `AUTH#${integration}`,
+  }),
+  event: (tenantId: string, occurredAt: string, eventId: string) => ({
+    pk: `TENANT#${tenantId}`,
+    sk: `EVENT#${occurredAt}#${eventId}`,
+  }),
+  state: (stateHash: string) => ({ pk: `STATE#${stateHash}`, sk: 'STATE' }),
+};
+
+export const TENANT_PREFIX = 'TENANT#';
+export const AUTH_PREFIX = 'AUTH#';
+export const EVENT_PREFIX = 'EVENT#';
+
+/** The `due` partition an authorization lives in: stable, spread evenly over the shards. */
+export function dueShardOf(tenantId: string, integration: string): string {
+  const digest = createHash('sha256').update(`${tenantId}#${integration}`).digest();
+  return `DUE#${digest.readUInt32BE(0) % tableDefinition.dueShards}`;
+}
+
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+  constructor() {
+    super('The pagination cursor is not valid');
+  }
+}
+
+const cursorSchema = z.record(z.string(), z.union([z.string(), z.number()]));
+
+/** Opaque pagination cursor: DynamoDB's LastEvaluatedKey, base64url-encoded. */
+export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined {
+  return lastEvaluatedKey ? Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url') : undefined;
+}
+
+export function decodeCursor(cursor: string | undefined): Record<string, string | number> | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // fall through: any undecodable cursor is the caller's error
+  }
+  throw new InvalidCursorError();
+}
+
+export function toEpochSeconds(iso: string): number {
+  return Math.floor(Date.parse(iso) / 1000);
+}
+
+/** True when a DynamoDB call failed on its condition (plain or inside a transaction). */
+export function isConditionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ConditionalCheckFailedException') return true;
+  if (error.name !== 'TransactionCanceledException') return false;
+  const reasons = (error as Error & { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+}
+
+/** Receives the read/write capacity each call consumed (the bench sums it); optional. */
+export type CapacityMeter = (consumed: { read: number; write: number }) => void;
+
+export function meter(
+  capacityMeter: CapacityMeter | undefined,
+  consumed: { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number } | undefined,
+  kind: 'read' | 'write',
+): void {
+  if (!capacityMeter || !consumed) return;
+  const units =
+    consumed.CapacityUnits ??
+    (kind === 'read' ? consumed.ReadCapacityUnits : consumed.WriteCapacityUnits) ??
+    0;
+  capacityMeter(kind === 'read' ? { read: units, write: 0 } : { read: 0, write: units });
+}
