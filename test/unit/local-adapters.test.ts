@@ -1,0 +1,96 @@
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AuthorizationEvent, TokenMaterial } from '../../functions/domain/model.js';
+import { FileTokenVault, VaultSecretNotFoundError } from '../../local/adapters/file-token-vault.js';
+import { LocalEventSink } from '../../local/adapters/local-event-sink.js';
+
+const material: TokenMaterial = {
+  accessToken: 'ACCESS-token-value-123',
+  refreshToken: 'REFRESH-token-value-456',
+  accessTokenExpiresAt: '2026-12-09T10:00:00.000Z',
+  refreshTokenExpiresAt: '2027-02-23T10:00:00.000Z',
+};
+
+describe('FileTokenVault', () => {
+  it('keeps token material encrypted at rest and reads it back after a reopen', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vault-'));
+    const vault = await FileTokenVault.open(dir);
+    const secretId = await vault.store('acme', 'presence', material);
+    expect(secretId).toBe('webex-auth-keeper/tokens/acme/presence');
+
+    const files = await readdir(join(dir, 'secrets'));
+    expect(files).toHaveLength(1);
+    const raw = await readFile(join(dir, 'secrets', files[0]!));
+    expect(raw.toString('latin1')).not.toContain('ACCESS-token');
+    expect(raw.toString('latin1')).not.toContain('REFRESH-token');
+
+    const reopened = await FileTokenVault.open(dir);
+    expect(await reopened.read(secretId)).toEqual(material);
+    await reopened.store('acme', 'presence', { ...material, accessToken: 'rotated' });
+    expect((await vault.read(secretId)).accessToken).toBe('rotated');
+  });
+
+  it('forgets a destroyed secret and refuses one sealed under another key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vault-'));
+    const vault = await FileTokenVault.open(dir);
+    const secretId = await vault.store('acme', 'cdr', material);
+    await vault.destroy(secretId);
+    await expect(vault.read(secretId)).rejects.toBeInstanceOf(VaultSecretNotFoundError);
+
+    const other = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'vault-')));
+    const otherId = await other.store('acme', 'cdr', material);
+    const files = await readdir(join(dir, 'secrets'));
+    expect(files).toHaveLength(0);
+    await expect(vault.read(otherId)).rejects.toThrow();
+  });
+});
+
+describe('LocalEventSink', () => {
+  const event = (tenantId: string): AuthorizationEvent => ({
+    eventId: `e-${tenantId}`,
+    type: 'invalidated',
+    severity: 'critical',
+    tenantId,
+    integration: 'presence',
+    occurredAt: '2026-11-25T10:00:00.000Z',
+    summary: 'invalidated',
+  });
+
+  it('mails ops every alert and each contact only its own tenant, newest first, as SNS would', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sink-'));
+    const sink = await LocalEventSink.open(
+      dir,
+      'ops@vendor.example',
+      () => new Date('2026-11-25T10:00:01.000Z'),
+    );
+    await sink.sync('acme', ['admin@acme.example']);
+    await sink.sync('globex', ['it@globex.example']);
+    await sink.publish(event('acme'), { subject: 'Acme broke', text: 'Re-authorize at http://x' });
+    await sink.publish(event('globex'), { subject: 'Globex broke', text: 'Re-authorize' });
+    await sink.publish({ ...event('acme'), type: 'refreshed' });
+
+    const mail = sink.mailbox();
+    expect(mail.map((m) => [m.to, m.subject])).toEqual([
+      ['ops@vendor.example', 'Globex broke'],
+      ['it@globex.example', 'Globex broke'],
+      ['ops@vendor.example', 'Acme broke'],
+      ['admin@acme.example', 'Acme broke'],
+    ]);
+    expect(mail[2]!.text).toMatch(
+      /^Re-authorize at http:\/\/x\n\n--\nIf you wish to stop receiving notifications/,
+    );
+    expect(await sink.events()).toHaveLength(3);
+
+    await sink.sync('acme', []);
+    await sink.publish(event('acme'), { subject: 'Again', text: 't' });
+    const reopened = await LocalEventSink.open(dir, 'ops@vendor.example');
+    expect(
+      reopened
+        .mailbox()
+        .filter((m) => m.subject === 'Again')
+        .map((m) => m.to),
+    ).toEqual(['ops@vendor.example']);
+  });
+});
