@@ -90,6 +90,12 @@ export const authorizationSchema = z.object({
   nextCheckAt: isoTime.optional(),
   /** Expiry warnings already sent, e.g. `password:30`, so each threshold warns once. */
   warningsSent: z.array(z.string()),
+  /**
+   * The validator's outbox: the event of a transition saved but not yet confirmed published. Set in
+   * the same write as the transition, cleared after publishing, so a crash in between is retried
+   * by the next run instead of losing or repeating the alert (functions/domain/validator.ts).
+   */
+  pendingEvent: z.lazy(() => authorizationEventSchema).optional(),
   updatedAt: isoTime,
 });
 export type Authorization = z.infer<typeof authorizationSchema>;
