@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { readBody, sendJson, type Exchange } from './http.js';
+import { SimConflictError, SimNotFoundError, type SimWorld } from './world.js';
+
+/** A control call the simulator refuses; the answer is `{error}` with this status. */
+class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const orgBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
+const personBody = z.strictObject({
+  email: z.email(),
+  displayName: z.string().trim().min(1).max(200).optional(),
+  orgId: z.string().min(1),
+  fullAdmin: z.boolean().optional(),
+  sso: z.boolean().optional(),
+});
+const removeFullAdminBody = z.strictObject({ revokeTokens: z.boolean().default(true) });
+const integrationBody = z.strictObject({
+  clientId: z.string().min(1).max(200),
+  clientSecret: z.string().min(1).max(500),
+  name: z.string().trim().min(1).max(200),
+  redirectUris: z.array(z.url({ protocol: /^https?$/ })).min(1),
+});
+const faultsBody = z.strictObject({
+  latencyMs: z.number().int().min(0).max(120_000).optional(),
+  rate429: z.number().min(0).max(1).optional(),
+  rate5xx: z.number().min(0).max(1).optional(),
+  retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
+  next429: z.number().int().min(0).optional(),
+  next5xx: z.number().int().min(0).optional(),
+});
+const settingsBody = z.strictObject({
+  accessTokenLifetimeSeconds: z.number().int().positive().optional(),
+  refreshTokenLifetimeSeconds: z.number().int().positive().optional(),
+});
+const clockBody = z.strictObject({ seconds: z.number().positive() });
+const emptyBody = z.strictObject({});
+
+/** Parses a JSON body with a zod schema; a missing body counts as `{}` (all fields optional). */
+async function parseBody<Schema extends z.ZodType>(
+  exchange: Exchange,
+  schema: Schema,
+): Promise<z.infer<Schema>> {
+  const text = await readBody(exchange.req);
+  let json: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ControlError(400, 'body: not valid JSON');
+    }
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '';
+    return `${issue.path.join('.') || keys || 'body'}: ${issue.message}`;
+  });
+  throw new ControlError(400, problems.join('; '));
+}
+
+interface ControlRoute {
+  method: 'GET' | 'POST';
+  path: RegExp;
+  status: number;
+  /** Parses the body (POST only) and runs the call; the result is sent as JSON. */
+  run(exchange: Exchange, world: SimWorld, params: string[]): Promise<unknown>;
+}
+
+function get(path: RegExp, handle: (world: SimWorld) => unknown): ControlRoute {
+  return { method: 'GET', path, status: 200, run: async (_exchange, world) => handle(world) };
+}
+
+/** A POST route whose body is checked by `schema` before `handle` sees it. */
+function post<Schema extends z.ZodType>(
+  path: RegExp,
+  schema: Schema,
+  handle: (world: SimWorld, body: z.infer<Schema>, params: string[]) => unknown,
+  status = 200,
+): ControlRoute {
+  return {
+    method: 'POST',
+    path,
+    status,
+    run: async (exchange, world, params) => handle(world, await parseBody(exchange, schema), params),
+  };
+}
+
+const person = (action: string) => new RegExp(`^/_sim/people/([^/]+)/${action}$`);
+
+const routes: ControlRoute[] = [
+  get(/^\/_sim\/people$/, (world) => world.listPeople()),
+  post(/^\/_sim\/people$/, personBody, (world, body) => world.addPerson(body), 201),
+  post(person('password-change'), emptyBody, (world, _body, [email = '']) => world.changePassword(email)),
+  post(person('deactivate'), emptyBody, (world, _body, [email = '']) => world.deactivate(email)),
+  post(person('remove-full-admin'), removeFullAdminBody, (world, body, [email = '']) =>
+    world.removeFullAdmin(email, body.revokeTokens),
+  ),
+  get(/^\/_sim\/orgs$/, (world) => world.listOrgs()),
+  post(
+    /^\/_sim\/orgs$/,
+    orgBody,
+    (world, body) => {
+      const org = world.createOrg(body.name);
+      return { orgId: org.id, name: org.name };
+    },
+    201,
+  ),
+  post(
+    /^\/_sim\/orgs\/([^/]+)\/integrations\/([^/]+)\/(revoke|block|unblock)$/,
+    emptyBody,
+    (world, _body, [orgId = '', clientId = '', action]) =>
+      action === 'revoke'
+        ? world.revokeIntegration(orgId, clientId)
+        : world.setIntegrationBlocked(orgId, clientId, action === 'block'),
+  ),
+  get(/^\/_sim\/integrations$/, (world) => world.listIntegrations()),
+  post(/^\/_sim\/integrations$/, integrationBody, (world, body) => {
+    const { clientSecret: _secret, ...shown } = world.registerIntegration(body);
+    return shown;
+  }),
+  get(/^\/_sim\/faults$/, (world) => world.faults.current()),
+  post(/^\/_sim\/faults$/, faultsBody, (world, body) => world.faults.update(body)),
+  get(/^\/_sim\/settings$/, (world) => world.currentSettings()),
+  post(/^\/_sim\/settings$/, settingsBody, (world, body) => world.updateSettings(body)),
+  post(/^\/_sim\/clock\/advance$/, clockBody, (world, body) => world.advanceClock(body.seconds)),
+  get(/^\/_sim\/secrets$/, (world) => world.listSecrets()),
+  get(/^\/_sim\/authorizations$/, (world) => world.listGrants()),
+  post(/^\/_sim\/reset$/, emptyBody, (world) => {
+    world.reset();
+    return { reset: true };
+  }),
+];
+
+/** Answers a `/_sim` control call: JSON in and out, `{error}` on a refusal. */
+export async function handleControl(exchange: Exchange, world: SimWorld): Promise<void> {
+  const path = exchange.url.pathname;
+  const matching = routes.filter((route) => route.path.test(path));
+  const route = matching.find((candidate) => candidate.method === exchange.req.method);
+  try {
+    if (!route) {
+      if (matching.length === 0) throw new ControlError(404, `no control route ${path}`);
+      throw new ControlError(405, `${exchange.req.method ?? ''} not allowed on ${path}`);
+    }
+    const params = (route.path.exec(path) ?? []).slice(1).map((part) => decodeURIComponent(part));
+    sendJson(exchange, route.status, await route.run(exchange, world, params));
+  } catch (error) {
+    if (error instanceof ControlError) return sendJson(exchange, error.status, { error: error.message });
+    if (error instanceof SimNotFoundError) return sendJson(exchange, 404, { error: error.message });
+    if (error instanceof SimConflictError) return sendJson(exchange, 409, { error: error.message });
+    throw error;
+  }
+}

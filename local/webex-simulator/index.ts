@@ -1,0 +1,146 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { handleApi } from './api-routes.js';
+import { handleControl } from './control-routes.js';
+import { BodyTooLargeError, sendHtml, sendWebexError, type Exchange } from './http.js';
+import { newTrackingId } from './ids.js';
+import { decideConsent, issueTokens, showConsent } from './oauth-routes.js';
+import { errorPage } from './pages.js';
+import { SimWorld, type SimIntegration } from './world.js';
+
+export type { SimIntegration } from './world.js';
+export { SimWorld } from './world.js';
+export { ACCESS_DENIED_TEXT } from './pages.js';
+export { FORBIDDEN_MESSAGE, INVALID_TOKEN_MESSAGE } from './api-routes.js';
+export { DEAD_REFRESH_TOKEN_TEXT } from './world.js';
+export { newPkcePair, readConsentForm, submitConsent, type ConsentForm } from './consent-client.js';
+
+/** How to start the simulator; every field has a default. */
+export interface WebexSimulatorOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1 (never exposed beyond the machine by default). */
+  host?: string;
+  /** `expires_in` of access tokens; default 1209599 s, Webex's example (about 14 days). */
+  accessTokenLifetimeSeconds?: number;
+  /** `refresh_token_expires_in`; default 7775999 s, Webex's example (about 90 days). */
+  refreshTokenLifetimeSeconds?: number;
+  /** Seed "Demo Org" with admin@, sso-admin@ and user@demo.example; default true. */
+  seedDemoOrg?: boolean;
+  /** Integrations registered from the start (more can be added through `/_sim/integrations`). */
+  integrations?: SimIntegration[];
+}
+
+/** A running simulator. */
+export interface WebexSimulator {
+  /** Base URL, e.g. `http://127.0.0.1:8788`, without a trailing slash. */
+  url: string;
+  /** The in-memory state; the `/_sim` routes call the same methods. */
+  world: SimWorld;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Webex simulator: the OAuth routes, the REST routes the product uses, fault injection
+ * and the `/_sim` control API, on one node:http server.
+ */
+export async function startWebexSimulator(options: WebexSimulatorOptions = {}): Promise<WebexSimulator> {
+  const world = new SimWorld({
+    accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 1_209_599,
+    refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? 7_775_999,
+    seedDemoOrg: options.seedDemoOrg ?? true,
+    integrations: options.integrations ?? [],
+  });
+  const server = createServer((req, res) => {
+    void handle(world, req, res);
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    world,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(world: SimWorld, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const exchange: Exchange = {
+    req,
+    res,
+    url: new URL(req.url ?? '/', 'http://simulator.invalid'),
+    trackingId: newTrackingId(),
+  };
+  res.setHeader('TrackingId', exchange.trackingId);
+  try {
+    await route(exchange, world);
+  } catch (error) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof BodyTooLargeError) return sendWebexError(exchange, 413, error.message);
+    // Only the error's name goes to the log: a message could quote a request value.
+    console.error(
+      `Webex simulator: ${req.method ?? ''} ${exchange.url.pathname} failed: ${errorName(error)}`,
+    );
+    sendWebexError(exchange, 500, 'Something went wrong on the server.');
+  }
+}
+
+async function route(exchange: Exchange, world: SimWorld): Promise<void> {
+  const { pathname } = exchange.url;
+  const method = exchange.req.method ?? 'GET';
+  if (pathname === '/_sim' || pathname.startsWith('/_sim/')) return handleControl(exchange, world);
+  // The consent page is a person's browser talking to Webex's login UI: faults do not apply.
+  if (pathname === '/v1/authorize') {
+    if (method === 'GET') return showConsent(exchange, world);
+    if (method === 'POST') return decideConsent(exchange, world);
+    return sendHtml(exchange, 405, errorPage('Method not allowed', `${method} is not supported here.`));
+  }
+  if (!pathname.startsWith('/v1/')) {
+    return sendWebexError(exchange, 404, 'The requested resource could not be found.');
+  }
+  if (await injectFault(exchange, world)) return;
+  if (pathname === '/v1/access_token') {
+    if (method === 'POST') return issueTokens(exchange, world);
+    return sendWebexError(exchange, 405, 'The request method is not supported for this resource.', {
+      Allow: 'POST',
+    });
+  }
+  handleApi(exchange, world);
+}
+
+/** Applies latency, then answers 429 or 5xx when the fault settings say so. */
+async function injectFault(exchange: Exchange, world: SimWorld): Promise<boolean> {
+  const { latencyMs } = world.faults.current();
+  if (latencyMs > 0) await sleep(latencyMs);
+  const fault = world.faults.nextFault();
+  if (!fault) return false;
+  // Drain the request so the client sees a clean answer rather than a reset connection.
+  exchange.req.resume();
+  if (fault.status === 429) {
+    sendWebexError(exchange, 429, 'Too Many Requests', { 'Retry-After': String(fault.retryAfterSeconds) });
+  } else {
+    const message = fault.status === 502 ? 'Bad Gateway' : 'Service Unavailable';
+    sendWebexError(exchange, fault.status, message);
+  }
+  return true;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
