@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -125,8 +125,12 @@ export async function startLocalDynamoDb(options: StartOptions = {}): Promise<Lo
   args.push(...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']));
   // DynamoDB Local writes a metadata file into its working directory; keep it out of the repo.
   const cwd = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dynamodb-local-'));
+  mkdirSync(cwd, { recursive: true });
   const child = spawn('java', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  child.on('error', (error) => {
+    output += `\n${error.message}`;
+  });
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Catalog } from '../../functions/domain/catalog.js';
+import type { ClientSecretSource, LinkSigningKeySource } from '../../functions/domain/ports.js';
+
+const clientSecretsSchema = z.record(z.string(), z.string().min(16));
+
+/**
+ * The local stand-ins for the two operator secrets of the deployed stack: the integrations' client
+ * secrets (`client-secrets.json`, shared with the Webex simulator so it accepts them) and the
+ * onboarding-link signing key (`link-signing.key`). Both are generated on first run, mode 0600.
+ */
+export class LocalSecrets {
+  readonly clientSecretSource: ClientSecretSource;
+  readonly linkSigningKeySource: LinkSigningKeySource;
+
+  private constructor(
+    readonly clientSecrets: Readonly<Record<string, string>>,
+    signingKey: Buffer,
+  ) {
+    this.clientSecretSource = {
+      get: async (integration) => {
+        const secret = clientSecrets[integration];
+        if (!secret) throw new Error(`No local client secret for integration "${integration}"`);
+        return secret;
+      },
+    };
+    this.linkSigningKeySource = { get: async () => signingKey };
+  }
+
+  static async open(dir: string, catalog: Catalog): Promise<LocalSecrets> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const secretsPath = join(dir, 'client-secrets.json');
+    const existing = clientSecretsSchema.parse(await readJson(secretsPath));
+    const clientSecrets = Object.fromEntries(
+      catalog.keys.map((key) => [key, existing[key] ?? randomBytes(32).toString('base64url')]),
+    );
+    await writeFile(secretsPath, JSON.stringify(clientSecrets, null, 2), { mode: 0o600 });
+
+    const keyPath = join(dir, 'link-signing.key');
+    let signingKey = Buffer.from(await readFile(keyPath, 'utf8').catch(() => ''), 'base64');
+    if (signingKey.length < 32) {
+      signingKey = randomBytes(32);
+      await writeFile(keyPath, signingKey.toString('base64'), { mode: 0o600 });
+    }
+    return new LocalSecrets(clientSecrets, signingKey);
+  }
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { parseEnvironment, positiveInt } from '../functions/commons/config.js';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+/** The local contract's environment (README): ports, sweep timer, data directory. */
+export const localEnvironmentSchema = z.object({
+  PORT: port.default(8787),
+  WEBEX_SIM_PORT: port.default(8788),
+  SWEEP_INTERVAL_SECONDS: positiveInt.default(30),
+  LOCAL_DATA_DIR: z.string().min(1).default('.local'),
+  /** The vendor's ops address; every alert email goes there too. */
+  OPS_EMAIL: z.email().default('ops@vendor.example'),
+  /** Port of DynamoDB Local; a free one is picked when unset. */
+  DYNAMODB_PORT: port.optional(),
+});
+export type LocalEnvironment = z.infer<typeof localEnvironmentSchema>;
+
+export function parseLocalEnvironment(
+  env: Record<string, string | undefined> = process.env,
+): LocalEnvironment {
+  return parseEnvironment(localEnvironmentSchema, env);
+}

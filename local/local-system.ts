@@ -1,0 +1,124 @@
+import { rm } from 'node:fs/promises';
+import { createServer as createNetServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { defaultCatalog, type Catalog } from '../functions/domain/catalog.js';
+import { createRepositories } from '../functions/adapters/dynamodb/index.js';
+import type { Tenant } from '../functions/domain/model.js';
+import { ensureTable, startLocalDynamoDb, type LocalDynamoDb } from './dynamodb-local.js';
+import { FileTokenVault } from './adapters/file-token-vault.js';
+import { LocalEventSink } from './adapters/local-event-sink.js';
+import { LocalSecrets } from './adapters/local-secrets.js';
+import { startWebexSimulator, type WebexSimulator } from './webex-simulator/index.js';
+
+export const LOCAL_TABLE_NAME = 'webex-auth-keeper';
+export const DEMO_TENANT_ID = 'demo';
+
+export class LocalStartError extends Error {
+  override readonly name = 'LocalStartError';
+}
+
+export interface LocalSystemOptions {
+  port: number;
+  simulatorPort: number;
+  dynamoDbPort?: number;
+  dataDir: string;
+  opsEmail: string;
+  /** Delete the data directory first. */
+  fresh?: boolean;
+  catalog?: Catalog;
+}
+
+/** Everything `npm start` runs, in one process; end-to-end tests start it too. */
+export interface LocalSystem {
+  simulator: WebexSimulator;
+  dynamoDb: LocalDynamoDb;
+  vault: FileTokenVault;
+  events: LocalEventSink;
+  secrets: LocalSecrets;
+  repositories: ReturnType<typeof createRepositories>;
+  catalog: Catalog;
+  publicBaseUrl: string;
+  stop(): Promise<void>;
+}
+
+async function assertPortFree(port: number, what: string, variable: string): Promise<void> {
+  await new Promise<void>((resolvePort, reject) => {
+    const probe = createNetServer();
+    probe.once('error', () =>
+      reject(
+        new LocalStartError(
+          `Port ${port} (${what}) is busy. Fix: stop what listens there, or start with ${variable}=<another port>`,
+        ),
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePort()));
+  });
+}
+
+/** The demo tenant the local run seeds, so a new user can onboard at once. */
+function demoTenant(now: Date): Tenant {
+  return {
+    tenantId: DEMO_TENANT_ID,
+    name: 'Demo Customer',
+    contacts: ['it@demo.example'],
+    sso: false,
+    linkVersion: 1,
+    status: 'active',
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+}
+
+/**
+ * Starts the local system: DynamoDB Local (data under `<dataDir>/dynamodb`), the table, the Webex
+ * simulator with the catalog's integrations registered, the local vault, secrets and event sink,
+ * and the demo tenant. Stops whatever it started if a later step fails.
+ */
+export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
+  const dataDir = resolve(options.dataDir);
+  const catalog = options.catalog ?? defaultCatalog();
+  if (options.fresh) await rm(dataDir, { recursive: true, force: true });
+  await assertPortFree(options.port, 'API', 'PORT');
+  await assertPortFree(options.simulatorPort, 'Webex simulator', 'WEBEX_SIM_PORT');
+
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const dynamoDb = await startLocalDynamoDb({
+      dataDir: join(dataDir, 'dynamodb'),
+      ...(options.dynamoDbPort ? { port: options.dynamoDbPort } : {}),
+    });
+    stops.push(() => dynamoDb.stop());
+    await ensureTable(dynamoDb.client, LOCAL_TABLE_NAME);
+    const repositories = createRepositories(dynamoDb.client, LOCAL_TABLE_NAME);
+
+    const secrets = await LocalSecrets.open(join(dataDir, 'secrets'), catalog);
+    const publicBaseUrl = `http://localhost:${options.port}`;
+    const simulator = await startWebexSimulator({
+      port: options.simulatorPort,
+      integrations: catalog.integrations.map((integration) => ({
+        clientId: integration.integrationId,
+        clientSecret: secrets.clientSecrets[integration.key]!,
+        name: integration.name,
+        redirectUris: [`${publicBaseUrl}/oauth/callback`, `http://127.0.0.1:${options.port}/oauth/callback`],
+      })),
+    });
+    stops.push(() => simulator.close());
+
+    const vault = await FileTokenVault.open(join(dataDir, 'vault'));
+    const events = await LocalEventSink.open(join(dataDir, 'events'), options.opsEmail);
+
+    const now = new Date();
+    if (!(await repositories.tenants.get(DEMO_TENANT_ID))) {
+      const tenant = demoTenant(now);
+      await repositories.tenants.create(tenant);
+      await events.sync(tenant.tenantId, tenant.contacts);
+    }
+    return { simulator, dynamoDb, vault, events, secrets, repositories, catalog, publicBaseUrl, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
