@@ -70,3 +70,77 @@ export function newPkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
+
+/** The `/v1/authorize` URL for a code flow with PKCE. */
+export function authorizeUrl(
+  baseUrl: string,
+  request: {
+    clientId: string;
+    redirectUri: string;
+    scopes: string[];
+    state?: string;
+    codeChallenge: string;
+    codeChallengeMethod?: 'S256' | 'plain';
+  },
+): string {
+  const url = new URL('/v1/authorize', baseUrl);
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: request.clientId,
+    redirect_uri: request.redirectUri,
+    scope: request.scopes.join(' '),
+    state: request.state ?? randomBytes(12).toString('base64url'),
+    code_challenge: request.codeChallenge,
+    code_challenge_method: request.codeChallengeMethod ?? 'S256',
+  }).toString();
+  return url.toString();
+}
+
+/** The token endpoint's success body. */
+export interface TokenResponse {
+  access_token: string;
+  expires_in: number;
+  refresh_token: string;
+  refresh_token_expires_in: number;
+  token_type: string;
+  scope: string;
+}
+
+/**
+ * Runs a whole code flow as the given person (consent Accept, then the code grant) and returns
+ * the tokens: a shortcut for tests and scripts that need an authorization to exist.
+ */
+export async function obtainTokens(
+  baseUrl: string,
+  flow: {
+    integration: { clientId: string; clientSecret: string; redirectUri: string };
+    person: string;
+    scopes: string[];
+  },
+): Promise<TokenResponse> {
+  const { clientId, clientSecret, redirectUri } = flow.integration;
+  const pkce = newPkcePair();
+  const url = authorizeUrl(baseUrl, {
+    clientId,
+    redirectUri,
+    scopes: flow.scopes,
+    codeChallenge: pkce.challenge,
+  });
+  const consent = await submitConsent(url, { person: flow.person, decision: 'accept' });
+  const code = new URL(consent.headers.get('location') ?? '', baseUrl).searchParams.get('code');
+  if (consent.status !== 302 || !code) throw new ConsentContractError(`consent answered ${consent.status}`);
+  const response = await fetch(new URL('/v1/access_token', baseUrl), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: clientId,
+      client_secret: clientSecret,
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: pkce.verifier,
+    }),
+  });
+  if (response.status !== 200) throw new ConsentContractError(`token endpoint answered ${response.status}`);
+  return (await response.json()) as TokenResponse;
+}

@@ -14,7 +14,15 @@ export { SimWorld } from './world.js';
 export { ACCESS_DENIED_TEXT } from './pages.js';
 export { FORBIDDEN_MESSAGE, INVALID_TOKEN_MESSAGE } from './api-routes.js';
 export { DEAD_REFRESH_TOKEN_TEXT } from './world.js';
-export { newPkcePair, readConsentForm, submitConsent, type ConsentForm } from './consent-client.js';
+export {
+  authorizeUrl,
+  newPkcePair,
+  obtainTokens,
+  readConsentForm,
+  submitConsent,
+  type ConsentForm,
+  type TokenResponse,
+} from './consent-client.js';
 
 /** How to start the simulator; every field has a default. */
 export interface WebexSimulatorOptions {
