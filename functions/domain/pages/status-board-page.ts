@@ -1,0 +1,77 @@
+import type { BoardCell, BoardCellState, StatusBoard } from '../status-board.js';
+import { formatTime, html } from './html.js';
+import { renderDocument } from './layout.js';
+import { describeInvalidationCause } from './wording.js';
+
+const stateLabels: Record<BoardCellState, string> = {
+  not_authorized: 'Not authorized',
+  pending: 'Pending',
+  active: 'Active',
+  expiring: 'Expiring',
+  degraded: 'Degraded',
+  invalid: 'Invalid',
+  revoked: 'Revoked',
+};
+
+const order: BoardCellState[] = [
+  'invalid',
+  'degraded',
+  'expiring',
+  'active',
+  'pending',
+  'not_authorized',
+  'revoked',
+];
+
+function renderCell(cell: BoardCell) {
+  return html`<td
+    class="cell ${cell.state}"
+    data-integration="${cell.integration}"
+    data-state="${cell.state}"
+  >
+    <strong>${stateLabels[cell.state]}</strong>
+    ${cell.cause ? html`<div class="why" title="${describeInvalidationCause(cell.cause)}">${cell.cause.replaceAll('_', ' ')}</div>` : ''}
+    ${cell.authorizerEmail ? html`<div>${cell.authorizerEmail}</div>` : ''}
+    ${cell.nextExpiry ? html`<div>${cell.nextExpiry.what} ends ${formatTime(cell.nextExpiry.at)}</div>` : ''}
+  </td>`;
+}
+
+/** The ops status board: tenants by integrations, each cell coloured by status. */
+export function renderStatusBoardPage(board: StatusBoard): string {
+  const body = html`<h1>Status board</h1>
+    <p class="small">Generated ${formatTime(board.generatedAt)}. ${board.rows.length} tenants.</p>
+    <p class="totals">
+      ${order
+        .filter((state) => board.totals[state] > 0)
+        .map(
+          (state) => html`<span class="badge ${state}">${stateLabels[state]}: ${board.totals[state]}</span> `,
+        )}
+    </p>
+    <div class="board-wrap">
+      <table class="board">
+        <thead>
+          <tr>
+            <th>Tenant</th>
+            ${board.integrations.map(
+              (integration) => html`<th title="${integration.name}">${integration.key}</th>`,
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          ${board.rows.map(
+            (row) =>
+              html`<tr data-tenant="${row.tenantId}">
+                <th scope="row">
+                  ${row.tenantName}
+                  <div class="small">
+                    ${row.tenantId}${row.sso ? ' · SSO' : ''}${row.offboarded ? ' · offboarded' : ''}
+                  </div>
+                </th>
+                ${row.cells.map(renderCell)}
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+  return renderDocument({ title: 'Status board', body });
+}

@@ -1,0 +1,133 @@
+import type { Catalog } from './catalog.js';
+import type { Authorization, AuthorizationStatus, InvalidationCause, Tenant } from './model.js';
+import type { AuthorizationRepository, TenantRepository } from './ports.js';
+
+/** A cell's state: an authorization's status, or `not_authorized` when there is no record. */
+export type BoardCellState = AuthorizationStatus | 'not_authorized';
+
+export interface BoardCell {
+  integration: string;
+  state: BoardCellState;
+  cause?: InvalidationCause;
+  authorizerEmail?: string;
+  /** The earliest deadline that ends the authorization unless someone acts: refresh-token expiry, or the password deadline of a non-SSO tenant. */
+  nextExpiry?: { at: string; what: 'refresh token' | 'password' };
+}
+
+export interface BoardRow {
+  tenantId: string;
+  tenantName: string;
+  sso: boolean;
+  offboarded: boolean;
+  cells: BoardCell[];
+}
+
+export interface StatusBoard {
+  generatedAt: string;
+  integrations: { key: string; name: string }[];
+  rows: BoardRow[];
+  /** How many cells are in each state, fleet wide. */
+  totals: Record<BoardCellState, number>;
+}
+
+const DAY_MS = 86_400_000;
+
+function nextExpiryOf(
+  authorization: Authorization,
+  tenant: Tenant,
+  passwordMaxAgeDays: number,
+): BoardCell['nextExpiry'] {
+  const candidates: NonNullable<BoardCell['nextExpiry']>[] = [];
+  if (authorization.refreshTokenExpiresAt) {
+    candidates.push({ at: authorization.refreshTokenExpiresAt, what: 'refresh token' });
+  }
+  if (!tenant.sso && authorization.grantedAt) {
+    const deadline = new Date(
+      Date.parse(authorization.grantedAt) + passwordMaxAgeDays * DAY_MS,
+    ).toISOString();
+    candidates.push({ at: deadline, what: 'password' });
+  }
+  return candidates.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))[0];
+}
+
+/** One tenant's row: a cell per catalog integration, in catalog order. */
+export function boardRow(
+  tenant: Tenant,
+  authorizations: Authorization[],
+  catalog: Catalog,
+  passwordMaxAgeDays: number,
+): BoardRow {
+  const byKey = new Map(authorizations.map((authorization) => [authorization.integration, authorization]));
+  return {
+    tenantId: tenant.tenantId,
+    tenantName: tenant.name,
+    sso: tenant.sso,
+    offboarded: tenant.status === 'offboarded',
+    cells: catalog.integrations.map(({ key }) => {
+      const authorization = byKey.get(key);
+      if (!authorization) return { integration: key, state: 'not_authorized' };
+      const live = authorization.status !== 'invalid' && authorization.status !== 'revoked';
+      const nextExpiry = live ? nextExpiryOf(authorization, tenant, passwordMaxAgeDays) : undefined;
+      return {
+        integration: key,
+        state: authorization.status,
+        ...(authorization.cause ? { cause: authorization.cause } : {}),
+        ...(authorization.authorizer ? { authorizerEmail: authorization.authorizer.email } : {}),
+        ...(nextExpiry ? { nextExpiry } : {}),
+      };
+    }),
+  };
+}
+
+/**
+ * The fleet at a glance: every tenant by every integration. Reads one page of tenants at a time
+ * and each tenant's authorizations with one query, so it costs one read per tenant, never a scan.
+ */
+export async function buildStatusBoard(input: {
+  tenants: TenantRepository;
+  authorizations: AuthorizationRepository;
+  catalog: Catalog;
+  passwordMaxAgeDays: number;
+  now: Date;
+  /** Upper bound on tenants shown, so one request stays bounded. */
+  maxTenants?: number;
+}): Promise<StatusBoard> {
+  const maxTenants = input.maxTenants ?? 1000;
+  const rows: BoardRow[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await input.tenants.list({
+      limit: Math.min(100, maxTenants - rows.length),
+      ...(cursor ? { cursor } : {}),
+    });
+    const pageRows = await Promise.all(
+      page.items.map(async (tenant) =>
+        boardRow(
+          tenant,
+          await input.authorizations.listForTenant(tenant.tenantId),
+          input.catalog,
+          input.passwordMaxAgeDays,
+        ),
+      ),
+    );
+    rows.push(...pageRows);
+    cursor = page.cursor;
+  } while (cursor && rows.length < maxTenants);
+
+  const totals: Record<BoardCellState, number> = {
+    not_authorized: 0,
+    pending: 0,
+    active: 0,
+    expiring: 0,
+    degraded: 0,
+    invalid: 0,
+    revoked: 0,
+  };
+  for (const row of rows) for (const cell of row.cells) totals[cell.state] += 1;
+  return {
+    generatedAt: input.now.toISOString(),
+    integrations: input.catalog.integrations.map(({ key, name }) => ({ key, name })),
+    rows,
+    totals,
+  };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCatalog } from '../../functions/domain/catalog.js';
+import type { Authorization, Tenant } from '../../functions/domain/model.js';
+import { renderStatusBoardPage } from '../../functions/domain/pages/status-board-page.js';
+import { boardRow, buildStatusBoard } from '../../functions/domain/status-board.js';
+import type { AuthorizationRepository, TenantRepository } from '../../functions/domain/ports.js';
+
+const catalog = defaultCatalog();
+const tenant = (tenantId: string, sso = false): Tenant => ({
+  tenantId,
+  name: `<b>${tenantId}</b>`,
+  contacts: [],
+  sso,
+  linkVersion: 1,
+  status: 'active',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+});
+const authorization = (integration: string, overrides: Partial<Authorization> = {}): Authorization => ({
+  tenantId: 'acme',
+  integration,
+  status: 'active',
+  scopes: [],
+  consecutiveFailures: 0,
+  version: 1,
+  warningsSent: [],
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  grantedAt: '2026-01-01T00:00:00.000Z',
+  refreshTokenExpiresAt: '2026-04-01T00:00:00.000Z',
+  authorizer: { personId: 'p', email: 'admin@acme.example', displayName: 'A', orgId: 'o', fullAdmin: true },
+  ...overrides,
+});
+
+describe('status board', () => {
+  it('has a cell per catalog integration with the earliest deadline of a live authorization', () => {
+    const row = boardRow(
+      tenant('acme'),
+      [authorization('presence'), authorization('cdr', { status: 'invalid', cause: 'user_deactivated' })],
+      catalog,
+      30,
+    );
+    expect(row.cells.map((cell) => cell.state)).toEqual([
+      'not_authorized',
+      'active',
+      'not_authorized',
+      'invalid',
+      'not_authorized',
+    ]);
+    expect(row.cells[1]!.nextExpiry).toEqual({ at: '2026-01-31T00:00:00.000Z', what: 'password' });
+    expect(row.cells[3]).toMatchObject({ cause: 'user_deactivated', authorizerEmail: 'admin@acme.example' });
+    expect(row.cells[3]!.nextExpiry).toBeUndefined();
+    const sso = boardRow(tenant('acme', true), [authorization('presence')], catalog, 30);
+    expect(sso.cells[1]!.nextExpiry).toEqual({ at: '2026-04-01T00:00:00.000Z', what: 'refresh token' });
+  });
+
+  it('pages through every tenant, counts the fleet and escapes tenant names', async () => {
+    const tenants = ['a', 'b', 'c'].map((id) => tenant(id));
+    const tenantRepository: Pick<TenantRepository, 'list'> = {
+      list: async ({ limit, cursor }) => {
+        const start = cursor ? Number(cursor) : 0;
+        const items = tenants.slice(start, start + Math.min(limit, 2));
+        const next = start + items.length;
+        return next < tenants.length ? { items, cursor: String(next) } : { items };
+      },
+    };
+    const authorizationRepository: Pick<AuthorizationRepository, 'listForTenant'> = {
+      listForTenant: async (tenantId) =>
+        tenantId === 'b' ? [authorization('sso', { status: 'degraded' })] : [],
+    };
+    const board = await buildStatusBoard({
+      tenants: tenantRepository as TenantRepository,
+      authorizations: authorizationRepository as AuthorizationRepository,
+      catalog,
+      passwordMaxAgeDays: 1825,
+      now: new Date('2026-02-01T00:00:00.000Z'),
+    });
+    expect(board.rows.map((row) => row.tenantId)).toEqual(['a', 'b', 'c']);
+    expect(board.totals).toMatchObject({ not_authorized: 14, degraded: 1 });
+    const page = renderStatusBoardPage(board);
+    expect(page).toContain('&lt;b&gt;b&lt;/b&gt;');
+    expect(page).not.toContain('<b>b</b>');
+    expect(page).toContain('data-state="degraded"');
+  });
+});
