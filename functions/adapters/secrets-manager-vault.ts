@@ -1,0 +1,219 @@
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  InvalidRequestException,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  RestoreSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { tokenMaterialSchema, type TokenMaterial } from '../domain/model.js';
+import type { Clock, ClientSecretSource, LinkSigningKeySource, TokenVault } from '../domain/ports.js';
+import { systemClock } from '../domain/ports.js';
+
+/** Days a destroyed token secret stays recoverable before Secrets Manager deletes it. */
+export const TOKEN_SECRET_RECOVERY_WINDOW_DAYS = 7;
+
+/** How long the configuration secrets (client secrets, link key) are kept in memory. */
+export const CONFIGURATION_SECRET_CACHE_MS = 5 * 60 * 1000;
+
+/** A token secret is missing or unreadable; the message names the secret, never its content. */
+export class TokenVaultError extends Error {
+  override readonly name = 'TokenVaultError';
+}
+
+/** A configuration secret is missing, not JSON, or lacks a value. */
+export class ConfigurationSecretError extends Error {
+  override readonly name = 'ConfigurationSecretError';
+}
+
+/** The name of an authorization's token secret: `${prefix}${tenantId}/${integration}`. */
+export function tokenSecretName(prefix: string, tenantId: string, integration: string): string {
+  return `${prefix}${tenantId}/${integration}`;
+}
+
+/**
+ * Token material in Secrets Manager, one secret per authorization, encrypted with the stack's CMK
+ * and tagged with tenant and integration. A re-authorization writes a new version of the same
+ * secret, so readers always find the latest under one name.
+ */
+export class SecretsManagerTokenVault implements TokenVault {
+  private readonly client: SecretsManagerClient;
+  private readonly secretPrefix: string;
+  private readonly kmsKeyId: string;
+
+  constructor(options: { secretPrefix: string; kmsKeyId: string; client?: SecretsManagerClient }) {
+    this.client = options.client ?? new SecretsManagerClient({});
+    this.secretPrefix = options.secretPrefix;
+    this.kmsKeyId = options.kmsKeyId;
+  }
+
+  async store(tenantId: string, integration: string, material: TokenMaterial): Promise<string> {
+    const name = tokenSecretName(this.secretPrefix, tenantId, integration);
+    const secretString = JSON.stringify(tokenMaterialSchema.parse(material));
+    try {
+      await this.client.send(
+        new CreateSecretCommand({
+          Name: name,
+          KmsKeyId: this.kmsKeyId,
+          SecretString: secretString,
+          Description: `Webex tokens of integration ${integration} for tenant ${tenantId}`,
+          Tags: [
+            { Key: 'tenantId', Value: tenantId },
+            { Key: 'integration', Value: integration },
+          ],
+        }),
+      );
+      return name;
+    } catch (error) {
+      // Exists: a re-authorization. InvalidRequest: it exists but is scheduled for deletion.
+      if (!(error instanceof ResourceExistsException) && !(error instanceof InvalidRequestException))
+        throw error;
+    }
+    try {
+      await this.putValue(name, secretString);
+    } catch (error) {
+      if (!(error instanceof InvalidRequestException)) throw error;
+      // A tenant offboarded less than the recovery window ago authorizes again: bring it back.
+      await this.client.send(new RestoreSecretCommand({ SecretId: name }));
+      await this.putValue(name, secretString);
+    }
+    return name;
+  }
+
+  async read(secretId: string): Promise<TokenMaterial> {
+    let secretString: string | undefined;
+    try {
+      ({ SecretString: secretString } = await this.client.send(
+        new GetSecretValueCommand({ SecretId: secretId }),
+      ));
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException || error instanceof InvalidRequestException) {
+        throw new TokenVaultError(`Token secret ${secretId} does not exist or is scheduled for deletion`);
+      }
+      throw error;
+    }
+    const material = tokenMaterialSchema.safeParse(parseJsonQuietly(secretString));
+    // The parse error would quote the content; say only which secret is bad.
+    if (!material.success) throw new TokenVaultError(`Token secret ${secretId} does not hold token material`);
+    return material.data;
+  }
+
+  async destroy(secretId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteSecretCommand({
+          SecretId: secretId,
+          RecoveryWindowInDays: TOKEN_SECRET_RECOVERY_WINDOW_DAYS,
+        }),
+      );
+    } catch (error) {
+      // Already gone: destroying twice is not an error (offboarding may be retried).
+      if (error instanceof ResourceNotFoundException) return;
+      throw error;
+    }
+  }
+
+  private async putValue(name: string, secretString: string): Promise<void> {
+    await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: secretString }));
+  }
+}
+
+function parseJsonQuietly(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads one secret's string and keeps it in memory for a while, so a warm function does not re-read it. */
+class CachedSecretString {
+  private cached?: { value: string; until: number };
+
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly secretId: string,
+    private readonly ttlMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(): Promise<string> {
+    const now = this.clock.now().getTime();
+    if (this.cached && this.cached.until > now) return this.cached.value;
+    const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+    if (SecretString === undefined)
+      throw new ConfigurationSecretError(`Secret ${this.secretId} has no string value`);
+    this.cached = { value: SecretString, until: now + this.ttlMs };
+    return SecretString;
+  }
+}
+
+interface CachedSecretOptions {
+  secretId: string;
+  client?: SecretsManagerClient;
+  cacheTtlMs?: number;
+  clock?: Clock;
+}
+
+function cachedSecret(options: CachedSecretOptions): CachedSecretString {
+  return new CachedSecretString(
+    options.client ?? new SecretsManagerClient({}),
+    options.secretId,
+    options.cacheTtlMs ?? CONFIGURATION_SECRET_CACHE_MS,
+    options.clock ?? systemClock,
+  );
+}
+
+const clientSecretsSchema = z.record(z.string(), z.string().min(1));
+
+/** The integrations' client secrets: one JSON secret `{"<integration key>": "<client secret>"}`. */
+export class SecretsManagerClientSecretSource implements ClientSecretSource {
+  private readonly secret: CachedSecretString;
+  private readonly secretId: string;
+
+  constructor(options: CachedSecretOptions) {
+    this.secret = cachedSecret(options);
+    this.secretId = options.secretId;
+  }
+
+  async get(integration: string): Promise<string> {
+    const secrets = clientSecretsSchema.safeParse(parseJsonQuietly(await this.secret.get()));
+    if (!secrets.success) {
+      throw new ConfigurationSecretError(`Secret ${this.secretId} is not a JSON object of client secrets`);
+    }
+    const clientSecret = secrets.data[integration];
+    if (!clientSecret) {
+      throw new ConfigurationSecretError(
+        `Secret ${this.secretId} has no client secret for integration "${integration}"`,
+      );
+    }
+    return clientSecret;
+  }
+}
+
+/** Shortest link-signing secret accepted, in characters (the stack generates 64). */
+const MIN_LINK_KEY_CHARACTERS = 32;
+
+/** The onboarding-link signing key: a generated secret string, used as the HMAC key's bytes. */
+export class SecretsManagerLinkKeySource implements LinkSigningKeySource {
+  private readonly secret: CachedSecretString;
+  private readonly secretId: string;
+
+  constructor(options: CachedSecretOptions) {
+    this.secret = cachedSecret(options);
+    this.secretId = options.secretId;
+  }
+
+  async get(): Promise<Buffer> {
+    const value = await this.secret.get();
+    if (value.length < MIN_LINK_KEY_CHARACTERS) {
+      throw new ConfigurationSecretError(`Secret ${this.secretId} is too short to sign links`);
+    }
+    return Buffer.from(value, 'utf8');
+  }
+}

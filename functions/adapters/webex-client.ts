@@ -1,0 +1,296 @@
+import * as oauth from 'oauth4webapi';
+import { z } from 'zod';
+import {
+  WebexError,
+  type WebexClient,
+  type WebexFailureKind,
+  type WebexPerson,
+  type WebexRole,
+  type WebexTokenGrant,
+} from '../domain/ports.js';
+
+/** Default time one Webex call may take before it counts as a transient failure. */
+export const DEFAULT_WEBEX_TIMEOUT_MS = 8_000;
+
+/** Where the client writes Webex's failures; Powertools' Logger fits. */
+export interface WebexCallLog {
+  warn(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** How to build the client. */
+export interface HttpWebexClientOptions {
+  /** `https://webexapis.com`, or the simulator's `http://127.0.0.1:<port>`; no trailing slash. */
+  baseUrl: string;
+  timeoutMs?: number;
+  /** Injected for tests; the global fetch otherwise. */
+  fetch?: typeof fetch;
+  log?: WebexCallLog;
+}
+
+const tokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  expires_in: z.number().int().positive(),
+  refresh_token: z.string().min(1),
+  refresh_token_expires_in: z.number().int().positive(),
+  token_type: z.string().optional(),
+  scope: z.string().optional(),
+});
+
+const personSchema = z.object({
+  id: z.string().min(1),
+  emails: z.array(z.string()),
+  displayName: z.string().default(''),
+  orgId: z.string().min(1),
+  roles: z.array(z.string()).default([]),
+  type: z.string().min(1),
+  // Webex sends the strings "true"/"false" (admins only); accept a boolean too.
+  loginEnabled: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
+    .optional(),
+});
+
+const rolesSchema = z.object({
+  items: z.array(z.object({ id: z.string().min(1), name: z.string() })),
+});
+
+const errorBodySchema = z
+  .object({
+    trackingId: z.string().optional(),
+    error: z.string().max(100).optional(),
+  })
+  .catch({});
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** True for `http://` on a loopback host: the only place plain HTTP is allowed (the simulator). */
+export function isLoopbackHttp(baseUrl: string): boolean {
+  const url = new URL(baseUrl);
+  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+}
+
+/** Parses `Retry-After`: seconds, or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/**
+ * The Webex REST and OAuth calls over HTTPS. Every answer is parsed with zod; every failure
+ * becomes a WebexError whose `kind` the domain classifies on, carrying the status and Webex's
+ * `trackingId` (Cisco support asks for it). Messages name the call, never a token or a code.
+ */
+export class HttpWebexClient implements WebexClient {
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly insecure: boolean;
+  private readonly authorizationServer: oauth.AuthorizationServer;
+
+  constructor(private readonly options: HttpWebexClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const url = new URL(this.baseUrl);
+    this.insecure = isLoopbackHttp(this.baseUrl);
+    if (url.protocol !== 'https:' && !this.insecure) {
+      throw new Error('The Webex base URL must be https (plain http only on loopback, for the simulator)');
+    }
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_WEBEX_TIMEOUT_MS;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    this.authorizationServer = { issuer: this.baseUrl, token_endpoint: `${this.baseUrl}/v1/access_token` };
+  }
+
+  async exchangeCode(input: {
+    clientId: string;
+    clientSecret: string;
+    code: string;
+    codeVerifier: string;
+    redirectUri: string;
+  }): Promise<WebexTokenGrant> {
+    const client: oauth.Client = { client_id: input.clientId };
+    // The state was checked by the caller against its own store; this only brands the parameters.
+    const callbackParameters = oauth.validateAuthResponse(
+      this.authorizationServer,
+      client,
+      new URLSearchParams({ code: input.code }),
+      oauth.skipStateCheck,
+    );
+    return this.tokenCall('authorization code grant', () =>
+      oauth.authorizationCodeGrantRequest(
+        this.authorizationServer,
+        client,
+        oauth.ClientSecretPost(input.clientSecret),
+        callbackParameters,
+        input.redirectUri,
+        input.codeVerifier,
+        this.oauthOptions(),
+      ),
+    );
+  }
+
+  async refresh(input: {
+    clientId: string;
+    clientSecret: string;
+    refreshToken: string;
+  }): Promise<WebexTokenGrant> {
+    return this.tokenCall('refresh token grant', () =>
+      oauth.refreshTokenGrantRequest(
+        this.authorizationServer,
+        { client_id: input.clientId },
+        oauth.ClientSecretPost(input.clientSecret),
+        input.refreshToken,
+        this.oauthOptions(),
+      ),
+    );
+  }
+
+  async getMe(accessToken: string): Promise<WebexPerson> {
+    return this.getJson('GET /v1/people/me', '/v1/people/me', accessToken, personSchema);
+  }
+
+  async getPerson(accessToken: string, personId: string): Promise<WebexPerson> {
+    return this.getJson(
+      'GET /v1/people/{id}',
+      `/v1/people/${encodeURIComponent(personId)}`,
+      accessToken,
+      personSchema,
+    );
+  }
+
+  async listRoles(accessToken: string): Promise<WebexRole[]> {
+    const roles = await this.getJson('GET /v1/roles', '/v1/roles', accessToken, rolesSchema);
+    return roles.items;
+  }
+
+  async revokeAuthorizations(accessToken: string, input: { clientId: string; orgId: string }): Promise<void> {
+    const query = new URLSearchParams({ clientId: input.clientId, orgId: input.orgId });
+    const call = 'DELETE /v1/authorizations';
+    const response = await this.send(call, () =>
+      this.fetchImpl(`${this.baseUrl}/v1/authorizations?${query}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      }),
+    );
+    if (!response.ok) throw await this.failure(call, response);
+  }
+
+  private oauthOptions(): oauth.TokenEndpointRequestOptions {
+    return {
+      signal: () => AbortSignal.timeout(this.timeoutMs),
+      [oauth.customFetch]: this.fetchImpl,
+      ...(this.insecure ? { [oauth.allowInsecureRequests]: true } : {}),
+    };
+  }
+
+  private async tokenCall(call: string, request: () => Promise<Response>): Promise<WebexTokenGrant> {
+    const response = await this.send(call, request);
+    if (!response.ok) throw await this.failure(call, response, { tokenEndpoint: true });
+    const body = tokenResponseSchema.safeParse(await this.readJson(call, response));
+    if (!body.success) throw this.unexpectedShape(call, response);
+    return {
+      accessToken: body.data.access_token,
+      refreshToken: body.data.refresh_token,
+      expiresIn: body.data.expires_in,
+      refreshTokenExpiresIn: body.data.refresh_token_expires_in,
+      ...(body.data.scope ? { scope: body.data.scope } : {}),
+    };
+  }
+
+  private async getJson<Schema extends z.ZodType>(
+    call: string,
+    path: string,
+    accessToken: string,
+    schema: Schema,
+  ): Promise<z.infer<Schema>> {
+    const response = await this.send(call, () =>
+      this.fetchImpl(`${this.baseUrl}${path}`, {
+        headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      }),
+    );
+    if (!response.ok) throw await this.failure(call, response);
+    const body = schema.safeParse(await this.readJson(call, response));
+    if (!body.success) throw this.unexpectedShape(call, response);
+    return body.data;
+  }
+
+  /** Runs the request; timeouts and network failures become transient WebexErrors. */
+  private async send(call: string, request: () => Promise<Response>): Promise<Response> {
+    try {
+      return await request();
+    } catch (error) {
+      const timedOut =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      // fetch rejects with a TypeError when the network fails; anything else is our own bug.
+      if (!timedOut && !(error instanceof TypeError)) throw error;
+      const kind = timedOut ? 'timed out' : 'could not reach Webex';
+      this.options.log?.warn('Webex call failed without an answer', { call, failure: kind });
+      throw new WebexError('transient', `Webex ${call} ${kind}`);
+    }
+  }
+
+  private async readJson(call: string, response: Response): Promise<unknown> {
+    try {
+      return await response.json();
+    } catch {
+      throw this.unexpectedShape(call, response);
+    }
+  }
+
+  /** An answer we cannot read counts as transient: it says nothing about the token (WEBEX.md). */
+  private unexpectedShape(call: string, response: Response): WebexError {
+    const trackingId = trackingIdOf(response);
+    this.options.log?.warn('Webex answered in an unexpected shape', {
+      call,
+      status: response.status,
+      trackingId,
+    });
+    return new WebexError('transient', `Webex ${call} answered ${response.status} in an unexpected shape`, {
+      status: response.status,
+      ...(trackingId ? { trackingId } : {}),
+    });
+  }
+
+  private async failure(call: string, response: Response, options: { tokenEndpoint?: boolean } = {}) {
+    const body = errorBodySchema.parse(await response.json().catch(() => ({})));
+    const trackingId = trackingIdOf(response) ?? body.trackingId;
+    const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
+    const kind = failureKind(response.status, options.tokenEndpoint === true);
+    this.options.log?.warn('Webex refused a call', {
+      call,
+      status: response.status,
+      kind,
+      trackingId,
+      ...(body.error ? { oauthError: body.error } : {}),
+    });
+    return new WebexError(
+      kind,
+      `Webex ${call} answered ${response.status}${body.error ? ` (${body.error})` : ''}`,
+      {
+        status: response.status,
+        ...(trackingId ? { trackingId } : {}),
+        ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+      },
+    );
+  }
+}
+
+function trackingIdOf(response: Response): string | undefined {
+  return response.headers.get('trackingid') ?? undefined;
+}
+
+/**
+ * Status to kind. On the token endpoint 400 and 401 both mean the code or refresh token (or the
+ * client) was refused: WEBEX.md says to treat either as "needs re-consent". Elsewhere 401 means the
+ * token is dead. Statuses Webex does not document for these calls count as transient, so an
+ * unknown answer never marks an authorization invalid.
+ */
+export function failureKind(status: number, tokenEndpoint: boolean): WebexFailureKind {
+  if (tokenEndpoint && (status === 400 || status === 401)) return 'rejected';
+  if (status === 400) return 'rejected';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  return 'transient';
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { html, SafeHtml } from './html.js';
+
+const stylesheet = `
+:root{--ink:#1d2330;--muted:#5b6475;--line:#dfe3ea;--bg:#f4f6f9;--card:#fff;--accent:#0b6bcb;--accent-ink:#fff;
+--ok:#137333;--ok-bg:#e6f4ea;--warn:#8a5a00;--warn-bg:#fff4d6;--bad:#b3261e;--bad-bg:#fce8e6;--idle:#5b6475;--idle-bg:#eef0f4}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--ink);background:var(--bg)}
+header{background:#10243e;color:#fff;padding:14px 24px}
+header .brand{font-weight:600;letter-spacing:.2px}
+main{max-width:920px;margin:0 auto;padding:24px}
+h1{font-size:1.6rem;margin:8px 0 16px}
+h2{font-size:1.15rem;margin:0 0 4px}
+p{margin:8px 0}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin:14px 0}
+.notice{border-left:4px solid var(--accent)}
+.notice.warning{border-left-color:#e0a100;background:var(--warn-bg)}
+.notice.error{border-left-color:var(--bad);background:var(--bad-bg)}
+.notice ul{margin:6px 0 0;padding-left:20px}
+.integration{display:grid;grid-template-columns:1fr auto;gap:8px 16px;align-items:start}
+.integration .meta{color:var(--muted);font-size:.9rem}
+.integration .actions{display:flex;flex-direction:column;gap:6px;align-items:flex-end}
+.badge{display:inline-block;font-size:.8rem;font-weight:600;padding:2px 10px;border-radius:999px;vertical-align:middle;margin-left:8px}
+.badge.active{color:var(--ok);background:var(--ok-bg)}
+.badge.expiring,.badge.degraded{color:var(--warn);background:var(--warn-bg)}
+.badge.invalid{color:var(--bad);background:var(--bad-bg)}
+.badge.not_authorized,.badge.revoked{color:var(--idle);background:var(--idle-bg)}
+.detail{margin:6px 0 0}
+.button{display:inline-block;background:var(--accent);color:var(--accent-ink);text-decoration:none;font-weight:600;padding:8px 16px;border-radius:6px;white-space:nowrap}
+.button.secondary{background:transparent;color:var(--accent);border:1px solid var(--accent)}
+.small{font-size:.85rem;color:var(--muted)}
+a.small{color:var(--accent)}
+code,.copy{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9rem}
+.copy{width:100%;padding:8px 10px;border:1px solid var(--line);border-radius:6px;background:#fafbfc;color:var(--ink)}
+ol.steps{padding-left:22px}
+ol.steps li{margin:6px 0}
+@media (max-width:640px){.integration{grid-template-columns:1fr}.integration .actions{align-items:flex-start}}
+`;
+
+/** The stylesheet is ours, not input: it goes in unescaped so its bytes match the CSP hash. */
+const trustedStylesheet = new SafeHtml(stylesheet);
+
+/**
+ * Content-Security-Policy of every page: nothing loads from anywhere, no script runs, and the one
+ * inline stylesheet is allowed by its hash (computed here, so editing the CSS cannot break it).
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(stylesheet).digest('base64')}'`,
+  "img-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** A full HTML document around a page body. */
+export function renderDocument(input: { title: string; body: SafeHtml }): string {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex, nofollow" />
+        <title>${input.title}</title>
+        <style>
+          ${trustedStylesheet}
+        </style>
+      </head>
+      <body>
+        <header><span class="brand">Webex authorization portal</span></header>
+        <main>${input.body}</main>
+      </body>
+    </html> `.toString();
+}

@@ -1,0 +1,45 @@
+import { html } from './html.js';
+import { renderDocument } from './layout.js';
+
+/** A warning that applies to the authorization just granted. */
+export interface AuthorizationWarning {
+  kind: 'password_expiry' | 'presence_sharing';
+  text: string;
+}
+
+/** Everything the page after a successful authorization shows. */
+export interface SuccessPageModel {
+  tenantName: string;
+  integrationName: string;
+  /** True when this replaced an invalid or degraded authorization. */
+  restored: boolean;
+  authorizer: { displayName: string; email: string };
+  warnings: AuthorizationWarning[];
+  /** Names of the catalog integrations still not active for this tenant. */
+  remaining: string[];
+  portalUrl: string;
+}
+
+/** Confirms the authorization, names the authorizer, and states the warnings that apply. */
+export function renderSuccessPage(model: SuccessPageModel): string {
+  const body = html`<h1>${model.integrationName} is ${model.restored ? 'working again' : 'authorized'}</h1>
+    <div class="card notice" id="authorized-by">
+      <p>
+        Authorized by <strong>${model.authorizer.displayName}</strong> (${model.authorizer.email}) for
+        ${model.tenantName}.
+      </p>
+    </div>
+    ${model.warnings.map(
+      (warning) =>
+        html`<div class="card notice warning" data-warning="${warning.kind}"><p>${warning.text}</p></div>`,
+    )}
+    <div class="card">
+      ${
+        model.remaining.length > 0
+          ? html`<p>Still to authorize: ${model.remaining.join(', ')}.</p>`
+          : html`<p>Every integration is authorized. You can close this page.</p>`
+      }
+      <p><a class="button" id="back-to-portal" href="${model.portalUrl}">Back to all integrations</a></p>
+    </div>`;
+  return renderDocument({ title: `${model.integrationName} authorized`, body });
+}

@@ -1,0 +1,47 @@
+import type { InvalidationCause } from '../model.js';
+
+/**
+ * Why an authorization died, in words a customer's admin understands. Shared by the portal and
+ * anything else that explains a cause to people (alert emails can reuse it).
+ */
+export function describeInvalidationCause(cause: InvalidationCause): string {
+  switch (cause) {
+    case 'password_changed_or_revoked':
+      return 'The person who authorized it changed their Webex password, or the authorization was revoked.';
+    case 'user_deactivated':
+      return 'The person who authorized it was deactivated or left the organization.';
+    case 'admin_role_removed':
+      return 'The person who authorized it is no longer a Webex Full Administrator.';
+    case 'integration_revoked':
+      return 'The integration was revoked or its access turned off in Webex Control Hub.';
+    case 'refresh_token_expired':
+      return 'It was not used for too long and Webex let it expire.';
+    case 'unknown':
+      return 'Webex no longer accepts it; the cause could not be determined.';
+  }
+}
+
+/** "five years" for 1825 days, "90 days" otherwise: how password policies are usually stated. */
+export function describeDays(days: number): string {
+  if (days % 365 === 0) {
+    const years = days / 365;
+    const names = ['', 'one', 'two', 'three', 'four', 'five'];
+    return `${names[years] ?? String(years)} year${years === 1 ? '' : 's'}`;
+  }
+  return `${days} day${days === 1 ? '' : 's'}`;
+}
+
+/** The warning a non-SSO authorizer needs: their next password change kills the authorization. */
+export function passwordExpiryWarning(passwordMaxAgeDays: number): string {
+  return (
+    'Your organization does not sign in to Webex through SSO, so this authorization stops working ' +
+    "at this person's next Webex password change, and at the latest when the organization's password " +
+    `policy forces one (by default every ${describeDays(passwordMaxAgeDays)}). We will warn you ahead of time; ` +
+    'signing in through SSO avoids it.'
+  );
+}
+
+/** The warning the presence integration needs: without presence sharing it sees nothing. */
+export const PRESENCE_SHARING_WARNING =
+  'Never disable presence status sharing in Webex Control Hub: the attendant console reads ' +
+  "people's presence through this integration and goes blind without it.";
