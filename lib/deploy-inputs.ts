@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import {
+  CatalogError,
+  defaultCatalog,
+  describeIssues,
+  parseCatalogJson,
+} from '../functions/domain/catalog.js';
+import type { Catalog } from '../functions/domain/catalog.js';
+
+/** Names of the CDK context keys the stack reads (`cdk deploy -c key=value` or `cdk.json`). */
+export const contextKeys = {
+  opsAlertEmail: 'opsAlertEmail',
+  sweepRateMinutes: 'sweepRateMinutes',
+  customDomainName: 'customDomainName',
+  customDomainCertificateArn: 'customDomainCertificateArn',
+  catalogFile: 'catalogFile',
+  passwordMaxAgeDays: 'passwordMaxAgeDays',
+  linkTtlDays: 'linkTtlDays',
+  retainData: 'retainData',
+} as const;
+
+export class DeployInputsError extends Error {
+  override readonly name = 'DeployInputsError';
+}
+
+/** An integer given either as a number (cdk.json) or as a string (`-c key=15` on the command line). */
+function integerBetween(min: number, max: number) {
+  return z.coerce.number().int().min(min).max(max);
+}
+
+/** A boolean given either as a JSON boolean (cdk.json) or as "true"/"false" (command line). */
+const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+
+/** A DNS name such as `auth.example.com`: lower-case labels, at least one dot, no trailing dot. */
+const domainName = z
+  .string()
+  .regex(
+    /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'must be a lower-case DNS name such as auth.example.com',
+  );
+
+const certificateArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/,
+    'must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)',
+  );
+
+/**
+ * The raw deploy-time context, validated. Every key is optional: `cdk synth` works with none of
+ * them, and the one input without a sensible default (the ops email) falls back to a required
+ * CloudFormation parameter.
+ */
+export const deployContextSchema = z
+  .object({
+    opsAlertEmail: z.email().optional(),
+    sweepRateMinutes: integerBetween(1, 1440).default(15),
+    customDomainName: domainName.optional(),
+    customDomainCertificateArn: certificateArn.optional(),
+    catalogFile: z.string().min(1).optional(),
+    passwordMaxAgeDays: integerBetween(1, 3650).default(1825),
+    linkTtlDays: integerBetween(1, 90).default(14),
+    retainData: booleanish.default(true),
+  })
+  .superRefine((context, ctx) => {
+    // A custom domain is only usable with its certificate, and a certificate alone means nothing.
+    if ((context.customDomainName === undefined) !== (context.customDomainCertificateArn === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [context.customDomainName === undefined ? 'customDomainName' : 'customDomainCertificateArn'],
+        message: 'customDomainName and customDomainCertificateArn must be given together',
+      });
+    }
+  });
+
+/** A custom domain for the public pages: its name and the ACM certificate (same region) covering it. */
+export interface CustomDomain {
+  readonly domainName: string;
+  readonly certificateArn: string;
+}
+
+/** What the stack is built from: validated context plus the catalog it resolves to. */
+export interface DeployInputs {
+  /** Ops alert address; when absent the stack asks for it as the `OpsAlertEmail` parameter. */
+  readonly opsAlertEmail?: string;
+  /** Minutes between two sweeps of the `due` index. */
+  readonly sweepRateMinutes: number;
+  readonly customDomain?: CustomDomain;
+  /** The catalog override's JSON (compact), only when `catalogFile` was given. */
+  readonly catalogJson?: string;
+  /** The catalog the functions will use (the override or the shipped default). */
+  readonly catalog: Catalog;
+  readonly passwordMaxAgeDays: number;
+  readonly linkTtlDays: number;
+  /** Keep the table, key and client secrets when the stack is deleted. */
+  readonly retainData: boolean;
+}
+
+/** Defaults for every input, for tests and for the app when no context is given. */
+export function defaultDeployInputs(overrides: Partial<DeployInputs> = {}): DeployInputs {
+  return {
+    sweepRateMinutes: 15,
+    catalog: defaultCatalog(),
+    passwordMaxAgeDays: 1825,
+    linkTtlDays: 14,
+    retainData: true,
+    ...overrides,
+  };
+}
+
+/** How inputs are read: a context lookup and a file reader, so tests need no app or disk. */
+export interface DeployInputSources {
+  readonly getContext: (key: string) => unknown;
+  readonly readTextFile?: (path: string) => string;
+  /** Directory a relative `catalogFile` is resolved against. */
+  readonly baseDir?: string;
+}
+
+/**
+ * Reads and validates the deploy-time inputs. Fails with one line naming every bad key, so a
+ * typo in `-c` stops the synth instead of deploying a half-configured stack.
+ */
+export function readDeployInputs(sources: DeployInputSources): DeployInputs {
+  const raw = Object.fromEntries(
+    Object.values(contextKeys).map((key) => {
+      const value = sources.getContext(key);
+      // `-c key=` on the command line gives an empty string: treat it as not given.
+      return [key, value === '' || value === null ? undefined : value];
+    }),
+  );
+  const parsed = deployContextSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new DeployInputsError(`Invalid deploy context: ${describeIssues(parsed.error)}`);
+  }
+  const context = parsed.data;
+
+  let catalog = defaultCatalog();
+  let catalogJson: string | undefined;
+  if (context.catalogFile !== undefined) {
+    const path = resolve(sources.baseDir ?? process.cwd(), context.catalogFile);
+    const readTextFile = sources.readTextFile ?? ((file: string) => readFileSync(file, 'utf8'));
+    let text: string;
+    try {
+      text = readTextFile(path);
+    } catch (error) {
+      throw new DeployInputsError(
+        `Invalid deploy context: catalogFile: cannot read ${path} (${String(error)})`,
+      );
+    }
+    try {
+      catalog = parseCatalogJson(text, context.catalogFile);
+    } catch (error) {
+      if (error instanceof CatalogError) throw new DeployInputsError(error.message);
+      throw error;
+    }
+    // Compact: Lambda allows 4 KB of environment in total, and the functions re-parse it anyway.
+    catalogJson = JSON.stringify(JSON.parse(text));
+  }
+
+  return {
+    sweepRateMinutes: context.sweepRateMinutes,
+    passwordMaxAgeDays: context.passwordMaxAgeDays,
+    linkTtlDays: context.linkTtlDays,
+    retainData: context.retainData,
+    catalog,
+    ...(context.opsAlertEmail !== undefined && { opsAlertEmail: context.opsAlertEmail }),
+    ...(catalogJson !== undefined && { catalogJson }),
+    ...(context.customDomainName !== undefined &&
+      context.customDomainCertificateArn !== undefined && {
+        customDomain: {
+          domainName: context.customDomainName,
+          certificateArn: context.customDomainCertificateArn,
+        },
+      }),
+  };
+}

@@ -1,0 +1,113 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ProjectFunction, functionBinding } from './project-function.js';
+import type { FunctionBinding } from './project-function.js';
+
+/** How long one worker invocation may take (a batch of up to ten authorizations). */
+export const WORKER_TIMEOUT = Duration.seconds(90);
+
+/** Receives before a message goes to the DLQ: a poison message must not be retried for ever. */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** Messages per worker invocation. */
+export const WORKER_BATCH_SIZE = 10;
+
+/** Options of the validator construct. */
+export interface ValidatorProps {
+  /** Entry file of the sweep dispatcher (schedule target). */
+  readonly dispatcherEntry: string;
+  /** Entry file of the validator worker (SQS consumer). */
+  readonly workerEntry: string;
+  /** Time between two sweeps. */
+  readonly sweepRate: Duration;
+  /** What the dispatcher may read: the `due` index, nothing else. */
+  readonly dispatcherBindings: readonly FunctionBinding[];
+  /** What the worker may use: state, alerts, settings. */
+  readonly workerBindings: readonly FunctionBinding[];
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The sweep: an EventBridge schedule runs the dispatcher, which reads what is due from the sparse
+ * `due` index and fans it out on the validation queue; workers validate in batches, report
+ * per-message failures, and a message that fails five times lands in the DLQ (alarmed).
+ */
+export class Validator extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly dispatcher: ProjectFunction;
+  readonly worker: ProjectFunction;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: ValidatorProps) {
+    super(scope, id);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      // Messages only name an authorization (no token material), so SQS-managed keys suffice
+      // and senders need no KMS permission.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS guidance for Lambda consumers: at least six times the function timeout, so a message
+      // is not handed to a second worker while the first still retries it.
+      visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    this.dispatcher = new ProjectFunction(this, 'Dispatcher', {
+      entry: props.dispatcherEntry,
+      description: 'Sweep: reads due authorizations from the due index and queues them for validation',
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+      logRetention: props.logRetention,
+    }).bind(...props.dispatcherBindings, this.bindSend());
+
+    this.worker = new ProjectFunction(this, 'Worker', {
+      entry: props.workerEntry,
+      description: 'Validates queued authorizations: refresh, probe, classify, alert',
+      timeout: WORKER_TIMEOUT,
+      logRetention: props.logRetention,
+    }).bind(...props.workerBindings);
+    this.worker.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: WORKER_BATCH_SIZE,
+        reportBatchItemFailures: true,
+        // Bounds parallel calls to Webex so a large sweep does not trip its rate limits.
+        maxConcurrency: 5,
+      }),
+    );
+
+    this.schedule = new events.Rule(this, 'SweepSchedule', {
+      description: 'Runs the sweep of due authorizations',
+      schedule: events.Schedule.rate(props.sweepRate),
+      targets: [
+        new targets.LambdaFunction(this.dispatcher, {
+          retryAttempts: 2,
+          // A sweep later than one period is superseded by the next one.
+          maxEventAge: Duration.seconds(Math.max(60, props.sweepRate.toSeconds())),
+        }),
+      ],
+    });
+  }
+
+  /** For the dispatcher: the queue's URL and SendMessage (also covers SendMessageBatch) on it. */
+  private bindSend(): FunctionBinding {
+    return functionBinding({ VALIDATION_QUEUE_URL: this.queue.queueUrl }, [
+      new iam.PolicyStatement({
+        sid: 'ValidationQueueSend',
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+      }),
+    ]);
+  }
+}

@@ -1,0 +1,206 @@
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnElement, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { Alerts } from './alerts.js';
+import { Api } from './api.js';
+import type { DeployInputs } from './deploy-inputs.js';
+import { Observability } from './observability.js';
+import { functionBinding, projectRoot } from './project-function.js';
+import type { FunctionBinding } from './project-function.js';
+import { TOKEN_SECRET_PREFIX, TokenStore } from './token-store.js';
+import { Validator } from './validator.js';
+
+/** Base URL of the Webex REST API the functions call. */
+export const WEBEX_API_BASE_URL = 'https://webexapis.com';
+
+/** Entry files of the four functions (absolute paths). */
+export interface FunctionEntries {
+  readonly publicApi: string;
+  readonly adminApi: string;
+  readonly sweepDispatcher: string;
+  readonly validatorWorker: string;
+}
+
+/** The entry files the contract with `functions/` names. */
+export const defaultEntries: FunctionEntries = {
+  publicApi: `${projectRoot}functions/public-api.handler.ts`,
+  adminApi: `${projectRoot}functions/admin-api.handler.ts`,
+  sweepDispatcher: `${projectRoot}functions/sweep-dispatcher.handler.ts`,
+  validatorWorker: `${projectRoot}functions/validator-worker.handler.ts`,
+};
+
+/** Options of the stack. */
+export interface WebexAuthKeeperStackProps extends StackProps {
+  /** Validated deploy-time inputs (see `readDeployInputs`). */
+  readonly inputs: DeployInputs;
+  /** Entry files; each defaults to the one in {@link defaultEntries}. */
+  readonly entries?: Partial<FunctionEntries>;
+}
+
+/** Settings every state-owning function reads; plain values, no permissions. */
+export function settingsBinding(inputs: DeployInputs): FunctionBinding {
+  return functionBinding({
+    WEBEX_API_BASE_URL,
+    PASSWORD_MAX_AGE_DAYS: String(inputs.passwordMaxAgeDays),
+    LINK_TTL_DAYS: String(inputs.linkTtlDays),
+    ...(inputs.catalogJson !== undefined && { CATALOG_JSON: inputs.catalogJson }),
+  });
+}
+
+/** How long function and access logs are kept. */
+const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+
+/**
+ * webex-auth-keeper on AWS: the token store, alerts, the HTTP API, the sweep and its workers,
+ * alarms and a dashboard. Everything the functions may do is granted through bindings, so the
+ * environment a function reads and the permissions it holds are declared in the same place.
+ */
+export class WebexAuthKeeperStack extends Stack {
+  readonly tokenStore: TokenStore;
+  readonly alerts: Alerts;
+  readonly api: Api;
+  readonly validator: Validator;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: WebexAuthKeeperStackProps) {
+    super(scope, id, {
+      description: 'webex-auth-keeper: keeps Cisco Webex integration authorizations alive',
+      ...props,
+    });
+    const { inputs } = props;
+    const entries = { ...defaultEntries, ...props.entries };
+
+    this.tokenStore = new TokenStore(this, 'TokenStore', { retainData: inputs.retainData });
+    this.alerts = new Alerts(this, 'Alerts', {
+      key: this.tokenStore.key,
+      ...(inputs.opsAlertEmail !== undefined && { opsAlertEmail: inputs.opsAlertEmail }),
+    });
+
+    const settings = settingsBinding(inputs);
+    const stateOwner: FunctionBinding[] = [
+      settings,
+      this.tokenStore.bindStateAccess(),
+      this.alerts.bindPublish(),
+    ];
+
+    this.api = new Api(this, 'Api', {
+      publicEntry: entries.publicApi,
+      adminEntry: entries.adminApi,
+      sharedBindings: stateOwner,
+      adminBindings: [this.alerts.bindSubscriptionManagement()],
+      logRetention: LOG_RETENTION,
+      ...(inputs.customDomain && { customDomain: inputs.customDomain }),
+    });
+
+    this.validator = new Validator(this, 'Validator', {
+      dispatcherEntry: entries.sweepDispatcher,
+      workerEntry: entries.validatorWorker,
+      sweepRate: Duration.minutes(inputs.sweepRateMinutes),
+      dispatcherBindings: [this.tokenStore.bindDueQuery()],
+      workerBindings: [...stateOwner, this.api.bindPublicBaseUrl()],
+      logRetention: LOG_RETENTION,
+    });
+
+    this.observability = new Observability(this, 'Observability', {
+      functions: {
+        'public-api': this.api.publicFunction,
+        'admin-api': this.api.adminFunction,
+        'sweep-dispatcher': this.validator.dispatcher,
+        'validator-worker': this.validator.worker,
+      },
+      dispatcher: this.validator.dispatcher,
+      worker: this.validator.worker,
+      queue: this.validator.queue,
+      deadLetterQueue: this.validator.deadLetterQueue,
+      stage: this.api.stage,
+      alarmTopic: this.alerts.topic,
+    });
+
+    // Attachable by ARN from the SaaS's other stacks, which cannot call grantTokenRead().
+    const tokenReader = new iam.ManagedPolicy(this, 'TokenReaderPolicy', {
+      description:
+        'Read webex-auth-keeper token secrets (GetSecretValue and decrypt through Secrets Manager)',
+      statements: this.tokenStore.tokenReadStatements(),
+    });
+    Validations.of(tokenReader).acknowledge(this.tokenStore.tokenPrefixSuppression());
+    const adminInvoker = new iam.ManagedPolicy(this, 'AdminApiInvokePolicy', {
+      description: 'Call the webex-auth-keeper admin API (SigV4-signed requests to /admin/...)',
+      statements: [
+        new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [this.api.adminRoutesArn()] }),
+      ],
+    });
+    Validations.of(adminInvoker).acknowledge({
+      // cdk-nag names the API in the finding by its logical ID.
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${this.getLogicalId(this.api.httpApi.node.defaultChild as CfnElement)}>/$default/*/admin/*]`,
+      reason:
+        'Every method of every admin route, and nothing else: the admin API is one permission boundary.',
+    });
+
+    this.addOutputs(inputs, tokenReader, adminInvoker);
+  }
+
+  /** Lets one of the SaaS's own services read token secrets (and decrypt them). */
+  grantTokenRead(grantee: iam.IGrantable): void {
+    this.tokenStore.grantTokenRead(grantee);
+  }
+
+  /** Lets a principal call the admin routes. */
+  grantAdminInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.api.grantAdminInvoke(grantee);
+  }
+
+  private addOutputs(
+    inputs: DeployInputs,
+    tokenReader: iam.ManagedPolicy,
+    adminInvoker: iam.ManagedPolicy,
+  ): void {
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+
+    output('ApiEndpoint', this.api.httpApi.apiEndpoint, 'execute-api endpoint of the HTTP API');
+    output('PublicBaseUrl', this.api.publicBaseUrl, 'Base URL of onboarding links and public pages');
+    output(
+      'OAuthCallbackUrl',
+      this.api.callbackUrl,
+      'Register this as the Redirect URI of every Webex integration in the catalog',
+    );
+    output(
+      'ClientSecretsSecretArn',
+      this.tokenStore.clientSecrets.secretArn,
+      'Put {"<integration key>": "<client secret>", ...} here after deploy',
+    );
+    output(
+      'IntegrationKeys',
+      inputs.catalog.keys.join(','),
+      'Catalog keys the client-secrets secret must name, comma-separated',
+    );
+    output('LinkSigningSecretArn', this.tokenStore.linkSigningKey.secretArn, 'Generated onboarding-link key');
+    output('TokenSecretPrefix', TOKEN_SECRET_PREFIX, 'Name prefix of the per-authorization token secrets');
+    output('KmsKeyArn', this.tokenStore.key.keyArn, 'Customer managed key of the table, secrets and topic');
+    output('TableName', this.tokenStore.table.tableName, 'The single DynamoDB table');
+    output('AlertTopicArn', this.alerts.topic.topicArn, 'Alert topic (ops e-mail, tenant contacts, alarms)');
+    output('EventBusName', this.alerts.bus.eventBusName, 'Custom bus receiving every authorization event');
+    output('ValidationQueueUrl', this.validator.queue.queueUrl, 'Queue from the sweep to the validator');
+    output('DeadLetterQueueUrl', this.validator.deadLetterQueue.queueUrl, 'Validations that failed 5 times');
+    output(
+      'DashboardUrl',
+      `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.observability.dashboard.dashboardName}`,
+      'CloudWatch dashboard',
+    );
+    output('TokenReaderPolicyArn', tokenReader.managedPolicyArn, 'Attach to a role that must read tokens');
+    output(
+      'AdminApiInvokePolicyArn',
+      adminInvoker.managedPolicyArn,
+      'Attach to a role that calls the admin API',
+    );
+    if (this.api.domainName) {
+      output(
+        'CustomDomainTarget',
+        this.api.domainName.regionalDomainName,
+        'Point a CNAME (or alias) record for the custom domain at this name',
+      );
+    }
+  }
+}
