@@ -14,7 +14,7 @@ export const DEFAULT_WEBEX_TIMEOUT_MS = 8_000;
 
 /** Where the client writes Webex's failures; Powertools' Logger fits. */
 export interface WebexCallLog {
-  warn(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
 }
 
 /** How to build the client. */

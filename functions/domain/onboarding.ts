@@ -60,9 +60,9 @@ export interface OnboardingSettings {
 
 /** Where the flow writes what happened; Powertools' Logger fits. Never given a token or code. */
 export interface OnboardingLog {
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
-  error(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
 }
 
 /** The ports the onboarding use cases work with. */

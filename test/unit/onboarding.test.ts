@@ -1,0 +1,450 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCatalog } from '../../functions/domain/catalog.js';
+import type { Authorization } from '../../functions/domain/model.js';
+import { LinkRevokedError, issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import {
+  CodeRefusedError,
+  MissingCodeError,
+  NotAPersonError,
+  NotFullAdminError,
+  OrgMismatchError,
+  StateExpiredError,
+  StateUnknownError,
+  UnknownIntegrationError,
+  WebexUnavailableError,
+} from '../../functions/domain/onboarding-errors.js';
+import {
+  completeAuthorization,
+  showPortal,
+  showTroubleshooting,
+  startAuthorization,
+  warningsFor,
+  type OnboardingDependencies,
+} from '../../functions/domain/onboarding.js';
+import { WebexError } from '../../functions/domain/ports.js';
+import {
+  FakeWebexClient,
+  InMemoryAuthorizationRepository,
+  InMemoryHistory,
+  InMemoryOAuthStateStore,
+  InMemoryTenantRepository,
+  InMemoryTokenVault,
+  ManualClock,
+  RecordingEventPublisher,
+  RecordingLog,
+  clientSecretsFrom,
+  fixedLinkKeys,
+  testSettings,
+  testTenant,
+} from '../support/onboarding-fakes.js';
+
+const catalog = defaultCatalog();
+
+function setup(
+  options: { tenant?: Partial<Parameters<typeof testTenant>[0]>; records?: Authorization[] } = {},
+) {
+  const calls: string[] = [];
+  const vault = new InMemoryTokenVault(calls);
+  const linkKeys = fixedLinkKeys();
+  const deps = {
+    tenants: new InMemoryTenantRepository(testTenant(options.tenant ?? {})),
+    authorizations: new InMemoryAuthorizationRepository(calls, ...(options.records ?? [])),
+    history: new InMemoryHistory(),
+    oauthStates: new InMemoryOAuthStateStore(),
+    vault,
+    webex: new FakeWebexClient(),
+    events: new RecordingEventPublisher(),
+    clientSecrets: clientSecretsFrom(Object.fromEntries(catalog.keys.map((key) => [key, `secret-${key}`]))),
+    linkKeys,
+    catalog,
+    clock: new ManualClock(),
+    settings: testSettings(),
+    log: new RecordingLog(),
+  } satisfies OnboardingDependencies;
+  const tenant = deps.tenants.tenants.get('acme');
+  if (!tenant) throw new Error('no tenant');
+  const link = issueOnboardingLink({
+    tenant,
+    key: linkKeys.key,
+    clock: deps.clock,
+    publicBaseUrl: 'https://portal.test',
+  });
+  /** Starts an authorization and returns the state Webex would send back. */
+  const start = async (integration = 'presence') => {
+    const { authorizeUrl } = await startAuthorization(deps, { linkToken: link.token, integration });
+    return new URL(authorizeUrl).searchParams.get('state') ?? '';
+  };
+  /** Everything a refused callback must leave untouched. */
+  const written = () => ({
+    records: [...deps.authorizations.records.values()],
+    secrets: [...deps.vault.secrets.keys()],
+    history: deps.history.events.length,
+    published: deps.events.published.length,
+    tenant: deps.tenants.tenants.get('acme'),
+  });
+  return { deps, link, start, calls, written };
+}
+
+function activeRecord(overrides: Partial<Authorization> = {}): Authorization {
+  return {
+    tenantId: 'acme',
+    integration: 'presence',
+    status: 'active',
+    scopes: ['spark:people_read'],
+    consecutiveFailures: 0,
+    version: 4,
+    warningsSent: ['password:30'],
+    updatedAt: '2026-02-01T00:00:00.000Z',
+    authorizer: {
+      personId: 'person-0',
+      email: 'old@acme.example',
+      displayName: 'Old Admin',
+      orgId: 'org-acme',
+      fullAdmin: true,
+    },
+    secretId: 'tokens/acme/presence',
+    ...overrides,
+  };
+}
+
+describe('startAuthorization', () => {
+  it('stores a hashed state and returns the Webex authorize URL with PKCE S256', async () => {
+    const { deps, link } = setup();
+    const { authorizeUrl } = await startAuthorization(deps, {
+      linkToken: link.token,
+      integration: 'presence',
+    });
+    const url = new URL(authorizeUrl);
+    const presence = catalog.find('presence');
+    expect(`${url.origin}${url.pathname}`).toBe('https://webexapis.test/v1/authorize');
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      response_type: 'code',
+      client_id: presence?.integrationId,
+      scope: presence?.scopes.join(' '),
+      redirect_uri: 'https://portal.test/oauth/callback',
+      code_challenge_method: 'S256',
+    });
+    const state = url.searchParams.get('state') ?? '';
+    const [stored] = [...deps.oauthStates.states.values()];
+    expect(stored).toMatchObject({ tenantId: 'acme', integration: 'presence', linkVersion: 1 });
+    expect(stored?.stateHash).not.toBe(state);
+    expect(url.searchParams.get('code_challenge')).toHaveLength(43);
+  });
+
+  it('refuses an integration that is not in the catalog', async () => {
+    const { deps, link } = setup();
+    await expect(startAuthorization(deps, { linkToken: link.token, integration: 'nope' })).rejects.toThrow(
+      UnknownIntegrationError,
+    );
+    expect(deps.oauthStates.states.size).toBe(0);
+  });
+});
+
+describe('completeAuthorization', () => {
+  it('stores the tokens first, then saves the active record with its event, then publishes granted', async () => {
+    const { deps, start, calls } = setup();
+    const state = await start();
+    deps.clock.advance(30);
+
+    const outcome = await completeAuthorization(deps, { state, code: 'the-code' });
+
+    expect(calls).toEqual(['store tokens/acme/presence', 'save acme/presence']);
+    expect(deps.webex.lastExchange).toMatchObject({
+      clientId: catalog.find('presence')?.integrationId,
+      clientSecret: 'secret-presence',
+      code: 'the-code',
+      redirectUri: 'https://portal.test/oauth/callback',
+    });
+    const record = await deps.authorizations.get('acme', 'presence');
+    const now = deps.clock.now();
+    expect(record).toMatchObject({
+      status: 'active',
+      version: 1,
+      consecutiveFailures: 0,
+      warningsSent: [],
+      secretId: 'tokens/acme/presence',
+      scopes: ['spark:people_read', 'spark-admin:people_read'],
+      authorizer: {
+        personId: 'person-1',
+        email: 'admin@acme.example',
+        displayName: 'Ada Admin',
+        orgId: 'org-acme',
+        fullAdmin: true,
+      },
+      grantedAt: now.toISOString(),
+      accessTokenExpiresAt: new Date(now.getTime() + 1_209_599_000).toISOString(),
+      refreshTokenExpiresAt: new Date(now.getTime() + 7_775_999_000).toISOString(),
+      nextCheckAt: new Date(now.getTime() + 3_600_000).toISOString(),
+    });
+    expect(deps.vault.secrets.get('tokens/acme/presence')).toMatchObject({
+      accessToken: 'access-token-value',
+      refreshToken: 'refresh-token-value',
+    });
+    expect(deps.authorizations.savedEvents).toHaveLength(1);
+    expect(deps.events.published.map(({ event }) => event)).toEqual(deps.authorizations.savedEvents);
+    expect(outcome.kind).toBe('authorized');
+    expect(outcome.event).toMatchObject({ type: 'granted', severity: 'info', status: 'active' });
+    expect(deps.tenants.tenants.get('acme')?.orgId).toBe('org-acme');
+  });
+
+  it('takes the expiries from the token response, whatever they are', async () => {
+    const { deps, start } = setup();
+    deps.webex.grant = { accessToken: 'a', refreshToken: 'r', expiresIn: 60, refreshTokenExpiresIn: 120 };
+    await completeAuthorization(deps, { state: await start(), code: 'c' });
+    const record = await deps.authorizations.get('acme', 'presence');
+    const now = deps.clock.now().getTime();
+    expect(record?.accessTokenExpiresAt).toBe(new Date(now + 60_000).toISOString());
+    expect(record?.refreshTokenExpiresAt).toBe(new Date(now + 120_000).toISOString());
+    // No scope in the answer: the catalog's scopes were asked for and granted.
+    expect(record?.scopes).toEqual(catalog.find('presence')?.scopes);
+  });
+
+  it('publishes restored, not granted, when it replaces an invalid authorization, and clears the cause', async () => {
+    const { deps, start } = setup({
+      records: [activeRecord({ status: 'invalid', cause: 'password_changed_or_revoked', causeDetail: 'x' })],
+    });
+    const outcome = await completeAuthorization(deps, { state: await start(), code: 'c' });
+    const record = await deps.authorizations.get('acme', 'presence');
+    expect(outcome.event).toMatchObject({ type: 'restored', previousStatus: 'invalid', status: 'active' });
+    expect(record).toMatchObject({ status: 'active', version: 5, warningsSent: [] });
+    expect(record?.cause).toBeUndefined();
+    expect(record?.causeDetail).toBeUndefined();
+    expect(outcome.kind === 'authorized' && outcome.page.restored).toBe(true);
+  });
+
+  it('publishes granted when it replaces an active authorization', async () => {
+    const { deps, start } = setup({ records: [activeRecord()] });
+    const outcome = await completeAuthorization(deps, { state: await start(), code: 'c' });
+    expect(outcome.event).toMatchObject({ type: 'granted', previousStatus: 'active' });
+  });
+
+  it('saves again on a version conflict (a validator wrote meanwhile)', async () => {
+    const { deps, start } = setup({ records: [activeRecord()] });
+    deps.authorizations.conflictsToThrow = 1;
+    await completeAuthorization(deps, { state: await start(), code: 'c' });
+    expect((await deps.authorizations.get('acme', 'presence'))?.version).toBe(5);
+  });
+
+  it('still shows success when publishing fails after the save, and logs it as an error', async () => {
+    const { deps, start } = setup();
+    deps.events.failWith = new Error('bus down');
+    const outcome = await completeAuthorization(deps, { state: await start(), code: 'c' });
+    expect(outcome.kind).toBe('authorized');
+    expect(deps.log.lines.some((line) => line.level === 'error')).toBe(true);
+  });
+
+  it('does nothing on a replayed state', async () => {
+    const { deps, start, written } = setup();
+    const state = await start();
+    await completeAuthorization(deps, { state, code: 'c' });
+    const before = written();
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(StateUnknownError);
+    expect(written()).toEqual(before);
+    expect(deps.webex.calls.filter((call) => call === 'exchangeCode')).toHaveLength(1);
+  });
+
+  it('refuses an unknown state without touching anything', async () => {
+    const { deps, written } = setup();
+    const before = written();
+    await expect(completeAuthorization(deps, { state: 'A'.repeat(43), code: 'c' })).rejects.toThrow(
+      StateUnknownError,
+    );
+    expect(written()).toEqual(before);
+    expect(deps.webex.calls).toEqual([]);
+  });
+
+  it('refuses an expired state and offers a fresh start', async () => {
+    const { deps, start, written } = setup();
+    const state = await start();
+    deps.clock.advance(601);
+    const before = written();
+    const error = await completeAuthorization(deps, { state, code: 'c' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StateExpiredError);
+    expect((error as StateExpiredError).retryUrl).toMatch(
+      /^https:\/\/portal\.test\/oauth\/start\?link=.+&integration=presence$/,
+    );
+    expect(written()).toEqual(before);
+    expect(deps.webex.calls).toEqual([]);
+  });
+
+  it('refuses the callback when the link was revoked after the start', async () => {
+    const { deps, start, written } = setup();
+    const state = await start();
+    const tenant = deps.tenants.tenants.get('acme');
+    if (tenant) deps.tenants.tenants.set('acme', { ...tenant, linkVersion: 2 });
+    const before = written();
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(LinkRevokedError);
+    expect(written()).toEqual(before);
+  });
+
+  it('refuses a callback with neither code nor error', async () => {
+    const { deps, start, written } = setup();
+    const state = await start();
+    const before = written();
+    await expect(completeAuthorization(deps, { state })).rejects.toThrow(MissingCodeError);
+    expect(written()).toEqual(before);
+  });
+
+  it('says the code was refused when Webex answers 400, and Webex is unavailable on 5xx or timeouts', async () => {
+    const { deps, start, written } = setup();
+    const before = written();
+    deps.webex.grant = new WebexError('rejected', 'Webex authorization code grant answered 400', {
+      status: 400,
+      trackingId: 'ROUTER_1',
+    });
+    const refused = await completeAuthorization(deps, { state: await start(), code: 'c' }).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(CodeRefusedError);
+    expect((refused as CodeRefusedError).trackingId).toBe('ROUTER_1');
+    deps.webex.grant = new WebexError('transient', 'Webex authorization code grant timed out');
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      WebexUnavailableError,
+    );
+    expect(written()).toEqual(before);
+  });
+
+  it('refuses a person who is not a Full Administrator, keeps nothing and tries to revoke the grant', async () => {
+    const { deps, start, written } = setup();
+    deps.webex.signInAs({ roles: ['role-user'] });
+    const before = written();
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      NotFullAdminError,
+    );
+    expect(written()).toEqual(before);
+    expect(deps.webex.calls).toContain(
+      `revokeAuthorizations ${catalog.find('presence')?.integrationId} org-acme`,
+    );
+  });
+
+  it('treats a 403 on the roles list as "not a Full Administrator"', async () => {
+    const { deps, start, written } = setup();
+    deps.webex.roles = new WebexError('forbidden', 'Webex GET /v1/roles answered 403', { status: 403 });
+    const before = written();
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      NotFullAdminError,
+    );
+    expect(written()).toEqual(before);
+  });
+
+  it('refuses a bot', async () => {
+    const { deps, start, written } = setup();
+    deps.webex.signInAs({ type: 'bot' });
+    const before = written();
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      NotAPersonError,
+    );
+    expect(written()).toEqual(before);
+  });
+
+  it('refuses an admin of another org than the tenant is bound to', async () => {
+    const { deps, start, written } = setup({ tenant: { orgId: 'org-other' } });
+    const before = written();
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      OrgMismatchError,
+    );
+    expect(written()).toEqual(before);
+  });
+
+  it('does not revoke a refused grant when that would also kill the live authorization of the same org', async () => {
+    const { deps, start } = setup({ records: [activeRecord()] });
+    deps.webex.signInAs({ roles: [] });
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      NotFullAdminError,
+    );
+    expect(deps.webex.calls.some((call) => call.startsWith('revokeAuthorizations'))).toBe(false);
+  });
+
+  it('records a denial from Webex, publishes it as a warning with an alert, and shows the troubleshooting page', async () => {
+    const { deps, start } = setup();
+    const outcome = await completeAuthorization(deps, {
+      state: await start('cdr'),
+      error: 'access_denied',
+      errorDescription: 'blocked by admin',
+    });
+    expect(outcome.kind).toBe('denied');
+    expect(outcome.event).toMatchObject({ type: 'denied', severity: 'warning', integration: 'cdr' });
+    expect(deps.history.events).toEqual([outcome.event]);
+    expect(deps.events.published[0]?.event).toEqual(outcome.event);
+    expect(deps.events.published[0]?.alert?.text).toContain(catalog.find('cdr')?.integrationId);
+    expect(deps.authorizations.records.size).toBe(0);
+    expect(deps.vault.secrets.size).toBe(0);
+    if (outcome.kind === 'denied') {
+      expect(outcome.page.integration.integrationId).toBe(catalog.find('cdr')?.integrationId);
+      expect(outcome.page.denial).toEqual({ error: 'access_denied', description: 'blocked by admin' });
+    }
+  });
+
+  it('never writes a token, code or verifier to the log, an event or an error', async () => {
+    const { deps, start } = setup();
+    await completeAuthorization(deps, { state: await start(), code: 'the-secret-code' });
+    deps.webex.signInAs({ roles: [] });
+    const error = await completeAuthorization(deps, {
+      state: await start('cdr'),
+      code: 'the-secret-code',
+    }).catch((caught: unknown) => caught);
+    const verifiers = deps.oauthStates.verifiers;
+    expect(verifiers).toHaveLength(2);
+    const everything = JSON.stringify([
+      deps.log.lines,
+      deps.events.published,
+      deps.history.events,
+      String(error),
+    ]);
+    for (const secret of ['access-token-value', 'refresh-token-value', 'the-secret-code', ...verifiers]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+});
+
+describe('showPortal', () => {
+  it('lists every catalog integration with its state, cause in plain words and authorizer', async () => {
+    const { deps, link } = setup({
+      records: [
+        activeRecord({ grantedAt: '2026-02-01T09:00:00.000Z' }),
+        activeRecord({ integration: 'cdr', status: 'invalid', cause: 'user_deactivated' }),
+        activeRecord({ integration: 'sso', status: 'pending' }),
+      ],
+    });
+    const portal = await showPortal(deps, { linkToken: link.token });
+    expect(portal.integrations.map((view) => [view.key, view.state])).toEqual([
+      ['users-sync', 'not_authorized'],
+      ['presence', 'active'],
+      ['call-control', 'not_authorized'],
+      ['cdr', 'invalid'],
+      ['sso', 'not_authorized'],
+    ]);
+    const presence = portal.integrations[1];
+    expect(presence?.authorizedBy).toEqual({ displayName: 'Old Admin', email: 'old@acme.example' });
+    expect(presence?.authorizedAt).toBe('2026-02-01T09:00:00.000Z');
+    expect(presence?.authorizeUrl).toBe(
+      `https://portal.test/oauth/start?link=${encodeURIComponent(link.token)}&integration=presence`,
+    );
+    expect(portal.integrations[3]?.detail).toMatch(/deactivated/);
+    expect(portal.linkExpiresAt).toBe(link.expiresAt);
+  });
+});
+
+describe('showTroubleshooting', () => {
+  it('gives the integration ID and a retry link', async () => {
+    const { deps, link } = setup();
+    const model = await showTroubleshooting(deps, { linkToken: link.token, integration: 'sso' });
+    expect(model.integration.integrationId).toBe(catalog.find('sso')?.integrationId);
+    expect(model.retryUrl).toContain('/oauth/start?link=');
+    await expect(showTroubleshooting(deps, { linkToken: link.token, integration: 'nope' })).rejects.toThrow(
+      UnknownIntegrationError,
+    );
+  });
+});
+
+describe('warningsFor', () => {
+  it('warns about password expiry without SSO and about presence sharing for the presence integration', () => {
+    expect(warningsFor({ sso: true }, { presenceSharing: false }, 1825)).toEqual([]);
+    const warnings = warningsFor({ sso: false }, { presenceSharing: true }, 1825);
+    expect(warnings.map((warning) => warning.kind)).toEqual(['password_expiry', 'presence_sharing']);
+    expect(warnings[0]?.text).toMatch(/next Webex password change/);
+    expect(warnings[0]?.text).toMatch(/five years/);
+    expect(warnings[1]?.text).toMatch(/Never disable presence status sharing/);
+    expect(warningsFor({ sso: false }, { presenceSharing: false }, 90)[0]?.text).toMatch(/90 days/);
+  });
+});
