@@ -182,12 +182,17 @@ describe('function permissions', () => {
 describe('token read grant', () => {
   it('lets another service read token secrets and decrypt them only through Secrets Manager', () => {
     let reader: iam.Role | undefined;
-    const { stack, template } = synthesize({}, (target) => {
-      reader = new iam.Role(target, 'SaasService', {
-        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      });
-      target.grantTokenRead(reader);
-    });
+    const { stack, template } = synthesize(
+      {},
+      {
+        extend: (target) => {
+          reader = new iam.Role(target, 'SaasService', {
+            assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+          });
+          target.grantTokenRead(reader);
+        },
+      },
+    );
     if (reader === undefined) throw new Error('reader not created');
     expect(permissionsOf(template, logicalId(reader))).toEqual(
       sortPermissions([

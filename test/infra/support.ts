@@ -35,6 +35,14 @@ export interface Synthesized {
   readonly template: Template;
 }
 
+/** How to build the app: validation runs only where a test is about it. */
+export interface SynthesizeOptions {
+  /** Run CDK's built-in CloudFormation schema validation (seconds per synth). @default false */
+  readonly validate?: boolean;
+  /** Adds constructs or plugins before synthesis. */
+  readonly extend?: (stack: WebexAuthKeeperStack, app: App) => void;
+}
+
 /**
  * Builds the stack as `bin/app.ts` does, with the given inputs. Bundling is skipped (the
  * `aws:cdk:bundling-stacks` context): these tests read the template, and `npm run synth` and the
@@ -42,14 +50,17 @@ export interface Synthesized {
  */
 export function synthesize(
   overrides: Partial<DeployInputs> = {},
-  extend?: (stack: WebexAuthKeeperStack, app: App) => void,
+  options: SynthesizeOptions = {},
 ): Synthesized {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    context: { 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: options.validate ?? false,
+  });
   const stack = new WebexAuthKeeperStack(app, 'WebexAuthKeeper', {
     inputs: defaultDeployInputs(overrides),
     entries: testEntries(),
   });
-  extend?.(stack, app);
+  options.extend?.(stack, app);
   return { app, stack, template: Template.fromStack(stack) };
 }
 

@@ -1,0 +1,153 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ProjectFunction } from '../../lib/project-function.js';
+import { defaultStack, fixtureEntry, logicalId, synthesize } from './support.js';
+import type { Synthesized } from './support.js';
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = defaultStack();
+});
+
+function propertiesOf(template: Template, fn: lambda.Function): Record<string, unknown> {
+  return (template.toJSON().Resources[logicalId(fn)] as { Properties: Record<string, unknown> }).Properties;
+}
+
+function environmentOf(template: Template, fn: lambda.Function): Record<string, unknown> {
+  return (propertiesOf(template, fn).Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+const COMMON = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'];
+const STATE_OWNER = [
+  ...COMMON,
+  'TABLE_NAME',
+  'TOKEN_SECRET_PREFIX',
+  'KMS_KEY_ID',
+  'CLIENT_SECRETS_SECRET_ID',
+  'LINK_SIGNING_SECRET_ID',
+  'EVENT_BUS_NAME',
+  'ALERT_TOPIC_ARN',
+  'WEBEX_API_BASE_URL',
+  'PUBLIC_BASE_URL',
+  'PASSWORD_MAX_AGE_DAYS',
+  'LINK_TTL_DAYS',
+];
+
+describe('every function', () => {
+  it('runs Node.js 22 on arm64 with active tracing, its own log group and the ESM handler', () => {
+    const functions = synth.template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(4);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+      });
+    }
+  });
+
+  it('keeps its logs for three months', () => {
+    const functionLogGroups = [
+      synth.stack.api.publicFunction,
+      synth.stack.api.adminFunction,
+      synth.stack.validator.dispatcher,
+      synth.stack.validator.worker,
+    ].map((fn) => logicalId(fn.logGroup));
+    const logGroups = synth.template.toJSON().Resources as Record<
+      string,
+      { Properties: { RetentionInDays: number } }
+    >;
+    for (const id of functionLogGroups) expect(logGroups[id]?.Properties.RetentionInDays).toBe(90);
+  });
+
+  it('names the contract environment for the state-owning functions', () => {
+    for (const fn of [
+      synth.stack.api.publicFunction,
+      synth.stack.api.adminFunction,
+      synth.stack.validator.worker,
+    ]) {
+      const env = environmentOf(synth.template, fn);
+      expect(Object.keys(env).sort()).toEqual([...STATE_OWNER].sort());
+      expect(env).toMatchObject({
+        TOKEN_SECRET_PREFIX: 'webex-auth-keeper/tokens/',
+        WEBEX_API_BASE_URL: 'https://webexapis.com',
+        PASSWORD_MAX_AGE_DAYS: '1825',
+        LINK_TTL_DAYS: '14',
+        POWERTOOLS_METRICS_NAMESPACE: 'WebexAuthKeeper',
+        POWERTOOLS_SERVICE_NAME: 'webex-auth-keeper',
+        NODE_OPTIONS: '--enable-source-maps',
+        KMS_KEY_ID: { 'Fn::GetAtt': [logicalId(synth.stack.tokenStore.key), 'Arn'] },
+        CLIENT_SECRETS_SECRET_ID: { Ref: logicalId(synth.stack.tokenStore.clientSecrets) },
+        LINK_SIGNING_SECRET_ID: { Ref: logicalId(synth.stack.tokenStore.linkSigningKey) },
+      });
+    }
+  });
+
+  it('gives the dispatcher only the table name and the queue URL', () => {
+    const env = environmentOf(synth.template, synth.stack.validator.dispatcher);
+    expect(Object.keys(env).sort()).toEqual([...COMMON, 'TABLE_NAME', 'VALIDATION_QUEUE_URL'].sort());
+    expect(env.VALIDATION_QUEUE_URL).toEqual({ Ref: logicalId(synth.stack.validator.queue) });
+  });
+
+  it('passes deploy-time settings and the catalog override through', () => {
+    const catalogJson = '{"version":1,"integrations":[]}';
+    const custom = synthesize({ passwordMaxAgeDays: 90, linkTtlDays: 3, catalogJson });
+    for (const fn of [
+      custom.stack.api.publicFunction,
+      custom.stack.api.adminFunction,
+      custom.stack.validator.worker,
+    ]) {
+      expect(environmentOf(custom.template, fn)).toMatchObject({
+        PASSWORD_MAX_AGE_DAYS: '90',
+        LINK_TTL_DAYS: '3',
+        CATALOG_JSON: catalogJson,
+      });
+    }
+    expect(environmentOf(custom.template, custom.stack.validator.dispatcher)).not.toHaveProperty(
+      'CATALOG_JSON',
+    );
+  });
+
+  it('answers API requests before API Gateway gives up at 29 seconds', () => {
+    const timeout = (fn: lambda.Function) => propertiesOf(synth.template, fn).Timeout as number;
+    expect(timeout(synth.stack.api.publicFunction)).toBeLessThan(29);
+    expect(timeout(synth.stack.api.adminFunction)).toBeLessThan(29);
+  });
+});
+
+describe('ProjectFunction bundling', () => {
+  it('bundles with the local esbuild into minified ESM with a source map', () => {
+    const app = new App();
+    const stack = new Stack(app, 'BundlingTest');
+    new ProjectFunction(stack, 'Fn', {
+      entry: fixtureEntry,
+      description: 'test',
+      timeout: Duration.seconds(3),
+    });
+    const assembly = app.synth();
+    const assetDirs = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+    expect(assetDirs).toHaveLength(1);
+    const dir = join(assembly.directory, assetDirs[0] ?? '');
+    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    expect(code).toMatch(/export\s*\{/);
+    expect(code).toContain('createRequire');
+    expect(code).toContain('sourceMappingURL=index.mjs.map');
+    // Minified: the fixture's names and whitespace are gone.
+    expect(code).not.toContain('statusCode: 204');
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Timeout: 3 });
+  });
+
+  it('refuses an entry that does not exist', () => {
+    const stack = new Stack(new App(), 'MissingEntry');
+    expect(
+      () => new ProjectFunction(stack, 'Fn', { entry: '/nonexistent/handler.ts', description: 'test' }),
+    ).toThrow(/does not exist/);
+  });
+});

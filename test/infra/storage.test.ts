@@ -1,0 +1,140 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinition } from '../../functions/adapters/table-definition.js';
+import { defaultStack, logicalId, synthesize } from './support.js';
+import type { Synthesized } from './support.js';
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = defaultStack();
+});
+
+interface TableProperties {
+  KeySchema: { AttributeName: string; KeyType: string }[];
+  AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
+  GlobalSecondaryIndexes: {
+    IndexName: string;
+    KeySchema: { AttributeName: string; KeyType: string }[];
+    Projection: { ProjectionType: string };
+  }[];
+}
+
+function tableProperties(s: Synthesized): TableProperties {
+  const tables = Object.values(s.template.findResources('AWS::DynamoDB::Table'));
+  expect(tables).toHaveLength(1);
+  return tables[0]?.Properties as TableProperties;
+}
+
+describe('table', () => {
+  it('has the keys of the shared table definition', () => {
+    const table = tableProperties(synth);
+    expect(table.KeySchema).toEqual([
+      { AttributeName: tableDefinition.partitionKey.name, KeyType: 'HASH' },
+      { AttributeName: tableDefinition.sortKey.name, KeyType: 'RANGE' },
+    ]);
+  });
+
+  it('has exactly the global secondary indexes of the shared table definition', () => {
+    const table = tableProperties(synth);
+    const { dueIndex, tenantIndex } = tableDefinition;
+    const expected = [dueIndex, tenantIndex].map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: index.projection },
+    }));
+    expect(table.GlobalSecondaryIndexes).toEqual(expected);
+    expect(table.GlobalSecondaryIndexes.find((index) => index.IndexName === 'due')?.Projection).toEqual({
+      ProjectionType: 'KEYS_ONLY',
+    });
+  });
+
+  it('defines every key attribute with the type the shared definition gives it', () => {
+    const { partitionKey, sortKey, dueIndex, tenantIndex } = tableDefinition;
+    const expected = [
+      partitionKey,
+      sortKey,
+      dueIndex.partitionKey,
+      dueIndex.sortKey,
+      tenantIndex.partitionKey,
+      tenantIndex.sortKey,
+    ]
+      .map((key) => ({ AttributeName: key.name, AttributeType: key.type }))
+      .sort((a, b) => a.AttributeName.localeCompare(b.AttributeName));
+    const actual = [...tableProperties(synth).AttributeDefinitions].sort((a, b) =>
+      a.AttributeName.localeCompare(b.AttributeName),
+    );
+    expect(actual).toEqual(expected);
+  });
+
+  it('is on-demand, with point-in-time recovery, TTL and the customer managed key', () => {
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [logicalId(synth.stack.tokenStore.key), 'Arn'] },
+      },
+    });
+  });
+});
+
+describe('key and secrets', () => {
+  it('rotates the customer managed key', () => {
+    synth.template.resourceCountIs('AWS::KMS::Key', 1);
+    synth.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('lets CloudWatch alarms use the key to publish to the encrypted alert topic', () => {
+    synth.template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('creates an empty client-secrets object for the operator to fill, encrypted with the key', () => {
+    synth.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      SecretString: '{}',
+      KmsKeyId: { 'Fn::GetAtt': [logicalId(synth.stack.tokenStore.key), 'Arn'] },
+    });
+  });
+
+  it('generates the link-signing key, encrypted with the key', () => {
+    synth.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+      KmsKeyId: { 'Fn::GetAtt': [logicalId(synth.stack.tokenStore.key), 'Arn'] },
+    });
+  });
+
+  it('keeps the table, key and secrets when the stack is deleted, unless told not to', () => {
+    const retained = [
+      synth.stack.tokenStore.table,
+      synth.stack.tokenStore.key,
+      synth.stack.tokenStore.clientSecrets,
+      synth.stack.tokenStore.linkSigningKey,
+    ].map((construct) => logicalId(construct));
+    const resources = synth.template.toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
+    for (const id of retained) expect(resources[id]?.DeletionPolicy).toBe('Retain');
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+
+    const disposable = synthesize({ retainData: false });
+    const disposableResources = disposable.template.toJSON().Resources as Record<
+      string,
+      { DeletionPolicy?: string }
+    >;
+    for (const construct of [disposable.stack.tokenStore.table, disposable.stack.tokenStore.key]) {
+      expect(disposableResources[logicalId(construct)]?.DeletionPolicy).toBe('Delete');
+    }
+    disposable.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+  });
+});

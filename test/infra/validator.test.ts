@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultStack, logicalId, synthesize } from './support.js';
+import type { Synthesized } from './support.js';
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = defaultStack();
+});
+
+describe('sweep schedule', () => {
+  it('runs the dispatcher every 15 minutes by default', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [logicalId(synth.stack.validator.dispatcher), 'Arn'] },
+          Id: 'Target0',
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 900 },
+        },
+      ],
+    });
+  });
+
+  it('follows the sweep rate input', () => {
+    const fast = synthesize({ sweepRateMinutes: 5 });
+    fast.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  it('puts the custom event bus next to the schedule, for authorization events', () => {
+    synth.template.resourceCountIs('AWS::Events::EventBus', 1);
+  });
+});
+
+interface QueueProperties {
+  VisibilityTimeout?: number;
+  RedrivePolicy?: { deadLetterTargetArn: unknown; maxReceiveCount: number };
+  SqsManagedSseEnabled?: boolean;
+}
+
+describe('validation queue', () => {
+  it('dead-letters a message after 5 receives', () => {
+    const queue = synth.template.toJSON().Resources[logicalId(synth.stack.validator.queue)] as {
+      Properties: QueueProperties;
+    };
+    expect(queue.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(synth.stack.validator.deadLetterQueue), 'Arn'] },
+      maxReceiveCount: 5,
+    });
+  });
+
+  it('hides a received message for at least six times the worker timeout', () => {
+    const resources = synth.template.toJSON().Resources as Record<
+      string,
+      { Properties: Record<string, unknown> }
+    >;
+    const queue = resources[logicalId(synth.stack.validator.queue)]?.Properties as QueueProperties;
+    const workerTimeout = resources[logicalId(synth.stack.validator.worker)]?.Properties.Timeout as number;
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * workerTimeout);
+  });
+
+  it('feeds the worker in batches of 10 with partial batch failures', () => {
+    synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(synth.stack.validator.queue), 'Arn'] },
+      FunctionName: { Ref: logicalId(synth.stack.validator.worker) },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('encrypts both queues and refuses plain-HTTP requests', () => {
+    for (const queue of [synth.stack.validator.queue, synth.stack.validator.deadLetterQueue]) {
+      const resource = synth.template.toJSON().Resources[logicalId(queue)] as { Properties: QueueProperties };
+      expect(resource.Properties.SqsManagedSseEnabled).toBe(true);
+    }
+    synth.template.resourcePropertiesCountIs(
+      'AWS::SQS::QueuePolicy',
+      {
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              Principal: { AWS: '*' },
+              Resource: { 'Fn::GetAtt': [logicalId(synth.stack.validator.queue), 'Arn'] },
+            },
+          ],
+        },
+      },
+      1,
+    );
+  });
+});
