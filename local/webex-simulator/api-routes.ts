@@ -1,4 +1,4 @@
-import { sendJson, sendNoContent, sendWebexError, type Exchange } from './http.js';
+import { matchRoute, sendJson, sendNoContent, sendWebexError, type Exchange, type Route } from './http.js';
 import { webexId } from './ids.js';
 import {
   SIM_LICENSE_ID,
@@ -42,7 +42,7 @@ class ApiError extends Error {
   }
 }
 
-interface ApiRoute {
+interface ApiRoute extends Route {
   method: 'GET' | 'DELETE';
   path: RegExp;
   handle(exchange: Exchange, world: SimWorld, caller: Caller, params: string[]): void;
@@ -63,21 +63,17 @@ const routes: ApiRoute[] = [
  * route, token (401), scope and role (403), parameters (400), resource (404).
  */
 export function handleApi(exchange: Exchange, world: SimWorld): void {
-  const path = exchange.url.pathname;
-  const matching = routes.filter((route) => route.path.test(path));
-  const route = matching.find((candidate) => candidate.method === exchange.req.method);
-  if (!route) {
-    if (matching.length === 0)
+  const match = matchRoute(routes, exchange.req.method, exchange.url.pathname);
+  if ('allowed' in match) {
+    if (match.allowed.length === 0) {
       return sendWebexError(exchange, 404, 'The requested resource could not be found.');
-    const allow = matching.map((candidate) => candidate.method).join(', ');
+    }
     return sendWebexError(exchange, 405, 'The request method is not supported for this resource.', {
-      Allow: allow,
+      Allow: match.allowed.join(', '),
     });
   }
   try {
-    const caller = authenticate(exchange, world);
-    const params = (route.path.exec(path) ?? []).slice(1).map((part) => decodeURIComponent(part));
-    route.handle(exchange, world, caller, params);
+    match.route.handle(exchange, world, authenticate(exchange, world), match.params);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     sendWebexError(exchange, error.status, error.message);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readBody, sendJson, type Exchange } from './http.js';
+import { matchRoute, readBody, sendJson, type Exchange, type Route } from './http.js';
 import { SimConflictError, SimNotFoundError, type SimWorld } from './world.js';
 
 /** A control call the simulator refuses; the answer is `{error}` with this status. */
@@ -65,7 +65,7 @@ async function parseBody<Schema extends z.ZodType>(
   throw new ControlError(400, problems.join('; '));
 }
 
-interface ControlRoute {
+interface ControlRoute extends Route {
   method: 'GET' | 'POST';
   path: RegExp;
   status: number;
@@ -141,15 +141,13 @@ const routes: ControlRoute[] = [
 /** Answers a `/_sim` control call: JSON in and out, `{error}` on a refusal. */
 export async function handleControl(exchange: Exchange, world: SimWorld): Promise<void> {
   const path = exchange.url.pathname;
-  const matching = routes.filter((route) => route.path.test(path));
-  const route = matching.find((candidate) => candidate.method === exchange.req.method);
+  const match = matchRoute(routes, exchange.req.method, path);
   try {
-    if (!route) {
-      if (matching.length === 0) throw new ControlError(404, `no control route ${path}`);
+    if ('allowed' in match) {
+      if (match.allowed.length === 0) throw new ControlError(404, `no control route ${path}`);
       throw new ControlError(405, `${exchange.req.method ?? ''} not allowed on ${path}`);
     }
-    const params = (route.path.exec(path) ?? []).slice(1).map((part) => decodeURIComponent(part));
-    sendJson(exchange, route.status, await route.run(exchange, world, params));
+    sendJson(exchange, match.route.status, await match.route.run(exchange, world, match.params));
   } catch (error) {
     if (error instanceof ControlError) return sendJson(exchange, error.status, { error: error.message });
     if (error instanceof SimNotFoundError) return sendJson(exchange, 404, { error: error.message });

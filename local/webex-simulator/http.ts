@@ -110,3 +110,29 @@ export function withQuery(base: string, params: Record<string, string | undefine
   }
   return url.toString();
 }
+
+/** A route of a small table: a method and a path pattern whose groups are parameters. */
+export interface Route {
+  method: string;
+  path: RegExp;
+}
+
+/**
+ * Finds the route for a request: the route with its decoded path parameters, or else the methods
+ * the path allows (none when the path is unknown, or when a parameter is not valid percent-encoding).
+ */
+export function matchRoute<R extends Route>(
+  routes: readonly R[],
+  method: string | undefined,
+  path: string,
+): { route: R; params: string[] } | { allowed: string[] } {
+  const matching = routes.filter((candidate) => candidate.path.test(path));
+  const route = matching.find((candidate) => candidate.method === method);
+  if (!route) return { allowed: matching.map((candidate) => candidate.method) };
+  try {
+    const params = (route.path.exec(path) ?? []).slice(1).map((part) => decodeURIComponent(part));
+    return { route, params };
+  } catch {
+    return { allowed: [] };
+  }
+}

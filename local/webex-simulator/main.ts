@@ -1,11 +1,21 @@
 import { z } from 'zod';
-import { parseEnvironment } from '../../functions/commons/config.js';
+import { ConfigError, parseEnvironment } from '../../functions/commons/config.js';
 import { startWebexSimulator } from './index.js';
 
 /** Runs the Webex simulator on its own: `tsx local/webex-simulator/main.ts`. */
-const environment = parseEnvironment(
-  z.object({ WEBEX_SIM_PORT: z.coerce.number().int().min(0).max(65_535).default(8788) }),
-);
+const environmentSchema = z.object({
+  WEBEX_SIM_PORT: z.coerce.number().int().min(0).max(65_535).default(8788),
+});
+
+let environment: z.infer<typeof environmentSchema>;
+try {
+  environment = parseEnvironment(environmentSchema);
+} catch (error) {
+  // One line naming the bad variable says what to fix; a stack trace would only hide it.
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 
 const simulator = await startWebexSimulator({ port: environment.WEBEX_SIM_PORT });
 console.log(`Webex simulator: ${simulator.url}`);

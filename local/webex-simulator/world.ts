@@ -485,7 +485,7 @@ export class SimWorld {
     this.grantsByRefreshToken.set(grant.refreshToken, grant);
     this.remember('refreshTokens', grant.refreshToken);
     person.lastActivity = new Date(now).toISOString();
-    return { ok: true, tokens: this.mintAccessToken(grant, org.uuid) };
+    return { ok: true, tokens: this.mintAccessToken(grant, org.uuid, now) };
   }
 
   /**
@@ -500,8 +500,9 @@ export class SimWorld {
     if (!grant || !person || !org || !this.isGrantAlive(grant) || grant.clientId !== input.clientId) {
       return { ok: false, error: 'invalid_request', description: DEAD_REFRESH_TOKEN_TEXT };
     }
-    grant.refreshTokenExpiresAt = this.now() + this.settings.refreshTokenLifetimeSeconds * 1000;
-    return { ok: true, tokens: this.mintAccessToken(grant, org.uuid) };
+    const now = this.now();
+    grant.refreshTokenExpiresAt = now + this.settings.refreshTokenLifetimeSeconds * 1000;
+    return { ok: true, tokens: this.mintAccessToken(grant, org.uuid, now) };
   }
 
   /** Who a bearer token stands for, or undefined when it is unknown, expired or revoked. */
@@ -610,8 +611,8 @@ export class SimWorld {
     for (const person of demoPeople) this.addPerson(person, SEED_CREATED);
   }
 
-  private mintAccessToken(grant: Grant, orgUuid: string): TokenSet {
-    const now = this.now();
+  /** `now` is the instant the grant's refresh expiry was set, so `refresh_token_expires_in` is exact. */
+  private mintAccessToken(grant: Grant, orgUuid: string, now: number): TokenSet {
     const token: AccessToken = {
       id: webexId('AUTHORIZATION', newUuid()),
       token: newToken(orgUuid),

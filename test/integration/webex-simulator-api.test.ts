@@ -284,6 +284,7 @@ describe('control API', () => {
 
   it('answers 404 to an unknown email or org', async () => {
     expect((await post('/_sim/people/ghost@demo.example/deactivate')).status).toBe(404);
+    expect((await post('/_sim/people/%E0%A4%A/deactivate')).status).toBe(404);
     expect((await post('/_sim/people', { email: 'new@demo.example', orgId: 'no-such-org' })).status).toBe(
       404,
     );
