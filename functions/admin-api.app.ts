@@ -1,0 +1,404 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { InvalidCursorError } from './adapters/dynamodb/index.js';
+import { describeIssues } from './domain/catalog.js';
+import {
+  AuthorizationNotFoundError,
+  ContactSubscriptionSyncError,
+  createOnboardingLink,
+  createTenant,
+  getStatusBoard,
+  getTenant,
+  getTenantHistory,
+  IntegrationNotFoundError,
+  integrationKeySchema,
+  linkRequestSchema,
+  listTenantAuthorizations,
+  listTenants,
+  newTenantSchema,
+  pageQuerySchema,
+  revokeOnboardingLinks,
+  TenantExistsError,
+  tenantIdSchema,
+  TenantNotFoundError,
+  TenantOffboardedError,
+  tenantPatchSchema,
+  updateTenant,
+  validateAuthorizationNow,
+  type AdminDependencies,
+} from './domain/admin.js';
+import { CONTENT_SECURITY_POLICY } from './domain/pages/layout.js';
+import { renderStatusBoardPage } from './domain/pages/status-board-page.js';
+import { offboardTenant, type OffboardingDependencies } from './domain/offboarding.js';
+import { ConflictError } from './domain/ports.js';
+
+/** The ports the admin API works with; the handler adds its logger. */
+export type AdminApiDependencies = AdminDependencies & Omit<OffboardingDependencies, 'log'>;
+
+/** Logger and metrics; the defaults are Powertools' with the service name `admin-api`. */
+export interface AdminApiObservability {
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+type Answer = APIGatewayProxyStructuredResultV2;
+
+/** Largest request body accepted; the biggest legitimate one (a tenant with 20 contacts) is far smaller. */
+const MAX_BODY_BYTES = 16 * 1024;
+
+const PROBLEM_BASE = 'urn:webex-auth-keeper:problem:';
+
+/** A request the API refuses, with the problem document it answers. `detail` is shown to the caller. */
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError';
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+const HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const;
+
+function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): Answer {
+  return {
+    statusCode,
+    headers: { ...HEADERS, 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+function problem(error: ProblemError): Answer {
+  return {
+    statusCode: error.status,
+    headers: { ...HEADERS, 'Content-Type': 'application/problem+json', ...error.headers },
+    body: JSON.stringify({
+      type: `${PROBLEM_BASE}${error.slug}`,
+      title: error.title,
+      status: error.status,
+      detail: error.detail,
+    }),
+  };
+}
+
+function invalid(detail: string): ProblemError {
+  return new ProblemError(400, 'invalid-request', 'Invalid request', detail);
+}
+
+/** Parses with a schema; a failure is a 400 naming each bad field (`where` says body, query or path). */
+function parse<Schema extends z.ZodType>(schema: Schema, value: unknown, where: string): z.infer<Schema> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalid(`Invalid ${where}: ${describeIssues(result.error)}`);
+  return result.data;
+}
+
+/** The JSON body; an absent body is `{}` so optional-only bodies may be left out. */
+function readBody(event: APIGatewayProxyEventV2): unknown {
+  if (event.body === undefined || event.body === '') return {};
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new ProblemError(
+      413,
+      'body-too-large',
+      'Body too large',
+      `The body must be at most ${MAX_BODY_BYTES} bytes`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid('The body is not valid JSON');
+  }
+}
+
+/** Query parameters; a repeated one is refused (API Gateway would join its values with commas). */
+function readQuery(event: APIGatewayProxyEventV2): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(event.rawQueryString ?? '')) {
+    if (name in values) throw invalid(`Invalid query: parameter "${name.slice(0, 40)}" is repeated`);
+    values[name] = value;
+  }
+  return values;
+}
+
+const noQuery = z.strictObject({});
+
+type Params = Record<string, string>;
+type RouteHandler = (event: APIGatewayProxyEventV2, params: Params) => Promise<Answer>;
+
+interface Route {
+  method: string;
+  /** Path segments; `{name}` captures one segment. */
+  segments: string[];
+  handle: RouteHandler;
+}
+
+function matchPath(route: Route, segments: string[]): Params | undefined {
+  if (route.segments.length !== segments.length) return undefined;
+  const params: Params = {};
+  for (const [index, pattern] of route.segments.entries()) {
+    const segment = segments[index] as string;
+    if (pattern.startsWith('{')) params[pattern.slice(1, -1)] = segment;
+    else if (pattern !== segment) return undefined;
+  }
+  return params;
+}
+
+function pathSegments(rawPath: string): string[] {
+  try {
+    return rawPath.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw invalid('The path is not valid');
+  }
+}
+
+function tenantIdOf(params: Params): string {
+  return parse(tenantIdSchema, params.tenantId, 'path: tenantId');
+}
+
+/**
+ * The admin routes. Each parses its input (path, query, body) with zod before any use case runs,
+ * so an invalid request writes nothing.
+ */
+function routes(deps: AdminApiDependencies, logger: Logger): Route[] {
+  const route = (method: string, path: string, handle: RouteHandler): Route => ({
+    method,
+    segments: path.split('/').filter(Boolean),
+    handle,
+  });
+  return [
+    route('GET', '/admin/tenants', async (event) => {
+      const query = parse(pageQuerySchema, readQuery(event), 'query');
+      return json(200, await listTenants(deps, query));
+    }),
+    route('POST', '/admin/tenants', async (event) => {
+      const input = parse(newTenantSchema, readBody(event), 'body');
+      const tenant = await createTenant(deps, input);
+      logger.info('Tenant created', { tenantId: tenant.tenantId });
+      return json(201, tenant, { Location: `/admin/tenants/${tenant.tenantId}` });
+    }),
+    route('GET', '/admin/tenants/{tenantId}', async (event, params) => {
+      parse(noQuery, readQuery(event), 'query');
+      return json(200, await getTenant(deps, tenantIdOf(params)));
+    }),
+    route('PATCH', '/admin/tenants/{tenantId}', async (event, params) => {
+      const tenantId = tenantIdOf(params);
+      const patch = parse(tenantPatchSchema, readBody(event), 'body');
+      const tenant = await updateTenant(deps, tenantId, patch);
+      logger.info('Tenant updated', { tenantId, fields: Object.keys(patch) });
+      return json(200, tenant);
+    }),
+    route('DELETE', '/admin/tenants/{tenantId}', async (_event, params) => {
+      const report = await offboardTenant({ ...deps, log: logger }, tenantIdOf(params));
+      return json(200, report);
+    }),
+    route('POST', '/admin/tenants/{tenantId}/links', async (event, params) => {
+      const tenantId = tenantIdOf(params);
+      const request = parse(linkRequestSchema, readBody(event), 'body');
+      const link = await createOnboardingLink(deps, tenantId, request);
+      logger.info('Onboarding link issued', {
+        tenantId,
+        linkVersion: link.linkVersion,
+        expiresAt: link.expiresAt,
+      });
+      return json(201, link);
+    }),
+    route('DELETE', '/admin/tenants/{tenantId}/links', async (_event, params) => {
+      const tenant = await revokeOnboardingLinks(deps, tenantIdOf(params));
+      logger.info('Onboarding links revoked', { tenantId: tenant.tenantId, linkVersion: tenant.linkVersion });
+      return json(200, { tenantId: tenant.tenantId, linkVersion: tenant.linkVersion, revoked: true });
+    }),
+    route('GET', '/admin/tenants/{tenantId}/authorizations', async (event, params) => {
+      parse(noQuery, readQuery(event), 'query');
+      return json(200, await listTenantAuthorizations(deps, tenantIdOf(params)));
+    }),
+    route('GET', '/admin/tenants/{tenantId}/history', async (event, params) => {
+      const tenantId = tenantIdOf(params);
+      const query = parse(pageQuerySchema, readQuery(event), 'query');
+      return json(200, await getTenantHistory(deps, tenantId, query));
+    }),
+    route(
+      'POST',
+      '/admin/tenants/{tenantId}/authorizations/{integration}/validate',
+      async (_event, params) => {
+        const tenantId = tenantIdOf(params);
+        const integration = parse(integrationKeySchema, params.integration, 'path: integration');
+        const result = await validateAuthorizationNow(deps, tenantId, integration);
+        logger.info('Authorization validated on demand', {
+          tenantId,
+          integration,
+          outcome: result.outcome,
+          status: result.authorization.status,
+        });
+        return json(200, result);
+      },
+    ),
+    route('GET', '/admin/status-board', async (event) => {
+      parse(noQuery, readQuery(event), 'query');
+      const board = await getStatusBoard(deps);
+      // The local run opens the board in a browser; scripts and the CLI get JSON.
+      if (/\btext\/html\b/.test(event.headers.accept ?? '')) {
+        return {
+          statusCode: 200,
+          headers: {
+            ...HEADERS,
+            'Content-Type': 'text/html; charset=utf-8',
+            'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+          },
+          body: renderStatusBoardPage(board),
+        };
+      }
+      return json(200, board);
+    }),
+  ];
+}
+
+/** Finds the route; a known path with another method is 405 with `Allow`, anything else 404. */
+function dispatch(table: Route[], event: APIGatewayProxyEventV2): Promise<Answer> {
+  const segments = pathSegments(event.rawPath);
+  const method = event.requestContext.http.method.toUpperCase();
+  const allowed: string[] = [];
+  for (const candidate of table) {
+    const params = matchPath(candidate, segments);
+    if (!params) continue;
+    if (candidate.method === method) return candidate.handle(event, params);
+    allowed.push(candidate.method);
+  }
+  if (allowed.length > 0) {
+    throw new ProblemError(
+      405,
+      'method-not-allowed',
+      'Method not allowed',
+      `Use ${allowed.join(', ')} here`,
+      {
+        Allow: allowed.join(', '),
+      },
+    );
+  }
+  throw new ProblemError(404, 'not-found', 'Not found', 'No admin resource at this path');
+}
+
+/** Maps the use cases' errors to problems; undefined for anything unexpected. */
+function toProblem(error: unknown): ProblemError | undefined {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof TenantNotFoundError) {
+    return new ProblemError(404, 'tenant-not-found', 'Tenant not found', `No tenant "${error.tenantId}"`);
+  }
+  if (error instanceof IntegrationNotFoundError) {
+    return new ProblemError(
+      404,
+      'integration-not-found',
+      'Integration not found',
+      `No integration "${error.integration}" in the catalog`,
+    );
+  }
+  if (error instanceof AuthorizationNotFoundError) {
+    return new ProblemError(
+      404,
+      'authorization-not-found',
+      'Authorization not found',
+      `Tenant "${error.tenantId}" has not authorized "${error.integration}" yet`,
+    );
+  }
+  if (error instanceof TenantExistsError) {
+    return new ProblemError(
+      409,
+      'tenant-exists',
+      'Tenant exists',
+      `Tenant "${error.tenantId}" already exists`,
+    );
+  }
+  if (error instanceof TenantOffboardedError) {
+    return new ProblemError(
+      409,
+      'tenant-offboarded',
+      'Tenant offboarded',
+      `Tenant "${error.tenantId}" is offboarded; it can be read but not changed`,
+    );
+  }
+  if (error instanceof ConflictError) {
+    return new ProblemError(
+      409,
+      'conflict',
+      'Changed meanwhile',
+      'The resource changed while this request ran; retry',
+    );
+  }
+  if (error instanceof InvalidCursorError)
+    return invalid('Invalid query: cursor: not a cursor this API issued');
+  if (error instanceof ContactSubscriptionSyncError) {
+    return new ProblemError(502, 'contact-sync-failed', 'Contact subscriptions not updated', error.message);
+  }
+  return undefined;
+}
+
+/** The IAM principal that signed the request (API Gateway's IAM authorizer), for the audit log. */
+const iamCallerSchema = z.object({ authorizer: z.object({ iam: z.object({ userArn: z.string() }) }) });
+
+/**
+ * The one place where failures become problem documents: expected ones are logged as info, the
+ * rest as errors with their stack, and the caller gets a 500 that names only the request id.
+ */
+function problemResponses(logger: Logger, metrics: Metrics): MiddlewareObj<APIGatewayProxyEventV2, Answer> {
+  return {
+    onError: async (request) => {
+      const known = toProblem(request.error);
+      if (known) {
+        logger.info('Admin request refused', {
+          status: known.status,
+          problem: known.slug,
+          detail: known.detail,
+        });
+        if (known.status >= 500) metrics.addMetric('AdminApiError', MetricUnit.Count, 1);
+        request.response = problem(known);
+        return;
+      }
+      logger.error(
+        'Admin request failed',
+        request.error instanceof Error ? request.error : String(request.error),
+      );
+      metrics.addMetric('AdminApiError', MetricUnit.Count, 1);
+      request.response = problem(
+        new ProblemError(
+          500,
+          'internal',
+          'Internal error',
+          `The request failed; quote request id ${request.event.requestContext.requestId} to the operators`,
+        ),
+      );
+    },
+  };
+}
+
+/**
+ * Builds the admin API handler (API Gateway HTTP API, payload v2) over the given ports. Routing
+ * is on method and raw path, so the same code serves the stack's explicit routes and the local
+ * run's catch-all. The Lambda entry point and the local run both call this.
+ */
+export function createAdminApiHandler(
+  dependencies: AdminApiDependencies,
+  observability: AdminApiObservability = {},
+) {
+  const logger = observability.logger ?? new Logger({ serviceName: 'admin-api' });
+  const metrics =
+    observability.metrics ?? new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'admin-api' });
+  const table = routes(dependencies, logger);
+  return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use(problemResponses(logger, metrics))
+    .handler(async (event) => {
+      const caller = iamCallerSchema.safeParse(event.requestContext);
+      logger.appendKeys({ caller: caller.success ? caller.data.authorizer.iam.userArn : 'unsigned' });
+      return dispatch(table, event);
+    });
+}

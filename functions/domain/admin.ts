@@ -1,0 +1,417 @@
+import { z } from 'zod';
+import type { Catalog } from './catalog.js';
+import {
+  tenantSchema,
+  type Authorization,
+  type AuthorizationEvent,
+  type AuthorizationStatus,
+  type Tenant,
+} from './model.js';
+import {
+  ConflictError,
+  type AuthorizationRepository,
+  type Clock,
+  type HistoryRepository,
+  type Page,
+  type TenantRepository,
+} from './ports.js';
+import { buildStatusBoard, type StatusBoard } from './status-board.js';
+
+/**
+ * The alert topic's email subscriptions of a tenant's contacts. `sync` makes the subscribed set
+ * equal `contacts` (an empty list removes them all); it is idempotent, so calling it again with the
+ * same list repairs a sync that failed half-way.
+ */
+export interface ContactSubscriptions {
+  sync(tenantId: string, contacts: string[]): Promise<void>;
+}
+
+/** A signed onboarding link as handed to an admin. */
+export interface IssuedLink {
+  url: string;
+  expiresAt: string;
+}
+
+/** Longest lifetime an admin may give a link: a leaked link should not outlive a quarter. */
+export const MAX_LINK_TTL_DAYS = 90;
+
+export const DEFAULT_PAGE_LIMIT = 25;
+export const MAX_PAGE_LIMIT = 100;
+
+// ---------------------------------------------------------------------------------------------
+// Inputs. The handler parses every request with these, so the use cases only see valid values.
+// ---------------------------------------------------------------------------------------------
+
+/** A tenant id: a lowercase slug that is safe in a key, a URL path and a secret name. */
+export const tenantIdSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'must be a lowercase slug: a-z, 0-9 and dashes, 1 to 63 characters, starting and ending with a letter or digit',
+  );
+
+/** An integration key of the catalog's shape; whether the catalog has it is checked by the use case. */
+export const integrationKeySchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be an integration key (lowercase letters, digits and dashes)');
+
+/** Contact emails, trimmed, lower-cased and de-duplicated (SNS treats them as one endpoint). */
+const contactsSchema = z
+  .array(z.string().trim().toLowerCase().pipe(z.email('must be an email address')))
+  .max(20, 'at most 20 contacts')
+  .transform((emails) => [...new Set(emails)]);
+
+const nameSchema = z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters');
+
+export const newTenantSchema = z.strictObject({
+  tenantId: tenantIdSchema,
+  name: nameSchema,
+  contacts: contactsSchema.default([]),
+  sso: z.boolean().default(false),
+});
+export type NewTenant = z.infer<typeof newTenantSchema>;
+
+export const tenantPatchSchema = z
+  .strictObject({
+    name: nameSchema.optional(),
+    contacts: contactsSchema.optional(),
+    sso: z.boolean().optional(),
+  })
+  .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
+    message: 'give at least one of name, contacts, sso',
+  });
+export type TenantPatch = z.infer<typeof tenantPatchSchema>;
+
+export const linkRequestSchema = z.strictObject({
+  expiresInDays: z
+    .number()
+    .int('must be a whole number of days')
+    .min(1, 'at least 1 day')
+    .max(MAX_LINK_TTL_DAYS, `at most ${MAX_LINK_TTL_DAYS} days`)
+    .optional(),
+});
+export type LinkRequest = z.infer<typeof linkRequestSchema>;
+
+export const pageQuerySchema = z.strictObject({
+  limit: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'at least 1')
+    .max(MAX_PAGE_LIMIT, `at most ${MAX_PAGE_LIMIT}`)
+    .default(DEFAULT_PAGE_LIMIT),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+export type PageQuery = z.infer<typeof pageQuerySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Errors: the handler maps each to one problem document.
+// ---------------------------------------------------------------------------------------------
+
+export class TenantNotFoundError extends Error {
+  override readonly name = 'TenantNotFoundError';
+  constructor(readonly tenantId: string) {
+    super(`No tenant ${tenantId}`);
+  }
+}
+
+export class TenantExistsError extends Error {
+  override readonly name = 'TenantExistsError';
+  constructor(readonly tenantId: string) {
+    super(`Tenant ${tenantId} already exists`);
+  }
+}
+
+/** The tenant was offboarded: it keeps its history but accepts no change and no new link. */
+export class TenantOffboardedError extends Error {
+  override readonly name = 'TenantOffboardedError';
+  constructor(readonly tenantId: string) {
+    super(`Tenant ${tenantId} is offboarded`);
+  }
+}
+
+/** The catalog has no integration with this key. */
+export class IntegrationNotFoundError extends Error {
+  override readonly name = 'IntegrationNotFoundError';
+  constructor(readonly integration: string) {
+    super(`No integration ${integration} in the catalog`);
+  }
+}
+
+/** The tenant never started authorizing this integration. */
+export class AuthorizationNotFoundError extends Error {
+  override readonly name = 'AuthorizationNotFoundError';
+  constructor(
+    readonly tenantId: string,
+    readonly integration: string,
+  ) {
+    super(`Tenant ${tenantId} has no authorization for ${integration}`);
+  }
+}
+
+/**
+ * The tenant was saved but its contacts' email subscriptions could not be brought in line.
+ * Sending the same contacts again (PATCH) repairs it, since the sync is idempotent.
+ */
+export class ContactSubscriptionSyncError extends Error {
+  override readonly name = 'ContactSubscriptionSyncError';
+  constructor(
+    readonly tenantId: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Tenant ${tenantId} was saved, but its contacts' alert email subscriptions could not be updated; send the same contacts again with PATCH to retry`,
+      options,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views: what the API returns. Never token material (the records hold none to begin with).
+// ---------------------------------------------------------------------------------------------
+
+/** An authorization as an admin sees it, with the integration's name from the catalog. */
+export interface AuthorizationView {
+  integration: string;
+  name: string;
+  status: AuthorizationStatus;
+  cause?: Authorization['cause'];
+  causeDetail?: string;
+  authorizer?: Authorization['authorizer'];
+  scopes: string[];
+  accessTokenExpiresAt?: string;
+  refreshTokenExpiresAt?: string;
+  grantedAt?: string;
+  refreshedAt?: string;
+  validatedAt?: string;
+  nextCheckAt?: string;
+  consecutiveFailures: number;
+  secretId?: string;
+  updatedAt: string;
+}
+
+/** What an on-demand validation did, and the record it left. */
+export interface ValidationResult {
+  /** `checked`, or `skipped` with the validator's reason (e.g. `leased`: another worker is checking it now). */
+  outcome: { kind: 'checked'; refreshed: boolean; event?: string } | { kind: 'skipped'; reason: string };
+  authorization: Authorization;
+}
+
+/** A tenant's authorizations, plus the catalog integrations it has not started yet. */
+export interface TenantAuthorizations {
+  tenantId: string;
+  items: AuthorizationView[];
+  /** Catalog keys with no authorization record. */
+  missing: string[];
+}
+
+export function toAuthorizationView(authorization: Authorization, catalog: Catalog): AuthorizationView {
+  const { integration, status, scopes, consecutiveFailures, updatedAt } = authorization;
+  return {
+    integration,
+    name: catalog.find(integration)?.name ?? integration,
+    status,
+    cause: authorization.cause,
+    causeDetail: authorization.causeDetail,
+    authorizer: authorization.authorizer,
+    scopes,
+    accessTokenExpiresAt: authorization.accessTokenExpiresAt,
+    refreshTokenExpiresAt: authorization.refreshTokenExpiresAt,
+    grantedAt: authorization.grantedAt,
+    refreshedAt: authorization.refreshedAt,
+    validatedAt: authorization.validatedAt,
+    nextCheckAt: authorization.nextCheckAt,
+    consecutiveFailures,
+    secretId: authorization.secretId,
+    updatedAt,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Use cases
+// ---------------------------------------------------------------------------------------------
+
+/** What the admin use cases need; the handler's dependency builder provides the real ones. */
+export interface AdminDependencies {
+  tenants: TenantRepository;
+  authorizations: AuthorizationRepository;
+  history: HistoryRepository;
+  contacts: ContactSubscriptions;
+  catalog: Catalog;
+  clock: Clock;
+  /** The org password policy's maximum age (PASSWORD_MAX_AGE_DAYS), for the board's deadlines. */
+  passwordMaxAgeDays: number;
+  /** Lifetime of a link when the admin does not give one (LINK_TTL_DAYS). */
+  defaultLinkTtlDays: number;
+  /** Signs a link for the tenant's current `linkVersion`. */
+  issueLink(tenant: Tenant, ttlDays: number): Promise<IssuedLink>;
+  /** Runs the validator on one authorization now (forced, not waiting for its due time). */
+  validateNow(tenantId: string, integration: string): Promise<ValidationResult>;
+}
+
+/** A timestamp later than `previous` even within the same millisecond, so optimistic locks on `updatedAt` stay sound. */
+function nextUpdatedAt(clock: Clock, previous: string): string {
+  return new Date(Math.max(clock.now().getTime(), Date.parse(previous) + 1)).toISOString();
+}
+
+async function requireTenant(tenants: TenantRepository, tenantId: string): Promise<Tenant> {
+  const tenant = await tenants.get(tenantId);
+  if (!tenant) throw new TenantNotFoundError(tenantId);
+  return tenant;
+}
+
+async function requireActiveTenant(tenants: TenantRepository, tenantId: string): Promise<Tenant> {
+  const tenant = await requireTenant(tenants, tenantId);
+  if (tenant.status !== 'active') throw new TenantOffboardedError(tenantId);
+  return tenant;
+}
+
+async function syncContacts(deps: AdminDependencies, tenantId: string, contacts: string[]): Promise<void> {
+  try {
+    await deps.contacts.sync(tenantId, contacts);
+  } catch (error) {
+    throw new ContactSubscriptionSyncError(tenantId, { cause: error });
+  }
+}
+
+/**
+ * Creates a tenant:
+ * 1. writes it (active, link version 1) unless the id is taken;
+ * 2. subscribes its contacts to the alert topic, filtered on its id.
+ * The record comes first so a taken id never touches another tenant's subscriptions.
+ */
+export async function createTenant(deps: AdminDependencies, input: NewTenant): Promise<Tenant> {
+  const now = deps.clock.now().toISOString();
+  const tenant = tenantSchema.parse({
+    ...input,
+    linkVersion: 1,
+    status: 'active',
+    createdAt: now,
+    updatedAt: now,
+  });
+  try {
+    await deps.tenants.create(tenant);
+  } catch (error) {
+    if (error instanceof ConflictError) throw new TenantExistsError(tenant.tenantId);
+    throw error;
+  }
+  if (tenant.contacts.length > 0) await syncContacts(deps, tenant.tenantId, tenant.contacts);
+  return tenant;
+}
+
+/** Lists tenants by id, one page at a time. */
+export function listTenants(deps: AdminDependencies, query: PageQuery): Promise<Page<Tenant>> {
+  return deps.tenants.list(query);
+}
+
+/** Reads one tenant (offboarded ones too: their history stays readable). */
+export function getTenant(deps: AdminDependencies, tenantId: string): Promise<Tenant> {
+  return requireTenant(deps.tenants, tenantId);
+}
+
+/**
+ * Changes a tenant's name, contacts or SSO flag:
+ * 1. reads it (404 when unknown, 409 when offboarded);
+ * 2. writes the change when nobody changed it meanwhile (optimistic lock on `updatedAt`);
+ * 3. when the contacts changed, brings their subscriptions in line.
+ */
+export async function updateTenant(
+  deps: AdminDependencies,
+  tenantId: string,
+  patch: TenantPatch,
+): Promise<Tenant> {
+  const current = await requireActiveTenant(deps.tenants, tenantId);
+  const updated: Tenant = {
+    ...current,
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.contacts !== undefined ? { contacts: patch.contacts } : {}),
+    ...(patch.sso !== undefined ? { sso: patch.sso } : {}),
+    updatedAt: nextUpdatedAt(deps.clock, current.updatedAt),
+  };
+  await deps.tenants.replace(updated, current.updatedAt);
+  // Contacts given again unchanged are synced too: that is how an admin repairs a failed sync.
+  if (patch.contacts !== undefined) await syncContacts(deps, tenantId, updated.contacts);
+  return updated;
+}
+
+/** Issues an onboarding link for an active tenant, valid `expiresInDays` (default LINK_TTL_DAYS). */
+export async function createOnboardingLink(
+  deps: AdminDependencies,
+  tenantId: string,
+  request: LinkRequest,
+): Promise<IssuedLink & { tenantId: string; linkVersion: number }> {
+  const tenant = await requireActiveTenant(deps.tenants, tenantId);
+  const link = await deps.issueLink(tenant, request.expiresInDays ?? deps.defaultLinkTtlDays);
+  return { tenantId, linkVersion: tenant.linkVersion, ...link };
+}
+
+/** Revokes every link issued so far by bumping the tenant's `linkVersion`; returns the tenant. */
+export async function revokeOnboardingLinks(deps: AdminDependencies, tenantId: string): Promise<Tenant> {
+  const current = await requireActiveTenant(deps.tenants, tenantId);
+  const updated: Tenant = {
+    ...current,
+    linkVersion: current.linkVersion + 1,
+    updatedAt: nextUpdatedAt(deps.clock, current.updatedAt),
+  };
+  await deps.tenants.replace(updated, current.updatedAt);
+  return updated;
+}
+
+/** A tenant's authorizations in catalog order (then any the catalog no longer lists), and what is missing. */
+export async function listTenantAuthorizations(
+  deps: AdminDependencies,
+  tenantId: string,
+): Promise<TenantAuthorizations> {
+  await requireTenant(deps.tenants, tenantId);
+  const records = await deps.authorizations.listForTenant(tenantId);
+  const order = new Map(deps.catalog.keys.map((key, index) => [key, index]));
+  const rank = (key: string) => order.get(key) ?? Number.MAX_SAFE_INTEGER;
+  const sorted = [...records].sort(
+    (a, b) => rank(a.integration) - rank(b.integration) || a.integration.localeCompare(b.integration),
+  );
+  const present = new Set(records.map((record) => record.integration));
+  return {
+    tenantId,
+    items: sorted.map((record) => toAuthorizationView(record, deps.catalog)),
+    missing: deps.catalog.keys.filter((key) => !present.has(key)),
+  };
+}
+
+/** A tenant's history, newest first, one page at a time. */
+export async function getTenantHistory(
+  deps: AdminDependencies,
+  tenantId: string,
+  query: PageQuery,
+): Promise<Page<AuthorizationEvent>> {
+  await requireTenant(deps.tenants, tenantId);
+  return deps.history.list(tenantId, query);
+}
+
+/**
+ * Validates one authorization now:
+ * 1. checks the tenant, the integration (catalog) and the record exist;
+ * 2. runs the validator path synchronously (lease, refresh, probe, classify, save, publish);
+ * 3. returns what the validator did and the record as it left it.
+ */
+export async function validateAuthorizationNow(
+  deps: AdminDependencies,
+  tenantId: string,
+  integration: string,
+): Promise<{ outcome: ValidationResult['outcome']; authorization: AuthorizationView }> {
+  await requireActiveTenant(deps.tenants, tenantId);
+  if (!deps.catalog.find(integration)) throw new IntegrationNotFoundError(integration);
+  const record = await deps.authorizations.get(tenantId, integration);
+  if (!record) throw new AuthorizationNotFoundError(tenantId, integration);
+  const result = await deps.validateNow(tenantId, integration);
+  return { outcome: result.outcome, authorization: toAuthorizationView(result.authorization, deps.catalog) };
+}
+
+/** The fleet at a glance (every tenant by every integration), as the status board page shows it. */
+export function getStatusBoard(deps: AdminDependencies): Promise<StatusBoard> {
+  return buildStatusBoard({
+    tenants: deps.tenants,
+    authorizations: deps.authorizations,
+    catalog: deps.catalog,
+    passwordMaxAgeDays: deps.passwordMaxAgeDays,
+    now: deps.clock.now(),
+  });
+}

@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto';
+import { TenantNotFoundError, type ContactSubscriptions } from './admin.js';
+import type { Catalog } from './catalog.js';
+import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
+import {
+  ConflictError,
+  WebexError,
+  type AuthorizationRepository,
+  type Clock,
+  type EventPublisher,
+  type TenantRepository,
+  type TokenVault,
+  type WebexClient,
+} from './ports.js';
+
+/** Where offboarding writes what happened; Powertools' Logger fits. Never given a token. */
+export interface OffboardingLog {
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+export interface OffboardingDependencies {
+  tenants: TenantRepository;
+  authorizations: AuthorizationRepository;
+  vault: TokenVault;
+  webex: WebexClient;
+  events: EventPublisher;
+  contacts: ContactSubscriptions;
+  catalog: Catalog;
+  clock: Clock;
+  log: OffboardingLog;
+  /** How long to wait for a validator or token reader to let go of an authorization's lease. */
+  leaseWaitMs?: number;
+}
+
+/**
+ * What became of the tokens at Webex: `revoked`; `not_permitted` (403: the token lacks
+ * identity:tokens_write, the usual case); `token_invalid` (401: already dead); `failed` (any other
+ * error, logged); `skipped` (no readable token, or no org to revoke in).
+ */
+export type WebexRevocation = 'revoked' | 'not_permitted' | 'token_invalid' | 'failed' | 'skipped';
+
+export interface OffboardedAuthorization {
+  integration: string;
+  previousStatus: Authorization['status'];
+  webexRevocation: WebexRevocation;
+  /** True once the token secret is scheduled for deletion (or was already). */
+  secretDestroyed: boolean;
+}
+
+export interface OffboardingReport {
+  tenantId: string;
+  status: 'offboarded';
+  offboardedAt: string;
+  authorizations: OffboardedAuthorization[];
+}
+
+const LEASE_MS = 60_000;
+const LEASE_POLL_MS = 200;
+const DEFAULT_LEASE_WAIT_MS = 3_000;
+const SAVE_ATTEMPTS = 3;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Offboards a tenant. Every step is idempotent, so a call that failed half-way is repaired by
+ * calling it again:
+ * 1. marks the tenant `offboarded` and bumps its `linkVersion` (every link dies, no new consent);
+ * 2. for each authorization, under its lease when it can be had:
+ *    a. revokes the tokens at Webex with the tenant's own access token where the API allows it
+ *       (a 403 is expected: the catalog's scopes do not include identity:tokens_write);
+ *    b. marks it `revoked` (out of the `due` index, so no sweep checks it again) with a history
+ *       item, keeping the `revoked` event as the record's outbox until it is published;
+ *    c. schedules the deletion of its token secret and forgets the secret id;
+ *    d. publishes the `revoked` event (bus only: offboarding is the vendor's own act);
+ * 3. removes the contacts' alert subscriptions.
+ * The history stays (it expires with its TTL).
+ */
+export async function offboardTenant(
+  deps: OffboardingDependencies,
+  tenantId: string,
+): Promise<OffboardingReport> {
+  const tenant = await deps.tenants.get(tenantId);
+  if (!tenant) throw new TenantNotFoundError(tenantId);
+  const offboarded = tenant.status === 'offboarded' ? tenant : await markOffboarded(deps, tenant);
+
+  const records = await deps.authorizations.listForTenant(tenantId);
+  const authorizations: OffboardedAuthorization[] = [];
+  for (const record of records) {
+    authorizations.push(await offboardAuthorization(deps, offboarded, record));
+  }
+
+  await deps.contacts.sync(tenantId, []);
+  deps.log.info('Tenant offboarded', { tenantId, authorizations });
+  return { tenantId, status: 'offboarded', offboardedAt: offboarded.updatedAt, authorizations };
+}
+
+async function markOffboarded(deps: OffboardingDependencies, tenant: Tenant): Promise<Tenant> {
+  const updated: Tenant = {
+    ...tenant,
+    status: 'offboarded',
+    linkVersion: tenant.linkVersion + 1,
+    updatedAt: new Date(Math.max(deps.clock.now().getTime(), Date.parse(tenant.updatedAt) + 1)).toISOString(),
+  };
+  await deps.tenants.replace(updated, tenant.updatedAt);
+  return updated;
+}
+
+/**
+ * Takes the lease so no validator or token reader refreshes (and writes a new secret version)
+ * while the secret is being destroyed. A lease held too long (a crashed worker) is not waited
+ * out: the versioned save below still wins over any late writer.
+ */
+async function takeLease(
+  deps: OffboardingDependencies,
+  record: Authorization,
+  owner: string,
+): Promise<Authorization | undefined> {
+  const deadline = Date.now() + (deps.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS);
+  for (;;) {
+    const now = deps.clock.now();
+    const leased = await deps.authorizations.acquireLease(
+      record.tenantId,
+      record.integration,
+      owner,
+      new Date(now.getTime() + LEASE_MS),
+      now,
+    );
+    if (leased || Date.now() >= deadline) return leased;
+    await sleep(LEASE_POLL_MS);
+  }
+}
+
+async function offboardAuthorization(
+  deps: OffboardingDependencies,
+  tenant: Tenant,
+  listed: Authorization,
+): Promise<OffboardedAuthorization> {
+  const { tenantId, integration } = listed;
+  const owner = `offboarding:${randomUUID()}`;
+  const leased = await takeLease(deps, listed, owner);
+  if (!leased)
+    deps.log.warn('Offboarding without the lease: it is held elsewhere', { tenantId, integration });
+  try {
+    let record = leased ?? listed;
+    const previousStatus = record.status;
+    let webexRevocation: WebexRevocation = 'skipped';
+    if (record.status !== 'revoked') {
+      webexRevocation = await revokeAtWebex(deps, tenant, record);
+      record = await saveRevoked(deps, record, previousStatus);
+    }
+    const secretId = record.secretId;
+    if (secretId) await deps.vault.destroy(secretId);
+    let published = true;
+    if (record.pendingEvent) published = await publish(deps, record.pendingEvent);
+    if (secretId || (record.pendingEvent && published)) {
+      await saveCleared(deps, record, published);
+    }
+    return { integration, previousStatus, webexRevocation, secretDestroyed: true };
+  } finally {
+    if (leased) await deps.authorizations.releaseLease(tenantId, integration, owner);
+  }
+}
+
+async function revokeAtWebex(
+  deps: OffboardingDependencies,
+  tenant: Tenant,
+  record: Authorization,
+): Promise<WebexRevocation> {
+  const { tenantId, integration } = record;
+  const clientId = deps.catalog.find(integration)?.integrationId;
+  const orgId = tenant.orgId ?? record.authorizer?.orgId;
+  if (!record.secretId || !clientId || !orgId) return 'skipped';
+  let accessToken: string;
+  try {
+    accessToken = (await deps.vault.read(record.secretId)).accessToken;
+  } catch (error) {
+    deps.log.warn('No readable token to revoke at Webex', { tenantId, integration, error: errorName(error) });
+    return 'skipped';
+  }
+  try {
+    await deps.webex.revokeAuthorizations(accessToken, { clientId, orgId });
+    deps.log.info('Revoked the authorization at Webex', { tenantId, integration });
+    return 'revoked';
+  } catch (error) {
+    if (!(error instanceof WebexError)) {
+      deps.log.error('Revoking at Webex failed', { tenantId, integration, error: errorName(error) });
+      return 'failed';
+    }
+    const details = {
+      tenantId,
+      integration,
+      status: error.details.status,
+      trackingId: error.details.trackingId,
+    };
+    if (error.kind === 'forbidden') {
+      // Expected: revoking needs identity:tokens_write, which the catalog's integrations do not ask for.
+      deps.log.info(
+        'Webex refused the revocation (403, no identity:tokens_write); the tokens are deleted here',
+        details,
+      );
+      return 'not_permitted';
+    }
+    if (error.kind === 'unauthorized') {
+      deps.log.info('The token was already dead at Webex', details);
+      return 'token_invalid';
+    }
+    deps.log.warn('Revoking at Webex failed; the tokens are deleted here all the same', details);
+    return 'failed';
+  }
+}
+
+function revokedEvent(
+  deps: OffboardingDependencies,
+  record: Authorization,
+  previousStatus: Authorization['status'],
+  occurredAt: string,
+): AuthorizationEvent {
+  const name = deps.catalog.find(record.integration)?.name ?? record.integration;
+  return {
+    eventId: randomUUID(),
+    type: 'revoked',
+    severity: 'info',
+    tenantId: record.tenantId,
+    integration: record.integration,
+    occurredAt,
+    status: 'revoked',
+    previousStatus,
+    summary: `${name}: revoked by offboarding; its tokens were deleted`,
+    ...(record.authorizer ? { authorizerEmail: record.authorizer.email } : {}),
+  };
+}
+
+/** Writes the revoked status with its history item, rereading on a concurrent change. */
+async function saveRevoked(
+  deps: OffboardingDependencies,
+  first: Authorization,
+  previousStatus: Authorization['status'],
+): Promise<Authorization> {
+  let record = first;
+  for (let attempt = 1; ; attempt += 1) {
+    const now = deps.clock.now().toISOString();
+    const event = revokedEvent(deps, record, previousStatus, now);
+    const revoked: Authorization = {
+      ...record,
+      status: 'revoked',
+      cause: undefined,
+      causeDetail: 'Offboarded',
+      nextCheckAt: undefined,
+      consecutiveFailures: 0,
+      leaseOwner: undefined,
+      leaseUntil: undefined,
+      pendingEvent: event,
+      updatedAt: now,
+    };
+    try {
+      return await deps.authorizations.save(revoked, record.version, event);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= SAVE_ATTEMPTS) throw error;
+      const reread = await deps.authorizations.get(record.tenantId, record.integration);
+      if (!reread) throw error;
+      if (reread.status === 'revoked') return reread;
+      record = reread;
+    }
+  }
+}
+
+/** Forgets the destroyed secret's id and, once published, the outbox event. */
+async function saveCleared(
+  deps: OffboardingDependencies,
+  record: Authorization,
+  published: boolean,
+): Promise<void> {
+  const cleared: Authorization = {
+    ...record,
+    secretId: undefined,
+    ...(published ? { pendingEvent: undefined } : {}),
+    updatedAt: deps.clock.now().toISOString(),
+  };
+  await deps.authorizations.save(cleared, record.version);
+}
+
+async function publish(deps: OffboardingDependencies, event: AuthorizationEvent): Promise<boolean> {
+  try {
+    await deps.events.publish(event);
+    return true;
+  } catch (error) {
+    // The event stays in the record's outbox; offboarding the tenant again publishes it.
+    deps.log.error('Publishing the revoked event failed', {
+      tenantId: event.tenantId,
+      integration: event.integration,
+      error: errorName(error),
+    });
+    return false;
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}

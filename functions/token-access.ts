@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import type { Catalog } from './domain/catalog.js';
+import type { Authorization, InvalidationCause, TokenMaterial } from './domain/model.js';
+import {
+  ConflictError,
+  systemClock,
+  WebexError,
+  type AuthorizationRepository,
+  type ClientSecretSource,
+  type Clock,
+  type TokenVault,
+  type WebexClient,
+  type WebexTokenGrant,
+} from './domain/ports.js';
+
+/**
+ * Token access for the SaaS's own services: one call returns a valid access token for a
+ * (tenant, integration). See docs/token-access.md.
+ */
+
+/** Why there is no token to hand out: nothing was ever authorized, it is still pending, or it was revoked. */
+export type NotAuthorizedReason = 'not_found' | 'pending' | 'revoked' | 'unknown_integration';
+
+/** The tenant has no usable authorization for the integration; a person must onboard it. */
+export class NotAuthorizedError extends Error {
+  override readonly name = 'NotAuthorizedError';
+  constructor(
+    readonly tenantId: string,
+    readonly integration: string,
+    readonly reason: NotAuthorizedReason,
+  ) {
+    super(`Tenant ${tenantId} has no usable authorization for ${integration} (${reason})`);
+  }
+}
+
+/**
+ * Webex no longer accepts the authorization; a person must authorize again. `invalidationCause`
+ * is the validator's classification; it is absent when the refusal was just seen here, before the
+ * validator (scheduled at once) had a look.
+ */
+export class AuthorizationInvalidError extends Error {
+  override readonly name = 'AuthorizationInvalidError';
+  constructor(
+    readonly tenantId: string,
+    readonly integration: string,
+    readonly invalidationCause?: InvalidationCause,
+    readonly causeDetail?: string,
+  ) {
+    super(
+      `The ${integration} authorization of tenant ${tenantId} is invalid` +
+        (invalidationCause ? ` (${invalidationCause})` : ' (Webex refused the refresh)'),
+    );
+  }
+}
+
+/** Why a token could not be had right now although the authorization may still be good. */
+export type DegradedReason = 'webex_unavailable' | 'refresh_busy';
+
+/**
+ * A token is needed and could not be had right now: Webex failed transiently (429, 5xx, timeout)
+ * while refreshing, or another process kept the refresh lease too long. Retry later.
+ */
+export class AuthorizationDegradedError extends Error {
+  override readonly name = 'AuthorizationDegradedError';
+  constructor(
+    readonly tenantId: string,
+    readonly integration: string,
+    readonly reason: DegradedReason,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(
+      `No access token for the ${integration} authorization of tenant ${tenantId} right now (${reason}); retry later`,
+    );
+  }
+}
+
+/** A usable access token. Never log it. */
+export interface AccessToken {
+  accessToken: string;
+  expiresAt: string;
+  scopes: string[];
+  /** The record's status: `degraded` means the validator saw transient Webex failures lately. */
+  status: 'active' | 'expiring' | 'degraded';
+}
+
+export interface TokenAccess {
+  /**
+   * A valid access token for the tenant's authorization of the integration, refreshed first when
+   * it has expired or is within a minute of it. Throws NotAuthorizedError, AuthorizationInvalidError
+   * or AuthorizationDegradedError; any other error is an infrastructure failure.
+   */
+  getAccessToken(tenantId: string, integration: string): Promise<AccessToken>;
+}
+
+/** Where token access writes what happened; Powertools' Logger fits. Never given a token. */
+export interface TokenAccessLog {
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+}
+
+export interface TokenAccessOptions {
+  repo: AuthorizationRepository;
+  vault: TokenVault;
+  webex: Pick<WebexClient, 'refresh'>;
+  clientSecrets: ClientSecretSource;
+  catalog: Catalog;
+  clock?: Clock;
+  /** Lease owner id of this process; a random one by default. */
+  leaseOwner?: string;
+  /** How long a secret read stays cached for the same record version. @default 60 s */
+  cacheTtlMs?: number;
+  /** Refresh when less than this is left of the access token. @default 60 s */
+  refreshMarginMs?: number;
+  /** How long a caller that lost the lease waits for the holder's refresh. @default 5 s */
+  leaseWaitMs?: number;
+  log?: TokenAccessLog;
+}
+
+const LEASE_MS = 30_000;
+const LEASE_POLL_MS = 200;
+const USABLE: ReadonlySet<Authorization['status']> = new Set(['active', 'expiring', 'degraded']);
+
+const silentLog: TokenAccessLog = { info: () => undefined, warn: () => undefined };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface CachedSecret {
+  /** `secretId#version`: a new record version (refresh, re-consent) never hits an old entry. */
+  key: string;
+  material: TokenMaterial;
+  until: number;
+}
+
+/**
+ * Creates token access over the ports. Each call reads the record (one consistent DynamoDB read,
+ * so a revocation or invalidation is seen at once); the secret itself is cached in memory for a
+ * short time, keyed by secret id and record version. A refresh runs under the validator's lease
+ * and writes the vault before the record, as the validator does; concurrent callers in this
+ * process share one refresh, and a caller that loses the lease to another process waits for it.
+ */
+export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? silentLog;
+  const leaseOwner = options.leaseOwner ?? `token-access:${randomUUID()}`;
+  const cacheTtlMs = options.cacheTtlMs ?? 60_000;
+  const refreshMarginMs = options.refreshMarginMs ?? 60_000;
+  const leaseWaitMs = options.leaseWaitMs ?? 5_000;
+  const cache = new Map<string, CachedSecret>();
+  const inflight = new Map<string, Promise<AccessToken>>();
+  /** Record versions whose refresh Webex refused: answered at once until the validator rewrites them. */
+  const refused = new Map<string, number>();
+
+  const recordKey = (tenantId: string, integration: string) => `${tenantId}#${integration}`;
+
+  /** The record, or the typed error that says why it gives no token. */
+  function usable(record: Authorization | undefined, tenantId: string, integration: string): Authorization {
+    if (!record) throw new NotAuthorizedError(tenantId, integration, 'not_found');
+    if (record.status === 'pending') throw new NotAuthorizedError(tenantId, integration, 'pending');
+    if (record.status === 'revoked') throw new NotAuthorizedError(tenantId, integration, 'revoked');
+    if (record.status === 'invalid') {
+      throw new AuthorizationInvalidError(tenantId, integration, record.cause, record.causeDetail);
+    }
+    if (!USABLE.has(record.status) || !record.secretId) {
+      throw new NotAuthorizedError(tenantId, integration, 'not_found');
+    }
+    if (refused.get(recordKey(tenantId, integration)) === record.version) {
+      throw new AuthorizationInvalidError(tenantId, integration);
+    }
+    return record;
+  }
+
+  async function readMaterial(record: Authorization): Promise<TokenMaterial> {
+    const secretId = record.secretId as string;
+    const key = `${secretId}#${record.version}`;
+    const entry = cache.get(recordKey(record.tenantId, record.integration));
+    if (entry && entry.key === key && entry.until > clock.now().getTime()) return entry.material;
+    const material = await options.vault.read(secretId);
+    remember(record, material);
+    return material;
+  }
+
+  function remember(record: Authorization, material: TokenMaterial): void {
+    cache.set(recordKey(record.tenantId, record.integration), {
+      key: `${record.secretId}#${record.version}`,
+      material,
+      until: clock.now().getTime() + cacheTtlMs,
+    });
+  }
+
+  const isFresh = (material: TokenMaterial) =>
+    Date.parse(material.accessTokenExpiresAt) - clock.now().getTime() > refreshMarginMs;
+
+  function toAccessToken(record: Authorization, material: TokenMaterial): AccessToken {
+    return {
+      accessToken: material.accessToken,
+      expiresAt: material.accessTokenExpiresAt,
+      scopes: material.scope ? material.scope.split(' ').filter(Boolean) : record.scopes,
+      status: record.status as AccessToken['status'],
+    };
+  }
+
+  /** Refreshes under the lease, or waits for whoever holds it and takes their result. */
+  async function obtain(tenantId: string, integration: string): Promise<AccessToken> {
+    const deadline = Date.now() + leaseWaitMs;
+    for (;;) {
+      const record = usable(await options.repo.get(tenantId, integration), tenantId, integration);
+      const material = await readMaterial(record);
+      if (isFresh(material)) return toAccessToken(record, material);
+      const now = clock.now();
+      const leased = await options.repo.acquireLease(
+        tenantId,
+        integration,
+        leaseOwner,
+        new Date(now.getTime() + LEASE_MS),
+        now,
+      );
+      if (leased) {
+        try {
+          return await refreshUnderLease(leased);
+        } finally {
+          await options.repo.releaseLease(tenantId, integration, leaseOwner);
+        }
+      }
+      if (Date.now() >= deadline) throw new AuthorizationDegradedError(tenantId, integration, 'refresh_busy');
+      await sleep(LEASE_POLL_MS);
+    }
+  }
+
+  async function refreshUnderLease(leased: Authorization): Promise<AccessToken> {
+    const { tenantId, integration } = leased;
+    const record = usable(leased, tenantId, integration);
+    // Whoever held the lease before may have refreshed already.
+    const current = await readMaterial(record);
+    if (isFresh(current)) return toAccessToken(record, current);
+
+    const catalogEntry = options.catalog.find(integration);
+    if (!catalogEntry) throw new NotAuthorizedError(tenantId, integration, 'unknown_integration');
+    let grant: WebexTokenGrant;
+    try {
+      grant = await options.webex.refresh({
+        clientId: catalogEntry.integrationId,
+        clientSecret: await options.clientSecrets.get(integration),
+        refreshToken: current.refreshToken,
+      });
+    } catch (error) {
+      if (!(error instanceof WebexError)) throw error;
+      const details = {
+        tenantId,
+        integration,
+        status: error.details.status,
+        trackingId: error.details.trackingId,
+      };
+      if (error.kind === 'transient') {
+        log.warn('Refreshing the access token failed transiently', details);
+        throw new AuthorizationDegradedError(
+          tenantId,
+          integration,
+          'webex_unavailable',
+          error.details.retryAfterSeconds,
+        );
+      }
+      log.warn('Webex refused the refresh; the validator is asked to check the authorization now', details);
+      await scheduleCheckNow(record);
+      throw new AuthorizationInvalidError(tenantId, integration);
+    }
+
+    const now = clock.now();
+    const material: TokenMaterial = {
+      accessToken: grant.accessToken,
+      refreshToken: grant.refreshToken,
+      accessTokenExpiresAt: new Date(now.getTime() + grant.expiresIn * 1000).toISOString(),
+      refreshTokenExpiresAt: new Date(now.getTime() + grant.refreshTokenExpiresIn * 1000).toISOString(),
+      ...(grant.scope ? { scope: grant.scope } : {}),
+    };
+    // The vault first: a crash between the two writes leaves a newer token than the record says,
+    // never a record pointing at a token that was not kept.
+    const secretId = await options.vault.store(tenantId, integration, material);
+    const refreshedAt = now.toISOString();
+    try {
+      const saved = await options.repo.save(
+        {
+          ...record,
+          secretId,
+          accessTokenExpiresAt: material.accessTokenExpiresAt,
+          refreshTokenExpiresAt: material.refreshTokenExpiresAt,
+          refreshedAt,
+          updatedAt: refreshedAt,
+          leaseOwner: undefined,
+          leaseUntil: undefined,
+        },
+        record.version,
+      );
+      remember(saved, material);
+      log.info('Refreshed the access token on demand', { tenantId, integration });
+      return toAccessToken(saved, material);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // Someone wrote the record despite the lease (offboarding does not wait forever): obey its status.
+      const reread = usable(await options.repo.get(tenantId, integration), tenantId, integration);
+      log.warn('The record changed during an on-demand refresh', { tenantId, integration });
+      return toAccessToken(reread, material);
+    }
+  }
+
+  /** Brings the next check forward so the validator classifies the refusal and alerts within one sweep. */
+  async function scheduleCheckNow(record: Authorization): Promise<void> {
+    const now = clock.now().toISOString();
+    try {
+      const saved = await options.repo.save(
+        { ...record, nextCheckAt: now, updatedAt: now, leaseOwner: undefined, leaseUntil: undefined },
+        record.version,
+      );
+      refused.set(recordKey(record.tenantId, record.integration), saved.version);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+
+  return {
+    async getAccessToken(tenantId: string, integration: string): Promise<AccessToken> {
+      const record = usable(await options.repo.get(tenantId, integration), tenantId, integration);
+      const material = await readMaterial(record);
+      if (isFresh(material)) return toAccessToken(record, material);
+      const key = recordKey(tenantId, integration);
+      let pending = inflight.get(key);
+      if (!pending) {
+        pending = obtain(tenantId, integration).finally(() => inflight.delete(key));
+        inflight.set(key, pending);
+      }
+      return pending;
+    },
+  };
+}
