@@ -37,7 +37,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 /** The use cases' ports, without the log: the handler supplies its logger. */
 export type PublicApiDependencies = Omit<OnboardingDependencies, 'log'>;
 
-/** Logger and metrics; the defaults are Powertools' with the service name `public-api`. */
+/** Logger and metrics; the defaults are Powertools' with the service name `public-api` (namespace from the environment). */
 export interface PublicApiObservability {
   logger?: Logger;
   metrics?: Metrics;
@@ -184,8 +184,7 @@ export function createPublicApiHandler(
   observability: PublicApiObservability = {},
 ) {
   const logger = observability.logger ?? new Logger({ serviceName: 'public-api' });
-  const metrics =
-    observability.metrics ?? new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'public-api' });
+  const metrics = observability.metrics ?? new Metrics({ serviceName: 'public-api' });
   const deps: OnboardingDependencies = { ...dependencies, log: logger };
   return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
     .use(injectLambdaContext(logger))

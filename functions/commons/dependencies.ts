@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { createRepositories } from '../adapters/dynamodb/index.js';
+import { AwsEventPublisher } from '../adapters/event-publisher.js';
 import {
   SecretsManagerClientSecretSource,
   SecretsManagerLinkKeySource,
@@ -9,14 +10,12 @@ import {
 } from '../adapters/secrets-manager-vault.js';
 import { HttpWebexClient, type WebexCallLog } from '../adapters/webex-client.js';
 import { defaultCatalog, parseCatalogJson, type Catalog } from '../domain/catalog.js';
+import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '../domain/expiry-warnings.js';
 import { DEFAULT_LINK_TTL_DAYS } from '../domain/onboarding-link.js';
 import type { OnboardingSettings } from '../domain/onboarding.js';
 import { systemClock, type EventPublisher } from '../domain/ports.js';
 import type { PublicApiDependencies } from '../public-api.app.js';
 import { baseUrl, parseEnvironment, positiveInt } from './config.js';
-
-/** Webex's default maximum password age (five years), used when the deployment does not say. */
-export const DEFAULT_PASSWORD_MAX_AGE_DAYS = 1825;
 
 /** The validator first checks a new authorization an hour after it was granted. */
 export const FIRST_CHECK_DELAY_SECONDS = 60 * 60;
@@ -78,11 +77,11 @@ export function createAwsClients(): AwsClients {
 
 /**
  * Builds the public API's ports on AWS: DynamoDB repositories, the Secrets Manager vault and
- * configuration secrets, the Webex HTTP client, and the given event publisher.
+ * configuration secrets, the Webex HTTP client, and the EventBridge/SNS publisher (or the one given).
  */
 export function buildPublicApiDependencies(
   config: PublicApiConfig,
-  options: { events: EventPublisher; clients?: AwsClients; webexLog?: WebexCallLog },
+  options: { events?: EventPublisher; clients?: AwsClients; webexLog?: WebexCallLog } = {},
 ): PublicApiDependencies {
   const clients = options.clients ?? createAwsClients();
   const repositories = createRepositories(clients.dynamoDb, config.TABLE_NAME);
@@ -108,7 +107,9 @@ export function buildPublicApiDependencies(
       baseUrl: config.WEBEX_API_BASE_URL,
       ...(options.webexLog ? { log: options.webexLog } : {}),
     }),
-    events: options.events,
+    events:
+      options.events ??
+      new AwsEventPublisher({ eventBusName: config.EVENT_BUS_NAME, topicArn: config.ALERT_TOPIC_ARN }),
     catalog: loadCatalog(config.CATALOG_JSON),
     clock: systemClock,
     settings: onboardingSettingsFrom(config),

@@ -1,0 +1,17 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { buildPublicApiDependencies, loadPublicApiConfig } from './commons/dependencies.js';
+import { createPublicApiHandler } from './public-api.app.js';
+
+export { createPublicApiHandler } from './public-api.app.js';
+
+const logger = new Logger({ serviceName: 'public-api' });
+
+/**
+ * Lambda entry point of the public routes (portal, OAuth start and callback, troubleshooting).
+ * The environment is parsed once at cold start, so a misconfigured function fails at init with a
+ * message naming every bad variable; the clients are created once and reused by warm invocations.
+ */
+export const handler = createPublicApiHandler(
+  buildPublicApiDependencies(loadPublicApiConfig(), { webexLog: logger }),
+  { logger },
+);

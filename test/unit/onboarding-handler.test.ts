@@ -1,0 +1,161 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../functions/commons/config.js';
+import { loadPublicApiConfig } from '../../functions/commons/dependencies.js';
+import { MAX_QUERY_STRING_LENGTH } from '../../functions/commons/query-string.js';
+import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import {
+  SECURITY_HEADERS,
+  createPublicApiHandler,
+  type PublicApiDependencies,
+} from '../../functions/public-api.app.js';
+import {
+  FakeWebexClient,
+  InMemoryAuthorizationRepository,
+  InMemoryHistory,
+  InMemoryOAuthStateStore,
+  InMemoryTenantRepository,
+  InMemoryTokenVault,
+  ManualClock,
+  RecordingEventPublisher,
+  clientSecretsFrom,
+  fixedLinkKeys,
+  getEvent,
+  silentObservability,
+  testLambdaContext,
+  testSettings,
+  testTenant,
+} from '../support/onboarding-fakes.js';
+
+function setup() {
+  const catalog = defaultCatalog();
+  const linkKeys = fixedLinkKeys();
+  const deps = {
+    tenants: new InMemoryTenantRepository(testTenant()),
+    authorizations: new InMemoryAuthorizationRepository(),
+    history: new InMemoryHistory(),
+    oauthStates: new InMemoryOAuthStateStore(),
+    vault: new InMemoryTokenVault(),
+    webex: new FakeWebexClient(),
+    events: new RecordingEventPublisher(),
+    clientSecrets: clientSecretsFrom(Object.fromEntries(catalog.keys.map((key) => [key, `secret-${key}`]))),
+    linkKeys,
+    catalog,
+    clock: new ManualClock(),
+    settings: testSettings(),
+  } satisfies PublicApiDependencies;
+  const handler = createPublicApiHandler(deps, silentObservability());
+  const link = issueOnboardingLink({
+    tenant: testTenant(),
+    key: linkKeys.key,
+    clock: deps.clock,
+    publicBaseUrl: deps.settings.publicBaseUrl,
+  });
+  const get = async (pathAndQuery: string): Promise<APIGatewayProxyStructuredResultV2 & { body: string }> => {
+    const result = await handler(getEvent(pathAndQuery), testLambdaContext());
+    return { ...result, body: result.body ?? '' };
+  };
+  return { deps, link, get };
+}
+
+describe('public API handler', () => {
+  it('serves the portal with every security header', async () => {
+    const { link, get } = setup();
+    const answer = await get(`/connect/${link.token}`);
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers).toMatchObject({ ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8' });
+    expect(answer.headers?.['Referrer-Policy']).toBe('no-referrer');
+    expect(answer.headers?.['X-Frame-Options']).toBe('DENY');
+    expect(answer.headers?.['Cache-Control']).toBe('no-store');
+    expect(answer.headers?.['Strict-Transport-Security']).toMatch(/max-age=\d+/);
+    expect(answer.body).toContain('Authorize Webex integrations for Acme Corp');
+  });
+
+  it('redirects the start to Webex, with the security headers too', async () => {
+    const { deps, link, get } = setup();
+    const answer = await get(`/oauth/start?link=${link.token}&integration=presence`);
+    expect(answer.statusCode).toBe(302);
+    expect(String(answer.headers?.Location)).toMatch(
+      /^https:\/\/webexapis\.test\/v1\/authorize\?response_type=code&/,
+    );
+    expect(answer.headers?.['Referrer-Policy']).toBe('no-referrer');
+    expect(deps.oauthStates.states.size).toBe(1);
+  });
+
+  it('refuses a repeated parameter before anything is read or written', async () => {
+    const { deps, link, get } = setup();
+    const answer = await get(`/oauth/start?link=${link.token}&integration=presence&integration=cdr`);
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body).toContain('data-reason="invalid_request"');
+    expect(deps.oauthStates.states.size).toBe(0);
+  });
+
+  it('refuses an oversized query string or parameter', async () => {
+    const { link, get } = setup();
+    expect(
+      (await get(`/oauth/start?link=${link.token}&x=${'a'.repeat(MAX_QUERY_STRING_LENGTH)}`)).statusCode,
+    ).toBe(400);
+    expect((await get(`/oauth/callback?state=${'A'.repeat(43)}&code=${'c'.repeat(3000)}`)).statusCode).toBe(
+      400,
+    );
+    expect(
+      (await get(`/oauth/callback?state=${'A'.repeat(43)}&error_description=${'d'.repeat(600)}`)).statusCode,
+    ).toBe(400);
+  });
+
+  it('refuses a callback without state, or with a state we could not have issued', async () => {
+    const { deps, get } = setup();
+    expect((await get('/oauth/callback?code=abc')).statusCode).toBe(400);
+    expect((await get('/oauth/callback?state=short&code=abc')).statusCode).toBe(400);
+    expect(deps.webex.calls).toEqual([]);
+  });
+
+  it('answers 404 for unknown paths and methods', async () => {
+    const { get } = setup();
+    expect((await get('/nothing')).statusCode).toBe(404);
+    expect((await get('/connect/a/b')).statusCode).toBe(404);
+    expect((await get('/troubleshoot/NOT_A_KEY?link=x')).statusCode).toBe(400);
+  });
+
+  it('shows a page that reveals nothing when something unexpected fails', async () => {
+    const { deps, link, get } = setup();
+    deps.tenants.get = async () => {
+      throw new Error('DynamoDB exploded at arn:aws:dynamodb:secret');
+    };
+    const answer = await get(`/connect/${link.token}`);
+    expect(answer.statusCode).toBe(500);
+    expect(answer.body).toContain('Something went wrong on our side');
+    expect(answer.body).not.toContain('arn:aws');
+    expect(answer.headers?.['Content-Security-Policy']).toBe(SECURITY_HEADERS['Content-Security-Policy']);
+  });
+});
+
+describe('loadPublicApiConfig', () => {
+  const env = {
+    TABLE_NAME: 't',
+    TOKEN_SECRET_PREFIX: 'p/',
+    KMS_KEY_ID: 'k',
+    CLIENT_SECRETS_SECRET_ID: 'c',
+    LINK_SIGNING_SECRET_ID: 'l',
+    EVENT_BUS_NAME: 'b',
+    ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:1:t',
+    WEBEX_API_BASE_URL: 'https://webexapis.com/',
+    PUBLIC_BASE_URL: 'https://auth.example.com',
+  };
+
+  it('applies the documented defaults', () => {
+    expect(loadPublicApiConfig(env)).toMatchObject({
+      WEBEX_API_BASE_URL: 'https://webexapis.com',
+      PASSWORD_MAX_AGE_DAYS: 1825,
+      LINK_TTL_DAYS: 14,
+    });
+  });
+
+  it('names every missing variable', () => {
+    expect(() => loadPublicApiConfig({ ...env, TABLE_NAME: undefined, KMS_KEY_ID: undefined })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadPublicApiConfig({ ...env, TABLE_NAME: undefined })).toThrow(/TABLE_NAME is not set/);
+  });
+});

@@ -1,0 +1,188 @@
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  InvalidRequestException,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  RestoreSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  ConfigurationSecretError,
+  SecretsManagerClientSecretSource,
+  SecretsManagerLinkKeySource,
+  SecretsManagerTokenVault,
+  TokenVaultError,
+} from '../../functions/adapters/secrets-manager-vault.js';
+import type { TokenMaterial } from '../../functions/domain/model.js';
+import { ManualClock } from '../support/onboarding-fakes.js';
+
+const secretsManager = mockClient(SecretsManagerClient);
+const client = new SecretsManagerClient({ region: 'us-east-1' });
+
+const material: TokenMaterial = {
+  accessToken: 'AT-secret',
+  refreshToken: 'RT-secret',
+  accessTokenExpiresAt: '2026-03-15T10:00:00.000Z',
+  refreshTokenExpiresAt: '2026-05-30T10:00:00.000Z',
+  scope: 'spark:people_read',
+};
+const name = 'webex-auth-keeper/tokens/acme/presence';
+const kmsKeyId = 'arn:aws:kms:us-east-1:123456789012:key/abc';
+
+function vault() {
+  return new SecretsManagerTokenVault({ client, secretPrefix: 'webex-auth-keeper/tokens/', kmsKeyId });
+}
+
+function exists() {
+  return new ResourceExistsException({ message: 'exists', $metadata: {} });
+}
+
+function markedForDeletion() {
+  return new InvalidRequestException({ message: 'marked for deletion', $metadata: {} });
+}
+
+beforeEach(() => {
+  secretsManager.reset();
+});
+
+describe('SecretsManagerTokenVault', () => {
+  it('creates the secret with the CMK and tenant/integration tags on the first authorization', async () => {
+    secretsManager.on(CreateSecretCommand).resolves({ Name: name });
+
+    expect(await vault().store('acme', 'presence', material)).toBe(name);
+
+    const calls = secretsManager.commandCalls(CreateSecretCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input).toEqual({
+      Name: name,
+      KmsKeyId: kmsKeyId,
+      SecretString: JSON.stringify(material),
+      Description: 'Webex tokens of integration presence for tenant acme',
+      Tags: [
+        { Key: 'tenantId', Value: 'acme' },
+        { Key: 'integration', Value: 'presence' },
+      ],
+    });
+    expect(secretsManager.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('puts a new version when the secret exists (a re-authorization)', async () => {
+    secretsManager.on(CreateSecretCommand).rejects(exists());
+    secretsManager.on(PutSecretValueCommand).resolves({});
+
+    expect(await vault().store('acme', 'presence', material)).toBe(name);
+
+    expect(secretsManager.commandCalls(PutSecretValueCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: name, SecretString: JSON.stringify(material) },
+    ]);
+  });
+
+  it('restores a secret scheduled for deletion, then puts the new version', async () => {
+    secretsManager.on(CreateSecretCommand).rejects(markedForDeletion());
+    secretsManager.on(PutSecretValueCommand).rejectsOnce(markedForDeletion()).resolves({});
+    secretsManager.on(RestoreSecretCommand).resolves({});
+
+    await vault().store('acme', 'presence', material);
+
+    expect(secretsManager.commandCalls(RestoreSecretCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: name },
+    ]);
+    expect(secretsManager.commandCalls(PutSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('reads and validates the material', async () => {
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: name })
+      .resolves({ SecretString: JSON.stringify(material) });
+    expect(await vault().read(name)).toEqual(material);
+  });
+
+  it('refuses unreadable material without quoting it', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: '{"accessToken":"AT-secret"}' });
+    const error = await vault()
+      .read(name)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TokenVaultError);
+    expect(String(error)).not.toContain('AT-secret');
+
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: 'AT-secret not json' });
+    const notJson = await vault()
+      .read(name)
+      .catch((caught: unknown) => caught);
+    expect(String(notJson)).not.toContain('AT-secret');
+  });
+
+  it('says a missing secret is missing', async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no', $metadata: {} }));
+    await expect(vault().read(name)).rejects.toThrow(TokenVaultError);
+  });
+
+  it('destroys with a 7-day recovery window, and a second destroy is not an error', async () => {
+    secretsManager
+      .on(DeleteSecretCommand)
+      .resolvesOnce({})
+      .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+
+    await vault().destroy(name);
+    await vault().destroy(name);
+
+    expect(secretsManager.commandCalls(DeleteSecretCommand)[0]?.args[0].input).toEqual({
+      SecretId: name,
+      RecoveryWindowInDays: 7,
+    });
+  });
+});
+
+describe('SecretsManagerClientSecretSource', () => {
+  it('reads the JSON secret once and serves it from memory for a few minutes', async () => {
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: 'client-secrets' })
+      .resolves({ SecretString: JSON.stringify({ presence: 'p-secret', cdr: 'c-secret' }) });
+    const clock = new ManualClock();
+    const source = new SecretsManagerClientSecretSource({ client, secretId: 'client-secrets', clock });
+
+    expect(await source.get('presence')).toBe('p-secret');
+    expect(await source.get('cdr')).toBe('c-secret');
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+
+    clock.advance(5 * 60 + 1);
+    await source.get('presence');
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('names the missing integration, never a value', async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ presence: 'p-secret' }) });
+    const source = new SecretsManagerClientSecretSource({ client, secretId: 'client-secrets' });
+    const error = await source.get('cdr').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigurationSecretError);
+    expect(String(error)).toContain('"cdr"');
+    expect(String(error)).not.toContain('p-secret');
+  });
+});
+
+describe('SecretsManagerLinkKeySource', () => {
+  it('uses the generated secret string as the HMAC key and caches it', async () => {
+    const generated = 'a'.repeat(64);
+    secretsManager.on(GetSecretValueCommand, { SecretId: 'link-key' }).resolves({ SecretString: generated });
+    const source = new SecretsManagerLinkKeySource({ client, secretId: 'link-key' });
+    expect(await source.get()).toEqual(Buffer.from(generated));
+    await source.get();
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
+  it('refuses a key too short to sign with', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: 'short' });
+    await expect(new SecretsManagerLinkKeySource({ client, secretId: 'link-key' }).get()).rejects.toThrow(
+      ConfigurationSecretError,
+    );
+  });
+});

@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import { HttpWebexClient, parseRetryAfter } from '../../functions/adapters/webex-client.js';
+import { WebexError } from '../../functions/domain/ports.js';
+
+interface SeenRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A fetch that answers from a script and records what it was asked. */
+function scriptedFetch(answer: (request: SeenRequest) => Response | Promise<Response>) {
+  const seen: SeenRequest[] = [];
+  const fetchImpl: typeof fetch = async (input, init) => {
+    const headers = Object.fromEntries(new Headers(init?.headers).entries());
+    const body = init?.body instanceof URLSearchParams ? init.body.toString() : String(init?.body ?? '');
+    const request = { url: String(input), method: init?.method ?? 'GET', headers, body };
+    seen.push(request);
+    return answer(request);
+  };
+  return { seen, fetchImpl };
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
+}
+
+const tokenAnswer = {
+  access_token: 'AT-secret',
+  expires_in: 1209599,
+  refresh_token: 'RT-secret',
+  refresh_token_expires_in: 7775999,
+  token_type: 'Bearer',
+  scope: 'spark:people_read spark-admin:roles_read',
+};
+
+const exchange = {
+  clientId: 'Cclient',
+  clientSecret: 'client-secret',
+  code: 'CODE-secret',
+  codeVerifier: 'V'.repeat(43),
+  redirectUri: 'https://portal.test/oauth/callback',
+};
+
+async function failureOf(promise: Promise<unknown>): Promise<WebexError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof WebexError)) throw new Error(`expected a WebexError, got ${String(error)}`);
+  return error;
+}
+
+describe('HttpWebexClient token calls', () => {
+  it('exchanges a code at /v1/access_token with client_secret_post and PKCE, and reads the grant', async () => {
+    const { seen, fetchImpl } = scriptedFetch(() => json(200, tokenAnswer));
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+
+    const grant = await client.exchangeCode(exchange);
+
+    expect(grant).toEqual({
+      accessToken: 'AT-secret',
+      refreshToken: 'RT-secret',
+      expiresIn: 1209599,
+      refreshTokenExpiresIn: 7775999,
+      scope: 'spark:people_read spark-admin:roles_read',
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.url).toBe('https://webexapis.test/v1/access_token');
+    expect(seen[0]?.method).toBe('POST');
+    expect(seen[0]?.headers['content-type']).toMatch(/application\/x-www-form-urlencoded/);
+    expect(Object.fromEntries(new URLSearchParams(seen[0]?.body))).toEqual({
+      grant_type: 'authorization_code',
+      code: 'CODE-secret',
+      redirect_uri: 'https://portal.test/oauth/callback',
+      code_verifier: exchange.codeVerifier,
+      client_id: 'Cclient',
+      client_secret: 'client-secret',
+    });
+  });
+
+  it('refreshes with the refresh token grant', async () => {
+    const { seen, fetchImpl } = scriptedFetch(() => json(200, { ...tokenAnswer, scope: undefined }));
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    const grant = await client.refresh({ clientId: 'Cclient', clientSecret: 's', refreshToken: 'RT-secret' });
+    expect(grant.scope).toBeUndefined();
+    expect(Object.fromEntries(new URLSearchParams(seen[0]?.body))).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: 'RT-secret',
+      client_id: 'Cclient',
+      client_secret: 's',
+    });
+  });
+
+  it('calls a refused code or refresh token "rejected" (400 and 401), and keeps the tracking id', async () => {
+    for (const status of [400, 401]) {
+      const { fetchImpl } = scriptedFetch(() =>
+        json(
+          status,
+          {
+            error: 'invalid_grant',
+            message: 'The refresh token provided is expired, revoked, malformed, or invalid',
+          },
+          { TrackingId: 'ROUTER_abc' },
+        ),
+      );
+      const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+      const error = await failureOf(
+        client.refresh({ clientId: 'C', clientSecret: 's', refreshToken: 'RT-secret' }),
+      );
+      expect(error.kind).toBe('rejected');
+      expect(error.details).toMatchObject({ status, trackingId: 'ROUTER_abc' });
+      expect(error.message).toContain('invalid_grant');
+      expect(error.message).not.toContain('RT-secret');
+    }
+  });
+
+  it('reads a token answer that misses a field as transient, not as a grant', async () => {
+    const { fetchImpl } = scriptedFetch(() => json(200, { access_token: 'AT-secret' }));
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    const error = await failureOf(client.exchangeCode(exchange));
+    expect(error.kind).toBe('transient');
+    expect(error.message).not.toContain('AT-secret');
+  });
+});
+
+describe('HttpWebexClient REST calls', () => {
+  it('reads people/me with the bearer token and turns loginEnabled into a boolean', async () => {
+    const { seen, fetchImpl } = scriptedFetch(() =>
+      json(200, {
+        id: 'P1',
+        emails: ['admin@demo.example'],
+        displayName: 'Admin',
+        orgId: 'O1',
+        roles: ['R1'],
+        type: 'person',
+        loginEnabled: 'false',
+        status: 'active',
+      }),
+    );
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test/', fetch: fetchImpl });
+    const person = await client.getMe('AT-secret');
+    expect(person).toEqual({
+      id: 'P1',
+      emails: ['admin@demo.example'],
+      displayName: 'Admin',
+      orgId: 'O1',
+      roles: ['R1'],
+      type: 'person',
+      loginEnabled: false,
+    });
+    expect(seen[0]?.url).toBe('https://webexapis.test/v1/people/me');
+    expect(seen[0]?.headers.authorization).toBe('Bearer AT-secret');
+  });
+
+  it('lists roles and reads another person by id', async () => {
+    const { seen, fetchImpl } = scriptedFetch((request) =>
+      request.url.endsWith('/v1/roles')
+        ? json(200, { items: [{ id: 'R1', name: 'Full Administrator' }] })
+        : json(200, { id: 'P/2', emails: [], displayName: 'X', orgId: 'O1', type: 'person' }),
+    );
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    expect(await client.listRoles('AT')).toEqual([{ id: 'R1', name: 'Full Administrator' }]);
+    expect((await client.getPerson('AT', 'P/2')).roles).toEqual([]);
+    expect(seen[1]?.url).toBe('https://webexapis.test/v1/people/P%2F2');
+  });
+
+  it('revokes the integration for an org with DELETE /v1/authorizations?clientId&orgId', async () => {
+    const { seen, fetchImpl } = scriptedFetch(() => new Response(null, { status: 204 }));
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    await client.revokeAuthorizations('AT', { clientId: 'Cclient', orgId: 'O1' });
+    expect(seen[0]).toMatchObject({
+      method: 'DELETE',
+      url: 'https://webexapis.test/v1/authorizations?clientId=Cclient&orgId=O1',
+    });
+  });
+
+  it.each([
+    [401, 'unauthorized'],
+    [403, 'forbidden'],
+    [404, 'not_found'],
+    [500, 'transient'],
+    [502, 'transient'],
+    [503, 'transient'],
+    [409, 'transient'],
+  ] as const)('maps HTTP %i to %s', async (status, kind) => {
+    const { fetchImpl } = scriptedFetch(() =>
+      json(status, { message: 'x', errors: [{ description: 'x' }], trackingId: 'ROUTER_body' }),
+    );
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    const error = await failureOf(client.getMe('AT-secret'));
+    expect(error.kind).toBe(kind);
+    expect(error.details).toMatchObject({ status, trackingId: 'ROUTER_body' });
+    expect(error.message).not.toContain('AT-secret');
+  });
+
+  it('maps 429 to transient with the Retry-After seconds', async () => {
+    const { fetchImpl } = scriptedFetch(() =>
+      json(429, { message: 'Too Many Requests' }, { 'Retry-After': '42' }),
+    );
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    const error = await failureOf(client.listRoles('AT'));
+    expect(error.kind).toBe('transient');
+    expect(error.details.retryAfterSeconds).toBe(42);
+  });
+
+  it('maps a timeout and a network failure to transient', async () => {
+    const slow = scriptedFetch(
+      (request) =>
+        new Promise<Response>((_resolve, reject) => {
+          void request;
+          setTimeout(
+            () => reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+            5,
+          );
+        }),
+    );
+    const client = new HttpWebexClient({
+      baseUrl: 'https://webexapis.test',
+      fetch: slow.fetchImpl,
+      timeoutMs: 1,
+    });
+    expect((await failureOf(client.getMe('AT'))).message).toContain('timed out');
+    expect((await failureOf(client.exchangeCode(exchange))).kind).toBe('transient');
+
+    const down = scriptedFetch(() => Promise.reject(new TypeError('fetch failed')));
+    const offline = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: down.fetchImpl });
+    expect((await failureOf(offline.getMe('AT'))).kind).toBe('transient');
+  });
+
+  it('times a real request out with AbortSignal.timeout', async () => {
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: hanging, timeoutMs: 20 });
+    const error = await failureOf(client.getMe('AT'));
+    expect(error.kind).toBe('transient');
+  });
+});
+
+describe('HttpWebexClient base URL', () => {
+  it('allows plain http only on loopback (the simulator)', async () => {
+    expect(() => new HttpWebexClient({ baseUrl: 'http://webexapis.com' })).toThrow(/https/);
+    const { fetchImpl } = scriptedFetch(() => json(200, tokenAnswer));
+    const simulator = new HttpWebexClient({ baseUrl: 'http://127.0.0.1:8788', fetch: fetchImpl });
+    await expect(simulator.exchangeCode(exchange)).resolves.toMatchObject({ accessToken: 'AT-secret' });
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates', () => {
+    const now = Date.parse('2026-03-01T10:00:00Z');
+    expect(parseRetryAfter('120', now)).toBe(120);
+    expect(parseRetryAfter('Sun, 01 Mar 2026 10:01:00 GMT', now)).toBe(60);
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});
