@@ -1,4 +1,12 @@
-import { matchRoute, sendJson, sendNoContent, sendWebexError, type Exchange, type Route } from './http.js';
+import {
+  HttpError,
+  matchRoute,
+  sendJson,
+  sendNoContent,
+  sendWebexError,
+  type Exchange,
+  type Route,
+} from './http.js';
 import { webexId } from './ids.js';
 import {
   SIM_LICENSE_ID,
@@ -13,6 +21,8 @@ import {
 /** Webex's text for a missing, unknown, expired or revoked bearer token. */
 export const INVALID_TOKEN_MESSAGE =
   'The request requires a valid access token set in the Authorization request header.';
+/** Webex's answer to a path it does not serve. */
+export const RESOURCE_NOT_FOUND_MESSAGE = 'The requested resource could not be found.';
 /** Webex's text for a token without the scope, or a person without the role, a call needs. */
 export const FORBIDDEN_MESSAGE =
   'The server understood the request, but refused to fulfill it because the access token is missing required scopes or the user is missing required roles or licenses.';
@@ -32,19 +42,8 @@ const TOKEN_ADMINS: readonly RoleName[] = [
 /** Presence turns from `active` to `inactive` after 10 minutes without activity (Person schema). */
 const PRESENCE_WINDOW_MS = 10 * 60_000;
 
-/** A refusal that maps to one Webex error answer. */
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 interface ApiRoute extends Route {
   method: 'GET' | 'DELETE';
-  path: RegExp;
   handle(exchange: Exchange, world: SimWorld, caller: Caller, params: string[]): void;
 }
 
@@ -66,29 +65,25 @@ export function handleApi(exchange: Exchange, world: SimWorld): void {
   const match = matchRoute(routes, exchange.req.method, exchange.url.pathname);
   if ('allowed' in match) {
     if (match.allowed.length === 0) {
-      return sendWebexError(exchange, 404, 'The requested resource could not be found.');
+      return sendWebexError(exchange, 404, RESOURCE_NOT_FOUND_MESSAGE);
     }
     return sendWebexError(exchange, 405, 'The request method is not supported for this resource.', {
       Allow: match.allowed.join(', '),
     });
   }
-  try {
-    match.route.handle(exchange, world, authenticate(exchange, world), match.params);
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    sendWebexError(exchange, error.status, error.message);
-  }
+  // Refusals are thrown as HttpError; the server answers them in Webex's error shape.
+  match.route.handle(exchange, world, authenticate(exchange, world), match.params);
 }
 
 function authenticate(exchange: Exchange, world: SimWorld): Caller {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(exchange.req.headers.authorization ?? '');
   const caller = match?.[1] ? world.authenticate(match[1]) : undefined;
-  if (!caller) throw new ApiError(401, INVALID_TOKEN_MESSAGE);
+  if (!caller) throw new HttpError(401, INVALID_TOKEN_MESSAGE);
   return caller;
 }
 
 function requireScope(caller: Caller, ...anyOf: string[]): void {
-  if (!anyOf.some((scope) => caller.scopes.has(scope))) throw new ApiError(403, FORBIDDEN_MESSAGE);
+  if (!anyOf.some((scope) => caller.scopes.has(scope))) throw new HttpError(403, FORBIDDEN_MESSAGE);
 }
 
 function hasRole(person: SimPerson, roles: readonly RoleName[]): boolean {
@@ -96,7 +91,7 @@ function hasRole(person: SimPerson, roles: readonly RoleName[]): boolean {
 }
 
 function requireRole(caller: Caller, roles: readonly RoleName[]): void {
-  if (!hasRole(caller.person, roles)) throw new ApiError(403, FORBIDDEN_MESSAGE);
+  if (!hasRole(caller.person, roles)) throw new HttpError(403, FORBIDDEN_MESSAGE);
 }
 
 /**
@@ -134,7 +129,7 @@ function getPerson(exchange: Exchange, world: SimWorld, caller: Caller, [personI
   requireRole(caller, PEOPLE_ADMINS);
   const person = world.findPerson(personId);
   // Another org's person is as invisible as an unknown one.
-  if (!person || person.orgId !== caller.person.orgId) throw new ApiError(404, 'Person not found.');
+  if (!person || person.orgId !== caller.person.orgId) throw new HttpError(404, 'Person not found.');
   sendJson(exchange, 200, personJson(person, world.now(), true));
 }
 
@@ -153,9 +148,9 @@ function listAuthorizations(exchange: Exchange, world: SimWorld, caller: Caller)
   requireRole(caller, TOKEN_ADMINS);
   const personId = exchange.url.searchParams.get('personId');
   const personEmail = exchange.url.searchParams.get('personEmail');
-  if (!personId && !personEmail) throw new ApiError(400, 'Either personId or personEmail must be provided.');
+  if (!personId && !personEmail) throw new HttpError(400, 'Either personId or personEmail must be provided.');
   const person = personId ? world.findPerson(personId) : world.findPersonByEmail(personEmail ?? '');
-  if (!person || person.orgId !== caller.person.orgId) throw new ApiError(404, 'Person not found.');
+  if (!person || person.orgId !== caller.person.orgId) throw new HttpError(404, 'Person not found.');
   sendJson(exchange, 200, {
     items: world.listAuthorizations(person.id).map((item) => authorizationJson(world, item)),
   });
@@ -183,7 +178,7 @@ function deleteAuthorization(
   requireScope(caller, 'identity:tokens_write');
   requireRole(caller, TOKEN_ADMINS);
   if (world.authorizationOrg(authorizationId) !== caller.person.orgId) {
-    throw new ApiError(404, 'Authorization not found.');
+    throw new HttpError(404, 'Authorization not found.');
   }
   world.deleteAuthorization(authorizationId);
   sendNoContent(exchange);
@@ -193,10 +188,10 @@ function deleteClientAuthorizations(exchange: Exchange, world: SimWorld, caller:
   requireScope(caller, 'identity:tokens_write');
   requireRole(caller, TOKEN_ADMINS);
   const clientId = exchange.url.searchParams.get('clientId');
-  if (!clientId) throw new ApiError(400, 'clientId is required.');
+  if (!clientId) throw new HttpError(400, 'clientId is required.');
   // The spec: "If no orgId is specified, use orgId from the OAuth token."
   const orgId = exchange.url.searchParams.get('orgId') || caller.person.orgId;
-  if (orgId !== caller.person.orgId) throw new ApiError(403, FORBIDDEN_MESSAGE);
+  if (orgId !== caller.person.orgId) throw new HttpError(403, FORBIDDEN_MESSAGE);
   world.revokeClientInOrg(clientId, orgId);
   sendNoContent(exchange);
 }

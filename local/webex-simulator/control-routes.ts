@@ -1,16 +1,6 @@
 import { z } from 'zod';
-import { matchRoute, readBody, sendJson, type Exchange, type Route } from './http.js';
+import { HttpError, matchRoute, readBody, sendJson, type Exchange, type Route } from './http.js';
 import { SimConflictError, SimNotFoundError, type SimWorld } from './world.js';
-
-/** A control call the simulator refuses; the answer is `{error}` with this status. */
-class ControlError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const orgBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
 const personBody = z.strictObject({
@@ -53,7 +43,7 @@ async function parseBody<Schema extends z.ZodType>(
     try {
       json = JSON.parse(text);
     } catch {
-      throw new ControlError(400, 'body: not valid JSON');
+      throw new HttpError(400, 'body: not valid JSON');
     }
   }
   const result = schema.safeParse(json);
@@ -62,12 +52,11 @@ async function parseBody<Schema extends z.ZodType>(
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '';
     return `${issue.path.join('.') || keys || 'body'}: ${issue.message}`;
   });
-  throw new ControlError(400, problems.join('; '));
+  throw new HttpError(400, problems.join('; '));
 }
 
 interface ControlRoute extends Route {
   method: 'GET' | 'POST';
-  path: RegExp;
   status: number;
   /** Parses the body (POST only) and runs the call; the result is sent as JSON. */
   run(exchange: Exchange, world: SimWorld, params: string[]): Promise<unknown>;
@@ -144,12 +133,12 @@ export async function handleControl(exchange: Exchange, world: SimWorld): Promis
   const match = matchRoute(routes, exchange.req.method, path);
   try {
     if ('allowed' in match) {
-      if (match.allowed.length === 0) throw new ControlError(404, `no control route ${path}`);
-      throw new ControlError(405, `${exchange.req.method ?? ''} not allowed on ${path}`);
+      if (match.allowed.length === 0) throw new HttpError(404, `no control route ${path}`);
+      throw new HttpError(405, `${exchange.req.method ?? ''} not allowed on ${path}`);
     }
     sendJson(exchange, match.route.status, await match.route.run(exchange, world, match.params));
   } catch (error) {
-    if (error instanceof ControlError) return sendJson(exchange, error.status, { error: error.message });
+    if (error instanceof HttpError) return sendJson(exchange, error.status, { error: error.message });
     if (error instanceof SimNotFoundError) return sendJson(exchange, 404, { error: error.message });
     if (error instanceof SimConflictError) return sendJson(exchange, 409, { error: error.message });
     throw error;

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { handleApi } from './api-routes.js';
+import { handleApi, RESOURCE_NOT_FOUND_MESSAGE } from './api-routes.js';
 import { handleControl } from './control-routes.js';
-import { BodyTooLargeError, sendHtml, sendWebexError, type Exchange } from './http.js';
+import { HttpError, sendHtml, sendWebexError, type Exchange } from './http.js';
 import { newTrackingId } from './ids.js';
 import { decideConsent, issueTokens, showConsent } from './oauth-routes.js';
 import { errorPage } from './pages.js';
@@ -100,7 +100,7 @@ async function handle(world: SimWorld, req: IncomingMessage, res: ServerResponse
       res.destroy();
       return;
     }
-    if (error instanceof BodyTooLargeError) return sendWebexError(exchange, 413, error.message);
+    if (error instanceof HttpError) return sendWebexError(exchange, error.status, error.message);
     // Only the error's name goes to the log: a message could quote a request value.
     console.error(
       `Webex simulator: ${req.method ?? ''} ${exchange.url.pathname} failed: ${errorName(error)}`,
@@ -120,7 +120,7 @@ async function route(exchange: Exchange, world: SimWorld): Promise<void> {
     return sendHtml(exchange, 405, errorPage('Method not allowed', `${method} is not supported here.`));
   }
   if (!pathname.startsWith('/v1/')) {
-    return sendWebexError(exchange, 404, 'The requested resource could not be found.');
+    return sendWebexError(exchange, 404, RESOURCE_NOT_FOUND_MESSAGE);
   }
   if (await injectFault(exchange, world)) return;
   if (pathname === '/v1/access_token') {

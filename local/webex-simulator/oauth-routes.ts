@@ -94,8 +94,9 @@ function renderConsent(
 export function showConsent(exchange: Exchange, world: SimWorld): void {
   const raw = Object.fromEntries(exchange.url.searchParams);
   const checked = checkAuthorizeRequest(world, raw, authorizeQuery);
-  if (!checked.ok)
+  if (!checked.ok) {
     return sendHtml(exchange, 400, errorPage('Invalid authorization request', checked.message));
+  }
   sendHtml(exchange, 200, renderConsent(world, checked, { selectedEmail: raw.login_hint?.toLowerCase() }));
 }
 
@@ -103,8 +104,9 @@ export function showConsent(exchange: Exchange, world: SimWorld): void {
 export async function decideConsent(exchange: Exchange, world: SimWorld): Promise<void> {
   const form = await readForm(exchange.req);
   const checked = checkAuthorizeRequest(world, form, consentParams);
-  if (!checked.ok)
+  if (!checked.ok) {
     return sendHtml(exchange, 400, errorPage('Invalid authorization request', checked.message));
+  }
   const decision = consentForm.safeParse(form);
   if (!decision.success) {
     const message = decision.error.issues.map((issue) => issue.message).join('; ');
