@@ -1,0 +1,80 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { AuthorizationEvent } from '../domain/model.js';
+import type { AlertMessage, EventPublisher } from '../domain/ports.js';
+
+/** The `Source` of every event this product puts on the bus. */
+export const EVENT_SOURCE = 'webex-auth-keeper';
+
+/** The bus refused the event (PutEvents reports failures per entry, not as an error). */
+export class EventPublishError extends Error {
+  override readonly name = 'EventPublishError';
+}
+
+/** `authorization.<type>`, the DetailType subscribers match on. */
+export function detailTypeOf(event: AuthorizationEvent): string {
+  return `authorization.${event.type}`;
+}
+
+let defaultEventBridge: EventBridgeClient | undefined;
+let defaultSns: SNSClient | undefined;
+
+/**
+ * Authorization events on AWS: every event on the EventBridge bus (Source `webex-auth-keeper`,
+ * DetailType `authorization.<type>`, the event as Detail), and each alert on the SNS topic as an
+ * email-ready Subject and text, with the message attributes the subscriptions filter on
+ * (`tenantId`, `integration`, `type`, `severity`). Bus first, then SNS: a failure of either throws,
+ * and the validator's outbox retries the whole event.
+ */
+export class AwsEventPublisher implements EventPublisher {
+  private readonly eventBridge: EventBridgeClient;
+  private readonly sns: SNSClient;
+
+  constructor(
+    private readonly options: {
+      eventBusName: string;
+      topicArn: string;
+      eventBridge?: EventBridgeClient;
+      sns?: SNSClient;
+    },
+  ) {
+    this.eventBridge = options.eventBridge ?? (defaultEventBridge ??= new EventBridgeClient({}));
+    this.sns = options.sns ?? (defaultSns ??= new SNSClient({}));
+  }
+
+  async publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void> {
+    const output = await this.eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: this.options.eventBusName,
+            Source: EVENT_SOURCE,
+            DetailType: detailTypeOf(event),
+            Detail: JSON.stringify(event),
+            Time: new Date(event.occurredAt),
+          },
+        ],
+      }),
+    );
+    if ((output.FailedEntryCount ?? 0) > 0) {
+      const entry = output.Entries?.[0];
+      throw new EventPublishError(
+        `EventBridge refused event ${event.eventId}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
+      );
+    }
+    if (!alert) return;
+    await this.sns.send(
+      new PublishCommand({
+        TopicArn: this.options.topicArn,
+        Subject: alert.subject,
+        Message: alert.text,
+        MessageAttributes: {
+          tenantId: { DataType: 'String', StringValue: event.tenantId },
+          integration: { DataType: 'String', StringValue: event.integration },
+          type: { DataType: 'String', StringValue: event.type },
+          severity: { DataType: 'String', StringValue: event.severity },
+        },
+      }),
+    );
+  }
+}

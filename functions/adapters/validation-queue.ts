@@ -1,0 +1,69 @@
+import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import type { AuthorizationKey } from '../domain/validator.js';
+import type { ValidationQueue } from '../domain/sweep.js';
+
+/** SQS takes at most ten messages per SendMessageBatch. */
+export const SQS_BATCH_SIZE = 10;
+
+/** Attempts per batch; only the entries SQS reports as failed are sent again. */
+export const SEND_ATTEMPTS = 4;
+
+/** Some keys could not be queued even after the retries; they stay due and the next sweep sends them. */
+export class EnqueueError extends Error {
+  override readonly name = 'EnqueueError';
+  constructor(
+    message: string,
+    readonly failedCount: number,
+  ) {
+    super(message);
+  }
+}
+
+let defaultClient: SQSClient | undefined;
+
+/**
+ * The validation queue on SQS: keys go out as JSON bodies (`{tenantId, integration}`), ten per
+ * SendMessageBatch. A batch can partly fail; the failed entries are retried with a short back-off
+ * (a sender fault, i.e. a malformed entry, would fail again and is not retried).
+ */
+export class SqsValidationQueue implements ValidationQueue {
+  private readonly client: SQSClient;
+
+  constructor(
+    private readonly queueUrl: string,
+    client?: SQSClient,
+    private readonly backoffMs: (attempt: number) => number = (attempt) => 100 * 2 ** attempt,
+  ) {
+    this.client = client ?? (defaultClient ??= new SQSClient({}));
+  }
+
+  async enqueue(keys: readonly AuthorizationKey[]): Promise<void> {
+    let failed = 0;
+    for (let index = 0; index < keys.length; index += SQS_BATCH_SIZE) {
+      failed += await this.sendBatch(keys.slice(index, index + SQS_BATCH_SIZE));
+    }
+    if (failed > 0)
+      throw new EnqueueError(`${failed} of ${keys.length} validation messages could not be sent`, failed);
+  }
+
+  /** Sends one batch, retrying failed entries; returns how many could not be sent. */
+  private async sendBatch(keys: readonly AuthorizationKey[]): Promise<number> {
+    let entries: SendMessageBatchRequestEntry[] = keys.map((key, index) => ({
+      Id: String(index),
+      MessageBody: JSON.stringify({ tenantId: key.tenantId, integration: key.integration }),
+    }));
+    let permanent = 0;
+    for (let attempt = 0; entries.length > 0; attempt += 1) {
+      if (attempt >= SEND_ATTEMPTS) return permanent + entries.length;
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.backoffMs(attempt)));
+      const output = await this.client.send(
+        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
+      );
+      const failed = output.Failed ?? [];
+      const retryable = new Set(failed.filter((entry) => !entry.SenderFault).map((entry) => entry.Id));
+      permanent += failed.length - retryable.size;
+      entries = entries.filter((entry) => retryable.has(entry.Id));
+    }
+    return permanent;
+  }
+}

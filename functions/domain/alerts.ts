@@ -1,0 +1,260 @@
+import type { Integration } from './catalog.js';
+import type { Authorization, AuthorizationEvent, EventType, InvalidationCause, Tenant } from './model.js';
+import type { AlertMessage } from './ports.js';
+
+/** SNS refuses a subject of 100 characters or more. */
+export const MAX_SUBJECT_LENGTH = 99;
+
+/** Event types that reach people by email; `refreshed` is routine and goes to the bus only. */
+export function isAlerted(type: EventType): boolean {
+  return type !== 'refreshed';
+}
+
+/**
+ * Makes a string safe as an SNS email subject: accents folded to ASCII, anything else outside
+ * printable ASCII replaced, whitespace collapsed to one line, cut to fewer than 100 characters.
+ */
+export function asciiSubject(text: string): string {
+  const folded = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim();
+  return folded.length <= MAX_SUBJECT_LENGTH
+    ? folded
+    : `${folded.slice(0, MAX_SUBJECT_LENGTH - 3).trimEnd()}...`;
+}
+
+/** The display name of an integration, falling back to its key when the catalog no longer has it. */
+function nameOf(integration: Integration | undefined, key: string): string {
+  return integration?.name ?? key;
+}
+
+/** Whether an `expiring` event warns about the refresh token (its deadline is the token's expiry) or the password. */
+export function warningKindOf(
+  event: AuthorizationEvent,
+  authorization: Pick<Authorization, 'refreshTokenExpiresAt'>,
+): 'refresh_token' | 'password' {
+  const refresh = authorization.refreshTokenExpiresAt;
+  return event.deadline !== undefined &&
+    refresh !== undefined &&
+    Date.parse(event.deadline) === Date.parse(refresh)
+    ? 'refresh_token'
+    : 'password';
+}
+
+function daysUntil(deadline: string, from: string): number {
+  return Math.max(0, Math.ceil((Date.parse(deadline) - Date.parse(from)) / 86_400_000));
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+const CAUSE_TITLES: Record<InvalidationCause, string> = {
+  password_changed_or_revoked: 'password changed or access reset',
+  user_deactivated: 'user deactivated',
+  admin_role_removed: 'Full Admin role removed',
+  integration_revoked: 'integration revoked in Control Hub',
+  refresh_token_expired: 'refresh token expired',
+  unknown: 'cause unknown',
+};
+
+/**
+ * One line for people (the event's `summary`): what happened to which integration. Never holds
+ * a token: it is built from names, statuses and causes only.
+ */
+export function eventSummary(input: {
+  type: EventType;
+  integrationName: string;
+  cause?: InvalidationCause;
+  deadline?: string;
+  occurredAt: string;
+}): string {
+  const name = input.integrationName;
+  switch (input.type) {
+    case 'invalidated':
+      return `${name} stopped working (${CAUSE_TITLES[input.cause ?? 'unknown']}).`;
+    case 'expiring':
+      return input.deadline !== undefined
+        ? `${name} will stop working in ${plural(daysUntil(input.deadline, input.occurredAt), 'day')} unless it is renewed.`
+        : `${name} will stop working soon unless it is renewed.`;
+    case 'degraded':
+      return `Webex has not answered the checks of ${name} normally several times in a row.`;
+    case 'restored':
+      return `${name} is working normally again.`;
+    case 'refreshed':
+      return `${name}'s access token was renewed.`;
+    case 'granted':
+      return `${name} was authorized.`;
+    case 'denied':
+      return `The authorization of ${name} was refused.`;
+    case 'revoked':
+      return `${name} was revoked (tenant offboarded).`;
+  }
+}
+
+function subjectOf(event: AuthorizationEvent, tenant: Tenant, name: string): string {
+  const where = `${tenant.name} - ${name}`;
+  switch (event.type) {
+    case 'invalidated':
+      return `Action needed: ${where} stopped working`;
+    case 'expiring':
+      return event.deadline !== undefined
+        ? `Warning: ${where} expires in ${plural(daysUntil(event.deadline, event.occurredAt), 'day')}`
+        : `Warning: ${where} expires soon`;
+    case 'degraded':
+      return `Webex not answering: ${where}`;
+    case 'restored':
+      return `Resolved: ${where} works again`;
+    case 'refreshed':
+      return `${where} renewed`;
+    case 'granted':
+      return `Authorized: ${where}`;
+    case 'denied':
+      return `Refused: ${where}`;
+    case 'revoked':
+      return `Revoked: ${where}`;
+  }
+}
+
+/** The likely cause in plain words; an SSO tenant is never told about passwords. */
+function causeInPlainWords(cause: InvalidationCause, sso: boolean, who: string): string {
+  switch (cause) {
+    case 'password_changed_or_revoked':
+      return sso
+        ? `${who} signs in through SSO, so a password change is not the cause: their access was most likely reset in Control Hub (Users > ${who} > Reset access), which ends all of their authorizations at once.`
+        : `${who}'s Webex password was changed, or their access was reset in Control Hub. Webex ends all of a user's integration authorizations when either happens.`;
+    case 'user_deactivated':
+      return `${who} was deactivated in, or removed from, the Webex organization. Webex ends the authorizations of a user who can no longer sign in.`;
+    case 'admin_role_removed':
+      return `${who} is no longer a Full Administrator of the Webex organization. These integrations need a Full Administrator's authorization.`;
+    case 'integration_revoked':
+      return `The integration's access was revoked in Control Hub, or the integration was blocked there, while ${who}'s other authorizations still work.`;
+    case 'refresh_token_expired':
+      return `The refresh token reached its expiry without being renewed, so Webex no longer issues access tokens for this authorization.`;
+    case 'unknown':
+      return sso
+        ? `Webex refused the tokens without saying why. The usual causes are a reset of ${who}'s access, a deactivation, the loss of the Full Administrator role, or a revocation in Control Hub.`
+        : `Webex refused the tokens without saying why. The usual causes are a change of ${who}'s password, a reset of their access, a deactivation, the loss of the Full Administrator role, or a revocation in Control Hub.`;
+  }
+}
+
+function controlHubSteps(integration: Integration | undefined, name: string): string[] {
+  const id = integration?.integrationId ?? '(see the catalog)';
+  return [
+    `1. In Control Hub, open Apps > Integrations and find "${name}" by its Integration ID ${id}.`,
+    '2. Make sure it is allowed for your organization (not blocked), and allow it if needed.',
+    '3. Open the re-authorize link below as a Full Administrator and authorize it again.',
+  ];
+}
+
+function whatToDo(
+  cause: InvalidationCause,
+  integration: Integration | undefined,
+  name: string,
+  who: string,
+): string[] {
+  switch (cause) {
+    case 'integration_revoked':
+      return controlHubSteps(integration, name);
+    case 'admin_role_removed':
+      return [
+        `Give ${who} the Full Administrator role back, or ask another Full Administrator to open the re-authorize link below and authorize "${name}" again.`,
+      ];
+    case 'user_deactivated':
+      return [
+        `Ask another, active Full Administrator of the Webex organization to open the re-authorize link below and authorize "${name}" again.`,
+      ];
+    default:
+      return [
+        `Ask a Full Administrator of the Webex organization (${who} can do it again) to open the re-authorize link below and authorize "${name}" again.`,
+      ];
+  }
+}
+
+/** Everything an alert is written from: no token is ever among it. */
+export interface AlertInput {
+  event: AuthorizationEvent;
+  tenant: Tenant;
+  /** The catalog entry; absent when the catalog no longer lists the key. */
+  integration: Integration | undefined;
+  /** The record as saved with the event (cause, evidence, authorizer, expiries). */
+  authorization: Authorization;
+  /** A fresh onboarding link of the tenant. */
+  reauthorizeLink: string;
+  passwordMaxAgeDays: number;
+}
+
+/**
+ * Writes the email for an event: tenant, integration (name and Integration ID), what happened,
+ * the likely cause in plain words with its evidence, what to do, and the re-authorize link.
+ */
+export function buildAlert(input: AlertInput): AlertMessage {
+  const { event, tenant, integration, authorization } = input;
+  const name = nameOf(integration, event.integration);
+  const authorizer = authorization.authorizer;
+  const who = authorizer?.email ?? event.authorizerEmail ?? 'the authorizing user';
+  const lines: string[] = [
+    `Tenant: ${tenant.name} (${tenant.tenantId})`,
+    `Integration: ${name}`,
+    `Integration ID: ${integration?.integrationId ?? 'unknown (no longer in the catalog)'}`,
+    `Status: ${event.status ?? authorization.status}${event.previousStatus ? ` (was ${event.previousStatus})` : ''}`,
+    ...(authorizer ? [`Authorized by: ${authorizer.displayName} <${authorizer.email}>`] : []),
+    `When: ${event.occurredAt}`,
+    '',
+    'What happened',
+    event.summary,
+    '',
+  ];
+  if (event.type === 'invalidated') {
+    const cause = event.cause ?? 'unknown';
+    lines.push(
+      'Likely cause',
+      causeInPlainWords(cause, tenant.sso, who),
+      ...(authorization.causeDetail ? [`Evidence: ${authorization.causeDetail}`] : []),
+      '',
+      'What to do',
+      ...whatToDo(cause, integration, name, who),
+      '',
+      `Re-authorize: ${input.reauthorizeLink}`,
+    );
+  } else if (event.type === 'expiring') {
+    const deadline = event.deadline ?? authorization.refreshTokenExpiresAt ?? 'soon';
+    if (warningKindOf(event, authorization) === 'refresh_token') {
+      lines.push(
+        'Why',
+        `The refresh token expires at ${deadline} and Webex did not extend it when it was used, so it will expire before a later refresh can renew it.`,
+        '',
+        'What to do',
+        `Before ${deadline}, ask a Full Administrator to open the re-authorize link below and authorize "${name}" again.`,
+      );
+    } else {
+      lines.push(
+        'Why',
+        `Your organization's password policy allows passwords up to ${input.passwordMaxAgeDays} days old; ${who}'s password reaches that age around ${deadline}. When it changes, Webex ends this authorization.`,
+        '',
+        'What to do',
+        `Right after ${who} changes the password, open the re-authorize link below and authorize "${name}" again. To avoid any outage, a Full Administrator who signs in through SSO can authorize it now instead.`,
+      );
+    }
+    lines.push('', `Re-authorize: ${input.reauthorizeLink}`);
+  } else if (event.type === 'degraded') {
+    lines.push(
+      'Why',
+      authorization.causeDetail ?? 'Webex answered with errors or rate limits.',
+      'This is a problem on the Webex side or the network: the authorization itself is most likely fine.',
+      '',
+      'What to do',
+      'Nothing yet. The checks continue and you will get a "works again" message when Webex answers normally.',
+    );
+  } else if (event.type === 'restored') {
+    lines.push('What to do', 'Nothing: no action is needed.');
+  } else if (event.type === 'denied') {
+    lines.push(`Authorize again: ${input.reauthorizeLink}`);
+  }
+  if (event.trackingId) lines.push('', `Webex tracking ID (for Cisco support): ${event.trackingId}`);
+  lines.push('', `Event ID: ${event.eventId}`);
+  return { subject: asciiSubject(subjectOf(event, tenant, name)), text: lines.join('\n') };
+}

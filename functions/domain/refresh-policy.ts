@@ -1,0 +1,64 @@
+import type { TokenMaterial } from './model.js';
+
+const DAY_MS = 86_400_000;
+
+/** Refresh the access token once less than this is left (Webex issues ~14-day tokens)... */
+export const ACCESS_REFRESH_MARGIN_MS = 2 * DAY_MS;
+/** ...or less than this share of its lifetime, whichever is smaller, so short-lived tokens scale. */
+export const ACCESS_REFRESH_SHARE = 0.25;
+/**
+ * Webex often answers a refresh made less than a day after the last one with the same values, so
+ * the keep-alive refresh runs at most about daily (less for very short-lived test tokens).
+ */
+export const MIN_REFRESH_INTERVAL_MS = DAY_MS;
+/** The refresh token is kept alive once less than this share of its lifetime is left. */
+export const KEEP_ALIVE_SHARE = 0.25;
+
+/** Why a refresh is due now. */
+export type RefreshReason = 'access_token_ending' | 'keep_refresh_token_alive';
+
+/** The times that decide when an authorization's tokens must be refreshed. */
+export interface RefreshSchedule {
+  /** From here on the access token is near its end. */
+  accessRefreshAt: Date;
+  /** From here on the refresh token is refreshed to keep it alive. */
+  keepAliveAt: Date;
+  /** The smallest gap between two refreshes. */
+  minIntervalMs: number;
+}
+
+/**
+ * The refresh schedule of `material` issued (granted or last refreshed) at `issuedAt`. Lifetimes
+ * are measured from the material itself, never assumed: Webex's vary and tests shorten them.
+ */
+export function refreshSchedule(material: TokenMaterial, issuedAt: Date): RefreshSchedule {
+  const issued = issuedAt.getTime();
+  const accessExpires = Date.parse(material.accessTokenExpiresAt);
+  const refreshExpires = Date.parse(material.refreshTokenExpiresAt);
+  const accessLifetime = Math.max(0, accessExpires - issued);
+  const refreshLifetime = Math.max(0, refreshExpires - issued);
+  const minIntervalMs = Math.min(MIN_REFRESH_INTERVAL_MS, refreshLifetime * 0.1);
+  return {
+    accessRefreshAt: new Date(
+      accessExpires - Math.min(ACCESS_REFRESH_MARGIN_MS, accessLifetime * ACCESS_REFRESH_SHARE),
+    ),
+    keepAliveAt: new Date(
+      Math.max(refreshExpires - refreshLifetime * KEEP_ALIVE_SHARE, issued + minIntervalMs),
+    ),
+    minIntervalMs,
+  };
+}
+
+/** Why the tokens should be refreshed at `now`, or undefined when they need not be. */
+export function refreshReason(material: TokenMaterial, issuedAt: Date, now: Date): RefreshReason | undefined {
+  const schedule = refreshSchedule(material, issuedAt);
+  if (now.getTime() >= schedule.accessRefreshAt.getTime()) return 'access_token_ending';
+  if (now.getTime() >= schedule.keepAliveAt.getTime()) return 'keep_refresh_token_alive';
+  return undefined;
+}
+
+/** The next time a refresh will be due, so the next check can be scheduled no later. */
+export function nextRefreshAt(material: TokenMaterial, issuedAt: Date): Date {
+  const schedule = refreshSchedule(material, issuedAt);
+  return new Date(Math.min(schedule.accessRefreshAt.getTime(), schedule.keepAliveAt.getTime()));
+}

@@ -1,0 +1,67 @@
+import type { AuthorizationStatus, EventType, Severity } from './model.js';
+
+/** Transient failures (429, 5xx, timeouts) in a row that make an authorization `degraded`. */
+export const DEGRADED_AFTER_FAILURES = 3;
+
+/** The statuses the validator checks (and so the only ones it moves from). */
+export type CheckedStatus = 'active' | 'expiring' | 'degraded';
+
+/** The validator's events; `granted`, `denied` and `revoked` come from onboarding and offboarding. */
+export type ValidatorEventType = Extract<EventType, 'expiring' | 'degraded' | 'restored' | 'invalidated'>;
+
+export interface StatusChange {
+  status: AuthorizationStatus;
+  consecutiveFailures: number;
+  /** The event this check produces: one per transition and one per new expiry warning. */
+  event?: { type: ValidatorEventType; severity: Severity };
+}
+
+/**
+ * The status machine of a checked authorization:
+ *
+ * - `invalid` evidence: any -> `invalid` (`invalidated`, critical).
+ * - transient failure: the count grows; the third in a row -> `degraded` (`degraded`, warning);
+ *   never `invalid`. Already degraded: stays so, silently.
+ * - healthy: the count resets; the target is `expiring` inside a warning window, else `active`.
+ *   From `degraded` -> target (`restored`); `active` -> `expiring` (`expiring`); `expiring` ->
+ *   `active` once the window is gone, e.g. after a re-authorization or an extended refresh token
+ *   (`restored`, info); `expiring` stays `expiring` but a new threshold warns (`expiring`).
+ *
+ * A status that stays the same produces no event, except a new expiry threshold.
+ */
+export function nextStatus(input: {
+  previous: { status: CheckedStatus; consecutiveFailures: number };
+  outcome: 'healthy' | 'transient' | 'invalid';
+  /** Healthy only: inside a warning window. */
+  expiring?: boolean;
+  /** Healthy only: a warning threshold not warned before was crossed. */
+  newWarning?: boolean;
+}): StatusChange {
+  const { previous } = input;
+  if (input.outcome === 'invalid') {
+    return {
+      status: 'invalid',
+      consecutiveFailures: previous.consecutiveFailures,
+      event: { type: 'invalidated', severity: 'critical' },
+    };
+  }
+  if (input.outcome === 'transient') {
+    const consecutiveFailures = previous.consecutiveFailures + 1;
+    if (previous.status === 'degraded') return { status: 'degraded', consecutiveFailures };
+    if (consecutiveFailures >= DEGRADED_AFTER_FAILURES) {
+      return { status: 'degraded', consecutiveFailures, event: { type: 'degraded', severity: 'warning' } };
+    }
+    return { status: previous.status, consecutiveFailures };
+  }
+  const status = input.expiring ? 'expiring' : 'active';
+  if (previous.status === 'degraded') {
+    return { status, consecutiveFailures: 0, event: { type: 'restored', severity: 'info' } };
+  }
+  if (status === 'expiring' && (previous.status === 'active' || input.newWarning)) {
+    return { status, consecutiveFailures: 0, event: { type: 'expiring', severity: 'warning' } };
+  }
+  if (previous.status === 'expiring' && status === 'active') {
+    return { status, consecutiveFailures: 0, event: { type: 'restored', severity: 'info' } };
+  }
+  return { status, consecutiveFailures: 0 };
+}

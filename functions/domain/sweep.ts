@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import type { AuthorizationRepository, Clock } from './ports.js';
+import {
+  validateAuthorization,
+  type AuthorizationKey,
+  type ValidationOutcome,
+  type ValidatorDependencies,
+} from './validator.js';
+
+/** The body of one validation message: which authorization to check. */
+export const validationMessageSchema = z.strictObject({
+  tenantId: z.string().min(1),
+  integration: z.string().min(1),
+});
+
+/** Where the sweep hands due authorizations to the validator workers (SQS when deployed). */
+export interface ValidationQueue {
+  /** Sends every key; resolves once all are accepted, throws when some could not be sent. */
+  enqueue(keys: readonly AuthorizationKey[]): Promise<void>;
+}
+
+/** Keys read from the `due` index per page: one page is sent before the next is read. */
+export const DEFAULT_DUE_PAGE_SIZE = 100;
+
+/**
+ * Stop reading pages once less than this is left of the invocation: one page must still be
+ * read and sent. The next schedule continues where due items remain.
+ */
+export const DEFAULT_TIME_RESERVE_MS = 10_000;
+
+export interface DispatchInput {
+  repo: Pick<AuthorizationRepository, 'listDue'>;
+  queue: ValidationQueue;
+  clock: Clock;
+  /** How many `DUE#n` partitions the index is spread over (the table definition's `dueShards`). */
+  shards: number;
+  /** Milliseconds left in this invocation (Lambda's `context.getRemainingTimeInMillis`). */
+  remainingTimeMs: () => number;
+  timeReserveMs?: number;
+  pageSize?: number;
+}
+
+export interface DispatchReport {
+  /** Keys sent to the queue. */
+  dispatched: number;
+  /** False when the time budget ran out before every shard was read to its end. */
+  complete: boolean;
+}
+
+/**
+ * Sends every due authorization to the validator queue, reading only the sparse `due` index,
+ * shard by shard, page by page (never a scan). Work per invocation is bounded: before each page it
+ * checks the time left and stops early when the budget is spent. Nothing is lost by stopping:
+ * an item stays due until a worker moves its `nextCheckAt`, so the next schedule sends it. The
+ * starting shard rotates with the minute, so a sweep that always runs short does not always
+ * leave the same shards for last.
+ */
+export async function dispatchDueAuthorizations(input: DispatchInput): Promise<DispatchReport> {
+  const now = input.clock.now();
+  const reserve = input.timeReserveMs ?? DEFAULT_TIME_RESERVE_MS;
+  const limit = input.pageSize ?? DEFAULT_DUE_PAGE_SIZE;
+  const start = Math.floor(now.getTime() / 60_000) % input.shards;
+  let dispatched = 0;
+  for (let offset = 0; offset < input.shards; offset += 1) {
+    const shard = (start + offset) % input.shards;
+    let cursor: string | undefined;
+    do {
+      if (input.remainingTimeMs() < reserve) return { dispatched, complete: false };
+      const page = await input.repo.listDue(shard, now, {
+        limit,
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      if (page.items.length > 0) {
+        await input.queue.enqueue(page.items);
+        dispatched += page.items.length;
+      }
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+  }
+  return { dispatched, complete: true };
+}
+
+/** The result of one in-process sweep. */
+export interface SweepReport {
+  dispatched: number;
+  outcomes: ValidationOutcome[];
+  /** Authorizations whose check threw (their message would be retried by SQS). */
+  errors: { key: AuthorizationKey; error: unknown }[];
+}
+
+/**
+ * One full sweep in-process, for the local run and the integration tests: the same dispatch over
+ * the `due` index, with every page validated on the spot (up to `concurrency` at a time) instead
+ * of sent to SQS. A check that throws is reported, not rethrown, as a failed SQS message would be
+ * retried while the others go on.
+ */
+export async function runSweep(
+  deps: ValidatorDependencies,
+  options: { shards: number; concurrency?: number; pageSize?: number },
+): Promise<SweepReport> {
+  const concurrency = options.concurrency ?? 4;
+  const outcomes: ValidationOutcome[] = [];
+  const errors: SweepReport['errors'] = [];
+  const queue: ValidationQueue = {
+    async enqueue(keys) {
+      const pending = [...keys];
+      const worker = async () => {
+        for (let key = pending.shift(); key !== undefined; key = pending.shift()) {
+          try {
+            outcomes.push(await validateAuthorization(deps, key));
+          } catch (error) {
+            errors.push({ key, error });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
+    },
+  };
+  const { dispatched } = await dispatchDueAuthorizations({
+    repo: deps.repo,
+    queue,
+    clock: deps.clock,
+    shards: options.shards,
+    remainingTimeMs: () => Number.POSITIVE_INFINITY,
+    ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+  });
+  return { dispatched, outcomes, errors };
+}

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { assessExpiry, type ExpiryInput } from '../../functions/domain/expiry-warnings.js';
+import { nextRefreshAt, refreshReason, refreshSchedule } from '../../functions/domain/refresh-policy.js';
+
+const DAY = 86_400_000;
+const GRANTED = '2021-03-01T00:00:00.000Z';
+const DEADLINE = Date.parse(GRANTED) + 1825 * DAY;
+
+function input(daysBeforeDeadline: number, overrides: Partial<ExpiryInput> = {}): ExpiryInput {
+  const now = new Date(DEADLINE - daysBeforeDeadline * DAY);
+  return {
+    now,
+    sso: false,
+    grantedAt: GRANTED,
+    passwordMaxAgeDays: 1825,
+    refreshTokenExpiresAt: new Date(now.getTime() + 90 * DAY).toISOString(),
+    issuedAt: now,
+    warningsSent: [],
+    ...overrides,
+  };
+}
+
+/** Runs the assessment day by day, recording what a caller that sends each warning would send. */
+function simulate(fromDays: number, toDays: number, overrides: Partial<ExpiryInput> = {}): string[] {
+  let warningsSent: string[] = [];
+  const sent: string[] = [];
+  for (let days = fromDays; days >= toDays; days -= 0.5) {
+    const result = assessExpiry(input(days, { ...overrides, warningsSent }));
+    warningsSent = result.warningsSent;
+    if (result.warning) {
+      sent.push(result.warning.key);
+      warningsSent = [...new Set([...warningsSent, ...result.warning.marks])];
+    }
+  }
+  return sent;
+}
+
+describe('assessExpiry: password deadline', () => {
+  it('is not expiring before the 30-day window', () => {
+    const result = assessExpiry(input(31));
+    expect(result).toMatchObject({ expiring: false, warningsSent: [] });
+    expect(result.warning).toBeUndefined();
+    expect(result.nextThresholdAt?.toISOString()).toBe(new Date(DEADLINE - 30 * DAY).toISOString());
+  });
+
+  it.each([
+    [30, 'password:30', 30],
+    [29, 'password:30', 29],
+    [7, 'password:7', 7],
+    [1, 'password:1', 1],
+    [0.5, 'password:1', 1],
+  ])('%d days ahead warns with %s', (days, key, daysLeft) => {
+    const result = assessExpiry(input(days));
+    expect(result.expiring).toBe(true);
+    expect(result.warning).toMatchObject({ key, kind: 'password', daysLeft });
+    expect(result.warning?.deadline).toBe(new Date(DEADLINE).toISOString());
+  });
+
+  it('warns at 30, 7 and 1 days ahead, each once', () => {
+    expect(simulate(40, 0)).toEqual(['password:30', 'password:7', 'password:1']);
+  });
+
+  it('does not send a late 30-day warning after a 7-day one', () => {
+    const result = assessExpiry(input(6, { warningsSent: ['password:7'] }));
+    expect(result.warning).toBeUndefined();
+    expect(result.expiring).toBe(true);
+  });
+
+  it('never warns an SSO tenant about passwords', () => {
+    expect(simulate(40, 0, { sso: true })).toEqual([]);
+    expect(assessExpiry(input(3, { sso: true })).expiring).toBe(false);
+  });
+
+  it('forgets the sent warnings once the window is gone (re-authorized), so the next window warns again', () => {
+    const reauthorized = assessExpiry(
+      input(5, {
+        grantedAt: new Date(DEADLINE - 5 * DAY).toISOString(),
+        warningsSent: ['password:30', 'password:7'],
+      }),
+    );
+    expect(reauthorized).toMatchObject({ expiring: false, warningsSent: [] });
+  });
+
+  it('schedules the next check at the next threshold', () => {
+    expect(assessExpiry(input(20, { warningsSent: ['password:30'] })).nextThresholdAt?.toISOString()).toBe(
+      new Date(DEADLINE - 7 * DAY).toISOString(),
+    );
+  });
+});
+
+describe('assessExpiry: refresh token', () => {
+  const now = new Date('2026-03-01T00:00:00.000Z');
+  const base = {
+    now,
+    sso: true,
+    grantedAt: undefined,
+    passwordMaxAgeDays: 1825,
+    issuedAt: new Date(now.getTime() - 85 * DAY),
+    warningsSent: [],
+  };
+
+  it('warns once when the refresh token is inside its window (Webex did not extend it)', () => {
+    const expires = new Date(now.getTime() + 5 * DAY).toISOString();
+    const first = assessExpiry({ ...base, refreshTokenExpiresAt: expires });
+    expect(first.warning).toMatchObject({ kind: 'refresh_token', deadline: expires, daysLeft: 5 });
+    const again = assessExpiry({
+      ...base,
+      refreshTokenExpiresAt: expires,
+      warningsSent: first.warning?.marks ?? [],
+    });
+    expect(again.expiring).toBe(true);
+    expect(again.warning).toBeUndefined();
+  });
+
+  it('is not expiring once a refresh extended the token', () => {
+    const extended = assessExpiry({
+      ...base,
+      issuedAt: now,
+      refreshTokenExpiresAt: new Date(now.getTime() + 90 * DAY).toISOString(),
+      warningsSent: ['refresh:2026-03-06T00:00:00.000Z'],
+    });
+    expect(extended).toMatchObject({ expiring: false, warningsSent: [] });
+  });
+
+  it('sends the earlier deadline first when both windows are open', () => {
+    const result = assessExpiry({
+      ...input(20),
+      refreshTokenExpiresAt: new Date(DEADLINE - 19 * DAY).toISOString(),
+      issuedAt: new Date(DEADLINE - 100 * DAY),
+    });
+    expect(result.warning?.kind).toBe('refresh_token');
+  });
+});
+
+describe('refresh policy', () => {
+  const issued = new Date('2026-03-01T00:00:00.000Z');
+  const material = {
+    accessToken: 'a',
+    refreshToken: 'r',
+    accessTokenExpiresAt: new Date(issued.getTime() + 14 * DAY).toISOString(),
+    refreshTokenExpiresAt: new Date(issued.getTime() + 90 * DAY).toISOString(),
+  };
+
+  it('refreshes a 14-day access token when less than 2 days are left', () => {
+    expect(refreshReason(material, issued, new Date(issued.getTime() + 11.9 * DAY))).toBeUndefined();
+    expect(refreshReason(material, issued, new Date(issued.getTime() + 12 * DAY))).toBe(
+      'access_token_ending',
+    );
+  });
+
+  it('scales the margin for short-lived tokens (25 % of the lifetime)', () => {
+    const short = { ...material, accessTokenExpiresAt: new Date(issued.getTime() + 3_600_000).toISOString() };
+    expect(refreshSchedule(short, issued).accessRefreshAt.toISOString()).toBe(
+      new Date(issued.getTime() + 2_700_000).toISOString(),
+    );
+  });
+
+  it('keeps the refresh token alive when its end approaches, at most about daily', () => {
+    const longAccess = {
+      ...material,
+      accessTokenExpiresAt: new Date(issued.getTime() + 365 * DAY).toISOString(),
+    };
+    expect(refreshReason(longAccess, issued, new Date(issued.getTime() + 67 * DAY))).toBeUndefined();
+    expect(refreshReason(longAccess, issued, new Date(issued.getTime() + 68 * DAY))).toBe(
+      'keep_refresh_token_alive',
+    );
+    expect(refreshSchedule(longAccess, issued).minIntervalMs).toBe(DAY);
+  });
+
+  it('gives the next refresh time so the next check is not later', () => {
+    expect(nextRefreshAt(material, issued).toISOString()).toBe(
+      new Date(issued.getTime() + 12 * DAY).toISOString(),
+    );
+  });
+});

@@ -1,0 +1,219 @@
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { defaultCatalog } from '../../functions/domain/catalog.js';
+import type { Authorization } from '../../functions/domain/model.js';
+import type { Page } from '../../functions/domain/ports.js';
+import { dispatchDueAuthorizations, type ValidationQueue } from '../../functions/domain/sweep.js';
+import {
+  DEFAULT_VALIDATOR_CONFIG,
+  type AuthorizationKey,
+  type ValidatorDependencies,
+} from '../../functions/domain/validator.js';
+import { createSweepDispatcherHandler } from '../../functions/sweep-dispatcher.handler.js';
+import { createValidatorWorkerHandler } from '../../functions/validator-worker.handler.js';
+import {
+  FakeWebex,
+  lambdaContext,
+  ManualClock,
+  MemoryAuthorizationRepository,
+  MemoryTenants,
+  MemoryVault,
+  RecordingPublisher,
+  silentTools,
+} from '../support/validator-fakes.js';
+
+class RecordingQueue implements ValidationQueue {
+  readonly batches: AuthorizationKey[][] = [];
+  async enqueue(keys: readonly AuthorizationKey[]): Promise<void> {
+    this.batches.push([...keys]);
+  }
+  get all(): AuthorizationKey[] {
+    return this.batches.flat();
+  }
+}
+
+/** A due index of `count` keys per shard, paged `limit` at a time; counts the pages read. */
+function dueIndex(shards: number, perShard: number) {
+  const reads: number[] = [];
+  return {
+    reads,
+    async listDue(
+      shard: number,
+      _now: Date,
+      options: { limit: number; cursor?: string },
+    ): Promise<Page<AuthorizationKey>> {
+      reads.push(shard);
+      const start = Number(options.cursor ?? 0);
+      const end = Math.min(perShard, start + options.limit);
+      const items = Array.from({ length: end - start }, (_, i) => ({
+        tenantId: `t${shard}`,
+        integration: `i${start + i}`,
+      }));
+      return { items, ...(end < perShard ? { cursor: String(end) } : {}) };
+    },
+  };
+}
+
+describe('dispatchDueAuthorizations', () => {
+  it('pages through every shard of the due index and queues each key once', async () => {
+    const index = dueIndex(4, 5);
+    const queue = new RecordingQueue();
+    const report = await dispatchDueAuthorizations({
+      repo: index,
+      queue,
+      clock: new ManualClock(new Date('2026-03-01T10:02:00.000Z')),
+      shards: 4,
+      pageSize: 2,
+      remainingTimeMs: () => 60_000,
+    });
+    expect(report).toEqual({ dispatched: 20, complete: true });
+    expect(new Set(queue.all.map((k) => `${k.tenantId}/${k.integration}`)).size).toBe(20);
+    expect(queue.batches.every((batch) => batch.length <= 2)).toBe(true);
+    // Minutes since the epoch modulo 4 is 2: the sweep starts at shard 2 and wraps around.
+    expect([...new Set(index.reads)]).toEqual([2, 3, 0, 1]);
+  });
+
+  it('stops before the time budget runs out; what is left stays due for the next run', async () => {
+    const index = dueIndex(16, 3);
+    const queue = new RecordingQueue();
+    let remaining = 30_000;
+    const report = await dispatchDueAuthorizations({
+      repo: {
+        listDue: async (...args) => {
+          remaining -= 5_000;
+          return index.listDue(...args);
+        },
+      },
+      queue,
+      clock: new ManualClock(new Date('2026-03-01T10:00:00.000Z')),
+      shards: 16,
+      pageSize: 3,
+      remainingTimeMs: () => remaining,
+      timeReserveMs: 10_000,
+    });
+    // 30 s left, 5 s per page, 10 s kept in reserve: five pages, then stop.
+    expect(report).toEqual({ dispatched: 15, complete: false });
+    // The start rotates with the minute: minutes since the epoch modulo the shard count (8 here).
+    expect(index.reads).toEqual([8, 9, 10, 11, 12]);
+  });
+});
+
+describe('sweep dispatcher handler', () => {
+  it('dispatches within the Lambda context’s remaining time and reports it', async () => {
+    const queue = new RecordingQueue();
+    const handler = createSweepDispatcherHandler(
+      () => ({ repo: dueIndex(16, 1), queue, clock: new ManualClock(), shards: 16 }),
+      silentTools('sweep-dispatcher-test'),
+    );
+    const report = await handler(
+      {},
+      lambdaContext(() => 60_000),
+    );
+    expect(report).toEqual({ dispatched: 16, complete: true });
+    const starved = await handler(
+      {},
+      lambdaContext(() => 5_000),
+    );
+    expect(starved).toEqual({ dispatched: 0, complete: false });
+  });
+});
+
+describe('validator worker handler', () => {
+  function message(id: string, body: string): SQSRecord {
+    return {
+      messageId: id,
+      receiptHandle: `rh-${id}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'sender',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:validation',
+      awsRegion: 'eu-west-1',
+    };
+  }
+
+  function deps(): ValidatorDependencies & { repo: MemoryAuthorizationRepository; vault: MemoryVault } {
+    const clock = new ManualClock();
+    const webex = new FakeWebex(clock);
+    webex.addPerson('p1', 'admin@acme.example');
+    const repo = new MemoryAuthorizationRepository();
+    const vault = new MemoryVault();
+    const tenants = new MemoryTenants();
+    tenants.put({
+      tenantId: 'acme',
+      name: 'Acme',
+      contacts: [],
+      sso: false,
+      orgId: 'org-1',
+      linkVersion: 1,
+      status: 'active',
+      createdAt: clock.now().toISOString(),
+      updatedAt: clock.now().toISOString(),
+    });
+    const material = webex.grant('p1', 'presence');
+    const record: Authorization = {
+      tenantId: 'acme',
+      integration: 'presence',
+      status: 'active',
+      authorizer: {
+        personId: 'p1',
+        email: 'admin@acme.example',
+        displayName: 'Ada',
+        orgId: 'org-1',
+        fullAdmin: true,
+      },
+      scopes: ['spark:people_read'],
+      accessTokenExpiresAt: material.accessTokenExpiresAt,
+      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
+      grantedAt: clock.now().toISOString(),
+      consecutiveFailures: 0,
+      secretId: 'tokens/acme/presence',
+      version: 1,
+      nextCheckAt: clock.now().toISOString(),
+      warningsSent: [],
+      updatedAt: clock.now().toISOString(),
+    };
+    repo.put(record);
+    repo.put({ ...record, integration: 'cdr', secretId: 'tokens/acme/missing' });
+    void vault.store('acme', 'presence', material);
+    return {
+      repo,
+      tenants,
+      vault,
+      webex,
+      clientSecrets: { get: async () => 'secret' },
+      events: new RecordingPublisher(),
+      clock,
+      catalog: defaultCatalog(),
+      config: DEFAULT_VALIDATOR_CONFIG,
+      reauthorizeLink: async () => 'https://keeper.example/connect/x',
+    };
+  }
+
+  it('validates each message and returns only the failed ones as batch item failures', async () => {
+    const ports = deps();
+    const handler = createValidatorWorkerHandler(() => ports, silentTools('validator-worker-test'));
+    const event: SQSEvent = {
+      Records: [
+        message('ok', JSON.stringify({ tenantId: 'acme', integration: 'presence' })),
+        message('not-json', '{tenant'),
+        message('bad-shape', JSON.stringify({ tenant: 'acme' })),
+        message('vault-missing', JSON.stringify({ tenantId: 'acme', integration: 'cdr' })),
+        message('gone', JSON.stringify({ tenantId: 'acme', integration: 'sso' })),
+      ],
+    };
+    const response = await handler(event, lambdaContext());
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([
+      'bad-shape',
+      'not-json',
+      'vault-missing',
+    ]);
+    expect((await ports.repo.get('acme', 'presence'))?.validatedAt).toBeDefined();
+  });
+});

@@ -1,0 +1,483 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCatalog } from '../../functions/domain/catalog.js';
+import type { Authorization, Tenant } from '../../functions/domain/model.js';
+import { WebexError } from '../../functions/domain/ports.js';
+import { runSweep } from '../../functions/domain/sweep.js';
+import {
+  DEFAULT_VALIDATOR_CONFIG,
+  validateAuthorization,
+  type ValidatorDependencies,
+} from '../../functions/domain/validator.js';
+import {
+  FakeWebex,
+  ManualClock,
+  MemoryAuthorizationRepository,
+  MemoryTenants,
+  MemoryVault,
+  RecordingPublisher,
+} from '../support/validator-fakes.js';
+
+const DAY = 86_400;
+const catalog = defaultCatalog();
+
+function tenantOf(overrides: Partial<Tenant> = {}): Tenant {
+  return {
+    tenantId: 'acme',
+    name: 'Acme Corp',
+    contacts: ['it@acme.example'],
+    sso: false,
+    orgId: 'org-1',
+    linkVersion: 1,
+    status: 'active',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function setup(tenant: Partial<Tenant> = {}) {
+  const clock = new ManualClock();
+  const calls: string[] = [];
+  const repo = new MemoryAuthorizationRepository(calls);
+  const vault = new MemoryVault(calls);
+  const tenants = new MemoryTenants();
+  const webex = new FakeWebex(clock);
+  const events = new RecordingPublisher();
+  tenants.put(tenantOf(tenant));
+  webex.addPerson('p-admin', 'admin@acme.example');
+  webex.addPerson('p-other', 'other@acme.example');
+  const deps: ValidatorDependencies = {
+    repo,
+    tenants,
+    vault,
+    webex,
+    clientSecrets: { get: async () => 'client-secret' },
+    events,
+    clock,
+    catalog,
+    config: { ...DEFAULT_VALIDATOR_CONFIG },
+    reauthorizeLink: async (t) => `https://keeper.example/connect/${t.tenantId}-link`,
+    random: () => 0.5,
+  };
+
+  /** Stores tokens and a record as a successful onboarding would, due now. */
+  async function authorize(integration: string, personId = 'p-admin'): Promise<Authorization> {
+    const material = webex.grant(personId, integration);
+    const secretId = await vault.store('acme', integration, material);
+    const person = webex.people.get(personId);
+    const now = clock.now().toISOString();
+    const record: Authorization = {
+      tenantId: 'acme',
+      integration,
+      status: 'active',
+      authorizer: {
+        personId,
+        email: person?.email ?? '',
+        displayName: person?.email ?? '',
+        orgId: 'org-1',
+        fullAdmin: true,
+      },
+      scopes: catalog.find(integration)?.scopes ?? [],
+      accessTokenExpiresAt: material.accessTokenExpiresAt,
+      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
+      grantedAt: now,
+      consecutiveFailures: 0,
+      secretId,
+      version: 1,
+      nextCheckAt: now,
+      warningsSent: [],
+      updatedAt: now,
+    };
+    repo.put(record);
+    return record;
+  }
+
+  const validate = (integration: string, options: { force?: boolean } = {}) =>
+    validateAuthorization(deps, { tenantId: 'acme', integration }, options);
+  const record = async (integration: string) => {
+    const found = await repo.get('acme', integration);
+    if (!found) throw new Error(`no record ${integration}`);
+    return found;
+  };
+  /** Moves time to the record's next check. */
+  const untilDue = async (integration: string) => {
+    const next = Date.parse((await record(integration)).nextCheckAt ?? '');
+    clock.advance(Math.max(0, (next - clock.now().getTime()) / 1000));
+  };
+  return { clock, calls, repo, vault, tenants, webex, events, deps, authorize, validate, record, untilDue };
+}
+
+function expectNoToken(world: ReturnType<typeof setup>): void {
+  const published = JSON.stringify(world.events.published);
+  for (const token of world.vault.allTokens()) expect(published).not.toContain(token);
+}
+
+describe('validateAuthorization: healthy', () => {
+  it('keeps a healthy authorization active without an event, and releases the lease', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    const outcome = await world.validate('presence');
+    expect(outcome).toEqual({
+      kind: 'checked',
+      previousStatus: 'active',
+      status: 'active',
+      refreshed: false,
+    });
+    const record = await world.record('presence');
+    expect(record).toMatchObject({
+      status: 'active',
+      consecutiveFailures: 0,
+      validatedAt: world.clock.now().toISOString(),
+    });
+    expect(record.leaseOwner).toBeUndefined();
+    expect(record.pendingEvent).toBeUndefined();
+    // 15 min less the jitter (0.5 -> 12.5 %), so the next 15-minute sweep picks it up.
+    expect(Date.parse(record.nextCheckAt ?? '') - world.clock.now().getTime()).toBe(900_000 * 0.875);
+    expect(world.events.published).toEqual([]);
+  });
+
+  it('skips an authorization that is not due (a duplicate delivery)', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    await world.validate('presence');
+    const calls = world.webex.calls.length;
+    expect(await world.validate('presence')).toEqual({ kind: 'skipped', reason: 'not_due' });
+    expect(world.webex.calls.length).toBe(calls);
+  });
+
+  it('checks a not-yet-due authorization when forced (validate now)', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    await world.validate('presence');
+    expect(await world.validate('presence', { force: true })).toMatchObject({ kind: 'checked' });
+  });
+
+  it('skips, successfully, when another worker holds the lease', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    await world.repo.acquireLease(
+      'acme',
+      'presence',
+      'someone-else',
+      new Date(Date.now() + 3_600_000),
+      world.clock.now(),
+    );
+    expect(await world.validate('presence')).toEqual({ kind: 'skipped', reason: 'leased' });
+    expect(world.webex.calls).toEqual([]);
+  });
+});
+
+describe('validateAuthorization: refresh', () => {
+  it('refreshes an access token near its end, writing the vault before the record', async () => {
+    const world = setup();
+    const before = await world.authorize('presence');
+    world.clock.advance(12.5 * DAY);
+    world.calls.length = 0;
+    const outcome = await world.validate('presence');
+    expect(outcome).toMatchObject({ kind: 'checked', status: 'active', refreshed: true, event: 'refreshed' });
+    expect(world.calls.indexOf('store tokens/acme/presence')).toBeLessThan(
+      world.calls.indexOf('save acme/presence active +refreshed'),
+    );
+    const record = await world.record('presence');
+    expect(Date.parse(record.accessTokenExpiresAt ?? '')).toBeGreaterThan(
+      Date.parse(before.accessTokenExpiresAt ?? ''),
+    );
+    expect(record.refreshedAt).toBe(world.clock.now().toISOString());
+    const material = await world.vault.read(record.secretId ?? '');
+    expect(world.webex.isWorking(material.accessToken)).toBe(true);
+    // Routine: on the bus, no email.
+    expect(world.events.published).toHaveLength(1);
+    expect(world.events.published[0]?.alert).toBeUndefined();
+    expectNoToken(world);
+  });
+
+  it('refreshes at once when the access token already ended, and stays active', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    world.clock.advance(15 * DAY);
+    expect(await world.validate('presence')).toMatchObject({ status: 'active', refreshed: true });
+  });
+
+  it('schedules the next check no later than the next refresh', async () => {
+    const world = setup();
+    const record = await world.authorize('presence');
+    world.clock.advance(11.9 * DAY);
+    await world.validate('presence');
+    const next = Date.parse((await world.record('presence')).nextCheckAt ?? '');
+    expect(next).toBeLessThanOrEqual(Date.parse(record.accessTokenExpiresAt ?? '') - 2 * DAY * 1000);
+  });
+});
+
+describe('validateAuthorization: causes', () => {
+  it('invalidates every authorization of a person whose password changed, saying they died together', async () => {
+    const world = setup();
+    for (const integration of ['users-sync', 'presence', 'call-control']) await world.authorize(integration);
+    world.webex.revokeAllOf('p-admin');
+    // The workers of one sweep run in any order; the cause is the same whichever runs first.
+    for (const integration of ['presence', 'call-control', 'users-sync']) {
+      expect(await world.validate(integration)).toMatchObject({
+        status: 'invalid',
+        cause: 'password_changed_or_revoked',
+        event: 'invalidated',
+      });
+    }
+    expect(world.events.types()).toEqual([
+      'presence:invalidated',
+      'call-control:invalidated',
+      'users-sync:invalidated',
+    ]);
+    for (const { alert } of world.events.published) {
+      expect(alert?.text).toContain('All 3 authorizations that admin@acme.example granted for this tenant');
+      expect(alert?.text).toContain('https://keeper.example/connect/acme-link');
+    }
+    expectNoToken(world);
+  });
+
+  it('does not blame a password change for an SSO tenant', async () => {
+    const world = setup({ sso: true });
+    for (const integration of ['presence', 'call-control']) await world.authorize(integration);
+    world.webex.revokeAllOf('p-admin');
+    expect(await world.validate('presence')).toMatchObject({ cause: 'user_deactivated' });
+    expect(world.events.published[0]?.alert?.text).toMatch(/not a password change/);
+    expect(world.events.published[0]?.alert?.text).not.toMatch(/password was changed/);
+  });
+
+  it('names integration_revoked when one authorization dies alone', async () => {
+    const world = setup();
+    for (const integration of ['presence', 'call-control']) await world.authorize(integration);
+    world.webex.revokeIntegration('p-admin', 'call-control');
+    expect(await world.validate('call-control')).toMatchObject({
+      status: 'invalid',
+      cause: 'integration_revoked',
+    });
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(world.events.published[0]?.alert?.text).toContain('Apps > Integrations');
+  });
+
+  it('finds a deactivation by looking the person up through another admin’s users-sync', async () => {
+    const world = setup();
+    await world.authorize('users-sync', 'p-other');
+    for (const integration of ['presence', 'call-control']) await world.authorize(integration);
+    world.webex.deactivate('p-admin');
+    expect(await world.validate('presence')).toMatchObject({ cause: 'user_deactivated' });
+    expect(await world.validate('call-control')).toMatchObject({ cause: 'user_deactivated' });
+  });
+
+  it('finds a removed Full Admin role through the look-up when the tokens were revoked', async () => {
+    const world = setup();
+    await world.authorize('users-sync', 'p-other');
+    await world.authorize('presence');
+    world.webex.removeFullAdmin('p-admin', true);
+    expect(await world.validate('presence')).toMatchObject({ cause: 'admin_role_removed' });
+  });
+
+  it('finds a removed Full Admin role from the probe when the tokens still work', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    world.webex.removeFullAdmin('p-admin', false);
+    expect(await world.validate('presence')).toMatchObject({
+      status: 'invalid',
+      cause: 'admin_role_removed',
+    });
+  });
+
+  it('names refresh_token_expired when the refresh token is past its recorded expiry', async () => {
+    const world = setup();
+    for (const integration of ['presence', 'call-control']) await world.authorize(integration);
+    world.clock.advance(91 * DAY);
+    expect(await world.validate('presence')).toMatchObject({
+      status: 'invalid',
+      cause: 'refresh_token_expired',
+    });
+  });
+
+  it('sends nothing again for a status that stays the same', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    world.webex.revokeAllOf('p-admin');
+    await world.validate('presence');
+    world.clock.advance(3600);
+    expect(await world.validate('presence', { force: true })).toEqual({
+      kind: 'skipped',
+      reason: 'not_checkable',
+    });
+    expect(world.events.published).toHaveLength(1);
+  });
+});
+
+describe('validateAuthorization: transient failures', () => {
+  it('degrades after three 429s in a row, never invalid, honouring Retry-After, then restores', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    const statuses: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      world.webex.faults.push(
+        new WebexError('transient', 'Too Many Requests', { status: 429, retryAfterSeconds: 600 }),
+      );
+      const now = world.clock.now().getTime();
+      const outcome = await world.validate('presence');
+      statuses.push(outcome.kind === 'checked' ? outcome.status : outcome.reason);
+      const next = Date.parse((await world.record('presence')).nextCheckAt ?? '');
+      expect(next - now).toBeGreaterThanOrEqual(600_000);
+      await world.untilDue('presence');
+    }
+    expect(statuses).toEqual(['active', 'active', 'degraded', 'degraded']);
+    expect(await world.record('presence')).toMatchObject({ consecutiveFailures: 4 });
+    expect(await world.validate('presence')).toMatchObject({ status: 'active', event: 'restored' });
+    expect(world.events.types()).toEqual(['presence:degraded', 'presence:restored']);
+    expect(world.events.published[0]?.alert?.text).toContain('429');
+  });
+
+  it('backs off exponentially after 5xx', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    const gaps: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      world.webex.faults.push(new WebexError('transient', 'Service Unavailable', { status: 503 }));
+      const now = world.clock.now().getTime();
+      await world.validate('presence');
+      gaps.push(Math.round((Date.parse((await world.record('presence')).nextCheckAt ?? '') - now) / 1000));
+      await world.untilDue('presence');
+    }
+    expect(gaps).toEqual([63, 126, 252]);
+  });
+});
+
+describe('validateAuthorization: expiry warnings', () => {
+  it('warns at each password threshold once, then returns to active after a re-authorization', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    const grantedAt = new Date(world.clock.now().getTime() - (1825 - 29) * DAY * 1000).toISOString();
+    world.repo.put({ ...(await world.record('presence')), grantedAt });
+    expect(await world.validate('presence')).toMatchObject({ status: 'expiring', event: 'expiring' });
+    await world.untilDue('presence');
+    expect(await world.validate('presence')).toMatchObject({ status: 'expiring' });
+    expect((await world.validate('presence', { force: true })).kind).toBe('checked');
+    expect(world.events.types()).toEqual(['presence:expiring']);
+    expect(world.events.published[0]?.alert?.subject).toBe(
+      'Warning: Acme Corp - Attendant Console Webex presence retrieval expires in 29 days',
+    );
+    expect((await world.record('presence')).warningsSent).toEqual(['password:30']);
+
+    world.clock.advance(22 * DAY);
+    // The access token is renewed in the same run; the warning is the event that run records.
+    expect(await world.validate('presence', { force: true })).toMatchObject({
+      refreshed: true,
+      event: 'expiring',
+    });
+    expect(world.events.types()).toEqual(['presence:expiring', 'presence:expiring']);
+    expect((await world.record('presence')).warningsSent).toEqual(['password:30', 'password:7']);
+
+    // The person re-authorized: a new grant moves the deadline away.
+    world.repo.put({ ...(await world.record('presence')), grantedAt: world.clock.now().toISOString() });
+    expect(await world.validate('presence', { force: true })).toMatchObject({
+      status: 'active',
+      event: 'restored',
+    });
+    expect((await world.record('presence')).warningsSent).toEqual([]);
+  });
+});
+
+describe('validateAuthorization: crash safety', () => {
+  it('keeps the event pending when publishing fails, and the next run publishes it exactly once', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    world.webex.revokeAllOf('p-admin');
+    world.events.failNext = 1;
+    await expect(world.validate('presence')).rejects.toThrow('publish failed');
+    const stuck = await world.record('presence');
+    expect(stuck).toMatchObject({ status: 'invalid', pendingEvent: { type: 'invalidated' } });
+    expect(stuck.leaseOwner).toBeUndefined();
+    expect(world.repo.history.map((e) => e.type)).toEqual(['invalidated']);
+
+    await world.validate('presence');
+    expect(world.events.types()).toEqual(['presence:invalidated']);
+    expect(world.events.published[0]?.event.eventId).toBe(stuck.pendingEvent?.eventId);
+    expect((await world.record('presence')).pendingEvent).toBeUndefined();
+    await world.validate('presence');
+    expect(world.events.published).toHaveLength(1);
+  });
+
+  it('loses no token when it dies between the refresh and the record write', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    world.clock.advance(12.5 * DAY);
+    const save = world.repo.save.bind(world.repo);
+    world.repo.save = async () => {
+      throw new Error('crash');
+    };
+    await expect(world.validate('presence')).rejects.toThrow('crash');
+    world.repo.save = save;
+    const stored = await world.vault.read('tokens/acme/presence');
+    expect(world.webex.isWorking(stored.accessToken)).toBe(true);
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    const record = await world.record('presence');
+    expect(record.accessTokenExpiresAt).toBe(stored.accessTokenExpiresAt);
+  });
+
+  it('never clobbers a re-authorization that lands during the check', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    world.webex.revokeAllOf('p-admin');
+    const getMe = world.webex.getMe.bind(world.webex);
+    world.webex.getMe = async (token) => {
+      // The customer re-authorizes while the probe is in flight.
+      const current = await world.record('presence');
+      await world.repo.save(
+        {
+          ...current,
+          status: 'active',
+          grantedAt: world.clock.now().toISOString(),
+          leaseOwner: undefined,
+          leaseUntil: undefined,
+        },
+        current.version,
+      );
+      world.webex.getMe = getMe;
+      return getMe(token);
+    };
+    expect(await world.validate('presence')).toEqual({ kind: 'skipped', reason: 'superseded' });
+    expect(await world.record('presence')).toMatchObject({ status: 'active', version: 2 });
+    expect(world.events.published).toEqual([]);
+  });
+
+  it('lets only one of two concurrent workers check an authorization', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    world.webex.revokeAllOf('p-admin');
+    const outcomes = await Promise.all([world.validate('presence'), world.validate('presence')]);
+    expect(outcomes.filter((o) => o.kind === 'checked')).toHaveLength(1);
+    expect(world.events.published).toHaveLength(1);
+  });
+});
+
+describe('runSweep', () => {
+  it('validates every due authorization once, and nothing that is not due', async () => {
+    const world = setup();
+    for (const integration of ['users-sync', 'presence', 'call-control', 'cdr'])
+      await world.authorize(integration);
+    const later = await world.record('cdr');
+    world.repo.put({
+      ...later,
+      nextCheckAt: new Date(world.clock.now().getTime() + 3_600_000).toISOString(),
+    });
+    const report = await runSweep(world.deps, { shards: MemoryAuthorizationRepository.shards, pageSize: 1 });
+    expect(report.dispatched).toBe(3);
+    expect(report.outcomes.every((o) => o.kind === 'checked')).toBe(true);
+    expect(report.errors).toEqual([]);
+    expect((await runSweep(world.deps, { shards: MemoryAuthorizationRepository.shards })).dispatched).toBe(0);
+  });
+
+  it('reports a check that throws and goes on with the others', async () => {
+    const world = setup();
+    for (const integration of ['presence', 'call-control']) await world.authorize(integration);
+    world.webex.revokeAllOf('p-admin');
+    world.events.failNext = 1;
+    const report = await runSweep(world.deps, {
+      shards: MemoryAuthorizationRepository.shards,
+      concurrency: 1,
+    });
+    expect(report.errors).toHaveLength(1);
+    expect(report.outcomes).toHaveLength(1);
+  });
+});
