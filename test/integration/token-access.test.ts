@@ -1,0 +1,330 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
+import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
+import { defaultCatalog } from '../../functions/domain/catalog.js';
+import type { Tenant, TokenMaterial } from '../../functions/domain/model.js';
+import type { TokenVault, WebexClient } from '../../functions/domain/ports.js';
+import {
+  AuthorizationDegradedError,
+  AuthorizationInvalidError,
+  createTokenAccess,
+  NotAuthorizedError,
+  type TokenAccessOptions,
+} from '../../functions/token-access.js';
+import { FileTokenVault } from '../../local/adapters/file-token-vault.js';
+import type { WebexSimulator } from '../../local/webex-simulator/index.js';
+import { ManualClock } from '../support/admin-harness.js';
+import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import {
+  advanceBoth,
+  authorizeInSimulator,
+  simClientSecrets,
+  startCatalogSimulator,
+} from '../support/sim-authorization.js';
+
+/** Access tokens live two minutes here, so a test makes one stale by moving the clocks 90 s. */
+const ACCESS_LIFETIME_S = 120;
+
+/** A vault that counts reads, to see the cache work. */
+class CountingVault implements TokenVault {
+  reads = 0;
+  constructor(private readonly inner: TokenVault) {}
+  store(tenantId: string, integration: string, material: TokenMaterial) {
+    return this.inner.store(tenantId, integration, material);
+  }
+  read(secretId: string) {
+    this.reads += 1;
+    return this.inner.read(secretId);
+  }
+  destroy(secretId: string) {
+    return this.inner.destroy(secretId);
+  }
+}
+
+describe('token access against DynamoDB Local and the Webex simulator', () => {
+  let table: TestTable;
+  let repos: ReturnType<typeof createRepositories>;
+  let sim: WebexSimulator;
+  let vault: CountingVault;
+  let clock: ManualClock;
+  let refreshes: number;
+  let webex: WebexClient;
+  const catalog = defaultCatalog();
+
+  beforeAll(async () => {
+    table = await createTestTable('token-access');
+    repos = createRepositories(table.client, table.tableName);
+    sim = await startCatalogSimulator({ accessTokenLifetimeSeconds: ACCESS_LIFETIME_S });
+    vault = new CountingVault(await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'token-vault-'))));
+    clock = new ManualClock(new Date());
+    const http = new HttpWebexClient({ baseUrl: sim.url });
+    refreshes = 0;
+    // Counts the refresh grants that reach the simulator; everything else goes straight through.
+    webex = Object.assign(Object.create(http) as WebexClient, {
+      refresh: (input: Parameters<WebexClient['refresh']>[0]) => {
+        refreshes += 1;
+        return http.refresh(input);
+      },
+    });
+  });
+  afterAll(async () => {
+    await sim.close();
+    await table.drop();
+  });
+
+  let tenantCount = 0;
+  async function newTenant(): Promise<string> {
+    tenantCount += 1;
+    const tenantId = `tenant-${tenantCount}`;
+    const now = clock.now().toISOString();
+    const tenant: Tenant = {
+      tenantId,
+      name: tenantId,
+      contacts: [],
+      sso: false,
+      linkVersion: 1,
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+    };
+    await repos.tenants.create(tenant);
+    return tenantId;
+  }
+
+  function access(overrides: Partial<TokenAccessOptions> = {}) {
+    return createTokenAccess({
+      repo: repos.authorizations,
+      vault,
+      webex,
+      clientSecrets: simClientSecrets,
+      catalog,
+      clock,
+      ...overrides,
+    });
+  }
+
+  async function probe(accessToken: string): Promise<number> {
+    const response = await fetch(`${sim.url}/v1/people/me`, {
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
+    return response.status;
+  }
+
+  it('hands out the stored token while it is valid, reading the vault once per cache period', async () => {
+    const tenantId = await newTenant();
+    const { material } = await authorizeInSimulator({
+      sim,
+      repos,
+      vault,
+      clock,
+      tenantId,
+      integration: 'presence',
+    });
+    const tokens = access();
+    const readsBefore = vault.reads;
+
+    const first = await tokens.getAccessToken(tenantId, 'presence');
+    expect(first).toEqual({
+      accessToken: material.accessToken,
+      expiresAt: material.accessTokenExpiresAt,
+      scopes: (material.scope as string).split(' '),
+      status: 'active',
+    });
+    expect(await probe(first.accessToken)).toBe(200);
+    await tokens.getAccessToken(tenantId, 'presence');
+    expect(vault.reads - readsBefore).toBe(1);
+
+    clock.advance(61_000);
+    await tokens.getAccessToken(tenantId, 'presence');
+    expect(vault.reads - readsBefore).toBe(2);
+  });
+
+  it('refreshes an access token within a minute of its end, under the lease, vault first then record', async () => {
+    const tenantId = await newTenant();
+    const { record, material } = await authorizeInSimulator({
+      sim,
+      repos,
+      vault,
+      clock,
+      tenantId,
+      integration: 'cdr',
+    });
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S - 30);
+    const before = refreshes;
+
+    const token = await access().getAccessToken(tenantId, 'cdr');
+    expect(refreshes - before).toBe(1);
+    expect(token.accessToken).not.toBe(material.accessToken);
+    expect(Date.parse(token.expiresAt)).toBe(clock.now().getTime() + ACCESS_LIFETIME_S * 1000);
+    expect(await probe(token.accessToken)).toBe(200);
+
+    const saved = await repos.authorizations.get(tenantId, 'cdr');
+    expect(saved).toMatchObject({
+      status: 'active',
+      version: record.version + 1,
+      accessTokenExpiresAt: token.expiresAt,
+      refreshedAt: clock.now().toISOString(),
+      secretId: record.secretId,
+    });
+    expect(saved?.leaseOwner).toBeUndefined();
+    expect((await vault.read(record.secretId as string)).accessToken).toBe(token.accessToken);
+  });
+
+  it('refreshes an expired access token once for many concurrent callers in one process', async () => {
+    const tenantId = await newTenant();
+    await authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration: 'users-sync' });
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
+    const tokens = access();
+    const before = refreshes;
+
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => tokens.getAccessToken(tenantId, 'users-sync')),
+    );
+    expect(refreshes - before).toBe(1);
+    expect(new Set(results.map((result) => result.accessToken)).size).toBe(1);
+    expect(await probe(results[0]!.accessToken)).toBe(200);
+  });
+
+  it('lets a second process that loses the lease wait for the refresh and reread it', async () => {
+    const tenantId = await newTenant();
+    await authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration: 'call-control' });
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
+    const before = refreshes;
+    const one = access({ leaseOwner: 'process-one' });
+    const two = access({ leaseOwner: 'process-two' });
+
+    const [a, b] = await Promise.all([
+      one.getAccessToken(tenantId, 'call-control'),
+      two.getAccessToken(tenantId, 'call-control'),
+    ]);
+    expect(refreshes - before).toBe(1);
+    expect(a.accessToken).toBe(b.accessToken);
+  });
+
+  it('says degraded when the lease stays taken and no fresh token shows up', async () => {
+    const tenantId = await newTenant();
+    await authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration: 'sso' });
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
+    const now = clock.now();
+    await repos.authorizations.acquireLease(
+      tenantId,
+      'sso',
+      'stuck-worker',
+      new Date(now.getTime() + 60_000),
+      now,
+    );
+
+    const error = await access({ leaseWaitMs: 300 })
+      .getAccessToken(tenantId, 'sso')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthorizationDegradedError);
+    expect(error).toMatchObject({ reason: 'refresh_busy' });
+  });
+
+  it('says degraded, and changes nothing, when Webex fails transiently during the refresh', async () => {
+    const tenantId = await newTenant();
+    const { record } = await authorizeInSimulator({
+      sim,
+      repos,
+      vault,
+      clock,
+      tenantId,
+      integration: 'presence',
+    });
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
+    sim.world.faults.update({ next429: 1, retryAfterSeconds: 7 });
+
+    const error = await access()
+      .getAccessToken(tenantId, 'presence')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthorizationDegradedError);
+    expect(error).toMatchObject({ reason: 'webex_unavailable', retryAfterSeconds: 7 });
+    const after = await repos.authorizations.get(tenantId, 'presence');
+    expect(after).toMatchObject({ version: record.version, status: 'active' });
+    expect(after?.leaseOwner).toBeUndefined();
+  });
+
+  it('reports a refused refresh as invalid and asks the validator to check at once, asking Webex only once', async () => {
+    const tenantId = await newTenant();
+    const { record, material } = await authorizeInSimulator({
+      sim,
+      repos,
+      vault,
+      clock,
+      tenantId,
+      integration: 'cdr',
+      person: 'user@demo.example',
+    });
+    sim.world.changePassword('user@demo.example');
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
+    const tokens = access();
+    const before = refreshes;
+
+    const error = await tokens.getAccessToken(tenantId, 'cdr').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthorizationInvalidError);
+    expect((error as AuthorizationInvalidError).invalidationCause).toBeUndefined();
+    expect(JSON.stringify(error) + String(error)).not.toContain(material.refreshToken);
+    const after = await repos.authorizations.get(tenantId, 'cdr');
+    expect(after).toMatchObject({
+      status: 'active',
+      version: record.version + 1,
+      nextCheckAt: clock.now().toISOString(),
+    });
+
+    await expect(tokens.getAccessToken(tenantId, 'cdr')).rejects.toBeInstanceOf(AuthorizationInvalidError);
+    expect(refreshes - before).toBe(1);
+  });
+
+  it('refuses invalid authorizations with their cause, without calling Webex', async () => {
+    const tenantId = await newTenant();
+    const { record } = await authorizeInSimulator({
+      sim,
+      repos,
+      vault,
+      clock,
+      tenantId,
+      integration: 'presence',
+    });
+    await repos.authorizations.save(
+      { ...record, status: 'invalid', cause: 'user_deactivated', causeDetail: 'The person is deactivated' },
+      record.version,
+    );
+    const before = refreshes;
+    const error = await access()
+      .getAccessToken(tenantId, 'presence')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthorizationInvalidError);
+    expect(error).toMatchObject({
+      invalidationCause: 'user_deactivated',
+      causeDetail: 'The person is deactivated',
+    });
+    expect(refreshes).toBe(before);
+  });
+
+  it('refuses what was never authorized, is still pending, or was revoked', async () => {
+    const tenantId = await newTenant();
+    const tokens = access();
+    await expect(tokens.getAccessToken(tenantId, 'presence')).rejects.toMatchObject({
+      name: 'NotAuthorizedError',
+      reason: 'not_found',
+    });
+    const now = clock.now().toISOString();
+    const base = {
+      tenantId,
+      scopes: [],
+      consecutiveFailures: 0,
+      version: 0,
+      warningsSent: [],
+      updatedAt: now,
+    };
+    await repos.authorizations.save({ ...base, integration: 'cdr', status: 'pending' }, undefined);
+    await repos.authorizations.save({ ...base, integration: 'sso', status: 'revoked' }, undefined);
+    const pending = await tokens.getAccessToken(tenantId, 'cdr').catch((caught: unknown) => caught);
+    expect(pending).toBeInstanceOf(NotAuthorizedError);
+    expect(pending).toMatchObject({ reason: 'pending' });
+    await expect(tokens.getAccessToken(tenantId, 'sso')).rejects.toMatchObject({ reason: 'revoked' });
+  });
+});
