@@ -1,0 +1,447 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
+import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
+import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
+import {
+  startWebexSimulator,
+  submitConsent,
+  type WebexSimulator,
+} from '../../local/webex-simulator/index.js';
+import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import {
+  InMemoryTokenVault,
+  ManualClock,
+  RecordingEventPublisher,
+  clientSecretsFrom,
+  fixedLinkKeys,
+  getEvent,
+  silentObservability,
+  testClientSecrets,
+  testLambdaContext,
+  testSettings,
+  testTenant,
+} from '../support/onboarding-fakes.js';
+
+const PUBLIC_BASE_URL = 'http://portal.test';
+const catalog = defaultCatalog();
+const clientSecrets = testClientSecrets(catalog);
+const integrationIdOf = (key: string) => catalog.find(key)?.integrationId ?? '';
+
+interface Answer {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+describe('onboarding against DynamoDB Local and the Webex simulator', () => {
+  let table: TestTable;
+  let simulator: WebexSimulator;
+  let demoOrgId: string;
+
+  beforeAll(async () => {
+    table = await createTestTable('onboarding');
+    simulator = await startWebexSimulator({
+      port: 0,
+      accessTokenLifetimeSeconds: 3600,
+      refreshTokenLifetimeSeconds: 86_400,
+      integrations: catalog.integrations.map((integration) => ({
+        clientId: integration.integrationId,
+        clientSecret: clientSecrets[integration.key] ?? '',
+        name: integration.name,
+        redirectUris: [`${PUBLIC_BASE_URL}/oauth/callback`],
+      })),
+    });
+    const orgs = (await (await fetch(`${simulator.url}/_sim/orgs`)).json()) as Array<{
+      id: string;
+      name: string;
+    }>;
+    demoOrgId = orgs[0]?.id ?? '';
+  });
+
+  afterAll(async () => {
+    await simulator?.close();
+    await table?.drop();
+  });
+
+  beforeEach(async () => {
+    await fetch(`${simulator.url}/_sim/reset`, { method: 'POST' });
+  });
+
+  /** A fresh tenant with its own ports, handler and link: tests do not share state. */
+  async function setup(tenantOverrides: Partial<Parameters<typeof testTenant>[0]> = {}) {
+    const tenant = testTenant({
+      tenantId: `t-${Math.random().toString(36).slice(2, 10)}`,
+      ...tenantOverrides,
+    });
+    const repositories = createRepositories(table.client, table.tableName);
+    await repositories.tenants.create(tenant);
+    const linkKeys = fixedLinkKeys();
+    const clock = new ManualClock(new Date());
+    const deps = {
+      ...repositories,
+      vault: new InMemoryTokenVault(),
+      webex: new HttpWebexClient({ baseUrl: simulator.url, timeoutMs: 1000 }),
+      events: new RecordingEventPublisher(),
+      clientSecrets: clientSecretsFrom(clientSecrets),
+      linkKeys,
+      catalog,
+      clock,
+      settings: testSettings({ publicBaseUrl: PUBLIC_BASE_URL, webexApiBaseUrl: simulator.url }),
+    } satisfies PublicApiDependencies;
+    const handler = createPublicApiHandler(deps, silentObservability());
+    const link = issueOnboardingLink({ tenant, key: linkKeys.key, clock, publicBaseUrl: PUBLIC_BASE_URL });
+
+    const get = async (pathAndQuery: string): Promise<Answer> => {
+      const result = await handler(getEvent(pathAndQuery), testLambdaContext());
+      return {
+        statusCode: result.statusCode ?? 0,
+        headers: Object.fromEntries(
+          Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
+        ),
+        body: result.body ?? '',
+      };
+    };
+
+    /** Opens the start route and returns Webex's authorize URL it redirects to. */
+    const start = async (integration: string) => {
+      const answer = await get(`/oauth/start?link=${link.token}&integration=${integration}`);
+      expect(answer.statusCode).toBe(302);
+      return answer.headers.Location ?? '';
+    };
+
+    /** Answers the simulator's consent page and returns the callback query Webex sends back. */
+    const consent = async (authorizeUrl: string, person: string, decision: 'accept' | 'deny' = 'accept') => {
+      const response = await submitConsent(authorizeUrl, { person, decision });
+      expect(response.status).toBe(302);
+      const location = new URL(response.headers.get('location') ?? '');
+      expect(`${location.origin}${location.pathname}`).toBe(`${PUBLIC_BASE_URL}/oauth/callback`);
+      return location.search.slice(1);
+    };
+
+    /** Everything a refused callback must leave untouched (OAuth states aside: they are spent). */
+    const snapshot = async () => {
+      const { Items = [] } = await table.documentClient.send(new ScanCommand({ TableName: table.tableName }));
+      return {
+        items: Items.filter((item) => String(item.pk).startsWith(`TENANT#${tenant.tenantId}`)),
+        secrets: [...deps.vault.secrets.entries()],
+        published: deps.events.published.length,
+      };
+    };
+
+    const stateCount = async () => {
+      const { Items = [] } = await table.documentClient.send(new ScanCommand({ TableName: table.tableName }));
+      return Items.filter((item) => String(item.pk).startsWith('STATE#')).length;
+    };
+
+    return { tenant, deps, link, clock, get, start, consent, snapshot, stateCount, repositories };
+  }
+
+  it('onboards an integration end to end: portal, start, consent, callback, stored, published, portal active', async () => {
+    const { tenant, deps, link, get, start, consent, repositories } = await setup();
+
+    const portalBefore = await get(`/connect/${link.token}`);
+    expect(portalBefore.statusCode).toBe(200);
+    expect(portalBefore.body).toMatch(/data-integration="presence"\s+data-state="not_authorized"/);
+
+    const authorizeUrl = await start('presence');
+    const webexAuthorize = new URL(authorizeUrl);
+    expect(webexAuthorize.searchParams.get('client_id')).toBe(integrationIdOf('presence'));
+    expect(webexAuthorize.searchParams.get('code_challenge_method')).toBe('S256');
+    const callback = await consent(authorizeUrl, 'admin@demo.example');
+    const success = await get(`/oauth/callback?${callback}`);
+
+    expect(success.statusCode).toBe(200);
+    expect(success.body).toContain('is authorized');
+    expect(success.body).toContain('admin@demo.example');
+    expect(success.body).toContain('data-warning="password_expiry"');
+    expect(success.body).toContain('data-warning="presence_sharing"');
+
+    const record = await repositories.authorizations.get(tenant.tenantId, 'presence');
+    expect(record).toMatchObject({
+      status: 'active',
+      version: 1,
+      consecutiveFailures: 0,
+      warningsSent: [],
+      authorizer: { email: 'admin@demo.example', orgId: demoOrgId, fullAdmin: true },
+      secretId: `tokens/${tenant.tenantId}/presence`,
+    });
+    // The simulator was started with 1 h / 1 day lifetimes: the record follows the answer.
+    const granted = Date.parse(record?.grantedAt ?? '');
+    expect(Date.parse(record?.accessTokenExpiresAt ?? '') - granted).toBe(3600 * 1000);
+    expect(Date.parse(record?.refreshTokenExpiresAt ?? '') - granted).toBe(86_400 * 1000);
+    expect(record?.nextCheckAt).toBeDefined();
+
+    const material = deps.vault.secrets.get(`tokens/${tenant.tenantId}/presence`);
+    expect(material?.accessToken).toBeTruthy();
+    expect(JSON.stringify(record)).not.toContain(material?.accessToken);
+
+    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['granted']);
+    const history = await repositories.history.list(tenant.tenantId, { limit: 10 });
+    expect(history.items.map((event) => event.type)).toEqual(['granted']);
+    expect((await repositories.tenants.get(tenant.tenantId))?.orgId).toBe(demoOrgId);
+
+    const portalAfter = await get(`/connect/${link.token}`);
+    expect(portalAfter.body).toMatch(/data-integration="presence"\s+data-state="active"/);
+    expect(portalAfter.body).toContain('Authorized by');
+    expect(portalAfter.body).toContain('admin@demo.example');
+  });
+
+  it('publishes restored when an invalid authorization is authorized again', async () => {
+    const { tenant, deps, start, consent, get, repositories } = await setup();
+    await get(`/oauth/callback?${await consent(await start('cdr'), 'admin@demo.example')}`);
+    const first = await repositories.authorizations.get(tenant.tenantId, 'cdr');
+    if (!first) throw new Error('not stored');
+    await repositories.authorizations.save(
+      { ...first, status: 'invalid', cause: 'password_changed_or_revoked' },
+      first.version,
+    );
+    const again = await get(`/oauth/callback?${await consent(await start('cdr'), 'sso-admin@demo.example')}`);
+    expect(again.body).toContain('working again');
+    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['granted', 'restored']);
+    expect(await repositories.authorizations.get(tenant.tenantId, 'cdr')).toMatchObject({
+      status: 'active',
+      version: 3,
+      authorizer: { email: 'sso-admin@demo.example' },
+    });
+  });
+
+  it('records a denial and shows the troubleshooting page', async () => {
+    const { tenant, deps, start, consent, get, repositories } = await setup();
+    const page = await get(
+      `/oauth/callback?${await consent(await start('sso'), 'admin@demo.example', 'deny')}`,
+    );
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(`value="${integrationIdOf('sso')}"`);
+    expect(page.body).toContain('access was denied');
+    expect(deps.events.published.map(({ event }) => [event.type, event.severity])).toEqual([
+      ['denied', 'warning'],
+    ]);
+    const history = await repositories.history.list(tenant.tenantId, { limit: 10 });
+    expect(history.items.map((event) => event.type)).toEqual(['denied']);
+    expect(await repositories.authorizations.get(tenant.tenantId, 'sso')).toBeUndefined();
+    expect(deps.vault.secrets.size).toBe(0);
+  });
+
+  it('follows a blocked integration through Webex "Access denied" and back to the troubleshooting page', async () => {
+    const { start, get } = await setup();
+    const clientId = integrationIdOf('call-control');
+    const blocked = await fetch(`${simulator.url}/_sim/orgs/${demoOrgId}/integrations/${clientId}/block`, {
+      method: 'POST',
+    });
+    expect(blocked.status).toBe(200);
+    const answer = await submitConsent(await start('call-control'), {
+      person: 'admin@demo.example',
+      decision: 'accept',
+    });
+    const deniedPage = await answer.text();
+    expect(deniedPage).toContain('Access denied');
+    const back = /<a href="([^"]+)">Return to the application<\/a>/
+      .exec(deniedPage)?.[1]
+      ?.replaceAll('&amp;', '&');
+    const page = await get(`/oauth/callback?${new URL(back ?? '').search.slice(1)}`);
+    expect(page.body).toContain(`value="${clientId}"`);
+    expect(page.body).toContain('admin.webex.com');
+  });
+
+  describe('refuses bad input, writing nothing', () => {
+    it('a callback without state', async () => {
+      const { get, snapshot } = await setup();
+      const before = await snapshot();
+      const page = await get('/oauth/callback?code=abc');
+      expect([page.statusCode, page.body]).toEqual([
+        400,
+        expect.stringContaining('data-reason="invalid_request"'),
+      ]);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('an unknown state', async () => {
+      const { get, snapshot } = await setup();
+      const before = await snapshot();
+      const page = await get(`/oauth/callback?state=${'Q'.repeat(43)}&code=abc`);
+      expect([page.statusCode, page.body]).toEqual([
+        400,
+        expect.stringContaining('data-reason="state_unknown"'),
+      ]);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('a forged state (one character changed), leaving the real one usable', async () => {
+      const { get, start, consent, snapshot } = await setup();
+      const query = new URLSearchParams(await consent(await start('presence'), 'admin@demo.example'));
+      const state = query.get('state') ?? '';
+      const forged = new URLSearchParams(query);
+      forged.set('state', (state.startsWith('A') ? 'B' : 'A') + state.slice(1));
+      const before = await snapshot();
+      const page = await get(`/oauth/callback?${forged}`);
+      expect(page.body).toContain('data-reason="state_unknown"');
+      expect(await snapshot()).toEqual(before);
+      expect((await get(`/oauth/callback?${query}`)).body).toContain('is authorized');
+    });
+
+    it('an expired state', async () => {
+      const { get, start, consent, snapshot, clock } = await setup();
+      const callback = await consent(await start('presence'), 'admin@demo.example');
+      clock.advance(11 * 60);
+      const before = await snapshot();
+      const page = await get(`/oauth/callback?${callback}`);
+      expect([page.statusCode, page.body]).toEqual([
+        400,
+        expect.stringContaining('data-reason="state_expired"'),
+      ]);
+      expect(page.body).toContain('id="retry"');
+      expect(await snapshot()).toEqual(before);
+      expect(simulator.world.listGrants()).toHaveLength(0);
+    });
+
+    it('a replayed callback', async () => {
+      const { get, start, consent, snapshot, deps } = await setup();
+      const callback = await consent(await start('presence'), 'admin@demo.example');
+      expect((await get(`/oauth/callback?${callback}`)).statusCode).toBe(200);
+      const before = await snapshot();
+      const replay = await get(`/oauth/callback?${callback}`);
+      expect([replay.statusCode, replay.body]).toEqual([
+        400,
+        expect.stringContaining('data-reason="state_unknown"'),
+      ]);
+      expect(await snapshot()).toEqual(before);
+      expect(deps.events.published).toHaveLength(1);
+    });
+
+    it('a callback without code', async () => {
+      const { get, start, consent, snapshot } = await setup();
+      const query = new URLSearchParams(await consent(await start('presence'), 'admin@demo.example'));
+      query.delete('code');
+      const before = await snapshot();
+      const page = await get(`/oauth/callback?${query}`);
+      expect([page.statusCode, page.body]).toEqual([
+        400,
+        expect.stringContaining('data-reason="missing_code"'),
+      ]);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('oversized or repeated parameters, without spending the state', async () => {
+      const { get, start, consent, snapshot, stateCount } = await setup();
+      const callback = await consent(await start('presence'), 'admin@demo.example');
+      const query = new URLSearchParams(callback);
+      const before = await snapshot();
+      const states = await stateCount();
+      for (const bad of [
+        `${callback}&state=${query.get('state')}`,
+        `${callback}&code=other`,
+        `state=${query.get('state')}&code=${'c'.repeat(5000)}`,
+        `${callback}&error_description=${'x'.repeat(501)}`,
+      ]) {
+        const page = await get(`/oauth/callback?${bad}`);
+        expect([page.statusCode, page.body]).toEqual([
+          400,
+          expect.stringContaining('data-reason="invalid_request"'),
+        ]);
+      }
+      expect(await snapshot()).toEqual(before);
+      expect(await stateCount()).toBe(states);
+    });
+
+    it('a code Webex refuses', async () => {
+      const { get, start, consent, snapshot } = await setup();
+      const query = new URLSearchParams(await consent(await start('presence'), 'admin@demo.example'));
+      query.set('code', 'not-a-code-webex-issued');
+      const before = await snapshot();
+      const page = await get(`/oauth/callback?${query}`);
+      expect([page.statusCode, page.body]).toEqual([
+        400,
+        expect.stringContaining('data-reason="code_refused"'),
+      ]);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('Webex answering 5xx on the exchange', async () => {
+      const { get, start, consent, snapshot } = await setup();
+      const callback = await consent(await start('presence'), 'admin@demo.example');
+      await fetch(`${simulator.url}/_sim/faults`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ next5xx: 1 }),
+      });
+      const before = await snapshot();
+      const page = await get(`/oauth/callback?${callback}`);
+      expect([page.statusCode, page.body]).toEqual([
+        503,
+        expect.stringContaining('data-reason="webex_unavailable"'),
+      ]);
+      expect(page.body).toContain('try again');
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('Webex timing out on the exchange', async () => {
+      const { get, start, consent, snapshot } = await setup();
+      const callback = await consent(await start('presence'), 'admin@demo.example');
+      await fetch(`${simulator.url}/_sim/faults`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ latencyMs: 2500 }),
+      });
+      const before = await snapshot();
+      const page = await get(`/oauth/callback?${callback}`);
+      expect([page.statusCode, page.body]).toEqual([
+        503,
+        expect.stringContaining('data-reason="webex_unavailable"'),
+      ]);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('a person who is not a Full Administrator', async () => {
+      const { get, start, consent, snapshot } = await setup();
+      const callback = await consent(await start('users-sync'), 'user@demo.example');
+      const before = await snapshot();
+      const page = await get(`/oauth/callback?${callback}`);
+      expect([page.statusCode, page.body]).toEqual([
+        403,
+        expect.stringContaining('data-reason="not_full_admin"'),
+      ]);
+      expect(page.body).toContain('user@demo.example');
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('an admin of another org than the tenant is bound to', async () => {
+      const { get, start, consent, snapshot } = await setup({ orgId: 'org-of-another-customer' });
+      const callback = await consent(await start('users-sync'), 'admin@demo.example');
+      const before = await snapshot();
+      const page = await get(`/oauth/callback?${callback}`);
+      expect([page.statusCode, page.body]).toEqual([
+        403,
+        expect.stringContaining('data-reason="org_mismatch"'),
+      ]);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('a tampered, expired or revoked link, on the portal and on the start', async () => {
+      const { tenant, link, get, snapshot, clock, repositories } = await setup();
+      const before = await snapshot();
+      const tampered = link.token.slice(0, 5) + (link.token[5] === 'A' ? 'B' : 'A') + link.token.slice(6);
+      expect((await get(`/connect/${tampered}`)).body).toContain('data-reason="link_invalid"');
+      expect((await get(`/oauth/start?link=${tampered}&integration=presence`)).statusCode).toBe(400);
+
+      clock.advance(15 * 24 * 3600);
+      const expired = await get(`/connect/${link.token}`);
+      expect([expired.statusCode, expired.body]).toEqual([
+        410,
+        expect.stringContaining('data-reason="link_expired"'),
+      ]);
+      clock.advance(-15 * 24 * 3600);
+
+      expect(await snapshot()).toEqual(before);
+      await repositories.tenants.replace({ ...tenant, linkVersion: 2 }, tenant.updatedAt);
+      const revoked = await get(`/oauth/start?link=${link.token}&integration=presence`);
+      expect([revoked.statusCode, revoked.body]).toEqual([
+        410,
+        expect.stringContaining('data-reason="link_revoked"'),
+      ]);
+      expect((await get(`/connect/${link.token}`)).statusCode).toBe(410);
+    });
+  });
+});
