@@ -89,7 +89,7 @@ async function handle(world: SimWorld, req: IncomingMessage, res: ServerResponse
   const exchange: Exchange = {
     req,
     res,
-    url: new URL(req.url ?? '/', 'http://simulator.invalid'),
+    url: requestUrl(req.url),
     trackingId: newTrackingId(),
   };
   res.setHeader('TrackingId', exchange.trackingId);
@@ -147,6 +147,15 @@ async function injectFault(exchange: Exchange, world: SimWorld): Promise<boolean
     sendWebexError(exchange, fault.status, message);
   }
   return true;
+}
+
+/** The request target as a URL; an unparsable one reads as `/`, which answers 404, not a crash. */
+function requestUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://simulator.invalid');
+  } catch {
+    return new URL('/', 'http://simulator.invalid');
+  }
 }
 
 function errorName(error: unknown): string {

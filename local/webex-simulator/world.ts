@@ -272,11 +272,8 @@ export class SimWorld {
     this.settings = pickSettings(this.options);
     this.clockOffsetMs = 0;
     this.faults.reset();
-    for (const map of [this.orgs, this.people, this.codes, this.grants, this.grantsByRefreshToken])
-      map.clear();
-    this.accessTokens.clear();
-    this.accessTokensById.clear();
-    this.blocks.clear();
+    const state = [this.orgs, this.people, this.blocks, this.codes, this.grants, this.grantsByRefreshToken];
+    for (const collection of [...state, this.accessTokens, this.accessTokensById]) collection.clear();
     this.seed();
   }
 
