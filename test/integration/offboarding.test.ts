@@ -1,0 +1,206 @@
+import {
+  GetSubscriptionAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinition } from '../../functions/adapters/table-definition.js';
+import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
+import { LinkRevokedError, verifyOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import { createTokenAccess, NotAuthorizedError } from '../../functions/token-access.js';
+import type { WebexSimulator } from '../../local/webex-simulator/index.js';
+import { createAdminHarness, LINK_KEY, TOPIC_ARN, type AdminHarness } from '../support/admin-harness.js';
+import {
+  authorizeInSimulator,
+  simClientSecrets,
+  startCatalogSimulator,
+} from '../support/sim-authorization.js';
+
+describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', () => {
+  let sim: WebexSimulator;
+  let h: AdminHarness;
+  const issuedTokens: string[] = [];
+  const secretIds: string[] = [];
+  let linkToken: string;
+
+  beforeAll(async () => {
+    sim = await startCatalogSimulator();
+    h = await createAdminHarness({ webex: new HttpWebexClient({ baseUrl: sim.url }) });
+    const created = await h.call('POST', '/admin/tenants', {
+      body: { tenantId: 'acme', name: 'Acme', contacts: ['ops@acme.example'] },
+    });
+    expect(created.status).toBe(201);
+    const link = (await h.call('POST', '/admin/tenants/acme/links')).body as { url: string };
+    linkToken = link.url.split('/connect/')[1] as string;
+
+    // presence was granted with identity:tokens_write, so Webex lets us revoke it; the others were not.
+    for (const [integration, extraScopes] of [
+      ['presence', ['identity:tokens_write']],
+      ['cdr', []],
+      ['users-sync', []],
+    ] as const) {
+      const { record, material } = await authorizeInSimulator({
+        sim,
+        repos: h.repos,
+        vault: h.vault,
+        clock: h.clock,
+        tenantId: 'acme',
+        integration,
+        extraScopes: [...extraScopes],
+      });
+      issuedTokens.push(material.accessToken, material.refreshToken);
+      secretIds.push(record.secretId as string);
+    }
+    const now = h.clock.now().toISOString();
+    await h.repos.authorizations.save(
+      {
+        tenantId: 'acme',
+        integration: 'sso',
+        status: 'pending',
+        scopes: [],
+        consecutiveFailures: 0,
+        version: 0,
+        warningsSent: [],
+        updatedAt: now,
+      },
+      undefined,
+    );
+
+    h.sns.on(ListSubscriptionsByTopicCommand).resolves({
+      Subscriptions: [
+        {
+          SubscriptionArn: `${TOPIC_ARN}:ops`,
+          Protocol: 'email',
+          Endpoint: 'ops@acme.example',
+          TopicArn: TOPIC_ARN,
+        },
+      ],
+    });
+    h.sns
+      .on(GetSubscriptionAttributesCommand)
+      .resolves({ Attributes: { FilterPolicy: '{"tenantId":["acme"]}' } });
+    h.sns.resetHistory();
+  });
+  afterAll(async () => {
+    await sim.close();
+    await h.close();
+  });
+
+  it('revokes, deletes every token, keeps the history, and leaves nothing readable', async () => {
+    const response = await h.call('DELETE', '/admin/tenants/acme');
+    expect(response.status).toBe(200);
+    const report = response.body as { status: string; authorizations: Record<string, unknown>[] };
+    expect(report.status).toBe('offboarded');
+    expect(report.authorizations).toEqual(
+      expect.arrayContaining([
+        {
+          integration: 'presence',
+          previousStatus: 'active',
+          webexRevocation: 'revoked',
+          secretDestroyed: true,
+        },
+        {
+          integration: 'cdr',
+          previousStatus: 'active',
+          webexRevocation: 'not_permitted',
+          secretDestroyed: true,
+        },
+        {
+          integration: 'users-sync',
+          previousStatus: 'active',
+          webexRevocation: 'not_permitted',
+          secretDestroyed: true,
+        },
+        { integration: 'sso', previousStatus: 'pending', webexRevocation: 'skipped', secretDestroyed: true },
+      ]),
+    );
+
+    // The tenant: offboarded, every link dead.
+    expect(await h.repos.tenants.get('acme')).toMatchObject({ status: 'offboarded', linkVersion: 2 });
+    await expect(
+      verifyOnboardingLink({ token: linkToken, key: LINK_KEY, clock: h.clock, tenants: h.repos.tenants }),
+    ).rejects.toBeInstanceOf(LinkRevokedError);
+
+    // The authorizations: revoked, no secret, out of the due index.
+    const records = await h.repos.authorizations.listForTenant('acme');
+    expect(records).toHaveLength(4);
+    for (const record of records) {
+      expect(record).toMatchObject({ status: 'revoked' });
+      expect(record.secretId).toBeUndefined();
+      expect(record.nextCheckAt).toBeUndefined();
+      expect(record.pendingEvent).toBeUndefined();
+    }
+    const items = await h.snapshot();
+    expect(items.filter((item) => tableDefinition.dueIndex.partitionKey.name in item)).toEqual([]);
+
+    // The vault: nothing of the tenant's token material is readable any more.
+    for (const secretId of secretIds) await expect(h.vault.read(secretId)).rejects.toThrow();
+    const stored = JSON.stringify(items);
+    for (const token of issuedTokens) expect(stored).not.toContain(token);
+
+    // Webex: revoked where the token allowed it (the others die with their secrets here).
+    const [presenceAccess, , cdrAccess] = issuedTokens;
+    const probe = async (token: string) =>
+      (await fetch(`${sim.url}/v1/people/me`, { headers: { Authorization: `Bearer ${token}` } })).status;
+    expect(await probe(presenceAccess as string)).toBe(401);
+    expect(await probe(cdrAccess as string)).toBe(200);
+
+    // Events: one `revoked` per authorization, on the bus only (no alert email), and in the history.
+    const revoked = h.events.published.filter(({ event }) => event.type === 'revoked');
+    expect(revoked.map(({ event }) => event.integration).sort()).toEqual([
+      'cdr',
+      'presence',
+      'sso',
+      'users-sync',
+    ]);
+    expect(revoked.every(({ alert }) => alert === undefined)).toBe(true);
+    expect(JSON.stringify(h.events.published)).not.toMatch(/sim-|ACCESS|REFRESH/);
+    const history = (await h.call('GET', '/admin/tenants/acme/history')).body as {
+      items: { type: string }[];
+    };
+    expect(history.items.filter((event) => event.type === 'revoked')).toHaveLength(4);
+
+    // Contacts: unsubscribed.
+    expect(h.sns.commandCalls(UnsubscribeCommand).map((call) => call.args[0].input)).toEqual([
+      { SubscriptionArn: `${TOPIC_ARN}:ops` },
+    ]);
+
+    // Services: told the authorization was revoked.
+    const tokens = createTokenAccess({
+      repo: h.repos.authorizations,
+      vault: h.vault,
+      webex: new HttpWebexClient({ baseUrl: sim.url }),
+      clientSecrets: simClientSecrets,
+      catalog: h.deps.catalog,
+      clock: h.clock,
+    });
+    const refused = await tokens.getAccessToken('acme', 'cdr').catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(NotAuthorizedError);
+    expect(refused).toMatchObject({ reason: 'revoked' });
+  });
+
+  it('can run again without changing anything or publishing twice', async () => {
+    const before = await h.snapshot();
+    const published = h.events.published.length;
+    const again = await h.call('DELETE', '/admin/tenants/acme');
+    expect(again.status).toBe(200);
+    expect(
+      (again.body as { authorizations: { webexRevocation: string }[] }).authorizations.map(
+        (a) => a.webexRevocation,
+      ),
+    ).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+    expect(h.events.published).toHaveLength(published);
+    const after = await h.snapshot();
+    expect(after.filter((item) => String(item.sk).startsWith('EVENT#'))).toEqual(
+      before.filter((item) => String(item.sk).startsWith('EVENT#')),
+    );
+  });
+
+  it('answers 404 for an unknown tenant, writing nothing', async () => {
+    const before = await h.snapshot();
+    const response = await h.call('DELETE', '/admin/tenants/nobody');
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(await h.snapshot()).toEqual(before);
+  });
+});
