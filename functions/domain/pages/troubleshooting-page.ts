@@ -18,7 +18,9 @@ export interface TroubleshootingPageModel {
  */
 export function renderTroubleshootingPage(model: TroubleshootingPageModel): string {
   const { integration } = model;
-  const body = html`<h1>${integration.name}: authorization refused</h1>
+  const body = html`<h1>
+      ${integration.name}: ${model.denial ? 'authorization refused' : 'fixing a refused authorization'}
+    </h1>
     ${
       model.denial
         ? html`<div class="card notice error">

@@ -1,0 +1,232 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
+import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
+import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { issueOnboardingLink, type IssuedOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import { createPublicApiHandler } from '../../functions/public-api.app.js';
+import {
+  localLambdaContext,
+  readLocalBody,
+  sendApiGatewayResult,
+  toApiGatewayEvent,
+} from '../../local/http-adapter.js';
+import { startWebexSimulator, type WebexSimulator } from '../../local/webex-simulator/index.js';
+import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import {
+  InMemoryTokenVault,
+  RecordingEventPublisher,
+  clientSecretsFrom,
+  fixedLinkKeys,
+  silentObservability,
+  testClientSecrets,
+  testSettings,
+  testTenant,
+} from '../support/onboarding-fakes.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = 'test-results';
+const catalog = defaultCatalog();
+const clientSecrets = testClientSecrets(catalog);
+const integrationIdOf = (key: string) => catalog.find(key)?.integrationId ?? '';
+
+if (!existsSync(CHROMIUM)) {
+  throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}. Fix: apt-get install -y chromium`);
+}
+
+describe('onboarding in a real browser', () => {
+  let table: TestTable;
+  let simulator: WebexSimulator;
+  let server: Server;
+  let browser: Browser;
+  let publicBaseUrl: string;
+  let link: IssuedOnboardingLink;
+  let events: RecordingEventPublisher;
+  let demoOrgId: string;
+  let cspViolations: string[];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    table = await createTestTable('browser');
+    const repositories = createRepositories(table.client, table.tableName);
+    const tenant = testTenant({ tenantId: 'browser-co', name: 'Browser Co' });
+    await repositories.tenants.create(tenant);
+
+    // The server needs the simulator's URL and the simulator the server's redirect URI:
+    // listen first, then build the handler the requests are routed to.
+    let handler: ReturnType<typeof createPublicApiHandler> | undefined;
+    server = createServer((req, res) => {
+      void (async () => {
+        if (!handler) throw new Error('handler not ready');
+        const event = toApiGatewayEvent(req, await readLocalBody(req));
+        sendApiGatewayResult(res, await handler(event, localLambdaContext('public-api')));
+      })().catch(() => {
+        res.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    publicBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    simulator = await startWebexSimulator({
+      port: 0,
+      integrations: catalog.integrations.map((integration) => ({
+        clientId: integration.integrationId,
+        clientSecret: clientSecrets[integration.key] ?? '',
+        name: integration.name,
+        redirectUris: [`${publicBaseUrl}/oauth/callback`],
+      })),
+    });
+    const orgs = (await (await fetch(`${simulator.url}/_sim/orgs`)).json()) as Array<{ id: string }>;
+    demoOrgId = orgs[0]?.id ?? '';
+
+    const linkKeys = fixedLinkKeys();
+    events = new RecordingEventPublisher();
+    handler = createPublicApiHandler(
+      {
+        ...repositories,
+        vault: new InMemoryTokenVault(),
+        webex: new HttpWebexClient({ baseUrl: simulator.url }),
+        events,
+        clientSecrets: clientSecretsFrom(clientSecrets),
+        linkKeys,
+        catalog,
+        clock: { now: () => new Date() },
+        settings: testSettings({ publicBaseUrl, webexApiBaseUrl: simulator.url }),
+      },
+      silentObservability(),
+    );
+    link = issueOnboardingLink({
+      tenant,
+      key: linkKeys.key,
+      clock: { now: () => new Date() },
+      publicBaseUrl,
+    });
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await simulator?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await table?.drop();
+  });
+
+  beforeEach(() => {
+    cspViolations = [];
+  });
+
+  async function newPage(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    return page;
+  }
+
+  it('authorizes an integration: portal, Authorize, Webex consent, success, portal shows it active', async () => {
+    const page = await newPage();
+    await page.goto(link.url);
+    await expect.poll(() => page.title()).toContain('Browser Co');
+    await page.screenshot({ path: `${SCREENSHOTS}/onboarding-1-portal.png`, fullPage: true });
+
+    await page.click('#integration-presence a.button');
+    await page.waitForSelector('form[action="/v1/authorize"]');
+    await page.selectOption('select[name="person"]', 'admin@demo.example');
+    await page.screenshot({ path: `${SCREENSHOTS}/onboarding-2-consent.png`, fullPage: true });
+    await page.click('button[name="decision"][value="accept"]');
+
+    await page.waitForSelector('#authorized-by');
+    expect(await page.textContent('h1')).toContain('is authorized');
+    expect(await page.textContent('#authorized-by')).toContain('admin@demo.example');
+    expect(await page.locator('[data-warning="presence_sharing"]').count()).toBe(1);
+    expect(await page.locator('[data-warning="password_expiry"]').count()).toBe(1);
+    await page.screenshot({ path: `${SCREENSHOTS}/onboarding-3-success.png`, fullPage: true });
+
+    await page.click('#back-to-portal');
+    await page.waitForSelector('#integration-presence');
+    expect(await page.getAttribute('#integration-presence', 'data-state')).toBe('active');
+    expect(await page.textContent('#integration-presence')).toContain('admin@demo.example');
+    await page.screenshot({ path: `${SCREENSHOTS}/onboarding-4-portal-active.png`, fullPage: true });
+
+    // The page is styled (the hashed stylesheet was allowed) and nothing broke the CSP.
+    const headerColor = await page.$eval('header', (element) => getComputedStyle(element).backgroundColor);
+    expect(headerColor).toBe('rgb(16, 36, 62)');
+    expect(cspViolations).toEqual([]);
+    expect(events.published.map(({ event }) => [event.type, event.integration])).toContainEqual([
+      'granted',
+      'presence',
+    ]);
+    await page.close();
+  });
+
+  it('leads a blocked integration from Webex "Access denied" to the troubleshooting page with its ID', async () => {
+    const clientId = integrationIdOf('call-control');
+    const blocked = await fetch(`${simulator.url}/_sim/orgs/${demoOrgId}/integrations/${clientId}/block`, {
+      method: 'POST',
+    });
+    expect(blocked.status).toBe(200);
+    const page = await newPage();
+    await page.goto(link.url);
+    await page.click('#integration-call-control a.button');
+    await page.waitForSelector('form[action="/v1/authorize"]');
+    await page.selectOption('select[name="person"]', 'admin@demo.example');
+    await page.click('button[name="decision"][value="accept"]');
+
+    await page.waitForSelector('#access-denied');
+    expect(await page.textContent('#access-denied')).toContain('Your administrator denied access');
+    await page.screenshot({ path: `${SCREENSHOTS}/onboarding-5-webex-access-denied.png`, fullPage: true });
+    await page.click('text=Return to the application');
+
+    await page.waitForSelector('#integration-id');
+    expect(await page.inputValue('#integration-id')).toBe(clientId);
+    expect(await page.getAttribute('#integration-id', 'readonly')).not.toBeNull();
+    expect(await page.textContent('main')).toContain('admin.webex.com');
+    const retry = new URL((await page.getAttribute('#retry', 'href')) ?? '');
+    expect(retry.pathname).toBe('/oauth/start');
+    expect(retry.searchParams.get('integration')).toBe('call-control');
+    await page.screenshot({ path: `${SCREENSHOTS}/onboarding-6-troubleshooting.png`, fullPage: true });
+
+    // Once unblocked in "Control Hub", the retry link works.
+    await fetch(`${simulator.url}/_sim/orgs/${demoOrgId}/integrations/${clientId}/unblock`, {
+      method: 'POST',
+    });
+    await page.click('#retry');
+    await page.waitForSelector('form[action="/v1/authorize"]');
+    await page.selectOption('select[name="person"]', 'admin@demo.example');
+    await page.click('button[name="decision"][value="accept"]');
+    await page.waitForSelector('#authorized-by');
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the troubleshooting page when the admin presses Deny', async () => {
+    const page = await newPage();
+    await page.goto(link.url);
+    await page.click('#integration-sso a.button');
+    await page.waitForSelector('form[action="/v1/authorize"]');
+    await page.click('button[name="decision"][value="deny"]');
+    await page.waitForSelector('#integration-id');
+    expect(await page.inputValue('#integration-id')).toBe(integrationIdOf('sso'));
+    expect(await page.textContent('main')).toContain('access was denied');
+    expect(events.published.map(({ event }) => [event.type, event.integration])).toContainEqual([
+      'denied',
+      'sso',
+    ]);
+    await page.close();
+  });
+});
