@@ -110,13 +110,17 @@ interface AccessToken {
   alive: boolean;
 }
 
-interface PendingCode {
+/** What a consent binds an authorization code to. */
+export interface CodeRequest {
   clientId: string;
   redirectUri: string;
   personId: string;
   scopes: string[];
   codeChallenge: string;
   codeChallengeMethod: CodeChallengeMethod;
+}
+
+interface PendingCode extends CodeRequest {
   expiresAt: number;
   used: boolean;
 }
@@ -424,14 +428,7 @@ export class SimWorld {
   // ---- OAuth --------------------------------------------------------------------------------
 
   /** Issues a single-use code, valid 60 s, bound to everything the token call must repeat. */
-  issueCode(input: {
-    clientId: string;
-    redirectUri: string;
-    personId: string;
-    scopes: string[];
-    codeChallenge: string;
-    codeChallengeMethod: CodeChallengeMethod;
-  }): string {
+  issueCode(input: CodeRequest): string {
     const code = newAuthorizationCode();
     this.codes.set(code, { ...input, expiresAt: this.now() + CODE_LIFETIME_MS, used: false });
     this.remember('codes', code);
