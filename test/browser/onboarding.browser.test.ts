@@ -57,9 +57,10 @@ describe('onboarding in a real browser', () => {
 
     // The server needs the simulator's URL and the simulator the server's redirect URI:
     // listen first, then build the handler the requests are routed to.
-    let handler: ReturnType<typeof createPublicApiHandler> | undefined;
+    const routing: { handler?: ReturnType<typeof createPublicApiHandler> } = {};
     server = createServer((req, res) => {
       void (async () => {
+        const { handler } = routing;
         if (!handler) throw new Error('handler not ready');
         const event = toApiGatewayEvent(req, await readLocalBody(req));
         sendApiGatewayResult(res, await handler(event, localLambdaContext('public-api')));
@@ -84,7 +85,7 @@ describe('onboarding in a real browser', () => {
 
     const linkKeys = fixedLinkKeys();
     events = new RecordingEventPublisher();
-    handler = createPublicApiHandler(
+    routing.handler = createPublicApiHandler(
       {
         ...repositories,
         vault: new InMemoryTokenVault(),
