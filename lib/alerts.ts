@@ -128,7 +128,7 @@ export class Alerts extends Construct {
       ],
       [
         {
-          id: 'AwsSolutions-IAM5[Resource::*]',
+          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
           reason:
             'sns:GetSubscriptionAttributes, SetSubscriptionAttributes and Unsubscribe take a subscription ARN and SNS has no subscription resource type in IAM, so they can only be granted on "*"; Subscribe and ListSubscriptionsByTopic stay limited to the alert topic.',
         },

@@ -130,6 +130,7 @@ export class Api extends Construct {
 
     this.publicFunction = new ProjectFunction(this, 'PublicFunction', {
       entry: props.publicEntry,
+      serviceName: 'public-api',
       description: 'Onboarding portal, OAuth start and callback, troubleshooting pages',
       // The callback exchanges the code and probes the token at Webex before it answers.
       timeout: Duration.seconds(20),
@@ -137,6 +138,7 @@ export class Api extends Construct {
     }).bind(...props.sharedBindings, this.bindPublicBaseUrl());
     this.adminFunction = new ProjectFunction(this, 'AdminFunction', {
       entry: props.adminEntry,
+      serviceName: 'admin-api',
       description: 'Admin API: tenants, contacts, onboarding links, status, validate-now, offboarding',
       // Validate-now refreshes and probes at Webex; API Gateway itself gives up at 29 s.
       timeout: Duration.seconds(25),
@@ -152,7 +154,7 @@ export class Api extends Construct {
       });
       for (const publicRoute of created) {
         Validations.of(publicRoute).acknowledge({
-          id: 'AwsSolutions-APIG4',
+          id: 'AwsSolutions::AwsSolutions-APIG4',
           reason:
             'Public by design: a customer admin opens the portal from an e-mailed link. Access is guarded by the signed, expiring link and by the single-use OAuth state, checked in the function.',
         });

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -21,6 +22,13 @@ export const contextKeys = {
   retainData: 'retainData',
 } as const;
 
+/**
+ * Largest catalog override passed as CATALOG_JSON. Lambda allows 4 KB of environment in total;
+ * the rest of the variables need about 1 KB.
+ */
+export const MAX_CATALOG_JSON_BYTES = 3072;
+
+/** A deploy-time input is missing or invalid; the message names the context key. */
 export class DeployInputsError extends Error {
   override readonly name = 'DeployInputsError';
 }
@@ -157,6 +165,12 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
     }
     // Compact: Lambda allows 4 KB of environment in total, and the functions re-parse it anyway.
     catalogJson = JSON.stringify(JSON.parse(text));
+    const bytes = Buffer.byteLength(catalogJson, 'utf8');
+    if (bytes > MAX_CATALOG_JSON_BYTES) {
+      throw new DeployInputsError(
+        `Invalid deploy context: catalogFile: ${bytes} bytes once compacted, more than the ${MAX_CATALOG_JSON_BYTES} a Lambda environment leaves for CATALOG_JSON`,
+      );
+    }
   }
 
   return {

@@ -11,9 +11,6 @@ import type { Construct } from 'constructs';
 /** The repository root: entries, the lock file and tsconfig are resolved from here, not from cwd. */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
-/** Service name every function logs and emits metrics under (Powertools `service` dimension). */
-export const serviceName = 'webex-auth-keeper';
-
 /** CloudWatch namespace of the functions' own metrics (`AuthorizationInvalidated`, ...). */
 export const metricsNamespace = 'WebexAuthKeeper';
 
@@ -43,6 +40,11 @@ export interface ProjectFunctionProps {
   /** Absolute path of the entry file (exports `handler`). */
   readonly entry: string;
   readonly description: string;
+  /**
+   * Powertools service name (the `service` log key and metric dimension); the same name the
+   * function's code gives its Logger and Metrics.
+   */
+  readonly serviceName: string;
   /** @default 10 seconds */
   readonly timeout?: Duration;
   /** @default 512 MiB */
@@ -91,7 +93,7 @@ export class ProjectFunction extends NodejsFunction {
       projectRoot,
       depsLockFilePath: `${projectRoot}package-lock.json`,
       environment: {
-        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
         // Stack traces in the logs point at the TypeScript sources, not at the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
@@ -113,12 +115,12 @@ export class ProjectFunction extends NodejsFunction {
       },
     });
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason:
         'X-Ray active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
     });
     Validations.of(this).acknowledge({
-      id: 'AwsSolutions-L1',
+      id: 'AwsSolutions::AwsSolutions-L1',
       reason:
         'The project targets the Node.js 22 runtime on purpose (issue 5); moving to a newer runtime is a tested change, not a default.',
     });

@@ -141,12 +141,12 @@ export class TokenStore extends Construct {
       removalPolicy,
     });
     Validations.of(this.clientSecrets).acknowledge({
-      id: 'AwsSolutions-SMG4',
+      id: 'AwsSolutions::AwsSolutions-SMG4',
       reason:
         'Webex integration client secrets are issued in the Webex developer portal; Secrets Manager cannot rotate them. The operator replaces the value when Webex regenerates one.',
     });
     Validations.of(this.linkSigningKey).acknowledge({
-      id: 'AwsSolutions-SMG4',
+      id: 'AwsSolutions::AwsSolutions-SMG4',
       reason:
         'Rotating the link-signing key would invalidate every onboarding link already sent to customers; links carry their own expiry (LINK_TTL_DAYS) and a per-tenant version that revokes them.',
     });
@@ -272,7 +272,7 @@ export class TokenStore extends Construct {
   /** The accepted finding of any policy naming the token secrets: the prefix is a wildcard by nature. */
   tokenPrefixSuppression(): Acknowledgment {
     return {
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${TOKEN_SECRET_PREFIX}*]`,
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${TOKEN_SECRET_PREFIX}*]`,
       reason: `Token secrets are created at run time, one per authorization, under the fixed name prefix ${TOKEN_SECRET_PREFIX}; the prefix ARN is the narrowest that names them.`,
     };
   }

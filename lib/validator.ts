@@ -66,6 +66,7 @@ export class Validator extends Construct {
 
     this.dispatcher = new ProjectFunction(this, 'Dispatcher', {
       entry: props.dispatcherEntry,
+      serviceName: 'sweep-dispatcher',
       description: 'Sweep: reads due authorizations from the due index and queues them for validation',
       timeout: Duration.seconds(60),
       memorySize: 256,
@@ -74,6 +75,7 @@ export class Validator extends Construct {
 
     this.worker = new ProjectFunction(this, 'Worker', {
       entry: props.workerEntry,
+      serviceName: 'validator-worker',
       description: 'Validates queued authorizations: refresh, probe, classify, alert',
       timeout: WORKER_TIMEOUT,
       logRetention: props.logRetention,

@@ -133,7 +133,7 @@ export class WebexAuthKeeperStack extends Stack {
     });
     Validations.of(adminInvoker).acknowledge({
       // cdk-nag names the API in the finding by its logical ID.
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${this.getLogicalId(this.api.httpApi.node.defaultChild as CfnElement)}>/$default/*/admin/*]`,
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${this.getLogicalId(this.api.httpApi.node.defaultChild as CfnElement)}>/$default/*/admin/*]`,
       reason:
         'Every method of every admin route, and nothing else: the admin API is one permission boundary.',
     });

@@ -80,13 +80,20 @@ describe('every function', () => {
         PASSWORD_MAX_AGE_DAYS: '1825',
         LINK_TTL_DAYS: '14',
         POWERTOOLS_METRICS_NAMESPACE: 'WebexAuthKeeper',
-        POWERTOOLS_SERVICE_NAME: 'webex-auth-keeper',
         NODE_OPTIONS: '--enable-source-maps',
         KMS_KEY_ID: { 'Fn::GetAtt': [logicalId(synth.stack.tokenStore.key), 'Arn'] },
         CLIENT_SECRETS_SECRET_ID: { Ref: logicalId(synth.stack.tokenStore.clientSecrets) },
         LINK_SIGNING_SECRET_ID: { Ref: logicalId(synth.stack.tokenStore.linkSigningKey) },
       });
     }
+  });
+
+  it('names each function as its code names its logger and metrics', () => {
+    const serviceOf = (fn: lambda.Function) => environmentOf(synth.template, fn).POWERTOOLS_SERVICE_NAME;
+    expect(serviceOf(synth.stack.api.publicFunction)).toBe('public-api');
+    expect(serviceOf(synth.stack.api.adminFunction)).toBe('admin-api');
+    expect(serviceOf(synth.stack.validator.dispatcher)).toBe('sweep-dispatcher');
+    expect(serviceOf(synth.stack.validator.worker)).toBe('validator-worker');
   });
 
   it('gives the dispatcher only the table name and the queue URL', () => {
@@ -123,11 +130,12 @@ describe('every function', () => {
 
 describe('ProjectFunction bundling', () => {
   it('bundles with the local esbuild into minified ESM with a source map', () => {
-    const app = new App();
+    const app = new App({ builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'BundlingTest');
     new ProjectFunction(stack, 'Fn', {
       entry: fixtureEntry,
       description: 'test',
+      serviceName: 'test',
       timeout: Duration.seconds(3),
     });
     const assembly = app.synth();
@@ -147,7 +155,12 @@ describe('ProjectFunction bundling', () => {
   it('refuses an entry that does not exist', () => {
     const stack = new Stack(new App(), 'MissingEntry');
     expect(
-      () => new ProjectFunction(stack, 'Fn', { entry: '/nonexistent/handler.ts', description: 'test' }),
+      () =>
+        new ProjectFunction(stack, 'Fn', {
+          entry: '/nonexistent/handler.ts',
+          description: 'test',
+          serviceName: 'test',
+        }),
     ).toThrow(/does not exist/);
   });
 });

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { DeployInputsError, readDeployInputs } from '../../lib/deploy-inputs.js';
+
+const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
+
+const VALID_CATALOG = JSON.stringify(
+  {
+    version: 1,
+    integrations: [
+      {
+        key: 'users-sync',
+        name: 'Users sync',
+        integrationId: `C${'a'.repeat(64)}`,
+        scopes: ['spark:people_read'],
+      },
+    ],
+  },
+  null,
+  2,
+);
+
+function read(context: Record<string, unknown>, files: Record<string, string> = {}) {
+  return readDeployInputs({
+    getContext: (key) => context[key],
+    baseDir: '/deploy',
+    readTextFile: (path) => {
+      const text = files[path];
+      if (text === undefined) throw new Error(`ENOENT: ${path}`);
+      return text;
+    },
+  });
+}
+
+describe('deploy inputs', () => {
+  it('defaults everything but the ops e-mail, which is left to the stack parameter', () => {
+    const inputs = read({});
+    expect(inputs).toMatchObject({
+      sweepRateMinutes: 15,
+      passwordMaxAgeDays: 1825,
+      linkTtlDays: 14,
+      retainData: true,
+    });
+    expect(inputs.opsAlertEmail).toBeUndefined();
+    expect(inputs.customDomain).toBeUndefined();
+    expect(inputs.catalogJson).toBeUndefined();
+    expect(inputs.catalog.keys).toEqual(['users-sync', 'presence', 'call-control', 'cdr', 'sso']);
+  });
+
+  it('accepts command-line strings for numbers and booleans', () => {
+    const inputs = read({
+      opsAlertEmail: 'ops@vendor.example',
+      sweepRateMinutes: '5',
+      passwordMaxAgeDays: '90',
+      linkTtlDays: '7',
+      retainData: 'false',
+    });
+    expect(inputs).toMatchObject({
+      opsAlertEmail: 'ops@vendor.example',
+      sweepRateMinutes: 5,
+      passwordMaxAgeDays: 90,
+      linkTtlDays: 7,
+      retainData: false,
+    });
+  });
+
+  it('treats an empty -c value as not given', () => {
+    expect(read({ opsAlertEmail: '' }).opsAlertEmail).toBeUndefined();
+  });
+
+  it.each([
+    [{ opsAlertEmail: 'not-an-email' }, /opsAlertEmail/],
+    [{ sweepRateMinutes: '0' }, /sweepRateMinutes/],
+    [{ sweepRateMinutes: 'often' }, /sweepRateMinutes/],
+    [{ passwordMaxAgeDays: 1.5 }, /passwordMaxAgeDays/],
+    [{ linkTtlDays: 365 }, /linkTtlDays/],
+    [{ retainData: 'yes' }, /retainData/],
+    [{ customDomainName: 'Auth.Example.COM', customDomainCertificateArn: CERTIFICATE }, /customDomainName/],
+    [
+      { customDomainName: 'auth.example.com', customDomainCertificateArn: 'arn:aws:iam::1:cert' },
+      /customDomainCertificateArn/,
+    ],
+  ])('refuses %o naming the key', (context, key) => {
+    expect(() => read(context)).toThrow(DeployInputsError);
+    expect(() => read(context)).toThrow(key);
+  });
+
+  it('wants the custom domain and its certificate together', () => {
+    expect(() => read({ customDomainName: 'auth.example.com' })).toThrow(
+      /customDomainCertificateArn.*together/,
+    );
+    expect(() => read({ customDomainCertificateArn: CERTIFICATE })).toThrow(/customDomainName.*together/);
+    expect(
+      read({ customDomainName: 'auth.example.com', customDomainCertificateArn: CERTIFICATE }).customDomain,
+    ).toEqual({
+      domainName: 'auth.example.com',
+      certificateArn: CERTIFICATE,
+    });
+  });
+
+  it('reads a catalog override relative to the base directory and passes it on compacted', () => {
+    const inputs = read({ catalogFile: 'catalog.prod.json' }, { '/deploy/catalog.prod.json': VALID_CATALOG });
+    expect(inputs.catalog.keys).toEqual(['users-sync']);
+    expect(inputs.catalogJson).toBe(JSON.stringify(JSON.parse(VALID_CATALOG)));
+  });
+
+  it('stops the synth on a catalog override that does not validate, naming the field', () => {
+    const bad = VALID_CATALOG.replace(`C${'a'.repeat(64)}`, 'C123');
+    expect(() => read({ catalogFile: 'bad.json' }, { '/deploy/bad.json': bad })).toThrow(
+      /integrations\.0\.integrationId/,
+    );
+    expect(() => read({ catalogFile: 'bad.json' }, { '/deploy/bad.json': '{' })).toThrow(/not JSON/);
+    expect(() => read({ catalogFile: 'missing.json' })).toThrow(/catalogFile: cannot read/);
+  });
+
+  it('refuses a catalog override too large for the Lambda environment', () => {
+    const integrations = Array.from({ length: 20 }, (_, index) => ({
+      key: `integration-${index}`,
+      name: `Integration number ${index} with a long descriptive name`,
+      integrationId: `C${index.toString(16).padStart(64, '0')}`,
+      scopes: ['spark:people_read', 'spark-admin:people_read', 'spark-admin:roles_read'],
+    }));
+    const large = JSON.stringify({ version: 1, integrations });
+    expect(() => read({ catalogFile: 'large.json' }, { '/deploy/large.json': large })).toThrow(
+      /catalogFile: \d+ bytes/,
+    );
+  });
+});

@@ -1,0 +1,186 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultStack, logicalId, render, synthesize } from './support.js';
+import type { Synthesized } from './support.js';
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = defaultStack();
+});
+
+interface AlarmProperties {
+  AlarmActions: unknown[];
+  MetricName?: string;
+  Namespace?: string;
+  Dimensions?: { Name: string; Value: unknown }[];
+  Metrics?: {
+    Id: string;
+    Expression?: string;
+    MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } };
+  }[];
+  Threshold: number;
+  ComparisonOperator: string;
+}
+
+function alarm(construct: { node: unknown }): AlarmProperties {
+  const resources = synth.template.toJSON().Resources as Record<string, { Properties: AlarmProperties }>;
+  const found = resources[logicalId(construct as Parameters<typeof logicalId>[0])];
+  if (!found) throw new Error('alarm not found');
+  return found.Properties;
+}
+
+describe('alarms', () => {
+  it('has exactly three alarms, each notifying the alert topic', () => {
+    const alarms = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(3);
+    for (const resource of alarms) {
+      expect((resource.Properties as AlarmProperties).AlarmActions).toEqual([
+        { Ref: logicalId(synth.stack.alerts.topic) },
+      ]);
+    }
+  });
+
+  it('fires when the dead-letter queue holds a message', () => {
+    const properties = alarm(synth.stack.observability.deadLetterAlarm);
+    expect(properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(render(properties.Dimensions?.[0]?.Value)).toBe(
+      `\${${logicalId(synth.stack.validator.deadLetterQueue)}.QueueName}`,
+    );
+  });
+
+  it('fires on any error of the sweep dispatcher or the validator worker', () => {
+    const properties = alarm(synth.stack.observability.validatorErrorsAlarm);
+    const functions = (properties.Metrics ?? [])
+      .filter((metric) => metric.MetricStat?.Metric.MetricName === 'Errors')
+      .map((metric) => render((metric.MetricStat?.Metric.Dimensions[0] as { Value: unknown }).Value))
+      .sort();
+    expect(functions).toEqual(
+      [
+        `\${${logicalId(synth.stack.validator.dispatcher)}}`,
+        `\${${logicalId(synth.stack.validator.worker)}}`,
+      ].sort(),
+    );
+    expect(properties.Threshold).toBe(1);
+  });
+
+  it('fires on a wave of AuthorizationInvalidated, whatever dimensions the functions add', () => {
+    const properties = alarm(synth.stack.observability.invalidationsAlarm);
+    expect(properties.Metrics).toEqual([
+      expect.objectContaining({
+        Expression: 'SELECT SUM(AuthorizationInvalidated) FROM "WebexAuthKeeper"',
+        Period: 3600,
+        ReturnData: true,
+      }),
+    ]);
+    expect(properties.Threshold).toBeGreaterThan(1);
+  });
+});
+
+describe('dashboard', () => {
+  it('is one dashboard showing the three function metrics, the queues, the functions and the API', () => {
+    synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const dashboard = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const body = render((dashboard?.Properties as { DashboardBody: unknown }).DashboardBody);
+    for (const metric of ['AuthorizationInvalidated', 'ValidationErrors', 'SweepDispatched']) {
+      expect(body).toContain(`SELECT SUM(${metric}) FROM \\"WebexAuthKeeper\\"`);
+    }
+    expect(body).toContain('ApproximateNumberOfMessagesVisible');
+    expect(body).toContain('AWS/Lambda');
+    expect(body).toContain('AWS/ApiGateway');
+  });
+});
+
+describe('alerts', () => {
+  it('encrypts the topic with the key and refuses plain-HTTP publishing', () => {
+    synth.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(synth.stack.tokenStore.key), 'Arn'] },
+    });
+    synth.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('asks for the ops e-mail as a required parameter when the context does not give it', () => {
+    const parameters = synth.template.toJSON().Parameters as Record<
+      string,
+      { Default?: string; AllowedPattern?: string }
+    >;
+    expect(parameters.OpsAlertEmail).toBeDefined();
+    expect(parameters.OpsAlertEmail).not.toHaveProperty('Default');
+    expect(parameters.OpsAlertEmail?.AllowedPattern).toBeDefined();
+    synth.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: { Ref: 'OpsAlertEmail' },
+      TopicArn: { Ref: logicalId(synth.stack.alerts.topic) },
+    });
+  });
+
+  it('subscribes the context e-mail directly, with no parameter, when given', () => {
+    const withEmail = synthesize({ opsAlertEmail: 'ops@vendor.example' });
+    expect(withEmail.template.toJSON().Parameters).not.toHaveProperty('OpsAlertEmail');
+    withEmail.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@vendor.example',
+    });
+  });
+});
+
+describe('outputs', () => {
+  it('gives the operator what docs/deploy.md asks for', () => {
+    const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        'AdminApiInvokePolicyArn',
+        'AlertTopicArn',
+        'ApiEndpoint',
+        'ClientSecretsSecretArn',
+        'DashboardUrl',
+        'DeadLetterQueueUrl',
+        'EventBusName',
+        'IntegrationKeys',
+        'KmsKeyArn',
+        'LinkSigningSecretArn',
+        'OAuthCallbackUrl',
+        'PublicBaseUrl',
+        'TableName',
+        'TokenReaderPolicyArn',
+        'TokenSecretPrefix',
+        'ValidationQueueUrl',
+      ].sort(),
+    );
+    expect(outputs.ClientSecretsSecretArn?.Value).toEqual({
+      Ref: logicalId(synth.stack.tokenStore.clientSecrets),
+    });
+    expect(outputs.IntegrationKeys?.Value).toBe('users-sync,presence,call-control,cdr,sso');
+    expect(outputs.TokenSecretPrefix?.Value).toBe('webex-auth-keeper/tokens/');
+    expect(render(outputs.OAuthCallbackUrl?.Value)).toMatch(/\/oauth\/callback$/);
+  });
+
+  it('offers a managed policy limited to the admin routes', () => {
+    synth.template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'execute-api:Invoke',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                Match.arrayWith([{ Ref: logicalId(synth.stack.api.httpApi) }, '/$default/*/admin/*']),
+              ],
+            },
+          },
+        ],
+      },
+    });
+  });
+});
