@@ -1,0 +1,204 @@
+import type { WebexSimulator } from '../../local/webex-simulator/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { catalog, startSimulator, ValidatorHarness } from '../support/validator-harness.js';
+
+/**
+ * One end-to-end test per cause: real onboarding against the Webex simulator, the simulator's
+ * switches, then sweeps of the real validator over DynamoDB Local.
+ */
+describe('validator against DynamoDB Local and the Webex simulator', () => {
+  let sim: WebexSimulator;
+  let harness: ValidatorHarness | undefined;
+
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+  afterEach(async () => {
+    await harness?.drop();
+    harness = undefined;
+  });
+
+  async function setup(tenant: { sso?: boolean } = {}): Promise<ValidatorHarness> {
+    harness = await ValidatorHarness.create(sim, { tenant });
+    return harness;
+  }
+
+  const statusOf = async (h: ValidatorHarness, integration: string) => {
+    const record = await h.record(integration);
+    return `${record.status}${record.cause ? `:${record.cause}` : ''}`;
+  };
+
+  it('keeps healthy authorizations active and sends nothing', async () => {
+    const h = await setup();
+    for (const key of ['users-sync', 'presence']) await h.authorize(key);
+    const report = await h.sweep();
+    expect(report.dispatched).toBe(2);
+    expect(report.errors).toEqual([]);
+    expect(await statusOf(h, 'presence')).toBe('active');
+    expect((await h.record('presence')).validatedAt).toBeDefined();
+    expect(h.types()).toEqual([]);
+    expect((await h.sweep()).dispatched).toBe(2);
+  });
+
+  it('invalidates every authorization of a person whose password changed, in one sweep, with one alert each', async () => {
+    const h = await setup();
+    for (const key of ['users-sync', 'presence', 'call-control']) await h.authorize(key);
+    await h.sweep();
+    await h.control('people/admin@demo.example/password-change');
+    const report = await h.sweep();
+    expect(report.errors).toEqual([]);
+    for (const key of ['users-sync', 'presence', 'call-control']) {
+      expect(await statusOf(h, key)).toBe('invalid:password_changed_or_revoked');
+    }
+    expect(h.types().sort()).toEqual([
+      'call-control:invalidated',
+      'presence:invalidated',
+      'users-sync:invalidated',
+    ]);
+    for (const { alert } of h.events.published) {
+      expect(alert?.text).toContain('All 3 authorizations that admin@demo.example granted for this tenant');
+      expect(alert?.text).toMatch(/password was changed/);
+      expect(alert?.text).toContain('Re-authorize: http://keeper.test/connect/');
+    }
+    const callControl = h.events.published.find((p) => p.event.integration === 'call-control');
+    expect(callControl?.alert?.text).toContain(
+      `Integration ID: ${catalog.find('call-control')?.integrationId}`,
+    );
+    expect(callControl?.alert?.text).toContain('Integration: Attendant Console call control');
+    // Later sweeps do not check invalid authorizations and send nothing again.
+    expect((await h.sweep()).dispatched).toBe(0);
+    expect(h.events.published).toHaveLength(3);
+    await h.expectNoSecretPublished();
+  });
+
+  it('does nothing when a person who signs in through SSO changes their password', async () => {
+    const h = await setup({ sso: true });
+    for (const key of ['presence', 'call-control']) await h.authorize(key, 'sso-admin@demo.example');
+    await h.sweep();
+    await h.control('people/sso-admin@demo.example/password-change');
+    await h.sweep();
+    expect(await statusOf(h, 'presence')).toBe('active');
+    expect(await statusOf(h, 'call-control')).toBe('active');
+    expect(h.types()).toEqual([]);
+  });
+
+  it('names a deactivation, found by looking the person up through another admin’s users-sync', async () => {
+    const h = await setup();
+    await h.authorize('users-sync', 'sso-admin@demo.example');
+    for (const key of ['presence', 'call-control']) await h.authorize(key);
+    await h.control('people/admin@demo.example/deactivate');
+    await h.sweep();
+    expect(await statusOf(h, 'presence')).toBe('invalid:user_deactivated');
+    expect(await statusOf(h, 'call-control')).toBe('invalid:user_deactivated');
+    expect(await statusOf(h, 'users-sync')).toBe('active');
+    const alert = h.events.published[0]?.alert;
+    expect(alert?.text).toMatch(/deactivated in, or removed from, the Webex organization/);
+    expect(alert?.text).toMatch(/another, active Full Administrator/);
+  });
+
+  it('names a removed Full Admin role when Webex revokes the tokens with it', async () => {
+    const h = await setup();
+    await h.authorize('users-sync', 'sso-admin@demo.example');
+    await h.authorize('presence');
+    await h.control('people/admin@demo.example/remove-full-admin', { revokeTokens: true });
+    await h.sweep();
+    expect(await statusOf(h, 'presence')).toBe('invalid:admin_role_removed');
+    expect(h.events.published[0]?.alert?.text).toMatch(/no longer a Full Administrator/);
+  });
+
+  it('names a removed Full Admin role when the tokens keep working', async () => {
+    const h = await setup();
+    for (const key of ['presence', 'call-control']) await h.authorize(key);
+    await h.control('people/admin@demo.example/remove-full-admin', { revokeTokens: false });
+    await h.sweep();
+    expect(await statusOf(h, 'presence')).toBe('invalid:admin_role_removed');
+    expect(await statusOf(h, 'call-control')).toBe('invalid:admin_role_removed');
+  });
+
+  it('names an integration revoked in Control Hub when it dies alone, with the Control Hub steps', async () => {
+    const h = await setup();
+    for (const key of ['users-sync', 'presence', 'call-control']) await h.authorize(key);
+    const integrationId = catalog.find('call-control')?.integrationId ?? '';
+    await h.control(`orgs/${await h.demoOrgId()}/integrations/${integrationId}/revoke`);
+    await h.sweep();
+    expect(await statusOf(h, 'call-control')).toBe('invalid:integration_revoked');
+    expect(await statusOf(h, 'presence')).toBe('active');
+    expect(await statusOf(h, 'users-sync')).toBe('active');
+    expect(h.types()).toEqual(['call-control:invalidated']);
+    const text = h.events.published[0]?.alert?.text ?? '';
+    expect(text).toContain(
+      `Apps > Integrations and find "Attendant Console call control" by its Integration ID ${integrationId}`,
+    );
+  });
+
+  it('names an expired refresh token after a long silence', async () => {
+    const h = await setup();
+    for (const key of ['presence', 'call-control']) await h.authorize(key);
+    h.advance(91 * 86_400);
+    await h.sweep();
+    expect(await statusOf(h, 'presence')).toBe('invalid:refresh_token_expired');
+    expect(await statusOf(h, 'call-control')).toBe('invalid:refresh_token_expired');
+    expect(h.events.published[0]?.alert?.text).toMatch(/refresh token reached its expiry/);
+  });
+
+  it('refreshes an access token before it ends and keeps the authorization alive for months', async () => {
+    const h = await setup();
+    await h.authorize('presence');
+    // Four months of sweeps every two days: the access token (14 days) and the refresh token
+    // (90 days) are renewed in time, so it never dies.
+    for (let day = 0; day < 120; day += 2) {
+      h.advance(2 * 86_400 - h.deps.config.checkIntervalSeconds);
+      await h.sweep();
+    }
+    expect(await statusOf(h, 'presence')).toBe('active');
+    expect(await h.tokenWorks('presence')).toBe(true);
+    expect(h.types().every((type) => type === 'presence:refreshed')).toBe(true);
+    expect(h.types().length).toBeGreaterThanOrEqual(8);
+    expect(Date.parse((await h.record('presence')).refreshTokenExpiresAt ?? '')).toBeGreaterThan(
+      h.clock.now().getTime(),
+    );
+    expect(h.events.published.every((p) => p.alert === undefined)).toBe(true);
+  }, 60_000);
+
+  it('never invalidates in a 429 storm: degraded after three, Retry-After honoured, restored after', async () => {
+    const h = await setup();
+    await h.authorize('presence');
+    await h.sweep();
+    await h.control('faults', { rate429: 1, retryAfterSeconds: 1200 });
+    const statuses: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const before = h.clock.now().getTime();
+      expect((await h.sweepWhenDue()).errors).toEqual([]);
+      statuses.push(await statusOf(h, 'presence'));
+      const record = await h.record('presence');
+      expect(Date.parse(record.nextCheckAt ?? '') - before).toBeGreaterThanOrEqual(1_200_000);
+    }
+    expect(statuses).toEqual(['active', 'active', 'degraded', 'degraded', 'degraded']);
+    // A sweep before the Retry-After has passed leaves it alone.
+    expect((await h.sweep()).dispatched).toBe(0);
+    await h.control('faults', { rate429: 0 });
+    await h.sweepWhenDue();
+    expect(await statusOf(h, 'presence')).toBe('active');
+    expect(h.types()).toEqual(['presence:degraded', 'presence:restored']);
+    expect(h.events.published[0]?.alert?.subject).toBe(
+      'Webex not answering: Acme Corp - Attendant Console Webex presence retrieval',
+    );
+  });
+
+  it('degrades on a burst of 5xx and restores on the next success', async () => {
+    const h = await setup();
+    await h.authorize('presence');
+    await h.control('faults', { next5xx: 3 });
+    const statuses: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      await h.sweepWhenDue();
+      statuses.push(await statusOf(h, 'presence'));
+    }
+    expect(statuses).toEqual(['active', 'active', 'degraded', 'active']);
+    expect(h.types()).toEqual(['presence:degraded', 'presence:restored']);
+    expect(await h.record('presence')).toMatchObject({ consecutiveFailures: 0 });
+  });
+});

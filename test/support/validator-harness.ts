@@ -1,0 +1,237 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
+import { tableDefinition } from '../../functions/adapters/table-definition.js';
+import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
+import { reauthorizeLinkIssuer } from '../../functions/commons/validator-dependencies.js';
+import { defaultCatalog } from '../../functions/domain/catalog.js';
+import type { Authorization, Tenant } from '../../functions/domain/model.js';
+import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import {
+  callbackUrl,
+  completeAuthorization,
+  startAuthorization,
+  type OnboardingDependencies,
+} from '../../functions/domain/onboarding.js';
+import type { Clock } from '../../functions/domain/ports.js';
+import { runSweep, type SweepReport } from '../../functions/domain/sweep.js';
+import {
+  DEFAULT_VALIDATOR_CONFIG,
+  validateAuthorization,
+  type ValidationOutcome,
+  type ValidatorDependencies,
+} from '../../functions/domain/validator.js';
+import {
+  startWebexSimulator,
+  submitConsent,
+  type WebexSimulator,
+} from '../../local/webex-simulator/index.js';
+import { createTestTable, type TestTable } from './dynamodb.js';
+import { MemoryVault, RecordingPublisher } from './validator-fakes.js';
+
+export const PUBLIC_BASE_URL = 'http://keeper.test';
+export const catalog = defaultCatalog();
+const simClientSecret = (key: string) => `sim-secret-${key}-0123456789abcdef`;
+
+/** The simulator with every catalog integration registered under its real Integration ID. */
+export async function startSimulator(
+  lifetimes: { accessTokenLifetimeSeconds?: number; refreshTokenLifetimeSeconds?: number } = {},
+): Promise<WebexSimulator> {
+  return startWebexSimulator({
+    port: 0,
+    ...lifetimes,
+    integrations: catalog.integrations.map((integration) => ({
+      clientId: integration.integrationId,
+      clientSecret: simClientSecret(integration.key),
+      name: integration.name,
+      redirectUris: [callbackUrl(PUBLIC_BASE_URL)],
+    })),
+  });
+}
+
+const silentLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * One tenant on a fresh table of DynamoDB Local, authorized against the simulator through the real
+ * onboarding use cases, and the validator wired to the same real adapters (DynamoDB repositories,
+ * HTTP Webex client) with an in-memory vault and a recording publisher. The validator's clock is
+ * the simulator's, so both agree on what has expired.
+ */
+export class ValidatorHarness {
+  readonly clock: Clock;
+  readonly repos: ReturnType<typeof createRepositories>;
+  readonly vault = new MemoryVault();
+  readonly events = new RecordingPublisher();
+  readonly deps: ValidatorDependencies;
+  private readonly onboarding: OnboardingDependencies;
+  private readonly linkKey = randomBytes(32);
+
+  private constructor(
+    readonly sim: WebexSimulator,
+    readonly table: TestTable,
+    readonly tenant: Tenant,
+  ) {
+    this.clock = { now: () => new Date(sim.world.now()) };
+    this.repos = createRepositories(table.client, table.tableName);
+    const webex = new HttpWebexClient({ baseUrl: sim.url, timeoutMs: 2000 });
+    const clientSecrets = { get: async (key: string) => simClientSecret(key) };
+    const linkKeys = { get: async () => this.linkKey };
+    this.onboarding = {
+      ...this.repos,
+      vault: this.vault,
+      webex,
+      events: new RecordingPublisher(),
+      clientSecrets,
+      linkKeys,
+      catalog,
+      clock: this.clock,
+      settings: {
+        publicBaseUrl: PUBLIC_BASE_URL,
+        webexApiBaseUrl: sim.url,
+        passwordMaxAgeDays: 1825,
+        linkTtlDays: 14,
+        firstCheckDelaySeconds: 60,
+      },
+      log: silentLog,
+    };
+    this.deps = {
+      repo: this.repos.authorizations,
+      tenants: this.repos.tenants,
+      vault: this.vault,
+      webex,
+      clientSecrets,
+      events: this.events,
+      clock: this.clock,
+      catalog,
+      config: { ...DEFAULT_VALIDATOR_CONFIG },
+      reauthorizeLink: reauthorizeLinkIssuer({
+        linkKeys,
+        clock: this.clock,
+        ttlDays: 14,
+        publicBaseUrl: PUBLIC_BASE_URL,
+      }),
+    };
+  }
+
+  /**
+   * A tenant on the simulator; by default on a fresh table of its own with the simulator reset
+   * (pass `table` to share one, e.g. for many short-lived tenants in a loop).
+   */
+  static async create(
+    sim: WebexSimulator,
+    options: { tenant?: Partial<Tenant>; table?: TestTable } = {},
+  ): Promise<ValidatorHarness> {
+    if (!options.table) await fetch(`${sim.url}/_sim/reset`, { method: 'POST' });
+    const table = options.table ?? (await createTestTable('validator'));
+    const now = new Date(sim.world.now()).toISOString();
+    const record: Tenant = {
+      tenantId: 'acme',
+      name: 'Acme Corp',
+      contacts: ['it@acme.example'],
+      sso: false,
+      linkVersion: 1,
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+      ...options.tenant,
+    };
+    const harness = new ValidatorHarness(sim, table, record);
+    await harness.repos.tenants.create(record);
+    return harness;
+  }
+
+  async drop(): Promise<void> {
+    await this.table.drop();
+  }
+
+  /** The person consents in the simulator and the onboarding callback stores the authorization. */
+  async authorize(integration: string, person = 'admin@demo.example'): Promise<Authorization> {
+    const tenant = (await this.repos.tenants.get(this.tenant.tenantId)) ?? this.tenant;
+    const link = issueOnboardingLink({
+      tenant,
+      key: this.linkKey,
+      clock: this.clock,
+      publicBaseUrl: PUBLIC_BASE_URL,
+    });
+    const { authorizeUrl } = await startAuthorization(this.onboarding, {
+      linkToken: link.token,
+      integration,
+    });
+    const consent = await submitConsent(authorizeUrl, { person, decision: 'accept' });
+    const location = new URL(consent.headers.get('location') ?? '');
+    const outcome = await completeAuthorization(this.onboarding, {
+      state: location.searchParams.get('state') ?? '',
+      code: location.searchParams.get('code') ?? '',
+    });
+    expect(outcome.kind).toBe('authorized');
+    return this.record(integration);
+  }
+
+  async record(integration: string): Promise<Authorization> {
+    const record = await this.repos.authorizations.get(this.tenant.tenantId, integration);
+    if (!record) throw new Error(`no authorization ${integration}`);
+    return record;
+  }
+
+  /** Moves the simulator's clock (and so the validator's). */
+  advance(seconds: number): void {
+    this.sim.world.advanceClock(seconds);
+  }
+
+  /** One sweep a check interval later: everything due is validated in-process. */
+  async sweep(): Promise<SweepReport> {
+    this.advance(this.deps.config.checkIntervalSeconds);
+    return runSweep(this.deps, { shards: tableDefinition.dueShards });
+  }
+
+  /** Moves the clock to the earliest next check of the tenant's authorizations, then sweeps. */
+  async sweepWhenDue(): Promise<SweepReport> {
+    const records = await this.repos.authorizations.listForTenant(this.tenant.tenantId);
+    const next = Math.min(...records.map((record) => Date.parse(record.nextCheckAt ?? '') || Infinity));
+    const wait = Math.max(0, Math.ceil((next - this.clock.now().getTime()) / 1000));
+    if (Number.isFinite(wait)) this.advance(wait);
+    return runSweep(this.deps, { shards: tableDefinition.dueShards });
+  }
+
+  validate(integration: string, deps: ValidatorDependencies = this.deps): Promise<ValidationOutcome> {
+    return validateAuthorization(deps, { tenantId: this.tenant.tenantId, integration });
+  }
+
+  /** Calls a `/_sim` control route. */
+  async control(path: string, body: unknown = {}): Promise<unknown> {
+    const response = await fetch(`${this.sim.url}/_sim/${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBeLessThan(300);
+    return response.json();
+  }
+
+  async demoOrgId(): Promise<string> {
+    const orgs = (await (await fetch(`${this.sim.url}/_sim/orgs`)).json()) as Array<{ id: string }>;
+    return orgs[0]?.id ?? '';
+  }
+
+  /** Whether the vault's current access token for the integration works at Webex right now. */
+  async tokenWorks(integration: string): Promise<boolean> {
+    const record = await this.record(integration);
+    const material = await this.vault.read(record.secretId ?? '');
+    const response = await fetch(`${this.sim.url}/v1/people/me`, {
+      headers: { Authorization: `Bearer ${material.accessToken}` },
+    });
+    return response.status === 200;
+  }
+
+  /** Fails when any token, code or secret the simulator ever issued appears in an event or an email. */
+  async expectNoSecretPublished(): Promise<void> {
+    const secrets = (await (await fetch(`${this.sim.url}/_sim/secrets`)).json()) as { all: string[] };
+    const published = JSON.stringify(this.events.published);
+    for (const secret of secrets.all) expect(published).not.toContain(secret);
+  }
+
+  /** The published events as `integration:type`. */
+  types(): string[] {
+    return this.events.types();
+  }
+}
