@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../functions/commons/config.js';
 import { loadPublicApiConfig } from '../../functions/commons/dependencies.js';
 import { MAX_QUERY_STRING_LENGTH } from '../../functions/commons/query-string.js';
@@ -157,5 +157,40 @@ describe('loadPublicApiConfig', () => {
       ConfigError,
     );
     expect(() => loadPublicApiConfig({ ...env, TABLE_NAME: undefined })).toThrow(/TABLE_NAME is not set/);
+  });
+});
+
+describe('the Lambda entry point', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('builds its handler from the environment at load, without calling AWS', async () => {
+    for (const [name, value] of Object.entries({
+      TABLE_NAME: 'table',
+      TOKEN_SECRET_PREFIX: 'webex-auth-keeper/tokens/',
+      KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/k',
+      CLIENT_SECRETS_SECRET_ID: 'client-secrets',
+      LINK_SIGNING_SECRET_ID: 'link-key',
+      EVENT_BUS_NAME: 'bus',
+      ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts',
+      WEBEX_API_BASE_URL: 'https://webexapis.com',
+      PUBLIC_BASE_URL: 'https://auth.example.com',
+      AWS_REGION: 'us-east-1',
+    })) {
+      vi.stubEnv(name, value);
+    }
+    const entry = await import('../../functions/public-api.handler.js');
+    expect(typeof entry.handler).toBe('function');
+  });
+
+  it('fails at load, naming the variable, when the environment is incomplete', async () => {
+    vi.stubEnv('TABLE_NAME', '');
+    // A fresh module graph has its own ConfigError class: match on the name and the message.
+    await expect(import('../../functions/public-api.handler.js')).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringMatching(/TABLE_NAME is invalid.*KMS_KEY_ID is not set/),
+    });
   });
 });
