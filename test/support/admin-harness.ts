@@ -165,6 +165,8 @@ export async function createAdminHarness(
     webex?: WebexClient;
     subscriptions?: Subscription[];
     validateNow?: (tenantId: string, integration: string) => Promise<ValidationResult>;
+    /** Start of the harness clock; a fixed day by default. */
+    now?: Date;
   } = {},
 ): Promise<AdminHarness> {
   const table = await createTestTable('admin');
@@ -172,7 +174,7 @@ export async function createAdminHarness(
   const { client, sns } = mockedSns(options.subscriptions);
   const events = new RecordingPublisher();
   const vault = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'admin-vault-')));
-  const clock = new ManualClock(new Date('2026-11-25T10:00:00.000Z'));
+  const clock = new ManualClock(options.now ?? new Date('2026-11-25T10:00:00.000Z'));
   const catalog = defaultCatalog();
   const validateCalls: { tenantId: string; integration: string }[] = [];
   const deps: AdminApiDependencies = {

@@ -1,0 +1,20 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createAdminApiHandler } from './admin-api.app.js';
+import { buildAdminApiDependencies, loadAdminApiEnvironment } from './commons/admin-dependencies.js';
+
+export { createAdminApiHandler } from './admin-api.app.js';
+
+const logger = new Logger({ serviceName: 'admin-api' });
+
+/**
+ * Lambda entry point of the IAM-authorized admin routes (tenants, links, authorizations,
+ * history, validate-now, offboarding, status board). The environment is parsed once at cold
+ * start, so a misconfigured function fails at init naming every bad variable; clients are
+ * created once and reused by warm invocations.
+ */
+export const handler = createAdminApiHandler(
+  buildAdminApiDependencies(loadAdminApiEnvironment(), { logger }),
+  {
+    logger,
+  },
+);
