@@ -286,7 +286,8 @@ type Refusal = NotAPersonError | NotFullAdminError | OrgMismatchError;
  * 6. Store the token material in the vault FIRST, so a record never points at missing tokens.
  * 7. Save the authorization (active, authorizer, scopes, expiries from Webex's answer, next check)
  *    together with its history event.
- * 8. Publish `granted`, or `restored` when it replaces an invalid or degraded authorization.
+ * 8. Publish `granted`, or `restored` when it replaces an invalid or degraded authorization, through
+ *    the record's outbox (`pendingEvent`), so a failed publish is retried by the validator.
  */
 export async function completeAuthorization(
   deps: OnboardingDependencies,
@@ -362,7 +363,7 @@ export async function completeAuthorization(
     accessTokenExpiresAt: material.accessTokenExpiresAt,
     refreshTokenExpiresAt: material.refreshTokenExpiresAt,
   });
-  await publishQuietly(deps, event);
+  await publishAndClear(deps, saved, event);
   deps.log.info('Authorization granted', {
     tenantId: tenant.tenantId,
     integration: integration.key,
@@ -619,8 +620,20 @@ async function saveGranted(
       ...(previous?.leaseUntil ? { leaseUntil: previous.leaseUntil } : {}),
       nextCheckAt: secondsFrom(now, deps.settings.firstCheckDelaySeconds),
       warningsSent: [],
+      // Outbox, as the validator does it: cleared once published; if publishing fails, the
+      // validator's next run of this record publishes it.
+      pendingEvent: event,
       updatedAt: nowIso,
     };
+    if (previous?.pendingEvent) {
+      // A validator event never published is superseded by this authorization: say so, once.
+      deps.log.warn('Unpublished event replaced by a new authorization', {
+        tenantId: input.tenant.tenantId,
+        integration: input.integration.key,
+        eventId: previous.pendingEvent.eventId,
+        eventType: previous.pendingEvent.type,
+      });
+    }
     try {
       const saved = await deps.authorizations.save(authorization, previous?.version, event);
       return { saved, event };
@@ -654,12 +667,47 @@ function grantedEvent(
 }
 
 /**
+ * Publishes the event saved in the record's outbox, then clears the marker (rereading on a
+ * conflict while the record still carries this event). A publishing failure leaves the marker for
+ * the validator to publish later: the authorization is stored, so the admin still sees success.
+ */
+async function publishAndClear(
+  deps: OnboardingDependencies,
+  saved: Authorization,
+  event: AuthorizationEvent,
+) {
+  if (!(await publishQuietly(deps, event))) return;
+  let current: Authorization | undefined = saved;
+  for (
+    let attempt = 1;
+    attempt <= SAVE_ATTEMPTS && current?.pendingEvent?.eventId === event.eventId;
+    attempt += 1
+  ) {
+    const cleared: Authorization = { ...current, updatedAt: deps.clock.now().toISOString() };
+    delete cleared.pendingEvent;
+    try {
+      await deps.authorizations.save(cleared, current.version);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      current = await deps.authorizations.get(saved.tenantId, saved.integration);
+    }
+  }
+}
+
+/**
  * Publishes after the write that matters is done (history holds the event), so a bus or topic
  * failure must not turn a stored authorization into an error page: it is logged loudly instead.
+ * Returns whether the event went out.
  */
-async function publishQuietly(deps: OnboardingDependencies, event: AuthorizationEvent, alert?: AlertMessage) {
+async function publishQuietly(
+  deps: OnboardingDependencies,
+  event: AuthorizationEvent,
+  alert?: AlertMessage,
+): Promise<boolean> {
   try {
     await deps.events.publish(event, alert);
+    return true;
   } catch (error) {
     deps.log.error('Publishing an authorization event failed', {
       eventId: event.eventId,
@@ -668,6 +716,7 @@ async function publishQuietly(deps: OnboardingDependencies, event: Authorization
       integration: event.integration,
       error: error instanceof Error ? error.name : 'unknown',
     });
+    return false;
   }
 }
 

@@ -162,7 +162,8 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     const record = await repositories.authorizations.get(tenant.tenantId, 'presence');
     expect(record).toMatchObject({
       status: 'active',
-      version: 1,
+      // The save with the event, then the outbox marker cleared after publishing.
+      version: 2,
       consecutiveFailures: 0,
       warningsSent: [],
       authorizer: { email: 'admin@demo.example', orgId: demoOrgId, fullAdmin: true },
@@ -173,6 +174,7 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     expect(Date.parse(record?.accessTokenExpiresAt ?? '') - granted).toBe(3600 * 1000);
     expect(Date.parse(record?.refreshTokenExpiresAt ?? '') - granted).toBe(86_400 * 1000);
     expect(record?.nextCheckAt).toBeDefined();
+    expect(record?.pendingEvent).toBeUndefined();
 
     const material = deps.vault.secrets.get(`tokens/${tenant.tenantId}/presence`);
     expect(material?.accessToken).toBeTruthy();
@@ -203,7 +205,7 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     expect(deps.events.published.map(({ event }) => event.type)).toEqual(['granted', 'restored']);
     expect(await repositories.authorizations.get(tenant.tenantId, 'cdr')).toMatchObject({
       status: 'active',
-      version: 3,
+      version: 5,
       authorizer: { email: 'sso-admin@demo.example' },
     });
   });

@@ -148,7 +148,8 @@ describe('completeAuthorization', () => {
 
     const outcome = await completeAuthorization(deps, { state, code: 'the-code' });
 
-    expect(calls).toEqual(['store tokens/acme/presence', 'save acme/presence']);
+    // Tokens first, then the record with its event (and outbox marker), then the marker cleared.
+    expect(calls).toEqual(['store tokens/acme/presence', 'save acme/presence', 'save acme/presence']);
     expect(deps.webex.lastExchange).toMatchObject({
       clientId: catalog.find('presence')?.integrationId,
       clientSecret: 'secret-presence',
@@ -159,7 +160,7 @@ describe('completeAuthorization', () => {
     const now = deps.clock.now();
     expect(record).toMatchObject({
       status: 'active',
-      version: 1,
+      version: 2,
       consecutiveFailures: 0,
       warningsSent: [],
       secretId: 'tokens/acme/presence',
@@ -206,7 +207,7 @@ describe('completeAuthorization', () => {
     const outcome = await completeAuthorization(deps, { state: await start(), code: 'c' });
     const record = await deps.authorizations.get('acme', 'presence');
     expect(outcome.event).toMatchObject({ type: 'restored', previousStatus: 'invalid', status: 'active' });
-    expect(record).toMatchObject({ status: 'active', version: 5, warningsSent: [] });
+    expect(record).toMatchObject({ status: 'active', version: 6, warningsSent: [] });
     expect(record?.cause).toBeUndefined();
     expect(record?.causeDetail).toBeUndefined();
     expect(outcome.kind === 'authorized' && outcome.page.restored).toBe(true);
@@ -222,15 +223,22 @@ describe('completeAuthorization', () => {
     const { deps, start } = setup({ records: [activeRecord()] });
     deps.authorizations.conflictsToThrow = 1;
     await completeAuthorization(deps, { state: await start(), code: 'c' });
-    expect((await deps.authorizations.get('acme', 'presence'))?.version).toBe(5);
+    expect((await deps.authorizations.get('acme', 'presence'))?.version).toBe(6);
   });
 
-  it('still shows success when publishing fails after the save, and logs it as an error', async () => {
+  it('clears the outbox marker once the event is published', async () => {
+    const { deps, start } = setup();
+    await completeAuthorization(deps, { state: await start(), code: 'c' });
+    expect((await deps.authorizations.get('acme', 'presence'))?.pendingEvent).toBeUndefined();
+  });
+
+  it('still shows success when publishing fails, and leaves the event in the outbox for the validator', async () => {
     const { deps, start } = setup();
     deps.events.failWith = new Error('bus down');
     const outcome = await completeAuthorization(deps, { state: await start(), code: 'c' });
     expect(outcome.kind).toBe('authorized');
     expect(deps.log.lines.some((line) => line.level === 'error')).toBe(true);
+    expect((await deps.authorizations.get('acme', 'presence'))?.pendingEvent).toEqual(outcome.event);
   });
 
   it('does nothing on a replayed state', async () => {
