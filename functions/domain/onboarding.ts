@@ -720,12 +720,15 @@ async function publishQuietly(
   }
 }
 
+/** Names of the catalog integrations still without a working authorization for the tenant. */
 async function remainingIntegrations(deps: OnboardingDependencies, tenantId: string, justGranted: string) {
-  const active = new Set(
+  const working = new Set(
     (await deps.authorizations.listForTenant(tenantId))
-      .filter((record) => record.status === 'active' || record.integration === justGranted)
+      .filter((record) => CHECKABLE_STATUSES.includes(record.status))
       .map((record) => record.integration),
   );
-  active.add(justGranted);
-  return deps.catalog.integrations.filter((integration) => !active.has(integration.key)).map((i) => i.name);
+  working.add(justGranted);
+  return deps.catalog.integrations
+    .filter((integration) => !working.has(integration.key))
+    .map((integration) => integration.name);
 }
