@@ -244,7 +244,12 @@ async function check(
 
   const tokens = new TokenSession(deps, record, record.secretId, integration, now);
   await tokens.load();
-  const issuedAt = issuedAtOf(record);
+  // Material newer than the record: a run refreshed and stored it, then died before its save.
+  // Record that refresh now (expiries, refreshedAt, the `refreshed` event) so nothing is lost.
+  const inherited =
+    tokens.material.accessTokenExpiresAt !== record.accessTokenExpiresAt ||
+    tokens.material.refreshTokenExpiresAt !== record.refreshTokenExpiresAt;
+  const issuedAt = inherited ? now : issuedAtOf(record);
   if (refreshReason(tokens.material, issuedAt, now) && (await tokens.refresh()) === 'superseded') {
     return skipped('superseded');
   }
@@ -283,7 +288,7 @@ async function check(
     });
   }
 
-  const refreshedNow = tokens.refreshed;
+  const refreshedNow = tokens.refreshed || inherited;
   const expiry =
     verdict.kind === 'healthy'
       ? assessExpiry({

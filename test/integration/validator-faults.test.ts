@@ -1,0 +1,266 @@
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ValidatorDependencies } from '../../functions/domain/validator.js';
+import { createValidatorWorkerHandler } from '../../functions/validator-worker.handler.js';
+import type { WebexSimulator } from '../../local/webex-simulator/index.js';
+import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { lambdaContext, silentTools } from '../support/validator-fakes.js';
+import { startSimulator, ValidatorHarness } from '../support/validator-harness.js';
+
+const DAY = 86_400;
+
+class Crash extends Error {
+  override readonly name = 'Crash';
+}
+
+/** Where the next run dies: at the `at`-th port call, before it is made or just after it returned. */
+interface CrashPlan {
+  at: number;
+  mode: 'before' | 'after';
+  count: number;
+  fired?: string;
+  /** Calls that returned before the run died. */
+  completed: string[];
+}
+
+/**
+ * The one window no outbox can close: the run died after the publish returned but before the
+ * marker was cleared, so the retry publishes the same event (same eventId) a second time.
+ */
+function diedBetweenPublishAndClear(plan: CrashPlan): boolean {
+  const published = plan.completed.lastIndexOf('events.publish');
+  return published >= 0 && !plan.completed.slice(published).includes('repo.save');
+}
+
+/** Wraps every method of a port so the plan can kill the run around any call. */
+function crashing<T extends object>(port: T, name: string, plan: CrashPlan): T {
+  return new Proxy(port, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        plan.count += 1;
+        const step = `${name}.${String(property)}`;
+        const here = plan.count === plan.at;
+        if (here && plan.mode === 'before') {
+          plan.fired = step;
+          throw new Crash(`died before ${step}`);
+        }
+        const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
+        plan.completed.push(step);
+        if (here && plan.mode === 'after') {
+          plan.fired = step;
+          throw new Crash(`died after ${step}`);
+        }
+        return result;
+      };
+    },
+  });
+}
+
+function crashingDeps(deps: ValidatorDependencies, plan: CrashPlan): ValidatorDependencies {
+  const link = crashing({ issue: deps.reauthorizeLink }, 'reauthorizeLink', plan);
+  return {
+    ...deps,
+    repo: crashing(deps.repo, 'repo', plan),
+    tenants: crashing(deps.tenants, 'tenants', plan),
+    vault: crashing(deps.vault, 'vault', plan),
+    webex: crashing(deps.webex, 'webex', plan),
+    clientSecrets: crashing(deps.clientSecrets, 'clientSecrets', plan),
+    events: crashing(deps.events, 'events', plan),
+    reauthorizeLink: (tenant) => link.issue(tenant),
+  };
+}
+
+describe('validator crash safety against DynamoDB Local and the Webex simulator', () => {
+  let sim: WebexSimulator;
+  let table: TestTable;
+  let tenants = 0;
+
+  beforeAll(async () => {
+    sim = await startSimulator();
+    await fetch(`${sim.url}/_sim/reset`, { method: 'POST' });
+    table = await createTestTable('validator-faults');
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await table?.drop();
+  });
+
+  /** A new tenant on the shared table, so each of the many runs starts clean. */
+  async function tenant(): Promise<ValidatorHarness> {
+    tenants += 1;
+    return ValidatorHarness.create(sim, { table, tenant: { tenantId: `crash-${tenants}` } });
+  }
+
+  /**
+   * Kills a run at every port call in turn (before it, and just after it returned), lets the
+   * lease expire, runs again cleanly, and hands each outcome to `check`.
+   */
+  async function crashEverywhere(
+    prepare: (h: ValidatorHarness) => Promise<void>,
+    check: (h: ValidatorHarness, plan: CrashPlan) => Promise<void>,
+  ): Promise<string[]> {
+    const steps: string[] = [];
+    for (const mode of ['before', 'after'] as const) {
+      for (let at = 1; ; at += 1) {
+        const h = await tenant();
+        await prepare(h);
+        const plan: CrashPlan = { at, mode, count: 0, completed: [] };
+        await h.validate('presence', crashingDeps(h.deps, plan)).catch((error: unknown) => {
+          if (!(error instanceof Crash)) throw error;
+        });
+        if (!plan.fired) break;
+        steps.push(`${mode} ${plan.fired}`);
+        h.advance(h.deps.config.leaseSeconds + 1);
+        await h.validate('presence');
+        await check(h, plan);
+      }
+    }
+    return steps;
+  }
+
+  it('loses no token and records consistent expiries when a refresh run dies at any step', async () => {
+    const steps = await crashEverywhere(
+      async (h) => {
+        await h.authorize('presence');
+        h.advance(12.5 * DAY);
+      },
+      async (h, plan) => {
+        const where = `${plan.mode} ${plan.fired}`;
+        expect(await h.tokenWorks('presence'), where).toBe(true);
+        const record = await h.record('presence');
+        const material = await h.vault.read(record.secretId ?? '');
+        expect(record, where).toMatchObject({
+          status: 'active',
+          accessTokenExpiresAt: material.accessTokenExpiresAt,
+        });
+        expect(record.pendingEvent, where).toBeUndefined();
+        // A lease left by a run that died has expired: nobody is locked out.
+        expect(Date.parse(record.leaseUntil ?? '1970-01-01T00:00:00Z'), where).toBeLessThanOrEqual(
+          h.clock.now().getTime(),
+        );
+        const refreshed = h.events.published.filter((p) => p.event.type === 'refreshed');
+        expect(refreshed, where).toHaveLength(diedBetweenPublishAndClear(plan) ? 2 : 1);
+        expect(new Set(refreshed.map((p) => p.event.eventId)).size, where).toBe(1);
+      },
+    );
+    // Every step of the run was hit, vault write before record write among them.
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        'after webex.refresh',
+        'after vault.store',
+        'before repo.save',
+        'after repo.save',
+      ]),
+    );
+    expect(steps.indexOf('before vault.store')).toBeLessThan(steps.indexOf('before repo.save'));
+  }, 120_000);
+
+  it('sends the invalidation alert once when an invalidating run dies at any step', async () => {
+    await crashEverywhere(
+      async (h) => {
+        await h.authorize('presence');
+        h.advance(120);
+        await h.control('people/admin@demo.example/password-change');
+      },
+      async (h, plan) => {
+        const where = `${plan.mode} ${plan.fired}`;
+        const record = await h.record('presence');
+        expect(record, where).toMatchObject({ status: 'invalid' });
+        expect(record.pendingEvent, where).toBeUndefined();
+        const alerts = h.events.published.filter((p) => p.event.type === 'invalidated');
+        expect(alerts, where).toHaveLength(diedBetweenPublishAndClear(plan) ? 2 : 1);
+        expect(new Set(alerts.map((p) => p.event.eventId)).size, where).toBe(1);
+        expect(
+          alerts.every((p) => p.alert?.text.includes('Re-authorize: http://keeper.test/connect/')),
+          where,
+        ).toBe(true);
+        const history = await h.repos.history.list(h.tenant.tenantId, { limit: 10 });
+        expect(
+          history.items.filter((e) => e.type === 'invalidated'),
+          where,
+        ).toHaveLength(1);
+      },
+    );
+  }, 120_000);
+
+  it('sends one alert when the same message is delivered twice, at once and later', async () => {
+    const h = await tenant();
+    await h.authorize('presence');
+    h.advance(120);
+    await h.control('people/admin@demo.example/password-change');
+    const handler = createValidatorWorkerHandler(() => h.deps, silentTools('validator-faults'));
+    const body = JSON.stringify({ tenantId: h.tenant.tenantId, integration: 'presence' });
+    const delivery = (id: string) => ({
+      messageId: id,
+      receiptHandle: id,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 's',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:validation',
+      awsRegion: 'eu-west-1',
+    });
+    const twice: SQSEvent = { Records: [delivery('a'), delivery('b')] };
+    expect((await handler(twice, lambdaContext())).batchItemFailures).toEqual([]);
+    expect((await handler({ Records: [delivery('c')] }, lambdaContext())).batchItemFailures).toEqual([]);
+    expect(h.types()).toEqual(['presence:invalidated']);
+  });
+
+  it('lets one of two workers on the same authorizations do the work, with one alert per transition', async () => {
+    const h = await tenant();
+    for (const key of ['users-sync', 'presence', 'call-control']) await h.authorize(key);
+    h.advance(120);
+    await h.control('people/admin@demo.example/password-change');
+    const keys = ['users-sync', 'presence', 'call-control'];
+    const outcomes = await Promise.all([...keys, ...keys].map((key) => h.validate(key)));
+    expect(outcomes.filter((o) => o.kind === 'checked')).toHaveLength(3);
+    expect(h.types().sort()).toEqual([
+      'call-control:invalidated',
+      'presence:invalidated',
+      'users-sync:invalidated',
+    ]);
+    for (const { event } of h.events.published) expect(event.cause).toBe('password_changed_or_revoked');
+  });
+
+  it('keeps the newer work when a worker outlives its lease', async () => {
+    const h = await tenant();
+    await h.authorize('presence');
+    h.advance(12.5 * DAY);
+    let resume: () => void = () => undefined;
+    const paused = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    // Worker A takes the lease, then stalls (a long GC pause, a slow network) past its end.
+    const slowWebex = new Proxy(h.deps.webex, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property);
+        if (property !== 'refresh' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          await paused;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const slow = h.validate('presence', { ...h.deps, webex: slowWebex });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    h.advance(h.deps.config.leaseSeconds + 1);
+    // Worker B finds the lease expired and does the whole check.
+    expect(await h.validate('presence')).toMatchObject({ kind: 'checked', refreshed: true });
+    const afterB = await h.record('presence');
+    resume();
+    expect(await slow).toEqual({ kind: 'skipped', reason: 'superseded' });
+    const final = await h.record('presence');
+    expect(final.version).toBe(afterB.version);
+    expect(final.accessTokenExpiresAt).toBe((await h.vault.read(final.secretId ?? '')).accessTokenExpiresAt);
+    expect(await h.tokenWorks('presence')).toBe(true);
+    expect(h.types()).toEqual(['presence:refreshed']);
+  });
+});
