@@ -5,7 +5,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProjectFunction } from '../../lib/project-function.js';
-import { defaultStack, fixtureEntry, logicalId, synthesize } from './support.js';
+import { defaultEntries } from '../../lib/webex-auth-keeper-stack.js';
+import { defaultStack, fixtureEntry, logicalId, missingEntries, synthesize, testEntries } from './support.js';
 import type { Synthesized } from './support.js';
 
 let synth: Synthesized;
@@ -38,6 +39,11 @@ const STATE_OWNER = [
 ];
 
 describe('every function', () => {
+  it('is built from the real entry file the contract names', () => {
+    expect(missingEntries()).toEqual([]);
+    expect(testEntries()).toEqual(defaultEntries);
+  });
+
   it('runs Node.js 22 on arm64 with active tracing, its own log group and the ESM handler', () => {
     const functions = synth.template.findResources('AWS::Lambda::Function');
     expect(Object.keys(functions)).toHaveLength(4);
