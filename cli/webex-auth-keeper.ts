@@ -1,0 +1,340 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import {
+  AdminApiClient,
+  ApiProblemError,
+  LOCAL_API,
+  TransportError,
+  UsageError,
+  type ApiClientOptions,
+} from './api-client.js';
+
+/** Exit codes, for scripts. */
+export const EXIT = { ok: 0, apiError: 1, usage: 2, unreachable: 3 } as const;
+
+export const USAGE = `Usage: webex-auth-keeper [--api URL] [--json] <command>
+
+Commands:
+  tenants list [--limit N] [--all]                 list tenants (a page, or --all of them)
+  tenants create <id> --name NAME [--contact EMAIL]... [--sso]
+                                                   create a tenant; contacts get alert emails
+  tenants show <id>                                a tenant and its authorizations
+  link <id> [--days N]                             issue an onboarding link (default 14 days)
+  link <id> --revoke                               revoke every onboarding link of the tenant
+  validate <id> <integration>                      validate one authorization now
+  offboard <id> --yes                              revoke and delete all of a tenant's tokens
+
+Options:
+  --api URL   the admin API: https (requests SigV4-signed with the default AWS credentials)
+              or the local run on http://127.0.0.1 (unsigned). Default: $WEBEX_AUTH_KEEPER_API,
+              else ${LOCAL_API}
+  --json      print the API's JSON instead of tables
+  --help      this text
+
+Exit codes: 0 done, 1 the API refused (the problem is printed on one line), 2 bad usage,
+3 the API could not be reached or the request signed.`;
+
+/** Where the CLI writes; the process streams by default, strings in tests. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  /** Overrides for the API client (tests). */
+  client?: Partial<ApiClientOptions>;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+// The API's answers are outside input: each command parses the fields it prints.
+const tenantSchema = z.looseObject({
+  tenantId: z.string(),
+  name: z.string(),
+  status: z.string(),
+  sso: z.boolean(),
+  contacts: z.array(z.string()),
+  linkVersion: z.number(),
+  orgId: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const tenantPageSchema = z.looseObject({ items: z.array(tenantSchema), cursor: z.string().optional() });
+const authorizationSchema = z.looseObject({
+  integration: z.string(),
+  status: z.string(),
+  cause: z.string().optional(),
+  authorizer: z.looseObject({ email: z.string() }).optional(),
+  accessTokenExpiresAt: z.string().optional(),
+  refreshTokenExpiresAt: z.string().optional(),
+  validatedAt: z.string().optional(),
+});
+const authorizationsSchema = z.looseObject({
+  items: z.array(authorizationSchema),
+  missing: z.array(z.string()),
+});
+const linkSchema = z.looseObject({ url: z.string(), expiresAt: z.string(), linkVersion: z.number() });
+const revokedLinksSchema = z.looseObject({ tenantId: z.string(), linkVersion: z.number() });
+const validationSchema = z.looseObject({
+  outcome: z.looseObject({ kind: z.string(), reason: z.string().optional(), event: z.string().optional() }),
+  authorization: authorizationSchema,
+});
+const offboardingSchema = z.looseObject({
+  tenantId: z.string(),
+  authorizations: z.array(
+    z.looseObject({
+      integration: z.string(),
+      previousStatus: z.string(),
+      webexRevocation: z.string(),
+      secretDestroyed: z.boolean(),
+    }),
+  ),
+});
+
+function parseAnswer<Schema extends z.ZodType>(schema: Schema, document: unknown): z.infer<Schema> {
+  const result = schema.safeParse(document);
+  if (!result.success)
+    throw new TransportError('The API answered in an unexpected shape; is --api the admin API?');
+  return result.data;
+}
+
+/** Left-aligned columns; an empty value shows as `-`. */
+export function table(headers: string[], rows: string[][]): string {
+  const cells = rows.map((row) => row.map((cell) => (cell === '' ? '-' : cell)));
+  const widths = headers.map((header, index) =>
+    Math.max(header.length, ...cells.map((row) => (row[index] ?? '').length)),
+  );
+  const line = (row: string[]) =>
+    row
+      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...cells.map(line)].join('\n') + '\n';
+}
+
+/** `2026-11-25T10:00:00.000Z` as `2026-11-25 10:00Z`: enough for people, still unambiguous. */
+function shortTime(iso: string | undefined): string {
+  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z` : '';
+}
+
+function positiveInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new UsageError(`--${name} must be a positive whole number`);
+  return Number(value);
+}
+
+function requirePositional(positionals: string[], index: number, what: string): string {
+  const value = positionals[index];
+  if (value === undefined) throw new UsageError(`Missing ${what}`);
+  return value;
+}
+
+const segment = (value: string) => encodeURIComponent(value);
+
+/** Runs one command; returns the exit code. Never throws. */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        api: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        name: { type: 'string' },
+        contact: { type: 'string', multiple: true },
+        sso: { type: 'boolean', default: false },
+        days: { type: 'string' },
+        revoke: { type: 'boolean', default: false },
+        yes: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+        all: { type: 'boolean', default: false },
+      },
+    });
+    if (values.help || positionals.length === 0) {
+      io.stdout(`${USAGE}\n`);
+      return values.help ? EXIT.ok : EXIT.usage;
+    }
+    const client = new AdminApiClient({
+      baseUrl: values.api ?? io.env.WEBEX_AUTH_KEEPER_API ?? LOCAL_API,
+      env: io.env,
+      ...io.client,
+    });
+    const print = (document: unknown, human: () => string) =>
+      io.stdout(values.json ? `${JSON.stringify(document, null, 2)}\n` : human());
+
+    const [command, sub] = positionals;
+    if (command === 'tenants' && sub === 'list') {
+      const limit = positiveInteger('limit', values.limit);
+      const items: z.infer<typeof tenantSchema>[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = parseAnswer(
+          tenantPageSchema,
+          await client.call({
+            method: 'GET',
+            path: '/admin/tenants',
+            query: { ...(limit ? { limit: String(limit) } : {}), ...(cursor ? { cursor } : {}) },
+          }),
+        );
+        items.push(...page.items);
+        cursor = page.cursor;
+      } while (values.all && cursor);
+      print({ items, ...(cursor ? { cursor } : {}) }, () => {
+        const rows = items.map((t) => [
+          t.tenantId,
+          t.name,
+          t.status,
+          t.sso ? 'yes' : 'no',
+          t.contacts.join(', '),
+        ]);
+        const more = cursor ? `(more tenants: add --all)\n` : '';
+        return table(['TENANT', 'NAME', 'STATUS', 'SSO', 'CONTACTS'], rows) + more;
+      });
+      return EXIT.ok;
+    }
+    if (command === 'tenants' && sub === 'create') {
+      const tenantId = requirePositional(positionals, 2, 'tenant id: tenants create <id> --name NAME');
+      if (values.name === undefined) throw new UsageError('Missing --name');
+      const tenant = parseAnswer(
+        tenantSchema,
+        await client.call({
+          method: 'POST',
+          path: '/admin/tenants',
+          body: { tenantId, name: values.name, contacts: values.contact ?? [], sso: values.sso },
+        }),
+      );
+      print(tenant, () => `Created tenant ${tenant.tenantId} (${tenant.name}).\n`);
+      return EXIT.ok;
+    }
+    if (command === 'tenants' && sub === 'show') {
+      const tenantId = requirePositional(positionals, 2, 'tenant id: tenants show <id>');
+      const tenant = parseAnswer(
+        tenantSchema,
+        await client.call({ method: 'GET', path: `/admin/tenants/${segment(tenantId)}` }),
+      );
+      const authorizations = parseAnswer(
+        authorizationsSchema,
+        await client.call({ method: 'GET', path: `/admin/tenants/${segment(tenantId)}/authorizations` }),
+      );
+      print({ tenant, authorizations }, () => {
+        const facts = table(
+          ['FIELD', 'VALUE'],
+          [
+            ['tenant', tenant.tenantId],
+            ['name', tenant.name],
+            ['status', tenant.status],
+            ['sso', tenant.sso ? 'yes' : 'no'],
+            ['webex org', tenant.orgId ?? ''],
+            ['contacts', tenant.contacts.join(', ')],
+            ['link version', String(tenant.linkVersion)],
+          ],
+        );
+        const rows = authorizations.items.map((a) => [
+          a.integration,
+          a.status,
+          a.cause ?? '',
+          a.authorizer?.email ?? '',
+          shortTime(a.accessTokenExpiresAt),
+          shortTime(a.refreshTokenExpiresAt),
+          shortTime(a.validatedAt),
+        ]);
+        for (const key of authorizations.missing) rows.push([key, 'not authorized', '', '', '', '', '']);
+        return `${facts}\n${table(['INTEGRATION', 'STATUS', 'CAUSE', 'AUTHORIZER', 'ACCESS EXPIRES', 'REFRESH EXPIRES', 'VALIDATED'], rows)}`;
+      });
+      return EXIT.ok;
+    }
+    if (command === 'link') {
+      const tenantId = requirePositional(positionals, 1, 'tenant id: link <id>');
+      const path = `/admin/tenants/${segment(tenantId)}/links`;
+      if (values.revoke) {
+        if (values.days !== undefined) throw new UsageError('--days and --revoke do not go together');
+        const revoked = parseAnswer(revokedLinksSchema, await client.call({ method: 'DELETE', path }));
+        print(
+          revoked,
+          () =>
+            `Revoked every onboarding link of ${revoked.tenantId} (link version now ${revoked.linkVersion}).\n`,
+        );
+        return EXIT.ok;
+      }
+      const days = positiveInteger('days', values.days);
+      const link = parseAnswer(
+        linkSchema,
+        await client.call({ method: 'POST', path, body: days ? { expiresInDays: days } : {} }),
+      );
+      print(link, () => `${link.url}\nValid until ${shortTime(link.expiresAt)}.\n`);
+      return EXIT.ok;
+    }
+    if (command === 'validate') {
+      const tenantId = requirePositional(positionals, 1, 'tenant id: validate <id> <integration>');
+      const integration = requirePositional(positionals, 2, 'integration: validate <id> <integration>');
+      const result = parseAnswer(
+        validationSchema,
+        await client.call({
+          method: 'POST',
+          path: `/admin/tenants/${segment(tenantId)}/authorizations/${segment(integration)}/validate`,
+        }),
+      );
+      print(result, () => {
+        const { outcome, authorization } = result;
+        const did =
+          outcome.kind === 'checked' ? 'Checked' : `Skipped (${outcome.reason ?? 'no reason given'})`;
+        const cause = authorization.cause ? `, cause ${authorization.cause}` : '';
+        return `${did}: ${tenantId}/${integration} is ${authorization.status}${cause}.\n`;
+      });
+      return EXIT.ok;
+    }
+    if (command === 'offboard') {
+      const tenantId = requirePositional(positionals, 1, 'tenant id: offboard <id> --yes');
+      if (!values.yes) {
+        throw new UsageError(
+          `Offboarding revokes and deletes every token of ${tenantId} and cannot be undone; add --yes to go ahead`,
+        );
+      }
+      const report = parseAnswer(
+        offboardingSchema,
+        await client.call({ method: 'DELETE', path: `/admin/tenants/${segment(tenantId)}` }),
+      );
+      print(report, () => {
+        const rows = report.authorizations.map((a) => [
+          a.integration,
+          a.previousStatus,
+          a.webexRevocation,
+          a.secretDestroyed ? 'yes' : 'no',
+        ]);
+        return `Offboarded ${report.tenantId}.\n${table(['INTEGRATION', 'WAS', 'AT WEBEX', 'TOKENS DELETED'], rows)}`;
+      });
+      return EXIT.ok;
+    }
+    throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+/** One line on stderr, and the exit code that goes with it. */
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof ApiProblemError) {
+    io.stderr(`webex-auth-keeper: ${error.message}\n`);
+    return EXIT.apiError;
+  }
+  if (error instanceof TransportError) {
+    io.stderr(`webex-auth-keeper: ${error.message}\n`);
+    return EXIT.unreachable;
+  }
+  // parseArgs throws TypeErrors with a code for unknown or malformed options.
+  const isArgError =
+    error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+  if (error instanceof UsageError || isArgError) {
+    io.stderr(`webex-auth-keeper: ${(error as Error).message}\nRun with --help for usage.\n`);
+    return EXIT.usage;
+  }
+  io.stderr(
+    `webex-auth-keeper: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  return EXIT.unreachable;
+}
