@@ -42,6 +42,8 @@ export const validatorEnvironmentSchema = z.object({
   PASSWORD_MAX_AGE_DAYS: positiveInt.default(DEFAULT_PASSWORD_MAX_AGE_DAYS),
   LINK_TTL_DAYS: positiveInt.default(DEFAULT_LINK_TTL_DAYS),
   CATALOG_JSON: z.string().min(1).optional(),
+  /** How often a healthy authorization is probed: set it to the sweep schedule's period. */
+  CHECK_INTERVAL_SECONDS: positiveInt.default(DEFAULT_VALIDATOR_CONFIG.checkIntervalSeconds),
 });
 export type ValidatorEnvironment = z.infer<typeof validatorEnvironmentSchema>;
 
@@ -102,7 +104,11 @@ export function buildValidatorDependencies(
     events: new AwsEventPublisher({ eventBusName: env.EVENT_BUS_NAME, topicArn: env.ALERT_TOPIC_ARN }),
     clock: systemClock,
     catalog: env.CATALOG_JSON ? parseCatalogJson(env.CATALOG_JSON, 'CATALOG_JSON') : defaultCatalog(),
-    config: { ...DEFAULT_VALIDATOR_CONFIG, passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS },
+    config: {
+      ...DEFAULT_VALIDATOR_CONFIG,
+      passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
+      checkIntervalSeconds: env.CHECK_INTERVAL_SECONDS,
+    },
     reauthorizeLink: reauthorizeLinkIssuer({
       linkKeys: new SecretsManagerLinkKeySource({
         client: secretsManager,

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseEnvironment } from '../../functions/commons/config.js';
+import {
+  buildDispatcherDependencies,
+  buildValidatorDependencies,
+  dispatcherEnvironmentSchema,
+  reauthorizeLinkIssuer,
+  validatorEnvironmentSchema,
+} from '../../functions/commons/validator-dependencies.js';
+import { readOnboardingLinkToken } from '../../functions/domain/onboarding-link.js';
+import { ManualClock } from '../support/validator-fakes.js';
+
+const validatorEnv = {
+  TABLE_NAME: 'keeper',
+  TOKEN_SECRET_PREFIX: 'webex-auth-keeper/tokens/',
+  KMS_KEY_ID: 'alias/keeper',
+  CLIENT_SECRETS_SECRET_ID: 'keeper/client-secrets',
+  LINK_SIGNING_SECRET_ID: 'keeper/link-key',
+  EVENT_BUS_NAME: 'keeper-bus',
+  ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:keeper-alerts',
+  WEBEX_API_BASE_URL: 'https://webexapis.com/',
+  PUBLIC_BASE_URL: 'https://auth.example.com',
+};
+
+describe('validator environment', () => {
+  it('parses the worker environment with its defaults', () => {
+    expect(parseEnvironment(validatorEnvironmentSchema, validatorEnv)).toMatchObject({
+      WEBEX_API_BASE_URL: 'https://webexapis.com',
+      PASSWORD_MAX_AGE_DAYS: 1825,
+      LINK_TTL_DAYS: 14,
+      CHECK_INTERVAL_SECONDS: 900,
+    });
+  });
+
+  it('names every missing resource variable, with no silent default', () => {
+    const attempt = () =>
+      parseEnvironment(validatorEnvironmentSchema, {
+        ...validatorEnv,
+        TABLE_NAME: undefined,
+        ALERT_TOPIC_ARN: undefined,
+      });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/TABLE_NAME is not set.*ALERT_TOPIC_ARN is not set/);
+  });
+
+  it('builds the worker’s ports from the environment, with the deployment’s settings', () => {
+    const env = parseEnvironment(validatorEnvironmentSchema, {
+      ...validatorEnv,
+      PASSWORD_MAX_AGE_DAYS: '90',
+      CHECK_INTERVAL_SECONDS: '600',
+      CATALOG_JSON: undefined,
+    });
+    const deps = buildValidatorDependencies(env);
+    expect(deps.config).toMatchObject({ passwordMaxAgeDays: 90, checkIntervalSeconds: 600 });
+    expect(deps.catalog.keys).toContain('users-sync');
+  });
+
+  it('parses and builds the dispatcher from TABLE_NAME and VALIDATION_QUEUE_URL', () => {
+    const env = parseEnvironment(dispatcherEnvironmentSchema, {
+      TABLE_NAME: 'keeper',
+      VALIDATION_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/keeper-validation',
+    });
+    expect(buildDispatcherDependencies(env).shards).toBe(16);
+    expect(() => parseEnvironment(dispatcherEnvironmentSchema, { TABLE_NAME: 'keeper' })).toThrow(
+      /VALIDATION_QUEUE_URL is not set/,
+    );
+  });
+});
+
+describe('reauthorizeLinkIssuer', () => {
+  it('issues a fresh, signed onboarding link of the tenant’s current link version', async () => {
+    const key = Buffer.alloc(32, 7);
+    const clock = new ManualClock();
+    const issue = reauthorizeLinkIssuer({
+      linkKeys: { get: async () => key },
+      clock,
+      ttlDays: 14,
+      publicBaseUrl: 'https://auth.example.com',
+    });
+    const url = await issue({
+      tenantId: 'acme',
+      name: 'Acme',
+      contacts: [],
+      sso: false,
+      linkVersion: 3,
+      status: 'active',
+      createdAt: clock.now().toISOString(),
+      updatedAt: clock.now().toISOString(),
+    });
+    expect(url.startsWith('https://auth.example.com/connect/')).toBe(true);
+    const payload = readOnboardingLinkToken(
+      url.slice('https://auth.example.com/connect/'.length),
+      key,
+      clock.now(),
+    );
+    expect(payload).toMatchObject({ tenantId: 'acme', linkVersion: 3 });
+  });
+});
