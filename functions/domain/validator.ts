@@ -69,7 +69,10 @@ export interface ValidatorLogger {
 
 const silentLogger: ValidatorLogger = { info: () => undefined, warn: () => undefined };
 
-/** The ports and settings `validateAuthorization` works with. */
+/**
+ * The ports and settings `validateAuthorization` works with. No history port: `repo.save` writes
+ * each event to the history in the same transaction as the record.
+ */
 export interface ValidatorDependencies {
   repo: AuthorizationRepository;
   tenants: Pick<TenantRepository, 'get'>;
