@@ -295,9 +295,13 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       // Someone wrote the record despite the lease (offboarding does not wait forever): obey its status.
-      const reread = usable(await options.repo.get(tenantId, integration), tenantId, integration);
       log.warn('The record changed during an on-demand refresh', { tenantId, integration });
-      return toAccessToken(reread, material);
+      const reread = await options.repo.get(tenantId, integration);
+      if (!reread || reread.status === 'revoked') {
+        // Offboarded meanwhile: storing the new tokens brought the destroyed secret back; destroy it again.
+        await options.vault.destroy(secretId);
+      }
+      return toAccessToken(usable(reread, tenantId, integration), material);
     }
   }
 

@@ -278,6 +278,38 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     expect(refreshes - before).toBe(1);
   });
 
+  it('destroys the secret again when the tenant is offboarded while its refresh runs', async () => {
+    const tenantId = await newTenant();
+    const { record } = await authorizeInSimulator({
+      sim,
+      repos,
+      vault,
+      clock,
+      tenantId,
+      integration: 'presence',
+    });
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
+    const racing: WebexClient = Object.assign(Object.create(webex) as WebexClient, {
+      refresh: async (input: Parameters<WebexClient['refresh']>[0]) => {
+        // Offboarding lands between the refresh call and the vault write: record revoked, secret gone.
+        const current = (await repos.authorizations.get(tenantId, 'presence'))!;
+        await repos.authorizations.save(
+          { ...current, status: 'revoked', secretId: undefined },
+          current.version,
+        );
+        await vault.destroy(record.secretId as string);
+        return webex.refresh(input);
+      },
+    });
+
+    const error = await access({ webex: racing })
+      .getAccessToken(tenantId, 'presence')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NotAuthorizedError);
+    expect(error).toMatchObject({ reason: 'revoked' });
+    await expect(vault.read(record.secretId as string)).rejects.toThrow();
+  });
+
   it('refuses invalid authorizations with their cause, without calling Webex', async () => {
     const tenantId = await newTenant();
     const { record } = await authorizeInSimulator({
