@@ -269,6 +269,61 @@ export class TokenStore extends Construct {
     }
   }
 
+  /**
+   * What `createTokenAccess` (functions/token-access.ts) needs with the AWS adapters: it reads the
+   * authorization record and takes a lease on it, reads the token secret, and when the access
+   * token is near its end refreshes it (client secret read, new secret version, record saved
+   * with a history item). No index, no delete.
+   */
+  tokenAccessStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        sid: 'TokenAccessRecords',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'TokenAccessSecrets',
+        actions: [
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:CreateSecret',
+          'secretsmanager:TagResource',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:RestoreSecret',
+        ],
+        resources: [this.tokenSecretArnPattern],
+      }),
+      new iam.PolicyStatement({
+        sid: 'TokenAccessClientSecrets',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.clientSecrets.secretArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'TokenAccessKeyUse',
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [this.key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': [this.viaService('dynamodb'), this.viaService('secretsmanager')],
+          },
+        },
+      }),
+    ];
+  }
+
+  /**
+   * Lets one of the SaaS's own services use `createTokenAccess`, which refreshes a token on demand
+   * instead of waiting for the validator (see {@link tokenAccessStatements}).
+   */
+  grantTokenAccess(grantee: iam.IGrantable): void {
+    for (const statement of this.tokenAccessStatements()) {
+      grantee.grantPrincipal.addToPrincipalPolicy(statement);
+    }
+    if (grantee.grantPrincipal instanceof Construct) {
+      Validations.of(grantee.grantPrincipal).acknowledge(this.tokenPrefixSuppression());
+    }
+  }
+
   /** The accepted finding of any policy naming the token secrets: the prefix is a wildcard by nature. */
   tokenPrefixSuppression(): Acknowledgment {
     return {

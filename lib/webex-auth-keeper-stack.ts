@@ -125,6 +125,11 @@ export class WebexAuthKeeperStack extends Stack {
       statements: this.tokenStore.tokenReadStatements(),
     });
     Validations.of(tokenReader).acknowledge(this.tokenStore.tokenPrefixSuppression());
+    const tokenAccess = new iam.ManagedPolicy(this, 'TokenAccessPolicy', {
+      description: 'Use webex-auth-keeper token access (functions/token-access.ts): read and refresh tokens',
+      statements: this.tokenStore.tokenAccessStatements(),
+    });
+    Validations.of(tokenAccess).acknowledge(this.tokenStore.tokenPrefixSuppression());
     const adminInvoker = new iam.ManagedPolicy(this, 'AdminApiInvokePolicy', {
       description: 'Call the webex-auth-keeper admin API (SigV4-signed requests to /admin/...)',
       statements: [
@@ -138,12 +143,17 @@ export class WebexAuthKeeperStack extends Stack {
         'Every method of every admin route, and nothing else: the admin API is one permission boundary.',
     });
 
-    this.addOutputs(inputs, tokenReader, adminInvoker);
+    this.addOutputs(inputs, { tokenReader, tokenAccess, adminInvoker });
   }
 
   /** Lets one of the SaaS's own services read token secrets (and decrypt them). */
   grantTokenRead(grantee: iam.IGrantable): void {
     this.tokenStore.grantTokenRead(grantee);
+  }
+
+  /** Lets one of the SaaS's own services use `createTokenAccess` (read, and refresh on demand). */
+  grantTokenAccess(grantee: iam.IGrantable): void {
+    this.tokenStore.grantTokenAccess(grantee);
   }
 
   /** Lets a principal call the admin routes. */
@@ -153,8 +163,7 @@ export class WebexAuthKeeperStack extends Stack {
 
   private addOutputs(
     inputs: DeployInputs,
-    tokenReader: iam.ManagedPolicy,
-    adminInvoker: iam.ManagedPolicy,
+    policies: Record<'tokenReader' | 'tokenAccess' | 'adminInvoker', iam.ManagedPolicy>,
   ): void {
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
@@ -189,10 +198,19 @@ export class WebexAuthKeeperStack extends Stack {
       `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.observability.dashboard.dashboardName}`,
       'CloudWatch dashboard',
     );
-    output('TokenReaderPolicyArn', tokenReader.managedPolicyArn, 'Attach to a role that must read tokens');
+    output(
+      'TokenReaderPolicyArn',
+      policies.tokenReader.managedPolicyArn,
+      'Attach to a role that reads token secrets',
+    );
+    output(
+      'TokenAccessPolicyArn',
+      policies.tokenAccess.managedPolicyArn,
+      'Attach to a role that uses createTokenAccess (reads and refreshes tokens)',
+    );
     output(
       'AdminApiInvokePolicyArn',
-      adminInvoker.managedPolicyArn,
+      policies.adminInvoker.managedPolicyArn,
       'Attach to a role that calls the admin API',
     );
     if (this.api.domainName) {

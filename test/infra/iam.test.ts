@@ -202,3 +202,46 @@ describe('token read grant', () => {
     );
   });
 });
+
+describe('token access grant', () => {
+  it('lets a service of the SaaS read and refresh tokens: no index, no delete, no link key', () => {
+    let service: iam.Role | undefined;
+    const { stack, template } = synthesize(
+      {},
+      {
+        extend: (target) => {
+          service = new iam.Role(target, 'SaasService', {
+            assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+          });
+          target.grantTokenAccess(service);
+        },
+      },
+    );
+    if (service === undefined) throw new Error('service not created');
+    const key = `\${${logicalId(stack.tokenStore.key)}.Arn}`;
+    expect(permissionsOf(template, logicalId(service))).toEqual(
+      sortPermissions([
+        ...allow(
+          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          [`\${${logicalId(stack.tokenStore.table)}.Arn}`],
+        ),
+        ...allow(
+          [
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:CreateSecret',
+            'secretsmanager:TagResource',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:RestoreSecret',
+          ],
+          [TOKEN_PREFIX_ARN],
+        ),
+        ...allow(['secretsmanager:GetSecretValue'], [`\${${logicalId(stack.tokenStore.clientSecrets)}}`]),
+        ...allow(
+          ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          [key],
+          via('dynamodb', 'secretsmanager'),
+        ),
+      ]),
+    );
+  });
+});

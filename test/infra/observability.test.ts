@@ -152,6 +152,7 @@ describe('outputs', () => {
         'OAuthCallbackUrl',
         'PublicBaseUrl',
         'TableName',
+        'TokenAccessPolicyArn',
         'TokenReaderPolicyArn',
         'TokenSecretPrefix',
         'ValidationQueueUrl',
