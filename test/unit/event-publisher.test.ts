@@ -87,12 +87,10 @@ describe('AwsEventPublisher', () => {
   });
 
   it('throws when the bus refuses the entry, before anything reaches the topic', async () => {
-    eventBridge
-      .on(PutEventsCommand)
-      .resolves({
-        FailedEntryCount: 1,
-        Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
-      });
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
+    });
     await expect(publisher().publish(event, { subject: 's', text: 't' })).rejects.toThrow(EventPublishError);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });

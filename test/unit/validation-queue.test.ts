@@ -68,12 +68,10 @@ describe('SqsValidationQueue', () => {
   });
 
   it('does not retry a sender fault, which would fail again', async () => {
-    sqs
-      .on(SendMessageBatchCommand)
-      .resolvesOnce({
-        Successful: [],
-        Failed: [{ Id: '0', SenderFault: true, Code: 'InvalidMessageContents' }],
-      });
+    sqs.on(SendMessageBatchCommand).resolvesOnce({
+      Successful: [],
+      Failed: [{ Id: '0', SenderFault: true, Code: 'InvalidMessageContents' }],
+    });
     await expect(queue().enqueue(keys(1))).rejects.toMatchObject({ failedCount: 1 });
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
   });
