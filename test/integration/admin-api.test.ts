@@ -105,6 +105,32 @@ describe('admin API on DynamoDB Local', () => {
       expect(h.sns.commandCalls(ListSubscriptionsByTopicCommand)).toHaveLength(0);
     });
 
+    it('keeps the tenant and answers 502 with the repair when SNS refuses the subscriptions', async () => {
+      let down = true;
+      h.sns.on(SubscribeCommand).callsFake(() => {
+        if (!down) return { SubscriptionArn: `${TOPIC_ARN}:repaired` };
+        down = false;
+        throw new Error('SNS is down');
+      });
+      const response = await h.call('POST', '/admin/tenants', {
+        body: { tenantId: 'sns-down', name: 'SNS down', contacts: ['ops@down.example'] },
+      });
+      expect(response.status).toBe(502);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+      expect(response.body).toMatchObject({
+        type: 'urn:webex-auth-keeper:problem:contact-sync-failed',
+        detail: expect.stringMatching(/send the same contacts again with PATCH/),
+      });
+      expect(response.text).not.toContain('SNS is down');
+      expect(await h.repos.tenants.get('sns-down')).toMatchObject({ contacts: ['ops@down.example'] });
+
+      const repaired = await h.call('PATCH', '/admin/tenants/sns-down', {
+        body: { contacts: ['ops@down.example'] },
+      });
+      expect(repaired.status).toBe(200);
+      expect(h.sns.commandCalls(SubscribeCommand).at(-1)?.args[0].input.Endpoint).toBe('ops@down.example');
+    });
+
     it('refuses a taken id with 409 and changes nothing', async () => {
       await createTenant('taken', { contacts: ['a@taken.example'] });
       await expectRefused(
