@@ -63,6 +63,9 @@ export interface ProjectFunctionProps {
  * Permissions and environment come only through {@link ProjectFunction.bind}.
  */
 export class ProjectFunction extends NodejsFunction {
+  /** Environment set through bindings, to catch two bindings naming one variable differently. */
+  private readonly boundEnvironment = new Map<string, string>();
+
   constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
     if (!existsSync(props.entry)) {
       throw new Error(`${id}: entry file ${props.entry} does not exist`);
@@ -130,6 +133,12 @@ export class ProjectFunction extends NodejsFunction {
   bind(...bindings: readonly FunctionBinding[]): this {
     for (const binding of bindings) {
       for (const [name, value] of Object.entries(binding.environment)) {
+        const previous = this.boundEnvironment.get(name);
+        // Tokens are compared as their string form: the same resource gives the same token.
+        if (previous !== undefined && previous !== value) {
+          throw new Error(`${this.node.path}: two bindings set ${name} to different values`);
+        }
+        this.boundEnvironment.set(name, value);
         this.addEnvironment(name, value);
       }
       for (const statement of binding.statements) {

@@ -4,7 +4,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ProjectFunction } from '../../lib/project-function.js';
+import { ProjectFunction, functionBinding } from '../../lib/project-function.js';
 import { defaultEntries } from '../../lib/webex-auth-keeper-stack.js';
 import { defaultStack, fixtureEntry, logicalId, missingEntries, synthesize, testEntries } from './support.js';
 import type { Synthesized } from './support.js';
@@ -156,6 +156,17 @@ describe('ProjectFunction bundling', () => {
     // Minified: the fixture's names and whitespace are gone.
     expect(code).not.toContain('statusCode: 204');
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Timeout: 3 });
+  });
+
+  it('refuses two bindings that name one variable differently', () => {
+    const stack = new Stack(new App(), 'Conflict');
+    const fn = new ProjectFunction(stack, 'Fn', {
+      entry: fixtureEntry,
+      description: 'test',
+      serviceName: 'test',
+    });
+    fn.bind(functionBinding({ TABLE_NAME: 'a' }), functionBinding({ TABLE_NAME: 'a' }));
+    expect(() => fn.bind(functionBinding({ TABLE_NAME: 'b' }))).toThrow(/TABLE_NAME/);
   });
 
   it('refuses an entry that does not exist', () => {
