@@ -11,6 +11,8 @@ export const localEnvironmentSchema = z.object({
   LOCAL_DATA_DIR: z.string().min(1).default('.local'),
   /** The vendor's ops address; every alert email goes there too. */
   OPS_EMAIL: z.email().default('ops@vendor.example'),
+  /** Log level of the handlers' structured logs. */
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   /** Port of DynamoDB Local; a free one is picked when unset. */
   DYNAMODB_PORT: port.optional(),
 });

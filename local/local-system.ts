@@ -9,6 +9,9 @@ import { FileTokenVault } from './adapters/file-token-vault.js';
 import { LocalEventSink } from './adapters/local-event-sink.js';
 import { LocalSecrets } from './adapters/local-secrets.js';
 import { startWebexSimulator, type WebexSimulator } from './webex-simulator/index.js';
+import { startLocalApi, type LocalApi } from './local-api.js';
+import { issueOnboardingLink } from '../functions/domain/onboarding-link.js';
+import { systemClock, type Clock } from '../functions/domain/ports.js';
 
 export const LOCAL_TABLE_NAME = 'webex-auth-keeper';
 export const DEMO_TENANT_ID = 'demo';
@@ -26,10 +29,16 @@ export interface LocalSystemOptions {
   /** Delete the data directory first. */
   fresh?: boolean;
   catalog?: Catalog;
+  /** Seconds between sweeps (and between two checks of a healthy authorization); 0: no timer, sweep on demand. */
+  sweepIntervalSeconds: number;
+  passwordMaxAgeDays?: number;
+  linkTtlDays?: number;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  clock?: Clock;
 }
 
-/** Everything `npm start` runs, in one process; end-to-end tests start it too. */
-export interface LocalSystem {
+/** The parts the local API is built on. */
+export interface LocalInfrastructure {
   simulator: WebexSimulator;
   dynamoDb: LocalDynamoDb;
   vault: FileTokenVault;
@@ -38,6 +47,13 @@ export interface LocalSystem {
   repositories: ReturnType<typeof createRepositories>;
   catalog: Catalog;
   publicBaseUrl: string;
+}
+
+/** Everything `npm start` runs, in one process; end-to-end tests start it too. */
+export interface LocalSystem extends LocalInfrastructure {
+  api: LocalApi;
+  /** A fresh onboarding link of the demo tenant. */
+  demoPortalUrl(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -95,28 +111,67 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const repositories = createRepositories(dynamoDb.client, LOCAL_TABLE_NAME);
 
     const secrets = await LocalSecrets.open(join(dataDir, 'secrets'), catalog);
-    const publicBaseUrl = `http://localhost:${options.port}`;
+    // 127.0.0.1 rather than localhost: the API listens on IPv4 loopback only, whatever localhost resolves to.
+    const publicBaseUrl = `http://127.0.0.1:${options.port}`;
     const simulator = await startWebexSimulator({
       port: options.simulatorPort,
       integrations: catalog.integrations.map((integration) => ({
         clientId: integration.integrationId,
         clientSecret: secrets.clientSecrets[integration.key]!,
         name: integration.name,
-        redirectUris: [`${publicBaseUrl}/oauth/callback`, `http://127.0.0.1:${options.port}/oauth/callback`],
+        redirectUris: [`${publicBaseUrl}/oauth/callback`],
       })),
+      stateFile: join(dataDir, 'webex-simulator.json'),
     });
     stops.push(() => simulator.close());
 
     const vault = await FileTokenVault.open(join(dataDir, 'vault'));
     const events = await LocalEventSink.open(join(dataDir, 'events'), options.opsEmail);
 
-    const now = new Date();
+    const clock = options.clock ?? systemClock;
     if (!(await repositories.tenants.get(DEMO_TENANT_ID))) {
-      const tenant = demoTenant(now);
+      const tenant = demoTenant(clock.now());
       await repositories.tenants.create(tenant);
       await events.sync(tenant.tenantId, tenant.contacts);
     }
-    return { simulator, dynamoDb, vault, events, secrets, repositories, catalog, publicBaseUrl, stop };
+    const infrastructure = {
+      simulator,
+      dynamoDb,
+      vault,
+      events,
+      secrets,
+      repositories,
+      catalog,
+      publicBaseUrl,
+    };
+    const linkTtlDays = options.linkTtlDays ?? 14;
+    const api = await startLocalApi(infrastructure, {
+      port: options.port,
+      checkIntervalSeconds: options.sweepIntervalSeconds > 0 ? options.sweepIntervalSeconds : 900,
+      passwordMaxAgeDays: options.passwordMaxAgeDays ?? 1825,
+      linkTtlDays,
+      logLevel: options.logLevel ?? 'WARN',
+      clock,
+    });
+    stops.push(() => api.close());
+    if (options.sweepIntervalSeconds > 0) {
+      const timer = setInterval(() => {
+        api.sweep().catch((error: unknown) => console.error(`Sweep failed: ${(error as Error).message}`));
+      }, options.sweepIntervalSeconds * 1000);
+      stops.push(async () => clearInterval(timer));
+    }
+    const demoPortalUrl = async () => {
+      const tenant = await repositories.tenants.get(DEMO_TENANT_ID);
+      if (!tenant) throw new LocalStartError('The demo tenant is gone; start with --fresh to seed it again');
+      return issueOnboardingLink({
+        tenant,
+        key: await secrets.linkSigningKeySource.get(),
+        clock,
+        ttlDays: linkTtlDays,
+        publicBaseUrl,
+      }).url;
+    };
+    return { ...infrastructure, api, demoPortalUrl, stop };
   } catch (error) {
     await stop();
     throw error;

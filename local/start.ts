@@ -14,11 +14,22 @@ async function main(): Promise<void> {
     dataDir: environment.LOCAL_DATA_DIR,
     opsEmail: environment.OPS_EMAIL,
     fresh: process.argv.includes('--fresh'),
+    sweepIntervalSeconds: environment.SWEEP_INTERVAL_SECONDS,
+    logLevel: environment.LOG_LEVEL,
   });
+  console.log(`Portal: ${await system.demoPortalUrl()}`);
+  console.log(`Mailbox: ${system.api.url}/_local/mailbox`);
+  console.log(`Status: ${system.api.url}/_local/status`);
+  console.log(`Webex simulator: ${system.simulator.url}/_sim`);
+  console.log(
+    `Admin API: ${system.api.url}/admin/tenants (unsigned locally; npx webex-auth-keeper tenants list)`,
+  );
   console.log(`DynamoDB Local: ${system.dynamoDb.endpoint}`);
-  console.log(`Webex simulator: ${system.simulator.url}`);
+  console.log(
+    `Sweep: every ${environment.SWEEP_INTERVAL_SECONDS} s, or now with: curl -X POST ${system.api.url}/_local/sweep`,
+  );
   console.log(`Data: ${environment.LOCAL_DATA_DIR} (kept across runs; npm start -- --fresh starts over)`);
-  console.log('Running: DynamoDB Local and the Webex simulator. Press Ctrl-C to stop.');
+  console.log('Press Ctrl-C to stop.');
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Catalog, Integration } from './catalog.js';
 import type { Authorization, AuthorizationEvent, AuthorizationStatus, Authorizer, Tenant } from './model.js';
 import { CHECKABLE_STATUSES } from './model.js';
+import { buildAlert } from './alerts.js';
 import {
   CodeRefusedError,
   MissingCodeError,
@@ -363,7 +364,16 @@ export async function completeAuthorization(
     accessTokenExpiresAt: material.accessTokenExpiresAt,
     refreshTokenExpiresAt: material.refreshTokenExpiresAt,
   });
-  await publishAndClear(deps, saved, event);
+  // The same email the validator sends when it replays this event from the outbox.
+  const alert = buildAlert({
+    event,
+    tenant,
+    integration,
+    authorization: saved,
+    reauthorizeLink: urls.portal,
+    passwordMaxAgeDays: deps.settings.passwordMaxAgeDays,
+  });
+  await publishAndClear(deps, saved, event, alert);
   deps.log.info('Authorization granted', {
     tenantId: tenant.tenantId,
     integration: integration.key,
@@ -675,8 +685,9 @@ async function publishAndClear(
   deps: OnboardingDependencies,
   saved: Authorization,
   event: AuthorizationEvent,
+  alert: AlertMessage,
 ) {
-  if (!(await publishQuietly(deps, event))) return;
+  if (!(await publishQuietly(deps, event, alert))) return;
   let current: Authorization | undefined = saved;
   for (
     let attempt = 1;

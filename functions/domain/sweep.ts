@@ -92,12 +92,15 @@ export interface SweepReport {
  * One full sweep in-process, for the local run and the integration tests: the same dispatch over
  * the `due` index, with every page validated on the spot (up to `concurrency` at a time) instead
  * of sent to SQS. A check that throws is reported, not rethrown, as a failed SQS message would be
- * retried while the others go on.
+ * retried while the others go on. `horizonSeconds` also takes what falls due within that many
+ * seconds (checked at once, forced): the local run's "sweep now" does the work of the next
+ * scheduled sweep, without waiting for it.
  */
 export async function runSweep(
   deps: ValidatorDependencies,
-  options: { shards: number; concurrency?: number; pageSize?: number },
+  options: { shards: number; concurrency?: number; pageSize?: number; horizonSeconds?: number },
 ): Promise<SweepReport> {
+  const horizonMs = (options.horizonSeconds ?? 0) * 1000;
   const concurrency = options.concurrency ?? 4;
   const outcomes: ValidationOutcome[] = [];
   const errors: SweepReport['errors'] = [];
@@ -107,7 +110,7 @@ export async function runSweep(
       const worker = async () => {
         for (let key = pending.shift(); key !== undefined; key = pending.shift()) {
           try {
-            outcomes.push(await validateAuthorization(deps, key));
+            outcomes.push(await validateAuthorization(deps, key, { force: horizonMs > 0 }));
           } catch (error) {
             errors.push({ key, error });
           }
@@ -119,7 +122,7 @@ export async function runSweep(
   const { dispatched } = await dispatchDueAuthorizations({
     repo: deps.repo,
     queue,
-    clock: deps.clock,
+    clock: horizonMs > 0 ? { now: () => new Date(deps.clock.now().getTime() + horizonMs) } : deps.clock,
     shards: options.shards,
     remainingTimeMs: () => Number.POSITIVE_INFINITY,
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
