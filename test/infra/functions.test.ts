@@ -36,6 +36,7 @@ const STATE_OWNER = [
   'PUBLIC_BASE_URL',
   'PASSWORD_MAX_AGE_DAYS',
   'LINK_TTL_DAYS',
+  'CHECK_INTERVAL_SECONDS',
 ];
 
 describe('every function', () => {
@@ -85,6 +86,7 @@ describe('every function', () => {
         WEBEX_API_BASE_URL: 'https://webexapis.com',
         PASSWORD_MAX_AGE_DAYS: '1825',
         LINK_TTL_DAYS: '14',
+        CHECK_INTERVAL_SECONDS: '900',
         POWERTOOLS_METRICS_NAMESPACE: 'WebexAuthKeeper',
         NODE_OPTIONS: '--enable-source-maps',
         KMS_KEY_ID: { 'Fn::GetAtt': [logicalId(synth.stack.tokenStore.key), 'Arn'] },
@@ -110,7 +112,7 @@ describe('every function', () => {
 
   it('passes deploy-time settings and the catalog override through', () => {
     const catalogJson = '{"version":1,"integrations":[]}';
-    const custom = synthesize({ passwordMaxAgeDays: 90, linkTtlDays: 3, catalogJson });
+    const custom = synthesize({ passwordMaxAgeDays: 90, linkTtlDays: 3, sweepRateMinutes: 5, catalogJson });
     for (const fn of [
       custom.stack.api.publicFunction,
       custom.stack.api.adminFunction,
@@ -119,6 +121,7 @@ describe('every function', () => {
       expect(environmentOf(custom.template, fn)).toMatchObject({
         PASSWORD_MAX_AGE_DAYS: '90',
         LINK_TTL_DAYS: '3',
+        CHECK_INTERVAL_SECONDS: '300',
         CATALOG_JSON: catalogJson,
       });
     }
