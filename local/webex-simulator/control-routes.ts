@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { faultSettingsSchema } from './faults.js';
 import { HttpError, matchRoute, readBody, sendJson, type Exchange, type Route } from './http.js';
 import { SimConflictError, SimNotFoundError, type SimWorld } from './world.js';
 
@@ -17,14 +18,7 @@ const integrationBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   redirectUris: z.array(z.url({ protocol: /^https?$/ })).min(1),
 });
-const faultsBody = z.strictObject({
-  latencyMs: z.number().int().min(0).max(120_000).optional(),
-  rate429: z.number().min(0).max(1).optional(),
-  rate5xx: z.number().min(0).max(1).optional(),
-  retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
-  next429: z.number().int().min(0).optional(),
-  next5xx: z.number().int().min(0).optional(),
-});
+const faultsBody = faultSettingsSchema.partial();
 const settingsBody = z.strictObject({
   accessTokenLifetimeSeconds: z.number().int().positive().optional(),
   refreshTokenLifetimeSeconds: z.number().int().positive().optional(),

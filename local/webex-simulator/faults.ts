@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** What the simulator does wrong on purpose, on the Webex API and token routes. */
 export interface FaultSettings {
   /** Added to every call before it is answered. */
@@ -13,6 +15,16 @@ export interface FaultSettings {
   /** The next N calls (after any `next429`) answer 5xx. */
   next5xx: number;
 }
+
+/** Bounds of each setting: the control API and the state file check the same ones. */
+export const faultSettingsSchema = z.strictObject({
+  latencyMs: z.number().int().min(0).max(120_000),
+  rate429: z.number().min(0).max(1),
+  rate5xx: z.number().min(0).max(1),
+  retryAfterSeconds: z.number().int().min(0).max(86_400),
+  next429: z.number().int().min(0),
+  next5xx: z.number().int().min(0),
+}) satisfies z.ZodType<FaultSettings>;
 
 /** A fault to answer with instead of the real response. */
 export type Fault = { status: 429; retryAfterSeconds: number } | { status: 502 | 503 };

@@ -74,8 +74,9 @@ export function sendHtml(exchange: Exchange, status: number, html: string): void
   exchange.res.end(html);
 }
 
-export function sendRedirect(exchange: Exchange, location: string): void {
-  exchange.res.writeHead(302, { Location: location, 'Cache-Control': 'no-store' });
+/** Redirects; 303 after a form post so that the browser follows with a GET. */
+export function sendRedirect(exchange: Exchange, location: string, status: 302 | 303 = 302): void {
+  exchange.res.writeHead(status, { Location: location, 'Cache-Control': 'no-store' });
   exchange.res.end();
 }
 

@@ -2,11 +2,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { handleApi, RESOURCE_NOT_FOUND_MESSAGE } from './api-routes.js';
+import { handleControlPage, isControlPagePath } from './control-page.js';
 import { handleControl } from './control-routes.js';
 import { HttpError, sendHtml, sendWebexError, type Exchange } from './http.js';
 import { newTrackingId } from './ids.js';
 import { decideConsent, issueTokens, showConsent } from './oauth-routes.js';
 import { errorPage } from './pages.js';
+import { readStateFile, StateFileWriter } from './state-file.js';
 import { SimWorld, type SimIntegration } from './world.js';
 
 export type { SimIntegration } from './world.js';
@@ -14,6 +16,7 @@ export { SimWorld } from './world.js';
 export { ACCESS_DENIED_TEXT } from './pages.js';
 export { FORBIDDEN_MESSAGE, INVALID_TOKEN_MESSAGE } from './api-routes.js';
 export { DEAD_REFRESH_TOKEN_TEXT } from './world.js';
+export { SimStateFileError } from './state-file.js';
 export {
   authorizeUrl,
   newPkcePair,
@@ -38,6 +41,13 @@ export interface WebexSimulatorOptions {
   seedDemoOrg?: boolean;
   /** Integrations registered from the start (more can be added through `/_sim/integrations`). */
   integrations?: SimIntegration[];
+  /**
+   * A JSON file that keeps the state across restarts: loaded at start when it exists (a file that
+   * does not parse is refused with SimStateFileError), saved shortly after every request that
+   * changed the state and on `close()`. Integrations passed above win over those of the file.
+   * Default: none, the state lives in memory only.
+   */
+  stateFile?: string;
 }
 
 /** A running simulator. */
@@ -46,7 +56,7 @@ export interface WebexSimulator {
   url: string;
   /** The in-memory state; the `/_sim` routes call the same methods. */
   world: SimWorld;
-  /** Stops listening and drops open connections. */
+  /** Stops listening, drops open connections and, with a `stateFile`, saves the state one last time. */
   close(): Promise<void>;
 }
 
@@ -61,8 +71,16 @@ export async function startWebexSimulator(options: WebexSimulatorOptions = {}): 
     seedDemoOrg: options.seedDemoOrg ?? true,
     integrations: options.integrations ?? [],
   });
+  // Loaded before listening, so that a refused file leaves no port taken.
+  const saved = options.stateFile ? await readStateFile(options.stateFile) : undefined;
+  if (saved) world.restore(saved);
+  const writer = options.stateFile
+    ? new StateFileWriter(options.stateFile, () => world.snapshot())
+    : undefined;
   const server = createServer((req, res) => {
-    void handle(world, req, res);
+    // Any request may change the state (even a GET records the caller's activity); the writer
+    // compares before writing, so asking after each one costs no write when nothing changed.
+    void handle(world, req, res).finally(() => writer?.schedule());
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -77,11 +95,13 @@ export async function startWebexSimulator(options: WebexSimulatorOptions = {}): 
   return {
     url: `http://${urlHost}:${port}`,
     world,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await writer?.close();
+    },
   };
 }
 
@@ -112,7 +132,8 @@ async function handle(world: SimWorld, req: IncomingMessage, res: ServerResponse
 async function route(exchange: Exchange, world: SimWorld): Promise<void> {
   const { pathname } = exchange.url;
   const method = exchange.req.method ?? 'GET';
-  if (pathname === '/_sim' || pathname.startsWith('/_sim/')) return handleControl(exchange, world);
+  if (isControlPagePath(pathname)) return handleControlPage(exchange, world);
+  if (pathname.startsWith('/_sim/')) return handleControl(exchange, world);
   // The consent page is a person's browser talking to Webex's login UI: faults do not apply.
   if (pathname === '/v1/authorize') {
     if (method === 'GET') return showConsent(exchange, world);

@@ -24,17 +24,28 @@ const STYLE = `
   body { font-family: system-ui, sans-serif; background: #f4f5f7; color: #1f2328; margin: 0; }
   main { max-width: 34rem; margin: 3rem auto; background: #fff; padding: 2rem; border-radius: 8px;
          box-shadow: 0 1px 4px rgba(0,0,0,.1); }
-  h1 { font-size: 1.3rem; } code { background: #eef; padding: 0 .2rem; }
+  main.wide { max-width: 72rem; }
+  h1 { font-size: 1.3rem; } h2 { font-size: 1.1rem; margin-top: 2rem; } code { background: #eef; padding: 0 .2rem; }
   .error { color: #a40e26; font-weight: 600; } .note { color: #666; font-size: .85rem; }
+  .flash { color: #1a7f37; font-weight: 600; }
   select, button { font-size: 1rem; padding: .4rem .8rem; margin: .3rem .3rem .3rem 0; }
+  table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+  th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #e4e6ea; vertical-align: middle; }
+  td button { font-size: .85rem; padding: .25rem .6rem; }
+  form.inline { display: inline; } label { margin-right: 1rem; white-space: nowrap; }
+  input[type=number] { width: 6rem; font-size: 1rem; padding: .3rem; }
 `;
 
-function layout(title: string, body: string): string {
+/**
+ * The frame of every simulator page. `body` is HTML the caller has escaped; `wide` makes room for
+ * the tables of the control page.
+ */
+export function layout(title: string, body: string, options: { wide?: boolean } = {}): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><main>
+<body><main${options.wide ? ' class="wide"' : ''}>
 ${body}
 <p class="note">Webex simulator</p>
 </main></body>

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { definedOnly, FaultInjector } from './faults.js';
 import { newAuthorizationCode, newToken, newUuid, stableUuid, webexId } from './ids.js';
+import type { SimState } from './state-file.js';
 
 /** An OAuth client (a Webex Integration) the simulator knows. Its id is the Integration ID. */
 export interface SimIntegration {
@@ -223,7 +224,8 @@ export class SimWorld {
   private readonly integrations = new Map<string, SimIntegration>();
   private readonly orgs = new Map<string, SimOrg>();
   private readonly people = new Map<string, SimPerson>();
-  private readonly blocks = new Set<string>();
+  /** Blocked integrations by `blockKey`, with the pair kept whole for the state file. */
+  private readonly blocks = new Map<string, { orgId: string; clientId: string }>();
   private readonly codes = new Map<string, PendingCode>();
   private readonly grants = new Map<string, Grant>();
   private readonly grantsByRefreshToken = new Map<string, Grant>();
@@ -276,9 +278,105 @@ export class SimWorld {
     this.settings = pickSettings(this.options);
     this.clockOffsetMs = 0;
     this.faults.reset();
-    const state = [this.orgs, this.people, this.blocks, this.codes, this.grants, this.grantsByRefreshToken];
-    for (const collection of [...state, this.accessTokens, this.accessTokensById]) collection.clear();
+    this.clearState();
     this.seed();
+  }
+
+  // ---- persistence --------------------------------------------------------------------------
+
+  /**
+   * Everything that must outlive a restart, as plain data. Pending codes are left out (they live
+   * 60 s, a restart is longer) and so is the secrets log (a leak check is about one run).
+   */
+  snapshot(): SimState {
+    return {
+      version: 1,
+      clockOffsetMs: this.clockOffsetMs,
+      settings: this.currentSettings(),
+      faults: this.faults.current(),
+      integrations: [...this.integrations.values()].map((integration) => ({
+        ...integration,
+        redirectUris: [...integration.redirectUris],
+      })),
+      orgs: this.listOrgs(),
+      people: [...this.people.values()].map((person) => ({
+        id: person.id,
+        email: person.email,
+        displayName: person.displayName,
+        orgId: person.orgId,
+        roles: [...person.roles],
+        sso: person.sso,
+        active: person.active,
+        created: person.created,
+        lastModified: person.lastModified,
+        lastActivity: person.lastActivity,
+      })),
+      blocks: [...this.blocks.values()].map((block) => ({ ...block })),
+      grants: [...this.grants.values()].map((grant) => ({
+        id: grant.id,
+        clientId: grant.clientId,
+        personId: grant.personId,
+        orgId: grant.orgId,
+        scopes: [...grant.scopes],
+        refreshToken: grant.refreshToken,
+        refreshTokenExpiresAt: new Date(grant.refreshTokenExpiresAt).toISOString(),
+        created: new Date(grant.created).toISOString(),
+        alive: grant.alive,
+        accessTokens: grant.accessTokens.map((token) => ({
+          id: token.id,
+          token: token.token,
+          created: new Date(token.created).toISOString(),
+          expiresAt: new Date(token.expiresAt).toISOString(),
+          alive: token.alive,
+        })),
+      })),
+    };
+  }
+
+  /**
+   * Replaces the state with a snapshot: orgs, people, grants and tokens, blocks, settings, faults
+   * and clock offset. The snapshot's integrations are added, but one registered already keeps
+   * its registration: the configuration a simulator starts with is newer than any file.
+   */
+  restore(state: SimState): void {
+    this.clearState();
+    this.clockOffsetMs = state.clockOffsetMs;
+    this.settings = pickSettings(state.settings);
+    this.faults.reset();
+    this.faults.update(state.faults);
+    for (const integration of state.integrations) {
+      if (!this.integrations.has(integration.clientId)) this.registerIntegration(integration);
+    }
+    for (const org of state.orgs) this.orgs.set(org.id, { ...org });
+    for (const person of state.people) {
+      this.people.set(person.id, { ...person, roles: new Set(person.roles) });
+    }
+    for (const block of state.blocks) this.blocks.set(blockKey(block.orgId, block.clientId), { ...block });
+    for (const saved of state.grants) {
+      const grant: Grant = {
+        ...saved,
+        scopes: [...saved.scopes],
+        refreshTokenExpiresAt: Date.parse(saved.refreshTokenExpiresAt),
+        created: Date.parse(saved.created),
+        accessTokens: [],
+      };
+      this.grants.set(grant.id, grant);
+      this.grantsByRefreshToken.set(grant.refreshToken, grant);
+      // Restored tokens may show up in this run's logs as much as new ones: a leak check covers them.
+      this.remember('refreshTokens', grant.refreshToken);
+      for (const savedToken of saved.accessTokens) {
+        const token: AccessToken = {
+          ...savedToken,
+          grant,
+          created: Date.parse(savedToken.created),
+          expiresAt: Date.parse(savedToken.expiresAt),
+        };
+        grant.accessTokens.push(token);
+        this.accessTokens.set(token.token, token);
+        this.accessTokensById.set(token.id, token);
+        this.remember('accessTokens', token.token);
+      }
+    }
   }
 
   // ---- integrations -------------------------------------------------------------------------
@@ -416,7 +514,7 @@ export class SimWorld {
   setIntegrationBlocked(orgId: string, clientId: string, blocked: boolean): { blocked: boolean } {
     this.requireOrgAndIntegration(orgId, clientId);
     const key = blockKey(orgId, clientId);
-    if (blocked) this.blocks.add(key);
+    if (blocked) this.blocks.set(key, { orgId, clientId });
     else this.blocks.delete(key);
     return { blocked };
   }
@@ -649,6 +747,12 @@ export class SimWorld {
       grant.alive = false;
     }
     return revoked;
+  }
+
+  /** Drops orgs, people, codes, grants, tokens and blocks; integrations and settings stay. */
+  private clearState(): void {
+    const state = [this.orgs, this.people, this.blocks, this.codes, this.grants, this.grantsByRefreshToken];
+    for (const collection of [...state, this.accessTokens, this.accessTokensById]) collection.clear();
   }
 
   private requirePerson(email: string): SimPerson {
