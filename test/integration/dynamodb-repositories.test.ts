@@ -123,6 +123,15 @@ describe('DynamoDB repositories on DynamoDB Local', () => {
       authorization(tenantId, 'call-control', { status: 'degraded' }),
       undefined,
     );
+    // An invalid record whose alert is still to publish stays due until the sweep publishes it.
+    await repos.authorizations.save(
+      authorization(tenantId, 'presence', {
+        status: 'invalid',
+        nextCheckAt: undefined,
+        pendingEvent: event(tenantId, 'presence', iso(0)),
+      }),
+      undefined,
+    );
 
     const due: string[] = [];
     for (let shard = 0; shard < 16; shard += 1) {
@@ -136,7 +145,7 @@ describe('DynamoDB repositories on DynamoDB Local', () => {
         cursor = page.cursor;
       } while (cursor);
     }
-    expect(due.sort()).toEqual(['call-control', 'users-sync']);
+    expect(due.sort()).toEqual(['call-control', 'presence', 'users-sync']);
 
     const invalid = await repos.authorizations.get(tenantId, 'sso');
     const { Items } = await table.documentClient.send(new ScanCommand({ TableName: table.tableName }));

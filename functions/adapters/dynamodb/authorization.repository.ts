@@ -34,13 +34,17 @@ function toItem(authorization: Authorization): Record<string, unknown> {
     ...rest,
   };
   if (leaseUntil) item.leaseUntil = Date.parse(leaseUntil);
-  // Only checkable records carry the sparse `due` index keys, so a sweep never reads the rest.
-  if (nextCheckAt && CHECKABLE_STATUSES.includes(authorization.status)) {
+  // Only records with work left carry the sparse `due` index keys, so a sweep never reads the
+  // rest: checkable ones at their next check, and any with an unpublished event (say an invalid
+  // record whose alert failed to publish) at once, so the next sweep retries the publish.
+  const checkAt = CHECKABLE_STATUSES.includes(authorization.status) ? nextCheckAt : undefined;
+  const dueAt = authorization.pendingEvent ? (checkAt ?? authorization.updatedAt) : checkAt;
+  if (dueAt) {
     item[tableDefinition.dueIndex.partitionKey.name] = dueShardOf(
       authorization.tenantId,
       authorization.integration,
     );
-    item[tableDefinition.dueIndex.sortKey.name] = Date.parse(nextCheckAt);
+    item[tableDefinition.dueIndex.sortKey.name] = Date.parse(dueAt);
   }
   return item;
 }
