@@ -1,11 +1,16 @@
 import { ConfigError } from '../functions/commons/config.js';
 import { CatalogError } from '../functions/domain/catalog.js';
+import { SimStateFileError } from './webex-simulator/index.js';
 import { LocalDynamoDbError } from './dynamodb-local.js';
 import { parseLocalEnvironment } from './local-config.js';
 import { LocalStartError, startLocalSystem } from './local-system.js';
 
 /** `npm start`: the whole system on this machine. `--fresh` starts from empty data. */
 async function main(): Promise<void> {
+  // The handlers' CloudWatch metrics (EMF lines on stdout) mean nothing on a laptop and bury the
+  // terminal; the logs still come at LOG_LEVEL.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const environment = parseLocalEnvironment();
   const system = await startLocalSystem({
     port: environment.PORT,
@@ -43,7 +48,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const known = [ConfigError, CatalogError, LocalDynamoDbError, LocalStartError].some(
+  const known = [ConfigError, CatalogError, LocalDynamoDbError, LocalStartError, SimStateFileError].some(
     (type) => error instanceof type,
   );
   console.error(known ? (error as Error).message : error);

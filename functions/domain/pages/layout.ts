@@ -34,6 +34,18 @@ code,.copy{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .copy{width:100%;padding:8px 10px;border:1px solid var(--line);border-radius:6px;background:#fafbfc;color:var(--ink)}
 ol.steps{padding-left:22px}
 ol.steps li{margin:6px 0}
+.board-wrap{overflow-x:auto}
+table.board{border-collapse:separate;border-spacing:4px;width:100%;font-size:.85rem}
+table.board th{text-align:left;font-weight:600;vertical-align:top;padding:6px 8px}
+table.board td.cell{border-radius:6px;padding:6px 8px;vertical-align:top;min-width:120px}
+td.cell.active{background:var(--ok-bg);color:var(--ok)}
+td.cell.expiring,td.cell.degraded{background:var(--warn-bg);color:var(--warn)}
+td.cell.invalid{background:var(--bad-bg);color:var(--bad)}
+td.cell.not_authorized,td.cell.revoked,td.cell.pending{background:var(--idle-bg);color:var(--idle)}
+td.cell .why{font-weight:600}
+.badge.pending{color:var(--idle);background:var(--idle-bg)}
+pre.mail-text{white-space:pre-wrap;word-break:break-word;font:inherit;margin:8px 0 0}
+main:has(table.board){max-width:none}
 @media (max-width:640px){.integration{grid-template-columns:1fr}.integration .actions{align-items:flex-start}}
 `;
 
