@@ -386,6 +386,9 @@ async function check(
       currentVersion: current?.version,
       currentStatus: current?.status,
     });
+    // Offboarding may have destroyed the secret while this run held a refreshed copy: a vault
+    // write here would have brought it back, so destroy it again (destroying twice is harmless).
+    if (current?.status === 'revoked' && current.secretId) await deps.vault.destroy(current.secretId);
     return skipped('superseded');
   }
   if (event) await publishAndClear(deps, saved, event);

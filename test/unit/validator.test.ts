@@ -441,6 +441,27 @@ describe('validateAuthorization: crash safety', () => {
     expect(world.events.published).toEqual([]);
   });
 
+  it('destroys the secret again when offboarding revoked the authorization during a refresh', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    world.clock.advance(12.5 * DAY);
+    const store = world.vault.store.bind(world.vault);
+    world.vault.store = async (tenantId, integration, material) => {
+      // Offboarding runs while the refresh is in flight: it destroys the secret and revokes the record.
+      const current = await world.record('presence');
+      await world.vault.destroy(current.secretId ?? '');
+      await world.repo.save(
+        { ...current, status: 'revoked', leaseOwner: undefined, leaseUntil: undefined },
+        current.version,
+      );
+      world.vault.store = store;
+      return store(tenantId, integration, material);
+    };
+    expect(await world.validate('presence')).toEqual({ kind: 'skipped', reason: 'superseded' });
+    await expect(world.vault.read('tokens/acme/presence')).rejects.toThrow();
+    expect(await world.record('presence')).toMatchObject({ status: 'revoked' });
+  });
+
   it('lets only one of two concurrent workers check an authorization', async () => {
     const world = setup();
     await world.authorize('presence');
