@@ -79,6 +79,17 @@ export class WebexUnavailableError extends OnboardingError {
   }
 }
 
+/**
+ * The authorization is being refreshed or checked right now and did not come free in time;
+ * the new tokens were not stored, so the admin starts again in a moment.
+ */
+export class AuthorizationBusyError extends OnboardingError {
+  override readonly name = 'AuthorizationBusyError';
+  constructor(retryUrl?: string) {
+    super('The authorization is busy', retryUrl);
+  }
+}
+
 /** The person who signed in is not a Webex Full Administrator. */
 export class NotFullAdminError extends OnboardingError {
   override readonly name = 'NotFullAdminError';

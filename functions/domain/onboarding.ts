@@ -13,6 +13,7 @@ import {
   StateUnknownError,
   UnknownIntegrationError,
   WebexUnavailableError,
+  AuthorizationBusyError,
 } from './onboarding-errors.js';
 import { LinkRevokedError, issueOnboardingLink, verifyOnboardingLink } from './onboarding-link.js';
 import { createOAuthAttempt, hashOAuthState, isOAuthStateExpired } from './oauth-state.js';
@@ -346,7 +347,10 @@ export async function completeAuthorization(
     refreshTokenExpiresAt: secondsFrom(now, grant.refreshTokenExpiresIn),
     ...(grant.scope ? { scope: grant.scope } : {}),
   };
-  const secretId = await deps.vault.store(tenant.tenantId, integration.key, material);
+  // An existing authorization may be mid-refresh in the validator or a token reader: hold its
+  // lease while the vault and the record change, or their vault write could land after ours and
+  // leave the new record describing the old grant's tokens.
+  const lease = previous ? await holdLease(deps, tenant.tenantId, integration.key, retryUrl) : undefined;
   const authorizer: Authorizer = {
     personId: person.id,
     email: primaryEmail(person),
@@ -354,16 +358,25 @@ export async function completeAuthorization(
     orgId: person.orgId,
     fullAdmin: true,
   };
-  const { saved, event } = await saveGranted(deps, {
-    tenant,
-    integration,
-    previous,
-    authorizer,
-    secretId,
-    scopes: grant.scope ? grant.scope.split(/\s+/).filter(Boolean) : [...integration.scopes],
-    accessTokenExpiresAt: material.accessTokenExpiresAt,
-    refreshTokenExpiresAt: material.refreshTokenExpiresAt,
-  });
+  let granted: { saved: Authorization; event: AuthorizationEvent };
+  try {
+    const secretId = await deps.vault.store(tenant.tenantId, integration.key, material);
+    granted = await saveGranted(deps, {
+      tenant,
+      integration,
+      previous: lease?.record ?? previous,
+      authorizer,
+      secretId,
+      scopes: grant.scope ? grant.scope.split(/\s+/).filter(Boolean) : [...integration.scopes],
+      accessTokenExpiresAt: material.accessTokenExpiresAt,
+      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
+      leaseOwner: lease?.owner,
+    });
+  } catch (error) {
+    if (lease) await deps.authorizations.releaseLease(tenant.tenantId, integration.key, lease.owner);
+    throw error;
+  }
+  const { saved, event } = granted;
   // The same email the validator sends when it replays this event from the outbox.
   const alert = buildAlert({
     event,
@@ -604,6 +617,8 @@ async function saveGranted(
     scopes: string[];
     accessTokenExpiresAt: string;
     refreshTokenExpiresAt: string;
+    /** Our own lease on the record, released by this save (the record is written without it). */
+    leaseOwner: string | undefined;
   },
 ): Promise<{ saved: Authorization; event: AuthorizationEvent }> {
   let previous = input.previous;
@@ -625,9 +640,11 @@ async function saveGranted(
       consecutiveFailures: 0,
       secretId: input.secretId,
       version: previous?.version ?? 0,
-      // A validator run in progress keeps its lease; its own save will then meet a conflict.
-      ...(previous?.leaseOwner ? { leaseOwner: previous.leaseOwner } : {}),
-      ...(previous?.leaseUntil ? { leaseUntil: previous.leaseUntil } : {}),
+      // Our own lease ends with this write; anyone else's (taken after ours expired) is kept,
+      // and their save will then meet a conflict.
+      ...(previous?.leaseOwner && previous.leaseOwner !== input.leaseOwner
+        ? { leaseOwner: previous.leaseOwner, leaseUntil: previous.leaseUntil }
+        : {}),
       nextCheckAt: secondsFrom(now, deps.settings.firstCheckDelaySeconds),
       warningsSent: [],
       // Outbox, as the validator does it: cleared once published; if publishing fails, the
@@ -651,6 +668,34 @@ async function saveGranted(
       if (!(error instanceof ConflictError) || attempt >= SAVE_ATTEMPTS) throw error;
       previous = await deps.authorizations.get(input.tenant.tenantId, input.integration.key);
     }
+  }
+}
+
+/** How long the callback waits for a validator or token reader to let go of an authorization. */
+const LEASE_WAIT_MS = 5_000;
+const LEASE_POLL_MS = 200;
+/** Long enough for the vault and record writes; it frees itself if this invocation dies. */
+const CALLBACK_LEASE_MS = 60_000;
+
+/**
+ * Takes the authorization's lease, waiting a few seconds for its holder, and returns the record
+ * as leased; AuthorizationBusyError when it does not come free.
+ */
+async function holdLease(
+  deps: OnboardingDependencies,
+  tenantId: string,
+  integration: string,
+  retryUrl: string,
+): Promise<{ owner: string; record: Authorization }> {
+  const owner = `callback-${randomUUID()}`;
+  const deadline = Date.now() + LEASE_WAIT_MS;
+  for (;;) {
+    const now = deps.clock.now();
+    const until = new Date(now.getTime() + CALLBACK_LEASE_MS);
+    const record = await deps.authorizations.acquireLease(tenantId, integration, owner, until, now);
+    if (record) return { owner, record };
+    if (Date.now() >= deadline) throw new AuthorizationBusyError(retryUrl);
+    await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
   }
 }
 

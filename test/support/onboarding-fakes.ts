@@ -255,11 +255,32 @@ export class InMemoryAuthorizationRepository implements AuthorizationRepository 
     if (event) this.savedEvents.push(event);
     return saved;
   }
-  async acquireLease(): Promise<Authorization | undefined> {
-    throw new Error('not used by onboarding');
+  async acquireLease(
+    tenantId: string,
+    integration: string,
+    owner: string,
+    until: Date,
+    now: Date,
+  ): Promise<Authorization | undefined> {
+    const key = `${tenantId}/${integration}`;
+    const stored = this.records.get(key);
+    const free =
+      stored &&
+      (!stored.leaseUntil || Date.parse(stored.leaseUntil) < now.getTime() || stored.leaseOwner === owner);
+    if (!stored || !free) return undefined;
+    const leased = { ...stored, leaseOwner: owner, leaseUntil: until.toISOString() };
+    this.calls.push(`lease ${key}`);
+    this.records.set(key, leased);
+    return leased;
   }
-  async releaseLease(): Promise<void> {
-    throw new Error('not used by onboarding');
+  async releaseLease(tenantId: string, integration: string, owner: string): Promise<void> {
+    const key = `${tenantId}/${integration}`;
+    const stored = this.records.get(key);
+    if (stored?.leaseOwner !== owner) return;
+    const released = { ...stored };
+    delete released.leaseOwner;
+    delete released.leaseUntil;
+    this.records.set(key, released);
   }
   async listDue(): Promise<Page<{ tenantId: string; integration: string }>> {
     throw new Error('not used by onboarding');

@@ -3,6 +3,7 @@ import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { Authorization } from '../../functions/domain/model.js';
 import { LinkRevokedError, issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import {
+  AuthorizationBusyError,
   CodeRefusedError,
   MissingCodeError,
   NotAPersonError,
@@ -225,6 +226,28 @@ describe('completeAuthorization', () => {
     await completeAuthorization(deps, { state: await start(), code: 'c' });
     expect((await deps.authorizations.get('acme', 'presence'))?.version).toBe(6);
   });
+
+  it('holds the lease while it replaces an authorization, and releases it with the save', async () => {
+    const { deps, start, calls } = setup({ records: [activeRecord()] });
+    await completeAuthorization(deps, { state: await start(), code: 'c' });
+    const order = calls.filter((call) => /^(lease|store|save) /.test(call));
+    expect(order.slice(0, 3)).toEqual([
+      'lease acme/presence',
+      expect.stringMatching(/^store /),
+      'save acme/presence',
+    ]);
+    expect((await deps.authorizations.get('acme', 'presence'))?.leaseOwner).toBeUndefined();
+  });
+
+  it('keeps nothing and says "busy" when a validator holds the lease past the wait', async () => {
+    const held = activeRecord({ leaseOwner: 'validator-1', leaseUntil: '2999-01-01T00:00:00.000Z' });
+    const { deps, start, written } = setup({ records: [held] });
+    const state = await start();
+    const before = written();
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(AuthorizationBusyError);
+    // The verified Full Admin may bind the tenant's org; no token, record, event or history is kept.
+    expect({ ...written(), tenant: undefined }).toEqual({ ...before, tenant: undefined });
+  }, 15_000);
 
   it('clears the outbox marker once the event is published', async () => {
     const { deps, start } = setup();

@@ -11,6 +11,7 @@ import {
   StateUnknownError,
   UnknownIntegrationError,
   WebexUnavailableError,
+  AuthorizationBusyError,
 } from '../onboarding-errors.js';
 import { html } from './html.js';
 import { renderDocument } from './layout.js';
@@ -144,6 +145,17 @@ export function describeOnboardingFailure(error: unknown): FailurePageModel & { 
       title: 'Webex did not answer',
       message:
         'Webex is busy or unavailable right now; nothing was changed. Please try again in a few minutes.',
+      ...retry('Try again', error.retryUrl),
+      expected: true,
+    };
+  }
+  if (error instanceof AuthorizationBusyError) {
+    return {
+      statusCode: 503,
+      reason: 'authorization_busy',
+      title: 'This integration is being checked right now',
+      message:
+        'We are refreshing or checking this authorization at this very moment, so the new one was not kept. Please try again in a minute.',
       ...retry('Try again', error.retryUrl),
       expected: true,
     };
