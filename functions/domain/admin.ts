@@ -11,20 +11,12 @@ import {
   ConflictError,
   type AuthorizationRepository,
   type Clock,
+  type ContactSubscriptions,
   type HistoryRepository,
   type Page,
   type TenantRepository,
 } from './ports.js';
 import { buildStatusBoard, type StatusBoard } from './status-board.js';
-
-/**
- * The alert topic's email subscriptions of a tenant's contacts. `sync` makes the subscribed set
- * equal `contacts` (an empty list removes them all); it is idempotent, so calling it again with the
- * same list repairs a sync that failed half-way.
- */
-export interface ContactSubscriptions {
-  sync(tenantId: string, contacts: string[]): Promise<void>;
-}
 
 /** A signed onboarding link as handed to an admin. */
 export interface IssuedLink {

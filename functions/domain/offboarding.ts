@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TenantNotFoundError, type ContactSubscriptions } from './admin.js';
+import { TenantNotFoundError } from './admin.js';
 import type { Catalog } from './catalog.js';
 import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
 import {
@@ -7,6 +7,7 @@ import {
   WebexError,
   type AuthorizationRepository,
   type Clock,
+  type ContactSubscriptions,
   type EventPublisher,
   type TenantRepository,
   type TokenVault,
