@@ -11,9 +11,7 @@ import {
 import { tableDefinition } from '../adapters/table-definition.js';
 import { SqsValidationQueue } from '../adapters/validation-queue.js';
 import { HttpWebexClient } from '../adapters/webex-client.js';
-import { defaultCatalog, parseCatalogJson } from '../domain/catalog.js';
-import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '../domain/expiry-warnings.js';
-import { DEFAULT_LINK_TTL_DAYS, issueOnboardingLink } from '../domain/onboarding-link.js';
+import { issueOnboardingLink } from '../domain/onboarding-link.js';
 import {
   systemClock,
   type AuthorizationRepository,
@@ -26,22 +24,14 @@ import {
   type ValidatorDependencies,
   type ValidatorLogger,
 } from '../domain/validator.js';
-import { baseUrl, positiveInt } from './config.js';
+import { positiveInt } from './config.js';
+import { loadCatalog, publicApiEnvironmentSchema } from './dependencies.js';
 
-/** Environment of the validator worker. Resource names have no defaults: unset is an error. */
-export const validatorEnvironmentSchema = z.object({
-  TABLE_NAME: z.string().min(1),
-  TOKEN_SECRET_PREFIX: z.string().min(1),
-  KMS_KEY_ID: z.string().min(1),
-  CLIENT_SECRETS_SECRET_ID: z.string().min(1),
-  LINK_SIGNING_SECRET_ID: z.string().min(1),
-  EVENT_BUS_NAME: z.string().min(1),
-  ALERT_TOPIC_ARN: z.string().min(1),
-  WEBEX_API_BASE_URL: baseUrl,
-  PUBLIC_BASE_URL: baseUrl,
-  PASSWORD_MAX_AGE_DAYS: positiveInt.default(DEFAULT_PASSWORD_MAX_AGE_DAYS),
-  LINK_TTL_DAYS: positiveInt.default(DEFAULT_LINK_TTL_DAYS),
-  CATALOG_JSON: z.string().min(1).optional(),
+/**
+ * Environment of the validator worker: the public API's (same table, vault, secrets, bus, topic,
+ * Webex and portal URLs) plus the probe interval. Resource names have no defaults.
+ */
+export const validatorEnvironmentSchema = publicApiEnvironmentSchema.extend({
   /** How often a healthy authorization is probed: set it to the sweep schedule's period. */
   CHECK_INTERVAL_SECONDS: positiveInt.default(DEFAULT_VALIDATOR_CONFIG.checkIntervalSeconds),
 });
@@ -103,7 +93,7 @@ export function buildValidatorDependencies(
     }),
     events: new AwsEventPublisher({ eventBusName: env.EVENT_BUS_NAME, topicArn: env.ALERT_TOPIC_ARN }),
     clock: systemClock,
-    catalog: env.CATALOG_JSON ? parseCatalogJson(env.CATALOG_JSON, 'CATALOG_JSON') : defaultCatalog(),
+    catalog: loadCatalog(env.CATALOG_JSON),
     config: {
       ...DEFAULT_VALIDATOR_CONFIG,
       passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
