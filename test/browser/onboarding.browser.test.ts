@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
@@ -27,15 +28,10 @@ import {
   testTenant,
 } from '../support/onboarding-fakes.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = 'test-results';
 const catalog = defaultCatalog();
 const clientSecrets = testClientSecrets(catalog);
 const integrationIdOf = (key: string) => catalog.find(key)?.integrationId ?? '';
-
-if (!existsSync(CHROMIUM)) {
-  throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}. Fix: apt-get install -y chromium`);
-}
 
 describe('onboarding in a real browser', () => {
   let table: TestTable;
@@ -106,18 +102,7 @@ describe('onboarding in a real browser', () => {
       publicBaseUrl,
     });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { freePort } from '../../local/dynamodb-local.js';
@@ -9,15 +10,6 @@ import { mailSchema } from '../../local/adapters/local-event-sink.js';
 import { startLocalSystem, type LocalSystem } from '../../local/local-system.js';
 
 const SCREENSHOTS = 'test-results';
-const BROWSER_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /**
  * The whole local system as `npm start` runs it, driven in a real browser through the local
@@ -69,7 +61,7 @@ describe('the local system end to end', () => {
       logLevel: 'ERROR',
     });
     portalUrl = await system.demoPortalUrl();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: BROWSER_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
   });
 
