@@ -26,16 +26,7 @@ import {
   type WebexTokenGrant,
 } from '../../functions/domain/ports.js';
 
-/** A clock tests move by hand. */
-export class ManualClock implements Clock {
-  constructor(private current: Date = new Date('2026-03-01T10:00:00.000Z')) {}
-  now(): Date {
-    return new Date(this.current);
-  }
-  advance(seconds: number): void {
-    this.current = new Date(this.current.getTime() + seconds * 1000);
-  }
-}
+export { ManualClock } from './onboarding-fakes.js';
 
 const keyOf = (tenantId: string, integration: string) => `${tenantId}/${integration}`;
 
