@@ -85,6 +85,14 @@ async function assertPortFree(port: number): Promise<void> {
   });
 }
 
+/**
+ * Starts Java in the background and exits with its status; a second background job blocks on
+ * stdin (kept as fd 3: a background job's own stdin is /dev/null) and kills Java once it reaches
+ * its end (our `stop()`, or our death).
+ */
+const WATCHDOG_SCRIPT =
+  'exec 3<&0; java "$@" </dev/null & java_pid=$!; (read -r _ <&3; kill "$java_pid" 2>/dev/null) & wait "$java_pid"';
+
 export function localClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
@@ -126,7 +134,12 @@ export async function startLocalDynamoDb(options: StartOptions = {}): Promise<Lo
   // DynamoDB Local writes a metadata file into its working directory; keep it out of the repo.
   const cwd = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dynamodb-local-'));
   mkdirSync(cwd, { recursive: true });
-  const child = spawn('java', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Java runs under a small shell that also watches our stdin pipe: when this process ends in any
+  // way, even SIGKILL, the pipe closes and the shell kills Java, so no engine is left orphaned.
+  const child = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'dynamodb-local', ...args], {
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   child.on('error', (error) => {
     output += `\n${error.message}`;
@@ -151,7 +164,7 @@ export async function startLocalDynamoDb(options: StartOptions = {}): Promise<Lo
       client.destroy();
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
+      child.stdin?.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);

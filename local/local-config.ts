@@ -13,6 +13,8 @@ export const localEnvironmentSchema = z.object({
   OPS_EMAIL: z.email().default('ops@vendor.example'),
   /** Log level of the handlers' structured logs. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+  /** A catalog file replacing `config/catalog.json`, as a deploy's `catalogFile` does. */
+  CATALOG_FILE: z.string().min(1).optional(),
   /** Port of DynamoDB Local; a free one is picked when unset. */
   DYNAMODB_PORT: port.optional(),
 });

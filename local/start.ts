@@ -1,9 +1,20 @@
 import { ConfigError } from '../functions/commons/config.js';
-import { CatalogError } from '../functions/domain/catalog.js';
+import { readFileSync } from 'node:fs';
+import { CatalogError, parseCatalogJson, type Catalog } from '../functions/domain/catalog.js';
 import { SimStateFileError } from './webex-simulator/index.js';
 import { LocalDynamoDbError } from './dynamodb-local.js';
 import { parseLocalEnvironment } from './local-config.js';
 import { LocalStartError, startLocalSystem } from './local-system.js';
+
+function loadCatalogFile(path: string): Catalog {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new CatalogError(`Catalog file ${path} cannot be read. Fix: check CATALOG_FILE`);
+  }
+  return parseCatalogJson(text, path);
+}
 
 /** `npm start`: the whole system on this machine. `--fresh` starts from empty data. */
 async function main(): Promise<void> {
@@ -12,6 +23,7 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const environment = parseLocalEnvironment();
+  const catalog = environment.CATALOG_FILE ? loadCatalogFile(environment.CATALOG_FILE) : undefined;
   const system = await startLocalSystem({
     port: environment.PORT,
     simulatorPort: environment.WEBEX_SIM_PORT,
@@ -19,6 +31,7 @@ async function main(): Promise<void> {
     dataDir: environment.LOCAL_DATA_DIR,
     opsEmail: environment.OPS_EMAIL,
     fresh: process.argv.includes('--fresh'),
+    ...(catalog ? { catalog } : {}),
     sweepIntervalSeconds: environment.SWEEP_INTERVAL_SECONDS,
     logLevel: environment.LOG_LEVEL,
   });
