@@ -3,6 +3,7 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { authorizationEventSchema, type AuthorizationEvent } from '../../domain/model.js';
 import type { HistoryRepository, Page } from '../../domain/ports.js';
 import {
+  cursorFailure,
   decodeCursor,
   encodeCursor,
   EVENT_PREFIX,
@@ -44,17 +45,21 @@ export class DynamoDbHistoryRepository implements HistoryRepository {
     tenantId: string,
     options: { limit: number; cursor?: string },
   ): Promise<Page<AuthorizationEvent>> {
-    const output = await this.documentClient.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.tenant(tenantId).pk, ':prefix': EVENT_PREFIX },
-        ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor),
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+    const output = await this.documentClient
+      .send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.tenant(tenantId).pk, ':prefix': EVENT_PREFIX },
+          ScanIndexForward: false,
+          Limit: options.limit,
+          ExclusiveStartKey: decodeCursor(options.cursor),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      )
+      .catch((error: unknown) => {
+        throw cursorFailure(error, options.cursor);
+      });
     meter(this.capacityMeter, output.ConsumedCapacity, 'read');
     const cursor = encodeCursor(output.LastEvaluatedKey);
     return {

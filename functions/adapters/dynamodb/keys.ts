@@ -33,7 +33,8 @@ export class InvalidCursorError extends Error {
   }
 }
 
-const cursorSchema = z.record(z.string(), z.union([z.string(), z.number()]));
+// Safe integers only: a larger number would fail in the marshaller, not as a refused cursor.
+const cursorSchema = z.record(z.string(), z.union([z.string(), z.int()]));
 
 /** Opaque pagination cursor: DynamoDB's LastEvaluatedKey, base64url-encoded. */
 export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined {
@@ -49,6 +50,17 @@ export function decodeCursor(cursor: string | undefined): Record<string, string 
     // fall through: any undecodable cursor is the caller's error
   }
   throw new InvalidCursorError();
+}
+
+/**
+ * The error to throw when a query with a cursor failed: DynamoDB refuses (ValidationException) a
+ * start key that does not fit the query, e.g. another listing's or another tenant's cursor, which
+ * is the caller's error and must not surface as a 500. Any other failure is returned unchanged.
+ */
+export function cursorFailure(error: unknown, cursor: string | undefined): unknown {
+  const refusedStartKey =
+    cursor !== undefined && error instanceof Error && error.name === 'ValidationException';
+  return refusedStartKey ? new InvalidCursorError() : error;
 }
 
 export function toEpochSeconds(iso: string): number {
