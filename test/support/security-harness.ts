@@ -13,7 +13,7 @@ import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { AuthorizationEvent, Tenant, TokenMaterial } from '../../functions/domain/model.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import { callbackUrl } from '../../functions/domain/onboarding.js';
-import type { AlertMessage, EventPublisher, TokenVault } from '../../functions/domain/ports.js';
+import type { AlertMessage, Clock, EventPublisher, TokenVault } from '../../functions/domain/ports.js';
 import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '../../functions/domain/validator.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
 import {
@@ -76,6 +76,17 @@ export class MemoryContacts implements ContactSubscriptions {
   readonly byTenant = new Map<string, string[]>();
   async sync(tenantId: string, contacts: string[]): Promise<void> {
     this.byTenant.set(tenantId, [...contacts]);
+  }
+}
+
+/** The real time, moved forward on demand (a retry "a minute later" without waiting a minute). */
+export class ShiftingClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(seconds: number): void {
+    this.offsetMs += seconds * 1000;
   }
 }
 
@@ -202,6 +213,7 @@ export class SecurityWorld {
   readonly events = new KeepingPublisher();
   readonly contacts = new MemoryContacts();
   readonly linkKey = randomBytes(32);
+  readonly clock = new ShiftingClock();
   readonly publicDependencies: PublicApiDependencies;
   readonly adminDependencies: AdminApiDependencies;
   readonly validator: ValidatorDependencies;
@@ -213,7 +225,7 @@ export class SecurityWorld {
     readonly sim: WebexSimulator,
   ) {
     this.repos = createRepositories(table.client, table.tableName);
-    const clock = { now: () => new Date() };
+    const clock = this.clock;
     const webex = new HttpWebexClient({ baseUrl: sim.url, timeoutMs: 3000 });
     const clientSecretSource = {
       get: async (key: string) => {
@@ -297,6 +309,12 @@ export class SecurityWorld {
     return toAnswer(await this.publicHandler(apiGatewayEvent(request), lambdaContext('public-api')));
   }
 
+  /** A public handler over other ports (say, ones that fail on purpose), called as API Gateway would. */
+  publicHandlerWith(dependencies: PublicApiDependencies): (request: RawRequest) => Promise<Answer> {
+    const handler = createPublicApiHandler(dependencies, silentObservability('public-api'));
+    return async (request) => toAnswer(await handler(apiGatewayEvent(request), lambdaContext('public-api')));
+  }
+
   /** A GET on the public API; `pathAndQuery` as a browser sends it. */
   async get(pathAndQuery: string): Promise<Answer> {
     const [path = '/', query = ''] = pathAndQuery.split(/\?(.*)/s);
@@ -338,7 +356,7 @@ export class SecurityWorld {
     return issueOnboardingLink({
       tenant,
       key: this.linkKey,
-      clock: { now: () => new Date() },
+      clock: this.clock,
       ttlDays,
       publicBaseUrl: PORTAL,
     }).token;

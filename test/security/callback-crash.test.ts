@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashOAuthState } from '../../functions/domain/oauth-state.js';
+import { validateAuthorization } from '../../functions/domain/validator.js';
+import type { PublicApiDependencies } from '../../functions/public-api.app.js';
+import { SecurityWorld, type SimAdmin } from '../support/security-harness.js';
+
+class Crash extends Error {
+  override readonly name = 'Crash';
+}
+
+/** Where the callback dies: at its `at`-th port call, instead of the call or just after it returned. */
+interface CrashPlan {
+  at: number;
+  mode: 'before' | 'after';
+  count: number;
+  fired?: string;
+  /** Calls that returned before the callback died. */
+  completed: string[];
+}
+
+/** Wraps every method of a port so the plan can kill the callback around any call. */
+function crashing<T extends object>(port: T, name: string, plan: CrashPlan): T {
+  return new Proxy(port, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        plan.count += 1;
+        const step = `${name}.${String(property)}`;
+        const here = plan.count === plan.at;
+        if (here && plan.mode === 'before') {
+          plan.fired = step;
+          throw new Crash(`died at ${step}`);
+        }
+        const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
+        plan.completed.push(step);
+        if (here && plan.mode === 'after') {
+          plan.fired = step;
+          throw new Crash(`died after ${step}`);
+        }
+        return result;
+      };
+    },
+  });
+}
+
+function crashingDependencies(deps: PublicApiDependencies, plan: CrashPlan): PublicApiDependencies {
+  return {
+    ...deps,
+    oauthStates: crashing(deps.oauthStates, 'oauthStates', plan),
+    tenants: crashing(deps.tenants, 'tenants', plan),
+    authorizations: crashing(deps.authorizations, 'authorizations', plan),
+    history: crashing(deps.history, 'history', plan),
+    vault: crashing(deps.vault, 'vault', plan),
+    webex: crashing(deps.webex, 'webex', plan),
+    events: crashing(deps.events, 'events', plan),
+    clientSecrets: crashing(deps.clientSecrets, 'clientSecrets', plan),
+    linkKeys: crashing(deps.linkKeys, 'linkKeys', plan),
+  };
+}
+
+const INTEGRATION = 'presence';
+
+/**
+ * The OAuth callback killed at every port call in turn (the call fails, or it succeeds and the
+ * callback dies right after), for a first authorization and for a re-authorization, against
+ * DynamoDB Local and the Webex simulator. The validator's own crash tests are in
+ * test/integration/validator-faults.test.ts.
+ */
+describe('a callback that dies at any step leaves a consistent state and a retry succeeds', () => {
+  let world: SecurityWorld;
+  let admin: SimAdmin;
+  let tenants = 0;
+
+  beforeAll(async () => {
+    world = await SecurityWorld.start('callback-crash');
+    admin = world.demoAdmin();
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  /** Every record of the tenant points at a secret that exists and whose tokens work at Webex. */
+  async function expectConsistent(tenantId: string, where: string): Promise<void> {
+    for (const record of await world.repos.authorizations.listForTenant(tenantId)) {
+      expect(record.secretId, where).toBeDefined();
+      const material = await world.vault.read(record.secretId ?? '');
+      expect(await world.accessTokenWorks(material.accessToken), `${where}: stored token works`).toBe(true);
+      // A lease the dead callback held is gone or ends by itself within a minute.
+      if (record.leaseUntil) {
+        expect(Date.parse(record.leaseUntil) - world.clock.now().getTime(), where).toBeLessThanOrEqual(
+          60_000,
+        );
+      }
+    }
+  }
+
+  /**
+   * Kills one callback per port call and mode; after each: the state is consistent, a retry with a
+   * fresh state a minute later succeeds, the validator finds the result healthy, and no event was
+   * published twice. Returns the steps that were hit.
+   */
+  async function crashEverywhere(reauthorize: boolean): Promise<string[]> {
+    const steps: string[] = [];
+    for (const mode of ['before', 'after'] as const) {
+      for (let at = 1; ; at += 1) {
+        tenants += 1;
+        const tenantId = `crash-${tenants}`;
+        await world.createTenant(tenantId);
+        if (reauthorize)
+          expect((await world.onboard(tenantId, INTEGRATION, admin.email)).statusCode).toBe(200);
+        const before = await world.repos.authorizations.get(tenantId, INTEGRATION);
+
+        const plan: CrashPlan = { at, mode, count: 0, completed: [] };
+        const call = world.publicHandlerWith(crashingDependencies(world.publicDependencies, plan));
+        const { authorizeUrl, state } = await world.start(await world.linkToken(tenantId), INTEGRATION);
+        const callback = await world.consent(authorizeUrl, admin.email);
+        const answer = await call({ path: '/oauth/callback', query: callback });
+        if (!plan.fired) {
+          // Past the last port call: the callback ran to its end.
+          expect(answer.statusCode).toBe(200);
+          break;
+        }
+        const where = `${reauthorize ? 're-authorization' : 'first authorization'}, ${mode} ${plan.fired}`;
+        steps.push(`${mode} ${plan.fired}`);
+        // A failed publish is not a failed authorization (the outbox keeps the event); anything else is.
+        expect(answer.statusCode, where).toBe(plan.fired === 'events.publish' ? 200 : 500);
+        expect(answer.body, where).not.toContain('Crash');
+
+        await expectConsistent(tenantId, where);
+        const after = await world.repos.authorizations.get(tenantId, INTEGRATION);
+        // Either the new authorization was saved, or the old one (or none) is as it was.
+        if (after?.version !== before?.version) expect(after?.status, where).toBe('active');
+        const snapshot = await world.snapshot();
+        const spent = !snapshot.states.includes(`STATE#${hashOAuthState(state)}|STATE`);
+        expect(spent, where).toBe(!(mode === 'before' && plan.fired === 'oauthStates.consume'));
+
+        // The admin tries again a minute later with a fresh state: it works.
+        world.clock.advance(61);
+        const retry = await world.onboard(tenantId, INTEGRATION, admin.email);
+        expect(retry.statusCode, where).toBe(200);
+        const record = await world.repos.authorizations.get(tenantId, INTEGRATION);
+        expect(record, where).toMatchObject({ status: 'active', authorizer: { email: admin.email } });
+        expect(record?.pendingEvent, where).toBeUndefined();
+        expect(record?.leaseOwner, where).toBeUndefined();
+        await expectConsistent(tenantId, where);
+        expect((await world.repos.tenants.get(tenantId))?.orgId, where).toBe(admin.orgId);
+
+        // The validator agrees: healthy, nothing to publish.
+        const outcome = await validateAuthorization(
+          world.validator,
+          { tenantId, integration: INTEGRATION },
+          { force: true },
+        );
+        expect(outcome, where).toMatchObject({ kind: 'checked', status: 'active' });
+
+        const events = world.events.published
+          .map(({ event }) => event)
+          .filter((event) => event.tenantId === tenantId);
+        expect(new Set(events.map((event) => event.eventId)).size, where).toBe(events.length);
+        // One granted per successful save that went out: the retry's, and the dead callback's
+        // only when it published before dying (then two authorizations really happened).
+        const granted = events.filter((event) => event.type === 'granted' || event.type === 'restored');
+        const deadOnePublished = plan.completed.includes('events.publish');
+        expect(granted.length, where).toBe((reauthorize ? 2 : 1) + (deadOnePublished ? 1 : 0));
+        expect(
+          events.filter((event) => event.type === 'invalidated'),
+          where,
+        ).toEqual([]);
+      }
+    }
+    return steps;
+  }
+
+  it('keeps a first authorization consistent when the callback dies at any port call', async () => {
+    const steps = await crashEverywhere(false);
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        'before oauthStates.consume',
+        'after oauthStates.consume',
+        'before webex.exchangeCode',
+        'after webex.exchangeCode',
+        'before webex.getMe',
+        'before webex.listRoles',
+        'after tenants.bindOrg',
+        'before vault.store',
+        'after vault.store',
+        'before authorizations.save',
+        'after authorizations.save',
+        'before events.publish',
+        'after events.publish',
+      ]),
+    );
+  }, 60_000);
+
+  it('keeps a re-authorization consistent when the callback dies at any port call, the lease included', async () => {
+    const steps = await crashEverywhere(true);
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        'before authorizations.acquireLease',
+        'after authorizations.acquireLease',
+        'before vault.store',
+        'after vault.store',
+        'before authorizations.save',
+        'after authorizations.save',
+        'before events.publish',
+      ]),
+    );
+  }, 60_000);
+});
