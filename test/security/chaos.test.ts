@@ -1,0 +1,214 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinition } from '../../functions/adapters/table-definition.js';
+import type { AuthorizationEvent } from '../../functions/domain/model.js';
+import { runSweep } from '../../functions/domain/sweep.js';
+import { AuthorizationDegradedError, createTokenAccess } from '../../functions/token-access.js';
+import { localValidatorDependencies } from '../../local/local-api.js';
+import { Chaos, InjectedFaultError, seededRandom } from '../support/security-chaos.js';
+import {
+  accessTokenWorks,
+  addOrgWithAdmin,
+  linkTokenOf,
+  onboardOverHttp,
+  refreshTokenWorks,
+  request,
+  simControl,
+  startTestLocalSystem,
+  type TestLocalSystem,
+} from '../support/security-local.js';
+
+/** How long the faults rage. */
+const CHAOS_MS = 20_000;
+/** When the doomed tenant's admin changes their password: a real death among the faults. */
+const KILL_AFTER_MS = 6_000;
+const DEMO_ADMIN = 'admin@demo.example';
+/** Short access tokens, so the validator and token access refresh (and write the vault) during the run. */
+const ACCESS_TOKEN_SECONDS = 30;
+
+/**
+ * Sweeps back to back and on-demand token reads on the local system while the Webex simulator
+ * answers 429/5xx at random with latency, the authorization repository meets conditional conflicts
+ * and taken leases, and the vault fails writes and reads. Meanwhile one tenant's admin changes
+ * their password. Then the faults stop and a clean sweep runs.
+ */
+describe('chaos: faults cost no valid authorization, no token and no second alert', () => {
+  let local: TestLocalSystem;
+  let doomedAdmin = '';
+
+  beforeAll(async () => {
+    // CloudWatch metric lines mean nothing here and would bury the report (npm start does the same).
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    local = await startTestLocalSystem({ logLevel: 'ERROR' });
+    const { system } = local;
+    await simControl(system, 'settings', { accessTokenLifetimeSeconds: ACCESS_TOKEN_SECONDS });
+    doomedAdmin = (await addOrgWithAdmin(system, 'Doomed Org')).email;
+    const created = await request(`${system.api.url}/admin/tenants`, {
+      method: 'POST',
+      body: { tenantId: 'doomed', name: 'Doomed Inc', contacts: ['it@doomed.example'] },
+    });
+    expect(created.status).toBe(201);
+    const link = await request(`${system.api.url}/admin/tenants/doomed/links`, { method: 'POST', body: {} });
+    const doomedLink = linkTokenOf((JSON.parse(link.body) as { url: string }).url);
+    const demoLink = linkTokenOf(await system.demoPortalUrl());
+    for (const integration of system.catalog.keys) {
+      expect((await onboardOverHttp(system, demoLink, integration, DEMO_ADMIN)).callback.status).toBe(200);
+      expect((await onboardOverHttp(system, doomedLink, integration, doomedAdmin)).callback.status).toBe(200);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it('keeps every valid authorization and token, and sends one alert per real transition', async () => {
+    const { system } = local;
+    const seed = Date.now() % 2 ** 31;
+    const chaos = new Chaos(
+      { saveConflict: 0.2, leaseTaken: 0.1, vaultWrite: 0.25, vaultRead: 0.1 },
+      seededRandom(seed),
+    );
+    const logger = new Logger({ serviceName: 'chaos', logLevel: 'SILENT' });
+    const base = localValidatorDependencies(
+      system,
+      { port: 0, checkIntervalSeconds: 900, passwordMaxAgeDays: 1825, linkTtlDays: 14, logLevel: 'ERROR' },
+      logger,
+    );
+    const deps = { ...base, repo: chaos.repository(base.repo), vault: chaos.vault(base.vault) };
+    const tokens = createTokenAccess({
+      repo: deps.repo,
+      vault: deps.vault,
+      webex: base.webex,
+      clientSecrets: base.clientSecrets,
+      catalog: system.catalog,
+      // Nearly every read finds less than this left of a 30 s token: it refreshes, racing the sweeps.
+      refreshMarginMs: 28_000,
+      cacheTtlMs: 0,
+      leaseWaitMs: 500,
+    });
+
+    await simControl(system, 'faults', { rate429: 0.15, rate5xx: 0.15, latencyMs: 15, retryAfterSeconds: 0 });
+    const started = Date.now();
+    const deadline = started + CHAOS_MS;
+    let sweeps = 0;
+    let sweepErrors = 0;
+    let reads = 0;
+    let served = 0;
+    const unexpected: string[] = [];
+
+    const sweeping = (async () => {
+      while (Date.now() < deadline) {
+        const report = await runSweep(deps, { shards: tableDefinition.dueShards, horizonSeconds: 3600 });
+        sweeps += 1;
+        sweepErrors += report.errors.length;
+        for (const { error } of report.errors) {
+          if (!(error instanceof InjectedFaultError)) unexpected.push(`sweep: ${String(error)}`);
+        }
+      }
+    })();
+    const reading = (async () => {
+      while (Date.now() < deadline) {
+        await Promise.all(
+          system.catalog.keys.map(async (integration) => {
+            reads += 1;
+            try {
+              await tokens.getAccessToken('demo', integration);
+              served += 1;
+            } catch (error) {
+              // Webex busy or the vault down: "retry later". Anything else (invalid!) is a defect.
+              if (error instanceof AuthorizationDegradedError || error instanceof InjectedFaultError) return;
+              unexpected.push(`token access ${integration}: ${String(error)}`);
+            }
+          }),
+        );
+      }
+    })();
+    const killing = (async () => {
+      await sleep(KILL_AFTER_MS);
+      await simControl(system, `people/${doomedAdmin}/password-change`);
+    })();
+    await Promise.all([sweeping, reading, killing]);
+
+    chaos.enabled = false;
+    await simControl(system, 'faults', { rate429: 0, rate5xx: 0, latencyMs: 0 });
+    const clean = [await system.api.sweep(3600), await system.api.sweep(3600)];
+    console.log(
+      `chaos seed ${seed}: ${sweeps} sweeps (${sweepErrors} failed checks), ${reads} token reads (${served} served), ` +
+        `injected ${JSON.stringify(chaos.counts)}`,
+    );
+
+    expect(unexpected).toEqual([]);
+    expect(clean.flatMap((report) => report.errors)).toEqual([]);
+    // The run was chaotic: every kind of fault struck, repeatedly.
+    expect(sweeps).toBeGreaterThanOrEqual(5);
+    expect(served).toBeGreaterThan(10);
+    for (const count of Object.values(chaos.counts)) expect(count).toBeGreaterThan(0);
+
+    const events = await system.events.events();
+    const byAuthorization = new Map<string, AuthorizationEvent[]>();
+    for (const event of events) {
+      const key = `${event.tenantId}/${event.integration}`;
+      byAuthorization.set(key, [...(byAuthorization.get(key) ?? []), event]);
+    }
+    expect(new Set(events.map((event) => event.eventId)).size).toBe(events.length);
+
+    for (const integration of system.catalog.keys) {
+      const entry = system.catalog.find(integration);
+      // demo: never marked invalid, active again, and its tokens work at Webex after all that.
+      const demo = await system.repositories.authorizations.get('demo', integration);
+      expect(demo, integration).toMatchObject({ status: 'active' });
+      expect(demo?.leaseOwner, integration).toBeUndefined();
+      const material = await system.vault.read(demo?.secretId ?? '');
+      expect(await accessTokenWorks(system, material.accessToken), `demo ${integration} access token`).toBe(
+        true,
+      );
+      expect(
+        await refreshTokenWorks(system, {
+          clientId: entry?.integrationId ?? '',
+          clientSecret: system.secrets.clientSecrets[integration] ?? '',
+          refreshToken: material.refreshToken,
+        }),
+        `demo ${integration} refresh token`,
+      ).toBe(true);
+      const demoEvents = byAuthorization.get(`demo/${integration}`) ?? [];
+      expect(
+        demoEvents.filter((event) => event.type === 'invalidated'),
+        integration,
+      ).toEqual([]);
+
+      // doomed: dead once, said once, and its record still points at its (dead) tokens.
+      const doomed = await system.repositories.authorizations.get('doomed', integration);
+      expect(doomed, integration).toMatchObject({ status: 'invalid' });
+      await expect(system.vault.read(doomed?.secretId ?? '')).resolves.toBeDefined();
+      const doomedEvents = byAuthorization.get(`doomed/${integration}`) ?? [];
+      expect(
+        doomedEvents.filter((event) => event.type === 'invalidated'),
+        integration,
+      ).toHaveLength(1);
+
+      // Every alerted event is a real transition from the status the previous one left.
+      for (const [key, list] of [
+        [`demo/${integration}`, demoEvents],
+        [`doomed/${integration}`, doomedEvents],
+      ] as const) {
+        let status = list[0]?.status;
+        for (const event of list.slice(1)) {
+          if (event.type === 'refreshed') continue;
+          expect(event.previousStatus, `${key} ${event.type}`).toBe(status);
+          expect(event.status, `${key} ${event.type}`).not.toBe(event.previousStatus);
+          status = event.status;
+        }
+      }
+    }
+
+    // One email per alerted event and recipient (ops and the tenant's contact), never more.
+    const alerted = events.filter((event) => event.type !== 'refreshed');
+    const mailbox = system.events.mailbox();
+    expect(mailbox).toHaveLength(alerted.length * 2);
+    for (const tenantId of ['demo', 'doomed']) {
+      const invalidated = mailbox.filter((mail) => mail.tenantId === tenantId && mail.type === 'invalidated');
+      expect(invalidated, tenantId).toHaveLength(tenantId === 'doomed' ? system.catalog.keys.length * 2 : 0);
+    }
+  }, 60_000);
+});

@@ -1,0 +1,123 @@
+import {
+  ConflictError,
+  type AuthorizationRepository,
+  type TokenVault,
+} from '../../functions/domain/ports.js';
+
+/** A small seeded PRNG (mulberry32): a failing chaos run can be replayed with its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** How often each injected fault strikes (0..1 per call). */
+export interface ChaosRates {
+  /** A concurrent writer bumps the record just before a save, which then fails its condition. */
+  saveConflict: number;
+  /** The lease is found taken. */
+  leaseTaken: number;
+  /** A vault write fails (Secrets Manager throttling or an outage). */
+  vaultWrite: number;
+  /** A vault read fails. */
+  vaultRead: number;
+}
+
+/** What was injected, to prove the run was chaotic. */
+export interface ChaosCounts {
+  saveConflicts: number;
+  leasesRefused: number;
+  vaultWriteFailures: number;
+  vaultReadFailures: number;
+}
+
+/** An injected infrastructure failure; never a WebexError, so it can only fail a run, not classify one. */
+export class InjectedFaultError extends Error {
+  override readonly name = 'InjectedFaultError';
+}
+
+/**
+ * Wraps the authorization repository and the vault so that conditional conflicts, taken leases and
+ * vault failures strike at the given rates while `enabled`. A conflict is real: another writer
+ * saves the stored record (same content, version + 1) first, so the wrapped save meets the
+ * condition failure DynamoDB would raise. The same record never conflicts twice in a row, as a
+ * writer that keeps losing would in production be one run, not a storm.
+ */
+export class Chaos {
+  enabled = true;
+  readonly counts: ChaosCounts = {
+    saveConflicts: 0,
+    leasesRefused: 0,
+    vaultWriteFailures: 0,
+    vaultReadFailures: 0,
+  };
+  private readonly lastConflicted = new Set<string>();
+
+  constructor(
+    private readonly rates: ChaosRates,
+    private readonly random: () => number,
+  ) {}
+
+  private strikes(rate: number): boolean {
+    return this.enabled && this.random() < rate;
+  }
+
+  repository(inner: AuthorizationRepository): AuthorizationRepository {
+    return {
+      get: (tenantId, integration) => inner.get(tenantId, integration),
+      listForTenant: (tenantId) => inner.listForTenant(tenantId),
+      listDue: (shard, now, options) => inner.listDue(shard, now, options),
+      releaseLease: (tenantId, integration, owner) => inner.releaseLease(tenantId, integration, owner),
+      acquireLease: async (tenantId, integration, owner, until, now) => {
+        if (this.strikes(this.rates.leaseTaken)) {
+          this.counts.leasesRefused += 1;
+          return undefined;
+        }
+        return inner.acquireLease(tenantId, integration, owner, until, now);
+      },
+      save: async (authorization, expectedVersion, event) => {
+        const key = `${authorization.tenantId}/${authorization.integration}`;
+        const repeat = this.lastConflicted.has(key);
+        this.lastConflicted.delete(key);
+        if (!repeat && expectedVersion !== undefined && this.strikes(this.rates.saveConflict)) {
+          const stored = await inner.get(authorization.tenantId, authorization.integration);
+          if (stored) {
+            try {
+              await inner.save(stored, stored.version);
+              this.counts.saveConflicts += 1;
+              this.lastConflicted.add(key);
+            } catch (error) {
+              if (!(error instanceof ConflictError)) throw error;
+            }
+          }
+        }
+        return inner.save(authorization, expectedVersion, event);
+      },
+    };
+  }
+
+  vault(inner: TokenVault): TokenVault {
+    return {
+      store: async (tenantId, integration, material) => {
+        if (this.strikes(this.rates.vaultWrite)) {
+          this.counts.vaultWriteFailures += 1;
+          throw new InjectedFaultError('vault write failed (injected)');
+        }
+        return inner.store(tenantId, integration, material);
+      },
+      read: async (secretId) => {
+        if (this.strikes(this.rates.vaultRead)) {
+          this.counts.vaultReadFailures += 1;
+          throw new InjectedFaultError('vault read failed (injected)');
+        }
+        return inner.read(secretId);
+      },
+      destroy: (secretId) => inner.destroy(secretId),
+    };
+  }
+}
