@@ -15,9 +15,12 @@ export interface TestLocalSystem {
 
 /** Starts `npm start`'s system for a test: no sweep timer (the test sweeps), free ports, temp data. */
 export async function startTestLocalSystem(
-  options: Partial<Pick<LocalSystemOptions, 'logLevel' | 'opsEmail' | 'linkTtlDays'>> = {},
+  options: Partial<Pick<LocalSystemOptions, 'logLevel' | 'opsEmail' | 'linkTtlDays'>> & {
+    /** Where the temporary data directory goes; the system's temp directory by default. */
+    dataRoot?: string;
+  } = {},
 ): Promise<TestLocalSystem> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'security-local-'));
+  const dataDir = await mkdtemp(join(options.dataRoot ?? tmpdir(), 'security-local-'));
   const system = await startLocalSystem({
     port: await freePort(),
     simulatorPort: await freePort(),

@@ -1,0 +1,193 @@
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClientFor } from '../../functions/adapters/dynamodb/index.js';
+import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
+import { createTokenAccess } from '../../functions/token-access.js';
+import { LOCAL_TABLE_NAME } from '../../local/local-system.js';
+import { submitConsent } from '../../local/webex-simulator/index.js';
+import {
+  addOrgWithAdmin,
+  linkTokenOf,
+  request,
+  startTestLocalSystem,
+  type TestLocalSystem,
+} from '../support/security-local.js';
+
+const TENANTS = 40;
+const TOKEN_CALLS = 10_000;
+const TOKEN_CONCURRENCY = 100;
+
+/** The value below which `share` of the sorted samples fall. */
+function percentile(sorted: readonly number[], share: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? Number.NaN;
+}
+
+/** Wall time, throughput, p50 and p99 of one phase, as one line. */
+function figures(label: string, wallMs: number, latencies: number[]): string {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const throughput = (latencies.length / wallMs) * 1000;
+  return (
+    `${label}: ${latencies.length} in ${wallMs.toFixed(0)} ms, ${throughput.toFixed(0)}/s, ` +
+    `p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${percentile(sorted, 0.99).toFixed(1)} ms`
+  );
+}
+
+/** Runs `count` tasks with at most `concurrency` in flight; returns each task's latency in ms. */
+async function runPool(count: number, concurrency: number, task: (index: number) => Promise<void>) {
+  const latencies: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < count; index = next++) {
+      const started = performance.now();
+      await task(index);
+      latencies.push(performance.now() - started);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return latencies;
+}
+
+/**
+ * Load on the local system, in-process over loopback: 200 onboarding callbacks at once (40 tenants
+ * in 40 Webex orgs, five integrations each), then 10,000 token-access calls over the 200
+ * authorizations. Prints wall time, throughput, p50 and p99 of each.
+ */
+describe('load: 200 concurrent callbacks and 10,000 token reads', () => {
+  let local: TestLocalSystem;
+  /** The URL Webex sends each admin's browser back to, one per (tenant, integration). */
+  const callbacks: { tenantId: string; integration: string; url: string }[] = [];
+  const orgOf = new Map<string, string>();
+
+  beforeAll(async () => {
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    // DynamoDB Local keeps its data in SQLite: on tmpfs its writes cost no fsync, so the figures
+    // measure the product rather than this machine's disk.
+    local = await startTestLocalSystem({
+      logLevel: 'ERROR',
+      ...(existsSync('/dev/shm') ? { dataRoot: '/dev/shm' } : {}),
+    });
+    const { system } = local;
+    const api = system.api.url;
+    const started = performance.now();
+    await runPool(TENANTS, 10, async (index) => {
+      const tenantId = `load-${index}`;
+      const { orgId, email } = await addOrgWithAdmin(system, `Load Org ${index}`);
+      orgOf.set(tenantId, orgId);
+      const created = await request(`${api}/admin/tenants`, {
+        method: 'POST',
+        body: { tenantId, name: `Load ${index}` },
+      });
+      expect(created.status).toBe(201);
+      const link = await request(`${api}/admin/tenants/${tenantId}/links`, { method: 'POST', body: {} });
+      const token = linkTokenOf((JSON.parse(link.body) as { url: string }).url);
+      for (const integration of system.catalog.keys) {
+        const start = await request(`${api}/oauth/start?link=${token}&integration=${integration}`);
+        expect(start.status).toBe(302);
+        const consent = await submitConsent(start.location ?? '', { person: email, decision: 'accept' });
+        expect(consent.status).toBe(302);
+        callbacks.push({ tenantId, integration, url: consent.headers.get('location') ?? '' });
+      }
+    });
+    console.log(
+      `load setup: ${TENANTS} tenants, orgs and links, ${callbacks.length} consents in ${(performance.now() - started).toFixed(0)} ms`,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it('stores every one of 200 concurrent authorizations exactly once, each state used once', async () => {
+    const { system } = local;
+    expect(callbacks).toHaveLength(TENANTS * system.catalog.keys.length);
+    const latencies: number[] = [];
+    const started = performance.now();
+    const answers = await Promise.all(
+      callbacks.map(async ({ url }) => {
+        const sent = performance.now();
+        const answer = await request(url);
+        latencies.push(performance.now() - sent);
+        return answer;
+      }),
+    );
+    const wall = performance.now() - started;
+    console.log(figures('200 concurrent callbacks', wall, latencies));
+    for (const answer of answers) expect(answer.status, answer.body.slice(0, 300)).toBe(200);
+
+    const { Items = [] } = await documentClientFor(system.dynamoDb.client).send(
+      new ScanCommand({ TableName: LOCAL_TABLE_NAME, ConsistentRead: true }),
+    );
+    const load = Items.filter((item) => String(item.pk).startsWith('TENANT#load-'));
+    const records = load.filter((item) => String(item.sk).startsWith('AUTH#'));
+    const granted = load.filter((item) => String(item.sk).startsWith('EVENT#') && item.type === 'granted');
+    expect(records).toHaveLength(callbacks.length);
+    expect(new Set(records.map((item) => `${String(item.pk)}/${String(item.sk)}`)).size).toBe(
+      callbacks.length,
+    );
+    for (const record of records) {
+      // Saved once with its event, then once more to clear the published outbox marker.
+      expect(record, String(record.pk)).toMatchObject({ status: 'active', version: 2 });
+      expect(record.pendingEvent).toBeUndefined();
+      await expect(system.vault.read(String(record.secretId))).resolves.toBeDefined();
+    }
+    expect(granted).toHaveLength(callbacks.length);
+    expect(new Set(granted.map((item) => `${String(item.pk)}/${String(item.integration)}`)).size).toBe(
+      callbacks.length,
+    );
+    expect(Items.filter((item) => String(item.pk).startsWith('STATE#'))).toEqual([]);
+    for (const [tenantId, orgId] of orgOf) {
+      expect((await system.repositories.tenants.get(tenantId))?.orgId).toBe(orgId);
+    }
+    const published = (await system.events.events()).filter((event) => event.tenantId.startsWith('load-'));
+    expect(published.filter((event) => event.type === 'granted')).toHaveLength(callbacks.length);
+    expect(new Set(published.map((event) => event.eventId)).size).toBe(published.length);
+
+    // Every state was spent by its callback: replaying any of them is refused and changes nothing.
+    const replays = await Promise.all(callbacks.slice(0, 50).map(({ url }) => request(url)));
+    for (const replay of replays) {
+      expect(replay.status).toBe(400);
+      expect(replay.body).toContain('data-reason="state_unknown"');
+    }
+    const after = await documentClientFor(system.dynamoDb.client).send(
+      new ScanCommand({ TableName: LOCAL_TABLE_NAME, ConsistentRead: true }),
+    );
+    expect(after.Items?.length).toBe(Items.length);
+  }, 60_000);
+
+  it('serves 10,000 token-access calls over the 200 authorizations without an error', async () => {
+    const { system } = local;
+    const tokens = createTokenAccess({
+      repo: system.repositories.authorizations,
+      vault: system.vault,
+      webex: new HttpWebexClient({ baseUrl: system.simulator.url }),
+      clientSecrets: system.secrets.clientSecretSource,
+      catalog: system.catalog,
+    });
+    const expected = new Map<string, string>();
+    for (const { tenantId, integration } of callbacks) {
+      const record = await system.repositories.authorizations.get(tenantId, integration);
+      expected.set(
+        `${tenantId}/${integration}`,
+        (await system.vault.read(record?.secretId ?? '')).accessToken,
+      );
+    }
+    const wrong: string[] = [];
+    const started = performance.now();
+    const latencies = await runPool(TOKEN_CALLS, TOKEN_CONCURRENCY, async (index) => {
+      const { tenantId, integration } = callbacks[index % callbacks.length] ?? {
+        tenantId: '',
+        integration: '',
+      };
+      const token = await tokens.getAccessToken(tenantId, integration);
+      if (token.accessToken !== expected.get(`${tenantId}/${integration}`) || token.status !== 'active') {
+        wrong.push(`${tenantId}/${integration}`);
+      }
+    });
+    const wall = performance.now() - started;
+    console.log(figures('10,000 token-access calls', wall, latencies));
+    expect(latencies).toHaveLength(TOKEN_CALLS);
+    expect(wrong).toEqual([]);
+  }, 60_000);
+});
