@@ -11,6 +11,7 @@ import {
   forgedCursor,
   headers,
   hostileText,
+  malformedEscapes,
   method,
   mutateBase64url,
   pathSegment,
@@ -133,7 +134,13 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
       },
       { weight: 1, arbitrary: hostileText },
     );
-    const parameterValue = fc.oneof(linkValue(), integrationValue, stateValue(), hostileText);
+    const parameterValue = fc.oneof(
+      linkValue(),
+      integrationValue,
+      stateValue(),
+      hostileText,
+      malformedEscapes,
+    );
     const path = fc.oneof(
       fc.constantFrom('/oauth/start', '/oauth/callback', '/', '/connect/', '/troubleshoot/', '/OAUTH/START'),
       fc

@@ -103,13 +103,39 @@ export function queryOf(pairs: readonly (readonly [string, string, boolean])[]):
   return pairs.map(([name, value, raw]) => wireParameter(name, value, raw)).join('&');
 }
 
-/** A path segment: percent-encoded, verbatim, or double-encoded. */
+/** Percent-encoding that does not decode: truncated escapes, bad hex, overlong or surrogate UTF-8. */
+export const malformedEscapes: fc.Arbitrary<string> = fc
+  .array(
+    fc.constantFrom(
+      '%',
+      '%z',
+      '%zz',
+      '%E0%A4%A',
+      '%ED%A0%80',
+      '%C0%AF',
+      '%FF',
+      '%F4%90%80%80',
+      '%00',
+      '%2F',
+      'a',
+    ),
+    {
+      minLength: 1,
+      maxLength: 4,
+    },
+  )
+  .map((parts) => parts.join(''));
+
+/** A path segment: percent-encoded, verbatim, double-encoded, or with escapes that do not decode. */
 export const pathSegment = (values: fc.Arbitrary<string>): fc.Arbitrary<string> =>
   fc
-    .tuple(values, fc.constantFrom('encoded', 'raw', 'double'))
-    .map(([value, mode]) =>
-      mode === 'raw' ? value : mode === 'encoded' ? encodeLoose(value) : encodeLoose(encodeLoose(value)),
-    );
+    .tuple(values, fc.constantFrom('encoded', 'raw', 'double', 'malformed'), malformedEscapes)
+    .map(([value, mode, junk]) => {
+      if (mode === 'raw') return value;
+      if (mode === 'encoded') return encodeLoose(value);
+      if (mode === 'double') return encodeLoose(encodeLoose(value));
+      return `${encodeLoose(value).slice(0, 20)}${junk}`;
+    });
 
 /** HTTP methods, mostly the ones routes exist for, some odd ones. */
 export const method: fc.Arbitrary<string> = fc.oneof(
