@@ -53,7 +53,9 @@ export interface ApiProps {
   readonly adminEntry: string;
   /** Bindings both functions get (state, alerts, settings). */
   readonly sharedBindings: readonly FunctionBinding[];
-  /** Bindings only the admin function gets (contact subscriptions). */
+  /** Bindings only the public function gets (write-only token secrets). */
+  readonly publicBindings: readonly FunctionBinding[];
+  /** Bindings only the admin function gets (token secrets, contact subscriptions). */
   readonly adminBindings: readonly FunctionBinding[];
   readonly customDomain?: CustomDomain;
   readonly logRetention: logs.RetentionDays;
@@ -139,7 +141,7 @@ export class Api extends Construct {
       // The callback exchanges the code and probes the token at Webex before it answers.
       timeout: Duration.seconds(20),
       logRetention: props.logRetention,
-    }).bind(...props.sharedBindings, this.bindPublicBaseUrl());
+    }).bind(...props.sharedBindings, ...props.publicBindings, this.bindPublicBaseUrl());
     this.adminFunction = new ProjectFunction(this, 'AdminFunction', {
       entry: props.adminEntry,
       serviceName: 'admin-api',

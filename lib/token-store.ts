@@ -36,6 +36,18 @@ export const TOKEN_SECRET_ACTIONS = [
   'secretsmanager:RestoreSecret',
 ] as const;
 
+/**
+ * What the public (internet-facing) function does with token secrets: it only stores what a
+ * callback obtained. It never reads nor deletes one, so a compromise of that function cannot
+ * read or destroy the tokens of other tenants.
+ */
+export const TOKEN_SECRET_WRITE_ACTIONS = [
+  'secretsmanager:CreateSecret',
+  'secretsmanager:TagResource',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:RestoreSecret',
+] as const;
+
 type KeyType = 'S' | 'N' | 'B';
 
 /** A key attribute as `tableDefinition` spells it. */
@@ -175,10 +187,10 @@ export class TokenStore extends Construct {
 
   /**
    * For the functions that own tenant state (public API, admin API, validator worker): table
-   * read/write, token secrets under the prefix, the client secrets and link-signing key read, and
-   * the CMK only through DynamoDB and Secrets Manager.
+   * read/write, token secrets under the prefix (write-only for the public API), the client
+   * secrets and link-signing key read, and the CMK only through DynamoDB and Secrets Manager.
    */
-  bindStateAccess(): FunctionBinding {
+  bindStateAccess(tokenSecrets: 'read-write' | 'write-only' = 'read-write'): FunctionBinding {
     return functionBinding(
       {
         TABLE_NAME: this.table.tableName,
@@ -195,7 +207,7 @@ export class TokenStore extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'TokenSecrets',
-          actions: [...TOKEN_SECRET_ACTIONS],
+          actions: [...(tokenSecrets === 'read-write' ? TOKEN_SECRET_ACTIONS : TOKEN_SECRET_WRITE_ACTIONS)],
           resources: [this.tokenSecretArnPattern],
         }),
         new iam.PolicyStatement({

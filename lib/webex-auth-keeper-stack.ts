@@ -81,17 +81,18 @@ export class WebexAuthKeeperStack extends Stack {
     });
 
     const settings = settingsBinding(inputs);
-    const stateOwner: FunctionBinding[] = [
-      settings,
-      this.tokenStore.bindStateAccess(),
-      this.alerts.bindPublish(),
-    ];
+    const shared: FunctionBinding[] = [settings, this.alerts.bindPublish()];
+    const stateOwner: FunctionBinding[] = [...shared, this.tokenStore.bindStateAccess('read-write')];
 
     this.api = new Api(this, 'Api', {
       publicEntry: entries.publicApi,
       adminEntry: entries.adminApi,
-      sharedBindings: stateOwner,
-      adminBindings: [this.alerts.bindSubscriptionManagement()],
+      sharedBindings: shared,
+      publicBindings: [this.tokenStore.bindStateAccess('write-only')],
+      adminBindings: [
+        this.tokenStore.bindStateAccess('read-write'),
+        this.alerts.bindSubscriptionManagement(),
+      ],
       logRetention: LOG_RETENTION,
       ...(inputs.customDomain && { customDomain: inputs.customDomain }),
     });

@@ -51,7 +51,23 @@ function via(...services: string[]) {
 }
 
 /** What every state-owning function (public API, admin API, worker) must hold, and nothing more. */
-function stateOwner(): Permission[] {
+/** Token secret actions of a state owner; the public API writes them only. */
+const TOKEN_READ_WRITE = [
+  'secretsmanager:CreateSecret',
+  'secretsmanager:TagResource',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:DeleteSecret',
+  'secretsmanager:RestoreSecret',
+];
+const TOKEN_WRITE_ONLY = [
+  'secretsmanager:CreateSecret',
+  'secretsmanager:TagResource',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:RestoreSecret',
+];
+
+function stateOwner(tokenActions: string[] = TOKEN_READ_WRITE): Permission[] {
   const table = `\${${ids.table}.Arn}`;
   return [
     ...allow(
@@ -69,17 +85,7 @@ function stateOwner(): Permission[] {
         `${table}/index/${tableDefinition.tenantIndex.indexName}`,
       ],
     ),
-    ...allow(
-      [
-        'secretsmanager:CreateSecret',
-        'secretsmanager:TagResource',
-        'secretsmanager:PutSecretValue',
-        'secretsmanager:GetSecretValue',
-        'secretsmanager:DeleteSecret',
-        'secretsmanager:RestoreSecret',
-      ],
-      [TOKEN_PREFIX_ARN],
-    ),
+    ...allow(tokenActions, [TOKEN_PREFIX_ARN]),
     ...allow(['secretsmanager:GetSecretValue'], [`\${${ids.clientSecrets}}`, `\${${ids.linkKey}}`]),
     ...allow(
       ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
@@ -93,11 +99,14 @@ function stateOwner(): Permission[] {
 }
 
 describe('function permissions', () => {
-  it('gives the public API exactly state access, alert publishing, logs and tracing', () => {
+  it('gives the public API state access with write-only token secrets, alert publishing, logs and tracing', () => {
     const fn = synth.stack.api.publicFunction;
-    expect(permissionsOf(synth.template, roleOf(fn))).toEqual(
-      sortPermissions([...basics(fn), ...stateOwner()]),
-    );
+    const permissions = permissionsOf(synth.template, roleOf(fn));
+    expect(permissions).toEqual(sortPermissions([...basics(fn), ...stateOwner(TOKEN_WRITE_ONLY)]));
+    // The internet-facing function can neither read nor delete any tenant's tokens.
+    const onTokens = permissions.filter((permission) => permission.resource === TOKEN_PREFIX_ARN);
+    expect(onTokens.map((permission) => permission.action)).not.toContain('secretsmanager:GetSecretValue');
+    expect(onTokens.map((permission) => permission.action)).not.toContain('secretsmanager:DeleteSecret');
   });
 
   it('gives the admin API the same plus contact subscription management on the alert topic', () => {
