@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createRepositories } from '../functions/adapters/dynamodb/index.js';
+import { HttpWebexClient } from '../functions/adapters/webex-client.js';
+import { issueOnboardingLink } from '../functions/domain/onboarding-link.js';
+import { callbackUrl } from '../functions/domain/onboarding.js';
+import { systemClock } from '../functions/domain/ports.js';
+import { createPublicApiHandler, type PublicApiDependencies } from '../functions/public-api.app.js';
+import { localLambdaContext } from '../local/http-adapter.js';
+import type { WebexSimulator } from '../local/webex-simulator/index.js';
+import {
+  BENCH_PUBLIC_BASE_URL,
+  benchClientSecrets,
+  catalog,
+  CountingEventPublisher,
+  CountingWebexClient,
+  MemoryTokenVault,
+} from './fixtures.js';
+import { percentile } from './stats.js';
+
+export interface CallbackInput {
+  client: DynamoDBClient;
+  tableName: string;
+  sim: WebexSimulator;
+  latencyMs: number;
+  /** Callbacks measured, after `warmup` unmeasured ones. */
+  samples: number;
+  warmup: number;
+}
+
+export interface CallbackReport {
+  samples: number;
+  /** Webex calls one callback makes (the same for every sample, or the bench fails). */
+  webexCalls: number;
+  rawMs: { p50: number; p99: number };
+  /** Raw time minus `webexCalls × latencyMs`: the handler's own time with the local engine. */
+  netMs: { p50: number; p99: number };
+}
+
+/** A GET as API Gateway HTTP API (payload 2.0) delivers it to the public function. */
+function getEvent(rawPath: string, rawQueryString: string, cookies: string[] = []): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    ...(cookies.length > 0 ? { cookies } : {}),
+    headers: { host: 'keeper.bench.invalid' },
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bench',
+      domainName: 'keeper.bench.invalid',
+      domainPrefix: 'keeper',
+      http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: 'bench',
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+  };
+}
+
+/**
+ * Times the OAuth callback in-process: the deployed public handler (middy, Powertools, the real
+ * `completeAuthorization`) over DynamoDB Local and the simulator. Each sample is a new tenant's
+ * first authorization of one integration (rotating through the catalog): the handler answers
+ * `/oauth/start` untimed (its cookies go back with the callback, as a browser's would), the admin's
+ * consent is granted in the simulator in-process, and only the handler's answer to the callback is
+ * timed. Sequential, so no sample waits on another.
+ */
+export async function benchCallback(input: CallbackInput): Promise<CallbackReport> {
+  // Powertools would print one metrics line per invocation on stdout.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const repos = createRepositories(input.client, input.tableName);
+  const webex = new CountingWebexClient(new HttpWebexClient({ baseUrl: input.sim.url }));
+  const linkKey = randomBytes(32);
+  const deps: PublicApiDependencies = {
+    tenants: repos.tenants,
+    authorizations: repos.authorizations,
+    history: repos.history,
+    oauthStates: repos.oauthStates,
+    vault: new MemoryTokenVault(),
+    webex,
+    events: new CountingEventPublisher(),
+    clientSecrets: benchClientSecrets,
+    linkKeys: { get: async () => linkKey },
+    catalog,
+    clock: systemClock,
+    settings: {
+      publicBaseUrl: BENCH_PUBLIC_BASE_URL,
+      webexApiBaseUrl: input.sim.url,
+      passwordMaxAgeDays: 1825,
+      linkTtlDays: 14,
+      firstCheckDelaySeconds: 3600,
+    },
+  };
+  const handler = createPublicApiHandler(deps, {
+    logger: new Logger({ serviceName: 'public-api', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Bench', serviceName: 'public-api' }),
+  });
+  const org = input.sim.world.createOrg('Callback Bench Org');
+  const admin = input.sim.world.addPerson({
+    email: 'admin@callback.bench.example',
+    orgId: org.id,
+    fullAdmin: true,
+  });
+
+  const raw: number[] = [];
+  const calls = new Set<number>();
+  for (let index = 0; index < input.warmup + input.samples; index += 1) {
+    const now = systemClock.now().toISOString();
+    const tenant = {
+      tenantId: `callback-${index}`,
+      name: `Callback Tenant ${index}`,
+      contacts: [`ops@callback-${index}.bench.example`],
+      sso: false,
+      linkVersion: 1,
+      status: 'active' as const,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await repos.tenants.create(tenant);
+    const link = issueOnboardingLink({
+      tenant,
+      key: linkKey,
+      clock: systemClock,
+      publicBaseUrl: BENCH_PUBLIC_BASE_URL,
+    });
+    const integration = catalog.keys[index % catalog.keys.length] ?? '';
+    const start = await handler(
+      getEvent('/oauth/start', new URLSearchParams({ link: link.token, integration }).toString()),
+      localLambdaContext('public-api'),
+    );
+    if (start.statusCode !== 302)
+      throw new Error(`The bench's /oauth/start did not redirect (${start.statusCode})`);
+    // A browser sends back each cookie's name=value, without its attributes.
+    const cookies = (start.cookies ?? []).map((cookie) => cookie.split(';')[0] ?? '');
+    const query = new URL(String(start.headers?.Location)).searchParams;
+    const code = input.sim.world.issueCode({
+      clientId: query.get('client_id') ?? '',
+      redirectUri: query.get('redirect_uri') ?? '',
+      personId: admin.id,
+      scopes: (query.get('scope') ?? '').split(' '),
+      codeChallenge: query.get('code_challenge') ?? '',
+      codeChallengeMethod: 'S256',
+    });
+    const callback = new URLSearchParams({ state: query.get('state') ?? '', code });
+    const before = webex.tally().totalCalls;
+    const started = performance.now();
+    const answer = await handler(
+      getEvent(new URL(callbackUrl(BENCH_PUBLIC_BASE_URL)).pathname, callback.toString(), cookies),
+      localLambdaContext('public-api'),
+    );
+    const elapsed = performance.now() - started;
+    if (answer.statusCode !== 200 || !String(answer.body).includes(admin.email)) {
+      throw new Error(`The bench callback did not authorize (${answer.statusCode})`);
+    }
+    if (index < input.warmup) continue;
+    raw.push(elapsed);
+    calls.add(webex.tally().totalCalls - before);
+  }
+  const [webexCalls = 0, ...others] = [...calls];
+  if (others.length > 0) throw new Error(`Callbacks made different numbers of Webex calls: ${[...calls]}`);
+  const net = raw.map((ms) => ms - webexCalls * input.latencyMs);
+  return {
+    samples: raw.length,
+    webexCalls,
+    rawMs: { p50: percentile(raw, 50), p99: percentile(raw, 99) },
+    netMs: { p50: percentile(net, 50), p99: percentile(net, 99) },
+  };
+}

@@ -1,0 +1,203 @@
+import { Agent } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { defaultCatalog } from '../functions/domain/catalog.js';
+import type { AuthorizationEvent, TokenMaterial } from '../functions/domain/model.js';
+import type {
+  AlertMessage,
+  ClientSecretSource,
+  EventPublisher,
+  TokenVault,
+  WebexClient,
+} from '../functions/domain/ports.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
+import type { SimIntegration } from '../local/webex-simulator/index.js';
+
+/** The shipped catalog: the bench checks the same five integrations a fleet carries. */
+export const catalog = defaultCatalog();
+
+/** Where the simulator sends the admin back; never dereferenced, only compared. */
+export const BENCH_PUBLIC_BASE_URL = 'https://keeper.bench.invalid';
+
+/** Test-only client secret of an integration in the simulator (never a real one). */
+export function benchClientSecret(integration: string): string {
+  return `bench-client-secret-of-${integration}-0123456789`;
+}
+
+export const benchClientSecrets: ClientSecretSource = {
+  get: async (integration) => benchClientSecret(integration),
+};
+
+/** The catalog's integrations as the simulator registers them, under their real Integration IDs. */
+export function simIntegrations(redirectUri: string): SimIntegration[] {
+  return catalog.integrations.map((integration) => ({
+    clientId: integration.integrationId,
+    clientSecret: benchClientSecret(integration.key),
+    name: integration.name,
+    redirectUris: [redirectUri],
+  }));
+}
+
+/**
+ * Token material in memory, keyed by the deployed secret id shape. The bench stands it in for
+ * Secrets Manager so that seeding 10,000 authorizations takes seconds; the cost it hides (one
+ * GetSecretValue per validation) is discussed in docs/scale.md.
+ */
+export class MemoryTokenVault implements TokenVault {
+  readonly secrets = new Map<string, TokenMaterial>();
+
+  async store(tenantId: string, integration: string, material: TokenMaterial): Promise<string> {
+    const secretId = `webex-auth-keeper/tokens/${tenantId}/${integration}`;
+    this.secrets.set(secretId, material);
+    return secretId;
+  }
+
+  async read(secretId: string): Promise<TokenMaterial> {
+    const material = this.secrets.get(secretId);
+    if (!material) throw new Error(`No token secret ${secretId} in the bench vault`);
+    return material;
+  }
+
+  async destroy(secretId: string): Promise<void> {
+    this.secrets.delete(secretId);
+  }
+}
+
+/** Counts what would go to EventBridge and SNS; the bench measures the sweep, not the bus. */
+export class CountingEventPublisher implements EventPublisher {
+  readonly byType = new Map<string, number>();
+  alerts = 0;
+
+  async publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void> {
+    this.byType.set(event.type, (this.byType.get(event.type) ?? 0) + 1);
+    if (alert) this.alerts += 1;
+  }
+}
+
+/** Calls and time per Webex method, summed over every caller. */
+export interface WebexTally {
+  calls: Record<string, number>;
+  totalCalls: number;
+  /** Time spent waiting on Webex, summed over calls (calls of concurrent checks overlap). */
+  totalMs: number;
+}
+
+/**
+ * Wraps a WebexClient to count its calls per method and time them, so the bench reports how
+ * many calls a check makes instead of assuming it.
+ */
+export class CountingWebexClient implements WebexClient {
+  private readonly calls = new Map<string, number>();
+  private totalMs = 0;
+
+  constructor(private readonly inner: WebexClient) {}
+
+  tally(): WebexTally {
+    const calls = Object.fromEntries(this.calls);
+    return {
+      calls,
+      totalCalls: Object.values(calls).reduce((sum, count) => sum + count, 0),
+      totalMs: this.totalMs,
+    };
+  }
+
+  private async timed<T>(method: string, call: () => Promise<T>): Promise<T> {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+    const started = performance.now();
+    try {
+      return await call();
+    } finally {
+      this.totalMs += performance.now() - started;
+    }
+  }
+
+  exchangeCode(input: Parameters<WebexClient['exchangeCode']>[0]) {
+    return this.timed('exchangeCode', () => this.inner.exchangeCode(input));
+  }
+  refresh(input: Parameters<WebexClient['refresh']>[0]) {
+    return this.timed('refresh', () => this.inner.refresh(input));
+  }
+  getMe(accessToken: string) {
+    return this.timed('getMe', () => this.inner.getMe(accessToken));
+  }
+  getPerson(accessToken: string, personId: string) {
+    return this.timed('getPerson', () => this.inner.getPerson(accessToken, personId));
+  }
+  listRoles(accessToken: string) {
+    return this.timed('listRoles', () => this.inner.listRoles(accessToken));
+  }
+  revokeAuthorizations(accessToken: string, input: { clientId: string; orgId: string }) {
+    return this.timed('revokeAuthorizations', () => this.inner.revokeAuthorizations(accessToken, input));
+  }
+}
+
+/** DynamoDB calls seen on one client: per command (with the index a query used), and their time. */
+export interface DynamoDbTally {
+  commands: Record<string, number>;
+  totalCalls: number;
+  /** Time spent waiting on DynamoDB, summed over calls. */
+  totalMs: number;
+}
+
+/**
+ * Records every command sent through `client` (and so through every document client built on
+ * it): the name, the index of a Query, and the time to its answer. This is how the bench proves
+ * the sweep sends no Scan, and how it splits a check's time between DynamoDB and Webex.
+ */
+export function tallyDynamoDb(client: DynamoDBClient): () => DynamoDbTally {
+  const commands = new Map<string, number>();
+  let totalMs = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { IndexName?: unknown };
+      const name = `${context.commandName ?? 'unknown'}${typeof input.IndexName === 'string' ? `(${input.IndexName})` : ''}`;
+      commands.set(name, (commands.get(name) ?? 0) + 1);
+      const started = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        totalMs += performance.now() - started;
+      }
+    },
+    { step: 'initialize', name: 'benchTally' },
+  );
+  return () => {
+    const snapshot = Object.fromEntries(commands);
+    return {
+      commands: snapshot,
+      totalCalls: Object.values(snapshot).reduce((sum, count) => sum + count, 0),
+      totalMs,
+    };
+  };
+}
+
+/** Read and write capacity units, summed. */
+export interface Capacity {
+  read: number;
+  write: number;
+}
+
+/** A capacity meter for `createRepositories` and the total it sums. */
+export function capacityCounter(): { meter: (consumed: Capacity) => void; total: Capacity } {
+  const total: Capacity = { read: 0, write: 0 };
+  return {
+    total,
+    meter: (consumed) => {
+      total.read += consumed.read;
+      total.write += consumed.write;
+    },
+  };
+}
+
+/**
+ * A client for the local engine with room for `maxSockets` calls in flight: the SDK's default
+ * agent caps them at 50, which would queue a 64-slot sweep on sockets rather than on DynamoDB.
+ */
+export function benchDynamoDbClient(endpoint: string, maxSockets: number): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets }) },
+  });
+}

@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/** A share given as `0.1` or `10%`. */
+const fraction = z.preprocess(
+  (value) =>
+    typeof value === 'string' && value.trim().endsWith('%') ? Number(value.trim().slice(0, -1)) / 100 : value,
+  z.coerce.number().gt(0).max(1),
+);
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const flagsSchema = z.strictObject({
+  authorizations: count(10, 500_000).optional(),
+  due: fraction.default(0.1),
+  'latency-ms': count(0, 10_000).default(100),
+  concurrency: count(1, 1024).default(64),
+  'baseline-sample': count(1, 100_000).optional(),
+  callbacks: count(1, 10_000).optional(),
+  'import-runs': count(1, 100).optional(),
+  output: z.string().min(1).default('BENCHMARKS.md'),
+  quick: z.boolean().default(false),
+  help: z.boolean().default(false),
+});
+
+/** The bench's settings, after defaults; `--quick` shrinks the defaults, never an explicit flag. */
+export interface BenchOptions {
+  /** Authorizations in the large table; the small one has a tenth. */
+  authorizations: number;
+  /** Share due in the headline scenario. */
+  due: number;
+  latencyMs: number;
+  concurrency: number;
+  /** Due authorizations the naive baseline checks before extrapolating. */
+  baselineSample: number;
+  callbacks: number;
+  importRuns: number;
+  /** Where the Markdown report goes. */
+  output: string;
+  quick: boolean;
+  /** The command line, for the report. */
+  command: string;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --authorizations N   authorizations in the large table (default 10000; --quick 200); a table of N/10 runs too
+  --due F              share due in the headline run, 0.1 or 10% (default 10%); 10% and 100% always run
+  --latency-ms MS      simulator latency per Webex call (default 100)
+  --concurrency C      validations in flight (default 64)
+  --baseline-sample K  due authorizations the naive loop checks before extrapolating (default 50; --quick 5)
+  --callbacks K        OAuth callbacks timed (default 150; --quick 10)
+  --import-runs K      cold imports per bundle (default 5; --quick 1)
+  --output FILE        Markdown report (default BENCHMARKS.md)
+  --quick              a small run for the smoke test
+`;
+
+/** Thrown for flags that do not parse; the message names each bad one. */
+export class BenchUsageError extends Error {
+  override readonly name = 'BenchUsageError';
+}
+
+/** Parses the command line (`process.argv.slice(2)`); undefined when `--help` was asked for. */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions | undefined {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        authorizations: { type: 'string' },
+        due: { type: 'string' },
+        'latency-ms': { type: 'string' },
+        concurrency: { type: 'string' },
+        'baseline-sample': { type: 'string' },
+        callbacks: { type: 'string' },
+        'import-runs': { type: 'string' },
+        output: { type: 'string' },
+        quick: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }).values;
+  } catch (error) {
+    throw new BenchUsageError(error instanceof Error ? error.message : String(error));
+  }
+  const parsed = flagsSchema.safeParse(values);
+  if (!parsed.success) {
+    throw new BenchUsageError(
+      parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; '),
+    );
+  }
+  const flags = parsed.data;
+  if (flags.help) return undefined;
+  const quick = flags.quick;
+  return {
+    authorizations: flags.authorizations ?? (quick ? 200 : 10_000),
+    due: flags.due,
+    latencyMs: flags['latency-ms'],
+    concurrency: flags.concurrency,
+    baselineSample: flags['baseline-sample'] ?? (quick ? 5 : 50),
+    callbacks: flags.callbacks ?? (quick ? 10 : 150),
+    importRuns: flags['import-runs'] ?? (quick ? 1 : 5),
+    output: flags.output,
+    quick,
+    command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
+  };
+}

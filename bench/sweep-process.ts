@@ -1,0 +1,196 @@
+/**
+ * The sweep under test, in a process of its own so that its memory is measured alone and its CPU
+ * is not shared with the simulator: the real `dispatchDueAuthorizations` reads the `due` index
+ * and feeds an in-process queue, whose consumers call the real `validateAuthorization` once per
+ * key, as the SQS worker does per message. Started by bench/sweep.ts with one request on IPC;
+ * sends a mark as the timed sweep starts and ends, then the result, and exits.
+ */
+import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { createRepositories } from '../functions/adapters/dynamodb/index.js';
+import { tableDefinition } from '../functions/adapters/table-definition.js';
+import { HttpWebexClient } from '../functions/adapters/webex-client.js';
+import { reauthorizeLinkIssuer } from '../functions/commons/validator-dependencies.js';
+import { systemClock } from '../functions/domain/ports.js';
+import { dispatchDueAuthorizations } from '../functions/domain/sweep.js';
+import {
+  DEFAULT_VALIDATOR_CONFIG,
+  validateAuthorization,
+  type ValidatorDependencies,
+} from '../functions/domain/validator.js';
+import {
+  BENCH_PUBLIC_BASE_URL,
+  benchClientSecrets,
+  benchDynamoDbClient,
+  capacityCounter,
+  catalog,
+  CountingEventPublisher,
+  CountingWebexClient,
+  MemoryTokenVault,
+  tallyDynamoDb,
+} from './fixtures.js';
+import { bump, percentile, sum } from './stats.js';
+import {
+  sweepRequestSchema,
+  type SweepReply,
+  type SweepRequest,
+  type SweepResult,
+} from './sweep-protocol.js';
+import { InProcessValidationQueue } from './work-queue.js';
+
+/**
+ * One sweep of `tableName` with fresh clients and counters, measured from the dispatch on;
+ * `mark` is told when the measured part starts and ends.
+ */
+async function sweep(
+  request: SweepRequest,
+  tableName: string,
+  vault: MemoryTokenVault,
+  mark: (phase: 'start' | 'end') => Promise<void>,
+): Promise<SweepResult> {
+  // Two clients, so the dispatcher's reads and the workers' are counted and timed apart.
+  const dispatchClient = benchDynamoDbClient(request.endpoint, 8);
+  const workerClient = benchDynamoDbClient(request.endpoint, request.concurrency * 2);
+  const dispatchTally = tallyDynamoDb(dispatchClient);
+  const workerTally = tallyDynamoDb(workerClient);
+  const dispatchCapacity = capacityCounter();
+  const workerCapacity = capacityCounter();
+  const dispatchRepos = createRepositories(dispatchClient, tableName, dispatchCapacity.meter);
+  const workerRepos = createRepositories(workerClient, tableName, workerCapacity.meter);
+  const webex = new CountingWebexClient(new HttpWebexClient({ baseUrl: request.simulatorUrl }));
+  const events = new CountingEventPublisher();
+  const linkKey = randomBytes(32);
+  const deps: ValidatorDependencies = {
+    repo: workerRepos.authorizations,
+    tenants: workerRepos.tenants,
+    vault,
+    webex,
+    clientSecrets: benchClientSecrets,
+    events,
+    clock: systemClock,
+    catalog,
+    config: { ...DEFAULT_VALIDATOR_CONFIG },
+    reauthorizeLink: reauthorizeLinkIssuer({
+      linkKeys: { get: async () => linkKey },
+      clock: systemClock,
+      ttlDays: 14,
+      publicBaseUrl: BENCH_PUBLIC_BASE_URL,
+    }),
+  };
+
+  let checked = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const skipped: Record<string, number> = {};
+  const statuses: Record<string, number> = {};
+  const durations: number[] = [];
+  const queue = new InProcessValidationQueue(request.concurrency, async (key) => {
+    const started = performance.now();
+    try {
+      const outcome = await validateAuthorization(deps, key);
+      if (outcome.kind === 'checked') {
+        checked += 1;
+        bump(statuses, outcome.status);
+      } else {
+        bump(skipped, outcome.reason);
+      }
+    } catch (error) {
+      // A throw is a failed SQS message (retried, then dead-lettered): counted, not fatal.
+      errors += 1;
+      firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    } finally {
+      durations.push(performance.now() - started);
+    }
+  });
+
+  // Measured from a collected heap, so the peak says what the sweep itself added.
+  global.gc?.();
+  const heapAtStartBytes = process.memoryUsage().heapUsed;
+  let heapPeakBytes = heapAtStartBytes;
+  const sampler = setInterval(() => {
+    heapPeakBytes = Math.max(heapPeakBytes, process.memoryUsage().heapUsed);
+  }, 20);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+
+  await mark('start');
+  const cpuAtStart = process.cpuUsage();
+  const started = performance.now();
+  const report = await dispatchDueAuthorizations({
+    repo: dispatchRepos.authorizations,
+    queue,
+    clock: systemClock,
+    shards: tableDefinition.dueShards,
+    remainingTimeMs: () => Number.POSITIVE_INFINITY,
+  });
+  const dispatchMs = performance.now() - started;
+  await queue.drain();
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuAtStart);
+  await mark('end');
+  loopDelay.disable();
+  clearInterval(sampler);
+  heapPeakBytes = Math.max(heapPeakBytes, process.memoryUsage().heapUsed);
+
+  dispatchClient.destroy();
+  workerClient.destroy();
+  return {
+    dispatched: report.dispatched,
+    dispatchMs,
+    wallMs,
+    checked,
+    skipped,
+    statuses,
+    events: Object.fromEntries(events.byType),
+    errors,
+    ...(firstError !== undefined ? { firstError } : {}),
+    webex: webex.tally(),
+    dynamoDb: { dispatcher: dispatchTally(), workers: workerTally() },
+    capacity: { dispatcher: dispatchCapacity.total, workers: workerCapacity.total },
+    // The histogram counts nanoseconds.
+    eventLoopDelayMs: { mean: loopDelay.mean / 1e6, p99: loopDelay.percentile(99) / 1e6 },
+    validationMs: { sum: sum(durations), p50: percentile(durations, 50), p99: percentile(durations, 99) },
+    // cpuUsage counts microseconds.
+    cpu: { sweepMs: (cpu.user + cpu.system) / 1000 },
+    memory: {
+      // resourceUsage reports maxRSS in kilobytes.
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      heapAtStartBytes,
+      heapPeakBytes,
+      vaultBytes: sum(
+        [...vault.secrets].map(([secretId, material]) => secretId.length + JSON.stringify(material).length),
+      ),
+    },
+  };
+}
+
+/**
+ * Sweeps the warm-up table first and throws its figures away (a fleet in steady state has its
+ * code compiled and its connections open), then sweeps the table under test.
+ */
+async function sweepWarm(request: SweepRequest): Promise<SweepResult> {
+  const vault = new MemoryTokenVault();
+  for (const [secretId, material] of request.secrets) vault.secrets.set(secretId, material);
+  await sweep(request, request.warmupTableName, vault, async () => undefined);
+  return sweep(request, request.tableName, vault, (phase) => reply({ type: 'mark', phase }));
+}
+
+function reply(message: SweepReply): Promise<void> {
+  return new Promise((resolve, reject) =>
+    process.send?.(message, (error: Error | null) => (error ? reject(error) : resolve())),
+  );
+}
+
+process.once('message', (message: unknown) => {
+  const parsed = sweepRequestSchema.safeParse(message);
+  const work = parsed.success
+    ? sweepWarm(parsed.data).then((result): SweepReply => ({ type: 'result', result }))
+    : Promise.resolve<SweepReply>({ type: 'failed', message: `Bad sweep request: ${parsed.error.message}` });
+  work
+    .catch((error: unknown): SweepReply => ({
+      type: 'failed',
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    }))
+    .then(reply)
+    .finally(() => process.disconnect());
+});

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const outDir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+/**
+ * `npm run bench --quick` end to end: its own DynamoDB Local and simulator, the real sweep, the
+ * baseline, the bundles through the stack's construct, the callback. Timing targets are not
+ * asserted at this size (a tiny table and a busy test machine say nothing about them); what is
+ * asserted is that the bench runs, judges every target, and that the sweep did its whole job
+ * without a scan.
+ */
+describe('npm run bench --quick', () => {
+  it('runs every part, writes the report and judges each target', () => {
+    const output = join(outDir, 'BENCHMARKS.md');
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--quick', '--output', output],
+      {
+        encoding: 'utf8',
+        // About 35 s on an idle 2-core machine; the margin is for a machine busy with other suites.
+        timeout: 100_000,
+      },
+    );
+
+    // 0: every target passed, 1: some failed; 2 or a signal would mean the bench itself broke.
+    expect(run.signal, run.stderr).toBeNull();
+    expect([0, 1], run.stderr).toContain(run.status);
+    const report = readFileSync(output, 'utf8');
+    expect(run.stdout).toContain(report.trim());
+    for (const section of [
+      '## Targets',
+      '## Sweep',
+      '## DynamoDB read capacity',
+      '## Bundles and cold import',
+      '## OAuth callback',
+      '## Worker memory',
+    ]) {
+      expect(report).toContain(section);
+    }
+    expect(report).toMatch(/\| Every due authorization dispatched and checked, none failed \| PASS \|/);
+    expect(report).toMatch(/\| No full-table scan on a schedule [^|]*\| PASS \|/);
+    for (const name of ['public-api', 'admin-api', 'sweep-dispatcher', 'validator-worker']) {
+      expect(report).toMatch(
+        new RegExp(`\\| Bundle of ${name} at most 300\\.0 KB minified \\| (PASS|\\*\\*FAIL\\*\\*) \\|`),
+      );
+    }
+    expect(report).toMatch(
+      /\| Sweep time at most 1\.3 × the Webex latency limit \(headline run\) \| (PASS|\*\*FAIL\*\*) \|/,
+    );
+    expect(run.status).toBe(report.includes('**FAIL**') ? 1 : 0);
+  }, 110_000);
+});
