@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defaultEntries } from '../lib/webex-auth-keeper-stack.js';
 import { median } from './stats.js';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A share given as `0.1` or `10%`. */
 const fraction = z.preprocess(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { tokenMaterialSchema } from '../functions/domain/model.js';
 
 /** What the bench sends the sweep process: where everything is, and the vault's content. */

@@ -1,7 +1,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The local run's API, used when neither `--api` nor WEBEX_AUTH_KEEPER_API says otherwise. */
 export const LOCAL_API = 'http://127.0.0.1:8787';

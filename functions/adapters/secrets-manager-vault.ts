@@ -9,7 +9,7 @@ import {
   RestoreSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { tokenMaterialSchema, type TokenMaterial } from '../domain/model.js';
 import type { Clock, ClientSecretSource, LinkSigningKeySource, TokenVault } from '../domain/ports.js';
 import { systemClock } from '../domain/ports.js';

@@ -8,7 +8,7 @@ import {
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ContactSubscriptions } from '../domain/ports.js';
 
 /** What a sync changed on the topic; logged, and returned for tests and callers that care. */

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRepositories } from '../adapters/dynamodb/index.js';
 import { AwsEventPublisher } from '../adapters/event-publisher.js';
 import {

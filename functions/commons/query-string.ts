@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidRequestError } from '../domain/onboarding-errors.js';
 
 /** Longest query string accepted at all; the longest legitimate one (an OAuth callback) is far shorter. */

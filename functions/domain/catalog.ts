@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import defaultCatalogJson from '../../config/catalog.json' with { type: 'json' };
 
 /** Scope that lets an authorization read other people of its org (used to look an authorizer up). */

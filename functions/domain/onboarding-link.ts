@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Tenant } from './model.js';
 import type { Clock, TenantRepository } from './ports.js';
 

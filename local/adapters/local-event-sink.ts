@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { authorizationEventSchema, type AuthorizationEvent } from '../../functions/domain/model.js';
 import type { AlertMessage, EventPublisher } from '../../functions/domain/ports.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Catalog } from '../../functions/domain/catalog.js';
 import type { ClientSecretSource, LinkSigningKeySource } from '../../functions/domain/ports.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { faultSettingsSchema, type FaultSettings } from './faults.js';
 import { escapeHtml, HttpError, readForm, sendHtml, sendRedirect, type Exchange } from './http.js';
 import { errorPage, layout } from './pages.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { faultSettingsSchema } from './faults.js';
 import { HttpError, matchRoute, readBody, sendJson, type Exchange, type Route } from './http.js';
 import { SimConflictError, SimNotFoundError, type SimWorld } from './world.js';

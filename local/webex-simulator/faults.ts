@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What the simulator does wrong on purpose, on the Webex API and token routes. */
 export interface FaultSettings {

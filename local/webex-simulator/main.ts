@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, parseEnvironment } from '../../functions/commons/config.js';
 import { startWebexSimulator } from './index.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { freePort } from '../../local/dynamodb-local.js';
 import { mailSchema } from '../../local/adapters/local-event-sink.js';
 import { startLocalSystem, type LocalSystem } from '../../local/local-system.js';

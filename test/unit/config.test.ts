@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseUrl, ConfigError, parseEnvironment, positiveInt } from '../../functions/commons/config.js';
 
 const schema = z.object({

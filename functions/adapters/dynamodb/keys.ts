@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { tableDefinition } from '../table-definition.js';
 
 /** Key layout of the single table (DESIGN.md). */
