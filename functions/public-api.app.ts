@@ -5,9 +5,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
+import { clearBrowserBinding, isBoundBrowser, issueBrowserBinding } from './commons/oauth-browser-binding.js';
 import { parseQueryString } from './commons/query-string.js';
 import { MAX_LINK_TOKEN_LENGTH } from './domain/onboarding-link.js';
-import { InvalidRequestError, PageNotFoundError } from './domain/onboarding-errors.js';
+import { BrowserMismatchError, InvalidRequestError, PageNotFoundError } from './domain/onboarding-errors.js';
 import {
   completeAuthorization,
   showPortal,
@@ -60,6 +61,9 @@ const callbackQuery = z.object({
 
 type Answer = APIGatewayProxyStructuredResultV2;
 
+/** Renders a failure as its page; logs and counts it on the way. */
+type FailureRenderer = (error: unknown) => Answer;
+
 function page(statusCode: number, body: string): Answer {
   return {
     statusCode,
@@ -92,6 +96,7 @@ async function route(
   event: APIGatewayProxyEventV2,
   deps: OnboardingDependencies,
   metrics: Metrics,
+  fail: FailureRenderer,
 ): Promise<Answer> {
   const method = event.requestContext.http.method;
   const path = event.rawPath;
@@ -106,27 +111,39 @@ async function route(
   }
   if (path === '/oauth/start') {
     const input = parseQueryString(query, startQuery);
-    const { authorizeUrl } = await startAuthorization(deps, {
+    const { authorizeUrl, state } = await startAuthorization(deps, {
       linkToken: input.link,
       integration: input.integration,
     });
     metrics.addMetric('AuthorizationStarted', MetricUnit.Count, 1);
-    return redirect(authorizeUrl);
+    return { ...redirect(authorizeUrl), cookies: [issueBrowserBinding(state, deps.settings.publicBaseUrl)] };
   }
   if (path === '/oauth/callback') {
     const input = parseQueryString(query, callbackQuery);
-    const outcome = await completeAuthorization(deps, {
-      state: input.state,
-      ...(input.code !== undefined ? { code: input.code } : {}),
-      ...(input.error !== undefined ? { error: input.error } : {}),
-      ...(input.error_description !== undefined ? { errorDescription: input.error_description } : {}),
-    });
-    if (outcome.kind === 'denied') {
-      metrics.addMetric('AuthorizationDenied', MetricUnit.Count, 1);
-      return page(200, renderTroubleshootingPage(outcome.page));
+    // Before the state is consumed or Webex called, on a denial as on a code: a callback in another
+    // browser than the one that started the attempt may be a victim's consent to someone else's.
+    if (!isBoundBrowser(event.cookies, input.state, deps.settings.publicBaseUrl)) {
+      throw new BrowserMismatchError();
     }
-    metrics.addMetric('AuthorizationGranted', MetricUnit.Count, 1);
-    return page(200, renderSuccessPage(outcome.page));
+    // Past the check the attempt ends here whatever the outcome: its state is consumed first thing,
+    // so no second callback could complete it. Every answer drops the cookie.
+    const cookies = [clearBrowserBinding(input.state, deps.settings.publicBaseUrl)];
+    try {
+      const outcome = await completeAuthorization(deps, {
+        state: input.state,
+        ...(input.code !== undefined ? { code: input.code } : {}),
+        ...(input.error !== undefined ? { error: input.error } : {}),
+        ...(input.error_description !== undefined ? { errorDescription: input.error_description } : {}),
+      });
+      if (outcome.kind === 'denied') {
+        metrics.addMetric('AuthorizationDenied', MetricUnit.Count, 1);
+        return { ...page(200, renderTroubleshootingPage(outcome.page)), cookies };
+      }
+      metrics.addMetric('AuthorizationGranted', MetricUnit.Count, 1);
+      return { ...page(200, renderSuccessPage(outcome.page)), cookies };
+    } catch (error) {
+      return { ...fail(error), cookies };
+    }
   }
   const troubleshootKey = segmentAfter(path, '/troubleshoot/');
   if (troubleshootKey !== undefined) {
@@ -147,25 +164,29 @@ async function route(
  * The one place where failures become pages: expected refusals are logged as info with their
  * reason, anything else as an error, and the admin sees a page that reveals no internals.
  */
-function renderFailures(logger: Logger, metrics: Metrics): MiddlewareObj<APIGatewayProxyEventV2, Answer> {
+function failureRenderer(logger: Logger, metrics: Metrics): FailureRenderer {
+  return (error) => {
+    const failure = renderOnboardingFailure(error);
+    if (failure.expected) {
+      logger.info('Onboarding request refused', {
+        reason: failure.reason,
+        error: error instanceof Error ? error.message : undefined,
+        trackingId: trackingIdOf(error),
+      });
+      metrics.addMetric('OnboardingRefused', MetricUnit.Count, 1);
+    } else {
+      logger.error('Onboarding request failed', error instanceof Error ? error : String(error));
+      metrics.addMetric('PublicApiError', MetricUnit.Count, 1);
+    }
+    return page(failure.statusCode, failure.html);
+  };
+}
+
+/** Renders whatever a route throws; the callback renders its own failures to add its cookie. */
+function renderFailures(fail: FailureRenderer): MiddlewareObj<APIGatewayProxyEventV2, Answer> {
   return {
     onError: async (request) => {
-      const failure = renderOnboardingFailure(request.error);
-      if (failure.expected) {
-        logger.info('Onboarding request refused', {
-          reason: failure.reason,
-          error: request.error instanceof Error ? request.error.message : undefined,
-          trackingId: trackingIdOf(request.error),
-        });
-        metrics.addMetric('OnboardingRefused', MetricUnit.Count, 1);
-      } else {
-        logger.error(
-          'Onboarding request failed',
-          request.error instanceof Error ? request.error : String(request.error),
-        );
-        metrics.addMetric('PublicApiError', MetricUnit.Count, 1);
-      }
-      request.response = page(failure.statusCode, failure.html);
+      request.response = fail(request.error);
     },
   };
 }
@@ -186,9 +207,10 @@ export function createPublicApiHandler(
   const logger = observability.logger ?? new Logger({ serviceName: 'public-api' });
   const metrics = observability.metrics ?? new Metrics({ serviceName: 'public-api' });
   const deps: OnboardingDependencies = { ...dependencies, log: logger };
+  const fail = failureRenderer(logger, metrics);
   return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(renderFailures(logger, metrics))
-    .handler(async (event) => route(event, deps, metrics));
+    .use(renderFailures(fail))
+    .handler(async (event) => route(event, deps, metrics, fail));
 }

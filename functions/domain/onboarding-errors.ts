@@ -41,6 +41,20 @@ export class StateUnknownError extends OnboardingError {
   }
 }
 
+/**
+ * The callback did not come from the browser that started the attempt (it lacks the cookie
+ * `/oauth/start` set, or the cookie expired). It may be someone else's attempt, consented to by a
+ * victim who was sent its authorize URL, so it is refused before the state is looked up: nothing
+ * is consumed or written, and the page offers no retry, since a retry link would carry on the
+ * attempt of whoever started it.
+ */
+export class BrowserMismatchError extends OnboardingError {
+  override readonly name = 'BrowserMismatchError';
+  constructor() {
+    super('The callback did not come from the browser that started the authorization');
+  }
+}
+
 /** The callback came back after the state's ten minutes. */
 export class StateExpiredError extends OnboardingError {
   override readonly name = 'StateExpiredError';

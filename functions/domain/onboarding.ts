@@ -237,7 +237,8 @@ function troubleshootingModel(
  * 1. Verify the link and find the integration.
  * 2. Create a state (256 random bits) and a PKCE verifier bound to tenant, integration and link version.
  * 3. Store the state's hash with the verifier (single use, ten minutes).
- * 4. Return Webex's authorize URL with the state and the S256 challenge.
+ * 4. Return Webex's authorize URL with the state and the S256 challenge, and the state itself,
+ *    which the caller binds to the browser that asked (the login-CSRF defence of the public API).
  */
 export async function startAuthorization(
   deps: Pick<
@@ -245,7 +246,7 @@ export async function startAuthorization(
     'tenants' | 'oauthStates' | 'linkKeys' | 'catalog' | 'clock' | 'settings'
   >,
   input: { linkToken: string; integration: string },
-): Promise<{ authorizeUrl: string }> {
+): Promise<{ authorizeUrl: string; state: string }> {
   const { tenant } = await verifyOnboardingLink({
     token: input.linkToken,
     key: await deps.linkKeys.get(),
@@ -270,7 +271,7 @@ export async function startAuthorization(
     code_challenge: attempt.codeChallenge,
     code_challenge_method: 'S256',
   }).toString();
-  return { authorizeUrl: authorizeUrl.href };
+  return { authorizeUrl: authorizeUrl.href, state: attempt.state };
 }
 
 /** The person checked against the tenant: who may authorize, and why not otherwise. */

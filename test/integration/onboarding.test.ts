@@ -2,6 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
+import { browserBindingCookie } from '../../functions/commons/oauth-browser-binding.js';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
@@ -10,6 +11,7 @@ import {
   submitConsent,
   type WebexSimulator,
 } from '../../local/webex-simulator/index.js';
+import { CookieJar, parseSetCookie } from '../support/cookie-jar.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import {
   InMemoryTokenVault,
@@ -33,8 +35,16 @@ const integrationIdOf = (key: string) => catalog.find(key)?.integrationId ?? '';
 interface Answer {
   statusCode: number;
   headers: Record<string, string>;
+  /** The Set-Cookie values (API Gateway's `cookies`). */
+  cookies: string[];
   body: string;
 }
+
+/** The cookie an attacker can make for any state they hold: name and value derive from it. */
+const craftedCookie = (state: string) => {
+  const { name, value } = browserBindingCookie(state, PUBLIC_BASE_URL);
+  return `${name}=${value}`;
+};
 
 describe('onboarding against DynamoDB Local and the Webex simulator', () => {
   let table: TestTable;
@@ -94,20 +104,32 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     const handler = createPublicApiHandler(deps, silentObservability());
     const link = issueOnboardingLink({ tenant, key: linkKeys.key, clock, publicBaseUrl: PUBLIC_BASE_URL });
 
-    const get = async (pathAndQuery: string): Promise<Answer> => {
-      const result = await handler(getEvent(pathAndQuery), testLambdaContext());
+    /** A request with exactly these cookies (`name=value` each), as any client may send it. */
+    const call = async (pathAndQuery: string, cookies: readonly string[] = []): Promise<Answer> => {
+      const result = await handler(getEvent(pathAndQuery, cookies), testLambdaContext());
       return {
         statusCode: result.statusCode ?? 0,
         headers: Object.fromEntries(
           Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
         ),
+        cookies: result.cookies ?? [],
         body: result.body ?? '',
       };
     };
 
-    /** Opens the start route and returns Webex's authorize URL it redirects to. */
-    const start = async (integration: string) => {
-      const answer = await get(`/oauth/start?link=${link.token}&integration=${integration}`);
+    /** The admin's browser: it keeps what the portal sets and sends it back, as a real one does. */
+    const browser = new CookieJar();
+
+    /** A request from a browser (the admin's by default), which keeps the cookies of the answer. */
+    const get = async (pathAndQuery: string, from: CookieJar = browser): Promise<Answer> => {
+      const answer = await call(pathAndQuery, from.cookiesFor(pathAndQuery.split('?')[0] ?? '/'));
+      from.store(answer.cookies);
+      return answer;
+    };
+
+    /** Opens the start route in a browser and returns Webex's authorize URL it redirects to. */
+    const start = async (integration: string, from: CookieJar = browser) => {
+      const answer = await get(`/oauth/start?link=${link.token}&integration=${integration}`, from);
       expect(answer.statusCode).toBe(302);
       return answer.headers.Location ?? '';
     };
@@ -136,7 +158,20 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
       return Items.filter((item) => String(item.pk).startsWith('STATE#')).length;
     };
 
-    return { tenant, deps, link, clock, get, start, consent, snapshot, stateCount, repositories };
+    return {
+      tenant,
+      deps,
+      link,
+      clock,
+      browser,
+      call,
+      get,
+      start,
+      consent,
+      snapshot,
+      stateCount,
+      repositories,
+    };
   }
 
   it('onboards an integration end to end: portal, start, consent, callback, stored, published, portal active', async () => {
@@ -248,6 +283,102 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     expect(page.body).toContain('admin.webex.com');
   });
 
+  describe('binds each attempt to the browser that started it', () => {
+    it('sets the binding cookie on the start: HttpOnly, SameSite=Lax, the callback path, ten minutes, not Secure on http', async () => {
+      const { get, link } = await setup();
+      const answer = await get(`/oauth/start?link=${link.token}&integration=presence`);
+      const state = new URL(answer.headers.Location ?? '').searchParams.get('state') ?? '';
+      expect(answer.cookies.map(parseSetCookie)).toEqual([
+        {
+          name: browserBindingCookie(state, PUBLIC_BASE_URL).name,
+          value: browserBindingCookie(state, PUBLIC_BASE_URL).value,
+          attributes: { path: '/oauth/callback', 'max-age': '600', httponly: true, samesite: 'Lax' },
+        },
+      ]);
+      expect(browserBindingCookie(state, PUBLIC_BASE_URL).name).toMatch(/^wak_oauth_[0-9a-f]{16}$/);
+    });
+
+    it('refuses a consent given in another browser (login CSRF on an unbound tenant), keeping nothing; the state stays usable by its own browser', async () => {
+      const { tenant, get, start, consent, snapshot, stateCount, repositories } = await setup();
+      expect(tenant.orgId).toBeUndefined();
+      // The link holder starts and hands the authorize URL to a Full Admin of an org, who consents.
+      const callback = await consent(await start('presence'), 'admin@demo.example');
+      const before = await snapshot();
+      const states = await stateCount();
+      const victim = await get(`/oauth/callback?${callback}`, new CookieJar());
+      expect([victim.statusCode, victim.body]).toEqual([
+        403,
+        expect.stringContaining('data-reason="browser_mismatch"'),
+      ]);
+      expect(victim.body).toContain('Start this authorization from your own browser');
+      expect(victim.body).not.toContain('id="retry"');
+      expect(victim.cookies).toEqual([]);
+      expect(await snapshot()).toEqual(before);
+      expect(await stateCount()).toBe(states);
+      expect((await repositories.tenants.get(tenant.tenantId))?.orgId).toBeUndefined();
+      // The code was never exchanged.
+      expect(simulator.world.listGrants()).toHaveLength(0);
+
+      expect((await get(`/oauth/callback?${callback}`)).body).toContain('is authorized');
+      expect((await repositories.tenants.get(tenant.tenantId))?.orgId).toBe(demoOrgId);
+    });
+
+    it("refuses another attempt's cookie or a tampered one, keeping nothing", async () => {
+      const { browser, call, get, start, consent, snapshot, stateCount } = await setup();
+      const callback = await consent(await start('presence'), 'admin@demo.example');
+      const [own = ''] = browser.cookiesFor('/oauth/callback');
+      await start('cdr');
+      const other = browser.cookiesFor('/oauth/callback').find((cookie) => cookie !== own) ?? '';
+      const [name = '', value = ''] = own.split('=');
+      const before = await snapshot();
+      const states = await stateCount();
+      for (const cookies of [
+        [other],
+        [`${name}=${value.slice(0, -1)}${value.endsWith('a') ? 'b' : 'a'}`],
+        [`${other.split('=')[0] ?? ''}=${value}`],
+      ]) {
+        const answer = await call(`/oauth/callback?${callback}`, cookies);
+        expect([answer.statusCode, answer.body], cookies.join()).toEqual([
+          403,
+          expect.stringContaining('data-reason="browser_mismatch"'),
+        ]);
+      }
+      expect(await snapshot()).toEqual(before);
+      expect(await stateCount()).toBe(states);
+      expect((await get(`/oauth/callback?${callback}`)).statusCode).toBe(200);
+    });
+
+    it('refuses a denial from another browser: no history, no event, no alert', async () => {
+      const { tenant, deps, get, start, consent, snapshot, repositories } = await setup();
+      const callback = await consent(await start('sso'), 'admin@demo.example', 'deny');
+      const before = await snapshot();
+      const answer = await get(`/oauth/callback?${callback}`, new CookieJar());
+      expect([answer.statusCode, answer.body]).toEqual([
+        403,
+        expect.stringContaining('data-reason="browser_mismatch"'),
+      ]);
+      expect(await snapshot()).toEqual(before);
+      expect(deps.events.published).toEqual([]);
+      expect((await repositories.history.list(tenant.tenantId, { limit: 10 })).items).toEqual([]);
+    });
+
+    it('clears the cookie with the answer to a callback, refused or not', async () => {
+      const { browser, get, start, consent } = await setup();
+      const granted = await get(
+        `/oauth/callback?${await consent(await start('presence'), 'admin@demo.example')}`,
+      );
+      expect(granted.statusCode).toBe(200);
+      expect(granted.cookies.map((cookie) => parseSetCookie(cookie).attributes['max-age'])).toEqual(['0']);
+      expect(browser.cookiesFor('/oauth/callback')).toEqual([]);
+
+      const query = new URLSearchParams(await consent(await start('cdr'), 'admin@demo.example'));
+      query.set('code', 'not-a-code-webex-issued');
+      const refused = await get(`/oauth/callback?${query}`);
+      expect(refused.body).toContain('data-reason="code_refused"');
+      expect(browser.cookiesFor('/oauth/callback')).toEqual([]);
+    });
+  });
+
   describe('refuses bad input, writing nothing', () => {
     it('a callback without state', async () => {
       const { get, snapshot } = await setup();
@@ -260,10 +391,11 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
       expect(await snapshot()).toEqual(before);
     });
 
-    it('an unknown state', async () => {
-      const { get, snapshot } = await setup();
+    it('an unknown state, even with the cookie made for it', async () => {
+      const { call, snapshot } = await setup();
       const before = await snapshot();
-      const page = await get(`/oauth/callback?state=${'Q'.repeat(43)}&code=abc`);
+      const state = 'Q'.repeat(43);
+      const page = await call(`/oauth/callback?state=${state}&code=abc`, [craftedCookie(state)]);
       expect([page.statusCode, page.body]).toEqual([
         400,
         expect.stringContaining('data-reason="state_unknown"'),
@@ -272,13 +404,14 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     });
 
     it('a forged state (one character changed), leaving the real one usable', async () => {
-      const { get, start, consent, snapshot } = await setup();
+      const { call, get, start, consent, snapshot } = await setup();
       const query = new URLSearchParams(await consent(await start('presence'), 'admin@demo.example'));
       const state = query.get('state') ?? '';
       const forged = new URLSearchParams(query);
       forged.set('state', (state.startsWith('A') ? 'B' : 'A') + state.slice(1));
       const before = await snapshot();
-      const page = await get(`/oauth/callback?${forged}`);
+      // The forger's browser holds a cookie made for the forged state: the lookup still refuses it.
+      const page = await call(`/oauth/callback?${forged}`, [craftedCookie(forged.get('state') ?? '')]);
       expect(page.body).toContain('data-reason="state_unknown"');
       expect(await snapshot()).toEqual(before);
       expect((await get(`/oauth/callback?${query}`)).body).toContain('is authorized');
@@ -299,12 +432,19 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
       expect(simulator.world.listGrants()).toHaveLength(0);
     });
 
-    it('a replayed callback', async () => {
-      const { get, start, consent, snapshot, deps } = await setup();
+    it('a replayed callback, from the same browser or with the cookie captured', async () => {
+      const { browser, call, get, start, consent, snapshot, deps } = await setup();
       const callback = await consent(await start('presence'), 'admin@demo.example');
+      const captured = browser.cookiesFor('/oauth/callback');
       expect((await get(`/oauth/callback?${callback}`)).statusCode).toBe(200);
       const before = await snapshot();
-      const replay = await get(`/oauth/callback?${callback}`);
+      // The browser dropped the cookie with the first answer.
+      const reloaded = await get(`/oauth/callback?${callback}`);
+      expect([reloaded.statusCode, reloaded.body]).toEqual([
+        403,
+        expect.stringContaining('data-reason="browser_mismatch"'),
+      ]);
+      const replay = await call(`/oauth/callback?${callback}`, captured);
       expect([replay.statusCode, replay.body]).toEqual([
         400,
         expect.stringContaining('data-reason="state_unknown"'),

@@ -113,9 +113,12 @@ describe('a callback that dies at any step leaves a consistent state and a retry
 
         const plan: CrashPlan = { at, mode, count: 0, completed: [] };
         const call = world.publicHandlerWith(crashingDependencies(world.publicDependencies, plan));
-        const { authorizeUrl, state } = await world.start(await world.linkToken(tenantId), INTEGRATION);
+        const { authorizeUrl, state, cookie } = await world.start(
+          await world.linkToken(tenantId),
+          INTEGRATION,
+        );
         const callback = await world.consent(authorizeUrl, admin.email);
-        const answer = await call({ path: '/oauth/callback', query: callback });
+        const answer = await call({ path: '/oauth/callback', query: callback, cookies: [cookie] });
         if (!plan.fired) {
           // Past the last port call: the callback ran to its end.
           expect(answer.statusCode).toBe(200);

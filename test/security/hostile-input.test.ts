@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserBindingCookie } from '../../functions/commons/oauth-browser-binding.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import { hashOAuthState } from '../../functions/domain/oauth-state.js';
 import {
@@ -18,6 +19,7 @@ import {
   queryOf,
   wireParameter,
 } from '../support/security-arbitraries.js';
+import { CookieJar, parseSetCookie } from '../support/cookie-jar.js';
 import { catalog, PORTAL, SecurityWorld, type Answer, type SimAdmin } from '../support/security-harness.js';
 
 /** The reason a failure page gives (`data-reason`), or undefined on any other page. */
@@ -26,6 +28,12 @@ function reasonOf(answer: Answer): string | undefined {
 }
 
 const integrationKeys = catalog.keys;
+
+/** The binding cookie (`name=value`) anyone can make for a state they hold: it derives from the state. */
+function craftedCookie(state: string): string {
+  const { name, value } = browserBindingCookie(state, PORTAL);
+  return `${name}=${value}`;
+}
 
 type LinkKind =
   'acme' | 'beta' | 'offboarded' | 'revoked' | 'expired' | 'otherKey' | 'tampered' | 'payloadSwapped';
@@ -164,16 +172,22 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
       params: fc.array(fc.tuple(parameterName, parameterValue, fc.boolean()), { maxLength: 6 }),
       headers,
       body: fc.option(hostileText, { nil: undefined }),
+      // Hostile cookies, and the binding cookies of every state sent (an attacker can make those),
+      // so forged states get past the browser check to the lookup.
+      cookies: fc.array(hostileText, { maxLength: 3 }),
+      crafted: fc.boolean(),
     });
 
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
         const before = await world.snapshot();
+        const states = input.params.filter(([name]) => name === 'state').map(([, value]) => value);
         const answer = await world.publicCall({
           method: input.method,
           path: input.path,
           query: queryOf(input.params),
           headers: input.headers,
+          cookies: [...input.cookies, ...(input.crafted ? states.map(craftedCookie) : [])],
           ...(input.body !== undefined ? { body: input.body } : {}),
         });
         const after = await world.snapshot();
@@ -184,12 +198,22 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
         expectNoLeak(answer, where, internals);
         expectNothingDurableWritten(before, after, where);
         if (answer.statusCode === 302) {
-          // The only redirect is to Webex's authorize endpoint, with a new single-use state.
+          // The only redirect is to Webex's authorize endpoint, with a new single-use state bound
+          // to this browser by exactly one cookie.
           expect(answer.headers.location?.startsWith(`${world.sim.url}/v1/authorize?`), where).toBe(true);
           expect(after.states.length, where).toBe(before.states.length + 1);
           expect(after.states).toEqual(expect.arrayContaining(before.states));
+          const state = new URL(answer.headers.location ?? '').searchParams.get('state') ?? '';
+          expect(
+            answer.cookies.map((cookie) => parseSetCookie(cookie).name),
+            where,
+          ).toEqual([browserBindingCookie(state, PORTAL).name]);
         } else {
           expect(after.states, where).toEqual(before.states);
+          // Any other answer sets no cookie; a callback past the browser check only clears its own.
+          for (const cookie of answer.cookies) {
+            expect(parseSetCookie(cookie).attributes['max-age'], where).toBe('0');
+          }
         }
       }),
       { numRuns: 200 },
@@ -198,10 +222,11 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
     expect((await world.snapshot()).states).toContain(`STATE#${hashOAuthState(liveState)}|STATE`);
   }, 60_000);
 
-  it('refuses forged, replayed, mixed-up, duplicated, foreign-org and revoked-link callbacks, keeping nothing', async () => {
+  it('refuses forged, replayed, mixed-up, duplicated, foreign-org, other-browser and revoked-link callbacks, keeping nothing', async () => {
     const scenario = fc.record({
       kind: fc.constantFrom(
         'forged',
+        'other-browser',
         'mixup',
         'replay',
         'duplicate',
@@ -215,6 +240,7 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
       index: fc.nat(),
       replacement: fc.nat(),
       duplicate: fc.constantFrom('state', 'code', 'both'),
+      decision: fc.constantFrom('accept', 'deny'),
       // Extra parameters Webex could add, encoded and short: the scenario, not the size, is under test.
       extra: fc.uniqueArray(
         fc.tuple(
@@ -278,13 +304,66 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
           return;
         }
 
+        if (input.kind === 'other-browser') {
+          // Login CSRF: the holder of an unbound tenant's link starts in their browser and hands
+          // the authorize URL to Beta Org's Full Admin, whose consent (or denial) comes back to
+          // the callback from the admin's own browser, with whatever cookies that one holds.
+          const tenantId = `unbound-${run}`;
+          await world.createTenant(tenantId);
+          const link = await world.linkToken(tenantId);
+          const attacker = new CookieJar();
+          const flow = await world.start(link, input.integration, attacker);
+          const otherFlow = await world.start(link, input.other, attacker);
+          const callback = await world.consent(flow.authorizeUrl, beta.email, input.decision);
+          // A denial already carries error_description: an extra one would be a repeat (400).
+          const sent = new URLSearchParams(callback);
+          const extras = input.extra.filter(([extraName]) => !sent.has(extraName));
+          const query = extras.length > 0 ? `${callback}&${queryOf(extras)}` : callback;
+          const [name = '', value = ''] = flow.cookie.split('=');
+          const victimCookies = [
+            [],
+            ['theme=dark', 'session=abc'],
+            [otherFlow.cookie],
+            [`${name}=${mutateBase64url(value, input.index, input.replacement)}`],
+            [`${otherFlow.cookie.split('=')[0] ?? ''}=${value}`],
+          ][input.index % 5];
+          const before = await world.snapshot();
+          const answer = await world.publicCall({
+            path: '/oauth/callback',
+            query,
+            cookies: victimCookies ?? [],
+          });
+          const after = await world.snapshot();
+          expect(reasonOf(answer), where).toBe('browser_mismatch');
+          expect(answer.statusCode, where).toBe(403);
+          expect(answer.cookies, where).toEqual([]);
+          expectNothingDurableWritten(before, after, where);
+          expect(after.states, where).toEqual(before.states);
+          expect((await world.repos.tenants.get(tenantId))?.orgId, where).toBeUndefined();
+          // Nothing was consumed: the browser that started the attempt can still complete it.
+          const own = await world.get(`/oauth/callback?${callback}`, attacker);
+          expect(own.statusCode, where).toBe(200);
+          expect(own.body, where).toContain(
+            input.decision === 'accept' ? 'id="authorized-by"' : 'id="integration-id"',
+          );
+          return;
+        }
         const callbackA = new URLSearchParams(await world.consent(flowA.authorizeUrl, demo.email));
         const codeA = callbackA.get('code') ?? '';
         if (input.kind === 'forged') {
           const forged = mutateBase64url(flowA.state, input.index, input.replacement);
+          const query = `state=${forged}&code=${codeA}${extra}`;
           const before = await world.snapshot();
-          const answer = await world.get(`/oauth/callback?state=${forged}&code=${codeA}${extra}`);
+          // The admin's browser has no cookie for the forged state; a forger can make one for
+          // their own browser, and then the lookup refuses it.
+          const unbound = await world.get(`/oauth/callback?${query}`);
+          const answer = await world.publicCall({
+            path: '/oauth/callback',
+            query,
+            cookies: [craftedCookie(forged)],
+          });
           const after = await world.snapshot();
+          expect(reasonOf(unbound), where).toBe('browser_mismatch');
           expect(reasonOf(answer), where).toBe('state_unknown');
           expectNothingDurableWritten(before, after, where);
           // The forgery spent nothing: the admin's own state still works.
@@ -312,8 +391,15 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
         if (input.kind === 'replay') {
           expect((await world.get(`/oauth/callback?${callbackA}`)).statusCode, where).toBe(200);
           const before = await world.snapshot();
-          const replayed = await world.get(`/oauth/callback?${callbackA}${extra}`);
+          // The admin's browser dropped the cookie with that answer; a replay carries a captured one.
+          const reloaded = await world.get(`/oauth/callback?${callbackA}${extra}`);
+          const replayed = await world.publicCall({
+            path: '/oauth/callback',
+            query: `${callbackA}${extra}`,
+            cookies: [flowA.cookie],
+          });
           const after = await world.snapshot();
+          expect(reasonOf(reloaded), where).toBe('browser_mismatch');
           expect(reasonOf(replayed), where).toBe('state_unknown');
           expectNothingDurableWritten(before, after, where);
           expect(after.states, where).toEqual(before.states);

@@ -7,6 +7,7 @@ import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
 import { createTokenAccess } from '../../functions/token-access.js';
 import { LOCAL_TABLE_NAME } from '../../local/local-system.js';
 import { submitConsent } from '../../local/webex-simulator/index.js';
+import { CookieJar } from '../support/cookie-jar.js';
 import {
   addOrgWithAdmin,
   linkTokenOf,
@@ -57,7 +58,14 @@ async function runPool(count: number, concurrency: number, task: (index: number)
 describe('load: 200 concurrent callbacks and 10,000 token reads', () => {
   let local: TestLocalSystem;
   /** The URL Webex sends each admin's browser back to, one per (tenant, integration). */
-  const callbacks: { tenantId: string; integration: string; url: string }[] = [];
+  /** Each consent's callback URL, and the browser that started it with its binding cookie. */
+  const callbacks: {
+    tenantId: string;
+    integration: string;
+    url: string;
+    browser: CookieJar;
+    cookie: string;
+  }[] = [];
   const orgOf = new Map<string, string>();
 
   beforeAll(async () => {
@@ -83,11 +91,20 @@ describe('load: 200 concurrent callbacks and 10,000 token reads', () => {
       const link = await request(`${api}/admin/tenants/${tenantId}/links`, { method: 'POST', body: {} });
       const token = linkTokenOf((JSON.parse(link.body) as { url: string }).url);
       for (const integration of system.catalog.keys) {
-        const start = await request(`${api}/oauth/start?link=${token}&integration=${integration}`);
+        const browser = new CookieJar();
+        const start = await request(`${api}/oauth/start?link=${token}&integration=${integration}`, {
+          browser,
+        });
         expect(start.status).toBe(302);
         const consent = await submitConsent(start.location ?? '', { person: email, decision: 'accept' });
         expect(consent.status).toBe(302);
-        callbacks.push({ tenantId, integration, url: consent.headers.get('location') ?? '' });
+        callbacks.push({
+          tenantId,
+          integration,
+          url: consent.headers.get('location') ?? '',
+          browser,
+          cookie: browser.headerFor('/oauth/callback') ?? '',
+        });
       }
     });
     console.log(
@@ -105,9 +122,9 @@ describe('load: 200 concurrent callbacks and 10,000 token reads', () => {
     const latencies: number[] = [];
     const started = performance.now();
     const answers = await Promise.all(
-      callbacks.map(async ({ url }) => {
+      callbacks.map(async ({ url, browser }) => {
         const sent = performance.now();
-        const answer = await request(url);
+        const answer = await request(url, { browser });
         latencies.push(performance.now() - sent);
         return answer;
       }),
@@ -144,8 +161,11 @@ describe('load: 200 concurrent callbacks and 10,000 token reads', () => {
     expect(published.filter((event) => event.type === 'granted')).toHaveLength(callbacks.length);
     expect(new Set(published.map((event) => event.eventId)).size).toBe(published.length);
 
-    // Every state was spent by its callback: replaying any of them is refused and changes nothing.
-    const replays = await Promise.all(callbacks.slice(0, 50).map(({ url }) => request(url)));
+    // Every state was spent by its callback: replaying any of them, with the cookie captured from
+    // its browser, is refused and changes nothing.
+    const replays = await Promise.all(
+      callbacks.slice(0, 50).map(({ url, cookie }) => request(url, { headers: { Cookie: cookie } })),
+    );
     for (const replay of replays) {
       expect(replay.status).toBe(400);
       expect(replay.body).toContain('data-reason="state_unknown"');

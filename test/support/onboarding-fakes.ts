@@ -166,14 +166,15 @@ export function testLambdaContext(): Context {
   };
 }
 
-/** A GET as API Gateway HTTP API (payload 2.0) delivers it. */
-export function getEvent(pathAndQuery: string): APIGatewayProxyEventV2 {
+/** A GET as API Gateway HTTP API (payload 2.0) delivers it, with the browser's cookies (`name=value` each). */
+export function getEvent(pathAndQuery: string, cookies: readonly string[] = []): APIGatewayProxyEventV2 {
   const [rawPath = '/', rawQueryString = ''] = pathAndQuery.split(/\?(.*)/s);
   return {
     version: '2.0',
     routeKey: '$default',
     rawPath,
     rawQueryString,
+    ...(cookies.length > 0 ? { cookies: [...cookies] } : {}),
     headers: { host: 'portal.test' },
     isBase64Encoded: false,
     requestContext: {

@@ -212,6 +212,9 @@ export function expectNoLeak(answer: Answer, where: string, internals: readonly 
   for (const [name, value] of Object.entries(answer.headers)) {
     expect(/[\r\n\0]/.test(value), `${where}: header ${name} carries a line break`).toBe(false);
   }
+  for (const cookie of answer.cookies) {
+    expect(/[\r\n\0]/.test(cookie), `${where}: a Set-Cookie carries a line break`).toBe(false);
+  }
 }
 
 /** Fails unless nothing durable was written: table (OAuth states aside), vault, events, subscriptions. */

@@ -21,6 +21,7 @@ import {
   submitConsent,
   type WebexSimulator,
 } from '../../local/webex-simulator/index.js';
+import { CookieJar } from './cookie-jar.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
 
 /** The portal's base URL in the in-process harness; the simulator redirects here. */
@@ -94,6 +95,8 @@ export class ShiftingClock implements Clock {
 export interface Answer {
   statusCode: number;
   headers: Record<string, string>;
+  /** The Set-Cookie values (API Gateway's `cookies`). */
+  cookies: string[];
   body: string;
 }
 
@@ -217,6 +220,8 @@ export class SecurityWorld {
   readonly publicDependencies: PublicApiDependencies;
   readonly adminDependencies: AdminApiDependencies;
   readonly validator: ValidatorDependencies;
+  /** The admin's browser: keeps what the portal sets and sends it back, as a real one does. */
+  readonly browser = new CookieJar();
   private readonly publicHandler: ReturnType<typeof createPublicApiHandler>;
   private readonly adminHandler: ReturnType<typeof createAdminApiHandler>;
 
@@ -315,10 +320,12 @@ export class SecurityWorld {
     return async (request) => toAnswer(await handler(apiGatewayEvent(request), lambdaContext('public-api')));
   }
 
-  /** A GET on the public API; `pathAndQuery` as a browser sends it. */
-  async get(pathAndQuery: string): Promise<Answer> {
+  /** A GET on the public API from a browser (the admin's by default); `pathAndQuery` as it sends it. */
+  async get(pathAndQuery: string, browser: CookieJar = this.browser): Promise<Answer> {
     const [path = '/', query = ''] = pathAndQuery.split(/\?(.*)/s);
-    return this.publicCall({ path, query });
+    const answer = await this.publicCall({ path, query, cookies: browser.cookiesFor(path) });
+    browser.store(answer.cookies);
+    return answer;
   }
 
   /** Calls the admin handler as API Gateway would after the IAM authorizer. */
@@ -362,12 +369,20 @@ export class SecurityWorld {
     }).token;
   }
 
-  /** Opens the start route and returns Webex's authorize URL and the state in it. */
-  async start(linkToken: string, integration: string): Promise<{ authorizeUrl: string; state: string }> {
-    const answer = await this.get(`/oauth/start?link=${linkToken}&integration=${integration}`);
+  /**
+   * Opens the start route in a browser (the admin's by default) and returns Webex's authorize URL,
+   * the state in it and the binding cookie (`name=value`) the browser got with it.
+   */
+  async start(
+    linkToken: string,
+    integration: string,
+    browser: CookieJar = this.browser,
+  ): Promise<{ authorizeUrl: string; state: string; cookie: string }> {
+    const answer = await this.get(`/oauth/start?link=${linkToken}&integration=${integration}`, browser);
     if (answer.statusCode !== 302) throw new Error(`start answered ${answer.statusCode}`);
     const authorizeUrl = answer.headers.location ?? '';
-    return { authorizeUrl, state: new URL(authorizeUrl).searchParams.get('state') ?? '' };
+    const cookie = answer.cookies[0]?.split(';')[0] ?? '';
+    return { authorizeUrl, state: new URL(authorizeUrl).searchParams.get('state') ?? '', cookie };
   }
 
   /** Answers the simulator's consent page and returns the query Webex sends back to the callback. */
@@ -446,12 +461,18 @@ export class SecurityWorld {
   }
 }
 
-function toAnswer(result: { statusCode?: number; headers?: Record<string, unknown>; body?: string }): Answer {
+function toAnswer(result: {
+  statusCode?: number;
+  headers?: Record<string, unknown>;
+  cookies?: string[];
+  body?: string;
+}): Answer {
   return {
     statusCode: result.statusCode ?? 200,
     headers: Object.fromEntries(
       Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),
     ),
+    cookies: result.cookies ?? [],
     body: result.body ?? '',
   };
 }

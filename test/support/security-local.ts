@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import { freePort } from '../../local/dynamodb-local.js';
 import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '../../local/local-system.js';
 import { submitConsent } from '../../local/webex-simulator/index.js';
+import { CookieJar } from './cookie-jar.js';
 
 /** The local system on free ports and a temporary data directory, removed again by `stop`. */
 export interface TestLocalSystem {
@@ -48,20 +49,26 @@ export interface Exchanged {
   body: string;
 }
 
-/** A request to the local API without following redirects. */
+/**
+ * A request to the local API without following redirects. With a `browser`, it sends the cookies
+ * that browser holds for the path and keeps the ones the answer sets, as a browser does.
+ */
 export async function request(
   url: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; browser?: CookieJar } = {},
 ): Promise<Exchanged> {
+  const cookie = init.browser?.headerFor(new URL(url).pathname);
   const response = await fetch(url, {
     method: init.method ?? 'GET',
     redirect: 'manual',
     headers: {
       ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...(cookie ? { Cookie: cookie } : {}),
       ...init.headers,
     },
     ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
   });
+  init.browser?.store(response.headers.getSetCookie());
   const location = response.headers.get('location');
   return { url, status: response.status, ...(location ? { location } : {}), body: await response.text() };
 }
@@ -76,7 +83,8 @@ export interface Onboarding {
 
 /**
  * One integration through the portal as a browser does it: the start route, the simulator's
- * consent page answered as `person`, then the callback.
+ * consent page answered as `person`, then the callback, with the cookie the start set (a fresh
+ * browser by default).
  */
 export async function onboardOverHttp(
   system: LocalSystem,
@@ -84,15 +92,17 @@ export async function onboardOverHttp(
   integration: string,
   person: string,
   decision: 'accept' | 'deny' = 'accept',
+  browser: CookieJar = new CookieJar(),
 ): Promise<Onboarding> {
   const start = await request(
     `${system.api.url}/oauth/start?link=${encodeURIComponent(linkToken)}&integration=${integration}`,
+    { browser },
   );
   expect(start.status, `start ${integration}`).toBe(302);
   const consent = await submitConsent(start.location ?? '', { person, decision });
   const callbackUrl = consent.headers.get('location') ?? '';
   expect(consent.status, `consent ${integration}`).toBe(302);
-  return { start, callback: await request(callbackUrl), callbackUrl };
+  return { start, callback: await request(callbackUrl, { browser }), callbackUrl };
 }
 
 /** The token of a portal URL (`.../connect/<token>`). */

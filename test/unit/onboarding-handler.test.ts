@@ -4,6 +4,8 @@ import { ConfigError } from '../../functions/commons/config.js';
 import { loadPublicApiConfig } from '../../functions/commons/dependencies.js';
 import { MAX_QUERY_STRING_LENGTH } from '../../functions/commons/query-string.js';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { hashOAuthState } from '../../functions/domain/oauth-state.js';
+import type { OnboardingSettings } from '../../functions/domain/onboarding.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import {
   SECURITY_HEADERS,
@@ -27,8 +29,9 @@ import {
   testSettings,
   testTenant,
 } from '../support/onboarding-fakes.js';
+import { parseSetCookie } from '../support/cookie-jar.js';
 
-function setup() {
+function setup(settings: Partial<OnboardingSettings> = {}) {
   const catalog = defaultCatalog();
   const linkKeys = fixedLinkKeys();
   const deps = {
@@ -43,7 +46,7 @@ function setup() {
     linkKeys,
     catalog,
     clock: new ManualClock(),
-    settings: testSettings(),
+    settings: testSettings(settings),
   } satisfies PublicApiDependencies;
   const handler = createPublicApiHandler(deps, silentObservability());
   const link = issueOnboardingLink({
@@ -52,11 +55,23 @@ function setup() {
     clock: deps.clock,
     publicBaseUrl: deps.settings.publicBaseUrl,
   });
-  const get = async (pathAndQuery: string): Promise<APIGatewayProxyStructuredResultV2 & { body: string }> => {
-    const result = await handler(getEvent(pathAndQuery), testLambdaContext());
+  const get = async (
+    pathAndQuery: string,
+    cookies: readonly string[] = [],
+  ): Promise<APIGatewayProxyStructuredResultV2 & { body: string }> => {
+    const result = await handler(getEvent(pathAndQuery, cookies), testLambdaContext());
     return { ...result, body: result.body ?? '' };
   };
-  return { deps, link, get };
+  /** Starts an attempt; returns its state and the `name=value` of the cookie the start set. */
+  const start = async (integration = 'presence') => {
+    const answer = await get(`/oauth/start?link=${link.token}&integration=${integration}`);
+    expect(answer.statusCode).toBe(302);
+    const state = new URL(String(answer.headers?.Location)).searchParams.get('state') ?? '';
+    expect(answer.cookies).toHaveLength(1);
+    const setCookie = parseSetCookie(answer.cookies?.[0] ?? '');
+    return { state, setCookie, cookie: `${setCookie.name}=${setCookie.value}` };
+  };
+  return { deps, link, get, start };
 }
 
 describe('public API handler', () => {
@@ -128,6 +143,111 @@ describe('public API handler', () => {
     expect(answer.body).toContain('Something went wrong on our side');
     expect(answer.body).not.toContain('arn:aws');
     expect(answer.headers?.['Content-Security-Policy']).toBe(SECURITY_HEADERS['Content-Security-Policy']);
+  });
+});
+
+describe('binding the OAuth attempt to the browser that started it', () => {
+  it('sets a __Host- cookie on the start: the state hash, HttpOnly, SameSite=Lax, Path=/, Secure, ten minutes', async () => {
+    const { start } = setup();
+    const { state, setCookie } = await start();
+    const hash = hashOAuthState(state);
+    expect(setCookie).toEqual({
+      name: `__Host-wak_oauth_${hash.slice(0, 16)}`,
+      value: hash,
+      attributes: { path: '/', 'max-age': '600', httponly: true, samesite: 'Lax', secure: true },
+    });
+  });
+
+  it('on plain http (the local run) sets it without prefix or Secure, for the callback path only', async () => {
+    const { start } = setup({ publicBaseUrl: 'http://127.0.0.1:8787' });
+    const { state, setCookie } = await start();
+    expect(setCookie).toEqual({
+      name: `wak_oauth_${hashOAuthState(state).slice(0, 16)}`,
+      value: hashOAuthState(state),
+      attributes: { path: '/oauth/callback', 'max-age': '600', httponly: true, samesite: 'Lax' },
+    });
+  });
+
+  it('refuses a callback without the cookie before the state or Webex is touched; the right browser then completes it', async () => {
+    const { deps, get, start } = setup();
+    const { state, cookie, setCookie } = await start();
+    const refused = await get(`/oauth/callback?state=${state}&code=abc`);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('data-reason="browser_mismatch"');
+    expect(refused.body).toContain('Start this authorization from your own browser');
+    expect(refused.body).not.toContain('id="retry"');
+    expect(refused.cookies).toBeUndefined();
+    expect(deps.webex.calls).toEqual([]);
+    expect(deps.oauthStates.states.size).toBe(1);
+    expect([deps.history.events, deps.events.published, [...deps.vault.secrets]]).toEqual([[], [], []]);
+
+    const completed = await get(`/oauth/callback?state=${state}&code=abc`, [cookie]);
+    expect(completed.statusCode).toBe(200);
+    expect(completed.body).toContain('is authorized');
+    // The same cookie (name and path), expired: the browser drops it.
+    expect(completed.cookies?.map(parseSetCookie)).toEqual([
+      { ...setCookie, value: '', attributes: { ...setCookie.attributes, 'max-age': '0' } },
+    ]);
+  });
+
+  it("refuses another state's cookie, a tampered value and a right value under another name", async () => {
+    const { deps, get, start } = setup();
+    const first = await start('presence');
+    const second = await start('cdr');
+    const tampered = `${first.setCookie.name}=${first.setCookie.value.slice(0, -1)}${first.setCookie.value.endsWith('0') ? '1' : '0'}`;
+    for (const cookies of [
+      [second.cookie],
+      [tampered],
+      [`${second.setCookie.name}=${first.setCookie.value}`],
+      [`${first.setCookie.name}=${first.setCookie.value}x`],
+      [first.setCookie.name],
+    ]) {
+      const answer = await get(`/oauth/callback?state=${first.state}&code=abc`, cookies);
+      expect([answer.statusCode, answer.body], cookies.join()).toEqual([
+        403,
+        expect.stringContaining('data-reason="browser_mismatch"'),
+      ]);
+    }
+    expect(deps.webex.calls).toEqual([]);
+    expect(deps.oauthStates.states.size).toBe(2);
+    // Among other cookies, and next to a stray one of the same name, the right one still counts.
+    const answer = await get(`/oauth/callback?state=${first.state}&code=abc`, [
+      'theme=dark',
+      tampered,
+      first.cookie,
+    ]);
+    expect(answer.statusCode).toBe(200);
+  });
+
+  it('refuses a denial without the cookie: no history, no event, no alert', async () => {
+    const { deps, get, start } = setup();
+    const { state, cookie } = await start('sso');
+    const refused = await get(`/oauth/callback?state=${state}&error=access_denied`);
+    expect([refused.statusCode, refused.body]).toEqual([
+      403,
+      expect.stringContaining('data-reason="browser_mismatch"'),
+    ]);
+    expect([deps.history.events, deps.events.published]).toEqual([[], []]);
+    expect(deps.oauthStates.states.size).toBe(1);
+
+    const denied = await get(`/oauth/callback?state=${state}&error=access_denied`, [cookie]);
+    expect(denied.statusCode).toBe(200);
+    expect(deps.history.events.map((event) => event.type)).toEqual(['denied']);
+    expect(parseSetCookie(denied.cookies?.[0] ?? '').attributes['max-age']).toBe('0');
+  });
+
+  it('clears the cookie when a callback past the check is refused', async () => {
+    const { deps, get, start } = setup();
+    const { state, cookie, setCookie } = await start();
+    deps.clock.advance(11 * 60);
+    const expired = await get(`/oauth/callback?state=${state}&code=abc`, [cookie]);
+    expect([expired.statusCode, expired.body]).toEqual([
+      400,
+      expect.stringContaining('data-reason="state_expired"'),
+    ]);
+    expect(expired.cookies?.map(parseSetCookie)).toEqual([
+      { ...setCookie, value: '', attributes: { ...setCookie.attributes, 'max-age': '0' } },
+    ]);
   });
 });
 

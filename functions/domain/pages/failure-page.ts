@@ -1,5 +1,6 @@
 import { LinkExpiredError, LinkRevokedError, LinkTamperedError } from '../onboarding-link.js';
 import {
+  BrowserMismatchError,
   CodeRefusedError,
   InvalidRequestError,
   MissingCodeError,
@@ -104,6 +105,16 @@ export function describeOnboardingFailure(error: unknown): FailurePageModel & { 
       reason: 'state_unknown',
       title: 'This authorization attempt is not valid',
       message: `It was already completed, or it did not start here. ${START_AGAIN}`,
+      expected: true,
+    };
+  }
+  if (error instanceof BrowserMismatchError) {
+    return {
+      statusCode: 403,
+      reason: 'browser_mismatch',
+      title: 'Start this authorization from your own browser',
+      message:
+        'This authorization was started in another browser, or it was not completed in time, so nothing was changed. Open your onboarding link in this browser and click Authorize again.',
       expected: true,
     };
   }
