@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clearBrowserBinding, isBoundBrowser, issueBrowserBinding } from './commons/oauth-browser-binding.js';
 import { parseQueryString } from './commons/query-string.js';
 import { MAX_LINK_TOKEN_LENGTH } from './domain/onboarding-link.js';
@@ -92,6 +92,16 @@ function segmentAfter(path: string, prefix: string): string | undefined {
  * Routes a request to its use case and renders the answer. Routing is on method and raw path,
  * so the same code serves API Gateway's explicit routes and the local run's catch-all.
  */
+/**
+ * Whether a browser says the request comes from one of our own pages. Browsers send
+ * `Sec-Fetch-Site` on every navigation (`none` when typed or opened from another app); clients
+ * that send none at all (scripts, very old browsers) are let through, as no victim's browser is.
+ */
+function startedFromOurPages(headers: APIGatewayProxyEventV2['headers']): boolean {
+  const site = headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin';
+}
+
 async function route(
   event: APIGatewayProxyEventV2,
   deps: OnboardingDependencies,
@@ -111,6 +121,12 @@ async function route(
   }
   if (path === '/oauth/start') {
     const input = parseQueryString(query, startQuery);
+    if (!startedFromOurPages(event.headers)) {
+      // A start URL opened from elsewhere (an email, a chat, another site) could be an attacker's
+      // link sent to another org's admin: show the portal, which names the tenant, and let the
+      // admin press Authorize there.
+      return page(200, renderPortalPage(await showPortal(deps, { linkToken: input.link })));
+    }
     const { authorizeUrl, state } = await startAuthorization(deps, {
       linkToken: input.link,
       integration: input.integration,

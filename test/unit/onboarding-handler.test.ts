@@ -87,6 +87,23 @@ describe('public API handler', () => {
     expect(answer.body).toContain('Authorize Webex integrations for Acme Corp');
   });
 
+  it('shows the portal instead of starting when the start link was opened from outside our pages', async () => {
+    const { deps, link } = setup();
+    const handler = createPublicApiHandler(deps, silentObservability());
+    for (const site of ['cross-site', 'none', 'same-site']) {
+      const event = getEvent(`/oauth/start?link=${link.token}&integration=presence`);
+      event.headers['sec-fetch-site'] = site;
+      const answer = await handler(event, testLambdaContext());
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body).toContain('Authorize Webex integrations for Acme Corp');
+      expect(answer.cookies ?? []).toEqual([]);
+    }
+    expect(deps.oauthStates.states.size).toBe(0);
+    const fromPortal = getEvent(`/oauth/start?link=${link.token}&integration=presence`);
+    fromPortal.headers['sec-fetch-site'] = 'same-origin';
+    expect((await handler(fromPortal, testLambdaContext())).statusCode).toBe(302);
+  });
+
   it('redirects the start to Webex, with the security headers too', async () => {
     const { deps, link, get } = setup();
     const answer = await get(`/oauth/start?link=${link.token}&integration=presence`);
