@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
@@ -149,7 +148,11 @@ function timeColdImport(file: string): number {
 
 /** Bundle size and cold import time of each function and of the empty handler. */
 export async function benchBundles(importRuns: number): Promise<BundleReport[]> {
-  const outDir = mkdtempSync(join(tmpdir(), 'webex-auth-keeper-bench-bundles-'));
+  // Under node_modules, so a bundle's `@aws-sdk/*` imports resolve to the installed SDK the way
+  // the Lambda runtime resolves them to its own (the stack leaves the SDK out of the bundles).
+  const cacheDir = join(process.cwd(), 'node_modules', '.cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const outDir = mkdtempSync(join(cacheDir, 'webex-auth-keeper-bench-bundles-'));
   try {
     const entries: Record<string, string> = { ...FUNCTIONS, [EMPTY_HANDLER]: EMPTY_ENTRY };
     const reports: BundleReport[] = [];

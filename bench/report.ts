@@ -230,14 +230,12 @@ function bundleExplanation(bundles: readonly BundleReport[]): string {
     undefined,
   );
   if (!largest) return '';
-  const withoutLocales = largest.bytesSdkExternal - largest.shares.zodLocales;
   return (
-    `zod is the largest part of every bundle (${kb(largest.shares.zod)} in ${largest.name}), and ` +
-    `${kb(largest.shares.zodLocales)} of that is its error messages in every language: \`import { z } from ` +
-    `'zod'\` reaches \`z.locales\`, so esbuild cannot drop them. The AWS SDK comes next ` +
-    `(${kb(largest.shares.awsSdk)}) because the stack bundles it. Leaving \`@aws-sdk/*\` to the runtime and ` +
-    `zod's locales out would bring ${largest.name}, the largest, to about ${kb(withoutLocales)}` +
-    ` (${fixed(withoutLocales / BUNDLE_LIMIT_BYTES)} of the limit).`
+    `zod is the largest part of every bundle (${kb(largest.shares.zod)} in ${largest.name}); importing it as ` +
+    `a namespace (\`import * as z from 'zod'\`) lets esbuild drop its messages in other languages ` +
+    `(${kb(largest.shares.zodLocales)} left). The AWS SDK (${kb(largest.shares.awsSdk)} if bundled) is left to ` +
+    `the runtime. ${largest.name}, the largest, is ${kb(largest.bytes)} ` +
+    `(${fixed(largest.bytes / BUNDLE_LIMIT_BYTES)} of the limit).`
   );
 }
 
@@ -395,9 +393,10 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
     `## Bundles and cold import\n\n` +
       `Each function bundled through the stack's own \`ProjectFunction\` (lib/project-function.ts) in a throw-away ` +
       `CDK app, so the settings are the deployed ones: esbuild, platform node, ESM, target node22, minified, ` +
-      `source map beside the file (not counted), and \`bundleAwsSDK: true\`: the stack pins the AWS SDK it was ` +
-      `tested with instead of using the runtime's, so the SDK is inside every bundle. The "SDK external" column ` +
-      `is the same build with \`@aws-sdk/*\` left to the runtime. The shares come from esbuild's metafile. ` +
+      `source map beside the file (not counted), and \`@aws-sdk/*\` left to the Node.js 22 runtime, which ships ` +
+      `it. The "SDK external" column is an esbuild build of the same entry with the SDK external; the shares ` +
+      `(zod, AWS SDK, Powertools, own code) come from the metafile of a build with the SDK inside, to show ` +
+      `what it would weigh. The cold import resolves the SDK from node_modules, as the runtime does from its own. ` +
       `Import time: median of ${options.importRuns} fresh \`node\` processes, each timing \`await import()\` of ` +
       `the bundle (module load and evaluation, no invocation), with the stack's \`NODE_OPTIONS=--enable-source-maps\` ` +
       `and dummy values for every environment variable the handlers read at load.\n\n` +
