@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createAdminApiHandler } from './admin-api.app.js';
 import { buildAdminApiDependencies, loadAdminApiEnvironment } from './commons/admin-dependencies.js';
+import { bundledCatalog } from './commons/bundled-catalog.js';
 
 export { createAdminApiHandler } from './admin-api.app.js';
 
@@ -13,7 +14,7 @@ const logger = new Logger({ serviceName: 'admin-api' });
  * created once and reused by warm invocations.
  */
 export const handler = createAdminApiHandler(
-  buildAdminApiDependencies(loadAdminApiEnvironment(), { logger }),
+  buildAdminApiDependencies(loadAdminApiEnvironment(), { logger, shippedCatalog: bundledCatalog }),
   {
     logger,
   },

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { bundledCatalog } from './commons/bundled-catalog.js';
 import { buildPublicApiDependencies, loadPublicApiConfig } from './commons/dependencies.js';
 import { createPublicApiHandler } from './public-api.app.js';
 
@@ -12,6 +13,6 @@ const logger = new Logger({ serviceName: 'public-api' });
  * message naming every bad variable; the clients are created once and reused by warm invocations.
  */
 export const handler = createPublicApiHandler(
-  buildPublicApiDependencies(loadPublicApiConfig(), { webexLog: logger }),
+  buildPublicApiDependencies(loadPublicApiConfig(), { webexLog: logger, shippedCatalog: bundledCatalog }),
   { logger },
 );

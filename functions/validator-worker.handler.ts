@@ -4,6 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { bundledCatalog } from './commons/bundled-catalog.js';
 import { parseEnvironment } from './commons/config.js';
 import { buildValidatorDependencies, validatorEnvironmentSchema } from './commons/validator-dependencies.js';
 import { validationMessageSchema } from './domain/sweep.js';
@@ -93,6 +94,7 @@ export const handler = createValidatorWorkerHandler(
   () =>
     buildValidatorDependencies(parseEnvironment(validatorEnvironmentSchema), {
       logger: tools.logger,
+      shippedCatalog: bundledCatalog,
     }),
   tools,
 );

@@ -126,6 +126,16 @@ export interface DeployInputSources {
   readonly baseDir?: string;
 }
 
+/** Loads a catalog, turning its one-line CatalogError into the synth's DeployInputsError. */
+function catalogOrStop(load: () => Catalog): Catalog {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof CatalogError) throw new DeployInputsError(error.message);
+    throw error;
+  }
+}
+
 /**
  * Reads and validates the deploy-time inputs. Fails with one line naming every bad key, so a
  * typo in `-c` stops the synth instead of deploying a half-configured stack.
@@ -144,10 +154,13 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
   }
   const context = parsed.data;
 
-  let catalog = defaultCatalog();
+  // The shipped file is checked even under an override: every bundle inlines it (see
+  // functions/commons/bundled-catalog.ts), and this says what is wrong before esbuild trips on it.
+  let catalog = catalogOrStop(defaultCatalog);
   let catalogJson: string | undefined;
-  if (context.catalogFile !== undefined) {
-    const path = resolve(sources.baseDir ?? process.cwd(), context.catalogFile);
+  const catalogFile = context.catalogFile;
+  if (catalogFile !== undefined) {
+    const path = resolve(sources.baseDir ?? process.cwd(), catalogFile);
     const readTextFile = sources.readTextFile ?? ((file: string) => readFileSync(file, 'utf8'));
     let text: string;
     try {
@@ -157,12 +170,7 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
         `Invalid deploy context: catalogFile: cannot read ${path} (${String(error)})`,
       );
     }
-    try {
-      catalog = parseCatalogJson(text, context.catalogFile);
-    } catch (error) {
-      if (error instanceof CatalogError) throw new DeployInputsError(error.message);
-      throw error;
-    }
+    catalog = catalogOrStop(() => parseCatalogJson(text, catalogFile));
     // Compact: Lambda allows 4 KB of environment in total, and the functions re-parse it anyway.
     catalogJson = JSON.stringify(JSON.parse(text));
     const bytes = Buffer.byteLength(catalogJson, 'utf8');

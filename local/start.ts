@@ -1,19 +1,18 @@
 import { ConfigError } from '../functions/commons/config.js';
-import { readFileSync } from 'node:fs';
-import { CatalogError, parseCatalogJson, type Catalog } from '../functions/domain/catalog.js';
+import { CatalogError, defaultCatalog, readCatalogFile, type Catalog } from '../functions/domain/catalog.js';
 import { SimStateFileError } from './webex-simulator/index.js';
 import { LocalDynamoDbError } from './dynamodb-local.js';
 import { parseLocalEnvironment } from './local-config.js';
 import { LocalStartError, startLocalSystem } from './local-system.js';
 
-function loadCatalogFile(path: string): Catalog {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new CatalogError(`Catalog file ${path} cannot be read. Fix: check CATALOG_FILE`);
-  }
-  return parseCatalogJson(text, path);
+/**
+ * The catalog of this run, read as text and validated before anything starts: CATALOG_FILE when
+ * set, `config/catalog.json` otherwise. Any problem (unreadable, not JSON, bad field) is one line.
+ */
+function loadCatalog(catalogFile: string | undefined): Catalog {
+  return catalogFile === undefined
+    ? defaultCatalog()
+    : readCatalogFile(catalogFile, `CATALOG_FILE=${catalogFile}`);
 }
 
 /** `npm start`: the whole system on this machine. `--fresh` starts from empty data. */
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const environment = parseLocalEnvironment();
-  const catalog = environment.CATALOG_FILE ? loadCatalogFile(environment.CATALOG_FILE) : undefined;
+  const catalog = loadCatalog(environment.CATALOG_FILE);
   const system = await startLocalSystem({
     port: environment.PORT,
     simulatorPort: environment.WEBEX_SIM_PORT,
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
     dataDir: environment.LOCAL_DATA_DIR,
     opsEmail: environment.OPS_EMAIL,
     fresh: process.argv.includes('--fresh'),
-    ...(catalog ? { catalog } : {}),
+    catalog,
     sweepIntervalSeconds: environment.SWEEP_INTERVAL_SECONDS,
     logLevel: environment.LOG_LEVEL,
   });

@@ -7,6 +7,7 @@ import { createRepositories } from '../adapters/dynamodb/index.js';
 import { SecretsManagerLinkKeySource } from '../adapters/secrets-manager-vault.js';
 import { SnsContactSubscriptions } from '../adapters/sns-contact-subscriptions.js';
 import { AuthorizationNotFoundError, type AdminDependencies } from '../domain/admin.js';
+import type { Catalog } from '../domain/catalog.js';
 import { issueOnboardingLink } from '../domain/onboarding-link.js';
 import type { Clock, LinkSigningKeySource } from '../domain/ports.js';
 import { validateAuthorization, type ValidatorDependencies } from '../domain/validator.js';
@@ -70,6 +71,8 @@ export function buildAdminApiDependencies(
     dynamoDb?: DynamoDBClient;
     secretsManager?: SecretsManagerClient;
     sns?: SNSClient;
+    /** The catalog used when CATALOG_JSON is unset (see `loadCatalog`). */
+    shippedCatalog?: () => Catalog;
   } = {},
 ): AdminApiDependencies {
   const dynamoDb = options.dynamoDb ?? new DynamoDBClient({});
@@ -78,6 +81,7 @@ export function buildAdminApiDependencies(
     dynamoDb,
     secretsManager,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.shippedCatalog ? { shippedCatalog: options.shippedCatalog } : {}),
   });
   const repositories = createRepositories(dynamoDb, env.TABLE_NAME);
   return {

@@ -43,9 +43,15 @@ export function loadPublicApiConfig(env: Record<string, string | undefined> = pr
   return parseEnvironment(publicApiEnvironmentSchema, env);
 }
 
-/** The catalog: the deploy-time override when given, the shipped one otherwise. */
-export function loadCatalog(catalogJson: string | undefined): Catalog {
-  return catalogJson ? parseCatalogJson(catalogJson, 'CATALOG_JSON') : defaultCatalog();
+/**
+ * The catalog: the deploy-time override when given, the shipped one otherwise. `shipped` is
+ * `bundledCatalog` in a Lambda bundle (its handler passes it) and the file on disk elsewhere.
+ */
+export function loadCatalog(
+  catalogJson: string | undefined,
+  shipped: () => Catalog = defaultCatalog,
+): Catalog {
+  return catalogJson ? parseCatalogJson(catalogJson, 'CATALOG_JSON') : shipped();
 }
 
 /** The onboarding settings from the parsed environment (the local run builds the same way). */
@@ -81,7 +87,13 @@ export function createAwsClients(): AwsClients {
  */
 export function buildPublicApiDependencies(
   config: PublicApiConfig,
-  options: { events?: EventPublisher; clients?: AwsClients; webexLog?: WebexCallLog } = {},
+  options: {
+    events?: EventPublisher;
+    clients?: AwsClients;
+    webexLog?: WebexCallLog;
+    /** The catalog used when CATALOG_JSON is unset (see {@link loadCatalog}). */
+    shippedCatalog?: () => Catalog;
+  } = {},
 ): PublicApiDependencies {
   const clients = options.clients ?? createAwsClients();
   const repositories = createRepositories(clients.dynamoDb, config.TABLE_NAME);
@@ -110,7 +122,7 @@ export function buildPublicApiDependencies(
     events:
       options.events ??
       new AwsEventPublisher({ eventBusName: config.EVENT_BUS_NAME, topicArn: config.ALERT_TOPIC_ARN }),
-    catalog: loadCatalog(config.CATALOG_JSON),
+    catalog: loadCatalog(config.CATALOG_JSON, options.shippedCatalog),
     clock: systemClock,
     settings: onboardingSettingsFrom(config),
   };

@@ -11,6 +11,7 @@ import {
 import { tableDefinition } from '../adapters/table-definition.js';
 import { SqsValidationQueue } from '../adapters/validation-queue.js';
 import { HttpWebexClient } from '../adapters/webex-client.js';
+import type { Catalog } from '../domain/catalog.js';
 import { issueOnboardingLink } from '../domain/onboarding-link.js';
 import {
   systemClock,
@@ -71,6 +72,8 @@ export function buildValidatorDependencies(
     logger?: ValidatorLogger;
     dynamoDb?: DynamoDBClient;
     secretsManager?: SecretsManagerClient;
+    /** The catalog used when CATALOG_JSON is unset (see `loadCatalog`). */
+    shippedCatalog?: () => Catalog;
   } = {},
 ): ValidatorDependencies {
   const secretsManager = options.secretsManager ?? new SecretsManagerClient({});
@@ -93,7 +96,7 @@ export function buildValidatorDependencies(
     }),
     events: new AwsEventPublisher({ eventBusName: env.EVENT_BUS_NAME, topicArn: env.ALERT_TOPIC_ARN }),
     clock: systemClock,
-    catalog: loadCatalog(env.CATALOG_JSON),
+    catalog: loadCatalog(env.CATALOG_JSON, options.shippedCatalog),
     config: {
       ...DEFAULT_VALIDATOR_CONFIG,
       passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import defaultCatalogJson from '../../config/catalog.json' with { type: 'json' };
 
 /** Scope that lets an authorization read other people of its org (used to look an authorizer up). */
 export const ADMIN_PEOPLE_READ_SCOPE = 'spark-admin:people_read';
@@ -87,12 +88,38 @@ export function parseCatalogJson(text: string, source = 'catalog'): Catalog {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new CatalogError(`Invalid integration catalog (${source}): not JSON (${(error as Error).message})`);
+    // V8 quotes the text around the error, newlines included: keep the report on one line.
+    const reason = (error as Error).message.replace(/\s+/g, ' ').trim();
+    throw new CatalogError(`Invalid integration catalog (${source}): not JSON (${reason})`);
   }
   return parseCatalog(document, source);
 }
 
-/** The catalog shipped in `config/catalog.json`. */
+/**
+ * Reads and parses a catalog file. The text is read first and parsed with `parseCatalogJson`, so a
+ * missing file, a JSON syntax error and a bad field all end as one CatalogError line naming the
+ * file (a static `import` of the JSON would instead crash the importing process with a stack trace).
+ */
+export function readCatalogFile(path: string, source = path): Catalog {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CatalogError(`Invalid integration catalog (${source}): cannot read ${path} (${reason})`);
+  }
+  return parseCatalogJson(text, source);
+}
+
+/** Absolute path of the shipped catalog, `config/catalog.json` at the repository root. */
+export function defaultCatalogFile(): string {
+  return fileURLToPath(new URL('../../config/catalog.json', import.meta.url));
+}
+
+/**
+ * The catalog shipped in `config/catalog.json`, read from disk: what the local run, the synth and
+ * the tests use. A Lambda bundle has no such file; its handlers use `bundledCatalog` instead.
+ */
 export function defaultCatalog(): Catalog {
-  return parseCatalog(defaultCatalogJson, 'config/catalog.json');
+  return readCatalogFile(defaultCatalogFile(), 'config/catalog.json');
 }

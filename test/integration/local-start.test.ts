@@ -72,6 +72,16 @@ describe('npm start refuses a bad setup with one clear line', () => {
     expect(oneLine(run.stderr)).toMatch(/integrations\.0\.integrationId: must be a Webex Integration ID/);
   });
 
+  it('names the catalog file and the JSON syntax error', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'catalog-')), 'catalog.json');
+    writeFileSync(file, '{\n  "version": 1,\n  "integrations": [\n  }\n');
+    const run = await start({ CATALOG_FILE: file });
+    expect(run.code).toBe(1);
+    const line = oneLine(run.stderr);
+    expect(line).toContain(`Invalid integration catalog (CATALOG_FILE=${file}): not JSON (`);
+    expect(line).not.toMatch(/\bat \S+:\d+/);
+  });
+
   it('says which port is busy and how to pick another', async () => {
     const run = await start({ PORT: String(busyPort), WEBEX_SIM_PORT: String(await freePort()) });
     expect(run.code).toBe(1);

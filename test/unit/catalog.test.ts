@@ -1,9 +1,15 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bundledCatalog } from '../../functions/commons/bundled-catalog.js';
+import { loadCatalog } from '../../functions/commons/dependencies.js';
 import {
   CatalogError,
   defaultCatalog,
   parseCatalog,
   parseCatalogJson,
+  readCatalogFile,
 } from '../../functions/domain/catalog.js';
 
 const validIntegration = {
@@ -46,5 +52,40 @@ describe('integration catalog', () => {
   it('rejects an unknown catalog version and text that is not JSON', () => {
     expect(() => parseCatalog({ version: 2, integrations: [validIntegration] })).toThrow(/version/);
     expect(() => parseCatalogJson('{ nope', 'override.json')).toThrow(/\(override\.json\): not JSON/);
+  });
+
+  it('reports a file that is not JSON on one line naming the file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'catalog-')), 'catalog.json');
+    writeFileSync(file, '{\n  "version": 1,\n  "integrations": [\n  }\n');
+    expect(() => readCatalogFile(file)).toThrow(CatalogError);
+    const message = (() => {
+      try {
+        readCatalogFile(file, 'config/catalog.json');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toMatch(/^Invalid integration catalog \(config\/catalog\.json\): not JSON \(.+\)$/);
+    expect(message).not.toContain('\n');
+    expect(() => readCatalogFile(join(file, '..', 'missing.json'))).toThrow(
+      /cannot read .*missing\.json \(ENOENT\)/,
+    );
+  });
+
+  it('bundles the same catalog the file holds', () => {
+    expect(bundledCatalog().integrations).toEqual(defaultCatalog().integrations);
+  });
+
+  it('prefers a CATALOG_JSON override and names it when it is not JSON', () => {
+    expect(
+      loadCatalog(undefined, () => parseCatalog({ version: 1, integrations: [validIntegration] })).keys,
+    ).toEqual(['users-sync']);
+    expect(
+      loadCatalog(JSON.stringify({ version: 1, integrations: [validIntegration] }), bundledCatalog).keys,
+    ).toEqual(['users-sync']);
+    expect(() => loadCatalog('{"version":1,\n', bundledCatalog)).toThrow(
+      /^Invalid integration catalog \(CATALOG_JSON\): not JSON/,
+    );
   });
 });
