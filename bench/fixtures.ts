@@ -61,6 +61,10 @@ export class MemoryTokenVault implements TokenVault {
   async destroy(secretId: string): Promise<void> {
     this.secrets.delete(secretId);
   }
+
+  async destroyFor(tenantId: string, integration: string): Promise<void> {
+    this.secrets.delete(`webex-auth-keeper/tokens/${tenantId}/${integration}`);
+  }
 }
 
 /** Counts what would go to EventBridge and SNS; the bench measures the sweep, not the bus. */

@@ -113,6 +113,27 @@ export class SecretsManagerTokenVault implements TokenVault {
     } catch (error) {
       // Already gone: destroying twice is not an error (offboarding may be retried).
       if (error instanceof ResourceNotFoundException) return;
+      // A secret already scheduled for deletion is refused with InvalidRequestException ("You
+      // can't perform this operation on the secret because it was marked for deletion."). The
+      // same exception has other causes, so the read decides, not the message text: unreadable
+      // means destroyed, which is all `destroy` promises.
+      if (error instanceof InvalidRequestException && !(await this.isReadable(secretId))) return;
+      throw error;
+    }
+  }
+
+  async destroyFor(tenantId: string, integration: string): Promise<void> {
+    await this.destroy(tokenSecretName(this.secretPrefix, tenantId, integration));
+  }
+
+  /** False when the secret is missing or scheduled for deletion. */
+  private async isReadable(secretId: string): Promise<boolean> {
+    try {
+      await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      return true;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException || error instanceof InvalidRequestException)
+        return false;
       throw error;
     }
   }

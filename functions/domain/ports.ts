@@ -84,6 +84,12 @@ export interface TokenVault {
   read(secretId: string): Promise<TokenMaterial>;
   /** Schedules the secret's deletion; afterwards `read` fails. */
   destroy(secretId: string): Promise<void>;
+  /**
+   * Schedules the deletion of the authorization's secret by the name `store` gives it, whether or
+   * not a record points at it (a first authorization that died between `store` and its record
+   * save leaves such an orphan); destroying a missing or already destroyed secret is not an error.
+   */
+  destroyFor(tenantId: string, integration: string): Promise<void>;
 }
 
 /** Client secrets of the catalog's integrations, keyed by integration key. */

@@ -43,8 +43,12 @@ export class FileTokenVault implements TokenVault {
     return join(this.dir, 'secrets', `${createHash('sha256').update(secretId).digest('hex')}.enc`);
   }
 
+  private secretIdOf(tenantId: string, integration: string): string {
+    return `${this.prefix}${tenantId}/${integration}`;
+  }
+
   async store(tenantId: string, integration: string, material: TokenMaterial): Promise<string> {
-    const secretId = `${this.prefix}${tenantId}/${integration}`;
+    const secretId = this.secretIdOf(tenantId, integration);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(Buffer.from(secretId));
@@ -73,5 +77,9 @@ export class FileTokenVault implements TokenVault {
 
   async destroy(secretId: string): Promise<void> {
     await rm(this.pathOf(secretId), { force: true });
+  }
+
+  async destroyFor(tenantId: string, integration: string): Promise<void> {
+    await this.destroy(this.secretIdOf(tenantId, integration));
   }
 }

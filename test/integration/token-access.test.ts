@@ -42,6 +42,9 @@ class CountingVault implements TokenVault {
   destroy(secretId: string) {
     return this.inner.destroy(secretId);
   }
+  destroyFor(tenantId: string, integration: string) {
+    return this.inner.destroyFor(tenantId, integration);
+  }
 }
 
 describe('token access against DynamoDB Local and the Webex simulator', () => {

@@ -70,6 +70,9 @@ export class InMemoryTokenVault implements TokenVault {
   async destroy(secretId: string): Promise<void> {
     this.secrets.delete(secretId);
   }
+  async destroyFor(tenantId: string, integration: string): Promise<void> {
+    this.secrets.delete(`tokens/${tenantId}/${integration}`);
+  }
 }
 
 /** A fixed link key (32 random bytes per test run). */

@@ -118,6 +118,7 @@ export class Chaos {
         return inner.read(secretId);
       },
       destroy: (secretId) => inner.destroy(secretId),
+      destroyFor: (tenantId, integration) => inner.destroyFor(tenantId, integration),
     };
   }
 }

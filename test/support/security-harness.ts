@@ -59,6 +59,10 @@ export class CountingVault implements TokenVault {
     this.writes += 1;
     this.secrets.delete(secretId);
   }
+
+  async destroyFor(tenantId: string, integration: string): Promise<void> {
+    await this.destroy(`webex-auth-keeper/tokens/${tenantId}/${integration}`);
+  }
 }
 
 /** An event publisher that keeps what it was given, in order. */

@@ -165,6 +165,9 @@ export class MemoryVault implements TokenVault {
   async destroy(secretId: string): Promise<void> {
     this.versions.delete(secretId);
   }
+  async destroyFor(tenantId: string, integration: string): Promise<void> {
+    this.versions.delete(`tokens/${tenantId}/${integration}`);
+  }
   /** Every token ever stored: none may appear in an event or an alert. */
   allTokens(): string[] {
     return [...this.versions.values()].flat().flatMap((m) => [m.accessToken, m.refreshToken]);

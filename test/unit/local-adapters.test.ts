@@ -45,6 +45,16 @@ describe('FileTokenVault', () => {
     expect(files).toHaveLength(0);
     await expect(vault.read(otherId)).rejects.toThrow();
   });
+
+  it('destroys a secret by tenant and integration, twice without error', async () => {
+    const vault = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'vault-')));
+    const secretId = await vault.store('acme', 'sso', material);
+    const kept = await vault.store('acme', 'cdr', material);
+    await vault.destroyFor('acme', 'sso');
+    await vault.destroyFor('acme', 'sso');
+    await expect(vault.read(secretId)).rejects.toBeInstanceOf(VaultSecretNotFoundError);
+    expect(await vault.read(kept)).toEqual(material);
+  });
 });
 
 describe('LocalEventSink', () => {

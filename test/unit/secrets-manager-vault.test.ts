@@ -125,18 +125,55 @@ describe('SecretsManagerTokenVault', () => {
   });
 
   it('destroys with a 7-day recovery window, and a second destroy is not an error', async () => {
+    // What AWS answers DeleteSecret on a secret already scheduled for deletion.
     secretsManager
       .on(DeleteSecretCommand)
       .resolvesOnce({})
+      .rejects(
+        new InvalidRequestException({
+          message: "You can't perform this operation on the secret because it was marked for deletion.",
+          $metadata: {},
+        }),
+      );
+    secretsManager.on(GetSecretValueCommand, { SecretId: name }).rejects(
+      new InvalidRequestException({
+        message: "You can't perform this operation on the secret because it was marked for deletion.",
+        $metadata: {},
+      }),
+    );
+
+    await vault().destroy(name);
+    await vault().destroy(name);
+
+    expect(secretsManager.commandCalls(DeleteSecretCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: name, RecoveryWindowInDays: 7 },
+      { SecretId: name, RecoveryWindowInDays: 7 },
+    ]);
+  });
+
+  it('treats a secret that no longer exists as destroyed', async () => {
+    secretsManager
+      .on(DeleteSecretCommand)
       .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    await expect(vault().destroy(name)).resolves.toBeUndefined();
+  });
 
-    await vault().destroy(name);
-    await vault().destroy(name);
+  it('fails when Secrets Manager refuses the deletion of a secret that is still readable', async () => {
+    secretsManager
+      .on(DeleteSecretCommand)
+      .rejects(new InvalidRequestException({ message: 'managed by another service', $metadata: {} }));
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: name })
+      .resolves({ SecretString: JSON.stringify(material) });
+    await expect(vault().destroy(name)).rejects.toBeInstanceOf(InvalidRequestException);
+  });
 
-    expect(secretsManager.commandCalls(DeleteSecretCommand)[0]?.args[0].input).toEqual({
-      SecretId: name,
-      RecoveryWindowInDays: 7,
-    });
+  it("destroys an authorization's secret by its fixed name, with no record pointing at it", async () => {
+    secretsManager.on(DeleteSecretCommand).resolves({});
+    await vault().destroyFor('acme', 'presence');
+    expect(secretsManager.commandCalls(DeleteSecretCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: name, RecoveryWindowInDays: 7 },
+    ]);
   });
 });
 
