@@ -1,4 +1,4 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, UpdateTimeToLiveCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
  * The one definition of the single table: the CDK stack, the local run and the tests all build
@@ -26,41 +26,75 @@ export const tableDefinition = {
   dueShards: 16,
 } as const;
 
-/** CreateTable input for a local engine (on-demand, same keys and index as the stack). */
+/** A key attribute as the definition spells it. */
+export interface TableKey {
+  readonly name: string;
+  readonly type: 'S' | 'N' | 'B';
+}
+
+/** A global secondary index as the definition spells it. */
+export interface TableIndex {
+  readonly indexName: string;
+  readonly partitionKey: TableKey;
+  readonly sortKey?: TableKey;
+  readonly projection: 'KEYS_ONLY' | 'ALL';
+}
+
+function isTableIndex(value: unknown): value is TableIndex {
+  return typeof value === 'object' && value !== null && 'indexName' in value && 'partitionKey' in value;
+}
+
+/**
+ * Every GSI of the definition, in declaration order (`due`, `tenants`, and any added later): the
+ * one loop the stack and {@link createTableInput} both build their indexes from.
+ */
+export function tableIndexes(): TableIndex[] {
+  const values: readonly unknown[] = Object.values(tableDefinition);
+  return values.filter(isTableIndex);
+}
+
+function keySchema(partitionKey: TableKey, sortKey?: TableKey) {
+  return [
+    { AttributeName: partitionKey.name, KeyType: 'HASH' as const },
+    ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
+  ];
+}
+
+/**
+ * CreateTable input for a local engine: on-demand, the keys and every index of the definition,
+ * each key attribute defined once. TTL is not part of CreateTable: see {@link timeToLiveInput}.
+ */
 export function createTableInput(tableName: string): CreateTableCommandInput {
-  const { partitionKey, sortKey, dueIndex, tenantIndex } = tableDefinition;
+  const { partitionKey, sortKey } = tableDefinition;
+  const indexes = tableIndexes();
+  const attributes = new Map<string, TableKey['type']>();
+  for (const key of [
+    partitionKey,
+    sortKey,
+    ...indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ]) {
+    if (key) attributes.set(key.name, key.type);
+  }
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
-      { AttributeName: sortKey.name, AttributeType: sortKey.type },
-      { AttributeName: dueIndex.partitionKey.name, AttributeType: dueIndex.partitionKey.type },
-      { AttributeName: dueIndex.sortKey.name, AttributeType: dueIndex.sortKey.type },
-      { AttributeName: tenantIndex.partitionKey.name, AttributeType: tenantIndex.partitionKey.type },
-      { AttributeName: tenantIndex.sortKey.name, AttributeType: tenantIndex.sortKey.type },
-    ],
-    KeySchema: [
-      { AttributeName: partitionKey.name, KeyType: 'HASH' },
-      { AttributeName: sortKey.name, KeyType: 'RANGE' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: dueIndex.indexName,
-        KeySchema: [
-          { AttributeName: dueIndex.partitionKey.name, KeyType: 'HASH' },
-          { AttributeName: dueIndex.sortKey.name, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: dueIndex.projection },
-      },
-      {
-        IndexName: tenantIndex.indexName,
-        KeySchema: [
-          { AttributeName: tenantIndex.partitionKey.name, KeyType: 'HASH' },
-          { AttributeName: tenantIndex.sortKey.name, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: tenantIndex.projection },
-      },
-    ],
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
+    KeySchema: keySchema(partitionKey, sortKey),
+    GlobalSecondaryIndexes: indexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: keySchema(index.partitionKey, index.sortKey),
+      Projection: { ProjectionType: index.projection },
+    })),
+  };
+}
+
+/** UpdateTimeToLive input that turns on the definition's TTL attribute, as the stack does. */
+export function timeToLiveInput(tableName: string): UpdateTimeToLiveCommandInput {
+  return {
+    TableName: tableName,
+    TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
   };
 }

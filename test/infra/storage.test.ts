@@ -1,6 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tableDefinition } from '../../functions/adapters/table-definition.js';
+import {
+  createTableInput,
+  tableDefinition,
+  timeToLiveInput,
+} from '../../functions/adapters/table-definition.js';
 import { defaultStack, logicalId, synthesize } from './support.js';
 import type { Synthesized } from './support.js';
 
@@ -25,48 +29,46 @@ function tableProperties(s: Synthesized): TableProperties {
   return tables[0]?.Properties as TableProperties;
 }
 
+const byName = <T extends { AttributeName?: string | undefined }>(items: readonly T[]) =>
+  [...items].sort((a, b) => (a.AttributeName ?? '').localeCompare(b.AttributeName ?? ''));
+
 describe('table', () => {
-  it('has the keys of the shared table definition', () => {
-    const table = tableProperties(synth);
-    expect(table.KeySchema).toEqual([
-      { AttributeName: tableDefinition.partitionKey.name, KeyType: 'HASH' },
-      { AttributeName: tableDefinition.sortKey.name, KeyType: 'RANGE' },
-    ]);
+  // The local run creates its table with createTableInput(): the deployed one must be the same.
+  const local = createTableInput('t');
+
+  it('has the key schema of the table the local run creates', () => {
+    expect(tableProperties(synth).KeySchema).toEqual(local.KeySchema);
   });
 
-  it('has exactly the global secondary indexes of the shared table definition', () => {
+  it('has exactly the global secondary indexes of the table the local run creates', () => {
     const table = tableProperties(synth);
-    const { dueIndex, tenantIndex } = tableDefinition;
-    const expected = [dueIndex, tenantIndex].map((index) => ({
-      IndexName: index.indexName,
-      KeySchema: [
-        { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
-        { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: index.projection },
-    }));
-    expect(table.GlobalSecondaryIndexes).toEqual(expected);
+    expect(table.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
+    expect(table.GlobalSecondaryIndexes.map((index) => index.IndexName)).toEqual(['due', 'tenants']);
     expect(table.GlobalSecondaryIndexes.find((index) => index.IndexName === 'due')?.Projection).toEqual({
       ProjectionType: 'KEYS_ONLY',
     });
   });
 
-  it('defines every key attribute with the type the shared definition gives it', () => {
-    const { partitionKey, sortKey, dueIndex, tenantIndex } = tableDefinition;
-    const expected = [
-      partitionKey,
-      sortKey,
-      dueIndex.partitionKey,
-      dueIndex.sortKey,
-      tenantIndex.partitionKey,
-      tenantIndex.sortKey,
-    ]
-      .map((key) => ({ AttributeName: key.name, AttributeType: key.type }))
-      .sort((a, b) => a.AttributeName.localeCompare(b.AttributeName));
-    const actual = [...tableProperties(synth).AttributeDefinitions].sort((a, b) =>
-      a.AttributeName.localeCompare(b.AttributeName),
+  it('defines every key attribute with the type the local table gives it', () => {
+    expect(byName(tableProperties(synth).AttributeDefinitions)).toEqual(
+      byName(local.AttributeDefinitions ?? []),
     );
-    expect(actual).toEqual(expected);
+  });
+
+  it('builds the local table from every index and key of the shared definition', () => {
+    const { partitionKey, sortKey, dueIndex, tenantIndex } = tableDefinition;
+    expect(local.KeySchema).toEqual([
+      { AttributeName: partitionKey.name, KeyType: 'HASH' },
+      { AttributeName: sortKey.name, KeyType: 'RANGE' },
+    ]);
+    expect(local.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
+      dueIndex.indexName,
+      tenantIndex.indexName,
+    ]);
+    expect(timeToLiveInput('t').TimeToLiveSpecification).toEqual({
+      AttributeName: tableDefinition.timeToLiveAttribute,
+      Enabled: true,
+    });
   });
 
   it('is on-demand, with point-in-time recovery, TTL and the customer managed key', () => {
