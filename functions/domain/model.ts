@@ -140,3 +140,13 @@ export const oauthStateSchema = z.object({
   expiresAt: isoTime,
 });
 export type OAuthState = z.infer<typeof oauthStateSchema>;
+
+/**
+ * When a record has work for the validator, undefined when none: a checkable record at its next
+ * check; one with an unpublished event (say an invalid record whose alert failed to publish) at
+ * once, so the next sweep retries the publish. The `due` index carries exactly these records.
+ */
+export function dueAt(authorization: Authorization): string | undefined {
+  const checkAt = CHECKABLE_STATUSES.includes(authorization.status) ? authorization.nextCheckAt : undefined;
+  return authorization.pendingEvent ? (checkAt ?? authorization.updatedAt) : checkAt;
+}

@@ -31,6 +31,9 @@ export interface TenantRepository {
   bindOrg(tenantId: string, orgId: string): Promise<boolean>;
 }
 
+/** What `leaseForCheck` answers: the leased record, or the record that refused the lease. */
+export type CheckLease = { leased: Authorization } | { refused: Authorization | undefined };
+
 export interface AuthorizationRepository {
   get(tenantId: string, integration: string): Promise<Authorization | undefined>;
   listForTenant(tenantId: string): Promise<Authorization[]>;
@@ -53,6 +56,21 @@ export interface AuthorizationRepository {
     until: Date,
     now: Date,
   ): Promise<Authorization | undefined>;
+  /**
+   * Takes the lease for one check in a single conditional write: when it is free (or expired, or
+   * `owner`'s) and, with `dueOnly`, the record has work at `now` (a checkable record whose next
+   * check has come, or any record with an unpublished event). When refused, answers the record as
+   * it stands (undefined when there is none), so the caller can tell a missing, a held and a
+   * not-due record apart without another read.
+   */
+  leaseForCheck(
+    tenantId: string,
+    integration: string,
+    owner: string,
+    until: Date,
+    now: Date,
+    options: { dueOnly: boolean },
+  ): Promise<CheckLease>;
   /** Releases the lease when still held by `owner`; a lost lease is not an error. */
   releaseLease(tenantId: string, integration: string, owner: string): Promise<void>;
   /** Keys of checkable authorizations due at `now`, from one shard of the `due` index. */

@@ -155,34 +155,37 @@ function skipped(reason: SkipReason): ValidationOutcome {
 /**
  * Validates one authorization. Safe to run twice at once and to die at any step.
  *
- * 1. Read the record; skip it unless it is checkable and due (or `force`), or has an event
- *    still to publish.
- * 2. Take the lease (a conditional update): when another worker holds it, skip (that is success).
- * 3. Publish a pending event left by a run that died after its save (see "Outbox" below).
- * 4. Read the token material from the vault.
- * 5. Refresh when the access token nears its end or the refresh token needs keeping alive
+ * 1. Take the lease in one conditional update that also reads the record, only when the record is
+ *    due (checkable with its next check come, or with an event still to publish; any record with
+ *    `force`). Refused: skip, saying why from the record as it stood (another worker holding the
+ *    lease is success).
+ * 2. Publish a pending event left by a run that died after its save (see "Outbox" below).
+ * 3. Read the token material from the vault.
+ * 4. Refresh when the access token nears its end or the refresh token needs keeping alive
  *    (refresh-policy.ts); write the new material to the vault BEFORE the record, so the record
  *    never describes material that was not written, and a crash after the refresh keeps it.
- * 6. Probe `people/me` (and `/v1/roles`: Full Admin held, resolved by name), checking the org and
+ * 5. Probe `people/me` (and `/v1/roles`: Full Admin held, resolved by name), checking the org and
  *    the person; a refused probe without a refresh yet gets one refresh and a second probe.
- * 7. Classify (classification.ts): healthy, transient, or invalid with a cause from all the
+ * 6. Classify (classification.ts): healthy, transient, or invalid with a cause from all the
  *    evidence (siblings, a look-up of the person through a working admin authorization,
  *    recorded expiries); then expiry warnings (expiry-warnings.ts) and the status machine
  *    (status-machine.ts).
- * 8. Save status, failure count, expiries, warnings and the next check time (with jitter,
+ * 7. Save status, failure count, expiries, warnings and the next check time (with jitter,
  *    earlier for an upcoming refresh or warning threshold, later for a 429's Retry-After) with
  *    the event in one transaction, under the version read with the lease. On ConflictError the
  *    record is reread and the newer write wins (never clobber a re-authorization).
- * 9. Publish the event (bus; SNS with a written alert unless routine), clear the outbox marker.
- * 10. Release the lease (an expired lease frees itself if the run died).
+ * 8. Publish the event (bus; SNS with a written alert unless routine), clear the outbox marker.
+ * 9. Release the lease: the last write of the check (the save, or the outbox clear after a
+ *    publish) drops it with the record; a check that ends otherwise releases it on its own (an
+ *    expired lease frees itself if the run died).
  *
  * Outbox: the event is saved on the record (`pendingEvent`) in the same write as the transition
  * and cleared only after publishing. A run that dies before publishing leaves the marker; the
  * next run (the SQS redelivery of the failed message, or the next due check) publishes it first.
  * So no alert is lost, and none is repeated, except if the process dies in the instant between
  * the publish call returning and the marker clear: then the event goes out twice with the same
- * `eventId` (bus consumers can drop the second). A duplicate SQS delivery finds the record not
- * due (or leased) and does nothing; two workers on one authorization are serialized by the lease.
+ * `eventId` (bus consumers can drop the second). A duplicate SQS delivery is refused the lease
+ * (not due, or leased) and does nothing; two workers on one authorization are serialized by it.
  */
 export async function validateAuthorization(
   deps: ValidatorDependencies,
@@ -190,20 +193,16 @@ export async function validateAuthorization(
   options: { force?: boolean } = {},
 ): Promise<ValidationOutcome> {
   const log = deps.logger ?? silentLogger;
-  const stored = await deps.repo.get(key.tenantId, key.integration);
-  if (!stored) return skipped('not_found');
   const now = deps.clock.now();
-  const wanted = (record: Authorization) =>
-    isCheckable(record.status) && (options.force || isDue(record, now));
-  if (!stored.pendingEvent && !wanted(stored))
-    return skipped(isCheckable(stored.status) ? 'not_due' : 'not_checkable');
-
   const owner = randomUUID();
   const leaseUntil = new Date(now.getTime() + deps.config.leaseSeconds * SECOND_MS);
-  const leased = await deps.repo.acquireLease(key.tenantId, key.integration, owner, leaseUntil, now);
-  if (!leased) return skipped('leased');
+  const lease = await deps.repo.leaseForCheck(key.tenantId, key.integration, owner, leaseUntil, now, {
+    dueOnly: !options.force,
+  });
+  if ('refused' in lease) return skipped(refusalReason(lease.refused, now));
+  const held: HeldLease = { owner, released: false };
   try {
-    let record = leased;
+    let record = lease.leased;
     if (record.pendingEvent) {
       log.info('Publishing the event a previous run saved but did not publish', {
         ...key,
@@ -211,23 +210,52 @@ export async function validateAuthorization(
       });
       record = await publishAndClear(deps, record, record.pendingEvent);
     }
-    if (!wanted(record)) return skipped(isCheckable(record.status) ? 'not_due' : 'not_checkable');
-    return await check(deps, record, now, log);
+    const wanted = isCheckable(record.status) && (options.force || isDue(record, now));
+    if (!wanted) return skipped(isCheckable(record.status) ? 'not_due' : 'not_checkable');
+    return await check(deps, record, now, log, held);
   } finally {
-    await deps.repo
-      .releaseLease(key.tenantId, key.integration, owner)
-      .catch((error: unknown) =>
-        log.warn('Could not release the lease; it expires by itself', { ...key, error: String(error) }),
-      );
+    if (!held.released) {
+      await deps.repo
+        .releaseLease(key.tenantId, key.integration, owner)
+        .catch((error: unknown) =>
+          log.warn('Could not release the lease; it expires by itself', { ...key, error: String(error) }),
+        );
+    }
   }
 }
 
-/** Steps 4 to 9 for a leased, checkable, due record. */
+/** Why `leaseForCheck` refused, from the record as it stood. */
+function refusalReason(current: Authorization | undefined, now: Date): SkipReason {
+  if (!current) return 'not_found';
+  if (current.leaseUntil !== undefined && Date.parse(current.leaseUntil) >= now.getTime()) return 'leased';
+  return isCheckable(current.status) ? 'not_due' : 'not_checkable';
+}
+
+/**
+ * The lease of one check. The check's last write releases it with the record (one write fewer
+ * per check); `released` tells the final step that nothing is left to release.
+ */
+interface HeldLease {
+  owner: string;
+  released: boolean;
+}
+
+/** The record as written by the write that also releases `owner`'s lease. */
+function releasing(record: Authorization, owner: string): Authorization {
+  if (record.leaseOwner !== owner) return record;
+  const released = { ...record };
+  delete released.leaseOwner;
+  delete released.leaseUntil;
+  return released;
+}
+
+/** Steps 3 to 9 for a leased, checkable, due record. */
 async function check(
   deps: ValidatorDependencies,
   record: Authorization,
   now: Date,
   log: ValidatorLogger,
+  lease: HeldLease,
 ): Promise<ValidationOutcome> {
   const key = { tenantId: record.tenantId, integration: record.integration };
   const tenant = await deps.tenants.get(record.tenantId);
@@ -375,7 +403,9 @@ async function check(
 
   let saved: Authorization;
   try {
-    saved = await deps.repo.save(next, record.version, event);
+    // Without an event this is the check's last write, and it frees the lease as it goes.
+    saved = await deps.repo.save(event ? next : releasing(next, lease.owner), record.version, event);
+    if (!event) lease.released = true;
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     const current = await deps.repo.get(record.tenantId, record.integration);
@@ -391,7 +421,7 @@ async function check(
     if (current?.status === 'revoked' && current.secretId) await deps.vault.destroy(current.secretId);
     return skipped('superseded');
   }
-  if (event) await publishAndClear(deps, saved, event);
+  if (event) await publishAndClear(deps, saved, event, lease);
   return {
     kind: 'checked',
     previousStatus: status,
@@ -681,22 +711,27 @@ function scheduleNextCheck(input: {
 
 /**
  * Publishes an event saved on the record (with a written alert unless it is routine), then clears
- * the record's outbox marker. A conflicting write that still carries the same pending event (it
- * copied the record) is cleared too; any other newer write has no marker of ours to clear.
+ * the record's outbox marker, releasing `lease` in the same write when given (the check's last
+ * step). A conflicting write that still carries the same pending event (it copied the record) is
+ * cleared too; any other newer write has no marker of ours to clear.
  */
 async function publishAndClear(
   deps: ValidatorDependencies,
   record: Authorization,
   event: AuthorizationEvent,
+  lease?: HeldLease,
 ): Promise<Authorization> {
   await publish(deps, record, event);
   let current: Authorization | undefined = record;
   for (let attempt = 0; attempt < 3 && current?.pendingEvent?.eventId === event.eventId; attempt += 1) {
-    const cleared: Authorization = { ...current, updatedAt: deps.clock.now().toISOString() };
+    const base = lease ? releasing(current, lease.owner) : current;
+    const cleared: Authorization = { ...base, updatedAt: deps.clock.now().toISOString() };
     delete cleared.pendingEvent;
     if (!isCheckable(cleared.status)) delete cleared.nextCheckAt;
     try {
-      return await deps.repo.save(cleared, current.version);
+      const saved = await deps.repo.save(cleared, current.version);
+      if (lease && base !== current) lease.released = true;
+      return saved;
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       current = await deps.repo.get(record.tenantId, record.integration);

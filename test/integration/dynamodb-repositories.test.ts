@@ -171,6 +171,47 @@ describe('DynamoDB repositories on DynamoDB Local', () => {
     expect(await repos.authorizations.acquireLease('lease', 'missing', 'w', until, now)).toBeUndefined();
   });
 
+  it('leases a record for a check only when due or with an event to publish, and says why not', async () => {
+    const repo = repos.authorizations;
+    const until = new Date(now.getTime() + 60_000);
+    await repo.save(authorization('check-lease', 'cdr', { nextCheckAt: iso(-1000) }), undefined);
+    await repo.save(authorization('check-lease', 'sso', { nextCheckAt: iso(60_000) }), undefined);
+    await repo.save(
+      authorization('check-lease', 'presence', { status: 'invalid', nextCheckAt: undefined }),
+      undefined,
+    );
+    const pending = { ...event('check-lease', 'users-sync', iso(0)), type: 'invalidated' as const };
+    await repo.save(
+      authorization('check-lease', 'users-sync', {
+        status: 'invalid',
+        nextCheckAt: undefined,
+        pendingEvent: pending,
+      }),
+      undefined,
+    );
+    const lease = (integration: string, owner: string, dueOnly = true) =>
+      repo.leaseForCheck('check-lease', integration, owner, until, now, { dueOnly });
+
+    const due = await lease('cdr', 'worker-1');
+    expect('leased' in due && due.leased).toMatchObject({ leaseOwner: 'worker-1', version: 1 });
+    // Held by worker-1: the refusal carries the holder, so the caller can say "leased".
+    const held = await lease('cdr', 'worker-2');
+    expect('refused' in held && held.refused).toMatchObject({ leaseOwner: 'worker-1', integration: 'cdr' });
+    // Not due yet: refused with the record as it stands, and nothing written.
+    const early = await lease('sso', 'worker-1');
+    expect('refused' in early && early.refused).toMatchObject({ status: 'active', nextCheckAt: iso(60_000) });
+    expect((await repo.get('check-lease', 'sso'))?.leaseOwner).toBeUndefined();
+    // Invalid: nothing to check, unless an event waits to be published.
+    const invalid = await lease('presence', 'worker-1');
+    expect('refused' in invalid && invalid.refused).toMatchObject({ status: 'invalid' });
+    const withEvent = await lease('users-sync', 'worker-1');
+    expect('leased' in withEvent && withEvent.leased.pendingEvent?.eventId).toBe(pending.eventId);
+    // Without dueOnly (validate now) any record is leased; a missing one is refused with nothing.
+    const forced = await lease('sso', 'worker-1', false);
+    expect('leased' in forced && forced.leased.leaseOwner).toBe('worker-1');
+    expect(await lease('missing', 'worker-1', false)).toEqual({ refused: undefined });
+  });
+
   it('returns history newest first, paged', async () => {
     for (const offset of [1, 2, 3]) await repos.history.append(event('hist', 'cdr', iso(offset * 1000)));
     const page = await repos.history.list('hist', { limit: 2 });

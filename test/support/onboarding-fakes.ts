@@ -10,11 +10,13 @@ import type {
   Tenant,
   TokenMaterial,
 } from '../../functions/domain/model.js';
+import { dueAt } from '../../functions/domain/model.js';
 import {
   ConflictError,
   WebexError,
   type AlertMessage,
   type AuthorizationRepository,
+  type CheckLease,
   type Clock,
   type ClientSecretSource,
   type EventPublisher,
@@ -266,16 +268,32 @@ export class InMemoryAuthorizationRepository implements AuthorizationRepository 
     until: Date,
     now: Date,
   ): Promise<Authorization | undefined> {
+    const lease = await this.leaseForCheck(tenantId, integration, owner, until, now, { dueOnly: false });
+    return 'leased' in lease ? lease.leased : undefined;
+  }
+  async leaseForCheck(
+    tenantId: string,
+    integration: string,
+    owner: string,
+    until: Date,
+    now: Date,
+    options: { dueOnly: boolean },
+  ): Promise<CheckLease> {
     const key = `${tenantId}/${integration}`;
     const stored = this.records.get(key);
+    if (!stored) return { refused: undefined };
     const free =
-      stored &&
-      (!stored.leaseUntil || Date.parse(stored.leaseUntil) < now.getTime() || stored.leaseOwner === owner);
-    if (!stored || !free) return undefined;
+      !stored.leaseUntil || Date.parse(stored.leaseUntil) < now.getTime() || stored.leaseOwner === owner;
+    const due = dueAt(stored);
+    const dueNow =
+      !options.dueOnly ||
+      stored.pendingEvent !== undefined ||
+      (due !== undefined && Date.parse(due) <= now.getTime());
+    if (!free || !dueNow) return { refused: stored };
     const leased = { ...stored, leaseOwner: owner, leaseUntil: until.toISOString() };
     this.calls.push(`lease ${key}`);
     this.records.set(key, leased);
-    return leased;
+    return { leased };
   }
   async releaseLease(tenantId: string, integration: string, owner: string): Promise<void> {
     const key = `${tenantId}/${integration}`;

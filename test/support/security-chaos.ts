@@ -80,6 +80,17 @@ export class Chaos {
         }
         return inner.acquireLease(tenantId, integration, owner, until, now);
       },
+      leaseForCheck: async (tenantId, integration, owner, until, now, options) => {
+        const current = this.strikes(this.rates.leaseTaken)
+          ? await inner.get(tenantId, integration)
+          : undefined;
+        if (current) {
+          // Another worker holds it: the refusal carries that lease, as DynamoDB's would.
+          this.counts.leasesRefused += 1;
+          return { refused: { ...current, leaseOwner: 'chaos', leaseUntil: until.toISOString() } };
+        }
+        return inner.leaseForCheck(tenantId, integration, owner, until, now, options);
+      },
       save: async (authorization, expectedVersion, event) => {
         const key = `${authorization.tenantId}/${authorization.integration}`;
         const repeat = this.lastConflicted.has(key);

@@ -4,7 +4,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import {
   authorizationSchema,
-  CHECKABLE_STATUSES,
+  dueAt,
   type Authorization,
   type AuthorizationEvent,
   type Tenant,
@@ -15,6 +15,7 @@ import {
   WebexError,
   type AlertMessage,
   type AuthorizationRepository,
+  type CheckLease,
   type Clock,
   type EventPublisher,
   type Page,
@@ -79,18 +80,33 @@ export class MemoryAuthorizationRepository implements AuthorizationRepository {
     until: Date,
     now: Date,
   ): Promise<Authorization | undefined> {
+    const lease = await this.leaseForCheck(tenantId, integration, owner, until, now, { dueOnly: false });
+    return 'leased' in lease ? lease.leased : undefined;
+  }
+
+  async leaseForCheck(
+    tenantId: string,
+    integration: string,
+    owner: string,
+    until: Date,
+    now: Date,
+    options: { dueOnly: boolean },
+  ): Promise<CheckLease> {
     const key = keyOf(tenantId, integration);
     const record = this.records.get(key);
-    if (!record) return undefined;
+    if (!record) return { refused: undefined };
     const held =
       record.leaseUntil !== undefined &&
       Date.parse(record.leaseUntil) >= now.getTime() &&
       record.leaseOwner !== owner;
-    if (held) return undefined;
+    const due = dueAt(record);
+    const notDue =
+      options.dueOnly && !record.pendingEvent && (due === undefined || Date.parse(due) > now.getTime());
+    if (held || notDue) return { refused: structuredClone(record) };
     this.calls.push(`lease ${key}`);
     const leased = { ...record, leaseOwner: owner, leaseUntil: until.toISOString() };
     this.records.set(key, leased);
-    return structuredClone(leased);
+    return { leased: structuredClone(leased) };
   }
 
   async releaseLease(tenantId: string, integration: string, owner: string): Promise<void> {
@@ -111,14 +127,16 @@ export class MemoryAuthorizationRepository implements AuthorizationRepository {
     options: { limit: number; cursor?: string },
   ): Promise<Page<{ tenantId: string; integration: string }>> {
     const due = [...this.records.values()]
-      .filter(
-        (r) =>
-          CHECKABLE_STATUSES.includes(r.status) &&
-          r.nextCheckAt !== undefined &&
-          Date.parse(r.nextCheckAt) <= now.getTime() &&
-          MemoryAuthorizationRepository.shardOf(r) === shard,
-      )
-      .sort((a, b) => Date.parse(a.nextCheckAt ?? '') - Date.parse(b.nextCheckAt ?? ''));
+      .flatMap((r) => {
+        const at = dueAt(r);
+        return at !== undefined &&
+          Date.parse(at) <= now.getTime() &&
+          MemoryAuthorizationRepository.shardOf(r) === shard
+          ? [{ r, at: Date.parse(at) }]
+          : [];
+      })
+      .sort((a, b) => a.at - b.at)
+      .map(({ r }) => r);
     const start = options.cursor ? Number(options.cursor) : 0;
     const items = due
       .slice(start, start + options.limit)

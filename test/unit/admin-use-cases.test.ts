@@ -48,6 +48,7 @@ function deps(overrides: Partial<AdminDependencies> = {}): AdminDependencies & {
       listForTenant: unused,
       save: unused,
       acquireLease: unused,
+      leaseForCheck: unused,
       releaseLease: unused,
       listDue: unused,
     },

@@ -116,7 +116,9 @@ describe('validateAuthorization: healthy', () => {
   it('keeps a healthy authorization active without an event, and releases the lease', async () => {
     const world = setup();
     await world.authorize('presence');
+    world.calls.length = 0;
     const outcome = await world.validate('presence');
+    const writes = [...world.calls];
     expect(outcome).toEqual({
       kind: 'checked',
       previousStatus: 'active',
@@ -131,6 +133,8 @@ describe('validateAuthorization: healthy', () => {
     });
     expect(record.leaseOwner).toBeUndefined();
     expect(record.pendingEvent).toBeUndefined();
+    // Two writes: the lease (which reads the record) and the save that frees it, no release call.
+    expect(writes).toEqual(['lease acme/presence', 'save acme/presence active']);
     // 15 min less the jitter (0.5 -> 12.5 %), so the next 15-minute sweep picks it up.
     expect(Date.parse(record.nextCheckAt ?? '') - world.clock.now().getTime()).toBe(900_000 * 0.875);
     expect(world.events.published).toEqual([]);

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   GetCommand,
@@ -6,13 +7,19 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   authorizationSchema,
-  CHECKABLE_STATUSES,
+  dueAt,
   type Authorization,
   type AuthorizationEvent,
 } from '../../domain/model.js';
-import { ConflictError, type AuthorizationRepository, type Page } from '../../domain/ports.js';
+import {
+  ConflictError,
+  type AuthorizationRepository,
+  type CheckLease,
+  type Page,
+} from '../../domain/ports.js';
 import { tableDefinition } from '../table-definition.js';
 import { historyItem } from './history.repository.js';
 import {
@@ -28,23 +35,21 @@ import {
 
 /** Converts a record to its item: times stay ISO, except the two that conditions and the index compare. */
 function toItem(authorization: Authorization): Record<string, unknown> {
-  const { leaseUntil, nextCheckAt, ...rest } = authorization;
+  // nextCheckAt is stored only as the index's sort key, and only while the record is due.
+  const { leaseUntil, nextCheckAt: _nextCheckAt, ...rest } = authorization;
   const item: Record<string, unknown> = {
     ...keys.authorization(authorization.tenantId, authorization.integration),
     ...rest,
   };
   if (leaseUntil) item.leaseUntil = Date.parse(leaseUntil);
-  // Only records with work left carry the sparse `due` index keys, so a sweep never reads the
-  // rest: checkable ones at their next check, and any with an unpublished event (say an invalid
-  // record whose alert failed to publish) at once, so the next sweep retries the publish.
-  const checkAt = CHECKABLE_STATUSES.includes(authorization.status) ? nextCheckAt : undefined;
-  const dueAt = authorization.pendingEvent ? (checkAt ?? authorization.updatedAt) : checkAt;
-  if (dueAt) {
+  // Only records with work left carry the sparse `due` index keys, so a sweep never reads the rest.
+  const due = dueAt(authorization);
+  if (due) {
     item[tableDefinition.dueIndex.partitionKey.name] = dueShardOf(
       authorization.tenantId,
       authorization.integration,
     );
-    item[tableDefinition.dueIndex.sortKey.name] = Date.parse(dueAt);
+    item[tableDefinition.dueIndex.sortKey.name] = Date.parse(due);
   }
   return item;
 }
@@ -150,24 +155,59 @@ export class DynamoDbAuthorizationRepository implements AuthorizationRepository 
     until: Date,
     now: Date,
   ): Promise<Authorization | undefined> {
+    const lease = await this.takeLease(tenantId, integration, owner, until, now, false);
+    return 'leased' in lease ? lease.leased : undefined;
+  }
+
+  leaseForCheck(
+    tenantId: string,
+    integration: string,
+    owner: string,
+    until: Date,
+    now: Date,
+    options: { dueOnly: boolean },
+  ): Promise<CheckLease> {
+    return this.takeLease(tenantId, integration, owner, until, now, options.dueOnly);
+  }
+
+  /**
+   * One conditional update that takes the lease and returns the record, or on refusal the record
+   * as it stood (ReturnValuesOnConditionCheckFailure), so no read has to come first. `dueOnly`
+   * adds the `due` index's own sort key to the condition (only checkable records carry it), or an
+   * event still to publish.
+   */
+  private async takeLease(
+    tenantId: string,
+    integration: string,
+    owner: string,
+    until: Date,
+    now: Date,
+    dueOnly: boolean,
+  ): Promise<CheckLease> {
+    const free = '(attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)';
+    const due = '(#due <= :now OR attribute_exists(pendingEvent))';
     try {
       const output = await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.authorization(tenantId, integration),
           UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ConditionExpression: `attribute_exists(pk) AND ${free}${dueOnly ? ` AND ${due}` : ''}`,
+          ...(dueOnly ? { ExpressionAttributeNames: { '#due': tableDefinition.dueIndex.sortKey.name } } : {}),
           ExpressionAttributeValues: { ':owner': owner, ':until': until.getTime(), ':now': now.getTime() },
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
       meter(this.capacityMeter, output.ConsumedCapacity, 'write');
-      return output.Attributes ? fromItem(output.Attributes) : undefined;
+      if (!output.Attributes) throw new Error('DynamoDB returned no attributes for a lease it granted');
+      return { leased: fromItem(output.Attributes) };
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // The document client leaves the exception's item in the wire format.
+      const item = error instanceof ConditionalCheckFailedException ? error.Item : undefined;
+      return { refused: item ? fromItem(unmarshall(item)) : undefined };
     }
   }
 
