@@ -51,11 +51,11 @@ export interface ApiProps {
   readonly publicEntry: string;
   /** Entry file of the admin function. */
   readonly adminEntry: string;
-  /** Bindings both functions get (state, alerts, settings). */
+  /** Bindings both functions get (alert publishing, settings). */
   readonly sharedBindings: readonly FunctionBinding[];
-  /** Bindings only the public function gets (write-only token secrets). */
+  /** Bindings only the public function gets (its state access, write-only token secrets). */
   readonly publicBindings: readonly FunctionBinding[];
-  /** Bindings only the admin function gets (token secrets, contact subscriptions). */
+  /** Bindings only the admin function gets (its state access, contact subscriptions). */
   readonly adminBindings: readonly FunctionBinding[];
   readonly customDomain?: CustomDomain;
   readonly logRetention: logs.RetentionDays;

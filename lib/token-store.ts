@@ -5,22 +5,70 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { tableDefinition } from '../functions/adapters/table-definition.js';
+import { tableDefinition, tableIndexes } from '../functions/adapters/table-definition.js';
+import type { TableKey } from '../functions/adapters/table-definition.js';
 import { functionBinding } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
 
 /** Fixed name prefix of the per-authorization token secrets the functions create at run time. */
 export const TOKEN_SECRET_PREFIX = 'webex-auth-keeper/tokens/';
 
-/** The DynamoDB calls the functions make on the table (see functions/adapters/dynamodb). */
-export const TABLE_READ_WRITE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-] as const;
+/** A DynamoDB action a function may be granted on the table or one of its indexes. */
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
+
+/**
+ * What one state-owning function does with the table, from the repository methods its code path
+ * calls (functions/adapters/dynamodb). `save` is a PutItem, or a TransactWriteItems of two Puts,
+ * which IAM authorizes as PutItem on each item; the leases are UpdateItems.
+ */
+export interface StateAccess {
+  /** Actions on the table itself (items by key, and queries of a tenant's partition). */
+  readonly table: readonly TableAction[];
+  /** Indexes the function queries (Query only: GetItem and writes never target an index). */
+  readonly queriedIndexes: readonly string[];
+  /** Token secrets: every vault call, or only storing (the internet-facing function). */
+  readonly tokenSecrets: 'read-write' | 'write-only';
+}
+
+/**
+ * The table access of each state-owning function, as its code uses it:
+ *
+ * - public API (functions/domain/onboarding.ts): tenants `get` and `bindOrg`, authorizations
+ *   `get`, `listForTenant`, `save`, `acquireLease`/`releaseLease`, history `append`, OAuth
+ *   states `put` and `consume` (a conditional DeleteItem). No index.
+ * - admin API (functions/domain/admin.ts, offboarding.ts, status-board.ts, and validate-now on
+ *   the validator's path): tenants `create`, `get`, `replace` and `list` (the `tenants` index),
+ *   authorizations `get`, `listForTenant`, `save`, leases, history `list`. Nothing deleted.
+ * - validator worker (functions/domain/validator.ts): authorizations `get`, `listForTenant`,
+ *   `save`, leases, tenants `get`. No index, nothing deleted.
+ *
+ * The sweep dispatcher only queries the `due` index ({@link TokenStore.bindDueQuery}).
+ */
+export const STATE_ACCESS = {
+  publicApi: {
+    table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+    queriedIndexes: [],
+    tokenSecrets: 'write-only',
+  },
+  adminApi: {
+    table: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
+    queriedIndexes: [tableDefinition.tenantIndex.indexName],
+    tokenSecrets: 'read-write',
+  },
+  validatorWorker: {
+    table: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
+    queriedIndexes: [],
+    tokenSecrets: 'read-write',
+  },
+} as const satisfies Record<string, StateAccess>;
+
+/**
+ * The KMS calls the services make for a principal using the key: Secrets Manager asks for a
+ * data key (GenerateDataKey) to write a secret version and decrypts it (Decrypt) to read one;
+ * DynamoDB decrypts the table key (Decrypt) and generates one when it renews it. Neither calls
+ * kms:Encrypt for table items or secret values (envelope encryption), so it is not granted.
+ */
+export const STATE_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
 
 /**
  * The Secrets Manager calls the functions make on token secrets (functions/adapters/
@@ -48,39 +96,13 @@ export const TOKEN_SECRET_WRITE_ACTIONS = [
   'secretsmanager:RestoreSecret',
 ] as const;
 
-type KeyType = 'S' | 'N' | 'B';
-
-/** A key attribute as `tableDefinition` spells it. */
-interface DefinedKey {
-  readonly name: string;
-  readonly type: KeyType;
-}
-
-/** A global secondary index as `tableDefinition` spells it. */
-interface DefinedIndex {
-  readonly indexName: string;
-  readonly partitionKey: DefinedKey;
-  readonly sortKey?: DefinedKey;
-  readonly projection: 'KEYS_ONLY' | 'ALL';
-}
-
-function isDefinedIndex(value: unknown): value is DefinedIndex {
-  return typeof value === 'object' && value !== null && 'indexName' in value && 'partitionKey' in value;
-}
-
-/** Every GSI of the shared table definition, in declaration order (`due`, and any added later). */
-export function definedIndexes(): DefinedIndex[] {
-  const values: readonly unknown[] = Object.values(tableDefinition);
-  return values.filter(isDefinedIndex);
-}
-
-const attributeTypes: Record<KeyType, dynamodb.AttributeType> = {
+const attributeTypes: Record<TableKey['type'], dynamodb.AttributeType> = {
   S: dynamodb.AttributeType.STRING,
   N: dynamodb.AttributeType.NUMBER,
   B: dynamodb.AttributeType.BINARY,
 };
 
-function attribute(key: DefinedKey): dynamodb.Attribute {
+function attribute(key: TableKey): dynamodb.Attribute {
   return { name: key.name, type: attributeTypes[key.type] };
 }
 
@@ -127,7 +149,7 @@ export class TokenStore extends Construct {
       deletionProtection: props.retainData,
       removalPolicy,
     });
-    for (const index of definedIndexes()) {
+    for (const index of tableIndexes()) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
@@ -171,11 +193,6 @@ export class TokenStore extends Construct {
     });
   }
 
-  /** ARNs of the table and of each of its indexes, named one by one (no `index/*`). */
-  private tableAndIndexArns(): string[] {
-    return [this.table.tableArn, ...definedIndexes().map((index) => this.indexArn(index.indexName))];
-  }
-
   private indexArn(indexName: string): string {
     return `${this.table.tableArn}/index/${indexName}`;
   }
@@ -186,11 +203,28 @@ export class TokenStore extends Construct {
   }
 
   /**
-   * For the functions that own tenant state (public API, admin API, validator worker): table
-   * read/write, token secrets under the prefix (write-only for the public API), the client
-   * secrets and link-signing key read, and the CMK only through DynamoDB and Secrets Manager.
+   * For a function that owns tenant state (public API, admin API, validator worker): exactly the
+   * table and index actions its code uses ({@link STATE_ACCESS}), token secrets under the prefix
+   * (write-only for the public API), the client secrets and link-signing key read, and the CMK
+   * only through DynamoDB and Secrets Manager.
    */
-  bindStateAccess(tokenSecrets: 'read-write' | 'write-only' = 'read-write'): FunctionBinding {
+  bindStateAccess(access: StateAccess): FunctionBinding {
+    const tableStatements = [
+      new iam.PolicyStatement({
+        sid: 'TableAccess',
+        actions: access.table.map((action) => `dynamodb:${action}`),
+        resources: [this.table.tableArn],
+      }),
+    ];
+    if (access.queriedIndexes.length > 0) {
+      tableStatements.push(
+        new iam.PolicyStatement({
+          sid: 'IndexQuery',
+          actions: ['dynamodb:Query'],
+          resources: access.queriedIndexes.map((indexName) => this.indexArn(indexName)),
+        }),
+      );
+    }
     return functionBinding(
       {
         TABLE_NAME: this.table.tableName,
@@ -200,14 +234,12 @@ export class TokenStore extends Construct {
         LINK_SIGNING_SECRET_ID: this.linkSigningKey.secretArn,
       },
       [
-        new iam.PolicyStatement({
-          sid: 'TableReadWrite',
-          actions: [...TABLE_READ_WRITE_ACTIONS],
-          resources: this.tableAndIndexArns(),
-        }),
+        ...tableStatements,
         new iam.PolicyStatement({
           sid: 'TokenSecrets',
-          actions: [...(tokenSecrets === 'read-write' ? TOKEN_SECRET_ACTIONS : TOKEN_SECRET_WRITE_ACTIONS)],
+          actions: [
+            ...(access.tokenSecrets === 'read-write' ? TOKEN_SECRET_ACTIONS : TOKEN_SECRET_WRITE_ACTIONS),
+          ],
           resources: [this.tokenSecretArnPattern],
         }),
         new iam.PolicyStatement({
@@ -217,7 +249,7 @@ export class TokenStore extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'StateKeyUse',
-          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          actions: [...STATE_KEY_ACTIONS],
           resources: [this.key.keyArn],
           conditions: {
             StringEquals: {
@@ -249,7 +281,9 @@ export class TokenStore extends Construct {
 
   /**
    * What reading a token takes: GetSecretValue on the token secrets and kms:Decrypt on the key,
-   * only through Secrets Manager.
+   * only through Secrets Manager. DescribeSecret (metadata: name, tags, version ids, never the
+   * value) is there for readers that use the AWS Secrets Manager caching clients, which call it
+   * to learn whether a cached value has a newer version.
    */
   tokenReadStatements(): iam.PolicyStatement[] {
     return [
@@ -269,23 +303,22 @@ export class TokenStore extends Construct {
 
   /**
    * Lets one of the SaaS's own services read token secrets (and decrypt them through Secrets
-   * Manager): the "valid access token for (tenant, integration) in one call" promise. When the
-   * grantee is a construct of this app, the prefix wildcard's cdk-nag finding is suppressed on it.
+   * Manager): the "valid access token for (tenant, integration) in one call" promise. Returns the
+   * grant: `success` is false when the grantee has no policy to add to (a service principal, an
+   * account), and `assertSuccess()` fails the synth then. When the grantee is a construct of this
+   * app, the prefix wildcard's cdk-nag finding is suppressed on it.
    */
-  grantTokenRead(grantee: iam.IGrantable): void {
-    for (const statement of this.tokenReadStatements()) {
-      grantee.grantPrincipal.addToPrincipalPolicy(statement);
-    }
-    if (grantee.grantPrincipal instanceof Construct) {
-      Validations.of(grantee.grantPrincipal).acknowledge(this.tokenPrefixSuppression());
-    }
+  grantTokenRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantStatements(grantee, this.tokenReadStatements());
   }
 
   /**
    * What `createTokenAccess` (functions/token-access.ts) needs with the AWS adapters: it reads the
    * authorization record and takes a lease on it, reads the token secret, and when the access
-   * token is near its end refreshes it (client secret read, new secret version, record saved
-   * with a history item). No index, no delete.
+   * token is near its end refreshes it (client secret read, new secret version, record saved).
+   * When offboarding wins the race with that refresh, the new version has brought the destroyed
+   * secret back, and token access deletes it again (DeleteSecret): without it the secret stays
+   * readable after offboarding. No index, no item deleted, no link key.
    */
   tokenAccessStatements(): iam.PolicyStatement[] {
     return [
@@ -296,13 +329,7 @@ export class TokenStore extends Construct {
       }),
       new iam.PolicyStatement({
         sid: 'TokenAccessSecrets',
-        actions: [
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:CreateSecret',
-          'secretsmanager:TagResource',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:RestoreSecret',
-        ],
+        actions: [...TOKEN_SECRET_ACTIONS],
         resources: [this.tokenSecretArnPattern],
       }),
       new iam.PolicyStatement({
@@ -312,7 +339,7 @@ export class TokenStore extends Construct {
       }),
       new iam.PolicyStatement({
         sid: 'TokenAccessKeyUse',
-        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        actions: [...STATE_KEY_ACTIONS],
         resources: [this.key.keyArn],
         conditions: {
           StringEquals: {
@@ -325,15 +352,31 @@ export class TokenStore extends Construct {
 
   /**
    * Lets one of the SaaS's own services use `createTokenAccess`, which refreshes a token on demand
-   * instead of waiting for the validator (see {@link tokenAccessStatements}).
+   * instead of waiting for the validator (see {@link tokenAccessStatements}). Returns the grant,
+   * as {@link grantTokenRead} does.
    */
-  grantTokenAccess(grantee: iam.IGrantable): void {
-    for (const statement of this.tokenAccessStatements()) {
-      grantee.grantPrincipal.addToPrincipalPolicy(statement);
-    }
-    if (grantee.grantPrincipal instanceof Construct) {
+  grantTokenAccess(grantee: iam.IGrantable): iam.Grant {
+    return this.grantStatements(grantee, this.tokenAccessStatements());
+  }
+
+  /** Adds each statement to the grantee's policy as one grant, and the prefix suppression to it. */
+  private grantStatements(grantee: iam.IGrantable, statements: readonly iam.PolicyStatement[]): iam.Grant {
+    const grants = statements.map((statement) => {
+      const conditions = statement.conditions as Record<string, Record<string, unknown>>;
+      return iam.Grant.addToPrincipal({
+        grantee,
+        actions: statement.actions,
+        resourceArns: statement.resources,
+        ...(Object.keys(conditions).length > 0 && { conditions }),
+      });
+    });
+    const [first, ...rest] = grants;
+    if (first === undefined) throw new Error('no statement to grant');
+    const grant = rest.reduce((combined, next) => combined.combine(next), first);
+    if (grant.success && grantee.grantPrincipal instanceof Construct) {
       Validations.of(grantee.grantPrincipal).acknowledge(this.tokenPrefixSuppression());
     }
+    return grant;
   }
 
   /** The accepted finding of any policy naming the token secrets: the prefix is a wildcard by nature. */

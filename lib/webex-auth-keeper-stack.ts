@@ -9,7 +9,7 @@ import type { DeployInputs } from './deploy-inputs.js';
 import { Observability } from './observability.js';
 import { functionBinding, projectRoot } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
-import { TOKEN_SECRET_PREFIX, TokenStore } from './token-store.js';
+import { STATE_ACCESS, TOKEN_SECRET_PREFIX, TokenStore } from './token-store.js';
 import { Validator } from './validator.js';
 
 /** Base URL of the Webex REST API the functions call. */
@@ -82,15 +82,14 @@ export class WebexAuthKeeperStack extends Stack {
 
     const settings = settingsBinding(inputs);
     const shared: FunctionBinding[] = [settings, this.alerts.bindPublish()];
-    const stateOwner: FunctionBinding[] = [...shared, this.tokenStore.bindStateAccess('read-write')];
 
     this.api = new Api(this, 'Api', {
       publicEntry: entries.publicApi,
       adminEntry: entries.adminApi,
       sharedBindings: shared,
-      publicBindings: [this.tokenStore.bindStateAccess('write-only')],
+      publicBindings: [this.tokenStore.bindStateAccess(STATE_ACCESS.publicApi)],
       adminBindings: [
-        this.tokenStore.bindStateAccess('read-write'),
+        this.tokenStore.bindStateAccess(STATE_ACCESS.adminApi),
         this.alerts.bindSubscriptionManagement(),
       ],
       logRetention: LOG_RETENTION,
@@ -102,7 +101,11 @@ export class WebexAuthKeeperStack extends Stack {
       workerEntry: entries.validatorWorker,
       sweepRate: Duration.minutes(inputs.sweepRateMinutes),
       dispatcherBindings: [this.tokenStore.bindDueQuery()],
-      workerBindings: [...stateOwner, this.api.bindPublicBaseUrl()],
+      workerBindings: [
+        ...shared,
+        this.tokenStore.bindStateAccess(STATE_ACCESS.validatorWorker),
+        this.api.bindPublicBaseUrl(),
+      ],
       logRetention: LOG_RETENTION,
     });
 
@@ -149,14 +152,17 @@ export class WebexAuthKeeperStack extends Stack {
     this.addOutputs(inputs, { tokenReader, tokenAccess, adminInvoker });
   }
 
-  /** Lets one of the SaaS's own services read token secrets (and decrypt them). */
-  grantTokenRead(grantee: iam.IGrantable): void {
-    this.tokenStore.grantTokenRead(grantee);
+  /**
+   * Lets one of the SaaS's own services read token secrets (and decrypt them). Check the grant's
+   * `success` (or call `assertSuccess()`): a grantee without a policy of its own gets nothing.
+   */
+  grantTokenRead(grantee: iam.IGrantable): iam.Grant {
+    return this.tokenStore.grantTokenRead(grantee);
   }
 
   /** Lets one of the SaaS's own services use `createTokenAccess` (read, and refresh on demand). */
-  grantTokenAccess(grantee: iam.IGrantable): void {
-    this.tokenStore.grantTokenAccess(grantee);
+  grantTokenAccess(grantee: iam.IGrantable): iam.Grant {
+    return this.tokenStore.grantTokenAccess(grantee);
   }
 
   /** Lets a principal call the admin routes. */

@@ -50,7 +50,6 @@ function via(...services: string[]) {
   return { StringEquals: { 'kms:ViaService': names.length === 1 ? names[0] : names } };
 }
 
-/** What every state-owning function (public API, admin API, worker) must hold, and nothing more. */
 /** Token secret actions of a state owner; the public API writes them only. */
 const TOKEN_READ_WRITE = [
   'secretsmanager:CreateSecret',
@@ -67,28 +66,17 @@ const TOKEN_WRITE_ONLY = [
   'secretsmanager:RestoreSecret',
 ];
 
-function stateOwner(tokenActions: string[] = TOKEN_READ_WRITE): Permission[] {
-  const table = `\${${ids.table}.Arn}`;
+/**
+ * What a state-owning function holds besides its table access: its token secret actions, the
+ * configuration secrets read, the key through DynamoDB and Secrets Manager (never kms:Encrypt),
+ * and alert publishing.
+ */
+function stateOwner(tokenActions: string[]): Permission[] {
   return [
-    ...allow(
-      [
-        'dynamodb:GetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:ConditionCheckItem',
-      ],
-      [
-        table,
-        `${table}/index/${tableDefinition.dueIndex.indexName}`,
-        `${table}/index/${tableDefinition.tenantIndex.indexName}`,
-      ],
-    ),
     ...allow(tokenActions, [TOKEN_PREFIX_ARN]),
     ...allow(['secretsmanager:GetSecretValue'], [`\${${ids.clientSecrets}}`, `\${${ids.linkKey}}`]),
     ...allow(
-      ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      ['kms:Decrypt', 'kms:GenerateDataKey'],
       [`\${${ids.key}.Arn}`],
       via('dynamodb', 'secretsmanager'),
     ),
@@ -98,23 +86,57 @@ function stateOwner(tokenActions: string[] = TOKEN_READ_WRITE): Permission[] {
   ];
 }
 
+const table = () => `\${${ids.table}.Arn}`;
+
+/** Every DynamoDB permission of a function, as `action on resource` lines. */
+function tablePermissions(fn: lambda.Function): string[] {
+  return permissionsOf(synth.template, roleOf(fn))
+    .filter((permission) => permission.action.startsWith('dynamodb:'))
+    .map((permission) => `${permission.action} on ${permission.resource}`)
+    .sort();
+}
+
 describe('function permissions', () => {
-  it('gives the public API state access with write-only token secrets, alert publishing, logs and tracing', () => {
+  it('gives the public API its table calls on the table only, write-only token secrets, alert publishing, logs and tracing', () => {
     const fn = synth.stack.api.publicFunction;
     const permissions = permissionsOf(synth.template, roleOf(fn));
-    expect(permissions).toEqual(sortPermissions([...basics(fn), ...stateOwner(TOKEN_WRITE_ONLY)]));
+    expect(permissions).toEqual(
+      sortPermissions([
+        ...basics(fn),
+        // Onboarding: tenants get/bindOrg, authorizations get/listForTenant/save/leases,
+        // history append, OAuth state put and consume (a conditional delete).
+        ...allow(
+          [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:Query',
+          ],
+          [table()],
+        ),
+        ...stateOwner(TOKEN_WRITE_ONLY),
+      ]),
+    );
     // The internet-facing function can neither read nor delete any tenant's tokens.
     const onTokens = permissions.filter((permission) => permission.resource === TOKEN_PREFIX_ARN);
     expect(onTokens.map((permission) => permission.action)).not.toContain('secretsmanager:GetSecretValue');
     expect(onTokens.map((permission) => permission.action)).not.toContain('secretsmanager:DeleteSecret');
   });
 
-  it('gives the admin API the same plus contact subscription management on the alert topic', () => {
+  it('gives the admin API its table calls, the tenants index query, token secrets and contact subscription management', () => {
     const fn = synth.stack.api.adminFunction;
     expect(permissionsOf(synth.template, roleOf(fn))).toEqual(
       sortPermissions([
         ...basics(fn),
-        ...stateOwner(),
+        // Tenants create/get/replace, authorizations get/listForTenant/save/leases (offboarding,
+        // validate-now), history list; tenants are listed through the `tenants` index.
+        ...allow(
+          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+          [table()],
+        ),
+        ...allow(['dynamodb:Query'], [`${table()}/index/${tableDefinition.tenantIndex.indexName}`]),
+        ...stateOwner(TOKEN_READ_WRITE),
         ...allow(['sns:Subscribe', 'sns:ListSubscriptionsByTopic'], [`\${${ids.topic}}`]),
         // No subscription resource type exists in IAM for these three.
         ...allow(
@@ -125,12 +147,17 @@ describe('function permissions', () => {
     );
   });
 
-  it('gives the validator worker state access plus consuming the validation queue', () => {
+  it('gives the validator worker its table calls on the table only, token secrets and consuming the queue', () => {
     const fn = synth.stack.validator.worker;
     expect(permissionsOf(synth.template, roleOf(fn))).toEqual(
       sortPermissions([
         ...basics(fn),
-        ...stateOwner(),
+        // Authorizations get/listForTenant/save/leases, tenants get.
+        ...allow(
+          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+          [table()],
+        ),
+        ...stateOwner(TOKEN_READ_WRITE),
         ...allow(
           [
             'sqs:ReceiveMessage',
@@ -155,6 +182,42 @@ describe('function permissions', () => {
         ...allow(['sqs:SendMessage'], [`\${${ids.queue}.Arn}`]),
       ]),
     );
+  });
+
+  it('lets only the public API delete items, and neither it nor the worker reach an index', () => {
+    const deleters = [
+      synth.stack.api.publicFunction,
+      synth.stack.api.adminFunction,
+      synth.stack.validator.worker,
+      synth.stack.validator.dispatcher,
+    ].filter((fn) => tablePermissions(fn).some((line) => line.startsWith('dynamodb:DeleteItem')));
+    expect(deleters).toEqual([synth.stack.api.publicFunction]);
+    expect(
+      tablePermissions(synth.stack.api.publicFunction).filter((line) => line.includes('/index/')),
+    ).toEqual([]);
+    expect(tablePermissions(synth.stack.validator.worker).filter((line) => line.includes('/index/'))).toEqual(
+      [],
+    );
+  });
+
+  it('grants no function ConditionCheckItem, Scan, batch calls or kms:Encrypt', () => {
+    for (const fn of [
+      synth.stack.api.publicFunction,
+      synth.stack.api.adminFunction,
+      synth.stack.validator.worker,
+      synth.stack.validator.dispatcher,
+    ]) {
+      const actions = permissionsOf(synth.template, roleOf(fn)).map((permission) => permission.action);
+      for (const action of [
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:Scan',
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'kms:Encrypt',
+      ]) {
+        expect(actions).not.toContain(action);
+      }
+    }
   });
 
   it('grants "*" only for actions that have no resource type', () => {
@@ -191,6 +254,7 @@ describe('function permissions', () => {
 describe('token read grant', () => {
   it('lets another service read token secrets and decrypt them only through Secrets Manager', () => {
     let reader: iam.Role | undefined;
+    let grant: iam.Grant | undefined;
     const { stack, template } = synthesize(
       {},
       {
@@ -198,23 +262,75 @@ describe('token read grant', () => {
           reader = new iam.Role(target, 'SaasService', {
             assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
           });
-          target.grantTokenRead(reader);
+          grant = target.grantTokenRead(reader);
         },
       },
     );
-    if (reader === undefined) throw new Error('reader not created');
+    if (reader === undefined || grant === undefined) throw new Error('reader not created');
+    expect(grant.success).toBe(true);
+    expect(() => grant?.assertSuccess()).not.toThrow();
+    expect(grant.principalStatements).toHaveLength(2);
     expect(permissionsOf(template, logicalId(reader))).toEqual(
       sortPermissions([
+        // DescribeSecret: metadata only, for the Secrets Manager caching clients (docs/token-access.md).
         ...allow(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [TOKEN_PREFIX_ARN]),
         ...allow(['kms:Decrypt'], [`\${${logicalId(stack.tokenStore.key)}.Arn}`], via('secretsmanager')),
       ]),
     );
   });
+
+  it('reports a grant to a principal without a policy of its own as not applied', () => {
+    let grant: iam.Grant | undefined;
+    synthesize(
+      {},
+      {
+        extend: (target) => {
+          grant = target.grantTokenRead(new iam.AccountPrincipal('123456789012'));
+        },
+      },
+    );
+    if (grant === undefined) throw new Error('no grant');
+    expect(grant.success).toBe(false);
+    expect(() => grant?.assertSuccess()).toThrow(/could not be added/i);
+  });
+
+  it('adds no policy to an imported immutable role, whose owner the grant leaves it to', () => {
+    let grant: iam.Grant | undefined;
+    const { template } = synthesize(
+      {},
+      {
+        extend: (target) => {
+          const role = iam.Role.fromRoleArn(
+            target,
+            'Imported',
+            'arn:aws:iam::123456789012:role/saas-reader',
+            {
+              mutable: false,
+            },
+          );
+          grant = target.grantTokenRead(role);
+        },
+      },
+    );
+    if (grant === undefined) throw new Error('no grant');
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    expect(JSON.stringify(policies)).not.toContain('saas-reader');
+    // CDK's immutable role pretends every statement was added ("your own responsibility to make
+    // sure the role has the required permissions"): the grant says success, with the statements
+    // its owner must give the role.
+    expect(grant.success).toBe(true);
+    expect(grant.principalStatements.flatMap((statement) => statement.actions).sort()).toEqual([
+      'kms:Decrypt',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+  });
 });
 
 describe('token access grant', () => {
-  it('lets a service of the SaaS read and refresh tokens: no index, no delete, no link key', () => {
+  it('lets a service of the SaaS read, refresh and re-delete tokens: no index, no item delete, no link key', () => {
     let service: iam.Role | undefined;
+    let grant: iam.Grant | undefined;
     const { stack, template } = synthesize(
       {},
       {
@@ -222,11 +338,12 @@ describe('token access grant', () => {
           service = new iam.Role(target, 'SaasService', {
             assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
           });
-          target.grantTokenAccess(service);
+          grant = target.grantTokenAccess(service);
         },
       },
     );
-    if (service === undefined) throw new Error('service not created');
+    if (service === undefined || grant === undefined) throw new Error('service not created');
+    expect(grant.success).toBe(true);
     const key = `\${${logicalId(stack.tokenStore.key)}.Arn}`;
     expect(permissionsOf(template, logicalId(service))).toEqual(
       sortPermissions([
@@ -241,16 +358,26 @@ describe('token access grant', () => {
             'secretsmanager:TagResource',
             'secretsmanager:PutSecretValue',
             'secretsmanager:RestoreSecret',
+            // A refresh that raced offboarding brought the destroyed secret back: it deletes it again.
+            'secretsmanager:DeleteSecret',
           ],
           [TOKEN_PREFIX_ARN],
         ),
         ...allow(['secretsmanager:GetSecretValue'], [`\${${logicalId(stack.tokenStore.clientSecrets)}}`]),
-        ...allow(
-          ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-          [key],
-          via('dynamodb', 'secretsmanager'),
-        ),
+        ...allow(['kms:Decrypt', 'kms:GenerateDataKey'], [key], via('dynamodb', 'secretsmanager')),
       ]),
     );
+  });
+
+  it('puts the same statements in the TokenAccessPolicy managed policy, DeleteSecret included', () => {
+    const policy = synth.template.toJSON().Resources[
+      logicalId(synth.stack.node.findChild('TokenAccessPolicy') as iam.ManagedPolicy)
+    ] as {
+      Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } };
+    };
+    const onTokens = policy.Properties.PolicyDocument.Statement.filter((statement) =>
+      JSON.stringify(statement.Resource).includes('webex-auth-keeper/tokens/*'),
+    ).flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]));
+    expect(onTokens).toContain('secretsmanager:DeleteSecret');
   });
 });
