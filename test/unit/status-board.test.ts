@@ -81,4 +81,41 @@ describe('status board', () => {
     expect(page).not.toContain('<b>b</b>');
     expect(page).toContain('data-state="degraded"');
   });
+
+  it("shows each cell's cause, authorizer and next expiry in the page", () => {
+    const row = boardRow(
+      tenant('acme'),
+      [
+        authorization('presence', {
+          authorizer: { ...authorization('presence').authorizer!, email: 'p@acme.example' },
+        }),
+        authorization('cdr', { status: 'invalid', cause: 'user_deactivated' }),
+      ],
+      catalog,
+      30,
+    );
+    const page = renderStatusBoardPage({
+      generatedAt: '2026-02-01T00:00:00.000Z',
+      integrations: catalog.integrations.map(({ key, name }) => ({ key, name })),
+      rows: [row],
+      totals: { not_authorized: 3, pending: 0, active: 1, expiring: 0, degraded: 0, invalid: 1, revoked: 0 },
+    });
+    const cell = (integration: string) => {
+      const match = new RegExp(`<td[^>]*data-integration="${integration}"[\\s\\S]*?</td>`).exec(page);
+      expect(match, integration).not.toBeNull();
+      return match![0].replace(/\s+/g, ' ');
+    };
+    const invalid = cell('cdr');
+    expect(invalid).toContain('data-state="invalid"');
+    expect(invalid).toContain('>user deactivated</div>');
+    expect(invalid).toContain(
+      'title="The person who authorized it was deactivated or left the organization."',
+    );
+    expect(invalid).toContain('<div>admin@acme.example</div>');
+    expect(invalid).not.toContain(' ends ');
+    const active = cell('presence');
+    expect(active).toContain('<div>p@acme.example</div>');
+    expect(active).toContain('<div>password ends 31 Jan 2026, 00:00 UTC</div>');
+    expect(cell('sso')).not.toContain('@');
+  });
 });
