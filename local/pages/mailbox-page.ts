@@ -18,14 +18,16 @@ function linkify(text: string): SafeHtml[] {
 }
 
 /** The local mailbox: every alert email as SNS delivered it, newest first. */
-export function renderMailboxPage(mail: Mail[]): string {
+export function renderMailboxPage(mail: readonly Mail[]): string {
+  // Stable: the mails of one alert (one per recipient) share a time and keep the sink's order.
+  const newestFirst = [...mail].sort((a, b) => Date.parse(b.sentAt) - Date.parse(a.sentAt));
   const body = html`<h1>Mailbox</h1>
     <p class="small">
       Every alert email the local system sent, newest first, exactly as the SNS email protocol delivers it.
       JSON: <a href="/_local/mailbox.json">/_local/mailbox.json</a>
     </p>
-    ${mail.length === 0 ? html`<div class="card"><p>No email yet.</p></div>` : ''}
-    ${mail.map(
+    ${newestFirst.length === 0 ? html`<div class="card"><p>No email yet.</p></div>` : ''}
+    ${newestFirst.map(
       (message) =>
         html`<article
           class="card mail"
