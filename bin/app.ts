@@ -9,7 +9,10 @@ const app = new App();
 
 let inputs: DeployInputs;
 try {
-  inputs = readDeployInputs({ getContext: (key) => app.node.tryGetContext(key) });
+  inputs = readDeployInputs({
+    getContext: (key) => app.node.tryGetContext(key),
+    contextKeysGiven: () => Object.keys(app.node.getAllContext()),
+  });
 } catch (error) {
   // A bad -c value is the operator's to fix: say which, without a stack trace.
   if (!(error instanceof DeployInputsError)) throw error;

@@ -118,9 +118,76 @@ export function defaultDeployInputs(overrides: Partial<DeployInputs> = {}): Depl
   };
 }
 
+/**
+ * Context keys that belong to CDK, its CLI or cdk-nag, not to this app: feature flags
+ * (`@aws-cdk/...`, in cdk.json), what the CLI injects on every synth (`aws:cdk:enable-path-metadata`,
+ * `aws:cdk:enable-asset-metadata`, `aws:cdk:version-reporting`, `aws:cdk:bundling-stacks`,
+ * `@aws-cdk/core:failSynthOnValidationErrors`), `cdk acknowledge`'s list, and cached lookups of
+ * cdk.context.json (`availability-zones:account=...:region=...`).
+ */
+export function isCdkContextKey(key: string): boolean {
+  return (
+    key.startsWith('@aws-cdk/') ||
+    key.startsWith('@aws-cdk-containers/') ||
+    key.startsWith('aws:cdk:') ||
+    key.startsWith('aws-cdk:') ||
+    key.startsWith('cdk-nag') ||
+    key === 'acknowledged-issue-numbers' ||
+    /^[a-z0-9-]+:.*=/.test(key)
+  );
+}
+
+/** Edit distance, case-insensitive: how far a typed key is from a known one. */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= x.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[y.length] ?? 0;
+}
+
+/** The known key a typed one most likely meant: one that contains it (or it contains), else the closest. */
+export function nearestContextKey(key: string): string {
+  const known = Object.values(contextKeys);
+  const lower = key.toLowerCase();
+  const containing = known.find(
+    (candidate) => candidate.toLowerCase().includes(lower) || lower.includes(candidate.toLowerCase()),
+  );
+  if (containing !== undefined) return containing;
+  return known.reduce((best, candidate) =>
+    distance(key, candidate) < distance(key, best) ? candidate : best,
+  );
+}
+
+/**
+ * Refuses context keys that are neither inputs of this app nor CDK's own: a misspelled `-c`
+ * (`sweepRate=5`) would otherwise be ignored and the default deployed without a word.
+ */
+export function checkContextKeys(keys: Iterable<string>): void {
+  const known = new Set<string>(Object.values(contextKeys));
+  const unknown = [...keys].filter((key) => !known.has(key) && !isCdkContextKey(key));
+  if (unknown.length === 0) return;
+  const each = unknown.map((key) => `"${key}" (did you mean "${nearestContextKey(key)}"?)`);
+  throw new DeployInputsError(
+    `Invalid deploy context: unknown key${unknown.length > 1 ? 's' : ''} ${each.join(', ')}; the keys are ${[...known].join(', ')}`,
+  );
+}
+
 /** How inputs are read: a context lookup and a file reader, so tests need no app or disk. */
 export interface DeployInputSources {
   readonly getContext: (key: string) => unknown;
+  /**
+   * Every context key given (`app.node.getAllContext()`); when set, a key that is neither an
+   * input nor CDK's own stops the synth ({@link checkContextKeys}).
+   */
+  readonly contextKeysGiven?: () => Iterable<string>;
   readonly readTextFile?: (path: string) => string;
   /** Directory a relative `catalogFile` is resolved against. */
   readonly baseDir?: string;
@@ -137,10 +204,12 @@ function catalogOrStop(load: () => Catalog): Catalog {
 }
 
 /**
- * Reads and validates the deploy-time inputs. Fails with one line naming every bad key, so a
- * typo in `-c` stops the synth instead of deploying a half-configured stack.
+ * Reads and validates the deploy-time inputs. Fails with one line naming every bad key (and, with
+ * `contextKeysGiven`, every unknown one), so a typo in `-c` stops the synth instead of deploying a
+ * half-configured stack.
  */
 export function readDeployInputs(sources: DeployInputSources): DeployInputs {
+  if (sources.contextKeysGiven) checkContextKeys(sources.contextKeysGiven());
   const raw = Object.fromEntries(
     Object.values(contextKeys).map((key) => {
       const value = sources.getContext(key);

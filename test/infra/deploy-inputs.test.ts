@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DeployInputsError, readDeployInputs } from '../../lib/deploy-inputs.js';
 
@@ -22,6 +24,7 @@ const VALID_CATALOG = JSON.stringify(
 function read(context: Record<string, unknown>, files: Record<string, string> = {}) {
   return readDeployInputs({
     getContext: (key) => context[key],
+    contextKeysGiven: () => Object.keys(context),
     baseDir: '/deploy',
     readTextFile: (path) => {
       const text = files[path];
@@ -123,5 +126,74 @@ describe('deploy inputs', () => {
     expect(() => read({ catalogFile: 'large.json' }, { '/deploy/large.json': large })).toThrow(
       /catalogFile: \d+ bytes/,
     );
+  });
+});
+
+/** The context keys a real `cdk synth` of this app shows besides the app's own (cdk.json and the CLI). */
+const CDK_KEYS_SEEN_IN_A_SYNTH = {
+  '@aws-cdk/aws-lambda:recognizeLayerVersion': true,
+  '@aws-cdk/core:checkSecretUsage': true,
+  '@aws-cdk/aws-iam:minimizePolicies': true,
+  'aws:cdk:enable-path-metadata': true,
+  'aws:cdk:enable-asset-metadata': true,
+  'aws:cdk:version-reporting': true,
+  'aws:cdk:bundling-stacks': ['**'],
+  '@aws-cdk/core:failSynthOnValidationErrors': true,
+  'acknowledged-issue-numbers': [32775],
+  'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a'],
+};
+
+describe('unknown context keys', () => {
+  it('refuses a misspelled key with one line that names the key meant', () => {
+    expect(() => read({ sweepRate: '5' })).toThrow(DeployInputsError);
+    let message = '';
+    try {
+      read({ sweepRate: '5' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/unknown key "sweepRate" \(did you mean "sweepRateMinutes"\?\)/);
+    expect(message).not.toContain('\n');
+  });
+
+  it.each([
+    ['opsEmail', 'opsAlertEmail'],
+    ['opsAlertEmial', 'opsAlertEmail'],
+    ['linkTTLDays', 'linkTtlDays'],
+    ['retain', 'retainData'],
+    ['catalog', 'catalogFile'],
+    ['customDomain', 'customDomainName'],
+    ['passwordMaxAge', 'passwordMaxAgeDays'],
+  ])('suggests the nearest key for %s', (typed, meant) => {
+    expect(() => read({ [typed]: 'x' })).toThrow(`"${typed}" (did you mean "${meant}"?)`);
+  });
+
+  it('names every unknown key at once', () => {
+    expect(() => read({ sweepRate: '5', linkTtl: '3' })).toThrow(
+      /unknown keys "sweepRate" .*, "linkTtl" \(did you mean "linkTtlDays"\?\)/,
+    );
+  });
+
+  it("accepts CDK's own keys: feature flags, what the CLI injects, acknowledgements, cached lookups", () => {
+    expect(read({ ...CDK_KEYS_SEEN_IN_A_SYNTH, sweepRateMinutes: '5' }).sweepRateMinutes).toBe(5);
+  });
+
+  it('stops the app itself on an unknown -c key, before building anything', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+      // How the CDK CLI hands `-c` values to the app.
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_KEYS_SEEN_IN_A_SYNTH, sweepRate: '5' }),
+      },
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toMatch(
+      /^Invalid deploy context: unknown key "sweepRate" \(did you mean "sweepRateMinutes"\?\)/,
+    );
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
