@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  authorizeUrl,
   FORBIDDEN_MESSAGE,
   INVALID_TOKEN_MESSAGE,
+  newPkcePair,
   obtainTokens,
   startWebexSimulator,
+  submitConsent,
   type TokenResponse,
   type WebexSimulator,
 } from '../../local/webex-simulator/index.js';
@@ -171,16 +174,43 @@ describe('faults', () => {
   });
 
   it('answers the next N calls 503 then 502, on the token endpoint too, without using up the code', async () => {
-    await post('/_sim/faults', { next5xx: 2 });
-    const refresh = () =>
+    const pkce = newPkcePair();
+    const consent = await submitConsent(
+      authorizeUrl(sim.url, {
+        clientId: integration.clientId,
+        redirectUri,
+        scopes: ['spark:people_read'],
+        codeChallenge: pkce.challenge,
+      }),
+      { person: 'admin@demo.example', decision: 'accept' },
+    );
+    expect(consent.status).toBe(302);
+    const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code');
+    expect(code).toBeTruthy();
+    const exchangeCode = () =>
       fetch(`${sim.url}/v1/access_token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x' }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: integration.clientId,
+          client_secret: integration.clientSecret,
+          code: code ?? '',
+          redirect_uri: redirectUri,
+          code_verifier: pkce.verifier,
+        }),
       });
-    await expectWebexError(await refresh(), 503);
-    await expectWebexError(await refresh(), 502);
-    expect((await refresh()).status).toBe(401);
+
+    await post('/_sim/faults', { next5xx: 2 });
+    await expectWebexError(await exchangeCode(), 503);
+    await expectWebexError(await exchangeCode(), 502);
+    // The same code still works once the faults are spent: a 5xx did not consume it.
+    const granted = await exchangeCode();
+    expect(granted.status).toBe(200);
+    const tokens = (await granted.json()) as TokenResponse;
+    expect((await get('/v1/people/me', tokens.access_token)).status).toBe(200);
+    // And it is still single use.
+    expect((await exchangeCode()).status).toBe(400);
   });
 
   it('applies the rates: 1 means every call fails', async () => {
