@@ -135,6 +135,7 @@ export async function startLocalApi(
     webex: validator.webex,
     events: system.events,
     passwordMaxAgeDays: options.passwordMaxAgeDays,
+    reauthorizeLink: validator.reauthorizeLink,
     defaultLinkTtlDays: options.linkTtlDays,
     issueLink: linkIssuerWith({
       linkKeys: system.secrets.linkSigningKeySource,

@@ -99,6 +99,7 @@ export function buildAdminApiDependencies(
     webex: validator.webex,
     events: validator.events,
     passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
+    reauthorizeLink: validator.reauthorizeLink,
     defaultLinkTtlDays: env.LINK_TTL_DAYS,
     issueLink: linkIssuerWith({
       linkKeys: new SecretsManagerLinkKeySource({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TenantNotFoundError } from './admin.js';
 import type { Catalog } from './catalog.js';
+import { publishAuthorizationEvent } from './event-publishing.js';
 import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
 import {
   ConflictError,
@@ -31,6 +32,9 @@ export interface OffboardingDependencies {
   catalog: Catalog;
   clock: Clock;
   log: OffboardingLog;
+  /** For the alert of the `revoked` event, written as the validator writes every alert. */
+  reauthorizeLink: (tenant: Tenant) => Promise<string>;
+  passwordMaxAgeDays: number;
   /** How long to wait for a validator or token reader to let go of an authorization's lease. */
   leaseWaitMs?: number;
 }
@@ -74,8 +78,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *    b. marks it `revoked` (out of the `due` index, so no sweep checks it again) with a history
  *       item, keeping the `revoked` event as the record's outbox until it is published;
  *    c. schedules the deletion of its token secret and forgets the secret id;
- *    d. publishes the `revoked` event (bus only: offboarding is the vendor's own act);
- * 3. removes the contacts' alert subscriptions.
+ *    d. publishes the `revoked` event with its written alert, as the validator's outbox retry
+ *       would (event-publishing.ts), so the contacts and ops read what was done;
+ * 3. destroys the token secret of every catalog integration without a record, by its fixed name:
+ *    a first authorization that died between storing its tokens and saving its record left one
+ *    that no record points at;
+ * 4. removes the contacts' alert subscriptions.
  * The history stays (it expires with its TTL).
  */
 export async function offboardTenant(
@@ -90,6 +98,10 @@ export async function offboardTenant(
   const authorizations: OffboardedAuthorization[] = [];
   for (const record of records) {
     authorizations.push(await offboardAuthorization(deps, offboarded, record));
+  }
+  const recorded = new Set(records.map((record) => record.integration));
+  for (const integration of deps.catalog.keys.filter((key) => !recorded.has(key))) {
+    await deps.vault.destroyFor(tenantId, integration);
   }
 
   await deps.contacts.sync(tenantId, []);
@@ -152,9 +164,12 @@ async function offboardAuthorization(
       record = await saveRevoked(deps, record, previousStatus);
     }
     const secretId = record.secretId;
+    // Without a secret id (pending, or cleared by an earlier run) a secret may still be stored
+    // under the authorization's fixed name: a consent that died before its record save.
     if (secretId) await deps.vault.destroy(secretId);
+    else await deps.vault.destroyFor(tenantId, integration);
     let published = true;
-    if (record.pendingEvent) published = await publish(deps, record.pendingEvent);
+    if (record.pendingEvent) published = await publish(deps, record, record.pendingEvent);
     if (secretId || (record.pendingEvent && published)) {
       await saveCleared(deps, record, published);
     }
@@ -282,9 +297,13 @@ async function saveCleared(
   await deps.authorizations.save(cleared, record.version);
 }
 
-async function publish(deps: OffboardingDependencies, event: AuthorizationEvent): Promise<boolean> {
+async function publish(
+  deps: OffboardingDependencies,
+  record: Authorization,
+  event: AuthorizationEvent,
+): Promise<boolean> {
   try {
-    await deps.events.publish(event);
+    await publishAuthorizationEvent(deps, record, event);
     return true;
   } catch (error) {
     // The event stays in the record's outbox; offboarding the tenant again publishes it.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildAlert, eventSummary, isAlerted } from './alerts.js';
+import { eventSummary } from './alerts.js';
 import { ADMIN_PEOPLE_READ_SCOPE, type Catalog, type Integration } from './catalog.js';
 import {
   classifyDeath,
@@ -12,6 +12,7 @@ import {
   type SiblingState,
   type Verdict,
 } from './classification.js';
+import { publishAuthorizationEvent } from './event-publishing.js';
 import { assessExpiry, DEFAULT_PASSWORD_MAX_AGE_DAYS, type ExpiryAssessment } from './expiry-warnings.js';
 import {
   CHECKABLE_STATUSES,
@@ -740,28 +741,15 @@ async function publishAndClear(
   return current ?? record;
 }
 
+/** Publishes with the written alert unless routine: the one path offboarding uses too (event-publishing.ts). */
 async function publish(
   deps: ValidatorDependencies,
   record: Authorization,
   event: AuthorizationEvent,
 ): Promise<void> {
-  if (!isAlerted(event.type)) {
-    await deps.events.publish(event);
-    return;
-  }
-  const tenant = await deps.tenants.get(record.tenantId);
-  if (!tenant) {
-    // Nobody to write to: the bus still gets the event for the record.
-    await deps.events.publish(event);
-    return;
-  }
-  const alert = buildAlert({
+  await publishAuthorizationEvent(
+    { ...deps, passwordMaxAgeDays: deps.config.passwordMaxAgeDays },
+    record,
     event,
-    tenant,
-    integration: deps.catalog.find(record.integration),
-    authorization: record,
-    reauthorizeLink: await deps.reauthorizeLink(tenant),
-    passwordMaxAgeDays: deps.config.passwordMaxAgeDays,
-  });
-  await deps.events.publish(event, alert);
+  );
 }

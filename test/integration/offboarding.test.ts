@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '../../functions/adapters/table-definition.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
 import { LinkRevokedError, verifyOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import type { Authorization, TokenMaterial } from '../../functions/domain/model.js';
+import { DEFAULT_VALIDATOR_CONFIG, validateAuthorization } from '../../functions/domain/validator.js';
 import { createTokenAccess, NotAuthorizedError } from '../../functions/token-access.js';
 import type { WebexSimulator } from '../../local/webex-simulator/index.js';
 import { createAdminHarness, LINK_KEY, TOPIC_ARN, type AdminHarness } from '../support/admin-harness.js';
@@ -21,7 +23,14 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
   let h: AdminHarness;
   const issuedTokens: string[] = [];
   const secretIds: string[] = [];
+  const orphanSecretIds: string[] = [];
   let linkToken: string;
+  const orphanMaterial = (integration: string): TokenMaterial => ({
+    accessToken: `ORPHAN-ACCESS-${integration}`,
+    refreshToken: `ORPHAN-REFRESH-${integration}`,
+    accessTokenExpiresAt: new Date(h.clock.now().getTime() + 86_400_000).toISOString(),
+    refreshTokenExpiresAt: new Date(h.clock.now().getTime() + 90 * 86_400_000).toISOString(),
+  });
 
   beforeAll(async () => {
     sim = await startCatalogSimulator();
@@ -50,6 +59,11 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
       });
       issuedTokens.push(material.accessToken, material.refreshToken);
       secretIds.push(record.secretId as string);
+    }
+    // Two first consents that died between storing their tokens and saving their record: secrets
+    // no record points at, one beside a pending record, one with no record at all.
+    for (const integration of ['sso', 'call-control']) {
+      orphanSecretIds.push(await h.vault.store('acme', integration, orphanMaterial(integration)));
     }
     const now = h.clock.now().toISOString();
     await h.repos.authorizations.save(
@@ -135,6 +149,11 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
 
     // The vault: nothing of the tenant's token material is readable any more.
     for (const secretId of secretIds) await expect(h.vault.read(secretId)).rejects.toThrow();
+    expect(orphanSecretIds).toEqual([
+      'webex-auth-keeper/tokens/acme/sso',
+      'webex-auth-keeper/tokens/acme/call-control',
+    ]);
+    for (const secretId of orphanSecretIds) await expect(h.vault.read(secretId)).rejects.toThrow();
     const stored = JSON.stringify(items);
     for (const token of issuedTokens) expect(stored).not.toContain(token);
 
@@ -145,7 +164,8 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
     expect(await probe(presenceAccess as string)).toBe(401);
     expect(await probe(cdrAccess as string)).toBe(200);
 
-    // Events: one `revoked` per authorization, on the bus only (no alert email), and in the history.
+    // Events: one `revoked` per authorization, with its written alert (as every alerted event),
+    // and in the history.
     const revoked = h.events.published.filter(({ event }) => event.type === 'revoked');
     expect(revoked.map(({ event }) => event.integration).sort()).toEqual([
       'cdr',
@@ -153,7 +173,13 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
       'sso',
       'users-sync',
     ]);
-    expect(revoked.every(({ alert }) => alert === undefined)).toBe(true);
+    for (const { event, alert } of revoked) {
+      const name = h.deps.catalog.find(event.integration)?.name as string;
+      expect(alert?.subject).toBe(`Revoked: Acme - ${name}`);
+      expect(alert?.text).toContain('Tenant: Acme (acme)');
+      expect(alert?.text).toContain(event.summary);
+      expect(alert?.text).toContain(`Event ID: ${event.eventId}`);
+    }
     expect(JSON.stringify(h.events.published)).not.toMatch(/sim-|ACCESS|REFRESH/);
     const history = (await h.call('GET', '/admin/tenants/acme/history')).body as {
       items: { type: string }[];
@@ -194,6 +220,76 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
     expect(after.filter((item) => String(item.sk).startsWith('EVENT#'))).toEqual(
       before.filter((item) => String(item.sk).startsWith('EVENT#')),
     );
+  });
+
+  it('leaves a revoked event whose publish failed to the validator, which sends the same alert', async () => {
+    expect(
+      (await h.call('POST', '/admin/tenants', { body: { tenantId: 'beta', name: 'Beta' } })).status,
+    ).toBe(201);
+    for (const integration of ['presence', 'cdr']) {
+      await authorizeInSimulator({
+        sim,
+        repos: h.repos,
+        vault: h.vault,
+        clock: h.clock,
+        tenantId: 'beta',
+        integration,
+      });
+    }
+    const publish = h.events.publish.bind(h.events);
+    let failures = 0;
+    h.events.publish = async (event, alert) => {
+      if (event.tenantId === 'beta' && event.integration === 'cdr' && failures === 0) {
+        failures += 1;
+        throw new Error('bus unavailable');
+      }
+      return publish(event, alert);
+    };
+    try {
+      expect((await h.call('DELETE', '/admin/tenants/beta')).status).toBe(200);
+    } finally {
+      h.events.publish = publish;
+    }
+    const stuck = (await h.repos.authorizations.get('beta', 'cdr')) as Authorization;
+    expect(stuck).toMatchObject({ status: 'revoked', pendingEvent: { type: 'revoked' } });
+    const bySelf = h.events.published.find(
+      ({ event }) => event.tenantId === 'beta' && event.integration === 'presence',
+    );
+
+    // The validator's outbox retry (what the next sweep does) publishes it.
+    const outcome = await validateAuthorization(
+      {
+        repo: h.repos.authorizations,
+        tenants: h.repos.tenants,
+        vault: h.vault,
+        webex: new HttpWebexClient({ baseUrl: sim.url }),
+        clientSecrets: simClientSecrets,
+        events: h.events,
+        clock: h.clock,
+        catalog: h.deps.catalog,
+        config: DEFAULT_VALIDATOR_CONFIG,
+        reauthorizeLink: h.deps.reauthorizeLink,
+      },
+      { tenantId: 'beta', integration: 'cdr' },
+    );
+    expect(outcome).toEqual({ kind: 'skipped', reason: 'not_checkable' });
+    const retried = h.events.published.filter(
+      ({ event }) => event.tenantId === 'beta' && event.integration === 'cdr',
+    );
+    expect(retried).toHaveLength(1);
+    expect(retried[0]?.event).toEqual(stuck.pendingEvent);
+    // The same message either way: only the names and the event id differ.
+    const normalize = (text: string | undefined, event: { eventId: string; integration: string }) =>
+      text
+        ?.replaceAll(event.eventId, '<event>')
+        .replaceAll(h.deps.catalog.find(event.integration)?.name as string, '<name>')
+        .replaceAll(h.deps.catalog.find(event.integration)?.integrationId as string, '<id>')
+        .replace(/When: .*/, 'When: <time>');
+    expect(retried[0]?.alert?.subject).toBe(`Revoked: Beta - ${h.deps.catalog.find('cdr')?.name}`);
+    expect(normalize(retried[0]?.alert?.text, retried[0]!.event)).toBe(
+      normalize(bySelf?.alert?.text, bySelf!.event),
+    );
+    expect((await h.repos.authorizations.get('beta', 'cdr'))?.pendingEvent).toBeUndefined();
   });
 
   it('answers 404 for an unknown tenant, writing nothing', async () => {

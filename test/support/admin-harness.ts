@@ -188,6 +188,8 @@ export async function createAdminHarness(
     webex: options.webex ?? unreachableWebex(),
     events,
     passwordMaxAgeDays: 1825,
+    reauthorizeLink: async (tenant) =>
+      issueOnboardingLink({ tenant, key: LINK_KEY, clock, ttlDays: 14, publicBaseUrl: PUBLIC_BASE_URL }).url,
     defaultLinkTtlDays: 14,
     leaseWaitMs: 300,
     issueLink: async (tenant, ttlDays) =>

@@ -284,6 +284,7 @@ export class SecurityWorld {
       webex,
       events: this.events,
       passwordMaxAgeDays: 1825,
+      reauthorizeLink: this.validator.reauthorizeLink,
       defaultLinkTtlDays: 14,
       leaseWaitMs: 300,
       issueLink: linkIssuerWith({ linkKeys, clock, publicBaseUrl: PORTAL }),
