@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import * as z from 'zod';
+import type { WebexAuthorizationItem, WebexPersonAuthorizations } from '../domain/onboarding.js';
 import {
   WebexError,
   type WebexClient,
@@ -53,6 +54,19 @@ const rolesSchema = z.object({
   items: z.array(z.object({ id: z.string().min(1), name: z.string() })),
 });
 
+/** `GET /v1/authorizations` (OpenAPI `ListAuthorizations`): the fields the callback reads. */
+const authorizationsSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string().min(1),
+      clientId: z.string(),
+      personId: z.string(),
+      type: z.string(),
+      created: z.string(),
+    }),
+  ),
+});
+
 const errorBodySchema = z
   .object({
     trackingId: z.string().optional(),
@@ -81,7 +95,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * becomes a WebexError whose `kind` the domain classifies on, carrying the status and Webex's
  * `trackingId` (Cisco support asks for it). Messages name the call, never a token or a code.
  */
-export class HttpWebexClient implements WebexClient {
+export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
@@ -167,6 +181,31 @@ export class HttpWebexClient implements WebexClient {
     const call = 'DELETE /v1/authorizations';
     const response = await this.send(call, () =>
       this.fetchImpl(`${this.baseUrl}/v1/authorizations?${query}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      }),
+    );
+    if (!response.ok) throw await this.failure(call, response);
+  }
+
+  /** The person's authorizations (`identity:tokens_read`, an admin of the person's org). */
+  async listAuthorizations(accessToken: string, personId: string): Promise<WebexAuthorizationItem[]> {
+    const query = new URLSearchParams({ personId });
+    const list = await this.getJson(
+      'GET /v1/authorizations',
+      `/v1/authorizations?${query}`,
+      accessToken,
+      authorizationsSchema,
+    );
+    return list.items;
+  }
+
+  /** Deletes one authorization by id (`identity:tokens_write`); a `refresh` id ends its whole grant. */
+  async deleteAuthorization(accessToken: string, authorizationId: string): Promise<void> {
+    const call = 'DELETE /v1/authorizations/{id}';
+    const response = await this.send(call, () =>
+      this.fetchImpl(`${this.baseUrl}/v1/authorizations/${encodeURIComponent(authorizationId)}`, {
         method: 'DELETE',
         headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
         signal: AbortSignal.timeout(this.timeoutMs),

@@ -76,6 +76,13 @@ export const authorizationSchema = z.object({
   scopes: z.array(z.string()),
   accessTokenExpiresAt: isoTime.optional(),
   refreshTokenExpiresAt: isoTime.optional(),
+  /**
+   * When the refresh token got its current expiry: the grant, or the last refresh that moved it.
+   * A refresh that leaves the expiry where it was (Webex did not extend the token) keeps it, so
+   * the refresh-token warning is measured on the token's whole lifetime (expiry-warnings.ts).
+   * Absent: the last refresh, else the grant.
+   */
+  refreshTokenIssuedAt: isoTime.optional(),
   grantedAt: isoTime.optional(),
   refreshedAt: isoTime.optional(),
   validatedAt: isoTime.optional(),
@@ -117,6 +124,12 @@ export const authorizationEventSchema = z.object({
   deadline: isoTime.optional(),
   /** Webex's trackingId of the call that gave the evidence, for Cisco support. */
   trackingId: z.string().optional(),
+  /**
+   * For `denied`: when the last denial alert of this tenant and integration was sent (this event's
+   * own time when it sent one). A denial within DENIAL_ALERT_WINDOW_HOURS of it is recorded and
+   * published, but not emailed again (functions/domain/onboarding.ts).
+   */
+  alertedAt: isoTime.optional(),
 });
 export type AuthorizationEvent = z.infer<typeof authorizationEventSchema>;
 
@@ -137,6 +150,12 @@ export const oauthStateSchema = z.object({
   integration: z.string(),
   codeVerifier: z.string(),
   linkVersion: z.number().int().nonnegative(),
+  /**
+   * When the onboarding link the attempt started from expires: links the callback hands out
+   * (retry, back to the portal) expire then too, so a flow never extends a link. Absent on states
+   * written before it existed (then the state's own expiry is used).
+   */
+  linkExpiresAt: isoTime.optional(),
   expiresAt: isoTime,
 });
 export type OAuthState = z.infer<typeof oauthStateSchema>;

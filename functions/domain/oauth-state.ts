@@ -27,6 +27,11 @@ export function hashOAuthState(state: string): string {
   return createHash('sha256').update(state).digest('hex');
 }
 
+/** When the attempt of this record started (its expiry less the state's lifetime). */
+export function oauthAttemptStartedAt(record: OAuthState): Date {
+  return new Date(Date.parse(record.expiresAt) - OAUTH_STATE_TTL_SECONDS * 1000);
+}
+
 /**
  * Starts one attempt bound to a tenant, an integration and the link version it came from:
  * a fresh state, a PKCE verifier and its S256 challenge, and the record to store.
@@ -35,6 +40,8 @@ export async function createOAuthAttempt(input: {
   tenantId: string;
   integration: string;
   linkVersion: number;
+  /** The expiry of the link the attempt started from; the callback's links never outlive it. */
+  linkExpiresAt: string;
   clock: Clock;
 }): Promise<NewOAuthAttempt> {
   const state = generateRandomState();
@@ -50,6 +57,7 @@ export async function createOAuthAttempt(input: {
       integration: input.integration,
       codeVerifier,
       linkVersion: input.linkVersion,
+      linkExpiresAt: input.linkExpiresAt,
       expiresAt,
     },
   };

@@ -120,11 +120,16 @@ export function issueOnboardingLink(input: {
   key: Buffer;
   clock: Clock;
   ttlDays?: number;
+  /**
+   * A fixed expiry instead of `ttlDays` from now: a link re-issued inside a flow (the OAuth
+   * callback's retry and portal links) keeps the expiry of the link the flow started from.
+   */
+  expiresAt?: string;
   publicBaseUrl: string;
 }): IssuedOnboardingLink {
   const ttlDays = input.ttlDays ?? DEFAULT_LINK_TTL_DAYS;
   if (!(ttlDays > 0)) throw new Error('The link lifetime must be positive');
-  const expiresAt = new Date(input.clock.now().getTime() + ttlDays * DAY_MS).toISOString();
+  const expiresAt = input.expiresAt ?? new Date(input.clock.now().getTime() + ttlDays * DAY_MS).toISOString();
   const token = signOnboardingLinkToken(
     { tenantId: input.tenant.tenantId, linkVersion: input.tenant.linkVersion, expiresAt },
     input.key,

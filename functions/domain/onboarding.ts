@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog, Integration } from './catalog.js';
-import type { Authorization, AuthorizationEvent, AuthorizationStatus, Authorizer, Tenant } from './model.js';
+import type {
+  Authorization,
+  AuthorizationEvent,
+  AuthorizationStatus,
+  Authorizer,
+  OAuthState,
+  Tenant,
+} from './model.js';
 import { CHECKABLE_STATUSES } from './model.js';
 import { buildAlert } from './alerts.js';
 import {
@@ -16,7 +23,12 @@ import {
   AuthorizationBusyError,
 } from './onboarding-errors.js';
 import { LinkRevokedError, issueOnboardingLink, verifyOnboardingLink } from './onboarding-link.js';
-import { createOAuthAttempt, hashOAuthState, isOAuthStateExpired } from './oauth-state.js';
+import {
+  createOAuthAttempt,
+  hashOAuthState,
+  isOAuthStateExpired,
+  oauthAttemptStartedAt,
+} from './oauth-state.js';
 import type { PortalIntegrationState, PortalIntegrationView, PortalPageModel } from './pages/portal-page.js';
 import type { AuthorizationWarning, SuccessPageModel } from './pages/success-page.js';
 import type { TroubleshootingPageModel } from './pages/troubleshooting-page.js';
@@ -46,6 +58,36 @@ import {
 /** The Webex role a person needs to authorize for the whole organization. */
 export const FULL_ADMIN_ROLE_NAME = 'Full Administrator';
 
+/**
+ * A denial alert (email) goes out at most once per tenant and integration in this window; further
+ * denials in it are recorded in the history and published on the bus, but not emailed. Anyone
+ * holding a link can deny as often as they like, so without this every loop is one more email.
+ */
+export const DENIAL_ALERT_WINDOW_HOURS = 24;
+
+/** How many of the tenant's newest history items are searched for the last denial alert. */
+const DENIAL_HISTORY_LOOKBACK = 50;
+
+/** One item of Webex's `GET /v1/authorizations?personId=` (the OpenAPI `Authorization`). */
+export interface WebexAuthorizationItem {
+  id: string;
+  clientId: string;
+  personId: string;
+  /** `refresh` (the grant: deleting it kills its access tokens too) or `access` (one token). */
+  type: string;
+  created: string;
+}
+
+/**
+ * Webex's Authorizations API by person and by id, which the callback uses to revoke one refused
+ * grant and nothing else (needs `identity:tokens_read` / `identity:tokens_write`). Optional on the
+ * client: without it a refused grant is only discarded, never revoked more widely.
+ */
+export interface WebexPersonAuthorizations {
+  listAuthorizations(accessToken: string, personId: string): Promise<WebexAuthorizationItem[]>;
+  deleteAuthorization(accessToken: string, authorizationId: string): Promise<void>;
+}
+
 /** Settings of the onboarding flow, from the environment. */
 export interface OnboardingSettings {
   /** Where the portal is served, e.g. `https://auth.example.com`; no trailing slash. */
@@ -54,7 +96,10 @@ export interface OnboardingSettings {
   webexApiBaseUrl: string;
   /** The org password policy's maximum age, for the non-SSO warning (Webex default 1825). */
   passwordMaxAgeDays: number;
-  /** Lifetime of the links this flow re-issues (retry, back to portal). */
+  /**
+   * The deployment's link lifetime (LINK_TTL_DAYS). The callback does not use it: the links it
+   * re-issues (retry, back to the portal) keep the expiry of the link the flow started from.
+   */
   linkTtlDays: number;
   /** When the validator first checks a new authorization. */
   firstCheckDelaySeconds: number;
@@ -74,7 +119,7 @@ export interface OnboardingDependencies {
   history: HistoryRepository;
   oauthStates: OAuthStateStore;
   vault: TokenVault;
-  webex: WebexClient;
+  webex: WebexClient & Partial<WebexPersonAuthorizations>;
   events: EventPublisher;
   clientSecrets: ClientSecretSource;
   linkKeys: LinkSigningKeySource;
@@ -235,7 +280,8 @@ function troubleshootingModel(
 /**
  * Starts the OAuth authorization of one integration.
  * 1. Verify the link and find the integration.
- * 2. Create a state (256 random bits) and a PKCE verifier bound to tenant, integration and link version.
+ * 2. Create a state (256 random bits) and a PKCE verifier bound to tenant, integration, link version
+ *    and the link's expiry (the callback's links never outlive it).
  * 3. Store the state's hash with the verifier (single use, ten minutes).
  * 4. Return Webex's authorize URL with the state and the S256 challenge, and the state itself,
  *    which the caller binds to the browser that asked (the login-CSRF defence of the public API).
@@ -247,7 +293,7 @@ export async function startAuthorization(
   >,
   input: { linkToken: string; integration: string },
 ): Promise<{ authorizeUrl: string; state: string }> {
-  const { tenant } = await verifyOnboardingLink({
+  const { tenant, payload } = await verifyOnboardingLink({
     token: input.linkToken,
     key: await deps.linkKeys.get(),
     clock: deps.clock,
@@ -258,6 +304,7 @@ export async function startAuthorization(
     tenantId: tenant.tenantId,
     integration: integration.key,
     linkVersion: tenant.linkVersion,
+    linkExpiresAt: payload.expiresAt,
     clock: deps.clock,
   });
   await deps.oauthStates.put(attempt.record);
@@ -281,16 +328,19 @@ type Refusal = NotAPersonError | NotFullAdminError | OrgMismatchError;
  * Completes an authorization when Webex sends the admin back.
  * 1. Consume the state atomically: unknown, forged or replayed states stop here, nothing written.
  * 2. Check the tenant still accepts the link version the state was bound to, and the state's age.
- * 3. On `error` from Webex: record a `denied` history event, publish it, show the troubleshooting page.
+ * 3. On `error` from Webex: record a `denied` history event, publish it (with an alert email unless
+ *    one went out for this tenant and integration in the last DENIAL_ALERT_WINDOW_HOURS), show the
+ *    troubleshooting page.
  * 4. Exchange the code with the stored PKCE verifier (Webex down: "try again", nothing written).
  * 5. Read the person and the org's roles; refuse non-persons, non-Full-Admins and another org than
- *    the tenant's (binding the org on the first success). Refused tokens are not kept and are
- *    revoked at Webex unless that would also revoke an authorization we rely on.
+ *    the tenant's (binding the org on the first success). Refused tokens are not kept; the refused
+ *    grant is revoked at Webex by its id only when it can be told apart from every other grant.
  * 6. Store the token material in the vault FIRST, so a record never points at missing tokens.
  * 7. Save the authorization (active, authorizer, scopes, expiries from Webex's answer, next check)
  *    together with its history event.
  * 8. Publish `granted`, or `restored` when it replaces an invalid or degraded authorization, through
  *    the record's outbox (`pendingEvent`), so a failed publish is retried by the validator.
+ * Every link this flow hands out (retry, portal) expires when the link it started from does.
  */
 export async function completeAuthorization(
   deps: OnboardingDependencies,
@@ -303,12 +353,13 @@ export async function completeAuthorization(
     throw new LinkRevokedError(record.tenantId);
   }
   const integration = findIntegration(deps.catalog, record.integration);
-  // The state is spent, so every page from here offers a fresh start under the same link version.
+  // The state is spent, so every page from here offers a fresh start under the same link version,
+  // expiring with the link the flow started from: looping start -> callback never extends a link.
   const link = issueOnboardingLink({
     tenant,
     key: await deps.linkKeys.get(),
     clock: deps.clock,
-    ttlDays: deps.settings.linkTtlDays,
+    expiresAt: linkExpiryOf(record),
     publicBaseUrl: deps.settings.publicBaseUrl,
   });
   const urls = portalUrls(deps.settings.publicBaseUrl, link.token);
@@ -331,7 +382,12 @@ export async function completeAuthorization(
   const previous = await deps.authorizations.get(tenant.tenantId, integration.key);
   const refusal = await checkAuthorizer(deps, { tenant, person, accessToken: grant.accessToken, retryUrl });
   if (refusal) {
-    await revokeRefusedGrant(deps, { integration, person, accessToken: grant.accessToken, previous });
+    await revokeRefusedGrant(deps, {
+      integration,
+      person,
+      accessToken: grant.accessToken,
+      attemptStartedAt: oauthAttemptStartedAt(record),
+    });
     deps.log.info('Authorization refused', {
       tenantId: tenant.tenantId,
       integration: integration.key,
@@ -425,6 +481,14 @@ export function warningsFor(
   return warnings;
 }
 
+/**
+ * The expiry of the link the attempt started from; for a state written before states carried it
+ * (at most ten minutes old at the upgrade), the state's own expiry, which is shorter.
+ */
+function linkExpiryOf(record: OAuthState): string {
+  return record.linkExpiresAt ?? record.expiresAt;
+}
+
 function secondsFrom(now: Date, seconds: number): string {
   return new Date(now.getTime() + seconds * 1000).toISOString();
 }
@@ -445,22 +509,27 @@ async function recordDenial(
 ): Promise<CallbackOutcome> {
   const { tenant, integration } = input;
   const previous = await deps.authorizations.get(tenant.tenantId, integration.key);
+  const now = deps.clock.now();
+  const lastAlertAt = await lastDenialAlertWithinWindow(deps, tenant.tenantId, integration.key, now);
   const event: AuthorizationEvent = {
     eventId: randomUUID(),
     type: 'denied',
     severity: 'warning',
     tenantId: tenant.tenantId,
     integration: integration.key,
-    occurredAt: deps.clock.now().toISOString(),
+    occurredAt: now.toISOString(),
     ...(previous ? { status: previous.status } : {}),
     summary: `Webex did not grant ${integration.name} for ${tenant.name} (${input.error}).`,
+    alertedAt: lastAlertAt ?? now.toISOString(),
   };
   await deps.history.append(event);
-  await publishQuietly(deps, event, denialAlert(tenant, integration, input.error));
+  const alert = lastAlertAt === undefined ? denialAlert(tenant, integration, input.error) : undefined;
+  await publishQuietly(deps, event, alert);
   deps.log.info('Authorization denied by Webex', {
     tenantId: tenant.tenantId,
     integration: integration.key,
     webexError: input.error,
+    alerted: alert !== undefined,
   });
   return {
     kind: 'denied',
@@ -470,6 +539,27 @@ async function recordDenial(
       ...(input.description ? { description: input.description } : {}),
     }),
   };
+}
+
+/**
+ * When the last denial alert of this tenant and integration went out, if that was less than
+ * DENIAL_ALERT_WINDOW_HOURS ago: read from the newest denial of the integration among the tenant's
+ * newest history items (each denial carries the time of the last alert forward). Two denials at the
+ * same instant may both alert: this reads, it does not lock.
+ */
+async function lastDenialAlertWithinWindow(
+  deps: Pick<OnboardingDependencies, 'history'>,
+  tenantId: string,
+  integration: string,
+  now: Date,
+): Promise<string | undefined> {
+  const { items } = await deps.history.list(tenantId, { limit: DENIAL_HISTORY_LOOKBACK });
+  const last = items.find((event) => event.type === 'denied' && event.integration === integration);
+  if (!last) return undefined;
+  // Denials recorded before events carried `alertedAt` were all alerted.
+  const alertedAt = last.alertedAt ?? last.occurredAt;
+  const age = now.getTime() - Date.parse(alertedAt);
+  return age >= 0 && age < DENIAL_ALERT_WINDOW_HOURS * 3_600_000 ? alertedAt : undefined;
 }
 
 function denialAlert(tenant: Tenant, integration: Integration, error: string): AlertMessage {
@@ -570,29 +660,43 @@ async function checkAuthorizer(
 }
 
 /**
- * Revokes a refused grant at Webex where possible. Webex revokes by client and org, which would
- * also kill a live authorization of the same integration and org that this tenant relies on, so
- * that case is skipped; the refused tokens are dropped either way. A 403 (the person may not
- * revoke) or any other Webex failure is logged and ignored: the refusal stands regardless.
+ * Revokes a refused grant at Webex, and only that grant. Webex's `DELETE /v1/authorizations?
+ * clientId=&orgId=` revokes every authorization of the integration in the person's org, which for
+ * an org mismatch is another tenant's live one: never used here. Instead the person's own
+ * authorizations are listed and the refused grant deleted by its id, when it is the person's only
+ * `refresh` authorization of this integration and was created during this attempt (so it is not an
+ * older grant some tenant relies on that Webex handed back again). Anything else (several grants,
+ * an older one, no Authorizations API client) is skipped. A 403 (the token lacks
+ * `identity:tokens_read`/`_write`, or the person is not an admin) or any other Webex failure is
+ * logged and ignored: the refused tokens are discarded either way and the refusal stands.
  */
 async function revokeRefusedGrant(
   deps: OnboardingDependencies,
-  input: { integration: Integration; person: WebexPerson; accessToken: string; previous?: Authorization },
+  input: { integration: Integration; person: WebexPerson; accessToken: string; attemptStartedAt: Date },
 ): Promise<void> {
-  const { integration, person, previous } = input;
-  const live =
-    previous && CHECKABLE_STATUSES.includes(previous.status) && previous.authorizer?.orgId === person.orgId;
-  if (live) {
-    deps.log.info('Refused grant not revoked: it would revoke the live authorization too', {
-      integration: integration.key,
-    });
+  const { integration, person, accessToken } = input;
+  const { webex } = deps;
+  if (!webex.listAuthorizations || !webex.deleteAuthorization) {
+    deps.log.info('Refused grant not revoked: no way to revoke it alone', { integration: integration.key });
     return;
   }
   try {
-    await deps.webex.revokeAuthorizations(input.accessToken, {
-      clientId: integration.integrationId,
-      orgId: person.orgId,
-    });
+    const grants = (await webex.listAuthorizations(accessToken, person.id)).filter(
+      (item) =>
+        item.type === 'refresh' && item.clientId === integration.integrationId && item.personId === person.id,
+    );
+    // Webex gives `created` in whole seconds: compare against the second the attempt started in.
+    const startedAt = Math.floor(input.attemptStartedAt.getTime() / 1000) * 1000;
+    const [grant] = grants;
+    if (grants.length !== 1 || !grant || !(Date.parse(grant.created) >= startedAt)) {
+      deps.log.info('Refused grant not revoked: it cannot be told apart from another grant', {
+        integration: integration.key,
+        grants: grants.length,
+      });
+      return;
+    }
+    await webex.deleteAuthorization(accessToken, grant.id);
+    deps.log.info('Refused grant revoked at Webex', { integration: integration.key });
   } catch (error) {
     if (!(error instanceof WebexError)) throw error;
     deps.log.info('Refused grant could not be revoked at Webex', {

@@ -31,7 +31,11 @@ import {
   type WebexRole,
   type WebexTokenGrant,
 } from '../../functions/domain/ports.js';
-import type { OnboardingLog, OnboardingSettings } from '../../functions/domain/onboarding.js';
+import type {
+  OnboardingLog,
+  OnboardingSettings,
+  WebexAuthorizationItem,
+} from '../../functions/domain/onboarding.js';
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
@@ -402,4 +406,32 @@ export class FakeWebexClient implements WebexClient {
     this.calls.push(`revokeAuthorizations ${input.clientId} ${input.orgId}`);
     if (this.revokeResult) throw this.revokeResult;
   }
+  /**
+   * What `GET /v1/authorizations?personId=` answers; by default the one grant the last exchange
+   * created, at the default ManualClock time (Webex's whole-second form).
+   */
+  authorizationItems?: WebexAuthorizationItem[] | Error;
+  deleteResult: Error | undefined = undefined;
+  async listAuthorizations(_accessToken: string, personId: string): Promise<WebexAuthorizationItem[]> {
+    this.calls.push(`listAuthorizations ${personId}`);
+    if (this.authorizationItems instanceof Error) throw this.authorizationItems;
+    return (
+      this.authorizationItems ?? [
+        {
+          id: REFUSED_GRANT_ID,
+          clientId: this.lastExchange?.clientId ?? '',
+          personId,
+          type: 'refresh',
+          created: '2026-03-01T10:00:00+00:00',
+        },
+      ]
+    );
+  }
+  async deleteAuthorization(_accessToken: string, authorizationId: string): Promise<void> {
+    this.calls.push(`deleteAuthorization ${authorizationId}`);
+    if (this.deleteResult) throw this.deleteResult;
+  }
 }
+
+/** The id FakeWebexClient lists for the grant of the last code exchange. */
+export const REFUSED_GRANT_ID = 'authz-of-the-last-exchange';

@@ -9,7 +9,12 @@ import {
 } from '../../functions/domain/oauth-state.js';
 import { ManualClock } from '../support/onboarding-fakes.js';
 
-const binding = { tenantId: 'acme', integration: 'presence', linkVersion: 3 };
+const binding = {
+  tenantId: 'acme',
+  integration: 'presence',
+  linkVersion: 3,
+  linkExpiresAt: '2030-01-15T00:00:00.000Z',
+};
 
 describe('OAuth state', () => {
   it('carries at least 128 random bits and never repeats', async () => {
@@ -32,7 +37,7 @@ describe('OAuth state', () => {
     expect(JSON.stringify(attempt.record)).not.toContain(attempt.state);
   });
 
-  it('is bound to the tenant, the integration and the link version', async () => {
+  it('is bound to the tenant, the integration, the link version and the link expiry', async () => {
     const { record } = await createOAuthAttempt({ ...binding, clock: new ManualClock() });
     expect(record).toMatchObject(binding);
   });

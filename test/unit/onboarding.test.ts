@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { Authorization } from '../../functions/domain/model.js';
-import { LinkRevokedError, issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import {
+  LinkExpiredError,
+  LinkRevokedError,
+  issueOnboardingLink,
+} from '../../functions/domain/onboarding-link.js';
 import {
   AuthorizationBusyError,
   CodeRefusedError,
@@ -25,6 +29,7 @@ import {
 import { WebexError } from '../../functions/domain/ports.js';
 import {
   FakeWebexClient,
+  REFUSED_GRANT_ID,
   InMemoryAuthorizationRepository,
   InMemoryHistory,
   InMemoryOAuthStateStore,
@@ -335,7 +340,13 @@ describe('completeAuthorization', () => {
     expect(written()).toEqual(before);
   });
 
-  it('refuses a person who is not a Full Administrator, keeps nothing and tries to revoke the grant', async () => {
+  /** The Webex calls a refusal made to revoke: only ever the refused grant, by its id. */
+  const revocations = (deps: { webex: FakeWebexClient }) =>
+    deps.webex.calls.filter((call) =>
+      /^(revokeAuthorizations|deleteAuthorization|listAuthorizations)/.test(call),
+    );
+
+  it('refuses a person who is not a Full Administrator, keeps nothing and revokes that grant alone', async () => {
     const { deps, start, written } = setup();
     deps.webex.signInAs({ roles: ['role-user'] });
     const before = written();
@@ -343,9 +354,10 @@ describe('completeAuthorization', () => {
       NotFullAdminError,
     );
     expect(written()).toEqual(before);
-    expect(deps.webex.calls).toContain(
-      `revokeAuthorizations ${catalog.find('presence')?.integrationId} org-acme`,
-    );
+    expect(revocations(deps)).toEqual([
+      'listAuthorizations person-1',
+      `deleteAuthorization ${REFUSED_GRANT_ID}`,
+    ]);
   });
 
   it('treats a 403 on the roles list as "not a Full Administrator"', async () => {
@@ -358,31 +370,120 @@ describe('completeAuthorization', () => {
     expect(written()).toEqual(before);
   });
 
-  it('refuses a bot', async () => {
+  it('refuses a bot, keeps nothing and revokes its grant alone', async () => {
     const { deps, start, written } = setup();
-    deps.webex.signInAs({ type: 'bot' });
+    deps.webex.signInAs({ type: 'bot', id: 'bot-1' });
     const before = written();
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       NotAPersonError,
     );
     expect(written()).toEqual(before);
+    expect(revocations(deps)).toEqual([
+      'listAuthorizations bot-1',
+      `deleteAuthorization ${REFUSED_GRANT_ID}`,
+    ]);
   });
 
-  it('refuses an admin of another org than the tenant is bound to', async () => {
+  it('refuses an admin of another org than the tenant is bound to, and revokes only their refused grant, never the org', async () => {
     const { deps, start, written } = setup({ tenant: { orgId: 'org-other' } });
     const before = written();
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       OrgMismatchError,
     );
     expect(written()).toEqual(before);
+    expect(revocations(deps)).toEqual([
+      'listAuthorizations person-1',
+      `deleteAuthorization ${REFUSED_GRANT_ID}`,
+    ]);
   });
 
-  it('does not revoke a refused grant when that would also kill the live authorization of the same org', async () => {
+  it("revokes only the refused grant among the person's authorizations: access tokens and other integrations are left alone", async () => {
+    const { deps, start } = setup({ tenant: { orgId: 'org-other' } });
+    const clientId = catalog.find('presence')?.integrationId ?? '';
+    const item = { personId: 'person-1', created: '2026-03-01T10:00:00+00:00' };
+    deps.webex.authorizationItems = [
+      {
+        ...item,
+        id: 'other-integration',
+        clientId: catalog.find('cdr')?.integrationId ?? '',
+        type: 'refresh',
+      },
+      { ...item, id: 'its-access-token', clientId, type: 'access' },
+      { ...item, id: 'someone-else', clientId, personId: 'person-2', type: 'refresh' },
+      { ...item, id: 'the-refused-grant', clientId, type: 'refresh' },
+    ];
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      OrgMismatchError,
+    );
+    expect(revocations(deps)).toEqual([
+      'listAuthorizations person-1',
+      'deleteAuthorization the-refused-grant',
+    ]);
+  });
+
+  it("revokes nothing when the person holds another grant of the integration (it may be another tenant's)", async () => {
+    const { deps, start } = setup({ tenant: { orgId: 'org-other' } });
+    const clientId = catalog.find('presence')?.integrationId ?? '';
+    const grant = { personId: 'person-1', clientId, type: 'refresh' };
+    deps.webex.authorizationItems = [
+      { ...grant, id: 'live-grant-of-tenant-x', created: '2026-01-10T08:00:00+00:00' },
+      { ...grant, id: 'the-refused-grant', created: '2026-03-01T10:00:00+00:00' },
+    ];
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      OrgMismatchError,
+    );
+    expect(revocations(deps)).toEqual(['listAuthorizations person-1']);
+  });
+
+  it('revokes nothing when the only grant is older than the attempt (Webex handed back a grant someone relies on)', async () => {
+    const { deps, start } = setup({ tenant: { orgId: 'org-other' } });
+    deps.webex.authorizationItems = [
+      {
+        id: 'live-grant-of-tenant-x',
+        personId: 'person-1',
+        clientId: catalog.find('presence')?.integrationId ?? '',
+        type: 'refresh',
+        created: '2026-03-01T09:59:59+00:00',
+      },
+    ];
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      OrgMismatchError,
+    );
+    expect(revocations(deps)).toEqual(['listAuthorizations person-1']);
+  });
+
+  it('keeps the refusal and only discards the tokens when Webex refuses the listing or the deletion (no identity:tokens scope)', async () => {
+    const { deps, start, written } = setup();
+    deps.webex.signInAs({ roles: [] });
+    deps.webex.authorizationItems = new WebexError('forbidden', 'Webex GET /v1/authorizations answered 403', {
+      status: 403,
+    });
+    const before = written();
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      NotFullAdminError,
+    );
+    deps.webex.authorizationItems = undefined;
+    deps.webex.deleteResult = new WebexError('forbidden', 'Webex DELETE answered 403', { status: 403 });
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      NotFullAdminError,
+    );
+    expect(written()).toEqual(before);
+    expect(
+      deps.log.lines.filter((line) => line.message === 'Refused grant could not be revoked at Webex'),
+    ).toHaveLength(2);
+  });
+
+  it('never revokes a refused grant org-wide, even beside a live authorization of the same org', async () => {
     const { deps, start } = setup({ records: [activeRecord()] });
     deps.webex.signInAs({ roles: [] });
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       NotFullAdminError,
     );
+    // The live record was authorized by person-0; the refused grant is person-1's own.
+    expect(revocations(deps)).toEqual([
+      'listAuthorizations person-1',
+      `deleteAuthorization ${REFUSED_GRANT_ID}`,
+    ]);
     expect(deps.webex.calls.some((call) => call.startsWith('revokeAuthorizations'))).toBe(false);
   });
 
@@ -404,6 +505,95 @@ describe('completeAuthorization', () => {
       expect(outcome.page.integration.integrationId).toBe(catalog.find('cdr')?.integrationId);
       expect(outcome.page.denial).toEqual({ error: 'access_denied', description: 'blocked by admin' });
     }
+  });
+
+  describe('links handed out by the callback', () => {
+    /** The link token inside a portal, start or troubleshooting URL. */
+    const tokenOf = (url: string) => {
+      const parsed = new URL(url);
+      return parsed.searchParams.get('link') ?? decodeURIComponent(parsed.pathname.split('/').at(-1) ?? '');
+    };
+    const expiryOf = (url: string) => {
+      const [payload = ''] = tokenOf(url).split('.');
+      return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { expiresAt: string })
+        .expiresAt;
+    };
+
+    it('never outlive the link the flow started from, however often start and denial are looped', async () => {
+      const { deps, link } = setup();
+      let token = link.token;
+      for (let round = 0; round < 3; round += 1) {
+        deps.clock.advance(4 * 24 * 3600);
+        const { state } = await startAuthorization(deps, { linkToken: token, integration: 'cdr' });
+        const outcome = await completeAuthorization(deps, { state, error: 'access_denied' });
+        if (outcome.kind !== 'denied') throw new Error('not denied');
+        expect(expiryOf(outcome.page.retryUrl)).toBe(link.expiresAt);
+        expect(expiryOf(outcome.page.portalUrl)).toBe(link.expiresAt);
+        token = tokenOf(outcome.page.retryUrl);
+      }
+      // Twelve days in: once the first link's fourteen days are over, so is the loop.
+      deps.clock.advance(2 * 24 * 3600);
+      await expect(startAuthorization(deps, { linkToken: token, integration: 'cdr' })).rejects.toThrow(
+        LinkExpiredError,
+      );
+    });
+
+    it("give the success page a portal link with the starting link's expiry", async () => {
+      const { deps, link, start } = setup();
+      const state = await start();
+      deps.clock.advance(300);
+      const outcome = await completeAuthorization(deps, { state, code: 'c' });
+      if (outcome.kind !== 'authorized') throw new Error('not authorized');
+      expect(expiryOf(outcome.page.portalUrl)).toBe(link.expiresAt);
+    });
+
+    it("give a refusal's retry link the starting link's expiry", async () => {
+      const { deps, link, start } = setup({ tenant: { orgId: 'org-other' } });
+      const state = await start();
+      deps.clock.advance(60);
+      const error = await completeAuthorization(deps, { state, code: 'c' }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(OrgMismatchError);
+      expect(expiryOf((error as OrgMismatchError).retryUrl ?? '')).toBe(link.expiresAt);
+    });
+  });
+
+  it('emails one denial alert per tenant and integration in 24 hours, and still records and publishes every denial', async () => {
+    const { deps, start } = setup();
+    const deny = async (integration: string) =>
+      completeAuthorization(deps, { state: await start(integration), error: 'access_denied' });
+    const alerts = () => deps.events.published.filter(({ alert }) => alert !== undefined);
+
+    const first = await deny('cdr');
+    for (let round = 0; round < 4; round += 1) {
+      deps.clock.advance(3600);
+      await deny('cdr');
+    }
+    expect(deps.history.events.map((event) => event.type)).toEqual(Array(5).fill('denied'));
+    expect(deps.events.published).toHaveLength(5);
+    expect(alerts().map(({ event }) => event.eventId)).toEqual([first.event.eventId]);
+    // Every denial says when the alert it falls under went out.
+    expect(new Set(deps.history.events.map((event) => event.alertedAt))).toEqual(
+      new Set([first.event.occurredAt]),
+    );
+
+    // Another integration has its own window.
+    await deny('presence');
+    expect(alerts()).toHaveLength(2);
+
+    // 24 hours after the first alert, the next denial of the same integration alerts again.
+    deps.clock.advance(20 * 3600 - 1);
+    await deny('cdr');
+    expect(alerts()).toHaveLength(2);
+    deps.clock.advance(1);
+    const later = await deny('cdr');
+    expect(
+      alerts()
+        .map(({ event }) => event.eventId)
+        .at(-1),
+    ).toBe(later.event.eventId);
+    expect(later.event.alertedAt).toBe(later.event.occurredAt);
   });
 
   it('never writes a token, code or verifier to the log, an event or an error', async () => {

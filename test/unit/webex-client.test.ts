@@ -179,6 +179,44 @@ describe('HttpWebexClient REST calls', () => {
     });
   });
 
+  it("lists one person's authorizations and deletes one by id", async () => {
+    const item = {
+      id: 'AUTH/1',
+      applicationId: 'APP1',
+      applicationName: 'Users sync',
+      personId: 'P/1',
+      clientId: 'Cclient',
+      created: '2025-01-02T03:04:05+00:00',
+      type: 'refresh',
+    };
+    const { seen, fetchImpl } = scriptedFetch((request) =>
+      request.method === 'GET' ? json(200, { items: [item] }) : new Response(null, { status: 204 }),
+    );
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    expect(await client.listAuthorizations('AT', 'P/1')).toEqual([
+      {
+        id: 'AUTH/1',
+        personId: 'P/1',
+        clientId: 'Cclient',
+        created: '2025-01-02T03:04:05+00:00',
+        type: 'refresh',
+      },
+    ]);
+    await client.deleteAuthorization('AT', 'AUTH/1');
+    expect(seen.map(({ method, url, headers }) => [method, url, headers.authorization])).toEqual([
+      ['GET', 'https://webexapis.test/v1/authorizations?personId=P%2F1', 'Bearer AT'],
+      ['DELETE', 'https://webexapis.test/v1/authorizations/AUTH%2F1', 'Bearer AT'],
+    ]);
+  });
+
+  it("fails the deletion of an authorization with the kind of Webex's answer", async () => {
+    const { fetchImpl } = scriptedFetch(() => json(403, { message: 'x', trackingId: 'ROUTER_del' }));
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    const error = await failureOf(client.deleteAuthorization('AT-secret', 'AUTH1'));
+    expect([error.kind, error.details.trackingId]).toEqual(['forbidden', 'ROUTER_del']);
+    expect(error.message).not.toContain('AT-secret');
+  });
+
   it.each([
     [401, 'unauthorized'],
     [403, 'forbidden'],
