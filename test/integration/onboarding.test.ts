@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
 import { browserBindingCookie } from '../../functions/commons/oauth-browser-binding.js';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog, parseCatalog, type Catalog } from '../../functions/domain/catalog.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
 import {
@@ -81,7 +81,10 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
   });
 
   /** A fresh tenant with its own ports, handler and link: tests do not share state. */
-  async function setup(tenantOverrides: Partial<Parameters<typeof testTenant>[0]> = {}) {
+  async function setup(
+    tenantOverrides: Partial<Parameters<typeof testTenant>[0]> = {},
+    options: { catalog?: Catalog } = {},
+  ) {
     const tenant = testTenant({
       tenantId: `t-${Math.random().toString(36).slice(2, 10)}`,
       ...tenantOverrides,
@@ -97,7 +100,7 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
       events: new RecordingEventPublisher(),
       clientSecrets: clientSecretsFrom(clientSecrets),
       linkKeys,
-      catalog,
+      catalog: options.catalog ?? catalog,
       clock,
       settings: testSettings({ publicBaseUrl: PUBLIC_BASE_URL, webexApiBaseUrl: simulator.url }),
     } satisfies PublicApiDependencies;
@@ -559,6 +562,81 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
         expect.stringContaining('data-reason="org_mismatch"'),
       ]);
       expect(await snapshot()).toEqual(before);
+    });
+
+    it("an admin of another org, bound to another tenant: only their own refused grant is revoked, the other tenant's token keeps working", async () => {
+      // users-sync asks for the Authorizations API scopes here, so a refusal can revoke at all
+      // (without them Webex answers 403 and the refused tokens are only discarded).
+      const withTokenScopes = parseCatalog({
+        version: 1,
+        integrations: catalog.integrations.map((integration) =>
+          integration.key === 'users-sync'
+            ? {
+                ...integration,
+                scopes: [...integration.scopes, 'identity:tokens_read', 'identity:tokens_write'],
+              }
+            : integration,
+        ),
+      });
+      const control = async (path: string, body: unknown) => {
+        const response = await fetch(`${simulator.url}/_sim/${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        expect(response.status).toBe(201);
+        return (await response.json()) as { orgId?: string; id?: string };
+      };
+      const { orgId: betaOrgId = '' } = await control('orgs', { name: 'Beta Org' });
+      await control('people', { email: 'first@beta.example', orgId: betaOrgId, fullAdmin: true });
+      await control('people', { email: 'second@beta.example', orgId: betaOrgId, fullAdmin: true });
+
+      // Tenant X is Beta Org's: its first admin authorized users-sync.
+      const x = await setup({}, { catalog: withTokenScopes });
+      const granted = await x.get(
+        `/oauth/callback?${await x.consent(await x.start('users-sync'), 'first@beta.example')}`,
+      );
+      expect(granted.statusCode).toBe(200);
+      const xToken = x.deps.vault.secrets.get(`tokens/${x.tenant.tenantId}/users-sync`)?.accessToken ?? '';
+      const xTokenWorks = async () =>
+        (await fetch(`${simulator.url}/v1/people/me`, { headers: { Authorization: `Bearer ${xToken}` } }))
+          .status;
+      expect(await xTokenWorks()).toBe(200);
+
+      // Tenant A is the demo org's; Beta Org's admins open A's link.
+      const a = await setup({ orgId: demoOrgId }, { catalog: withTokenScopes });
+      const grantsOf = async (email: string) => {
+        const people = (await (await fetch(`${simulator.url}/_sim/people`)).json()) as Array<{
+          id: string;
+          email: string;
+        }>;
+        const personId = people.find((person) => person.email === email)?.id;
+        const grants = (await (await fetch(`${simulator.url}/_sim/authorizations`)).json()) as Array<{
+          personId: string;
+          clientId: string;
+          alive: boolean;
+        }>;
+        return grants
+          .filter((grant) => grant.personId === personId && grant.clientId === integrationIdOf('users-sync'))
+          .map((grant) => grant.alive);
+      };
+
+      for (const admin of ['second@beta.example', 'first@beta.example']) {
+        const before = await a.snapshot();
+        const refused = await a.get(`/oauth/callback?${await a.consent(await a.start('users-sync'), admin)}`);
+        expect([admin, refused.statusCode, refused.body]).toEqual([
+          admin,
+          403,
+          expect.stringContaining('data-reason="org_mismatch"'),
+        ]);
+        expect(await a.snapshot()).toEqual(before);
+        expect(await xTokenWorks()).toBe(200);
+      }
+      // The second admin's only grant was the refused one: revoked by its id.
+      expect(await grantsOf('second@beta.example')).toEqual([false]);
+      // The first admin's refused grant cannot be told from tenant X's live one: both left alive.
+      expect(await grantsOf('first@beta.example')).toEqual([true, true]);
+      expect(await xTokenWorks()).toBe(200);
     });
 
     it('a tampered, expired or revoked link, on the portal and on the start', async () => {
