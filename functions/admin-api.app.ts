@@ -131,6 +131,13 @@ function readQuery(event: APIGatewayProxyEventV2): Record<string, string> {
 }
 
 const noQuery = z.strictObject({});
+const noBody = z.strictObject({});
+
+/** A route that takes neither query nor body refuses both (an empty `{}` body is accepted). */
+function refuseQueryAndBody(event: APIGatewayProxyEventV2): void {
+  parse(noQuery, readQuery(event), 'query');
+  parse(noBody, readBody(event), 'body');
+}
 
 type Params = Record<string, string>;
 type RouteHandler = (event: APIGatewayProxyEventV2, params: Params) => Promise<Answer>;
@@ -178,31 +185,37 @@ function routes(deps: AdminApiDependencies, logger: Logger): Route[] {
   return [
     route('GET', '/admin/tenants', async (event) => {
       const query = parse(pageQuerySchema, readQuery(event), 'query');
+      parse(noBody, readBody(event), 'body');
       return json(200, await listTenants(deps, query));
     }),
     route('POST', '/admin/tenants', async (event) => {
+      parse(noQuery, readQuery(event), 'query');
       const input = parse(newTenantSchema, readBody(event), 'body');
       const tenant = await createTenant(deps, input);
       logger.info('Tenant created', { tenantId: tenant.tenantId });
       return json(201, tenant, { Location: `/admin/tenants/${tenant.tenantId}` });
     }),
     route('GET', '/admin/tenants/{tenantId}', async (event, params) => {
-      parse(noQuery, readQuery(event), 'query');
+      refuseQueryAndBody(event);
       return json(200, await getTenant(deps, tenantIdOf(params)));
     }),
     route('PATCH', '/admin/tenants/{tenantId}', async (event, params) => {
       const tenantId = tenantIdOf(params);
+      parse(noQuery, readQuery(event), 'query');
       const patch = parse(tenantPatchSchema, readBody(event), 'body');
       const tenant = await updateTenant(deps, tenantId, patch);
       logger.info('Tenant updated', { tenantId, fields: Object.keys(patch) });
       return json(200, tenant);
     }),
-    route('DELETE', '/admin/tenants/{tenantId}', async (_event, params) => {
-      const report = await offboardTenant({ ...deps, log: logger }, tenantIdOf(params));
+    route('DELETE', '/admin/tenants/{tenantId}', async (event, params) => {
+      const tenantId = tenantIdOf(params);
+      refuseQueryAndBody(event);
+      const report = await offboardTenant({ ...deps, log: logger }, tenantId);
       return json(200, report);
     }),
     route('POST', '/admin/tenants/{tenantId}/links', async (event, params) => {
       const tenantId = tenantIdOf(params);
+      parse(noQuery, readQuery(event), 'query');
       const request = parse(linkRequestSchema, readBody(event), 'body');
       const link = await createOnboardingLink(deps, tenantId, request);
       logger.info('Onboarding link issued', {
@@ -212,26 +225,31 @@ function routes(deps: AdminApiDependencies, logger: Logger): Route[] {
       });
       return json(201, link);
     }),
-    route('DELETE', '/admin/tenants/{tenantId}/links', async (_event, params) => {
-      const tenant = await revokeOnboardingLinks(deps, tenantIdOf(params));
+    route('DELETE', '/admin/tenants/{tenantId}/links', async (event, params) => {
+      const tenantId = tenantIdOf(params);
+      refuseQueryAndBody(event);
+      const tenant = await revokeOnboardingLinks(deps, tenantId);
       logger.info('Onboarding links revoked', { tenantId: tenant.tenantId, linkVersion: tenant.linkVersion });
       return json(200, { tenantId: tenant.tenantId, linkVersion: tenant.linkVersion, revoked: true });
     }),
     route('GET', '/admin/tenants/{tenantId}/authorizations', async (event, params) => {
-      parse(noQuery, readQuery(event), 'query');
-      return json(200, await listTenantAuthorizations(deps, tenantIdOf(params)));
+      const tenantId = tenantIdOf(params);
+      refuseQueryAndBody(event);
+      return json(200, await listTenantAuthorizations(deps, tenantId));
     }),
     route('GET', '/admin/tenants/{tenantId}/history', async (event, params) => {
       const tenantId = tenantIdOf(params);
       const query = parse(pageQuerySchema, readQuery(event), 'query');
+      parse(noBody, readBody(event), 'body');
       return json(200, await getTenantHistory(deps, tenantId, query));
     }),
     route(
       'POST',
       '/admin/tenants/{tenantId}/authorizations/{integration}/validate',
-      async (_event, params) => {
+      async (event, params) => {
         const tenantId = tenantIdOf(params);
         const integration = parse(integrationKeySchema, params.integration, 'path: integration');
+        refuseQueryAndBody(event);
         const result = await validateAuthorizationNow(deps, tenantId, integration);
         logger.info('Authorization validated on demand', {
           tenantId,
@@ -243,7 +261,7 @@ function routes(deps: AdminApiDependencies, logger: Logger): Route[] {
       },
     ),
     route('GET', '/admin/status-board', async (event) => {
-      parse(noQuery, readQuery(event), 'query');
+      refuseQueryAndBody(event);
       const board = await getStatusBoard(deps);
       // The local run opens the board in a browser; scripts and the CLI get JSON.
       if (/\btext\/html\b/.test(event.headers.accept ?? '')) {

@@ -491,6 +491,60 @@ describe('admin API on DynamoDB Local', () => {
     });
   });
 
+  describe('strict input on every route', () => {
+    beforeAll(async () => {
+      await createTenant('strict');
+      await seedAuthorization(h, 'strict', 'presence');
+    });
+
+    it.each([
+      ['DELETE', '/admin/tenants/Not_A_Slug'],
+      ['DELETE', '/admin/tenants/%E0%A4%A'],
+      ['POST', '/admin/tenants/Not_A_Slug/links'],
+      ['DELETE', '/admin/tenants/Not_A_Slug/links'],
+      ['GET', '/admin/tenants/Not_A_Slug/authorizations'],
+      ['GET', '/admin/tenants/Not_A_Slug/history'],
+      ['POST', '/admin/tenants/Not_A_Slug/authorizations/presence/validate'],
+      ['GET', `/admin/tenants/${'a'.repeat(64)}/history`],
+    ])('refuses the malformed tenant id of %s %s with 400, writing nothing', async (method, path) => {
+      await expectRefused(400, method, path, {}, /path/);
+    });
+
+    it.each([
+      ['DELETE', '/admin/tenants/strict'],
+      ['POST', '/admin/tenants/strict/links'],
+      ['DELETE', '/admin/tenants/strict/links'],
+      ['POST', '/admin/tenants/strict/authorizations/presence/validate'],
+      ['GET', '/admin/tenants/strict/authorizations'],
+      ['PATCH', '/admin/tenants/strict'],
+      ['POST', '/admin/tenants'],
+    ])('refuses an unknown query parameter on %s %s with 400, writing nothing', async (method, path) => {
+      const calls = h.validateCalls.length;
+      await expectRefused(400, method, path, { query: 'force=true', body: {} }, /Invalid query/);
+      expect(h.validateCalls).toHaveLength(calls);
+    });
+
+    it.each([
+      ['DELETE', '/admin/tenants/strict'],
+      ['DELETE', '/admin/tenants/strict/links'],
+      ['POST', '/admin/tenants/strict/authorizations/presence/validate'],
+      ['GET', '/admin/tenants/strict/authorizations'],
+      ['GET', '/admin/tenants/strict/history'],
+      ['GET', '/admin/tenants/strict'],
+      ['GET', '/admin/tenants'],
+    ])('refuses a body on %s %s, which takes none, with 400, writing nothing', async (method, path) => {
+      const calls = h.validateCalls.length;
+      await expectRefused(400, method, path, { body: { confirm: true } }, /Invalid body/);
+      await expectRefused(400, method, path, { rawBody: 'not json' }, /not valid JSON/);
+      expect(h.validateCalls).toHaveLength(calls);
+    });
+
+    it('still accepts an empty body and no query where none is taken', async () => {
+      expect((await h.call('DELETE', '/admin/tenants/strict/links', { body: {} })).status).toBe(200);
+      expect((await h.call('GET', '/admin/tenants/strict/authorizations', { rawBody: '' })).status).toBe(200);
+    });
+  });
+
   describe('routing and failures', () => {
     it('answers 404 for unknown paths and 405 with Allow for a wrong method', async () => {
       await expectRefused(404, 'GET', '/admin/nothing');
