@@ -88,6 +88,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
     .end(JSON.stringify(body));
 }
 
+const ignore = () => undefined;
+const silent = { debug: ignore, info: ignore, warn: ignore, error: ignore };
+
 /**
  * Serves the deployed handlers on localhost with API Gateway HTTP API (v2) events: the public
  * routes and `/admin/*` (unsigned here: the local run has no IAM), plus the local-only pages
@@ -99,7 +102,9 @@ export async function startLocalApi(
 ): Promise<LocalApi> {
   const clock = options.clock ?? systemClock;
   const logger = new Logger({ serviceName: 'local', logLevel: options.logLevel });
-  const metrics = new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'local' });
+  // No CloudWatch here (start.ts disables the EMF output): Metrics' own diagnostics, such as
+  // "No application metrics to publish" after every request, would only bury the terminal.
+  const metrics = new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'local', logger: silent });
   const validator = localValidatorDependencies(system, options, logger);
   const { repositories } = system;
 
