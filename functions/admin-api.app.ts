@@ -6,6 +6,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { InvalidCursorError } from './adapters/dynamodb/index.js';
+import { recordValidationOutcome } from './commons/validation-metrics.js';
 import { describeIssues } from './domain/catalog.js';
 import {
   AuthorizationNotFoundError,
@@ -176,7 +177,7 @@ function tenantIdOf(params: Params): string {
  * The admin routes. Each parses its input (path, query, body) with zod before any use case runs,
  * so an invalid request writes nothing.
  */
-function routes(deps: AdminApiDependencies, logger: Logger): Route[] {
+function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): Route[] {
   const route = (method: string, path: string, handle: RouteHandler): Route => ({
     method,
     segments: path.split('/').filter(Boolean),
@@ -251,6 +252,8 @@ function routes(deps: AdminApiDependencies, logger: Logger): Route[] {
         const integration = parse(integrationKeySchema, params.integration, 'path: integration');
         refuseQueryAndBody(event);
         const result = await validateAuthorizationNow(deps, tenantId, integration);
+        // Counted as the worker counts it, so the Invalidations alarm sees this one too.
+        recordValidationOutcome(metrics, result.outcome);
         logger.info('Authorization validated on demand', {
           tenantId,
           integration,
@@ -409,7 +412,7 @@ export function createAdminApiHandler(
   const logger = observability.logger ?? new Logger({ serviceName: 'admin-api' });
   const metrics =
     observability.metrics ?? new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'admin-api' });
-  const table = routes(dependencies, logger);
+  const table = routes(dependencies, logger, metrics);
   return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))

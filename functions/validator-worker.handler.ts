@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { bundledCatalog } from './commons/bundled-catalog.js';
 import { parseEnvironment } from './commons/config.js';
+import { recordValidationOutcome } from './commons/validation-metrics.js';
 import { buildValidatorDependencies, validatorEnvironmentSchema } from './commons/validator-dependencies.js';
 import { validationMessageSchema } from './domain/sweep.js';
 import { validateAuthorization, type ValidatorDependencies } from './domain/validator.js';
@@ -62,9 +63,7 @@ export function createValidatorWorkerHandler(
         try {
           const outcome = await validateAuthorization(ports, key);
           logger.info('Authorization validated', { ...key, outcome });
-          if (outcome.kind === 'checked' && outcome.event === 'invalidated') {
-            metrics.addMetric('AuthorizationInvalidated', MetricUnit.Count, 1);
-          }
+          recordValidationOutcome(metrics, outcome);
           return undefined;
         } catch (error) {
           logger.error('Authorization validation failed; the message will be retried', {

@@ -1,5 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AUTHORIZATION_INVALIDATED_METRIC } from '../../functions/commons/validation-metrics.js';
+import { FUNCTION_METRICS } from '../../lib/observability.js';
 import { defaultStack, logicalId, render, synthesize } from './support.js';
 import type { Synthesized } from './support.js';
 
@@ -78,6 +80,11 @@ describe('alarms', () => {
       }),
     ]);
     expect(properties.Threshold).toBeGreaterThan(1);
+  });
+
+  it('sums the metric the functions emit on every path that finds an invalidation', () => {
+    // The worker and the admin API's validate-now both count through recordValidationOutcome.
+    expect(FUNCTION_METRICS.invalidated).toBe(AUTHORIZATION_INVALIDATED_METRIC);
   });
 });
 

@@ -1,0 +1,22 @@
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+
+/**
+ * Name of the metric the `Invalidations` alarm sums (lib/observability.ts): one per
+ * authorization a check turned invalid.
+ */
+export const AUTHORIZATION_INVALIDATED_METRIC = 'AuthorizationInvalidated';
+
+/**
+ * Counts what one validation did that ops alarms on. Every path that runs a check (the worker on
+ * the sweep, the admin API's validate-now) calls this, so an invalidation is counted wherever it
+ * was found.
+ */
+export function recordValidationOutcome(
+  metrics: Pick<Metrics, 'addMetric'>,
+  // The validator's outcome, or the admin API's view of it: only whether a check recorded an event.
+  outcome: { kind: 'checked'; event?: string } | { kind: 'skipped' },
+): void {
+  if (outcome.kind === 'checked' && outcome.event === 'invalidated') {
+    metrics.addMetric(AUTHORIZATION_INVALIDATED_METRIC, MetricUnit.Count, 1);
+  }
+}

@@ -1,0 +1,99 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { describe, expect, it, vi } from 'vitest';
+import { createAdminApiHandler, type AdminApiDependencies } from '../../functions/admin-api.app.js';
+import { AUTHORIZATION_INVALIDATED_METRIC } from '../../functions/commons/validation-metrics.js';
+import type { ValidationResult } from '../../functions/domain/admin.js';
+import { defaultCatalog } from '../../functions/domain/catalog.js';
+import type { Authorization, Tenant } from '../../functions/domain/model.js';
+import { apiEvent, lambdaContext } from '../support/admin-harness.js';
+
+const NOW = '2026-11-25T10:00:00.000Z';
+
+const TENANT: Tenant = {
+  tenantId: 'acme',
+  name: 'Acme',
+  contacts: [],
+  sso: false,
+  linkVersion: 1,
+  status: 'active',
+  createdAt: NOW,
+  updatedAt: NOW,
+};
+
+const RECORD: Authorization = {
+  tenantId: 'acme',
+  integration: 'presence',
+  status: 'active',
+  scopes: ['spark:people_read'],
+  authorizer: {
+    personId: 'person-1',
+    email: 'admin@customer.example',
+    displayName: 'Ada Admin',
+    orgId: 'org-1',
+    fullAdmin: true,
+  },
+  accessTokenExpiresAt: '2026-12-09T10:00:00.000Z',
+  refreshTokenExpiresAt: '2027-02-23T10:00:00.000Z',
+  grantedAt: NOW,
+  consecutiveFailures: 0,
+  secretId: 'webex-auth-keeper/tokens/acme/presence',
+  version: 1,
+  warningsSent: [],
+  nextCheckAt: NOW,
+  updatedAt: NOW,
+};
+
+/** The admin API over ports that only answer what validate-now reads; the check's result is given. */
+function handlerValidating(result: ValidationResult) {
+  const unused = () => {
+    throw new Error('not used by validate-now');
+  };
+  const deps = {
+    tenants: { get: async () => TENANT, create: unused, list: unused, replace: unused, bindOrg: unused },
+    authorizations: { get: async () => RECORD },
+    catalog: defaultCatalog(),
+    validateNow: async () => result,
+  } as unknown as AdminApiDependencies;
+  const metrics = new Metrics({ namespace: 'Test', serviceName: 'admin-api-test' });
+  const addMetric = vi.spyOn(metrics, 'addMetric');
+  const handler = createAdminApiHandler(deps, {
+    logger: new Logger({ serviceName: 'admin-api-test', logLevel: 'SILENT' }),
+    metrics,
+  });
+  const validate = async () => {
+    const response = await handler(
+      apiEvent('POST', '/admin/tenants/acme/authorizations/presence/validate'),
+      lambdaContext() as Context,
+    );
+    expect(response.statusCode).toBe(200);
+  };
+  return { validate, addMetric };
+}
+
+const invalidatedCalls = (spy: ReturnType<typeof handlerValidating>['addMetric']) =>
+  spy.mock.calls.filter(([name]) => name === AUTHORIZATION_INVALIDATED_METRIC);
+
+describe('admin API validate-now metrics', () => {
+  it('counts an invalidation found by validate-now, as the worker does, for the Invalidations alarm', async () => {
+    const { validate, addMetric } = handlerValidating({
+      outcome: { kind: 'checked', event: 'invalidated', refreshed: false },
+      authorization: { ...RECORD, status: 'invalid', cause: 'password_changed_or_revoked', version: 2 },
+    });
+    await validate();
+    expect(invalidatedCalls(addMetric)).toEqual([[AUTHORIZATION_INVALIDATED_METRIC, 'Count', 1]]);
+  });
+
+  it('counts nothing when the check recorded no invalidation or was skipped', async () => {
+    for (const outcome of [
+      { kind: 'checked', refreshed: false },
+      { kind: 'checked', event: 'refreshed', refreshed: true },
+      { kind: 'skipped', reason: 'superseded' },
+    ] as const) {
+      const { validate, addMetric } = handlerValidating({ outcome, authorization: RECORD });
+      await validate();
+      expect(invalidatedCalls(addMetric)).toEqual([]);
+    }
+  });
+});
