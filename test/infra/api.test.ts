@@ -106,6 +106,25 @@ describe('HTTP API routes', () => {
     expect(format).not.toContain('$context.path');
     expect(JSON.parse(format)).toHaveProperty('requestId', '$context.requestId');
   });
+
+  it('keeps the access logs three months, in their own log group deleted with the stack', () => {
+    const stage = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+    const destination = render(
+      (stage?.Properties as { AccessLogSettings: { DestinationArn: unknown } }).AccessLogSettings
+        .DestinationArn,
+    );
+    const logGroupId = /^\$\{(\w+)\.Arn\}$/.exec(destination)?.[1];
+    if (logGroupId === undefined)
+      throw new Error(`Access logs go to ${destination}, not a log group of the stack`);
+    const logGroup = synth.template.toJSON().Resources[logGroupId] as {
+      Type: string;
+      DeletionPolicy?: string;
+      Properties: { RetentionInDays?: number };
+    };
+    expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup.Properties.RetentionInDays).toBe(90);
+    expect(logGroup.DeletionPolicy).toBe('Delete');
+  });
 });
 
 function environmentOf(template: Synthesized['template'], fn: lambda.Function): Record<string, unknown> {
