@@ -39,15 +39,44 @@ describe('the local system end to end', () => {
     return people.find((person) => person.email === 'admin@demo.example')!.orgId;
   };
 
-  /** Portal -> Authorize -> simulator consent as admin@demo.example -> our callback page. */
-  async function consent(integration: string, decision: 'accept' | 'deny'): Promise<void> {
-    await page.goto(portalUrl);
+  const mailOf = async (type: string) => (await mailbox()).filter((mail) => mail.type === type);
+  const bodyText = () => page.locator('body').innerText();
+  const portalStates = () =>
+    page
+      .locator('[data-integration][data-state]')
+      .evaluateAll((nodes) =>
+        Object.fromEntries(
+          nodes.map((node) => [node.getAttribute('data-integration'), node.getAttribute('data-state')]),
+        ),
+      );
+  const RECIPIENTS = ['it@demo.example', 'ops@vendor.example'];
+
+  /** On a portal page already open: Authorize -> simulator consent as admin@demo.example -> our callback. */
+  async function consentOnPortal(integration: string, decision: 'accept' | 'deny'): Promise<void> {
     await page.locator(`[data-integration="${integration}"] a.button`).click();
     await page.locator('select[name="person"], input[name="person"]').first().waitFor();
     const person = page.locator('select[name="person"]');
     if (await person.count()) await person.selectOption('admin@demo.example');
     else await page.fill('input[name="person"]', 'admin@demo.example');
     await page.click(`button[name="decision"][value="${decision}"]`);
+  }
+
+  /** Portal (the link `npm start` prints) -> Authorize -> consent -> our callback page. */
+  async function consent(integration: string, decision: 'accept' | 'deny'): Promise<void> {
+    await page.goto(portalUrl);
+    await consentOnPortal(integration, decision);
+  }
+
+  /** The refusal page of our callback, not the portal (which also lists every Integration ID). */
+  async function expectRefusalPage(integration: string): Promise<void> {
+    const entry = system.catalog.find(integration)!;
+    expect(new URL(page.url()).pathname).toBe('/oauth/callback');
+    expect((await page.locator('h1').innerText()).trim()).toBe(`${entry.name}: authorization refused`);
+    expect(await page.locator('#retry').count()).toBe(1);
+    expect(await page.locator('#retry').getAttribute('href')).toContain(`integration=${integration}`);
+    expect(await page.locator('[data-state]').count()).toBe(0);
+    expect(await page.locator('#integration-id').inputValue()).toBe(entry.integrationId);
+    expect(await bodyText()).toContain('Control Hub');
   }
 
   beforeAll(async () => {
@@ -70,48 +99,50 @@ describe('the local system end to end', () => {
     await system?.stop();
   });
 
-  it('shows the troubleshooting page with the right Integration ID when the org blocks the integration', async () => {
+  it('shows the troubleshooting page with the right Integration ID when the org blocks the integration, and when the admin denies', async () => {
     const cdrId = system.catalog.find('cdr')!.integrationId;
     const orgId = await demoOrgId();
     await simulatorControl(`orgs/${orgId}/integrations/${cdrId}/block`);
     await consent('cdr', 'accept');
-    expect(await page.locator('body').innerText()).toContain(
-      'Access denied - Your administrator denied access',
-    );
+    expect(await bodyText()).toContain('Access denied - Your administrator denied access');
     await page.getByText('Return to the application').click();
-    expect(await page.locator('body').innerText()).toContain(cdrId);
-    expect(await page.locator('body').innerText()).toContain('Control Hub');
+    await expectRefusalPage('cdr');
     await page.screenshot({ path: `${SCREENSHOTS}/e2e-troubleshooting.png`, fullPage: true });
     await simulatorControl(`orgs/${orgId}/integrations/${cdrId}/unblock`);
+    // One `denied` email to each recipient, about cdr.
+    expect((await mailOf('denied')).map((mail) => `${mail.integration} ${mail.to}`).sort()).toEqual(
+      RECIPIENTS.map((to) => `cdr ${to}`),
+    );
 
     await consent('presence', 'deny');
-    expect(await page.locator('body').innerText()).toContain(system.catalog.find('presence')!.integrationId);
-    expect((await mailbox()).filter((mail) => mail.type === 'denied').length).toBeGreaterThanOrEqual(2);
+    await expectRefusalPage('presence');
+    expect((await mailOf('denied')).map((mail) => `${mail.integration} ${mail.to}`).sort()).toEqual([
+      ...RECIPIENTS.map((to) => `cdr ${to}`),
+      ...RECIPIENTS.map((to) => `presence ${to}`),
+    ]);
   });
 
   it('onboards all five integrations and the portal shows them active', async () => {
     for (const integration of system.catalog.keys) {
       await consent(integration, 'accept');
-      expect(await page.locator('body').innerText()).toContain('admin@demo.example');
+      expect(await bodyText()).toContain('admin@demo.example');
     }
     await page.goto(portalUrl);
-    const states = await page
-      .locator('[data-integration][data-state]')
-      .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-state')));
-    expect(states).toEqual(['active', 'active', 'active', 'active', 'active']);
+    expect(Object.values(await portalStates())).toEqual(['active', 'active', 'active', 'active', 'active']);
     await page.screenshot({ path: `${SCREENSHOTS}/e2e-portal-active.png`, fullPage: true });
     const first = await sweep();
     expect(first.errors).toEqual([]);
-    expect((await mailbox()).filter((mail) => mail.type === 'invalidated')).toEqual([]);
+    expect(await mailOf('invalidated')).toEqual([]);
   });
 
   it('mails one alert per dead authorization after a password change, and nothing on the next sweep', async () => {
     await simulatorControl('people/admin@demo.example/password-change');
     const report = await sweep();
     expect(report.errors).toEqual([]);
-    const invalidated = (await mailbox()).filter((mail) => mail.type === 'invalidated');
+    expect(report.dispatched).toBeGreaterThan(0);
+    const invalidated = await mailOf('invalidated');
     // One email per dead authorization to each recipient: the ops address and the tenant's contact.
-    for (const to of ['ops@vendor.example', 'it@demo.example']) {
+    for (const to of RECIPIENTS) {
       expect(
         invalidated
           .filter((mail) => mail.to === to)
@@ -119,37 +150,75 @@ describe('the local system end to end', () => {
           .sort(),
       ).toEqual([...system.catalog.keys].sort());
     }
+    expect(invalidated).toHaveLength(2 * system.catalog.keys.length);
     for (const mail of invalidated) {
-      expect(mail.text).toMatch(/password/i);
+      // The likely cause of functions/domain/alerts.ts for a password-login (non-SSO) tenant.
+      expect(mail.text).toContain(
+        "admin@demo.example's Webex password was changed, or their access was reset in Control Hub. " +
+          "Webex ends all of a user's integration authorizations when either happens.",
+      );
       expect(mail.text).toContain(system.catalog.find(mail.integration)!.integrationId);
+      expect(mail.text).toMatch(new RegExp(`^Re-authorize: ${system.api.url}/connect/[A-Za-z0-9._-]+$`, 'm'));
     }
-    await sweep();
-    expect((await mailbox()).filter((mail) => mail.type === 'invalidated')).toHaveLength(invalidated.length);
+    const before = (await mailbox()).length;
+    const second = await sweep();
+    expect(second.errors).toEqual([]);
+    expect(await mailbox()).toHaveLength(before);
 
-    await page.goto(`${system.api.url}/_local/mailbox`);
-    await page.screenshot({ path: `${SCREENSHOTS}/e2e-mailbox.png`, fullPage: true });
     await page.goto(`${system.api.url}/_local/status`);
     expect(await page.locator('td[data-state="invalid"]').count()).toBe(5);
     await page.screenshot({ path: `${SCREENSHOTS}/e2e-status-board.png`, fullPage: true });
 
-    const reauthorize = invalidated[0]!.text.match(
-      /http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9._-]+/,
-    )?.[0];
-    expect(reauthorize).toBeDefined();
-    await page.goto(reauthorize!);
-    expect(await page.locator('[data-integration][data-state="invalid"]').count()).toBe(5);
+    // The mailbox page's re-authorize link, clicked, opens the portal showing what died.
+    await page.goto(`${system.api.url}/_local/mailbox`);
+    await page.screenshot({ path: `${SCREENSHOTS}/e2e-mailbox.png`, fullPage: true });
+    const link = page
+      .locator('article[data-type="invalidated"][data-integration="presence"]')
+      .first()
+      .locator('a[href*="/connect/"]');
+    expect(await link.count()).toBe(1);
+    await link.click();
+    expect(new URL(page.url()).pathname).toMatch(/^\/connect\//);
+    expect(Object.values(await portalStates())).toEqual(Array(5).fill('invalid'));
   });
 
-  it('restores an authorization when the admin re-authorizes it', async () => {
-    await consent('presence', 'accept');
-    await page.goto(portalUrl);
-    expect(await page.locator('[data-integration="presence"]').getAttribute('data-state')).toBe('active');
-    const restored = (await mailbox()).filter(
-      (mail) => mail.type === 'restored' && mail.integration === 'presence',
+  it('restores an authorization re-authorized from the emailed link', async () => {
+    const emailed = (await mailOf('invalidated'))
+      .find((mail) => mail.integration === 'presence' && mail.to === 'it@demo.example')!
+      .text.match(/^Re-authorize: (\S+)$/m)![1]!;
+    expect(emailed).not.toBe(portalUrl);
+    const mailsBefore = await mailbox();
+    expect(mailsBefore.filter((mail) => mail.type === 'restored')).toEqual([]);
+
+    await page.goto(emailed);
+    await consentOnPortal('presence', 'accept');
+    expect(new URL(page.url()).pathname).toBe('/oauth/callback');
+    expect(await bodyText()).toContain('admin@demo.example');
+
+    const restored = await mailOf('restored');
+    expect(restored.map((mail) => `${mail.integration} ${mail.to}`).sort()).toEqual(
+      RECIPIENTS.map((to) => `presence ${to}`),
     );
-    expect(restored.length).toBeGreaterThan(0);
-    await sweep();
-    await page.goto(portalUrl);
-    expect(await page.locator('[data-integration="presence"]').getAttribute('data-state')).toBe('active');
+    await page.goto(emailed);
+    const expected = {
+      ...Object.fromEntries(system.catalog.keys.map((key) => [key, 'invalid'])),
+      presence: 'active',
+    };
+    expect(await portalStates()).toEqual(expected);
+    await page.goto(`${system.api.url}/_local/status`);
+    const board = await page
+      .locator('td[data-integration][data-state]')
+      .evaluateAll((nodes) =>
+        Object.fromEntries(
+          nodes.map((node) => [node.getAttribute('data-integration'), node.getAttribute('data-state')]),
+        ),
+      );
+    expect(board).toEqual(expected);
+
+    const sweepAfter = await sweep();
+    expect(sweepAfter.errors).toEqual([]);
+    await page.goto(emailed);
+    expect(await portalStates()).toEqual(expected);
+    expect(await mailOf('restored')).toHaveLength(2);
   });
 });
