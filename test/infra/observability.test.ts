@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUTHORIZATION_INVALIDATED_METRIC } from '../../functions/commons/validation-metrics.js';
@@ -171,6 +173,25 @@ describe('outputs', () => {
     expect(outputs.IntegrationKeys?.Value).toBe('users-sync,presence,call-control,cdr,sso');
     expect(outputs.TokenSecretPrefix?.Value).toBe('webex-auth-keeper/tokens/');
     expect(render(outputs.OAuthCallbackUrl?.Value)).toMatch(/\/oauth\/callback$/);
+  });
+
+  it('documents every output, the custom-domain one included, in docs/deploy.md', () => {
+    const guide = readFileSync(fileURLToPath(new URL('../../docs/deploy.md', import.meta.url)), 'utf8');
+    const withDomain = synthesize({
+      customDomain: {
+        domainName: 'auth.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+      },
+    });
+    const outputs = Object.keys(withDomain.template.toJSON().Outputs as Record<string, unknown>);
+    expect(outputs).toContain('CustomDomainTarget');
+    const tableRows = guide.split('\n').filter((line) => line.startsWith('| `'));
+    for (const output of outputs) {
+      expect(
+        tableRows.some((row) => row.includes(`\`${output}\``)),
+        output,
+      ).toBe(true);
+    }
   });
 
   it('offers a managed policy limited to the admin routes', () => {
