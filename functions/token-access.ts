@@ -8,6 +8,7 @@ import {
   type AuthorizationRepository,
   type ClientSecretSource,
   type Clock,
+  type TenantRepository,
   type TokenVault,
   type WebexClient,
   type WebexTokenGrant,
@@ -18,8 +19,13 @@ import {
  * (tenant, integration). See docs/token-access.md.
  */
 
-/** Why there is no token to hand out: nothing was ever authorized, it is still pending, or it was revoked. */
-export type NotAuthorizedReason = 'not_found' | 'pending' | 'revoked' | 'unknown_integration';
+/**
+ * Why there is no token to hand out: nothing was ever authorized, it is still pending, it was
+ * revoked, the catalog has no such integration, or the tenant is not active (offboarding has
+ * begun: its authorizations are being revoked one by one).
+ */
+export type NotAuthorizedReason =
+  'not_found' | 'pending' | 'revoked' | 'unknown_integration' | 'tenant_inactive';
 
 /** The tenant has no usable authorization for the integration; a person must onboard it. */
 export class NotAuthorizedError extends Error {
@@ -100,6 +106,8 @@ export interface TokenAccessLog {
 
 export interface TokenAccessOptions {
   repo: AuthorizationRepository;
+  /** The tenants: a tenant that is not active (offboarding under way) gets no token. */
+  tenants: Pick<TenantRepository, 'get'>;
   vault: TokenVault;
   webex: Pick<WebexClient, 'refresh'>;
   clientSecrets: ClientSecretSource;
@@ -214,18 +222,23 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
         now,
       );
       if (leased) {
+        let refreshed: AccessToken | 'superseded';
         try {
-          return await refreshUnderLease(leased);
+          refreshed = await refreshUnderLease(leased);
         } finally {
           await options.repo.releaseLease(tenantId, integration, leaseOwner);
         }
+        // Superseded: the next round reads the newer record and its tokens.
+        if (refreshed !== 'superseded') return refreshed;
+        continue;
       }
       if (Date.now() >= deadline) throw new AuthorizationDegradedError(tenantId, integration, 'refresh_busy');
       await sleep(LEASE_POLL_MS);
     }
   }
 
-  async function refreshUnderLease(leased: Authorization): Promise<AccessToken> {
+  /** The refreshed token, or `superseded` when the record changed before the vault write (nothing written). */
+  async function refreshUnderLease(leased: Authorization): Promise<AccessToken | 'superseded'> {
     const { tenantId, integration } = leased;
     const record = usable(leased, tenantId, integration);
     // Whoever held the lease before may have refreshed already.
@@ -271,6 +284,17 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
       refreshTokenExpiresAt: new Date(now.getTime() + grant.refreshTokenExpiresIn * 1000).toISOString(),
       ...(grant.scope ? { scope: grant.scope } : {}),
     };
+    // The vault holds one secret per (tenant, integration). If the lease ran out during the refresh
+    // and a re-authorization was saved meanwhile, storing these tokens would overwrite the new
+    // grant's: look first, as the validator does, and take the newer record instead.
+    const latest = await options.repo.get(tenantId, integration);
+    if (latest?.version !== record.version) {
+      log.warn('The record changed during an on-demand refresh; keeping the newer one', {
+        tenantId,
+        integration,
+      });
+      return 'superseded';
+    }
     // The vault first: a crash between the two writes leaves a newer token than the record says,
     // never a record pointing at a token that was not kept.
     const secretId = await options.vault.store(tenantId, integration, material);
@@ -321,7 +345,12 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
 
   return {
     async getAccessToken(tenantId: string, integration: string): Promise<AccessToken> {
-      const record = usable(await options.repo.get(tenantId, integration), tenantId, integration);
+      const [tenant, stored] = await Promise.all([
+        options.tenants.get(tenantId),
+        options.repo.get(tenantId, integration),
+      ]);
+      if (tenant?.status !== 'active') throw new NotAuthorizedError(tenantId, integration, 'tenant_inactive');
+      const record = usable(stored, tenantId, integration);
       const material = await readMaterial(record);
       if (isFresh(material)) return toAccessToken(record, material);
       const key = recordKey(tenantId, integration);

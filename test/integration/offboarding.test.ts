@@ -194,6 +194,7 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
     // Services: told the authorization was revoked.
     const tokens = createTokenAccess({
       repo: h.repos.authorizations,
+      tenants: h.repos.tenants,
       vault: h.vault,
       webex: new HttpWebexClient({ baseUrl: sim.url }),
       clientSecrets: simClientSecrets,
@@ -202,7 +203,7 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
     });
     const refused = await tokens.getAccessToken('acme', 'cdr').catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(NotAuthorizedError);
-    expect(refused).toMatchObject({ reason: 'revoked' });
+    expect(refused).toMatchObject({ reason: 'tenant_inactive' });
   });
 
   it('can run again without changing anything or publishing twice', async () => {

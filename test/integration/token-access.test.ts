@@ -100,6 +100,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
   function access(overrides: Partial<TokenAccessOptions> = {}) {
     return createTokenAccess({
       repo: repos.authorizations,
+      tenants: repos.tenants,
       vault,
       webex,
       clientSecrets: simClientSecrets,
@@ -174,6 +175,72 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     });
     expect(saved?.leaseOwner).toBeUndefined();
     expect((await vault.read(record.secretId as string)).accessToken).toBe(token.accessToken);
+  });
+
+  it('never stores refreshed tokens over a re-authorization saved while its lease ran out', async () => {
+    const tenantId = await newTenant();
+    const { record } = await authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration: 'cdr' });
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
+    const newGrant: TokenMaterial = {
+      accessToken: 'NEW-GRANT-ACCESS',
+      refreshToken: 'NEW-GRANT-REFRESH',
+      accessTokenExpiresAt: new Date(clock.now().getTime() + 3_600_000).toISOString(),
+      refreshTokenExpiresAt: new Date(clock.now().getTime() + 86_400_000).toISOString(),
+    };
+    let refreshed: string | undefined;
+    const reauthorizing = Object.assign(Object.create(webex) as WebexClient, {
+      refresh: async (input: Parameters<WebexClient['refresh']>[0]) => {
+        const grant = await webex.refresh(input);
+        refreshed = grant.accessToken;
+        // Meanwhile the lease ran out and an admin authorized again: the callback's writes.
+        const current = (await repos.authorizations.get(tenantId, 'cdr'))!;
+        await vault.store(tenantId, 'cdr', newGrant);
+        await repos.authorizations.save(
+          {
+            ...current,
+            accessTokenExpiresAt: newGrant.accessTokenExpiresAt,
+            refreshTokenExpiresAt: newGrant.refreshTokenExpiresAt,
+            grantedAt: clock.now().toISOString(),
+            leaseOwner: undefined,
+            leaseUntil: undefined,
+          },
+          current.version,
+        );
+        return grant;
+      },
+    });
+
+    const token = await access({ webex: reauthorizing }).getAccessToken(tenantId, 'cdr');
+    expect(refreshed).toBeDefined();
+    expect(token.accessToken).toBe('NEW-GRANT-ACCESS');
+    expect(await vault.read(record.secretId as string)).toEqual(newGrant);
+    expect(await repos.authorizations.get(tenantId, 'cdr')).toMatchObject({ version: record.version + 1 });
+  });
+
+  it('refuses a token of a tenant that is not active (offboarding under way)', async () => {
+    const tenantId = await newTenant();
+    await authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration: 'presence' });
+    const tokens = access();
+    await tokens.getAccessToken(tenantId, 'presence');
+    const tenant = (await repos.tenants.get(tenantId))!;
+    clock.advance(1000);
+    await repos.tenants.replace(
+      {
+        ...tenant,
+        status: 'offboarded',
+        linkVersion: tenant.linkVersion + 1,
+        updatedAt: clock.now().toISOString(),
+      },
+      tenant.updatedAt,
+    );
+    // The record is still active: offboarding has not reached it yet.
+    expect(await repos.authorizations.get(tenantId, 'presence')).toMatchObject({ status: 'active' });
+    const refused = await tokens.getAccessToken(tenantId, 'presence').catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(NotAuthorizedError);
+    expect(refused).toMatchObject({ tenantId, integration: 'presence', reason: 'tenant_inactive' });
+    await expect(tokens.getAccessToken('no-such-tenant', 'presence')).rejects.toMatchObject({
+      reason: 'tenant_inactive',
+    });
   });
 
   it('refreshes an expired access token once for many concurrent callers in one process', async () => {

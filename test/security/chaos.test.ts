@@ -78,6 +78,7 @@ describe('chaos: faults cost no valid authorization, no token and no second aler
     const deps = { ...base, repo: chaos.repository(base.repo), vault: chaos.vault(base.vault) };
     const tokens = createTokenAccess({
       repo: deps.repo,
+      tenants: base.tenants,
       vault: deps.vault,
       webex: base.webex,
       clientSecrets: base.clientSecrets,

@@ -180,6 +180,7 @@ describe('load: 200 concurrent callbacks and 10,000 token reads', () => {
     const { system } = local;
     const tokens = createTokenAccess({
       repo: system.repositories.authorizations,
+      tenants: system.repositories.tenants,
       vault: system.vault,
       webex: new HttpWebexClient({ baseUrl: system.simulator.url }),
       clientSecrets: system.secrets.clientSecretSource,

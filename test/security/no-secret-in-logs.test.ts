@@ -93,6 +93,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     const logger = new Logger({ serviceName: 'token-access', logLevel: 'DEBUG' });
     const tokens = createTokenAccess({
       repo: system.repositories.authorizations,
+      tenants: system.repositories.tenants,
       vault: system.vault,
       webex: new HttpWebexClient({ baseUrl: system.simulator.url, log: logger }),
       clientSecrets: system.secrets.clientSecretSource,
