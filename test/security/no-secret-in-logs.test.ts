@@ -1,14 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClientFor } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
+import { systemClock } from '../../functions/domain/ports.js';
+import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
 import { createTokenAccess } from '../../functions/token-access.js';
 import { LOCAL_TABLE_NAME } from '../../local/local-system.js';
+import { submitConsent } from '../../local/webex-simulator/index.js';
+import { CookieJar } from '../support/cookie-jar.js';
+import { getEvent, testLambdaContext } from '../support/onboarding-fakes.js';
 import {
   OutputCapture,
+  addOrgWithAdmin,
   linkTokenOf,
   onboardOverHttp,
   request,
@@ -88,6 +95,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     expect(keep(denied.callback).body).toContain('id="integration-id"');
     keep(await request(`${api}/connect/${demoLink}`));
     keep(await request(`${api}/troubleshoot/cdr?link=${demoLink}`));
+    await runRefusalAndFailureFlows(demoLink);
 
     // Token access with a margin longer than the tokens live: every call refreshes on demand.
     const logger = new Logger({ serviceName: 'token-access', logLevel: 'DEBUG' });
@@ -129,6 +137,148 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     expect((await admin('DELETE', '/admin/tenants/demo')).status).toBe(200);
   }
 
+  /**
+   * Every refusal and failure of the callback, so the error paths' logging (the mapper's
+   * `logger.error('Onboarding request failed', error)` included) is scanned too: not a Full Admin,
+   * another org, a code Webex refuses and Webex 5xx on the exchange over HTTP on the local system;
+   * then, through the same public handler in-process at DEBUG over the same ports, a bot (the
+   * simulator has no bots: its answer for the person is passed on with `type: 'bot'`), a timeout on
+   * the exchange, and vault and DynamoDB failures in the callback.
+   */
+  async function runRefusalAndFailureFlows(demoLink: string): Promise<void> {
+    const { system } = local;
+    const reasonOf = (answer: Exchanged) => /data-reason="([a-z_]+)"/.exec(answer.body)?.[1];
+
+    const notAdmin = await onboardOverHttp(system, demoLink, 'users-sync', 'user@demo.example');
+    keep(notAdmin.start);
+    expect(reasonOf(keep(notAdmin.callback))).toBe('not_full_admin');
+
+    const other = await addOrgWithAdmin(system, 'Other Customer');
+    const mismatch = await onboardOverHttp(system, demoLink, 'users-sync', other.email);
+    keep(mismatch.start);
+    expect(reasonOf(keep(mismatch.callback))).toBe('org_mismatch');
+
+    // A code Webex refuses: the real one, changed by one character, on its way back.
+    const browser = new CookieJar();
+    const start = keep(
+      await request(`${system.api.url}/oauth/start?link=${demoLink}&integration=cdr`, { browser }),
+    );
+    const consented = await submitConsent(start.location ?? '', { person: DEMO_ADMIN, decision: 'accept' });
+    const callbackUrl = new URL(consented.headers.get('location') ?? '');
+    const code = callbackUrl.searchParams.get('code') ?? '';
+    callbackUrl.searchParams.set('code', `${code.slice(0, -1)}${code.endsWith('x') ? 'y' : 'x'}`);
+    expect(reasonOf(keep(await request(callbackUrl.href, { browser })))).toBe('code_refused');
+
+    // Webex answering 5xx to the exchange (the consent page is not an API call, the exchange is).
+    const unavailableBrowser = new CookieJar();
+    const unavailableStart = keep(
+      await request(`${system.api.url}/oauth/start?link=${demoLink}&integration=cdr`, {
+        browser: unavailableBrowser,
+      }),
+    );
+    const unavailableConsent = await submitConsent(unavailableStart.location ?? '', {
+      person: DEMO_ADMIN,
+      decision: 'accept',
+    });
+    await simControl(system, 'faults', { next5xx: 1 });
+    const unavailable = keep(
+      await request(unavailableConsent.headers.get('location') ?? '', { browser: unavailableBrowser }),
+    );
+    expect(reasonOf(unavailable)).toBe('webex_unavailable');
+
+    // The same handler in-process over the same ports, logging at DEBUG to the captured stdout.
+    const logger = new Logger({ serviceName: 'public-api-error-paths', logLevel: 'DEBUG' });
+    const http = new HttpWebexClient({ baseUrl: system.simulator.url, log: logger, timeoutMs: 300 });
+    const ports: PublicApiDependencies = {
+      ...system.repositories,
+      vault: system.vault,
+      webex: http,
+      events: system.events,
+      clientSecrets: system.secrets.clientSecretSource,
+      linkKeys: system.secrets.linkSigningKeySource,
+      catalog: system.catalog,
+      clock: systemClock,
+      settings: {
+        publicBaseUrl: system.publicBaseUrl,
+        webexApiBaseUrl: system.simulator.url,
+        passwordMaxAgeDays: 1825,
+        linkTtlDays: 14,
+        firstCheckDelaySeconds: 0,
+      },
+    };
+    const callbackWith = async (
+      deps: PublicApiDependencies,
+      integration: string,
+      before?: () => Promise<void>,
+    ) => {
+      const handler = createPublicApiHandler(deps, {
+        logger,
+        metrics: new Metrics({ namespace: 'NoSecretTest', serviceName: 'public-api-error-paths' }),
+      });
+      const call = async (pathAndQuery: string, cookies: string[] = []) => {
+        const answer = await handler(getEvent(pathAndQuery, cookies), testLambdaContext());
+        const location = answer.headers?.Location;
+        return {
+          exchanged: keep({
+            url: pathAndQuery,
+            status: answer.statusCode ?? 0,
+            ...(typeof location === 'string' ? { location } : {}),
+            body: answer.body ?? '',
+          }),
+          cookies: (answer.cookies ?? []).map((cookie) => cookie.split(';')[0] ?? ''),
+        };
+      };
+      const started = await call(`/oauth/start?link=${demoLink}&integration=${integration}`);
+      const consent = await submitConsent(started.exchanged.location ?? '', {
+        person: DEMO_ADMIN,
+        decision: 'accept',
+      });
+      const back = new URL(consent.headers.get('location') ?? '');
+      await before?.();
+      return (await call(`/oauth/callback${back.search}`, started.cookies)).exchanged;
+    };
+
+    const bot: PublicApiDependencies['webex'] = Object.assign(Object.create(http) as typeof http, {
+      getMe: async (accessToken: string) => ({ ...(await http.getMe(accessToken)), type: 'bot' }),
+    });
+    expect(reasonOf(await callbackWith({ ...ports, webex: bot }, 'users-sync'))).toBe('not_a_person');
+
+    // Webex slower than the client's timeout on the exchange.
+    const slow = await callbackWith(ports, 'cdr', () => simControl(system, 'faults', { latencyMs: 800 }));
+    await simControl(system, 'faults', { latencyMs: 0 });
+    expect(reasonOf(slow)).toBe('webex_unavailable');
+
+    // Infrastructure failing inside the callback: the error mapper logs these at ERROR.
+    const failure = (name: string, message: string) => Object.assign(new Error(message), { name });
+    const vaultDown = Object.assign(Object.create(system.vault) as typeof system.vault, {
+      store: async () => {
+        throw failure('InternalServiceError', 'Secrets Manager could not store the secret');
+      },
+    });
+    expect((await callbackWith({ ...ports, vault: vaultDown }, 'cdr')).status).toBe(500);
+    const saveFails = Object.assign(
+      Object.create(system.repositories.authorizations) as typeof ports.authorizations,
+      {
+        save: async () => {
+          throw failure(
+            'ProvisionedThroughputExceededException',
+            'The level of configured provisioned throughput was exceeded',
+          );
+        },
+      },
+    );
+    expect((await callbackWith({ ...ports, authorizations: saveFails }, 'cdr')).status).toBe(500);
+    const consumeFails: PublicApiDependencies['oauthStates'] = {
+      put: (state) => system.repositories.oauthStates.put(state),
+      // The delete went through but its answer was lost: the state is spent, the callback fails.
+      consume: async (stateHash) => {
+        await system.repositories.oauthStates.consume(stateHash);
+        throw failure('InternalServerError', 'DynamoDB could not delete the item');
+      },
+    };
+    expect((await callbackWith({ ...ports, oauthStates: consumeFails }, 'cdr')).status).toBe(500);
+  }
+
   /** The secrets of the run, each with a label for the failure message. */
   async function allSecrets(): Promise<Array<{ label: string; value: string }>> {
     const { system, dataDir } = local;
@@ -168,6 +318,10 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
       'Authorization denied by Webex',
       'Refreshed the access token on demand',
       'Authorization check found a problem',
+      'Authorization refused',
+      'Webex refused or failed the code exchange',
+      'Onboarding request refused',
+      'Onboarding request failed',
     ]) {
       expect(logs).toContain(message);
     }
