@@ -22,6 +22,7 @@ const faultsBody = faultSettingsSchema.partial();
 const settingsBody = z.strictObject({
   accessTokenLifetimeSeconds: z.number().int().positive().optional(),
   refreshTokenLifetimeSeconds: z.number().int().positive().optional(),
+  extendRefreshTokens: z.boolean().optional(),
 });
 const clockBody = z.strictObject({ seconds: z.number().positive() });
 const emptyBody = z.strictObject({});

@@ -37,6 +37,8 @@ export interface WebexSimulatorOptions {
   accessTokenLifetimeSeconds?: number;
   /** `refresh_token_expires_in`; default 7775999 s, Webex's example (about 90 days). */
   refreshTokenLifetimeSeconds?: number;
+  /** Whether a refresh extends the refresh token's expiry (SimSettings); default true, as Webex does. */
+  extendRefreshTokens?: boolean;
   /** Seed "Demo Org" with admin@, sso-admin@ and user@demo.example; default true. */
   seedDemoOrg?: boolean;
   /** Integrations registered from the start (more can be added through `/_sim/integrations`). */
@@ -68,6 +70,7 @@ export async function startWebexSimulator(options: WebexSimulatorOptions = {}): 
   const world = new SimWorld({
     accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 1_209_599,
     refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? 7_775_999,
+    extendRefreshTokens: options.extendRefreshTokens ?? true,
     seedDemoOrg: options.seedDemoOrg ?? true,
     integrations: options.integrations ?? [],
   });

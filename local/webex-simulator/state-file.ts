@@ -17,6 +17,8 @@ export const simStateSchema = z.strictObject({
   settings: z.strictObject({
     accessTokenLifetimeSeconds: z.number().int().positive(),
     refreshTokenLifetimeSeconds: z.number().int().positive(),
+    // Absent from files saved before the setting existed: those simulators extended every refresh.
+    extendRefreshTokens: z.boolean().default(true),
   }),
   faults: faultSettingsSchema,
   integrations: z.array(

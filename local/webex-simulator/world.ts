@@ -84,6 +84,12 @@ export interface SimPersonView {
 export interface SimSettings {
   accessTokenLifetimeSeconds: number;
   refreshTokenLifetimeSeconds: number;
+  /**
+   * A refresh pushes the refresh token's expiry out by its lifetime (Webex extends refresh tokens
+   * that are used). False models one that keeps the expiry it was issued with, which WEBEX.md
+   * leaves open: then it dies at that expiry however often it is used.
+   */
+  extendRefreshTokens: boolean;
 }
 
 /** One consent turned into tokens: a refresh token and the access tokens minted from it. */
@@ -582,7 +588,7 @@ export class SimWorld {
 
   /**
    * The `refresh_token` grant: a new access token, and the same refresh token with its expiry
-   * pushed out (Webex extends refresh tokens that are used).
+   * pushed out (Webex extends refresh tokens that are used), unless `extendRefreshTokens` is off.
    */
   refresh(input: { clientId: string; refreshToken: string }): TokenResult {
     this.remember('refreshTokens', input.refreshToken);
@@ -593,7 +599,9 @@ export class SimWorld {
       return { ok: false, error: 'invalid_request', description: DEAD_REFRESH_TOKEN_TEXT };
     }
     const now = this.now();
-    grant.refreshTokenExpiresAt = now + this.settings.refreshTokenLifetimeSeconds * 1000;
+    if (this.settings.extendRefreshTokens) {
+      grant.refreshTokenExpiresAt = now + this.settings.refreshTokenLifetimeSeconds * 1000;
+    }
     return { ok: true, tokens: this.mintAccessToken(grant, org.uuid, now) };
   }
 
@@ -779,6 +787,7 @@ function pickSettings(options: SimSettings): SimSettings {
   return {
     accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds,
     refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds,
+    extendRefreshTokens: options.extendRefreshTokens,
   };
 }
 

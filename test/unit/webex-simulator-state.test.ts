@@ -24,6 +24,7 @@ function newWorld(options: { seedDemoOrg?: boolean; integrations?: SimIntegratio
   return new SimWorld({
     accessTokenLifetimeSeconds: 3600,
     refreshTokenLifetimeSeconds: 86_400,
+    extendRefreshTokens: true,
     seedDemoOrg: options.seedDemoOrg ?? true,
     integrations: options.integrations ?? [integration],
   });

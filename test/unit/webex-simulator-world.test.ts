@@ -17,6 +17,7 @@ function newWorld(random?: () => number): SimWorld {
   return new SimWorld({
     accessTokenLifetimeSeconds: 3600,
     refreshTokenLifetimeSeconds: 86_400,
+    extendRefreshTokens: true,
     seedDemoOrg: true,
     integrations: [integration],
     ...(random ? { random } : {}),
@@ -146,6 +147,32 @@ describe('SimWorld', () => {
     world.advanceClock(86_400);
     expect(
       world.refresh({ clientId: integration.clientId, refreshToken: result.tokens.refreshToken }),
+    ).toMatchObject({
+      ok: false,
+      error: 'invalid_request',
+    });
+  });
+
+  it('extends a used refresh token, or with extendRefreshTokens off keeps its first expiry', () => {
+    const world = newWorld();
+    const grant = redeem(world, consent(world));
+    if (!grant.ok) throw new Error(grant.description);
+    const refresh = () => {
+      const result = world.refresh({
+        clientId: integration.clientId,
+        refreshToken: grant.tokens.refreshToken,
+      });
+      if (!result.ok) throw new Error(result.description);
+      return result.tokens.refreshTokenExpiresIn;
+    };
+    world.advanceClock(3600);
+    expect(refresh()).toBe(86_400);
+    world.updateSettings({ extendRefreshTokens: false });
+    world.advanceClock(3600);
+    expect(refresh()).toBe(86_400 - 3600);
+    world.advanceClock(86_400 - 3600);
+    expect(
+      world.refresh({ clientId: integration.clientId, refreshToken: grant.tokens.refreshToken }),
     ).toMatchObject({
       ok: false,
       error: 'invalid_request',
