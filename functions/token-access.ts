@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from './domain/catalog.js';
+import { refreshTokenIssuedAt } from './domain/expiry-warnings.js';
 import type { Authorization, InvalidationCause, TokenMaterial } from './domain/model.js';
 import {
   ConflictError,
@@ -306,6 +307,11 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
           secretId,
           accessTokenExpiresAt: material.accessTokenExpiresAt,
           refreshTokenExpiresAt: material.refreshTokenExpiresAt,
+          refreshTokenIssuedAt: refreshTokenIssuedAt(
+            record,
+            material.refreshTokenExpiresAt,
+            now,
+          ).toISOString(),
           refreshedAt,
           updatedAt: refreshedAt,
           leaseOwner: undefined,

@@ -1,3 +1,5 @@
+import type { Authorization } from './model.js';
+
 const DAY_MS = 86_400_000;
 
 /** Days before the password deadline at which a non-SSO tenant is warned, each once. */
@@ -7,16 +9,18 @@ export const PASSWORD_WARNING_DAYS = [30, 7, 1] as const;
 export const DEFAULT_PASSWORD_MAX_AGE_DAYS = 1825;
 
 /**
- * The refresh-token warning window: the smaller of 7 days and 10 % of the token's lifetime. The
- * keep-alive refresh already runs from 25 % (refresh-policy.ts), so a refresh token still this
- * close to its end was not extended by Webex and will expire before a later refresh can renew it.
+ * The refresh-token warning window: the smaller of 7 days and 10 % of the token's lifetime, from
+ * when it got its expiry. The keep-alive refresh already runs from 25 % (refresh-policy.ts), so a
+ * refresh token still this close to its end was not extended by Webex and will expire before a
+ * later refresh can renew it. The lifetime must not restart at a refresh that left the expiry in
+ * place, or the window would shrink with every keep-alive refresh and never open.
  */
 export const REFRESH_WARNING_MARGIN_MS = 7 * DAY_MS;
 export const REFRESH_WARNING_SHARE = 0.1;
 
 /** One deadline a person should hear about before it kills the authorization. */
 export interface ExpiryWarning {
-  /** The `warningsSent` key: `password:30`, `password:7`, `password:1` or `refresh:<expiry>`. */
+  /** The `warningsSent` key: `password:30`, `password:7`, `password:1` or `refresh:<refreshTokenIssuedAt>`. */
   key: string;
   kind: 'password' | 'refresh_token';
   deadline: string;
@@ -51,8 +55,8 @@ export interface ExpiryInput {
   grantedAt: string | undefined;
   passwordMaxAgeDays: number;
   refreshTokenExpiresAt: string;
-  /** When the current refresh token was issued (last refresh, else the grant). */
-  issuedAt: Date;
+  /** When the refresh token got that expiry (`refreshTokenIssuedAt`). */
+  refreshTokenIssuedAt: Date;
   warningsSent: readonly string[];
 }
 
@@ -100,11 +104,12 @@ function passwordWindow(input: ExpiryInput): WindowState {
 
 function refreshWindow(input: ExpiryInput): WindowState {
   const expires = Date.parse(input.refreshTokenExpiresAt);
-  const lifetime = Math.max(0, expires - input.issuedAt.getTime());
+  const lifetime = Math.max(0, expires - input.refreshTokenIssuedAt.getTime());
   const opensAt = expires - Math.min(REFRESH_WARNING_MARGIN_MS, lifetime * REFRESH_WARNING_SHARE);
   if (input.now.getTime() < opensAt) return { open: false, keys: [], nextThresholdAt: opensAt };
-  // Keyed by the expiry itself: once Webex extends the token, a later window warns afresh.
-  const key = `refresh:${new Date(expires).toISOString()}`;
+  // Keyed by when the token got its expiry, which repeats to the second in every answer until
+  // Webex extends the token: then a later window warns afresh.
+  const key = `refresh:${input.refreshTokenIssuedAt.toISOString()}`;
   return {
     open: true,
     keys: [key],
@@ -120,6 +125,30 @@ function refreshWindow(input: ExpiryInput): WindowState {
           },
         }),
   };
+}
+
+/**
+ * An expiry that moved by less than this did not move: Webex gives `refresh_token_expires_in` in
+ * whole seconds from when it answered, so one unchanged expiry comes back a second or so apart.
+ */
+export const UNCHANGED_EXPIRY_TOLERANCE_MS = 60_000;
+
+/**
+ * When the refresh token got `refreshTokenExpiresAt`: `now` when it is not (within the tolerance)
+ * the recorded one, i.e. Webex extended the token or a new one was issued; else as recorded.
+ */
+export function refreshTokenIssuedAt(
+  record: Pick<
+    Authorization,
+    'refreshTokenExpiresAt' | 'refreshTokenIssuedAt' | 'refreshedAt' | 'grantedAt' | 'updatedAt'
+  >,
+  refreshTokenExpiresAt: string,
+  now: Date,
+): Date {
+  const recorded = record.refreshTokenExpiresAt ? Date.parse(record.refreshTokenExpiresAt) : Number.NaN;
+  const moved = !(Math.abs(Date.parse(refreshTokenExpiresAt) - recorded) < UNCHANGED_EXPIRY_TOLERANCE_MS);
+  if (moved) return now;
+  return new Date(record.refreshTokenIssuedAt ?? record.refreshedAt ?? record.grantedAt ?? record.updatedAt);
 }
 
 /**

@@ -28,37 +28,56 @@ export interface RefreshSchedule {
 }
 
 /**
- * The refresh schedule of `material` issued (granted or last refreshed) at `issuedAt`. Lifetimes
- * are measured from the material itself, never assumed: Webex's vary and tests shorten them.
+ * When the current tokens were issued: the access token at the grant or the last refresh; the
+ * refresh token's expiry at the grant or the last refresh that moved it (`refreshTokenIssuedAt`).
  */
-export function refreshSchedule(material: TokenMaterial, issuedAt: Date): RefreshSchedule {
-  const issued = issuedAt.getTime();
+export interface IssueTimes {
+  accessToken: Date;
+  refreshToken: Date;
+}
+
+/**
+ * The refresh schedule of `material` issued at `issued`. Lifetimes are measured from the material
+ * itself, never assumed: Webex's vary and tests shorten them. The refresh token's is counted from
+ * when it got its expiry, so a token Webex stops extending is refreshed at most every
+ * `minIntervalMs` to its end, not ever more often as its end nears.
+ */
+export function refreshSchedule(material: TokenMaterial, issued: IssueTimes): RefreshSchedule {
+  const lastRefresh = issued.accessToken.getTime();
   const accessExpires = Date.parse(material.accessTokenExpiresAt);
   const refreshExpires = Date.parse(material.refreshTokenExpiresAt);
-  const accessLifetime = Math.max(0, accessExpires - issued);
-  const refreshLifetime = Math.max(0, refreshExpires - issued);
+  const accessLifetime = Math.max(0, accessExpires - lastRefresh);
+  const refreshLifetime = Math.max(0, refreshExpires - issued.refreshToken.getTime());
   const minIntervalMs = Math.min(MIN_REFRESH_INTERVAL_MS, refreshLifetime * 0.1);
   return {
     accessRefreshAt: new Date(
       accessExpires - Math.min(ACCESS_REFRESH_MARGIN_MS, accessLifetime * ACCESS_REFRESH_SHARE),
     ),
+    // Never later than the expiry itself: a refresh then tells at once whether the token died.
     keepAliveAt: new Date(
-      Math.max(refreshExpires - refreshLifetime * KEEP_ALIVE_SHARE, issued + minIntervalMs),
+      Math.min(
+        refreshExpires,
+        Math.max(refreshExpires - refreshLifetime * KEEP_ALIVE_SHARE, lastRefresh + minIntervalMs),
+      ),
     ),
     minIntervalMs,
   };
 }
 
 /** Why the tokens should be refreshed at `now`, or undefined when they need not be. */
-export function refreshReason(material: TokenMaterial, issuedAt: Date, now: Date): RefreshReason | undefined {
-  const schedule = refreshSchedule(material, issuedAt);
+export function refreshReason(
+  material: TokenMaterial,
+  issued: IssueTimes,
+  now: Date,
+): RefreshReason | undefined {
+  const schedule = refreshSchedule(material, issued);
   if (now.getTime() >= schedule.accessRefreshAt.getTime()) return 'access_token_ending';
   if (now.getTime() >= schedule.keepAliveAt.getTime()) return 'keep_refresh_token_alive';
   return undefined;
 }
 
 /** The next time a refresh will be due, so the next check can be scheduled no later. */
-export function nextRefreshAt(material: TokenMaterial, issuedAt: Date): Date {
-  const schedule = refreshSchedule(material, issuedAt);
+export function nextRefreshAt(material: TokenMaterial, issued: IssueTimes): Date {
+  const schedule = refreshSchedule(material, issued);
   return new Date(Math.min(schedule.accessRefreshAt.getTime(), schedule.keepAliveAt.getTime()));
 }

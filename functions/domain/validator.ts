@@ -13,7 +13,12 @@ import {
   type Verdict,
 } from './classification.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
-import { assessExpiry, DEFAULT_PASSWORD_MAX_AGE_DAYS, type ExpiryAssessment } from './expiry-warnings.js';
+import {
+  assessExpiry,
+  DEFAULT_PASSWORD_MAX_AGE_DAYS,
+  refreshTokenIssuedAt,
+  type ExpiryAssessment,
+} from './expiry-warnings.js';
 import {
   CHECKABLE_STATUSES,
   type Authorization,
@@ -34,7 +39,7 @@ import {
   type TokenVault,
   type WebexClient,
 } from './ports.js';
-import { nextRefreshAt, refreshReason } from './refresh-policy.js';
+import { nextRefreshAt, refreshReason, type IssueTimes } from './refresh-policy.js';
 import { nextStatus, type CheckedStatus } from './status-machine.js';
 
 /** Scope that lets a token list the org's roles; without it a roles call fails with 403 whatever the role. */
@@ -282,7 +287,11 @@ async function check(
     tokens.material.accessTokenExpiresAt !== record.accessTokenExpiresAt ||
     tokens.material.refreshTokenExpiresAt !== record.refreshTokenExpiresAt;
   const issuedAt = inherited ? now : issuedAtOf(record);
-  if (refreshReason(tokens.material, issuedAt, now) && (await tokens.refresh()) === 'superseded') {
+  const issuedBefore = {
+    accessToken: issuedAt,
+    refreshToken: refreshTokenIssuedAt(record, tokens.material.refreshTokenExpiresAt, now),
+  };
+  if (refreshReason(tokens.material, issuedBefore, now) && (await tokens.refresh()) === 'superseded') {
     return skipped('superseded');
   }
   let probe = await probeIdentity(deps.webex, tokens.material.accessToken, record.scopes);
@@ -321,6 +330,7 @@ async function check(
   }
 
   const refreshedNow = tokens.refreshed || inherited;
+  const refreshIssuedAt = refreshTokenIssuedAt(record, tokens.material.refreshTokenExpiresAt, now);
   const expiry =
     verdict.kind === 'healthy'
       ? assessExpiry({
@@ -329,7 +339,7 @@ async function check(
           grantedAt: record.grantedAt,
           passwordMaxAgeDays: deps.config.passwordMaxAgeDays,
           refreshTokenExpiresAt: tokens.material.refreshTokenExpiresAt,
-          issuedAt: refreshedNow ? now : issuedAt,
+          refreshTokenIssuedAt: refreshIssuedAt,
           warningsSent: record.warningsSent,
         })
       : undefined;
@@ -376,7 +386,7 @@ async function check(
     verdict,
     consecutiveFailures: change.consecutiveFailures,
     material: tokens.material,
-    issuedAt: refreshedNow ? now : issuedAt,
+    issued: { accessToken: refreshedNow ? now : issuedAt, refreshToken: refreshIssuedAt },
     expiry,
   });
   const next: Authorization = {
@@ -386,6 +396,7 @@ async function check(
     causeDetail: verdict.kind === 'healthy' ? undefined : verdict.detail,
     accessTokenExpiresAt: tokens.material.accessTokenExpiresAt,
     refreshTokenExpiresAt: tokens.material.refreshTokenExpiresAt,
+    refreshTokenIssuedAt: refreshIssuedAt.toISOString(),
     refreshedAt: refreshedNow ? nowIso : record.refreshedAt,
     validatedAt: nowIso,
     consecutiveFailures: change.consecutiveFailures,
@@ -690,7 +701,7 @@ function scheduleNextCheck(input: {
   verdict: Verdict;
   consecutiveFailures: number;
   material: TokenMaterial;
-  issuedAt: Date;
+  issued: IssueTimes;
   expiry: ExpiryAssessment | undefined;
 }): Date | undefined {
   const { deps, now, verdict } = input;
@@ -704,7 +715,7 @@ function scheduleNextCheck(input: {
   }
   const candidates = [
     now.getTime() + intervalMs * (0.95 - 0.15 * random()),
-    nextRefreshAt(input.material, input.issuedAt).getTime(),
+    nextRefreshAt(input.material, input.issued).getTime(),
     ...(input.expiry?.nextThresholdAt ? [input.expiry.nextThresholdAt.getTime()] : []),
   ];
   return new Date(Math.max(now.getTime() + MIN_GAP_MS, Math.min(...candidates)));

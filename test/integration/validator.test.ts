@@ -136,13 +136,47 @@ describe('validator against DynamoDB Local and the Webex simulator', () => {
 
   it('names an expired refresh token after a long silence', async () => {
     const h = await setup();
+    await h.control('settings', { refreshTokenLifetimeSeconds: 3 * 86_400 });
     for (const key of ['presence', 'call-control']) await h.authorize(key);
-    h.advance(91 * 86_400);
+    h.advance(3 * 86_400 + 1);
     await h.sweep();
     expect(await statusOf(h, 'presence')).toBe('invalid:refresh_token_expired');
     expect(await statusOf(h, 'call-control')).toBe('invalid:refresh_token_expired');
     expect(h.events.published[0]?.alert?.text).toMatch(/refresh token reached its expiry/);
   });
+
+  it('warns once before a refresh token that Webex stops extending ends, then names its expiry', async () => {
+    const h = await setup();
+    // Short lifetimes (12 h access, 2 days refresh) and refreshes that keep the first expiry.
+    await h.control('settings', {
+      accessTokenLifetimeSeconds: 12 * 3600,
+      refreshTokenLifetimeSeconds: 2 * 86_400,
+      extendRefreshTokens: false,
+    });
+    h.deps.config.checkIntervalSeconds = 3600;
+    await h.authorize('presence');
+    const expiresAt = Date.parse((await h.record('presence')).refreshTokenExpiresAt ?? '');
+    const warnedAt: number[] = [];
+    for (let sweep = 0; sweep < 200 && (await h.record('presence')).status !== 'invalid'; sweep += 1) {
+      const before = h.events.published.length;
+      await h.sweepWhenDue();
+      if (h.types().slice(before).includes('presence:expiring')) warnedAt.push(h.clock.now().getTime());
+    }
+    expect(await statusOf(h, 'presence')).toBe('invalid:refresh_token_expired');
+    const alerted = h.types().filter((type) => type !== 'presence:refreshed');
+    expect(alerted).toEqual(['presence:expiring', 'presence:invalidated']);
+    // Warned when the window opened: 10 % of the 2-day lifetime (4.8 h) before the end.
+    expect(warnedAt).toHaveLength(1);
+    expect(expiresAt - (warnedAt[0] ?? 0)).toBeGreaterThan(4 * 3600_000);
+    expect(expiresAt - (warnedAt[0] ?? 0)).toBeLessThanOrEqual(4.8 * 3600_000 + 60_000);
+    // Found dead by the first check after the end: a refresh is tried no later than the expiry.
+    const invalidatedAt = Date.parse((await h.record('presence')).validatedAt ?? '');
+    expect(invalidatedAt - expiresAt).toBeLessThan(h.deps.config.checkIntervalSeconds * 1000);
+    const warning = h.events.published.find((p) => p.event.type === 'expiring');
+    // The same expiry, as Webex repeats it in whole seconds.
+    expect(Math.abs(Date.parse(warning?.event.deadline ?? '') - expiresAt)).toBeLessThan(60_000);
+    expect(warning?.alert?.text).toMatch(/refresh token/i);
+  }, 60_000);
 
   it('refreshes an access token before it ends and keeps the authorization alive for months', async () => {
     const h = await setup();

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { assessExpiry, type ExpiryInput } from '../../functions/domain/expiry-warnings.js';
+import {
+  assessExpiry,
+  refreshTokenIssuedAt,
+  type ExpiryInput,
+} from '../../functions/domain/expiry-warnings.js';
 import { nextRefreshAt, refreshReason, refreshSchedule } from '../../functions/domain/refresh-policy.js';
 
 const DAY = 86_400_000;
@@ -14,7 +18,7 @@ function input(daysBeforeDeadline: number, overrides: Partial<ExpiryInput> = {})
     grantedAt: GRANTED,
     passwordMaxAgeDays: 1825,
     refreshTokenExpiresAt: new Date(now.getTime() + 90 * DAY).toISOString(),
-    issuedAt: now,
+    refreshTokenIssuedAt: now,
     warningsSent: [],
     ...overrides,
   };
@@ -95,7 +99,7 @@ describe('assessExpiry: refresh token', () => {
     sso: true,
     grantedAt: undefined,
     passwordMaxAgeDays: 1825,
-    issuedAt: new Date(now.getTime() - 85 * DAY),
+    refreshTokenIssuedAt: new Date(now.getTime() - 85 * DAY),
     warningsSent: [],
   };
 
@@ -115,18 +119,32 @@ describe('assessExpiry: refresh token', () => {
   it('is not expiring once a refresh extended the token', () => {
     const extended = assessExpiry({
       ...base,
-      issuedAt: now,
+      refreshTokenIssuedAt: now,
       refreshTokenExpiresAt: new Date(now.getTime() + 90 * DAY).toISOString(),
-      warningsSent: ['refresh:2026-03-06T00:00:00.000Z'],
+      warningsSent: [`refresh:${base.refreshTokenIssuedAt.toISOString()}`],
     });
     expect(extended).toMatchObject({ expiring: false, warningsSent: [] });
+  });
+
+  it('warns once while refreshes bring the same expiry back a second apart', () => {
+    const expires = now.getTime() + 5 * DAY;
+    const first = assessExpiry({ ...base, refreshTokenExpiresAt: new Date(expires).toISOString() });
+    const later = assessExpiry({
+      ...base,
+      now: new Date(now.getTime() + DAY),
+      refreshTokenExpiresAt: new Date(expires - 900).toISOString(),
+      warningsSent: first.warning?.marks ?? [],
+    });
+    expect(first.warning?.kind).toBe('refresh_token');
+    expect(later).toMatchObject({ expiring: true });
+    expect(later.warning).toBeUndefined();
   });
 
   it('sends the earlier deadline first when both windows are open', () => {
     const result = assessExpiry({
       ...input(20),
       refreshTokenExpiresAt: new Date(DEADLINE - 19 * DAY).toISOString(),
-      issuedAt: new Date(DEADLINE - 100 * DAY),
+      refreshTokenIssuedAt: new Date(DEADLINE - 100 * DAY),
     });
     expect(result.warning?.kind).toBe('refresh_token');
   });
@@ -142,17 +160,27 @@ describe('refresh policy', () => {
   };
 
   it('refreshes a 14-day access token when less than 2 days are left', () => {
-    expect(refreshReason(material, issued, new Date(issued.getTime() + 11.9 * DAY))).toBeUndefined();
-    expect(refreshReason(material, issued, new Date(issued.getTime() + 12 * DAY))).toBe(
-      'access_token_ending',
-    );
+    expect(
+      refreshReason(
+        material,
+        { accessToken: issued, refreshToken: issued },
+        new Date(issued.getTime() + 11.9 * DAY),
+      ),
+    ).toBeUndefined();
+    expect(
+      refreshReason(
+        material,
+        { accessToken: issued, refreshToken: issued },
+        new Date(issued.getTime() + 12 * DAY),
+      ),
+    ).toBe('access_token_ending');
   });
 
   it('scales the margin for short-lived tokens (25 % of the lifetime)', () => {
     const short = { ...material, accessTokenExpiresAt: new Date(issued.getTime() + 3_600_000).toISOString() };
-    expect(refreshSchedule(short, issued).accessRefreshAt.toISOString()).toBe(
-      new Date(issued.getTime() + 2_700_000).toISOString(),
-    );
+    expect(
+      refreshSchedule(short, { accessToken: issued, refreshToken: issued }).accessRefreshAt.toISOString(),
+    ).toBe(new Date(issued.getTime() + 2_700_000).toISOString());
   });
 
   it('keeps the refresh token alive when its end approaches, at most about daily', () => {
@@ -160,16 +188,77 @@ describe('refresh policy', () => {
       ...material,
       accessTokenExpiresAt: new Date(issued.getTime() + 365 * DAY).toISOString(),
     };
-    expect(refreshReason(longAccess, issued, new Date(issued.getTime() + 67 * DAY))).toBeUndefined();
-    expect(refreshReason(longAccess, issued, new Date(issued.getTime() + 68 * DAY))).toBe(
-      'keep_refresh_token_alive',
+    expect(
+      refreshReason(
+        longAccess,
+        { accessToken: issued, refreshToken: issued },
+        new Date(issued.getTime() + 67 * DAY),
+      ),
+    ).toBeUndefined();
+    expect(
+      refreshReason(
+        longAccess,
+        { accessToken: issued, refreshToken: issued },
+        new Date(issued.getTime() + 68 * DAY),
+      ),
+    ).toBe('keep_refresh_token_alive');
+    expect(refreshSchedule(longAccess, { accessToken: issued, refreshToken: issued }).minIntervalMs).toBe(
+      DAY,
     );
-    expect(refreshSchedule(longAccess, issued).minIntervalMs).toBe(DAY);
   });
 
   it('gives the next refresh time so the next check is not later', () => {
-    expect(nextRefreshAt(material, issued).toISOString()).toBe(
+    expect(nextRefreshAt(material, { accessToken: issued, refreshToken: issued }).toISOString()).toBe(
       new Date(issued.getTime() + 12 * DAY).toISOString(),
+    );
+  });
+});
+
+describe('refreshTokenIssuedAt', () => {
+  const granted = '2026-03-01T00:00:00.000Z';
+  const refreshed = '2026-03-20T00:00:00.000Z';
+  const recorded = '2026-05-30T00:00:00.000Z';
+  const now = new Date('2026-04-01T00:00:00.000Z');
+  const record = { refreshTokenExpiresAt: recorded, grantedAt: granted, updatedAt: refreshed };
+
+  it('keeps the recorded time while the expiry comes back within a minute of the recorded one', () => {
+    const almost = new Date(Date.parse(recorded) - 1500).toISOString();
+    expect(
+      refreshTokenIssuedAt({ ...record, refreshTokenIssuedAt: granted }, almost, now).toISOString(),
+    ).toBe(granted);
+  });
+
+  it('falls back to the last refresh, then the grant, for records written before the field', () => {
+    expect(refreshTokenIssuedAt({ ...record, refreshedAt: refreshed }, recorded, now).toISOString()).toBe(
+      refreshed,
+    );
+    expect(refreshTokenIssuedAt(record, recorded, now).toISOString()).toBe(granted);
+  });
+
+  it('is now when Webex moved the expiry, or none was recorded', () => {
+    const extended = new Date(Date.parse(recorded) + 3 * DAY).toISOString();
+    expect(refreshTokenIssuedAt({ ...record, refreshTokenIssuedAt: granted }, extended, now)).toEqual(now);
+    expect(refreshTokenIssuedAt({ grantedAt: granted, updatedAt: granted }, recorded, now)).toEqual(now);
+  });
+});
+
+describe('refresh policy for a refresh token Webex does not extend', () => {
+  it('keeps refreshing at most daily to its end, and at the end itself, instead of ever more often', () => {
+    const issued = new Date('2026-03-01T00:00:00.000Z');
+    const material = {
+      accessToken: 'a',
+      refreshToken: 'r',
+      accessTokenExpiresAt: new Date(issued.getTime() + 89.5 * DAY).toISOString(),
+      refreshTokenExpiresAt: new Date(issued.getTime() + 90 * DAY).toISOString(),
+    };
+    // Refreshed 12 hours before its end, the token got its expiry 90 days ago.
+    const lastRefresh = new Date(issued.getTime() + 89.5 * DAY);
+    const schedule = refreshSchedule(material, { accessToken: lastRefresh, refreshToken: issued });
+    expect(schedule.minIntervalMs).toBe(DAY);
+    expect(schedule.keepAliveAt.getTime()).toBe(Date.parse(material.refreshTokenExpiresAt));
+    const earlier = new Date(issued.getTime() + 80 * DAY);
+    expect(refreshSchedule(material, { accessToken: earlier, refreshToken: issued }).keepAliveAt).toEqual(
+      new Date(earlier.getTime() + DAY),
     );
   });
 });
