@@ -8,6 +8,7 @@ import {
   ResourceNotFoundException,
   RestoreSecretCommand,
   SecretsManagerClient,
+  EncryptionFailure,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -87,12 +88,47 @@ describe('SecretsManagerTokenVault', () => {
     secretsManager.on(PutSecretValueCommand).rejectsOnce(markedForDeletion()).resolves({});
     secretsManager.on(RestoreSecretCommand).resolves({});
 
-    await vault().store('acme', 'presence', material);
+    expect(await vault().store('acme', 'presence', material)).toBe(name);
 
-    expect(secretsManager.commandCalls(RestoreSecretCommand).map((call) => call.args[0].input)).toEqual([
-      { SecretId: name },
+    // Create refused, Put refused (scheduled for deletion), Restore, then Put again: in this order.
+    expect(
+      secretsManager.calls().map((call) => {
+        const command = call.args[0];
+        return [command.constructor.name, command.input];
+      }),
+    ).toEqual([
+      [
+        'CreateSecretCommand',
+        expect.objectContaining({ Name: name, KmsKeyId: kmsKeyId, SecretString: JSON.stringify(material) }),
+      ],
+      ['PutSecretValueCommand', { SecretId: name, SecretString: JSON.stringify(material) }],
+      ['RestoreSecretCommand', { SecretId: name }],
+      ['PutSecretValueCommand', { SecretId: name, SecretString: JSON.stringify(material) }],
     ]);
-    expect(secretsManager.commandCalls(PutSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('lets any other CreateSecret failure through without putting a value', async () => {
+    // Say the KMS key was disabled: the write must fail, not fall back to a put.
+    const refused = new EncryptionFailure({ message: 'KMS key disabled', $metadata: {} });
+    secretsManager.on(CreateSecretCommand).rejects(refused);
+    secretsManager.on(PutSecretValueCommand).resolves({});
+
+    await expect(vault().store('acme', 'presence', material)).rejects.toBe(refused);
+
+    expect(secretsManager.commandCalls(CreateSecretCommand)).toHaveLength(1);
+    expect(secretsManager.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(secretsManager.commandCalls(RestoreSecretCommand)).toHaveLength(0);
+  });
+
+  it('lets a PutSecretValue failure other than "scheduled for deletion" through without restoring', async () => {
+    secretsManager.on(CreateSecretCommand).rejects(exists());
+    const notFound = new ResourceNotFoundException({ message: 'gone meanwhile', $metadata: {} });
+    secretsManager.on(PutSecretValueCommand).rejects(notFound);
+
+    await expect(vault().store('acme', 'presence', material)).rejects.toBe(notFound);
+
+    expect(secretsManager.commandCalls(PutSecretValueCommand)).toHaveLength(1);
+    expect(secretsManager.commandCalls(RestoreSecretCommand)).toHaveLength(0);
   });
 
   it('reads and validates the material', async () => {
