@@ -10,7 +10,7 @@ import {
   dispatcherEnvironmentSchema,
   type DispatcherDependencies,
 } from './commons/validator-dependencies.js';
-import { dispatchDueAuthorizations, type DispatchReport } from './domain/sweep.js';
+import { dispatchDueAuthorizations, EnqueueError, type DispatchReport } from './domain/sweep.js';
 
 const SERVICE = 'sweep-dispatcher';
 
@@ -45,6 +45,15 @@ export function createSweepDispatcherHandler(
       ...(options.timeReserveMs !== undefined ? { timeReserveMs: options.timeReserveMs } : {}),
     });
     metrics.addMetric('SweepDispatched', MetricUnit.Count, report.dispatched);
+    metrics.addMetric('SweepEnqueueFailed', MetricUnit.Count, report.failed);
+    if (report.failed > 0) {
+      // A failed invocation is what the ValidatorErrors alarm counts, and it is retried.
+      logger.error('The queue refused part of the sweep; those authorizations stay due', { ...report });
+      throw new EnqueueError(
+        `${report.failed} due authorizations could not be queued (${report.dispatched} were)`,
+        report.failed,
+      );
+    }
     if (report.complete) logger.info('Sweep dispatched every due authorization', { ...report });
     else logger.warn('Sweep stopped at its time budget; the next schedule continues', { ...report });
     return report;

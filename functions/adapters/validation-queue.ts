@@ -1,23 +1,12 @@
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { AuthorizationKey } from '../domain/validator.js';
-import type { ValidationQueue } from '../domain/sweep.js';
+import { EnqueueError, type ValidationQueue } from '../domain/sweep.js';
 
 /** SQS takes at most ten messages per SendMessageBatch. */
 export const SQS_BATCH_SIZE = 10;
 
 /** Attempts per batch; only the entries SQS reports as failed are sent again. */
 export const SEND_ATTEMPTS = 4;
-
-/** Some keys could not be queued even after the retries; they stay due and the next sweep sends them. */
-export class EnqueueError extends Error {
-  override readonly name = 'EnqueueError';
-  constructor(
-    message: string,
-    readonly failedCount: number,
-  ) {
-    super(message);
-  }
-}
 
 let defaultClient: SQSClient | undefined;
 

@@ -15,8 +15,19 @@ export const validationMessageSchema = z.strictObject({
 
 /** Where the sweep hands due authorizations to the validator workers (SQS when deployed). */
 export interface ValidationQueue {
-  /** Sends every key; resolves once all are accepted, throws when some could not be sent. */
+  /** Sends every key; resolves once all are accepted, throws EnqueueError when some could not be sent. */
   enqueue(keys: readonly AuthorizationKey[]): Promise<void>;
+}
+
+/** Some keys could not be queued even after the retries; they stay due and the next sweep sends them. */
+export class EnqueueError extends Error {
+  override readonly name = 'EnqueueError';
+  constructor(
+    message: string,
+    readonly failedCount: number,
+  ) {
+    super(message);
+  }
 }
 
 /** Keys read from the `due` index per page: one page is sent before the next is read. */
@@ -43,6 +54,8 @@ export interface DispatchInput {
 export interface DispatchReport {
   /** Keys sent to the queue. */
   dispatched: number;
+  /** Keys the queue did not take (they stay due); the sweep went on with the next page. */
+  failed: number;
   /** False when the time budget ran out before every shard was read to its end. */
   complete: boolean;
 }
@@ -53,7 +66,8 @@ export interface DispatchReport {
  * checks the time left and stops early when the budget is spent. Nothing is lost by stopping:
  * an item stays due until a worker moves its `nextCheckAt`, so the next schedule sends it. The
  * starting shard rotates with the minute, so a sweep that always runs short does not always
- * leave the same shards for last.
+ * leave the same shards for last. A page the queue refuses is counted in `failed` and the sweep
+ * goes on: one bad moment of the queue must not leave every later shard unchecked.
  */
 export async function dispatchDueAuthorizations(input: DispatchInput): Promise<DispatchReport> {
   const now = input.clock.now();
@@ -61,23 +75,36 @@ export async function dispatchDueAuthorizations(input: DispatchInput): Promise<D
   const limit = input.pageSize ?? DEFAULT_DUE_PAGE_SIZE;
   const start = Math.floor(now.getTime() / 60_000) % input.shards;
   let dispatched = 0;
+  let failed = 0;
   for (let offset = 0; offset < input.shards; offset += 1) {
     const shard = (start + offset) % input.shards;
     let cursor: string | undefined;
     do {
-      if (input.remainingTimeMs() < reserve) return { dispatched, complete: false };
+      if (input.remainingTimeMs() < reserve) return { dispatched, failed, complete: false };
       const page = await input.repo.listDue(shard, now, {
         limit,
         ...(cursor !== undefined ? { cursor } : {}),
       });
       if (page.items.length > 0) {
-        await input.queue.enqueue(page.items);
-        dispatched += page.items.length;
+        const refused = await enqueuePage(input.queue, page.items);
+        dispatched += page.items.length - refused;
+        failed += refused;
       }
       cursor = page.cursor;
     } while (cursor !== undefined);
   }
-  return { dispatched, complete: true };
+  return { dispatched, failed, complete: true };
+}
+
+/** Queues one page; answers how many of its keys the queue did not take. */
+async function enqueuePage(queue: ValidationQueue, keys: readonly AuthorizationKey[]): Promise<number> {
+  try {
+    await queue.enqueue(keys);
+    return 0;
+  } catch (error) {
+    // Anything but a counted refusal (say the queue could not be reached) loses the whole page.
+    return error instanceof EnqueueError ? Math.min(error.failedCount, keys.length) : keys.length;
+  }
 }
 
 /** The result of one in-process sweep. */

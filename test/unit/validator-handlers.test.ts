@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { Authorization } from '../../functions/domain/model.js';
 import type { Page } from '../../functions/domain/ports.js';
-import { dispatchDueAuthorizations, type ValidationQueue } from '../../functions/domain/sweep.js';
+import {
+  dispatchDueAuthorizations,
+  EnqueueError,
+  type ValidationQueue,
+} from '../../functions/domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
   type AuthorizationKey,
@@ -66,7 +70,7 @@ describe('dispatchDueAuthorizations', () => {
       pageSize: 2,
       remainingTimeMs: () => 60_000,
     });
-    expect(report).toEqual({ dispatched: 20, complete: true });
+    expect(report).toEqual({ dispatched: 20, failed: 0, complete: true });
     expect(new Set(queue.all.map((k) => `${k.tenantId}/${k.integration}`)).size).toBe(20);
     expect(queue.batches.every((batch) => batch.length <= 2)).toBe(true);
     // Minutes since the epoch modulo 4 is 2: the sweep starts at shard 2 and wraps around.
@@ -92,9 +96,34 @@ describe('dispatchDueAuthorizations', () => {
       timeReserveMs: 10_000,
     });
     // 30 s left, 5 s per page, 10 s kept in reserve: five pages, then stop.
-    expect(report).toEqual({ dispatched: 15, complete: false });
+    expect(report).toEqual({ dispatched: 15, failed: 0, complete: false });
     // The start rotates with the minute: minutes since the epoch modulo the shard count (8 here).
     expect(index.reads).toEqual([8, 9, 10, 11, 12]);
+  });
+
+  it('goes on past a page the queue refuses and counts what it did not take', async () => {
+    const index = dueIndex(4, 4);
+    const queue = new RecordingQueue();
+    let page = 0;
+    const report = await dispatchDueAuthorizations({
+      repo: index,
+      queue: {
+        enqueue: async (keys) => {
+          page += 1;
+          if (page === 1) throw new EnqueueError('3 of 4 could not be sent', 3);
+          if (page === 2) throw new Error('queue unreachable');
+          await queue.enqueue(keys);
+        },
+      },
+      clock: new ManualClock(new Date('2026-03-01T10:00:00.000Z')),
+      shards: 4,
+      pageSize: 4,
+      remainingTimeMs: () => 60_000,
+    });
+    // Page 1 lost 3 of its 4 keys, page 2 all 4; pages 3 and 4 (later shards) still went out.
+    expect(report).toEqual({ dispatched: 9, failed: 7, complete: true });
+    expect(queue.all).toHaveLength(8);
+    expect(new Set(index.reads).size).toBe(4);
   });
 });
 
@@ -109,12 +138,37 @@ describe('sweep dispatcher handler', () => {
       {},
       lambdaContext(() => 60_000),
     );
-    expect(report).toEqual({ dispatched: 16, complete: true });
+    expect(report).toEqual({ dispatched: 16, failed: 0, complete: true });
     const starved = await handler(
       {},
       lambdaContext(() => 5_000),
     );
-    expect(starved).toEqual({ dispatched: 0, complete: false });
+    expect(starved).toEqual({ dispatched: 0, failed: 0, complete: false });
+  });
+
+  it('fails the invocation when the queue refused keys, after sending the rest', async () => {
+    const sent: AuthorizationKey[] = [];
+    const handler = createSweepDispatcherHandler(
+      () => ({
+        repo: dueIndex(16, 1),
+        queue: {
+          enqueue: async (keys) => {
+            if (keys[0]?.tenantId === 't3') throw new EnqueueError('1 of 1 could not be sent', 1);
+            sent.push(...keys);
+          },
+        },
+        clock: new ManualClock(),
+        shards: 16,
+      }),
+      silentTools('sweep-dispatcher-test'),
+    );
+    await expect(
+      handler(
+        {},
+        lambdaContext(() => 60_000),
+      ),
+    ).rejects.toThrow('1 due authorizations could not be queued (15 were)');
+    expect(sent).toHaveLength(15);
   });
 });
 
