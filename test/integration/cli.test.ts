@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminHarness, seedAuthorization, type AdminHarness } from '../support/admin-harness.js';
 import { startAdminServer, type AdminServer } from '../support/admin-server.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
+const ROOT = new URL('../../', import.meta.url);
 
 interface Run {
   code: number;
@@ -73,6 +76,40 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     expect(show.stdout).not.toMatch(/SECRET/);
   });
 
+  it('prints tenants show as the API tenant and authorizations with --json', async () => {
+    const show = await cli([...api, '--json', 'tenants', 'show', 'acme']);
+    expect(show).toMatchObject({ code: 0, stderr: '' });
+    const body = JSON.parse(show.stdout) as {
+      tenant: Record<string, unknown>;
+      authorizations: { items: Record<string, unknown>[]; missing: string[] };
+    };
+    expect(Object.keys(body).sort()).toEqual(['authorizations', 'tenant']);
+    expect(body.tenant).toMatchObject({
+      tenantId: 'acme',
+      name: 'Acme Corp',
+      status: 'active',
+      sso: true,
+      contacts: ['ops@acme.example'],
+      linkVersion: 1,
+    });
+    expect(body.authorizations.items).toHaveLength(1);
+    expect(body.authorizations.items[0]).toMatchObject({
+      integration: 'presence',
+      status: 'active',
+      authorizer: { email: 'admin@customer.example' },
+      accessTokenExpiresAt: '2026-12-09T10:00:00.000Z',
+      refreshTokenExpiresAt: '2027-02-23T10:00:00.000Z',
+    });
+    expect(body.authorizations.missing).toContain('users-sync');
+    expect(body.authorizations.missing).not.toContain('presence');
+    // Exactly what the admin API answers, nothing added or dropped.
+    expect(body).toEqual({
+      tenant: (await h.call('GET', '/admin/tenants/acme')).body,
+      authorizations: (await h.call('GET', '/admin/tenants/acme/authorizations')).body,
+    });
+    expect(show.stdout).not.toMatch(/SECRET/);
+  });
+
   it('pages through every tenant with --all, and prints JSON with --json', async () => {
     const all = await cli([...api, '--json', 'tenants', 'list', '--limit', '1', '--all']);
     expect(all.code).toBe(0);
@@ -98,9 +135,41 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     });
   });
 
+  it('prints an issued and a revoked link as JSON with --json', async () => {
+    const link = await cli([...api, '--json', 'link', 'acme', '--days', '5']);
+    expect(link).toMatchObject({ code: 0, stderr: '' });
+    const issued = JSON.parse(link.stdout) as { url: string; expiresAt: string; linkVersion: number };
+    expect(issued).toMatchObject({ expiresAt: '2026-11-30T10:00:00.000Z', linkVersion: 2 });
+    expect(issued.url).toMatch(/^https:\/\/auth\.example\.test\/connect\/[^\s/]+$/);
+
+    const revoke = await cli([...api, '--json', 'link', 'acme', '--revoke']);
+    expect(revoke).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(revoke.stdout)).toEqual({ tenantId: 'acme', linkVersion: 3, revoked: true });
+    expect(await h.repos.tenants.get('acme')).toMatchObject({ linkVersion: 3 });
+  });
+
   it('validates an authorization now', async () => {
     const run = await cli([...api, 'validate', 'acme', 'presence']);
     expect(run).toMatchObject({ code: 0, stdout: 'Checked: acme/presence is active.\n' });
+  });
+
+  it('prints the validation outcome and record as JSON with --json', async () => {
+    h.clock.advance(60_000);
+    const run = await cli([...api, '--json', 'validate', 'acme', 'presence']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const body = JSON.parse(run.stdout) as { outcome: unknown; authorization: Record<string, unknown> };
+    expect(Object.keys(body).sort()).toEqual(['authorization', 'outcome']);
+    expect(body.outcome).toEqual({ kind: 'checked', refreshed: false });
+    expect(body.authorization).toMatchObject({
+      integration: 'presence',
+      status: 'active',
+      validatedAt: '2026-11-25T10:01:00.000Z',
+    });
+    expect(h.validateCalls.at(-1)).toEqual({ tenantId: 'acme', integration: 'presence' });
+    expect(await h.repos.authorizations.get('acme', 'presence')).toMatchObject({
+      validatedAt: '2026-11-25T10:01:00.000Z',
+    });
+    expect(run.stdout).not.toMatch(/SECRET/);
   });
 
   it('offboards only with --yes', async () => {
@@ -109,10 +178,49 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     expect(refused.stderr).toMatch(/add --yes to go ahead/);
     expect(await h.repos.tenants.get('beta')).toMatchObject({ status: 'active' });
 
+    await seedAuthorization(h, 'beta', 'presence');
     const done = await cli([...api, 'offboard', 'beta', '--yes']);
     expect(done.code).toBe(0);
-    expect(done.stdout).toMatch(/^Offboarded beta\./);
+    const lines = done.stdout.split('\n');
+    expect(lines[0]).toBe('Offboarded beta.');
+    expect(lines[1]).toMatch(/^INTEGRATION\s+WAS\s+AT WEBEX\s+TOKENS DELETED$/);
+    // The harness's Webex is unreachable, so the revocation at Webex fails; the tokens go anyway.
+    expect(lines[2]).toMatch(/^presence\s+active\s+failed\s+yes$/);
     expect(await h.repos.tenants.get('beta')).toMatchObject({ status: 'offboarded' });
+  });
+
+  it('prints a created tenant and the offboarding report as JSON with --json', async () => {
+    const created = await cli([...api, '--json', 'tenants', 'create', 'gamma', '--name', 'Gamma']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      tenantId: 'gamma',
+      name: 'Gamma',
+      status: 'active',
+      sso: false,
+      contacts: [],
+      linkVersion: 1,
+    });
+    await seedAuthorization(h, 'gamma', 'presence');
+
+    const done = await cli([...api, '--json', 'offboard', 'gamma', '--yes']);
+    expect(done).toMatchObject({ code: 0, stderr: '' });
+    const tenant = await h.repos.tenants.get('gamma');
+    expect(tenant).toMatchObject({ status: 'offboarded' });
+    expect(JSON.parse(done.stdout)).toEqual({
+      tenantId: 'gamma',
+      status: 'offboarded',
+      offboardedAt: tenant?.updatedAt,
+      authorizations: [
+        {
+          integration: 'presence',
+          previousStatus: 'active',
+          webexRevocation: 'failed',
+          secretDestroyed: true,
+        },
+      ],
+    });
+    expect(await h.repos.authorizations.get('gamma', 'presence')).toMatchObject({ status: 'revoked' });
+    expect(done.stdout).not.toMatch(/SECRET/);
   });
 
   it('prints a refused request as one line and exits 1', async () => {
@@ -143,5 +251,104 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     const down = await cli(['tenants', 'list'], { WEBEX_AUTH_KEEPER_API: 'http://127.0.0.1:9' });
     expect(down.code).toBe(3);
     expect(down.stderr).toMatch(/^webex-auth-keeper: Cannot reach http:\/\/127\.0\.0\.1:9/);
+  });
+});
+
+/** The package a bare import specifier names: `zod`, `tsx/esm/api` -> `tsx`, `@smithy/x/y` -> `@smithy/x`. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
+}
+
+/**
+ * Every module the CLI loads at run time: follows the relative imports from cli/bin.mjs (a `.js`
+ * import is its `.ts` source) and collects the bare specifiers. `import type` and `export type`
+ * are erased by the loader; anything else counts, even when only types are used from it.
+ */
+function runtimeImports(entry: URL): { files: string[]; packages: Set<string> } {
+  const files: string[] = [];
+  const packages = new Set<string>();
+  const pending = [entry];
+  const importPattern = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\bfrom\s*)?['"]([^'"]+)['"]/g;
+  const dynamicPattern = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  for (let file = pending.pop(); file; file = pending.pop()) {
+    const path = fileURLToPath(file);
+    if (files.includes(path)) continue;
+    files.push(path);
+    const source = readFileSync(file, 'utf8');
+    const specifiers = [
+      ...[...source.matchAll(importPattern)].filter((m) => !m[1]).map((m) => m[2] ?? ''),
+      ...[...source.matchAll(dynamicPattern)].map((m) => m[1] ?? ''),
+    ];
+    for (const specifier of specifiers) {
+      if (specifier.startsWith('.')) pending.push(new URL(specifier.replace(/\.js$/, '.ts'), file));
+      else if (!specifier.startsWith('node:') && !builtinModules.includes(specifier))
+        packages.add(packageOf(specifier));
+    }
+  }
+  return { files, packages };
+}
+
+interface LockEntry {
+  dev?: boolean;
+  optional?: boolean;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+describe('the bin entry in a production install (npm ci --omit=dev)', () => {
+  const manifest = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as {
+    bin: Record<string, string>;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const lock = JSON.parse(readFileSync(new URL('package-lock.json', ROOT), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const { files, packages } = runtimeImports(new URL(manifest.bin['webex-auth-keeper'] ?? '', ROOT));
+
+  it('finds the CLI sources and the packages they import', () => {
+    expect(manifest.bin['webex-auth-keeper']).toBe('cli/bin.mjs');
+    expect(files).toContain(BIN);
+    expect(files).toContain(fileURLToPath(new URL('cli/webex-auth-keeper.ts', ROOT)));
+    expect(files).toContain(fileURLToPath(new URL('cli/api-client.ts', ROOT)));
+    expect([...packages]).toEqual(expect.arrayContaining(['tsx', 'zod', '@smithy/signature-v4']));
+  });
+
+  it('declares every package the CLI loads in dependencies, not devDependencies', () => {
+    const notProduction = [...packages].filter((name) => manifest.dependencies[name] === undefined);
+    expect(notProduction).toEqual([]);
+  });
+
+  it('has a lock file that installs each of them, and what they need, without dev packages', () => {
+    // Where npm's resolution finds `name` from the package at `from` (nearest node_modules up).
+    const resolve = (from: string, name: string): string | undefined => {
+      for (let base = from; ; base = base.slice(0, Math.max(0, base.lastIndexOf('/node_modules/')))) {
+        const path = `${base ? `${base}/` : ''}node_modules/${name}`;
+        if (lock.packages[path]) return path;
+        if (!base) return undefined;
+      }
+    };
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    const visit = (from: string, name: string, optional: boolean) => {
+      const path = resolve(from, name);
+      if (!path) {
+        // An optional package missing from the lock is another platform's binary.
+        if (!optional) problems.push(`${name} (needed by ${from || 'the CLI'}) is not in the lock file`);
+        return;
+      }
+      if (seen.has(path)) return;
+      seen.add(path);
+      const entry = lock.packages[path] ?? {};
+      if (entry.dev) problems.push(`${path} is a dev-only package in the lock file`);
+      for (const dep of Object.keys(entry.dependencies ?? {})) visit(path, dep, false);
+      for (const dep of Object.keys(entry.optionalDependencies ?? {})) visit(path, dep, true);
+    };
+    for (const name of packages) visit('', name, false);
+    expect(problems).toEqual([]);
+    expect(seen.has('node_modules/tsx')).toBe(true);
+    expect(seen.has('node_modules/esbuild')).toBe(true);
   });
 });
