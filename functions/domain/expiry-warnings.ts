@@ -128,6 +128,21 @@ function refreshWindow(input: ExpiryInput): WindowState {
 }
 
 /**
+ * Whether a password warning may be due at `now` (for a tenant that does not sign in through SSO):
+ * from the first threshold before the deadline on. Before it, the tenant's SSO flag cannot change
+ * what `assessExpiry` says, except that a non-SSO tenant's first threshold is a later check time.
+ */
+export function passwordWarningsMayBeDue(
+  grantedAt: string | undefined,
+  passwordMaxAgeDays: number,
+  now: Date,
+): boolean {
+  if (grantedAt === undefined) return false;
+  const deadline = Date.parse(grantedAt) + passwordMaxAgeDays * DAY_MS;
+  return now.getTime() >= deadline - Math.max(...PASSWORD_WARNING_DAYS) * DAY_MS;
+}
+
+/**
  * An expiry that moved by less than this did not move: Webex gives `refresh_token_expires_in` in
  * whole seconds from when it answered, so one unchanged expiry comes back a second or so apart.
  */

@@ -16,6 +16,7 @@ import { publishAuthorizationEvent } from './event-publishing.js';
 import {
   assessExpiry,
   DEFAULT_PASSWORD_MAX_AGE_DAYS,
+  passwordWarningsMayBeDue,
   refreshTokenIssuedAt,
   type ExpiryAssessment,
 } from './expiry-warnings.js';
@@ -166,7 +167,8 @@ function skipped(reason: SkipReason): ValidationOutcome {
  *    `force`). Refused: skip, saying why from the record as it stood (another worker holding the
  *    lease is success).
  * 2. Publish a pending event left by a run that died after its save (see "Outbox" below).
- * 3. Read the token material from the vault.
+ * 3. Read the token material from the vault. (The tenant is read only when a step needs it; see
+ *    TenantOnce.)
  * 4. Refresh when the access token nears its end or the refresh token needs keeping alive
  *    (refresh-policy.ts); write the new material to the vault BEFORE the record, so the record
  *    never describes material that was not written, and a crash after the refresh keeps it.
@@ -264,8 +266,7 @@ async function check(
   lease: HeldLease,
 ): Promise<ValidationOutcome> {
   const key = { tenantId: record.tenantId, integration: record.integration };
-  const tenant = await deps.tenants.get(record.tenantId);
-  if (!tenant || tenant.status !== 'active') return skipped('tenant_inactive');
+  const tenant = new TenantOnce(deps, record.tenantId);
   const integration = deps.catalog.find(record.integration);
   if (!integration) {
     log.warn('The catalog no longer lists this integration; not checking it', key);
@@ -291,12 +292,14 @@ async function check(
     accessToken: issuedAt,
     refreshToken: refreshTokenIssuedAt(record, tokens.material.refreshTokenExpiresAt, now),
   };
-  if (refreshReason(tokens.material, issuedBefore, now) && (await tokens.refresh()) === 'superseded') {
-    return skipped('superseded');
+  if (refreshReason(tokens.material, issuedBefore, now)) {
+    if (!(await tenant.active())) return skipped('tenant_inactive');
+    if ((await tokens.refresh()) === 'superseded') return skipped('superseded');
   }
   let probe = await probeIdentity(deps.webex, tokens.material.accessToken, record.scopes);
   if (probe.kind === 'refused' && tokens.refreshOutcome === undefined) {
     // The access token may simply have ended (e.g. checks were paused): one refresh settles it.
+    if (!(await tenant.active())) return skipped('tenant_inactive');
     const outcome = await tokens.refresh();
     if (outcome === 'superseded') return skipped('superseded');
     if (outcome.kind === 'ok')
@@ -307,10 +310,12 @@ async function check(
     refresh: tokens.refreshOutcome,
     probe,
     authorizer: record.authorizer,
-    tenantOrgId: tenant.orgId,
+    tenantOrgId: (await tenant.ifRead())?.orgId,
   });
   if (verdict.kind === 'dead') {
-    const evidence = await gatherDeathEvidence(deps, record, tenant, integration, tokens.material, now);
+    const active = await tenant.active();
+    if (!active) return skipped('tenant_inactive');
+    const evidence = await gatherDeathEvidence(deps, record, active, integration, tokens.material, now);
     const classification = classifyDeath(evidence);
     verdict = {
       kind: 'invalid',
@@ -331,11 +336,22 @@ async function check(
 
   const refreshedNow = tokens.refreshed || inherited;
   const refreshIssuedAt = refreshTokenIssuedAt(record, tokens.material.refreshTokenExpiresAt, now);
+  // Far from the password deadline the SSO flag changes nothing but a later check time: taking
+  // the tenant for non-SSO only adds the first threshold as a check time, when it is read.
+  let sso = false;
+  if (
+    verdict.kind === 'healthy' &&
+    passwordWarningsMayBeDue(record.grantedAt, deps.config.passwordMaxAgeDays, now)
+  ) {
+    const active = await tenant.active();
+    if (!active) return skipped('tenant_inactive');
+    sso = active.sso;
+  }
   const expiry =
     verdict.kind === 'healthy'
       ? assessExpiry({
           now,
-          sso: tenant.sso,
+          sso,
           grantedAt: record.grantedAt,
           passwordMaxAgeDays: deps.config.passwordMaxAgeDays,
           refreshTokenExpiresAt: tokens.material.refreshTokenExpiresAt,
@@ -349,6 +365,8 @@ async function check(
     expiring: expiry?.expiring ?? false,
     newWarning: expiry?.warning !== undefined,
   });
+  // A transition is alerted: never for a tenant that is gone or offboarded.
+  if (change.event && !(await tenant.active())) return skipped('tenant_inactive');
   const warned = change.event?.type === 'expiring' ? expiry?.warning : undefined;
   const nowIso = now.toISOString();
 
@@ -442,6 +460,35 @@ async function check(
     ...(cause ? { cause } : {}),
     refreshed: refreshedNow,
   };
+}
+
+/**
+ * The tenant of one check, read on first need only: a healthy check far from its deadlines needs
+ * nothing of it (the org to compare is the authorizer's, which the tenant is bound to), so most
+ * checks make one DynamoDB read fewer. Every step that writes tokens, alerts or needs the SSO flag
+ * asks `active()` first and skips the check when the tenant is gone or offboarded; offboarding
+ * then revokes the record under its lease.
+ */
+class TenantOnce {
+  private read: Promise<Tenant | undefined> | undefined;
+
+  constructor(
+    private readonly deps: ValidatorDependencies,
+    private readonly tenantId: string,
+  ) {}
+
+  /** The tenant when it is active, read the first time it is asked for. */
+  active(): Promise<Tenant | undefined> {
+    this.read ??= this.deps.tenants
+      .get(this.tenantId)
+      .then((tenant) => (tenant?.status === 'active' ? tenant : undefined));
+    return this.read;
+  }
+
+  /** The tenant if an earlier step read it, without reading it. */
+  async ifRead(): Promise<Tenant | undefined> {
+    return this.read;
+  }
 }
 
 /**

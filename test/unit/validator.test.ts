@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
 import { WebexError } from '../../functions/domain/ports.js';
@@ -138,6 +138,37 @@ describe('validateAuthorization: healthy', () => {
     // 15 min less the jitter (0.5 -> 12.5 %), so the next 15-minute sweep picks it up.
     expect(Date.parse(record.nextCheckAt ?? '') - world.clock.now().getTime()).toBe(900_000 * 0.875);
     expect(world.events.published).toEqual([]);
+  });
+
+  it('reads no tenant for a healthy check far from its deadlines', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    const reads = vi.spyOn(world.tenants, 'get');
+    expect(await world.validate('presence')).toMatchObject({ kind: 'checked', status: 'active' });
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it('reads the tenant once the password warnings may be due, and honours its SSO flag', async () => {
+    const world = setup({ sso: true });
+    await world.authorize('presence');
+    const grantedAt = new Date(world.clock.now().getTime() - (1825 - 29) * DAY * 1000).toISOString();
+    world.repo.put({ ...(await world.record('presence')), grantedAt });
+    const reads = vi.spyOn(world.tenants, 'get');
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    // Read once for the whole check (the refresh this old grant triggers asks for it too).
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(world.events.types().filter((type) => type.endsWith(':expiring'))).toEqual([]);
+  });
+
+  it('skips an offboarded tenant before refreshing its tokens', async () => {
+    const world = setup({ status: 'offboarded' });
+    await world.authorize('presence');
+    world.clock.advance(12.5 * DAY);
+    world.calls.length = 0;
+    expect(await world.validate('presence')).toEqual({ kind: 'skipped', reason: 'tenant_inactive' });
+    expect(world.calls.filter((call) => call.startsWith('store'))).toEqual([]);
+    expect(world.webex.calls.filter((call) => call.startsWith('refresh'))).toEqual([]);
+    expect((await world.record('presence')).leaseOwner).toBeUndefined();
   });
 
   it('skips an authorization that is not due (a duplicate delivery)', async () => {
