@@ -10,8 +10,9 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput } from '../functions/adapters/table-definition.js';
+import { createTableInput, timeToLiveInput } from '../functions/adapters/table-definition.js';
 
 /** Credentials DynamoDB Local accepts; they never leave this machine. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
@@ -185,16 +186,22 @@ export async function startLocalDynamoDb(options: StartOptions = {}): Promise<Lo
   };
 }
 
-/** Creates the project's table (from the shared definition) unless it exists; waits until ACTIVE. */
+/**
+ * Creates the project's table (from the shared definition, TTL on as in the stack) unless it
+ * exists; waits until ACTIVE.
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  let created = true;
   try {
     await client.send(new CreateTableCommand(createTableInput(tableName)));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    created = false;
   }
   for (;;) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Table?.TableStatus === 'ACTIVE') break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  if (created) await client.send(new UpdateTimeToLiveCommand(timeToLiveInput(tableName)));
 }

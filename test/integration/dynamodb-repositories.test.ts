@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositories, InvalidCursorError } from '../../functions/adapters/dynamodb/index.js';
+import { tableDefinition } from '../../functions/adapters/table-definition.js';
 import type { Authorization, AuthorizationEvent, Tenant } from '../../functions/domain/model.js';
 import { ConflictError } from '../../functions/domain/ports.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
@@ -62,6 +64,16 @@ describe('DynamoDB repositories on DynamoDB Local', () => {
     repos = createRepositories(table.client, table.tableName);
   });
   afterAll(async () => table.drop());
+
+  it('has TTL on the definition’s attribute, as the stack sets it', async () => {
+    const { TimeToLiveDescription } = await table.client.send(
+      new DescribeTimeToLiveCommand({ TableName: table.tableName }),
+    );
+    expect(TimeToLiveDescription).toMatchObject({
+      TimeToLiveStatus: 'ENABLED',
+      AttributeName: tableDefinition.timeToLiveAttribute,
+    });
+  });
 
   it('creates, reads, pages and updates tenants without touching the bound org', async () => {
     for (const id of ['t-a', 't-b', 't-c']) await repos.tenants.create(tenant(id));
