@@ -1,11 +1,12 @@
 import * as oauth from 'oauth4webapi';
 import * as z from 'zod';
-import type { WebexAuthorizationItem, WebexPersonAuthorizations } from '../domain/onboarding.js';
 import {
   WebexError,
+  type WebexAuthorizationItem,
   type WebexClient,
   type WebexFailureKind,
   type WebexPerson,
+  type WebexPersonAuthorizations,
   type WebexRole,
   type WebexTokenGrant,
 } from '../domain/ports.js';

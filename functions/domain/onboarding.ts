@@ -52,6 +52,7 @@ import {
   type TokenVault,
   type WebexClient,
   type WebexPerson,
+  type WebexPersonAuthorizations,
   type WebexTokenGrant,
 } from './ports.js';
 
@@ -67,26 +68,6 @@ export const DENIAL_ALERT_WINDOW_HOURS = 24;
 
 /** How many of the tenant's newest history items are searched for the last denial alert. */
 const DENIAL_HISTORY_LOOKBACK = 50;
-
-/** One item of Webex's `GET /v1/authorizations?personId=` (the OpenAPI `Authorization`). */
-export interface WebexAuthorizationItem {
-  id: string;
-  clientId: string;
-  personId: string;
-  /** `refresh` (the grant: deleting it kills its access tokens too) or `access` (one token). */
-  type: string;
-  created: string;
-}
-
-/**
- * Webex's Authorizations API by person and by id, which the callback uses to revoke one refused
- * grant and nothing else (needs `identity:tokens_read` / `identity:tokens_write`). Optional on the
- * client: without it a refused grant is only discarded, never revoked more widely.
- */
-export interface WebexPersonAuthorizations {
-  listAuthorizations(accessToken: string, personId: string): Promise<WebexAuthorizationItem[]>;
-  deleteAuthorization(accessToken: string, authorizationId: string): Promise<void>;
-}
 
 /** Settings of the onboarding flow, from the environment. */
 export interface OnboardingSettings {

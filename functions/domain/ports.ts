@@ -185,6 +185,26 @@ export class WebexError extends Error {
 }
 
 /** The Webex calls the product makes; errors are WebexError. Tokens go in, never out in errors. */
+/** One item of Webex's `GET /v1/authorizations?personId=` (the OpenAPI `Authorization`). */
+export interface WebexAuthorizationItem {
+  id: string;
+  clientId: string;
+  personId: string;
+  /** `refresh` (the grant: deleting it kills its access tokens too) or `access` (one token). */
+  type: string;
+  created: string;
+}
+
+/**
+ * Webex's Authorizations API by person and by id, which the callback uses to revoke one refused
+ * grant and nothing else (needs `identity:tokens_read` / `identity:tokens_write`). Optional on the
+ * client: without it a refused grant is only discarded, never revoked more widely.
+ */
+export interface WebexPersonAuthorizations {
+  listAuthorizations(accessToken: string, personId: string): Promise<WebexAuthorizationItem[]>;
+  deleteAuthorization(accessToken: string, authorizationId: string): Promise<void>;
+}
+
 export interface WebexClient {
   exchangeCode(input: {
     clientId: string;

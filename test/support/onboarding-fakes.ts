@@ -26,16 +26,13 @@ import {
   type Page,
   type TenantRepository,
   type TokenVault,
+  type WebexAuthorizationItem,
   type WebexClient,
   type WebexPerson,
   type WebexRole,
   type WebexTokenGrant,
 } from '../../functions/domain/ports.js';
-import type {
-  OnboardingLog,
-  OnboardingSettings,
-  WebexAuthorizationItem,
-} from '../../functions/domain/onboarding.js';
+import type { OnboardingLog, OnboardingSettings } from '../../functions/domain/onboarding.js';
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
