@@ -1,40 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/dynamodb-local.js';
+import { oneLine, runEntry, type EntryRun } from '../support/entry-process.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `npm start`'s entry point as a process, as a new user would, and collects what it says. */
-function start(env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-      env: { PATH: process.env.PATH ?? '', LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'start-')), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function oneLine(text: string): string {
-  const lines = text.split('\n').filter((line) => line.trim() !== '');
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
+/** Runs `npm start`'s entry point as a process, as a new user would. */
+function start(env: Record<string, string>): Promise<EntryRun> {
+  return runEntry('local/start.ts', { LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'start-')), ...env });
 }
 
 describe('npm start refuses a bad setup with one clear line', () => {

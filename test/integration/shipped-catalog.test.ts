@@ -1,42 +1,10 @@
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oneLine, runEntry } from '../support/entry-process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a TypeScript entry point of the copied tree as a process and collects what it says. */
-function run(cwd: string, entry: string, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-}
-
-function oneLine(text: string): string {
-  const lines = text.split('\n').filter((line) => line.trim() !== '');
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
-}
 
 /**
  * A broken `config/catalog.json` must not crash the entry points with a stack trace. The tree is
@@ -56,9 +24,11 @@ describe('a shipped catalog that is not JSON', () => {
   afterAll(() => rmSync(tree, { recursive: true, force: true }));
 
   it('stops npm start with one line naming the file', async () => {
-    const result = await run(tree, 'local/start.ts', {
-      LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'start-')),
-    });
+    const result = await runEntry(
+      'local/start.ts',
+      { LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'start-')) },
+      tree,
+    );
     expect(result.code).toBe(1);
     expect(oneLine(result.stderr)).toMatch(
       /^Invalid integration catalog \(config\/catalog\.json\): not JSON \(.+\)$/,
@@ -67,7 +37,7 @@ describe('a shipped catalog that is not JSON', () => {
   });
 
   it('stops the synth with one line naming the file, before bundling', async () => {
-    const result = await run(tree, 'bin/app.ts', { CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'synth-')) });
+    const result = await runEntry('bin/app.ts', { CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'synth-')) }, tree);
     expect(result.code).toBe(1);
     expect(oneLine(result.stderr)).toMatch(
       /^Invalid integration catalog \(config\/catalog\.json\): not JSON \(.+\)$/,
