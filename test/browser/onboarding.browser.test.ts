@@ -215,4 +215,33 @@ describe('onboarding in a real browser', () => {
     ]);
     await page.close();
   });
+
+  it('shows the blocked integration’s ID when the admin presses Deny on it', async () => {
+    const clientId = integrationIdOf('presence');
+    await fetch(`${simulator.url}/_sim/orgs/${demoOrgId}/integrations/${clientId}/block`, { method: 'POST' });
+    const page = await newPage();
+    await page.goto(link.url);
+    await page.click('#integration-presence a.button');
+    await page.waitForSelector('form[action="/v1/authorize"]');
+    await page.click('button[name="decision"][value="deny"]');
+    await page.waitForSelector('#integration-id');
+    expect(new URL(page.url()).pathname).toBe('/oauth/callback');
+    expect(await page.inputValue('#integration-id')).toBe(clientId);
+    await fetch(`${simulator.url}/_sim/orgs/${demoOrgId}/integrations/${clientId}/unblock`, {
+      method: 'POST',
+    });
+    await page.close();
+  });
+
+  it('opens the troubleshooting page of an integration from the portal’s "Refused? How to fix it"', async () => {
+    const page = await newPage();
+    await page.goto(link.url);
+    await page.click('#integration-cdr >> text=Refused? How to fix it');
+    await page.waitForSelector('#integration-id');
+    expect(new URL(page.url()).pathname).toBe('/troubleshoot/cdr');
+    expect(await page.inputValue('#integration-id')).toBe(integrationIdOf('cdr'));
+    expect(await page.textContent('main')).toContain('Integrations');
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  });
 });
