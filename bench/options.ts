@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
+import { tableDefinition } from '../functions/adapters/table-definition.js';
 
 /** A share given as `0.1` or `10%`. */
 const fraction = z.preprocess(
@@ -9,11 +10,15 @@ const fraction = z.preprocess(
 );
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** Sweep processes when `--sweep-processes` is not given. */
+export const DEFAULT_SWEEP_PROCESSES = 2;
+
 const flagsSchema = z.strictObject({
   authorizations: count(10, 500_000).optional(),
   due: fraction.default(0.1),
   'latency-ms': count(0, 10_000).default(100),
   concurrency: count(1, 1024).default(64),
+  'sweep-processes': count(1, tableDefinition.dueShards).default(DEFAULT_SWEEP_PROCESSES),
   'baseline-sample': count(1, 100_000).optional(),
   callbacks: count(1, 10_000).optional(),
   'import-runs': count(1, 100).optional(),
@@ -29,7 +34,10 @@ export interface BenchOptions {
   /** Share due in the headline scenario. */
   due: number;
   latencyMs: number;
+  /** Validations in flight, over all sweep processes. */
   concurrency: number;
+  /** Sweep processes, like worker instances: each its own dispatcher over 1/P of the shards, C/P consumers. */
+  sweepProcesses: number;
   /** Due authorizations the naive baseline checks before extrapolating. */
   baselineSample: number;
   callbacks: number;
@@ -46,7 +54,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --authorizations N   authorizations in the large table (default 10000; --quick 200); a table of N/10 runs too
   --due F              share due in the headline run, 0.1 or 10% (default 10%); 10% and 100% always run
   --latency-ms MS      simulator latency per Webex call (default 100)
-  --concurrency C      validations in flight (default 64)
+  --concurrency C      validations in flight, over all sweep processes (default 64)
+  --sweep-processes P  sweep processes, like P worker instances: each runs its own dispatcher over
+                       1/P of the due index's ${tableDefinition.dueShards} shards with C/P consumers (default ${DEFAULT_SWEEP_PROCESSES}; 1 to ${tableDefinition.dueShards}, at most C)
   --baseline-sample K  due authorizations the naive loop checks before extrapolating (default 50; --quick 5)
   --callbacks K        OAuth callbacks timed (default 150; --quick 10)
   --import-runs K      cold imports per bundle (default 5; --quick 1)
@@ -71,6 +81,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
         due: { type: 'string' },
         'latency-ms': { type: 'string' },
         concurrency: { type: 'string' },
+        'sweep-processes': { type: 'string' },
         'baseline-sample': { type: 'string' },
         callbacks: { type: 'string' },
         'import-runs': { type: 'string' },
@@ -90,12 +101,18 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
   }
   const flags = parsed.data;
   if (flags.help) return undefined;
+  if (flags['sweep-processes'] > flags.concurrency) {
+    throw new BenchUsageError(
+      `--sweep-processes: ${flags['sweep-processes']} processes need at least one consumer each (--concurrency ${flags.concurrency})`,
+    );
+  }
   const quick = flags.quick;
   return {
     authorizations: flags.authorizations ?? (quick ? 200 : 10_000),
     due: flags.due,
     latencyMs: flags['latency-ms'],
     concurrency: flags.concurrency,
+    sweepProcesses: flags['sweep-processes'],
     baselineSample: flags['baseline-sample'] ?? (quick ? 5 : 50),
     callbacks: flags.callbacks ?? (quick ? 10 : 150),
     importRuns: flags['import-runs'] ?? (quick ? 1 : 5),

@@ -1,9 +1,11 @@
 import os from 'node:os';
+import { tableDefinition } from '../functions/adapters/table-definition.js';
 import type { BundleReport } from './bundles.js';
 import { EMPTY_HANDLER } from './bundles.js';
 import type { CallbackReport } from './callback.js';
 import type { BenchOptions } from './options.js';
 import type { ScenarioResult } from './scenarios.js';
+import { consumersPerProcess } from './sweep.js';
 
 /** Targets of product issue 8. */
 const SWEEP_TIME_LIMIT_RATIO = 1.3;
@@ -72,16 +74,18 @@ function checkBreakdown(scenario: ScenarioResult) {
 
 /**
  * CPU the sweep needed per check, by process, and the least time this machine needs to supply
- * it: the sweep process's own CPU time (its JavaScript runs on one thread), or all three
- * processes' CPU spread over every core, whichever is longer. No design goes below this floor here.
+ * it: the busiest sweep process's own CPU time (its JavaScript runs on one thread), or the CPU of
+ * every sweep process, DynamoDB Local and the simulator spread over every core, whichever is
+ * longer. No design goes below this floor here.
  */
 function cpuFloor(scenario: ScenarioResult) {
   const checks = Math.max(1, scenario.sweep.checked);
+  // Summed over the sweep processes: each check ran in one of them.
   const sweepMs = scenario.sweep.cpu.sweepMs / checks;
   const dynamoDbMs = (scenario.cpu.dynamoDbLocal ?? 0) / checks;
   const simulatorMs = scenario.cpu.simulator / checks;
   const cores = os.availableParallelism();
-  const threadFloorMs = scenario.sweep.cpu.sweepMs;
+  const threadFloorMs = scenario.sweep.cpu.busiestProcessMs;
   const machineFloorMs = ((sweepMs + dynamoDbMs + simulatorMs) * scenario.sweep.checked) / cores;
   return {
     sweepMs,
@@ -183,6 +187,32 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** `n` sweep processes, in words. */
+function processCount(n: number): string {
+  return n === 1 ? 'one process' : `${n} processes`;
+}
+
+/** How the sweep runs, for the Sweep and Worker memory sections. */
+function sweepLayout(options: BenchOptions): string {
+  const p = options.sweepProcesses;
+  const shares = consumersPerProcess(options.concurrency, p);
+  const perProcess =
+    Math.min(...shares) === Math.max(...shares)
+      ? String(shares[0] ?? 0)
+      : `${Math.min(...shares)} or ${Math.max(...shares)}`;
+  if (p === 1) {
+    return (
+      `It runs in a process of its own (one worker instance of the fleet): one dispatcher over all ` +
+      `${tableDefinition.dueShards} shards and ${options.concurrency} consumers`
+    );
+  }
+  return (
+    `It runs in ${p} processes of their own, like ${p} worker instances of the fleet: each runs its own ` +
+    `dispatcher over 1/${p} of the index's ${tableDefinition.dueShards} shards (an empty page for the others) ` +
+    `and ${perProcess} of the ${options.concurrency} consumers`
+  );
+}
+
 /**
  * Explains the sweep time against its limit: how a check's time splits between Webex, DynamoDB
  * and our code, the CPU it took, and what bounds the sweep on this machine.
@@ -197,14 +227,25 @@ function sweepExplanation(headline: ScenarioResult, options: BenchOptions): stri
       `${fixed(parts.webexMs, 1)} ms waiting on Webex (${fixed(callsPerCheck(headline))} calls at ${options.latencyMs} ms), ` +
       `${fixed(parts.dynamoDbMs, 1)} ms (${pct(parts.totalMs > 0 ? parts.dynamoDbMs / parts.totalMs : 0)}) waiting on ` +
       `DynamoDB Local (${fixed(parts.dynamoDbCalls, 1)} calls), ` +
-      `${fixed(parts.otherMs, 1)} ms in our code between them. The sweep process's event loop ran its callbacks ` +
-      `${fixed(eventLoopDelayMs.mean, 1)} ms late on average (p99 ${fixed(eventLoopDelayMs.p99, 1)} ms), and every ` +
-      `wait above includes that queueing for its one thread.`,
-    `Each check cost ${fixed(cpu.sweepMs, 1)} ms of CPU in the sweep process (the validator, the AWS SDK's ` +
+      `${fixed(parts.otherMs, 1)} ms in our code between them. ` +
+      (headline.sweep.processes === 1
+        ? `The sweep process's event loop ran its callbacks ${fixed(eventLoopDelayMs.mean, 1)} ms late on ` +
+          `average (p99 ${fixed(eventLoopDelayMs.p99, 1)} ms)`
+        : `The event loops of the ${headline.sweep.processes} sweep processes ran their callbacks up to ` +
+          `${fixed(eventLoopDelayMs.mean, 1)} ms late on average (the worst process's mean; the highest p99 of ` +
+          `any was ${fixed(eventLoopDelayMs.p99, 1)} ms)`) +
+      `, and every wait above includes that queueing for its process's one thread.`,
+    `Each check cost ${fixed(cpu.sweepMs, 1)} ms of CPU in the sweep ` +
+      `${headline.sweep.processes === 1 ? 'process' : 'process that ran it'} (the validator, the AWS SDK's ` +
       `request pipeline and signing, HTTP), ${fixed(cpu.dynamoDbMs, 1)} ms in DynamoDB Local and ` +
-      `${fixed(cpu.simulatorMs, 1)} ms in the simulator. The sweep process cannot finish ` +
-      `${headline.sweep.checked} checks in less than its own CPU time, ${sec(cpu.threadFloorMs)}; the three ` +
-      `processes on ${cpu.cores} cores need at least ${sec(cpu.machineFloorMs)}. That floor, ` +
+      `${fixed(cpu.simulatorMs, 1)} ms in the simulator. ` +
+      (headline.sweep.processes === 1
+        ? `The sweep process cannot finish ${headline.sweep.checked} checks in less than its own CPU time, ` +
+          `${sec(cpu.threadFloorMs)}; it, DynamoDB Local and the simulator`
+        : `No sweep process finishes its share in less than its own CPU time, ${sec(cpu.threadFloorMs)} for ` +
+          `the busiest (${sec(headline.sweep.cpu.sweepMs)} over all ${headline.sweep.processes}); the sweep ` +
+          `processes' CPU, DynamoDB Local's and the simulator's together`) +
+      ` on ${cpu.cores} cores need at least ${sec(cpu.machineFloorMs)}. That floor, ` +
       `${sec(cpu.floorMs)}, is ${fixed(cpu.floorMs / Math.max(1, limitMs))} × the latency limit, and the sweep ` +
       `took ${fixed(headline.sweep.wallMs / Math.max(1, cpu.floorMs))} × the floor` +
       (headline.cpu.others !== undefined
@@ -214,8 +255,9 @@ function sweepExplanation(headline: ScenarioResult, options: BenchOptions): stri
   ];
   if (cpu.floorMs > limitMs) {
     lines.push(
-      `So on this machine the sweep is bound by CPU, not by Webex's latency: one process does the work of the ` +
-        `whole worker fleet on one thread, beside DynamoDB Local and the simulator. On AWS each worker instance ` +
+      `So on this machine the sweep is bound by CPU, not by Webex's latency: ` +
+        `${processCount(headline.sweep.processes)} do${headline.sweep.processes === 1 ? 'es' : ''} the work of the ` +
+        `whole worker fleet on this machine's ${cpu.cores} cores, beside DynamoDB Local and the simulator. On AWS each worker instance ` +
         `brings its own CPU and DynamoDB is a service; docs/scale.md works out what that takes.`,
     );
   }
@@ -255,7 +297,8 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
       `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${mb(os.totalmem())} RAM, Node ${process.version} (Lambda runs Node 22)\n` +
       `- settings: ${options.authorizations} authorizations (and ${results.scenarios[0]?.authorizations ?? 0}), ` +
       `${pct(options.due)} due in the headline run, Webex simulator latency ${options.latencyMs} ms per call, ` +
-      `concurrency ${options.concurrency}, DynamoDB Local (in memory)` +
+      `concurrency ${options.concurrency} over ${options.sweepProcesses} sweep ` +
+      `process${options.sweepProcesses === 1 ? '' : 'es'}, DynamoDB Local (in memory)` +
       (options.quick ? '\n- **quick run** (smoke test size): not the figures of record' : ''),
   );
 
@@ -272,9 +315,13 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
     `## Sweep\n\n` +
       `The real path: \`dispatchDueAuthorizations\` reads the sparse \`due\` index shard by shard and feeds an ` +
       `in-process queue; ${options.concurrency} consumers call \`validateAuthorization\` per key, as the SQS worker ` +
-      `does per message. It runs in a process of its own, timed after an untimed warm-up sweep of ` +
-      `${options.concurrency} authorizations in another table (a fleet in steady state has its code compiled and ` +
-      `its connections open). The naive baseline is a sequential Scan-and-check loop ` +
+      `does per message. ${sweepLayout(options)}. ` +
+      (options.sweepProcesses === 1
+        ? `It is timed after an untimed warm-up sweep of ${options.concurrency} authorizations in another table `
+        : `Each first sweeps its part of an untimed warm-up table of ${options.concurrency} authorizations; then ` +
+          `all are released at once, and the sweep is timed from that release to the last process's end `) +
+      `(a fleet in steady state has its code compiled and its connections open). Counts, calls, capacity and ` +
+      `CPU below are summed over the processes, check percentiles taken over all their checks. The naive baseline is a sequential Scan-and-check loop ` +
       `(read the token, \`people/me\` and \`roles\`, stamp the item), the script a team would write by hand.\n\n` +
       table(
         [
@@ -314,7 +361,7 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
           'Latency limit',
           'CPU floor',
           'Sweep / CPU floor',
-          'CPU per check: sweep / DynamoDB Local / simulator',
+          'CPU per check: sweep processes / DynamoDB Local / simulator',
           'Other processes',
         ],
         results.scenarios.map((s) => {
@@ -443,11 +490,16 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
   const memory = headline.sweep.memory;
   sections.push(
     `## Worker memory\n\n` +
-      `Measured in the sweep process (dispatcher, queue and ${options.concurrency} concurrent checks): its peak ` +
+      (options.sweepProcesses === 1
+        ? `Measured in the sweep process (dispatcher, queue and ${options.concurrency} concurrent checks): its peak `
+        : `Measured in each of the ${options.sweepProcesses} sweep processes (its dispatcher, queue and ` +
+          `${consumersPerProcess(options.concurrency, options.sweepProcesses)[0] ?? 0} concurrent checks), ` +
+          `the figures of the process that peaked highest (a worker's peak): its peak `) +
       `resident set from \`process.resourceUsage().maxRSS\`, and the V8 heap in use sampled every 20 ms from a ` +
       `collected heap at the start (the peak counts garbage not yet collected, so it bounds what the sweep ` +
       `keeps from above). The resident set includes Node, the AWS SDK and the in-memory vault of every ` +
-      `seeded token set (on AWS they stay in Secrets Manager).\n\n` +
+      `seeded token set (${options.sweepProcesses === 1 ? '' : 'each process holds all of them; '}on AWS they ` +
+      `stay in Secrets Manager).\n\n` +
       table(
         [
           'Authorizations',
@@ -468,8 +520,10 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
           mb(s.sweep.memory.vaultBytes),
         ]),
       ) +
-      `\n\nThe headline sweep peaked at ${mb(memory.maxRssBytes)} resident. A deployed worker handles one SQS ` +
-      `batch of ten at a time, not ${options.concurrency} checks, and has 512 MB.`,
+      `\n\nThe headline sweep peaked at ${mb(memory.maxRssBytes)} resident` +
+      `${options.sweepProcesses === 1 ? '' : ' in its largest process'}. A deployed worker handles one SQS ` +
+      `batch of ten at a time, not ${consumersPerProcess(options.concurrency, options.sweepProcesses)[0] ?? 0} ` +
+      `checks, and has 512 MB.`,
   );
 
   sections.push(
@@ -477,7 +531,7 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
       `- The vault is in memory (a \`TokenVault\` stand-in for Secrets Manager), so a check's \`GetSecretValue\` ` +
       `(and \`PutSecretValue\` on a refresh) cost nothing here; on AWS each adds a call of a few tens of ms.\n` +
       `- DynamoDB Local reports consumed capacity by its own computation of the service's rules; it shares this ` +
-      `machine's cores with the sweep and the simulator, so DynamoDB latency here is higher than on AWS.\n` +
+      `machine's cores with the sweep processes and the simulator, so DynamoDB latency here is higher than on AWS.\n` +
       `- Seeded tokens are fresh (no refresh due) and every check is healthy, the common case of a sweep; a ` +
       `refresh adds one Webex call and a vault write, an invalidation a few calls for its evidence.\n` +
       `- docs/scale.md extrapolates these numbers to 500,000 authorizations on AWS.`,

@@ -60,6 +60,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       orgs: new BenchOrgs(sim.world),
       redirectUri,
       concurrency: options.concurrency,
+      sweepProcesses: options.sweepProcesses,
       baselineSample: options.baselineSample,
       dynamoDbPid: findDynamoDbLocalPid(),
       progress,

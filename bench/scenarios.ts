@@ -8,8 +8,9 @@ import type { WebexSimulator } from '../local/webex-simulator/index.js';
 import { runBaseline, type BaselineReport } from './baseline.js';
 import { machineBusyMs, processCpuMs } from './cpu.js';
 import { MemoryTokenVault } from './fixtures.js';
+import { DEFAULT_SWEEP_PROCESSES } from './options.js';
 import { seedAuthorizations, type BenchOrgs, type SeedReport } from './seed.js';
-import { runSweepProcess } from './sweep.js';
+import { runSweepProcesses } from './sweep.js';
 import type { SweepResult } from './sweep-protocol.js';
 
 /** One table size and due share. */
@@ -21,14 +22,15 @@ export interface Scenario {
 }
 
 /**
- * CPU used outside the sweep process during its timed sweep, in ms, by whom; undefined where /proc
- * is missing. (The sweep process measures its own.)
+ * CPU used outside the sweep processes during the timed sweep (from their common release to the
+ * last one's end), in ms, by whom; undefined where /proc is missing. (The sweep processes measure
+ * their own.)
  */
 export interface SweepCpu {
   /** This process: the Webex simulator serving the sweep. */
   simulator: number;
   dynamoDbLocal: number | undefined;
-  /** Every other process on the machine (busy time of all cores minus the three above). */
+  /** Every other process on the machine (busy time of all cores minus the sweep's and the two above). */
   others: number | undefined;
   /** Load average (1 min) when the sweep started: other work on the machine shows here. */
   loadAverage: number;
@@ -47,7 +49,10 @@ export interface ScenarioContext {
   sim: WebexSimulator;
   orgs: BenchOrgs;
   redirectUri: string;
+  /** Validations in flight, over all sweep processes. */
   concurrency: number;
+  /** Sweep processes (`--sweep-processes`); DEFAULT_SWEEP_PROCESSES when not given. */
+  sweepProcesses?: number;
   baselineSample: number;
   /** The DynamoDB Local JVM, for its CPU time. */
   dynamoDbPid: number | undefined;
@@ -76,7 +81,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
  * One scenario on a table of its own: seed, run the naive baseline (first, since it only stamps
- * `validatedAt` and leaves the same authorizations due), run the sweep in its own process (after
+ * `validatedAt` and leaves the same authorizations due), run the sweep in its processes (after
  * a warm-up sweep of another table), drop the tables.
  */
 export async function runScenario(context: ScenarioContext, scenario: Scenario): Promise<ScenarioResult> {
@@ -94,7 +99,8 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       vault,
       redirectUri: context.redirectUri,
     };
-    // One check per worker slot, all due: enough to compile the hot paths and open every connection.
+    // One check per worker slot, all due: enough to compile the hot paths and open every connection
+    // (each sweep process sweeps the part of it in its own shards).
     await seedAuthorizations({
       ...seedInput,
       repos: createRepositories(client, warmupTableName),
@@ -130,13 +136,14 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     const sample = () => ({ own: process.cpuUsage(), dynamoDb: dynamoDbCpu(), machine: machineBusyMs() });
     const marks: Partial<Record<'start' | 'end', ReturnType<typeof sample>>> = {};
     let loadAverage = 0;
-    const sweep = await runSweepProcess(
+    const sweep = await runSweepProcesses(
       {
         endpoint: context.endpoint,
         tableName,
         warmupTableName,
         simulatorUrl: context.sim.url,
         concurrency: context.concurrency,
+        processes: context.sweepProcesses ?? DEFAULT_SWEEP_PROCESSES,
         secrets: [...vault.secrets],
       },
       (phase) => {
@@ -145,7 +152,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       },
     );
     const { start, end } = marks;
-    if (!start || !end) throw new Error('The sweep process did not mark its timed sweep');
+    if (!start || !end) throw new Error('The sweep processes did not mark their timed sweep');
     // This process serves the simulator; its CPU between the marks is the simulator's (µs in cpuUsage).
     const simulator = (end.own.user - start.own.user + end.own.system - start.own.system) / 1000;
     const dynamoDbLocal =

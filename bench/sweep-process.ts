@@ -1,9 +1,11 @@
 /**
- * The sweep under test, in a process of its own so that its memory is measured alone and its CPU
- * is not shared with the simulator: the real `dispatchDueAuthorizations` reads the `due` index
- * and feeds an in-process queue, whose consumers call the real `validateAuthorization` once per
- * key, as the SQS worker does per message. Started by bench/sweep.ts with one request on IPC;
- * sends a mark as the timed sweep starts and ends, then the result, and exits.
+ * One of the sweep processes under test, each like one worker instance of the fleet, in a process
+ * of its own so that its memory is measured alone and its CPU is not shared with the simulator:
+ * the real `dispatchDueAuthorizations` reads its share of the `due` index's shards and feeds an
+ * in-process queue, whose consumers call the real `validateAuthorization` once per key, as the SQS
+ * worker does per message. Started by bench/sweep.ts with one request on IPC; sweeps its part of
+ * the warm-up table, says `ready` and waits for `go`, says `ended` as the timed sweep ends, then
+ * sends the result and exits.
  */
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -12,6 +14,7 @@ import { tableDefinition } from '../functions/adapters/table-definition.js';
 import { HttpWebexClient } from '../functions/adapters/webex-client.js';
 import { reauthorizeLinkIssuer } from '../functions/commons/validator-dependencies.js';
 import { systemClock } from '../functions/domain/ports.js';
+import type { AuthorizationRepository } from '../functions/domain/ports.js';
 import { dispatchDueAuthorizations } from '../functions/domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
@@ -31,23 +34,44 @@ import {
 } from './fixtures.js';
 import { bump, percentile, sum } from './stats.js';
 import {
+  monotonicMs,
+  sweepGoSchema,
   sweepRequestSchema,
   type SweepReply,
   type SweepRequest,
-  type SweepResult,
 } from './sweep-protocol.js';
 import { InProcessValidationQueue } from './work-queue.js';
 
+type SweepAnswer = Extract<SweepReply, { type: 'result' }>;
+
 /**
- * One sweep of `tableName` with fresh clients and counters, measured from the dispatch on;
- * `mark` is told when the measured part starts and ends.
+ * The repository's `listDue` for this process's shards only: an empty page for the others, which
+ * the other processes read. So each process runs the real dispatcher over 1/P of the index.
+ */
+function ownShards(
+  repo: Pick<AuthorizationRepository, 'listDue'>,
+  request: SweepRequest,
+): Pick<AuthorizationRepository, 'listDue'> {
+  return {
+    listDue: (shard, now, options) =>
+      shard % request.processCount === request.processIndex
+        ? repo.listDue(shard, now, options)
+        : Promise.resolve({ items: [] }),
+  };
+}
+
+/**
+ * One sweep of this process's part of `tableName` with fresh clients and counters, measured from
+ * the dispatch on; `start` is awaited just before (the bench's release), `ended` told as the
+ * measured part ends.
  */
 async function sweep(
   request: SweepRequest,
   tableName: string,
   vault: MemoryTokenVault,
-  mark: (phase: 'start' | 'end') => Promise<void>,
-): Promise<SweepResult> {
+  start: () => Promise<void>,
+  ended: () => Promise<void>,
+): Promise<SweepAnswer> {
   // Two clients, so the dispatcher's reads and the workers' are counted and timed apart.
   const dispatchClient = benchDynamoDbClient(request.endpoint, 8);
   const workerClient = benchDynamoDbClient(request.endpoint, request.concurrency * 2);
@@ -107,34 +131,38 @@ async function sweep(
   global.gc?.();
   const heapAtStartBytes = process.memoryUsage().heapUsed;
   let heapPeakBytes = heapAtStartBytes;
+  // The wait for the release is idle time: the loop's delay is measured from the release on.
+  await start();
   const sampler = setInterval(() => {
     heapPeakBytes = Math.max(heapPeakBytes, process.memoryUsage().heapUsed);
   }, 20);
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
-
-  await mark('start');
   const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   const report = await dispatchDueAuthorizations({
-    repo: dispatchRepos.authorizations,
+    repo: ownShards(dispatchRepos.authorizations, request),
     queue,
     clock: systemClock,
     shards: tableDefinition.dueShards,
     remainingTimeMs: () => Number.POSITIVE_INFINITY,
   });
   const dispatchMs = performance.now() - started;
+  const dispatchedAt = monotonicMs();
   await queue.drain();
   const wallMs = performance.now() - started;
+  const endedAt = monotonicMs();
   const cpu = process.cpuUsage(cpuAtStart);
-  await mark('end');
+  await ended();
   loopDelay.disable();
   clearInterval(sampler);
   heapPeakBytes = Math.max(heapPeakBytes, process.memoryUsage().heapUsed);
 
   dispatchClient.destroy();
   workerClient.destroy();
-  return {
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const result = {
+    processes: 1,
     dispatched: report.dispatched,
     dispatchMs,
     wallMs,
@@ -151,7 +179,7 @@ async function sweep(
     eventLoopDelayMs: { mean: loopDelay.mean / 1e6, p99: loopDelay.percentile(99) / 1e6 },
     validationMs: { sum: sum(durations), p50: percentile(durations, 50), p99: percentile(durations, 99) },
     // cpuUsage counts microseconds.
-    cpu: { sweepMs: (cpu.user + cpu.system) / 1000 },
+    cpu: { sweepMs: cpuMs, busiestProcessMs: cpuMs },
     memory: {
       // resourceUsage reports maxRSS in kilobytes.
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -162,17 +190,43 @@ async function sweep(
       ),
     },
   };
+  return { type: 'result', result, dispatchedAt, endedAt, durations };
+}
+
+/** Resolves on the bench's `go`. */
+function released(): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (message: unknown) => {
+      if (!sweepGoSchema.safeParse(message).success) return;
+      process.off('message', listener);
+      resolve();
+    };
+    process.on('message', listener);
+  });
 }
 
 /**
- * Sweeps the warm-up table first and throws its figures away (a fleet in steady state has its
- * code compiled and its connections open), then sweeps the table under test.
+ * Sweeps this process's part of the warm-up table first and throws its figures away (a fleet in
+ * steady state has its code compiled and its connections open), says it is ready, and sweeps
+ * the table under test once the bench releases every process at once.
  */
-async function sweepWarm(request: SweepRequest): Promise<SweepResult> {
+async function sweepWarm(request: SweepRequest): Promise<SweepAnswer> {
   const vault = new MemoryTokenVault();
   for (const [secretId, material] of request.secrets) vault.secrets.set(secretId, material);
-  await sweep(request, request.warmupTableName, vault, async () => undefined);
-  return sweep(request, request.tableName, vault, (phase) => reply({ type: 'mark', phase }));
+  const none = async () => undefined;
+  await sweep(request, request.warmupTableName, vault, none, none);
+  // Listening before saying ready, so a `go` sent at once is not missed.
+  const go = released();
+  return sweep(
+    request,
+    request.tableName,
+    vault,
+    async () => {
+      await reply({ type: 'ready' });
+      await go;
+    },
+    () => reply({ type: 'ended' }),
+  );
 }
 
 function reply(message: SweepReply): Promise<void> {
@@ -183,8 +237,8 @@ function reply(message: SweepReply): Promise<void> {
 
 process.once('message', (message: unknown) => {
   const parsed = sweepRequestSchema.safeParse(message);
-  const work = parsed.success
-    ? sweepWarm(parsed.data).then((result): SweepReply => ({ type: 'result', result }))
+  const work: Promise<SweepReply> = parsed.success
+    ? sweepWarm(parsed.data)
     : Promise.resolve<SweepReply>({ type: 'failed', message: `Bad sweep request: ${parsed.error.message}` });
   work
     .catch((error: unknown): SweepReply => ({

@@ -1,52 +1,196 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { sweepReplySchema, type SweepRequest, type SweepResult } from './sweep-protocol.js';
+import { percentile, sum } from './stats.js';
+import {
+  monotonicMs,
+  sweepReplySchema,
+  type SweepGo,
+  type SweepReply,
+  type SweepRequest,
+  type SweepResult,
+} from './sweep-protocol.js';
 
 const SWEEP_PROCESS = fileURLToPath(new URL('./sweep-process.ts', import.meta.url));
 
-/** Thrown when the sweep process failed or exited without an answer. */
+/** Thrown when a sweep process failed or exited without an answer. */
 export class SweepProcessError extends Error {
   override readonly name = 'SweepProcessError';
 }
 
+/** The sweep to run: the request every process gets, with the total concurrency and process count. */
+export type SweepPlan = Omit<SweepRequest, 'processIndex' | 'processCount'> & {
+  /** Sweep processes, each over its share of the shards with its share of `concurrency`. */
+  processes: number;
+};
+
+type SweepAnswer = Extract<SweepReply, { type: 'result' }>;
+
+/** `concurrency` consumers split over `processes`: C/P each, the first C mod P one more. */
+export function consumersPerProcess(concurrency: number, processes: number): number[] {
+  return Array.from(
+    { length: processes },
+    (_, index) => Math.floor(concurrency / processes) + (index < concurrency % processes ? 1 : 0),
+  );
+}
+
 /**
- * Runs one sweep in a fresh Node process (bench/sweep-process.ts): fresh, so its peak memory is
- * the sweep's and not what earlier scenarios left behind. `--expose-gc` lets it start the heap
- * measure from a collected heap. `onMark` is called when the timed sweep starts and ends, for
- * measures taken outside the process (the CPU of DynamoDB Local and of the simulator).
+ * Runs one sweep in `plan.processes` fresh Node processes (bench/sweep-process.ts), like as many
+ * worker instances of the fleet: process i of P runs the real dispatcher over the `due` index's
+ * shards with `shard % P === i` and its share of the consumers. Fresh, so each one's peak memory
+ * is the sweep's and not what earlier scenarios left behind; `--expose-gc` lets it start the heap
+ * measure from a collected heap. Each sweeps its part of the warm-up table first; once all are
+ * ready they are released at once, and the sweep's time runs from that release to the last
+ * one's end. `onMark` is called just before the release and once the last process has ended,
+ * for measures taken outside the processes (the CPU of DynamoDB Local and of the simulator).
  */
-export function runSweepProcess(
-  request: SweepRequest,
+export function runSweepProcesses(
+  plan: SweepPlan,
   onMark: (phase: 'start' | 'end') => void,
 ): Promise<SweepResult> {
-  const child = fork(SWEEP_PROCESS, [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const { processes, ...shared } = plan;
+  const shares = consumersPerProcess(plan.concurrency, processes);
+  if (shares.some((share) => share < 1)) {
+    return Promise.reject(
+      new SweepProcessError(`${processes} sweep processes need a concurrency of at least ${processes}`),
+    );
+  }
   return new Promise((resolve, reject) => {
+    const children: ChildProcess[] = [];
+    const answers: (SweepAnswer | undefined)[] = shares.map(() => undefined);
+    let ready = 0;
+    let ended = 0;
+    let releasedAt = 0;
     let settled = false;
-    child.on('message', (message: unknown) => {
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill();
+      reject(error);
+    };
+    const onReply = (index: number, message: unknown) => {
       const reply = sweepReplySchema.safeParse(message);
       if (!reply.success) {
-        settled = true;
-        reject(new SweepProcessError(`Unreadable sweep reply: ${reply.error.message}`));
+        fail(new SweepProcessError(`Unreadable reply of sweep process ${index}: ${reply.error.message}`));
         return;
       }
       const { data } = reply;
-      if (data.type === 'mark') return onMark(data.phase);
-      settled = true;
-      if (data.type === 'failed') reject(new SweepProcessError(data.message));
-      else resolve(data.result);
-    });
-    child.once('error', (error) => {
-      settled = true;
-      reject(error);
-    });
-    child.once('exit', (code, signal) => {
-      if (!settled) {
-        reject(new SweepProcessError(`The sweep process exited (${signal ?? code}) without an answer`));
+      if (data.type === 'failed') {
+        fail(new SweepProcessError(`Sweep process ${index}: ${data.message}`));
+      } else if (data.type === 'ready') {
+        ready += 1;
+        if (ready < children.length) return;
+        onMark('start');
+        releasedAt = monotonicMs();
+        const go: SweepGo = { type: 'go' };
+        for (const child of children) child.send(go);
+      } else if (data.type === 'ended') {
+        ended += 1;
+        if (ended === children.length) onMark('end');
+      } else {
+        answers[index] = data;
+        const all = answers.filter((answer) => answer !== undefined);
+        if (all.length === children.length && !settled) {
+          settled = true;
+          resolve(mergeSweeps(all, releasedAt));
+        }
       }
+    };
+    shares.forEach((concurrency, index) => {
+      const child = fork(SWEEP_PROCESS, [], {
+        execArgv: ['--import', 'tsx', '--expose-gc'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      child.on('message', (message: unknown) => onReply(index, message));
+      child.once('error', fail);
+      child.once('exit', (code, signal) => {
+        if (!answers[index]) {
+          fail(new SweepProcessError(`Sweep process ${index} exited (${signal ?? code}) without an answer`));
+        }
+      });
+      const request: SweepRequest = { ...shared, concurrency, processIndex: index, processCount: processes };
+      child.send(request);
     });
-    child.send(request);
   });
+}
+
+/** Adds up records of counts by key. */
+function addCounts(records: readonly Record<string, number>[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const record of records) {
+    for (const [key, count] of Object.entries(record)) total[key] = (total[key] ?? 0) + count;
+  }
+  return total;
+}
+
+function addTallies(
+  tallies: readonly SweepResult['dynamoDb']['workers'][],
+): SweepResult['dynamoDb']['workers'] {
+  return {
+    commands: addCounts(tallies.map((tally) => tally.commands)),
+    totalCalls: sum(tallies.map((tally) => tally.totalCalls)),
+    totalMs: sum(tallies.map((tally) => tally.totalMs)),
+  };
+}
+
+function addCapacity(
+  capacities: readonly SweepResult['capacity']['workers'][],
+): SweepResult['capacity']['workers'] {
+  return {
+    read: sum(capacities.map((capacity) => capacity.read)),
+    write: sum(capacities.map((capacity) => capacity.write)),
+  };
+}
+
+/**
+ * The sweep processes' figures as one sweep: counts, calls, capacity and CPU summed; times from
+ * the release (`releasedAt`) to the last dispatcher's return and the last process's end;
+ * percentiles over every process's validations; the worst event-loop delay; the memory of the
+ * process that peaked highest (a worker's peak).
+ */
+export function mergeSweeps(answers: readonly SweepAnswer[], releasedAt: number): SweepResult {
+  const results = answers.map((answer) => answer.result);
+  const durations = answers.flatMap((answer) => answer.durations);
+  const cpu = results.map((result) => result.cpu.sweepMs);
+  const firstError = results.find((result) => result.firstError !== undefined)?.firstError;
+  const peak = results.reduce((top, result) =>
+    result.memory.heapPeakBytes > top.memory.heapPeakBytes ? result : top,
+  );
+  return {
+    processes: sum(results.map((result) => result.processes)),
+    dispatched: sum(results.map((result) => result.dispatched)),
+    dispatchMs: Math.max(...answers.map((answer) => answer.dispatchedAt)) - releasedAt,
+    wallMs: Math.max(...answers.map((answer) => answer.endedAt)) - releasedAt,
+    checked: sum(results.map((result) => result.checked)),
+    skipped: addCounts(results.map((result) => result.skipped)),
+    statuses: addCounts(results.map((result) => result.statuses)),
+    events: addCounts(results.map((result) => result.events)),
+    errors: sum(results.map((result) => result.errors)),
+    ...(firstError !== undefined ? { firstError } : {}),
+    webex: {
+      calls: addCounts(results.map((result) => result.webex.calls)),
+      totalCalls: sum(results.map((result) => result.webex.totalCalls)),
+      totalMs: sum(results.map((result) => result.webex.totalMs)),
+    },
+    dynamoDb: {
+      dispatcher: addTallies(results.map((result) => result.dynamoDb.dispatcher)),
+      workers: addTallies(results.map((result) => result.dynamoDb.workers)),
+    },
+    capacity: {
+      dispatcher: addCapacity(results.map((result) => result.capacity.dispatcher)),
+      workers: addCapacity(results.map((result) => result.capacity.workers)),
+    },
+    eventLoopDelayMs: {
+      mean: Math.max(...results.map((result) => result.eventLoopDelayMs.mean)),
+      p99: Math.max(...results.map((result) => result.eventLoopDelayMs.p99)),
+    },
+    validationMs: { sum: sum(durations), p50: percentile(durations, 50), p99: percentile(durations, 99) },
+    cpu: { sweepMs: sum(cpu), busiestProcessMs: Math.max(...cpu) },
+    memory: {
+      maxRssBytes: Math.max(...results.map((result) => result.memory.maxRssBytes)),
+      heapAtStartBytes: peak.memory.heapAtStartBytes,
+      heapPeakBytes: peak.memory.heapPeakBytes,
+      vaultBytes: Math.max(...results.map((result) => result.memory.vaultBytes)),
+    },
+  };
 }
