@@ -19,7 +19,7 @@ import { findDynamoDbLocalPid } from './cpu.js';
 import { BENCH_PUBLIC_BASE_URL, benchDynamoDbClient, simIntegrations } from './fixtures.js';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './options.js';
 import { evaluateTargets, renderReport, type BenchResults } from './report.js';
-import { runScenario, scenariosFor, type ScenarioResult } from './scenarios.js';
+import { runScenario, scenariosFor, warmupChecks, type ScenarioResult } from './scenarios.js';
 import { BenchOrgs } from './seed.js';
 
 const FUNCTIONS_DIR = fileURLToPath(new URL('../functions/', import.meta.url));
@@ -60,6 +60,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       orgs: new BenchOrgs(sim.world),
       redirectUri,
       concurrency: options.concurrency,
+      warmupChecks: warmupChecks(options),
       sweepProcesses: options.sweepProcesses,
       baselineSample: options.baselineSample,
       dynamoDbPid: findDynamoDbLocalPid(),
