@@ -172,8 +172,9 @@ function skipped(reason: SkipReason): ValidationOutcome {
  * 4. Refresh when the access token nears its end or the refresh token needs keeping alive
  *    (refresh-policy.ts); write the new material to the vault BEFORE the record, so the record
  *    never describes material that was not written, and a crash after the refresh keeps it.
- * 5. Probe `people/me` (and `/v1/roles`: Full Admin held, resolved by name), checking the org and
- *    the person; a refused probe without a refresh yet gets one refresh and a second probe.
+ * 5. Probe `people/me` (and, sent with it, `/v1/roles`: Full Admin held, resolved by name),
+ *    checking the org and the person; a refused probe without a refresh yet gets one refresh and
+ *    a second probe.
  * 6. Classify (classification.ts): healthy, transient, or invalid with a cause from all the
  *    evidence (siblings, a look-up of the person through a working admin authorization,
  *    recorded expiries); then expiry warnings (expiry-warnings.ts) and the status machine
@@ -564,33 +565,44 @@ class TokenSession {
   }
 }
 
-/** Probes `people/me` and, with the roles scope, `/v1/roles` with one access token. */
+/**
+ * Probes `people/me` and, with the roles scope, `/v1/roles` with one access token. The two calls
+ * do not depend on each other, so they go out together: a check waits for one Webex round trip,
+ * not two. The roles answer only counts when `people/me` answered.
+ */
 async function probeIdentity(
   webex: WebexClient,
   accessToken: string,
   scopes: readonly string[],
 ): Promise<ProbeResult> {
+  const roles = scopes.includes(ROLES_READ_SCOPE) ? settle(webex.listRoles(accessToken)) : undefined;
   let me;
   try {
     me = await webex.getMe(accessToken);
   } catch (error) {
     return outcomeOf(error);
   }
-  if (!scopes.includes(ROLES_READ_SCOPE)) return { kind: 'answered', me, roles: 'not_checked' };
-  try {
-    return { kind: 'answered', me, roles: await webex.listRoles(accessToken) };
-  } catch (error) {
-    const outcome = outcomeOf(error);
-    if (outcome.kind === 'refused' && outcome.failure === 'forbidden') {
-      return {
-        kind: 'answered',
-        me,
-        roles: 'forbidden',
-        ...(outcome.trackingId !== undefined ? { trackingId: outcome.trackingId } : {}),
-      };
-    }
-    return outcome;
+  if (!roles) return { kind: 'answered', me, roles: 'not_checked' };
+  const answer = await roles;
+  if (answer.ok) return { kind: 'answered', me, roles: answer.value };
+  const outcome = outcomeOf(answer.error);
+  if (outcome.kind === 'refused' && outcome.failure === 'forbidden') {
+    return {
+      kind: 'answered',
+      me,
+      roles: 'forbidden',
+      ...(outcome.trackingId !== undefined ? { trackingId: outcome.trackingId } : {}),
+    };
   }
+  return outcome;
+}
+
+/** A call's result as a value, so that a failure nobody waits for is never an unhandled rejection. */
+function settle<T>(call: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return call.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 /**

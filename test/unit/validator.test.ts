@@ -171,6 +171,29 @@ describe('validateAuthorization: healthy', () => {
     expect((await world.record('presence')).leaseOwner).toBeUndefined();
   });
 
+  it('sends the people/me and roles probes together, not one after the other', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    const order: string[] = [];
+    const webex = Object.create(world.webex) as typeof world.webex;
+    webex.getMe = async (token) => {
+      order.push('me:start');
+      const me = await world.webex.getMe(token);
+      order.push('me:end');
+      return me;
+    };
+    webex.listRoles = async (token) => {
+      order.push('roles:start');
+      return world.webex.listRoles(token);
+    };
+    const outcome = await validateAuthorization(
+      { ...world.deps, webex },
+      { tenantId: 'acme', integration: 'presence' },
+    );
+    expect(outcome).toMatchObject({ kind: 'checked', status: 'active' });
+    expect(order.indexOf('roles:start')).toBeLessThan(order.indexOf('me:end'));
+  });
+
   it('skips an authorization that is not due (a duplicate delivery)', async () => {
     const world = setup();
     await world.authorize('presence');
