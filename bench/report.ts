@@ -74,16 +74,16 @@ function checkBreakdown(scenario: ScenarioResult) {
     totalMs,
     webexMs,
     dynamoDbMs,
-    otherMs: Math.max(0, totalMs - webexMs - dynamoDbMs),
     dynamoDbCalls: sweep.dynamoDb.workers.totalCalls / runs,
   };
 }
 
 /**
  * CPU the sweep needed per check, by process, and the least time this machine needs to supply
- * it: the busiest sweep process's own CPU time (its JavaScript runs on one thread), or the CPU of
- * every sweep process, DynamoDB Local and the simulator spread over every core, whichever is
- * longer. No design goes below this floor here.
+ * it: the CPU of every sweep process, DynamoDB Local and the simulator spread over every core. No
+ * design goes below this floor here. The busiest sweep process's CPU time is beside it: its
+ * JavaScript runs on one thread, but V8's garbage collector and compilers run on others, so a
+ * process can use a little more than one core and that figure is no strict floor.
  */
 function cpuFloor(scenario: ScenarioResult) {
   const checks = Math.max(1, scenario.sweep.checked);
@@ -101,7 +101,7 @@ function cpuFloor(scenario: ScenarioResult) {
     cores,
     threadFloorMs,
     machineFloorMs,
-    floorMs: Math.max(threadFloorMs, machineFloorMs),
+    floorMs: machineFloorMs,
   };
 }
 
@@ -254,10 +254,9 @@ function sweepExplanation(headline: ScenarioResult, options: BenchOptions): stri
   const { eventLoopDelayMs } = headline.sweep;
   const lines = [
     `A check of the headline sweep took ${fixed(parts.totalMs, 1)} ms on average: ` +
-      `${fixed(parts.webexMs, 1)} ms waiting on Webex (${fixed(callsPerCheck(headline))} calls at ${options.latencyMs} ms), ` +
-      `${fixed(parts.dynamoDbMs, 1)} ms (${pct(parts.totalMs > 0 ? parts.dynamoDbMs / parts.totalMs : 0)}) waiting on ` +
-      `DynamoDB Local (${fixed(parts.dynamoDbCalls, 1)} calls), ` +
-      `${fixed(parts.otherMs, 1)} ms in our code between them. ` +
+      `its ${fixed(callsPerCheck(headline))} Webex calls (${options.latencyMs} ms each at the simulator) took ` +
+      `${fixed(parts.webexMs, 1)} ms added up, sent together so that they overlap, and its ` +
+      `${fixed(parts.dynamoDbCalls, 1)} DynamoDB Local calls, one after the other, ${fixed(parts.dynamoDbMs, 1)} ms. ` +
       (headline.sweep.processes === 1
         ? `The sweep process's event loop ran its callbacks ${fixed(eventLoopDelayMs.mean, 1)} ms late on ` +
           `average (p99 ${fixed(eventLoopDelayMs.p99, 1)} ms)`
@@ -270,11 +269,10 @@ function sweepExplanation(headline: ScenarioResult, options: BenchOptions): stri
       `request pipeline and signing, HTTP), ${fixed(cpu.dynamoDbMs, 1)} ms in DynamoDB Local and ` +
       `${fixed(cpu.simulatorMs, 1)} ms in the simulator. ` +
       (headline.sweep.processes === 1
-        ? `The sweep process cannot finish ${headline.sweep.checked} checks in less than its own CPU time, ` +
-          `${sec(cpu.threadFloorMs)}; it, DynamoDB Local and the simulator`
-        : `No sweep process finishes its share in less than its own CPU time, ${sec(cpu.threadFloorMs)} for ` +
-          `the busiest (${sec(headline.sweep.cpu.sweepMs)} over all ${headline.sweep.processes}); the sweep ` +
-          `processes' CPU, DynamoDB Local's and the simulator's together`) +
+        ? `The sweep process used ${sec(cpu.threadFloorMs)} of CPU (its JavaScript thread and V8's helper threads); ` +
+          `it, DynamoDB Local and the simulator`
+        : `The busiest sweep process used ${sec(cpu.threadFloorMs)} of CPU (${sec(headline.sweep.cpu.sweepMs)} over ` +
+          `all ${headline.sweep.processes}); the sweep processes' CPU, DynamoDB Local's and the simulator's together`) +
       ` on ${cpu.cores} cores need at least ${sec(cpu.machineFloorMs)}. That floor, ` +
       `${sec(cpu.floorMs)}, is ${fixed(cpu.floorMs / Math.max(1, limitMs))} × the latency limit, and the sweep ` +
       `took ${fixed(headline.sweep.wallMs / Math.max(1, cpu.floorMs))} × the floor` +
@@ -416,7 +414,9 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
       `(linear extrapolation, marked above), since checking every due authorization one by one would take ` +
       `${fixed(Math.max(...results.scenarios.map((s) => s.baseline.projectedMs)) / 60_000, 0)} minutes for the ` +
       `largest run. Calls per check are counted on a wrapped Webex client, not assumed: every ` +
-      `integration in the catalog has \`spark-admin:roles_read\`, so a healthy check is \`people/me\` then \`roles\`.`,
+      `integration in the catalog has \`spark-admin:roles_read\`, so a healthy check is \`people/me\` and \`roles\`. ` +
+      `The check sends the two together and waits for one round trip, while the latency limit counts both ` +
+      `calls in a row, as the issue defines it: a sweep that CPU does not hold back can finish under the limit.`,
   );
 
   sections.push(
