@@ -34,6 +34,27 @@ import {
 } from '../../functions/domain/ports.js';
 import type { OnboardingLog, OnboardingSettings } from '../../functions/domain/onboarding.js';
 
+/**
+ * What the repository's conditional lease write (`leaseForCheck`) does to `stored`, for the
+ * in-memory repositories: taken when free (or expired, or `owner`'s) and, with `dueOnly`, due at
+ * `now` or with an event to publish; otherwise refused with the record as it stands.
+ */
+export function checkLeaseOf(
+  stored: Authorization | undefined,
+  lease: { owner: string; until: Date; now: Date; dueOnly: boolean },
+): CheckLease {
+  if (!stored) return { refused: undefined };
+  const now = lease.now.getTime();
+  const held =
+    stored.leaseUntil !== undefined &&
+    Date.parse(stored.leaseUntil) >= now &&
+    stored.leaseOwner !== lease.owner;
+  const due = dueAt(stored);
+  const notDue = lease.dueOnly && !stored.pendingEvent && (due === undefined || Date.parse(due) > now);
+  if (held || notDue) return { refused: stored };
+  return { leased: { ...stored, leaseOwner: lease.owner, leaseUntil: lease.until.toISOString() } };
+}
+
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
   constructor(private current: Date = new Date('2026-03-01T10:00:00.000Z')) {}
@@ -281,20 +302,12 @@ export class InMemoryAuthorizationRepository implements AuthorizationRepository 
     options: { dueOnly: boolean },
   ): Promise<CheckLease> {
     const key = `${tenantId}/${integration}`;
-    const stored = this.records.get(key);
-    if (!stored) return { refused: undefined };
-    const free =
-      !stored.leaseUntil || Date.parse(stored.leaseUntil) < now.getTime() || stored.leaseOwner === owner;
-    const due = dueAt(stored);
-    const dueNow =
-      !options.dueOnly ||
-      stored.pendingEvent !== undefined ||
-      (due !== undefined && Date.parse(due) <= now.getTime());
-    if (!free || !dueNow) return { refused: stored };
-    const leased = { ...stored, leaseOwner: owner, leaseUntil: until.toISOString() };
-    this.calls.push(`lease ${key}`);
-    this.records.set(key, leased);
-    return { leased };
+    const lease = checkLeaseOf(this.records.get(key), { owner, until, now, dueOnly: options.dueOnly });
+    if ('leased' in lease) {
+      this.calls.push(`lease ${key}`);
+      this.records.set(key, lease.leased);
+    }
+    return lease;
   }
   async releaseLease(tenantId: string, integration: string, owner: string): Promise<void> {
     const key = `${tenantId}/${integration}`;

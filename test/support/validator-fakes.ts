@@ -27,6 +27,8 @@ import {
   type WebexTokenGrant,
 } from '../../functions/domain/ports.js';
 
+import { checkLeaseOf } from './onboarding-fakes.js';
+
 export { ManualClock } from './onboarding-fakes.js';
 
 const keyOf = (tenantId: string, integration: string) => `${tenantId}/${integration}`;
@@ -93,20 +95,12 @@ export class MemoryAuthorizationRepository implements AuthorizationRepository {
     options: { dueOnly: boolean },
   ): Promise<CheckLease> {
     const key = keyOf(tenantId, integration);
-    const record = this.records.get(key);
-    if (!record) return { refused: undefined };
-    const held =
-      record.leaseUntil !== undefined &&
-      Date.parse(record.leaseUntil) >= now.getTime() &&
-      record.leaseOwner !== owner;
-    const due = dueAt(record);
-    const notDue =
-      options.dueOnly && !record.pendingEvent && (due === undefined || Date.parse(due) > now.getTime());
-    if (held || notDue) return { refused: structuredClone(record) };
-    this.calls.push(`lease ${key}`);
-    const leased = { ...record, leaseOwner: owner, leaseUntil: until.toISOString() };
-    this.records.set(key, leased);
-    return { leased: structuredClone(leased) };
+    const lease = checkLeaseOf(this.records.get(key), { owner, until, now, dueOnly: options.dueOnly });
+    if ('leased' in lease) {
+      this.calls.push(`lease ${key}`);
+      this.records.set(key, lease.leased);
+    }
+    return structuredClone(lease);
   }
 
   async releaseLease(tenantId: string, integration: string, owner: string): Promise<void> {
