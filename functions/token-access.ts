@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from './domain/catalog.js';
 import { refreshTokenIssuedAt } from './domain/expiry-warnings.js';
+import { storeRefreshedTokens, tokenMaterialOf } from './domain/refresh-policy.js';
 import type { Authorization, InvalidationCause, TokenMaterial } from './domain/model.js';
 import {
   ConflictError,
@@ -278,27 +279,18 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     }
 
     const now = clock.now();
-    const material: TokenMaterial = {
-      accessToken: grant.accessToken,
-      refreshToken: grant.refreshToken,
-      accessTokenExpiresAt: new Date(now.getTime() + grant.expiresIn * 1000).toISOString(),
-      refreshTokenExpiresAt: new Date(now.getTime() + grant.refreshTokenExpiresIn * 1000).toISOString(),
-      ...(grant.scope ? { scope: grant.scope } : {}),
-    };
-    // The vault holds one secret per (tenant, integration). If the lease ran out during the refresh
-    // and a re-authorization was saved meanwhile, storing these tokens would overwrite the new
-    // grant's: look first, as the validator does, and take the newer record instead.
-    const latest = await options.repo.get(tenantId, integration);
-    if (latest?.version !== record.version) {
+    const material = tokenMaterialOf(grant, now, current);
+    // The vault first: a crash between the two writes leaves a newer token than the record says,
+    // never a record pointing at a token that was not kept. If the lease ran out during the
+    // refresh and a re-authorization was saved meanwhile, nothing is stored: take the newer record.
+    const secretId = await storeRefreshedTokens(options, record, material);
+    if (secretId === undefined) {
       log.warn('The record changed during an on-demand refresh; keeping the newer one', {
         tenantId,
         integration,
       });
       return 'superseded';
     }
-    // The vault first: a crash between the two writes leaves a newer token than the record says,
-    // never a record pointing at a token that was not kept.
-    const secretId = await options.vault.store(tenantId, integration, material);
     const refreshedAt = now.toISOString();
     try {
       const saved = await options.repo.save(

@@ -23,6 +23,7 @@ import {
   AuthorizationBusyError,
 } from './onboarding-errors.js';
 import { LinkRevokedError, issueOnboardingLink, verifyOnboardingLink } from './onboarding-link.js';
+import { tokenMaterialOf } from './refresh-policy.js';
 import {
   createOAuthAttempt,
   hashOAuthState,
@@ -378,13 +379,7 @@ export async function completeAuthorization(
   }
 
   const now = deps.clock.now();
-  const material = {
-    accessToken: grant.accessToken,
-    refreshToken: grant.refreshToken,
-    accessTokenExpiresAt: secondsFrom(now, grant.expiresIn),
-    refreshTokenExpiresAt: secondsFrom(now, grant.refreshTokenExpiresIn),
-    ...(grant.scope ? { scope: grant.scope } : {}),
-  };
+  const material = tokenMaterialOf(grant, now);
   // An existing authorization may be mid-refresh in the validator or a token reader: hold its
   // lease while the vault and the record change, or their vault write could land after ours and
   // leave the new record describing the old grant's tokens.

@@ -1,4 +1,5 @@
-import type { TokenMaterial } from './model.js';
+import type { Authorization, TokenMaterial } from './model.js';
+import type { AuthorizationRepository, TokenVault, WebexTokenGrant } from './ports.js';
 
 const DAY_MS = 86_400_000;
 
@@ -80,4 +81,35 @@ export function refreshReason(
 export function nextRefreshAt(material: TokenMaterial, issued: IssueTimes): Date {
   const schedule = refreshSchedule(material, issued);
   return new Date(Math.min(schedule.accessRefreshAt.getTime(), schedule.keepAliveAt.getTime()));
+}
+
+/**
+ * The token material a grant (code exchange or refresh) describes, its lifetimes counted from
+ * `now`. A refresh answer without a scope keeps the scope of the material it replaces.
+ */
+export function tokenMaterialOf(grant: WebexTokenGrant, now: Date, replaced?: TokenMaterial): TokenMaterial {
+  const scope = grant.scope ?? replaced?.scope;
+  return {
+    accessToken: grant.accessToken,
+    refreshToken: grant.refreshToken,
+    accessTokenExpiresAt: new Date(now.getTime() + grant.expiresIn * 1000).toISOString(),
+    refreshTokenExpiresAt: new Date(now.getTime() + grant.refreshTokenExpiresIn * 1000).toISOString(),
+    ...(scope !== undefined ? { scope } : {}),
+  };
+}
+
+/**
+ * Stores refreshed tokens in the vault unless the record changed since `record` was read: the
+ * vault holds one secret per (tenant, integration), and a re-authorization saved meanwhile owns
+ * it now, so its tokens must not be overwritten. The secret id, or undefined when superseded
+ * (nothing written).
+ */
+export async function storeRefreshedTokens(
+  deps: { repo: Pick<AuthorizationRepository, 'get'>; vault: Pick<TokenVault, 'store'> },
+  record: Authorization,
+  material: TokenMaterial,
+): Promise<string | undefined> {
+  const current = await deps.repo.get(record.tenantId, record.integration);
+  if (current?.version !== record.version) return undefined;
+  return deps.vault.store(record.tenantId, record.integration, material);
 }

@@ -40,7 +40,13 @@ import {
   type TokenVault,
   type WebexClient,
 } from './ports.js';
-import { nextRefreshAt, refreshReason, type IssueTimes } from './refresh-policy.js';
+import {
+  nextRefreshAt,
+  refreshReason,
+  storeRefreshedTokens,
+  tokenMaterialOf,
+  type IssueTimes,
+} from './refresh-policy.js';
 import { nextStatus, type CheckedStatus } from './status-machine.js';
 
 /** Scope that lets a token list the org's roles; without it a roles call fails with 403 whatever the role. */
@@ -542,22 +548,10 @@ class TokenSession {
       this.refreshOutcome = outcome;
       return outcome;
     }
-    const fresh: TokenMaterial = {
-      accessToken: grant.accessToken,
-      refreshToken: grant.refreshToken,
-      accessTokenExpiresAt: new Date(now.getTime() + grant.expiresIn * SECOND_MS).toISOString(),
-      refreshTokenExpiresAt: new Date(now.getTime() + grant.refreshTokenExpiresIn * SECOND_MS).toISOString(),
-      ...(grant.scope !== undefined
-        ? { scope: grant.scope }
-        : this.material.scope !== undefined
-          ? { scope: this.material.scope }
-          : {}),
-    };
-    // The vault holds one secret per (tenant, integration). If a re-authorization was saved since
-    // the lease was taken, storing these tokens would overwrite the new grant's: look first.
-    const current = await deps.repo.get(record.tenantId, record.integration);
-    if (current?.version !== record.version) return 'superseded';
-    this.secretId = await deps.vault.store(record.tenantId, record.integration, fresh);
+    const fresh = tokenMaterialOf(grant, now, this.material);
+    const secretId = await storeRefreshedTokens(deps, record, fresh);
+    if (secretId === undefined) return 'superseded';
+    this.secretId = secretId;
     this.material = fresh;
     this.refreshOutcome = { kind: 'ok' };
     this.refreshed = true;

@@ -4,7 +4,13 @@ import {
   refreshTokenIssuedAt,
   type ExpiryInput,
 } from '../../functions/domain/expiry-warnings.js';
-import { nextRefreshAt, refreshReason, refreshSchedule } from '../../functions/domain/refresh-policy.js';
+import {
+  nextRefreshAt,
+  refreshReason,
+  refreshSchedule,
+  storeRefreshedTokens,
+  tokenMaterialOf,
+} from '../../functions/domain/refresh-policy.js';
 
 const DAY = 86_400_000;
 const GRANTED = '2021-03-01T00:00:00.000Z';
@@ -260,5 +266,66 @@ describe('refresh policy for a refresh token Webex does not extend', () => {
     expect(refreshSchedule(material, { accessToken: earlier, refreshToken: issued }).keepAliveAt).toEqual(
       new Date(earlier.getTime() + DAY),
     );
+  });
+});
+
+describe('tokenMaterialOf', () => {
+  const now = new Date('2026-03-01T00:00:00.000Z');
+  const grant = { accessToken: 'a2', refreshToken: 'r2', expiresIn: 3600, refreshTokenExpiresIn: 7200 };
+
+  it('counts the lifetimes from now and keeps the replaced scope when the answer has none', () => {
+    const replaced = {
+      accessToken: 'a1',
+      refreshToken: 'r1',
+      accessTokenExpiresAt: now.toISOString(),
+      refreshTokenExpiresAt: now.toISOString(),
+      scope: 'spark:people_read',
+    };
+    expect(tokenMaterialOf(grant, now, replaced)).toEqual({
+      accessToken: 'a2',
+      refreshToken: 'r2',
+      accessTokenExpiresAt: '2026-03-01T01:00:00.000Z',
+      refreshTokenExpiresAt: '2026-03-01T02:00:00.000Z',
+      scope: 'spark:people_read',
+    });
+    expect(tokenMaterialOf({ ...grant, scope: 'spark:calls_read' }, now, replaced).scope).toBe(
+      'spark:calls_read',
+    );
+    expect(tokenMaterialOf(grant, now)).not.toHaveProperty('scope');
+  });
+});
+
+describe('storeRefreshedTokens', () => {
+  const record = {
+    tenantId: 'acme',
+    integration: 'presence',
+    status: 'active' as const,
+    scopes: [],
+    consecutiveFailures: 0,
+    version: 3,
+    warningsSent: [],
+    updatedAt: '2026-03-01T00:00:00.000Z',
+  };
+  const material = {
+    accessToken: 'a',
+    refreshToken: 'r',
+    accessTokenExpiresAt: '2026-03-02T00:00:00.000Z',
+    refreshTokenExpiresAt: '2026-05-30T00:00:00.000Z',
+  };
+
+  it('stores while the record is the one read, and writes nothing once a newer one was saved', async () => {
+    const stored: string[] = [];
+    const vault = {
+      store: async (tenantId: string, integration: string) => {
+        stored.push(integration);
+        return `s/${tenantId}`;
+      },
+    };
+    expect(await storeRefreshedTokens({ repo: { get: async () => record }, vault }, record, material)).toBe(
+      's/acme',
+    );
+    const newer = { get: async () => ({ ...record, version: 4 }) };
+    expect(await storeRefreshedTokens({ repo: newer, vault }, record, material)).toBeUndefined();
+    expect(stored).toEqual(['presence']);
   });
 });
