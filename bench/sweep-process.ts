@@ -94,7 +94,7 @@ async function sweep(
   const events = new CountingEventPublisher();
   const linkKey = randomBytes(32);
   const deps: ValidatorDependencies = {
-    repo: workerRepos.authorizations,
+    authorizations: workerRepos.authorizations,
     tenants: workerRepos.tenants,
     vault,
     webex,
@@ -150,7 +150,7 @@ async function sweep(
   const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   const report = await dispatchDueAuthorizations({
-    repo: ownShards(dispatchRepos.authorizations, request),
+    authorizations: ownShards(dispatchRepos.authorizations, request),
     queue,
     clock: systemClock,
     shards: tableDefinition.dueShards,

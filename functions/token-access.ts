@@ -5,11 +5,13 @@ import { storeRefreshedTokens, tokenMaterialOf } from './domain/refresh-policy.j
 import type { Authorization, InvalidationCause, TokenMaterial } from './domain/model.js';
 import {
   ConflictError,
+  silentLog,
   systemClock,
   WebexError,
   type AuthorizationRepository,
   type ClientSecretSource,
   type Clock,
+  type Log,
   type TenantRepository,
   type TokenVault,
   type WebexClient,
@@ -100,14 +102,8 @@ export interface TokenAccess {
   getAccessToken(tenantId: string, integration: string): Promise<AccessToken>;
 }
 
-/** Where token access writes what happened; Powertools' Logger fits. Never given a token. */
-export interface TokenAccessLog {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-}
-
 export interface TokenAccessOptions {
-  repo: AuthorizationRepository;
+  authorizations: AuthorizationRepository;
   /** The tenants: a tenant that is not active (offboarding under way) gets no token. */
   tenants: Pick<TenantRepository, 'get'>;
   vault: TokenVault;
@@ -123,14 +119,13 @@ export interface TokenAccessOptions {
   refreshMarginMs?: number;
   /** How long a caller that lost the lease waits for the holder's refresh. @default 5 s */
   leaseWaitMs?: number;
-  log?: TokenAccessLog;
+  log?: Log;
 }
 
 const LEASE_MS = 30_000;
 const LEASE_POLL_MS = 200;
 const USABLE: ReadonlySet<Authorization['status']> = new Set(['active', 'expiring', 'degraded']);
 
-const silentLog: TokenAccessLog = { info: () => undefined, warn: () => undefined };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface CachedSecret {
@@ -212,11 +207,11 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
   async function obtain(tenantId: string, integration: string): Promise<AccessToken> {
     const deadline = Date.now() + leaseWaitMs;
     for (;;) {
-      const record = usable(await options.repo.get(tenantId, integration), tenantId, integration);
+      const record = usable(await options.authorizations.get(tenantId, integration), tenantId, integration);
       const material = await readMaterial(record);
       if (isFresh(material)) return toAccessToken(record, material);
       const now = clock.now();
-      const leased = await options.repo.acquireLease(
+      const leased = await options.authorizations.acquireLease(
         tenantId,
         integration,
         leaseOwner,
@@ -228,7 +223,7 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
         try {
           refreshed = await refreshUnderLease(leased);
         } finally {
-          await options.repo.releaseLease(tenantId, integration, leaseOwner);
+          await options.authorizations.releaseLease(tenantId, integration, leaseOwner);
         }
         // Superseded: the next round reads the newer record and its tokens.
         if (refreshed !== 'superseded') return refreshed;
@@ -293,7 +288,7 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     }
     const refreshedAt = now.toISOString();
     try {
-      const saved = await options.repo.save(
+      const saved = await options.authorizations.save(
         {
           ...record,
           secretId,
@@ -318,7 +313,7 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
       if (!(error instanceof ConflictError)) throw error;
       // Someone wrote the record despite the lease (offboarding does not wait forever): obey its status.
       log.warn('The record changed during an on-demand refresh', { tenantId, integration });
-      const reread = await options.repo.get(tenantId, integration);
+      const reread = await options.authorizations.get(tenantId, integration);
       if (!reread || reread.status === 'revoked') {
         // Offboarded meanwhile: storing the new tokens brought the destroyed secret back; destroy it again.
         await options.vault.destroy(secretId);
@@ -331,7 +326,7 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
   async function scheduleCheckNow(record: Authorization): Promise<void> {
     const now = clock.now().toISOString();
     try {
-      const saved = await options.repo.save(
+      const saved = await options.authorizations.save(
         { ...record, nextCheckAt: now, updatedAt: now, leaseOwner: undefined, leaseUntil: undefined },
         record.version,
       );
@@ -345,7 +340,7 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     async getAccessToken(tenantId: string, integration: string): Promise<AccessToken> {
       const [tenant, stored] = await Promise.all([
         options.tenants.get(tenantId),
-        options.repo.get(tenantId, integration),
+        options.authorizations.get(tenantId, integration),
       ]);
       if (tenant?.status !== 'active') throw new NotAuthorizedError(tenantId, integration, 'tenant_inactive');
       const record = usable(stored, tenantId, integration);

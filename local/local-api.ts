@@ -52,7 +52,7 @@ export function localValidatorDependencies(
 ): ValidatorDependencies {
   const clock = options.clock ?? systemClock;
   return {
-    repo: system.repositories.authorizations,
+    authorizations: system.repositories.authorizations,
     tenants: system.repositories.tenants,
     vault: system.vault,
     webex: new HttpWebexClient({ baseUrl: system.simulator.url, log: logger }),
@@ -71,7 +71,7 @@ export function localValidatorDependencies(
       ttlDays: options.linkTtlDays,
       publicBaseUrl: system.publicBaseUrl,
     }),
-    logger,
+    log: logger,
   };
 }
 

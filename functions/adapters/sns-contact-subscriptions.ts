@@ -9,7 +9,7 @@ import {
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import type { ContactSubscriptions } from '../domain/ports.js';
+import type { ContactSubscriptions, Log } from '../domain/ports.js';
 
 /** What a sync changed on the topic; logged, and returned for tests and callers that care. */
 export interface ContactSyncReport {
@@ -26,12 +26,6 @@ export interface ContactSyncReport {
    * class comment.
    */
   awaitingConfirmation: string[];
-}
-
-/** Where the adapter writes what it did; Powertools' Logger fits. */
-export interface ContactSyncLog {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
 }
 
 /** ListSubscriptionsByTopic shows this instead of the ARN until the address confirms. */
@@ -75,7 +69,7 @@ export class SnsContactSubscriptions implements ContactSubscriptions {
   constructor(
     private readonly client: SNSClient,
     private readonly topicArn: string,
-    private readonly log?: ContactSyncLog,
+    private readonly log?: Log,
   ) {}
 
   async sync(tenantId: string, contacts: string[]): Promise<void> {
@@ -230,12 +224,4 @@ export class SnsContactSubscriptions implements ContactSubscriptions {
 
 function filterPolicy(tenants: string[]): string {
   return JSON.stringify({ tenantId: [...new Set(tenants)].sort() });
-}
-
-/** The adapter on a client created once per process. */
-export function createSnsContactSubscriptions(
-  topicArn: string,
-  log?: ContactSyncLog,
-): SnsContactSubscriptions {
-  return new SnsContactSubscriptions(new SNSClient({}), topicArn, log);
 }

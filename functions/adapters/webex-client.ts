@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import * as z from 'zod';
 import {
   WebexError,
+  type Log,
   type WebexAuthorizationItem,
   type WebexClient,
   type WebexFailureKind,
@@ -14,11 +15,6 @@ import {
 /** Default time one Webex call may take before it counts as a transient failure. */
 export const DEFAULT_WEBEX_TIMEOUT_MS = 8_000;
 
-/** Where the client writes Webex's failures; Powertools' Logger fits. */
-export interface WebexCallLog {
-  warn(message: string, attributes: Record<string, unknown>): void;
-}
-
 /** How to build the client. */
 export interface HttpWebexClientOptions {
   /** `https://webexapis.com`, or the simulator's `http://127.0.0.1:<port>`; no trailing slash. */
@@ -26,7 +22,8 @@ export interface HttpWebexClientOptions {
   timeoutMs?: number;
   /** Injected for tests; the global fetch otherwise. */
   fetch?: typeof fetch;
-  log?: WebexCallLog;
+  /** Where the client writes Webex's failures. */
+  log?: Log;
 }
 
 const tokenResponseSchema = z.object({

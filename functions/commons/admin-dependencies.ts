@@ -36,7 +36,7 @@ export function loadAdminApiEnvironment(
 export function validateNowWith(validator: ValidatorDependencies): AdminDependencies['validateNow'] {
   return async (tenantId, integration) => {
     const outcome = await validateAuthorization(validator, { tenantId, integration }, { force: true });
-    const authorization = await validator.repo.get(tenantId, integration);
+    const authorization = await validator.authorizations.get(tenantId, integration);
     if (!authorization) throw new AuthorizationNotFoundError(tenantId, integration);
     return { outcome, authorization };
   };

@@ -8,12 +8,12 @@ import {
   SecretsManagerLinkKeySource,
   SecretsManagerTokenVault,
 } from '../adapters/secrets-manager-vault.js';
-import { HttpWebexClient, type WebexCallLog } from '../adapters/webex-client.js';
+import { HttpWebexClient } from '../adapters/webex-client.js';
 import { defaultCatalog, parseCatalogJson, type Catalog } from '../domain/catalog.js';
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '../domain/expiry-warnings.js';
 import { DEFAULT_LINK_TTL_DAYS } from '../domain/onboarding-link.js';
 import type { OnboardingSettings } from '../domain/onboarding.js';
-import { systemClock, type EventPublisher } from '../domain/ports.js';
+import { systemClock, type EventPublisher, type Log } from '../domain/ports.js';
 import type { PublicApiDependencies } from '../public-api.app.js';
 import { baseUrl, parseEnvironment, positiveInt } from './config.js';
 
@@ -90,7 +90,7 @@ export function buildPublicApiDependencies(
   options: {
     events?: EventPublisher;
     clients?: AwsClients;
-    webexLog?: WebexCallLog;
+    webexLog?: Log;
     /** The catalog used when CATALOG_JSON is unset (see {@link loadCatalog}). */
     shippedCatalog?: () => Catalog;
   } = {},

@@ -18,13 +18,10 @@ import {
   type AuthorizationRepository,
   type Clock,
   type LinkSigningKeySource,
+  type Log,
 } from '../domain/ports.js';
 import type { ValidationQueue } from '../domain/sweep.js';
-import {
-  DEFAULT_VALIDATOR_CONFIG,
-  type ValidatorDependencies,
-  type ValidatorLogger,
-} from '../domain/validator.js';
+import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '../domain/validator.js';
 import { positiveInt } from './config.js';
 import { loadCatalog, publicApiEnvironmentSchema } from './dependencies.js';
 
@@ -69,7 +66,7 @@ export function reauthorizeLinkIssuer(input: {
 export function buildValidatorDependencies(
   env: ValidatorEnvironment,
   options: {
-    logger?: ValidatorLogger;
+    logger?: Log;
     dynamoDb?: DynamoDBClient;
     secretsManager?: SecretsManagerClient;
     /** The catalog used when CATALOG_JSON is unset (see `loadCatalog`). */
@@ -79,7 +76,7 @@ export function buildValidatorDependencies(
   const secretsManager = options.secretsManager ?? new SecretsManagerClient({});
   const repositories = createRepositories(options.dynamoDb ?? new DynamoDBClient({}), env.TABLE_NAME);
   return {
-    repo: repositories.authorizations,
+    authorizations: repositories.authorizations,
     tenants: repositories.tenants,
     vault: new SecretsManagerTokenVault({
       client: secretsManager,
@@ -111,13 +108,13 @@ export function buildValidatorDependencies(
       ttlDays: env.LINK_TTL_DAYS,
       publicBaseUrl: env.PUBLIC_BASE_URL,
     }),
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.logger ? { log: options.logger } : {}),
   };
 }
 
 /** What the sweep dispatcher works with. */
 export interface DispatcherDependencies {
-  repo: Pick<AuthorizationRepository, 'listDue'>;
+  authorizations: Pick<AuthorizationRepository, 'listDue'>;
   queue: ValidationQueue;
   clock: Clock;
   shards: number;
@@ -129,7 +126,8 @@ export function buildDispatcherDependencies(
   options: { dynamoDb?: DynamoDBClient } = {},
 ): DispatcherDependencies {
   return {
-    repo: createRepositories(options.dynamoDb ?? new DynamoDBClient({}), env.TABLE_NAME).authorizations,
+    authorizations: createRepositories(options.dynamoDb ?? new DynamoDBClient({}), env.TABLE_NAME)
+      .authorizations,
     queue: new SqsValidationQueue(env.VALIDATION_QUEUE_URL),
     clock: systemClock,
     shards: tableDefinition.dueShards,

@@ -10,17 +10,11 @@ import {
   type Clock,
   type ContactSubscriptions,
   type EventPublisher,
+  type Log,
   type TenantRepository,
   type TokenVault,
   type WebexClient,
 } from './ports.js';
-
-/** Where offboarding writes what happened; Powertools' Logger fits. Never given a token. */
-export interface OffboardingLog {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
 
 export interface OffboardingDependencies {
   tenants: TenantRepository;
@@ -31,7 +25,7 @@ export interface OffboardingDependencies {
   contacts: ContactSubscriptions;
   catalog: Catalog;
   clock: Clock;
-  log: OffboardingLog;
+  log: Log;
   /** For the alert of the `revoked` event, written as the validator writes every alert. */
   reauthorizeLink: (tenant: Tenant) => Promise<string>;
   passwordMaxAgeDays: number;

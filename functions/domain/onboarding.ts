@@ -48,6 +48,7 @@ import {
   type EventPublisher,
   type HistoryRepository,
   type LinkSigningKeySource,
+  type Log,
   type OAuthStateStore,
   type TenantRepository,
   type TokenVault,
@@ -87,13 +88,6 @@ export interface OnboardingSettings {
   firstCheckDelaySeconds: number;
 }
 
-/** Where the flow writes what happened; Powertools' Logger fits. Never given a token or code. */
-export interface OnboardingLog {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
-
 /** The ports the onboarding use cases work with. */
 export interface OnboardingDependencies {
   tenants: TenantRepository;
@@ -108,7 +102,7 @@ export interface OnboardingDependencies {
   catalog: Catalog;
   clock: Clock;
   settings: OnboardingSettings;
-  log: OnboardingLog;
+  log: Log;
 }
 
 /** The callback's parameters, already checked for shape (single, bounded) by the handler. */

@@ -7,6 +7,29 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** Structured attributes of one log line. */
+export type LogAttributes = Record<string, unknown>;
+
+/**
+ * Where use cases and adapters write what happened, with structured attributes; Powertools' Logger
+ * satisfies it (attributes are
+ * a rest parameter, as in Powertools, so a line may carry none). Never given a token, code or secret.
+ */
+export interface Log {
+  debug(message: string, ...attributes: LogAttributes[]): void;
+  info(message: string, ...attributes: LogAttributes[]): void;
+  warn(message: string, ...attributes: LogAttributes[]): void;
+  error(message: string, ...attributes: LogAttributes[]): void;
+}
+
+/** A log that writes nothing, for callers that were given none. */
+export const silentLog: Log = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
 export interface Page<T> {
   items: T[];
   /** Opaque cursor for the next page; absent on the last page. */

@@ -105,11 +105,11 @@ export function tokenMaterialOf(grant: WebexTokenGrant, now: Date, replaced?: To
  * (nothing written).
  */
 export async function storeRefreshedTokens(
-  deps: { repo: Pick<AuthorizationRepository, 'get'>; vault: Pick<TokenVault, 'store'> },
+  deps: { authorizations: Pick<AuthorizationRepository, 'get'>; vault: Pick<TokenVault, 'store'> },
   record: Authorization,
   material: TokenMaterial,
 ): Promise<string | undefined> {
-  const current = await deps.repo.get(record.tenantId, record.integration);
+  const current = await deps.authorizations.get(record.tenantId, record.integration);
   if (current?.version !== record.version) return undefined;
   return deps.vault.store(record.tenantId, record.integration, material);
 }

@@ -40,7 +40,7 @@ export const DEFAULT_DUE_PAGE_SIZE = 100;
 export const DEFAULT_TIME_RESERVE_MS = 10_000;
 
 export interface DispatchInput {
-  repo: Pick<AuthorizationRepository, 'listDue'>;
+  authorizations: Pick<AuthorizationRepository, 'listDue'>;
   queue: ValidationQueue;
   clock: Clock;
   /** How many `DUE#n` partitions the index is spread over (the table definition's `dueShards`). */
@@ -81,7 +81,7 @@ export async function dispatchDueAuthorizations(input: DispatchInput): Promise<D
     let cursor: string | undefined;
     do {
       if (input.remainingTimeMs() < reserve) return { dispatched, failed, complete: false };
-      const page = await input.repo.listDue(shard, now, {
+      const page = await input.authorizations.listDue(shard, now, {
         limit,
         ...(cursor !== undefined ? { cursor } : {}),
       });
@@ -147,7 +147,7 @@ export async function runSweep(
     },
   };
   const { dispatched } = await dispatchDueAuthorizations({
-    repo: deps.repo,
+    authorizations: deps.authorizations,
     queue,
     clock: horizonMs > 0 ? { now: () => new Date(deps.clock.now().getTime() + horizonMs) } : deps.clock,
     shards: options.shards,

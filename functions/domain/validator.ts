@@ -32,10 +32,12 @@ import {
 } from './model.js';
 import {
   ConflictError,
+  silentLog,
   type AuthorizationRepository,
   type ClientSecretSource,
   type Clock,
   type EventPublisher,
+  type Log,
   type TenantRepository,
   type TokenVault,
   type WebexClient,
@@ -74,20 +76,12 @@ export const DEFAULT_VALIDATOR_CONFIG: ValidatorConfig = {
   togetherWindowSeconds: 3600,
 };
 
-/** Structured logging as the validator needs it (Powertools' Logger fits). Never given a token. */
-export interface ValidatorLogger {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-}
-
-const silentLogger: ValidatorLogger = { info: () => undefined, warn: () => undefined };
-
 /**
- * The ports and settings `validateAuthorization` works with. No history port: `repo.save` writes
+ * The ports and settings `validateAuthorization` works with. No history port: `authorizations.save` writes
  * each event to the history in the same transaction as the record.
  */
 export interface ValidatorDependencies {
-  repo: AuthorizationRepository;
+  authorizations: AuthorizationRepository;
   tenants: Pick<TenantRepository, 'get'>;
   vault: TokenVault;
   webex: WebexClient;
@@ -100,7 +94,7 @@ export interface ValidatorDependencies {
   reauthorizeLink: (tenant: Tenant) => Promise<string>;
   /** Source of jitter in [0, 1); Math.random when absent. */
   random?: () => number;
-  logger?: ValidatorLogger;
+  log?: Log;
 }
 
 /** The key of one authorization. */
@@ -207,13 +201,20 @@ export async function validateAuthorization(
   key: AuthorizationKey,
   options: { force?: boolean } = {},
 ): Promise<ValidationOutcome> {
-  const log = deps.logger ?? silentLogger;
+  const log = deps.log ?? silentLog;
   const now = deps.clock.now();
   const owner = randomUUID();
   const leaseUntil = new Date(now.getTime() + deps.config.leaseSeconds * SECOND_MS);
-  const lease = await deps.repo.leaseForCheck(key.tenantId, key.integration, owner, leaseUntil, now, {
-    dueOnly: !options.force,
-  });
+  const lease = await deps.authorizations.leaseForCheck(
+    key.tenantId,
+    key.integration,
+    owner,
+    leaseUntil,
+    now,
+    {
+      dueOnly: !options.force,
+    },
+  );
   if ('refused' in lease) return skipped(refusalReason(lease.refused, now));
   const held: HeldLease = { owner, released: false };
   try {
@@ -230,7 +231,7 @@ export async function validateAuthorization(
     return await check(deps, record, now, log, held);
   } finally {
     if (!held.released) {
-      await deps.repo
+      await deps.authorizations
         .releaseLease(key.tenantId, key.integration, owner)
         .catch((error: unknown) =>
           log.warn('Could not release the lease; it expires by itself', { ...key, error: String(error) }),
@@ -269,7 +270,7 @@ async function check(
   deps: ValidatorDependencies,
   record: Authorization,
   now: Date,
-  log: ValidatorLogger,
+  log: Log,
   lease: HeldLease,
 ): Promise<ValidationOutcome> {
   const key = { tenantId: record.tenantId, integration: record.integration };
@@ -441,11 +442,15 @@ async function check(
   let saved: Authorization;
   try {
     // Without an event this is the check's last write, and it frees the lease as it goes.
-    saved = await deps.repo.save(event ? next : releasing(next, lease.owner), record.version, event);
+    saved = await deps.authorizations.save(
+      event ? next : releasing(next, lease.owner),
+      record.version,
+      event,
+    );
     if (!event) lease.released = true;
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
-    const current = await deps.repo.get(record.tenantId, record.integration);
+    const current = await deps.authorizations.get(record.tenantId, record.integration);
     // The newer write wins: the vault already holds any token refreshed here, so nothing is lost.
     log.warn('The authorization changed while it was checked; keeping the newer record', {
       ...key,
@@ -616,7 +621,7 @@ async function gatherDeathEvidence(
   material: TokenMaterial,
   now: Date,
 ): Promise<Parameters<typeof classifyDeath>[0]> {
-  const others = (await deps.repo.listForTenant(record.tenantId)).filter(
+  const others = (await deps.authorizations.listForTenant(record.tenantId)).filter(
     (other) => other.integration !== record.integration,
   );
   const personId = record.authorizer?.personId;
@@ -794,12 +799,12 @@ async function publishAndClear(
     delete cleared.pendingEvent;
     if (!isCheckable(cleared.status)) delete cleared.nextCheckAt;
     try {
-      const saved = await deps.repo.save(cleared, current.version);
+      const saved = await deps.authorizations.save(cleared, current.version);
       if (lease && base !== current) lease.released = true;
       return saved;
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      current = await deps.repo.get(record.tenantId, record.integration);
+      current = await deps.authorizations.get(record.tenantId, record.integration);
     }
   }
   return current ?? record;

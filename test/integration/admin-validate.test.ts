@@ -25,7 +25,7 @@ describe('validate-now through the real validator (DynamoDB Local, Webex simulat
       validateNow: (tenantId, integration) => late.validateNow!(tenantId, integration),
     });
     late.validateNow = validateNowWith({
-      repo: h.repos.authorizations,
+      authorizations: h.repos.authorizations,
       tenants: h.repos.tenants,
       vault: h.vault,
       webex,

@@ -193,7 +193,7 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
 
     // Services: told the authorization was revoked.
     const tokens = createTokenAccess({
-      repo: h.repos.authorizations,
+      authorizations: h.repos.authorizations,
       tenants: h.repos.tenants,
       vault: h.vault,
       webex: new HttpWebexClient({ baseUrl: sim.url }),
@@ -260,7 +260,7 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
     // The validator's outbox retry (what the next sweep does) publishes it.
     const outcome = await validateAuthorization(
       {
-        repo: h.repos.authorizations,
+        authorizations: h.repos.authorizations,
         tenants: h.repos.tenants,
         vault: h.vault,
         webex: new HttpWebexClient({ baseUrl: sim.url }),

@@ -99,7 +99,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   function access(overrides: Partial<TokenAccessOptions> = {}) {
     return createTokenAccess({
-      repo: repos.authorizations,
+      authorizations: repos.authorizations,
       tenants: repos.tenants,
       vault,
       webex,

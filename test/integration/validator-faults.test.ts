@@ -29,7 +29,7 @@ interface CrashPlan {
  */
 function diedBetweenPublishAndClear(plan: CrashPlan): boolean {
   const published = plan.completed.lastIndexOf('events.publish');
-  return published >= 0 && !plan.completed.slice(published).includes('repo.save');
+  return published >= 0 && !plan.completed.slice(published).includes('authorizations.save');
 }
 
 /** Wraps every method of a port so the plan can kill the run around any call. */
@@ -62,7 +62,7 @@ function crashingDeps(deps: ValidatorDependencies, plan: CrashPlan): ValidatorDe
   const link = crashing({ issue: deps.reauthorizeLink }, 'reauthorizeLink', plan);
   return {
     ...deps,
-    repo: crashing(deps.repo, 'repo', plan),
+    authorizations: crashing(deps.authorizations, 'authorizations', plan),
     tenants: crashing(deps.tenants, 'tenants', plan),
     vault: crashing(deps.vault, 'vault', plan),
     webex: crashing(deps.webex, 'webex', plan),
@@ -150,11 +150,11 @@ describe('validator crash safety against DynamoDB Local and the Webex simulator'
       expect.arrayContaining([
         'after webex.refresh',
         'after vault.store',
-        'before repo.save',
-        'after repo.save',
+        'before authorizations.save',
+        'after authorizations.save',
       ]),
     );
-    expect(steps.indexOf('before vault.store')).toBeLessThan(steps.indexOf('before repo.save'));
+    expect(steps.indexOf('before vault.store')).toBeLessThan(steps.indexOf('before authorizations.save'));
   }, 120_000);
 
   it('sends the invalidation alert once when an invalidating run dies at any step', async () => {

@@ -75,9 +75,13 @@ describe('chaos: faults cost no valid authorization, no token and no second aler
       { port: 0, checkIntervalSeconds: 900, passwordMaxAgeDays: 1825, linkTtlDays: 14, logLevel: 'ERROR' },
       logger,
     );
-    const deps = { ...base, repo: chaos.repository(base.repo), vault: chaos.vault(base.vault) };
+    const deps = {
+      ...base,
+      authorizations: chaos.repository(base.authorizations),
+      vault: chaos.vault(base.vault),
+    };
     const tokens = createTokenAccess({
-      repo: deps.repo,
+      authorizations: deps.authorizations,
       tenants: base.tenants,
       vault: deps.vault,
       webex: base.webex,

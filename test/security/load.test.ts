@@ -179,7 +179,7 @@ describe('load: 200 concurrent callbacks and 10,000 token reads', () => {
   it('serves 10,000 token-access calls over the 200 authorizations without an error', async () => {
     const { system } = local;
     const tokens = createTokenAccess({
-      repo: system.repositories.authorizations,
+      authorizations: system.repositories.authorizations,
       tenants: system.repositories.tenants,
       vault: system.vault,
       webex: new HttpWebexClient({ baseUrl: system.simulator.url }),

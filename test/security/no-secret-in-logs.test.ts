@@ -100,7 +100,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     // Token access with a margin longer than the tokens live: every call refreshes on demand.
     const logger = new Logger({ serviceName: 'token-access', logLevel: 'DEBUG' });
     const tokens = createTokenAccess({
-      repo: system.repositories.authorizations,
+      authorizations: system.repositories.authorizations,
       tenants: system.repositories.tenants,
       vault: system.vault,
       webex: new HttpWebexClient({ baseUrl: system.simulator.url, log: logger }),

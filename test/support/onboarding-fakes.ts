@@ -22,6 +22,8 @@ import {
   type EventPublisher,
   type HistoryRepository,
   type LinkSigningKeySource,
+  type Log,
+  type LogAttributes,
   type OAuthStateStore,
   type Page,
   type TenantRepository,
@@ -32,7 +34,7 @@ import {
   type WebexRole,
   type WebexTokenGrant,
 } from '../../functions/domain/ports.js';
-import type { OnboardingLog, OnboardingSettings } from '../../functions/domain/onboarding.js';
+import type { OnboardingSettings } from '../../functions/domain/onboarding.js';
 
 /**
  * What the repository's conditional lease write (`leaseForCheck`) does to `stored`, for the
@@ -123,16 +125,22 @@ export function testClientSecrets(catalog: Catalog): Record<string, string> {
 }
 
 /** A log that keeps what was written, to assert that nothing secret reaches it. */
-export class RecordingLog implements OnboardingLog {
-  readonly lines: Array<{ level: string; message: string; attributes: Record<string, unknown> }> = [];
-  info(message: string, attributes: Record<string, unknown>): void {
-    this.lines.push({ level: 'info', message, attributes });
+export class RecordingLog implements Log {
+  readonly lines: Array<{ level: string; message: string; attributes: LogAttributes }> = [];
+  debug(message: string, ...attributes: LogAttributes[]): void {
+    this.record('debug', message, attributes);
   }
-  warn(message: string, attributes: Record<string, unknown>): void {
-    this.lines.push({ level: 'warn', message, attributes });
+  info(message: string, ...attributes: LogAttributes[]): void {
+    this.record('info', message, attributes);
   }
-  error(message: string, attributes: Record<string, unknown>): void {
-    this.lines.push({ level: 'error', message, attributes });
+  warn(message: string, ...attributes: LogAttributes[]): void {
+    this.record('warn', message, attributes);
+  }
+  error(message: string, ...attributes: LogAttributes[]): void {
+    this.record('error', message, attributes);
+  }
+  private record(level: string, message: string, attributes: LogAttributes[]): void {
+    this.lines.push({ level, message, attributes: Object.assign({}, ...attributes) as LogAttributes });
   }
   get text(): string {
     return JSON.stringify(this.lines);

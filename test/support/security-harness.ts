@@ -245,7 +245,7 @@ export class SecurityWorld {
     };
     const linkKeys = { get: async () => this.linkKey };
     this.validator = {
-      repo: this.repos.authorizations,
+      authorizations: this.repos.authorizations,
       tenants: this.repos.tenants,
       vault: this.vault,
       webex,

@@ -13,7 +13,7 @@ import {
   startAuthorization,
   type OnboardingDependencies,
 } from '../../functions/domain/onboarding.js';
-import type { Clock } from '../../functions/domain/ports.js';
+import { silentLog, type Clock } from '../../functions/domain/ports.js';
 import { runSweep, type SweepReport } from '../../functions/domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
@@ -48,8 +48,6 @@ export async function startSimulator(
     })),
   });
 }
-
-const silentLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * One tenant on a fresh table of DynamoDB Local, authorized against the simulator through the real
@@ -95,7 +93,7 @@ export class ValidatorHarness {
       log: silentLog,
     };
     this.deps = {
-      repo: this.repos.authorizations,
+      authorizations: this.repos.authorizations,
       tenants: this.repos.tenants,
       vault: this.vault,
       webex,

@@ -321,11 +321,11 @@ describe('storeRefreshedTokens', () => {
         return `s/${tenantId}`;
       },
     };
-    expect(await storeRefreshedTokens({ repo: { get: async () => record }, vault }, record, material)).toBe(
-      's/acme',
-    );
+    expect(
+      await storeRefreshedTokens({ authorizations: { get: async () => record }, vault }, record, material),
+    ).toBe('s/acme');
     const newer = { get: async () => ({ ...record, version: 4 }) };
-    expect(await storeRefreshedTokens({ repo: newer, vault }, record, material)).toBeUndefined();
+    expect(await storeRefreshedTokens({ authorizations: newer, vault }, record, material)).toBeUndefined();
     expect(stored).toEqual(['presence']);
   });
 });

@@ -63,7 +63,7 @@ describe('dispatchDueAuthorizations', () => {
     const index = dueIndex(4, 5);
     const queue = new RecordingQueue();
     const report = await dispatchDueAuthorizations({
-      repo: index,
+      authorizations: index,
       queue,
       clock: new ManualClock(new Date('2026-03-01T10:02:00.000Z')),
       shards: 4,
@@ -82,7 +82,7 @@ describe('dispatchDueAuthorizations', () => {
     const queue = new RecordingQueue();
     let remaining = 30_000;
     const report = await dispatchDueAuthorizations({
-      repo: {
+      authorizations: {
         listDue: async (...args) => {
           remaining -= 5_000;
           return index.listDue(...args);
@@ -106,7 +106,7 @@ describe('dispatchDueAuthorizations', () => {
     const queue = new RecordingQueue();
     let page = 0;
     const report = await dispatchDueAuthorizations({
-      repo: index,
+      authorizations: index,
       queue: {
         enqueue: async (keys) => {
           page += 1;
@@ -131,7 +131,7 @@ describe('sweep dispatcher handler', () => {
   it('dispatches within the Lambda context’s remaining time and reports it', async () => {
     const queue = new RecordingQueue();
     const handler = createSweepDispatcherHandler(
-      () => ({ repo: dueIndex(16, 1), queue, clock: new ManualClock(), shards: 16 }),
+      () => ({ authorizations: dueIndex(16, 1), queue, clock: new ManualClock(), shards: 16 }),
       silentTools('sweep-dispatcher-test'),
     );
     const report = await handler(
@@ -150,7 +150,7 @@ describe('sweep dispatcher handler', () => {
     const sent: AuthorizationKey[] = [];
     const handler = createSweepDispatcherHandler(
       () => ({
-        repo: dueIndex(16, 1),
+        authorizations: dueIndex(16, 1),
         queue: {
           enqueue: async (keys) => {
             if (keys[0]?.tenantId === 't3') throw new EnqueueError('1 of 1 could not be sent', 1);
@@ -192,11 +192,14 @@ describe('validator worker handler', () => {
     };
   }
 
-  function deps(): ValidatorDependencies & { repo: MemoryAuthorizationRepository; vault: MemoryVault } {
+  function deps(): ValidatorDependencies & {
+    authorizations: MemoryAuthorizationRepository;
+    vault: MemoryVault;
+  } {
     const clock = new ManualClock();
     const webex = new FakeWebex(clock);
     webex.addPerson('p1', 'admin@acme.example');
-    const repo = new MemoryAuthorizationRepository();
+    const authorizations = new MemoryAuthorizationRepository();
     const vault = new MemoryVault();
     const tenants = new MemoryTenants();
     tenants.put({
@@ -233,11 +236,11 @@ describe('validator worker handler', () => {
       warningsSent: [],
       updatedAt: clock.now().toISOString(),
     };
-    repo.put(record);
-    repo.put({ ...record, integration: 'cdr', secretId: 'tokens/acme/missing' });
+    authorizations.put(record);
+    authorizations.put({ ...record, integration: 'cdr', secretId: 'tokens/acme/missing' });
     void vault.store('acme', 'presence', material);
     return {
-      repo,
+      authorizations,
       tenants,
       vault,
       webex,
@@ -268,6 +271,6 @@ describe('validator worker handler', () => {
       'not-json',
       'vault-missing',
     ]);
-    expect((await ports.repo.get('acme', 'presence'))?.validatedAt).toBeDefined();
+    expect((await ports.authorizations.get('acme', 'presence'))?.validatedAt).toBeDefined();
   });
 });

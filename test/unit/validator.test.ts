@@ -47,7 +47,7 @@ function setup(tenant: Partial<Tenant> = {}) {
   webex.addPerson('p-admin', 'admin@acme.example');
   webex.addPerson('p-other', 'other@acme.example');
   const deps: ValidatorDependencies = {
-    repo,
+    authorizations: repo,
     tenants,
     vault,
     webex,
