@@ -89,7 +89,7 @@ function familyOf(input: string): Exclude<keyof BundleShares, 'zodLocales'> {
 }
 
 /**
- * A second build of the entry with the stack's esbuild flags (lib/project-function.ts: node22,
+ * A second build of the entry with the stack's esbuild flags (lib/project-function.ts: node24,
  * ESM, minified, main fields module,main) and a metafile, to say which packages the bytes come
  * from, and once more with `@aws-sdk/*` external, to show what leaving the SDK to the runtime
  * would save.
@@ -103,7 +103,7 @@ async function analyse(
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
+    target: 'node24',
     minify: true,
     mainFields: ['module', 'main'],
     metafile: true,

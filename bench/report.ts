@@ -322,7 +322,7 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
       `Written by \`npm run bench\` (bench/run.ts); product issue 8. Numbers below are from one run:\n\n` +
       `- command: \`${options.command}\`\n` +
       `- run at ${results.startedAt.toISOString()}, took ${sec(results.totalMs)}\n` +
-      `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${mb(os.totalmem())} RAM, Node ${process.version} (Lambda runs Node 22)\n` +
+      `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${mb(os.totalmem())} RAM, Node ${process.version} (Lambda runs Node 24)\n` +
       `- settings: ${options.authorizations} authorizations (and ${results.scenarios[0]?.authorizations ?? 0}), ` +
       `${pct(options.due)} due in the headline run, Webex simulator latency ${options.latencyMs} ms per call, ` +
       `concurrency ${options.concurrency} over ${options.sweepProcesses} sweep ` +
@@ -474,8 +474,8 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
   sections.push(
     `## Bundles and cold import\n\n` +
       `Each function bundled through the stack's own \`ProjectFunction\` (lib/project-function.ts) in a throw-away ` +
-      `CDK app, so the settings are the deployed ones: esbuild, platform node, ESM, target node22, minified, ` +
-      `source map beside the file (not counted), and \`@aws-sdk/*\` left to the Node.js 22 runtime, which ships ` +
+      `CDK app, so the settings are the deployed ones: esbuild, platform node, ESM, target node24, minified, ` +
+      `source map beside the file (not counted), and \`@aws-sdk/*\` left to the Node.js 24 runtime, which ships ` +
       `it. The "SDK external" column is an esbuild build of the same entry with the SDK external; the shares ` +
       `(zod, AWS SDK, Powertools, own code) come from the metafile of a build with the SDK inside, to show ` +
       `what it would weigh. The cold import resolves the SDK from node_modules, as the runtime does from its own. ` +

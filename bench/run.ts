@@ -121,7 +121,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return targets.every((target) => target.pass) ? 0 : 1;
 }
 
-// The SDK warns about Node 20 in every process; Lambda runs Node 22.
+// The SDK warns about Node 20 in every process; Lambda runs Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 main(process.argv.slice(2)).then(
   (code) => {

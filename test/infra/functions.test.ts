@@ -45,12 +45,12 @@ describe('every function', () => {
     expect(testEntries()).toEqual(defaultEntries);
   });
 
-  it('runs Node.js 22 on arm64 with active tracing, its own log group and the ESM handler', () => {
+  it('runs Node.js 24 on arm64 with active tracing, its own log group and the ESM handler', () => {
     const functions = synth.template.findResources('AWS::Lambda::Function');
     expect(Object.keys(functions)).toHaveLength(4);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
