@@ -3,6 +3,7 @@ import { TenantNotFoundError } from './admin.js';
 import type { Catalog } from './catalog.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
+import { clearPendingEvent, saveWithEvent } from './outbox.js';
 import {
   ConflictError,
   WebexError,
@@ -58,7 +59,6 @@ export interface OffboardingReport {
 const LEASE_MS = 60_000;
 const LEASE_POLL_MS = 200;
 const DEFAULT_LEASE_WAIT_MS = 3_000;
-const SAVE_ATTEMPTS = 3;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -242,14 +242,18 @@ function revokedEvent(
   };
 }
 
-/** Writes the revoked status with its history item, rereading on a concurrent change. */
+/**
+ * Writes the revoked status with its history item and the event in the outbox (outbox.ts),
+ * rereading on a concurrent change; a reread that finds it revoked already is left as it is.
+ */
 async function saveRevoked(
   deps: OffboardingDependencies,
   first: Authorization,
   previousStatus: Authorization['status'],
 ): Promise<Authorization> {
-  let record = first;
-  for (let attempt = 1; ; attempt += 1) {
+  const written = await saveWithEvent(deps, first, first, (record) => {
+    if (!record) throw new ConflictError(`${first.tenantId}/${first.integration} is gone`);
+    if (record.status === 'revoked') return { settled: record };
     const now = deps.clock.now().toISOString();
     const event = revokedEvent(deps, record, previousStatus, now);
     const revoked: Authorization = {
@@ -261,34 +265,35 @@ async function saveRevoked(
       consecutiveFailures: 0,
       leaseOwner: undefined,
       leaseUntil: undefined,
-      pendingEvent: event,
       updatedAt: now,
     };
-    try {
-      return await deps.authorizations.save(revoked, record.version, event);
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= SAVE_ATTEMPTS) throw error;
-      const reread = await deps.authorizations.get(record.tenantId, record.integration);
-      if (!reread) throw error;
-      if (reread.status === 'revoked') return reread;
-      record = reread;
-    }
-  }
+    return { record: revoked, event };
+  });
+  return 'settled' in written ? written.settled : written.saved;
 }
 
-/** Forgets the destroyed secret's id and, once published, the outbox event. */
+/** The record without the id of its destroyed secret. */
+function forgettingSecret(record: Authorization): Authorization {
+  return { ...record, secretId: undefined };
+}
+
+/**
+ * Forgets the destroyed secret's id and, once published, clears the outbox event in the same
+ * write (outbox.ts).
+ */
 async function saveCleared(
   deps: OffboardingDependencies,
   record: Authorization,
   published: boolean,
 ): Promise<void> {
-  const cleared: Authorization = {
-    ...record,
-    secretId: undefined,
-    ...(published ? { pendingEvent: undefined } : {}),
-    updatedAt: deps.clock.now().toISOString(),
-  };
-  await deps.authorizations.save(cleared, record.version);
+  if (published && record.pendingEvent) {
+    await clearPendingEvent(deps, record, record.pendingEvent, forgettingSecret);
+    return;
+  }
+  await deps.authorizations.save(
+    { ...forgettingSecret(record), updatedAt: deps.clock.now().toISOString() },
+    record.version,
+  );
 }
 
 async function publish(

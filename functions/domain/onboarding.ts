@@ -30,6 +30,7 @@ import {
   isOAuthStateExpired,
   oauthAttemptStartedAt,
 } from './oauth-state.js';
+import { clearPendingEvent, saveWithEvent } from './outbox.js';
 import type { PortalIntegrationState, PortalIntegrationView, PortalPageModel } from './pages/portal-page.js';
 import type { AuthorizationWarning, SuccessPageModel } from './pages/success-page.js';
 import type { TroubleshootingPageModel } from './pages/troubleshooting-page.js';
@@ -39,7 +40,6 @@ import {
   passwordExpiryWarning,
 } from './pages/wording.js';
 import {
-  ConflictError,
   WebexError,
   type AlertMessage,
   type AuthorizationRepository,
@@ -678,9 +678,10 @@ async function revokeRefusedGrant(
   }
 }
 
-/** How many optimistic-locking conflicts (a validator writing meanwhile) the save absorbs. */
-const SAVE_ATTEMPTS = 3;
-
+/**
+ * Saves the new authorization with its event in the outbox (outbox.ts), composed again from the
+ * reread record when a validator wrote meanwhile.
+ */
 async function saveGranted(
   deps: OnboardingDependencies,
   input: {
@@ -696,14 +697,21 @@ async function saveGranted(
     leaseOwner: string | undefined;
   },
 ): Promise<{ saved: Authorization; event: AuthorizationEvent }> {
-  let previous = input.previous;
-  for (let attempt = 1; ; attempt += 1) {
+  const key = { tenantId: input.tenant.tenantId, integration: input.integration.key };
+  return saveWithEvent(deps, key, input.previous, (previous) => {
     const now = deps.clock.now();
     const nowIso = now.toISOString();
     const event = grantedEvent(input.tenant, input.integration, input.authorizer, previous?.status, nowIso);
-    const authorization: Authorization = {
-      tenantId: input.tenant.tenantId,
-      integration: input.integration.key,
+    if (previous?.pendingEvent) {
+      // A validator event never published is superseded by this authorization: say so, once.
+      deps.log.warn('Unpublished event replaced by a new authorization', {
+        ...key,
+        eventId: previous.pendingEvent.eventId,
+        eventType: previous.pendingEvent.type,
+      });
+    }
+    const record: Authorization = {
+      ...key,
       status: 'active',
       authorizer: input.authorizer,
       scopes: input.scopes,
@@ -722,28 +730,10 @@ async function saveGranted(
         : {}),
       nextCheckAt: secondsFrom(now, deps.settings.firstCheckDelaySeconds),
       warningsSent: [],
-      // Outbox, as the validator does it: cleared once published; if publishing fails, the
-      // validator's next run of this record publishes it.
-      pendingEvent: event,
       updatedAt: nowIso,
     };
-    if (previous?.pendingEvent) {
-      // A validator event never published is superseded by this authorization: say so, once.
-      deps.log.warn('Unpublished event replaced by a new authorization', {
-        tenantId: input.tenant.tenantId,
-        integration: input.integration.key,
-        eventId: previous.pendingEvent.eventId,
-        eventType: previous.pendingEvent.type,
-      });
-    }
-    try {
-      const saved = await deps.authorizations.save(authorization, previous?.version, event);
-      return { saved, event };
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= SAVE_ATTEMPTS) throw error;
-      previous = await deps.authorizations.get(input.tenant.tenantId, input.integration.key);
-    }
-  }
+    return { record, event };
+  });
 }
 
 /** How long the callback waits for a validator or token reader to let go of an authorization. */
@@ -797,33 +787,17 @@ function grantedEvent(
 }
 
 /**
- * Publishes the event saved in the record's outbox, then clears the marker (rereading on a
- * conflict while the record still carries this event). A publishing failure leaves the marker for
- * the validator to publish later: the authorization is stored, so the admin still sees success.
+ * Publishes the event saved in the record's outbox, then clears the marker. A publishing failure
+ * leaves the marker for the validator to publish later: the authorization is stored, so the admin
+ * still sees success.
  */
 async function publishAndClear(
   deps: OnboardingDependencies,
   saved: Authorization,
   event: AuthorizationEvent,
   alert: AlertMessage,
-) {
-  if (!(await publishQuietly(deps, event, alert))) return;
-  let current: Authorization | undefined = saved;
-  for (
-    let attempt = 1;
-    attempt <= SAVE_ATTEMPTS && current?.pendingEvent?.eventId === event.eventId;
-    attempt += 1
-  ) {
-    const cleared: Authorization = { ...current, updatedAt: deps.clock.now().toISOString() };
-    delete cleared.pendingEvent;
-    try {
-      await deps.authorizations.save(cleared, current.version);
-      return;
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      current = await deps.authorizations.get(saved.tenantId, saved.integration);
-    }
-  }
+): Promise<void> {
+  if (await publishQuietly(deps, event, alert)) await clearPendingEvent(deps, saved, event);
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   type Tenant,
   type TokenMaterial,
 } from './model.js';
+import { publishAndClear as publishOutbox } from './outbox.js';
 import {
   ConflictError,
   silentLog,
@@ -781,9 +782,8 @@ function scheduleNextCheck(input: {
 
 /**
  * Publishes an event saved on the record (with a written alert unless it is routine), then clears
- * the record's outbox marker, releasing `lease` in the same write when given (the check's last
- * step). A conflicting write that still carries the same pending event (it copied the record) is
- * cleared too; any other newer write has no marker of ours to clear.
+ * the record's outbox marker (outbox.ts), releasing `lease` in the same write when given (the
+ * check's last step).
  */
 async function publishAndClear(
   deps: ValidatorDependencies,
@@ -791,23 +791,15 @@ async function publishAndClear(
   event: AuthorizationEvent,
   lease?: HeldLease,
 ): Promise<Authorization> {
-  await publish(deps, record, event);
-  let current: Authorization | undefined = record;
-  for (let attempt = 0; attempt < 3 && current?.pendingEvent?.eventId === event.eventId; attempt += 1) {
-    const base = lease ? releasing(current, lease.owner) : current;
-    const cleared: Authorization = { ...base, updatedAt: deps.clock.now().toISOString() };
-    delete cleared.pendingEvent;
-    if (!isCheckable(cleared.status)) delete cleared.nextCheckAt;
-    try {
-      const saved = await deps.authorizations.save(cleared, current.version);
-      if (lease && base !== current) lease.released = true;
-      return saved;
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      current = await deps.authorizations.get(record.tenantId, record.integration);
-    }
-  }
-  return current ?? record;
+  const cleared = await publishOutbox(
+    deps,
+    record,
+    event,
+    (current, pending) => publish(deps, current, pending),
+    lease ? (current) => releasing(current, lease.owner) : undefined,
+  );
+  if (lease && cleared.clearedFrom?.leaseOwner === lease.owner) lease.released = true;
+  return cleared.record ?? record;
 }
 
 /** Publishes with the written alert unless routine: the one path offboarding uses too (event-publishing.ts). */
