@@ -16,6 +16,8 @@ interface Running {
   stdout: () => string;
   stderr: () => string;
   exited: Promise<number | null>;
+  /** Settles when the ready line is printed; rejects when the process exits first. */
+  ready: Promise<void>;
 }
 
 /** The contract lines `npm start` prints, by name. */
@@ -34,19 +36,33 @@ function start(env: Record<string, string>, args: string[] = []): Running {
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  const ready = new Promise<void>((resolveReady, rejectReady) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes(READY)) resolveReady();
+    });
+    void exited.then(() => rejectReady(new Error(`npm start exited early: ${stderr}`)));
+  });
+  // A run stopped before it was ready is not an error in itself; `printed` reports it when asked.
+  ready.catch(() => undefined);
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited, ready };
 }
 
-/** Waits for the ready line, then reads the four contract lines. */
+/** Waits for the ready line (40 s at most), then reads the four contract lines. */
 async function printed(run: Running): Promise<Printed> {
-  const deadline = Date.now() + 40_000;
-  while (!run.stdout().includes(READY)) {
-    if (run.child.exitCode !== null) throw new Error(`npm start exited early: ${run.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`npm start not ready in 40 s: ${run.stdout()}${run.stderr()}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  let deadline: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    deadline = setTimeout(
+      () => reject(new Error(`npm start not ready in 40 s: ${run.stdout()}${run.stderr()}`)),
+      40_000,
+    );
+  });
+  try {
+    await Promise.race([run.ready, late]);
+  } finally {
+    clearTimeout(deadline);
   }
   const line = (name: string) => {
     const match = new RegExp(`^${name}: (http://\\S+)$`, 'm').exec(run.stdout());

@@ -1,7 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ValidatorDependencies } from '../../functions/domain/validator.js';
-import { createValidatorWorkerHandler } from '../../functions/validator-worker.handler.js';
+import { createValidatorWorkerHandler } from '../../functions/validator-worker.app.js';
 import type { WebexSimulator } from '../../local/webex-simulator/index.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { lambdaContext, silentTools } from '../support/validator-fakes.js';
@@ -190,7 +190,7 @@ describe('validator crash safety against DynamoDB Local and the Webex simulator'
     await h.authorize('presence');
     h.advance(120);
     await h.control('people/admin@demo.example/password-change');
-    const handler = createValidatorWorkerHandler(() => h.deps, silentTools('validator-faults'));
+    const handler = createValidatorWorkerHandler(h.deps, silentTools('validator-faults'));
     const body = JSON.stringify({ tenantId: h.tenant.tenantId, integration: 'presence' });
     const delivery = (id: string) => ({
       messageId: id,
@@ -238,19 +238,25 @@ describe('validator crash safety against DynamoDB Local and the Webex simulator'
     const paused = new Promise<void>((resolve) => {
       resume = resolve;
     });
+    let stalled: () => void = () => undefined;
+    const holdsLease = new Promise<void>((resolve) => {
+      stalled = resolve;
+    });
     // Worker A takes the lease, then stalls (a long GC pause, a slow network) past its end.
     const slowWebex = new Proxy(h.deps.webex, {
       get(target, property) {
         const value: unknown = Reflect.get(target, property);
         if (property !== 'refresh' || typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
+          // A refreshes only under its lease: from here on B may find that lease.
+          stalled();
           await paused;
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
     });
     const slow = h.validate('presence', { ...h.deps, webex: slowWebex });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await holdsLease;
     h.advance(h.deps.config.leaseSeconds + 1);
     // Worker B finds the lease expired and does the whole check.
     expect(await h.validate('presence')).toMatchObject({ kind: 'checked', refreshed: true });
