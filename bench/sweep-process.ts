@@ -13,7 +13,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createRepositories } from '../functions/adapters/dynamodb/index.js';
 import { tableDefinition } from '../functions/adapters/table-definition.js';
 import { HttpWebexClient } from '../functions/adapters/webex-client.js';
-import { reauthorizeLinkIssuer } from '../functions/commons/validator-dependencies.js';
+import { reauthorizeLinkIssuer } from '../functions/commons/composition-root.js';
 import { systemClock } from '../functions/domain/ports.js';
 import type { AuthorizationRepository } from '../functions/domain/ports.js';
 import { dispatchDueAuthorizations } from '../functions/domain/sweep.js';

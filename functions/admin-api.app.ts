@@ -2,10 +2,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { InvalidCursorError } from './adapters/dynamodb/index.js';
+import { tracedInvocation } from './commons/tracer.js';
 import { recordValidationOutcome } from './commons/validation-metrics.js';
 import { describeIssues } from './domain/catalog.js';
 import {
@@ -45,6 +47,8 @@ export type AdminApiDependencies = AdminDependencies & Omit<OffboardingDependenc
 export interface AdminApiObservability {
   logger?: Logger;
   metrics?: Metrics;
+  /** X-Ray tracing of each invocation; the local run and tests pass none. */
+  tracer?: Tracer;
 }
 
 type Answer = APIGatewayProxyStructuredResultV2;
@@ -414,6 +418,7 @@ export function createAdminApiHandler(
     observability.metrics ?? new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'admin-api' });
   const table = routes(dependencies, logger, metrics);
   return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
+    .use(tracedInvocation(observability.tracer))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(problemResponses(logger, metrics))

@@ -1,7 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createAdminApiHandler } from './admin-api.app.js';
-import { buildAdminApiDependencies, loadAdminApiEnvironment } from './commons/admin-dependencies.js';
 import { bundledCatalog } from './commons/bundled-catalog.js';
+import { composeOnAws } from './commons/composition-root.js';
+import { loadKeeperEnvironment } from './commons/environment.js';
+import { tracer, webexCallTracing } from './commons/tracer.js';
 
 export { createAdminApiHandler } from './admin-api.app.js';
 
@@ -14,8 +16,10 @@ const logger = new Logger({ serviceName: 'admin-api' });
  * created once and reused by warm invocations.
  */
 export const handler = createAdminApiHandler(
-  buildAdminApiDependencies(loadAdminApiEnvironment(), { logger, shippedCatalog: bundledCatalog }),
-  {
-    logger,
-  },
+  composeOnAws(loadKeeperEnvironment(), {
+    log: logger,
+    webexTracing: webexCallTracing(tracer),
+    shippedCatalog: bundledCatalog,
+  }).adminApi,
+  { logger, tracer },
 );

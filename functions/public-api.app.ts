@@ -2,11 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { clearBrowserBinding, isBoundBrowser, issueBrowserBinding } from './commons/oauth-browser-binding.js';
 import { parseQueryString } from './commons/query-string.js';
+import { tracedInvocation } from './commons/tracer.js';
 import { MAX_LINK_TOKEN_LENGTH } from './domain/onboarding-link.js';
 import { BrowserMismatchError, InvalidRequestError, PageNotFoundError } from './domain/onboarding-errors.js';
 import {
@@ -42,6 +44,8 @@ export type PublicApiDependencies = Omit<OnboardingDependencies, 'log'>;
 export interface PublicApiObservability {
   logger?: Logger;
   metrics?: Metrics;
+  /** X-Ray tracing of each invocation; the local run and tests pass none. */
+  tracer?: Tracer;
 }
 
 const linkToken = z.string().min(1).max(MAX_LINK_TOKEN_LENGTH);
@@ -225,6 +229,7 @@ export function createPublicApiHandler(
   const deps: OnboardingDependencies = { ...dependencies, log: logger };
   const fail = failureRenderer(logger, metrics);
   return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
+    .use(tracedInvocation(observability.tracer))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(renderFailures(fail))

@@ -1,6 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { bundledCatalog } from './commons/bundled-catalog.js';
-import { buildPublicApiDependencies, loadPublicApiConfig } from './commons/dependencies.js';
+import { composeOnAws } from './commons/composition-root.js';
+import { loadKeeperEnvironment } from './commons/environment.js';
+import { tracer, webexCallTracing } from './commons/tracer.js';
 import { createPublicApiHandler } from './public-api.app.js';
 
 export { createPublicApiHandler } from './public-api.app.js';
@@ -13,6 +15,10 @@ const logger = new Logger({ serviceName: 'public-api' });
  * message naming every bad variable; the clients are created once and reused by warm invocations.
  */
 export const handler = createPublicApiHandler(
-  buildPublicApiDependencies(loadPublicApiConfig(), { webexLog: logger, shippedCatalog: bundledCatalog }),
-  { logger },
+  composeOnAws(loadKeeperEnvironment(), {
+    log: logger,
+    webexTracing: webexCallTracing(tracer),
+    shippedCatalog: bundledCatalog,
+  }).publicApi,
+  { logger, tracer },
 );

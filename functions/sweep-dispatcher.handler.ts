@@ -1,68 +1,13 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
-import { parseEnvironment } from './commons/config.js';
-import {
-  buildDispatcherDependencies,
-  dispatcherEnvironmentSchema,
-  type DispatcherDependencies,
-} from './commons/validator-dependencies.js';
-import { dispatchDueAuthorizations, EnqueueError, type DispatchReport } from './domain/sweep.js';
-
-const SERVICE = 'sweep-dispatcher';
-
-/** Observability of the dispatcher; tests pass their own. */
-export interface DispatcherTools {
-  logger: Logger;
-  metrics: Metrics;
-}
-
-function defaultTools(): DispatcherTools {
-  // The metrics namespace comes from POWERTOOLS_METRICS_NAMESPACE (set by the stack).
-  return { logger: new Logger({ serviceName: SERVICE }), metrics: new Metrics({ serviceName: SERVICE }) };
-}
+import { composeDispatcher } from './commons/composition-root.js';
+import { loadDispatcherEnvironment } from './commons/environment.js';
+import { tracer } from './commons/tracer.js';
+import { createSweepDispatcherHandler, dispatcherTools } from './sweep-dispatcher.app.js';
 
 /**
- * The sweep dispatcher, run by the EventBridge schedule (its event carries nothing we use): sends
- * every due authorization to the validation queue within this invocation's time, keeping a
- * reserve before the Lambda timeout; what is left stays due for the next schedule.
+ * Lambda entry point of the sweep dispatcher. The environment is parsed once at cold start, so a
+ * misconfigured function fails at init naming every bad variable.
  */
-export function createSweepDispatcherHandler(
-  deps: () => DispatcherDependencies,
-  tools: DispatcherTools = defaultTools(),
-  options: { timeReserveMs?: number } = {},
-) {
-  const { logger, metrics } = tools;
-  let resolved: DispatcherDependencies | undefined;
-  return middy(async (_event: unknown, context: Context): Promise<DispatchReport> => {
-    resolved ??= deps();
-    const report = await dispatchDueAuthorizations({
-      ...resolved,
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
-      ...(options.timeReserveMs !== undefined ? { timeReserveMs: options.timeReserveMs } : {}),
-    });
-    metrics.addMetric('SweepDispatched', MetricUnit.Count, report.dispatched);
-    metrics.addMetric('SweepEnqueueFailed', MetricUnit.Count, report.failed);
-    if (report.failed > 0) {
-      // A failed invocation is what the ValidatorErrors alarm counts, and it is retried.
-      logger.error('The queue refused part of the sweep; those authorizations stay due', { ...report });
-      throw new EnqueueError(
-        `${report.failed} due authorizations could not be queued (${report.dispatched} were)`,
-        report.failed,
-      );
-    }
-    if (report.complete) logger.info('Sweep dispatched every due authorization', { ...report });
-    else logger.warn('Sweep stopped at its time budget; the next schedule continues', { ...report });
-    return report;
-  })
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
-}
-
-/** The deployed dispatcher: ports built from the environment (failing with every bad variable named). */
-export const handler = createSweepDispatcherHandler(() =>
-  buildDispatcherDependencies(parseEnvironment(dispatcherEnvironmentSchema)),
-);
+export const handler = createSweepDispatcherHandler(composeDispatcher(loadDispatcherEnvironment()), {
+  ...dispatcherTools(),
+  tracer,
+});

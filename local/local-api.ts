@@ -2,18 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createAdminApiHandler, type AdminApiDependencies } from '../functions/admin-api.app.js';
-import { linkIssuerWith, validateNowWith } from '../functions/commons/admin-dependencies.js';
-import { reauthorizeLinkIssuer } from '../functions/commons/validator-dependencies.js';
+import { createAdminApiHandler } from '../functions/admin-api.app.js';
 import { tableDefinition } from '../functions/adapters/table-definition.js';
-import { HttpWebexClient } from '../functions/adapters/webex-client.js';
+import { composeKeeper, type KeeperComposition } from '../functions/commons/composition-root.js';
 import { renderStatusBoardPage } from '../functions/domain/pages/status-board-page.js';
 import { CONTENT_SECURITY_POLICY } from '../functions/domain/pages/layout.js';
-import { systemClock, type Clock } from '../functions/domain/ports.js';
+import type { Clock, Log } from '../functions/domain/ports.js';
 import { buildStatusBoard } from '../functions/domain/status-board.js';
 import { runSweep, type SweepReport } from '../functions/domain/sweep.js';
-import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '../functions/domain/validator.js';
-import { createPublicApiHandler, type PublicApiDependencies } from '../functions/public-api.app.js';
+import { createPublicApiHandler } from '../functions/public-api.app.js';
 import {
   localLambdaContext,
   readLocalBody,
@@ -44,35 +41,39 @@ export interface LocalApi {
   close(): Promise<void>;
 }
 
-/** The validator's ports over the local adapters: the same code the worker Lambda runs. */
-export function localValidatorDependencies(
+/**
+ * The composition over the local adapters: the one composition root the Lambda handlers use, with
+ * DynamoDB Local, the simulator as Webex, and the local vault, secrets and event sink in place
+ * of their AWS adapters.
+ */
+export function composeLocal(
   system: LocalInfrastructure,
-  options: LocalApiOptions,
-  logger: Logger,
-): ValidatorDependencies {
-  const clock = options.clock ?? systemClock;
-  return {
-    authorizations: system.repositories.authorizations,
-    tenants: system.repositories.tenants,
-    vault: system.vault,
-    webex: new HttpWebexClient({ baseUrl: system.simulator.url, log: logger }),
-    clientSecrets: system.secrets.clientSecretSource,
-    events: system.events,
-    clock,
-    catalog: system.catalog,
-    config: {
-      ...DEFAULT_VALIDATOR_CONFIG,
-      passwordMaxAgeDays: options.passwordMaxAgeDays,
-      checkIntervalSeconds: options.checkIntervalSeconds,
-    },
-    reauthorizeLink: reauthorizeLinkIssuer({
-      linkKeys: system.secrets.linkSigningKeySource,
-      clock,
-      ttlDays: options.linkTtlDays,
+  options: Pick<LocalApiOptions, 'checkIntervalSeconds' | 'passwordMaxAgeDays' | 'linkTtlDays' | 'clock'>,
+  log: Log,
+): KeeperComposition {
+  return composeKeeper({
+    dynamoDb: system.dynamoDb.client,
+    tableName: system.tableName,
+    settings: {
       publicBaseUrl: system.publicBaseUrl,
-    }),
-    log: logger,
-  };
+      webexApiBaseUrl: system.simulator.url,
+      passwordMaxAgeDays: options.passwordMaxAgeDays,
+      linkTtlDays: options.linkTtlDays,
+      checkIntervalSeconds: options.checkIntervalSeconds,
+      // Locally a new authorization is checked by the next sweep, so a demo sees it at once.
+      firstCheckDelaySeconds: 0,
+    },
+    platform: {
+      vault: system.vault,
+      clientSecrets: system.secrets.clientSecretSource,
+      linkKeys: system.secrets.linkSigningKeySource,
+      events: system.events,
+      contacts: system.events,
+    },
+    catalog: system.catalog,
+    ...(options.clock ? { clock: options.clock } : {}),
+    log,
+  });
 }
 
 const pageHeaders = {
@@ -100,57 +101,13 @@ export async function startLocalApi(
   system: LocalInfrastructure,
   options: LocalApiOptions,
 ): Promise<LocalApi> {
-  const clock = options.clock ?? systemClock;
   const logger = new Logger({ serviceName: 'local', logLevel: options.logLevel });
   // No CloudWatch here (start.ts disables the EMF output): Metrics' own diagnostics, such as
   // "No application metrics to publish" after every request, would only bury the terminal.
   const metrics = new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'local', logger: silent });
-  const validator = localValidatorDependencies(system, options, logger);
-  const { repositories } = system;
-
-  const publicDependencies: PublicApiDependencies = {
-    tenants: repositories.tenants,
-    authorizations: repositories.authorizations,
-    history: repositories.history,
-    oauthStates: repositories.oauthStates,
-    vault: system.vault,
-    webex: validator.webex,
-    events: system.events,
-    clientSecrets: system.secrets.clientSecretSource,
-    linkKeys: system.secrets.linkSigningKeySource,
-    catalog: system.catalog,
-    clock,
-    settings: {
-      publicBaseUrl: system.publicBaseUrl,
-      webexApiBaseUrl: system.simulator.url,
-      passwordMaxAgeDays: options.passwordMaxAgeDays,
-      linkTtlDays: options.linkTtlDays,
-      // Locally a new authorization is checked by the next sweep, so a demo sees it at once.
-      firstCheckDelaySeconds: 0,
-    },
-  };
-  const adminDependencies: AdminApiDependencies = {
-    tenants: repositories.tenants,
-    authorizations: repositories.authorizations,
-    history: repositories.history,
-    contacts: system.events,
-    catalog: system.catalog,
-    clock,
-    vault: system.vault,
-    webex: validator.webex,
-    events: system.events,
-    passwordMaxAgeDays: options.passwordMaxAgeDays,
-    reauthorizeLink: validator.reauthorizeLink,
-    defaultLinkTtlDays: options.linkTtlDays,
-    issueLink: linkIssuerWith({
-      linkKeys: system.secrets.linkSigningKeySource,
-      clock,
-      publicBaseUrl: system.publicBaseUrl,
-    }),
-    validateNow: validateNowWith(validator),
-  };
-  const publicHandler = createPublicApiHandler(publicDependencies, { logger, metrics });
-  const adminHandler = createAdminApiHandler(adminDependencies, { logger, metrics });
+  const { ports, validator, publicApi, adminApi } = composeLocal(system, options, logger);
+  const publicHandler = createPublicApiHandler(publicApi, { logger, metrics });
+  const adminHandler = createAdminApiHandler(adminApi, { logger, metrics });
 
   // Sweeps never overlap: a timer tick or a /_local/sweep during a sweep waits for it and runs after.
   let running: Promise<SweepReport> = Promise.resolve({ dispatched: 0, outcomes: [], errors: [] });
@@ -184,11 +141,11 @@ export async function startLocalApi(
     }
     if (path === '/_local/status' && method === 'GET') {
       const board = await buildStatusBoard({
-        tenants: repositories.tenants,
-        authorizations: repositories.authorizations,
-        catalog: system.catalog,
+        tenants: ports.tenants,
+        authorizations: ports.authorizations,
+        catalog: ports.catalog,
         passwordMaxAgeDays: options.passwordMaxAgeDays,
-        now: clock.now(),
+        now: ports.clock.now(),
       });
       res.writeHead(200, pageHeaders).end(renderStatusBoardPage(board));
       return;

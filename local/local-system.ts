@@ -44,6 +44,8 @@ export interface LocalInfrastructure {
   vault: FileTokenVault;
   events: LocalEventSink;
   secrets: LocalSecrets;
+  /** The table on DynamoDB Local, and repositories over it for seeding and tests. */
+  tableName: string;
   repositories: ReturnType<typeof createRepositories>;
   catalog: Catalog;
   publicBaseUrl: string;
@@ -140,6 +142,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       vault,
       events,
       secrets,
+      tableName: LOCAL_TABLE_NAME,
       repositories,
       catalog,
       publicBaseUrl,

@@ -1,5 +1,6 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { eventBridgeClient, snsClient } from '../commons/aws-clients.js';
 import type { AuthorizationEvent } from '../domain/model.js';
 import type { AlertMessage, EventPublisher } from '../domain/ports.js';
 
@@ -16,9 +17,6 @@ export function detailTypeOf(event: AuthorizationEvent): string {
   return `authorization.${event.type}`;
 }
 
-let defaultEventBridge: EventBridgeClient | undefined;
-let defaultSns: SNSClient | undefined;
-
 /**
  * Authorization events on AWS: every event on the EventBridge bus (Source `webex-auth-keeper`,
  * DetailType `authorization.<type>`, the event as Detail), and each alert on the SNS topic as an
@@ -34,12 +32,14 @@ export class AwsEventPublisher implements EventPublisher {
     private readonly options: {
       eventBusName: string;
       topicArn: string;
+      /** The process's traced client when absent. */
       eventBridge?: EventBridgeClient;
+      /** The process's traced client when absent. */
       sns?: SNSClient;
     },
   ) {
-    this.eventBridge = options.eventBridge ?? (defaultEventBridge ??= new EventBridgeClient({}));
-    this.sns = options.sns ?? (defaultSns ??= new SNSClient({}));
+    this.eventBridge = options.eventBridge ?? eventBridgeClient();
+    this.sns = options.sns ?? snsClient();
   }
 
   async publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void> {

@@ -7,18 +7,23 @@ import {
   ResourceExistsException,
   ResourceNotFoundException,
   RestoreSecretCommand,
-  SecretsManagerClient,
+  type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
+import { secretsManagerClient } from '../commons/aws-clients.js';
 import { tokenMaterialSchema, type TokenMaterial } from '../domain/model.js';
-import type { Clock, ClientSecretSource, LinkSigningKeySource, TokenVault } from '../domain/ports.js';
-import { systemClock } from '../domain/ports.js';
+import type { ClientSecretSource, LinkSigningKeySource, TokenVault } from '../domain/ports.js';
 
 /** Days a destroyed token secret stays recoverable before Secrets Manager deletes it. */
 export const TOKEN_SECRET_RECOVERY_WINDOW_DAYS = 7;
 
-/** How long the configuration secrets (client secrets, link key) are kept in memory. */
-export const CONFIGURATION_SECRET_CACHE_MS = 5 * 60 * 1000;
+/**
+ * Seconds the configuration secrets (client secrets, link key) are kept in memory. A warm
+ * function reads them at most once per five minutes instead of on every check, and a rotated
+ * secret still reaches every warm function within those five minutes.
+ */
+export const CONFIGURATION_SECRET_MAX_AGE_SECONDS = 5 * 60;
 
 /** A token secret is missing or unreadable; the message names the secret, never its content. */
 export class TokenVaultError extends Error {
@@ -46,7 +51,7 @@ export class SecretsManagerTokenVault implements TokenVault {
   private readonly kmsKeyId: string;
 
   constructor(options: { secretPrefix: string; kmsKeyId: string; client?: SecretsManagerClient }) {
-    this.client = options.client ?? new SecretsManagerClient({});
+    this.client = options.client ?? secretsManagerClient();
     this.secretPrefix = options.secretPrefix;
     this.kmsKeyId = options.kmsKeyId;
   }
@@ -152,41 +157,42 @@ function parseJsonQuietly(text: string | undefined): unknown {
   }
 }
 
-/** Reads one secret's string and keeps it in memory for a while, so a warm function does not re-read it. */
+/**
+ * One secret's string through Powertools Parameters, kept in memory for `maxAgeSeconds` so a warm
+ * function does not re-read it on every call.
+ */
 class CachedSecretString {
-  private cached?: { value: string; until: number };
+  private readonly provider: SecretsProvider;
 
   constructor(
-    private readonly client: SecretsManagerClient,
+    client: SecretsManagerClient,
     private readonly secretId: string,
-    private readonly ttlMs: number,
-    private readonly clock: Clock,
-  ) {}
+    private readonly maxAgeSeconds: number,
+  ) {
+    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+  }
 
   async get(): Promise<string> {
-    const now = this.clock.now().getTime();
-    if (this.cached && this.cached.until > now) return this.cached.value;
-    const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
-    if (SecretString === undefined)
+    const value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds });
+    if (typeof value !== 'string')
       throw new ConfigurationSecretError(`Secret ${this.secretId} has no string value`);
-    this.cached = { value: SecretString, until: now + this.ttlMs };
-    return SecretString;
+    return value;
   }
 }
 
 interface CachedSecretOptions {
   secretId: string;
+  /** The process's traced client when absent. */
   client?: SecretsManagerClient;
-  cacheTtlMs?: number;
-  clock?: Clock;
+  /** @default {@link CONFIGURATION_SECRET_MAX_AGE_SECONDS} */
+  maxAgeSeconds?: number;
 }
 
 function cachedSecret(options: CachedSecretOptions): CachedSecretString {
   return new CachedSecretString(
-    options.client ?? new SecretsManagerClient({}),
+    options.client ?? secretsManagerClient(),
     options.secretId,
-    options.cacheTtlMs ?? CONFIGURATION_SECRET_CACHE_MS,
-    options.clock ?? systemClock,
+    options.maxAgeSeconds ?? CONFIGURATION_SECRET_MAX_AGE_SECONDS,
   );
 }
 

@@ -4,7 +4,7 @@ import {
   ListSubscriptionsByTopicCommand,
   NotFoundException,
   SetSubscriptionAttributesCommand,
-  SNSClient,
+  type SNSClient,
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';

@@ -1,4 +1,9 @@
-import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { sqsClient } from '../commons/aws-clients.js';
 import type { AuthorizationKey } from '../domain/validator.js';
 import { EnqueueError, type ValidationQueue } from '../domain/sweep.js';
 
@@ -8,23 +13,17 @@ export const SQS_BATCH_SIZE = 10;
 /** Attempts per batch; only the entries SQS reports as failed are sent again. */
 export const SEND_ATTEMPTS = 4;
 
-let defaultClient: SQSClient | undefined;
-
 /**
  * The validation queue on SQS: keys go out as JSON bodies (`{tenantId, integration}`), ten per
  * SendMessageBatch. A batch can partly fail; the failed entries are retried with a short back-off
  * (a sender fault, i.e. a malformed entry, would fail again and is not retried).
  */
 export class SqsValidationQueue implements ValidationQueue {
-  private readonly client: SQSClient;
-
   constructor(
     private readonly queueUrl: string,
-    client?: SQSClient,
+    private readonly client: SQSClient = sqsClient(),
     private readonly backoffMs: (attempt: number) => number = (attempt) => 100 * 2 ** attempt,
-  ) {
-    this.client = client ?? (defaultClient ??= new SQSClient({}));
-  }
+  ) {}
 
   async enqueue(keys: readonly AuthorizationKey[]): Promise<void> {
     let failed = 0;

@@ -15,6 +15,18 @@ import {
 /** Default time one Webex call may take before it counts as a transient failure. */
 export const DEFAULT_WEBEX_TIMEOUT_MS = 8_000;
 
+/** One Webex call seen by a tracer: the client reports the answer's HTTP status, nothing else. */
+export interface WebexCallSpan {
+  recordStatus(status: number): void;
+}
+
+/**
+ * Runs one Webex call inside a trace span named by the call (`webex.refresh`, ...). A port rather
+ * than the tracer itself, so the client does not depend on X-Ray and the local run and tests pass
+ * none. The span is never told a token, a code or the URL's query.
+ */
+export type WebexCallTracing = <T>(name: string, call: (span: WebexCallSpan) => Promise<T>) => Promise<T>;
+
 /** How to build the client. */
 export interface HttpWebexClientOptions {
   /** `https://webexapis.com`, or the simulator's `http://127.0.0.1:<port>`; no trailing slash. */
@@ -24,7 +36,27 @@ export interface HttpWebexClientOptions {
   fetch?: typeof fetch;
   /** Where the client writes Webex's failures. */
   log?: Log;
+  tracing?: WebexCallTracing;
 }
+
+/** One kind of Webex call: its name in messages and logs, and its trace span. */
+interface WebexCall {
+  label: string;
+  span: string;
+}
+
+const CALLS = {
+  exchangeCode: { label: 'authorization code grant', span: 'webex.exchange-code' },
+  refresh: { label: 'refresh token grant', span: 'webex.refresh' },
+  getMe: { label: 'GET /v1/people/me', span: 'webex.people-me' },
+  getPerson: { label: 'GET /v1/people/{id}', span: 'webex.person' },
+  listRoles: { label: 'GET /v1/roles', span: 'webex.roles' },
+  revokeAuthorizations: { label: 'DELETE /v1/authorizations', span: 'webex.revoke-authorizations' },
+  listAuthorizations: { label: 'GET /v1/authorizations', span: 'webex.list-authorizations' },
+  deleteAuthorization: { label: 'DELETE /v1/authorizations/{id}', span: 'webex.delete-authorization' },
+} as const satisfies Record<string, WebexCall>;
+
+const untraced: WebexCallTracing = (_name, call) => call({ recordStatus: () => undefined });
 
 const tokenResponseSchema = z.object({
   access_token: z.string().min(1),
@@ -99,6 +131,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
   private readonly fetchImpl: typeof fetch;
   private readonly insecure: boolean;
   private readonly authorizationServer: oauth.AuthorizationServer;
+  private readonly tracing: WebexCallTracing;
 
   constructor(private readonly options: HttpWebexClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -109,6 +142,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
     }
     this.timeoutMs = options.timeoutMs ?? DEFAULT_WEBEX_TIMEOUT_MS;
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    this.tracing = options.tracing ?? untraced;
     this.authorizationServer = { issuer: this.baseUrl, token_endpoint: `${this.baseUrl}/v1/access_token` };
   }
 
@@ -127,7 +161,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
       new URLSearchParams({ code: input.code }),
       oauth.skipStateCheck,
     );
-    return this.tokenCall('authorization code grant', () =>
+    return this.tokenCall(CALLS.exchangeCode, () =>
       oauth.authorizationCodeGrantRequest(
         this.authorizationServer,
         client,
@@ -145,7 +179,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
     clientSecret: string;
     refreshToken: string;
   }): Promise<WebexTokenGrant> {
-    return this.tokenCall('refresh token grant', () =>
+    return this.tokenCall(CALLS.refresh, () =>
       oauth.refreshTokenGrantRequest(
         this.authorizationServer,
         { client_id: input.clientId },
@@ -157,12 +191,12 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
   }
 
   async getMe(accessToken: string): Promise<WebexPerson> {
-    return this.getJson('GET /v1/people/me', '/v1/people/me', accessToken, personSchema);
+    return this.getJson(CALLS.getMe, '/v1/people/me', accessToken, personSchema);
   }
 
   async getPerson(accessToken: string, personId: string): Promise<WebexPerson> {
     return this.getJson(
-      'GET /v1/people/{id}',
+      CALLS.getPerson,
       `/v1/people/${encodeURIComponent(personId)}`,
       accessToken,
       personSchema,
@@ -170,13 +204,13 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
   }
 
   async listRoles(accessToken: string): Promise<WebexRole[]> {
-    const roles = await this.getJson('GET /v1/roles', '/v1/roles', accessToken, rolesSchema);
+    const roles = await this.getJson(CALLS.listRoles, '/v1/roles', accessToken, rolesSchema);
     return roles.items;
   }
 
   async revokeAuthorizations(accessToken: string, input: { clientId: string; orgId: string }): Promise<void> {
     const query = new URLSearchParams({ clientId: input.clientId, orgId: input.orgId });
-    const call = 'DELETE /v1/authorizations';
+    const call = CALLS.revokeAuthorizations;
     const response = await this.send(call, () =>
       this.fetchImpl(`${this.baseUrl}/v1/authorizations?${query}`, {
         method: 'DELETE',
@@ -191,7 +225,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
   async listAuthorizations(accessToken: string, personId: string): Promise<WebexAuthorizationItem[]> {
     const query = new URLSearchParams({ personId });
     const list = await this.getJson(
-      'GET /v1/authorizations',
+      CALLS.listAuthorizations,
       `/v1/authorizations?${query}`,
       accessToken,
       authorizationsSchema,
@@ -201,7 +235,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
 
   /** Deletes one authorization by id (`identity:tokens_write`); a `refresh` id ends its whole grant. */
   async deleteAuthorization(accessToken: string, authorizationId: string): Promise<void> {
-    const call = 'DELETE /v1/authorizations/{id}';
+    const call = CALLS.deleteAuthorization;
     const response = await this.send(call, () =>
       this.fetchImpl(`${this.baseUrl}/v1/authorizations/${encodeURIComponent(authorizationId)}`, {
         method: 'DELETE',
@@ -220,7 +254,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
     };
   }
 
-  private async tokenCall(call: string, request: () => Promise<Response>): Promise<WebexTokenGrant> {
+  private async tokenCall(call: WebexCall, request: () => Promise<Response>): Promise<WebexTokenGrant> {
     const response = await this.send(call, request);
     if (!response.ok) throw await this.failure(call, response, { tokenEndpoint: true });
     const body = tokenResponseSchema.safeParse(await this.readJson(call, response));
@@ -235,7 +269,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
   }
 
   private async getJson<Schema extends z.ZodType>(
-    call: string,
+    call: WebexCall,
     path: string,
     accessToken: string,
     schema: Schema,
@@ -252,22 +286,26 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
     return body.data;
   }
 
-  /** Runs the request; timeouts and network failures become transient WebexErrors. */
-  private async send(call: string, request: () => Promise<Response>): Promise<Response> {
-    try {
-      return await request();
-    } catch (error) {
-      const timedOut =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      // fetch rejects with a TypeError when the network fails; anything else is our own bug.
-      if (!timedOut && !(error instanceof TypeError)) throw error;
-      const kind = timedOut ? 'timed out' : 'could not reach Webex';
-      this.options.log?.warn('Webex call failed without an answer', { call, failure: kind });
-      throw new WebexError('transient', `Webex ${call} ${kind}`);
-    }
+  /** Runs the request in the call's trace span; timeouts and network failures become transient WebexErrors. */
+  private async send(call: WebexCall, request: () => Promise<Response>): Promise<Response> {
+    return this.tracing(call.span, async (span) => {
+      try {
+        const response = await request();
+        span.recordStatus(response.status);
+        return response;
+      } catch (error) {
+        const timedOut =
+          error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        // fetch rejects with a TypeError when the network fails; anything else is our own bug.
+        if (!timedOut && !(error instanceof TypeError)) throw error;
+        const kind = timedOut ? 'timed out' : 'could not reach Webex';
+        this.options.log?.warn('Webex call failed without an answer', { call: call.label, failure: kind });
+        throw new WebexError('transient', `Webex ${call.label} ${kind}`);
+      }
+    });
   }
 
-  private async readJson(call: string, response: Response): Promise<unknown> {
+  private async readJson(call: WebexCall, response: Response): Promise<unknown> {
     try {
       return await response.json();
     } catch {
@@ -276,26 +314,30 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
   }
 
   /** An answer we cannot read counts as transient: it says nothing about the token (WEBEX.md). */
-  private unexpectedShape(call: string, response: Response): WebexError {
+  private unexpectedShape(call: WebexCall, response: Response): WebexError {
     const trackingId = trackingIdOf(response);
     this.options.log?.warn('Webex answered in an unexpected shape', {
-      call,
+      call: call.label,
       status: response.status,
       trackingId,
     });
-    return new WebexError('transient', `Webex ${call} answered ${response.status} in an unexpected shape`, {
-      status: response.status,
-      ...(trackingId ? { trackingId } : {}),
-    });
+    return new WebexError(
+      'transient',
+      `Webex ${call.label} answered ${response.status} in an unexpected shape`,
+      {
+        status: response.status,
+        ...(trackingId ? { trackingId } : {}),
+      },
+    );
   }
 
-  private async failure(call: string, response: Response, options: { tokenEndpoint?: boolean } = {}) {
+  private async failure(call: WebexCall, response: Response, options: { tokenEndpoint?: boolean } = {}) {
     const body = errorBodySchema.parse(await response.json().catch(() => ({})));
     const trackingId = trackingIdOf(response) ?? body.trackingId;
     const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
     const kind = failureKind(response.status, options.tokenEndpoint === true);
     this.options.log?.warn('Webex refused a call', {
-      call,
+      call: call.label,
       status: response.status,
       kind,
       trackingId,
@@ -303,7 +345,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
     });
     return new WebexError(
       kind,
-      `Webex ${call} answered ${response.status}${body.error ? ` (${body.error})` : ''}`,
+      `Webex ${call.label} answered ${response.status}${body.error ? ` (${body.error})` : ''}`,
       {
         status: response.status,
         ...(trackingId ? { trackingId } : {}),

@@ -5,7 +5,7 @@ import { tableDefinition } from '../../functions/adapters/table-definition.js';
 import type { AuthorizationEvent } from '../../functions/domain/model.js';
 import { runSweep } from '../../functions/domain/sweep.js';
 import { AuthorizationDegradedError, createTokenAccess } from '../../functions/token-access.js';
-import { localValidatorDependencies } from '../../local/local-api.js';
+import { composeLocal } from '../../local/local-api.js';
 import { Chaos, InjectedFaultError, seededRandom } from '../support/security-chaos.js';
 import {
   accessTokenWorks,
@@ -70,11 +70,11 @@ describe('chaos: faults cost no valid authorization, no token and no second aler
       seededRandom(seed),
     );
     const logger = new Logger({ serviceName: 'chaos', logLevel: 'SILENT' });
-    const base = localValidatorDependencies(
+    const base = composeLocal(
       system,
-      { port: 0, checkIntervalSeconds: 900, passwordMaxAgeDays: 1825, linkTtlDays: 14, logLevel: 'ERROR' },
+      { checkIntervalSeconds: 900, passwordMaxAgeDays: 1825, linkTtlDays: 14 },
       logger,
-    );
+    ).validator;
     const deps = {
       ...base,
       authorizations: chaos.repository(base.authorizations),

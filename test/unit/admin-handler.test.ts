@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../functions/commons/config.js';
-import {
-  buildAdminApiDependencies,
-  loadAdminApiEnvironment,
-} from '../../functions/commons/admin-dependencies.js';
+import { composeOnAws } from '../../functions/commons/composition-root.js';
+import { loadKeeperEnvironment } from '../../functions/commons/environment.js';
 
 const ENV = {
   TABLE_NAME: 'keeper',
@@ -24,20 +22,20 @@ describe('admin API entry point', () => {
   });
 
   it('fails at start with one line naming every missing variable', () => {
-    expect(() => loadAdminApiEnvironment({ TABLE_NAME: 'keeper' })).toThrow(ConfigError);
-    expect(() => loadAdminApiEnvironment({ TABLE_NAME: 'keeper' })).toThrow(
+    expect(() => loadKeeperEnvironment({ TABLE_NAME: 'keeper' })).toThrow(ConfigError);
+    expect(() => loadKeeperEnvironment({ TABLE_NAME: 'keeper' })).toThrow(
       /ALERT_TOPIC_ARN is not set.*PUBLIC_BASE_URL is not set|PUBLIC_BASE_URL is not set.*ALERT_TOPIC_ARN is not set/,
     );
   });
 
   it('builds every port from the environment, with the documented defaults', () => {
-    const env = loadAdminApiEnvironment(ENV);
+    const env = loadKeeperEnvironment(ENV);
     expect(env).toMatchObject({
       PASSWORD_MAX_AGE_DAYS: 1825,
       LINK_TTL_DAYS: 14,
       PUBLIC_BASE_URL: 'https://auth.example.com',
     });
-    const deps = buildAdminApiDependencies(env);
+    const deps = composeOnAws(env).adminApi;
     expect(deps).toMatchObject({ passwordMaxAgeDays: 1825, defaultLinkTtlDays: 14 });
     expect(deps.catalog.keys).toEqual(['users-sync', 'presence', 'call-control', 'cdr', 'sso']);
   });

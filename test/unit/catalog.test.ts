@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundledCatalog } from '../../functions/commons/bundled-catalog.js';
-import { loadCatalog } from '../../functions/commons/dependencies.js';
+import { loadCatalog } from '../../functions/commons/composition-root.js';
 import {
   CatalogError,
   defaultCatalog,

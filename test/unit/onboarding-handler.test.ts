@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../functions/commons/config.js';
-import { loadPublicApiConfig } from '../../functions/commons/dependencies.js';
+import { loadKeeperEnvironment } from '../../functions/commons/environment.js';
 import { MAX_QUERY_STRING_LENGTH } from '../../functions/commons/query-string.js';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import { hashOAuthState } from '../../functions/domain/oauth-state.js';
@@ -268,7 +268,7 @@ describe('binding the OAuth attempt to the browser that started it', () => {
   });
 });
 
-describe('loadPublicApiConfig', () => {
+describe('loadKeeperEnvironment', () => {
   const env = {
     TABLE_NAME: 't',
     TOKEN_SECRET_PREFIX: 'p/',
@@ -282,7 +282,7 @@ describe('loadPublicApiConfig', () => {
   };
 
   it('applies the documented defaults', () => {
-    expect(loadPublicApiConfig(env)).toMatchObject({
+    expect(loadKeeperEnvironment(env)).toMatchObject({
       WEBEX_API_BASE_URL: 'https://webexapis.com',
       PASSWORD_MAX_AGE_DAYS: 1825,
       LINK_TTL_DAYS: 14,
@@ -290,10 +290,10 @@ describe('loadPublicApiConfig', () => {
   });
 
   it('names every missing variable', () => {
-    expect(() => loadPublicApiConfig({ ...env, TABLE_NAME: undefined, KMS_KEY_ID: undefined })).toThrow(
+    expect(() => loadKeeperEnvironment({ ...env, TABLE_NAME: undefined, KMS_KEY_ID: undefined })).toThrow(
       ConfigError,
     );
-    expect(() => loadPublicApiConfig({ ...env, TABLE_NAME: undefined })).toThrow(/TABLE_NAME is not set/);
+    expect(() => loadKeeperEnvironment({ ...env, TABLE_NAME: undefined })).toThrow(/TABLE_NAME is not set/);
   });
 });
 

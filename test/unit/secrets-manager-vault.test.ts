@@ -11,16 +11,16 @@ import {
   EncryptionFailure,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ConfigurationSecretError,
   SecretsManagerClientSecretSource,
   SecretsManagerLinkKeySource,
   SecretsManagerTokenVault,
+  CONFIGURATION_SECRET_MAX_AGE_SECONDS,
   TokenVaultError,
 } from '../../functions/adapters/secrets-manager-vault.js';
 import type { TokenMaterial } from '../../functions/domain/model.js';
-import { ManualClock } from '../support/onboarding-fakes.js';
 
 const secretsManager = mockClient(SecretsManagerClient);
 const client = new SecretsManagerClient({ region: 'us-east-1' });
@@ -213,19 +213,47 @@ describe('SecretsManagerTokenVault', () => {
   });
 });
 
+/** Moves the wall clock, which the Parameters cache reads, by `seconds`. */
+function advanceWallClock(seconds: number): void {
+  vi.setSystemTime(Date.now() + seconds * 1000);
+}
+
 describe('SecretsManagerClientSecretSource', () => {
-  it('reads the JSON secret once and serves it from memory for a few minutes', async () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('reads the JSON secret once and serves it from memory until its max age, then reads it again', async () => {
+    expect(CONFIGURATION_SECRET_MAX_AGE_SECONDS).toBe(5 * 60);
     secretsManager
       .on(GetSecretValueCommand, { SecretId: 'client-secrets' })
-      .resolves({ SecretString: JSON.stringify({ presence: 'p-secret', cdr: 'c-secret' }) });
-    const clock = new ManualClock();
-    const source = new SecretsManagerClientSecretSource({ client, secretId: 'client-secrets', clock });
+      .resolvesOnce({ SecretString: JSON.stringify({ presence: 'p-secret', cdr: 'c-secret' }) })
+      .resolves({ SecretString: JSON.stringify({ presence: 'p-rotated', cdr: 'c-secret' }) });
+    const source = new SecretsManagerClientSecretSource({ client, secretId: 'client-secrets' });
 
     expect(await source.get('presence')).toBe('p-secret');
     expect(await source.get('cdr')).toBe('c-secret');
+    advanceWallClock(CONFIGURATION_SECRET_MAX_AGE_SECONDS - 1);
+    expect(await source.get('presence')).toBe('p-secret');
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
 
-    clock.advance(5 * 60 + 1);
+    advanceWallClock(2);
+    expect(await source.get('presence')).toBe('p-rotated');
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('keeps the secret for the max age it is given', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ presence: 'p' }) });
+    const source = new SecretsManagerClientSecretSource({
+      client,
+      secretId: 'client-secrets',
+      maxAgeSeconds: 10,
+    });
+    await source.get('presence');
+    advanceWallClock(11);
     await source.get('presence');
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
@@ -243,13 +271,30 @@ describe('SecretsManagerClientSecretSource', () => {
 });
 
 describe('SecretsManagerLinkKeySource', () => {
-  it('uses the generated secret string as the HMAC key and caches it', async () => {
-    const generated = 'a'.repeat(64);
-    secretsManager.on(GetSecretValueCommand, { SecretId: 'link-key' }).resolves({ SecretString: generated });
-    const source = new SecretsManagerLinkKeySource({ client, secretId: 'link-key' });
-    expect(await source.get()).toEqual(Buffer.from(generated));
-    await source.get();
-    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  it('uses the generated secret string as the HMAC key and caches it until its max age', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const generated = 'a'.repeat(64);
+      secretsManager
+        .on(GetSecretValueCommand, { SecretId: 'link-key' })
+        .resolves({ SecretString: generated });
+      const source = new SecretsManagerLinkKeySource({ client, secretId: 'link-key' });
+      expect(await source.get()).toEqual(Buffer.from(generated));
+      await source.get();
+      expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+      advanceWallClock(CONFIGURATION_SECRET_MAX_AGE_SECONDS + 1);
+      await source.get();
+      expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses a secret with no string value, naming the secret only', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves({});
+    await expect(new SecretsManagerLinkKeySource({ client, secretId: 'link-key' }).get()).rejects.toThrow(
+      /Secret link-key has no string value/,
+    );
   });
 
   it('refuses a key too short to sign with', async () => {

@@ -1,5 +1,5 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { Authorization } from '../../functions/domain/model.js';
 import type { Page } from '../../functions/domain/ports.js';
@@ -13,8 +13,8 @@ import {
   type AuthorizationKey,
   type ValidatorDependencies,
 } from '../../functions/domain/validator.js';
-import { createSweepDispatcherHandler } from '../../functions/sweep-dispatcher.handler.js';
-import { createValidatorWorkerHandler } from '../../functions/validator-worker.handler.js';
+import { createSweepDispatcherHandler } from '../../functions/sweep-dispatcher.app.js';
+import { createValidatorWorkerHandler } from '../../functions/validator-worker.app.js';
 import {
   FakeWebex,
   lambdaContext,
@@ -131,7 +131,7 @@ describe('sweep dispatcher handler', () => {
   it('dispatches within the Lambda context’s remaining time and reports it', async () => {
     const queue = new RecordingQueue();
     const handler = createSweepDispatcherHandler(
-      () => ({ authorizations: dueIndex(16, 1), queue, clock: new ManualClock(), shards: 16 }),
+      { authorizations: dueIndex(16, 1), queue, clock: new ManualClock(), shards: 16 },
       silentTools('sweep-dispatcher-test'),
     );
     const report = await handler(
@@ -149,7 +149,7 @@ describe('sweep dispatcher handler', () => {
   it('fails the invocation when the queue refused keys, after sending the rest', async () => {
     const sent: AuthorizationKey[] = [];
     const handler = createSweepDispatcherHandler(
-      () => ({
+      {
         authorizations: dueIndex(16, 1),
         queue: {
           enqueue: async (keys) => {
@@ -159,7 +159,7 @@ describe('sweep dispatcher handler', () => {
         },
         clock: new ManualClock(),
         shards: 16,
-      }),
+      },
       silentTools('sweep-dispatcher-test'),
     );
     await expect(
@@ -255,7 +255,7 @@ describe('validator worker handler', () => {
 
   it('validates each message and returns only the failed ones as batch item failures', async () => {
     const ports = deps();
-    const handler = createValidatorWorkerHandler(() => ports, silentTools('validator-worker-test'));
+    const handler = createValidatorWorkerHandler(ports, silentTools('validator-worker-test'));
     const event: SQSEvent = {
       Records: [
         message('ok', JSON.stringify({ tenantId: 'acme', integration: 'presence' })),
@@ -272,5 +272,46 @@ describe('validator worker handler', () => {
       'vault-missing',
     ]);
     expect((await ports.authorizations.get('acme', 'presence'))?.validatedAt).toBeDefined();
+  });
+});
+
+describe('the worker and dispatcher entry points', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  // A fresh module graph has its own ConfigError class: match on the name and the message.
+  it('fail at load, naming every bad variable, when the environment is incomplete', async () => {
+    vi.stubEnv('TABLE_NAME', '');
+    vi.stubEnv('VALIDATION_QUEUE_URL', 'not a url');
+    await expect(import('../../functions/sweep-dispatcher.handler.js')).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringMatching(/TABLE_NAME is invalid.*VALIDATION_QUEUE_URL is invalid/),
+    });
+    await expect(import('../../functions/validator-worker.handler.js')).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringMatching(/TABLE_NAME is invalid.*KMS_KEY_ID is not set/),
+    });
+  });
+
+  it('build their handlers from the environment at load, without calling AWS', async () => {
+    for (const [name, value] of Object.entries({
+      TABLE_NAME: 'table',
+      VALIDATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/validation',
+      TOKEN_SECRET_PREFIX: 'webex-auth-keeper/tokens/',
+      KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/k',
+      CLIENT_SECRETS_SECRET_ID: 'client-secrets',
+      LINK_SIGNING_SECRET_ID: 'link-key',
+      EVENT_BUS_NAME: 'bus',
+      ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts',
+      WEBEX_API_BASE_URL: 'https://webexapis.com',
+      PUBLIC_BASE_URL: 'https://auth.example.com',
+      AWS_REGION: 'us-east-1',
+    })) {
+      vi.stubEnv(name, value);
+    }
+    expect(typeof (await import('../../functions/sweep-dispatcher.handler.js')).handler).toBe('function');
+    expect(typeof (await import('../../functions/validator-worker.handler.js')).handler).toBe('function');
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { HttpWebexClient, parseRetryAfter } from '../../functions/adapters/webex-client.js';
+import {
+  HttpWebexClient,
+  parseRetryAfter,
+  type WebexCallTracing,
+} from '../../functions/adapters/webex-client.js';
 import { WebexError } from '../../functions/domain/ports.js';
 
 interface SeenRequest {
@@ -287,5 +291,59 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Sun, 01 Mar 2026 10:01:00 GMT', now)).toBe(60);
     expect(parseRetryAfter(null, now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});
+
+describe('HttpWebexClient tracing', () => {
+  /** A tracing hook that records each span's name, status and outcome. */
+  function recordingTracing() {
+    const spans: Array<{ name: string; statuses: number[]; failed?: unknown }> = [];
+    const tracing: WebexCallTracing = async (name, call) => {
+      const span: (typeof spans)[number] = { name, statuses: [] };
+      spans.push(span);
+      try {
+        return await call({ recordStatus: (status) => span.statuses.push(status) });
+      } catch (error) {
+        span.failed = error;
+        throw error;
+      }
+    };
+    return { spans, tracing };
+  }
+
+  it('runs each call in a span named by the call, with the HTTP status', async () => {
+    const { spans, tracing } = recordingTracing();
+    const { fetchImpl } = scriptedFetch((request) => {
+      if (request.url.endsWith('/v1/access_token')) return json(200, tokenAnswer);
+      if (request.url.endsWith('/v1/roles')) return json(200, { items: [] });
+      return json(401, { message: 'expired' });
+    });
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.com', fetch: fetchImpl, tracing });
+    await client.refresh({ clientId: 'Cclient', clientSecret: 'client-secret', refreshToken: 'RT-secret' });
+    await client.listRoles('AT-secret');
+    await failureOf(client.getMe('AT-secret'));
+    await client
+      .revokeAuthorizations('AT-secret', { clientId: 'Cclient', orgId: 'org' })
+      .catch(() => undefined);
+
+    expect(spans.map(({ name, statuses }) => ({ name, statuses }))).toEqual([
+      { name: 'webex.refresh', statuses: [200] },
+      { name: 'webex.roles', statuses: [200] },
+      { name: 'webex.people-me', statuses: [401] },
+      { name: 'webex.revoke-authorizations', statuses: [401] },
+    ]);
+    // A span is told a name and a status only: never a token, a secret or the URL's query.
+    expect(JSON.stringify(spans)).not.toMatch(/secret|clientId|orgId/);
+  });
+
+  it('ends the span of a call that got no answer with the transient error', async () => {
+    const { spans, tracing } = recordingTracing();
+    const { fetchImpl } = scriptedFetch(() => {
+      throw new TypeError('fetch failed');
+    });
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.com', fetch: fetchImpl, tracing });
+    const failure = await failureOf(client.getPerson('AT-secret', 'person-1'));
+    expect(spans).toEqual([{ name: 'webex.person', statuses: [], failed: failure }]);
+    expect(failure.kind).toBe('transient');
   });
 });

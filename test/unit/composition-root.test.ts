@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseEnvironment } from '../../functions/commons/config.js';
 import {
-  buildDispatcherDependencies,
-  buildValidatorDependencies,
-  dispatcherEnvironmentSchema,
+  composeDispatcher,
+  composeOnAws,
+  FIRST_CHECK_DELAY_SECONDS,
   reauthorizeLinkIssuer,
-  validatorEnvironmentSchema,
-} from '../../functions/commons/validator-dependencies.js';
+} from '../../functions/commons/composition-root.js';
+import { dispatcherEnvironmentSchema, keeperEnvironmentSchema } from '../../functions/commons/environment.js';
 import { readOnboardingLinkToken } from '../../functions/domain/onboarding-link.js';
 import { ManualClock } from '../support/validator-fakes.js';
 
@@ -22,9 +22,9 @@ const validatorEnv = {
   PUBLIC_BASE_URL: 'https://auth.example.com',
 };
 
-describe('validator environment', () => {
+describe('composition on AWS', () => {
   it('parses the worker environment with its defaults', () => {
-    expect(parseEnvironment(validatorEnvironmentSchema, validatorEnv)).toMatchObject({
+    expect(parseEnvironment(keeperEnvironmentSchema, validatorEnv)).toMatchObject({
       WEBEX_API_BASE_URL: 'https://webexapis.com',
       PASSWORD_MAX_AGE_DAYS: 1825,
       LINK_TTL_DAYS: 14,
@@ -34,7 +34,7 @@ describe('validator environment', () => {
 
   it('names every missing resource variable, with no silent default', () => {
     const attempt = () =>
-      parseEnvironment(validatorEnvironmentSchema, {
+      parseEnvironment(keeperEnvironmentSchema, {
         ...validatorEnv,
         TABLE_NAME: undefined,
         ALERT_TOPIC_ARN: undefined,
@@ -44,15 +44,35 @@ describe('validator environment', () => {
   });
 
   it('builds the worker’s ports from the environment, with the deployment’s settings', () => {
-    const env = parseEnvironment(validatorEnvironmentSchema, {
+    const env = parseEnvironment(keeperEnvironmentSchema, {
       ...validatorEnv,
       PASSWORD_MAX_AGE_DAYS: '90',
       CHECK_INTERVAL_SECONDS: '600',
       CATALOG_JSON: undefined,
     });
-    const deps = buildValidatorDependencies(env);
-    expect(deps.config).toMatchObject({ passwordMaxAgeDays: 90, checkIntervalSeconds: 600 });
-    expect(deps.catalog.keys).toContain('users-sync');
+    const { validator } = composeOnAws(env);
+    expect(validator.config).toMatchObject({ passwordMaxAgeDays: 90, checkIntervalSeconds: 600 });
+    expect(validator.catalog.keys).toContain('users-sync');
+  });
+
+  it('gives the public API, the validator and the admin API the same ports', () => {
+    const { ports, publicApi, validator, adminApi } = composeOnAws(
+      parseEnvironment(keeperEnvironmentSchema, { ...validatorEnv, LINK_TTL_DAYS: '7' }),
+    );
+    for (const deps of [publicApi, validator, adminApi]) {
+      expect(deps.authorizations).toBe(ports.authorizations);
+      expect(deps.vault).toBe(ports.vault);
+      expect(deps.webex).toBe(ports.webex);
+      expect(deps.events).toBe(ports.events);
+    }
+    expect(publicApi.settings).toEqual({
+      publicBaseUrl: 'https://auth.example.com',
+      webexApiBaseUrl: 'https://webexapis.com',
+      passwordMaxAgeDays: 1825,
+      linkTtlDays: 7,
+      firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
+    });
+    expect(adminApi).toMatchObject({ defaultLinkTtlDays: 7, contacts: ports.contacts });
   });
 
   it('parses and builds the dispatcher from TABLE_NAME and VALIDATION_QUEUE_URL', () => {
@@ -60,7 +80,7 @@ describe('validator environment', () => {
       TABLE_NAME: 'keeper',
       VALIDATION_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/keeper-validation',
     });
-    expect(buildDispatcherDependencies(env).shards).toBe(16);
+    expect(composeDispatcher(env).shards).toBe(16);
     expect(() => parseEnvironment(dispatcherEnvironmentSchema, { TABLE_NAME: 'keeper' })).toThrow(
       /VALIDATION_QUEUE_URL is not set/,
     );

@@ -1,0 +1,27 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { tracer } from './tracer.js';
+
+/**
+ * One client per AWS service and process, created on first use (a function builds only the ones
+ * it calls) and wrapped by the tracer, so every SDK call is an X-Ray subsegment. Region and
+ * credentials come from the Lambda runtime. Adapters take these as their default client.
+ */
+function oneTraced<Client>(create: () => Client): () => Client {
+  let client: Client | undefined;
+  return () => (client ??= tracer.captureAWSv3Client(create()));
+}
+
+/** The process's DynamoDB client. */
+export const dynamoDbClient = oneTraced(() => new DynamoDBClient({}));
+/** The process's Secrets Manager client. */
+export const secretsManagerClient = oneTraced(() => new SecretsManagerClient({}));
+/** The process's EventBridge client. */
+export const eventBridgeClient = oneTraced(() => new EventBridgeClient({}));
+/** The process's SNS client. */
+export const snsClient = oneTraced(() => new SNSClient({}));
+/** The process's SQS client. */
+export const sqsClient = oneTraced(() => new SQSClient({}));

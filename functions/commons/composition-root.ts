@@ -1,0 +1,296 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AdminApiDependencies } from '../admin-api.app.js';
+import { createRepositories } from '../adapters/dynamodb/index.js';
+import { AwsEventPublisher } from '../adapters/event-publisher.js';
+import {
+  SecretsManagerClientSecretSource,
+  SecretsManagerLinkKeySource,
+  SecretsManagerTokenVault,
+} from '../adapters/secrets-manager-vault.js';
+import { SnsContactSubscriptions } from '../adapters/sns-contact-subscriptions.js';
+import { tableDefinition } from '../adapters/table-definition.js';
+import { SqsValidationQueue } from '../adapters/validation-queue.js';
+import { HttpWebexClient, type WebexCallTracing } from '../adapters/webex-client.js';
+import { AuthorizationNotFoundError, type AdminDependencies } from '../domain/admin.js';
+import { defaultCatalog, parseCatalogJson, type Catalog } from '../domain/catalog.js';
+import { issueOnboardingLink } from '../domain/onboarding-link.js';
+import type { OnboardingSettings } from '../domain/onboarding.js';
+import {
+  systemClock,
+  type AuthorizationRepository,
+  type ClientSecretSource,
+  type Clock,
+  type ContactSubscriptions,
+  type EventPublisher,
+  type HistoryRepository,
+  type LinkSigningKeySource,
+  type Log,
+  type OAuthStateStore,
+  type TenantRepository,
+  type TokenVault,
+  type WebexClient,
+  type WebexPersonAuthorizations,
+} from '../domain/ports.js';
+import type { ValidationQueue } from '../domain/sweep.js';
+import {
+  DEFAULT_VALIDATOR_CONFIG,
+  validateAuthorization,
+  type ValidatorDependencies,
+} from '../domain/validator.js';
+import type { PublicApiDependencies } from '../public-api.app.js';
+import { dynamoDbClient, snsClient } from './aws-clients.js';
+import type { DispatcherEnvironment, KeeperEnvironment } from './environment.js';
+
+/** The validator first checks a new authorization an hour after it was granted. */
+export const FIRST_CHECK_DELAY_SECONDS = 60 * 60;
+
+/**
+ * The catalog: the deploy-time override when given, the shipped one otherwise. `shipped` is
+ * `bundledCatalog` in a Lambda bundle (its handler passes it) and the file on disk elsewhere.
+ */
+export function loadCatalog(
+  catalogJson: string | undefined,
+  shipped: () => Catalog = defaultCatalog,
+): Catalog {
+  return catalogJson ? parseCatalogJson(catalogJson, 'CATALOG_JSON') : shipped();
+}
+
+/** The deployment's settings of the use cases (not resource names). */
+export interface KeeperSettings extends OnboardingSettings {
+  /** How often a healthy authorization is probed. */
+  checkIntervalSeconds: number;
+}
+
+/** The settings from a function's parsed environment. */
+export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
+  return {
+    publicBaseUrl: env.PUBLIC_BASE_URL,
+    webexApiBaseUrl: env.WEBEX_API_BASE_URL,
+    passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
+    linkTtlDays: env.LINK_TTL_DAYS,
+    checkIntervalSeconds: env.CHECK_INTERVAL_SECONDS,
+    firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
+  };
+}
+
+/** Every port a use case works with, built once per cold start (or once per local run). */
+export interface KeeperPorts {
+  tenants: TenantRepository;
+  authorizations: AuthorizationRepository;
+  history: HistoryRepository;
+  oauthStates: OAuthStateStore;
+  vault: TokenVault;
+  clientSecrets: ClientSecretSource;
+  linkKeys: LinkSigningKeySource;
+  webex: WebexClient & WebexPersonAuthorizations;
+  events: EventPublisher;
+  contacts: ContactSubscriptions;
+  catalog: Catalog;
+  clock: Clock;
+}
+
+/** The ports whose adapters differ between AWS and the local run; the rest is built the same way. */
+export type PlatformPorts = Pick<KeeperPorts, 'vault' | 'clientSecrets' | 'linkKeys' | 'events' | 'contacts'>;
+
+/** What {@link composeKeeper} builds from. */
+export interface KeeperCompositionInput {
+  /** The DynamoDB client and table the repositories use (DynamoDB Local in the local run). */
+  dynamoDb: DynamoDBClient;
+  tableName: string;
+  settings: KeeperSettings;
+  platform: PlatformPorts;
+  catalog: Catalog;
+  clock?: Clock;
+  /** Where the validator, the Webex client and the contact sync write. */
+  log?: Log;
+  /** Traces each Webex call; none in the local run and tests. */
+  webexTracing?: WebexCallTracing;
+}
+
+/** The ports, and the dependencies of each entry point assembled from them. */
+export interface KeeperComposition {
+  ports: KeeperPorts;
+  publicApi: PublicApiDependencies;
+  validator: ValidatorDependencies;
+  adminApi: AdminApiDependencies;
+}
+
+/**
+ * The re-authorize link of alerts: a fresh onboarding link of the tenant (its current link
+ * version, so a revoked link is never mailed), signed with the deployment's key.
+ */
+export function reauthorizeLinkIssuer(input: {
+  linkKeys: LinkSigningKeySource;
+  clock: Clock;
+  ttlDays: number;
+  publicBaseUrl: string;
+}): ValidatorDependencies['reauthorizeLink'] {
+  return async (tenant) =>
+    issueOnboardingLink({
+      tenant,
+      key: await input.linkKeys.get(),
+      clock: input.clock,
+      ttlDays: input.ttlDays,
+      publicBaseUrl: input.publicBaseUrl,
+    }).url;
+}
+
+/** Signs admin-issued links with the deployment's key, for the tenant's current link version. */
+export function linkIssuerWith(input: {
+  linkKeys: LinkSigningKeySource;
+  clock: Clock;
+  publicBaseUrl: string;
+}): AdminDependencies['issueLink'] {
+  return async (tenant, ttlDays) => {
+    const { url, expiresAt } = issueOnboardingLink({
+      tenant,
+      key: await input.linkKeys.get(),
+      clock: input.clock,
+      ttlDays,
+      publicBaseUrl: input.publicBaseUrl,
+    });
+    return { url, expiresAt };
+  };
+}
+
+/** Validate-now on the validator's own path: forced (not waiting for the due time), then the record it left. */
+export function validateNowWith(validator: ValidatorDependencies): AdminDependencies['validateNow'] {
+  return async (tenantId, integration) => {
+    const outcome = await validateAuthorization(validator, { tenantId, integration }, { force: true });
+    const authorization = await validator.authorizations.get(tenantId, integration);
+    if (!authorization) throw new AuthorizationNotFoundError(tenantId, integration);
+    return { outcome, authorization };
+  };
+}
+
+/**
+ * The one composition root: builds the DynamoDB repositories and the Webex client, takes the
+ * platform's vault, secrets and event adapters, and assembles the dependencies of the public
+ * API, the validator and the admin API from them. The Lambda handlers call it through
+ * {@link composeOnAws}; the local run calls it with its local adapters.
+ */
+export function composeKeeper(input: KeeperCompositionInput): KeeperComposition {
+  const { settings, platform, catalog, log } = input;
+  const clock = input.clock ?? systemClock;
+  const ports: KeeperPorts = {
+    ...createRepositories(input.dynamoDb, input.tableName),
+    ...platform,
+    webex: new HttpWebexClient({
+      baseUrl: settings.webexApiBaseUrl,
+      ...(log ? { log } : {}),
+      ...(input.webexTracing ? { tracing: input.webexTracing } : {}),
+    }),
+    catalog,
+    clock,
+  };
+  const reauthorizeLink = reauthorizeLinkIssuer({
+    linkKeys: ports.linkKeys,
+    clock,
+    ttlDays: settings.linkTtlDays,
+    publicBaseUrl: settings.publicBaseUrl,
+  });
+  const validator: ValidatorDependencies = {
+    authorizations: ports.authorizations,
+    tenants: ports.tenants,
+    vault: ports.vault,
+    webex: ports.webex,
+    clientSecrets: ports.clientSecrets,
+    events: ports.events,
+    clock,
+    catalog,
+    config: {
+      ...DEFAULT_VALIDATOR_CONFIG,
+      passwordMaxAgeDays: settings.passwordMaxAgeDays,
+      checkIntervalSeconds: settings.checkIntervalSeconds,
+    },
+    reauthorizeLink,
+    ...(log ? { log } : {}),
+  };
+  const { checkIntervalSeconds: _checkInterval, ...onboardingSettings } = settings;
+  return {
+    ports,
+    validator,
+    publicApi: {
+      tenants: ports.tenants,
+      authorizations: ports.authorizations,
+      history: ports.history,
+      oauthStates: ports.oauthStates,
+      vault: ports.vault,
+      webex: ports.webex,
+      events: ports.events,
+      clientSecrets: ports.clientSecrets,
+      linkKeys: ports.linkKeys,
+      catalog,
+      clock,
+      settings: onboardingSettings,
+    },
+    adminApi: {
+      tenants: ports.tenants,
+      authorizations: ports.authorizations,
+      history: ports.history,
+      contacts: ports.contacts,
+      catalog,
+      clock,
+      vault: ports.vault,
+      webex: ports.webex,
+      events: ports.events,
+      passwordMaxAgeDays: settings.passwordMaxAgeDays,
+      reauthorizeLink,
+      defaultLinkTtlDays: settings.linkTtlDays,
+      issueLink: linkIssuerWith({ linkKeys: ports.linkKeys, clock, publicBaseUrl: settings.publicBaseUrl }),
+      validateNow: validateNowWith(validator),
+    },
+  };
+}
+
+/**
+ * The composition on AWS from a function's parsed environment: the process's traced clients, the
+ * Secrets Manager vault and configuration secrets, the EventBridge/SNS publisher and the SNS
+ * contact subscriptions.
+ */
+export function composeOnAws(
+  env: KeeperEnvironment,
+  options: {
+    log?: Log;
+    webexTracing?: WebexCallTracing;
+    /** The catalog used when CATALOG_JSON is unset (see {@link loadCatalog}). */
+    shippedCatalog?: () => Catalog;
+  } = {},
+): KeeperComposition {
+  return composeKeeper({
+    dynamoDb: dynamoDbClient(),
+    tableName: env.TABLE_NAME,
+    settings: settingsFrom(env),
+    catalog: loadCatalog(env.CATALOG_JSON, options.shippedCatalog),
+    platform: {
+      vault: new SecretsManagerTokenVault({
+        secretPrefix: env.TOKEN_SECRET_PREFIX,
+        kmsKeyId: env.KMS_KEY_ID,
+      }),
+      clientSecrets: new SecretsManagerClientSecretSource({ secretId: env.CLIENT_SECRETS_SECRET_ID }),
+      linkKeys: new SecretsManagerLinkKeySource({ secretId: env.LINK_SIGNING_SECRET_ID }),
+      events: new AwsEventPublisher({ eventBusName: env.EVENT_BUS_NAME, topicArn: env.ALERT_TOPIC_ARN }),
+      contacts: new SnsContactSubscriptions(snsClient(), env.ALERT_TOPIC_ARN, options.log),
+    },
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.webexTracing ? { webexTracing: options.webexTracing } : {}),
+  });
+}
+
+/** What the sweep dispatcher works with. */
+export interface DispatcherDependencies {
+  authorizations: Pick<AuthorizationRepository, 'listDue'>;
+  queue: ValidationQueue;
+  clock: Clock;
+  shards: number;
+}
+
+/** The dispatcher's ports on AWS from its parsed environment. */
+export function composeDispatcher(env: DispatcherEnvironment): DispatcherDependencies {
+  return {
+    authorizations: createRepositories(dynamoDbClient(), env.TABLE_NAME).authorizations,
+    queue: new SqsValidationQueue(env.VALIDATION_QUEUE_URL),
+    clock: systemClock,
+    shards: tableDefinition.dueShards,
+  };
+}

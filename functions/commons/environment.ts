@@ -1,0 +1,50 @@
+import * as z from 'zod';
+import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '../domain/expiry-warnings.js';
+import { DEFAULT_LINK_TTL_DAYS } from '../domain/onboarding-link.js';
+import { DEFAULT_VALIDATOR_CONFIG } from '../domain/validator.js';
+import { baseUrl, parseEnvironment, positiveInt } from './config.js';
+
+/**
+ * Environment of the public API, the admin API and the validator worker: they work on the same
+ * table, vault, secrets, bus, topic and Webex, so they read one schema. Resource names have no
+ * defaults: unset is an error.
+ */
+export const keeperEnvironmentSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  TOKEN_SECRET_PREFIX: z.string().min(1),
+  KMS_KEY_ID: z.string().min(1),
+  CLIENT_SECRETS_SECRET_ID: z.string().min(1),
+  LINK_SIGNING_SECRET_ID: z.string().min(1),
+  EVENT_BUS_NAME: z.string().min(1),
+  ALERT_TOPIC_ARN: z.string().min(1),
+  WEBEX_API_BASE_URL: baseUrl,
+  PUBLIC_BASE_URL: baseUrl,
+  PASSWORD_MAX_AGE_DAYS: positiveInt.default(DEFAULT_PASSWORD_MAX_AGE_DAYS),
+  LINK_TTL_DAYS: positiveInt.default(DEFAULT_LINK_TTL_DAYS),
+  /** How often a healthy authorization is probed: set it to the sweep schedule's period. */
+  CHECK_INTERVAL_SECONDS: positiveInt.default(DEFAULT_VALIDATOR_CONFIG.checkIntervalSeconds),
+  /** A whole catalog document replacing `config/catalog.json` at deploy time. */
+  CATALOG_JSON: z.string().min(1).optional(),
+});
+export type KeeperEnvironment = z.infer<typeof keeperEnvironmentSchema>;
+
+/** Parses the environment once; throws ConfigError naming every bad variable. */
+export function loadKeeperEnvironment(
+  env: Record<string, string | undefined> = process.env,
+): KeeperEnvironment {
+  return parseEnvironment(keeperEnvironmentSchema, env);
+}
+
+/** Environment of the sweep dispatcher: the table it reads and the queue it fills. */
+export const dispatcherEnvironmentSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  VALIDATION_QUEUE_URL: z.url(),
+});
+export type DispatcherEnvironment = z.infer<typeof dispatcherEnvironmentSchema>;
+
+/** Parses the dispatcher's environment once; throws ConfigError naming every bad variable. */
+export function loadDispatcherEnvironment(
+  env: Record<string, string | undefined> = process.env,
+): DispatcherEnvironment {
+  return parseEnvironment(dispatcherEnvironmentSchema, env);
+}

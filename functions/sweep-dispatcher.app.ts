@@ -1,0 +1,61 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { DispatcherDependencies } from './commons/composition-root.js';
+import { tracedInvocation } from './commons/tracer.js';
+import { dispatchDueAuthorizations, EnqueueError, type DispatchReport } from './domain/sweep.js';
+
+const SERVICE = 'sweep-dispatcher';
+
+/** Observability of the dispatcher; tests pass their own. */
+export interface DispatcherTools {
+  logger: Logger;
+  metrics: Metrics;
+  /** X-Ray tracing of each invocation; tests pass none. */
+  tracer?: Tracer;
+}
+
+/** Powertools' logger and metrics named after the service (the namespace comes from POWERTOOLS_METRICS_NAMESPACE, set by the stack). */
+export function dispatcherTools(): DispatcherTools {
+  return { logger: new Logger({ serviceName: SERVICE }), metrics: new Metrics({ serviceName: SERVICE }) };
+}
+
+/**
+ * The sweep dispatcher, run by the EventBridge schedule (its event carries nothing we use): sends
+ * every due authorization to the validation queue within this invocation's time, keeping a
+ * reserve before the Lambda timeout; what is left stays due for the next schedule.
+ */
+export function createSweepDispatcherHandler(
+  deps: DispatcherDependencies,
+  tools: DispatcherTools = dispatcherTools(),
+  options: { timeReserveMs?: number } = {},
+) {
+  const { logger, metrics } = tools;
+  return middy(async (_event: unknown, context: Context): Promise<DispatchReport> => {
+    const report = await dispatchDueAuthorizations({
+      ...deps,
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      ...(options.timeReserveMs !== undefined ? { timeReserveMs: options.timeReserveMs } : {}),
+    });
+    metrics.addMetric('SweepDispatched', MetricUnit.Count, report.dispatched);
+    metrics.addMetric('SweepEnqueueFailed', MetricUnit.Count, report.failed);
+    if (report.failed > 0) {
+      // A failed invocation is what the ValidatorErrors alarm counts, and it is retried.
+      logger.error('The queue refused part of the sweep; those authorizations stay due', { ...report });
+      throw new EnqueueError(
+        `${report.failed} due authorizations could not be queued (${report.dispatched} were)`,
+        report.failed,
+      );
+    }
+    if (report.complete) logger.info('Sweep dispatched every due authorization', { ...report });
+    else logger.warn('Sweep stopped at its time budget; the next schedule continues', { ...report });
+    return report;
+  })
+    .use(tracedInvocation(tools.tracer))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,91 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { tracedInvocation } from './commons/tracer.js';
+import { recordValidationOutcome } from './commons/validation-metrics.js';
+import { validationMessageSchema } from './domain/sweep.js';
+import { validateAuthorization, type ValidatorDependencies } from './domain/validator.js';
+
+const SERVICE = 'validator-worker';
+
+/** Observability of the worker; tests pass their own. */
+export interface WorkerTools {
+  logger: Logger;
+  metrics: Metrics;
+  /** X-Ray tracing of each invocation; tests pass none. */
+  tracer?: Tracer;
+}
+
+/** Powertools' logger and metrics named after the service (the namespace comes from POWERTOOLS_METRICS_NAMESPACE, set by the stack). */
+export function workerTools(): WorkerTools {
+  return { logger: new Logger({ serviceName: SERVICE }), metrics: new Metrics({ serviceName: SERVICE }) };
+}
+
+/** An SQS record whose body is a validation message (`{tenantId, integration}` as JSON). */
+const validationRecordSchema = SqsRecordSchema.extend({ body: JSONStringified(validationMessageSchema) });
+
+/** A message that is not a validation message: the sender's bug, dead-lettered after its retries. */
+export class MalformedValidationMessageError extends Error {
+  override readonly name = 'MalformedValidationMessageError';
+  constructor(messageId: string) {
+    super(`Message ${messageId} is not a validation message`);
+  }
+}
+
+/**
+ * The validator worker: each SQS message names one authorization, validated by
+ * `validateAuthorization`. Powertools' batch processor runs the messages of a batch concurrently
+ * and returns the ones that failed (malformed, or their validation threw) as `batchItemFailures`,
+ * so only they are retried, and dead-lettered after the queue's max receives.
+ */
+export function createValidatorWorkerHandler(
+  deps: ValidatorDependencies,
+  tools: WorkerTools = workerTools(),
+) {
+  const { logger, metrics } = tools;
+
+  async function validateRecord(record: SQSRecord): Promise<void> {
+    const message = validationRecordSchema.safeParse(record);
+    if (!message.success) {
+      logger.error('Validation message is not {tenantId, integration}', { messageId: record.messageId });
+      metrics.addMetric('ValidationErrors', MetricUnit.Count, 1);
+      throw new MalformedValidationMessageError(record.messageId);
+    }
+    const key = message.data.body;
+    try {
+      const outcome = await validateAuthorization(deps, key);
+      logger.info('Authorization validated', { ...key, outcome });
+      recordValidationOutcome(metrics, outcome);
+    } catch (error) {
+      logger.error('Authorization validation failed; the message will be retried', {
+        ...key,
+        messageId: record.messageId,
+        error: error as Error,
+      });
+      metrics.addMetric('ValidationErrors', MetricUnit.Count, 1);
+      throw error;
+    }
+  }
+
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    // A processor per invocation: it keeps the batch's results, and the local run and tests may
+    // invoke one handler concurrently.
+    processPartialResponse(event, validateRecord, new BatchProcessor(EventType.SQS), {
+      context,
+      processInParallel: true,
+      // A batch whose every message failed is answered like any other, not thrown: the invocation
+      // itself did its work, and the failed messages are retried by SQS either way.
+      throwOnFullBatchFailure: false,
+    }),
+  )
+    .use(tracedInvocation(tools.tracer))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
