@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from './domain/catalog.js';
 import { refreshTokenIssuedAt } from './domain/expiry-warnings.js';
+import { leaseWait, releaseLease, tryLease } from './domain/lease.js';
 import { storeRefreshedTokens, tokenMaterialOf } from './domain/refresh-policy.js';
 import type { Authorization, InvalidationCause, TokenMaterial } from './domain/model.js';
 import {
@@ -123,10 +124,7 @@ export interface TokenAccessOptions {
 }
 
 const LEASE_MS = 30_000;
-const LEASE_POLL_MS = 200;
 const USABLE: ReadonlySet<Authorization['status']> = new Set(['active', 'expiring', 'degraded']);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface CachedSecret {
   /** `secretId#version`: a new record version (refresh, re-consent) never hits an old entry. */
@@ -145,6 +143,7 @@ interface CachedSecret {
 export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? silentLog;
+  const leases = { authorizations: options.authorizations, clock };
   const leaseOwner = options.leaseOwner ?? `token-access:${randomUUID()}`;
   const cacheTtlMs = options.cacheTtlMs ?? 60_000;
   const refreshMarginMs = options.refreshMarginMs ?? 60_000;
@@ -205,32 +204,25 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
 
   /** Refreshes under the lease, or waits for whoever holds it and takes their result. */
   async function obtain(tenantId: string, integration: string): Promise<AccessToken> {
-    const deadline = Date.now() + leaseWaitMs;
+    const wait = leaseWait(clock, leaseWaitMs);
     for (;;) {
       const record = usable(await options.authorizations.get(tenantId, integration), tenantId, integration);
       const material = await readMaterial(record);
       if (isFresh(material)) return toAccessToken(record, material);
-      const now = clock.now();
-      const leased = await options.authorizations.acquireLease(
-        tenantId,
-        integration,
-        leaseOwner,
-        new Date(now.getTime() + LEASE_MS),
-        now,
-      );
-      if (leased) {
+      const lease = await tryLease(leases, { tenantId, integration, owner: leaseOwner, holdMs: LEASE_MS });
+      if (lease) {
         let refreshed: AccessToken | 'superseded';
         try {
-          refreshed = await refreshUnderLease(leased);
+          refreshed = await refreshUnderLease(lease.record);
         } finally {
-          await options.authorizations.releaseLease(tenantId, integration, leaseOwner);
+          await releaseLease(leases, lease);
         }
         // Superseded: the next round reads the newer record and its tokens.
         if (refreshed !== 'superseded') return refreshed;
         continue;
       }
-      if (Date.now() >= deadline) throw new AuthorizationDegradedError(tenantId, integration, 'refresh_busy');
-      await sleep(LEASE_POLL_MS);
+      if (wait.expired()) throw new AuthorizationDegradedError(tenantId, integration, 'refresh_busy');
+      await wait.pause();
     }
   }
 

@@ -42,7 +42,7 @@ export async function createOAuthAttempt(input: {
   linkVersion: number;
   /** The expiry of the link the attempt started from; the callback's links never outlive it. */
   linkExpiresAt: string;
-  clock: Clock;
+  clock: Pick<Clock, 'now'>;
 }): Promise<NewOAuthAttempt> {
   const state = generateRandomState();
   const codeVerifier = generateRandomCodeVerifier();

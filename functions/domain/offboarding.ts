@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TenantNotFoundError } from './admin.js';
 import type { Catalog } from './catalog.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
+import { releaseLease, takeLease, type Lease } from './lease.js';
 import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
 import { clearPendingEvent, saveWithEvent } from './outbox.js';
 import {
@@ -57,10 +58,7 @@ export interface OffboardingReport {
 }
 
 const LEASE_MS = 60_000;
-const LEASE_POLL_MS = 200;
 const DEFAULT_LEASE_WAIT_MS = 3_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Offboards a tenant. Every step is idempotent, so a call that failed half-way is repaired by
@@ -119,24 +117,14 @@ async function markOffboarded(deps: OffboardingDependencies, tenant: Tenant): Pr
  * while the secret is being destroyed. A lease held too long (a crashed worker) is not waited
  * out: the versioned save below still wins over any late writer.
  */
-async function takeLease(
-  deps: OffboardingDependencies,
-  record: Authorization,
-  owner: string,
-): Promise<Authorization | undefined> {
-  const deadline = Date.now() + (deps.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS);
-  for (;;) {
-    const now = deps.clock.now();
-    const leased = await deps.authorizations.acquireLease(
-      record.tenantId,
-      record.integration,
-      owner,
-      new Date(now.getTime() + LEASE_MS),
-      now,
-    );
-    if (leased || Date.now() >= deadline) return leased;
-    await sleep(LEASE_POLL_MS);
-  }
+function holdLease(deps: OffboardingDependencies, record: Authorization): Promise<Lease | undefined> {
+  const request = {
+    tenantId: record.tenantId,
+    integration: record.integration,
+    owner: `offboarding:${randomUUID()}`,
+    holdMs: LEASE_MS,
+  };
+  return takeLease(deps, request, deps.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS);
 }
 
 async function offboardAuthorization(
@@ -145,12 +133,10 @@ async function offboardAuthorization(
   listed: Authorization,
 ): Promise<OffboardedAuthorization> {
   const { tenantId, integration } = listed;
-  const owner = `offboarding:${randomUUID()}`;
-  const leased = await takeLease(deps, listed, owner);
-  if (!leased)
-    deps.log.warn('Offboarding without the lease: it is held elsewhere', { tenantId, integration });
+  const lease = await holdLease(deps, listed);
+  if (!lease) deps.log.warn('Offboarding without the lease: it is held elsewhere', { tenantId, integration });
   try {
-    let record = leased ?? listed;
+    let record = lease?.record ?? listed;
     const previousStatus = record.status;
     let webexRevocation: WebexRevocation = 'skipped';
     if (record.status !== 'revoked') {
@@ -169,7 +155,7 @@ async function offboardAuthorization(
     }
     return { integration, previousStatus, webexRevocation, secretDestroyed: true };
   } finally {
-    if (leased) await deps.authorizations.releaseLease(tenantId, integration, owner);
+    if (lease) await releaseLease(deps, lease);
   }
 }
 

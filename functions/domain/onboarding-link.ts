@@ -118,7 +118,7 @@ export interface IssuedOnboardingLink {
 export function issueOnboardingLink(input: {
   tenant: Pick<Tenant, 'tenantId' | 'linkVersion'>;
   key: Buffer;
-  clock: Clock;
+  clock: Pick<Clock, 'now'>;
   ttlDays?: number;
   /**
    * A fixed expiry instead of `ttlDays` from now: a link re-issued inside a flow (the OAuth
@@ -150,7 +150,7 @@ export interface VerifiedOnboardingLink {
 export async function verifyOnboardingLink(input: {
   token: string;
   key: Buffer;
-  clock: Clock;
+  clock: Pick<Clock, 'now'>;
   tenants: Pick<TenantRepository, 'get'>;
 }): Promise<VerifiedOnboardingLink> {
   const payload = readOnboardingLinkToken(input.token, input.key, input.clock.now());

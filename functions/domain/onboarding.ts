@@ -22,6 +22,7 @@ import {
   WebexUnavailableError,
   AuthorizationBusyError,
 } from './onboarding-errors.js';
+import { releaseLease, takeLease, type Lease } from './lease.js';
 import { LinkRevokedError, issueOnboardingLink, verifyOnboardingLink } from './onboarding-link.js';
 import { tokenMaterialOf } from './refresh-policy.js';
 import {
@@ -400,7 +401,7 @@ export async function completeAuthorization(
       leaseOwner: lease?.owner,
     });
   } catch (error) {
-    if (lease) await deps.authorizations.releaseLease(tenant.tenantId, integration.key, lease.owner);
+    if (lease) await releaseLease(deps, lease);
     throw error;
   }
   const { saved, event } = granted;
@@ -738,30 +739,23 @@ async function saveGranted(
 
 /** How long the callback waits for a validator or token reader to let go of an authorization. */
 const LEASE_WAIT_MS = 5_000;
-const LEASE_POLL_MS = 200;
 /** Long enough for the vault and record writes; it frees itself if this invocation dies. */
 const CALLBACK_LEASE_MS = 60_000;
 
 /**
- * Takes the authorization's lease, waiting a few seconds for its holder, and returns the record
- * as leased; AuthorizationBusyError when it does not come free.
+ * Takes the authorization's lease, waiting a few seconds for its holder (lease.ts), and returns
+ * it with the record as leased; AuthorizationBusyError when it does not come free.
  */
 async function holdLease(
   deps: OnboardingDependencies,
   tenantId: string,
   integration: string,
   retryUrl: string,
-): Promise<{ owner: string; record: Authorization }> {
-  const owner = `callback-${randomUUID()}`;
-  const deadline = Date.now() + LEASE_WAIT_MS;
-  for (;;) {
-    const now = deps.clock.now();
-    const until = new Date(now.getTime() + CALLBACK_LEASE_MS);
-    const record = await deps.authorizations.acquireLease(tenantId, integration, owner, until, now);
-    if (record) return { owner, record };
-    if (Date.now() >= deadline) throw new AuthorizationBusyError(retryUrl);
-    await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
-  }
+): Promise<Lease> {
+  const request = { tenantId, integration, owner: `callback-${randomUUID()}`, holdMs: CALLBACK_LEASE_MS };
+  const lease = await takeLease(deps, request, LEASE_WAIT_MS);
+  if (!lease) throw new AuthorizationBusyError(retryUrl);
+  return lease;
 }
 
 function grantedEvent(

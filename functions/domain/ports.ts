@@ -3,9 +3,17 @@ import type { Authorization, AuthorizationEvent, OAuthState, Tenant, TokenMateri
 /** Every use case takes time from here so tests can move it. */
 export interface Clock {
   now(): Date;
+  /**
+   * Resolves once `ms` have passed on this clock: a real timer on the system clock; a test's
+   * clock moves its time forward instead, so a wait costs the test no real time.
+   */
+  sleep(ms: number): Promise<void>;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 /** Structured attributes of one log line. */
 export type LogAttributes = Record<string, unknown>;

@@ -149,7 +149,13 @@ export async function runSweep(
   const { dispatched } = await dispatchDueAuthorizations({
     authorizations: deps.authorizations,
     queue,
-    clock: horizonMs > 0 ? { now: () => new Date(deps.clock.now().getTime() + horizonMs) } : deps.clock,
+    clock:
+      horizonMs > 0
+        ? {
+            now: () => new Date(deps.clock.now().getTime() + horizonMs),
+            sleep: (ms) => deps.clock.sleep(ms),
+          }
+        : deps.clock,
     shards: options.shards,
     remainingTimeMs: () => Number.POSITIVE_INFINITY,
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),

@@ -8,6 +8,7 @@ import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import { issueOnboardingLink, type IssuedOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import { systemClock } from '../../functions/domain/ports.js';
 import { createPublicApiHandler } from '../../functions/public-api.app.js';
 import {
   localLambdaContext,
@@ -90,7 +91,7 @@ describe('onboarding in a real browser', () => {
         clientSecrets: clientSecretsFrom(clientSecrets),
         linkKeys,
         catalog,
-        clock: { now: () => new Date() },
+        clock: systemClock,
         settings: testSettings({ publicBaseUrl, webexApiBaseUrl: simulator.url }),
       },
       silentObservability(),

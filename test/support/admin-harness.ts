@@ -37,6 +37,11 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.current = new Date(this.current.getTime() + ms);
   }
+  /** Moves the time instead of waiting; whatever runs alongside (a lease holder) still gets its turn. */
+  async sleep(ms: number): Promise<void> {
+    this.advance(ms);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** An EventPublisher that keeps what it was given. */

@@ -66,6 +66,11 @@ export class ManualClock implements Clock {
   advance(seconds: number): void {
     this.current = new Date(this.current.getTime() + seconds * 1000);
   }
+  /** Moves the time instead of waiting; whatever runs alongside (a lease holder) still gets its turn. */
+  async sleep(ms: number): Promise<void> {
+    this.advance(ms / 1000);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** The events a test's publisher received, in order. */

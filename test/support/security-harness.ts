@@ -6,11 +6,8 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createAdminApiHandler, type AdminApiDependencies } from '../../functions/admin-api.app.js';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import {
-  linkIssuerWith,
-  reauthorizeLinkIssuer,
-  validateNowWith,
-} from '../../functions/commons/composition-root.js';
+import { linkIssuerWith, validateNowWith } from '../../functions/commons/admin-dependencies.js';
+import { reauthorizeLinkIssuer } from '../../functions/commons/validator-dependencies.js';
 import type { ContactSubscriptions } from '../../functions/domain/ports.js';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { AuthorizationEvent, Tenant, TokenMaterial } from '../../functions/domain/model.js';
@@ -95,6 +92,11 @@ export class ShiftingClock implements Clock {
   }
   advance(seconds: number): void {
     this.offsetMs += seconds * 1000;
+  }
+  /** Moves the time instead of waiting; whatever runs alongside (a lease holder) still gets its turn. */
+  async sleep(ms: number): Promise<void> {
+    this.offsetMs += ms;
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

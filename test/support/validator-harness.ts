@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { tableDefinition } from '../../functions/adapters/table-definition.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { reauthorizeLinkIssuer } from '../../functions/commons/composition-root.js';
+import { reauthorizeLinkIssuer } from '../../functions/commons/validator-dependencies.js';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
@@ -13,7 +13,7 @@ import {
   startAuthorization,
   type OnboardingDependencies,
 } from '../../functions/domain/onboarding.js';
-import { silentLog, type Clock } from '../../functions/domain/ports.js';
+import { silentLog, systemClock, type Clock } from '../../functions/domain/ports.js';
 import { runSweep, type SweepReport } from '../../functions/domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
@@ -69,7 +69,8 @@ export class ValidatorHarness {
     readonly table: TestTable,
     readonly tenant: Tenant,
   ) {
-    this.clock = { now: () => new Date(sim.world.now()) };
+    // The simulator's time is the wall clock plus its offset, so a wait is a real one.
+    this.clock = { now: () => new Date(sim.world.now()), sleep: systemClock.sleep };
     this.repos = createRepositories(table.client, table.tableName);
     const webex = new HttpWebexClient({ baseUrl: sim.url, timeoutMs: 2000 });
     const clientSecrets = { get: async (key: string) => simClientSecret(key) };

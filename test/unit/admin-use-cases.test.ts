@@ -55,7 +55,7 @@ function deps(overrides: Partial<AdminDependencies> = {}): AdminDependencies & {
     history: { append: unused, list: unused },
     contacts: { sync: vi.fn(async () => undefined) },
     catalog: defaultCatalog(),
-    clock: { now: () => NOW },
+    clock: { now: () => NOW, sleep: unused },
     passwordMaxAgeDays: 1825,
     defaultLinkTtlDays: 14,
     issueLink: unused,
