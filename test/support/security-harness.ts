@@ -6,8 +6,11 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createAdminApiHandler, type AdminApiDependencies } from '../../functions/admin-api.app.js';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { linkIssuerWith, validateNowWith } from '../../functions/commons/admin-dependencies.js';
-import { reauthorizeLinkIssuer } from '../../functions/commons/validator-dependencies.js';
+import {
+  linkIssuerWith,
+  reauthorizeLinkIssuer,
+  validateNowWith,
+} from '../../functions/commons/composition-root.js';
 import type { ContactSubscriptions } from '../../functions/domain/ports.js';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { AuthorizationEvent, Tenant, TokenMaterial } from '../../functions/domain/model.js';

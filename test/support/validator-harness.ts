@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { tableDefinition } from '../../functions/adapters/table-definition.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { reauthorizeLinkIssuer } from '../../functions/commons/validator-dependencies.js';
+import { reauthorizeLinkIssuer } from '../../functions/commons/composition-root.js';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
