@@ -3,11 +3,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
-import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import * as z from 'zod';
 import { tracedInvocation } from './commons/tracer.js';
 import { recordValidationOutcome } from './commons/validation-metrics.js';
 import { validationMessageSchema } from './domain/sweep.js';
@@ -28,8 +27,22 @@ export function workerTools(): WorkerTools {
   return { logger: new Logger({ serviceName: SERVICE }), metrics: new Metrics({ serviceName: SERVICE }) };
 }
 
-/** An SQS record whose body is a validation message (`{tenantId, integration}` as JSON). */
-const validationRecordSchema = SqsRecordSchema.extend({ body: JSONStringified(validationMessageSchema) });
+/**
+ * A record body that is a validation message (`{tenantId, integration}` as JSON). Parsed with the
+ * project's zod rather than Powertools Parser: its schemas import zod's whole `z` object, which
+ * put every zod locale into the bundle (the worker went from 195 KB to 682 KB).
+ */
+const validationBodySchema = z
+  .string()
+  .transform((body, context) => {
+    try {
+      return JSON.parse(body) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(validationMessageSchema);
 
 /** A message that is not a validation message: the sender's bug, dead-lettered after its retries. */
 export class MalformedValidationMessageError extends Error {
@@ -52,13 +65,13 @@ export function createValidatorWorkerHandler(
   const { logger, metrics } = tools;
 
   async function validateRecord(record: SQSRecord): Promise<void> {
-    const message = validationRecordSchema.safeParse(record);
+    const message = validationBodySchema.safeParse(record.body);
     if (!message.success) {
       logger.error('Validation message is not {tenantId, integration}', { messageId: record.messageId });
       metrics.addMetric('ValidationErrors', MetricUnit.Count, 1);
       throw new MalformedValidationMessageError(record.messageId);
     }
-    const key = message.data.body;
+    const key = message.data;
     try {
       const outcome = await validateAuthorization(deps, key);
       logger.info('Authorization validated', { ...key, outcome });
