@@ -8,6 +8,7 @@ import { createTokenAccess } from '../../functions/token-access.js';
 import { LOCAL_TABLE_NAME } from '../../local/local-system.js';
 import { submitConsent } from '../../local/webex-simulator/index.js';
 import { CookieJar } from '../support/cookie-jar.js';
+import { seededRandom, seedFromEnvironment, shuffled } from '../support/security-chaos.js';
 import {
   addOrgWithAdmin,
   linkTokenOf,
@@ -16,6 +17,8 @@ import {
   type TestLocalSystem,
 } from '../support/security-local.js';
 
+/** Replays a run: `SEED=<the seed in the test's name> npm run test:security`. */
+const SEED = seedFromEnvironment();
 const TENANTS = 40;
 const TOKEN_CALLS = 10_000;
 const TOKEN_CONCURRENCY = 100;
@@ -52,10 +55,11 @@ async function runPool(count: number, concurrency: number, task: (index: number)
 
 /**
  * Load on the local system, in-process over loopback: 200 onboarding callbacks at once (40 tenants
- * in 40 Webex orgs, five integrations each), then 10,000 token-access calls over the 200
- * authorizations. Prints wall time, throughput, p50 and p99 of each.
+ * in 40 Webex orgs, five integrations each), sent in an order drawn from the seed, then 10,000
+ * token-access calls, each for an authorization drawn from the seed. The run is counted in calls;
+ * the wall time, throughput, p50 and p99 of each part are printed, never asserted.
  */
-describe('load: 200 concurrent callbacks and 10,000 token reads', () => {
+describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`, () => {
   let local: TestLocalSystem;
   /** The URL Webex sends each admin's browser back to, one per (tenant, integration). */
   /** Each consent's callback URL, and the browser that started it with its binding cookie. */
@@ -122,7 +126,7 @@ describe('load: 200 concurrent callbacks and 10,000 token reads', () => {
     const latencies: number[] = [];
     const started = performance.now();
     const answers = await Promise.all(
-      callbacks.map(async ({ url, browser }) => {
+      shuffled(callbacks, seededRandom(SEED)).map(async ({ url, browser }) => {
         const sent = performance.now();
         const answer = await request(url, { browser });
         latencies.push(performance.now() - sent);
@@ -194,10 +198,13 @@ describe('load: 200 concurrent callbacks and 10,000 token reads', () => {
         (await system.vault.read(record?.secretId ?? '')).accessToken,
       );
     }
+    // A stream of its own: the calls are the same whether or not the callbacks' test ran first.
+    const random = seededRandom(SEED + 1);
+    const picks = Array.from({ length: TOKEN_CALLS }, () => Math.floor(random() * callbacks.length));
     const wrong: string[] = [];
     const started = performance.now();
     const latencies = await runPool(TOKEN_CALLS, TOKEN_CONCURRENCY, async (index) => {
-      const { tenantId, integration } = callbacks[index % callbacks.length] ?? {
+      const { tenantId, integration } = callbacks[picks[index] ?? 0] ?? {
         tenantId: '',
         integration: '',
       };

@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import {
   ConflictError,
   type AuthorizationRepository,
@@ -132,4 +133,39 @@ export class Chaos {
       destroyFor: (tenantId, integration) => inner.destroyFor(tenantId, integration),
     };
   }
+}
+
+/** The seed of a run when `SEED` is not set: every run is the same run unless asked otherwise. */
+export const DEFAULT_SEED = 20_261_125;
+
+const seedSchema = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
+
+/** The run's seed: `SEED` from the environment (a whole number), else {@link DEFAULT_SEED}. */
+export function seedFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SEED;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SEED;
+  const parsed = seedSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`SEED must be a whole number from 0 to 4294967295, not "${raw}"`);
+  return parsed.data;
+}
+
+/** How many of `calls` calls a fault striking each with probability `rate` hits, drawn from `random`. */
+export function strikesAmong(random: () => number, calls: number, rate: number): number {
+  let strikes = 0;
+  for (let call = 0; call < calls; call += 1) if (random() < rate) strikes += 1;
+  return strikes;
+}
+
+/** The items in an order drawn from `random` (Fisher-Yates); the input is left as it was. */
+export function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const order = [...items];
+  for (let index = order.length - 1; index > 0; index -= 1) {
+    const other = Math.floor(random() * (index + 1));
+    [order[index], order[other]] = [order[other]!, order[index]!];
+  }
+  return order;
 }
