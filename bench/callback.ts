@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createRepositories } from '../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../functions/adapters/webex-client.js';
 import { issueOnboardingLink } from '../functions/domain/onboarding-link.js';
-import { callbackUrl } from '../functions/domain/onboarding.js';
+import { callbackUrl } from '../functions/domain/onboarding-portal.js';
 import { systemClock } from '../functions/domain/ports.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '../functions/public-api.app.js';
 import { localLambdaContext } from '../local/http-adapter.js';

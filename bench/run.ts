@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { callbackUrl } from '../functions/domain/onboarding.js';
+import { callbackUrl } from '../functions/domain/onboarding-portal.js';
 import { ensureTable, startLocalDynamoDb } from '../local/dynamodb-local.js';
 import { startWebexSimulator } from '../local/webex-simulator/index.js';
 import { benchBundles } from './bundles.js';

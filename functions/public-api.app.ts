@@ -11,10 +11,9 @@ import { parseQueryString } from './commons/query-string.js';
 import { tracedInvocation } from './commons/tracer.js';
 import { MAX_LINK_TOKEN_LENGTH } from './domain/onboarding-link.js';
 import { BrowserMismatchError, InvalidRequestError, PageNotFoundError } from './domain/onboarding-errors.js';
+import { showPortal, showTroubleshooting } from './domain/onboarding-portal.js';
 import {
   completeAuthorization,
-  showPortal,
-  showTroubleshooting,
   startAuthorization,
   type OnboardingDependencies,
 } from './domain/onboarding.js';

@@ -1,7 +1,7 @@
 import { buildAlert, isAlerted } from './alerts.js';
 import type { Catalog } from './catalog.js';
 import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
-import type { EventPublisher, TenantRepository } from './ports.js';
+import type { AlertMessage, EventPublisher, Log, TenantRepository } from './ports.js';
 
 /** What publishing an authorization's event takes; the validator's and offboarding's ports fit. */
 export interface EventPublishingDependencies {
@@ -43,4 +43,29 @@ export async function publishAuthorizationEvent(
     passwordMaxAgeDays: deps.passwordMaxAgeDays,
   });
   await deps.events.publish(event, alert);
+}
+
+/**
+ * Publishes after the write that matters is done (history holds the event), so a bus or topic
+ * failure must not turn a stored authorization into an error page: it is logged loudly instead.
+ * Returns whether the event went out.
+ */
+export async function publishQuietly(
+  deps: { events: EventPublisher; log: Log },
+  event: AuthorizationEvent,
+  alert?: AlertMessage,
+): Promise<boolean> {
+  try {
+    await deps.events.publish(event, alert);
+    return true;
+  } catch (error) {
+    deps.log.error('Publishing an authorization event failed', {
+      eventId: event.eventId,
+      eventType: event.type,
+      tenantId: event.tenantId,
+      integration: event.integration,
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+    return false;
+  }
 }

@@ -15,7 +15,7 @@ import type { ContactSubscriptions } from '../../functions/domain/ports.js';
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { AuthorizationEvent, Tenant, TokenMaterial } from '../../functions/domain/model.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
-import { callbackUrl } from '../../functions/domain/onboarding.js';
+import { callbackUrl } from '../../functions/domain/onboarding-portal.js';
 import type { AlertMessage, Clock, EventPublisher, TokenVault } from '../../functions/domain/ports.js';
 import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '../../functions/domain/validator.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';

@@ -7,8 +7,8 @@ import { reauthorizeLinkIssuer } from '../../functions/commons/composition-root.
 import { defaultCatalog } from '../../functions/domain/catalog.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import { callbackUrl } from '../../functions/domain/onboarding-portal.js';
 import {
-  callbackUrl,
   completeAuthorization,
   startAuthorization,
   type OnboardingDependencies,

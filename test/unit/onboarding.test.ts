@@ -18,12 +18,10 @@ import {
   UnknownIntegrationError,
   WebexUnavailableError,
 } from '../../functions/domain/onboarding-errors.js';
+import { showPortal, showTroubleshooting, warningsFor } from '../../functions/domain/onboarding-portal.js';
 import {
   completeAuthorization,
-  showPortal,
-  showTroubleshooting,
   startAuthorization,
-  warningsFor,
   type OnboardingDependencies,
 } from '../../functions/domain/onboarding.js';
 import { WebexError } from '../../functions/domain/ports.js';

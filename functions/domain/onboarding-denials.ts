@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { Integration } from './catalog.js';
+import { publishQuietly } from './event-publishing.js';
+import type { AuthorizationEvent, Tenant } from './model.js';
+import { troubleshootingModel, type PortalUrls } from './onboarding-portal.js';
+import type { CallbackOutcome, OnboardingDependencies } from './onboarding.js';
+import type { AlertMessage } from './ports.js';
+
+/*
+ * Webex's refusals at the callback (the admin pressed Deny, or the integration is blocked): each is
+ * recorded and published; the email goes out once per window, however often someone denies.
+ */
+
+/**
+ * A denial alert (email) goes out at most once per tenant and integration in this window; further
+ * denials in it are recorded in the history and published on the bus, but not emailed. Anyone
+ * holding a link can deny as often as they like, so without this every loop is one more email.
+ */
+export const DENIAL_ALERT_WINDOW_HOURS = 24;
+
+/** How many of the tenant's newest history items are searched for the last denial alert. */
+const DENIAL_HISTORY_LOOKBACK = 50;
+
+/**
+ * Records Webex's refusal as a `denied` history event, publishes it (with an alert email unless one
+ * went out for the tenant and integration within DENIAL_ALERT_WINDOW_HOURS) and answers the
+ * troubleshooting page.
+ */
+export async function recordDenial(
+  deps: OnboardingDependencies,
+  input: {
+    tenant: Tenant;
+    integration: Integration;
+    urls: PortalUrls;
+    error: string;
+    description?: string;
+  },
+): Promise<CallbackOutcome> {
+  const { tenant, integration } = input;
+  const previous = await deps.authorizations.get(tenant.tenantId, integration.key);
+  const now = deps.clock.now();
+  const lastAlertAt = await lastDenialAlertWithinWindow(deps, tenant.tenantId, integration.key, now);
+  const event: AuthorizationEvent = {
+    eventId: randomUUID(),
+    type: 'denied',
+    severity: 'warning',
+    tenantId: tenant.tenantId,
+    integration: integration.key,
+    occurredAt: now.toISOString(),
+    ...(previous ? { status: previous.status } : {}),
+    summary: `Webex did not grant ${integration.name} for ${tenant.name} (${input.error}).`,
+    alertedAt: lastAlertAt ?? now.toISOString(),
+  };
+  await deps.history.append(event);
+  const alert = lastAlertAt === undefined ? denialAlert(tenant, integration, input.error) : undefined;
+  await publishQuietly(deps, event, alert);
+  deps.log.info('Authorization denied by Webex', {
+    tenantId: tenant.tenantId,
+    integration: integration.key,
+    webexError: input.error,
+    alerted: alert !== undefined,
+  });
+  return {
+    kind: 'denied',
+    event,
+    page: troubleshootingModel(tenant, integration, input.urls, {
+      error: input.error,
+      ...(input.description ? { description: input.description } : {}),
+    }),
+  };
+}
+
+/**
+ * When the last denial alert of this tenant and integration went out, if that was less than
+ * DENIAL_ALERT_WINDOW_HOURS ago: read from the newest denial of the integration among the tenant's
+ * newest history items (each denial carries the time of the last alert forward). Two denials at the
+ * same instant may both alert: this reads, it does not lock.
+ */
+async function lastDenialAlertWithinWindow(
+  deps: Pick<OnboardingDependencies, 'history'>,
+  tenantId: string,
+  integration: string,
+  now: Date,
+): Promise<string | undefined> {
+  const { items } = await deps.history.list(tenantId, { limit: DENIAL_HISTORY_LOOKBACK });
+  const last = items.find((event) => event.type === 'denied' && event.integration === integration);
+  if (!last) return undefined;
+  // Denials recorded before events carried `alertedAt` were all alerted.
+  const alertedAt = last.alertedAt ?? last.occurredAt;
+  const age = now.getTime() - Date.parse(alertedAt);
+  return age >= 0 && age < DENIAL_ALERT_WINDOW_HOURS * 3_600_000 ? alertedAt : undefined;
+}
+
+function denialAlert(tenant: Tenant, integration: Integration, error: string): AlertMessage {
+  return {
+    subject: `Webex authorization denied: ${integration.name} (${tenant.name})`,
+    text: [
+      `An administrator of ${tenant.name} tried to authorize "${integration.name}" and Webex did not grant it (${error}).`,
+      '',
+      'Most often the integration is blocked for the organization. A Webex Full Administrator can allow it:',
+      '1. Sign in to Webex Control Hub (https://admin.webex.com).',
+      '2. Open Apps, then Integrations.',
+      `3. Find the integration with ID ${integration.integrationId}.`,
+      '4. Authorize it for the organization, then retry from the onboarding link.',
+    ].join('\n'),
+  };
+}

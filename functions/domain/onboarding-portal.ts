@@ -1,0 +1,189 @@
+import type { Catalog, Integration } from './catalog.js';
+import { CHECKABLE_STATUSES, type Authorization, type Tenant } from './model.js';
+import { UnknownIntegrationError } from './onboarding-errors.js';
+import { verifyOnboardingLink } from './onboarding-link.js';
+import type { OnboardingDependencies } from './onboarding.js';
+import type { PortalIntegrationState, PortalIntegrationView, PortalPageModel } from './pages/portal-page.js';
+import type { AuthorizationWarning } from './pages/success-page.js';
+import type { TroubleshootingPageModel } from './pages/troubleshooting-page.js';
+import {
+  PRESENCE_SHARING_WARNING,
+  describeInvalidationCause,
+  passwordExpiryWarning,
+} from './pages/wording.js';
+
+/*
+ * The onboarding portal's queries: what the portal, the troubleshooting page and the success page
+ * show of a tenant's integrations. They read; only the callback (onboarding.ts) writes.
+ */
+
+/** The portal's URLs of one onboarding link. */
+export type PortalUrls = ReturnType<typeof portalUrls>;
+
+/** The portal's URLs, all absolute on PUBLIC_BASE_URL so they survive any stage prefix. */
+export function portalUrls(publicBaseUrl: string, linkToken: string) {
+  const link = encodeURIComponent(linkToken);
+  return {
+    portal: `${publicBaseUrl}/connect/${link}`,
+    start: (integration: string) =>
+      `${publicBaseUrl}/oauth/start?link=${link}&integration=${encodeURIComponent(integration)}`,
+    troubleshoot: (integration: string) =>
+      `${publicBaseUrl}/troubleshoot/${encodeURIComponent(integration)}?link=${link}`,
+  };
+}
+
+/** The redirect URI registered with every catalog integration. */
+export function callbackUrl(publicBaseUrl: string): string {
+  return `${publicBaseUrl}/oauth/callback`;
+}
+
+/** The catalog's integration by key; UnknownIntegrationError when it lists none. */
+export function findIntegration(catalog: Catalog, key: string): Integration {
+  const integration = catalog.find(key);
+  if (!integration) throw new UnknownIntegrationError(key);
+  return integration;
+}
+
+function portalState(authorization: Authorization | undefined): PortalIntegrationState {
+  if (!authorization || authorization.status === 'pending') return 'not_authorized';
+  return authorization.status;
+}
+
+function stateDetail(authorization: Authorization | undefined): string | undefined {
+  switch (authorization?.status) {
+    case 'invalid':
+      return authorization.cause
+        ? describeInvalidationCause(authorization.cause)
+        : describeInvalidationCause('unknown');
+    case 'expiring':
+      return (
+        authorization.causeDetail ??
+        'It will stop working soon unless it is re-authorized. Re-authorize now to keep it running.'
+      );
+    case 'degraded':
+      return 'Webex has been failing or slow when we checked it; we keep retrying. No action is needed unless this lasts.';
+    case 'revoked':
+      return 'It was revoked when the service was stopped for your organization.';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Shows the tenant's portal.
+ * 1. Verify the link (signature, expiry, tenant active, link version current).
+ * 2. Read the tenant's authorizations.
+ * 3. Describe every catalog integration: state, cause in plain words, authorizer, actions.
+ */
+export async function showPortal(
+  deps: Pick<
+    OnboardingDependencies,
+    'tenants' | 'authorizations' | 'linkKeys' | 'catalog' | 'clock' | 'settings'
+  >,
+  input: { linkToken: string },
+): Promise<PortalPageModel> {
+  const { tenant, payload } = await verifyOnboardingLink({
+    token: input.linkToken,
+    key: await deps.linkKeys.get(),
+    clock: deps.clock,
+    tenants: deps.tenants,
+  });
+  const authorizations = new Map(
+    (await deps.authorizations.listForTenant(tenant.tenantId)).map((record) => [record.integration, record]),
+  );
+  const urls = portalUrls(deps.settings.publicBaseUrl, input.linkToken);
+  const integrations = deps.catalog.integrations.map((integration): PortalIntegrationView => {
+    const authorization = authorizations.get(integration.key);
+    const state = portalState(authorization);
+    const showAuthorizer = state !== 'not_authorized' && state !== 'revoked';
+    return {
+      key: integration.key,
+      name: integration.name,
+      integrationId: integration.integrationId,
+      state,
+      detail: stateDetail(authorization),
+      authorizedBy:
+        showAuthorizer && authorization?.authorizer
+          ? { displayName: authorization.authorizer.displayName, email: authorization.authorizer.email }
+          : undefined,
+      authorizedAt: showAuthorizer ? authorization?.grantedAt : undefined,
+      presenceSharing: integration.presenceSharing,
+      authorizeUrl: urls.start(integration.key),
+      troubleshootUrl: urls.troubleshoot(integration.key),
+    };
+  });
+  return {
+    tenantName: tenant.name,
+    sso: tenant.sso,
+    passwordMaxAgeDays: deps.settings.passwordMaxAgeDays,
+    linkExpiresAt: payload.expiresAt,
+    integrations,
+  };
+}
+
+/**
+ * Shows how to unblock one integration in Control Hub.
+ * 1. Verify the link.
+ * 2. Find the integration in the catalog.
+ * 3. Describe it with its Integration ID, a retry URL and the way back to the portal.
+ */
+export async function showTroubleshooting(
+  deps: Pick<OnboardingDependencies, 'tenants' | 'linkKeys' | 'catalog' | 'clock' | 'settings'>,
+  input: { linkToken: string; integration: string },
+): Promise<TroubleshootingPageModel> {
+  const { tenant } = await verifyOnboardingLink({
+    token: input.linkToken,
+    key: await deps.linkKeys.get(),
+    clock: deps.clock,
+    tenants: deps.tenants,
+  });
+  const integration = findIntegration(deps.catalog, input.integration);
+  return troubleshootingModel(tenant, integration, portalUrls(deps.settings.publicBaseUrl, input.linkToken));
+}
+
+/** The troubleshooting page of one integration, with Webex's refusal when there was one. */
+export function troubleshootingModel(
+  tenant: Tenant,
+  integration: Integration,
+  urls: PortalUrls,
+  denial?: TroubleshootingPageModel['denial'],
+): TroubleshootingPageModel {
+  return {
+    tenantName: tenant.name,
+    integration: { key: integration.key, name: integration.name, integrationId: integration.integrationId },
+    retryUrl: urls.start(integration.key),
+    portalUrl: urls.portal,
+    ...(denial ? { denial } : {}),
+  };
+}
+
+/** The warnings an authorizer must read right after authorizing. */
+export function warningsFor(
+  tenant: Pick<Tenant, 'sso'>,
+  integration: Pick<Integration, 'presenceSharing'>,
+  passwordMaxAgeDays: number,
+): AuthorizationWarning[] {
+  const warnings: AuthorizationWarning[] = [];
+  if (!tenant.sso)
+    warnings.push({ kind: 'password_expiry', text: passwordExpiryWarning(passwordMaxAgeDays) });
+  if (integration.presenceSharing)
+    warnings.push({ kind: 'presence_sharing', text: PRESENCE_SHARING_WARNING });
+  return warnings;
+}
+
+/** Names of the catalog integrations still without a working authorization for the tenant. */
+export async function remainingIntegrations(
+  deps: OnboardingDependencies,
+  tenantId: string,
+  justGranted: string,
+) {
+  const working = new Set(
+    (await deps.authorizations.listForTenant(tenantId))
+      .filter((record) => CHECKABLE_STATUSES.includes(record.status))
+      .map((record) => record.integration),
+  );
+  working.add(justGranted);
+  return deps.catalog.integrations
+    .filter((integration) => !working.has(integration.key))
+    .map((integration) => integration.name);
+}
