@@ -17,6 +17,23 @@ import {
   type TenantRepository,
 } from './ports.js';
 import { buildStatusBoard, type StatusBoard } from './status-board.js';
+import {
+  AuthorizationNotFoundError,
+  ContactSubscriptionSyncError,
+  IntegrationNotFoundError,
+  TenantExistsError,
+  TenantNotFoundError,
+  TenantOffboardedError,
+} from './admin-errors.js';
+
+export {
+  AuthorizationNotFoundError,
+  ContactSubscriptionSyncError,
+  IntegrationNotFoundError,
+  TenantExistsError,
+  TenantNotFoundError,
+  TenantOffboardedError,
+} from './admin-errors.js';
 
 /** A signed onboarding link as handed to an admin. */
 export interface IssuedLink {
@@ -28,6 +45,7 @@ export interface IssuedLink {
 export const MAX_LINK_TTL_DAYS = 90;
 
 export const DEFAULT_PAGE_LIMIT = 25;
+
 export const MAX_PAGE_LIMIT = 100;
 
 // ---------------------------------------------------------------------------------------------
@@ -61,6 +79,7 @@ export const newTenantSchema = z.strictObject({
   contacts: contactsSchema.default([]),
   sso: z.boolean().default(false),
 });
+
 export type NewTenant = z.infer<typeof newTenantSchema>;
 
 export const tenantPatchSchema = z
@@ -72,6 +91,7 @@ export const tenantPatchSchema = z
   .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
     message: 'give at least one of name, contacts, sso',
   });
+
 export type TenantPatch = z.infer<typeof tenantPatchSchema>;
 
 export const linkRequestSchema = z.strictObject({
@@ -82,6 +102,7 @@ export const linkRequestSchema = z.strictObject({
     .max(MAX_LINK_TTL_DAYS, `at most ${MAX_LINK_TTL_DAYS} days`)
     .optional(),
 });
+
 export type LinkRequest = z.infer<typeof linkRequestSchema>;
 
 export const pageQuerySchema = z.strictObject({
@@ -93,69 +114,8 @@ export const pageQuerySchema = z.strictObject({
     .default(DEFAULT_PAGE_LIMIT),
   cursor: z.string().min(1).max(2048).optional(),
 });
+
 export type PageQuery = z.infer<typeof pageQuerySchema>;
-
-// ---------------------------------------------------------------------------------------------
-// Errors: the handler maps each to one problem document.
-// ---------------------------------------------------------------------------------------------
-
-export class TenantNotFoundError extends Error {
-  override readonly name = 'TenantNotFoundError';
-  constructor(readonly tenantId: string) {
-    super(`No tenant ${tenantId}`);
-  }
-}
-
-export class TenantExistsError extends Error {
-  override readonly name = 'TenantExistsError';
-  constructor(readonly tenantId: string) {
-    super(`Tenant ${tenantId} already exists`);
-  }
-}
-
-/** The tenant was offboarded: it keeps its history but accepts no change and no new link. */
-export class TenantOffboardedError extends Error {
-  override readonly name = 'TenantOffboardedError';
-  constructor(readonly tenantId: string) {
-    super(`Tenant ${tenantId} is offboarded`);
-  }
-}
-
-/** The catalog has no integration with this key. */
-export class IntegrationNotFoundError extends Error {
-  override readonly name = 'IntegrationNotFoundError';
-  constructor(readonly integration: string) {
-    super(`No integration ${integration} in the catalog`);
-  }
-}
-
-/** The tenant never started authorizing this integration. */
-export class AuthorizationNotFoundError extends Error {
-  override readonly name = 'AuthorizationNotFoundError';
-  constructor(
-    readonly tenantId: string,
-    readonly integration: string,
-  ) {
-    super(`Tenant ${tenantId} has no authorization for ${integration}`);
-  }
-}
-
-/**
- * The tenant was saved but its contacts' email subscriptions could not be brought in line.
- * Sending the same contacts again (PATCH) repairs it, since the sync is idempotent.
- */
-export class ContactSubscriptionSyncError extends Error {
-  override readonly name = 'ContactSubscriptionSyncError';
-  constructor(
-    readonly tenantId: string,
-    options?: ErrorOptions,
-  ) {
-    super(
-      `Tenant ${tenantId} was saved, but its contacts' alert email subscriptions could not be updated; send the same contacts again with PATCH to retry`,
-      options,
-    );
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Views: what the API returns. Never token material (the records hold none to begin with).

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TenantNotFoundError } from './admin.js';
+import { TenantNotFoundError } from './admin-errors.js';
 import type { Catalog } from './catalog.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { releaseLease, takeLease, type Lease } from './lease.js';

@@ -1,10 +1,15 @@
-import type { AuthorizationStatus, EventType, Severity } from './model.js';
+import { CHECKABLE_STATUSES, type AuthorizationStatus, type EventType, type Severity } from './model.js';
 
 /** Transient failures (429, 5xx, timeouts) in a row that make an authorization `degraded`. */
 export const DEGRADED_AFTER_FAILURES = 3;
 
 /** The statuses the validator checks (and so the only ones it moves from). */
 export type CheckedStatus = 'active' | 'expiring' | 'degraded';
+
+/** Whether the validator checks a record of this status. */
+export function isCheckable(status: AuthorizationStatus): status is CheckedStatus {
+  return CHECKABLE_STATUSES.includes(status);
+}
 
 /** The validator's events; `granted`, `denied` and `revoked` come from onboarding and offboarding. */
 export type ValidatorEventType = Extract<EventType, 'expiring' | 'degraded' | 'restored' | 'invalidated'>;

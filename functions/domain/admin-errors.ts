@@ -1,0 +1,59 @@
+/* The admin use cases' typed errors; the admin API maps each to its problem document. */
+
+export class TenantNotFoundError extends Error {
+  override readonly name = 'TenantNotFoundError';
+  constructor(readonly tenantId: string) {
+    super(`No tenant ${tenantId}`);
+  }
+}
+
+export class TenantExistsError extends Error {
+  override readonly name = 'TenantExistsError';
+  constructor(readonly tenantId: string) {
+    super(`Tenant ${tenantId} already exists`);
+  }
+}
+
+/** The tenant was offboarded: it keeps its history but accepts no change and no new link. */
+export class TenantOffboardedError extends Error {
+  override readonly name = 'TenantOffboardedError';
+  constructor(readonly tenantId: string) {
+    super(`Tenant ${tenantId} is offboarded`);
+  }
+}
+
+/** The catalog has no integration with this key. */
+export class IntegrationNotFoundError extends Error {
+  override readonly name = 'IntegrationNotFoundError';
+  constructor(readonly integration: string) {
+    super(`No integration ${integration} in the catalog`);
+  }
+}
+
+/** The tenant never started authorizing this integration. */
+export class AuthorizationNotFoundError extends Error {
+  override readonly name = 'AuthorizationNotFoundError';
+  constructor(
+    readonly tenantId: string,
+    readonly integration: string,
+  ) {
+    super(`Tenant ${tenantId} has no authorization for ${integration}`);
+  }
+}
+
+/**
+ * The tenant was saved but its contacts' email subscriptions could not be brought in line.
+ * Sending the same contacts again (PATCH) repairs it, since the sync is idempotent.
+ */
+export class ContactSubscriptionSyncError extends Error {
+  override readonly name = 'ContactSubscriptionSyncError';
+  constructor(
+    readonly tenantId: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Tenant ${tenantId} was saved, but its contacts' alert email subscriptions could not be updated; send the same contacts again with PATCH to retry`,
+      options,
+    );
+  }
+}

@@ -1,0 +1,99 @@
+import type { Catalog } from './catalog.js';
+import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from './expiry-warnings.js';
+import type { AuthorizationStatus, EventType, InvalidationCause, Tenant } from './model.js';
+import type {
+  AuthorizationRepository,
+  ClientSecretSource,
+  Clock,
+  EventPublisher,
+  Log,
+  TenantRepository,
+  TokenVault,
+  WebexClient,
+} from './ports.js';
+
+/*
+ * What the validator works with and answers: its tunables, its ports, and the outcome of a check.
+ */
+
+/** Tunables of the validator; `DEFAULT_VALIDATOR_CONFIG` holds the deployed values. */
+export interface ValidatorConfig {
+  /** The org's `maxPasswordAge` (PASSWORD_MAX_AGE_DAYS), for password-deadline warnings. */
+  passwordMaxAgeDays: number;
+  /**
+   * How often a healthy authorization is probed. The next check is set 5 to 20 % earlier (jitter),
+   * so with a sweep schedule of this period every authorization is probed on every sweep.
+   */
+  checkIntervalSeconds: number;
+  /** How long a worker holds an authorization; must exceed the worker's timeout. */
+  leaseSeconds: number;
+  /** A sibling invalidated this recently died "at the same time" (one sweep, with margin). */
+  togetherWindowSeconds: number;
+}
+
+export const DEFAULT_VALIDATOR_CONFIG: ValidatorConfig = {
+  passwordMaxAgeDays: DEFAULT_PASSWORD_MAX_AGE_DAYS,
+  checkIntervalSeconds: 900,
+  leaseSeconds: 300,
+  togetherWindowSeconds: 3600,
+};
+
+/**
+ * The ports and settings `validateAuthorization` works with. No history port: `authorizations.save` writes
+ * each event to the history in the same transaction as the record.
+ */
+export interface ValidatorDependencies {
+  authorizations: AuthorizationRepository;
+  tenants: Pick<TenantRepository, 'get'>;
+  vault: TokenVault;
+  webex: WebexClient;
+  clientSecrets: ClientSecretSource;
+  events: EventPublisher;
+  clock: Clock;
+  catalog: Catalog;
+  config: ValidatorConfig;
+  /** A fresh onboarding link of the tenant, for the re-authorize link in alerts. */
+  reauthorizeLink: (tenant: Tenant) => Promise<string>;
+  /** Source of jitter in [0, 1); Math.random when absent. */
+  random?: () => number;
+  log?: Log;
+}
+
+/** The key of one authorization. */
+export interface AuthorizationKey {
+  tenantId: string;
+  integration: string;
+}
+
+export type SkipReason =
+  /** No such record (deleted meanwhile). */
+  | 'not_found'
+  /** pending, invalid or revoked: nothing to check. */
+  | 'not_checkable'
+  /** Already checked since it was queued (a duplicate delivery, or an overlapping sweep). */
+  | 'not_due'
+  /** Another worker holds the lease right now. */
+  | 'leased'
+  /** The tenant is gone or offboarded. */
+  | 'tenant_inactive'
+  /** The catalog no longer lists the integration. */
+  | 'unknown_integration'
+  /** Someone wrote a newer record while this check ran (e.g. a re-authorization); theirs wins. */
+  | 'superseded';
+
+export type ValidationOutcome =
+  | { kind: 'skipped'; reason: SkipReason }
+  | {
+      kind: 'checked';
+      previousStatus: AuthorizationStatus;
+      status: AuthorizationStatus;
+      /** The event this check recorded and published, if any. */
+      event?: EventType;
+      cause?: InvalidationCause;
+      refreshed: boolean;
+    };
+
+/** A checkable record without a secret id: written by a bug, not by Webex; retried, then dead-lettered. */
+export class InconsistentAuthorizationError extends Error {
+  override readonly name = 'InconsistentAuthorizationError';
+}

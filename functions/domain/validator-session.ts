@@ -1,0 +1,100 @@
+import type { Integration } from './catalog.js';
+import { outcomeOf, type CallOutcome } from './classification.js';
+import type { Authorization, Tenant, TokenMaterial } from './model.js';
+import { storeRefreshedTokens, tokenMaterialOf } from './refresh-policy.js';
+import type { ValidatorDependencies } from './validator-config.js';
+
+/*
+ * What one check holds while it runs: the tenant, read on first need, and the token session
+ * (load, refresh with the vault written first, what Webex answered).
+ */
+
+/**
+ * The tenant of one check, read on first need only: a healthy check far from its deadlines needs
+ * nothing of it (the org to compare is the authorizer's, which the tenant is bound to), so most
+ * checks make one DynamoDB read fewer. Every step that writes tokens, alerts or needs the SSO flag
+ * asks `active()` first and skips the check when the tenant is gone or offboarded; offboarding
+ * then revokes the record under its lease.
+ */
+export class TenantOnce {
+  private read: Promise<Tenant | undefined> | undefined;
+
+  constructor(
+    private readonly deps: ValidatorDependencies,
+    private readonly tenantId: string,
+  ) {}
+
+  /** The tenant when it is active, read the first time it is asked for. */
+  active(): Promise<Tenant | undefined> {
+    this.read ??= this.deps.tenants
+      .get(this.tenantId)
+      .then((tenant) => (tenant?.status === 'active' ? tenant : undefined));
+    return this.read;
+  }
+
+  /** The tenant if an earlier step read it, without reading it. */
+  async ifRead(): Promise<Tenant | undefined> {
+    return this.read;
+  }
+}
+
+/**
+ * The authorization's token material during one check: loads it, refreshes it (vault first), and
+ * remembers what the refresh answered.
+ */
+export class TokenSession {
+  material!: TokenMaterial;
+  refreshOutcome: CallOutcome | undefined;
+  refreshed = false;
+
+  constructor(
+    private readonly deps: ValidatorDependencies,
+    private readonly record: Authorization,
+    public secretId: string,
+    private readonly integration: Integration,
+    private readonly now: Date,
+  ) {}
+
+  async load(): Promise<void> {
+    this.material = await this.deps.vault.read(this.secretId);
+  }
+
+  /**
+   * Refreshes the tokens and stores the new material in the vault (before any record write).
+   * Returns what Webex answered, or `superseded` when the record changed since the lease was
+   * taken (then nothing is stored: the newer record's tokens must not be overwritten).
+   */
+  async refresh(): Promise<CallOutcome | 'superseded'> {
+    const { deps, record, now } = this;
+    const clientSecret = await deps.clientSecrets.get(this.integration.key);
+    let grant;
+    try {
+      grant = await deps.webex.refresh({
+        clientId: this.integration.integrationId,
+        clientSecret,
+        refreshToken: this.material.refreshToken,
+      });
+    } catch (error) {
+      let outcome: CallOutcome = outcomeOf(error);
+      if (outcome.kind === 'refused') {
+        // A run whose lease we outlived may have refreshed (and Webex rotated the refresh token)
+        // meanwhile: a refusal of a stale token is no evidence. Use the newer material instead.
+        const latest = await deps.vault.read(this.secretId);
+        if (latest.refreshToken !== this.material.refreshToken) {
+          this.material = latest;
+          outcome = { kind: 'ok' };
+        }
+      }
+      this.refreshOutcome = outcome;
+      return outcome;
+    }
+    const fresh = tokenMaterialOf(grant, now, this.material);
+    const secretId = await storeRefreshedTokens(deps, record, fresh);
+    if (secretId === undefined) return 'superseded';
+    this.secretId = secretId;
+    this.material = fresh;
+    this.refreshOutcome = { kind: 'ok' };
+    this.refreshed = true;
+    return this.refreshOutcome;
+  }
+}
