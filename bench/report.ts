@@ -304,7 +304,9 @@ function bundleExplanation(bundles: readonly BundleReport[]): string {
     `zod is the largest part of every bundle (${kb(largest.shares.zod)} in ${largest.name}); importing it as ` +
     `a namespace (\`import * as z from 'zod'\`) lets esbuild drop its messages in other languages ` +
     `(${kb(largest.shares.zodLocales)} left). The AWS SDK (${kb(largest.shares.awsSdk)} if bundled) is left to ` +
-    `the runtime. ${largest.name}, the largest, is ${kb(largest.bytes)} ` +
+    `the runtime, and Powertools (${kb(largest.shares.powertools)} of its own packages if bundled, beside the ` +
+    `Tracer's CommonJS X-Ray SDK) to Powertools' Lambda layer; both are still loaded at cold start, so the ` +
+    `import times count them. ${largest.name}, the largest, is ${kb(largest.bytes)} ` +
     `(${fixed(largest.bytes / BUNDLE_LIMIT_BYTES)} of the limit).`
   );
 }

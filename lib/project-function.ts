@@ -1,15 +1,48 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { Acknowledgment } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 
 /** The repository root: entries, the lock file and tsconfig are resolved from here, not from cwd. */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The Powertools version the functions are written against: the installed logger's. The layer of
+ * that release is what the functions load at run time.
+ */
+export const powertoolsVersion: string = (
+  JSON.parse(
+    readFileSync(`${projectRoot}node_modules/@aws-lambda-powertools/logger/package.json`, 'utf8'),
+  ) as { version: string }
+).version;
+
+/**
+ * Powertools' own Lambda layer of {@link powertoolsVersion}, one per stack. Its ARN comes from the
+ * public SSM parameter AWS keeps per release and region, so the stack deploys to any region.
+ * The functions load Powertools from it instead of bundling it: the Tracer's X-Ray SDK is
+ * CommonJS that esbuild cannot shake, and bundled it would put every function over its size
+ * limit (about 125 KB each).
+ */
+export function powertoolsLayer(scope: Construct): lambda.ILayerVersion {
+  const stack = Stack.of(scope);
+  const id = 'PowertoolsLayer';
+  const existing = stack.node.tryFindChild(id);
+  if (existing) return existing as lambda.ILayerVersion;
+  return lambda.LayerVersion.fromLayerVersionArn(
+    stack,
+    id,
+    ssm.StringParameter.valueForStringParameter(
+      stack,
+      `/aws/service/powertools/typescript/generic/all/${powertoolsVersion}`,
+    ),
+  );
+}
 
 /** CloudWatch namespace of the functions' own metrics (`AuthorizationInvalidated`, ...). */
 export const metricsNamespace = 'WebexAuthKeeper';
@@ -58,8 +91,8 @@ export interface ProjectFunctionProps {
 /**
  * The one way this project makes a Lambda function: Node.js 24 on arm64 (cheaper per ms than
  * x86 for this I/O-bound code), ESM bundled and minified by the local esbuild (never Docker, so
- * `cdk synth` runs anywhere), source maps on, X-Ray active tracing, its own log group with a
- * retention, and its own role that starts with nothing but writing to that log group.
+ * `cdk synth` runs anywhere) with Powertools left to its layer, source maps on, X-Ray active
+ * tracing, its own log group with a retention, and its own role that starts with nothing but writing to that log group.
  * Permissions and environment come only through {@link ProjectFunction.bind}.
  */
 export class ProjectFunction extends NodejsFunction {
@@ -91,6 +124,7 @@ export class ProjectFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       memorySize: props.memorySize ?? 512,
       tracing: lambda.Tracing.ACTIVE,
+      layers: [powertoolsLayer(scope)],
       logGroup,
       role,
       projectRoot,
@@ -112,7 +146,8 @@ export class ProjectFunction extends NodejsFunction {
         mainFields: ['module', 'main'],
         // The Node.js 24 runtime ships AWS SDK v3: bundling it again would triple every bundle
         // (about 380 KB) and its cold start, for a version pin the SDK's own stability makes moot.
-        bundleAwsSDK: false,
+        // Powertools comes from its layer (see powertoolsLayer).
+        externalModules: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
         // Some bundled CommonJS dependencies call `require`, which an ES module does not have.
         banner:
           "import { createRequire as __projectCreateRequire } from 'node:module'; const require = __projectCreateRequire(import.meta.url);",

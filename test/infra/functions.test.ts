@@ -4,7 +4,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ProjectFunction, functionBinding } from '../../lib/project-function.js';
+import { ProjectFunction, functionBinding, projectRoot } from '../../lib/project-function.js';
 import { defaultEntries } from '../../lib/webex-auth-keeper-stack.js';
 import { defaultStack, fixtureEntry, logicalId, missingEntries, synthesize, testEntries } from './support.js';
 import type { Synthesized } from './support.js';
@@ -56,6 +56,23 @@ describe('every function', () => {
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
       });
+    }
+  });
+
+  it("loads Powertools from Powertools' layer of the installed release, found by its public SSM parameter", () => {
+    const installed = (
+      JSON.parse(
+        readFileSync(join(projectRoot, 'node_modules/@aws-lambda-powertools/logger/package.json'), 'utf8'),
+      ) as { version: string }
+    ).version;
+    const parameters = synth.template.findParameters('*', {
+      Type: 'AWS::SSM::Parameter::Value<String>',
+      Default: `/aws/service/powertools/typescript/generic/all/${installed}`,
+    });
+    expect(Object.keys(parameters)).toHaveLength(1);
+    const [layerParameter] = Object.keys(parameters);
+    for (const fn of Object.values(synth.template.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties).toMatchObject({ Layers: [{ Ref: layerParameter }] });
     }
   });
 
@@ -158,6 +175,9 @@ describe('ProjectFunction bundling', () => {
     expect(code).toContain('sourceMappingURL=index.mjs.map');
     // Minified: the fixture's names and whitespace are gone.
     expect(code).not.toContain('statusCode: 204');
+    // Powertools and the SDK are imported from the layer and the runtime, not bundled.
+    expect(code).toMatch(/from\s*"@aws-lambda-powertools\/logger"/);
+    expect(code).not.toContain('POWERTOOLS_LOG_LEVEL');
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Timeout: 3 });
   });
 
