@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { defaultCatalog } from '../functions/domain/catalog.js';
+import { defaultCatalog } from '../functions/adapters/catalog-file.js';
 import type { AuthorizationEvent, TokenMaterial } from '../functions/domain/model.js';
 import type {
   AlertMessage,

@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { defaultCatalog, type Catalog } from '../functions/domain/catalog.js';
+import { type Catalog } from '../functions/domain/catalog.js';
+import { defaultCatalog } from '../functions/adapters/catalog-file.js';
 import { createRepositories } from '../functions/adapters/dynamodb/index.js';
 import type { Tenant } from '../functions/domain/model.js';
 import { ensureTable, startLocalDynamoDb, type LocalDynamoDb } from './dynamodb-local.js';

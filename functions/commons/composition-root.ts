@@ -12,7 +12,8 @@ import { tableDefinition } from '../adapters/table-definition.js';
 import { SqsValidationQueue } from '../adapters/validation-queue.js';
 import { HttpWebexClient, type WebexCallTracing } from '../adapters/webex-client.js';
 import { AuthorizationNotFoundError, type AdminDependencies } from '../domain/admin.js';
-import { defaultCatalog, parseCatalogJson, type Catalog } from '../domain/catalog.js';
+import { parseCatalogJson, type Catalog } from '../domain/catalog.js';
+import { defaultCatalog } from '../adapters/catalog-file.js';
 import { issueOnboardingLink } from '../domain/onboarding-link.js';
 import type { OnboardingSettings } from '../domain/onboarding.js';
 import {

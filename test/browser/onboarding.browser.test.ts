@@ -6,7 +6,7 @@ import { launchChromium } from '../support/browser.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import { issueOnboardingLink, type IssuedOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import { systemClock } from '../../functions/domain/ports.js';
 import { createPublicApiHandler } from '../../functions/public-api.app.js';

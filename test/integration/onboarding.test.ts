@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
 import { browserBindingCookie } from '../../functions/commons/oauth-browser-binding.js';
-import { defaultCatalog, parseCatalog, type Catalog } from '../../functions/domain/catalog.js';
+import { parseCatalog, type Catalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
 import {

@@ -17,7 +17,7 @@ import { createAdminApiHandler, type AdminApiDependencies } from '../../function
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { SnsContactSubscriptions } from '../../functions/adapters/sns-contact-subscriptions.js';
 import type { ValidationResult } from '../../functions/domain/admin.js';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, AuthorizationEvent, TokenMaterial } from '../../functions/domain/model.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import type { AlertMessage, Clock, EventPublisher, WebexClient } from '../../functions/domain/ports.js';

@@ -12,7 +12,7 @@ import {
   validateNowWith,
 } from '../../functions/commons/composition-root.js';
 import type { ContactSubscriptions } from '../../functions/domain/ports.js';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { AuthorizationEvent, Tenant, TokenMaterial } from '../../functions/domain/model.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import { callbackUrl } from '../../functions/domain/onboarding-portal.js';

@@ -1,5 +1,6 @@
 import type { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { defaultCatalog, type Catalog } from '../../functions/domain/catalog.js';
+import { type Catalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, TokenMaterial } from '../../functions/domain/model.js';
 import type { ClientSecretSource, TokenVault } from '../../functions/domain/ports.js';
 import { obtainTokens, startWebexSimulator, type WebexSimulator } from '../../local/webex-simulator/index.js';

@@ -4,7 +4,7 @@ import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { tableDefinition } from '../../functions/adapters/table-definition.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
 import { reauthorizeLinkIssuer } from '../../functions/commons/composition-root.js';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import { callbackUrl } from '../../functions/domain/onboarding-portal.js';

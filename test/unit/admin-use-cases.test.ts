@@ -9,7 +9,7 @@ import {
   updateTenant,
   type AdminDependencies,
 } from '../../functions/domain/admin.js';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Tenant } from '../../functions/domain/model.js';
 import { ConflictError, type TenantRepository } from '../../functions/domain/ports.js';
 

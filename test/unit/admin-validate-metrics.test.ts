@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createAdminApiHandler, type AdminApiDependencies } from '../../functions/admin-api.app.js';
 import { AUTHORIZATION_INVALIDATED_METRIC } from '../../functions/commons/validation-metrics.js';
 import type { ValidationResult } from '../../functions/domain/admin.js';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
 import { apiEvent, lambdaContext } from '../support/admin-harness.js';
 

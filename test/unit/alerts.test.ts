@@ -6,7 +6,7 @@ import {
   isAlerted,
   MAX_SUBJECT_LENGTH,
 } from '../../functions/domain/alerts.js';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type {
   Authorization,
   AuthorizationEvent,

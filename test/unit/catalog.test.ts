@@ -4,13 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundledCatalog } from '../../functions/commons/bundled-catalog.js';
 import { loadCatalog } from '../../functions/commons/composition-root.js';
-import {
-  CatalogError,
-  defaultCatalog,
-  parseCatalog,
-  parseCatalogJson,
-  readCatalogFile,
-} from '../../functions/domain/catalog.js';
+import { CatalogError, parseCatalog, parseCatalogJson } from '../../functions/domain/catalog.js';
+import { defaultCatalog, readCatalogFile } from '../../functions/adapters/catalog-file.js';
 
 const validIntegration = {
   key: 'users-sync',

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../functions/commons/config.js';
 import { loadKeeperEnvironment } from '../../functions/commons/environment.js';
 import { MAX_QUERY_STRING_LENGTH } from '../../functions/commons/query-string.js';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import { hashOAuthState } from '../../functions/domain/oauth-state.js';
 import type { OnboardingSettings } from '../../functions/domain/onboarding.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
 import { renderStatusBoardPage } from '../../functions/domain/pages/status-board-page.js';
 import { boardRow, buildStatusBoard } from '../../functions/domain/status-board.js';

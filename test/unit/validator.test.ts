@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { defaultCatalog } from '../../functions/domain/catalog.js';
+import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
 import { WebexError } from '../../functions/domain/ports.js';
 import { runSweep } from '../../functions/domain/sweep.js';
