@@ -4,21 +4,17 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
-import { InvalidCursorError } from './adapters/dynamodb/index.js';
 import { tracedInvocation } from './commons/tracer.js';
 import { recordValidationOutcome } from './commons/validation-metrics.js';
 import { describeIssues } from './domain/catalog.js';
 import {
-  AuthorizationNotFoundError,
-  ContactSubscriptionSyncError,
   createOnboardingLink,
   createTenant,
   getStatusBoard,
   getTenant,
   getTenantHistory,
-  IntegrationNotFoundError,
   integrationKeySchema,
   linkRequestSchema,
   listTenantAuthorizations,
@@ -26,19 +22,23 @@ import {
   newTenantSchema,
   pageQuerySchema,
   revokeOnboardingLinks,
-  TenantExistsError,
   tenantIdSchema,
-  TenantNotFoundError,
-  TenantOffboardedError,
   tenantPatchSchema,
   updateTenant,
   validateAuthorizationNow,
   type AdminDependencies,
 } from './domain/admin.js';
-import { CONTENT_SECURITY_POLICY } from './domain/pages/layout.js';
-import { renderStatusBoardPage } from './domain/pages/status-board-page.js';
+import { renderStatusBoardPage } from './http/pages/status-board-page.js';
+import {
+  htmlPage,
+  invalid,
+  json,
+  problem,
+  ProblemError,
+  toProblem,
+  type Answer,
+} from './http/admin-answers.js';
 import { offboardTenant, type OffboardingDependencies } from './domain/offboarding.js';
-import { ConflictError } from './domain/ports.js';
 
 /** The ports the admin API works with; the handler adds its logger. */
 export type AdminApiDependencies = AdminDependencies & Omit<OffboardingDependencies, 'log'>;
@@ -51,53 +51,8 @@ export interface AdminApiObservability {
   tracer?: Tracer;
 }
 
-type Answer = APIGatewayProxyStructuredResultV2;
-
 /** Largest request body accepted; the biggest legitimate one (a tenant with 20 contacts) is far smaller. */
 const MAX_BODY_BYTES = 16 * 1024;
-
-const PROBLEM_BASE = 'urn:webex-auth-keeper:problem:';
-
-/** A request the API refuses, with the problem document it answers. `detail` is shown to the caller. */
-export class ProblemError extends Error {
-  override readonly name = 'ProblemError';
-  constructor(
-    readonly status: number,
-    readonly slug: string,
-    readonly title: string,
-    readonly detail: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(detail);
-  }
-}
-
-const HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const;
-
-function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): Answer {
-  return {
-    statusCode,
-    headers: { ...HEADERS, 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  };
-}
-
-function problem(error: ProblemError): Answer {
-  return {
-    statusCode: error.status,
-    headers: { ...HEADERS, 'Content-Type': 'application/problem+json', ...error.headers },
-    body: JSON.stringify({
-      type: `${PROBLEM_BASE}${error.slug}`,
-      title: error.title,
-      status: error.status,
-      detail: error.detail,
-    }),
-  };
-}
-
-function invalid(detail: string): ProblemError {
-  return new ProblemError(400, 'invalid-request', 'Invalid request', detail);
-}
 
 /** Parses with a schema; a failure is a 400 naming each bad field (`where` says body, query or path). */
 function parse<Schema extends z.ZodType>(schema: Schema, value: unknown, where: string): z.infer<Schema> {
@@ -272,15 +227,7 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       const board = await getStatusBoard(deps);
       // The local run opens the board in a browser; scripts and the CLI get JSON.
       if (/\btext\/html\b/.test(event.headers.accept ?? '')) {
-        return {
-          statusCode: 200,
-          headers: {
-            ...HEADERS,
-            'Content-Type': 'text/html; charset=utf-8',
-            'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-          },
-          body: renderStatusBoardPage(board),
-        };
+        return htmlPage(200, renderStatusBoardPage(board));
       }
       return json(200, board);
     }),
@@ -310,60 +257,6 @@ function dispatch(table: Route[], event: APIGatewayProxyEventV2): Promise<Answer
     );
   }
   throw new ProblemError(404, 'not-found', 'Not found', 'No admin resource at this path');
-}
-
-/** Maps the use cases' errors to problems; undefined for anything unexpected. */
-function toProblem(error: unknown): ProblemError | undefined {
-  if (error instanceof ProblemError) return error;
-  if (error instanceof TenantNotFoundError) {
-    return new ProblemError(404, 'tenant-not-found', 'Tenant not found', `No tenant "${error.tenantId}"`);
-  }
-  if (error instanceof IntegrationNotFoundError) {
-    return new ProblemError(
-      404,
-      'integration-not-found',
-      'Integration not found',
-      `No integration "${error.integration}" in the catalog`,
-    );
-  }
-  if (error instanceof AuthorizationNotFoundError) {
-    return new ProblemError(
-      404,
-      'authorization-not-found',
-      'Authorization not found',
-      `Tenant "${error.tenantId}" has not authorized "${error.integration}" yet`,
-    );
-  }
-  if (error instanceof TenantExistsError) {
-    return new ProblemError(
-      409,
-      'tenant-exists',
-      'Tenant exists',
-      `Tenant "${error.tenantId}" already exists`,
-    );
-  }
-  if (error instanceof TenantOffboardedError) {
-    return new ProblemError(
-      409,
-      'tenant-offboarded',
-      'Tenant offboarded',
-      `Tenant "${error.tenantId}" is offboarded; it can be read but not changed`,
-    );
-  }
-  if (error instanceof ConflictError) {
-    return new ProblemError(
-      409,
-      'conflict',
-      'Changed meanwhile',
-      'The resource changed while this request ran; retry',
-    );
-  }
-  if (error instanceof InvalidCursorError)
-    return invalid('Invalid query: cursor: not a cursor this API issued');
-  if (error instanceof ContactSubscriptionSyncError) {
-    return new ProblemError(502, 'contact-sync-failed', 'Contact subscriptions not updated', error.message);
-  }
-  return undefined;
 }
 
 /** The IAM principal that signed the request (API Gateway's IAM authorizer), for the audit log. */

@@ -10,18 +10,18 @@ import { clearBrowserBinding, isBoundBrowser, issueBrowserBinding } from './comm
 import { parseQueryString } from './commons/query-string.js';
 import { tracedInvocation } from './commons/tracer.js';
 import { MAX_LINK_TOKEN_LENGTH } from './domain/onboarding-link.js';
-import { BrowserMismatchError, InvalidRequestError, PageNotFoundError } from './domain/onboarding-errors.js';
+import { BrowserMismatchError, InvalidRequestError, PageNotFoundError } from './http/request-errors.js';
 import { showPortal, showTroubleshooting } from './domain/onboarding-portal.js';
 import {
   completeAuthorization,
   startAuthorization,
   type OnboardingDependencies,
 } from './domain/onboarding.js';
-import { renderOnboardingFailure } from './domain/pages/failure-page.js';
-import { CONTENT_SECURITY_POLICY } from './domain/pages/layout.js';
-import { renderPortalPage } from './domain/pages/portal-page.js';
-import { renderSuccessPage } from './domain/pages/success-page.js';
-import { renderTroubleshootingPage } from './domain/pages/troubleshooting-page.js';
+import { renderOnboardingFailure } from './http/pages/failure-page.js';
+import { CONTENT_SECURITY_POLICY } from './http/pages/layout.js';
+import { renderPortalPage } from './http/pages/portal-page.js';
+import { renderSuccessPage } from './http/pages/success-page.js';
+import { renderTroubleshootingPage } from './http/pages/troubleshooting-page.js';
 import { oauthStateShape } from './domain/oauth-state.js';
 
 /** Headers on every answer of the public API. */

@@ -1,5 +1,5 @@
 /**
- * Why an onboarding step was refused. Each maps to one page in `pages/failure-page.ts`; none
+ * Why an onboarding step was refused. Each maps to one page of the public API (functions/http); none
  * carries a token, a code or a verifier. Errors raised after the OAuth state was consumed carry
  * a fresh `retryUrl` (the state cannot be reused, so the page offers a new start).
  */
@@ -9,19 +9,6 @@ export abstract class OnboardingError extends Error {
     readonly retryUrl?: string,
   ) {
     super(message);
-  }
-}
-
-/** A query parameter is missing, repeated, oversized or malformed. */
-export class InvalidRequestError extends OnboardingError {
-  override readonly name = 'InvalidRequestError';
-}
-
-/** No page lives at this path. */
-export class PageNotFoundError extends OnboardingError {
-  override readonly name = 'PageNotFoundError';
-  constructor() {
-    super('No page here');
   }
 }
 
@@ -38,20 +25,6 @@ export class StateUnknownError extends OnboardingError {
   override readonly name = 'StateUnknownError';
   constructor() {
     super('The OAuth state is unknown or was already used');
-  }
-}
-
-/**
- * The callback did not come from the browser that started the attempt (it lacks the cookie
- * `/oauth/start` set, or the cookie expired). It may be someone else's attempt, consented to by a
- * victim who was sent its authorize URL, so it is refused before the state is looked up: nothing
- * is consumed or written, and the page offers no retry, since a retry link would carry on the
- * attempt of whoever started it.
- */
-export class BrowserMismatchError extends OnboardingError {
-  override readonly name = 'BrowserMismatchError';
-  constructor() {
-    super('The callback did not come from the browser that started the authorization');
   }
 }
 

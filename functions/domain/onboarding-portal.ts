@@ -3,14 +3,14 @@ import { CHECKABLE_STATUSES, type Authorization, type Tenant } from './model.js'
 import { UnknownIntegrationError } from './onboarding-errors.js';
 import { verifyOnboardingLink } from './onboarding-link.js';
 import type { OnboardingDependencies } from './onboarding.js';
-import type { PortalIntegrationState, PortalIntegrationView, PortalPageModel } from './pages/portal-page.js';
-import type { AuthorizationWarning } from './pages/success-page.js';
-import type { TroubleshootingPageModel } from './pages/troubleshooting-page.js';
-import {
-  PRESENCE_SHARING_WARNING,
-  describeInvalidationCause,
-  passwordExpiryWarning,
-} from './pages/wording.js';
+import type {
+  AuthorizationWarning,
+  PortalIntegrationState,
+  PortalIntegrationView,
+  PortalPageModel,
+  TroubleshootingPageModel,
+} from './onboarding-views.js';
+import { PRESENCE_SHARING_WARNING, describeInvalidationCause, passwordExpiryWarning } from './wording.js';
 
 /*
  * The onboarding portal's queries: what the portal, the troubleshooting page and the success page

@@ -27,8 +27,7 @@ import {
   oauthAttemptStartedAt,
 } from './oauth-state.js';
 import { holdLease, publishAndClear, saveGranted } from './onboarding-grant.js';
-import type { SuccessPageModel } from './pages/success-page.js';
-import type { TroubleshootingPageModel } from './pages/troubleshooting-page.js';
+import type { SuccessPageModel, TroubleshootingPageModel } from './onboarding-views.js';
 import { tokenMaterialOf } from './refresh-policy.js';
 import {
   WebexError,

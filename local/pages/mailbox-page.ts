@@ -1,5 +1,5 @@
-import { formatTime, html, type SafeHtml } from '../../functions/domain/pages/html.js';
-import { renderDocument } from '../../functions/domain/pages/layout.js';
+import { formatTime, html, type SafeHtml } from '../../functions/http/pages/html.js';
+import { renderDocument } from '../../functions/http/pages/layout.js';
 import type { Mail } from '../adapters/local-event-sink.js';
 
 const URL_PATTERN = /https?:\/\/[^\s<>"']+/g;

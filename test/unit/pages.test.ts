@@ -7,24 +7,24 @@ import {
 } from '../../functions/domain/onboarding-link.js';
 import {
   CodeRefusedError,
-  InvalidRequestError,
   MissingCodeError,
   NotAPersonError,
   NotFullAdminError,
   OrgMismatchError,
-  PageNotFoundError,
   StateExpiredError,
   StateUnknownError,
   UnknownIntegrationError,
   WebexUnavailableError,
 } from '../../functions/domain/onboarding-errors.js';
-import { renderOnboardingFailure } from '../../functions/domain/pages/failure-page.js';
-import { escapeHtml, html } from '../../functions/domain/pages/html.js';
-import { CONTENT_SECURITY_POLICY } from '../../functions/domain/pages/layout.js';
-import { renderPortalPage, type PortalPageModel } from '../../functions/domain/pages/portal-page.js';
-import { renderSuccessPage } from '../../functions/domain/pages/success-page.js';
-import { renderTroubleshootingPage } from '../../functions/domain/pages/troubleshooting-page.js';
-import { passwordExpiryWarning, PRESENCE_SHARING_WARNING } from '../../functions/domain/pages/wording.js';
+import type { PortalPageModel } from '../../functions/domain/onboarding-views.js';
+import { passwordExpiryWarning, PRESENCE_SHARING_WARNING } from '../../functions/domain/wording.js';
+import { renderOnboardingFailure } from '../../functions/http/pages/failure-page.js';
+import { escapeHtml, html } from '../../functions/http/pages/html.js';
+import { CONTENT_SECURITY_POLICY } from '../../functions/http/pages/layout.js';
+import { renderPortalPage } from '../../functions/http/pages/portal-page.js';
+import { renderSuccessPage } from '../../functions/http/pages/success-page.js';
+import { renderTroubleshootingPage } from '../../functions/http/pages/troubleshooting-page.js';
+import { InvalidRequestError, PageNotFoundError } from '../../functions/http/request-errors.js';
 
 const XSS = '<script>alert("x")</script>';
 /** The page with runs of whitespace collapsed, so assertions do not depend on line wrapping. */

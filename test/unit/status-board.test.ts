@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
-import { renderStatusBoardPage } from '../../functions/domain/pages/status-board-page.js';
+import { renderStatusBoardPage } from '../../functions/http/pages/status-board-page.js';
 import { boardRow, buildStatusBoard } from '../../functions/domain/status-board.js';
 import type { AuthorizationRepository, TenantRepository } from '../../functions/domain/ports.js';
 

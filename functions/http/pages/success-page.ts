@@ -1,24 +1,6 @@
 import { html } from './html.js';
+import type { SuccessPageModel } from '../../domain/onboarding-views.js';
 import { renderDocument } from './layout.js';
-
-/** A warning that applies to the authorization just granted. */
-export interface AuthorizationWarning {
-  kind: 'password_expiry' | 'presence_sharing';
-  text: string;
-}
-
-/** Everything the page after a successful authorization shows. */
-export interface SuccessPageModel {
-  tenantName: string;
-  integrationName: string;
-  /** True when this replaced an invalid or degraded authorization. */
-  restored: boolean;
-  authorizer: { displayName: string; email: string };
-  warnings: AuthorizationWarning[];
-  /** Names of the catalog integrations still not active for this tenant. */
-  remaining: string[];
-  portalUrl: string;
-}
 
 /** Confirms the authorization, names the authorizer, and states the warnings that apply. */
 export function renderSuccessPage(model: SuccessPageModel): string {

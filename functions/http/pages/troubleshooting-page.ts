@@ -1,16 +1,6 @@
 import { html } from './html.js';
+import type { TroubleshootingPageModel } from '../../domain/onboarding-views.js';
 import { renderDocument } from './layout.js';
-
-/** Everything the troubleshooting page of one integration shows. */
-export interface TroubleshootingPageModel {
-  tenantName: string;
-  integration: { key: string; name: string; integrationId: string };
-  /** Starts a new authorization of this integration. */
-  retryUrl: string;
-  portalUrl: string;
-  /** Present when we got here because Webex sent the admin back with an error. */
-  denial?: { error: string; description?: string };
-}
 
 /**
  * How to unblock an integration that Webex refuses: its Integration ID, ready to copy, and the

@@ -1,19 +1,17 @@
-import { LinkExpiredError, LinkRevokedError, LinkTamperedError } from '../onboarding-link.js';
+import { LinkExpiredError, LinkRevokedError, LinkTamperedError } from '../../domain/onboarding-link.js';
 import {
-  BrowserMismatchError,
+  AuthorizationBusyError,
   CodeRefusedError,
-  InvalidRequestError,
   MissingCodeError,
   NotAPersonError,
   NotFullAdminError,
   OrgMismatchError,
-  PageNotFoundError,
   StateExpiredError,
   StateUnknownError,
   UnknownIntegrationError,
   WebexUnavailableError,
-  AuthorizationBusyError,
-} from '../onboarding-errors.js';
+} from '../../domain/onboarding-errors.js';
+import { BrowserMismatchError, InvalidRequestError, PageNotFoundError } from '../request-errors.js';
 import { html } from './html.js';
 import { renderDocument } from './layout.js';
 

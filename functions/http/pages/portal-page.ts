@@ -1,34 +1,11 @@
 import { formatTime, html } from './html.js';
 import { renderDocument } from './layout.js';
-import { PRESENCE_SHARING_WARNING, describeDays } from './wording.js';
-
-/** Where one integration stands for the tenant, as the portal shows it. */
-export type PortalIntegrationState =
-  'not_authorized' | 'active' | 'expiring' | 'degraded' | 'invalid' | 'revoked';
-
-/** One row of the portal. */
-export interface PortalIntegrationView {
-  key: string;
-  name: string;
-  integrationId: string;
-  state: PortalIntegrationState;
-  /** Plain words on the state (for invalid: the cause). */
-  detail?: string;
-  authorizedBy?: { displayName: string; email: string };
-  authorizedAt?: string;
-  presenceSharing: boolean;
-  authorizeUrl: string;
-  troubleshootUrl: string;
-}
-
-/** Everything the portal page shows. */
-export interface PortalPageModel {
-  tenantName: string;
-  sso: boolean;
-  passwordMaxAgeDays: number;
-  linkExpiresAt: string;
-  integrations: PortalIntegrationView[];
-}
+import type {
+  PortalIntegrationState,
+  PortalIntegrationView,
+  PortalPageModel,
+} from '../../domain/onboarding-views.js';
+import { PRESENCE_SHARING_WARNING, describeDays } from '../../domain/wording.js';
 
 const stateLabels: Record<PortalIntegrationState, string> = {
   not_authorized: 'Not authorized',

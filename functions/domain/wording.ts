@@ -1,4 +1,4 @@
-import type { InvalidationCause } from '../model.js';
+import type { InvalidationCause } from './model.js';
 
 /**
  * Why an authorization died, in words a customer's admin understands. Shared by the portal and

@@ -1,0 +1,133 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { InvalidCursorError } from '../adapters/dynamodb/index.js';
+import {
+  AuthorizationNotFoundError,
+  ContactSubscriptionSyncError,
+  IntegrationNotFoundError,
+  TenantExistsError,
+  TenantNotFoundError,
+  TenantOffboardedError,
+} from '../domain/admin-errors.js';
+import { ConflictError } from '../domain/ports.js';
+import { CONTENT_SECURITY_POLICY } from './pages/layout.js';
+
+/*
+ * The admin API's answers: JSON, and problem documents for refusals, with the one mapping from
+ * the admin use cases' typed errors to HTTP status codes.
+ */
+
+/** What an admin API route answers (API Gateway HTTP API, payload v2). */
+export type Answer = APIGatewayProxyStructuredResultV2;
+
+const PROBLEM_BASE = 'urn:webex-auth-keeper:problem:';
+
+/** A request the API refuses, with the problem document it answers. `detail` is shown to the caller. */
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError';
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+const HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const;
+
+/** A JSON answer with the API's headers. */
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): Answer {
+  return {
+    statusCode,
+    headers: { ...HEADERS, 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** An HTML page with the API's headers and the pages' content security policy. */
+export function htmlPage(statusCode: number, body: string): Answer {
+  return {
+    statusCode,
+    headers: {
+      ...HEADERS,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    },
+    body,
+  };
+}
+
+/** The problem document (RFC 9457) of a refusal. */
+export function problem(error: ProblemError): Answer {
+  return {
+    statusCode: error.status,
+    headers: { ...HEADERS, 'Content-Type': 'application/problem+json', ...error.headers },
+    body: JSON.stringify({
+      type: `${PROBLEM_BASE}${error.slug}`,
+      title: error.title,
+      status: error.status,
+      detail: error.detail,
+    }),
+  };
+}
+
+/** A 400 whose detail names what is wrong with the request. */
+export function invalid(detail: string): ProblemError {
+  return new ProblemError(400, 'invalid-request', 'Invalid request', detail);
+}
+
+/** Maps the use cases' errors to problems; undefined for anything unexpected. */
+export function toProblem(error: unknown): ProblemError | undefined {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof TenantNotFoundError) {
+    return new ProblemError(404, 'tenant-not-found', 'Tenant not found', `No tenant "${error.tenantId}"`);
+  }
+  if (error instanceof IntegrationNotFoundError) {
+    return new ProblemError(
+      404,
+      'integration-not-found',
+      'Integration not found',
+      `No integration "${error.integration}" in the catalog`,
+    );
+  }
+  if (error instanceof AuthorizationNotFoundError) {
+    return new ProblemError(
+      404,
+      'authorization-not-found',
+      'Authorization not found',
+      `Tenant "${error.tenantId}" has not authorized "${error.integration}" yet`,
+    );
+  }
+  if (error instanceof TenantExistsError) {
+    return new ProblemError(
+      409,
+      'tenant-exists',
+      'Tenant exists',
+      `Tenant "${error.tenantId}" already exists`,
+    );
+  }
+  if (error instanceof TenantOffboardedError) {
+    return new ProblemError(
+      409,
+      'tenant-offboarded',
+      'Tenant offboarded',
+      `Tenant "${error.tenantId}" is offboarded; it can be read but not changed`,
+    );
+  }
+  if (error instanceof ConflictError) {
+    return new ProblemError(
+      409,
+      'conflict',
+      'Changed meanwhile',
+      'The resource changed while this request ran; retry',
+    );
+  }
+  if (error instanceof InvalidCursorError)
+    return invalid('Invalid query: cursor: not a cursor this API issued');
+  if (error instanceof ContactSubscriptionSyncError) {
+    return new ProblemError(502, 'contact-sync-failed', 'Contact subscriptions not updated', error.message);
+  }
+  return undefined;
+}

@@ -1,0 +1,33 @@
+import { OnboardingError } from '../domain/onboarding-errors.js';
+
+/*
+ * Refusals of a request itself, before any use case runs: they belong to HTTP, not to the domain,
+ * and map to their pages like the use cases' errors (pages/failure-page.ts).
+ */
+
+/** A query parameter is missing, repeated, oversized or malformed. */
+export class InvalidRequestError extends OnboardingError {
+  override readonly name = 'InvalidRequestError';
+}
+
+/** No page lives at this path. */
+export class PageNotFoundError extends OnboardingError {
+  override readonly name = 'PageNotFoundError';
+  constructor() {
+    super('No page here');
+  }
+}
+
+/**
+ * The callback did not come from the browser that started the attempt (it lacks the cookie
+ * `/oauth/start` set, or the cookie expired). It may be someone else's attempt, consented to by a
+ * victim who was sent its authorize URL, so it is refused before the state is looked up: nothing
+ * is consumed or written, and the page offers no retry, since a retry link would carry on the
+ * attempt of whoever started it.
+ */
+export class BrowserMismatchError extends OnboardingError {
+  override readonly name = 'BrowserMismatchError';
+  constructor() {
+    super('The callback did not come from the browser that started the authorization');
+  }
+}
