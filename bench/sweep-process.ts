@@ -255,5 +255,12 @@ process.once('message', (message: unknown) => {
       message: error instanceof Error ? (error.stack ?? error.message) : String(error),
     }))
     .then(reply)
+    .catch((error: unknown) => {
+      // The parent reports a process that exits without an answer; stderr says why it had none.
+      console.error(
+        `Sweep process could not send its answer: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      process.exitCode = 1;
+    })
     .finally(() => process.disconnect());
 });
