@@ -32,4 +32,37 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
     },
   },
+  {
+    // The domain depends only on its ports: infrastructure, Lambda and the outer layers stay outside.
+    files: ['functions/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@aws-sdk|@smithy|@aws-lambda-powertools|@middy)/',
+              message: 'The domain imports no AWS SDK, Powertools or middy: take a port from ports.ts.',
+            },
+            {
+              regex: '^(@types/)?aws-lambda$',
+              message: 'The domain knows no Lambda event types: the entry points and app factories do.',
+            },
+            {
+              regex: '^(node:)?fs(/|$)',
+              message: 'The domain reads no files: an adapter does (see adapters/catalog-file.ts).',
+            },
+            {
+              regex: '^(\\.\\./)+(functions/)?(adapters|commons|http)(/|$)',
+              message: 'The domain imports no adapter, wiring or HTTP code: they import the domain.',
+            },
+            {
+              regex: '^(\\.\\./)+(local|lib)(/|$)',
+              message: 'The domain imports nothing from the local run or the stack.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
