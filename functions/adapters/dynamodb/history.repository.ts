@@ -1,17 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { authorizationEventSchema, type AuthorizationEvent } from '../../domain/model.js';
 import type { HistoryRepository, Page } from '../../domain/ports.js';
-import {
-  cursorFailure,
-  decodeCursor,
-  encodeCursor,
-  EVENT_PREFIX,
-  keys,
-  meter,
-  toEpochSeconds,
-  type CapacityMeter,
-} from './keys.js';
+import { EVENT_PREFIX, keys, meter, queryPage, toEpochSeconds, type CapacityMeter } from './keys.js';
 
 /** History items expire (DynamoDB TTL) this long after the event. */
 export const HISTORY_RETENTION_DAYS = 400;
@@ -45,26 +36,16 @@ export class DynamoDbHistoryRepository implements HistoryRepository {
     tenantId: string,
     options: { limit: number; cursor?: string },
   ): Promise<Page<AuthorizationEvent>> {
-    const output = await this.documentClient
-      .send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.tenant(tenantId).pk, ':prefix': EVENT_PREFIX },
-          ScanIndexForward: false,
-          Limit: options.limit,
-          ExclusiveStartKey: decodeCursor(options.cursor),
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      )
-      .catch((error: unknown) => {
-        throw cursorFailure(error, options.cursor);
-      });
-    meter(this.capacityMeter, output.ConsumedCapacity, 'read');
-    const cursor = encodeCursor(output.LastEvaluatedKey);
-    return {
-      items: (output.Items ?? []).map((item) => authorizationEventSchema.parse(item)),
-      ...(cursor ? { cursor } : {}),
-    };
+    return queryPage(
+      this.documentClient,
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.tenant(tenantId).pk, ':prefix': EVENT_PREFIX },
+        ScanIndexForward: false,
+        Limit: options.limit,
+      },
+      { cursor: options.cursor, capacityMeter: this.capacityMeter, schema: authorizationEventSchema },
+    );
   }
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import type { Page } from '../../domain/ports.js';
 import { tableDefinition } from '../table-definition.js';
 
 /** Key layout of the single table (DESIGN.md). */
@@ -90,4 +92,33 @@ export function meter(
     (kind === 'read' ? consumed.ReadCapacityUnits : consumed.WriteCapacityUnits) ??
     0;
   capacityMeter(kind === 'read' ? { read: units, write: 0 } : { read: 0, write: units });
+}
+
+/**
+ * One page of a listing the caller pages through: the query from the caller's cursor, a start key
+ * DynamoDB refuses reported as InvalidCursorError, the read metered, the items parsed, and the
+ * cursor of the next page when there is one.
+ */
+export async function queryPage<T>(
+  documentClient: DynamoDBDocumentClient,
+  query: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'ReturnConsumedCapacity'>,
+  page: { cursor: string | undefined; capacityMeter: CapacityMeter | undefined; schema: z.ZodType<T> },
+): Promise<Page<T>> {
+  const output = await documentClient
+    .send(
+      new QueryCommand({
+        ...query,
+        ExclusiveStartKey: decodeCursor(page.cursor),
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    )
+    .catch((error: unknown) => {
+      throw cursorFailure(error, page.cursor);
+    });
+  meter(page.capacityMeter, output.ConsumedCapacity, 'read');
+  const cursor = encodeCursor(output.LastEvaluatedKey);
+  return {
+    items: (output.Items ?? []).map((item) => page.schema.parse(item)),
+    ...(cursor ? { cursor } : {}),
+  };
 }

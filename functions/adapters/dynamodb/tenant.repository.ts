@@ -1,17 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { tenantSchema, type Tenant } from '../../domain/model.js';
 import { ConflictError, type Page, type TenantRepository } from '../../domain/ports.js';
 import { tableDefinition } from '../table-definition.js';
-import {
-  cursorFailure,
-  decodeCursor,
-  encodeCursor,
-  isConditionFailure,
-  keys,
-  type CapacityMeter,
-  meter,
-} from './keys.js';
+import { isConditionFailure, keys, type CapacityMeter, meter, queryPage } from './keys.js';
 
 const TENANT_LIST = 'TENANT';
 
@@ -55,28 +47,18 @@ export class DynamoDbTenantRepository implements TenantRepository {
 
   async list(options: { limit: number; cursor?: string }): Promise<Page<Tenant>> {
     const { indexName, partitionKey } = tableDefinition.tenantIndex;
-    const output = await this.documentClient
-      .send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: indexName,
-          KeyConditionExpression: '#list = :list',
-          ExpressionAttributeNames: { '#list': partitionKey.name },
-          ExpressionAttributeValues: { ':list': TENANT_LIST },
-          Limit: options.limit,
-          ExclusiveStartKey: decodeCursor(options.cursor),
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      )
-      .catch((error: unknown) => {
-        throw cursorFailure(error, options.cursor);
-      });
-    meter(this.capacityMeter, output.ConsumedCapacity, 'read');
-    const cursor = encodeCursor(output.LastEvaluatedKey);
-    return {
-      items: (output.Items ?? []).map((item) => tenantSchema.parse(item)),
-      ...(cursor ? { cursor } : {}),
-    };
+    return queryPage(
+      this.documentClient,
+      {
+        TableName: this.tableName,
+        IndexName: indexName,
+        KeyConditionExpression: '#list = :list',
+        ExpressionAttributeNames: { '#list': partitionKey.name },
+        ExpressionAttributeValues: { ':list': TENANT_LIST },
+        Limit: options.limit,
+      },
+      { cursor: options.cursor, capacityMeter: this.capacityMeter, schema: tenantSchema },
+    );
   }
 
   /**
