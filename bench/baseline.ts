@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ROLES_READ_SCOPE } from '../functions/domain/validator.js';
+import { ROLES_READ_SCOPE } from '../functions/domain/validator-evidence.js';
 import type { TokenVault, WebexClient } from '../functions/domain/ports.js';
 
 export interface BaselineInput {

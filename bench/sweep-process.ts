@@ -19,9 +19,9 @@ import type { AuthorizationRepository } from '../functions/domain/ports.js';
 import { dispatchDueAuthorizations } from '../functions/domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
-  validateAuthorization,
   type ValidatorDependencies,
-} from '../functions/domain/validator.js';
+} from '../functions/domain/validator-config.js';
+import { validateAuthorization } from '../functions/domain/validator.js';
 import {
   BENCH_PUBLIC_BASE_URL,
   benchClientSecrets,

@@ -10,7 +10,8 @@ import * as z from 'zod';
 import { tracedInvocation } from './commons/tracer.js';
 import { recordValidationOutcome } from './commons/validation-metrics.js';
 import { validationMessageSchema } from './domain/sweep.js';
-import { validateAuthorization, type ValidatorDependencies } from './domain/validator.js';
+import { validateAuthorization } from './domain/validator.js';
+import { type ValidatorDependencies } from './domain/validator-config.js';
 
 const SERVICE = 'validator-worker';
 

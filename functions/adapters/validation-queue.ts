@@ -4,7 +4,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../commons/aws-clients.js';
-import type { AuthorizationKey } from '../domain/validator.js';
+import type { AuthorizationKey } from '../domain/validator-config.js';
 import { EnqueueError, type ValidationQueue } from '../domain/sweep.js';
 
 /** SQS takes at most ten messages per SendMessageBatch. */

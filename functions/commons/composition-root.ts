@@ -11,7 +11,8 @@ import { SnsContactSubscriptions } from '../adapters/sns-contact-subscriptions.j
 import { tableDefinition } from '../adapters/table-definition.js';
 import { SqsValidationQueue } from '../adapters/validation-queue.js';
 import { HttpWebexClient, type WebexCallTracing } from '../adapters/webex-client.js';
-import { AuthorizationNotFoundError, type AdminDependencies } from '../domain/admin.js';
+import { AuthorizationNotFoundError } from '../domain/admin-errors.js';
+import { type AdminDependencies } from '../domain/admin.js';
 import { parseCatalogJson, type Catalog } from '../domain/catalog.js';
 import { defaultCatalog } from '../adapters/catalog-file.js';
 import { issueOnboardingLink } from '../domain/onboarding-link.js';
@@ -33,11 +34,8 @@ import {
   type WebexPersonAuthorizations,
 } from '../domain/ports.js';
 import type { ValidationQueue } from '../domain/sweep.js';
-import {
-  DEFAULT_VALIDATOR_CONFIG,
-  validateAuthorization,
-  type ValidatorDependencies,
-} from '../domain/validator.js';
+import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '../domain/validator-config.js';
+import { validateAuthorization } from '../domain/validator.js';
 import type { PublicApiDependencies } from '../public-api.app.js';
 import { dynamoDbClient, snsClient } from './aws-clients.js';
 import type { DispatcherEnvironment, KeeperEnvironment } from './environment.js';

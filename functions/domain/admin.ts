@@ -26,15 +26,6 @@ import {
   TenantOffboardedError,
 } from './admin-errors.js';
 
-export {
-  AuthorizationNotFoundError,
-  ContactSubscriptionSyncError,
-  IntegrationNotFoundError,
-  TenantExistsError,
-  TenantNotFoundError,
-  TenantOffboardedError,
-} from './admin-errors.js';
-
 /** A signed onboarding link as handed to an admin. */
 export interface IssuedLink {
   url: string;

@@ -1,11 +1,11 @@
 import * as z from 'zod';
 import type { AuthorizationRepository, Clock } from './ports.js';
+import { validateAuthorization } from './validator.js';
 import {
-  validateAuthorization,
   type AuthorizationKey,
   type ValidationOutcome,
   type ValidatorDependencies,
-} from './validator.js';
+} from './validator-config.js';
 
 /** The body of one validation message: which authorization to check. */
 export const validationMessageSchema = z.strictObject({

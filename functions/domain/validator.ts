@@ -19,17 +19,6 @@ import { gatherDeathEvidence, probeIdentity } from './validator-evidence.js';
 import { SECOND_MS, scheduleNextCheck } from './validator-schedule.js';
 import { TenantOnce, TokenSession } from './validator-session.js';
 
-export {
-  DEFAULT_VALIDATOR_CONFIG,
-  InconsistentAuthorizationError,
-  type AuthorizationKey,
-  type SkipReason,
-  type ValidationOutcome,
-  type ValidatorConfig,
-  type ValidatorDependencies,
-} from './validator-config.js';
-export { ROLES_READ_SCOPE } from './validator-evidence.js';
-
 function isDue(record: Authorization, now: Date): boolean {
   return record.nextCheckAt === undefined || Date.parse(record.nextCheckAt) <= now.getTime();
 }

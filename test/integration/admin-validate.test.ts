@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
 import { validateNowWith } from '../../functions/commons/composition-root.js';
-import { DEFAULT_VALIDATOR_CONFIG } from '../../functions/domain/validator.js';
+import { DEFAULT_VALIDATOR_CONFIG } from '../../functions/domain/validator-config.js';
 import type { WebexSimulator } from '../../local/webex-simulator/index.js';
 import { createAdminHarness, PUBLIC_BASE_URL, type AdminHarness } from '../support/admin-harness.js';
 import {

@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ValidatorDependencies } from '../../functions/domain/validator.js';
+import type { ValidatorDependencies } from '../../functions/domain/validator-config.js';
 import { createValidatorWorkerHandler } from '../../functions/validator-worker.app.js';
 import type { WebexSimulator } from '../../local/webex-simulator/index.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';

@@ -17,7 +17,10 @@ import type { AuthorizationEvent, Tenant, TokenMaterial } from '../../functions/
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import { callbackUrl } from '../../functions/domain/onboarding-portal.js';
 import type { AlertMessage, Clock, EventPublisher, TokenVault } from '../../functions/domain/ports.js';
-import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '../../functions/domain/validator.js';
+import {
+  DEFAULT_VALIDATOR_CONFIG,
+  type ValidatorDependencies,
+} from '../../functions/domain/validator-config.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
 import {
   startWebexSimulator,

@@ -17,10 +17,10 @@ import { silentLog, systemClock, type Clock } from '../../functions/domain/ports
 import { runSweep, type SweepReport } from '../../functions/domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
-  validateAuthorization,
   type ValidationOutcome,
   type ValidatorDependencies,
-} from '../../functions/domain/validator.js';
+} from '../../functions/domain/validator-config.js';
+import { validateAuthorization } from '../../functions/domain/validator.js';
 import {
   startWebexSimulator,
   submitConsent,

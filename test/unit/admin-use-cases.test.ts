@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ContactSubscriptionSyncError } from '../../functions/domain/admin-errors.js';
 import {
-  ContactSubscriptionSyncError,
   createTenant,
   newTenantSchema,
   revokeOnboardingLinks,

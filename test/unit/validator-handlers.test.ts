@@ -12,7 +12,7 @@ import {
   DEFAULT_VALIDATOR_CONFIG,
   type AuthorizationKey,
   type ValidatorDependencies,
-} from '../../functions/domain/validator.js';
+} from '../../functions/domain/validator-config.js';
 import { createSweepDispatcherHandler } from '../../functions/sweep-dispatcher.app.js';
 import { createValidatorWorkerHandler } from '../../functions/validator-worker.app.js';
 import {

@@ -5,9 +5,9 @@ import { WebexError } from '../../functions/domain/ports.js';
 import { runSweep } from '../../functions/domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
-  validateAuthorization,
   type ValidatorDependencies,
-} from '../../functions/domain/validator.js';
+} from '../../functions/domain/validator-config.js';
+import { validateAuthorization } from '../../functions/domain/validator.js';
 import {
   FakeWebex,
   ManualClock,
