@@ -1,29 +1,11 @@
 import type { Integration } from './catalog.js';
 import type { Authorization, AuthorizationEvent, EventType, InvalidationCause, Tenant } from './model.js';
+import { mailSentence, mailSubject, mailValue } from './mail-text.js';
 import type { AlertMessage } from './ports.js';
-
-/** SNS refuses a subject of 100 characters or more. */
-export const MAX_SUBJECT_LENGTH = 99;
 
 /** Event types that reach people by email; `refreshed` is routine and goes to the bus only. */
 export function isAlerted(type: EventType): boolean {
   return type !== 'refreshed';
-}
-
-/**
- * Makes a string safe as an SNS email subject: accents folded to ASCII, anything else outside
- * printable ASCII replaced, whitespace collapsed to one line, cut to fewer than 100 characters.
- */
-export function asciiSubject(text: string): string {
-  const folded = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/\s+/g, ' ')
-    .replace(/[^\x20-\x7e]/g, '?')
-    .trim();
-  return folded.length <= MAX_SUBJECT_LENGTH
-    ? folded
-    : `${folded.slice(0, MAX_SUBJECT_LENGTH - 3).trimEnd()}...`;
 }
 
 /** The display name of an integration, falling back to its key when the catalog no longer has it. */
@@ -95,8 +77,8 @@ export function eventSummary(input: {
   }
 }
 
-function subjectOf(event: AuthorizationEvent, tenant: Tenant, name: string): string {
-  const where = `${tenant.name} - ${name}`;
+function subjectOf(event: AuthorizationEvent, tenantName: string, name: string): string {
+  const where = `${tenantName} - ${name}`;
   switch (event.type) {
     case 'invalidated':
       return `Action needed: ${where} stopped working`;
@@ -189,23 +171,29 @@ export interface AlertInput {
 
 /**
  * Writes the email for an event: tenant, integration (name and Integration ID), what happened,
- * the likely cause in plain words with its evidence, what to do, and the re-authorize link.
+ * the likely cause in plain words with its evidence, what to do, and the re-authorize link. Every
+ * value from Webex, an admin or the catalog enters through `mailValue`, so none adds a line.
  */
 export function buildAlert(input: AlertInput): AlertMessage {
   const { event, tenant, integration, authorization } = input;
-  const name = nameOf(integration, event.integration);
+  const tenantName = mailValue(tenant.name);
+  const name = mailValue(nameOf(integration, event.integration));
   const authorizer = authorization.authorizer;
-  const who = authorizer?.email ?? event.authorizerEmail ?? 'the authorizing user';
+  const who = mailValue(authorizer?.email ?? event.authorizerEmail ?? 'the authorizing user');
+  const causeDetail =
+    authorization.causeDetail === undefined ? undefined : mailSentence(authorization.causeDetail);
   const lines: string[] = [
-    `Tenant: ${tenant.name} (${tenant.tenantId})`,
+    `Tenant: ${tenantName} (${mailValue(tenant.tenantId)})`,
     `Integration: ${name}`,
-    `Integration ID: ${integration?.integrationId ?? 'unknown (no longer in the catalog)'}`,
+    `Integration ID: ${mailValue(integration?.integrationId ?? 'unknown (no longer in the catalog)')}`,
     `Status: ${event.status ?? authorization.status}${event.previousStatus ? ` (was ${event.previousStatus})` : ''}`,
-    ...(authorizer ? [`Authorized by: ${authorizer.displayName} <${authorizer.email}>`] : []),
+    ...(authorizer
+      ? [`Authorized by: ${mailValue(authorizer.displayName)} <${mailValue(authorizer.email)}>`]
+      : []),
     `When: ${event.occurredAt}`,
     '',
     'What happened',
-    event.summary,
+    mailSentence(event.summary),
     '',
   ];
   if (event.type === 'invalidated') {
@@ -213,7 +201,7 @@ export function buildAlert(input: AlertInput): AlertMessage {
     lines.push(
       'Likely cause',
       causeInPlainWords(cause, tenant.sso, who),
-      ...(authorization.causeDetail ? [`Evidence: ${authorization.causeDetail}`] : []),
+      ...(causeDetail ? [`Evidence: ${causeDetail}`] : []),
       '',
       'What to do',
       ...whatToDo(cause, integration, name, who),
@@ -243,7 +231,7 @@ export function buildAlert(input: AlertInput): AlertMessage {
   } else if (event.type === 'degraded') {
     lines.push(
       'Why',
-      authorization.causeDetail ?? 'Webex answered with errors or rate limits.',
+      causeDetail ?? 'Webex answered with errors or rate limits.',
       'This is a problem on the Webex side or the network: the authorization itself is most likely fine.',
       '',
       'What to do',
@@ -254,7 +242,9 @@ export function buildAlert(input: AlertInput): AlertMessage {
   } else if (event.type === 'denied') {
     lines.push(`Authorize again: ${input.reauthorizeLink}`);
   }
-  if (event.trackingId) lines.push('', `Webex tracking ID (for Cisco support): ${event.trackingId}`);
+  if (event.trackingId) {
+    lines.push('', `Webex tracking ID (for Cisco support): ${mailValue(event.trackingId)}`);
+  }
   lines.push('', `Event ID: ${event.eventId}`);
-  return { subject: asciiSubject(subjectOf(event, tenant, name)), text: lines.join('\n') };
+  return { subject: mailSubject(subjectOf(event, tenantName, name)), text: lines.join('\n') };
 }

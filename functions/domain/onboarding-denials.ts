@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Integration } from './catalog.js';
 import { publishQuietly } from './event-publishing.js';
+import { mailSubject, mailValue } from './mail-text.js';
 import type { AuthorizationEvent, Tenant } from './model.js';
 import { troubleshootingModel, type PortalUrls } from './onboarding-portal.js';
 import type { CallbackOutcome, OnboardingDependencies } from './onboarding.js';
@@ -18,6 +19,29 @@ import type { AlertMessage } from './ports.js';
  */
 export const DENIAL_ALERT_WINDOW_HOURS = 24;
 
+/**
+ * The error codes RFC 6749 (section 4.1.2.1) lets an authorization server send to the redirect URI.
+ * The callback's `error` is anyone's text (a link holder can call the callback by hand), so only
+ * these are ever repeated; anything else is `unknown_error`.
+ */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+  'server_error',
+  'temporarily_unavailable',
+] as const;
+
+/** A refusal as the product repeats it: one of RFC 6749's codes, or `unknown_error`. */
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number] | 'unknown_error';
+
+/** The RFC 6749 code the callback's `error` names, or `unknown_error` for any other text. */
+export function oauthErrorCodeOf(error: string): OAuthErrorCode {
+  return OAUTH_ERROR_CODES.find((code) => code === error) ?? 'unknown_error';
+}
+
 /** How many of the tenant's newest history items are searched for the last denial alert. */
 const DENIAL_HISTORY_LOOKBACK = 50;
 
@@ -32,7 +56,7 @@ export async function recordDenial(
     tenant: Tenant;
     integration: Integration;
     urls: PortalUrls;
-    error: string;
+    error: OAuthErrorCode;
     description?: string;
   },
 ): Promise<CallbackOutcome> {
@@ -48,7 +72,7 @@ export async function recordDenial(
     integration: integration.key,
     occurredAt: now.toISOString(),
     ...(previous ? { status: previous.status } : {}),
-    summary: `Webex did not grant ${integration.name} for ${tenant.name} (${input.error}).`,
+    summary: `Webex did not grant ${integration.name} for ${mailValue(tenant.name)} (${input.error}).`,
     alertedAt: lastAlertAt ?? now.toISOString(),
   };
   await deps.history.append(event);
@@ -91,16 +115,18 @@ async function lastDenialAlertWithinWindow(
   return age >= 0 && age < DENIAL_ALERT_WINDOW_HOURS * 3_600_000 ? alertedAt : undefined;
 }
 
-function denialAlert(tenant: Tenant, integration: Integration, error: string): AlertMessage {
+function denialAlert(tenant: Tenant, integration: Integration, error: OAuthErrorCode): AlertMessage {
+  const tenantName = mailValue(tenant.name);
+  const name = mailValue(integration.name);
   return {
-    subject: `Webex authorization denied: ${integration.name} (${tenant.name})`,
+    subject: mailSubject(`Webex authorization denied: ${name} (${tenantName})`),
     text: [
-      `An administrator of ${tenant.name} tried to authorize "${integration.name}" and Webex did not grant it (${error}).`,
+      `An administrator of ${tenantName} tried to authorize "${name}" and Webex did not grant it (${error}).`,
       '',
       'Most often the integration is blocked for the organization. A Webex Full Administrator can allow it:',
       '1. Sign in to Webex Control Hub (https://admin.webex.com).',
       '2. Open Apps, then Integrations.',
-      `3. Find the integration with ID ${integration.integrationId}.`,
+      `3. Find the integration with ID ${mailValue(integration.integrationId)}.`,
       '4. Authorize it for the organization, then retry from the onboarding link.',
     ].join('\n'),
   };

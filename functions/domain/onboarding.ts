@@ -3,7 +3,7 @@ import { releaseLease } from './lease.js';
 import type { Authorization, AuthorizationEvent, Authorizer, OAuthState } from './model.js';
 import { buildAlert } from './alerts.js';
 import { checkAuthorizer, primaryEmail, readPerson } from './onboarding-authorizer.js';
-import { recordDenial } from './onboarding-denials.js';
+import { oauthErrorCodeOf, recordDenial } from './onboarding-denials.js';
 import {
   CodeRefusedError,
   MissingCodeError,
@@ -141,8 +141,9 @@ export async function startAuthorization(
  * Completes an authorization when Webex sends the admin back.
  * 1. Consume the state atomically: unknown, forged or replayed states stop here, nothing written.
  * 2. Check the tenant still accepts the link version the state was bound to, and the state's age.
- * 3. On `error` from Webex: record a `denied` history event, publish it (with an alert email unless
- *    one went out for this tenant and integration in the last DENIAL_ALERT_WINDOW_HOURS), show the
+ * 3. On `error` from Webex (one of RFC 6749's codes; any other text is `unknown_error` and is never
+ *    repeated): record a `denied` history event, publish it (with an alert email unless one went
+ *    out for this tenant and integration in the last DENIAL_ALERT_WINDOW_HOURS), show the
  *    troubleshooting page.
  * 4. Exchange the code with the stored PKCE verifier (Webex down: "try again", nothing written).
  * 5. Read the person and the org's roles; refuse non-persons, non-Full-Admins and another org than
@@ -184,7 +185,7 @@ export async function completeAuthorization(
       tenant,
       integration,
       urls,
-      error: input.error,
+      error: oauthErrorCodeOf(input.error),
       description: input.errorDescription,
     });
   }

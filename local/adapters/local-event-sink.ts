@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { MAX_MESSAGE_BYTES, MAX_SUBJECT_LENGTH } from '../../functions/domain/mail-text.js';
 import { authorizationEventSchema, type AuthorizationEvent } from '../../functions/domain/model.js';
 import type { AlertMessage, EventPublisher } from '../../functions/domain/ports.js';
 
@@ -31,11 +32,39 @@ function snsFooter(endpoint: string): string {
   ].join('\n');
 }
 
+/** SNS refused a publish: what the SDK throws as `InvalidParameterException`. */
+export class SnsInvalidParameterError extends Error {
+  override readonly name = 'InvalidParameterException';
+}
+
+/** A high surrogate without its low half, or a low one without its high half: not UTF-8 text. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Refuses an alert SNS would refuse, as SNS does: a Subject of printable ASCII that begins with a
+ * letter, digit or punctuation mark, without line breaks or control characters, fewer than 100
+ * characters; a Message of UTF-8 text, not empty, at most 256 KB. The local run thus meets the
+ * limits the deployed publish meets, instead of hiding a mail that would be lost.
+ */
+export function checkSnsLimits(alert: AlertMessage): void {
+  const { subject, text } = alert;
+  if (subject.length > MAX_SUBJECT_LENGTH || !/^[\x21-\x7e][\x20-\x7e]*$/.test(subject)) {
+    throw new SnsInvalidParameterError('Invalid parameter: Subject');
+  }
+  if (text.length === 0 || LONE_SURROGATE.test(text)) {
+    throw new SnsInvalidParameterError('Invalid parameter: Message');
+  }
+  if (Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES) {
+    throw new SnsInvalidParameterError('Invalid parameter: Message too long');
+  }
+}
+
 /**
  * The local stand-in for the EventBridge bus and the SNS alert topic: every event is appended to
  * `events.jsonl`; every alert becomes one email per matching subscription (the ops address takes
  * all, a tenant contact only its tenant's, as the SNS filter policy on `tenantId` does), kept in
- * `mailbox.json`, newest first.
+ * `mailbox.json`, newest first. Like the AWS publisher, the event is on the bus before the alert
+ * is checked: an alert beyond SNS's limits (checkSnsLimits) throws after it.
  */
 export class LocalEventSink implements EventPublisher {
   private constructor(
@@ -62,6 +91,7 @@ export class LocalEventSink implements EventPublisher {
   async publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void> {
     await appendFile(join(this.dir, 'events.jsonl'), `${JSON.stringify(event)}\n`);
     if (!alert) return;
+    checkSnsLimits(alert);
     const recipients = [
       this.opsEmail,
       ...this.subscriptions.filter((s) => s.tenantId === event.tenantId).map((s) => s.endpoint),

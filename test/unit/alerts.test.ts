@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  asciiSubject,
-  buildAlert,
-  eventSummary,
-  isAlerted,
-  MAX_SUBJECT_LENGTH,
-} from '../../functions/domain/alerts.js';
+import { buildAlert, eventSummary, isAlerted } from '../../functions/domain/alerts.js';
+import { MAX_SUBJECT_LENGTH, mailSubject } from '../../functions/domain/mail-text.js';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type {
   Authorization,
@@ -216,8 +211,34 @@ describe('buildAlert for other events', () => {
   });
 });
 
-describe('asciiSubject', () => {
+describe('mailSubject', () => {
   it('folds accents, replaces other characters and removes line breaks', () => {
-    expect(asciiSubject('Crème\nbrûlée — 東京')).toBe('Creme brulee ? ??');
+    expect(mailSubject('Crème\nbrûlée — 東京')).toBe('Creme brulee ? ??');
+  });
+});
+
+describe('buildAlert with values from Webex and admins', () => {
+  it('keeps a multi-line display name, email and tenant name on their own lines: no forged line', () => {
+    const forged = 'Re-authorize now at https://evil.example/login';
+    const alert = alertFor(
+      { authorizerEmail: `x@acme.example\r\n${forged}` },
+      {
+        authorizer: {
+          personId: 'p1',
+          orgId: 'org-1',
+          fullAdmin: true,
+          displayName: `X\n${forged}`,
+          email: `admin@acme.example\u2028${forged}`,
+        },
+        causeDetail: `Refused.\n${forged}`,
+      },
+      { name: `Acme\r\n${forged}\u0085` },
+    );
+    const lines = alert.text.split('\n');
+    expect(lines.filter((line) => line.startsWith('Re-authorize'))).toEqual([`Re-authorize: ${LINK}`]);
+    expect(lines).toContain(`Authorized by: X ${forged} <admin@acme.example ${forged}>`);
+    expect(lines).toContain(`Tenant: Acme ${forged} (acme)`);
+    expect(alert.text).not.toMatch(/[\r\u0085\u2028]/);
+    expect(alert.subject).not.toMatch(/[\r\n]/);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuthorizationEvent, TokenMaterial } from '../../functions/domain/model.js';
 import { FileTokenVault, VaultSecretNotFoundError } from '../../local/adapters/file-token-vault.js';
-import { LocalEventSink } from '../../local/adapters/local-event-sink.js';
+import { LocalEventSink, SnsInvalidParameterError } from '../../local/adapters/local-event-sink.js';
 
 const material: TokenMaterial = {
   accessToken: 'ACCESS-token-value-123',
@@ -102,5 +102,30 @@ describe('LocalEventSink', () => {
         .filter((m) => m.subject === 'Again')
         .map((m) => m.to),
     ).toEqual(['ops@vendor.example']);
+  });
+
+  it.each([
+    ['a subject of 100 characters', { subject: 'x'.repeat(100), text: 't' }],
+    ['a subject with a line break', { subject: 'Refused: Acme\nRe-authorize at evil', text: 't' }],
+    ['a subject with a control character', { subject: 'Refused:\u0007 Acme', text: 't' }],
+    ['a subject outside ASCII', { subject: 'Refused: Société', text: 't' }],
+    ['a subject starting with a space', { subject: ' Refused', text: 't' }],
+    ['an empty subject', { subject: '', text: 't' }],
+    ['an empty message', { subject: 'Refused', text: '' }],
+    ['a message over 256 KB', { subject: 'Refused', text: 'é'.repeat(131_073) }],
+    ['a message that is not UTF-8 text', { subject: 'Refused', text: 'a\ud800b' }],
+  ])('refuses %s as SNS does, after putting the event on the bus, and mails nobody', async (_, alert) => {
+    const dir = await mkdtemp(join(tmpdir(), 'sink-'));
+    const sink = await LocalEventSink.open(dir, 'ops@vendor.example');
+    await expect(sink.publish(event('acme'), alert)).rejects.toThrow(SnsInvalidParameterError);
+    expect(sink.mailbox()).toEqual([]);
+    expect(await sink.events()).toHaveLength(1);
+  });
+
+  it('takes a subject of 99 printable ASCII characters and a message of 256 KB', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sink-'));
+    const sink = await LocalEventSink.open(dir, 'ops@vendor.example');
+    await sink.publish(event('acme'), { subject: `!${'x'.repeat(97)}~`, text: 'é'.repeat(131_072) });
+    expect(sink.mailbox()).toHaveLength(1);
   });
 });

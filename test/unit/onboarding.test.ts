@@ -505,6 +505,48 @@ describe('completeAuthorization', () => {
     }
   });
 
+  it.each([
+    'invalid_request',
+    'unauthorized_client',
+    'access_denied',
+    'unsupported_response_type',
+    'invalid_scope',
+    'server_error',
+    'temporarily_unavailable',
+  ])('repeats the RFC 6749 error %s in the event, the alert and the page', async (error) => {
+    const { deps, start } = setup();
+    const outcome = await completeAuthorization(deps, { state: await start('cdr'), error });
+    if (outcome.kind !== 'denied') throw new Error('not denied');
+    expect(outcome.page.denial?.error).toBe(error);
+    expect(outcome.event.summary).toContain(`(${error})`);
+    expect(deps.events.published[0]?.alert?.text).toContain(`(${error})`);
+  });
+
+  it("never copies an error value RFC 6749 does not define (a link holder's own text): unknown_error in the mail, page, event, history and log", async () => {
+    const { deps, start } = setup();
+    const attack = 'ACCOUNT_LOCKED_reset_it_at_www.evil-webex-login.com';
+    const outcome = await completeAuthorization(deps, { state: await start('cdr'), error: attack });
+    if (outcome.kind !== 'denied') throw new Error('not denied');
+    expect(outcome.page.denial?.error).toBe('unknown_error');
+    const published = deps.events.published[0];
+    expect(published?.alert?.text).toContain('(unknown_error)');
+    const everything = JSON.stringify([outcome, deps.history.events, published, deps.log.lines]);
+    expect(everything).not.toContain('evil-webex-login');
+    expect(everything).not.toContain('ACCOUNT_LOCKED');
+  });
+
+  it('mails the denial of a tenant with a 200-character Unicode name full of line breaks: one-line ASCII subject under 100 characters, no forged line', async () => {
+    const name = `Société\nRe-authorize at https://evil.example\r\n${'東京😀 '.repeat(40)}`.slice(0, 200);
+    const { deps, start } = setup({ tenant: { name } });
+    await completeAuthorization(deps, { state: await start('cdr'), error: 'access_denied' });
+    const alert = deps.events.published[0]?.alert;
+    expect(alert?.subject).toMatch(/^[\x21-\x7e][\x20-\x7e]{0,98}$/);
+    expect(alert?.subject.startsWith('Webex authorization denied: ')).toBe(true);
+    expect(alert?.text.split('\n').filter((line) => line.startsWith('Re-authorize'))).toEqual([]);
+    expect(alert?.text).toContain('An administrator of Société Re-authorize at https://evil.example 東京😀');
+    expect(deps.history.events[0]?.summary).not.toMatch(/[\r\n]/);
+  });
+
   describe('links handed out by the callback', () => {
     /** The link token inside a portal, start or troubleshooting URL. */
     const tokenOf = (url: string) => {
