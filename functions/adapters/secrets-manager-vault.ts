@@ -157,19 +157,27 @@ function parseJsonQuietly(text: string | undefined): unknown {
   }
 }
 
+interface CachedSecretOptions {
+  secretId: string;
+  /** The process's traced client when absent. */
+  client?: SecretsManagerClient;
+  /** @default {@link CONFIGURATION_SECRET_MAX_AGE_SECONDS} */
+  maxAgeSeconds?: number;
+}
+
 /**
  * One secret's string through Powertools Parameters, kept in memory for `maxAgeSeconds` so a warm
  * function does not re-read it on every call.
  */
 class CachedSecretString {
+  readonly secretId: string;
+  private readonly maxAgeSeconds: number;
   private readonly provider: SecretsProvider;
 
-  constructor(
-    client: SecretsManagerClient,
-    private readonly secretId: string,
-    private readonly maxAgeSeconds: number,
-  ) {
-    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+  constructor(options: CachedSecretOptions) {
+    this.secretId = options.secretId;
+    this.maxAgeSeconds = options.maxAgeSeconds ?? CONFIGURATION_SECRET_MAX_AGE_SECONDS;
+    this.provider = new SecretsProvider({ awsSdkV3Client: options.client ?? secretsManagerClient() });
   }
 
   async get(): Promise<string> {
@@ -180,43 +188,33 @@ class CachedSecretString {
   }
 }
 
-interface CachedSecretOptions {
-  secretId: string;
-  /** The process's traced client when absent. */
-  client?: SecretsManagerClient;
-  /** @default {@link CONFIGURATION_SECRET_MAX_AGE_SECONDS} */
-  maxAgeSeconds?: number;
-}
+/** A configuration secret read through the cache; each subclass checks what its string must be. */
+abstract class CachedConfigurationSecret {
+  protected readonly secret: CachedSecretString;
 
-function cachedSecret(options: CachedSecretOptions): CachedSecretString {
-  return new CachedSecretString(
-    options.client ?? secretsManagerClient(),
-    options.secretId,
-    options.maxAgeSeconds ?? CONFIGURATION_SECRET_MAX_AGE_SECONDS,
-  );
+  constructor(options: CachedSecretOptions) {
+    this.secret = new CachedSecretString(options);
+  }
 }
 
 const clientSecretsSchema = z.record(z.string(), z.string().min(1));
 
 /** The integrations' client secrets: one JSON secret `{"<integration key>": "<client secret>"}`. */
-export class SecretsManagerClientSecretSource implements ClientSecretSource {
-  private readonly secret: CachedSecretString;
-  private readonly secretId: string;
-
-  constructor(options: CachedSecretOptions) {
-    this.secret = cachedSecret(options);
-    this.secretId = options.secretId;
-  }
-
+export class SecretsManagerClientSecretSource
+  extends CachedConfigurationSecret
+  implements ClientSecretSource
+{
   async get(integration: string): Promise<string> {
     const secrets = clientSecretsSchema.safeParse(parseJsonQuietly(await this.secret.get()));
     if (!secrets.success) {
-      throw new ConfigurationSecretError(`Secret ${this.secretId} is not a JSON object of client secrets`);
+      throw new ConfigurationSecretError(
+        `Secret ${this.secret.secretId} is not a JSON object of client secrets`,
+      );
     }
     const clientSecret = secrets.data[integration];
     if (!clientSecret) {
       throw new ConfigurationSecretError(
-        `Secret ${this.secretId} has no client secret for integration "${integration}"`,
+        `Secret ${this.secret.secretId} has no client secret for integration "${integration}"`,
       );
     }
     return clientSecret;
@@ -227,19 +225,11 @@ export class SecretsManagerClientSecretSource implements ClientSecretSource {
 const MIN_LINK_KEY_CHARACTERS = 32;
 
 /** The onboarding-link signing key: a generated secret string, used as the HMAC key's bytes. */
-export class SecretsManagerLinkKeySource implements LinkSigningKeySource {
-  private readonly secret: CachedSecretString;
-  private readonly secretId: string;
-
-  constructor(options: CachedSecretOptions) {
-    this.secret = cachedSecret(options);
-    this.secretId = options.secretId;
-  }
-
+export class SecretsManagerLinkKeySource extends CachedConfigurationSecret implements LinkSigningKeySource {
   async get(): Promise<Buffer> {
     const value = await this.secret.get();
     if (value.length < MIN_LINK_KEY_CHARACTERS) {
-      throw new ConfigurationSecretError(`Secret ${this.secretId} is too short to sign links`);
+      throw new ConfigurationSecretError(`Secret ${this.secret.secretId} is too short to sign links`);
     }
     return Buffer.from(value, 'utf8');
   }

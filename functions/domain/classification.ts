@@ -67,12 +67,23 @@ function tracking(trackingId: string | undefined): { trackingId?: string } {
   return trackingId !== undefined ? { trackingId } : {};
 }
 
-function describeTransient(outcome: { status?: number; retryAfterSeconds?: number }, step: string): string {
-  if (outcome.status === 429) {
-    return `Webex rate-limited the ${step} (429${outcome.retryAfterSeconds !== undefined ? `, retry after ${outcome.retryAfterSeconds} s` : ''}).`;
-  }
-  if (outcome.status !== undefined) return `Webex failed the ${step} with HTTP ${outcome.status}.`;
-  return `The ${step} timed out or could not reach Webex.`;
+/** The verdict of a call that failed transiently: what happened to which step, and when to retry. */
+function transientVerdict(
+  outcome: Extract<CallOutcome, { kind: 'transient' }>,
+  step: 'refresh' | 'probe',
+): Verdict {
+  const detail =
+    outcome.status === 429
+      ? `Webex rate-limited the ${step} (429${outcome.retryAfterSeconds !== undefined ? `, retry after ${outcome.retryAfterSeconds} s` : ''}).`
+      : outcome.status !== undefined
+        ? `Webex failed the ${step} with HTTP ${outcome.status}.`
+        : `The ${step} timed out or could not reach Webex.`;
+  return {
+    kind: 'transient',
+    detail,
+    ...(outcome.retryAfterSeconds !== undefined ? { retryAfterSeconds: outcome.retryAfterSeconds } : {}),
+    ...tracking(outcome.trackingId),
+  };
 }
 
 /**
@@ -103,12 +114,7 @@ export function classifyProbeResult(input: {
   }
   if (probe.kind === 'refused') {
     if (refresh?.kind === 'transient') {
-      return {
-        kind: 'transient',
-        detail: describeTransient(refresh, 'refresh'),
-        ...(refresh.retryAfterSeconds !== undefined ? { retryAfterSeconds: refresh.retryAfterSeconds } : {}),
-        ...tracking(refresh.trackingId),
-      };
+      return transientVerdict(refresh, 'refresh');
     }
     return {
       kind: 'dead',
@@ -117,12 +123,7 @@ export function classifyProbeResult(input: {
     };
   }
   if (probe.kind === 'transient') {
-    return {
-      kind: 'transient',
-      detail: describeTransient(probe, 'probe'),
-      ...(probe.retryAfterSeconds !== undefined ? { retryAfterSeconds: probe.retryAfterSeconds } : {}),
-      ...tracking(probe.trackingId),
-    };
+    return transientVerdict(probe, 'probe');
   }
   const { me, roles } = probe;
   const orgId = input.tenantOrgId ?? authorizer?.orgId;
@@ -163,12 +164,7 @@ export function classifyProbeResult(input: {
   }
   if (refresh?.kind === 'transient') {
     // The token still works, but it could not be renewed: count it so a lasting outage shows.
-    return {
-      kind: 'transient',
-      detail: describeTransient(refresh, 'refresh'),
-      ...(refresh.retryAfterSeconds !== undefined ? { retryAfterSeconds: refresh.retryAfterSeconds } : {}),
-      ...tracking(refresh.trackingId),
-    };
+    return transientVerdict(refresh, 'refresh');
   }
   return { kind: 'healthy' };
 }

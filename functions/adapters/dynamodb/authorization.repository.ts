@@ -159,16 +159,14 @@ export class DynamoDbAuthorizationRepository implements AuthorizationRepository 
     return 'leased' in lease ? lease.leased : undefined;
   }
 
-  leaseForCheck(
-    tenantId: string,
-    integration: string,
-    owner: string,
-    until: Date,
-    now: Date,
-    options: { dueOnly: boolean },
-  ): Promise<CheckLease> {
-    return this.takeLease(tenantId, integration, owner, until, now, options.dueOnly);
-  }
+  readonly leaseForCheck: AuthorizationRepository['leaseForCheck'] = (
+    tenantId,
+    integration,
+    owner,
+    until,
+    now,
+    options,
+  ) => this.takeLease(tenantId, integration, owner, until, now, options.dueOnly);
 
   /**
    * One conditional update that takes the lease and returns the record, or on refusal the record
