@@ -8,7 +8,7 @@ import {
   withQuery,
   type Exchange,
 } from './http.js';
-import { accessDeniedPage, consentPage, errorPage, loginDisabledPage, type ConsentRequest } from './pages.js';
+import { accessDeniedPage, consentPage, errorPage, loginDisabledPage } from './pages.js';
 import type { OAuthErrorCode, SimIntegration, SimWorld, TokenResult } from './world.js';
 
 const DENIED_BY_USER = 'The user denied access to the integration';
@@ -61,17 +61,6 @@ function checkAuthorizeRequest(
   return { ok: true, params: parsed.data, integration };
 }
 
-function consentRequest(params: AuthorizeParams): ConsentRequest {
-  return {
-    client_id: params.client_id,
-    redirect_uri: params.redirect_uri,
-    scope: params.scope,
-    state: params.state,
-    code_challenge: params.code_challenge,
-    code_challenge_method: params.code_challenge_method,
-  };
-}
-
 function renderConsent(
   world: SimWorld,
   checked: { params: AuthorizeParams; integration: SimIntegration },
@@ -85,7 +74,8 @@ function renderConsent(
     integrationName: checked.integration.name,
     scopes: splitScopes(checked.params.scope),
     people,
-    request: consentRequest(checked.params),
+    // Parsed again to drop what the form does not carry back (the query's response_type).
+    request: consentParams.parse(checked.params),
     ...extra,
   });
 }
