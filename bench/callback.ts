@@ -12,14 +12,8 @@ import { systemClock } from '../functions/domain/ports.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '../functions/public-api.app.js';
 import { localLambdaContext } from '../local/http-adapter.js';
 import type { WebexSimulator } from '../local/webex-simulator/index.js';
-import {
-  BENCH_PUBLIC_BASE_URL,
-  benchClientSecrets,
-  catalog,
-  CountingEventPublisher,
-  CountingWebexClient,
-  MemoryTokenVault,
-} from './fixtures.js';
+import { BENCH_PUBLIC_BASE_URL, benchClientSecrets, catalog, CountingWebexClient } from './fixtures.js';
+import { MemoryTokenVault, RecordingPublisher } from '../test/support/fakes/index.js';
 import { percentile } from './stats.js';
 
 export interface CallbackInput {
@@ -87,7 +81,7 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
     oauthStates: repos.oauthStates,
     vault: new MemoryTokenVault(),
     webex,
-    events: new CountingEventPublisher(),
+    events: new RecordingPublisher(),
     clientSecrets: benchClientSecrets,
     linkKeys: { get: async () => linkKey },
     catalog,

@@ -2,16 +2,10 @@ import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultCatalog } from '../functions/adapters/catalog-file.js';
-import type { AuthorizationEvent, TokenMaterial } from '../functions/domain/model.js';
-import type {
-  AlertMessage,
-  ClientSecretSource,
-  EventPublisher,
-  TokenVault,
-  WebexClient,
-} from '../functions/domain/ports.js';
+import type { ClientSecretSource, WebexClient } from '../functions/domain/ports.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
 import type { SimIntegration } from '../local/webex-simulator/index.js';
+import { clientSecretsFrom } from '../test/support/fakes/index.js';
 
 /** The shipped catalog: the bench checks the same five integrations a fleet carries. */
 export const catalog = defaultCatalog();
@@ -24,9 +18,7 @@ export function benchClientSecret(integration: string): string {
   return `bench-client-secret-of-${integration}-0123456789`;
 }
 
-export const benchClientSecrets: ClientSecretSource = {
-  get: async (integration) => benchClientSecret(integration),
-};
+export const benchClientSecrets: ClientSecretSource = clientSecretsFrom(benchClientSecret);
 
 /** The catalog's integrations as the simulator registers them, under their real Integration IDs. */
 export function simIntegrations(redirectUri: string): SimIntegration[] {
@@ -36,46 +28,6 @@ export function simIntegrations(redirectUri: string): SimIntegration[] {
     name: integration.name,
     redirectUris: [redirectUri],
   }));
-}
-
-/**
- * Token material in memory, keyed by the deployed secret id shape. The bench stands it in for
- * Secrets Manager so that seeding 10,000 authorizations takes seconds; the cost it hides (one
- * GetSecretValue per validation) is discussed in docs/scale.md.
- */
-export class MemoryTokenVault implements TokenVault {
-  readonly secrets = new Map<string, TokenMaterial>();
-
-  async store(tenantId: string, integration: string, material: TokenMaterial): Promise<string> {
-    const secretId = `webex-auth-keeper/tokens/${tenantId}/${integration}`;
-    this.secrets.set(secretId, material);
-    return secretId;
-  }
-
-  async read(secretId: string): Promise<TokenMaterial> {
-    const material = this.secrets.get(secretId);
-    if (!material) throw new Error(`No token secret ${secretId} in the bench vault`);
-    return material;
-  }
-
-  async destroy(secretId: string): Promise<void> {
-    this.secrets.delete(secretId);
-  }
-
-  async destroyFor(tenantId: string, integration: string): Promise<void> {
-    this.secrets.delete(`webex-auth-keeper/tokens/${tenantId}/${integration}`);
-  }
-}
-
-/** Counts what would go to EventBridge and SNS; the bench measures the sweep, not the bus. */
-export class CountingEventPublisher implements EventPublisher {
-  readonly byType = new Map<string, number>();
-  alerts = 0;
-
-  async publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void> {
-    this.byType.set(event.type, (this.byType.get(event.type) ?? 0) + 1);
-    if (alert) this.alerts += 1;
-  }
 }
 
 /** Calls and time per Webex method, summed over every caller. */

@@ -7,7 +7,7 @@ import { ensureTable } from '../local/dynamodb-local.js';
 import type { WebexSimulator } from '../local/webex-simulator/index.js';
 import { runBaseline, type BaselineReport } from './baseline.js';
 import { machineBusyMs, processCpuMs } from './cpu.js';
-import { MemoryTokenVault } from './fixtures.js';
+import { MemoryTokenVault } from '../test/support/fakes/index.js';
 import { DEFAULT_SWEEP_PROCESSES } from './options.js';
 import { seedAuthorizations, type BenchOrgs, type SeedReport } from './seed.js';
 import { runSweepProcesses } from './sweep.js';
@@ -102,6 +102,8 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
   await ensureTable(client, tableName);
   await ensureTable(client, warmupTableName);
   try {
+    // Token material in memory stands in for Secrets Manager, so seeding 10,000 authorizations
+    // takes seconds; the cost it hides (one GetSecretValue per validation) is in docs/scale.md.
     const vault = new MemoryTokenVault();
     const seedInput = {
       world: context.sim.world,

@@ -1,7 +1,8 @@
 import type { createRepositories } from '../functions/adapters/dynamodb/index.js';
 import type { Authorization, Tenant, TokenMaterial } from '../functions/domain/model.js';
 import type { SimWorld } from '../local/webex-simulator/index.js';
-import { catalog, type MemoryTokenVault } from './fixtures.js';
+import type { MemoryTokenVault } from '../test/support/fakes/index.js';
+import { catalog } from './fixtures.js';
 
 type Repositories = ReturnType<typeof createRepositories>;
 

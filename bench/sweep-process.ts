@@ -28,11 +28,10 @@ import {
   benchDynamoDbClient,
   capacityCounter,
   catalog,
-  CountingEventPublisher,
   CountingWebexClient,
-  MemoryTokenVault,
   tallyDynamoDb,
 } from './fixtures.js';
+import { MemoryTokenVault, RecordingPublisher } from '../test/support/fakes/index.js';
 import { bump, percentile, sum } from './stats.js';
 import {
   monotonicMs,
@@ -91,7 +90,7 @@ async function sweep(
   const dispatchRepos = createRepositories(dispatchClient, tableName, dispatchCapacity.meter);
   const workerRepos = createRepositories(workerClient, tableName, workerCapacity.meter);
   const webex = new CountingWebexClient(new HttpWebexClient({ baseUrl: request.simulatorUrl }));
-  const events = new CountingEventPublisher();
+  const events = new RecordingPublisher();
   const linkKey = randomBytes(32);
   const deps: ValidatorDependencies = {
     authorizations: workerRepos.authorizations,
@@ -178,7 +177,7 @@ async function sweep(
     checked,
     skipped,
     statuses,
-    events: Object.fromEntries(events.byType),
+    events: events.countsByType(),
     errors,
     ...(firstError !== undefined ? { firstError } : {}),
     webex: webex.tally(),
@@ -221,7 +220,7 @@ function released(): Promise<void> {
  */
 async function sweepWarm(request: SweepRequest): Promise<SweepAnswer> {
   const vault = new MemoryTokenVault();
-  for (const [secretId, material] of request.secrets) vault.secrets.set(secretId, material);
+  for (const [secretId, material] of request.secrets) vault.put(secretId, material);
   const none = async () => undefined;
   await sweep(request, request.warmupTableName, vault, none, none);
   // Listening before saying ready, so a `go` sent at once is not missed.

@@ -19,15 +19,13 @@ import {
 import { startWebexSimulator, type WebexSimulator } from '../../local/webex-simulator/index.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import {
-  InMemoryTokenVault,
-  RecordingEventPublisher,
+  MemoryTokenVault,
+  RecordingPublisher,
   clientSecretsFrom,
   fixedLinkKeys,
-  silentObservability,
   testClientSecrets,
-  testSettings,
-  testTenant,
-} from '../support/onboarding-fakes.js';
+} from '../support/fakes/index.js';
+import { silentObservability, testSettings, testTenant } from '../support/fixtures.js';
 
 const SCREENSHOTS = 'test-results';
 const catalog = defaultCatalog();
@@ -41,7 +39,7 @@ describe('onboarding in a real browser', () => {
   let browser: Browser;
   let publicBaseUrl: string;
   let link: IssuedOnboardingLink;
-  let events: RecordingEventPublisher;
+  let events: RecordingPublisher;
   let demoOrgId: string;
   let cspViolations: string[];
 
@@ -81,11 +79,11 @@ describe('onboarding in a real browser', () => {
     demoOrgId = orgs[0]?.id ?? '';
 
     const linkKeys = fixedLinkKeys();
-    events = new RecordingEventPublisher();
+    events = new RecordingPublisher();
     routing.handler = createPublicApiHandler(
       {
         ...repositories,
-        vault: new InMemoryTokenVault(),
+        vault: new MemoryTokenVault(),
         webex: new HttpWebexClient({ baseUrl: simulator.url }),
         events,
         clientSecrets: clientSecretsFrom(clientSecrets),

@@ -154,7 +154,7 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
   });
 
   it('prints the validation outcome and record as JSON with --json', async () => {
-    h.clock.advance(60_000);
+    h.clock.advance(60);
     const run = await cli([...api, '--json', 'validate', 'acme', 'presence']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const body = JSON.parse(run.stdout) as { outcome: unknown; authorization: Record<string, unknown> };

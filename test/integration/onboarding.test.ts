@@ -14,19 +14,22 @@ import {
 } from '../../local/webex-simulator/index.js';
 import { CookieJar, parseSetCookie } from '../support/cookie-jar.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { asPortalFormPost } from '../support/portal-start.js';
 import {
-  InMemoryTokenVault,
   ManualClock,
-  RecordingEventPublisher,
+  MemoryTokenVault,
+  RecordingPublisher,
   clientSecretsFrom,
   fixedLinkKeys,
-  getEvent,
-  silentObservability,
   testClientSecrets,
-  testLambdaContext,
+} from '../support/fakes/index.js';
+import {
+  getEvent,
+  lambdaContext,
+  silentObservability,
   testSettings,
   testTenant,
-} from '../support/onboarding-fakes.js';
+} from '../support/fixtures.js';
 
 const PUBLIC_BASE_URL = 'http://portal.test';
 const catalog = defaultCatalog();
@@ -96,9 +99,9 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     const clock = new ManualClock(new Date());
     const deps = {
       ...repositories,
-      vault: new InMemoryTokenVault(),
+      vault: new MemoryTokenVault(),
       webex: new HttpWebexClient({ baseUrl: simulator.url, timeoutMs: 1000 }),
-      events: new RecordingEventPublisher(),
+      events: new RecordingPublisher(),
       clientSecrets: clientSecretsFrom(clientSecrets),
       linkKeys,
       catalog: options.catalog ?? catalog,
@@ -109,8 +112,15 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     const link = issueOnboardingLink({ tenant, key: linkKeys.key, clock, publicBaseUrl: PUBLIC_BASE_URL });
 
     /** A request with exactly these cookies (`name=value` each), as any client may send it. */
-    const call = async (pathAndQuery: string, cookies: readonly string[] = []): Promise<Answer> => {
-      const result = await handler(getEvent(pathAndQuery, cookies), testLambdaContext());
+    /** A GET, or with `post` the portal's form pressed: a POST from the portal's origin. */
+    const call = async (
+      pathAndQuery: string,
+      cookies: readonly string[] = [],
+      method: 'GET' | 'POST' = 'GET',
+    ): Promise<Answer> => {
+      const event = getEvent(pathAndQuery, cookies);
+      const sent = method === 'POST' ? asPortalFormPost(event, new URL(PUBLIC_BASE_URL).origin) : event;
+      const result = await handler(sent, lambdaContext());
       return {
         statusCode: result.statusCode ?? 0,
         headers: Object.fromEntries(
@@ -125,15 +135,19 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     const browser = new CookieJar();
 
     /** A request from a browser (the admin's by default), which keeps the cookies of the answer. */
-    const get = async (pathAndQuery: string, from: CookieJar = browser): Promise<Answer> => {
-      const answer = await call(pathAndQuery, from.cookiesFor(pathAndQuery.split('?')[0] ?? '/'));
+    const get = async (
+      pathAndQuery: string,
+      from: CookieJar = browser,
+      method: 'GET' | 'POST' = 'GET',
+    ): Promise<Answer> => {
+      const answer = await call(pathAndQuery, from.cookiesFor(pathAndQuery.split('?')[0] ?? '/'), method);
       from.store(answer.cookies);
       return answer;
     };
 
-    /** Opens the start route in a browser and returns Webex's authorize URL it redirects to. */
+    /** Presses the portal's Authorize in a browser and returns Webex's authorize URL the start redirects to. */
     const start = async (integration: string, from: CookieJar = browser) => {
-      const answer = await get(`/oauth/start?link=${link.token}&integration=${integration}`, from);
+      const answer = await get(`/oauth/start?link=${link.token}&integration=${integration}`, from, 'POST');
       expect(answer.statusCode).toBe(302);
       return answer.headers.Location ?? '';
     };
@@ -290,7 +304,7 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
   describe('binds each attempt to the browser that started it', () => {
     it('sets the binding cookie on the start: HttpOnly, SameSite=Lax, the callback path, ten minutes, not Secure on http', async () => {
       const { get, link } = await setup();
-      const answer = await get(`/oauth/start?link=${link.token}&integration=presence`);
+      const answer = await get(`/oauth/start?link=${link.token}&integration=presence`, undefined, 'POST');
       const state = new URL(answer.headers.Location ?? '').searchParams.get('state') ?? '';
       expect(answer.cookies.map(parseSetCookie)).toEqual([
         {
@@ -645,7 +659,9 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
       const before = await snapshot();
       const tampered = link.token.slice(0, 5) + (link.token[5] === 'A' ? 'B' : 'A') + link.token.slice(6);
       expect((await get(`/connect/${tampered}`)).body).toContain('data-reason="link_invalid"');
-      expect((await get(`/oauth/start?link=${tampered}&integration=presence`)).statusCode).toBe(400);
+      expect(
+        (await get(`/oauth/start?link=${tampered}&integration=presence`, undefined, 'POST')).statusCode,
+      ).toBe(400);
 
       clock.advance(15 * 24 * 3600);
       const expired = await get(`/connect/${link.token}`);
@@ -657,7 +673,7 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
 
       expect(await snapshot()).toEqual(before);
       await repositories.tenants.replace({ ...tenant, linkVersion: 2 }, tenant.updatedAt);
-      const revoked = await get(`/oauth/start?link=${link.token}&integration=presence`);
+      const revoked = await get(`/oauth/start?link=${link.token}&integration=presence`, undefined, 'POST');
       expect([revoked.statusCode, revoked.body]).toEqual([
         410,
         expect.stringContaining('data-reason="link_revoked"'),

@@ -1,12 +1,9 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Tenant, TokenMaterial } from '../../functions/domain/model.js';
-import type { TokenVault, WebexClient } from '../../functions/domain/ports.js';
+import type { WebexClient } from '../../functions/domain/ports.js';
 import {
   AuthorizationDegradedError,
   AuthorizationInvalidError,
@@ -14,9 +11,8 @@ import {
   NotAuthorizedError,
   type TokenAccessOptions,
 } from '../../functions/token-access.js';
-import { FileTokenVault } from '../../local/adapters/file-token-vault.js';
 import type { WebexSimulator } from '../../local/webex-simulator/index.js';
-import { ManualClock } from '../support/admin-harness.js';
+import { ManualClock, MemoryTokenVault } from '../support/fakes/index.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import {
   advanceBoth,
@@ -28,30 +24,11 @@ import {
 /** Access tokens live two minutes here, so a test makes one stale by moving the clocks 90 s. */
 const ACCESS_LIFETIME_S = 120;
 
-/** A vault that counts reads, to see the cache work. */
-class CountingVault implements TokenVault {
-  reads = 0;
-  constructor(private readonly inner: TokenVault) {}
-  store(tenantId: string, integration: string, material: TokenMaterial) {
-    return this.inner.store(tenantId, integration, material);
-  }
-  read(secretId: string) {
-    this.reads += 1;
-    return this.inner.read(secretId);
-  }
-  destroy(secretId: string) {
-    return this.inner.destroy(secretId);
-  }
-  destroyFor(tenantId: string, integration: string) {
-    return this.inner.destroyFor(tenantId, integration);
-  }
-}
-
 describe('token access against DynamoDB Local and the Webex simulator', () => {
   let table: TestTable;
   let repos: ReturnType<typeof createRepositories>;
   let sim: WebexSimulator;
-  let vault: CountingVault;
+  let vault: MemoryTokenVault;
   let clock: ManualClock;
   let refreshes: number;
   let webex: WebexClient;
@@ -61,7 +38,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     table = await createTestTable('token-access');
     repos = createRepositories(table.client, table.tableName);
     sim = await startCatalogSimulator({ accessTokenLifetimeSeconds: ACCESS_LIFETIME_S });
-    vault = new CountingVault(await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'token-vault-'))));
+    vault = new MemoryTokenVault();
     clock = new ManualClock(new Date());
     const http = new HttpWebexClient({ baseUrl: sim.url });
     refreshes = 0;
@@ -141,7 +118,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     await tokens.getAccessToken(tenantId, 'presence');
     expect(vault.reads - readsBefore).toBe(1);
 
-    clock.advance(61_000);
+    clock.advance(61);
     await tokens.getAccessToken(tenantId, 'presence');
     expect(vault.reads - readsBefore).toBe(2);
   });
@@ -223,7 +200,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     const tokens = access();
     await tokens.getAccessToken(tenantId, 'presence');
     const tenant = (await repos.tenants.get(tenantId))!;
-    clock.advance(1000);
+    clock.advance(1);
     await repos.tenants.replace(
       {
         ...tenant,

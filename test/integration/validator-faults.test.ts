@@ -4,7 +4,7 @@ import type { ValidatorDependencies } from '../../functions/domain/validator-con
 import { createValidatorWorkerHandler } from '../../functions/validator-worker.app.js';
 import type { WebexSimulator } from '../../local/webex-simulator/index.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { lambdaContext, silentTools } from '../support/validator-fakes.js';
+import { lambdaContext, silentObservability } from '../support/fixtures.js';
 import { startSimulator, ValidatorHarness } from '../support/validator-harness.js';
 
 const DAY = 86_400;
@@ -190,7 +190,7 @@ describe('validator crash safety against DynamoDB Local and the Webex simulator'
     await h.authorize('presence');
     h.advance(120);
     await h.control('people/admin@demo.example/password-change');
-    const handler = createValidatorWorkerHandler(h.deps, silentTools('validator-faults'));
+    const handler = createValidatorWorkerHandler(h.deps, silentObservability('validator-faults'));
     const body = JSON.stringify({ tenantId: h.tenant.tenantId, integration: 'presence' });
     const delivery = (id: string) => ({
       messageId: id,

@@ -12,7 +12,7 @@ import { createTokenAccess } from '../../functions/token-access.js';
 import { LOCAL_TABLE_NAME } from '../../local/local-system.js';
 import { submitConsent } from '../../local/webex-simulator/index.js';
 import { CookieJar } from '../support/cookie-jar.js';
-import { getEvent, testLambdaContext } from '../support/onboarding-fakes.js';
+import { getEvent, lambdaContext } from '../support/fixtures.js';
 import {
   OutputCapture,
   addOrgWithAdmin,
@@ -161,7 +161,11 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     // A code Webex refuses: the real one, changed by one character, on its way back.
     const browser = new CookieJar();
     const start = keep(
-      await request(`${system.api.url}/oauth/start?link=${demoLink}&integration=cdr`, { browser }),
+      await request(`${system.api.url}/oauth/start?link=${demoLink}&integration=cdr`, {
+        method: 'POST',
+        headers: portalPress(system),
+        browser,
+      }),
     );
     const consented = await submitConsent(start.location ?? '', { person: DEMO_ADMIN, decision: 'accept' });
     const callbackUrl = new URL(consented.headers.get('location') ?? '');
@@ -173,6 +177,8 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     const unavailableBrowser = new CookieJar();
     const unavailableStart = keep(
       await request(`${system.api.url}/oauth/start?link=${demoLink}&integration=cdr`, {
+        method: 'POST',
+        headers: portalPress(system),
         browser: unavailableBrowser,
       }),
     );
@@ -215,8 +221,10 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
         logger,
         metrics: new Metrics({ namespace: 'NoSecretTest', serviceName: 'public-api-error-paths' }),
       });
-      const call = async (pathAndQuery: string, cookies: string[] = []) => {
-        const answer = await handler(getEvent(pathAndQuery, cookies), testLambdaContext());
+      const call = async (pathAndQuery: string, cookies: string[] = [], method: 'GET' | 'POST' = 'GET') => {
+        const event = getEvent(pathAndQuery, cookies);
+        const sent = method === 'POST' ? asPortalFormPost(event, new URL(system.publicBaseUrl).origin) : event;
+        const answer = await handler(sent, lambdaContext());
         const location = answer.headers?.Location;
         return {
           exchanged: keep({
@@ -228,7 +236,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
           cookies: (answer.cookies ?? []).map((cookie) => cookie.split(';')[0] ?? ''),
         };
       };
-      const started = await call(`/oauth/start?link=${demoLink}&integration=${integration}`);
+      const started = await call(`/oauth/start?link=${demoLink}&integration=${integration}`, [], 'POST');
       const consent = await submitConsent(started.exchanged.location ?? '', {
         person: DEMO_ADMIN,
         decision: 'accept',

@@ -7,7 +7,7 @@ import {
   sendApiGatewayResult,
   toApiGatewayEvent,
 } from '../../local/http-adapter.js';
-import { quietObservability } from './admin-harness.js';
+import { silentObservability } from './fixtures.js';
 
 export interface AdminServer {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
@@ -20,7 +20,7 @@ export interface AdminServer {
  * subprocess talks to the same code the stack deploys.
  */
 export async function startAdminServer(deps: AdminApiDependencies): Promise<AdminServer> {
-  const handler = createAdminApiHandler(deps, quietObservability());
+  const handler = createAdminApiHandler(deps, silentObservability('admin-api'));
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {

@@ -1,8 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createAdminApiHandler, type AdminApiDependencies } from '../../functions/admin-api.app.js';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
@@ -11,12 +8,10 @@ import {
   reauthorizeLinkIssuer,
   validateNowWith,
 } from '../../functions/commons/composition-root.js';
-import type { ContactSubscriptions } from '../../functions/domain/ports.js';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { AuthorizationEvent, Tenant, TokenMaterial } from '../../functions/domain/model.js';
+import type { Tenant } from '../../functions/domain/model.js';
 import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import { callbackUrl } from '../../functions/domain/onboarding-portal.js';
-import type { AlertMessage, Clock, EventPublisher, TokenVault } from '../../functions/domain/ports.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
   type ValidatorDependencies,
@@ -29,6 +24,14 @@ import {
 } from '../../local/webex-simulator/index.js';
 import { CookieJar } from './cookie-jar.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
+import {
+  clientSecretsFrom,
+  ManualClock,
+  MemoryContactSubscriptions,
+  MemoryTokenVault,
+  RecordingPublisher,
+} from './fakes/index.js';
+import { apiGatewayEvent, lambdaContext, silentObservability, type RawRequest } from './fixtures.js';
 
 /** The portal's base URL in the in-process harness; the simulator redirects here. */
 export const PORTAL = 'http://portal.test';
@@ -40,72 +43,6 @@ export const clientSecrets: Record<string, string> = Object.fromEntries(
   catalog.keys.map((key) => [key, `client-secret-${key}-${randomBytes(12).toString('hex')}`]),
 );
 
-/**
- * A token vault in memory that counts its writes, so "the vault was not written" can be asserted
- * even when a write would put back the same value.
- */
-export class CountingVault implements TokenVault {
-  readonly secrets = new Map<string, TokenMaterial>();
-  writes = 0;
-
-  async store(tenantId: string, integration: string, material: TokenMaterial): Promise<string> {
-    const secretId = `webex-auth-keeper/tokens/${tenantId}/${integration}`;
-    this.writes += 1;
-    this.secrets.set(secretId, structuredClone(material));
-    return secretId;
-  }
-
-  async read(secretId: string): Promise<TokenMaterial> {
-    const material = this.secrets.get(secretId);
-    if (!material) throw new Error(`No token secret ${secretId}`);
-    return structuredClone(material);
-  }
-
-  async destroy(secretId: string): Promise<void> {
-    this.writes += 1;
-    this.secrets.delete(secretId);
-  }
-
-  async destroyFor(tenantId: string, integration: string): Promise<void> {
-    await this.destroy(`webex-auth-keeper/tokens/${tenantId}/${integration}`);
-  }
-}
-
-/** An event publisher that keeps what it was given, in order. */
-export class KeepingPublisher implements EventPublisher {
-  readonly published: { event: AuthorizationEvent; alert?: AlertMessage }[] = [];
-  async publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void> {
-    this.published.push({
-      event: structuredClone(event),
-      ...(alert ? { alert: structuredClone(alert) } : {}),
-    });
-  }
-}
-
-/** Contact subscriptions in memory: the admin API's SNS side without AWS. */
-export class MemoryContacts implements ContactSubscriptions {
-  readonly byTenant = new Map<string, string[]>();
-  async sync(tenantId: string, contacts: string[]): Promise<void> {
-    this.byTenant.set(tenantId, [...contacts]);
-  }
-}
-
-/** The real time, moved forward on demand (a retry "a minute later" without waiting a minute). */
-export class ShiftingClock implements Clock {
-  private offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  advance(seconds: number): void {
-    this.offsetMs += seconds * 1000;
-  }
-  /** Moves the time instead of waiting; whatever runs alongside (a lease holder) still gets its turn. */
-  async sleep(ms: number): Promise<void> {
-    this.offsetMs += ms;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 /** What an API answered, headers lower-cased. */
 export interface Answer {
   statusCode: number;
@@ -113,93 +50,6 @@ export interface Answer {
   /** The Set-Cookie values (API Gateway's `cookies`). */
   cookies: string[];
   body: string;
-}
-
-/** A request as a hostile client may shape it; everything optional but the path. */
-export interface RawRequest {
-  method?: string;
-  /** The raw path as API Gateway passes it (`rawPath`). */
-  path: string;
-  /** The raw query string, without `?`. */
-  query?: string;
-  headers?: Record<string, string>;
-  cookies?: string[];
-  body?: string;
-  base64?: boolean;
-}
-
-/** An API Gateway HTTP API (payload 2.0) event, built the way `local/http-adapter.ts` builds one. */
-export function apiGatewayEvent(request: RawRequest): APIGatewayProxyEventV2 {
-  const method = request.method ?? 'GET';
-  const headers = Object.fromEntries(
-    Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
-  );
-  const queryStringParameters: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(request.query ?? '')) {
-    queryStringParameters[name] =
-      name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
-  }
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: request.path,
-    rawQueryString: request.query ?? '',
-    headers,
-    ...(request.cookies && request.cookies.length > 0 ? { cookies: request.cookies } : {}),
-    ...(Object.keys(queryStringParameters).length > 0 ? { queryStringParameters } : {}),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'portal.test',
-      domainPrefix: 'portal',
-      http: {
-        method,
-        path: request.path,
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.7',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: `req-${randomBytes(4).toString('hex')}`,
-      routeKey: '$default',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    ...(request.body !== undefined
-      ? { body: request.base64 ? Buffer.from(request.body).toString('base64') : request.body }
-      : {}),
-    isBase64Encoded: request.base64 === true,
-  };
-}
-
-/** A Lambda context as Powertools' middlewares read it. */
-export function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: 'security-test',
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 20_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-const nothing = () => undefined;
-const quiet = { debug: nothing, info: nothing, warn: nothing, error: nothing };
-
-/** Powertools instances that write nothing: the properties run thousands of requests. */
-export function silentObservability(name: string): { logger: Logger; metrics: Metrics } {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  return {
-    logger: new Logger({ serviceName: name, logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'SecurityTest', serviceName: name, logger: quiet }),
-  };
 }
 
 /** Everything a request could have written: table items, vault content and writes, events published. */
@@ -227,11 +77,11 @@ export interface SimAdmin {
  */
 export class SecurityWorld {
   readonly repos: ReturnType<typeof createRepositories>;
-  readonly vault = new CountingVault();
-  readonly events = new KeepingPublisher();
-  readonly contacts = new MemoryContacts();
+  readonly vault = new MemoryTokenVault();
+  readonly events = new RecordingPublisher();
+  readonly contacts = new MemoryContactSubscriptions();
   readonly linkKey = randomBytes(32);
-  readonly clock = new ShiftingClock();
+  readonly clock = ManualClock.fromSystemTime();
   readonly publicDependencies: PublicApiDependencies;
   readonly adminDependencies: AdminApiDependencies;
   readonly validator: ValidatorDependencies;
@@ -247,13 +97,7 @@ export class SecurityWorld {
     this.repos = createRepositories(table.client, table.tableName);
     const clock = this.clock;
     const webex = new HttpWebexClient({ baseUrl: sim.url, timeoutMs: 3000 });
-    const clientSecretSource = {
-      get: async (key: string) => {
-        const secret = clientSecrets[key];
-        if (!secret) throw new Error(`no client secret for ${key}`);
-        return secret;
-      },
-    };
+    const clientSecretSource = clientSecretsFrom(clientSecrets);
     const linkKeys = { get: async () => this.linkKey };
     this.validator = {
       authorizations: this.repos.authorizations,
@@ -327,13 +171,16 @@ export class SecurityWorld {
 
   /** Calls the public handler as API Gateway would. */
   async publicCall(request: RawRequest): Promise<Answer> {
-    return toAnswer(await this.publicHandler(apiGatewayEvent(request), lambdaContext('public-api')));
+    return toAnswer(
+      await this.publicHandler(apiGatewayEvent(request), lambdaContext({ functionName: 'public-api' })),
+    );
   }
 
   /** A public handler over other ports (say, ones that fail on purpose), called as API Gateway would. */
   publicHandlerWith(dependencies: PublicApiDependencies): (request: RawRequest) => Promise<Answer> {
     const handler = createPublicApiHandler(dependencies, silentObservability('public-api'));
-    return async (request) => toAnswer(await handler(apiGatewayEvent(request), lambdaContext('public-api')));
+    return async (request) =>
+      toAnswer(await handler(apiGatewayEvent(request), lambdaContext({ functionName: 'public-api' })));
   }
 
   /** A GET on the public API from a browser (the admin's by default); `pathAndQuery` as it sends it. */
@@ -344,12 +191,29 @@ export class SecurityWorld {
     return answer;
   }
 
+  /**
+   * The portal's form pressed in a browser (the admin's by default): a POST of `pathAndQuery` from
+   * the portal's origin, as the Authorize and retry buttons send it.
+   */
+  async press(pathAndQuery: string, browser: CookieJar = this.browser): Promise<Answer> {
+    const [path = '/', query = ''] = pathAndQuery.split(/\?(.*)/s);
+    const answer = await this.publicCall({
+      method: 'POST',
+      path,
+      query,
+      cookies: browser.cookiesFor(path),
+      headers: { origin: PORTAL, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    browser.store(answer.cookies);
+    return answer;
+  }
+
   /** Calls the admin handler as API Gateway would after the IAM authorizer. */
   async adminCall(request: RawRequest): Promise<Answer> {
     return toAnswer(
       await this.adminHandler(
         apiGatewayEvent({ ...request, headers: { 'content-type': 'application/json', ...request.headers } }),
-        lambdaContext('admin-api'),
+        lambdaContext({ functionName: 'admin-api' }),
       ),
     );
   }
@@ -386,7 +250,7 @@ export class SecurityWorld {
   }
 
   /**
-   * Opens the start route in a browser (the admin's by default) and returns Webex's authorize URL,
+   * Presses Authorize in a browser (the admin's by default) and returns Webex's authorize URL,
    * the state in it and the binding cookie (`name=value`) the browser got with it.
    */
   async start(
@@ -394,7 +258,7 @@ export class SecurityWorld {
     integration: string,
     browser: CookieJar = this.browser,
   ): Promise<{ authorizeUrl: string; state: string; cookie: string }> {
-    const answer = await this.get(`/oauth/start?link=${linkToken}&integration=${integration}`, browser);
+    const answer = await this.press(`/oauth/start?link=${linkToken}&integration=${integration}`, browser);
     if (answer.statusCode !== 302) throw new Error(`start answered ${answer.statusCode}`);
     const authorizeUrl = answer.headers.location ?? '';
     const cookie = answer.cookies[0]?.split(';')[0] ?? '';

@@ -4,7 +4,7 @@ import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, TokenMaterial } from '../../functions/domain/model.js';
 import type { ClientSecretSource, TokenVault } from '../../functions/domain/ports.js';
 import { obtainTokens, startWebexSimulator, type WebexSimulator } from '../../local/webex-simulator/index.js';
-import type { ManualClock } from './admin-harness.js';
+import type { ManualClock } from './fakes/index.js';
 
 export const REDIRECT_URI = 'https://auth.example.test/oauth/callback';
 
@@ -106,6 +106,6 @@ export async function authorizeInSimulator(input: {
 
 /** Moves our clock and the simulator's together, so both agree on what has expired. */
 export function advanceBoth(clock: ManualClock, sim: WebexSimulator, seconds: number): void {
-  clock.advance(seconds * 1000);
+  clock.advance(seconds);
   sim.world.advanceClock(seconds);
 }

@@ -27,7 +27,7 @@ import {
   type WebexSimulator,
 } from '../../local/webex-simulator/index.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
-import { MemoryVault, RecordingPublisher } from './validator-fakes.js';
+import { MemoryTokenVault, RecordingPublisher } from './fakes/index.js';
 
 export const PUBLIC_BASE_URL = 'http://keeper.test';
 export const catalog = defaultCatalog();
@@ -58,7 +58,7 @@ export async function startSimulator(
 export class ValidatorHarness {
   readonly clock: Clock;
   readonly repos: ReturnType<typeof createRepositories>;
-  readonly vault = new MemoryVault();
+  readonly vault = new MemoryTokenVault();
   readonly events = new RecordingPublisher();
   readonly deps: ValidatorDependencies;
   private readonly onboarding: OnboardingDependencies;

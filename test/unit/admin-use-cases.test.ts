@@ -11,38 +11,19 @@ import {
 } from '../../functions/domain/admin.js';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Tenant } from '../../functions/domain/model.js';
-import { ConflictError, type TenantRepository } from '../../functions/domain/ports.js';
-
-/** Tenants in a map, with the repository's optimistic lock on `updatedAt`. */
-class MemoryTenants implements TenantRepository {
-  readonly items = new Map<string, Tenant>();
-  async create(tenant: Tenant) {
-    if (this.items.has(tenant.tenantId)) throw new ConflictError('taken');
-    this.items.set(tenant.tenantId, tenant);
-  }
-  async get(tenantId: string) {
-    return this.items.get(tenantId);
-  }
-  async list() {
-    return { items: [...this.items.values()] };
-  }
-  async replace(tenant: Tenant, expectedUpdatedAt: string) {
-    if (this.items.get(tenant.tenantId)?.updatedAt !== expectedUpdatedAt) throw new ConflictError('changed');
-    this.items.set(tenant.tenantId, tenant);
-  }
-  async bindOrg() {
-    return true;
-  }
-}
+import { ConflictError } from '../../functions/domain/ports.js';
+import { InMemoryTenantRepository } from '../support/fakes/index.js';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
 
-function deps(overrides: Partial<AdminDependencies> = {}): AdminDependencies & { tenants: MemoryTenants } {
+function deps(
+  overrides: Partial<AdminDependencies> = {},
+): AdminDependencies & { tenants: InMemoryTenantRepository } {
   const unused = () => {
     throw new Error('not used here');
   };
   return {
-    tenants: new MemoryTenants(),
+    tenants: new InMemoryTenantRepository(),
     authorizations: {
       get: unused,
       listForTenant: unused,
@@ -61,7 +42,7 @@ function deps(overrides: Partial<AdminDependencies> = {}): AdminDependencies & {
     issueLink: unused,
     validateNow: unused,
     ...overrides,
-  } as AdminDependencies & { tenants: MemoryTenants };
+  } as AdminDependencies & { tenants: InMemoryTenantRepository };
 }
 
 describe('admin inputs', () => {
@@ -101,7 +82,7 @@ describe('admin use cases', () => {
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ContactSubscriptionSyncError);
     expect((error as Error).message).toMatch(/send the same contacts again with PATCH/);
-    expect(d.tenants.items.get('acme')).toMatchObject({ status: 'active', linkVersion: 1 });
+    expect(d.tenants.tenants.get('acme')).toMatchObject({ status: 'active', linkVersion: 1 });
   });
 
   it('syncs contacts on update only when contacts are given', async () => {
@@ -130,8 +111,8 @@ describe('admin use cases', () => {
     const replace = d.tenants.replace.bind(d.tenants);
     d.tenants.replace = async (tenant, expected) => {
       // Another admin's write lands between our read and our write.
-      const current = d.tenants.items.get('acme') as Tenant;
-      d.tenants.items.set('acme', { ...current, updatedAt: '2026-11-25T11:00:00.000Z' });
+      const current = d.tenants.tenants.get('acme') as Tenant;
+      d.tenants.tenants.set('acme', { ...current, updatedAt: '2026-11-25T11:00:00.000Z' });
       return replace(tenant, expected);
     };
     await expect(updateTenant(d, 'acme', { name: 'Mine' })).rejects.toBeInstanceOf(ConflictError);

@@ -1,13 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { createAdminApiHandler, type AdminApiDependencies } from '../../functions/admin-api.app.js';
 import { AUTHORIZATION_INVALIDATED_METRIC } from '../../functions/commons/validation-metrics.js';
 import type { ValidationResult } from '../../functions/domain/admin.js';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
-import { apiEvent, lambdaContext } from '../support/admin-harness.js';
+import { adminEvent, lambdaContext } from '../support/fixtures.js';
 
 const NOW = '2026-11-25T10:00:00.000Z';
 
@@ -64,8 +63,8 @@ function handlerValidating(result: ValidationResult) {
   });
   const validate = async () => {
     const response = await handler(
-      apiEvent('POST', '/admin/tenants/acme/authorizations/presence/validate'),
-      lambdaContext() as Context,
+      adminEvent('POST', '/admin/tenants/acme/authorizations/presence/validate'),
+      lambdaContext({ functionName: 'admin-api' }),
     );
     expect(response.statusCode).toBe(200);
   };

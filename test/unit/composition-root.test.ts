@@ -8,7 +8,7 @@ import {
 } from '../../functions/commons/composition-root.js';
 import { dispatcherEnvironmentSchema, keeperEnvironmentSchema } from '../../functions/commons/environment.js';
 import { readOnboardingLinkToken } from '../../functions/domain/onboarding-link.js';
-import { ManualClock } from '../support/validator-fakes.js';
+import { ManualClock } from '../support/fakes/index.js';
 
 const validatorEnv = {
   TABLE_NAME: 'keeper',

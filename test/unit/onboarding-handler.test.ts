@@ -10,42 +10,47 @@ import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
 import {
   SECURITY_HEADERS,
   createPublicApiHandler,
+  publicApiHeaders,
   type PublicApiDependencies,
 } from '../../functions/public-api.app.js';
 import {
-  FakeWebexClient,
   InMemoryAuthorizationRepository,
   InMemoryHistory,
   InMemoryOAuthStateStore,
   InMemoryTenantRepository,
-  InMemoryTokenVault,
   ManualClock,
-  RecordingEventPublisher,
+  MemoryTokenVault,
+  RecordingPublisher,
   clientSecretsFrom,
   fixedLinkKeys,
+  webexWithConsentingAdmin,
+} from '../support/fakes/index.js';
+import {
   getEvent,
+  lambdaContext,
   silentObservability,
-  testLambdaContext,
   testSettings,
   testTenant,
-} from '../support/onboarding-fakes.js';
+} from '../support/fixtures.js';
 import { parseSetCookie } from '../support/cookie-jar.js';
+import { asPortalFormPost } from '../support/portal-start.js';
 
 function setup(settings: Partial<OnboardingSettings> = {}) {
   const catalog = defaultCatalog();
   const linkKeys = fixedLinkKeys();
+  const clock = new ManualClock();
   const deps = {
     tenants: new InMemoryTenantRepository(testTenant()),
     authorizations: new InMemoryAuthorizationRepository(),
     history: new InMemoryHistory(),
     oauthStates: new InMemoryOAuthStateStore(),
-    vault: new InMemoryTokenVault(),
-    webex: new FakeWebexClient(),
-    events: new RecordingEventPublisher(),
+    vault: new MemoryTokenVault(),
+    webex: webexWithConsentingAdmin(clock),
+    events: new RecordingPublisher(),
     clientSecrets: clientSecretsFrom(Object.fromEntries(catalog.keys.map((key) => [key, `secret-${key}`]))),
     linkKeys,
     catalog,
-    clock: new ManualClock(),
+    clock,
     settings: testSettings(settings),
   } satisfies PublicApiDependencies;
   const handler = createPublicApiHandler(deps, silentObservability());
@@ -59,65 +64,121 @@ function setup(settings: Partial<OnboardingSettings> = {}) {
     pathAndQuery: string,
     cookies: readonly string[] = [],
   ): Promise<APIGatewayProxyStructuredResultV2 & { body: string }> => {
-    const result = await handler(getEvent(pathAndQuery, cookies), testLambdaContext());
+    const result = await handler(getEvent(pathAndQuery, cookies), lambdaContext());
+    return { ...result, body: result.body ?? '' };
+  };
+  /** The portal's Authorize form, pressed: a POST from `origin` (null: no Origin), plus any `headers`. */
+  const post = async (
+    pathAndQuery: string,
+    headers: Record<string, string> = {},
+    origin: string | null = new URL(deps.settings.publicBaseUrl).origin,
+  ): Promise<APIGatewayProxyStructuredResultV2 & { body: string }> => {
+    const event = asPortalFormPost(getEvent(pathAndQuery), origin ?? undefined, headers);
+    const result = await handler(event, lambdaContext());
     return { ...result, body: result.body ?? '' };
   };
   /** Starts an attempt; returns its state and the `name=value` of the cookie the start set. */
   const start = async (integration = 'presence') => {
-    const answer = await get(`/oauth/start?link=${link.token}&integration=${integration}`);
+    const answer = await post(`/oauth/start?link=${link.token}&integration=${integration}`);
     expect(answer.statusCode).toBe(302);
     const state = new URL(String(answer.headers?.Location)).searchParams.get('state') ?? '';
     expect(answer.cookies).toHaveLength(1);
     const setCookie = parseSetCookie(answer.cookies?.[0] ?? '');
     return { state, setCookie, cookie: `${setCookie.name}=${setCookie.value}` };
   };
-  return { deps, link, get, start };
+  return { deps, link, get, post, start };
 }
 
 describe('public API handler', () => {
   it('serves the portal with every security header', async () => {
-    const { link, get } = setup();
+    const { deps, link, get } = setup();
     const answer = await get(`/connect/${link.token}`);
     expect(answer.statusCode).toBe(200);
-    expect(answer.headers).toMatchObject({ ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8' });
-    expect(answer.headers?.['Referrer-Policy']).toBe('no-referrer');
+    expect(answer.headers).toMatchObject({
+      ...SECURITY_HEADERS,
+      'Content-Security-Policy': publicApiHeaders(deps.settings)['Content-Security-Policy'],
+      'Content-Type': 'text/html; charset=utf-8',
+    });
+    expect(answer.headers?.['Referrer-Policy']).toBe('same-origin');
     expect(answer.headers?.['X-Frame-Options']).toBe('DENY');
     expect(answer.headers?.['Cache-Control']).toBe('no-store');
     expect(answer.headers?.['Strict-Transport-Security']).toMatch(/max-age=\d+/);
     expect(answer.body).toContain('Authorize Webex integrations for Acme Corp');
   });
 
-  it('shows the portal instead of starting when the start link was opened from outside our pages', async () => {
+  it('shows the portal on a GET of the start URL, whatever the headers say: no state, no cookie, no redirect', async () => {
     const { deps, link } = setup();
     const handler = createPublicApiHandler(deps, silentObservability());
-    for (const site of ['cross-site', 'none', 'same-site']) {
+    for (const headers of [
+      {},
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'none' },
+      { 'sec-fetch-site': 'same-origin', origin: 'https://portal.test' },
+    ]) {
       const event = getEvent(`/oauth/start?link=${link.token}&integration=presence`);
-      event.headers['sec-fetch-site'] = site;
-      const answer = await handler(event, testLambdaContext());
+      Object.assign(event.headers, headers);
+      const answer = await handler(event, lambdaContext());
       expect(answer.statusCode).toBe(200);
       expect(answer.body).toContain('Authorize Webex integrations for Acme Corp');
+      expect(answer.headers?.Location).toBeUndefined();
       expect(answer.cookies ?? []).toEqual([]);
     }
     expect(deps.oauthStates.states.size).toBe(0);
-    const fromPortal = getEvent(`/oauth/start?link=${link.token}&integration=presence`);
-    fromPortal.headers['sec-fetch-site'] = 'same-origin';
-    expect((await handler(fromPortal, testLambdaContext())).statusCode).toBe(302);
+  });
+
+  it.each<[string, Record<string, string>, string | null]>([
+    ['no fetch metadata and no Origin', {}, null],
+    ['no fetch metadata and another Origin', {}, 'https://evil.example'],
+    ['no fetch metadata and Origin null (a sandboxed frame)', {}, 'null'],
+    ['no fetch metadata and an Origin of another scheme', {}, 'http://portal.test'],
+    ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, 'https://evil.example'],
+    [
+      'Sec-Fetch-Site same-site, even with our Origin',
+      { 'sec-fetch-site': 'same-site' },
+      'https://portal.test',
+    ],
+    ['Sec-Fetch-Site none (typed, or opened from another app)', { 'sec-fetch-site': 'none' }, null],
+  ])('refuses a POST start with %s: 403, nothing started, no cookie', async (_, headers, origin) => {
+    const { deps, link, post } = setup();
+    const answer = await post(`/oauth/start?link=${link.token}&integration=presence`, headers, origin);
+    expect(answer.statusCode).toBe(403);
+    expect(answer.body).toContain('data-reason="start_not_from_portal"');
+    expect(answer.body).toContain('press Authorize there');
+    expect(answer.headers?.Location).toBeUndefined();
+    expect(answer.cookies ?? []).toEqual([]);
+    expect(deps.oauthStates.states.size).toBe(0);
+  });
+
+  it('starts on a POST from the portal: by Origin without fetch metadata, or by Sec-Fetch-Site same-origin', async () => {
+    const { deps, link, post } = setup();
+    const url = `/oauth/start?link=${link.token}&integration=presence`;
+    expect((await post(url)).statusCode).toBe(302);
+    expect((await post(url, { 'sec-fetch-site': 'same-origin' }, null)).statusCode).toBe(302);
+    expect(deps.oauthStates.states.size).toBe(2);
   });
 
   it('redirects the start to Webex, with the security headers too', async () => {
-    const { deps, link, get } = setup();
-    const answer = await get(`/oauth/start?link=${link.token}&integration=presence`);
+    const { deps, link, post } = setup();
+    const answer = await post(`/oauth/start?link=${link.token}&integration=presence`);
     expect(answer.statusCode).toBe(302);
     expect(String(answer.headers?.Location)).toMatch(
       /^https:\/\/webexapis\.test\/v1\/authorize\?response_type=code&/,
     );
-    expect(answer.headers?.['Referrer-Policy']).toBe('no-referrer');
+    expect(answer.headers?.['Referrer-Policy']).toBe('same-origin');
     expect(deps.oauthStates.states.size).toBe(1);
   });
 
+  it("lets the pages' forms post only to the portal and follow the start's redirect to Webex", async () => {
+    const { link, get } = setup();
+    const policy = String((await get(`/connect/${link.token}`)).headers?.['Content-Security-Policy']);
+    expect(policy).toContain('form-action https://portal.test https://webexapis.test;');
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).not.toContain('script-src');
+  });
+
   it('refuses a repeated parameter before anything is read or written', async () => {
-    const { deps, link, get } = setup();
-    const answer = await get(`/oauth/start?link=${link.token}&integration=presence&integration=cdr`);
+    const { deps, link, post } = setup();
+    const answer = await post(`/oauth/start?link=${link.token}&integration=presence&integration=cdr`);
     expect(answer.statusCode).toBe(400);
     expect(answer.body).toContain('data-reason="invalid_request"');
     expect(deps.oauthStates.states.size).toBe(0);
@@ -159,7 +220,9 @@ describe('public API handler', () => {
     expect(answer.statusCode).toBe(500);
     expect(answer.body).toContain('Something went wrong on our side');
     expect(answer.body).not.toContain('arn:aws');
-    expect(answer.headers?.['Content-Security-Policy']).toBe(SECURITY_HEADERS['Content-Security-Policy']);
+    expect(answer.headers?.['Content-Security-Policy']).toBe(
+      publicApiHeaders(deps.settings)['Content-Security-Policy'],
+    );
   });
 });
 

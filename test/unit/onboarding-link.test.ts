@@ -9,7 +9,8 @@ import {
   signOnboardingLinkToken,
   verifyOnboardingLink,
 } from '../../functions/domain/onboarding-link.js';
-import { InMemoryTenantRepository, ManualClock, testTenant } from '../support/onboarding-fakes.js';
+import { InMemoryTenantRepository, ManualClock } from '../support/fakes/index.js';
+import { testTenant } from '../support/fixtures.js';
 
 const key = randomBytes(32);
 const base64urlAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

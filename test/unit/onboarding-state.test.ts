@@ -7,7 +7,7 @@ import {
   isOAuthStateExpired,
   oauthStateShape,
 } from '../../functions/domain/oauth-state.js';
-import { ManualClock } from '../support/onboarding-fakes.js';
+import { ManualClock } from '../support/fakes/index.js';
 
 const binding = {
   tenantId: 'acme',

@@ -26,21 +26,20 @@ import {
 } from '../../functions/domain/onboarding.js';
 import { WebexError } from '../../functions/domain/ports.js';
 import {
-  FakeWebexClient,
-  REFUSED_GRANT_ID,
+  type FakeWebex,
   InMemoryAuthorizationRepository,
   InMemoryHistory,
   InMemoryOAuthStateStore,
   InMemoryTenantRepository,
-  InMemoryTokenVault,
   ManualClock,
-  RecordingEventPublisher,
+  MemoryTokenVault,
   RecordingLog,
+  RecordingPublisher,
   clientSecretsFrom,
   fixedLinkKeys,
-  testSettings,
-  testTenant,
-} from '../support/onboarding-fakes.js';
+  webexWithConsentingAdmin,
+} from '../support/fakes/index.js';
+import { testSettings, testTenant } from '../support/fixtures.js';
 
 const catalog = defaultCatalog();
 
@@ -48,20 +47,23 @@ function setup(
   options: { tenant?: Partial<Parameters<typeof testTenant>[0]>; records?: Authorization[] } = {},
 ) {
   const calls: string[] = [];
-  const vault = new InMemoryTokenVault(calls);
+  const vault = new MemoryTokenVault(calls);
   const linkKeys = fixedLinkKeys();
+  const clock = new ManualClock();
+  const history = new InMemoryHistory();
+  const webex = webexWithConsentingAdmin(clock);
   const deps = {
     tenants: new InMemoryTenantRepository(testTenant(options.tenant ?? {})),
-    authorizations: new InMemoryAuthorizationRepository(calls, ...(options.records ?? [])),
-    history: new InMemoryHistory(),
+    authorizations: new InMemoryAuthorizationRepository({ calls, history }).put(...(options.records ?? [])),
+    history,
     oauthStates: new InMemoryOAuthStateStore(),
     vault,
-    webex: new FakeWebexClient(),
-    events: new RecordingEventPublisher(),
+    webex,
+    events: new RecordingPublisher(),
     clientSecrets: clientSecretsFrom(Object.fromEntries(catalog.keys.map((key) => [key, `secret-${key}`]))),
     linkKeys,
     catalog,
-    clock: new ManualClock(),
+    clock,
     settings: testSettings(),
     log: new RecordingLog(),
   } satisfies OnboardingDependencies;
@@ -153,8 +155,13 @@ describe('completeAuthorization', () => {
     const outcome = await completeAuthorization(deps, { state, code: 'the-code' });
 
     // Tokens first, then the record with its event (and outbox marker), then the marker cleared.
-    expect(calls).toEqual(['store tokens/acme/presence', 'save acme/presence', 'save acme/presence']);
-    expect(deps.webex.lastExchange).toMatchObject({
+    expect(calls).toEqual([
+      'store tokens/acme/presence',
+      'save acme/presence active +granted',
+      'save acme/presence active',
+    ]);
+    const [exchange] = deps.webex.exchanges;
+    expect(exchange?.input).toMatchObject({
       clientId: catalog.find('presence')?.integrationId,
       clientSecret: 'secret-presence',
       code: 'the-code',
@@ -177,16 +184,16 @@ describe('completeAuthorization', () => {
         fullAdmin: true,
       },
       grantedAt: now.toISOString(),
-      accessTokenExpiresAt: new Date(now.getTime() + 1_209_599_000).toISOString(),
-      refreshTokenExpiresAt: new Date(now.getTime() + 7_775_999_000).toISOString(),
+      accessTokenExpiresAt: new Date(now.getTime() + deps.webex.accessLifetimeSeconds * 1000).toISOString(),
+      refreshTokenExpiresAt: new Date(now.getTime() + deps.webex.refreshLifetimeSeconds * 1000).toISOString(),
       nextCheckAt: new Date(now.getTime() + 3_600_000).toISOString(),
     });
     expect(deps.vault.secrets.get('tokens/acme/presence')).toMatchObject({
-      accessToken: 'access-token-value',
-      refreshToken: 'refresh-token-value',
+      accessToken: exchange?.grant.accessToken,
+      refreshToken: exchange?.grant.refreshToken,
     });
-    expect(deps.authorizations.savedEvents).toHaveLength(1);
-    expect(deps.events.published.map(({ event }) => event)).toEqual(deps.authorizations.savedEvents);
+    expect(deps.history.events).toHaveLength(1);
+    expect(deps.events.published.map(({ event }) => event)).toEqual(deps.history.events);
     expect(outcome.kind).toBe('authorized');
     expect(outcome.event).toMatchObject({ type: 'granted', severity: 'info', status: 'active' });
     expect(deps.tenants.tenants.get('acme')?.orgId).toBe('org-acme');
@@ -194,7 +201,9 @@ describe('completeAuthorization', () => {
 
   it('takes the expiries from the token response, whatever they are', async () => {
     const { deps, start } = setup();
-    deps.webex.grant = { accessToken: 'a', refreshToken: 'r', expiresIn: 60, refreshTokenExpiresIn: 120 };
+    deps.webex.accessLifetimeSeconds = 60;
+    deps.webex.refreshLifetimeSeconds = 120;
+    deps.webex.exchangeScope = undefined;
     await completeAuthorization(deps, { state: await start(), code: 'c' });
     const record = await deps.authorizations.get('acme', 'presence');
     const now = deps.clock.now().getTime();
@@ -225,7 +234,7 @@ describe('completeAuthorization', () => {
 
   it('saves again on a version conflict (a validator wrote meanwhile)', async () => {
     const { deps, start } = setup({ records: [activeRecord()] });
-    deps.authorizations.conflictsToThrow = 1;
+    deps.authorizations.failNextSaves(1);
     await completeAuthorization(deps, { state: await start(), code: 'c' });
     expect((await deps.authorizations.get('acme', 'presence'))?.version).toBe(6);
   });
@@ -237,7 +246,7 @@ describe('completeAuthorization', () => {
     expect(order.slice(0, 3)).toEqual([
       'lease acme/presence',
       expect.stringMatching(/^store /),
-      'save acme/presence',
+      'save acme/presence active +granted',
     ]);
     expect((await deps.authorizations.get('acme', 'presence'))?.leaseOwner).toBeUndefined();
   });
@@ -260,7 +269,7 @@ describe('completeAuthorization', () => {
 
   it('still shows success when publishing fails, and leaves the event in the outbox for the validator', async () => {
     const { deps, start } = setup();
-    deps.events.failWith = new Error('bus down');
+    deps.events.fail(new Error('bus down'));
     const outcome = await completeAuthorization(deps, { state: await start(), code: 'c' });
     expect(outcome.kind).toBe('authorized');
     expect(deps.log.lines.some((line) => line.level === 'error')).toBe(true);
@@ -322,16 +331,19 @@ describe('completeAuthorization', () => {
   it('says the code was refused when Webex answers 400, and Webex is unavailable on 5xx or timeouts', async () => {
     const { deps, start, written } = setup();
     const before = written();
-    deps.webex.grant = new WebexError('rejected', 'Webex authorization code grant answered 400', {
-      status: 400,
-      trackingId: 'ROUTER_1',
-    });
+    deps.webex.fail(
+      'exchangeCode',
+      new WebexError('rejected', 'Webex authorization code grant answered 400', {
+        status: 400,
+        trackingId: 'ROUTER_1',
+      }),
+    );
     const refused = await completeAuthorization(deps, { state: await start(), code: 'c' }).catch(
       (e: unknown) => e,
     );
     expect(refused).toBeInstanceOf(CodeRefusedError);
     expect((refused as CodeRefusedError).trackingId).toBe('ROUTER_1');
-    deps.webex.grant = new WebexError('transient', 'Webex authorization code grant timed out');
+    deps.webex.fail('exchangeCode', new WebexError('transient', 'Webex authorization code grant timed out'));
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       WebexUnavailableError,
     );
@@ -339,28 +351,31 @@ describe('completeAuthorization', () => {
   });
 
   /** The Webex calls a refusal made to revoke: only ever the refused grant, by its id. */
-  const revocations = (deps: { webex: FakeWebexClient }) =>
+  const revocations = (deps: { webex: FakeWebex }) =>
     deps.webex.calls.filter((call) =>
       /^(revokeAuthorizations|deleteAuthorization|listAuthorizations)/.test(call),
     );
+  /** The deletion of the grant the last code exchange created. */
+  const deletionOfRefusedGrant = (deps: { webex: FakeWebex }) =>
+    `deleteAuthorization ${deps.webex.exchanges.at(-1)?.authorizationId ?? 'no exchange'}`;
 
   it('refuses a person who is not a Full Administrator, keeps nothing and revokes that grant alone', async () => {
     const { deps, start, written } = setup();
-    deps.webex.signInAs({ roles: ['role-user'] });
+    deps.webex.addPerson('person-1', 'admin@acme.example', { admin: false, orgId: 'org-acme' });
     const before = written();
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       NotFullAdminError,
     );
     expect(written()).toEqual(before);
-    expect(revocations(deps)).toEqual([
-      'listAuthorizations person-1',
-      `deleteAuthorization ${REFUSED_GRANT_ID}`,
-    ]);
+    expect(revocations(deps)).toEqual(['listAuthorizations person-1', deletionOfRefusedGrant(deps)]);
   });
 
   it('treats a 403 on the roles list as "not a Full Administrator"', async () => {
     const { deps, start, written } = setup();
-    deps.webex.roles = new WebexError('forbidden', 'Webex GET /v1/roles answered 403', { status: 403 });
+    deps.webex.fail(
+      'listRoles',
+      new WebexError('forbidden', 'Webex GET /v1/roles answered 403', { status: 403 }),
+    );
     const before = written();
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       NotFullAdminError,
@@ -370,16 +385,14 @@ describe('completeAuthorization', () => {
 
   it('refuses a bot, keeps nothing and revokes its grant alone', async () => {
     const { deps, start, written } = setup();
-    deps.webex.signInAs({ type: 'bot', id: 'bot-1' });
+    deps.webex.addPerson('bot-1', 'bot@acme.example', { type: 'bot', orgId: 'org-acme' });
+    deps.webex.signInAs('bot-1');
     const before = written();
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       NotAPersonError,
     );
     expect(written()).toEqual(before);
-    expect(revocations(deps)).toEqual([
-      'listAuthorizations bot-1',
-      `deleteAuthorization ${REFUSED_GRANT_ID}`,
-    ]);
+    expect(revocations(deps)).toEqual(['listAuthorizations bot-1', deletionOfRefusedGrant(deps)]);
   });
 
   it('refuses an admin of another org than the tenant is bound to, and revokes only their refused grant, never the org', async () => {
@@ -389,17 +402,14 @@ describe('completeAuthorization', () => {
       OrgMismatchError,
     );
     expect(written()).toEqual(before);
-    expect(revocations(deps)).toEqual([
-      'listAuthorizations person-1',
-      `deleteAuthorization ${REFUSED_GRANT_ID}`,
-    ]);
+    expect(revocations(deps)).toEqual(['listAuthorizations person-1', deletionOfRefusedGrant(deps)]);
   });
 
   it("revokes only the refused grant among the person's authorizations: access tokens and other integrations are left alone", async () => {
     const { deps, start } = setup({ tenant: { orgId: 'org-other' } });
     const clientId = catalog.find('presence')?.integrationId ?? '';
     const item = { personId: 'person-1', created: '2026-03-01T10:00:00+00:00' };
-    deps.webex.authorizationItems = [
+    deps.webex.authorizations.push(
       {
         ...item,
         id: 'other-integration',
@@ -408,25 +418,23 @@ describe('completeAuthorization', () => {
       },
       { ...item, id: 'its-access-token', clientId, type: 'access' },
       { ...item, id: 'someone-else', clientId, personId: 'person-2', type: 'refresh' },
-      { ...item, id: 'the-refused-grant', clientId, type: 'refresh' },
-    ];
+    );
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       OrgMismatchError,
     );
-    expect(revocations(deps)).toEqual([
-      'listAuthorizations person-1',
-      'deleteAuthorization the-refused-grant',
-    ]);
+    expect(revocations(deps)).toEqual(['listAuthorizations person-1', deletionOfRefusedGrant(deps)]);
   });
 
   it("revokes nothing when the person holds another grant of the integration (it may be another tenant's)", async () => {
     const { deps, start } = setup({ tenant: { orgId: 'org-other' } });
     const clientId = catalog.find('presence')?.integrationId ?? '';
     const grant = { personId: 'person-1', clientId, type: 'refresh' };
-    deps.webex.authorizationItems = [
-      { ...grant, id: 'live-grant-of-tenant-x', created: '2026-01-10T08:00:00+00:00' },
-      { ...grant, id: 'the-refused-grant', created: '2026-03-01T10:00:00+00:00' },
-    ];
+    // The exchange adds the refused grant, created now.
+    deps.webex.authorizations.push({
+      ...grant,
+      id: 'live-grant-of-tenant-x',
+      created: '2026-01-10T08:00:00+00:00',
+    });
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       OrgMismatchError,
     );
@@ -435,15 +443,15 @@ describe('completeAuthorization', () => {
 
   it('revokes nothing when the only grant is older than the attempt (Webex handed back a grant someone relies on)', async () => {
     const { deps, start } = setup({ tenant: { orgId: 'org-other' } });
-    deps.webex.authorizationItems = [
-      {
-        id: 'live-grant-of-tenant-x',
-        personId: 'person-1',
-        clientId: catalog.find('presence')?.integrationId ?? '',
-        type: 'refresh',
-        created: '2026-03-01T09:59:59+00:00',
-      },
-    ];
+    // Webex answers the exchange with this existing grant rather than a new one.
+    deps.webex.reusesExistingGrant = true;
+    deps.webex.authorizations.push({
+      id: 'live-grant-of-tenant-x',
+      personId: 'person-1',
+      clientId: catalog.find('presence')?.integrationId ?? '',
+      type: 'refresh',
+      created: '2026-03-01T09:59:59+00:00',
+    });
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       OrgMismatchError,
     );
@@ -451,37 +459,31 @@ describe('completeAuthorization', () => {
   });
 
   it('keeps the refusal and only discards the tokens when Webex refuses the listing or the deletion (no identity:tokens scope)', async () => {
-    const { deps, start, written } = setup();
-    deps.webex.signInAs({ roles: [] });
-    deps.webex.authorizationItems = new WebexError('forbidden', 'Webex GET /v1/authorizations answered 403', {
-      status: 403,
-    });
-    const before = written();
-    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
-      NotFullAdminError,
-    );
-    deps.webex.authorizationItems = undefined;
-    deps.webex.deleteResult = new WebexError('forbidden', 'Webex DELETE answered 403', { status: 403 });
-    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
-      NotFullAdminError,
-    );
-    expect(written()).toEqual(before);
-    expect(
-      deps.log.lines.filter((line) => line.message === 'Refused grant could not be revoked at Webex'),
-    ).toHaveLength(2);
+    // A fresh world each: the grant a failed revocation leaves behind would make the next attempt's grant not the only one.
+    for (const refused of ['listAuthorizations', 'deleteAuthorization'] as const) {
+      const { deps, start, written } = setup();
+      deps.webex.removeFullAdmin('person-1', false);
+      deps.webex.fail(refused, new WebexError('forbidden', `Webex ${refused} answered 403`, { status: 403 }));
+      const before = written();
+      await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+        NotFullAdminError,
+      );
+      expect(written()).toEqual(before);
+      expect(deps.webex.calls.filter((call) => call.startsWith(refused))).toHaveLength(1);
+      expect(
+        deps.log.lines.filter((line) => line.message === 'Refused grant could not be revoked at Webex'),
+      ).toHaveLength(1);
+    }
   });
 
   it('never revokes a refused grant org-wide, even beside a live authorization of the same org', async () => {
     const { deps, start } = setup({ records: [activeRecord()] });
-    deps.webex.signInAs({ roles: [] });
+    deps.webex.removeFullAdmin('person-1', false);
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
       NotFullAdminError,
     );
     // The live record was authorized by person-0; the refused grant is person-1's own.
-    expect(revocations(deps)).toEqual([
-      'listAuthorizations person-1',
-      `deleteAuthorization ${REFUSED_GRANT_ID}`,
-    ]);
+    expect(revocations(deps)).toEqual(['listAuthorizations person-1', deletionOfRefusedGrant(deps)]);
     expect(deps.webex.calls.some((call) => call.startsWith('revokeAuthorizations'))).toBe(false);
   });
 
@@ -639,7 +641,7 @@ describe('completeAuthorization', () => {
   it('never writes a token, code or verifier to the log, an event or an error', async () => {
     const { deps, start } = setup();
     await completeAuthorization(deps, { state: await start(), code: 'the-secret-code' });
-    deps.webex.signInAs({ roles: [] });
+    deps.webex.removeFullAdmin('person-1', false);
     const error = await completeAuthorization(deps, {
       state: await start('cdr'),
       code: 'the-secret-code',
@@ -652,7 +654,9 @@ describe('completeAuthorization', () => {
       deps.history.events,
       String(error),
     ]);
-    for (const secret of ['access-token-value', 'refresh-token-value', 'the-secret-code', ...verifiers]) {
+    const secrets = [...deps.webex.issuedTokens(), 'the-secret-code', ...verifiers];
+    expect(secrets.length).toBeGreaterThan(verifiers.length + 1);
+    for (const secret of secrets) {
       expect(everything).not.toContain(secret);
     }
   });

@@ -3,11 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization } from '../../functions/domain/model.js';
 import type { Page } from '../../functions/domain/ports.js';
-import {
-  dispatchDueAuthorizations,
-  EnqueueError,
-  type ValidationQueue,
-} from '../../functions/domain/sweep.js';
+import { dispatchDueAuthorizations, EnqueueError } from '../../functions/domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
   type AuthorizationKey,
@@ -17,24 +13,14 @@ import { createSweepDispatcherHandler } from '../../functions/sweep-dispatcher.a
 import { createValidatorWorkerHandler } from '../../functions/validator-worker.app.js';
 import {
   FakeWebex,
-  lambdaContext,
+  InMemoryAuthorizationRepository,
+  InMemoryTenantRepository,
   ManualClock,
-  MemoryAuthorizationRepository,
-  MemoryTenants,
-  MemoryVault,
+  MemoryTokenVault,
   RecordingPublisher,
-  silentTools,
-} from '../support/validator-fakes.js';
-
-class RecordingQueue implements ValidationQueue {
-  readonly batches: AuthorizationKey[][] = [];
-  async enqueue(keys: readonly AuthorizationKey[]): Promise<void> {
-    this.batches.push([...keys]);
-  }
-  get all(): AuthorizationKey[] {
-    return this.batches.flat();
-  }
-}
+  RecordingValidationQueue,
+} from '../support/fakes/index.js';
+import { lambdaContext, silentObservability } from '../support/fixtures.js';
 
 /** A due index of `count` keys per shard, paged `limit` at a time; counts the pages read. */
 function dueIndex(shards: number, perShard: number) {
@@ -61,7 +47,7 @@ function dueIndex(shards: number, perShard: number) {
 describe('dispatchDueAuthorizations', () => {
   it('pages through every shard of the due index and queues each key once', async () => {
     const index = dueIndex(4, 5);
-    const queue = new RecordingQueue();
+    const queue = new RecordingValidationQueue();
     const report = await dispatchDueAuthorizations({
       authorizations: index,
       queue,
@@ -79,7 +65,7 @@ describe('dispatchDueAuthorizations', () => {
 
   it('stops before the time budget runs out; what is left stays due for the next run', async () => {
     const index = dueIndex(16, 3);
-    const queue = new RecordingQueue();
+    const queue = new RecordingValidationQueue();
     let remaining = 30_000;
     const report = await dispatchDueAuthorizations({
       authorizations: {
@@ -103,7 +89,7 @@ describe('dispatchDueAuthorizations', () => {
 
   it('goes on past a page the queue refuses and counts what it did not take', async () => {
     const index = dueIndex(4, 4);
-    const queue = new RecordingQueue();
+    const queue = new RecordingValidationQueue();
     let page = 0;
     const report = await dispatchDueAuthorizations({
       authorizations: index,
@@ -129,20 +115,14 @@ describe('dispatchDueAuthorizations', () => {
 
 describe('sweep dispatcher handler', () => {
   it('dispatches within the Lambda context’s remaining time and reports it', async () => {
-    const queue = new RecordingQueue();
+    const queue = new RecordingValidationQueue();
     const handler = createSweepDispatcherHandler(
       { authorizations: dueIndex(16, 1), queue, clock: new ManualClock(), shards: 16 },
-      silentTools('sweep-dispatcher-test'),
+      silentObservability('sweep-dispatcher-test'),
     );
-    const report = await handler(
-      {},
-      lambdaContext(() => 60_000),
-    );
+    const report = await handler({}, lambdaContext({ remainingTimeMs: () => 60_000 }));
     expect(report).toEqual({ dispatched: 16, failed: 0, complete: true });
-    const starved = await handler(
-      {},
-      lambdaContext(() => 5_000),
-    );
+    const starved = await handler({}, lambdaContext({ remainingTimeMs: () => 5_000 }));
     expect(starved).toEqual({ dispatched: 0, failed: 0, complete: false });
   });
 
@@ -160,14 +140,11 @@ describe('sweep dispatcher handler', () => {
         clock: new ManualClock(),
         shards: 16,
       },
-      silentTools('sweep-dispatcher-test'),
+      silentObservability('sweep-dispatcher-test'),
     );
-    await expect(
-      handler(
-        {},
-        lambdaContext(() => 60_000),
-      ),
-    ).rejects.toThrow('1 due authorizations could not be queued (15 were)');
+    await expect(handler({}, lambdaContext({ remainingTimeMs: () => 60_000 }))).rejects.toThrow(
+      '1 due authorizations could not be queued (15 were)',
+    );
     expect(sent).toHaveLength(15);
   });
 });
@@ -193,15 +170,15 @@ describe('validator worker handler', () => {
   }
 
   function deps(): ValidatorDependencies & {
-    authorizations: MemoryAuthorizationRepository;
-    vault: MemoryVault;
+    authorizations: InMemoryAuthorizationRepository;
+    vault: MemoryTokenVault;
   } {
     const clock = new ManualClock();
     const webex = new FakeWebex(clock);
     webex.addPerson('p1', 'admin@acme.example');
-    const authorizations = new MemoryAuthorizationRepository();
-    const vault = new MemoryVault();
-    const tenants = new MemoryTenants();
+    const authorizations = new InMemoryAuthorizationRepository();
+    const vault = new MemoryTokenVault();
+    const tenants = new InMemoryTenantRepository();
     tenants.put({
       tenantId: 'acme',
       name: 'Acme',
@@ -255,7 +232,7 @@ describe('validator worker handler', () => {
 
   it('validates each message and returns only the failed ones as batch item failures', async () => {
     const ports = deps();
-    const handler = createValidatorWorkerHandler(ports, silentTools('validator-worker-test'));
+    const handler = createValidatorWorkerHandler(ports, silentObservability('validator-worker-test'));
     const event: SQSEvent = {
       Records: [
         message('ok', JSON.stringify({ tenantId: 'acme', integration: 'presence' })),

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
+import { tableDefinition } from '../../functions/adapters/table-definition.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
 import { WebexError } from '../../functions/domain/ports.js';
 import { runSweep } from '../../functions/domain/sweep.js';
@@ -10,12 +11,12 @@ import {
 import { validateAuthorization } from '../../functions/domain/validator.js';
 import {
   FakeWebex,
+  InMemoryAuthorizationRepository,
+  InMemoryTenantRepository,
   ManualClock,
-  MemoryAuthorizationRepository,
-  MemoryTenants,
-  MemoryVault,
+  MemoryTokenVault,
   RecordingPublisher,
-} from '../support/validator-fakes.js';
+} from '../support/fakes/index.js';
 
 const DAY = 86_400;
 const catalog = defaultCatalog();
@@ -38,9 +39,9 @@ function tenantOf(overrides: Partial<Tenant> = {}): Tenant {
 function setup(tenant: Partial<Tenant> = {}) {
   const clock = new ManualClock();
   const calls: string[] = [];
-  const repo = new MemoryAuthorizationRepository(calls);
-  const vault = new MemoryVault(calls);
-  const tenants = new MemoryTenants();
+  const repo = new InMemoryAuthorizationRepository({ calls });
+  const vault = new MemoryTokenVault(calls);
+  const tenants = new InMemoryTenantRepository();
   const webex = new FakeWebex(clock);
   const events = new RecordingPublisher();
   tenants.put(tenantOf(tenant));
@@ -369,7 +370,8 @@ describe('validateAuthorization: transient failures', () => {
     await world.authorize('presence');
     const statuses: string[] = [];
     for (let i = 0; i < 4; i += 1) {
-      world.webex.faults.push(
+      world.webex.fail(
+        'getMe',
         new WebexError('transient', 'Too Many Requests', { status: 429, retryAfterSeconds: 600 }),
       );
       const now = world.clock.now().getTime();
@@ -391,7 +393,7 @@ describe('validateAuthorization: transient failures', () => {
     await world.authorize('presence');
     const gaps: number[] = [];
     for (let i = 0; i < 3; i += 1) {
-      world.webex.faults.push(new WebexError('transient', 'Service Unavailable', { status: 503 }));
+      world.webex.fail('getMe', new WebexError('transient', 'Service Unavailable', { status: 503 }));
       const now = world.clock.now().getTime();
       await world.validate('presence');
       gaps.push(Math.round((Date.parse((await world.record('presence')).nextCheckAt ?? '') - now) / 1000));
@@ -441,12 +443,12 @@ describe('validateAuthorization: crash safety', () => {
     const world = setup();
     await world.authorize('presence');
     world.webex.revokeAllOf('p-admin');
-    world.events.failNext = 1;
+    world.events.fail(new Error('publish failed'), 1);
     await expect(world.validate('presence')).rejects.toThrow('publish failed');
     const stuck = await world.record('presence');
     expect(stuck).toMatchObject({ status: 'invalid', pendingEvent: { type: 'invalidated' } });
     expect(stuck.leaseOwner).toBeUndefined();
-    expect(world.repo.history.map((e) => e.type)).toEqual(['invalidated']);
+    expect(world.repo.history.events.map((e) => e.type)).toEqual(['invalidated']);
 
     await world.validate('presence');
     expect(world.events.types()).toEqual(['presence:invalidated']);
@@ -540,20 +542,20 @@ describe('runSweep', () => {
       ...later,
       nextCheckAt: new Date(world.clock.now().getTime() + 3_600_000).toISOString(),
     });
-    const report = await runSweep(world.deps, { shards: MemoryAuthorizationRepository.shards, pageSize: 1 });
+    const report = await runSweep(world.deps, { shards: tableDefinition.dueShards, pageSize: 1 });
     expect(report.dispatched).toBe(3);
     expect(report.outcomes.every((o) => o.kind === 'checked')).toBe(true);
     expect(report.errors).toEqual([]);
-    expect((await runSweep(world.deps, { shards: MemoryAuthorizationRepository.shards })).dispatched).toBe(0);
+    expect((await runSweep(world.deps, { shards: tableDefinition.dueShards })).dispatched).toBe(0);
   });
 
   it('reports a check that throws and goes on with the others', async () => {
     const world = setup();
     for (const integration of ['presence', 'call-control']) await world.authorize(integration);
     world.webex.revokeAllOf('p-admin');
-    world.events.failNext = 1;
+    world.events.fail(new Error('publish failed'), 1);
     const report = await runSweep(world.deps, {
-      shards: MemoryAuthorizationRepository.shards,
+      shards: tableDefinition.dueShards,
       concurrency: 1,
     });
     expect(report.errors).toHaveLength(1);

@@ -1,0 +1,172 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Authorization, Tenant, TokenMaterial } from '../../functions/domain/model.js';
+import type { OnboardingSettings } from '../../functions/domain/onboarding.js';
+
+/** An active tenant with sensible defaults. */
+export function testTenant(overrides: Partial<Tenant> = {}): Tenant {
+  return {
+    tenantId: 'acme',
+    name: 'Acme Corp',
+    contacts: ['it@acme.example'],
+    sso: false,
+    linkVersion: 1,
+    status: 'active',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** An active authorization record with sensible defaults, not yet saved (version 0). */
+export function testAuthorization(
+  tenantId: string,
+  integration: string,
+  overrides: Partial<Authorization> = {},
+): Authorization {
+  return {
+    tenantId,
+    integration,
+    status: 'active',
+    scopes: ['spark:people_read'],
+    consecutiveFailures: 0,
+    version: 0,
+    warningsSent: [],
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Settings for tests; the Webex base is replaced by the simulator's URL where one runs. */
+export function testSettings(overrides: Partial<OnboardingSettings> = {}): OnboardingSettings {
+  return {
+    publicBaseUrl: 'https://portal.test',
+    webexApiBaseUrl: 'https://webexapis.test',
+    passwordMaxAgeDays: 1825,
+    linkTtlDays: 14,
+    firstCheckDelaySeconds: 3600,
+    ...overrides,
+  };
+}
+
+/** Token material that is obviously fake and easy to search for in outputs. */
+export function fakeMaterial(now: Date, tag = 'x'): TokenMaterial {
+  return {
+    accessToken: `ACCESS-SECRET-${tag}`,
+    refreshToken: `REFRESH-SECRET-${tag}`,
+    accessTokenExpiresAt: new Date(now.getTime() + 14 * 86_400_000).toISOString(),
+    refreshTokenExpiresAt: new Date(now.getTime() + 90 * 86_400_000).toISOString(),
+  };
+}
+
+const nothing = () => undefined;
+const quiet = { debug: nothing, info: nothing, warn: nothing, error: nothing };
+
+/** Powertools logger and metrics that write nothing (some tests run thousands of requests). */
+export function silentObservability(serviceName = 'test'): { logger: Logger; metrics: Metrics } {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  return {
+    logger: new Logger({ serviceName, logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Test', serviceName, logger: quiet }),
+  };
+}
+
+/** A Lambda context as Powertools' middlewares read it, whose remaining time the test controls. */
+export function lambdaContext(
+  options: { functionName?: string; remainingTimeMs?: () => number } = {},
+): Context {
+  const functionName = options.functionName ?? 'test-function';
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: 'test-request',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: options.remainingTimeMs ?? (() => 60_000),
+    done: nothing,
+    fail: nothing,
+    succeed: nothing,
+  };
+}
+
+/** A request as a client (hostile or not) may shape it; everything optional but the path. */
+export interface RawRequest {
+  method?: string;
+  /** The raw path as API Gateway passes it (`rawPath`). */
+  path: string;
+  /** The raw query string, without `?`. */
+  query?: string;
+  headers?: Record<string, string>;
+  /** The browser's cookies, `name=value` each. */
+  cookies?: readonly string[];
+  body?: string;
+  base64?: boolean;
+}
+
+/** An API Gateway HTTP API (payload 2.0) event, built the way `local/http-adapter.ts` builds one. */
+export function apiGatewayEvent(request: RawRequest): APIGatewayProxyEventV2 {
+  const method = request.method ?? 'GET';
+  const headers = Object.fromEntries(
+    Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  const queryStringParameters: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(request.query ?? '')) {
+    queryStringParameters[name] =
+      name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
+  }
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: request.path,
+    rawQueryString: request.query ?? '',
+    headers,
+    ...(request.cookies && request.cookies.length > 0 ? { cookies: [...request.cookies] } : {}),
+    ...(Object.keys(queryStringParameters).length > 0 ? { queryStringParameters } : {}),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'portal.test',
+      domainPrefix: 'portal',
+      http: {
+        method,
+        path: request.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: headers['user-agent'] ?? 'test',
+      },
+      requestId: 'req-1',
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    ...(request.body !== undefined
+      ? { body: request.base64 ? Buffer.from(request.body).toString('base64') : request.body }
+      : {}),
+    isBase64Encoded: request.base64 === true,
+  };
+}
+
+/** A browser's GET on the portal (`pathAndQuery` as it sends it), with its cookies (`name=value` each). */
+export function getEvent(pathAndQuery: string, cookies: readonly string[] = []): APIGatewayProxyEventV2 {
+  const [path = '/', query = ''] = pathAndQuery.split(/\?(.*)/s);
+  return apiGatewayEvent({ path, query, cookies, headers: { host: 'portal.test' } });
+}
+
+/** A JSON call on the admin API, as API Gateway sends it after the IAM authorizer. */
+export function adminEvent(
+  method: string,
+  path: string,
+  options: Omit<RawRequest, 'method' | 'path' | 'cookies'> = {},
+): APIGatewayProxyEventV2 {
+  return apiGatewayEvent({
+    ...options,
+    method,
+    path,
+    headers: { 'content-type': 'application/json', ...options.headers },
+  });
+}
