@@ -63,10 +63,10 @@ function getEvent(rawPath: string, rawQueryString: string, cookies: string[] = [
 /**
  * Times the OAuth callback in-process: the deployed public handler (middy, Powertools, the real
  * `completeAuthorization`) over DynamoDB Local and the simulator. Each sample is a new tenant's
- * first authorization of one integration (rotating through the catalog): the handler answers
- * `/oauth/start` untimed (its cookies go back with the callback, as a browser's would), the admin's
- * consent is granted in the simulator in-process, and only the handler's answer to the callback is
- * timed. Sequential, so no sample waits on another.
+ * first authorization of one integration (rotating through the catalog): the handler answers the
+ * portal's POST to `/oauth/start` untimed (its cookies go back with the callback, as a browser's
+ * would), the admin's consent is granted in the simulator in-process, and only the handler's answer
+ * to the callback is timed. Sequential, so no sample waits on another.
  */
 export async function benchCallback(input: CallbackInput): Promise<CallbackReport> {
   // Powertools would print one metrics line per invocation on stdout.
@@ -127,8 +127,20 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
       publicBaseUrl: BENCH_PUBLIC_BASE_URL,
     });
     const integration = catalog.keys[index % catalog.keys.length] ?? '';
+    // Authorize pressed on the portal: its form POSTs the start from the portal's own origin.
+    const startEvent = getEvent(
+      '/oauth/start',
+      new URLSearchParams({ link: link.token, integration }).toString(),
+    );
     const start = await handler(
-      getEvent('/oauth/start', new URLSearchParams({ link: link.token, integration }).toString()),
+      {
+        ...startEvent,
+        headers: { ...startEvent.headers, origin: new URL(BENCH_PUBLIC_BASE_URL).origin },
+        requestContext: {
+          ...startEvent.requestContext,
+          http: { ...startEvent.requestContext.http, method: 'POST' },
+        },
+      },
       localLambdaContext('public-api'),
     );
     if (start.statusCode !== 302)

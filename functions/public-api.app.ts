@@ -10,7 +10,12 @@ import { clearBrowserBinding, isBoundBrowser, issueBrowserBinding } from './comm
 import { parseQueryString } from './commons/query-string.js';
 import { tracedInvocation } from './commons/tracer.js';
 import { MAX_LINK_TOKEN_LENGTH } from './domain/onboarding-link.js';
-import { BrowserMismatchError, InvalidRequestError, PageNotFoundError } from './http/request-errors.js';
+import {
+  BrowserMismatchError,
+  InvalidRequestError,
+  PageNotFoundError,
+  StartNotFromPortalError,
+} from './http/request-errors.js';
 import { showPortal, showTroubleshooting } from './domain/onboarding-portal.js';
 import {
   completeAuthorization,
@@ -18,18 +23,23 @@ import {
   type OnboardingDependencies,
 } from './domain/onboarding.js';
 import { renderOnboardingFailure } from './http/pages/failure-page.js';
-import { CONTENT_SECURITY_POLICY } from './http/pages/layout.js';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy } from './http/pages/layout.js';
 import { renderPortalPage } from './http/pages/portal-page.js';
 import { renderSuccessPage } from './http/pages/success-page.js';
 import { renderTroubleshootingPage } from './http/pages/troubleshooting-page.js';
 import { oauthStateShape } from './domain/oauth-state.js';
 
-/** Headers on every answer of the public API. */
+/**
+ * Headers of every page we serve; the public API's answers replace the Content-Security-Policy with
+ * one that lets the portal's forms start an authorization (publicApiHeaders).
+ */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
-  // The portal's URLs carry the onboarding link: never send them to Webex or anyone else.
-  'Referrer-Policy': 'no-referrer',
+  // The portal's URLs carry the onboarding link: never send them to Webex or anyone else. Not
+  // `no-referrer`: under it a browser sends `Origin: null` with our own form's POST, and a browser
+  // without fetch metadata could then never prove that a start came from the portal.
+  'Referrer-Policy': 'same-origin',
   'X-Frame-Options': 'DENY',
   'Cache-Control': 'no-store',
   'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
@@ -67,16 +77,32 @@ type Answer = APIGatewayProxyStructuredResultV2;
 /** Renders a failure as its page; logs and counts it on the way. */
 type FailureRenderer = (error: unknown) => Answer;
 
-function page(statusCode: number, body: string): Answer {
-  return {
-    statusCode,
-    headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8' },
-    body,
-  };
+/**
+ * The public API's headers: SECURITY_HEADERS with forms allowed to post to the portal's origin and
+ * to follow the start's redirect to Webex's authorize page (form-action governs redirects too).
+ */
+export function publicApiHeaders(
+  settings: Pick<OnboardingDependencies['settings'], 'publicBaseUrl' | 'webexApiBaseUrl'>,
+): Readonly<Record<string, string>> {
+  const formActions = [new URL(settings.publicBaseUrl).origin, new URL(settings.webexApiBaseUrl).origin];
+  return { ...SECURITY_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(formActions) };
 }
 
-function redirect(location: string): Answer {
-  return { statusCode: 302, headers: { ...SECURITY_HEADERS, Location: location }, body: '' };
+/** How the public API answers: a page or a redirect, each with its headers. */
+interface Answers {
+  page(statusCode: number, body: string): Answer;
+  redirect(location: string): Answer;
+}
+
+function answersWith(headers: Readonly<Record<string, string>>): Answers {
+  return {
+    page: (statusCode, body) => ({
+      statusCode,
+      headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' },
+      body,
+    }),
+    redirect: (location) => ({ statusCode: 302, headers: { ...headers, Location: location }, body: '' }),
+  };
 }
 
 /** One path segment after a prefix, decoded; undefined when the path does not match. */
@@ -92,28 +118,49 @@ function segmentAfter(path: string, prefix: string): string | undefined {
 }
 
 /**
+ * Whether a start proves it was sent by a page of our own origin. A browser that sends fetch
+ * metadata says so with `Sec-Fetch-Site: same-origin` (`none` when typed or opened from another
+ * app, `cross-site` from another site); one that sends none proves it by its `Origin`, which every
+ * browser puts on a form's POST. Nothing else starts: not `Origin: null` (a sandboxed frame's), not
+ * a request without either header.
+ */
+function startedFromOurPages(headers: APIGatewayProxyEventV2['headers'], publicBaseUrl: string): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
+  return headers.origin === new URL(publicBaseUrl).origin;
+}
+
+/**
  * Routes a request to its use case and renders the answer. Routing is on method and raw path,
  * so the same code serves API Gateway's explicit routes and the local run's catch-all.
  */
-/**
- * Whether a browser says the request comes from one of our own pages. Browsers send
- * `Sec-Fetch-Site` on every navigation (`none` when typed or opened from another app); clients
- * that send none at all (scripts, very old browsers) are let through, as no victim's browser is.
- */
-function startedFromOurPages(headers: APIGatewayProxyEventV2['headers']): boolean {
-  const site = headers['sec-fetch-site'];
-  return site === undefined || site === 'same-origin';
-}
-
 async function route(
   event: APIGatewayProxyEventV2,
   deps: OnboardingDependencies,
   metrics: Metrics,
+  answers: Answers,
   fail: FailureRenderer,
 ): Promise<Answer> {
+  const { page, redirect } = answers;
   const method = event.requestContext.http.method;
   const path = event.rawPath;
   const query = event.rawQueryString ?? '';
+  if (path === '/oauth/start' && (method === 'GET' || method === 'POST')) {
+    const input = parseQueryString(query, startQuery);
+    if (method === 'GET') {
+      // A start URL opened from anywhere (an email, a chat, another site) could be an attacker's
+      // link sent to another org's admin: it shows the portal, which names the tenant, and only the
+      // portal's own form (a POST) starts anything.
+      return page(200, renderPortalPage(await showPortal(deps, { linkToken: input.link })));
+    }
+    if (!startedFromOurPages(event.headers, deps.settings.publicBaseUrl)) throw new StartNotFromPortalError();
+    const { authorizeUrl, state } = await startAuthorization(deps, {
+      linkToken: input.link,
+      integration: input.integration,
+    });
+    metrics.addMetric('AuthorizationStarted', MetricUnit.Count, 1);
+    return { ...redirect(authorizeUrl), cookies: [issueBrowserBinding(state, deps.settings.publicBaseUrl)] };
+  }
   if (method !== 'GET') throw new PageNotFoundError();
 
   const connectLink = segmentAfter(path, '/connect/');
@@ -121,21 +168,6 @@ async function route(
     const link = linkToken.safeParse(connectLink);
     if (!link.success) throw new InvalidRequestError('Malformed link');
     return page(200, renderPortalPage(await showPortal(deps, { linkToken: link.data })));
-  }
-  if (path === '/oauth/start') {
-    const input = parseQueryString(query, startQuery);
-    if (!startedFromOurPages(event.headers)) {
-      // A start URL opened from elsewhere (an email, a chat, another site) could be an attacker's
-      // link sent to another org's admin: show the portal, which names the tenant, and let the
-      // admin press Authorize there.
-      return page(200, renderPortalPage(await showPortal(deps, { linkToken: input.link })));
-    }
-    const { authorizeUrl, state } = await startAuthorization(deps, {
-      linkToken: input.link,
-      integration: input.integration,
-    });
-    metrics.addMetric('AuthorizationStarted', MetricUnit.Count, 1);
-    return { ...redirect(authorizeUrl), cookies: [issueBrowserBinding(state, deps.settings.publicBaseUrl)] };
   }
   if (path === '/oauth/callback') {
     const input = parseQueryString(query, callbackQuery);
@@ -183,7 +215,7 @@ async function route(
  * The one place where failures become pages: expected refusals are logged as info with their
  * reason, anything else as an error, and the admin sees a page that reveals no internals.
  */
-function failureRenderer(logger: Logger, metrics: Metrics): FailureRenderer {
+function failureRenderer(logger: Logger, metrics: Metrics, { page }: Answers): FailureRenderer {
   return (error) => {
     const failure = renderOnboardingFailure(error);
     if (failure.expected) {
@@ -226,11 +258,12 @@ export function createPublicApiHandler(
   const logger = observability.logger ?? new Logger({ serviceName: 'public-api' });
   const metrics = observability.metrics ?? new Metrics({ serviceName: 'public-api' });
   const deps: OnboardingDependencies = { ...dependencies, log: logger };
-  const fail = failureRenderer(logger, metrics);
+  const answers = answersWith(publicApiHeaders(deps.settings));
+  const fail = failureRenderer(logger, metrics, answers);
   return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
     .use(tracedInvocation(observability.tracer))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(renderFailures(fail))
-    .handler(async (event) => route(event, deps, metrics, fail));
+    .handler(async (event) => route(event, deps, metrics, answers, fail));
 }

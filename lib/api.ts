@@ -22,7 +22,9 @@ const { GET, POST, PATCH, DELETE } = apigw.HttpMethod;
 /** Routes anyone may call: the onboarding portal, the OAuth dance and the troubleshooting pages. */
 export const PUBLIC_ROUTES: readonly RouteSpec[] = [
   { method: GET, path: '/connect/{link}' },
+  // GET shows the portal; only the portal's own form (a POST) starts an authorization.
   { method: GET, path: '/oauth/start' },
+  { method: POST, path: '/oauth/start' },
   { method: GET, path: '/oauth/callback' },
   { method: GET, path: '/troubleshoot/{integration}' },
 ];

@@ -31,3 +31,16 @@ export class BrowserMismatchError extends OnboardingError {
     super('The callback did not come from the browser that started the authorization');
   }
 }
+
+/**
+ * A start that does not prove it was sent by the portal's own form: not a POST from our origin
+ * (`Sec-Fetch-Site: same-origin` when the browser sends fetch metadata, else an `Origin` equal to the
+ * public base URL's). It may be someone else's start URL or form aimed at a victim's browser, so
+ * nothing is started.
+ */
+export class StartNotFromPortalError extends OnboardingError {
+  override readonly name = 'StartNotFromPortalError';
+  constructor() {
+    super('The start did not come from the onboarding portal');
+  }
+}

@@ -129,7 +129,7 @@ describe('onboarding in a real browser', () => {
     await expect.poll(() => page.title()).toContain('Browser Co');
     await page.screenshot({ path: `${SCREENSHOTS}/onboarding-1-portal.png`, fullPage: true });
 
-    await page.click('#integration-presence a.button');
+    await page.click('#integration-presence button.button');
     await page.waitForSelector('form[action="/v1/authorize"]');
     await page.selectOption('select[name="person"]', 'admin@demo.example');
     await page.screenshot({ path: `${SCREENSHOTS}/onboarding-2-consent.png`, fullPage: true });
@@ -167,7 +167,7 @@ describe('onboarding in a real browser', () => {
     expect(blocked.status).toBe(200);
     const page = await newPage();
     await page.goto(link.url);
-    await page.click('#integration-call-control a.button');
+    await page.click('#integration-call-control button.button');
     await page.waitForSelector('form[action="/v1/authorize"]');
     await page.selectOption('select[name="person"]', 'admin@demo.example');
     await page.click('button[name="decision"][value="accept"]');
@@ -181,12 +181,14 @@ describe('onboarding in a real browser', () => {
     expect(await page.inputValue('#integration-id')).toBe(clientId);
     expect(await page.getAttribute('#integration-id', 'readonly')).not.toBeNull();
     expect(await page.textContent('main')).toContain('admin.webex.com');
-    const retry = new URL((await page.getAttribute('#retry', 'href')) ?? '');
+    // The retry is the portal's kind of button: a form that POSTs the start.
+    const retry = new URL((await page.getAttribute('form:has(#retry)', 'action')) ?? '');
+    expect(await page.getAttribute('form:has(#retry)', 'method')).toBe('post');
     expect(retry.pathname).toBe('/oauth/start');
     expect(retry.searchParams.get('integration')).toBe('call-control');
     await page.screenshot({ path: `${SCREENSHOTS}/onboarding-6-troubleshooting.png`, fullPage: true });
 
-    // Once unblocked in "Control Hub", the retry link works.
+    // Once unblocked in "Control Hub", the retry button works.
     await fetch(`${simulator.url}/_sim/orgs/${demoOrgId}/integrations/${clientId}/unblock`, {
       method: 'POST',
     });
@@ -202,7 +204,7 @@ describe('onboarding in a real browser', () => {
   it('shows the troubleshooting page when the admin presses Deny', async () => {
     const page = await newPage();
     await page.goto(link.url);
-    await page.click('#integration-sso a.button');
+    await page.click('#integration-sso button.button');
     await page.waitForSelector('form[action="/v1/authorize"]');
     await page.click('button[name="decision"][value="deny"]');
     await page.waitForSelector('#integration-id');
@@ -220,7 +222,7 @@ describe('onboarding in a real browser', () => {
     await fetch(`${simulator.url}/_sim/orgs/${demoOrgId}/integrations/${clientId}/block`, { method: 'POST' });
     const page = await newPage();
     await page.goto(link.url);
-    await page.click('#integration-presence a.button');
+    await page.click('#integration-presence button.button');
     await page.waitForSelector('form[action="/v1/authorize"]');
     await page.click('button[name="decision"][value="deny"]');
     await page.waitForSelector('#integration-id');

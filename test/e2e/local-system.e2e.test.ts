@@ -53,7 +53,7 @@ describe('the local system end to end', () => {
 
   /** On a portal page already open: Authorize -> simulator consent as admin@demo.example -> our callback. */
   async function consentOnPortal(integration: string, decision: 'accept' | 'deny'): Promise<void> {
-    await page.locator(`[data-integration="${integration}"] a.button`).click();
+    await page.locator(`[data-integration="${integration}"] button.button`).click();
     await page.locator('select[name="person"], input[name="person"]').first().waitFor();
     const person = page.locator('select[name="person"]');
     if (await person.count()) await person.selectOption('admin@demo.example');
@@ -73,7 +73,9 @@ describe('the local system end to end', () => {
     expect(new URL(page.url()).pathname).toBe('/oauth/callback');
     expect((await page.locator('h1').innerText()).trim()).toBe(`${entry.name}: authorization refused`);
     expect(await page.locator('#retry').count()).toBe(1);
-    expect(await page.locator('#retry').getAttribute('href')).toContain(`integration=${integration}`);
+    expect(await page.locator('form:has(#retry)').getAttribute('action')).toContain(
+      `integration=${integration}`,
+    );
     expect(await page.locator('[data-state]').count()).toBe(0);
     expect(await page.locator('#integration-id').inputValue()).toBe(entry.integrationId);
     expect(await bodyText()).toContain('Control Hub');

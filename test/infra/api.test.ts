@@ -7,6 +7,7 @@ import type { Synthesized } from './support.js';
 const PUBLIC_ROUTE_KEYS = [
   'GET /connect/{link}',
   'GET /oauth/start',
+  'POST /oauth/start',
   'GET /oauth/callback',
   'GET /troubleshoot/{integration}',
 ];

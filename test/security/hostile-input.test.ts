@@ -290,6 +290,7 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
             await world.get(`/oauth/callback?${callback}${extra}`),
             await world.get(`/connect/${link}`),
             await world.get(`/oauth/start?link=${link}&integration=${input.integration}`),
+            await world.press(`/oauth/start?link=${link}&integration=${input.integration}`),
             await world.get(`/troubleshoot/${input.integration}?link=${link}`),
           ];
           const after = await world.snapshot();

@@ -12,6 +12,7 @@ import { seededRandom, seedFromEnvironment, shuffled } from '../support/security
 import {
   addOrgWithAdmin,
   linkTokenOf,
+  portalPress,
   request,
   startTestLocalSystem,
   type TestLocalSystem,
@@ -97,6 +98,8 @@ describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`,
       for (const integration of system.catalog.keys) {
         const browser = new CookieJar();
         const start = await request(`${api}/oauth/start?link=${token}&integration=${integration}`, {
+          method: 'POST',
+          headers: portalPress(system),
           browser,
         });
         expect(start.status).toBe(302);

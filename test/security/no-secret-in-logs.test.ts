@@ -13,11 +13,13 @@ import { LOCAL_TABLE_NAME } from '../../local/local-system.js';
 import { submitConsent } from '../../local/webex-simulator/index.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { getEvent, lambdaContext } from '../support/fixtures.js';
+import { asPortalFormPost } from '../support/portal-start.js';
 import {
   OutputCapture,
   addOrgWithAdmin,
   linkTokenOf,
   onboardOverHttp,
+  portalPress,
   request,
   simControl,
   simSecrets,
@@ -223,7 +225,8 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
       });
       const call = async (pathAndQuery: string, cookies: string[] = [], method: 'GET' | 'POST' = 'GET') => {
         const event = getEvent(pathAndQuery, cookies);
-        const sent = method === 'POST' ? asPortalFormPost(event, new URL(system.publicBaseUrl).origin) : event;
+        const sent =
+          method === 'POST' ? asPortalFormPost(event, new URL(system.publicBaseUrl).origin) : event;
         const answer = await handler(sent, lambdaContext());
         const location = answer.headers?.Location;
         return {

@@ -81,10 +81,18 @@ export interface Onboarding {
   callbackUrl: string;
 }
 
+/** The headers of the portal's form pressed in a browser: a POST from the portal's own origin. */
+export function portalPress(system: Pick<LocalSystem, 'publicBaseUrl'>): Record<string, string> {
+  return {
+    origin: new URL(system.publicBaseUrl).origin,
+    'Content-Type': 'application/x-www-form-urlencoded',
+  };
+}
+
 /**
- * One integration through the portal as a browser does it: the start route, the simulator's
- * consent page answered as `person`, then the callback, with the cookie the start set (a fresh
- * browser by default).
+ * One integration through the portal as a browser does it: Authorize pressed (the portal's form
+ * posting to the start route from the portal's origin), the simulator's consent page answered as
+ * `person`, then the callback, with the cookie the start set (a fresh browser by default).
  */
 export async function onboardOverHttp(
   system: LocalSystem,
@@ -96,7 +104,7 @@ export async function onboardOverHttp(
 ): Promise<Onboarding> {
   const start = await request(
     `${system.api.url}/oauth/start?link=${encodeURIComponent(linkToken)}&integration=${integration}`,
-    { browser },
+    { method: 'POST', headers: portalPress(system), browser },
   );
   expect(start.status, `start ${integration}`).toBe(302);
   const consent = await submitConsent(start.location ?? '', { person, decision });

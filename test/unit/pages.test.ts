@@ -24,7 +24,11 @@ import { CONTENT_SECURITY_POLICY } from '../../functions/http/pages/layout.js';
 import { renderPortalPage } from '../../functions/http/pages/portal-page.js';
 import { renderSuccessPage } from '../../functions/http/pages/success-page.js';
 import { renderTroubleshootingPage } from '../../functions/http/pages/troubleshooting-page.js';
-import { InvalidRequestError, PageNotFoundError } from '../../functions/http/request-errors.js';
+import {
+  InvalidRequestError,
+  PageNotFoundError,
+  StartNotFromPortalError,
+} from '../../functions/http/request-errors.js';
 
 const XSS = '<script>alert("x")</script>';
 /** The page with runs of whitespace collapsed, so assertions do not depend on line wrapping. */
@@ -106,10 +110,14 @@ describe('portal page', () => {
     expect(page).toMatch(/data-integration="presence" data-state="active"/);
     expect(page).toContain('Authorized by Ada Admin (ada@acme.example) on 1 Mar 2026, 10:00 UTC');
     expect(page).toContain('deactivated or left the organization');
+    // Each action is a form posting to the start: a start URL opened by itself starts nothing.
     expect(page).toContain(
-      'href="https://portal.test/oauth/start?link=L&amp;integration=cdr">Re-authorize</a>',
+      '<form class="start" method="post" action="https://portal.test/oauth/start?link=L&amp;integration=cdr"><button class="button" type="submit">Re-authorize</button></form>',
     );
-    expect(page).toContain('href="https://portal.test/oauth/start?link=L&amp;integration=sso">Authorize</a>');
+    expect(page).toContain(
+      '<form class="start" method="post" action="https://portal.test/oauth/start?link=L&amp;integration=sso"><button class="button" type="submit">Authorize</button></form>',
+    );
+    expect(page).not.toContain('href="https://portal.test/oauth/start');
     expect(page).toContain(integrationId);
   });
 
@@ -148,7 +156,7 @@ describe('troubleshooting page', () => {
     expect(page).toMatch(/Apps<\/strong>, then <strong>Integrations/);
     expect(page).toContain('Find the integration by the Integration ID');
     expect(page).toContain(
-      'id="retry" href="https://portal.test/oauth/start?link=L&amp;integration=presence"',
+      '<form class="start" method="post" action="https://portal.test/oauth/start?link=L&amp;integration=presence"><button class="button" id="retry" type="submit">Retry authorization</button></form>',
     );
   });
 
@@ -204,6 +212,7 @@ describe('failure pages', () => {
     [new LinkRevokedError('acme'), 410, 'link_revoked'],
     [new UnknownIntegrationError('x'), 404, 'unknown_integration'],
     [new StateUnknownError(), 400, 'state_unknown'],
+    [new StartNotFromPortalError(), 403, 'start_not_from_portal'],
     [new StateExpiredError(retry), 400, 'state_expired'],
     [new MissingCodeError(retry), 400, 'missing_code'],
     [new CodeRefusedError(retry), 400, 'code_refused'],
@@ -223,8 +232,8 @@ describe('failure pages', () => {
     expect(renderOnboardingFailure(new WebexUnavailableError(retry)).html).toContain(
       'try again in a few minutes',
     );
-    expect(renderOnboardingFailure(new NotFullAdminError('u@x', retry)).html).toContain(
-      'id="retry" href="https://portal.test/oauth/start?link=L&amp;integration=presence"',
+    expect(flat(renderOnboardingFailure(new NotFullAdminError('u@x', retry)).html)).toContain(
+      '<form class="start" method="post" action="https://portal.test/oauth/start?link=L&amp;integration=presence"><button class="button" id="retry" type="submit">Try again with another account</button></form>',
     );
   });
 

@@ -11,9 +11,14 @@ import {
   UnknownIntegrationError,
   WebexUnavailableError,
 } from '../../domain/onboarding-errors.js';
-import { BrowserMismatchError, InvalidRequestError, PageNotFoundError } from '../request-errors.js';
+import {
+  BrowserMismatchError,
+  InvalidRequestError,
+  PageNotFoundError,
+  StartNotFromPortalError,
+} from '../request-errors.js';
 import { html } from './html.js';
-import { renderDocument } from './layout.js';
+import { renderDocument, startForm } from './layout.js';
 
 /** A refusal as the admin reads it. */
 export interface FailurePageModel {
@@ -116,6 +121,16 @@ export function describeOnboardingFailure(error: unknown): FailurePageModel & { 
       expected: true,
     };
   }
+  if (error instanceof StartNotFromPortalError) {
+    return {
+      statusCode: 403,
+      reason: 'start_not_from_portal',
+      title: 'Start this authorization from your onboarding portal',
+      message:
+        'An authorization starts only when you press Authorize on your onboarding portal, so nothing was started. Open your onboarding link and press Authorize there.',
+      expected: true,
+    };
+  }
   if (error instanceof StateExpiredError) {
     return {
       statusCode: 400,
@@ -215,7 +230,7 @@ export function renderFailurePage(model: FailurePageModel): string {
     <div class="card notice error" data-reason="${model.reason}">
       <p>${model.message}</p>
     </div>
-    ${model.retryUrl ? html`<p><a class="button" id="retry" href="${model.retryUrl}">${model.retryLabel ?? 'Try again'}</a></p>` : ''}`;
+    ${model.retryUrl ? startForm({ url: model.retryUrl, label: model.retryLabel ?? 'Try again', id: 'retry' }) : ''}`;
   return renderDocument({ title: model.title, body });
 }
 

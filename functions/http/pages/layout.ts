@@ -27,6 +27,8 @@ p{margin:8px 0}
 .badge.not_authorized,.badge.revoked{color:var(--idle);background:var(--idle-bg)}
 .detail{margin:6px 0 0}
 .button{display:inline-block;background:var(--accent);color:var(--accent-ink);text-decoration:none;font-weight:600;padding:8px 16px;border-radius:6px;white-space:nowrap}
+button.button{border:0;font:inherit;font-weight:600;cursor:pointer}
+form.start{margin:0}
 .button.secondary{background:transparent;color:var(--accent);border:1px solid var(--accent)}
 .small{font-size:.85rem;color:var(--muted)}
 a.small{color:var(--accent)}
@@ -56,17 +58,38 @@ main:has(table.board){max-width:none}
 const styleElement = new SafeHtml(`<style>${stylesheet}</style>`);
 
 /**
- * Content-Security-Policy of every page: nothing loads from anywhere, no script runs, and the one
+ * A Content-Security-Policy for our pages: nothing loads from anywhere, no script runs, and the one
  * inline stylesheet is allowed by its hash (computed here, so editing the CSS cannot break it).
+ * Forms may post only to `formActions` (origins such as `https://auth.example.com`; none: no form
+ * at all). Browsers apply form-action to a form's redirects too, so a form whose answer redirects
+ * elsewhere (the start, to Webex's authorize page) needs that origin listed as well.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(stylesheet).digest('base64')}'`,
-  "img-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function contentSecurityPolicy(formActions: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    `style-src 'sha256-${createHash('sha256').update(stylesheet).digest('base64')}'`,
+    "img-src 'none'",
+    "base-uri 'none'",
+    `form-action ${formActions.length > 0 ? formActions.join(' ') : "'none'"}`,
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** The Content-Security-Policy of pages without forms: the status board, the local pages. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+/**
+ * The button that starts an authorization: a form posting to the start URL (link and integration
+ * in its query). The start takes nothing but a POST from our own pages, so a start URL sent to
+ * someone starts nothing, and the browser's Origin and Sec-Fetch-Site prove where the press came from.
+ */
+export function startForm(input: { url: string; label: string; id?: string; secondary?: boolean }): SafeHtml {
+  const kind = input.secondary ? 'button secondary' : 'button';
+  const id = input.id ? html`id="${input.id}"` : '';
+  return html`<form class="start" method="post" action="${input.url}">
+    <button class="${kind}" ${id} type="submit">${input.label}</button>
+  </form>`;
+}
 
 /** A full HTML document around a page body. */
 export function renderDocument(input: { title: string; body: SafeHtml }): string {

@@ -1,5 +1,5 @@
 import { formatTime, html } from './html.js';
-import { renderDocument } from './layout.js';
+import { renderDocument, startForm } from './layout.js';
 import type {
   PortalIntegrationState,
   PortalIntegrationView,
@@ -47,11 +47,7 @@ function renderIntegration(view: PortalIntegrationView) {
       ${view.presenceSharing ? html`<p class="meta">${PRESENCE_SHARING_WARNING}</p>` : ''}
     </div>
     <div class="actions">
-      <a
-        class="button${authorized && view.state === 'active' ? ' secondary' : ''}"
-        href="${view.authorizeUrl}"
-        >${action}</a
-      >
+      ${startForm({ url: view.authorizeUrl, label: action, secondary: authorized && view.state === 'active' })}
       <a class="small" href="${view.troubleshootUrl}">Refused? How to fix it</a>
     </div>
   </section>`;

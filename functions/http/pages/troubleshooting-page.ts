@@ -1,6 +1,6 @@
 import { html } from './html.js';
 import type { TroubleshootingPageModel } from '../../domain/onboarding-views.js';
-import { renderDocument } from './layout.js';
+import { renderDocument, startForm } from './layout.js';
 
 /**
  * How to unblock an integration that Webex refuses: its Integration ID, ready to copy, and the
@@ -49,7 +49,7 @@ export function renderTroubleshootingPage(model: TroubleshootingPageModel): stri
         <li>Authorize it (allow it for your organization), then save.</li>
         <li>Come back here and retry the authorization.</li>
       </ol>
-      <p><a class="button" id="retry" href="${model.retryUrl}">Retry authorization</a></p>
+      ${startForm({ url: model.retryUrl, label: 'Retry authorization', id: 'retry' })}
     </div>
     <p><a class="small" href="${model.portalUrl}">Back to all integrations of ${model.tenantName}</a></p>`;
   return renderDocument({ title: `Troubleshooting - ${integration.name}`, body });

@@ -1,0 +1,14 @@
+import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
+import { createTestTable } from '../support/dynamodb.js';
+import { inMemoryRepositories } from '../support/fakes/index.js';
+import { describeRepositoryContract } from '../support/repository-contract.js';
+
+describeRepositoryContract('DynamoDB Local', async () => {
+  const table = await createTestTable('contract');
+  return { repositories: createRepositories(table.client, table.tableName), close: () => table.drop() };
+});
+
+describeRepositoryContract('in memory', async () => ({
+  repositories: inMemoryRepositories(),
+  close: async () => undefined,
+}));
