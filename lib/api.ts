@@ -36,6 +36,7 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   { method: GET, path: '/admin/tenants/{tenantId}' },
   { method: PATCH, path: '/admin/tenants/{tenantId}' },
   { method: DELETE, path: '/admin/tenants/{tenantId}' },
+  { method: POST, path: '/admin/tenants/{tenantId}/reactivate' },
   { method: POST, path: '/admin/tenants/{tenantId}/links' },
   { method: DELETE, path: '/admin/tenants/{tenantId}/links' },
   { method: GET, path: '/admin/tenants/{tenantId}/authorizations' },

@@ -18,6 +18,7 @@ const ADMIN_ROUTE_KEYS = [
   'GET /admin/tenants/{tenantId}',
   'PATCH /admin/tenants/{tenantId}',
   'DELETE /admin/tenants/{tenantId}',
+  'POST /admin/tenants/{tenantId}/reactivate',
   'POST /admin/tenants/{tenantId}/links',
   'DELETE /admin/tenants/{tenantId}/links',
   'GET /admin/tenants/{tenantId}/authorizations',
