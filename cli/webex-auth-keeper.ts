@@ -16,9 +16,20 @@ export const USAGE = `Usage: webex-auth-keeper [--api URL] [--json] <command>
 
 Commands:
   tenants list [--limit N] [--all]                 list tenants (a page, or --all of them)
-  tenants create <id> --name NAME [--contact EMAIL]... [--sso]
-                                                   create a tenant; contacts get alert emails
+  tenants create <id> --name NAME [--contact EMAIL]... [--sso] [--org ORG_ID]
+                                                   create a tenant; contacts get alert emails;
+                                                   with --org only that Webex org may authorize
+  tenants update <id> [--name NAME] [--contact EMAIL]... [--no-contacts] [--sso | --no-sso]
+                      [--org ORG_ID | --no-org] [--revoke-authorizations]
+                                                   change a tenant; --contact replaces the list;
+                                                   --org binds it to the customer's Webex org,
+                                                   --no-org unbinds it (refused while it has live
+                                                   authorizations, unless --revoke-authorizations
+                                                   revokes them first, as offboarding does)
   tenants show <id>                                a tenant and its authorizations
+  tenants reactivate <id>                          make an offboarded tenant active again
+  tenants purge <id> --yes                         delete an offboarded tenant, its authorization
+                                                   records and history, so its id can be reused
   link <id> [--days N]                             issue an onboarding link (default 14 days)
   link <id> --revoke                               revoke every onboarding link of the tenant
   validate <id> <integration>                      validate one authorization now
@@ -30,6 +41,8 @@ Options:
               else ${LOCAL_API}
   --json      print the API's JSON instead of tables
   --help      this text
+
+ORG_ID is the orgId the Webex API gives (GET /v1/people/me), not the uuid Control Hub shows.
 
 Exit codes: 0 done, 1 the API refused (the problem is printed on one line), 2 bad usage,
 3 the API could not be reached or the request signed.`;
@@ -93,6 +106,41 @@ const offboardingSchema = z.looseObject({
   ),
 });
 
+const purgeSchema = z.looseObject({ tenantId: z.string(), deletedItems: z.number() });
+
+/** The PATCH body of `tenants update` from its options; a pair that contradicts itself is bad usage. */
+function tenantChanges(values: {
+  name?: string | undefined;
+  contact?: string[] | undefined;
+  'no-contacts': boolean;
+  sso?: boolean | undefined;
+  'no-sso': boolean;
+  org?: string | undefined;
+  'no-org': boolean;
+}): Record<string, unknown> {
+  if (values.contact !== undefined && values['no-contacts'])
+    throw new UsageError('--contact and --no-contacts do not go together');
+  if (values.sso !== undefined && values['no-sso'])
+    throw new UsageError('--sso and --no-sso do not go together');
+  if (values.org !== undefined && values['no-org'])
+    throw new UsageError('--org and --no-org do not go together');
+  const body: Record<string, unknown> = {
+    ...(values.name !== undefined ? { name: values.name } : {}),
+    ...(values.contact !== undefined ? { contacts: values.contact } : {}),
+    ...(values['no-contacts'] ? { contacts: [] } : {}),
+    ...(values.sso !== undefined ? { sso: values.sso } : {}),
+    ...(values['no-sso'] ? { sso: false } : {}),
+    ...(values.org !== undefined ? { orgId: values.org } : {}),
+    ...(values['no-org'] ? { orgId: null } : {}),
+  };
+  if (Object.keys(body).length === 0) {
+    throw new UsageError(
+      'Nothing to change: give --name, --contact, --no-contacts, --sso, --no-sso, --org or --no-org',
+    );
+  }
+  return body;
+}
+
 function parseAnswer<Schema extends z.ZodType>(schema: Schema, document: unknown): z.infer<Schema> {
   const result = schema.safeParse(document);
   if (!result.success)
@@ -147,7 +195,12 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         help: { type: 'boolean', short: 'h', default: false },
         name: { type: 'string' },
         contact: { type: 'string', multiple: true },
-        sso: { type: 'boolean', default: false },
+        sso: { type: 'boolean' },
+        'no-sso': { type: 'boolean', default: false },
+        org: { type: 'string' },
+        'no-org': { type: 'boolean', default: false },
+        'no-contacts': { type: 'boolean', default: false },
+        'revoke-authorizations': { type: 'boolean', default: false },
         days: { type: 'string' },
         revoke: { type: 'boolean', default: false },
         yes: { type: 'boolean', default: false },
@@ -205,10 +258,69 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         await client.call({
           method: 'POST',
           path: '/admin/tenants',
-          body: { tenantId, name: values.name, contacts: values.contact ?? [], sso: values.sso },
+          body: {
+            tenantId,
+            name: values.name,
+            contacts: values.contact ?? [],
+            sso: values.sso ?? false,
+            ...(values.org !== undefined ? { orgId: values.org } : {}),
+          },
         }),
       );
       print(tenant, () => `Created tenant ${tenant.tenantId} (${tenant.name}).\n`);
+      return EXIT.ok;
+    }
+    if (command === 'tenants' && sub === 'update') {
+      const tenantId = requirePositional(positionals, 2, 'tenant id: tenants update <id> [changes]');
+      const body = tenantChanges(values);
+      const tenant = parseAnswer(
+        tenantSchema,
+        await client.call({
+          method: 'PATCH',
+          path: `/admin/tenants/${segment(tenantId)}`,
+          body,
+          ...(values['revoke-authorizations'] ? { query: { revokeAuthorizations: 'true' } } : {}),
+        }),
+      );
+      print(
+        tenant,
+        () =>
+          `Updated tenant ${tenant.tenantId} (${tenant.name}); Webex org: ${tenant.orgId ?? 'not bound'}.\n`,
+      );
+      return EXIT.ok;
+    }
+    if (command === 'tenants' && sub === 'reactivate') {
+      const tenantId = requirePositional(positionals, 2, 'tenant id: tenants reactivate <id>');
+      const tenant = parseAnswer(
+        tenantSchema,
+        await client.call({ method: 'POST', path: `/admin/tenants/${segment(tenantId)}/reactivate` }),
+      );
+      print(
+        tenant,
+        () =>
+          `Reactivated tenant ${tenant.tenantId}. Links issued before it was offboarded stay dead: issue one with "link ${tenant.tenantId}".\n`,
+      );
+      return EXIT.ok;
+    }
+    if (command === 'tenants' && sub === 'purge') {
+      const tenantId = requirePositional(positionals, 2, 'tenant id: tenants purge <id> --yes');
+      if (!values.yes) {
+        throw new UsageError(
+          `Purging deletes ${tenantId}, its authorization records and its history for good; add --yes to go ahead`,
+        );
+      }
+      const purged = parseAnswer(
+        purgeSchema,
+        await client.call({
+          method: 'DELETE',
+          path: `/admin/tenants/${segment(tenantId)}`,
+          query: { purge: 'true' },
+        }),
+      );
+      print(
+        purged,
+        () => `Purged tenant ${purged.tenantId} (${purged.deletedItems} items); its id can be used again.\n`,
+      );
       return EXIT.ok;
     }
     if (command === 'tenants' && sub === 'show') {

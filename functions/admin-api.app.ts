@@ -24,7 +24,6 @@ import {
   revokeOnboardingLinks,
   tenantIdSchema,
   tenantPatchSchema,
-  updateTenant,
   validateAuthorizationNow,
   type AdminDependencies,
 } from './domain/admin.js';
@@ -39,6 +38,8 @@ import {
   type Answer,
 } from './http/admin-answers.js';
 import { offboardTenant, type OffboardingDependencies } from './domain/offboarding.js';
+import { patchTenant, tenantPatchQuerySchema } from './domain/admin-org.js';
+import { purgeTenant, reactivateTenant, tenantDeleteQuerySchema } from './domain/admin-lifecycle.js';
 
 /** The ports the admin API works with; the handler adds its logger. */
 export type AdminApiDependencies = AdminDependencies & Omit<OffboardingDependencies, 'log'>;
@@ -161,17 +162,26 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
     }),
     route('PATCH', '/admin/tenants/{tenantId}', async (event, params) => {
       const tenantId = tenantIdOf(params);
-      parse(noQuery, readQuery(event), 'query');
+      const query = parse(tenantPatchQuerySchema, readQuery(event), 'query');
       const patch = parse(tenantPatchSchema, readBody(event), 'body');
-      const tenant = await updateTenant(deps, tenantId, patch);
+      const { tenant } = await patchTenant({ ...deps, log: logger }, tenantId, patch, query);
       logger.info('Tenant updated', { tenantId, fields: Object.keys(patch) });
       return json(200, tenant);
     }),
     route('DELETE', '/admin/tenants/{tenantId}', async (event, params) => {
       const tenantId = tenantIdOf(params);
-      refuseQueryAndBody(event);
+      const query = parse(tenantDeleteQuerySchema, readQuery(event), 'query');
+      parse(noBody, readBody(event), 'body');
+      if (query.purge) return json(200, await purgeTenant({ ...deps, log: logger }, tenantId));
       const report = await offboardTenant({ ...deps, log: logger }, tenantId);
       return json(200, report);
+    }),
+    route('POST', '/admin/tenants/{tenantId}/reactivate', async (event, params) => {
+      const tenantId = tenantIdOf(params);
+      refuseQueryAndBody(event);
+      const tenant = await reactivateTenant(deps, tenantId);
+      logger.info('Tenant reactivated', { tenantId });
+      return json(200, tenant);
     }),
     route('POST', '/admin/tenants/{tenantId}/links', async (event, params) => {
       const tenantId = tenantIdOf(params);

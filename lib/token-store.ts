@@ -36,9 +36,10 @@ export interface StateAccess {
  * - public API (functions/domain/onboarding.ts): tenants `get` and `bindOrg`, authorizations
  *   `get`, `listForTenant`, `save`, `acquireLease`/`releaseLease`, history `append`, OAuth
  *   states `put` and `consume` (a conditional DeleteItem). No index.
- * - admin API (functions/domain/admin.ts, offboarding.ts, status-board.ts, and validate-now on
- *   the validator's path): tenants `create`, `get`, `replace` and `list` (the `tenants` index),
- *   authorizations `get`, `listForTenant`, `save`, leases, history `list`. Nothing deleted.
+ * - admin API (functions/domain/admin*.ts, offboarding.ts, status-board.ts, and validate-now on
+ *   the validator's path): tenants `create`, `get`, `replace`, `setOrg`, `list` (the `tenants`
+ *   index) and `purge` (a Query of the tenant's partition, then one DeleteItem per item: no batch
+ *   call), authorizations `get`, `listForTenant`, `save`, leases, history `list`.
  * - validator worker (functions/domain/validator.ts): authorizations `get`, `listForTenant`,
  *   `save`, leases, tenants `get`. No index, nothing deleted.
  *
@@ -51,7 +52,7 @@ export const STATE_ACCESS = {
     tokenSecrets: 'write-only',
   },
   adminApi: {
-    table: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
+    table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
     queriedIndexes: [tableDefinition.tenantIndex.indexName],
     tokenSecrets: 'read-write',
   },

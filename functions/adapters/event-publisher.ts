@@ -21,7 +21,8 @@ export function detailTypeOf(event: AuthorizationEvent): string {
  * Authorization events on AWS: every event on the EventBridge bus (Source `webex-auth-keeper`,
  * DetailType `authorization.<type>`, the event as Detail), and each alert on the SNS topic as an
  * email-ready Subject and text, with the message attributes the subscriptions filter on
- * (`tenantId`, `integration`, `type`, `severity`). Bus first, then SNS: a failure of either throws,
+ * (`tenantId`, `integration`, `type`, `severity`; no `tenantId` on an ops-only alert, so it
+ * reaches no contact). Bus first, then SNS: a failure of either throws,
  * and the validator's outbox retries the whole event.
  */
 export class AwsEventPublisher implements EventPublisher {
@@ -69,7 +70,10 @@ export class AwsEventPublisher implements EventPublisher {
         Subject: alert.subject,
         Message: alert.text,
         MessageAttributes: {
-          tenantId: { DataType: 'String', StringValue: event.tenantId },
+          // Contacts' filter policies match on tenantId: without it only ops (unfiltered) get it.
+          ...(alert.audience === 'ops'
+            ? {}
+            : { tenantId: { DataType: 'String', StringValue: event.tenantId } }),
           integration: { DataType: 'String', StringValue: event.integration },
           type: { DataType: 'String', StringValue: event.type },
           severity: { DataType: 'String', StringValue: event.severity },

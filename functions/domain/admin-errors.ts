@@ -57,3 +57,25 @@ export class ContactSubscriptionSyncError extends Error {
     );
   }
 }
+
+/**
+ * The tenant's Webex org would change (or be unbound) while authorizations of the old org are
+ * live; `?revokeAuthorizations=true` revokes them first.
+ */
+export class LiveAuthorizationsError extends Error {
+  override readonly name = 'LiveAuthorizationsError';
+  constructor(
+    readonly tenantId: string,
+    readonly integrations: string[],
+  ) {
+    super(`Tenant ${tenantId} has live authorizations: ${integrations.join(', ')}`);
+  }
+}
+
+/** Reactivating or purging needs an offboarded tenant; this one is active. */
+export class TenantNotOffboardedError extends Error {
+  override readonly name = 'TenantNotOffboardedError';
+  constructor(readonly tenantId: string) {
+    super(`Tenant ${tenantId} is not offboarded`);
+  }
+}

@@ -16,6 +16,7 @@ import {
   type Page,
   type TenantRepository,
 } from './ports.js';
+import { webexOrgIdSchema } from './admin-org-id.js';
 import { buildStatusBoard, type StatusBoard } from './status-board.js';
 import {
   AuthorizationNotFoundError,
@@ -69,6 +70,8 @@ export const newTenantSchema = z.strictObject({
   name: nameSchema,
   contacts: contactsSchema.default([]),
   sso: z.boolean().default(false),
+  /** The customer's Webex org, when the vendor knows it: consents from any other org are refused. */
+  orgId: webexOrgIdSchema.optional(),
 });
 
 export type NewTenant = z.infer<typeof newTenantSchema>;
@@ -78,12 +81,17 @@ export const tenantPatchSchema = z
     name: nameSchema.optional(),
     contacts: contactsSchema.optional(),
     sso: z.boolean().optional(),
+    /** Binds the tenant to this Webex org; `null` removes the binding. */
+    orgId: webexOrgIdSchema.nullable().optional(),
   })
   .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-    message: 'give at least one of name, contacts, sso',
+    message: 'give at least one of name, contacts, sso, orgId',
   });
 
 export type TenantPatch = z.infer<typeof tenantPatchSchema>;
+
+/** The fields `updateTenant` writes; the org binding goes through `patchTenant` (admin-org.ts). */
+export type TenantFieldsPatch = Omit<TenantPatch, 'orgId'>;
 
 export const linkRequestSchema = z.strictObject({
   expiresInDays: z
@@ -192,23 +200,30 @@ export interface AdminDependencies {
 }
 
 /** A timestamp later than `previous` even within the same millisecond, so optimistic locks on `updatedAt` stay sound. */
-function nextUpdatedAt(clock: Clock, previous: string): string {
+export function nextUpdatedAt(clock: Clock, previous: string): string {
   return new Date(Math.max(clock.now().getTime(), Date.parse(previous) + 1)).toISOString();
 }
 
-async function requireTenant(tenants: TenantRepository, tenantId: string): Promise<Tenant> {
+/** The tenant; TenantNotFoundError when there is none. */
+export async function requireTenant(tenants: TenantRepository, tenantId: string): Promise<Tenant> {
   const tenant = await tenants.get(tenantId);
   if (!tenant) throw new TenantNotFoundError(tenantId);
   return tenant;
 }
 
-async function requireActiveTenant(tenants: TenantRepository, tenantId: string): Promise<Tenant> {
+/** The tenant when active; TenantOffboardedError when offboarded. */
+export async function requireActiveTenant(tenants: TenantRepository, tenantId: string): Promise<Tenant> {
   const tenant = await requireTenant(tenants, tenantId);
   if (tenant.status !== 'active') throw new TenantOffboardedError(tenantId);
   return tenant;
 }
 
-async function syncContacts(deps: AdminDependencies, tenantId: string, contacts: string[]): Promise<void> {
+/** Brings the contacts' alert subscriptions in line; ContactSubscriptionSyncError when SNS fails. */
+export async function syncContacts(
+  deps: AdminDependencies,
+  tenantId: string,
+  contacts: string[],
+): Promise<void> {
   try {
     await deps.contacts.sync(tenantId, contacts);
   } catch (error) {
@@ -260,7 +275,7 @@ export function getTenant(deps: AdminDependencies, tenantId: string): Promise<Te
 export async function updateTenant(
   deps: AdminDependencies,
   tenantId: string,
-  patch: TenantPatch,
+  patch: TenantFieldsPatch,
 ): Promise<Tenant> {
   const current = await requireActiveTenant(deps.tenants, tenantId);
   const updated: Tenant = {

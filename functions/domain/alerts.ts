@@ -74,6 +74,8 @@ export function eventSummary(input: {
       return `The authorization of ${name} was refused.`;
     case 'revoked':
       return `${name} was revoked (tenant offboarded).`;
+    case 'org_bound':
+      return `Authorizing ${name} bound the tenant to its Webex organization.`;
   }
 }
 
@@ -98,6 +100,8 @@ function subjectOf(event: AuthorizationEvent, tenantName: string, name: string):
       return `Refused: ${where}`;
     case 'revoked':
       return `Revoked: ${where}`;
+    case 'org_bound':
+      return `Webex org bound: ${where}`;
   }
 }
 

@@ -32,6 +32,7 @@ export const EVENT_TYPES = [
   'invalidated',
   'denied',
   'revoked',
+  'org_bound',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -46,7 +47,10 @@ export const tenantSchema = z.object({
   contacts: z.array(z.email()).max(20),
   /** The customer's admins sign in through SSO with an external IdP: no password-change deaths. */
   sso: z.boolean(),
-  /** Webex orgId bound on the first successful authorization; later ones must match it. */
+  /**
+   * The customer's Webex orgId: set by the admin API when the vendor knows it, else bound by the
+   * first successful authorization. Every authorization must come from it.
+   */
   orgId: z.string().optional(),
   /** Bumped to revoke every onboarding link issued before. */
   linkVersion: z.number().int().nonnegative(),

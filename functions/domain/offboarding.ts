@@ -50,6 +50,9 @@ export interface OffboardedAuthorization {
   secretDestroyed: boolean;
 }
 
+/** Why authorizations are revoked: the tenant is offboarded, or its Webex org binding is removed. */
+export type RevocationReason = 'offboarding' | 'org_unbound';
+
 export interface OffboardingReport {
   tenantId: string;
   status: 'offboarded';
@@ -89,7 +92,7 @@ export async function offboardTenant(
   const records = await deps.authorizations.listForTenant(tenantId);
   const authorizations: OffboardedAuthorization[] = [];
   for (const record of records) {
-    authorizations.push(await offboardAuthorization(deps, offboarded, record));
+    authorizations.push(await offboardAuthorization(deps, offboarded, record, 'offboarding'));
   }
   const recorded = new Set(records.map((record) => record.integration));
   for (const integration of deps.catalog.keys.filter((key) => !recorded.has(key))) {
@@ -127,10 +130,28 @@ function holdLease(deps: OffboardingDependencies, record: Authorization): Promis
   return takeLease(deps, request, deps.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS);
 }
 
+/**
+ * Revokes every authorization of a tenant that stays active, as offboarding does one by one (step 2
+ * above): before its Webex org binding is removed, so no token of the old org is kept. `tenant` is
+ * the tenant as bound, so revocation at Webex targets the old org.
+ */
+export async function revokeTenantAuthorizations(
+  deps: OffboardingDependencies,
+  tenant: Tenant,
+  reason: RevocationReason,
+): Promise<OffboardedAuthorization[]> {
+  const revoked: OffboardedAuthorization[] = [];
+  for (const record of await deps.authorizations.listForTenant(tenant.tenantId)) {
+    revoked.push(await offboardAuthorization(deps, tenant, record, reason));
+  }
+  return revoked;
+}
+
 async function offboardAuthorization(
   deps: OffboardingDependencies,
   tenant: Tenant,
   listed: Authorization,
+  reason: RevocationReason,
 ): Promise<OffboardedAuthorization> {
   const { tenantId, integration } = listed;
   const lease = await holdLease(deps, listed);
@@ -141,7 +162,7 @@ async function offboardAuthorization(
     let webexRevocation: WebexRevocation = 'skipped';
     if (record.status !== 'revoked') {
       webexRevocation = await revokeAtWebex(deps, tenant, record);
-      record = await saveRevoked(deps, record, previousStatus);
+      record = await saveRevoked(deps, record, previousStatus, reason);
     }
     const secretId = record.secretId;
     // Without a secret id (pending, or cleared by an earlier run) a secret may still be stored
@@ -212,6 +233,7 @@ function revokedEvent(
   record: Authorization,
   previousStatus: Authorization['status'],
   occurredAt: string,
+  reason: RevocationReason,
 ): AuthorizationEvent {
   const name = deps.catalog.find(record.integration)?.name ?? record.integration;
   return {
@@ -223,7 +245,10 @@ function revokedEvent(
     occurredAt,
     status: 'revoked',
     previousStatus,
-    summary: `${name}: revoked by offboarding; its tokens were deleted`,
+    summary:
+      reason === 'offboarding'
+        ? `${name}: revoked by offboarding; its tokens were deleted`
+        : `${name}: revoked because the tenant's Webex organization was unbound or changed; its tokens were deleted`,
     ...(record.authorizer ? { authorizerEmail: record.authorizer.email } : {}),
   };
 }
@@ -236,17 +261,18 @@ async function saveRevoked(
   deps: OffboardingDependencies,
   first: Authorization,
   previousStatus: Authorization['status'],
+  reason: RevocationReason,
 ): Promise<Authorization> {
   const written = await saveWithEvent(deps, first, first, (record) => {
     if (!record) throw new ConflictError(`${first.tenantId}/${first.integration} is gone`);
     if (record.status === 'revoked') return { settled: record };
     const now = deps.clock.now().toISOString();
-    const event = revokedEvent(deps, record, previousStatus, now);
+    const event = revokedEvent(deps, record, previousStatus, now, reason);
     const revoked: Authorization = {
       ...record,
       status: 'revoked',
       cause: undefined,
-      causeDetail: 'Offboarded',
+      causeDetail: reason === 'offboarding' ? 'Offboarded' : 'Webex organization unbound',
       nextCheckAt: undefined,
       consecutiveFailures: 0,
       leaseOwner: undefined,

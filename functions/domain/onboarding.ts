@@ -19,6 +19,7 @@ import {
   remainingIntegrations,
   warningsFor,
 } from './onboarding-portal.js';
+import { announceOrgBinding } from './onboarding-org-binding.js';
 import { revokeRefusedGrant } from './onboarding-refused-grant.js';
 import {
   createOAuthAttempt,
@@ -147,8 +148,9 @@ export async function startAuthorization(
  *    troubleshooting page.
  * 4. Exchange the code with the stored PKCE verifier (Webex down: "try again", nothing written).
  * 5. Read the person and the org's roles; refuse non-persons, non-Full-Admins and another org than
- *    the tenant's (binding the org on the first success). Refused tokens are not kept; the refused
- *    grant is revoked at Webex by its id only when it can be told apart from every other grant.
+ *    the tenant's (binding the org on the first success, and telling ops with the command that
+ *    undoes it). Refused tokens are not kept; the refused grant is revoked at Webex by its id only
+ *    when it can be told apart from every other grant.
  * 6. Store the token material in the vault FIRST, so a record never points at missing tokens.
  * 7. Save the authorization (active, authorizer, scopes, expiries from Webex's answer, next check)
  *    together with its history event.
@@ -209,6 +211,8 @@ export async function completeAuthorization(
     });
     throw refusal;
   }
+  // The tenant had no org and the check above bound this person's: tell ops, with the undo.
+  if (tenant.orgId === undefined) await announceOrgBinding(deps, { tenant, integration, person });
 
   const now = deps.clock.now();
   const material = tokenMaterialOf(grant, now);

@@ -60,6 +60,23 @@ export interface TenantRepository {
    * tenant is already bound to another org (the caller must refuse the authorization).
    */
   bindOrg(tenantId: string, orgId: string): Promise<boolean>;
+  /**
+   * Sets (or, with undefined, removes) the tenant's Webex org and its `updatedAt`, when the stored
+   * `orgId` is still `expected.orgId` and `updatedAt` still `expected.updatedAt`; ConflictError
+   * otherwise (a consent bound it, or an admin changed it, meanwhile).
+   */
+  setOrg(
+    tenantId: string,
+    orgId: string | undefined,
+    expected: { orgId: string | undefined; updatedAt: string },
+    updatedAt: string,
+  ): Promise<void>;
+  /**
+   * Deletes every item of an offboarded tenant: its authorization records and history first, the
+   * tenant item last (only while it is offboarded, else ConflictError), so a purge that stopped
+   * half-way is finished by calling it again. Returns how many items it deleted.
+   */
+  purge(tenantId: string): Promise<number>;
 }
 
 /** What `leaseForCheck` answers: the leased record, or the record that refused the lease. */
@@ -164,6 +181,11 @@ export interface ContactSubscriptions {
 export interface AlertMessage {
   subject: string;
   text: string;
+  /**
+   * `ops`: the vendor's ops address only, never the tenant's contacts (the alert carries no
+   * `tenantId` attribute, so no contact's filter policy matches). Everyone when absent.
+   */
+  audience?: 'ops';
 }
 
 export interface EventPublisher {

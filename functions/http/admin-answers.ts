@@ -4,10 +4,13 @@ import {
   AuthorizationNotFoundError,
   ContactSubscriptionSyncError,
   IntegrationNotFoundError,
+  LiveAuthorizationsError,
   TenantExistsError,
   TenantNotFoundError,
+  TenantNotOffboardedError,
   TenantOffboardedError,
 } from '../domain/admin-errors.js';
+import { RevokeWithoutOrgChangeError } from '../domain/admin-org.js';
 import { ConflictError } from '../domain/ports.js';
 import { CONTENT_SECURITY_POLICY } from './pages/layout.js';
 
@@ -115,6 +118,25 @@ export function toProblem(error: unknown): ProblemError | undefined {
       'Tenant offboarded',
       `Tenant "${error.tenantId}" is offboarded; it can be read but not changed`,
     );
+  }
+  if (error instanceof LiveAuthorizationsError) {
+    return new ProblemError(
+      409,
+      'authorizations-live',
+      'Authorizations live',
+      `Tenant "${error.tenantId}" has live authorizations of its current Webex org (${error.integrations.join(', ')}); add ?revokeAuthorizations=true to revoke them (as offboarding does) before the org changes`,
+    );
+  }
+  if (error instanceof TenantNotOffboardedError) {
+    return new ProblemError(
+      409,
+      'tenant-active',
+      'Tenant active',
+      `Tenant "${error.tenantId}" is active; only an offboarded tenant can be reactivated or purged (offboard it first)`,
+    );
+  }
+  if (error instanceof RevokeWithoutOrgChangeError) {
+    return invalid('Invalid query: revokeAuthorizations: only goes with an orgId in the body');
   }
   if (error instanceof ConflictError) {
     return new ProblemError(

@@ -62,7 +62,8 @@ export function checkSnsLimits(alert: AlertMessage): void {
 /**
  * The local stand-in for the EventBridge bus and the SNS alert topic: every event is appended to
  * `events.jsonl`; every alert becomes one email per matching subscription (the ops address takes
- * all, a tenant contact only its tenant's, as the SNS filter policy on `tenantId` does), kept in
+ * all, a tenant contact only its tenant's and never an ops-only alert, as the SNS filter policy on
+ * `tenantId` does), kept in
  * `mailbox.json`, newest first. Like the AWS publisher, the event is on the bus before the alert
  * is checked: an alert beyond SNS's limits (checkSnsLimits) throws after it.
  */
@@ -92,10 +93,9 @@ export class LocalEventSink implements EventPublisher {
     await appendFile(join(this.dir, 'events.jsonl'), `${JSON.stringify(event)}\n`);
     if (!alert) return;
     checkSnsLimits(alert);
-    const recipients = [
-      this.opsEmail,
-      ...this.subscriptions.filter((s) => s.tenantId === event.tenantId).map((s) => s.endpoint),
-    ];
+    const contacts =
+      alert.audience === 'ops' ? [] : this.subscriptions.filter((s) => s.tenantId === event.tenantId);
+    const recipients = [this.opsEmail, ...contacts.map((s) => s.endpoint)];
     const sentAt = this.clock().toISOString();
     const delivered = recipients.map((to) => ({
       to,

@@ -129,10 +129,17 @@ describe('function permissions', () => {
     expect(permissionsOf(synth.template, roleOf(fn))).toEqual(
       sortPermissions([
         ...basics(fn),
-        // Tenants create/get/replace, authorizations get/listForTenant/save/leases (offboarding,
-        // validate-now), history list; tenants are listed through the `tenants` index.
+        // Tenants create/get/replace/setOrg, authorizations get/listForTenant/save/leases
+        // (offboarding, validate-now), history list, and a purge's DeleteItem per item; tenants
+        // are listed through the `tenants` index.
         ...allow(
-          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+          [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:Query',
+          ],
           [table()],
         ),
         ...allow(['dynamodb:Query'], [`${table()}/index/${tableDefinition.tenantIndex.indexName}`]),
@@ -184,14 +191,14 @@ describe('function permissions', () => {
     );
   });
 
-  it('lets only the public API delete items, and neither it nor the worker reach an index', () => {
+  it('lets only the public API (OAuth states) and the admin API (purge) delete items, and neither the public API nor the worker reach an index', () => {
     const deleters = [
       synth.stack.api.publicFunction,
       synth.stack.api.adminFunction,
       synth.stack.validator.worker,
       synth.stack.validator.dispatcher,
     ].filter((fn) => tablePermissions(fn).some((line) => line.startsWith('dynamodb:DeleteItem')));
-    expect(deleters).toEqual([synth.stack.api.publicFunction]);
+    expect(deleters).toEqual([synth.stack.api.publicFunction, synth.stack.api.adminFunction]);
     expect(
       tablePermissions(synth.stack.api.publicFunction).filter((line) => line.includes('/index/')),
     ).toEqual([]);

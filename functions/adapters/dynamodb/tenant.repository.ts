@@ -1,11 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { tenantSchema, type Tenant } from '../../domain/model.js';
 import { ConflictError, type Page, type TenantRepository } from '../../domain/ports.js';
 import { tableDefinition } from '../table-definition.js';
 import { isConditionFailure, keys, type CapacityMeter, meter, queryPage } from './keys.js';
 
 const TENANT_LIST = 'TENANT';
+
+/** The key of any item of the table, as a purge lists them. */
+const itemKeySchema = z.object({ pk: z.string(), sk: z.string() });
 
 /** Tenants in the single table: `TENANT#id / TENANT`, listed through the sparse `tenants` index. */
 export class DynamoDbTenantRepository implements TenantRepository {
@@ -113,5 +117,97 @@ export class DynamoDbTenantRepository implements TenantRepository {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async setOrg(
+    tenantId: string,
+    orgId: string | undefined,
+    expected: { orgId: string | undefined; updatedAt: string },
+    updatedAt: string,
+  ): Promise<void> {
+    const orgCondition =
+      expected.orgId === undefined ? 'attribute_not_exists(orgId)' : 'orgId = :expectedOrg';
+    try {
+      const output = await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenant(tenantId),
+          UpdateExpression:
+            orgId === undefined
+              ? 'SET updatedAt = :updatedAt REMOVE orgId'
+              : 'SET orgId = :orgId, updatedAt = :updatedAt',
+          ConditionExpression: `attribute_exists(pk) AND updatedAt = :expected AND ${orgCondition}`,
+          ExpressionAttributeValues: {
+            ':updatedAt': updatedAt,
+            ':expected': expected.updatedAt,
+            ...(orgId === undefined ? {} : { ':orgId': orgId }),
+            ...(expected.orgId === undefined ? {} : { ':expectedOrg': expected.orgId }),
+          },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+    } catch (error) {
+      if (isConditionFailure(error))
+        throw new ConflictError(`Tenant ${tenantId}'s org or tenant changed meanwhile, or it is gone`);
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes item by item (DeleteItem; no batch call, which the functions' IAM does not grant):
+   * the partition's authorizations and history, then the tenant item on condition it is still
+   * offboarded. A reactivation racing a purge can lose the revoked records and the history, never
+   * the tenant.
+   */
+  async purge(tenantId: string): Promise<number> {
+    const tenantKey = keys.tenant(tenantId);
+    // Checked before anything is deleted: an active tenant must never lose its records.
+    const tenant = await this.get(tenantId);
+    if (tenant?.status !== 'offboarded') {
+      throw new ConflictError(`Tenant ${tenantId} is not offboarded, or is gone`);
+    }
+    let deleted = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await queryPage(
+        this.documentClient,
+        {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': tenantKey.pk },
+          ProjectionExpression: 'pk, sk',
+          ConsistentRead: true,
+        },
+        { cursor, capacityMeter: this.capacityMeter, schema: itemKeySchema },
+      );
+      for (const key of page.items) {
+        if (key.sk === tenantKey.sk) continue;
+        const removed = await this.documentClient.send(
+          new DeleteCommand({ TableName: this.tableName, Key: key, ReturnConsumedCapacity: 'TOTAL' }),
+        );
+        meter(this.capacityMeter, removed.ConsumedCapacity, 'write');
+        deleted += 1;
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    try {
+      const output = await this.documentClient.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: tenantKey,
+          ConditionExpression: '#status = :offboarded',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':offboarded': 'offboarded' },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+    } catch (error) {
+      if (isConditionFailure(error))
+        throw new ConflictError(`Tenant ${tenantId} is not offboarded, or is gone`);
+      throw error;
+    }
+    return deleted + 1;
   }
 }
