@@ -14,7 +14,7 @@ import { createRepositories } from '../functions/adapters/dynamodb/index.js';
 import { tableDefinition } from '../functions/adapters/table-definition.js';
 import { HttpWebexClient } from '../functions/adapters/webex-client.js';
 import { reauthorizeLinkIssuer } from '../functions/commons/composition-root.js';
-import { systemClock } from '../functions/domain/ports.js';
+import { silentLog, systemClock } from '../functions/domain/ports.js';
 import type { AuthorizationRepository } from '../functions/domain/ports.js';
 import { dispatchDueAuthorizations } from '../functions/domain/sweep.js';
 import {
@@ -102,6 +102,7 @@ async function sweep(
     clock: systemClock,
     catalog,
     config: { ...DEFAULT_VALIDATOR_CONFIG },
+    log: silentLog,
     reauthorizeLink: reauthorizeLinkIssuer({
       linkKeys: { get: async () => linkKey },
       clock: systemClock,

@@ -6,8 +6,6 @@ import { storeRefreshedTokens, tokenMaterialOf } from './domain/refresh-policy.j
 import type { Authorization, InvalidationCause, TokenMaterial } from './domain/model.js';
 import {
   ConflictError,
-  silentLog,
-  systemClock,
   WebexError,
   type AuthorizationRepository,
   type ClientSecretSource,
@@ -111,7 +109,7 @@ export interface TokenAccessOptions {
   webex: Pick<WebexClient, 'refresh'>;
   clientSecrets: ClientSecretSource;
   catalog: Catalog;
-  clock?: Clock;
+  clock: Clock;
   /** Lease owner id of this process; a random one by default. */
   leaseOwner?: string;
   /** How long a secret read stays cached for the same record version. @default 60 s */
@@ -120,7 +118,7 @@ export interface TokenAccessOptions {
   refreshMarginMs?: number;
   /** How long a caller that lost the lease waits for the holder's refresh. @default 5 s */
   leaseWaitMs?: number;
-  log?: Log;
+  log: Log;
 }
 
 const LEASE_MS = 30_000;
@@ -141,8 +139,7 @@ interface CachedSecret {
  * process share one refresh, and a caller that loses the lease to another process waits for it.
  */
 export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
-  const clock = options.clock ?? systemClock;
-  const log = options.log ?? silentLog;
+  const { clock, log } = options;
   const leases = { authorizations: options.authorizations, clock };
   const leaseOwner = options.leaseOwner ?? `token-access:${randomUUID()}`;
   const cacheTtlMs = options.cacheTtlMs ?? 60_000;

@@ -20,18 +20,10 @@ import type { OnboardingSettings } from '../domain/onboarding.js';
 import {
   systemClock,
   type AuthorizationRepository,
-  type ClientSecretSource,
   type Clock,
-  type ContactSubscriptions,
-  type EventPublisher,
-  type HistoryRepository,
   type LinkSigningKeySource,
   type Log,
-  type OAuthStateStore,
-  type TenantRepository,
-  type TokenVault,
-  type WebexClient,
-  type WebexPersonAuthorizations,
+  type Ports,
 } from '../domain/ports.js';
 import type { ValidationQueue } from '../domain/sweep.js';
 import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '../domain/validator-config.js';
@@ -72,24 +64,8 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
   };
 }
 
-/** Every port a use case works with, built once per cold start (or once per local run). */
-export interface KeeperPorts {
-  tenants: TenantRepository;
-  authorizations: AuthorizationRepository;
-  history: HistoryRepository;
-  oauthStates: OAuthStateStore;
-  vault: TokenVault;
-  clientSecrets: ClientSecretSource;
-  linkKeys: LinkSigningKeySource;
-  webex: WebexClient & WebexPersonAuthorizations;
-  events: EventPublisher;
-  contacts: ContactSubscriptions;
-  catalog: Catalog;
-  clock: Clock;
-}
-
 /** The ports whose adapters differ between AWS and the local run; the rest is built the same way. */
-export type PlatformPorts = Pick<KeeperPorts, 'vault' | 'clientSecrets' | 'linkKeys' | 'events' | 'contacts'>;
+export type PlatformPorts = Pick<Ports, 'vault' | 'clientSecrets' | 'linkKeys' | 'events' | 'contacts'>;
 
 /** What {@link composeKeeper} builds from. */
 export interface KeeperCompositionInput {
@@ -100,15 +76,16 @@ export interface KeeperCompositionInput {
   platform: PlatformPorts;
   catalog: Catalog;
   clock?: Clock;
-  /** Where the validator, the Webex client and the contact sync write. */
-  log?: Log;
+  /** Where the use cases, the Webex client and the contact sync write. */
+  log: Log;
   /** Traces each Webex call; none in the local run and tests. */
   webexTracing?: WebexCallTracing;
 }
 
 /** The ports, and the dependencies of each entry point assembled from them. */
 export interface KeeperComposition {
-  ports: KeeperPorts;
+  /** Every port, built once per cold start (or once per local run). */
+  ports: Ports;
   publicApi: PublicApiDependencies;
   validator: ValidatorDependencies;
   adminApi: AdminApiDependencies;
@@ -171,16 +148,17 @@ export function validateNowWith(validator: ValidatorDependencies): AdminDependen
 export function composeKeeper(input: KeeperCompositionInput): KeeperComposition {
   const { settings, platform, catalog, log } = input;
   const clock = input.clock ?? systemClock;
-  const ports: KeeperPorts = {
+  const ports: Ports = {
     ...createRepositories(input.dynamoDb, input.tableName),
     ...platform,
     webex: new HttpWebexClient({
       baseUrl: settings.webexApiBaseUrl,
-      ...(log ? { log } : {}),
+      log,
       ...(input.webexTracing ? { tracing: input.webexTracing } : {}),
     }),
     catalog,
     clock,
+    log,
   };
   const reauthorizeLink = reauthorizeLinkIssuer({
     linkKeys: ports.linkKeys,
@@ -203,7 +181,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       checkIntervalSeconds: settings.checkIntervalSeconds,
     },
     reauthorizeLink,
-    ...(log ? { log } : {}),
+    log,
   };
   const { checkIntervalSeconds: _checkInterval, ...onboardingSettings } = settings;
   return {
@@ -250,11 +228,11 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
 export function composeOnAws(
   env: KeeperEnvironment,
   options: {
-    log?: Log;
+    log: Log;
     webexTracing?: WebexCallTracing;
     /** The catalog used when CATALOG_JSON is unset (see {@link loadCatalog}). */
     shippedCatalog?: () => Catalog;
-  } = {},
+  },
 ): KeeperComposition {
   return composeKeeper({
     dynamoDb: dynamoDbClient(),
@@ -271,7 +249,7 @@ export function composeOnAws(
       events: new AwsEventPublisher({ eventBusName: env.EVENT_BUS_NAME, topicArn: env.ALERT_TOPIC_ARN }),
       contacts: new SnsContactSubscriptions(snsClient(), env.ALERT_TOPIC_ARN, options.log),
     },
-    ...(options.log ? { log: options.log } : {}),
+    log: options.log,
     ...(options.webexTracing ? { webexTracing: options.webexTracing } : {}),
   });
 }

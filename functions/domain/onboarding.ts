@@ -1,4 +1,4 @@
-import type { Catalog, Integration } from './catalog.js';
+import type { Integration } from './catalog.js';
 import { releaseLease } from './lease.js';
 import type { Authorization, AuthorizationEvent, Authorizer, OAuthState } from './model.js';
 import { buildAlert } from './alerts.js';
@@ -32,16 +32,7 @@ import type { SuccessPageModel, TroubleshootingPageModel } from './onboarding-vi
 import { tokenMaterialOf } from './refresh-policy.js';
 import {
   WebexError,
-  type AuthorizationRepository,
-  type ClientSecretSource,
-  type Clock,
-  type EventPublisher,
-  type HistoryRepository,
-  type LinkSigningKeySource,
-  type Log,
-  type OAuthStateStore,
-  type TenantRepository,
-  type TokenVault,
+  type Ports,
   type WebexClient,
   type WebexPersonAuthorizations,
   type WebexTokenGrant,
@@ -64,21 +55,26 @@ export interface OnboardingSettings {
   firstCheckDelaySeconds: number;
 }
 
-/** The ports the onboarding use cases work with. */
-export interface OnboardingDependencies {
-  tenants: TenantRepository;
-  authorizations: AuthorizationRepository;
-  history: HistoryRepository;
-  oauthStates: OAuthStateStore;
-  vault: TokenVault;
+/**
+ * The ports the onboarding use cases work with. Listing and deleting a person's grants is optional
+ * on the Webex client: without it a refused grant is left for the admin (onboarding-refused-grant.ts).
+ */
+export interface OnboardingDependencies extends Pick<
+  Ports,
+  | 'tenants'
+  | 'authorizations'
+  | 'history'
+  | 'oauthStates'
+  | 'vault'
+  | 'events'
+  | 'clientSecrets'
+  | 'linkKeys'
+  | 'catalog'
+  | 'clock'
+  | 'log'
+> {
   webex: WebexClient & Partial<WebexPersonAuthorizations>;
-  events: EventPublisher;
-  clientSecrets: ClientSecretSource;
-  linkKeys: LinkSigningKeySource;
-  catalog: Catalog;
-  clock: Clock;
   settings: OnboardingSettings;
-  log: Log;
 }
 
 /** The callback's parameters, already checked for shape (single, bounded) by the handler. */

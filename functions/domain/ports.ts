@@ -1,3 +1,4 @@
+import type { Catalog } from './catalog.js';
 import type { Authorization, AuthorizationEvent, OAuthState, Tenant, TokenMaterial } from './model.js';
 
 /** Every use case takes time from here so tests can move it. */
@@ -272,4 +273,24 @@ export interface WebexClient {
   listRoles(accessToken: string): Promise<WebexRole[]>;
   /** Revokes the integration's authorizations for the org (needs identity:tokens_write). */
   revokeAuthorizations(accessToken: string, input: { clientId: string; orgId: string }): Promise<void>;
+}
+
+/**
+ * Every port under its one name. A use case's dependencies pick the ports it needs from here; the
+ * composition root (functions/commons/composition-root.ts) builds all of them once.
+ */
+export interface Ports {
+  tenants: TenantRepository;
+  authorizations: AuthorizationRepository;
+  history: HistoryRepository;
+  oauthStates: OAuthStateStore;
+  vault: TokenVault;
+  clientSecrets: ClientSecretSource;
+  linkKeys: LinkSigningKeySource;
+  webex: WebexClient & WebexPersonAuthorizations;
+  events: EventPublisher;
+  contacts: ContactSubscriptions;
+  catalog: Catalog;
+  clock: Clock;
+  log: Log;
 }

@@ -56,7 +56,7 @@ export interface ValidatorDependencies {
   reauthorizeLink: (tenant: Tenant) => Promise<string>;
   /** Source of jitter in [0, 1); Math.random when absent. */
   random?: () => number;
-  log?: Log;
+  log: Log;
 }
 
 /** The key of one authorization. */

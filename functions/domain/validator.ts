@@ -5,7 +5,7 @@ import { publishAuthorizationEvent } from './event-publishing.js';
 import { assessExpiry, passwordWarningsMayBeDue, refreshTokenIssuedAt } from './expiry-warnings.js';
 import type { Authorization, AuthorizationEvent, EventType } from './model.js';
 import { publishAndClear as publishOutbox } from './outbox.js';
-import { ConflictError, silentLog, type Log } from './ports.js';
+import { ConflictError, type Log } from './ports.js';
 import { refreshReason } from './refresh-policy.js';
 import { isCheckable, nextStatus } from './status-machine.js';
 import {
@@ -74,7 +74,7 @@ export async function validateAuthorization(
   key: AuthorizationKey,
   options: { force?: boolean } = {},
 ): Promise<ValidationOutcome> {
-  const log = deps.log ?? silentLog;
+  const { log } = deps;
   const now = deps.clock.now();
   const owner = randomUUID();
   const leaseUntil = new Date(now.getTime() + deps.config.leaseSeconds * SECOND_MS);

@@ -9,6 +9,7 @@ import {
   simClientSecrets,
   startCatalogSimulator,
 } from '../support/sim-authorization.js';
+import { silentLog } from '../../functions/domain/ports.js';
 
 describe('validate-now through the real validator (DynamoDB Local, Webex simulator)', () => {
   let sim: WebexSimulator;
@@ -34,6 +35,7 @@ describe('validate-now through the real validator (DynamoDB Local, Webex simulat
       clock: h.clock,
       catalog: h.deps.catalog,
       config: DEFAULT_VALIDATOR_CONFIG,
+      log: silentLog,
       reauthorizeLink: async (tenant) => `${PUBLIC_BASE_URL}/connect/for-${tenant.tenantId}`,
       random: () => 0.5,
     });

@@ -18,6 +18,7 @@ import {
   simClientSecrets,
   startCatalogSimulator,
 } from '../support/sim-authorization.js';
+import { silentLog } from '../../functions/domain/ports.js';
 
 describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', () => {
   let sim: WebexSimulator;
@@ -201,6 +202,7 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
       clientSecrets: simClientSecrets,
       catalog: h.deps.catalog,
       clock: h.clock,
+      log: silentLog,
     });
     const refused = await tokens.getAccessToken('acme', 'cdr').catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(NotAuthorizedError);
@@ -270,6 +272,7 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
         clock: h.clock,
         catalog: h.deps.catalog,
         config: DEFAULT_VALIDATOR_CONFIG,
+        log: silentLog,
         reauthorizeLink: h.deps.reauthorizeLink,
       },
       { tenantId: 'beta', integration: 'cdr' },

@@ -3,7 +3,7 @@ import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Tenant, TokenMaterial } from '../../functions/domain/model.js';
-import type { WebexClient } from '../../functions/domain/ports.js';
+import { silentLog, type WebexClient } from '../../functions/domain/ports.js';
 import {
   AuthorizationDegradedError,
   AuthorizationInvalidError,
@@ -83,6 +83,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
       clientSecrets: simClientSecrets,
       catalog,
       clock,
+      log: silentLog,
       ...overrides,
     });
   }

@@ -23,6 +23,7 @@ import {
   startTestLocalSystem,
   type TestLocalSystem,
 } from '../support/security-local.js';
+import { silentLog, systemClock } from '../../functions/domain/ports.js';
 
 /** Replays a run: `SEED=<the seed in the test's name> npm run test:security`. */
 const SEED = seedFromEnvironment();
@@ -103,6 +104,8 @@ describe(`chaos (SEED=${SEED}): faults cost no valid authorization, no token and
       webex: base.webex,
       clientSecrets: base.clientSecrets,
       catalog: system.catalog,
+      clock: systemClock,
+      log: silentLog,
       // Nearly every read finds less than this left of a 30 s token: it refreshes, racing the sweeps.
       refreshMarginMs: 28_000,
       cacheTtlMs: 0,

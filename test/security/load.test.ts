@@ -17,6 +17,7 @@ import {
   startTestLocalSystem,
   type TestLocalSystem,
 } from '../support/security-local.js';
+import { silentLog, systemClock } from '../../functions/domain/ports.js';
 
 /** Replays a run: `SEED=<the seed in the test's name> npm run test:security`. */
 const SEED = seedFromEnvironment();
@@ -192,6 +193,8 @@ describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`,
       webex: new HttpWebexClient({ baseUrl: system.simulator.url }),
       clientSecrets: system.secrets.clientSecretSource,
       catalog: system.catalog,
+      clock: systemClock,
+      log: silentLog,
     });
     const expected = new Map<string, string>();
     for (const { tenantId, integration } of callbacks) {

@@ -108,6 +108,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
       webex: new HttpWebexClient({ baseUrl: system.simulator.url, log: logger }),
       clientSecrets: system.secrets.clientSecretSource,
       catalog: system.catalog,
+      clock: systemClock,
       refreshMarginMs: 30 * 86_400_000,
       cacheTtlMs: 0,
       log: logger,

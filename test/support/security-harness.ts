@@ -32,6 +32,7 @@ import {
   RecordingPublisher,
 } from './fakes/index.js';
 import { apiGatewayEvent, lambdaContext, silentObservability, type RawRequest } from './fixtures.js';
+import { silentLog } from '../../functions/domain/ports.js';
 
 /** The portal's base URL in the in-process harness; the simulator redirects here. */
 export const PORTAL = 'http://portal.test';
@@ -109,6 +110,7 @@ export class SecurityWorld {
       clock,
       catalog,
       config: { ...DEFAULT_VALIDATOR_CONFIG },
+      log: silentLog,
       reauthorizeLink: reauthorizeLinkIssuer({ linkKeys, clock, ttlDays: 14, publicBaseUrl: PORTAL }),
     };
     this.publicDependencies = {

@@ -103,6 +103,7 @@ export class ValidatorHarness {
       clock: this.clock,
       catalog,
       config: { ...DEFAULT_VALIDATOR_CONFIG },
+      log: silentLog,
       reauthorizeLink: reauthorizeLinkIssuer({
         linkKeys,
         clock: this.clock,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../functions/commons/config.js';
 import { composeOnAws } from '../../functions/commons/composition-root.js';
+import { silentLog } from '../../functions/domain/ports.js';
 import { loadKeeperEnvironment } from '../../functions/commons/environment.js';
 
 const ENV = {
@@ -35,7 +36,7 @@ describe('admin API entry point', () => {
       LINK_TTL_DAYS: 14,
       PUBLIC_BASE_URL: 'https://auth.example.com',
     });
-    const deps = composeOnAws(env).adminApi;
+    const deps = composeOnAws(env, { log: silentLog }).adminApi;
     expect(deps).toMatchObject({ passwordMaxAgeDays: 1825, defaultLinkTtlDays: 14 });
     expect(deps.catalog.keys).toEqual(['users-sync', 'presence', 'call-control', 'cdr', 'sso']);
   });

@@ -6,6 +6,7 @@ import {
   FIRST_CHECK_DELAY_SECONDS,
   reauthorizeLinkIssuer,
 } from '../../functions/commons/composition-root.js';
+import { silentLog } from '../../functions/domain/ports.js';
 import { dispatcherEnvironmentSchema, keeperEnvironmentSchema } from '../../functions/commons/environment.js';
 import { readOnboardingLinkToken } from '../../functions/domain/onboarding-link.js';
 import { ManualClock } from '../support/fakes/index.js';
@@ -50,7 +51,7 @@ describe('composition on AWS', () => {
       CHECK_INTERVAL_SECONDS: '600',
       CATALOG_JSON: undefined,
     });
-    const { validator } = composeOnAws(env);
+    const { validator } = composeOnAws(env, { log: silentLog });
     expect(validator.config).toMatchObject({ passwordMaxAgeDays: 90, checkIntervalSeconds: 600 });
     expect(validator.catalog.keys).toContain('users-sync');
   });
@@ -58,6 +59,7 @@ describe('composition on AWS', () => {
   it('gives the public API, the validator and the admin API the same ports', () => {
     const { ports, publicApi, validator, adminApi } = composeOnAws(
       parseEnvironment(keeperEnvironmentSchema, { ...validatorEnv, LINK_TTL_DAYS: '7' }),
+      { log: silentLog },
     );
     for (const deps of [publicApi, validator, adminApi]) {
       expect(deps.authorizations).toBe(ports.authorizations);

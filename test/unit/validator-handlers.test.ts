@@ -2,7 +2,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization } from '../../functions/domain/model.js';
-import type { Page } from '../../functions/domain/ports.js';
+import { silentLog, type Page } from '../../functions/domain/ports.js';
 import { dispatchDueAuthorizations, EnqueueError } from '../../functions/domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
@@ -227,6 +227,7 @@ describe('validator worker handler', () => {
       catalog: defaultCatalog(),
       config: DEFAULT_VALIDATOR_CONFIG,
       reauthorizeLink: async () => 'https://keeper.example/connect/x',
+      log: silentLog,
     };
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import { tableDefinition } from '../../functions/adapters/table-definition.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
-import { WebexError } from '../../functions/domain/ports.js';
+import { silentLog, WebexError } from '../../functions/domain/ports.js';
 import { runSweep } from '../../functions/domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
@@ -59,6 +59,8 @@ function setup(tenant: Partial<Tenant> = {}) {
     config: { ...DEFAULT_VALIDATOR_CONFIG },
     reauthorizeLink: async (t) => `https://keeper.example/connect/${t.tenantId}-link`,
     random: () => 0.5,
+
+    log: silentLog,
   };
 
   /** Stores tokens and a record as a successful onboarding would, due now. */
