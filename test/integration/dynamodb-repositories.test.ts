@@ -1,45 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { tableDefinition } from '../../functions/adapters/table-definition.js';
-import type { Authorization, AuthorizationEvent } from '../../functions/domain/model.js';
+import type { Authorization } from '../../functions/domain/model.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { testAuthorization, testEvent as event } from '../support/fixtures.js';
 
 const now = new Date('2026-11-25T10:00:00.000Z');
 const iso = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString();
 
-function authorization(
-  tenantId: string,
-  integration: string,
-  overrides: Partial<Authorization> = {},
-): Authorization {
-  return {
-    tenantId,
-    integration,
-    status: 'active',
-    scopes: ['spark:people_read'],
-    consecutiveFailures: 0,
-    version: 0,
-    warningsSent: [],
-    updatedAt: iso(0),
-    nextCheckAt: iso(-1000),
-    ...overrides,
-  };
-}
-
-function event(tenantId: string, integration: string, occurredAt: string): AuthorizationEvent {
-  return {
-    eventId: randomUUID(),
-    type: 'granted',
-    severity: 'info',
-    tenantId,
-    integration,
-    occurredAt,
-    summary: 'granted',
-  };
-}
+const authorization = (tenantId: string, integration: string, overrides: Partial<Authorization> = {}) =>
+  testAuthorization(tenantId, integration, { updatedAt: iso(0), nextCheckAt: iso(-1000), ...overrides });
 
 // The ports' contract runs in repository-contract.test.ts; these are the table's own concerns.
 describe('DynamoDB repositories on DynamoDB Local', () => {

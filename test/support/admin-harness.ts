@@ -21,7 +21,13 @@ import type { WebexClient } from '../../functions/domain/ports.js';
 import { FileTokenVault } from '../../local/adapters/file-token-vault.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
 import { ManualClock, RecordingPublisher, unreachableWebex } from './fakes/index.js';
-import { adminEvent, fakeMaterial, lambdaContext, silentObservability } from './fixtures.js';
+import {
+  adminEvent,
+  fakeMaterial,
+  grantedAuthorization,
+  lambdaContext,
+  silentObservability,
+} from './fixtures.js';
 
 export const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:webex-auth-keeper-alerts';
 export const LINK_KEY = Buffer.alloc(32, 7);
@@ -169,29 +175,7 @@ export async function seedAuthorization(
   const material = fakeMaterial(now, `${tenantId}-${integration}`);
   const secretId = await harness.vault.store(tenantId, integration, material);
   return harness.repos.authorizations.save(
-    {
-      tenantId,
-      integration,
-      status: 'active',
-      scopes: ['spark:people_read'],
-      authorizer: {
-        personId: 'person-1',
-        email: 'admin@customer.example',
-        displayName: 'Ada Admin',
-        orgId: 'org-1',
-        fullAdmin: true,
-      },
-      accessTokenExpiresAt: material.accessTokenExpiresAt,
-      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
-      grantedAt: now.toISOString(),
-      consecutiveFailures: 0,
-      secretId,
-      version: 0,
-      warningsSent: [],
-      nextCheckAt: new Date(now.getTime() + 3_600_000).toISOString(),
-      updatedAt: now.toISOString(),
-      ...overrides,
-    },
+    grantedAuthorization({ tenantId, integration, material, secretId, now }, overrides),
     undefined,
   );
 }

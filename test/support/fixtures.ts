@@ -1,7 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Authorization, Tenant, TokenMaterial } from '../../functions/domain/model.js';
+import type {
+  Authorization,
+  AuthorizationEvent,
+  Authorizer,
+  Tenant,
+  TokenMaterial,
+} from '../../functions/domain/model.js';
 import type { OnboardingSettings } from '../../functions/domain/onboarding.js';
 
 /** An active tenant with sensible defaults. */
@@ -35,6 +42,49 @@ export function testAuthorization(
     warningsSent: [],
     updatedAt: '2026-01-01T00:00:00.000Z',
     ...overrides,
+  };
+}
+
+/** The Full Administrator who authorized in the tests' records unless they say otherwise. */
+export const TEST_AUTHORIZER: Authorizer = {
+  personId: 'person-1',
+  email: 'admin@customer.example',
+  displayName: 'Ada Admin',
+  orgId: 'org-1',
+  fullAdmin: true,
+};
+
+/**
+ * The active record a successful onboarding saves over stored token material, granted `now`
+ * (version 0, not yet saved).
+ */
+export function grantedAuthorization(
+  input: { tenantId: string; integration: string; material: TokenMaterial; secretId: string; now: Date },
+  overrides: Partial<Authorization> = {},
+): Authorization {
+  const now = input.now.toISOString();
+  return testAuthorization(input.tenantId, input.integration, {
+    authorizer: TEST_AUTHORIZER,
+    accessTokenExpiresAt: input.material.accessTokenExpiresAt,
+    refreshTokenExpiresAt: input.material.refreshTokenExpiresAt,
+    grantedAt: now,
+    secretId: input.secretId,
+    nextCheckAt: new Date(input.now.getTime() + 3_600_000).toISOString(),
+    updatedAt: now,
+    ...overrides,
+  });
+}
+
+/** A `granted` event of the authorization at `occurredAt`, with a fresh id. */
+export function testEvent(tenantId: string, integration: string, occurredAt: string): AuthorizationEvent {
+  return {
+    eventId: randomUUID(),
+    type: 'granted',
+    severity: 'info',
+    tenantId,
+    integration,
+    occurredAt,
+    summary: 'granted',
   };
 }
 

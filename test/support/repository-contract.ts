@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidCursorError } from '../../functions/adapters/dynamodb/index.js';
 import { dueShardOf } from '../../functions/adapters/dynamodb/keys.js';
 import { tableDefinition } from '../../functions/adapters/table-definition.js';
-import type { Authorization, AuthorizationEvent, OAuthState } from '../../functions/domain/model.js';
+import type { Authorization, OAuthState } from '../../functions/domain/model.js';
 import {
   ConflictError,
   type AuthorizationRepository,
@@ -11,7 +10,7 @@ import {
   type OAuthStateStore,
   type TenantRepository,
 } from '../../functions/domain/ports.js';
-import { testAuthorization, testTenant } from './fixtures.js';
+import { testAuthorization, testEvent as event, testTenant } from './fixtures.js';
 
 /** The four repositories over one store, as `createRepositories` and `inMemoryRepositories` build them. */
 export interface Repositories {
@@ -24,18 +23,6 @@ export interface Repositories {
 const now = new Date('2026-11-25T10:00:00.000Z');
 const at = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString();
 const until = new Date(now.getTime() + 60_000);
-
-function event(tenantId: string, integration: string, occurredAt: string): AuthorizationEvent {
-  return {
-    eventId: randomUUID(),
-    type: 'granted',
-    severity: 'info',
-    tenantId,
-    integration,
-    occurredAt,
-    summary: 'granted',
-  };
-}
 
 /** A record due a second ago unless told otherwise. */
 const due = (tenantId: string, integration: string, overrides: Partial<Authorization> = {}) =>

@@ -5,6 +5,7 @@ import type { Authorization, TokenMaterial } from '../../functions/domain/model.
 import type { ClientSecretSource, TokenVault } from '../../functions/domain/ports.js';
 import { obtainTokens, startWebexSimulator, type WebexSimulator } from '../../local/webex-simulator/index.js';
 import type { ManualClock } from './fakes/index.js';
+import { grantedAuthorization } from './fixtures.js';
 
 export const REDIRECT_URI = 'https://auth.example.test/oauth/callback';
 
@@ -77,28 +78,20 @@ export async function authorizeInSimulator(input: {
   if (!simPerson) throw new Error(`no ${person} in the simulator`);
   await input.repos.tenants.bindOrg(input.tenantId, simPerson.orgId);
   const record = await input.repos.authorizations.save(
-    {
-      tenantId: input.tenantId,
-      integration: input.integration,
-      status: 'active',
-      scopes: tokens.scope.split(' '),
-      authorizer: {
-        personId: simPerson.id,
-        email: simPerson.email,
-        displayName: simPerson.displayName,
-        orgId: simPerson.orgId,
-        fullAdmin: true,
+    grantedAuthorization(
+      { tenantId: input.tenantId, integration: input.integration, material, secretId, now },
+      {
+        scopes: tokens.scope.split(' '),
+        authorizer: {
+          personId: simPerson.id,
+          email: simPerson.email,
+          displayName: simPerson.displayName,
+          orgId: simPerson.orgId,
+          fullAdmin: true,
+        },
+        nextCheckAt: new Date(now.getTime() + 900_000).toISOString(),
       },
-      accessTokenExpiresAt: material.accessTokenExpiresAt,
-      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
-      grantedAt: now.toISOString(),
-      consecutiveFailures: 0,
-      secretId,
-      version: 0,
-      warningsSent: [],
-      nextCheckAt: new Date(now.getTime() + 900_000).toISOString(),
-      updatedAt: now.toISOString(),
-    },
+    ),
     undefined,
   );
   return { record, material };

@@ -28,6 +28,7 @@ import {
 } from '../../local/webex-simulator/index.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
 import { MemoryTokenVault, RecordingPublisher } from './fakes/index.js';
+import { testTenant } from './fixtures.js';
 
 export const PUBLIC_BASE_URL = 'http://keeper.test';
 export const catalog = defaultCatalog();
@@ -124,17 +125,7 @@ export class ValidatorHarness {
     if (!options.table) await fetch(`${sim.url}/_sim/reset`, { method: 'POST' });
     const table = options.table ?? (await createTestTable('validator'));
     const now = new Date(sim.world.now()).toISOString();
-    const record: Tenant = {
-      tenantId: 'acme',
-      name: 'Acme Corp',
-      contacts: ['it@acme.example'],
-      sso: false,
-      linkVersion: 1,
-      status: 'active',
-      createdAt: now,
-      updatedAt: now,
-      ...options.tenant,
-    };
+    const record = testTenant({ createdAt: now, updatedAt: now, ...options.tenant });
     const harness = new ValidatorHarness(sim, table, record);
     await harness.repos.tenants.create(record);
     return harness;

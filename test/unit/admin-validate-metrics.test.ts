@@ -6,7 +6,7 @@ import { AUTHORIZATION_INVALIDATED_METRIC } from '../../functions/commons/valida
 import type { ValidationResult } from '../../functions/domain/admin.js';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
-import { adminEvent, lambdaContext } from '../support/fixtures.js';
+import { adminEvent, fakeMaterial, grantedAuthorization, lambdaContext } from '../support/fixtures.js';
 
 const NOW = '2026-11-25T10:00:00.000Z';
 
@@ -21,28 +21,16 @@ const TENANT: Tenant = {
   updatedAt: NOW,
 };
 
-const RECORD: Authorization = {
-  tenantId: 'acme',
-  integration: 'presence',
-  status: 'active',
-  scopes: ['spark:people_read'],
-  authorizer: {
-    personId: 'person-1',
-    email: 'admin@customer.example',
-    displayName: 'Ada Admin',
-    orgId: 'org-1',
-    fullAdmin: true,
+const RECORD: Authorization = grantedAuthorization(
+  {
+    tenantId: 'acme',
+    integration: 'presence',
+    material: fakeMaterial(new Date(NOW)),
+    secretId: 'webex-auth-keeper/tokens/acme/presence',
+    now: new Date(NOW),
   },
-  accessTokenExpiresAt: '2026-12-09T10:00:00.000Z',
-  refreshTokenExpiresAt: '2027-02-23T10:00:00.000Z',
-  grantedAt: NOW,
-  consecutiveFailures: 0,
-  secretId: 'webex-auth-keeper/tokens/acme/presence',
-  version: 1,
-  warningsSent: [],
-  nextCheckAt: NOW,
-  updatedAt: NOW,
-};
+  { version: 1, nextCheckAt: NOW },
+);
 
 /** The admin API over ports that only answer what validate-now reads; the check's result is given. */
 function handlerValidating(result: ValidationResult) {

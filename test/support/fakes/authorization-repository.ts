@@ -119,23 +119,16 @@ export class InMemoryAuthorizationRepository implements AuthorizationRepository 
   }
 
   async acquireLease(
-    tenantId: string,
-    integration: string,
-    owner: string,
-    until: Date,
-    now: Date,
+    ...[tenantId, integration, owner, until, now]: Parameters<AuthorizationRepository['acquireLease']>
   ): Promise<Authorization | undefined> {
     const lease = await this.leaseForCheck(tenantId, integration, owner, until, now, { dueOnly: false });
     return 'leased' in lease ? lease.leased : undefined;
   }
 
   async leaseForCheck(
-    tenantId: string,
-    integration: string,
-    owner: string,
-    until: Date,
-    now: Date,
-    options: { dueOnly: boolean },
+    ...[tenantId, integration, owner, until, now, options]: Parameters<
+      AuthorizationRepository['leaseForCheck']
+    >
   ): Promise<CheckLease> {
     const key = keyOf(tenantId, integration);
     const lease = leaseOf(this.records.get(key), { owner, until, now, dueOnly: options.dueOnly });
