@@ -23,6 +23,19 @@ export async function readLocalBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * A request target's path and raw query, split at the first `?` as sent: never resolved as a URL
+ * against a base, which reads `/\\` or `//host/x` as a host (and threw, or routed `//evil/x` as
+ * `/x`). Undefined for a target that is not a path (absolute-form, `*`): the local API refuses it.
+ */
+export function splitRequestTarget(target: string): { rawPath: string; rawQueryString: string } | undefined {
+  if (!target.startsWith('/')) return undefined;
+  const queryStart = target.indexOf('?');
+  return queryStart >= 0
+    ? { rawPath: target.slice(0, queryStart), rawQueryString: target.slice(queryStart + 1) }
+    : { rawPath: target, rawQueryString: '' };
+}
+
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
@@ -33,17 +46,17 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  * repeated headers and query values joined with commas, cookies apart, `rawQueryString` as sent.
  */
 export function toApiGatewayEvent(req: IncomingMessage, body: string): APIGatewayProxyEventV2 {
-  const target = req.url ?? '/';
-  const url = new URL(target, 'http://localhost');
-  const queryStart = target.indexOf('?');
-  const rawQueryString = queryStart >= 0 ? target.slice(queryStart + 1) : '';
+  const { rawPath, rawQueryString } = splitRequestTarget(req.url ?? '/') ?? {
+    rawPath: '/',
+    rawQueryString: '',
+  };
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     const joined = headerValue(value);
     if (joined !== undefined && name !== 'cookie') headers[name] = joined;
   }
   const queryStringParameters: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) {
+  for (const [name, value] of new URLSearchParams(rawQueryString)) {
     queryStringParameters[name] =
       name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
   }
@@ -57,7 +70,7 @@ export function toApiGatewayEvent(req: IncomingMessage, body: string): APIGatewa
   return {
     version: '2.0',
     routeKey: '$default',
-    rawPath: url.pathname,
+    rawPath,
     rawQueryString,
     ...(cookies && cookies.length > 0 ? { cookies } : {}),
     headers,
@@ -69,7 +82,7 @@ export function toApiGatewayEvent(req: IncomingMessage, body: string): APIGatewa
       domainPrefix: host.split('.')[0] ?? host,
       http: {
         method,
-        path: url.pathname,
+        path: rawPath,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',

@@ -6,15 +6,17 @@ import { createAdminApiHandler } from '../functions/admin-api.app.js';
 import { tableDefinition } from '../functions/adapters/table-definition.js';
 import { composeKeeper, type KeeperComposition } from '../functions/commons/composition-root.js';
 import { renderStatusBoardPage } from '../functions/http/pages/status-board-page.js';
-import { CONTENT_SECURITY_POLICY } from '../functions/http/pages/layout.js';
 import type { Clock, Log } from '../functions/domain/ports.js';
 import { buildStatusBoard } from '../functions/domain/status-board.js';
 import { runSweep, type SweepReport } from '../functions/domain/sweep.js';
-import { createPublicApiHandler } from '../functions/public-api.app.js';
+import { SECURITY_HEADERS, createPublicApiHandler } from '../functions/public-api.app.js';
 import {
+  LocalBodyTooLargeError,
+  MAX_LOCAL_BODY_BYTES,
   localLambdaContext,
   readLocalBody,
   sendApiGatewayResult,
+  splitRequestTarget,
   toApiGatewayEvent,
 } from './http-adapter.js';
 import type { LocalInfrastructure } from './local-system.js';
@@ -76,17 +78,65 @@ export function composeLocal(
   });
 }
 
-const pageHeaders = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-store',
-};
+/** The local pages' headers: the public pages' own (CSP, framing, referrer, no-store...). */
+const pageHeaders = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8' };
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res
-    .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    .writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json' })
     .end(JSON.stringify(body));
+}
+
+/** A refusal of the request itself: its status and one line that says why, nothing read further. */
+function refuse(res: ServerResponse, status: number, reason: string): void {
+  res
+    .writeHead(status, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/plain; charset=utf-8',
+      Connection: 'close',
+    })
+    .end(`${reason}\n`);
+}
+
+const ADMIN_WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+/** `application/json`, with or without parameters such as `charset`. */
+function isJson(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+}
+
+/**
+ * Why the local API refuses a request before reading it, if it does: a `Host` other than its own
+ * loopback names (a DNS-rebinding page's request arrives with the attacker's host name), a target
+ * that is not a path, a declared body over MAX_LOCAL_BODY_BYTES, or an admin write from a web page
+ * (any `Origin` not ours: the unsigned local admin API must not take a cross-site POST).
+ */
+function refusalOf(
+  req: IncomingMessage,
+  hosts: ReadonlySet<string>,
+): { status: number; reason: string } | undefined {
+  const host = req.headers.host?.toLowerCase();
+  if (host === undefined || !hosts.has(host)) {
+    return {
+      status: 421,
+      reason: `Misdirected request: this local API answers only Host ${[...hosts].join(' or ')}.`,
+    };
+  }
+  const target = splitRequestTarget(req.url ?? '');
+  if (!target) return { status: 400, reason: 'Bad request: the request target must be a path.' };
+  if (Number(req.headers['content-length'] ?? 0) > MAX_LOCAL_BODY_BYTES) {
+    return { status: 413, reason: `Request body too large: at most ${MAX_LOCAL_BODY_BYTES} bytes.` };
+  }
+  const origin = req.headers.origin?.toLowerCase();
+  const fromOurPages = origin === undefined || [...hosts].some((own) => origin === `http://${own}`);
+  if (isAdminPath(target.rawPath) && ADMIN_WRITES.has(req.method ?? '') && !fromOurPages) {
+    return { status: 403, reason: 'Forbidden: the local admin API takes no request from another site.' };
+  }
+  return undefined;
+}
+
+function isAdminPath(path: string): boolean {
+  return path === '/admin' || path.startsWith('/admin/');
 }
 
 const ignore = () => undefined;
@@ -101,13 +151,27 @@ export async function startLocalApi(
   system: LocalInfrastructure,
   options: LocalApiOptions,
 ): Promise<LocalApi> {
-  const logger = new Logger({ serviceName: 'local', logLevel: options.logLevel });
+  // One logger per handler, as each deployed function has its own: a shared one would carry the
+  // Lambda context of whichever handler ran last (sweep lines said `function_name: public-api`).
+  const loggerOf = (functionName: string) => {
+    const logger = new Logger({ serviceName: functionName, logLevel: options.logLevel });
+    logger.addContext(localLambdaContext(functionName));
+    return logger;
+  };
+  const publicLogger = loggerOf('public-api');
+  const adminLogger = loggerOf('admin-api');
+  const sweepLogger = loggerOf('sweep');
+  const serverLogger = loggerOf('local-api');
   // No CloudWatch here (start.ts disables the EMF output): Metrics' own diagnostics, such as
   // "No application metrics to publish" after every request, would only bury the terminal.
   const metrics = new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'local', logger: silent });
-  const { ports, validator, publicApi, adminApi } = composeLocal(system, options, logger);
-  const publicHandler = createPublicApiHandler(publicApi, { logger, metrics });
-  const adminHandler = createAdminApiHandler(adminApi, { logger, metrics });
+  // A composition per handler, so the adapters (the Webex client, the contact sync) log under the
+  // handler that called them.
+  const { ports, validator } = composeLocal(system, options, sweepLogger);
+  const { publicApi } = composeLocal(system, options, publicLogger);
+  const { adminApi } = composeLocal(system, options, adminLogger);
+  const publicHandler = createPublicApiHandler(publicApi, { logger: publicLogger, metrics });
+  const adminHandler = createAdminApiHandler(adminApi, { logger: adminLogger, metrics });
 
   // Sweeps never overlap: a timer tick or a /_local/sweep during a sweep waits for it and runs after.
   let running: Promise<SweepReport> = Promise.resolve({ dispatched: 0, outcomes: [], errors: [] });
@@ -118,8 +182,13 @@ export async function startLocalApi(
     return running;
   };
 
+  /** The Host values this API answers, once it listens: its own address and localhost, with its port. */
+  let hosts: ReadonlySet<string> = new Set();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const refusal = refusalOf(req, hosts);
+    if (refusal) return refuse(res, refusal.status, refusal.reason);
+    const path = splitRequestTarget(req.url ?? '/')?.rawPath ?? '/';
     const method = req.method ?? 'GET';
     if (path === '/_local/sweep' && method === 'POST') {
       // "Sweep now" does what the next scheduled sweep would: everything due before it runs.
@@ -150,8 +219,18 @@ export async function startLocalApi(
       res.writeHead(200, pageHeaders).end(renderStatusBoardPage(board));
       return;
     }
-    const event = toApiGatewayEvent(req, await readLocalBody(req));
-    const isAdmin = path === '/admin' || path.startsWith('/admin/');
+    let body: string;
+    try {
+      body = await readLocalBody(req);
+    } catch (error) {
+      if (!(error instanceof LocalBodyTooLargeError)) throw error;
+      return refuse(res, 413, `Request body too large: at most ${MAX_LOCAL_BODY_BYTES} bytes.`);
+    }
+    const isAdmin = isAdminPath(path);
+    if (isAdmin && ADMIN_WRITES.has(method) && body !== '' && !isJson(req.headers['content-type'])) {
+      return refuse(res, 415, 'Unsupported media type: an admin request body must be application/json.');
+    }
+    const event = toApiGatewayEvent(req, body);
     const result = isAdmin
       ? await adminHandler(event, localLambdaContext('admin-api'))
       : await publicHandler(event, localLambdaContext('public-api'));
@@ -160,7 +239,9 @@ export async function startLocalApi(
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      logger.error('local API request failed', { error: error instanceof Error ? error.name : 'Error' });
+      serverLogger.error('local API request failed', {
+        error: error instanceof Error ? error.name : 'Error',
+      });
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error, see the terminal' });
       else res.destroy();
     });
@@ -169,7 +250,8 @@ export async function startLocalApi(
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const { address, port } = server.address() as AddressInfo;
+  hosts = new Set([`${address}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`]);
   return {
     url: `http://127.0.0.1:${port}`,
     sweep,
