@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
 import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
 import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { Tenant, TokenMaterial } from '../../functions/domain/model.js';
+import type { TokenMaterial } from '../../functions/domain/model.js';
 import { silentLog, type WebexClient } from '../../functions/domain/ports.js';
 import {
   AuthorizationDegradedError,
@@ -13,6 +13,7 @@ import {
 } from '../../functions/token-access.js';
 import type { WebexSimulator } from '../../local/webex-simulator/index.js';
 import { ManualClock, MemoryTokenVault } from '../support/fakes/index.js';
+import { testTenant } from '../support/fixtures.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import {
   advanceBoth,
@@ -60,16 +61,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     tenantCount += 1;
     const tenantId = `tenant-${tenantCount}`;
     const now = clock.now().toISOString();
-    const tenant: Tenant = {
-      tenantId,
-      name: tenantId,
-      contacts: [],
-      sso: false,
-      linkVersion: 1,
-      status: 'active',
-      createdAt: now,
-      updatedAt: now,
-    };
+    const tenant = testTenant({ tenantId, name: tenantId, contacts: [], createdAt: now, updatedAt: now });
     await repos.tenants.create(tenant);
     return tenantId;
   }

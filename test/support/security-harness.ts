@@ -31,7 +31,13 @@ import {
   MemoryTokenVault,
   RecordingPublisher,
 } from './fakes/index.js';
-import { apiGatewayEvent, lambdaContext, silentObservability, type RawRequest } from './fixtures.js';
+import {
+  apiGatewayEvent,
+  lambdaContext,
+  silentObservability,
+  testTenant,
+  type RawRequest,
+} from './fixtures.js';
 import { silentLog } from '../../functions/domain/ports.js';
 
 /** The portal's base URL in the in-process harness; the simulator redirects here. */
@@ -223,17 +229,14 @@ export class SecurityWorld {
   /** Creates an active tenant straight in the table (no contacts to subscribe). */
   async createTenant(tenantId: string, overrides: Partial<Tenant> = {}): Promise<Tenant> {
     const now = new Date().toISOString();
-    const tenant: Tenant = {
+    const tenant = testTenant({
       tenantId,
       name: `Tenant ${tenantId}`,
       contacts: [],
-      sso: false,
-      linkVersion: 1,
-      status: 'active',
       createdAt: now,
       updatedAt: now,
       ...overrides,
-    };
+    });
     await this.repos.tenants.create(tenant);
     return tenant;
   }
