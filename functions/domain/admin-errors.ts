@@ -1,26 +1,30 @@
 /* The admin use cases' typed errors; the admin API maps each to its problem document. */
 
-export class TenantNotFoundError extends Error {
-  override readonly name = 'TenantNotFoundError';
-  constructor(readonly tenantId: string) {
-    super(`No tenant ${tenantId}`);
-  }
+/**
+ * The class of an error about one tenant, named by a literal (the bundles are minified, so a
+ * class's own name does not survive into the logs).
+ */
+function tenantError(errorName: string, describe: (tenantId: string) => string) {
+  return class extends Error {
+    override readonly name = errorName;
+    constructor(readonly tenantId: string) {
+      super(describe(tenantId));
+    }
+  };
 }
 
-export class TenantExistsError extends Error {
-  override readonly name = 'TenantExistsError';
-  constructor(readonly tenantId: string) {
-    super(`Tenant ${tenantId} already exists`);
-  }
-}
+export class TenantNotFoundError extends tenantError('TenantNotFoundError', (id) => `No tenant ${id}`) {}
+
+export class TenantExistsError extends tenantError(
+  'TenantExistsError',
+  (id) => `Tenant ${id} already exists`,
+) {}
 
 /** The tenant was offboarded: it keeps its history but accepts no change and no new link. */
-export class TenantOffboardedError extends Error {
-  override readonly name = 'TenantOffboardedError';
-  constructor(readonly tenantId: string) {
-    super(`Tenant ${tenantId} is offboarded`);
-  }
-}
+export class TenantOffboardedError extends tenantError(
+  'TenantOffboardedError',
+  (id) => `Tenant ${id} is offboarded`,
+) {}
 
 /** The catalog has no integration with this key. */
 export class IntegrationNotFoundError extends Error {

@@ -12,6 +12,42 @@ export abstract class OnboardingError extends Error {
   }
 }
 
+/**
+ * The class of a refusal with a fixed message and no retry link. The name is a literal because
+ * the bundles are minified: a class's own name does not survive into the logs.
+ */
+export function refusalWithoutRetry(errorName: string, message: string) {
+  return class extends OnboardingError {
+    override readonly name = errorName;
+    constructor() {
+      super(message);
+    }
+  };
+}
+
+/** The class of a refusal that carries nothing but its optional retry link (named as above). */
+function refusalWithRetry(errorName: string, message: string) {
+  return class extends OnboardingError {
+    override readonly name = errorName;
+    constructor(retryUrl?: string) {
+      super(message, retryUrl);
+    }
+  };
+}
+
+/** The class of Webex's answer to the code exchange: the retry link and Webex's tracking id. */
+function webexRefusal(errorName: string, message: string) {
+  return class extends OnboardingError {
+    override readonly name = errorName;
+    constructor(
+      retryUrl?: string,
+      readonly trackingId?: string,
+    ) {
+      super(message, retryUrl);
+    }
+  };
+}
+
 /** The catalog has no integration with this key. */
 export class UnknownIntegrationError extends OnboardingError {
   override readonly name = 'UnknownIntegrationError';
@@ -21,61 +57,37 @@ export class UnknownIntegrationError extends OnboardingError {
 }
 
 /** The callback's state is not one we issued, or it was already used (replay). */
-export class StateUnknownError extends OnboardingError {
-  override readonly name = 'StateUnknownError';
-  constructor() {
-    super('The OAuth state is unknown or was already used');
-  }
-}
+export class StateUnknownError extends refusalWithoutRetry(
+  'StateUnknownError',
+  'The OAuth state is unknown or was already used',
+) {}
 
 /** The callback came back after the state's ten minutes. */
-export class StateExpiredError extends OnboardingError {
-  override readonly name = 'StateExpiredError';
-  constructor(retryUrl?: string) {
-    super('The OAuth state expired', retryUrl);
-  }
-}
+export class StateExpiredError extends refusalWithRetry('StateExpiredError', 'The OAuth state expired') {}
 
 /** The callback has a valid state but neither a code nor an error. */
-export class MissingCodeError extends OnboardingError {
-  override readonly name = 'MissingCodeError';
-  constructor(retryUrl?: string) {
-    super('The callback has no authorization code', retryUrl);
-  }
-}
+export class MissingCodeError extends refusalWithRetry(
+  'MissingCodeError',
+  'The callback has no authorization code',
+) {}
 
 /** Webex refused to exchange the code (expired, used, or issued to another client). */
-export class CodeRefusedError extends OnboardingError {
-  override readonly name = 'CodeRefusedError';
-  constructor(
-    retryUrl?: string,
-    readonly trackingId?: string,
-  ) {
-    super('Webex refused the authorization code', retryUrl);
-  }
-}
+export class CodeRefusedError extends webexRefusal(
+  'CodeRefusedError',
+  'Webex refused the authorization code',
+) {}
 
 /** Webex failed or did not answer in time (5xx, 429, timeout); nothing was stored. */
-export class WebexUnavailableError extends OnboardingError {
-  override readonly name = 'WebexUnavailableError';
-  constructor(
-    retryUrl?: string,
-    readonly trackingId?: string,
-  ) {
-    super('Webex is unavailable', retryUrl);
-  }
-}
+export class WebexUnavailableError extends webexRefusal('WebexUnavailableError', 'Webex is unavailable') {}
 
 /**
  * The authorization is being refreshed or checked right now and did not come free in time;
  * the new tokens were not stored, so the admin starts again in a moment.
  */
-export class AuthorizationBusyError extends OnboardingError {
-  override readonly name = 'AuthorizationBusyError';
-  constructor(retryUrl?: string) {
-    super('The authorization is busy', retryUrl);
-  }
-}
+export class AuthorizationBusyError extends refusalWithRetry(
+  'AuthorizationBusyError',
+  'The authorization is busy',
+) {}
 
 /** The person who signed in is not a Webex Full Administrator. */
 export class NotFullAdminError extends OnboardingError {

@@ -1,4 +1,4 @@
-import { OnboardingError } from '../domain/onboarding-errors.js';
+import { OnboardingError, refusalWithoutRetry } from '../domain/onboarding-errors.js';
 
 /*
  * Refusals of a request itself, before any use case runs: they belong to HTTP, not to the domain,
@@ -11,12 +11,7 @@ export class InvalidRequestError extends OnboardingError {
 }
 
 /** No page lives at this path. */
-export class PageNotFoundError extends OnboardingError {
-  override readonly name = 'PageNotFoundError';
-  constructor() {
-    super('No page here');
-  }
-}
+export class PageNotFoundError extends refusalWithoutRetry('PageNotFoundError', 'No page here') {}
 
 /**
  * The callback did not come from the browser that started the attempt (it lacks the cookie
@@ -25,12 +20,10 @@ export class PageNotFoundError extends OnboardingError {
  * is consumed or written, and the page offers no retry, since a retry link would carry on the
  * attempt of whoever started it.
  */
-export class BrowserMismatchError extends OnboardingError {
-  override readonly name = 'BrowserMismatchError';
-  constructor() {
-    super('The callback did not come from the browser that started the authorization');
-  }
-}
+export class BrowserMismatchError extends refusalWithoutRetry(
+  'BrowserMismatchError',
+  'The callback did not come from the browser that started the authorization',
+) {}
 
 /**
  * A start that does not prove it was sent by the portal's own form: not a POST from our origin
@@ -38,9 +31,7 @@ export class BrowserMismatchError extends OnboardingError {
  * public base URL's). It may be someone else's start URL or form aimed at a victim's browser, so
  * nothing is started.
  */
-export class StartNotFromPortalError extends OnboardingError {
-  override readonly name = 'StartNotFromPortalError';
-  constructor() {
-    super('The start did not come from the onboarding portal');
-  }
-}
+export class StartNotFromPortalError extends refusalWithoutRetry(
+  'StartNotFromPortalError',
+  'The start did not come from the onboarding portal',
+) {}
