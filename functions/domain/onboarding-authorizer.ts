@@ -6,7 +6,7 @@ import {
   WebexUnavailableError,
 } from './onboarding-errors.js';
 import type { OnboardingDependencies } from './onboarding.js';
-import { WebexError, type WebexPerson } from './ports.js';
+import { WebexError, type OrgBinding, type WebexPerson } from './ports.js';
 
 /*
  * The callback's check of who authorized: a person, a Full Administrator, of the tenant's org
@@ -63,21 +63,22 @@ async function isFullAdmin(
 
 /**
  * Why the person may not authorize for the tenant (not a person, not a Full Administrator, another
- * org than the tenant's), or undefined when they may; binds the tenant's org on its first success.
+ * org than the tenant's), or, when they may, whether this check bound the tenant's org (its first
+ * success: `bound`) or found it bound to theirs (`unchanged`).
  */
 export async function checkAuthorizer(
   deps: OnboardingDependencies,
   input: { tenant: Tenant; person: WebexPerson; accessToken: string; retryUrl: string },
-): Promise<Refusal | undefined> {
+): Promise<{ refusal: Refusal } | { orgBinding: Exclude<OrgBinding, 'refused'> }> {
   const { tenant, person, retryUrl } = input;
   const email = primaryEmail(person);
-  if (person.type !== 'person') return new NotAPersonError(person.type, retryUrl);
+  if (person.type !== 'person') return { refusal: new NotAPersonError(person.type, retryUrl) };
   if (!(await isFullAdmin(deps, input.accessToken, person, retryUrl)))
-    return new NotFullAdminError(email, retryUrl);
+    return { refusal: new NotFullAdminError(email, retryUrl) };
   if (tenant.orgId !== undefined && tenant.orgId !== person.orgId)
-    return new OrgMismatchError(email, retryUrl);
-  // Binds the tenant on its first success; false when another request bound another org meanwhile.
-  if (!(await deps.tenants.bindOrg(tenant.tenantId, person.orgId)))
-    return new OrgMismatchError(email, retryUrl);
-  return undefined;
+    return { refusal: new OrgMismatchError(email, retryUrl) };
+  // Binds the tenant on its first success; refused when another request bound another org meanwhile.
+  const orgBinding = await deps.tenants.bindOrg(tenant.tenantId, person.orgId);
+  if (orgBinding === 'refused') return { refusal: new OrgMismatchError(email, retryUrl) };
+  return { orgBinding };
 }

@@ -192,8 +192,9 @@ export async function completeAuthorization(
   const grant = await exchangeCode(deps, integration, input.code, record.codeVerifier, retryUrl);
   const person = await readPerson(deps, grant.accessToken, retryUrl);
   const previous = await deps.authorizations.get(tenant.tenantId, integration.key);
-  const refusal = await checkAuthorizer(deps, { tenant, person, accessToken: grant.accessToken, retryUrl });
-  if (refusal) {
+  const check = await checkAuthorizer(deps, { tenant, person, accessToken: grant.accessToken, retryUrl });
+  if ('refusal' in check) {
+    const { refusal } = check;
     await revokeRefusedGrant(deps, {
       integration,
       person,
@@ -207,8 +208,8 @@ export async function completeAuthorization(
     });
     throw refusal;
   }
-  // The tenant had no org and the check above bound this person's: tell ops, with the undo.
-  if (tenant.orgId === undefined) await announceOrgBinding(deps, { tenant, integration, person });
+  // This consent bound the tenant's org (of simultaneous ones, exactly one): tell ops, with the undo.
+  if (check.orgBinding === 'bound') await announceOrgBinding(deps, { tenant, integration, person });
 
   const now = deps.clock.now();
   const material = tokenMaterialOf(grant, now);

@@ -49,6 +49,9 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
+/** What binding a tenant's org did (TenantRepository.bindOrg). */
+export type OrgBinding = 'bound' | 'unchanged' | 'refused';
+
 export interface TenantRepository {
   /** Creates the tenant; ConflictError when the id is taken. */
   create(tenant: Tenant): Promise<void>;
@@ -57,10 +60,11 @@ export interface TenantRepository {
   /** Writes the whole tenant when its `updatedAt` still equals `expectedUpdatedAt`; ConflictError otherwise. */
   replace(tenant: Tenant, expectedUpdatedAt: string): Promise<void>;
   /**
-   * Binds the tenant to a Webex org on the first successful authorization. Returns false when the
-   * tenant is already bound to another org (the caller must refuse the authorization).
+   * Binds the tenant to a Webex org on the first successful authorization: `bound` when this call
+   * bound it (of several at once, exactly one), `unchanged` when it was bound to this org already,
+   * `refused` when it is bound to another org or gone (the caller must refuse the authorization).
    */
-  bindOrg(tenantId: string, orgId: string): Promise<boolean>;
+  bindOrg(tenantId: string, orgId: string): Promise<OrgBinding>;
   /**
    * Sets (or, with undefined, removes) the tenant's Webex org and its `updatedAt`, when the stored
    * `orgId` is still `expected.orgId` and `updatedAt` still `expected.updatedAt`; ConflictError

@@ -64,7 +64,7 @@ describe('security: one state sent twice at the same instant', () => {
     pending: PendingCallback[],
     pairs: Awaited<ReturnType<typeof sendEachTwice>>,
     before: Awaited<ReturnType<SecurityWorld['snapshot']>>,
-    round: { version: number; eventType: 'granted' },
+    round: { version: number; eventType: 'granted'; orgBound: boolean },
   ) {
     for (const [index, pair] of pairs.entries()) {
       const where = `${pending[index]?.tenantId ?? ''}/${pending[index]?.integration ?? ''}`;
@@ -80,8 +80,19 @@ describe('security: one state sent twice at the same instant', () => {
     const added = after.durable.filter(
       (item) => String(item.sk).startsWith('EVENT#') && !before.durable.some((old) => old.sk === item.sk),
     );
+    // A first round binds each tenant's org once, whichever of its simultaneous consents wins.
+    const tenantIds = [...new Set(pending.map(({ tenantId }) => tenantId))];
     expect(
-      added.map((item) => `${String(item.pk)}/${String(item.integration)}/${String(item.type)}`).sort(),
+      added
+        .filter((item) => item.type === 'org_bound')
+        .map((item) => String(item.pk))
+        .sort(),
+    ).toEqual(round.orgBound ? tenantIds.map((tenantId) => `TENANT#${tenantId}`).sort() : []);
+    expect(
+      added
+        .filter((item) => item.type !== 'org_bound')
+        .map((item) => `${String(item.pk)}/${String(item.integration)}/${String(item.type)}`)
+        .sort(),
     ).toEqual(
       pending
         .map(({ tenantId, integration }) => `TENANT#${tenantId}/${integration}/${round.eventType}`)
@@ -108,7 +119,7 @@ describe('security: one state sent twice at the same instant', () => {
     const before = await world.snapshot();
     const pairs = await sendEachTwice(pending);
     // Saved once with its event, then once more to clear the published outbox marker.
-    await expectOneEach(pending, pairs, before, { version: 2, eventType: 'granted' });
+    await expectOneEach(pending, pairs, before, { version: 2, eventType: 'granted', orgBound: true });
     for (const [tenantId, admin] of admins) {
       expect((await world.repos.tenants.get(tenantId))?.orgId).toBe(admin.orgId);
     }
@@ -119,6 +130,6 @@ describe('security: one state sent twice at the same instant', () => {
     const before = await world.snapshot();
     const pairs = await sendEachTwice(pending);
     // One more save with the new grant and one more to clear its marker.
-    await expectOneEach(pending, pairs, before, { version: 4, eventType: 'granted' });
+    await expectOneEach(pending, pairs, before, { version: 4, eventType: 'granted', orgBound: false });
   }, 120_000);
 });

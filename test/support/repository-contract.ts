@@ -69,6 +69,12 @@ export function describeRepositoryContract(
         expect(await repos.tenants.get('missing')).toBeUndefined();
       });
 
+      it('tells exactly one of several simultaneous first binds of the same org that it bound it', async () => {
+        await repos.tenants.create(testTenant({ tenantId: 't-b' }));
+        const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => repos.tenants.bindOrg('t-b', 'org-1')));
+        expect(outcomes.sort()).toEqual(['bound', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
+      });
+
       it('lists tenants in id order, a page at a time, and refuses a cursor it did not write', async () => {
         for (const id of ['t-c', 't-a', 't-b']) await repos.tenants.create(testTenant({ tenantId: id }));
         const pages = await allPages((cursor) =>
@@ -82,7 +88,7 @@ export function describeRepositoryContract(
 
       it('replaces a tenant only while updatedAt is the one read, never its orgId or createdAt', async () => {
         await repos.tenants.create(testTenant({ tenantId: 't-a' }));
-        expect(await repos.tenants.bindOrg('t-a', 'org-1')).toBe(true);
+        expect(await repos.tenants.bindOrg('t-a', 'org-1')).toBe('bound');
         const stored = await repos.tenants.get('t-a');
         if (!stored) throw new Error('no tenant');
         await repos.tenants.replace(
@@ -104,13 +110,13 @@ export function describeRepositoryContract(
         expect(await repos.tenants.get('missing')).toBeUndefined();
       });
 
-      it('binds the org once: the same org again is true, another org or a missing tenant false', async () => {
+      it('binds the org once: the same org again is unchanged, another org or a missing tenant refused', async () => {
         await repos.tenants.create(testTenant({ tenantId: 't-a' }));
-        expect(await repos.tenants.bindOrg('t-a', 'org-1')).toBe(true);
-        expect(await repos.tenants.bindOrg('t-a', 'org-1')).toBe(true);
-        expect(await repos.tenants.bindOrg('t-a', 'org-2')).toBe(false);
+        expect(await repos.tenants.bindOrg('t-a', 'org-1')).toBe('bound');
+        expect(await repos.tenants.bindOrg('t-a', 'org-1')).toBe('unchanged');
+        expect(await repos.tenants.bindOrg('t-a', 'org-2')).toBe('refused');
         expect((await repos.tenants.get('t-a'))?.orgId).toBe('org-1');
-        expect(await repos.tenants.bindOrg('missing', 'org-1')).toBe(false);
+        expect(await repos.tenants.bindOrg('missing', 'org-1')).toBe('refused');
         expect(await repos.tenants.get('missing')).toBeUndefined();
       });
     });

@@ -192,8 +192,10 @@ describe('completeAuthorization', () => {
       accessToken: exchange?.grant.accessToken,
       refreshToken: exchange?.grant.refreshToken,
     });
-    expect(deps.history.events).toHaveLength(1);
+    // The tenant had no org: the consent bound it (org_bound, to ops) before the grant.
+    expect(deps.history.events.map((event) => event.type)).toEqual(['org_bound', 'granted']);
     expect(deps.events.published.map(({ event }) => event)).toEqual(deps.history.events);
+    expect(deps.events.published[0]?.alert?.audience).toBe('ops');
     expect(outcome.kind).toBe('authorized');
     expect(outcome.event).toMatchObject({ type: 'granted', severity: 'info', status: 'active' });
     expect(deps.tenants.tenants.get('acme')?.orgId).toBe('org-acme');
@@ -257,8 +259,12 @@ describe('completeAuthorization', () => {
     const state = await start();
     const before = written();
     await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(AuthorizationBusyError);
-    // The verified Full Admin may bind the tenant's org; no token, record, event or history is kept.
-    expect({ ...written(), tenant: undefined }).toEqual({ ...before, tenant: undefined });
+    // The verified Full Admin binds the tenant's org, which is recorded and told to ops (org_bound);
+    // no token, record, or other event or history is kept.
+    const unrelated = { tenant: undefined, history: undefined, published: undefined };
+    expect({ ...written(), ...unrelated }).toEqual({ ...before, ...unrelated });
+    expect(deps.history.events.map((event) => event.type)).toEqual(['org_bound']);
+    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['org_bound']);
   }, 15_000);
 
   it('clears the outbox marker once the event is published', async () => {

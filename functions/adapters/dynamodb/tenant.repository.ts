@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { tenantSchema, type Tenant } from '../../domain/model.js';
-import { ConflictError, type Page, type TenantRepository } from '../../domain/ports.js';
+import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '../../domain/ports.js';
 import { tableDefinition } from '../table-definition.js';
 import { isConditionFailure, keys, type CapacityMeter, meter, queryPage } from './keys.js';
 
@@ -99,24 +99,27 @@ export class DynamoDbTenantRepository implements TenantRepository {
     }
   }
 
-  async bindOrg(tenantId: string, orgId: string): Promise<boolean> {
+  /** Binds only an unbound tenant, so exactly one caller learns it bound it; then reads the rest. */
+  async bindOrg(tenantId: string, orgId: string): Promise<OrgBinding> {
     try {
       const output = await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.tenant(tenantId),
           UpdateExpression: 'SET orgId = :orgId',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(orgId) OR orgId = :orgId)',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(orgId)',
           ExpressionAttributeValues: { ':orgId': orgId },
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
       meter(this.capacityMeter, output.ConsumedCapacity, 'write');
-      return true;
+      return 'bound';
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
     }
+    // The org is never removed by a consent, only by the admin API: a bound org read now is the
+    // one that refused the write above, or its replacement by an admin.
+    return (await this.get(tenantId))?.orgId === orgId ? 'unchanged' : 'refused';
   }
 
   async setOrg(

@@ -1,5 +1,10 @@
 import type { Tenant } from '../../../functions/domain/model.js';
-import { ConflictError, type Page, type TenantRepository } from '../../../functions/domain/ports.js';
+import {
+  ConflictError,
+  type OrgBinding,
+  type Page,
+  type TenantRepository,
+} from '../../../functions/domain/ports.js';
 import type { InMemoryAuthorizationRepository } from './authorization-repository.js';
 import type { InMemoryHistory } from './history-repository.js';
 import { pageBy } from './paging.js';
@@ -53,12 +58,12 @@ export class InMemoryTenantRepository implements TenantRepository {
     this.put({ ...mutable, createdAt: stored.createdAt, ...(stored.orgId ? { orgId: stored.orgId } : {}) });
   }
 
-  async bindOrg(tenantId: string, orgId: string): Promise<boolean> {
+  async bindOrg(tenantId: string, orgId: string): Promise<OrgBinding> {
     const tenant = this.tenants.get(tenantId);
-    if (!tenant) return false;
-    if (tenant.orgId !== undefined) return tenant.orgId === orgId;
+    if (!tenant) return 'refused';
+    if (tenant.orgId !== undefined) return tenant.orgId === orgId ? 'unchanged' : 'refused';
     this.put({ ...tenant, orgId });
-    return true;
+    return 'bound';
   }
 
   async setOrg(
