@@ -339,7 +339,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     }
     const events = await local.system.events.events();
     expect(new Set(events.map((event) => event.type))).toEqual(
-      new Set(['granted', 'denied', 'invalidated', 'restored', 'revoked']),
+      new Set(['org_bound', 'granted', 'denied', 'invalidated', 'restored', 'revoked']),
     );
     expect(local.system.events.mailbox().length).toBeGreaterThan(10);
     expect(answers.filter((answer) => answer.location).length).toBeGreaterThanOrEqual(7);
