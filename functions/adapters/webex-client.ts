@@ -101,8 +101,24 @@ const errorBodySchema = z
   .object({
     trackingId: z.string().optional(),
     error: z.string().max(100).optional(),
+    // RFC 6749 5.2 names it `error_description`; Webex's own errors say `message`.
+    error_description: z.string().max(1000).optional(),
+    message: z.string().max(1000).optional(),
   })
   .catch({});
+
+/** A token endpoint refusal as read from its body: RFC 6749 5.2's `error` and its description. */
+export interface TokenEndpointRefusal {
+  status: number;
+  error: string | undefined;
+  description: string | undefined;
+}
+
+/** RFC 6749 5.2 codes that say the client (our id or secret), not the grant, was refused. */
+const CLIENT_BLAMING_ERRORS: ReadonlySet<string> = new Set(['invalid_client', 'unauthorized_client']);
+
+/** The text Webex sends for a dead refresh token, under `invalid_grant` or `invalid_request` (WEBEX.md). */
+const DEAD_REFRESH_TOKEN_TEXT = /refresh token provided is expired, revoked, malformed, or invalid/i;
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -335,7 +351,13 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
     const body = errorBodySchema.parse(await response.json().catch(() => ({})));
     const trackingId = trackingIdOf(response) ?? body.trackingId;
     const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
-    const kind = failureKind(response.status, options.tokenEndpoint === true);
+    const kind = options.tokenEndpoint
+      ? tokenEndpointFailureKind({
+          status: response.status,
+          error: body.error,
+          description: body.error_description ?? body.message,
+        })
+      : failureKind(response.status);
     this.options.log?.warn('Webex refused a call', {
       call: call.label,
       status: response.status,
@@ -360,16 +382,39 @@ function trackingIdOf(response: Response): string | undefined {
 }
 
 /**
- * Status to kind. On the token endpoint 400 and 401 both mean the code or refresh token (or the
- * client) was refused: WEBEX.md says to treat either as "needs re-consent". Elsewhere 401 means the
- * token is dead. Statuses Webex does not document for these calls count as transient, so an
- * unknown answer never marks an authorization invalid.
+ * Status to kind for the REST calls: 401 means the token is dead. Statuses Webex does not
+ * document for these calls count as transient, so an unknown answer never marks an authorization
+ * invalid.
  */
-export function failureKind(status: number, tokenEndpoint: boolean): WebexFailureKind {
-  if (tokenEndpoint && (status === 400 || status === 401)) return 'rejected';
+export function failureKind(status: number): WebexFailureKind {
   if (status === 400) return 'rejected';
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
   if (status === 404) return 'not_found';
+  return 'transient';
+}
+
+/**
+ * Kind of a token endpoint refusal, from its RFC 6749 `error`, never from the status alone: only
+ * a grant-level refusal (`invalid_grant`, or Webex's dead-refresh-token text, which it also sends
+ * under `invalid_request`) is `rejected`, the one kind that may end an authorization. A refusal
+ * of our client (`invalid_client`, `unauthorized_client`, or a 401, which RFC 6749 keeps for
+ * client authentication) is `client_rejected`: our secret is wrong, every grant may be fine. Any
+ * other answer (`invalid_scope`, `unsupported_grant_type`, an unknown code, no body) tells
+ * nothing about the grant and counts as transient.
+ */
+export function tokenEndpointFailureKind(refusal: TokenEndpointRefusal): WebexFailureKind {
+  const { status, error, description } = refusal;
+  // 429 and 5xx are transient; a 403 or 404 here is undocumented and says nothing of the grant.
+  if (status !== 400 && status !== 401) return 'transient';
+  if (error !== undefined && CLIENT_BLAMING_ERRORS.has(error)) return 'client_rejected';
+  if (error === 'invalid_grant') return 'rejected';
+  if (status === 401) return 'client_rejected';
+  if (
+    (error === undefined || error === 'invalid_request') &&
+    DEAD_REFRESH_TOKEN_TEXT.test(description ?? '')
+  ) {
+    return 'rejected';
+  }
   return 'transient';
 }

@@ -7,8 +7,13 @@ export const FULL_ADMIN_ROLE_NAME = 'Full Administrator';
 /** How one Webex call ended, as evidence. */
 export type CallOutcome =
   | { kind: 'ok' }
-  /** Webex refused the call for good (401, 403, 404, or 400 from the token endpoint). */
+  /** Webex refused the call for good (401, 403, 404, or a grant-level token endpoint refusal). */
   | { kind: 'refused'; status?: number; failure: WebexError['kind']; trackingId?: string }
+  /**
+   * The token endpoint refused our client (its id or secret), not the grant: says nothing about
+   * the authorization, and every authorization of the integration is refused alike.
+   */
+  | { kind: 'client_refused'; status?: number; trackingId?: string }
   /** 429, 5xx, timeout or network: says nothing about the authorization. */
   | { kind: 'transient'; status?: number; retryAfterSeconds?: number; trackingId?: string };
 
@@ -19,6 +24,13 @@ export type CallOutcome =
 export function outcomeOf(error: unknown): Exclude<CallOutcome, { kind: 'ok' }> {
   if (!(error instanceof WebexError)) throw error;
   const { status, trackingId, retryAfterSeconds } = error.details;
+  if (error.kind === 'client_rejected') {
+    return {
+      kind: 'client_refused',
+      ...(status !== undefined ? { status } : {}),
+      ...(trackingId !== undefined ? { trackingId } : {}),
+    };
+  }
   if (error.kind === 'transient') {
     return {
       kind: 'transient',
@@ -59,6 +71,11 @@ export type ProbeResult =
 export type Verdict =
   | { kind: 'healthy' }
   | { kind: 'transient'; detail: string; retryAfterSeconds?: number; trackingId?: string }
+  /**
+   * The token endpoint refused our client credentials: a credential incident of the integration
+   * (validator-incident.ts). The authorization keeps its status; its checks pause.
+   */
+  | { kind: 'client_refused'; detail: string; trackingId?: string }
   /** Tokens refused: the cause needs the wider evidence of `classifyDeath`. */
   | { kind: 'dead'; detail: string; trackingId?: string }
   | { kind: 'invalid'; cause: InvalidationCause; detail: string; trackingId?: string };
@@ -86,10 +103,20 @@ function transientVerdict(
   };
 }
 
+function clientRefusedVerdict(outcome: Extract<CallOutcome, { kind: 'client_refused' }>): Verdict {
+  return {
+    kind: 'client_refused',
+    detail: `Webex refused our client credentials${outcome.status !== undefined ? ` (HTTP ${outcome.status})` : ''}: the integration's client secret is wrong, not the authorization.`,
+    ...tracking(outcome.trackingId),
+  };
+}
+
 /**
  * Classifies one check from its direct evidence: the refresh's answer (when a refresh ran) and
  * the probe's answer.
  *
+ * - A refresh refused for our client credentials is `client_refused`, whatever the probe says:
+ *   it never counts against the authorization.
  * - A refused refresh means the grant needs re-consent even when the current access token still
  *   answers: `dead` (the cause comes from `classifyDeath`).
  * - A refused probe is `dead` unless the refresh failed transiently: then nothing is known yet.
@@ -105,6 +132,8 @@ export function classifyProbeResult(input: {
   tenantOrgId: string | undefined;
 }): Verdict {
   const { refresh, probe, authorizer } = input;
+  if (refresh?.kind === 'client_refused') return clientRefusedVerdict(refresh);
+  if (probe.kind === 'client_refused') return clientRefusedVerdict(probe);
   if (refresh?.kind === 'refused') {
     return {
       kind: 'dead',

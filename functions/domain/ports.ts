@@ -228,7 +228,8 @@ export type WebexFailureKind =
   | 'unauthorized' // 401: token dead
   | 'forbidden' // 403: scope or role missing
   | 'not_found' // 404
-  | 'rejected' // 400 from the token endpoint: code or refresh token refused
+  | 'rejected' // token endpoint, grant-level (invalid_grant): code or refresh token refused
+  | 'client_rejected' // token endpoint blames our client (invalid_client, unauthorized_client, 401)
   | 'transient'; // 429, 5xx, timeouts, network
 
 export class WebexError extends Error {

@@ -7,7 +7,7 @@ import type { Authorization, AuthorizationEvent, EventType } from './model.js';
 import { publishAndClear as publishOutbox } from './outbox.js';
 import { ConflictError, type Log } from './ports.js';
 import { refreshReason } from './refresh-policy.js';
-import { isCheckable, nextStatus } from './status-machine.js';
+import { isCheckable, nextStatus, type StatusChange } from './status-machine.js';
 import {
   InconsistentAuthorizationError,
   type AuthorizationKey,
@@ -240,12 +240,18 @@ async function check(
           warningsSent: record.warningsSent,
         })
       : undefined;
-  const change = nextStatus({
-    previous: { status, consecutiveFailures: record.consecutiveFailures },
-    outcome: verdict.kind === 'healthy' ? 'healthy' : verdict.kind === 'transient' ? 'transient' : 'invalid',
-    expiring: expiry?.expiring ?? false,
-    newWarning: expiry?.warning !== undefined,
-  });
+  // A refusal of our client credentials says nothing about this authorization: it keeps its
+  // status and failure count, and no event or mail goes to its tenant (validator-incident.ts).
+  const change: StatusChange =
+    verdict.kind === 'client_refused'
+      ? { status, consecutiveFailures: record.consecutiveFailures }
+      : nextStatus({
+          previous: { status, consecutiveFailures: record.consecutiveFailures },
+          outcome:
+            verdict.kind === 'healthy' ? 'healthy' : verdict.kind === 'transient' ? 'transient' : 'invalid',
+          expiring: expiry?.expiring ?? false,
+          newWarning: expiry?.warning !== undefined,
+        });
   // A transition is alerted: never for a tenant that is gone or offboarded.
   if (change.event && !(await tenant.active())) return skipped('tenant_inactive');
   const warned = change.event?.type === 'expiring' ? expiry?.warning : undefined;

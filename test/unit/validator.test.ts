@@ -405,6 +405,27 @@ describe('validateAuthorization: transient failures', () => {
   });
 });
 
+describe('validateAuthorization: our client credentials refused', () => {
+  it('keeps the status, counts no failure, sends nothing and pauses the checks', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    world.clock.advance(15 * DAY);
+    world.webex.fail(
+      'refresh',
+      new WebexError('client_rejected', 'Webex refresh token grant answered 401 (invalid_client)', {
+        status: 401,
+      }),
+    );
+    const now = world.clock.now().getTime();
+    expect(await world.validate('presence')).toMatchObject({ status: 'active', previousStatus: 'active' });
+    const after = await world.record('presence');
+    expect(after).toMatchObject({ status: 'active', consecutiveFailures: 0 });
+    expect(after.cause).toBeUndefined();
+    expect(Date.parse(after.nextCheckAt ?? '') - now).toBeGreaterThanOrEqual(60_000);
+    expect(world.events.published).toEqual([]);
+  });
+});
+
 describe('validateAuthorization: expiry warnings', () => {
   it('warns at each password threshold once, then returns to active after a re-authorization', async () => {
     const world = setup();
