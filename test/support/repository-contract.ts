@@ -119,6 +119,58 @@ export function describeRepositoryContract(
         expect(await repos.tenants.bindOrg('missing', 'org-1')).toBe('refused');
         expect(await repos.tenants.get('missing')).toBeUndefined();
       });
+
+      it('sets or removes the org only while both the org and updatedAt are the ones read', async () => {
+        await repos.tenants.create(testTenant({ tenantId: 't-a' }));
+        const read = { orgId: undefined, updatedAt: testTenant().updatedAt };
+        await repos.tenants.setOrg('t-a', 'org-1', read, at(1000));
+        expect(await repos.tenants.get('t-a')).toMatchObject({ orgId: 'org-1', updatedAt: at(1000) });
+        // Stale on either: the org (a consent bound it meanwhile) or updatedAt (an admin wrote).
+        await expect(repos.tenants.setOrg('t-a', 'org-2', read, at(2000))).rejects.toBeInstanceOf(
+          ConflictError,
+        );
+        await expect(
+          repos.tenants.setOrg('t-a', 'org-2', { orgId: 'org-1', updatedAt: read.updatedAt }, at(2000)),
+        ).rejects.toBeInstanceOf(ConflictError);
+        await repos.tenants.setOrg('t-a', undefined, { orgId: 'org-1', updatedAt: at(1000) }, at(3000));
+        const removed = await repos.tenants.get('t-a');
+        expect(removed?.orgId).toBeUndefined();
+        expect(removed?.updatedAt).toBe(at(3000));
+        await expect(repos.tenants.setOrg('missing', 'org-1', read, at(1000))).rejects.toBeInstanceOf(
+          ConflictError,
+        );
+        expect(await repos.tenants.get('missing')).toBeUndefined();
+      });
+
+      it("purges an offboarded tenant with its records and history, nobody else's, and refuses an active one", async () => {
+        for (const tenantId of ['t-a', 't-b']) {
+          await repos.tenants.create(testTenant({ tenantId }));
+          await repos.authorizations.save(
+            due(tenantId, 'presence'),
+            undefined,
+            event(tenantId, 'presence', at(0)),
+          );
+          await repos.authorizations.save(due(tenantId, 'cdr'), undefined);
+        }
+        await expect(repos.tenants.purge('t-a')).rejects.toBeInstanceOf(ConflictError);
+        expect(await repos.authorizations.listForTenant('t-a')).toHaveLength(2);
+        await expect(repos.tenants.purge('missing')).rejects.toBeInstanceOf(ConflictError);
+
+        const stored = await repos.tenants.get('t-a');
+        if (!stored) throw new Error('no tenant');
+        await repos.tenants.replace(
+          { ...stored, status: 'offboarded', updatedAt: at(1000) },
+          stored.updatedAt,
+        );
+        // Two records, one history item, the tenant.
+        expect(await repos.tenants.purge('t-a')).toBe(4);
+        expect(await repos.tenants.get('t-a')).toBeUndefined();
+        expect(await repos.authorizations.listForTenant('t-a')).toEqual([]);
+        expect((await repos.history.list('t-a', { limit: 10 })).items).toEqual([]);
+        expect(await repos.authorizations.listForTenant('t-b')).toHaveLength(2);
+        expect((await repos.history.list('t-b', { limit: 10 })).items).toHaveLength(1);
+        expect(await repos.tenants.get('t-b')).toBeDefined();
+      });
     });
 
     describe('authorizations', () => {

@@ -67,10 +67,7 @@ export class InMemoryTenantRepository implements TenantRepository {
   }
 
   async setOrg(
-    tenantId: string,
-    orgId: string | undefined,
-    expected: { orgId: string | undefined; updatedAt: string },
-    updatedAt: string,
+    ...[tenantId, orgId, expected, updatedAt]: Parameters<TenantRepository['setOrg']>
   ): Promise<void> {
     const stored = this.tenants.get(tenantId);
     if (!stored || stored.updatedAt !== expected.updatedAt || stored.orgId !== expected.orgId)
