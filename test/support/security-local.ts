@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import { freePort } from '../../local/dynamodb-local.js';
 import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '../../local/local-system.js';
 import { submitConsent } from '../../local/webex-simulator/index.js';
+import type { SecretsView } from '../../local/webex-simulator/world.js';
 import { CookieJar } from './cookie-jar.js';
 
 /** The local system on free ports and a temporary data directory, removed again by `stop`. */
@@ -146,15 +147,8 @@ export async function addOrgWithAdmin(
   return { orgId, email };
 }
 
-/** Everything the simulator issued or received that must stay secret. */
-export interface SimSecrets {
-  accessTokens: string[];
-  refreshTokens: string[];
-  codes: string[];
-  codeVerifiers: string[];
-  clientSecrets: string[];
-  all: string[];
-}
+/** Everything the simulator issued or received that must stay secret, as `/_sim/secrets` lists it. */
+export type SimSecrets = SecretsView;
 
 export async function simSecrets(system: LocalSystem): Promise<SimSecrets> {
   return (await (await fetch(`${system.simulator.url}/_sim/secrets`)).json()) as SimSecrets;
