@@ -75,6 +75,7 @@ export function composeLocal(
     catalog: system.catalog,
     ...(options.clock ? { clock: options.clock } : {}),
     log,
+    clientSecretLocation: system.secrets.clientSecretsPath,
   });
 }
 

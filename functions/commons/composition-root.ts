@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AdminApiDependencies } from '../admin-api.app.js';
-import { createRepositories } from '../adapters/dynamodb/index.js';
+import { DynamoDbCredentialIncidentStore } from '../adapters/dynamodb/credential-incident.store.js';
+import { createRepositories, documentClientFor } from '../adapters/dynamodb/index.js';
 import { AwsEventPublisher } from '../adapters/event-publisher.js';
 import {
   SecretsManagerClientSecretSource,
@@ -80,6 +81,8 @@ export interface KeeperCompositionInput {
   log: Log;
   /** Traces each Webex call; none in the local run and tests. */
   webexTracing?: WebexCallTracing;
+  /** Where ops put the integrations' client secrets, named in a credential incident's alert. */
+  clientSecretLocation?: string;
 }
 
 /** The ports, and the dependencies of each entry point assembled from them. */
@@ -181,6 +184,10 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       checkIntervalSeconds: settings.checkIntervalSeconds,
     },
     reauthorizeLink,
+    credentialIncidents: {
+      store: new DynamoDbCredentialIncidentStore(documentClientFor(input.dynamoDb), input.tableName),
+      clientSecretLocation: input.clientSecretLocation ?? "the deployment's client secrets secret",
+    },
     log,
   };
   const { checkIntervalSeconds: _checkInterval, ...onboardingSettings } = settings;
@@ -251,6 +258,7 @@ export function composeOnAws(
     },
     log: options.log,
     ...(options.webexTracing ? { webexTracing: options.webexTracing } : {}),
+    clientSecretLocation: `the Secrets Manager secret ${env.CLIENT_SECRETS_SECRET_ID}`,
   });
 }
 

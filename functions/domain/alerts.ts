@@ -76,6 +76,10 @@ export function eventSummary(input: {
       return `${name} was revoked (tenant offboarded).`;
     case 'org_bound':
       return `Authorizing ${name} bound the tenant to its Webex organization.`;
+    case 'credential_incident':
+      return `Webex refuses our client credentials for ${name}; its checks are paused.`;
+    case 'credential_resolved':
+      return `Webex accepts our client credentials for ${name} again.`;
   }
 }
 
@@ -102,6 +106,10 @@ function subjectOf(event: AuthorizationEvent, tenantName: string, name: string):
       return `Revoked: ${where}`;
     case 'org_bound':
       return `Webex org bound: ${where}`;
+    case 'credential_incident':
+      return `Ops incident: Webex refuses the client secret of ${name}`;
+    case 'credential_resolved':
+      return `Resolved: Webex accepts the client secret of ${name} again`;
   }
 }
 

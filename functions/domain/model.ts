@@ -33,6 +33,8 @@ export const EVENT_TYPES = [
   'denied',
   'revoked',
   'org_bound',
+  'credential_incident',
+  'credential_resolved',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

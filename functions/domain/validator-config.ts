@@ -1,6 +1,7 @@
 import type { Catalog } from './catalog.js';
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from './expiry-warnings.js';
 import type { AuthorizationStatus, EventType, InvalidationCause, Tenant } from './model.js';
+import type { CredentialIncidentDependencies } from './validator-incident.js';
 import type {
   AuthorizationRepository,
   ClientSecretSource,
@@ -54,6 +55,12 @@ export interface ValidatorDependencies {
   config: ValidatorConfig;
   /** A fresh onboarding link of the tenant, for the re-authorize link in alerts. */
   reauthorizeLink: (tenant: Tenant) => Promise<string>;
+  /**
+   * Credential incidents (validator-incident.ts): where they are kept and where the client
+   * secrets live. Absent, a refusal of our client credentials still changes no status, but
+   * nobody is alerted.
+   */
+  credentialIncidents?: CredentialIncidentDependencies;
   /** Source of jitter in [0, 1); Math.random when absent. */
   random?: () => number;
   log: Log;

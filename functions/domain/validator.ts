@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
+import type { Integration } from './catalog.js';
 import { classifyDeath, classifyProbeResult, type Verdict } from './classification.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { assessExpiry, passwordWarningsMayBeDue, refreshTokenIssuedAt } from './expiry-warnings.js';
@@ -16,6 +17,7 @@ import {
   type ValidatorDependencies,
 } from './validator-config.js';
 import { gatherDeathEvidence, probeIdentity } from './validator-evidence.js';
+import { reportClientAccepted, reportClientRefused } from './validator-incident.js';
 import { SECOND_MS, scheduleNextCheck } from './validator-schedule.js';
 import { TenantOnce, TokenSession } from './validator-session.js';
 
@@ -215,6 +217,14 @@ async function check(
     });
   }
 
+  const credentialIncidentSince = await followCredentialIncident(deps, {
+    verdict,
+    refreshed: tokens.refreshed,
+    integration,
+    tenantId: record.tenantId,
+    now,
+  });
+
   const refreshedNow = tokens.refreshed || inherited;
   const refreshIssuedAt = refreshTokenIssuedAt(record, tokens.material.refreshTokenExpiresAt, now);
   // Far from the password deadline the SSO flag changes nothing but a later check time: taking
@@ -293,6 +303,7 @@ async function check(
     material: tokens.material,
     issued: { accessToken: refreshedNow ? now : issuedAt, refreshToken: refreshIssuedAt },
     expiry,
+    ...(credentialIncidentSince ? { credentialIncidentSince } : {}),
   });
   const next: Authorization = {
     ...record,
@@ -351,6 +362,26 @@ async function check(
     ...(cause ? { cause } : {}),
     refreshed: refreshedNow,
   };
+}
+
+/**
+ * Opens the integration's credential incident on a refusal of our client credentials (returning
+ * when it began, for the pause), or closes it after a refresh Webex accepted.
+ */
+async function followCredentialIncident(
+  deps: ValidatorDependencies,
+  input: { verdict: Verdict; refreshed: boolean; integration: Integration; tenantId: string; now: Date },
+): Promise<Date | undefined> {
+  if (!deps.credentialIncidents) return undefined;
+  const context = {
+    deps: { ...deps, credentialIncidents: deps.credentialIncidents },
+    integration: input.integration,
+    tenantId: input.tenantId,
+    now: input.now,
+  };
+  if (input.verdict.kind === 'client_refused') return reportClientRefused(context, input.verdict.trackingId);
+  if (input.refreshed) await reportClientAccepted(context);
+  return undefined;
 }
 
 /**

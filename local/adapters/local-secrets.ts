@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import type { Catalog } from '../../functions/domain/catalog.js';
@@ -17,12 +17,30 @@ export class LocalSecrets {
   readonly linkSigningKeySource: LinkSigningKeySource;
 
   private constructor(
+    /** The client secrets as they were when the local run started (registered with the simulator). */
     readonly clientSecrets: Readonly<Record<string, string>>,
     signingKey: Buffer,
+    /** The file ops edit to change a client secret. */
+    readonly clientSecretsPath: string,
+    writtenAt: number,
   ) {
+    const current = { secrets: clientSecrets, modifiedAt: writtenAt };
     this.clientSecretSource = {
+      // Re-read when the file changed, as deployed functions pick up a new secret once their
+      // cache expires: an operator fixes a credential incident without restarting the run.
       get: async (integration) => {
-        const secret = clientSecrets[integration];
+        const modifiedAt = (await stat(clientSecretsPath)).mtimeMs;
+        if (modifiedAt !== current.modifiedAt) {
+          const parsed = clientSecretsSchema.safeParse(await readJson(clientSecretsPath));
+          if (!parsed.success) {
+            throw new Error(
+              `${clientSecretsPath} is not a JSON object of client secrets (16 characters or more each)`,
+            );
+          }
+          current.secrets = parsed.data;
+          current.modifiedAt = modifiedAt;
+        }
+        const secret = current.secrets[integration];
         if (!secret) throw new Error(`No local client secret for integration "${integration}"`);
         return secret;
       },
@@ -45,7 +63,7 @@ export class LocalSecrets {
       signingKey = randomBytes(32);
       await writeFile(keyPath, signingKey.toString('base64'), { mode: 0o600 });
     }
-    return new LocalSecrets(clientSecrets, signingKey);
+    return new LocalSecrets(clientSecrets, signingKey, secretsPath, (await stat(secretsPath)).mtimeMs);
   }
 }
 

@@ -109,6 +109,9 @@ const routes: ControlRoute[] = [
     const { clientSecret: _secret, ...shown } = world.registerIntegration(body);
     return shown;
   }),
+  post(/^\/_sim\/integrations\/([^/]+)\/regenerate-secret$/, emptyBody, (world, _body, [clientId = '']) =>
+    world.regenerateClientSecret(clientId),
+  ),
   get(/^\/_sim\/faults$/, (world) => world.faults.current()),
   post(/^\/_sim\/faults$/, faultsBody, (world, body) => world.faults.update(body)),
   get(/^\/_sim\/settings$/, (world) => world.currentSettings()),

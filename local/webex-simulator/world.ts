@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { definedOnly, FaultInjector } from './faults.js';
 import { newAuthorizationCode, newToken, newUuid, stableUuid, webexId } from './ids.js';
 import type { SimState } from './state-file.js';
@@ -406,6 +406,18 @@ export class SimWorld {
       name,
       redirectUris: [...redirectUris],
     }));
+  }
+
+  /**
+   * Gives the integration a new client secret, as the developer portal's "Regenerate" does: the
+   * old one is refused at once (`invalid_client`), the grants made with it live on.
+   */
+  regenerateClientSecret(clientId: string): { clientSecret: string } {
+    const integration = this.integrations.get(clientId);
+    if (!integration) throw new SimNotFoundError(`integration ${clientId} not found`);
+    integration.clientSecret = randomBytes(32).toString('base64url');
+    this.remember('clientSecrets', integration.clientSecret);
+    return { clientSecret: integration.clientSecret };
   }
 
   /** The integration when the secret is right (constant-time compare), else undefined. */

@@ -120,10 +120,10 @@ describe('a client-blaming refusal in the classification', () => {
 });
 
 describe('property: only a grant-level token endpoint error may invalidate', () => {
-  const errorCode = fc.option(fc.oneof(fc.constantFrom(...RFC_6749_ERRORS), fc.string({ maxSize: 30 })), {
+  const errorCode = fc.option(fc.oneof(fc.constantFrom(...RFC_6749_ERRORS), fc.string({ maxLength: 30 })), {
     nil: undefined,
   });
-  const description = fc.option(fc.oneof(fc.constant(DEAD_REFRESH_TOKEN_TEXT), fc.string({ maxSize: 80 })), {
+  const description = fc.option(fc.oneof(fc.constant(DEAD_REFRESH_TOKEN_TEXT), fc.string({ maxLength: 80 })), {
     nil: undefined,
   });
 

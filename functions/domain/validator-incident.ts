@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import type { Integration } from './catalog.js';
+import { publishQuietly } from './event-publishing.js';
+import { mailSubject, mailValue } from './mail-text.js';
+import type { AuthorizationEvent } from './model.js';
+import type { AlertMessage, EventPublisher, Log } from './ports.js';
+
+/*
+ * A credential incident: Webex refuses our client id or secret for one integration (mistyped, or
+ * regenerated in the developer portal). It is ours to fix, not the customers': no authorization
+ * changes status, no customer is mailed, ops get one alert per incident (not one per
+ * authorization) and one when it is over. The open incident is one record per integration,
+ * opened by a conditional write, so of many workers refused at once exactly one alerts.
+ */
+
+/** An open credential incident of one integration. */
+export interface CredentialIncident {
+  /** The catalog key of the integration. */
+  integration: string;
+  openedAt: string;
+  /** Webex's trackingId of the refusal that opened it, for Cisco support. */
+  trackingId?: string;
+}
+
+/** Where open credential incidents are kept (the table in AWS and the local run). */
+export interface CredentialIncidentStore {
+  /** Opens the incident unless one is open: `opened` when this call opened it, else the open one. */
+  open(incident: CredentialIncident): Promise<'opened' | CredentialIncident>;
+  /** Closes the integration's incident: the incident when this call closed it, else undefined. */
+  close(integration: string): Promise<CredentialIncident | undefined>;
+  /** Every open incident, for the status board. */
+  list(): Promise<CredentialIncident[]>;
+}
+
+/** What the validator needs to run credential incidents. */
+export interface CredentialIncidentDependencies {
+  store: CredentialIncidentStore;
+  /** Where ops put the client secrets: the stack's Secrets Manager secret (or the local file). */
+  clientSecretLocation: string;
+}
+
+interface IncidentContext {
+  deps: { events: EventPublisher; log: Log; credentialIncidents: CredentialIncidentDependencies };
+  integration: Integration;
+  /** The tenant whose check saw it: the event's required key, never a mail recipient. */
+  tenantId: string;
+  now: Date;
+}
+
+/**
+ * Records a refusal of our client credentials: opens the integration's incident, and when this
+ * call opened it, sends ops the one alert. Returns when the incident began, for the back-off.
+ */
+export async function reportClientRefused(
+  context: IncidentContext,
+  trackingId: string | undefined,
+): Promise<Date> {
+  const { deps, integration, now } = context;
+  const incident: CredentialIncident = {
+    integration: integration.key,
+    openedAt: now.toISOString(),
+    ...(trackingId !== undefined ? { trackingId } : {}),
+  };
+  const opened = await deps.credentialIncidents.store.open(incident);
+  if (opened !== 'opened') return new Date(opened.openedAt);
+  deps.log.error('Webex refuses our client credentials: credential incident opened', {
+    integration: integration.key,
+    trackingId,
+  });
+  const event = incidentEvent(context, 'credential_incident', trackingId);
+  await publishQuietly(deps, event, credentialIncidentAlert(event, integration, deps.credentialIncidents));
+  return now;
+}
+
+/**
+ * After a refresh Webex accepted: closes the integration's incident if one is open, and when this
+ * call closed it, tells ops it is over.
+ */
+export async function reportClientAccepted(context: IncidentContext): Promise<void> {
+  const { deps, integration } = context;
+  const closed = await deps.credentialIncidents.store.close(integration.key);
+  if (!closed) return;
+  deps.log.info('Webex accepts our client credentials again: credential incident closed', {
+    integration: integration.key,
+    openedAt: closed.openedAt,
+  });
+  const event = incidentEvent(context, 'credential_resolved', undefined);
+  await publishQuietly(deps, event, credentialResolvedAlert(event, integration, closed));
+}
+
+function incidentEvent(
+  context: IncidentContext,
+  type: 'credential_incident' | 'credential_resolved',
+  trackingId: string | undefined,
+): AuthorizationEvent {
+  const name = context.integration.name;
+  return {
+    eventId: randomUUID(),
+    type,
+    severity: type === 'credential_incident' ? 'critical' : 'info',
+    tenantId: context.tenantId,
+    integration: context.integration.key,
+    occurredAt: context.now.toISOString(),
+    summary:
+      type === 'credential_incident'
+        ? `Webex refuses our client credentials for ${name}; its checks are paused.`
+        : `Webex accepts our client credentials for ${name} again.`,
+    ...(trackingId !== undefined ? { trackingId } : {}),
+  };
+}
+
+/** The ops mail that opens an incident: which integration, its Integration ID, and the fix. */
+export function credentialIncidentAlert(
+  event: AuthorizationEvent,
+  integration: Integration,
+  deps: Pick<CredentialIncidentDependencies, 'clientSecretLocation'>,
+): AlertMessage {
+  const name = mailValue(integration.name);
+  return {
+    audience: 'ops',
+    subject: mailSubject(`Ops incident: Webex refuses the client secret of ${name}`),
+    text: [
+      `Webex refused our client credentials (invalid_client, unauthorized_client or a 401 from the token endpoint) for the integration ${name}. The client secret we hold is wrong: mistyped, or regenerated in the Webex developer portal, which stops the old one at once.`,
+      '',
+      `Integration: ${name} (${mailValue(integration.key)})`,
+      `Integration ID: ${mailValue(integration.integrationId)}`,
+      `When: ${event.occurredAt}`,
+      '',
+      'Customers are not affected yet and were not told: no authorization changed status. The checks of this integration are paused (with growing intervals) and no token can be renewed until the secret is right.',
+      '',
+      'What to do',
+      `Put the integration's current client secret (developer portal > My Apps > ${name}) under the key "${mailValue(integration.key)}" in ${mailValue(deps.clientSecretLocation)}. The functions read it again within minutes; the next checks then renew the tokens, every authorization stays active, and you get a "resolved" message.`,
+      ...(event.trackingId
+        ? ['', `Webex tracking ID (for Cisco support): ${mailValue(event.trackingId)}`]
+        : []),
+      '',
+      `Event ID: ${event.eventId}`,
+    ].join('\n'),
+  };
+}
+
+function credentialResolvedAlert(
+  event: AuthorizationEvent,
+  integration: Integration,
+  closed: CredentialIncident,
+): AlertMessage {
+  const name = mailValue(integration.name);
+  return {
+    audience: 'ops',
+    subject: mailSubject(`Resolved: Webex accepts the client secret of ${name} again`),
+    text: [
+      `Webex accepted our client credentials for ${name} again: the credential incident opened at ${closed.openedAt} is closed. The paused checks resume; no customer was told.`,
+      '',
+      `Integration: ${name} (${mailValue(integration.key)})`,
+      `Integration ID: ${mailValue(integration.integrationId)}`,
+      `When: ${event.occurredAt}`,
+      '',
+      `Event ID: ${event.eventId}`,
+    ].join('\n'),
+  };
+}
