@@ -28,6 +28,24 @@ describe('credential incident against DynamoDB Local and the Webex simulator', (
     await table?.drop();
   });
 
+  it('the incident store opens once, closes once, and reopens a closed incident', async () => {
+    const store = new DynamoDbCredentialIncidentStore(documentClientFor(table.client), table.tableName);
+    const first = { integration: 'store-contract', openedAt: '2026-12-01T10:00:00.000Z' };
+    expect(await store.open(first)).toBe('opened');
+    expect(await store.open({ ...first, openedAt: '2026-12-01T10:05:00.000Z' })).toEqual(first);
+    expect(await store.list()).toContainEqual(first);
+    expect(await store.close('store-contract')).toEqual(first);
+    expect(await store.close('store-contract')).toBeUndefined();
+    expect(await store.list()).not.toContainEqual(expect.objectContaining({ integration: 'store-contract' }));
+    const again = {
+      integration: 'store-contract',
+      openedAt: '2026-12-02T10:00:00.000Z',
+      trackingId: 'ROUTER_x',
+    };
+    expect(await store.open(again)).toBe('opened');
+    expect(await store.close('store-contract')).toEqual(again);
+  });
+
   it('a regenerated client secret: 0 invalidations, 0 customer mails, 1 ops alert; the new secret restores every check', async () => {
     const tenantA = await ValidatorHarness.create(sim, { table, tenant: { tenantId: 'incident-a' } });
     const tenantB = await ValidatorHarness.create(sim, { table, tenant: { tenantId: 'incident-b' } });

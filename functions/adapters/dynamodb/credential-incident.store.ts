@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { CredentialIncident, CredentialIncidentStore } from '../../domain/validator-incident.js';
 import { isConditionFailure, meter, type CapacityMeter } from './keys.js';
@@ -23,9 +23,10 @@ function incidentOf(item: Record<string, unknown>): CredentialIncident {
 }
 
 /**
- * Open credential incidents (validator-incident.ts): `INCIDENT#CREDENTIALS / INTEGRATION#key`.
- * Opening is a put conditional on no item, closing a delete conditional on one, so of many workers
- * exactly one opens (and alerts) and exactly one closes.
+ * Credential incidents (validator-incident.ts): `INCIDENT#CREDENTIALS / INTEGRATION#key`, open
+ * until `closedAt` is set. Opening is a put conditional on no open item, closing an update
+ * conditional on an open one, so of many workers exactly one opens (and alerts) and exactly one
+ * closes.
  */
 export class DynamoDbCredentialIncidentStore implements CredentialIncidentStore {
   constructor(
@@ -40,7 +41,8 @@ export class DynamoDbCredentialIncidentStore implements CredentialIncidentStore 
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keyOf(incident.integration), ...incident },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          // A closed incident's item is reopened in place.
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(closedAt)',
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
@@ -59,16 +61,19 @@ export class DynamoDbCredentialIncidentStore implements CredentialIncidentStore 
     );
     meter(this.capacityMeter, existing.ConsumedCapacity, 'read');
     // Closed between the put and the get: the incident it belonged to is over; count from now.
-    return existing.Item ? incidentOf(existing.Item) : incident;
+    return existing.Item && existing.Item.closedAt === undefined ? incidentOf(existing.Item) : incident;
   }
 
   async close(integration: string): Promise<CredentialIncident | undefined> {
     try {
+      // Closed by marking, not deleting: the validator's role may update items but not delete them.
       const output = await this.documentClient.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(integration),
-          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: 'SET closedAt = :closedAt',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(closedAt)',
+          ExpressionAttributeValues: { ':closedAt': new Date().toISOString() },
           ReturnValues: 'ALL_OLD',
           ReturnConsumedCapacity: 'TOTAL',
         }),
@@ -92,6 +97,6 @@ export class DynamoDbCredentialIncidentStore implements CredentialIncidentStore 
       }),
     );
     meter(this.capacityMeter, output.ConsumedCapacity, 'read');
-    return (output.Items ?? []).map(incidentOf);
+    return (output.Items ?? []).filter((item) => item.closedAt === undefined).map(incidentOf);
   }
 }
