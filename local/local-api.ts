@@ -216,6 +216,9 @@ export async function startLocalApi(
         catalog: ports.catalog,
         passwordMaxAgeDays: options.passwordMaxAgeDays,
         now: ports.clock.now(),
+        ...(validator.credentialIncidents
+          ? { credentialIncidents: validator.credentialIncidents.store }
+          : {}),
       });
       res.writeHead(200, pageHeaders).end(renderStatusBoardPage(board));
       return;

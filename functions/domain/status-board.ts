@@ -1,6 +1,7 @@
 import type { Catalog } from './catalog.js';
 import type { Authorization, AuthorizationStatus, InvalidationCause, Tenant } from './model.js';
 import type { AuthorizationRepository, TenantRepository } from './ports.js';
+import type { CredentialIncidentStore } from './validator-incident.js';
 
 /** A cell's state: an authorization's status, or `not_authorized` when there is no record. */
 export type BoardCellState = AuthorizationStatus | 'not_authorized';
@@ -22,8 +23,18 @@ export interface BoardRow {
   cells: BoardCell[];
 }
 
+/** An open credential incident: Webex refuses our client secret for this integration. */
+export interface BoardCredentialIncident {
+  integration: string;
+  name: string;
+  integrationId: string;
+  openedAt: string;
+}
+
 export interface StatusBoard {
   generatedAt: string;
+  /** Open credential incidents (validator-incident.ts), shown as a banner above the board. */
+  credentialIncidents: BoardCredentialIncident[];
   integrations: { key: string; name: string }[];
   rows: BoardRow[];
   /** How many cells are in each state, fleet wide. */
@@ -91,6 +102,8 @@ export async function buildStatusBoard(input: {
   now: Date;
   /** Upper bound on tenants shown, so one request stays bounded. */
   maxTenants?: number;
+  /** Where open credential incidents are kept; none are shown without it. */
+  credentialIncidents?: Pick<CredentialIncidentStore, 'list'>;
 }): Promise<StatusBoard> {
   const maxTenants = input.maxTenants ?? 1000;
   const rows: BoardRow[] = [];
@@ -124,8 +137,18 @@ export async function buildStatusBoard(input: {
     revoked: 0,
   };
   for (const row of rows) for (const cell of row.cells) totals[cell.state] += 1;
+  const incidents = (await input.credentialIncidents?.list()) ?? [];
   return {
     generatedAt: input.now.toISOString(),
+    credentialIncidents: incidents.map(({ integration, openedAt }) => {
+      const known = input.catalog.find(integration);
+      return {
+        integration,
+        name: known?.name ?? integration,
+        integrationId: known?.integrationId ?? 'unknown (no longer in the catalog)',
+        openedAt,
+      };
+    }),
     integrations: input.catalog.integrations.map(({ key, name }) => ({ key, name })),
     rows,
     totals,

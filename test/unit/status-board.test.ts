@@ -75,6 +75,8 @@ describe('status board', () => {
       now: new Date('2026-02-01T00:00:00.000Z'),
     });
     expect(board.rows.map((row) => row.tenantId)).toEqual(['a', 'b', 'c']);
+    expect(board.credentialIncidents).toEqual([]);
+    expect(renderStatusBoardPage(board)).not.toContain('Credential incident');
     expect(board.totals).toMatchObject({ not_authorized: 14, degraded: 1 });
     const page = renderStatusBoardPage(board);
     expect(page).toContain('&lt;b&gt;b&lt;/b&gt;');
@@ -96,6 +98,7 @@ describe('status board', () => {
     );
     const page = renderStatusBoardPage({
       generatedAt: '2026-02-01T00:00:00.000Z',
+      credentialIncidents: [],
       integrations: catalog.integrations.map(({ key, name }) => ({ key, name })),
       rows: [row],
       totals: { not_authorized: 3, pending: 0, active: 1, expiring: 0, degraded: 0, invalid: 1, revoked: 0 },
@@ -117,5 +120,31 @@ describe('status board', () => {
     expect(active).toContain('<div>p@acme.example</div>');
     expect(active).toContain('<div>password ends 31 Jan 2026, 00:00 UTC</div>');
     expect(cell('sso')).not.toContain('@');
+  });
+
+  it('shows a banner for each open credential incident, naming the integration and its Integration ID', async () => {
+    const presence = catalog.find('presence');
+    const board = await buildStatusBoard({
+      tenants: { list: async () => ({ items: [] }) } as Pick<TenantRepository, 'list'> as TenantRepository,
+      authorizations: {} as AuthorizationRepository,
+      catalog,
+      passwordMaxAgeDays: 1825,
+      now: new Date('2026-02-01T00:00:00.000Z'),
+      credentialIncidents: {
+        list: async () => [{ integration: 'presence', openedAt: '2026-02-01T00:00:00.000Z' }],
+      },
+    });
+    expect(board.credentialIncidents).toEqual([
+      {
+        integration: 'presence',
+        name: presence?.name,
+        integrationId: presence?.integrationId,
+        openedAt: '2026-02-01T00:00:00.000Z',
+      },
+    ]);
+    const page = renderStatusBoardPage(board).replace(/\s+/g, ' ');
+    expect(page).toContain('data-credential-incident="presence"');
+    expect(page).toContain(`Credential incident: Webex refuses our client secret for ${presence?.name}`);
+    expect(page).toContain(`(Integration ID ${presence?.integrationId})`);
   });
 });

@@ -39,6 +39,15 @@ function renderCell(cell: BoardCell) {
 /** The ops status board: tenants by integrations, each cell coloured by status. */
 export function renderStatusBoardPage(board: StatusBoard): string {
   const body = html`<h1>Status board</h1>
+    ${board.credentialIncidents.map(
+      (incident) =>
+        html`<p class="card notice" role="alert" data-credential-incident="${incident.integration}">
+          <strong>Credential incident: Webex refuses our client secret for ${incident.name}</strong>
+          (Integration ID ${incident.integrationId}) since ${formatTime(incident.openedAt)}. No authorization
+          changes status and its checks are paused: put the integration's current client secret in the client
+          secrets store.
+        </p>`,
+    )}
     <p class="small">Generated ${formatTime(board.generatedAt)}. ${board.rows.length} tenants.</p>
     <p class="totals">
       ${order
