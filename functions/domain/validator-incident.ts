@@ -4,6 +4,8 @@ import { publishQuietly } from './event-publishing.js';
 import { mailSubject, mailValue } from './mail-text.js';
 import type { AuthorizationEvent } from './model.js';
 import type { AlertMessage, EventPublisher, Log } from './ports.js';
+import type { Verdict } from './classification.js';
+import type { ValidatorDependencies } from './validator-config.js';
 
 /*
  * A credential incident: Webex refuses our client id or secret for one integration (mistyped, or
@@ -158,4 +160,24 @@ function credentialResolvedAlert(
       `Event ID: ${event.eventId}`,
     ].join('\n'),
   };
+}
+
+/**
+ * Opens the integration's credential incident on a refusal of our client credentials (returning
+ * when it began, for the pause), or closes it after a refresh Webex accepted.
+ */
+export async function followCredentialIncident(
+  deps: ValidatorDependencies,
+  input: { verdict: Verdict; refreshed: boolean; integration: Integration; tenantId: string; now: Date },
+): Promise<Date | undefined> {
+  if (!deps.credentialIncidents) return undefined;
+  const context = {
+    deps: { ...deps, credentialIncidents: deps.credentialIncidents },
+    integration: input.integration,
+    tenantId: input.tenantId,
+    now: input.now,
+  };
+  if (input.verdict.kind === 'client_refused') return reportClientRefused(context, input.verdict.trackingId);
+  if (input.refreshed) await reportClientAccepted(context);
+  return undefined;
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
-import type { Integration } from './catalog.js';
 import { classifyDeath, classifyProbeResult, type Verdict } from './classification.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { assessExpiry, passwordWarningsMayBeDue, refreshTokenIssuedAt } from './expiry-warnings.js';
@@ -17,7 +16,7 @@ import {
   type ValidatorDependencies,
 } from './validator-config.js';
 import { gatherDeathEvidence, probeIdentity } from './validator-evidence.js';
-import { reportClientAccepted, reportClientRefused } from './validator-incident.js';
+import { followCredentialIncident } from './validator-incident.js';
 import { SECOND_MS, scheduleNextCheck } from './validator-schedule.js';
 import { TenantOnce, TokenSession } from './validator-session.js';
 
@@ -362,26 +361,6 @@ async function check(
     ...(cause ? { cause } : {}),
     refreshed: refreshedNow,
   };
-}
-
-/**
- * Opens the integration's credential incident on a refusal of our client credentials (returning
- * when it began, for the pause), or closes it after a refresh Webex accepted.
- */
-async function followCredentialIncident(
-  deps: ValidatorDependencies,
-  input: { verdict: Verdict; refreshed: boolean; integration: Integration; tenantId: string; now: Date },
-): Promise<Date | undefined> {
-  if (!deps.credentialIncidents) return undefined;
-  const context = {
-    deps: { ...deps, credentialIncidents: deps.credentialIncidents },
-    integration: input.integration,
-    tenantId: input.tenantId,
-    now: input.now,
-  };
-  if (input.verdict.kind === 'client_refused') return reportClientRefused(context, input.verdict.trackingId);
-  if (input.refreshed) await reportClientAccepted(context);
-  return undefined;
 }
 
 /**
