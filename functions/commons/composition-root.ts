@@ -169,6 +169,10 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     ttlDays: settings.linkTtlDays,
     publicBaseUrl: settings.publicBaseUrl,
   });
+  const credentialIncidents = new DynamoDbCredentialIncidentStore(
+    documentClientFor(input.dynamoDb),
+    input.tableName,
+  );
   const validator: ValidatorDependencies = {
     authorizations: ports.authorizations,
     tenants: ports.tenants,
@@ -185,7 +189,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     },
     reauthorizeLink,
     credentialIncidents: {
-      store: new DynamoDbCredentialIncidentStore(documentClientFor(input.dynamoDb), input.tableName),
+      store: credentialIncidents,
       clientSecretLocation: input.clientSecretLocation ?? "the deployment's client secrets secret",
     },
     log,
@@ -223,6 +227,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       defaultLinkTtlDays: settings.linkTtlDays,
       issueLink: linkIssuerWith({ linkKeys: ports.linkKeys, clock, publicBaseUrl: settings.publicBaseUrl }),
       validateNow: validateNowWith(validator),
+      credentialIncidents,
     },
   };
 }

@@ -18,6 +18,7 @@ import {
 } from './ports.js';
 import { webexOrgIdSchema } from './admin-org-id.js';
 import { buildStatusBoard, type StatusBoard } from './status-board.js';
+import type { CredentialIncidentStore } from './validator-incident.js';
 import {
   AuthorizationNotFoundError,
   ContactSubscriptionSyncError,
@@ -197,6 +198,8 @@ export interface AdminDependencies {
   issueLink(tenant: Tenant, ttlDays: number): Promise<IssuedLink>;
   /** Runs the validator on one authorization now (forced, not waiting for its due time). */
   validateNow(tenantId: string, integration: string): Promise<ValidationResult>;
+  /** Open credential incidents, for the status board's banner; none shown without it. */
+  credentialIncidents?: Pick<CredentialIncidentStore, 'list'>;
 }
 
 /** A timestamp later than `previous` even within the same millisecond, so optimistic locks on `updatedAt` stay sound. */
@@ -371,5 +374,6 @@ export function getStatusBoard(deps: AdminDependencies): Promise<StatusBoard> {
     catalog: deps.catalog,
     passwordMaxAgeDays: deps.passwordMaxAgeDays,
     now: deps.clock.now(),
+    ...(deps.credentialIncidents ? { credentialIncidents: deps.credentialIncidents } : {}),
   });
 }

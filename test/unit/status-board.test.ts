@@ -3,6 +3,7 @@ import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
 import type { Authorization, Tenant } from '../../functions/domain/model.js';
 import { renderStatusBoardPage } from '../../functions/http/pages/status-board-page.js';
 import { boardRow, buildStatusBoard } from '../../functions/domain/status-board.js';
+import { getStatusBoard, type AdminDependencies } from '../../functions/domain/admin.js';
 import type { AuthorizationRepository, TenantRepository } from '../../functions/domain/ports.js';
 
 const catalog = defaultCatalog();
@@ -146,5 +147,23 @@ describe('status board', () => {
     expect(page).toContain('data-credential-incident="presence"');
     expect(page).toContain(`Credential incident: Webex refuses our client secret for ${presence?.name}`);
     expect(page).toContain(`(Integration ID ${presence?.integrationId})`);
+  });
+
+  it('is what the admin API serves: getStatusBoard passes the open incidents on', async () => {
+    const deps: Pick<
+      AdminDependencies,
+      'tenants' | 'authorizations' | 'catalog' | 'clock' | 'passwordMaxAgeDays' | 'credentialIncidents'
+    > = {
+      tenants: { list: async () => ({ items: [] }) } as Pick<TenantRepository, 'list'> as TenantRepository,
+      authorizations: {} as AuthorizationRepository,
+      catalog,
+      clock: { now: () => new Date('2026-02-01T00:00:00.000Z'), sleep: async () => undefined },
+      passwordMaxAgeDays: 1825,
+      credentialIncidents: {
+        list: async () => [{ integration: 'cdr', openedAt: '2026-02-01T00:00:00.000Z' }],
+      },
+    };
+    const board = await getStatusBoard(deps as AdminDependencies);
+    expect(board.credentialIncidents.map(({ integration }) => integration)).toEqual(['cdr']);
   });
 });
