@@ -63,11 +63,12 @@ export class AuthorizationInvalidError extends Error {
 }
 
 /** Why a token could not be had right now although the authorization may still be good. */
-export type DegradedReason = 'webex_unavailable' | 'refresh_busy';
+export type DegradedReason = 'webex_unavailable' | 'refresh_busy' | 'client_credentials_refused';
 
 /**
  * A token is needed and could not be had right now: Webex failed transiently (429, 5xx, timeout)
- * while refreshing, or another process kept the refresh lease too long. Retry later.
+ * while refreshing, refused our own client credentials (a credential incident: the grant may be
+ * fine), or another process kept the refresh lease too long. Retry later.
  */
 export class AuthorizationDegradedError extends Error {
   override readonly name = 'AuthorizationDegradedError';
@@ -256,6 +257,12 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
           'webex_unavailable',
           error.details.retryAfterSeconds,
         );
+      }
+      if (error.kind === 'client_rejected') {
+        // Our client secret is wrong, not the grant: the validator's check opens the incident.
+        log.error('Webex refused our client credentials; the validator is asked to check now', details);
+        await scheduleCheckNow(record);
+        throw new AuthorizationDegradedError(tenantId, integration, 'client_credentials_refused');
       }
       log.warn('Webex refused the refresh; the validator is asked to check the authorization now', details);
       await scheduleCheckNow(record);

@@ -287,6 +287,32 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     expect(after?.leaseOwner).toBeUndefined();
   });
 
+  it('reports our client credentials refused as degraded, never invalid, and asks the validator to check at once', async () => {
+    const tenantId = await newTenant();
+    const { record } = await authorizeInSimulator({
+      sim,
+      repos,
+      vault,
+      clock,
+      tenantId,
+      integration: 'presence',
+    });
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
+    const wrongSecret = { get: async () => 'a-regenerated-away-secret-0123456789' };
+
+    const error = await access({ clientSecrets: wrongSecret })
+      .getAccessToken(tenantId, 'presence')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthorizationDegradedError);
+    expect(error).toMatchObject({ reason: 'client_credentials_refused' });
+    expect(String(error)).not.toContain('a-regenerated-away-secret');
+    expect(await repos.authorizations.get(tenantId, 'presence')).toMatchObject({
+      status: 'active',
+      version: record.version + 1,
+      nextCheckAt: clock.now().toISOString(),
+    });
+  });
+
   it('reports a refused refresh as invalid and asks the validator to check at once, asking Webex only once', async () => {
     const tenantId = await newTenant();
     const { record, material } = await authorizeInSimulator({
