@@ -123,9 +123,12 @@ describe('property: only a grant-level token endpoint error may invalidate', () 
   const errorCode = fc.option(fc.oneof(fc.constantFrom(...RFC_6749_ERRORS), fc.string({ maxLength: 30 })), {
     nil: undefined,
   });
-  const description = fc.option(fc.oneof(fc.constant(DEAD_REFRESH_TOKEN_TEXT), fc.string({ maxLength: 80 })), {
-    nil: undefined,
-  });
+  const description = fc.option(
+    fc.oneof(fc.constant(DEAD_REFRESH_TOKEN_TEXT), fc.string({ maxLength: 80 })),
+    {
+      nil: undefined,
+    },
+  );
 
   it('400/401 x any error x any description: dead only for invalid_grant or Webex dead-token text', async () => {
     await fc.assert(
