@@ -1,17 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableDefinition } from '../../functions/adapters/table-definition.js';
-import type { AuthorizationEvent } from '../../functions/domain/model.js';
-import { runSweep } from '../../functions/domain/sweep.js';
-import { AuthorizationDegradedError, createTokenAccess } from '../../functions/token-access.js';
-import { composeLocal } from '../../local/local-api.js';
+import { tableDefinition } from '#adapters/table-definition.js';
+import type { AuthorizationEvent } from '#domain/model.js';
+import { runSweep } from '#domain/sweep.js';
+import { AuthorizationDegradedError, createTokenAccess } from '#functions/token-access.js';
+import { composeLocal } from '#local/local-api.js';
 import {
   Chaos,
   InjectedFaultError,
   seededRandom,
   seedFromEnvironment,
   strikesAmong,
-} from '../support/security-chaos.js';
+} from '#test-support/security-chaos.js';
 import {
   accessTokenWorks,
   addOrgWithAdmin,
@@ -22,8 +22,8 @@ import {
   simControl,
   startTestLocalSystem,
   type TestLocalSystem,
-} from '../support/security-local.js';
-import { silentLog, systemClock } from '../../functions/domain/ports.js';
+} from '#test-support/security-local.js';
+import { silentLog, systemClock } from '#domain/ports.js';
 
 /** Replays a run: `SEED=<the seed in the test's name> npm run test:security`. */
 const SEED = seedFromEnvironment();
@@ -79,10 +79,7 @@ describe(`chaos (SEED=${SEED}): faults cost no valid authorization, no token and
 
   it('keeps every valid authorization and token, and sends one alert per real transition', async () => {
     const { system } = local;
-    const chaos = new Chaos(
-      { saveConflict: 0.2, leaseTaken: 0.1, vaultWrite: 0.25, vaultRead: 0.1 },
-      seededRandom(SEED),
-    );
+    const chaos = new Chaos({ saveConflict: 0.2, leaseTaken: 0.1, vaultWrite: 0.25, vaultRead: 0.1 }, SEED);
     // A stream of its own: each round's Webex faults do not depend on how the last round's calls
     // interleaved (which decides how many draws the repository and the vault took).
     const webexFaults = seededRandom(SEED + 1);

@@ -1,9 +1,5 @@
 import * as z from 'zod';
-import {
-  ConflictError,
-  type AuthorizationRepository,
-  type TokenVault,
-} from '../../functions/domain/ports.js';
+import { ConflictError, type AuthorizationRepository, type TokenVault } from '#domain/ports.js';
 
 /** A small seeded PRNG (mulberry32): a failing chaos run can be replayed with its seed. */
 export function seededRandom(seed: number): () => number {
@@ -58,14 +54,27 @@ export class Chaos {
     vaultReadFailures: 0,
   };
   private readonly lastConflicted = new Set<string>();
+  /*
+   * One stream per kind of fault: the n-th vault write fails or not whatever number of reads,
+   * saves and leases came before it, which concurrent sweeps and reads interleave differently
+   * from run to run. One shared stream let a seed that once struck every kind miss one later.
+   */
+  private readonly streams: Record<keyof ChaosRates, () => number>;
 
   constructor(
     private readonly rates: ChaosRates,
-    private readonly random: () => number,
-  ) {}
+    seed: number,
+  ) {
+    this.streams = {
+      saveConflict: seededRandom(seed),
+      leaseTaken: seededRandom(seed + 101),
+      vaultWrite: seededRandom(seed + 202),
+      vaultRead: seededRandom(seed + 303),
+    };
+  }
 
-  private strikes(rate: number): boolean {
-    return this.enabled && this.random() < rate;
+  private strikes(kind: keyof ChaosRates): boolean {
+    return this.enabled && this.streams[kind]() < this.rates[kind];
   }
 
   repository(inner: AuthorizationRepository): AuthorizationRepository {
@@ -75,16 +84,14 @@ export class Chaos {
       listDue: (shard, now, options) => inner.listDue(shard, now, options),
       releaseLease: (tenantId, integration, owner) => inner.releaseLease(tenantId, integration, owner),
       acquireLease: async (tenantId, integration, owner, until, now) => {
-        if (this.strikes(this.rates.leaseTaken)) {
+        if (this.strikes('leaseTaken')) {
           this.counts.leasesRefused += 1;
           return undefined;
         }
         return inner.acquireLease(tenantId, integration, owner, until, now);
       },
       leaseForCheck: async (tenantId, integration, owner, until, now, options) => {
-        const current = this.strikes(this.rates.leaseTaken)
-          ? await inner.get(tenantId, integration)
-          : undefined;
+        const current = this.strikes('leaseTaken') ? await inner.get(tenantId, integration) : undefined;
         if (current) {
           // Another worker holds it: the refusal carries that lease, as DynamoDB's would.
           this.counts.leasesRefused += 1;
@@ -96,7 +103,7 @@ export class Chaos {
         const key = `${authorization.tenantId}/${authorization.integration}`;
         const repeat = this.lastConflicted.has(key);
         this.lastConflicted.delete(key);
-        if (!repeat && expectedVersion !== undefined && this.strikes(this.rates.saveConflict)) {
+        if (!repeat && expectedVersion !== undefined && this.strikes('saveConflict')) {
           const stored = await inner.get(authorization.tenantId, authorization.integration);
           if (stored) {
             try {
@@ -116,14 +123,14 @@ export class Chaos {
   vault(inner: TokenVault): TokenVault {
     return {
       store: async (tenantId, integration, material) => {
-        if (this.strikes(this.rates.vaultWrite)) {
+        if (this.strikes('vaultWrite')) {
           this.counts.vaultWriteFailures += 1;
           throw new InjectedFaultError('vault write failed (injected)');
         }
         return inner.store(tenantId, integration, material);
       },
       read: async (secretId) => {
-        if (this.strikes(this.rates.vaultRead)) {
+        if (this.strikes('vaultRead')) {
           this.counts.vaultReadFailures += 1;
           throw new InjectedFaultError('vault read failed (injected)');
         }
