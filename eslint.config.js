@@ -53,12 +53,13 @@ export default tseslint.config(
               message: 'The domain reads no files: an adapter does (see adapters/catalog-file.ts).',
             },
             {
-              regex: '^(\\.\\./)+(functions/)?(adapters|commons|http)(/|$)',
+              regex: '^((\\.\\./)+(functions/)?|#)(adapters|commons|http|functions)(/|$)',
               message: 'The domain imports no adapter, wiring or HTTP code: they import the domain.',
             },
             {
-              regex: '^(\\.\\./)+(local|lib)(/|$)',
-              message: 'The domain imports nothing from the local run or the stack.',
+              regex: '^((\\.\\./)+|#)(local|lib|test-support|bench|cli)(/|$)',
+              message:
+                'The domain imports nothing from the local run, the stack, the CLI, the bench or the tests.',
             },
           ],
         },

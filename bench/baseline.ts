@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ROLES_READ_SCOPE } from '../functions/domain/validator-evidence.js';
-import type { TokenVault, WebexClient } from '../functions/domain/ports.js';
+import { ROLES_READ_SCOPE } from '#domain/validator-evidence.js';
+import type { TokenVault, WebexClient } from '#domain/ports.js';
 
 export interface BaselineInput {
   documentClient: DynamoDBDocumentClient;

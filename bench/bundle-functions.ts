@@ -9,7 +9,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { ProjectFunction } from '../lib/project-function.js';
+import { ProjectFunction } from '#lib/project-function.js';
 
 const [outDir, ...specs] = process.argv.slice(2);
 if (!outDir || specs.length === 0) throw new Error('Usage: bundle-functions.ts <out-dir> <name>=<entry> ...');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import * as z from 'zod';
-import { defaultEntries } from '../lib/webex-auth-keeper-stack.js';
+import { defaultEntries } from '#lib/webex-auth-keeper-stack.js';
 import { median } from './stats.js';
 
 /** The deployed functions, named as their Powertools services, and the empty handler beside them. */

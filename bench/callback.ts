@@ -4,16 +4,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createRepositories } from '../functions/adapters/dynamodb/index.js';
-import { HttpWebexClient } from '../functions/adapters/webex-client.js';
-import { issueOnboardingLink } from '../functions/domain/onboarding-link.js';
-import { callbackUrl } from '../functions/domain/onboarding-portal.js';
-import { systemClock } from '../functions/domain/ports.js';
-import { createPublicApiHandler, type PublicApiDependencies } from '../functions/public-api.app.js';
-import { localLambdaContext } from '../local/http-adapter.js';
-import type { WebexSimulator } from '../local/webex-simulator/index.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import { callbackUrl } from '#domain/onboarding-portal.js';
+import { systemClock } from '#domain/ports.js';
+import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
+import { localLambdaContext } from '#local/http-adapter.js';
+import type { WebexSimulator } from '#local/webex-simulator/index.js';
 import { BENCH_PUBLIC_BASE_URL, benchClientSecrets, catalog, CountingWebexClient } from './fixtures.js';
-import { MemoryTokenVault, RecordingPublisher } from '../test/support/fakes/index.js';
+import { MemoryTokenVault, RecordingPublisher } from '#test-support/fakes/index.js';
 import { percentile } from './stats.js';
 
 export interface CallbackInput {

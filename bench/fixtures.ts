@@ -1,11 +1,11 @@
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { defaultCatalog } from '../functions/adapters/catalog-file.js';
-import type { ClientSecretSource, WebexClient } from '../functions/domain/ports.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
-import type { SimIntegration } from '../local/webex-simulator/index.js';
-import { clientSecretsFrom } from '../test/support/fakes/index.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { ClientSecretSource, WebexClient } from '#domain/ports.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/dynamodb-local.js';
+import type { SimIntegration } from '#local/webex-simulator/index.js';
+import { clientSecretsFrom } from '#test-support/fakes/index.js';
 
 /** The shipped catalog: the bench checks the same five integrations a fleet carries. */
 export const catalog = defaultCatalog();

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
-import { tableDefinition } from '../functions/adapters/table-definition.js';
+import { tableDefinition } from '#adapters/table-definition.js';
 
 /** A share given as `0.1` or `10%`. */
 const fraction = z.preprocess(

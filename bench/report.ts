@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { tableDefinition } from '../functions/adapters/table-definition.js';
+import { tableDefinition } from '#adapters/table-definition.js';
 import type { BundleReport } from './bundles.js';
 import { EMPTY_HANDLER } from './bundles.js';
 import type { CallbackReport } from './callback.js';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createRepositories, documentClientFor } from '../functions/adapters/dynamodb/index.js';
-import { HttpWebexClient } from '../functions/adapters/webex-client.js';
-import { ensureTable } from '../local/dynamodb-local.js';
-import type { WebexSimulator } from '../local/webex-simulator/index.js';
+import { createRepositories, documentClientFor } from '#adapters/dynamodb/index.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { ensureTable } from '#local/dynamodb-local.js';
+import type { WebexSimulator } from '#local/webex-simulator/index.js';
 import { runBaseline, type BaselineReport } from './baseline.js';
 import { machineBusyMs, processCpuMs } from './cpu.js';
-import { MemoryTokenVault } from '../test/support/fakes/index.js';
+import { MemoryTokenVault } from '#test-support/fakes/index.js';
 import { DEFAULT_SWEEP_PROCESSES } from './options.js';
 import { seedAuthorizations, type BenchOrgs, type SeedReport } from './seed.js';
 import { runSweepProcesses } from './sweep.js';

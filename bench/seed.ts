@@ -1,7 +1,7 @@
-import type { createRepositories } from '../functions/adapters/dynamodb/index.js';
-import type { Authorization, Tenant, TokenMaterial } from '../functions/domain/model.js';
-import type { SimWorld } from '../local/webex-simulator/index.js';
-import type { MemoryTokenVault } from '../test/support/fakes/index.js';
+import type { createRepositories } from '#adapters/dynamodb/index.js';
+import type { Authorization, Tenant, TokenMaterial } from '#domain/model.js';
+import type { SimWorld } from '#local/webex-simulator/index.js';
+import type { MemoryTokenVault } from '#test-support/fakes/index.js';
 import { catalog } from './fixtures.js';
 
 type Repositories = ReturnType<typeof createRepositories>;

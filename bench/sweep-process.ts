@@ -10,18 +10,15 @@
 import { randomBytes } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createRepositories } from '../functions/adapters/dynamodb/index.js';
-import { tableDefinition } from '../functions/adapters/table-definition.js';
-import { HttpWebexClient } from '../functions/adapters/webex-client.js';
-import { reauthorizeLinkIssuer } from '../functions/commons/composition-root.js';
-import { silentLog, systemClock } from '../functions/domain/ports.js';
-import type { AuthorizationRepository } from '../functions/domain/ports.js';
-import { dispatchDueAuthorizations } from '../functions/domain/sweep.js';
-import {
-  DEFAULT_VALIDATOR_CONFIG,
-  type ValidatorDependencies,
-} from '../functions/domain/validator-config.js';
-import { validateAuthorization } from '../functions/domain/validator.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { tableDefinition } from '#adapters/table-definition.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { reauthorizeLinkIssuer } from '#commons/composition-root.js';
+import { silentLog, systemClock } from '#domain/ports.js';
+import type { AuthorizationRepository } from '#domain/ports.js';
+import { dispatchDueAuthorizations } from '#domain/sweep.js';
+import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
+import { validateAuthorization } from '#domain/validator.js';
 import {
   BENCH_PUBLIC_BASE_URL,
   benchClientSecrets,
@@ -31,7 +28,7 @@ import {
   CountingWebexClient,
   tallyDynamoDb,
 } from './fixtures.js';
-import { MemoryTokenVault, RecordingPublisher } from '../test/support/fakes/index.js';
+import { MemoryTokenVault, RecordingPublisher } from '#test-support/fakes/index.js';
 import { bump, percentile, sum } from './stats.js';
 import {
   monotonicMs,

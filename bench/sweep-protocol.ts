@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { tokenMaterialSchema } from '../functions/domain/model.js';
+import { tokenMaterialSchema } from '#domain/model.js';
 
 /**
  * What the bench sends each sweep process: where everything is, which part of the sweep is its

@@ -1,5 +1,5 @@
-import type { ValidationQueue } from '../functions/domain/sweep.js';
-import type { AuthorizationKey } from '../functions/domain/validator-config.js';
+import type { ValidationQueue } from '#domain/sweep.js';
+import type { AuthorizationKey } from '#domain/validator-config.js';
 
 /**
  * The in-process stand-in for SQS and the worker fleet: `enqueue` accepts keys at once (as

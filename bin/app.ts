@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DeployInputsError, readDeployInputs } from '../lib/deploy-inputs.js';
-import type { DeployInputs } from '../lib/deploy-inputs.js';
-import { WebexAuthKeeperStack } from '../lib/webex-auth-keeper-stack.js';
+import { DeployInputsError, readDeployInputs } from '#lib/deploy-inputs.js';
+import type { DeployInputs } from '#lib/deploy-inputs.js';
+import { WebexAuthKeeperStack } from '#lib/webex-auth-keeper-stack.js';
 
 const app = new App();
 

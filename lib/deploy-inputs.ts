@@ -2,9 +2,9 @@ import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
-import { CatalogError, describeIssues, parseCatalogJson } from '../functions/domain/catalog.js';
-import { defaultCatalog } from '../functions/adapters/catalog-file.js';
-import type { Catalog } from '../functions/domain/catalog.js';
+import { CatalogError, describeIssues, parseCatalogJson } from '#domain/catalog.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Catalog } from '#domain/catalog.js';
 
 /** Names of the CDK context keys the stack reads (`cdk deploy -c key=value` or `cdk.json`). */
 export const contextKeys = {

@@ -5,8 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { tableDefinition, tableIndexes } from '../functions/adapters/table-definition.js';
-import type { TableKey } from '../functions/adapters/table-definition.js';
+import { tableDefinition, tableIndexes } from '#adapters/table-definition.js';
+import type { TableKey } from '#adapters/table-definition.js';
 import { functionBinding } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
 

@@ -12,7 +12,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput, timeToLiveInput } from '../functions/adapters/table-definition.js';
+import { createTableInput, timeToLiveInput } from '#adapters/table-definition.js';
 
 /** Credentials DynamoDB Local accepts; they never leave this machine. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;

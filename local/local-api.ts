@@ -2,14 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createAdminApiHandler } from '../functions/admin-api.app.js';
-import { tableDefinition } from '../functions/adapters/table-definition.js';
-import { composeKeeper, type KeeperComposition } from '../functions/commons/composition-root.js';
-import { renderStatusBoardPage } from '../functions/http/pages/status-board-page.js';
-import type { Clock, Log } from '../functions/domain/ports.js';
-import { buildStatusBoard } from '../functions/domain/status-board.js';
-import { runSweep, type SweepReport } from '../functions/domain/sweep.js';
-import { SECURITY_HEADERS, createPublicApiHandler } from '../functions/public-api.app.js';
+import { createAdminApiHandler } from '#functions/admin-api.app.js';
+import { tableDefinition } from '#adapters/table-definition.js';
+import { composeKeeper, type KeeperComposition } from '#commons/composition-root.js';
+import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
+import type { Clock, Log } from '#domain/ports.js';
+import { buildStatusBoard } from '#domain/status-board.js';
+import { runSweep, type SweepReport } from '#domain/sweep.js';
+import { SECURITY_HEADERS, createPublicApiHandler } from '#functions/public-api.app.js';
 import {
   LocalBodyTooLargeError,
   MAX_LOCAL_BODY_BYTES,

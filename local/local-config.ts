@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { parseEnvironment, positiveInt } from '../functions/commons/config.js';
+import { parseEnvironment, positiveInt } from '#commons/config.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 

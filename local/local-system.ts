@@ -1,18 +1,18 @@
 import { rm } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { type Catalog } from '../functions/domain/catalog.js';
-import { defaultCatalog } from '../functions/adapters/catalog-file.js';
-import { createRepositories } from '../functions/adapters/dynamodb/index.js';
-import type { Tenant } from '../functions/domain/model.js';
+import { type Catalog } from '#domain/catalog.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import type { Tenant } from '#domain/model.js';
 import { ensureTable, startLocalDynamoDb, type LocalDynamoDb } from './dynamodb-local.js';
 import { FileTokenVault } from './adapters/file-token-vault.js';
 import { LocalEventSink } from './adapters/local-event-sink.js';
 import { LocalSecrets } from './adapters/local-secrets.js';
 import { startWebexSimulator, type WebexSimulator } from './webex-simulator/index.js';
 import { startLocalApi, type LocalApi } from './local-api.js';
-import { issueOnboardingLink } from '../functions/domain/onboarding-link.js';
-import { systemClock, type Clock } from '../functions/domain/ports.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import { systemClock, type Clock } from '#domain/ports.js';
 
 export const LOCAL_TABLE_NAME = 'webex-auth-keeper';
 export const DEMO_TENANT_ID = 'demo';

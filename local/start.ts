@@ -1,6 +1,6 @@
-import { ConfigError } from '../functions/commons/config.js';
-import { CatalogError, type Catalog } from '../functions/domain/catalog.js';
-import { defaultCatalog, readCatalogFile } from '../functions/adapters/catalog-file.js';
+import { ConfigError } from '#commons/config.js';
+import { CatalogError, type Catalog } from '#domain/catalog.js';
+import { defaultCatalog, readCatalogFile } from '#adapters/catalog-file.js';
 import { SimStateFileError } from './webex-simulator/index.js';
 import { LocalDynamoDbError } from './dynamodb-local.js';
 import { parseLocalEnvironment } from './local-config.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CatalogError, parseCatalogJson, type Catalog } from '../domain/catalog.js';
+import { CatalogError, parseCatalogJson, type Catalog } from '#domain/catalog.js';
 
 /*
  * The catalog read from disk, for the local run, the synth, the bench and the tests; the domain

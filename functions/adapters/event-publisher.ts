@@ -1,8 +1,8 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { eventBridgeClient, snsClient } from '../commons/aws-clients.js';
-import type { AuthorizationEvent } from '../domain/model.js';
-import type { AlertMessage, EventPublisher } from '../domain/ports.js';
+import { eventBridgeClient, snsClient } from '#commons/aws-clients.js';
+import type { AuthorizationEvent } from '#domain/model.js';
+import type { AlertMessage, EventPublisher } from '#domain/ports.js';
 
 /** The `Source` of every event this product puts on the bus. */
 export const EVENT_SOURCE = 'webex-auth-keeper';

@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
-import { secretsManagerClient } from '../commons/aws-clients.js';
-import { tokenMaterialSchema, type TokenMaterial } from '../domain/model.js';
-import type { ClientSecretSource, LinkSigningKeySource, TokenVault } from '../domain/ports.js';
+import { secretsManagerClient } from '#commons/aws-clients.js';
+import { tokenMaterialSchema, type TokenMaterial } from '#domain/model.js';
+import type { ClientSecretSource, LinkSigningKeySource, TokenVault } from '#domain/ports.js';
 
 /** Days a destroyed token secret stays recoverable before Secrets Manager deletes it. */
 export const TOKEN_SECRET_RECOVERY_WINDOW_DAYS = 7;

@@ -9,7 +9,7 @@ import {
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import type { ContactSubscriptions, Log } from '../domain/ports.js';
+import type { ContactSubscriptions, Log } from '#domain/ports.js';
 
 /** What a sync changed on the topic; logged, and returned for tests and callers that care. */
 export interface ContactSyncReport {

@@ -3,9 +3,9 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { sqsClient } from '../commons/aws-clients.js';
-import type { AuthorizationKey } from '../domain/validator-config.js';
-import { EnqueueError, type ValidationQueue } from '../domain/sweep.js';
+import { sqsClient } from '#commons/aws-clients.js';
+import type { AuthorizationKey } from '#domain/validator-config.js';
+import { EnqueueError, type ValidationQueue } from '#domain/sweep.js';
 
 /** SQS takes at most ten messages per SendMessageBatch. */
 export const SQS_BATCH_SIZE = 10;

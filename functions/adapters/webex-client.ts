@@ -10,7 +10,7 @@ import {
   type WebexPersonAuthorizations,
   type WebexRole,
   type WebexTokenGrant,
-} from '../domain/ports.js';
+} from '#domain/ports.js';
 
 /** Default time one Webex call may take before it counts as a transient failure. */
 export const DEFAULT_WEBEX_TIMEOUT_MS = 8_000;

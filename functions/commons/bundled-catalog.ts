@@ -1,5 +1,5 @@
-import shippedCatalogDocument from '../../config/catalog.json' with { type: 'json' };
-import { parseCatalog, type Catalog } from '../domain/catalog.js';
+import shippedCatalogDocument from '#config/catalog.json' with { type: 'json' };
+import { parseCatalog, type Catalog } from '#domain/catalog.js';
 
 /**
  * The shipped catalog as esbuild inlines it into each Lambda bundle (a bundle has no

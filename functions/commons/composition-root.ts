@@ -1,23 +1,23 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AdminApiDependencies } from '../admin-api.app.js';
-import { DynamoDbCredentialIncidentStore } from '../adapters/dynamodb/credential-incident.store.js';
-import { createRepositories, documentClientFor } from '../adapters/dynamodb/index.js';
-import { AwsEventPublisher } from '../adapters/event-publisher.js';
+import type { AdminApiDependencies } from '#functions/admin-api.app.js';
+import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
+import { createRepositories, documentClientFor } from '#adapters/dynamodb/index.js';
+import { AwsEventPublisher } from '#adapters/event-publisher.js';
 import {
   SecretsManagerClientSecretSource,
   SecretsManagerLinkKeySource,
   SecretsManagerTokenVault,
-} from '../adapters/secrets-manager-vault.js';
-import { SnsContactSubscriptions } from '../adapters/sns-contact-subscriptions.js';
-import { tableDefinition } from '../adapters/table-definition.js';
-import { SqsValidationQueue } from '../adapters/validation-queue.js';
-import { HttpWebexClient, type WebexCallTracing } from '../adapters/webex-client.js';
-import { AuthorizationNotFoundError } from '../domain/admin-errors.js';
-import { type AdminDependencies } from '../domain/admin.js';
-import { parseCatalogJson, type Catalog } from '../domain/catalog.js';
-import { defaultCatalog } from '../adapters/catalog-file.js';
-import { issueOnboardingLink } from '../domain/onboarding-link.js';
-import type { OnboardingSettings } from '../domain/onboarding.js';
+} from '#adapters/secrets-manager-vault.js';
+import { SnsContactSubscriptions } from '#adapters/sns-contact-subscriptions.js';
+import { tableDefinition } from '#adapters/table-definition.js';
+import { SqsValidationQueue } from '#adapters/validation-queue.js';
+import { HttpWebexClient, type WebexCallTracing } from '#adapters/webex-client.js';
+import { AuthorizationNotFoundError } from '#domain/admin-errors.js';
+import { type AdminDependencies } from '#domain/admin.js';
+import { parseCatalogJson, type Catalog } from '#domain/catalog.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import type { OnboardingSettings } from '#domain/onboarding.js';
 import {
   systemClock,
   type AuthorizationRepository,
@@ -25,11 +25,11 @@ import {
   type LinkSigningKeySource,
   type Log,
   type Ports,
-} from '../domain/ports.js';
-import type { ValidationQueue } from '../domain/sweep.js';
-import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '../domain/validator-config.js';
-import { validateAuthorization } from '../domain/validator.js';
-import type { PublicApiDependencies } from '../public-api.app.js';
+} from '#domain/ports.js';
+import type { ValidationQueue } from '#domain/sweep.js';
+import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
+import { validateAuthorization } from '#domain/validator.js';
+import type { PublicApiDependencies } from '#functions/public-api.app.js';
 import { dynamoDbClient, snsClient } from './aws-clients.js';
 import type { DispatcherEnvironment, KeeperEnvironment } from './environment.js';
 

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '../domain/expiry-warnings.js';
-import { DEFAULT_LINK_TTL_DAYS } from '../domain/onboarding-link.js';
-import { DEFAULT_VALIDATOR_CONFIG } from '../domain/validator-config.js';
+import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '#domain/expiry-warnings.js';
+import { DEFAULT_LINK_TTL_DAYS } from '#domain/onboarding-link.js';
+import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
 import { baseUrl, parseEnvironment, positiveInt } from './config.js';
 
 /**

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { OAUTH_STATE_TTL_SECONDS, hashOAuthState } from '../domain/oauth-state.js';
-import { callbackUrl } from '../domain/onboarding-portal.js';
+import { OAUTH_STATE_TTL_SECONDS, hashOAuthState } from '#domain/oauth-state.js';
+import { callbackUrl } from '#domain/onboarding-portal.js';
 
 /**
  * Binds an OAuth attempt to the browser that started it (the defence against login CSRF).

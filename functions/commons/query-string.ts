@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { InvalidRequestError } from '../http/request-errors.js';
+import { InvalidRequestError } from '#http/request-errors.js';
 
 /** Longest query string accepted at all; the longest legitimate one (an OAuth callback) is far shorter. */
 export const MAX_QUERY_STRING_LENGTH = 4096;

@@ -1,7 +1,7 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
-import type { WebexCallTracing } from '../adapters/webex-client.js';
+import type { WebexCallTracing } from '#adapters/webex-client.js';
 
 /**
  * The function's X-Ray tracer (service name from POWERTOOLS_SERVICE_NAME, set by the stack).

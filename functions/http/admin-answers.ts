@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { InvalidCursorError } from '../adapters/dynamodb/index.js';
+import { InvalidCursorError } from '#adapters/dynamodb/index.js';
 import {
   AuthorizationNotFoundError,
   ContactSubscriptionSyncError,
@@ -9,9 +9,9 @@ import {
   TenantNotFoundError,
   TenantNotOffboardedError,
   TenantOffboardedError,
-} from '../domain/admin-errors.js';
-import { RevokeWithoutOrgChangeError } from '../domain/admin-org.js';
-import { ConflictError } from '../domain/ports.js';
+} from '#domain/admin-errors.js';
+import { RevokeWithoutOrgChangeError } from '#domain/admin-org.js';
+import { ConflictError } from '#domain/ports.js';
 import { CONTENT_SECURITY_POLICY } from './pages/layout.js';
 
 /*

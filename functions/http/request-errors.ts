@@ -1,4 +1,4 @@
-import { OnboardingError, refusalWithoutRetry } from '../domain/onboarding-errors.js';
+import { OnboardingError, refusalWithoutRetry } from '#domain/onboarding-errors.js';
 
 /*
  * Refusals of a request itself, before any use case runs: they belong to HTTP, not to the domain,

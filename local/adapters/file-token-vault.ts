@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tokenMaterialSchema, type TokenMaterial } from '../../functions/domain/model.js';
-import type { TokenVault } from '../../functions/domain/ports.js';
+import { tokenMaterialSchema, type TokenMaterial } from '#domain/model.js';
+import type { TokenVault } from '#domain/ports.js';
 
 export class VaultSecretNotFoundError extends Error {
   override readonly name = 'VaultSecretNotFoundError';

@@ -1,9 +1,9 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { MAX_MESSAGE_BYTES, MAX_SUBJECT_LENGTH } from '../../functions/domain/mail-text.js';
-import { authorizationEventSchema, type AuthorizationEvent } from '../../functions/domain/model.js';
-import type { AlertMessage, EventPublisher } from '../../functions/domain/ports.js';
+import { MAX_MESSAGE_BYTES, MAX_SUBJECT_LENGTH } from '#domain/mail-text.js';
+import { authorizationEventSchema, type AuthorizationEvent } from '#domain/model.js';
+import type { AlertMessage, EventPublisher } from '#domain/ports.js';
 
 /** One email as the SNS email protocol delivers it to one subscriber. */
 export const mailSchema = z.object({

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
-import type { Catalog } from '../../functions/domain/catalog.js';
-import type { ClientSecretSource, LinkSigningKeySource } from '../../functions/domain/ports.js';
+import type { Catalog } from '#domain/catalog.js';
+import type { ClientSecretSource, LinkSigningKeySource } from '#domain/ports.js';
 
 const clientSecretsSchema = z.record(z.string(), z.string().min(16));
 

@@ -1,6 +1,6 @@
-import { formatTime, html, type SafeHtml } from '../../functions/http/pages/html.js';
-import { renderDocument } from '../../functions/http/pages/layout.js';
-import type { Mail } from '../adapters/local-event-sink.js';
+import { formatTime, html, type SafeHtml } from '#http/pages/html.js';
+import { renderDocument } from '#http/pages/layout.js';
+import type { Mail } from '#local/adapters/local-event-sink.js';
 
 const URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ConfigError, parseEnvironment } from '../../functions/commons/config.js';
+import { ConfigError, parseEnvironment } from '#commons/config.js';
 import { startWebexSimulator } from './index.js';
 
 /** Runs the Webex simulator on its own: `tsx local/webex-simulator/main.ts`. */

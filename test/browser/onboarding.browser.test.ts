@@ -2,30 +2,30 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium } from '#test-support/browser.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import { issueOnboardingLink, type IssuedOnboardingLink } from '../../functions/domain/onboarding-link.js';
-import { systemClock } from '../../functions/domain/ports.js';
-import { createPublicApiHandler } from '../../functions/public-api.app.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import { issueOnboardingLink, type IssuedOnboardingLink } from '#domain/onboarding-link.js';
+import { systemClock } from '#domain/ports.js';
+import { createPublicApiHandler } from '#functions/public-api.app.js';
 import {
   localLambdaContext,
   readLocalBody,
   sendApiGatewayResult,
   toApiGatewayEvent,
-} from '../../local/http-adapter.js';
-import { startWebexSimulator, type WebexSimulator } from '../../local/webex-simulator/index.js';
-import { createTestTable, type TestTable } from '../support/dynamodb.js';
+} from '#local/http-adapter.js';
+import { startWebexSimulator, type WebexSimulator } from '#local/webex-simulator/index.js';
+import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
 import {
   MemoryTokenVault,
   RecordingPublisher,
   clientSecretsFrom,
   fixedLinkKeys,
   testClientSecrets,
-} from '../support/fakes/index.js';
-import { silentObservability, testSettings, testTenant } from '../support/fixtures.js';
+} from '#test-support/fakes/index.js';
+import { silentObservability, testSettings, testTenant } from '#test-support/fixtures.js';
 
 const SCREENSHOTS = 'test-results';
 const catalog = defaultCatalog();

@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium } from '#test-support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { freePort } from '../../local/dynamodb-local.js';
-import { mailSchema } from '../../local/adapters/local-event-sink.js';
-import { startLocalSystem, type LocalSystem } from '../../local/local-system.js';
+import { freePort } from '#local/dynamodb-local.js';
+import { mailSchema } from '#local/adapters/local-event-sink.js';
+import { startLocalSystem, type LocalSystem } from '#local/local-system.js';
 
 const SCREENSHOTS = 'test-results';
 

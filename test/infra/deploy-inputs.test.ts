@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DeployInputsError, readDeployInputs } from '../../lib/deploy-inputs.js';
+import { DeployInputsError, readDeployInputs } from '#lib/deploy-inputs.js';
 
 const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
 

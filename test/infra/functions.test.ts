@@ -4,8 +4,8 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ProjectFunction, functionBinding, projectRoot } from '../../lib/project-function.js';
-import { defaultEntries } from '../../lib/webex-auth-keeper-stack.js';
+import { ProjectFunction, functionBinding, projectRoot } from '#lib/project-function.js';
+import { defaultEntries } from '#lib/webex-auth-keeper-stack.js';
 import { defaultStack, fixtureEntry, logicalId, missingEntries, synthesize, testEntries } from './support.js';
 import type { Synthesized } from './support.js';
 

@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tableDefinition } from '../../functions/adapters/table-definition.js';
+import { tableDefinition } from '#adapters/table-definition.js';
 import { allow, defaultStack, logicalId, permissionsOf, sortPermissions, synthesize } from './support.js';
 import type { Permission, Synthesized } from './support.js';
 

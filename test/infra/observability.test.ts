@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUTHORIZATION_INVALIDATED_METRIC } from '../../functions/commons/validation-metrics.js';
-import { FUNCTION_METRICS } from '../../lib/observability.js';
+import { AUTHORIZATION_INVALIDATED_METRIC } from '#commons/validation-metrics.js';
+import { FUNCTION_METRICS } from '#lib/observability.js';
 import { defaultStack, logicalId, render, synthesize } from './support.js';
 import type { Synthesized } from './support.js';
 

@@ -1,10 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTableInput,
-  tableDefinition,
-  timeToLiveInput,
-} from '../../functions/adapters/table-definition.js';
+import { createTableInput, tableDefinition, timeToLiveInput } from '#adapters/table-definition.js';
 import { defaultStack, logicalId, synthesize } from './support.js';
 import type { Synthesized } from './support.js';
 

@@ -4,10 +4,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { defaultDeployInputs } from '../../lib/deploy-inputs.js';
-import type { DeployInputs } from '../../lib/deploy-inputs.js';
-import { WebexAuthKeeperStack, defaultEntries } from '../../lib/webex-auth-keeper-stack.js';
-import type { FunctionEntries } from '../../lib/webex-auth-keeper-stack.js';
+import { defaultDeployInputs } from '#lib/deploy-inputs.js';
+import type { DeployInputs } from '#lib/deploy-inputs.js';
+import { WebexAuthKeeperStack, defaultEntries } from '#lib/webex-auth-keeper-stack.js';
+import type { FunctionEntries } from '#lib/webex-auth-keeper-stack.js';
 
 /** A tiny entry used where a real one does not exist yet, and by the bundling test. */
 export const fixtureEntry = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));

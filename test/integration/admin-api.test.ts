@@ -6,7 +6,7 @@ import {
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LinkRevokedError, verifyOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import { LinkRevokedError, verifyOnboardingLink } from '#domain/onboarding-link.js';
 import {
   createAdminHarness,
   LINK_KEY,
@@ -14,7 +14,7 @@ import {
   seedAuthorization,
   TOPIC_ARN,
   type AdminHarness,
-} from '../support/admin-harness.js';
+} from '#test-support/admin-harness.js';
 
 type Json = Record<string, unknown>;
 

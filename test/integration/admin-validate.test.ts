@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { validateNowWith } from '../../functions/commons/composition-root.js';
-import { DEFAULT_VALIDATOR_CONFIG } from '../../functions/domain/validator-config.js';
-import type { WebexSimulator } from '../../local/webex-simulator/index.js';
-import { createAdminHarness, PUBLIC_BASE_URL, type AdminHarness } from '../support/admin-harness.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { validateNowWith } from '#commons/composition-root.js';
+import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
+import type { WebexSimulator } from '#local/webex-simulator/index.js';
+import { createAdminHarness, PUBLIC_BASE_URL, type AdminHarness } from '#test-support/admin-harness.js';
 import {
   authorizeInSimulator,
   simClientSecrets,
   startCatalogSimulator,
-} from '../support/sim-authorization.js';
-import { silentLog } from '../../functions/domain/ports.js';
+} from '#test-support/sim-authorization.js';
+import { silentLog } from '#domain/ports.js';
 
 describe('validate-now through the real validator (DynamoDB Local, Webex simulator)', () => {
   let sim: WebexSimulator;

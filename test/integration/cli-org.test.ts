@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminHarness, seedAuthorization, type AdminHarness } from '../support/admin-harness.js';
-import { startAdminServer, type AdminServer } from '../support/admin-server.js';
+import { createAdminHarness, seedAuthorization, type AdminHarness } from '#test-support/admin-harness.js';
+import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 

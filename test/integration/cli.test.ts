@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminHarness, seedAuthorization, type AdminHarness } from '../support/admin-harness.js';
-import { startAdminServer, type AdminServer } from '../support/admin-server.js';
+import { createAdminHarness, seedAuthorization, type AdminHarness } from '#test-support/admin-harness.js';
+import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 const ROOT = new URL('../../', import.meta.url);
@@ -260,12 +260,25 @@ function packageOf(specifier: string): string {
   return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
 }
 
+/** Where a `#alias/...` specifier points, by package.json's `imports` (`#domain/x.js` -> functions/domain/x.js). */
+function resolveAlias(specifier: string, imports: Record<string, string>): URL {
+  for (const [pattern, target] of Object.entries(imports)) {
+    const prefix = pattern.replace(/\*$/, '');
+    if (specifier.startsWith(prefix))
+      return new URL(target.replace('*', specifier.slice(prefix.length)), ROOT);
+  }
+  throw new Error(`${specifier} matches no alias in package.json's imports`);
+}
+
 /**
- * Every module the CLI loads at run time: follows the relative imports from cli/bin.mjs (a `.js`
- * import is its `.ts` source) and collects the bare specifiers. `import type` and `export type`
+ * Every module the CLI loads at run time: follows the relative and `#` aliased imports from
+ * cli/bin.mjs (a `.js` import is its `.ts` source) and collects the bare specifiers. `import type` and `export type`
  * are erased by the loader; anything else counts, even when only types are used from it.
  */
-function runtimeImports(entry: URL): { files: string[]; packages: Set<string> } {
+function runtimeImports(
+  entry: URL,
+  imports: Record<string, string>,
+): { files: string[]; packages: Set<string> } {
   const files: string[] = [];
   const packages = new Set<string>();
   const pending = [entry];
@@ -282,6 +295,8 @@ function runtimeImports(entry: URL): { files: string[]; packages: Set<string> } 
     ];
     for (const specifier of specifiers) {
       if (specifier.startsWith('.')) pending.push(new URL(specifier.replace(/\.js$/, '.ts'), file));
+      else if (specifier.startsWith('#'))
+        pending.push(new URL(resolveAlias(specifier, imports).href.replace(/\.js$/, '.ts')));
       else if (!specifier.startsWith('node:') && !builtinModules.includes(specifier))
         packages.add(packageOf(specifier));
     }
@@ -302,11 +317,15 @@ describe('the bin entry in a production install (npm ci --omit=dev)', () => {
     bin: Record<string, string>;
     dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
+    imports: Record<string, string>;
   };
   const lock = JSON.parse(readFileSync(new URL('package-lock.json', ROOT), 'utf8')) as {
     packages: Record<string, LockEntry>;
   };
-  const { files, packages } = runtimeImports(new URL(manifest.bin['webex-auth-keeper'] ?? '', ROOT));
+  const { files, packages } = runtimeImports(
+    new URL(manifest.bin['webex-auth-keeper'] ?? '', ROOT),
+    manifest.imports,
+  );
 
   it('finds the CLI sources and the packages they import', () => {
     expect(manifest.bin['webex-auth-keeper']).toBe('cli/bin.mjs');

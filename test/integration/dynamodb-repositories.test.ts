@@ -1,11 +1,11 @@
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { tableDefinition } from '../../functions/adapters/table-definition.js';
-import type { Authorization } from '../../functions/domain/model.js';
-import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { testAuthorization, testEvent as event } from '../support/fixtures.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { tableDefinition } from '#adapters/table-definition.js';
+import type { Authorization } from '#domain/model.js';
+import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
+import { testAuthorization, testEvent as event } from '#test-support/fixtures.js';
 
 const now = new Date('2026-11-25T10:00:00.000Z');
 const iso = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString();

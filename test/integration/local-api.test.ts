@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECURITY_HEADERS } from '../../functions/public-api.app.js';
-import { MAX_LOCAL_BODY_BYTES } from '../../local/http-adapter.js';
+import { SECURITY_HEADERS } from '#functions/public-api.app.js';
+import { MAX_LOCAL_BODY_BYTES } from '#local/http-adapter.js';
 import {
   OutputCapture,
   linkTokenOf,
@@ -9,7 +9,7 @@ import {
   simControl,
   startTestLocalSystem,
   type TestLocalSystem,
-} from '../support/security-local.js';
+} from '#test-support/security-local.js';
 
 interface RawAnswer {
   status: number;

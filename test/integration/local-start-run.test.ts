@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { freePort } from '../../local/dynamodb-local.js';
+import { freePort } from '#local/dynamodb-local.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** What `npm start` runs (package.json `start`), through the same tsx binary. */

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../local/dynamodb-local.js';
-import { oneLine, runEntry, type EntryRun } from '../support/entry-process.js';
+import { freePort } from '#local/dynamodb-local.js';
+import { oneLine, runEntry, type EntryRun } from '#test-support/entry-process.js';
 
 /** Runs `npm start`'s entry point as a process, as a new user would. */
 function start(env: Record<string, string>): Promise<EntryRun> {

@@ -2,34 +2,30 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
-import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
-import { LocalEventSink } from '../../local/adapters/local-event-sink.js';
-import {
-  startWebexSimulator,
-  submitConsent,
-  type WebexSimulator,
-} from '../../local/webex-simulator/index.js';
-import { CookieJar } from '../support/cookie-jar.js';
-import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
+import { LocalEventSink } from '#local/adapters/local-event-sink.js';
+import { startWebexSimulator, submitConsent, type WebexSimulator } from '#local/webex-simulator/index.js';
+import { CookieJar } from '#test-support/cookie-jar.js';
+import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
 import {
   ManualClock,
   MemoryTokenVault,
   clientSecretsFrom,
   fixedLinkKeys,
   testClientSecrets,
-} from '../support/fakes/index.js';
+} from '#test-support/fakes/index.js';
 import {
   getEvent,
   lambdaContext,
   silentObservability,
   testSettings,
   testTenant,
-} from '../support/fixtures.js';
-import { asPortalFormPost } from '../support/portal-start.js';
+} from '#test-support/fixtures.js';
+import { asPortalFormPost } from '#test-support/portal-start.js';
 
 const PUBLIC_BASE_URL = 'http://portal.test';
 const OPS = 'ops@vendor.example';

@@ -4,21 +4,21 @@ import {
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableDefinition } from '../../functions/adapters/table-definition.js';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { LinkRevokedError, verifyOnboardingLink } from '../../functions/domain/onboarding-link.js';
-import type { Authorization, TokenMaterial } from '../../functions/domain/model.js';
-import { DEFAULT_VALIDATOR_CONFIG } from '../../functions/domain/validator-config.js';
-import { validateAuthorization } from '../../functions/domain/validator.js';
-import { createTokenAccess, NotAuthorizedError } from '../../functions/token-access.js';
-import type { WebexSimulator } from '../../local/webex-simulator/index.js';
-import { createAdminHarness, LINK_KEY, TOPIC_ARN, type AdminHarness } from '../support/admin-harness.js';
+import { tableDefinition } from '#adapters/table-definition.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { LinkRevokedError, verifyOnboardingLink } from '#domain/onboarding-link.js';
+import type { Authorization, TokenMaterial } from '#domain/model.js';
+import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
+import { validateAuthorization } from '#domain/validator.js';
+import { createTokenAccess, NotAuthorizedError } from '#functions/token-access.js';
+import type { WebexSimulator } from '#local/webex-simulator/index.js';
+import { createAdminHarness, LINK_KEY, TOPIC_ARN, type AdminHarness } from '#test-support/admin-harness.js';
 import {
   authorizeInSimulator,
   simClientSecrets,
   startCatalogSimulator,
-} from '../support/sim-authorization.js';
-import { silentLog } from '../../functions/domain/ports.js';
+} from '#test-support/sim-authorization.js';
+import { silentLog } from '#domain/ports.js';
 
 describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', () => {
   let sim: WebexSimulator;

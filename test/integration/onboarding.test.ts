@@ -1,20 +1,16 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { browserBindingCookie } from '../../functions/commons/oauth-browser-binding.js';
-import { parseCatalog, type Catalog } from '../../functions/domain/catalog.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
-import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
-import {
-  startWebexSimulator,
-  submitConsent,
-  type WebexSimulator,
-} from '../../local/webex-simulator/index.js';
-import { CookieJar, parseSetCookie } from '../support/cookie-jar.js';
-import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { asPortalFormPost } from '../support/portal-start.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { browserBindingCookie } from '#commons/oauth-browser-binding.js';
+import { parseCatalog, type Catalog } from '#domain/catalog.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
+import { startWebexSimulator, submitConsent, type WebexSimulator } from '#local/webex-simulator/index.js';
+import { CookieJar, parseSetCookie } from '#test-support/cookie-jar.js';
+import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
+import { asPortalFormPost } from '#test-support/portal-start.js';
 import {
   ManualClock,
   MemoryTokenVault,
@@ -22,14 +18,14 @@ import {
   clientSecretsFrom,
   fixedLinkKeys,
   testClientSecrets,
-} from '../support/fakes/index.js';
+} from '#test-support/fakes/index.js';
 import {
   getEvent,
   lambdaContext,
   silentObservability,
   testSettings,
   testTenant,
-} from '../support/fixtures.js';
+} from '#test-support/fixtures.js';
 
 const PUBLIC_BASE_URL = 'http://portal.test';
 const catalog = defaultCatalog();

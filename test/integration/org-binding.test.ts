@@ -1,23 +1,23 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { OrgMismatchError } from '../../functions/domain/onboarding-errors.js';
-import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { OrgMismatchError } from '#domain/onboarding-errors.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import {
   completeAuthorization,
   startAuthorization,
   type OnboardingDependencies,
-} from '../../functions/domain/onboarding.js';
-import { silentLog } from '../../functions/domain/ports.js';
-import { submitConsent, type WebexSimulator } from '../../local/webex-simulator/index.js';
+} from '#domain/onboarding.js';
+import { silentLog } from '#domain/ports.js';
+import { submitConsent, type WebexSimulator } from '#local/webex-simulator/index.js';
 import {
   createAdminHarness,
   LINK_KEY,
   PUBLIC_BASE_URL,
   type AdminHarness,
-} from '../support/admin-harness.js';
-import { simClientSecrets, startCatalogSimulator } from '../support/sim-authorization.js';
-import { testSettings } from '../support/fixtures.js';
+} from '#test-support/admin-harness.js';
+import { simClientSecrets, startCatalogSimulator } from '#test-support/sim-authorization.js';
+import { testSettings } from '#test-support/fixtures.js';
 
 /*
  * Issue 20, item 1: a tenant's Webex org set by the vendor in advance, changed or removed by the

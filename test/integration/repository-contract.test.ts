@@ -1,7 +1,7 @@
-import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { createTestTable } from '../support/dynamodb.js';
-import { inMemoryRepositories } from '../support/fakes/index.js';
-import { describeRepositoryContract } from '../support/repository-contract.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { createTestTable } from '#test-support/dynamodb.js';
+import { inMemoryRepositories } from '#test-support/fakes/index.js';
+import { describeRepositoryContract } from '#test-support/repository-contract.js';
 
 describeRepositoryContract('DynamoDB Local', async () => {
   const table = await createTestTable('contract');

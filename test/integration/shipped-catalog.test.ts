@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneLine, runEntry } from '../support/entry-process.js';
+import { oneLine, runEntry } from '#test-support/entry-process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

@@ -1,26 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { TokenMaterial } from '../../functions/domain/model.js';
-import { silentLog, type WebexClient } from '../../functions/domain/ports.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { TokenMaterial } from '#domain/model.js';
+import { silentLog, type WebexClient } from '#domain/ports.js';
 import {
   AuthorizationDegradedError,
   AuthorizationInvalidError,
   createTokenAccess,
   NotAuthorizedError,
   type TokenAccessOptions,
-} from '../../functions/token-access.js';
-import type { WebexSimulator } from '../../local/webex-simulator/index.js';
-import { ManualClock, MemoryTokenVault } from '../support/fakes/index.js';
-import { testTenant } from '../support/fixtures.js';
-import { createTestTable, type TestTable } from '../support/dynamodb.js';
+} from '#functions/token-access.js';
+import type { WebexSimulator } from '#local/webex-simulator/index.js';
+import { ManualClock, MemoryTokenVault } from '#test-support/fakes/index.js';
+import { testTenant } from '#test-support/fixtures.js';
+import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
 import {
   advanceBoth,
   authorizeInSimulator,
   simClientSecrets,
   startCatalogSimulator,
-} from '../support/sim-authorization.js';
+} from '#test-support/sim-authorization.js';
 
 /** Access tokens live two minutes here, so a test makes one stale by moving the clocks 90 s. */
 const ACCESS_LIFETIME_S = 120;

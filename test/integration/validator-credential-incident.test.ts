@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbCredentialIncidentStore } from '../../functions/adapters/dynamodb/credential-incident.store.js';
-import { documentClientFor } from '../../functions/adapters/dynamodb/index.js';
-import type { ValidatorDependencies } from '../../functions/domain/validator-config.js';
-import type { WebexSimulator } from '../../local/webex-simulator/index.js';
-import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { RecordingPublisher } from '../support/fakes/index.js';
-import { catalog, startSimulator, ValidatorHarness } from '../support/validator-harness.js';
+import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
+import { documentClientFor } from '#adapters/dynamodb/index.js';
+import type { ValidatorDependencies } from '#domain/validator-config.js';
+import type { WebexSimulator } from '#local/webex-simulator/index.js';
+import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
+import { RecordingPublisher } from '#test-support/fakes/index.js';
+import { catalog, startSimulator, ValidatorHarness } from '#test-support/validator-harness.js';
 
 const DAY = 86_400;
 

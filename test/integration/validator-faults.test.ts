@@ -1,11 +1,11 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ValidatorDependencies } from '../../functions/domain/validator-config.js';
-import { createValidatorWorkerHandler } from '../../functions/validator-worker.app.js';
-import type { WebexSimulator } from '../../local/webex-simulator/index.js';
-import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { lambdaContext, silentObservability } from '../support/fixtures.js';
-import { startSimulator, ValidatorHarness } from '../support/validator-harness.js';
+import type { ValidatorDependencies } from '#domain/validator-config.js';
+import { createValidatorWorkerHandler } from '#functions/validator-worker.app.js';
+import type { WebexSimulator } from '#local/webex-simulator/index.js';
+import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
+import { lambdaContext, silentObservability } from '#test-support/fixtures.js';
+import { startSimulator, ValidatorHarness } from '#test-support/validator-harness.js';
 
 const DAY = 86_400;
 

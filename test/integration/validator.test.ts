@@ -1,6 +1,6 @@
-import type { WebexSimulator } from '../../local/webex-simulator/index.js';
+import type { WebexSimulator } from '#local/webex-simulator/index.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { catalog, startSimulator, ValidatorHarness } from '../support/validator-harness.js';
+import { catalog, startSimulator, ValidatorHarness } from '#test-support/validator-harness.js';
 
 /**
  * One end-to-end test per cause: real onboarding against the Webex simulator, the simulator's

@@ -9,7 +9,7 @@ import {
   submitConsent,
   type TokenResponse,
   type WebexSimulator,
-} from '../../local/webex-simulator/index.js';
+} from '#local/webex-simulator/index.js';
 
 const redirectUri = 'http://127.0.0.1:9/oauth/callback';
 const integration = {

@@ -5,7 +5,7 @@ import {
   type SimIntegration,
   type TokenResponse,
   type WebexSimulator,
-} from '../../local/webex-simulator/index.js';
+} from '#local/webex-simulator/index.js';
 
 const redirectUri = 'http://127.0.0.1:9/oauth/callback';
 const usersSync: SimIntegration = {

@@ -9,7 +9,7 @@ import {
   submitConsent,
   type TokenResponse,
   type WebexSimulator,
-} from '../../local/webex-simulator/index.js';
+} from '#local/webex-simulator/index.js';
 
 const integration = {
   clientId: 'C0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9',

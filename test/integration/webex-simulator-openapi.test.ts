@@ -7,7 +7,7 @@ import {
   startWebexSimulator,
   type TokenResponse,
   type WebexSimulator,
-} from '../../local/webex-simulator/index.js';
+} from '#local/webex-simulator/index.js';
 
 /**
  * Validates the simulator's answers against Cisco's own OpenAPI spec of the Admin APIs, so the

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashOAuthState } from '../../functions/domain/oauth-state.js';
-import { validateAuthorization } from '../../functions/domain/validator.js';
-import type { PublicApiDependencies } from '../../functions/public-api.app.js';
-import { SecurityWorld, type SimAdmin } from '../support/security-harness.js';
+import { hashOAuthState } from '#domain/oauth-state.js';
+import { validateAuthorization } from '#domain/validator.js';
+import type { PublicApiDependencies } from '#functions/public-api.app.js';
+import { SecurityWorld, type SimAdmin } from '#test-support/security-harness.js';
 
 class Crash extends Error {
   override readonly name = 'Crash';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserBindingCookie } from '../../functions/commons/oauth-browser-binding.js';
-import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
-import { hashOAuthState } from '../../functions/domain/oauth-state.js';
+import { browserBindingCookie } from '#commons/oauth-browser-binding.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import { hashOAuthState } from '#domain/oauth-state.js';
 import {
   CANARY_TAG,
   expectEscaped,
@@ -18,9 +18,15 @@ import {
   pathSegment,
   queryOf,
   wireParameter,
-} from '../support/security-arbitraries.js';
-import { CookieJar, parseSetCookie } from '../support/cookie-jar.js';
-import { catalog, PORTAL, SecurityWorld, type Answer, type SimAdmin } from '../support/security-harness.js';
+} from '#test-support/security-arbitraries.js';
+import { CookieJar, parseSetCookie } from '#test-support/cookie-jar.js';
+import {
+  catalog,
+  PORTAL,
+  SecurityWorld,
+  type Answer,
+  type SimAdmin,
+} from '#test-support/security-harness.js';
 
 /** The reason a failure page gives (`data-reason`), or undefined on any other page. */
 function reasonOf(answer: Answer): string | undefined {

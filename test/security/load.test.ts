@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClientFor } from '../../functions/adapters/dynamodb/index.js';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { createTokenAccess } from '../../functions/token-access.js';
-import { LOCAL_TABLE_NAME } from '../../local/local-system.js';
-import { submitConsent } from '../../local/webex-simulator/index.js';
-import { CookieJar } from '../support/cookie-jar.js';
-import { seededRandom, seedFromEnvironment, shuffled } from '../support/security-chaos.js';
+import { documentClientFor } from '#adapters/dynamodb/index.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { createTokenAccess } from '#functions/token-access.js';
+import { LOCAL_TABLE_NAME } from '#local/local-system.js';
+import { submitConsent } from '#local/webex-simulator/index.js';
+import { CookieJar } from '#test-support/cookie-jar.js';
+import { seededRandom, seedFromEnvironment, shuffled } from '#test-support/security-chaos.js';
 import {
   addOrgWithAdmin,
   linkTokenOf,
@@ -16,8 +16,8 @@ import {
   request,
   startTestLocalSystem,
   type TestLocalSystem,
-} from '../support/security-local.js';
-import { silentLog, systemClock } from '../../functions/domain/ports.js';
+} from '#test-support/security-local.js';
+import { silentLog, systemClock } from '#domain/ports.js';
 
 /** Replays a run: `SEED=<the seed in the test's name> npm run test:security`. */
 const SEED = seedFromEnvironment();

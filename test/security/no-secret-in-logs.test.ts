@@ -4,16 +4,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClientFor } from '../../functions/adapters/dynamodb/index.js';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { systemClock } from '../../functions/domain/ports.js';
-import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
-import { createTokenAccess } from '../../functions/token-access.js';
-import { LOCAL_TABLE_NAME } from '../../local/local-system.js';
-import { submitConsent } from '../../local/webex-simulator/index.js';
-import { CookieJar } from '../support/cookie-jar.js';
-import { getEvent, lambdaContext } from '../support/fixtures.js';
-import { asPortalFormPost } from '../support/portal-start.js';
+import { documentClientFor } from '#adapters/dynamodb/index.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { systemClock } from '#domain/ports.js';
+import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
+import { createTokenAccess } from '#functions/token-access.js';
+import { LOCAL_TABLE_NAME } from '#local/local-system.js';
+import { submitConsent } from '#local/webex-simulator/index.js';
+import { CookieJar } from '#test-support/cookie-jar.js';
+import { getEvent, lambdaContext } from '#test-support/fixtures.js';
+import { asPortalFormPost } from '#test-support/portal-start.js';
 import {
   OutputCapture,
   addOrgWithAdmin,
@@ -27,7 +27,7 @@ import {
   type Exchanged,
   type SimSecrets,
   type TestLocalSystem,
-} from '../support/security-local.js';
+} from '#test-support/security-local.js';
 
 const DEMO_ADMIN = 'admin@demo.example';
 

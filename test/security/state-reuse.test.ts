@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecurityWorld, type SimAdmin } from '../support/security-harness.js';
+import { SecurityWorld, type SimAdmin } from '#test-support/security-harness.js';
 
 const TENANTS = 6;
 

@@ -10,15 +10,15 @@ import {
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { ServiceInputTypes, ServiceOutputTypes, SNSClientResolvedConfig } from '@aws-sdk/client-sns';
-import { createAdminApiHandler, type AdminApiDependencies } from '../../functions/admin-api.app.js';
-import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { SnsContactSubscriptions } from '../../functions/adapters/sns-contact-subscriptions.js';
-import type { ValidationResult } from '../../functions/domain/admin.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { Authorization } from '../../functions/domain/model.js';
-import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
-import type { WebexClient } from '../../functions/domain/ports.js';
-import { FileTokenVault } from '../../local/adapters/file-token-vault.js';
+import { createAdminApiHandler, type AdminApiDependencies } from '#functions/admin-api.app.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { SnsContactSubscriptions } from '#adapters/sns-contact-subscriptions.js';
+import type { ValidationResult } from '#domain/admin.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Authorization } from '#domain/model.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import type { WebexClient } from '#domain/ports.js';
+import { FileTokenVault } from '#local/adapters/file-token-vault.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
 import { ManualClock, RecordingPublisher, unreachableWebex } from './fakes/index.js';
 import {

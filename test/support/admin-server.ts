@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdminApiHandler, type AdminApiDependencies } from '../../functions/admin-api.app.js';
+import { createAdminApiHandler, type AdminApiDependencies } from '#functions/admin-api.app.js';
 import {
   localLambdaContext,
   readLocalBody,
   sendApiGatewayResult,
   toApiGatewayEvent,
-} from '../../local/http-adapter.js';
+} from '#local/http-adapter.js';
 import { silentObservability } from './fixtures.js';
 
 export interface AdminServer {

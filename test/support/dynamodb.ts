@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { ensureTable, localClient } from '../../local/dynamodb-local.js';
+import { ensureTable, localClient } from '#local/dynamodb-local.js';
 
 export interface TestTable {
   tableName: string;

@@ -2,14 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type {
-  Authorization,
-  AuthorizationEvent,
-  Authorizer,
-  Tenant,
-  TokenMaterial,
-} from '../../functions/domain/model.js';
-import type { OnboardingSettings } from '../../functions/domain/onboarding.js';
+import type { Authorization, AuthorizationEvent, Authorizer, Tenant, TokenMaterial } from '#domain/model.js';
+import type { OnboardingSettings } from '#domain/onboarding.js';
 
 /** An active tenant with sensible defaults. */
 export function testTenant(overrides: Partial<Tenant> = {}): Tenant {

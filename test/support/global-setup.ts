@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb-local.js';
+import { startLocalDynamoDb, type LocalDynamoDb } from '#local/dynamodb-local.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

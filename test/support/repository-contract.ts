@@ -1,15 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { InvalidCursorError } from '../../functions/adapters/dynamodb/index.js';
-import { dueShardOf } from '../../functions/adapters/dynamodb/keys.js';
-import { tableDefinition } from '../../functions/adapters/table-definition.js';
-import type { Authorization, OAuthState } from '../../functions/domain/model.js';
+import { InvalidCursorError } from '#adapters/dynamodb/index.js';
+import { dueShardOf } from '#adapters/dynamodb/keys.js';
+import { tableDefinition } from '#adapters/table-definition.js';
+import type { Authorization, OAuthState } from '#domain/model.js';
 import {
   ConflictError,
   type AuthorizationRepository,
   type HistoryRepository,
   type OAuthStateStore,
   type TenantRepository,
-} from '../../functions/domain/ports.js';
+} from '#domain/ports.js';
 import { testAuthorization, testEvent as event, testTenant } from './fixtures.js';
 
 /** The four repositories over one store, as `createRepositories` and `inMemoryRepositories` build them. */

@@ -1,27 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createAdminApiHandler, type AdminApiDependencies } from '../../functions/admin-api.app.js';
-import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import {
-  linkIssuerWith,
-  reauthorizeLinkIssuer,
-  validateNowWith,
-} from '../../functions/commons/composition-root.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { Tenant } from '../../functions/domain/model.js';
-import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
-import { callbackUrl } from '../../functions/domain/onboarding-portal.js';
-import {
-  DEFAULT_VALIDATOR_CONFIG,
-  type ValidatorDependencies,
-} from '../../functions/domain/validator-config.js';
-import { createPublicApiHandler, type PublicApiDependencies } from '../../functions/public-api.app.js';
-import {
-  startWebexSimulator,
-  submitConsent,
-  type WebexSimulator,
-} from '../../local/webex-simulator/index.js';
+import { createAdminApiHandler, type AdminApiDependencies } from '#functions/admin-api.app.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { linkIssuerWith, reauthorizeLinkIssuer, validateNowWith } from '#commons/composition-root.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Tenant } from '#domain/model.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import { callbackUrl } from '#domain/onboarding-portal.js';
+import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
+import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
+import { startWebexSimulator, submitConsent, type WebexSimulator } from '#local/webex-simulator/index.js';
 import { CookieJar } from './cookie-jar.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
 import {
@@ -38,7 +27,7 @@ import {
   testTenant,
   type RawRequest,
 } from './fixtures.js';
-import { silentLog } from '../../functions/domain/ports.js';
+import { silentLog } from '#domain/ports.js';
 
 /** The portal's base URL in the in-process harness; the simulator redirects here. */
 export const PORTAL = 'http://portal.test';

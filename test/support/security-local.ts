@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { freePort } from '../../local/dynamodb-local.js';
-import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '../../local/local-system.js';
-import { submitConsent } from '../../local/webex-simulator/index.js';
-import type { SecretsView } from '../../local/webex-simulator/world.js';
+import { freePort } from '#local/dynamodb-local.js';
+import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '#local/local-system.js';
+import { submitConsent } from '#local/webex-simulator/index.js';
+import type { SecretsView } from '#local/webex-simulator/world.js';
 import { CookieJar } from './cookie-jar.js';
 
 /** The local system on free ports and a temporary data directory, removed again by `stop`. */

@@ -1,9 +1,9 @@
-import type { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { type Catalog } from '../../functions/domain/catalog.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { Authorization, TokenMaterial } from '../../functions/domain/model.js';
-import type { ClientSecretSource, TokenVault } from '../../functions/domain/ports.js';
-import { obtainTokens, startWebexSimulator, type WebexSimulator } from '../../local/webex-simulator/index.js';
+import type { createRepositories } from '#adapters/dynamodb/index.js';
+import { type Catalog } from '#domain/catalog.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Authorization, TokenMaterial } from '#domain/model.js';
+import type { ClientSecretSource, TokenVault } from '#domain/ports.js';
+import { obtainTokens, startWebexSimulator, type WebexSimulator } from '#local/webex-simulator/index.js';
 import type { ManualClock } from './fakes/index.js';
 import { grantedAuthorization } from './fixtures.js';
 

@@ -1,31 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { createRepositories } from '../../functions/adapters/dynamodb/index.js';
-import { tableDefinition } from '../../functions/adapters/table-definition.js';
-import { HttpWebexClient } from '../../functions/adapters/webex-client.js';
-import { reauthorizeLinkIssuer } from '../../functions/commons/composition-root.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { Authorization, Tenant } from '../../functions/domain/model.js';
-import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
-import { callbackUrl } from '../../functions/domain/onboarding-portal.js';
+import { createRepositories } from '#adapters/dynamodb/index.js';
+import { tableDefinition } from '#adapters/table-definition.js';
+import { HttpWebexClient } from '#adapters/webex-client.js';
+import { reauthorizeLinkIssuer } from '#commons/composition-root.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Authorization, Tenant } from '#domain/model.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import { callbackUrl } from '#domain/onboarding-portal.js';
 import {
   completeAuthorization,
   startAuthorization,
   type OnboardingDependencies,
-} from '../../functions/domain/onboarding.js';
-import { silentLog, systemClock, type Clock } from '../../functions/domain/ports.js';
-import { runSweep, type SweepReport } from '../../functions/domain/sweep.js';
+} from '#domain/onboarding.js';
+import { silentLog, systemClock, type Clock } from '#domain/ports.js';
+import { runSweep, type SweepReport } from '#domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
   type ValidationOutcome,
   type ValidatorDependencies,
-} from '../../functions/domain/validator-config.js';
-import { validateAuthorization } from '../../functions/domain/validator.js';
-import {
-  startWebexSimulator,
-  submitConsent,
-  type WebexSimulator,
-} from '../../local/webex-simulator/index.js';
+} from '#domain/validator-config.js';
+import { validateAuthorization } from '#domain/validator.js';
+import { startWebexSimulator, submitConsent, type WebexSimulator } from '#local/webex-simulator/index.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
 import { MemoryTokenVault, RecordingPublisher } from './fakes/index.js';
 import { testTenant } from './fixtures.js';

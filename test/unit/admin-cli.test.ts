@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { regionOf, signRequest, UsageError } from '../../cli/api-client.js';
-import { main, table } from '../../cli/webex-auth-keeper.js';
+import { regionOf, signRequest, UsageError } from '#cli/api-client.js';
+import { main, table } from '#cli/webex-auth-keeper.js';
 
 const EXAMPLE = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 

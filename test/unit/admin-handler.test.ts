@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../functions/commons/config.js';
-import { composeOnAws } from '../../functions/commons/composition-root.js';
-import { silentLog } from '../../functions/domain/ports.js';
-import { loadKeeperEnvironment } from '../../functions/commons/environment.js';
+import { ConfigError } from '#commons/config.js';
+import { composeOnAws } from '#commons/composition-root.js';
+import { silentLog } from '#domain/ports.js';
+import { loadKeeperEnvironment } from '#commons/environment.js';
 
 const ENV = {
   TABLE_NAME: 'keeper',
@@ -43,7 +43,7 @@ describe('admin API entry point', () => {
 
   it('exports the Lambda handler and the factory the local run uses', async () => {
     for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
-    const entry = await import('../../functions/admin-api.handler.js');
+    const entry = await import('#functions/admin-api.handler.js');
     expect(typeof entry.handler).toBe('function');
     expect(typeof entry.createAdminApiHandler).toBe('function');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ContactSubscriptionSyncError } from '../../functions/domain/admin-errors.js';
+import { ContactSubscriptionSyncError } from '#domain/admin-errors.js';
 import {
   createTenant,
   newTenantSchema,
@@ -8,11 +8,11 @@ import {
   tenantPatchSchema,
   updateTenant,
   type AdminDependencies,
-} from '../../functions/domain/admin.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { Tenant } from '../../functions/domain/model.js';
-import { ConflictError } from '../../functions/domain/ports.js';
-import { InMemoryTenantRepository } from '../support/fakes/index.js';
+} from '#domain/admin.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Tenant } from '#domain/model.js';
+import { ConflictError } from '#domain/ports.js';
+import { InMemoryTenantRepository } from '#test-support/fakes/index.js';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
 

@@ -1,12 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
-import { createAdminApiHandler, type AdminApiDependencies } from '../../functions/admin-api.app.js';
-import { AUTHORIZATION_INVALIDATED_METRIC } from '../../functions/commons/validation-metrics.js';
-import type { ValidationResult } from '../../functions/domain/admin.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { Authorization, Tenant } from '../../functions/domain/model.js';
-import { adminEvent, fakeMaterial, grantedAuthorization, lambdaContext } from '../support/fixtures.js';
+import { createAdminApiHandler, type AdminApiDependencies } from '#functions/admin-api.app.js';
+import { AUTHORIZATION_INVALIDATED_METRIC } from '#commons/validation-metrics.js';
+import type { ValidationResult } from '#domain/admin.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Authorization, Tenant } from '#domain/model.js';
+import { adminEvent, fakeMaterial, grantedAuthorization, lambdaContext } from '#test-support/fixtures.js';
 
 const NOW = '2026-11-25T10:00:00.000Z';
 

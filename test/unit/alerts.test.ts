@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildAlert, eventSummary, isAlerted } from '../../functions/domain/alerts.js';
-import { MAX_SUBJECT_LENGTH, mailSubject } from '../../functions/domain/mail-text.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type {
-  Authorization,
-  AuthorizationEvent,
-  InvalidationCause,
-  Tenant,
-} from '../../functions/domain/model.js';
+import { buildAlert, eventSummary, isAlerted } from '#domain/alerts.js';
+import { MAX_SUBJECT_LENGTH, mailSubject } from '#domain/mail-text.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Authorization, AuthorizationEvent, InvalidationCause, Tenant } from '#domain/model.js';
 
 const catalog = defaultCatalog();
 const callControl = catalog.find('call-control');

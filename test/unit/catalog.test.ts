@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundledCatalog } from '../../functions/commons/bundled-catalog.js';
-import { loadCatalog } from '../../functions/commons/composition-root.js';
-import { CatalogError, parseCatalog, parseCatalogJson } from '../../functions/domain/catalog.js';
-import { defaultCatalog, readCatalogFile } from '../../functions/adapters/catalog-file.js';
+import { bundledCatalog } from '#commons/bundled-catalog.js';
+import { loadCatalog } from '#commons/composition-root.js';
+import { CatalogError, parseCatalog, parseCatalogJson } from '#domain/catalog.js';
+import { defaultCatalog, readCatalogFile } from '#adapters/catalog-file.js';
 
 const validIntegration = {
   key: 'users-sync',

@@ -6,9 +6,9 @@ import {
   type DeathEvidence,
   type ProbeResult,
   type SiblingState,
-} from '../../functions/domain/classification.js';
-import type { Authorizer } from '../../functions/domain/model.js';
-import { WebexError, type WebexPerson } from '../../functions/domain/ports.js';
+} from '#domain/classification.js';
+import type { Authorizer } from '#domain/model.js';
+import { WebexError, type WebexPerson } from '#domain/ports.js';
 
 const NOW = new Date('2026-03-01T10:00:00.000Z');
 const ORG = 'org-1';

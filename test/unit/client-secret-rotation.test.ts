@@ -2,10 +2,10 @@ import { mkdtemp, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import { LocalSecrets } from '../../local/adapters/local-secrets.js';
-import { startWebexSimulator } from '../../local/webex-simulator/index.js';
-import { SimNotFoundError, SimWorld } from '../../local/webex-simulator/world.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import { LocalSecrets } from '#local/adapters/local-secrets.js';
+import { startWebexSimulator } from '#local/webex-simulator/index.js';
+import { SimNotFoundError, SimWorld } from '#local/webex-simulator/world.js';
 
 /*
  * A client secret regenerated as the developer portal does: the simulator refuses the old one at

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseEnvironment } from '../../functions/commons/config.js';
+import { ConfigError, parseEnvironment } from '#commons/config.js';
 import {
   composeDispatcher,
   composeOnAws,
   FIRST_CHECK_DELAY_SECONDS,
   reauthorizeLinkIssuer,
-} from '../../functions/commons/composition-root.js';
-import { silentLog } from '../../functions/domain/ports.js';
-import { dispatcherEnvironmentSchema, keeperEnvironmentSchema } from '../../functions/commons/environment.js';
-import { readOnboardingLinkToken } from '../../functions/domain/onboarding-link.js';
-import { ManualClock } from '../support/fakes/index.js';
+} from '#commons/composition-root.js';
+import { silentLog } from '#domain/ports.js';
+import { dispatcherEnvironmentSchema, keeperEnvironmentSchema } from '#commons/environment.js';
+import { readOnboardingLinkToken } from '#domain/onboarding-link.js';
+import { ManualClock } from '#test-support/fakes/index.js';
 
 const validatorEnv = {
   TABLE_NAME: 'keeper',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { baseUrl, ConfigError, parseEnvironment, positiveInt } from '../../functions/commons/config.js';
+import { baseUrl, ConfigError, parseEnvironment, positiveInt } from '#commons/config.js';
 
 const schema = z.object({
   TABLE_NAME: z.string().min(1),

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assessExpiry,
-  refreshTokenIssuedAt,
-  type ExpiryInput,
-} from '../../functions/domain/expiry-warnings.js';
+import { assessExpiry, refreshTokenIssuedAt, type ExpiryInput } from '#domain/expiry-warnings.js';
 import {
   nextRefreshAt,
   refreshReason,
   refreshSchedule,
   storeRefreshedTokens,
   tokenMaterialOf,
-} from '../../functions/domain/refresh-policy.js';
+} from '#domain/refresh-policy.js';
 
 const DAY = 86_400_000;
 const GRANTED = '2021-03-01T00:00:00.000Z';

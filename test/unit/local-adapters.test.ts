@@ -2,9 +2,9 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AuthorizationEvent, TokenMaterial } from '../../functions/domain/model.js';
-import { FileTokenVault, VaultSecretNotFoundError } from '../../local/adapters/file-token-vault.js';
-import { LocalEventSink, SnsInvalidParameterError } from '../../local/adapters/local-event-sink.js';
+import type { AuthorizationEvent, TokenMaterial } from '#domain/model.js';
+import { FileTokenVault, VaultSecretNotFoundError } from '#local/adapters/file-token-vault.js';
+import { LocalEventSink, SnsInvalidParameterError } from '#local/adapters/local-event-sink.js';
 
 const material: TokenMaterial = {
   accessToken: 'ACCESS-token-value-123',

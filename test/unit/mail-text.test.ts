@@ -6,7 +6,7 @@ import {
   mailSentence,
   mailSubject,
   mailValue,
-} from '../../functions/domain/mail-text.js';
+} from '#domain/mail-text.js';
 
 /** Any JavaScript string: every UTF-16 unit, lone surrogates included. */
 const anyString = fc.oneof(

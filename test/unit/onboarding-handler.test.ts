@@ -1,18 +1,18 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../functions/commons/config.js';
-import { loadKeeperEnvironment } from '../../functions/commons/environment.js';
-import { MAX_QUERY_STRING_LENGTH } from '../../functions/commons/query-string.js';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import { hashOAuthState } from '../../functions/domain/oauth-state.js';
-import type { OnboardingSettings } from '../../functions/domain/onboarding.js';
-import { issueOnboardingLink } from '../../functions/domain/onboarding-link.js';
+import { ConfigError } from '#commons/config.js';
+import { loadKeeperEnvironment } from '#commons/environment.js';
+import { MAX_QUERY_STRING_LENGTH } from '#commons/query-string.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import { hashOAuthState } from '#domain/oauth-state.js';
+import type { OnboardingSettings } from '#domain/onboarding.js';
+import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import {
   SECURITY_HEADERS,
   createPublicApiHandler,
   publicApiHeaders,
   type PublicApiDependencies,
-} from '../../functions/public-api.app.js';
+} from '#functions/public-api.app.js';
 import {
   InMemoryAuthorizationRepository,
   InMemoryHistory,
@@ -24,16 +24,16 @@ import {
   clientSecretsFrom,
   fixedLinkKeys,
   webexWithConsentingAdmin,
-} from '../support/fakes/index.js';
+} from '#test-support/fakes/index.js';
 import {
   getEvent,
   lambdaContext,
   silentObservability,
   testSettings,
   testTenant,
-} from '../support/fixtures.js';
-import { parseSetCookie } from '../support/cookie-jar.js';
-import { asPortalFormPost } from '../support/portal-start.js';
+} from '#test-support/fixtures.js';
+import { parseSetCookie } from '#test-support/cookie-jar.js';
+import { asPortalFormPost } from '#test-support/portal-start.js';
 
 function setup(settings: Partial<OnboardingSettings> = {}) {
   const catalog = defaultCatalog();
@@ -381,14 +381,14 @@ describe('the Lambda entry point', () => {
     })) {
       vi.stubEnv(name, value);
     }
-    const entry = await import('../../functions/public-api.handler.js');
+    const entry = await import('#functions/public-api.handler.js');
     expect(typeof entry.handler).toBe('function');
   });
 
   it('fails at load, naming the variable, when the environment is incomplete', async () => {
     vi.stubEnv('TABLE_NAME', '');
     // A fresh module graph has its own ConfigError class: match on the name and the message.
-    await expect(import('../../functions/public-api.handler.js')).rejects.toMatchObject({
+    await expect(import('#functions/public-api.handler.js')).rejects.toMatchObject({
       name: 'ConfigError',
       message: expect.stringMatching(/TABLE_NAME is invalid.*KMS_KEY_ID is not set/),
     });

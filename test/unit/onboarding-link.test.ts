@@ -8,9 +8,9 @@ import {
   readOnboardingLinkToken,
   signOnboardingLinkToken,
   verifyOnboardingLink,
-} from '../../functions/domain/onboarding-link.js';
-import { InMemoryTenantRepository, ManualClock } from '../support/fakes/index.js';
-import { testTenant } from '../support/fixtures.js';
+} from '#domain/onboarding-link.js';
+import { InMemoryTenantRepository, ManualClock } from '#test-support/fakes/index.js';
+import { testTenant } from '#test-support/fixtures.js';
 
 const key = randomBytes(32);
 const base64urlAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

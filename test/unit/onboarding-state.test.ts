@@ -6,8 +6,8 @@ import {
   hashOAuthState,
   isOAuthStateExpired,
   oauthStateShape,
-} from '../../functions/domain/oauth-state.js';
-import { ManualClock } from '../support/fakes/index.js';
+} from '#domain/oauth-state.js';
+import { ManualClock } from '#test-support/fakes/index.js';
 
 const binding = {
   tenantId: 'acme',

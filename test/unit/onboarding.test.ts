@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { Authorization } from '../../functions/domain/model.js';
-import {
-  LinkExpiredError,
-  LinkRevokedError,
-  issueOnboardingLink,
-} from '../../functions/domain/onboarding-link.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Authorization } from '#domain/model.js';
+import { LinkExpiredError, LinkRevokedError, issueOnboardingLink } from '#domain/onboarding-link.js';
 import {
   AuthorizationBusyError,
   CodeRefusedError,
@@ -17,14 +13,14 @@ import {
   StateUnknownError,
   UnknownIntegrationError,
   WebexUnavailableError,
-} from '../../functions/domain/onboarding-errors.js';
-import { showPortal, showTroubleshooting, warningsFor } from '../../functions/domain/onboarding-portal.js';
+} from '#domain/onboarding-errors.js';
+import { showPortal, showTroubleshooting, warningsFor } from '#domain/onboarding-portal.js';
 import {
   completeAuthorization,
   startAuthorization,
   type OnboardingDependencies,
-} from '../../functions/domain/onboarding.js';
-import { WebexError } from '../../functions/domain/ports.js';
+} from '#domain/onboarding.js';
+import { WebexError } from '#domain/ports.js';
 import {
   type FakeWebex,
   InMemoryAuthorizationRepository,
@@ -38,8 +34,8 @@ import {
   clientSecretsFrom,
   fixedLinkKeys,
   webexWithConsentingAdmin,
-} from '../support/fakes/index.js';
-import { testSettings, testTenant } from '../support/fixtures.js';
+} from '#test-support/fakes/index.js';
+import { testSettings, testTenant } from '#test-support/fixtures.js';
 
 const catalog = defaultCatalog();
 

@@ -5,9 +5,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AwsEventPublisher } from '../../functions/adapters/event-publisher.js';
-import type { AuthorizationEvent } from '../../functions/domain/model.js';
-import { LocalEventSink } from '../../local/adapters/local-event-sink.js';
+import { AwsEventPublisher } from '#adapters/event-publisher.js';
+import type { AuthorizationEvent } from '#domain/model.js';
+import { LocalEventSink } from '#local/adapters/local-event-sink.js';
 
 /*
  * An ops-only alert (the org-binding mail) reaches the vendor's ops address and no tenant contact:

@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  LinkExpiredError,
-  LinkRevokedError,
-  LinkTamperedError,
-} from '../../functions/domain/onboarding-link.js';
+import { LinkExpiredError, LinkRevokedError, LinkTamperedError } from '#domain/onboarding-link.js';
 import {
   CodeRefusedError,
   MissingCodeError,
@@ -15,20 +11,16 @@ import {
   StateUnknownError,
   UnknownIntegrationError,
   WebexUnavailableError,
-} from '../../functions/domain/onboarding-errors.js';
-import type { PortalPageModel } from '../../functions/domain/onboarding-views.js';
-import { passwordExpiryWarning, PRESENCE_SHARING_WARNING } from '../../functions/domain/wording.js';
-import { renderOnboardingFailure } from '../../functions/http/pages/failure-page.js';
-import { escapeHtml, html } from '../../functions/http/pages/html.js';
-import { CONTENT_SECURITY_POLICY } from '../../functions/http/pages/layout.js';
-import { renderPortalPage } from '../../functions/http/pages/portal-page.js';
-import { renderSuccessPage } from '../../functions/http/pages/success-page.js';
-import { renderTroubleshootingPage } from '../../functions/http/pages/troubleshooting-page.js';
-import {
-  InvalidRequestError,
-  PageNotFoundError,
-  StartNotFromPortalError,
-} from '../../functions/http/request-errors.js';
+} from '#domain/onboarding-errors.js';
+import type { PortalPageModel } from '#domain/onboarding-views.js';
+import { passwordExpiryWarning, PRESENCE_SHARING_WARNING } from '#domain/wording.js';
+import { renderOnboardingFailure } from '#http/pages/failure-page.js';
+import { escapeHtml, html } from '#http/pages/html.js';
+import { CONTENT_SECURITY_POLICY } from '#http/pages/layout.js';
+import { renderPortalPage } from '#http/pages/portal-page.js';
+import { renderSuccessPage } from '#http/pages/success-page.js';
+import { renderTroubleshootingPage } from '#http/pages/troubleshooting-page.js';
+import { InvalidRequestError, PageNotFoundError, StartNotFromPortalError } from '#http/request-errors.js';
 
 const XSS = '<script>alert("x")</script>';
 /** The page with runs of whitespace collapsed, so assertions do not depend on line wrapping. */

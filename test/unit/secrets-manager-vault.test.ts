@@ -19,8 +19,8 @@ import {
   SecretsManagerTokenVault,
   CONFIGURATION_SECRET_MAX_AGE_SECONDS,
   TokenVaultError,
-} from '../../functions/adapters/secrets-manager-vault.js';
-import type { TokenMaterial } from '../../functions/domain/model.js';
+} from '#adapters/secrets-manager-vault.js';
+import type { TokenMaterial } from '#domain/model.js';
 
 const secretsManager = mockClient(SecretsManagerClient);
 const client = new SecretsManagerClient({ region: 'us-east-1' });

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SnsContactSubscriptions } from '../../functions/adapters/sns-contact-subscriptions.js';
+import { SnsContactSubscriptions } from '#adapters/sns-contact-subscriptions.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alerts';
 const client = new SNSClient({

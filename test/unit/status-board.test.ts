@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { Authorization, Tenant } from '../../functions/domain/model.js';
-import { renderStatusBoardPage } from '../../functions/http/pages/status-board-page.js';
-import { boardRow, buildStatusBoard } from '../../functions/domain/status-board.js';
-import { getStatusBoard, type AdminDependencies } from '../../functions/domain/admin.js';
-import type { AuthorizationRepository, TenantRepository } from '../../functions/domain/ports.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Authorization, Tenant } from '#domain/model.js';
+import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
+import { boardRow, buildStatusBoard } from '#domain/status-board.js';
+import { getStatusBoard, type AdminDependencies } from '#domain/admin.js';
+import type { AuthorizationRepository, TenantRepository } from '#domain/ports.js';
 
 const catalog = defaultCatalog();
 const tenant = (tenantId: string, sso = false): Tenant => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEGRADED_AFTER_FAILURES, nextStatus } from '../../functions/domain/status-machine.js';
+import { DEGRADED_AFTER_FAILURES, nextStatus } from '#domain/status-machine.js';
 
 describe('nextStatus', () => {
   it.each([

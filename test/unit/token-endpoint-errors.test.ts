@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HttpWebexClient, tokenEndpointFailureKind } from '../../functions/adapters/webex-client.js';
-import { classifyProbeResult, outcomeOf, type ProbeResult } from '../../functions/domain/classification.js';
-import { WebexError } from '../../functions/domain/ports.js';
+import { HttpWebexClient, tokenEndpointFailureKind } from '#adapters/webex-client.js';
+import { classifyProbeResult, outcomeOf, type ProbeResult } from '#domain/classification.js';
+import { WebexError } from '#domain/ports.js';
 
 /*
  * The token endpoint's refusals, read from their RFC 6749 5.2 body: only a grant-level refusal may

@@ -1,16 +1,16 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import type { Authorization } from '../../functions/domain/model.js';
-import { silentLog, type Page } from '../../functions/domain/ports.js';
-import { dispatchDueAuthorizations, EnqueueError } from '../../functions/domain/sweep.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { Authorization } from '#domain/model.js';
+import { silentLog, type Page } from '#domain/ports.js';
+import { dispatchDueAuthorizations, EnqueueError } from '#domain/sweep.js';
 import {
   DEFAULT_VALIDATOR_CONFIG,
   type AuthorizationKey,
   type ValidatorDependencies,
-} from '../../functions/domain/validator-config.js';
-import { createSweepDispatcherHandler } from '../../functions/sweep-dispatcher.app.js';
-import { createValidatorWorkerHandler } from '../../functions/validator-worker.app.js';
+} from '#domain/validator-config.js';
+import { createSweepDispatcherHandler } from '#functions/sweep-dispatcher.app.js';
+import { createValidatorWorkerHandler } from '#functions/validator-worker.app.js';
 import {
   FakeWebex,
   InMemoryAuthorizationRepository,
@@ -19,8 +19,8 @@ import {
   MemoryTokenVault,
   RecordingPublisher,
   RecordingValidationQueue,
-} from '../support/fakes/index.js';
-import { lambdaContext, silentObservability } from '../support/fixtures.js';
+} from '#test-support/fakes/index.js';
+import { lambdaContext, silentObservability } from '#test-support/fixtures.js';
 
 /** A due index of `count` keys per shard, paged `limit` at a time; counts the pages read. */
 function dueIndex(shards: number, perShard: number) {
@@ -263,11 +263,11 @@ describe('the worker and dispatcher entry points', () => {
   it('fail at load, naming every bad variable, when the environment is incomplete', async () => {
     vi.stubEnv('TABLE_NAME', '');
     vi.stubEnv('VALIDATION_QUEUE_URL', 'not a url');
-    await expect(import('../../functions/sweep-dispatcher.handler.js')).rejects.toMatchObject({
+    await expect(import('#functions/sweep-dispatcher.handler.js')).rejects.toMatchObject({
       name: 'ConfigError',
       message: expect.stringMatching(/TABLE_NAME is invalid.*VALIDATION_QUEUE_URL is invalid/),
     });
-    await expect(import('../../functions/validator-worker.handler.js')).rejects.toMatchObject({
+    await expect(import('#functions/validator-worker.handler.js')).rejects.toMatchObject({
       name: 'ConfigError',
       message: expect.stringMatching(/TABLE_NAME is invalid.*KMS_KEY_ID is not set/),
     });
@@ -289,7 +289,7 @@ describe('the worker and dispatcher entry points', () => {
     })) {
       vi.stubEnv(name, value);
     }
-    expect(typeof (await import('../../functions/sweep-dispatcher.handler.js')).handler).toBe('function');
-    expect(typeof (await import('../../functions/validator-worker.handler.js')).handler).toBe('function');
+    expect(typeof (await import('#functions/sweep-dispatcher.handler.js')).handler).toBe('function');
+    expect(typeof (await import('#functions/validator-worker.handler.js')).handler).toBe('function');
   });
 });

@@ -1,14 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { defaultCatalog } from '../../functions/adapters/catalog-file.js';
-import { tableDefinition } from '../../functions/adapters/table-definition.js';
-import type { Authorization, Tenant } from '../../functions/domain/model.js';
-import { silentLog, WebexError } from '../../functions/domain/ports.js';
-import { runSweep } from '../../functions/domain/sweep.js';
-import {
-  DEFAULT_VALIDATOR_CONFIG,
-  type ValidatorDependencies,
-} from '../../functions/domain/validator-config.js';
-import { validateAuthorization } from '../../functions/domain/validator.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import { tableDefinition } from '#adapters/table-definition.js';
+import type { Authorization, Tenant } from '#domain/model.js';
+import { silentLog, WebexError } from '#domain/ports.js';
+import { runSweep } from '#domain/sweep.js';
+import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
+import { validateAuthorization } from '#domain/validator.js';
 import {
   FakeWebex,
   InMemoryAuthorizationRepository,
@@ -16,7 +13,7 @@ import {
   ManualClock,
   MemoryTokenVault,
   RecordingPublisher,
-} from '../support/fakes/index.js';
+} from '#test-support/fakes/index.js';
 
 const DAY = 86_400;
 const catalog = defaultCatalog();

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  HttpWebexClient,
-  parseRetryAfter,
-  type WebexCallTracing,
-} from '../../functions/adapters/webex-client.js';
-import { WebexError } from '../../functions/domain/ports.js';
+import { HttpWebexClient, parseRetryAfter, type WebexCallTracing } from '#adapters/webex-client.js';
+import { WebexError } from '#domain/ports.js';
 
 interface SeenRequest {
   url: string;

@@ -8,8 +8,8 @@ import {
   simStateSchema,
   SimStateFileError,
   StateFileWriter,
-} from '../../local/webex-simulator/state-file.js';
-import { SimWorld, type SimIntegration } from '../../local/webex-simulator/world.js';
+} from '#local/webex-simulator/state-file.js';
+import { SimWorld, type SimIntegration } from '#local/webex-simulator/world.js';
 
 const integration: SimIntegration = {
   clientId: 'Cunit',

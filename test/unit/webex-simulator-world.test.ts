@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FaultInjector } from '../../local/webex-simulator/faults.js';
-import { stableUuid, webexId } from '../../local/webex-simulator/ids.js';
-import { SimWorld, verifyPkce, type SimIntegration } from '../../local/webex-simulator/world.js';
+import { FaultInjector } from '#local/webex-simulator/faults.js';
+import { stableUuid, webexId } from '#local/webex-simulator/ids.js';
+import { SimWorld, verifyPkce, type SimIntegration } from '#local/webex-simulator/world.js';
 
 const integration: SimIntegration = {
   clientId: 'Cunit',

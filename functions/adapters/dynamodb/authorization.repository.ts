@@ -8,19 +8,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  authorizationSchema,
-  dueAt,
-  type Authorization,
-  type AuthorizationEvent,
-} from '../../domain/model.js';
-import {
-  ConflictError,
-  type AuthorizationRepository,
-  type CheckLease,
-  type Page,
-} from '../../domain/ports.js';
-import { tableDefinition } from '../table-definition.js';
+import { authorizationSchema, dueAt, type Authorization, type AuthorizationEvent } from '#domain/model.js';
+import { ConflictError, type AuthorizationRepository, type CheckLease, type Page } from '#domain/ports.js';
+import { tableDefinition } from '#adapters/table-definition.js';
 import { historyItem } from './history.repository.js';
 import {
   AUTH_PREFIX,

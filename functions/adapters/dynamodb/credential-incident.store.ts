@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { CredentialIncident, CredentialIncidentStore } from '../../domain/validator-incident.js';
+import type { CredentialIncident, CredentialIncidentStore } from '#domain/validator-incident.js';
 import { isConditionFailure, meter, type CapacityMeter } from './keys.js';
 
 /** All open credential incidents share one partition: there are a handful at most, read together. */

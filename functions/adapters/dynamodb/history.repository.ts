@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { authorizationEventSchema, type AuthorizationEvent } from '../../domain/model.js';
-import type { HistoryRepository, Page } from '../../domain/ports.js';
+import { authorizationEventSchema, type AuthorizationEvent } from '#domain/model.js';
+import type { HistoryRepository, Page } from '#domain/ports.js';
 import { EVENT_PREFIX, keys, meter, queryPage, toEpochSeconds, type CapacityMeter } from './keys.js';
 
 /** History items expire (DynamoDB TTL) this long after the event. */

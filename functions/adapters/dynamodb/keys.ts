@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { Page } from '../../domain/ports.js';
-import { tableDefinition } from '../table-definition.js';
+import type { Page } from '#domain/ports.js';
+import { tableDefinition } from '#adapters/table-definition.js';
 
 /** Key layout of the single table (DESIGN.md). */
 export const keys = {

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { oauthStateSchema, type OAuthState } from '../../domain/model.js';
-import type { OAuthStateStore } from '../../domain/ports.js';
+import { oauthStateSchema, type OAuthState } from '#domain/model.js';
+import type { OAuthStateStore } from '#domain/ports.js';
 import { isConditionFailure, keys, meter, toEpochSeconds, type CapacityMeter } from './keys.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { tenantSchema, type Tenant } from '../../domain/model.js';
-import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '../../domain/ports.js';
-import { tableDefinition } from '../table-definition.js';
+import { tenantSchema, type Tenant } from '#domain/model.js';
+import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '#domain/ports.js';
+import { tableDefinition } from '#adapters/table-definition.js';
 import { isConditionFailure, keys, type CapacityMeter, meter, queryPage } from './keys.js';
 
 const TENANT_LIST = 'TENANT';

@@ -1,4 +1,4 @@
-import { LinkExpiredError, LinkRevokedError, LinkTamperedError } from '../../domain/onboarding-link.js';
+import { LinkExpiredError, LinkRevokedError, LinkTamperedError } from '#domain/onboarding-link.js';
 import {
   AuthorizationBusyError,
   CodeRefusedError,
@@ -10,13 +10,13 @@ import {
   StateUnknownError,
   UnknownIntegrationError,
   WebexUnavailableError,
-} from '../../domain/onboarding-errors.js';
+} from '#domain/onboarding-errors.js';
 import {
   BrowserMismatchError,
   InvalidRequestError,
   PageNotFoundError,
   StartNotFromPortalError,
-} from '../request-errors.js';
+} from '#http/request-errors.js';
 import { html } from './html.js';
 import { renderDocument, startForm } from './layout.js';
 

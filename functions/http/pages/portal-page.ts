@@ -4,8 +4,8 @@ import type {
   PortalIntegrationState,
   PortalIntegrationView,
   PortalPageModel,
-} from '../../domain/onboarding-views.js';
-import { PRESENCE_SHARING_WARNING, describeDays } from '../../domain/wording.js';
+} from '#domain/onboarding-views.js';
+import { PRESENCE_SHARING_WARNING, describeDays } from '#domain/wording.js';
 
 const stateLabels: Record<PortalIntegrationState, string> = {
   not_authorized: 'Not authorized',

@@ -1,7 +1,7 @@
-import type { BoardCell, BoardCellState, StatusBoard } from '../../domain/status-board.js';
+import type { BoardCell, BoardCellState, StatusBoard } from '#domain/status-board.js';
 import { formatTime, html } from './html.js';
 import { renderDocument } from './layout.js';
-import { describeInvalidationCause } from '../../domain/wording.js';
+import { describeInvalidationCause } from '#domain/wording.js';
 
 const stateLabels: Record<BoardCellState, string> = {
   not_authorized: 'Not authorized',

@@ -1,5 +1,5 @@
 import { html } from './html.js';
-import type { SuccessPageModel } from '../../domain/onboarding-views.js';
+import type { SuccessPageModel } from '#domain/onboarding-views.js';
 import { renderDocument } from './layout.js';
 
 /** Confirms the authorization, names the authorizer, and states the warnings that apply. */

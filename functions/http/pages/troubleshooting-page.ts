@@ -1,5 +1,5 @@
 import { html } from './html.js';
-import type { TroubleshootingPageModel } from '../../domain/onboarding-views.js';
+import type { TroubleshootingPageModel } from '#domain/onboarding-views.js';
 import { renderDocument, startForm } from './layout.js';
 
 /**

@@ -1,16 +1,6 @@
-import { dueShardOf } from '../../../functions/adapters/dynamodb/keys.js';
-import {
-  authorizationSchema,
-  dueAt,
-  type Authorization,
-  type AuthorizationEvent,
-} from '../../../functions/domain/model.js';
-import {
-  ConflictError,
-  type AuthorizationRepository,
-  type CheckLease,
-  type Page,
-} from '../../../functions/domain/ports.js';
+import { dueShardOf } from '#adapters/dynamodb/keys.js';
+import { authorizationSchema, dueAt, type Authorization, type AuthorizationEvent } from '#domain/model.js';
+import { ConflictError, type AuthorizationRepository, type CheckLease, type Page } from '#domain/ports.js';
 import { InMemoryHistory } from './history-repository.js';
 import { pageBy } from './paging.js';
 

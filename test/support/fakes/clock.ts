@@ -1,4 +1,4 @@
-import type { Clock } from '../../../functions/domain/ports.js';
+import type { Clock } from '#domain/ports.js';
 
 /** The day every unit test starts on unless it says otherwise. */
 export const TEST_START = new Date('2026-03-01T10:00:00.000Z');

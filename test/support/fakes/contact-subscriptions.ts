@@ -1,4 +1,4 @@
-import type { ContactSubscriptions } from '../../../functions/domain/ports.js';
+import type { ContactSubscriptions } from '#domain/ports.js';
 
 /** Contact subscriptions in memory: the admin API's SNS side without AWS. */
 export class MemoryContactSubscriptions implements ContactSubscriptions {

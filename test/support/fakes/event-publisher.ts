@@ -1,5 +1,5 @@
-import type { AuthorizationEvent } from '../../../functions/domain/model.js';
-import type { AlertMessage, EventPublisher } from '../../../functions/domain/ports.js';
+import type { AuthorizationEvent } from '#domain/model.js';
+import type { AlertMessage, EventPublisher } from '#domain/ports.js';
 
 /** One publish a RecordingPublisher received. */
 export interface Publication {

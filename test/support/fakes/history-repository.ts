@@ -1,5 +1,5 @@
-import type { AuthorizationEvent } from '../../../functions/domain/model.js';
-import type { HistoryRepository, Page } from '../../../functions/domain/ports.js';
+import type { AuthorizationEvent } from '#domain/model.js';
+import type { HistoryRepository, Page } from '#domain/ports.js';
 import { pageBy } from './paging.js';
 
 /** History in memory: every tenant's events, listed per tenant newest first, paged. */

@@ -1,4 +1,4 @@
-import type { Log, LogAttributes } from '../../../functions/domain/ports.js';
+import type { Log, LogAttributes } from '#domain/ports.js';
 
 /** One line a RecordingLog kept, its attributes merged. */
 export interface LogLine {

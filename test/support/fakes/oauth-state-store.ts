@@ -1,5 +1,5 @@
-import type { OAuthState } from '../../../functions/domain/model.js';
-import type { OAuthStateStore } from '../../../functions/domain/ports.js';
+import type { OAuthState } from '#domain/model.js';
+import type { OAuthStateStore } from '#domain/ports.js';
 
 /** OAuth states in memory, each consumed once, as the DynamoDB store's conditional delete does. */
 export class InMemoryOAuthStateStore implements OAuthStateStore {

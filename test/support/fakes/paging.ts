@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { InvalidCursorError } from '../../../functions/adapters/dynamodb/index.js';
-import type { Page } from '../../../functions/domain/ports.js';
+import { InvalidCursorError } from '#adapters/dynamodb/index.js';
+import type { Page } from '#domain/ports.js';
 
 const cursorSchema = z.object({ after: z.string() });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Catalog } from '../../../functions/domain/catalog.js';
-import type { ClientSecretSource, LinkSigningKeySource } from '../../../functions/domain/ports.js';
+import type { Catalog } from '#domain/catalog.js';
+import type { ClientSecretSource, LinkSigningKeySource } from '#domain/ports.js';
 
 /** A fixed link key (32 random bytes per call unless given), readable by the test. */
 export function fixedLinkKeys(key: Buffer = randomBytes(32)): LinkSigningKeySource & { key: Buffer } {

@@ -1,10 +1,5 @@
-import type { Tenant } from '../../../functions/domain/model.js';
-import {
-  ConflictError,
-  type OrgBinding,
-  type Page,
-  type TenantRepository,
-} from '../../../functions/domain/ports.js';
+import type { Tenant } from '#domain/model.js';
+import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '#domain/ports.js';
 import type { InMemoryAuthorizationRepository } from './authorization-repository.js';
 import type { InMemoryHistory } from './history-repository.js';
 import { pageBy } from './paging.js';

@@ -1,5 +1,5 @@
-import type { TokenMaterial } from '../../../functions/domain/model.js';
-import type { TokenVault } from '../../../functions/domain/ports.js';
+import type { TokenMaterial } from '#domain/model.js';
+import type { TokenVault } from '#domain/ports.js';
 
 /** The secret id the fake vault gives an authorization's tokens. */
 export const secretIdOf = (tenantId: string, integration: string): string =>

@@ -1,5 +1,5 @@
-import type { ValidationQueue } from '../../../functions/domain/sweep.js';
-import type { AuthorizationKey } from '../../../functions/domain/validator-config.js';
+import type { ValidationQueue } from '#domain/sweep.js';
+import type { AuthorizationKey } from '#domain/validator-config.js';
 
 /** A validation queue that keeps each batch it was given. */
 export class RecordingValidationQueue implements ValidationQueue {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { TokenMaterial } from '../../../functions/domain/model.js';
+import type { TokenMaterial } from '#domain/model.js';
 import {
   WebexError,
   type Clock,
@@ -9,7 +9,7 @@ import {
   type WebexPersonAuthorizations,
   type WebexRole,
   type WebexTokenGrant,
-} from '../../../functions/domain/ports.js';
+} from '#domain/ports.js';
 
 export const FULL_ADMIN: WebexRole = { id: 'role-full-admin', name: 'Full Administrator' };
 export const USER_ADMIN: WebexRole = { id: 'role-user', name: 'User Administrator' };
