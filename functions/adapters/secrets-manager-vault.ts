@@ -180,8 +180,17 @@ class CachedSecretString {
     this.provider = new SecretsProvider({ awsSdkV3Client: options.client ?? secretsManagerClient() });
   }
 
-  async get(): Promise<string> {
-    const value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds });
+  /** When this process last read the secret from Secrets Manager (as far as the cache's age tells). */
+  private readAt: number | undefined;
+
+  /** The secret string; read again from Secrets Manager when the copy was read before `notCachedBefore`. */
+  async get(notCachedBefore?: Date): Promise<string> {
+    const now = Date.now();
+    const expired = this.readAt === undefined || now - this.readAt >= this.maxAgeSeconds * 1000;
+    const forceFetch =
+      notCachedBefore !== undefined && this.readAt !== undefined && this.readAt < notCachedBefore.getTime();
+    const value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds, forceFetch });
+    if (expired || forceFetch) this.readAt = now;
     if (typeof value !== 'string')
       throw new ConfigurationSecretError(`Secret ${this.secretId} has no string value`);
     return value;
@@ -204,8 +213,10 @@ export class SecretsManagerClientSecretSource
   extends CachedConfigurationSecret
   implements ClientSecretSource
 {
-  async get(integration: string): Promise<string> {
-    const secrets = clientSecretsSchema.safeParse(parseJsonQuietly(await this.secret.get()));
+  async get(integration: string, options: { notCachedBefore?: Date } = {}): Promise<string> {
+    const secrets = clientSecretsSchema.safeParse(
+      parseJsonQuietly(await this.secret.get(options.notCachedBefore)),
+    );
     if (!secrets.success) {
       throw new ConfigurationSecretError(
         `Secret ${this.secret.secretId} is not a JSON object of client secrets`,

@@ -165,7 +165,11 @@ export interface TokenVault {
 
 /** Client secrets of the catalog's integrations, keyed by integration key. */
 export interface ClientSecretSource {
-  get(integration: string): Promise<string>;
+  /**
+   * The integration's client secret. A source that keeps a copy in memory reads it again when its
+   * copy was read before `notCachedBefore` (an admin reload asked every function to).
+   */
+  get(integration: string, options?: { notCachedBefore?: Date }): Promise<string>;
 }
 
 /** The HMAC key that signs onboarding links. */

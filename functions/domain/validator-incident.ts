@@ -22,6 +22,10 @@ export interface CredentialIncident {
   openedAt: string;
   /** Webex's trackingId of the refusal that opened it, for Cisco support. */
   trackingId?: string;
+  /** The tenant whose check opened it: an admin reload verifies the new secret on that authorization. */
+  tenantId?: string;
+  /** When an admin last asked every function to read the client secrets again (admin-reload.ts). */
+  reloadRequestedAt?: string;
 }
 
 /** Where open credential incidents are kept (the table in AWS and the local run). */
@@ -32,6 +36,13 @@ export interface CredentialIncidentStore {
   close(integration: string): Promise<CredentialIncident | undefined>;
   /** Every open incident, for the status board. */
   list(): Promise<CredentialIncident[]>;
+  /**
+   * Records an admin reload on the integration's open incident: the incident as updated, or
+   * undefined when none is open.
+   */
+  requestReload(integration: string, requestedAt: string): Promise<CredentialIncident | undefined>;
+  /** When the integration's last reload was asked for (open or closed incident), if ever. */
+  reloadRequestedAt(integration: string): Promise<Date | undefined>;
 }
 
 /** What the validator needs to run credential incidents. */
@@ -61,6 +72,7 @@ export async function reportClientRefused(
   const incident: CredentialIncident = {
     integration: integration.key,
     openedAt: now.toISOString(),
+    tenantId: context.tenantId,
     ...(trackingId !== undefined ? { trackingId } : {}),
   };
   const opened = await deps.credentialIncidents.store.open(incident);

@@ -1,6 +1,7 @@
 import type { Integration } from './catalog.js';
 import { outcomeOf, type CallOutcome } from './classification.js';
 import type { Authorization, Tenant, TokenMaterial } from './model.js';
+import { WebexError, type WebexTokenGrant } from './ports.js';
 import { storeRefreshedTokens, tokenMaterialOf } from './refresh-policy.js';
 import type { ValidatorDependencies } from './validator-config.js';
 
@@ -66,14 +67,9 @@ export class TokenSession {
    */
   async refresh(): Promise<CallOutcome | 'superseded'> {
     const { deps, record, now } = this;
-    const clientSecret = await deps.clientSecrets.get(this.integration.key);
     let grant;
     try {
-      grant = await deps.webex.refresh({
-        clientId: this.integration.integrationId,
-        clientSecret,
-        refreshToken: this.material.refreshToken,
-      });
+      grant = await this.grantWithCurrentSecret();
     } catch (error) {
       let outcome: CallOutcome = outcomeOf(error);
       if (outcome.kind === 'refused') {
@@ -96,5 +92,39 @@ export class TokenSession {
     this.refreshOutcome = { kind: 'ok' };
     this.refreshed = true;
     return this.refreshOutcome;
+  }
+
+  /**
+   * Webex's answer to the refresh with our client secret. When Webex refuses our client and an
+   * admin reload was asked for after this function read its copy, the secret is read again and
+   * the refresh tried once more: a warm function never reports a secret ops already fixed.
+   */
+  private async grantWithCurrentSecret(): Promise<WebexTokenGrant> {
+    const clientSecret = await this.deps.clientSecrets.get(this.integration.key);
+    try {
+      return await this.refreshWith(clientSecret);
+    } catch (error) {
+      if (!(error instanceof WebexError) || error.kind !== 'client_rejected') throw error;
+      const reloaded = await this.reloadedSecret(clientSecret);
+      if (reloaded === undefined) throw error;
+      return this.refreshWith(reloaded);
+    }
+  }
+
+  private refreshWith(clientSecret: string): Promise<WebexTokenGrant> {
+    return this.deps.webex.refresh({
+      clientId: this.integration.integrationId,
+      clientSecret,
+      refreshToken: this.material.refreshToken,
+    });
+  }
+
+  /** The client secret read again after the integration's last reload; undefined when unchanged or none. */
+  private async reloadedSecret(refused: string): Promise<string | undefined> {
+    const key = this.integration.key;
+    const notCachedBefore = await this.deps.credentialIncidents?.store.reloadRequestedAt(key);
+    if (notCachedBefore === undefined) return undefined;
+    const secret = await this.deps.clientSecrets.get(key, { notCachedBefore });
+    return secret === refused ? undefined : secret;
   }
 }

@@ -258,6 +258,26 @@ describe('SecretsManagerClientSecretSource', () => {
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
+  it('reads the secret again, once, when its copy was read before a reload was asked for', async () => {
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: 'client-secrets' })
+      .resolvesOnce({ SecretString: JSON.stringify({ presence: 'p-old' }) })
+      .resolves({ SecretString: JSON.stringify({ presence: 'p-new' }) });
+    const source = new SecretsManagerClientSecretSource({ client, secretId: 'client-secrets' });
+    expect(await source.get('presence')).toBe('p-old');
+    const readBefore = new Date(Date.now() - 1000);
+    expect(await source.get('presence', { notCachedBefore: readBefore })).toBe('p-old');
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+
+    advanceWallClock(10);
+    const reload = new Date();
+    advanceWallClock(1);
+    expect(await source.get('presence', { notCachedBefore: reload })).toBe('p-new');
+    expect(await source.get('presence', { notCachedBefore: reload })).toBe('p-new');
+    expect(await source.get('presence')).toBe('p-new');
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
   it('names the missing integration, never a value', async () => {
     secretsManager
       .on(GetSecretValueCommand)

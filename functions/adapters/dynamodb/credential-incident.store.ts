@@ -15,11 +15,19 @@ const incidentItemSchema = z.object({
   integration: z.string().min(1),
   openedAt: z.iso.datetime(),
   trackingId: z.string().optional(),
+  tenantId: z.string().optional(),
+  reloadRequestedAt: z.iso.datetime().optional(),
 });
 
 function incidentOf(item: Record<string, unknown>): CredentialIncident {
-  const { integration, openedAt, trackingId } = incidentItemSchema.parse(item);
-  return { integration, openedAt, ...(trackingId !== undefined ? { trackingId } : {}) };
+  const { integration, openedAt, trackingId, tenantId, reloadRequestedAt } = incidentItemSchema.parse(item);
+  return {
+    integration,
+    openedAt,
+    ...(trackingId !== undefined ? { trackingId } : {}),
+    ...(tenantId !== undefined ? { tenantId } : {}),
+    ...(reloadRequestedAt !== undefined ? { reloadRequestedAt } : {}),
+  };
 }
 
 /**
@@ -84,6 +92,42 @@ export class DynamoDbCredentialIncidentStore implements CredentialIncidentStore 
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  async requestReload(integration: string, requestedAt: string): Promise<CredentialIncident | undefined> {
+    try {
+      const output = await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(integration),
+          UpdateExpression: 'SET reloadRequestedAt = :requestedAt',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(closedAt)',
+          ExpressionAttributeValues: { ':requestedAt': requestedAt },
+          ReturnValues: 'ALL_NEW',
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+      return output.Attributes ? incidentOf(output.Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async reloadRequestedAt(integration: string): Promise<Date | undefined> {
+    const output = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keyOf(integration),
+        ProjectionExpression: 'reloadRequestedAt',
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    meter(this.capacityMeter, output.ConsumedCapacity, 'read');
+    const requestedAt = z.iso.datetime().optional().parse(output.Item?.reloadRequestedAt);
+    return requestedAt === undefined ? undefined : new Date(requestedAt);
   }
 
   async list(): Promise<CredentialIncident[]> {
