@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
+import { parseAnswer, positiveInteger, requirePositional, segment, shortTime, table } from './cli-helpers.js';
+import { RECOVERY_HELP, runRecoveryCommand } from './recovery-commands.js';
 import {
   AdminApiClient,
   ApiProblemError,
@@ -8,6 +10,8 @@ import {
   UsageError,
   type ApiClientOptions,
 } from './api-client.js';
+
+export { table } from './cli-helpers.js';
 
 /** Exit codes, for scripts. */
 export const EXIT = { ok: 0, apiError: 1, usage: 2, unreachable: 3 } as const;
@@ -33,6 +37,11 @@ Commands:
   link <id> [--days N]                             issue an onboarding link (default 14 days)
   link <id> --revoke                               revoke every onboarding link of the tenant
   validate <id> <integration>                      validate one authorization now
+  recheck <id> <integration>                       try an invalid one's stored refresh token again
+  recheck --since 2h [--cause CAUSE] [--dry-run]   recheck every invalidation of a window
+  refresh <id> <integration>                       refresh a live authorization's tokens now
+  reload <integration>                             read a fixed client secret again everywhere now
+  history <id> [--limit N] [--all]                 a tenant's history, newest first
   offboard <id> --yes                              revoke and delete all of a tenant's tokens
 
 Options:
@@ -40,7 +49,7 @@ Options:
               or the local run on http://127.0.0.1 (unsigned). Default: $WEBEX_AUTH_KEEPER_API,
               else ${LOCAL_API}
   --json      print the API's JSON instead of tables
-  --help      this text
+  --help      this text (after a command: that command's help, e.g. recheck --help)
 
 ORG_ID is the orgId the Webex API gives (GET /v1/people/me), not the uuid Control Hub shows.
 
@@ -141,47 +150,6 @@ function tenantChanges(values: {
   return body;
 }
 
-function parseAnswer<Schema extends z.ZodType>(schema: Schema, document: unknown): z.infer<Schema> {
-  const result = schema.safeParse(document);
-  if (!result.success)
-    throw new TransportError('The API answered in an unexpected shape; is --api the admin API?');
-  return result.data;
-}
-
-/** Left-aligned columns; an empty value shows as `-`. */
-export function table(headers: string[], rows: string[][]): string {
-  const cells = rows.map((row) => row.map((cell) => (cell === '' ? '-' : cell)));
-  const widths = headers.map((header, index) =>
-    Math.max(header.length, ...cells.map((row) => (row[index] ?? '').length)),
-  );
-  const line = (row: string[]) =>
-    row
-      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...cells.map(line)].join('\n') + '\n';
-}
-
-/** `2026-11-25T10:00:00.000Z` as `2026-11-25 10:00Z`: enough for people, still unambiguous. */
-function shortTime(iso: string | undefined): string {
-  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z` : '';
-}
-
-function positiveInteger(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1)
-    throw new UsageError(`--${name} must be a positive whole number`);
-  return Number(value);
-}
-
-function requirePositional(positionals: string[], index: number, what: string): string {
-  const value = positionals[index];
-  if (value === undefined) throw new UsageError(`Missing ${what}`);
-  return value;
-}
-
-const segment = (value: string) => encodeURIComponent(value);
-
 /** Runs one command; returns the exit code. Never throws. */
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   try {
@@ -206,8 +174,19 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         yes: { type: 'boolean', default: false },
         limit: { type: 'string' },
         all: { type: 'boolean', default: false },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        cause: { type: 'string' },
+        tenant: { type: 'string' },
+        integration: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
       },
     });
+    const commandHelp = values.help ? RECOVERY_HELP[positionals[0] ?? ''] : undefined;
+    if (commandHelp !== undefined) {
+      io.stdout(`${commandHelp}\n`);
+      return EXIT.ok;
+    }
     if (values.help || positionals.length === 0) {
       io.stdout(`${USAGE}\n`);
       return values.help ? EXIT.ok : EXIT.usage;
@@ -420,6 +399,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         ]);
         return `Offboarded ${report.tenantId}.\n${table(['INTEGRATION', 'WAS', 'AT WEBEX', 'TOKENS DELETED'], rows)}`;
       });
+      return EXIT.ok;
+    }
+    if (command !== undefined && (await runRecoveryCommand(command, positionals, values, client, print))) {
       return EXIT.ok;
     }
     throw new UsageError(`Unknown command: ${positionals.join(' ')}`);

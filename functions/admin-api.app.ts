@@ -40,9 +40,15 @@ import {
 import { offboardTenant, type OffboardingDependencies } from './domain/offboarding.js';
 import { patchTenant, tenantPatchQuerySchema } from './domain/admin-org.js';
 import { purgeTenant, reactivateTenant, tenantDeleteQuerySchema } from './domain/admin-lifecycle.js';
+import { recheckAuthorization } from './domain/admin-recheck.js';
+import { bulkRecheck, bulkRecheckSchema } from './domain/admin-recheck-bulk.js';
+import { refreshAuthorizationNow, reloadClientSecret } from './domain/admin-refresh.js';
+import type { RecoveryDependencies } from './domain/admin-recovery.js';
 
 /** The ports the admin API works with; the handler adds its logger. */
-export type AdminApiDependencies = AdminDependencies & Omit<OffboardingDependencies, 'log'>;
+export type AdminApiDependencies = AdminDependencies &
+  Omit<OffboardingDependencies, 'log'> &
+  Pick<RecoveryDependencies, 'validator'>;
 
 /** Logger and metrics; the defaults are Powertools' with the service name `admin-api`. */
 export interface AdminApiObservability {
@@ -131,6 +137,14 @@ function pathSegments(rawPath: string): string[] {
 
 function tenantIdOf(params: Params): string {
   return parse(tenantIdSchema, params.tenantId, 'path: tenantId');
+}
+
+/** The tenant and integration of an authorization route. */
+function authorizationKeyOf(params: Params): { tenantId: string; integration: string } {
+  return {
+    tenantId: tenantIdOf(params),
+    integration: parse(integrationKeySchema, params.integration, 'path: integration'),
+  };
 }
 
 /**
@@ -232,6 +246,39 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
         return json(200, result);
       },
     ),
+    route('POST', '/admin/tenants/{tenantId}/authorizations/{integration}/recheck', async (event, params) => {
+      const key = authorizationKeyOf(params);
+      refuseQueryAndBody(event);
+      const result = await recheckAuthorization(deps, key);
+      logger.info('Authorization rechecked', { ...key, outcome: result.outcome });
+      return json(200, result);
+    }),
+    route('POST', '/admin/tenants/{tenantId}/authorizations/{integration}/refresh', async (event, params) => {
+      const key = authorizationKeyOf(params);
+      refuseQueryAndBody(event);
+      const result = await refreshAuthorizationNow(deps, key);
+      logger.info('Authorization refreshed on demand', { ...key, status: result.status });
+      return json(200, result);
+    }),
+    route('POST', '/admin/recheck', async (event) => {
+      parse(noQuery, readQuery(event), 'query');
+      const request = parse(bulkRecheckSchema, readBody(event), 'body');
+      const report = await bulkRecheck(deps, request);
+      logger.info('Bulk recheck', {
+        dryRun: report.dryRun,
+        cause: report.cause,
+        items: report.items.length,
+        more: report.cursor !== undefined,
+      });
+      return json(200, report);
+    }),
+    route('POST', '/admin/integrations/{integration}/reload', async (event, params) => {
+      const integration = parse(integrationKeySchema, params.integration, 'path: integration');
+      refuseQueryAndBody(event);
+      const result = await reloadClientSecret(deps, integration);
+      logger.info('Client secret reload', { integration, incidentOpen: result.incidentOpen });
+      return json(202, result);
+    }),
     route('GET', '/admin/status-board', async (event) => {
       refuseQueryAndBody(event);
       const board = await getStatusBoard(deps);

@@ -43,6 +43,10 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   { method: GET, path: '/admin/tenants/{tenantId}/history' },
   { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/validate' },
   { method: GET, path: '/admin/status-board' },
+  { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/recheck' },
+  { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/refresh' },
+  { method: POST, path: '/admin/recheck' },
+  { method: POST, path: '/admin/integrations/{integration}/reload' },
 ];
 
 /** Path of the OAuth redirect URI, relative to the public base URL. */
@@ -148,7 +152,8 @@ export class Api extends Construct {
     this.adminFunction = new ProjectFunction(this, 'AdminFunction', {
       entry: props.adminEntry,
       serviceName: 'admin-api',
-      description: 'Admin API: tenants, contacts, onboarding links, status, validate-now, offboarding',
+      description:
+        'Admin API: tenants, contacts, onboarding links, status, validate-now, recheck, refresh, reload, offboarding',
       // Validate-now refreshes and probes at Webex; API Gateway itself gives up at 29 s.
       timeout: Duration.seconds(25),
       logRetention: props.logRetention,

@@ -36,8 +36,9 @@ export interface StateAccess {
  * - public API (functions/domain/onboarding.ts): tenants `get` and `bindOrg`, authorizations
  *   `get`, `listForTenant`, `save`, `acquireLease`/`releaseLease`, history `append`, OAuth
  *   states `put` and `consume` (a conditional DeleteItem). No index.
- * - admin API (functions/domain/admin*.ts, offboarding.ts, status-board.ts, and validate-now on
- *   the validator's path): tenants `create`, `get`, `replace`, `setOrg`, `list` (the `tenants`
+ * - admin API (functions/domain/admin*.ts, offboarding.ts, status-board.ts, and validate-now,
+ *   recheck, force refresh and reload on the validator's path: token secrets read and written,
+ *   client secrets read, the credential incident item read and updated): tenants `create`, `get`, `replace`, `setOrg`, `list` (the `tenants`
  *   index) and `purge` (a Query of the tenant's partition, then one DeleteItem per item: no batch
  *   call), authorizations `get`, `listForTenant`, `save`, leases, history `list`.
  * - validator worker (functions/domain/validator.ts): authorizations `get`, `listForTenant`,

@@ -228,6 +228,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       issueLink: linkIssuerWith({ linkKeys: ports.linkKeys, clock, publicBaseUrl: settings.publicBaseUrl }),
       validateNow: validateNowWith(validator),
       credentialIncidents,
+      validator,
     },
   };
 }

@@ -80,6 +80,8 @@ export function eventSummary(input: {
       return `Webex refuses our client credentials for ${name}; its checks are paused.`;
     case 'credential_resolved':
       return `Webex accepts our client credentials for ${name} again.`;
+    case 'recheck_failed':
+      return `A recheck of ${name} did not restore it.`;
   }
 }
 
@@ -110,6 +112,8 @@ function subjectOf(event: AuthorizationEvent, tenantName: string, name: string):
       return `Ops incident: Webex refuses the client secret of ${name}`;
     case 'credential_resolved':
       return `Resolved: Webex accepts the client secret of ${name} again`;
+    case 'recheck_failed':
+      return `Recheck: ${where} stays ${event.status ?? 'as it was'}`;
   }
 }
 

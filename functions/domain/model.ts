@@ -35,6 +35,8 @@ export const EVENT_TYPES = [
   'org_bound',
   'credential_incident',
   'credential_resolved',
+  /** History only: an admin recheck that left the authorization as it was (recheck.ts). */
+  'recheck_failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -38,8 +38,9 @@ function skipped(reason: SkipReason): ValidationOutcome {
  *
  * 1. Take the lease in one conditional update that also reads the record, only when the record is
  *    due (checkable with its next check come, or with an event still to publish; any record with
- *    `force`). Refused: skip, saying why from the record as it stood (another worker holding the
- *    lease is success).
+ *    `force`; `refresh`, an admin's force refresh, refreshes in step 4 whatever the policy says).
+ *    Refused: skip, saying why from the record as it stood (another worker holding the lease is
+ *    success).
  * 2. Publish a pending event left by a run that died after its save (see "Outbox" below).
  * 3. Read the token material from the vault. (The tenant is read only when a step needs it; see
  *    TenantOnce.)
@@ -73,7 +74,7 @@ function skipped(reason: SkipReason): ValidationOutcome {
 export async function validateAuthorization(
   deps: ValidatorDependencies,
   key: AuthorizationKey,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; refresh?: boolean } = {},
 ): Promise<ValidationOutcome> {
   const { log } = deps;
   const now = deps.clock.now();
@@ -85,9 +86,7 @@ export async function validateAuthorization(
     owner,
     leaseUntil,
     now,
-    {
-      dueOnly: !options.force,
-    },
+    { dueOnly: !options.force },
   );
   if ('refused' in lease) return skipped(refusalReason(lease.refused, now));
   const held: HeldLease = { owner, released: false };
@@ -102,7 +101,7 @@ export async function validateAuthorization(
     }
     const wanted = isCheckable(record.status) && (options.force || isDue(record, now));
     if (!wanted) return skipped(isCheckable(record.status) ? 'not_due' : 'not_checkable');
-    return await check(deps, record, now, log, held);
+    return await check(deps, record, now, log, held, options.refresh === true);
   } finally {
     if (!held.released) {
       await deps.authorizations
@@ -146,6 +145,7 @@ async function check(
   now: Date,
   log: Log,
   lease: HeldLease,
+  refreshNow: boolean,
 ): Promise<ValidationOutcome> {
   const key = { tenantId: record.tenantId, integration: record.integration };
   const tenant = new TenantOnce(deps, record.tenantId);
@@ -174,7 +174,7 @@ async function check(
     accessToken: issuedAt,
     refreshToken: refreshTokenIssuedAt(record, tokens.material.refreshTokenExpiresAt, now),
   };
-  if (refreshReason(tokens.material, issuedBefore, now)) {
+  if (refreshNow || refreshReason(tokens.material, issuedBefore, now)) {
     if (!(await tenant.active())) return skipped('tenant_inactive');
     if ((await tokens.refresh()) === 'superseded') return skipped('superseded');
   }

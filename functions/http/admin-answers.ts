@@ -11,6 +11,12 @@ import {
   TenantOffboardedError,
 } from '#domain/admin-errors.js';
 import { RevokeWithoutOrgChangeError } from '#domain/admin-org.js';
+import {
+  AuthorizationBusyError,
+  AuthorizationStatusError,
+  NoCredentialIncidentError,
+  RefreshFailedError,
+} from '#domain/admin-recovery.js';
 import { ConflictError } from '#domain/ports.js';
 import { CONTENT_SECURITY_POLICY } from './pages/layout.js';
 
@@ -137,6 +143,18 @@ export function toProblem(error: unknown): ProblemError | undefined {
   }
   if (error instanceof RevokeWithoutOrgChangeError) {
     return invalid('Invalid query: revokeAuthorizations: only goes with an orgId in the body');
+  }
+  if (error instanceof AuthorizationStatusError) {
+    return new ProblemError(409, 'authorization-status', 'Not possible in this status', error.message);
+  }
+  if (error instanceof AuthorizationBusyError) {
+    return new ProblemError(409, 'authorization-busy', 'Authorization busy', error.message);
+  }
+  if (error instanceof NoCredentialIncidentError) {
+    return new ProblemError(409, 'no-credential-incident', 'No credential incident', error.message);
+  }
+  if (error instanceof RefreshFailedError) {
+    return new ProblemError(502, 'refresh-failed', 'Webex did not renew the tokens', error.message);
   }
   if (error instanceof ConflictError) {
     return new ProblemError(

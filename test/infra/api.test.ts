@@ -25,6 +25,10 @@ const ADMIN_ROUTE_KEYS = [
   'GET /admin/tenants/{tenantId}/history',
   'POST /admin/tenants/{tenantId}/authorizations/{integration}/validate',
   'GET /admin/status-board',
+  'POST /admin/tenants/{tenantId}/authorizations/{integration}/recheck',
+  'POST /admin/tenants/{tenantId}/authorizations/{integration}/refresh',
+  'POST /admin/recheck',
+  'POST /admin/integrations/{integration}/reload',
 ];
 
 interface RouteProperties {

@@ -17,7 +17,10 @@ import type { ValidationResult } from '#domain/admin.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Authorization } from '#domain/model.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
-import type { WebexClient } from '#domain/ports.js';
+import { silentLog, type ClientSecretSource, type WebexClient } from '#domain/ports.js';
+import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
+import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
+import { simClientSecrets } from './sim-authorization.js';
 import { FileTokenVault } from '#local/adapters/file-token-vault.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
 import { ManualClock, RecordingPublisher, unreachableWebex } from './fakes/index.js';
@@ -79,6 +82,8 @@ export async function createAdminHarness(
     webex?: WebexClient;
     subscriptions?: Subscription[];
     validateNow?: (tenantId: string, integration: string) => Promise<ValidationResult>;
+    /** The client secrets the validator's ports use (recheck, refresh, reload); the simulator's by default. */
+    clientSecrets?: ClientSecretSource;
     /** Start of the harness clock; a fixed day by default. */
     now?: Date;
   } = {},
@@ -91,6 +96,9 @@ export async function createAdminHarness(
   const clock = new ManualClock(options.now ?? new Date('2026-11-25T10:00:00.000Z'));
   const catalog = defaultCatalog();
   const validateCalls: { tenantId: string; integration: string }[] = [];
+  const webex = options.webex ?? unreachableWebex();
+  const reauthorizeLink: AdminApiDependencies['reauthorizeLink'] = async (tenant) =>
+    issueOnboardingLink({ tenant, key: LINK_KEY, clock, ttlDays: 14, publicBaseUrl: PUBLIC_BASE_URL }).url;
   const deps: AdminApiDependencies = {
     tenants: repos.tenants,
     authorizations: repos.authorizations,
@@ -99,11 +107,10 @@ export async function createAdminHarness(
     catalog,
     clock,
     vault,
-    webex: options.webex ?? unreachableWebex(),
+    webex,
     events,
     passwordMaxAgeDays: 1825,
-    reauthorizeLink: async (tenant) =>
-      issueOnboardingLink({ tenant, key: LINK_KEY, clock, ttlDays: 14, publicBaseUrl: PUBLIC_BASE_URL }).url,
+    reauthorizeLink,
     defaultLinkTtlDays: 14,
     leaseWaitMs: 300,
     issueLink: async (tenant, ttlDays) =>
@@ -120,6 +127,24 @@ export async function createAdminHarness(
         );
         return { outcome: { kind: 'checked', refreshed: false }, authorization: saved };
       }),
+    validator: {
+      authorizations: repos.authorizations,
+      tenants: repos.tenants,
+      vault,
+      webex,
+      clientSecrets: options.clientSecrets ?? simClientSecrets,
+      events,
+      clock,
+      catalog,
+      config: { ...DEFAULT_VALIDATOR_CONFIG },
+      reauthorizeLink,
+      credentialIncidents: {
+        store: new DynamoDbCredentialIncidentStore(table.documentClient, table.tableName),
+        clientSecretLocation: 'the test client secrets',
+      },
+      random: () => 0.5,
+      log: silentLog,
+    },
   };
   const handler = createAdminApiHandler(deps, silentObservability('admin-api'));
 

@@ -141,6 +141,7 @@ export class SecurityWorld {
       leaseWaitMs: 300,
       issueLink: linkIssuerWith({ linkKeys, clock, publicBaseUrl: PORTAL }),
       validateNow: validateNowWith(this.validator),
+      validator: this.validator,
     };
     this.publicHandler = createPublicApiHandler(this.publicDependencies, silentObservability('public-api'));
     this.adminHandler = createAdminApiHandler(this.adminDependencies, silentObservability('admin-api'));
