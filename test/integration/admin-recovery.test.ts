@@ -11,7 +11,7 @@ import type { WebexSimulator } from '#local/webex-simulator/index.js';
 import { createAdminHarness, type AdminHarness } from '#test-support/admin-harness.js';
 import {
   advanceBoth,
-  authorizeInSimulator,
+  authorizeInto,
   simClientSecret,
   startCatalogSimulator,
 } from '#test-support/sim-authorization.js';
@@ -53,18 +53,8 @@ describe('recheck, force refresh and reload (DynamoDB Local, Webex simulator)', 
     await h?.close();
   });
 
-  const authorize = async (tenantId: string, integration: string, person?: string) =>
-    (
-      await authorizeInSimulator({
-        sim,
-        repos: h.repos,
-        vault: h.vault,
-        clock: h.clock,
-        tenantId,
-        integration,
-        ...(person ? { person } : {}),
-      })
-    ).record;
+  const authorize = (tenantId: string, integration: string, person?: string) =>
+    authorizeInto(h, sim, { tenantId, integration, person });
 
   /** Marks the record invalid as the validator would have, `hoursAgo` hours ago. */
   const invalidateByHand = async (
@@ -334,14 +324,7 @@ describe('reload of a client secret fixed during a credential incident (DynamoDB
 
   it('after a regenerate, the new secret stored and a reload, every authorization is active without waiting for the cache', async () => {
     for (const tenantId of ['gamma', 'delta']) {
-      await authorizeInSimulator({
-        sim,
-        repos: h.repos,
-        vault: h.vault,
-        clock: h.clock,
-        tenantId,
-        integration: 'presence',
-      });
+      await authorizeInto(h, sim, { tenantId, integration: 'presence' });
     }
     const presence = h.deps.catalog.find('presence');
     const store = h.deps.validator.credentialIncidents?.store;

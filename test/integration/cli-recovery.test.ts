@@ -4,7 +4,7 @@ import type { WebexSimulator } from '#local/webex-simulator/index.js';
 import { createAdminHarness, type AdminHarness } from '#test-support/admin-harness.js';
 import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
 import { runCli } from '#test-support/cli-process.js';
-import { authorizeInSimulator, startCatalogSimulator } from '#test-support/sim-authorization.js';
+import { authorizeInto, startCatalogSimulator } from '#test-support/sim-authorization.js';
 
 /** Each run starts a node process with tsx's loader: a few seconds each on a busy machine. */
 const SEVERAL_RUNS_MS = 90_000;
@@ -26,14 +26,7 @@ describe('webex-auth-keeper CLI: recheck, refresh, reload and history', () => {
     expect(
       (await h.call('POST', '/admin/tenants', { body: { tenantId: 'acme', name: 'Acme' } })).status,
     ).toBe(201);
-    const { record } = await authorizeInSimulator({
-      sim,
-      repos: h.repos,
-      vault: h.vault,
-      clock: h.clock,
-      tenantId: 'acme',
-      integration: 'presence',
-    });
+    const record = await authorizeInto(h, sim, { tenantId: 'acme', integration: 'presence' });
     const invalid = {
       ...record,
       status: 'invalid' as const,

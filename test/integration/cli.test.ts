@@ -1,34 +1,15 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminHarness, seedAuthorization, type AdminHarness } from '#test-support/admin-harness.js';
 import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
+import { runCli } from '#test-support/cli-process.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 const ROOT = new URL('../../', import.meta.url);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user would: a separate node process, its own environment. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = runCli;
 
 describe('webex-auth-keeper CLI against a locally served admin API', () => {
   let h: AdminHarness;

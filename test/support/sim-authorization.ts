@@ -97,6 +97,22 @@ export async function authorizeInSimulator(input: {
   return { record, material };
 }
 
+/** {@link authorizeInSimulator} into a harness's repositories, vault and clock; the record it saved. */
+export async function authorizeInto(
+  harness: { repos: ReturnType<typeof createRepositories>; vault: TokenVault; clock: ManualClock },
+  sim: WebexSimulator,
+  key: { tenantId: string; integration: string; person?: string },
+): Promise<Authorization> {
+  const { record } = await authorizeInSimulator({
+    sim,
+    repos: harness.repos,
+    vault: harness.vault,
+    clock: harness.clock,
+    ...key,
+  });
+  return record;
+}
+
 /** Moves our clock and the simulator's together, so both agree on what has expired. */
 export function advanceBoth(clock: ManualClock, sim: WebexSimulator, seconds: number): void {
   clock.advance(seconds);

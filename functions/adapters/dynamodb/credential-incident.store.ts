@@ -72,38 +72,34 @@ export class DynamoDbCredentialIncidentStore implements CredentialIncidentStore 
     return existing.Item && existing.Item.closedAt === undefined ? incidentOf(existing.Item) : incident;
   }
 
-  async close(integration: string): Promise<CredentialIncident | undefined> {
-    try {
-      // Closed by marking, not deleting: the validator's role may update items but not delete them.
-      const output = await this.documentClient.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keyOf(integration),
-          UpdateExpression: 'SET closedAt = :closedAt',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(closedAt)',
-          ExpressionAttributeValues: { ':closedAt': new Date().toISOString() },
-          ReturnValues: 'ALL_OLD',
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
-      return output.Attributes ? incidentOf(output.Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+  close(integration: string): Promise<CredentialIncident | undefined> {
+    // Closed by marking, not deleting: the validator's role may update items but not delete them.
+    return this.updateOpen(integration, 'SET closedAt = :at', new Date().toISOString(), 'ALL_OLD');
   }
 
-  async requestReload(integration: string, requestedAt: string): Promise<CredentialIncident | undefined> {
+  requestReload(integration: string, requestedAt: string): Promise<CredentialIncident | undefined> {
+    return this.updateOpen(integration, 'SET reloadRequestedAt = :at', requestedAt, 'ALL_NEW');
+  }
+
+  /**
+   * Sets one time (`:at`) on the integration's open incident: the incident (before or after the
+   * write, as `returnValues` says), or undefined when none is open.
+   */
+  private async updateOpen(
+    integration: string,
+    updateExpression: string,
+    at: string,
+    returnValues: 'ALL_OLD' | 'ALL_NEW',
+  ): Promise<CredentialIncident | undefined> {
     try {
       const output = await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(integration),
-          UpdateExpression: 'SET reloadRequestedAt = :requestedAt',
+          UpdateExpression: updateExpression,
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(closedAt)',
-          ExpressionAttributeValues: { ':requestedAt': requestedAt },
-          ReturnValues: 'ALL_NEW',
+          ExpressionAttributeValues: { ':at': at },
+          ReturnValues: returnValues,
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
