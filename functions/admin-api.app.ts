@@ -44,6 +44,7 @@ import { recheckAuthorization } from './domain/admin-recheck.js';
 import { bulkRecheck, bulkRecheckSchema } from './domain/admin-recheck-bulk.js';
 import { refreshAuthorizationNow, reloadClientSecret } from './domain/admin-refresh.js';
 import type { RecoveryDependencies } from './domain/admin-recovery.js';
+import type { ValidationOutcome } from './domain/validator-config.js';
 
 /** The ports the admin API works with; the handler adds its logger. */
 export type AdminApiDependencies = AdminDependencies &
@@ -152,6 +153,11 @@ function authorizationKeyOf(params: Params): { tenantId: string; integration: st
  * so an invalid request writes nothing.
  */
 function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): Route[] {
+  // Checks a refresh or reload runs are counted as the worker counts them (the Invalidations alarm).
+  const recovery = {
+    ...deps,
+    recordCheck: (outcome: ValidationOutcome) => recordValidationOutcome(metrics, outcome),
+  };
   const route = (method: string, path: string, handle: RouteHandler): Route => ({
     method,
     segments: path.split('/').filter(Boolean),
@@ -256,7 +262,7 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
     route('POST', '/admin/tenants/{tenantId}/authorizations/{integration}/refresh', async (event, params) => {
       const key = authorizationKeyOf(params);
       refuseQueryAndBody(event);
-      const result = await refreshAuthorizationNow(deps, key);
+      const result = await refreshAuthorizationNow(recovery, key);
       logger.info('Authorization refreshed on demand', { ...key, status: result.status });
       return json(200, result);
     }),
@@ -275,7 +281,7 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
     route('POST', '/admin/integrations/{integration}/reload', async (event, params) => {
       const integration = parse(integrationKeySchema, params.integration, 'path: integration');
       refuseQueryAndBody(event);
-      const result = await reloadClientSecret(deps, integration);
+      const result = await reloadClientSecret(recovery, integration);
       logger.info('Client secret reload', { integration, incidentOpen: result.incidentOpen });
       return json(202, result);
     }),

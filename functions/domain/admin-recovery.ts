@@ -7,7 +7,7 @@ import {
   TenantNotFoundError,
   TenantOffboardedError,
 } from './admin-errors.js';
-import type { AuthorizationKey, ValidatorDependencies } from './validator-config.js';
+import type { AuthorizationKey, ValidationOutcome, ValidatorDependencies } from './validator-config.js';
 
 /*
  * What the admin's ways back share (recheck, force refresh, reload): their ports, the look-up of
@@ -24,6 +24,8 @@ export interface RecoveryDependencies {
   history: Pick<HistoryRepository, 'append'>;
   /** How long to wait for a check in progress to release the authorization's lease (3 s by default). */
   leaseWaitMs?: number;
+  /** Told of each validator check a refresh or reload ran, so its invalidations are counted too. */
+  recordCheck?: (outcome: ValidationOutcome) => void;
 }
 
 /** How long a recheck waits for the lease when the dependencies do not say. */

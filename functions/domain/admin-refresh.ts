@@ -48,6 +48,7 @@ export async function refreshAuthorizationNow(
     throw new AuthorizationStatusError(key.tenantId, key.integration, record.status, 'refresh');
   }
   const outcome = await validateAuthorization(deps.validator, key, { force: true, refresh: true });
+  deps.recordCheck?.(outcome);
   const after = await deps.validator.authorizations.get(key.tenantId, key.integration);
   if (!after) throw new AuthorizationNotFoundError(key.tenantId, key.integration);
   if (outcome.kind === 'skipped') throw skipError(key, outcome.reason, after.status);
@@ -117,7 +118,7 @@ export interface ReloadResult {
  *    check interval away.
  */
 export async function reloadClientSecret(
-  deps: Pick<RecoveryDependencies, 'validator'>,
+  deps: Pick<RecoveryDependencies, 'validator' | 'recordCheck'>,
   integrationKey: string,
 ): Promise<ReloadResult> {
   const { validator } = deps;
@@ -141,10 +142,11 @@ export async function reloadClientSecret(
 }
 
 async function verifyOn(
-  deps: Pick<RecoveryDependencies, 'validator'>,
+  deps: Pick<RecoveryDependencies, 'validator' | 'recordCheck'>,
   key: AuthorizationKey,
 ): Promise<NonNullable<ReloadResult['verifiedOn']>> {
   const outcome = await validateAuthorization(deps.validator, key, { force: true, refresh: true });
+  deps.recordCheck?.(outcome);
   if (outcome.kind === 'skipped') {
     return {
       tenantId: key.tenantId,

@@ -1,14 +1,19 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { SecretsManagerClientSecretSource } from '#adapters/secrets-manager-vault.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
+import { AUTHORIZATION_INVALIDATED_METRIC } from '#commons/validation-metrics.js';
+import { createAdminApiHandler } from '#functions/admin-api.app.js';
 import type { Authorization } from '#domain/model.js';
 import type { WebexClient } from '#domain/ports.js';
 import { validateAuthorization } from '#domain/validator.js';
 import type { WebexSimulator } from '#local/webex-simulator/index.js';
 import { createAdminHarness, type AdminHarness } from '#test-support/admin-harness.js';
+import { adminEvent, lambdaContext } from '#test-support/fixtures.js';
 import {
   advanceBoth,
   authorizeInto,
@@ -278,6 +283,36 @@ describe('recheck, force refresh and reload (DynamoDB Local, Webex simulator)', 
       });
     }
     expect(webex.refreshes).toBe(refreshesBefore + 1);
+  });
+
+  it('reads a refresh Webex refuses for the grant as the validator does: invalid with its cause, counted for the alarm', async () => {
+    const orgId = sim.world.findPersonByEmail('admin@demo.example')?.orgId ?? '';
+    sim.world.addPerson({ email: 'quitter@demo.example', orgId, fullAdmin: true });
+    await authorize('beta', 'call-control', 'quitter@demo.example');
+    sim.world.changePassword('quitter@demo.example');
+    const metrics = new Metrics({ namespace: 'Test', serviceName: 'admin-api-test' });
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    const handler = createAdminApiHandler(h.deps, {
+      logger: new Logger({ serviceName: 'admin-api-test', logLevel: 'SILENT' }),
+      metrics,
+    });
+
+    const response = await handler(
+      adminEvent('POST', '/admin/tenants/beta/authorizations/call-control/refresh'),
+      lambdaContext({ functionName: 'admin-api' }),
+    );
+
+    expect(response.statusCode).toBe(502);
+    const problem = JSON.parse(response.body ?? '{}') as { type: string; detail: string };
+    expect(problem.type).toBe('urn:webex-auth-keeper:problem:refresh-failed');
+    expect(problem.detail).toMatch(/it is invalid \(cause \w+\)/);
+    const after = await h.repos.authorizations.get('beta', 'call-control');
+    expect(after?.status).toBe('invalid');
+    expect(after?.cause).toBeDefined();
+    expect(h.events.published.map(({ event }) => `${event.integration}:${event.type}`)).toContain(
+      'call-control:invalidated',
+    );
+    expect(addMetric).toHaveBeenCalledWith(AUTHORIZATION_INVALIDATED_METRIC, 'Count', 1);
   });
 
   it('refuses to refresh an invalid authorization, pointing to recheck', async () => {
