@@ -7,7 +7,7 @@ import {
   isRecheckable,
   type RecoveryDependencies,
 } from './admin-recovery.js';
-import { TenantOffboardedError } from './admin-errors.js';
+import { IntegrationNotFoundError, TenantNotFoundError, TenantOffboardedError } from './admin-errors.js';
 import { INVALIDATION_CAUSES, type Authorization, type Tenant } from './model.js';
 import { ConflictError } from './ports.js';
 
@@ -124,7 +124,8 @@ function invalidatedAtOf(record: Authorization): string {
 
 /**
  * Rechecks the invalid authorizations that match, a bounded slice per call:
- * 1. pages tenants (BULK_TENANT_PAGE at a time, or the one tenant asked for) from the cursor;
+ * 1. pages tenants (BULK_TENANT_PAGE at a time, or the one tenant asked for) from the cursor; an
+ *    unknown tenant or integration is refused (404);
  * 2. per active tenant, selects its invalid authorizations of the cause, integration and window;
  * 3. rechecks each (recheckAuthorization: lease, refresh, probe, restore or history), or in a dry
  *    run only lists them; stops before a tenant once `limit` rechecks are done, answering a cursor
@@ -135,6 +136,9 @@ export async function bulkRecheck(
   deps: RecoveryDependencies,
   request: BulkRecheckRequest,
 ): Promise<BulkRecheckReport> {
+  if (request.integration !== undefined && !deps.validator.catalog.find(request.integration)) {
+    throw new IntegrationNotFoundError(request.integration);
+  }
   const now = deps.validator.clock.now();
   const until = request.until ?? now.toISOString();
   const since = request.since ?? new Date(now.getTime() - (request.withinHours ?? 0) * HOUR_MS).toISOString();
@@ -183,7 +187,8 @@ async function tenantsPage(
 ): Promise<{ tenants: Tenant[]; cursor?: string }> {
   if (tenantId !== undefined) {
     const tenant = await deps.tenants.get(tenantId);
-    return { tenants: tenant ? [tenant] : [] };
+    if (!tenant) throw new TenantNotFoundError(tenantId);
+    return { tenants: [tenant] };
   }
   const page = await deps.tenants.list({
     limit: BULK_TENANT_PAGE,

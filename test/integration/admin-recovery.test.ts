@@ -221,7 +221,7 @@ describe('recheck, force refresh and reload (DynamoDB Local, Webex simulator)', 
     expect(await h.repos.authorizations.get('acme', 'cdr')).toEqual(old);
   });
 
-  it('refuses a bulk recheck without a window, with two windows, or with a cursor it never gave', async () => {
+  it('refuses a bulk recheck without a window, with two windows, a cursor it never gave, or an unknown tenant or integration', async () => {
     const detail = async (body: unknown) => {
       const response = await h.call('POST', '/admin/recheck', { body });
       expect(response.status).toBe(400);
@@ -232,6 +232,14 @@ describe('recheck, force refresh and reload (DynamoDB Local, Webex simulator)', 
     expect(await detail({ withinHours: 2, cursor: 'bm90LWEtY3Vyc29y' })).toMatch(/cursor/);
     expect(await detail({ withinHours: 2, cause: 'bad_cause' })).toMatch(/cause/);
     expect(await detail({ withinHours: 2, limit: 1000 })).toMatch(/limit/);
+    const unknownTenant = await h.call('POST', '/admin/recheck', {
+      body: { withinHours: 2, tenantId: 'nobody' },
+    });
+    expect(unknownTenant.status).toBe(404);
+    const unknownIntegration = await h.call('POST', '/admin/recheck', {
+      body: { withinHours: 2, integration: 'no-such' },
+    });
+    expect(unknownIntegration.status).toBe(404);
   });
 
   it('refreshes a live authorization now and answers the new expiry, never a token', async () => {
