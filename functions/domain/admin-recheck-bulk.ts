@@ -16,6 +16,11 @@ export const MAX_BULK_RECHECKS = 20;
 export const DEFAULT_BULK_RECHECKS = 10;
 /** Tenants read per page: one query for the page, one per tenant for its authorizations. */
 export const BULK_TENANT_PAGE = 25;
+/**
+ * No tenant's rechecks start after this much time in one call: the admin function has 25 s and
+ * API Gateway gives up at 29 s, so a slow Webex ends the call early with a cursor, not a timeout.
+ */
+export const BULK_TIME_BUDGET_MS = 12_000;
 const HOUR_MS = 3_600_000;
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a zone' });
@@ -128,8 +133,8 @@ function invalidatedAtOf(record: Authorization): string {
  *    unknown tenant or integration is refused (404);
  * 2. per active tenant, selects its invalid authorizations of the cause, integration and window;
  * 3. rechecks each (recheckAuthorization: lease, refresh, probe, restore or history), or in a dry
- *    run only lists them; stops before a tenant once `limit` rechecks are done, answering a cursor
- *    that resumes at that tenant; one that changed or is held meanwhile is `skipped`, one whose
+ *    run only lists them; stops before a tenant once `limit` rechecks are done or
+ *    BULK_TIME_BUDGET_MS has passed, answering a cursor that resumes at that tenant; one that changed or is held meanwhile is `skipped`, one whose
  *    recheck threw is `failed` (logged), and the rest go on.
  */
 export async function bulkRecheck(
@@ -160,7 +165,9 @@ export async function bulkRecheck(
         invalidatedAt <= Date.parse(until)
       );
     });
-    if (!request.dryRun && selected.length > 0 && rechecked >= request.limit) {
+    const spent = deps.validator.clock.now().getTime() - now.getTime();
+    const full = rechecked >= request.limit || spent >= BULK_TIME_BUDGET_MS;
+    if (!request.dryRun && selected.length > 0 && full) {
       cursor = encodePosition({ ...(position.tenants ? { tenants: position.tenants } : {}), skip: index });
       break;
     }

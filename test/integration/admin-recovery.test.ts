@@ -26,8 +26,11 @@ const DAY = 86_400;
 /** The HTTP Webex client, counting the refreshes it sends. */
 class CountingWebex extends HttpWebexClient {
   refreshes = 0;
+  /** Runs before each refresh (a test makes Webex "slow" by moving the clock). */
+  beforeRefresh: () => void = () => undefined;
   override refresh(input: Parameters<WebexClient['refresh']>[0]) {
     this.refreshes += 1;
+    this.beforeRefresh();
     return super.refresh(input);
   }
 }
@@ -219,6 +222,39 @@ describe('recheck, force refresh and reload (DynamoDB Local, Webex simulator)', 
     );
     expect(await h.repos.authorizations.get(otherCause.tenantId, otherCause.integration)).toEqual(otherCause);
     expect(await h.repos.authorizations.get('acme', 'cdr')).toEqual(old);
+  });
+
+  it('ends a bulk call early with a cursor when Webex is slow, and the next call carries on', async () => {
+    for (const [tenantId, integration] of [
+      ['acme', 'users-sync'],
+      ['beta', 'presence'],
+    ] as const) {
+      const record = await h.repos.authorizations.get(tenantId, integration);
+      if (!record) throw new Error(`no ${tenantId}/${integration}`);
+      await invalidateByHand(record, 'unknown', 0.5);
+    }
+    webex.beforeRefresh = () => h.clock.advance(13);
+    try {
+      const first = await h.call('POST', '/admin/recheck', { body: { cause: 'unknown', withinHours: 1 } });
+      const firstBody = first.body as {
+        items: Array<{ tenantId: string; outcome: string }>;
+        cursor?: string;
+      };
+      expect(firstBody.items).toEqual([expect.objectContaining({ tenantId: 'acme', outcome: 'restored' })]);
+      expect(firstBody.cursor).toBeDefined();
+      webex.beforeRefresh = () => undefined;
+      const second = await h.call('POST', '/admin/recheck', {
+        body: { cause: 'unknown', withinHours: 1, cursor: firstBody.cursor },
+      });
+      const secondBody = second.body as {
+        items: Array<{ tenantId: string; outcome: string }>;
+        cursor?: string;
+      };
+      expect(secondBody.items).toEqual([expect.objectContaining({ tenantId: 'beta', outcome: 'restored' })]);
+      expect(secondBody.cursor).toBeUndefined();
+    } finally {
+      webex.beforeRefresh = () => undefined;
+    }
   });
 
   it('refuses a bulk recheck without a window, with two windows, a cursor it never gave, or an unknown tenant or integration', async () => {
