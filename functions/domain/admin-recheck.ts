@@ -20,6 +20,7 @@ import {
   isRecheckable,
   requireRecoveryTarget,
   type RecoveryDependencies,
+  type RecoveryTarget,
 } from './admin-recovery.js';
 import type { AuthorizationKey, ValidatorDependencies } from './validator-config.js';
 import { probeIdentity } from './validator-evidence.js';
@@ -115,10 +116,7 @@ function publisher(validator: ValidatorDependencies) {
 }
 
 /** Steps 3 and 4 under the lease. */
-async function recheckLeased(
-  deps: RecoveryDependencies,
-  target: { tenant: Tenant; integration: Integration; record: Authorization },
-): Promise<RecheckResult> {
+async function recheckLeased(deps: RecoveryDependencies, target: RecoveryTarget): Promise<RecheckResult> {
   const { validator } = deps;
   const { tenant, integration, record } = target;
   const now = validator.clock.now();
