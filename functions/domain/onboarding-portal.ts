@@ -46,6 +46,8 @@ export function findIntegration(catalog: Catalog, key: string): Integration {
 
 function portalState(authorization: Authorization | undefined): PortalIntegrationState {
   if (!authorization || authorization.status === 'pending') return 'not_authorized';
+  // Our checks failing says nothing against the customer's authorization: shown as "checks troubled".
+  if (authorization.status === 'check_failing') return 'degraded';
   return authorization.status;
 }
 
@@ -64,6 +66,8 @@ function stateDetail(authorization: Authorization | undefined): string | undefin
       return 'Webex has been failing or slow when we checked it; we keep retrying. No action is needed unless this lasts.';
     case 'revoked':
       return 'It was revoked when the service was stopped for your organization.';
+    case 'check_failing':
+      return 'Our own checks of it are failing; our team has been alerted. No action is needed from you.';
     default:
       return undefined;
   }
