@@ -15,6 +15,9 @@ export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
 /** Statuses the validator keeps checking; only these carry the sparse `due` index keys. */
 export const CHECKABLE_STATUSES: readonly AuthorizationStatus[] = ['active', 'expiring', 'degraded'];
 
+/** Statuses whose tokens may work at Webex: the checked ones, and those whose checks fail on our side. */
+export const LIVE_STATUSES: readonly AuthorizationStatus[] = [...CHECKABLE_STATUSES, 'check_failing'];
+
 export const INVALIDATION_CAUSES = [
   'password_changed_or_revoked',
   'user_deactivated',

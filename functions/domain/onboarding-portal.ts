@@ -1,5 +1,5 @@
 import type { Catalog, Integration } from './catalog.js';
-import { CHECKABLE_STATUSES, type Authorization, type Tenant } from './model.js';
+import { LIVE_STATUSES, type Authorization, type Tenant } from './model.js';
 import { UnknownIntegrationError } from './onboarding-errors.js';
 import { verifyOnboardingLink } from './onboarding-link.js';
 import type { OnboardingDependencies } from './onboarding.js';
@@ -183,7 +183,7 @@ export async function remainingIntegrations(
 ) {
   const working = new Set(
     (await deps.authorizations.listForTenant(tenantId))
-      .filter((record) => CHECKABLE_STATUSES.includes(record.status))
+      .filter((record) => LIVE_STATUSES.includes(record.status))
       .map((record) => record.integration),
   );
   working.add(justGranted);
