@@ -33,7 +33,9 @@ Commands:
   link <id> [--days N]                             issue an onboarding link (default 14 days)
   link <id> --revoke                               revoke every onboarding link of the tenant
   validate <id> <integration>                      validate one authorization now
-  offboard <id> --yes                              revoke and delete all of a tenant's tokens
+  offboard <id> --yes                              revoke and delete all of a tenant's tokens;
+                                                   prints a receipt: per integration, revoked
+                                                   (verified) or not at Webex, and when deleted
 
 Options:
   --api URL   the admin API: https (requests SigV4-signed with the default AWS credentials)
