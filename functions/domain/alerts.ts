@@ -261,7 +261,7 @@ export function buildAlert(input: AlertInput): AlertMessage {
   } else if (event.type === 'check_failing') {
     lines.push(
       'Why',
-      `Its last ${CHECK_FAILING_AFTER_ERRORS} checks in a row threw an error in our own code or data, not a Webex answer. It has left the sweep: nothing checks or refreshes it until it is rechecked. Its state at Webex is unknown and untouched, and the customer was not told.`,
+      `Its last ${CHECK_FAILING_AFTER_ERRORS} checks in a row threw an error in our own code or data, not a Webex answer. It has left the sweep: the validator neither checks nor refreshes it until it is rechecked. Its state at Webex is unknown and untouched, and the customer was not told.`,
       '',
       'What to do',
       `Find error ID ${mailValue(event.errorId ?? 'unknown')} in the validator's logs (the line with that errorId holds the error), fix the cause, then recheck the authorization.`,
