@@ -4,12 +4,12 @@ import { recheckAuthorization, type RecheckOutcome } from './admin-recheck.js';
 import {
   AuthorizationBusyError,
   AuthorizationStatusError,
-  isRecheckable,
   type RecoveryDependencies,
 } from './admin-recovery.js';
 import { IntegrationNotFoundError, TenantNotFoundError, TenantOffboardedError } from './admin-errors.js';
 import { INVALIDATION_CAUSES, type Authorization, type Tenant } from './model.js';
 import { ConflictError } from './ports.js';
+import { canRecheck } from './status-machine.js';
 
 /** Most authorizations one bulk call rechecks (each is a refresh and a probe at Webex). */
 export const MAX_BULK_RECHECKS = 20;
@@ -158,7 +158,7 @@ export async function bulkRecheck(
     const selected = (await deps.validator.authorizations.listForTenant(tenant.tenantId)).filter((record) => {
       const invalidatedAt = Date.parse(invalidatedAtOf(record));
       return (
-        isRecheckable(record.status) &&
+        canRecheck(record.status) &&
         (request.cause === undefined || record.cause === request.cause) &&
         (request.integration === undefined || record.integration === request.integration) &&
         invalidatedAt >= Date.parse(since) &&

@@ -13,11 +13,11 @@ import type {
 } from './model.js';
 import { publishAndClear } from './outbox.js';
 import { ConflictError } from './ports.js';
+import { canRecheck } from './status-machine.js';
 import {
   AuthorizationBusyError,
   AuthorizationStatusError,
   DEFAULT_RECOVERY_LEASE_WAIT_MS,
-  isRecheckable,
   requireRecoveryTarget,
   type RecoveryDependencies,
   type RecoveryTarget,
@@ -69,7 +69,7 @@ export async function recheckAuthorization(
 ): Promise<RecheckResult> {
   const { validator } = deps;
   const { tenant, integration, record: found } = await requireRecoveryTarget(deps, key);
-  if (!isRecheckable(found.status)) {
+  if (!canRecheck(found.status)) {
     throw new AuthorizationStatusError(key.tenantId, key.integration, found.status, 'recheck');
   }
   const owner = randomUUID();
@@ -91,7 +91,7 @@ export async function recheckAuthorization(
         (await publishAndClear(validator, record, record.pendingEvent, publisher(validator))).record ??
         record;
     }
-    if (!isRecheckable(record.status)) {
+    if (!canRecheck(record.status)) {
       throw new AuthorizationStatusError(key.tenantId, key.integration, record.status, 'recheck');
     }
     return await recheckLeased(deps, { tenant, integration, record });
@@ -242,6 +242,8 @@ async function restore(
   };
   delete restored.cause;
   delete restored.causeDetail;
+  delete restored.checkErrors;
+  delete restored.lastCheckError;
   const saved = await validator.authorizations.save(restored, record.version, event);
   try {
     await publishAndClear(validator, saved, event, publisher(validator));

@@ -31,14 +31,6 @@ export interface RecoveryDependencies {
 /** How long a recheck waits for the lease when the dependencies do not say. */
 export const DEFAULT_RECOVERY_LEASE_WAIT_MS = 3_000;
 
-/**
- * Whether a recheck may try an authorization's stored refresh token again: one predicate, so a
- * status added later (a check that keeps failing) joins by one line.
- */
-export function isRecheckable(status: AuthorizationStatus): boolean {
-  return status === 'invalid';
-}
-
 /** An authorization an admin acts on, with its active tenant and catalog entry. */
 export interface RecoveryTarget {
   tenant: Tenant;
@@ -76,6 +68,9 @@ export class AuthorizationStatusError extends Error {
 
 function statusAdvice(status: AuthorizationStatus, action: 'recheck' | 'refresh'): string {
   if (status === 'invalid') return 'a refresh needs a live grant; recheck it instead (POST .../recheck)';
+  if (status === 'check_failing') {
+    return 'its checks keep failing on our side; once the cause is fixed, recheck it (POST .../recheck)';
+  }
   if (status === 'pending' || status === 'revoked') {
     return `there are no tokens to ${action}; only a new authorization brings it back`;
   }

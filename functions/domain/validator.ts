@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
+import { withoutCheckErrors } from './check-failures.js';
 import { classifyDeath, classifyProbeResult, type Verdict } from './classification.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { assessExpiry, passwordWarningsMayBeDue, refreshTokenIssuedAt } from './expiry-warnings.js';
@@ -305,7 +306,7 @@ async function check(
     ...(credentialIncidentSince ? { credentialIncidentSince } : {}),
   });
   const next: Authorization = {
-    ...record,
+    ...withoutCheckErrors(record),
     status: change.status,
     cause,
     causeDetail: verdict.kind === 'healthy' ? undefined : verdict.detail,

@@ -153,6 +153,30 @@ describe('recheck, force refresh and reload (DynamoDB Local, Webex simulator)', 
     expect(JSON.stringify(history.body)).toContain('recheck_failed');
   });
 
+  it('restores a check_failing authorization too, clearing its error count', async () => {
+    const record = await authorize('beta', 'sso');
+    const failing: Authorization = {
+      ...record,
+      status: 'check_failing',
+      checkErrors: 3,
+      lastCheckError: { errorId: 'err-1', at: h.clock.now().toISOString() },
+    };
+    delete failing.nextCheckAt;
+    await h.repos.authorizations.save(failing, record.version);
+
+    const refresh = await h.call('POST', '/admin/tenants/beta/authorizations/sso/refresh');
+    expect(refresh.status).toBe(409);
+    expect((refresh.body as { detail: string }).detail).toMatch(/recheck/);
+    const response = await h.call('POST', '/admin/tenants/beta/authorizations/sso/recheck');
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ outcome: 'restored', status: 'active' });
+    const after = await h.repos.authorizations.get('beta', 'sso');
+    expect(after?.status).toBe('active');
+    expect(after?.checkErrors).toBeUndefined();
+    expect(after?.lastCheckError).toBeUndefined();
+  });
+
   it('refuses to recheck a live authorization, pointing to refresh', async () => {
     const response = await h.call('POST', '/admin/tenants/acme/authorizations/presence/recheck');
     expect(response.status).toBe(409);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 
-/** What one CLI run printed and exited with. */
+/** What one CLI run printed and how it exited. */
 export interface CliRun {
   code: number;
   stdout: string;
