@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PASSWORD_MAX_AGE_DAYS_RANGE } from './password-policy.js';
 
 export const AUTHORIZATION_STATUSES = [
   'pending',
@@ -54,6 +55,21 @@ export const tenantSchema = z.object({
    * first successful authorization. Every authorization must come from it.
    */
   orgId: z.string().optional(),
+  /**
+   * The customer's `maxPasswordAge` in Control Hub (90 to 1825 days); absent, the deployment's
+   * PASSWORD_MAX_AGE_DAYS. Password deadlines are counted with it (password-policy.ts).
+   */
+  passwordMaxAgeDays: z
+    .number()
+    .int()
+    .min(PASSWORD_MAX_AGE_DAYS_RANGE.min)
+    .max(PASSWORD_MAX_AGE_DAYS_RANGE.max)
+    .optional(),
+  /**
+   * Emails of authorizers who sign in through SSO in a tenant that does not as a whole: they get
+   * no password deadline warnings.
+   */
+  ssoAuthorizers: z.array(z.string()).optional(),
   /** Bumped to revoke every onboarding link issued before. */
   linkVersion: z.number().int().nonnegative(),
   status: z.enum(['active', 'offboarded']),
@@ -128,6 +144,11 @@ export const authorizationEventSchema = z.object({
   authorizerEmail: z.string().optional(),
   /** For `expiring`: the deadline being warned about. */
   deadline: isoTime.optional(),
+  /**
+   * For `expiring`: true when `deadline` is the latest it can be, not the date (a password deadline
+   * counted from the grant: the password may have been set before it).
+   */
+  deadlineIsUpperBound: z.boolean().optional(),
   /** Webex's trackingId of the call that gave the evidence, for Cisco support. */
   trackingId: z.string().optional(),
   /**

@@ -11,6 +11,7 @@ import type {
   TroubleshootingPageModel,
 } from './onboarding-views.js';
 import { PRESENCE_SHARING_WARNING, describeInvalidationCause, passwordExpiryWarning } from './wording.js';
+import { passwordMaxAgeDaysOf } from './password-policy.js';
 
 /*
  * The onboarding portal's queries: what the portal, the troubleshooting page and the success page
@@ -115,7 +116,7 @@ export async function showPortal(
   return {
     tenantName: tenant.name,
     sso: tenant.sso,
-    passwordMaxAgeDays: deps.settings.passwordMaxAgeDays,
+    passwordMaxAgeDays: passwordMaxAgeDaysOf(tenant, deps.settings.passwordMaxAgeDays),
     linkExpiresAt: payload.expiresAt,
     integrations,
   };

@@ -54,6 +54,20 @@ describe('status board', () => {
     expect(sso.cells[1]!.nextExpiry).toEqual({ at: '2026-04-01T00:00:00.000Z', what: 'refresh token' });
   });
 
+  it("counts the password deadline with the tenant's own password age, and none for an SSO authorizer", () => {
+    const ownAge = { ...tenant('acme'), passwordMaxAgeDays: 90 };
+    const presence = authorization('presence', { refreshTokenExpiresAt: '2026-06-01T00:00:00.000Z' });
+    expect(boardRow(ownAge, [presence], catalog, 1825).cells[1]!.nextExpiry).toEqual({
+      at: '2026-04-01T00:00:00.000Z',
+      what: 'password',
+    });
+    const ssoAuthorizer = { ...ownAge, ssoAuthorizers: ['admin@acme.example'] };
+    expect(boardRow(ssoAuthorizer, [presence], catalog, 30).cells[1]!.nextExpiry).toEqual({
+      at: '2026-06-01T00:00:00.000Z',
+      what: 'refresh token',
+    });
+  });
+
   it('pages through every tenant, counts the fleet and escapes tenant names', async () => {
     const tenants = ['a', 'b', 'c'].map((id) => tenant(id));
     const tenantRepository: Pick<TenantRepository, 'list'> = {
