@@ -1,6 +1,7 @@
 import type { Integration } from './catalog.js';
 import type { Authorization, AuthorizationEvent, EventType, InvalidationCause, Tenant } from './model.js';
 import { mailSentence, mailSubject, mailValue } from './mail-text.js';
+import { passwordMaxAgeDaysOf } from './password-policy.js';
 import type { AlertMessage } from './ports.js';
 
 /** Event types that reach people by email; `refreshed` is routine and goes to the bus only. */
@@ -52,6 +53,8 @@ export function eventSummary(input: {
   integrationName: string;
   cause?: InvalidationCause;
   deadline?: string;
+  /** The deadline is the latest it can be (a password deadline counted from the grant). */
+  deadlineIsUpperBound?: boolean;
   occurredAt: string;
 }): string {
   const name = input.integrationName;
@@ -60,7 +63,7 @@ export function eventSummary(input: {
       return `${name} stopped working (${CAUSE_TITLES[input.cause ?? 'unknown']}).`;
     case 'expiring':
       return input.deadline !== undefined
-        ? `${name} will stop working in ${plural(daysUntil(input.deadline, input.occurredAt), 'day')} unless it is renewed.`
+        ? `${name} will stop working in ${input.deadlineIsUpperBound ? 'at most ' : ''}${plural(daysUntil(input.deadline, input.occurredAt), 'day')} unless it is renewed.`
         : `${name} will stop working soon unless it is renewed.`;
     case 'degraded':
       return `Webex has not answered the checks of ${name} normally several times in a row.`;
@@ -90,7 +93,7 @@ function subjectOf(event: AuthorizationEvent, tenantName: string, name: string):
       return `Action needed: ${where} stopped working`;
     case 'expiring':
       return event.deadline !== undefined
-        ? `Warning: ${where} expires in ${plural(daysUntil(event.deadline, event.occurredAt), 'day')}`
+        ? `Warning: ${where} expires in ${event.deadlineIsUpperBound ? 'at most ' : ''}${plural(daysUntil(event.deadline, event.occurredAt), 'day')}`
         : `Warning: ${where} expires soon`;
     case 'degraded':
       return `Webex not answering: ${where}`;
@@ -168,6 +171,25 @@ function whatToDo(
   }
 }
 
+/**
+ * Why a password deadline is warned: the tenant's password age, and, when the deadline is an upper
+ * bound, that it is counted from the grant because Webex does not say when the password was set.
+ */
+function passwordDeadlineWhy(input: AlertInput, who: string, deadline: string): string[] {
+  const maxAgeDays = passwordMaxAgeDaysOf(input.tenant, input.passwordMaxAgeDays);
+  const policy = `Your organization's password policy allows passwords up to ${maxAgeDays} days old.`;
+  const grantedAt = input.authorization.grantedAt;
+  if (!input.event.deadlineIsUpperBound) {
+    return [
+      `${policy} ${who}'s password reaches that age around ${deadline}. When it changes, Webex ends this authorization.`,
+    ];
+  }
+  return [
+    `${policy} ${who}'s password reaches that age by ${deadline} at the latest. When it changes, Webex ends this authorization.`,
+    `That date is an upper bound, not the date: Webex does not tell when a password was last set, so it is counted from the authorization${grantedAt === undefined ? '' : ` on ${grantedAt}`}. If the password was set before that, the deadline comes sooner.`,
+  ];
+}
+
 /** Everything an alert is written from: no token is ever among it. */
 export interface AlertInput {
   event: AuthorizationEvent;
@@ -178,6 +200,7 @@ export interface AlertInput {
   authorization: Authorization;
   /** A fresh onboarding link of the tenant. */
   reauthorizeLink: string;
+  /** The deployment's PASSWORD_MAX_AGE_DAYS, for a tenant without a password age of its own. */
   passwordMaxAgeDays: number;
 }
 
@@ -233,10 +256,11 @@ export function buildAlert(input: AlertInput): AlertMessage {
     } else {
       lines.push(
         'Why',
-        `Your organization's password policy allows passwords up to ${input.passwordMaxAgeDays} days old; ${who}'s password reaches that age around ${deadline}. When it changes, Webex ends this authorization.`,
+        ...passwordDeadlineWhy(input, who, deadline),
         '',
         'What to do',
         `Right after ${who} changes the password, open the re-authorize link below and authorize "${name}" again. To avoid any outage, a Full Administrator who signs in through SSO can authorize it now instead.`,
+        `If ${who} signs in through SSO, the password age does not apply: tell the vendor's ops, and these warnings stop.`,
       );
     }
     lines.push('', `Re-authorize: ${input.reauthorizeLink}`);

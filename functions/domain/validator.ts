@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
 import { classifyDeath, classifyProbeResult, type Verdict } from './classification.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
-import { assessExpiry, passwordWarningsMayBeDue, refreshTokenIssuedAt } from './expiry-warnings.js';
+import { refreshTokenIssuedAt } from './expiry-warnings.js';
 import type { Authorization, AuthorizationEvent, EventType } from './model.js';
 import { publishAndClear as publishOutbox } from './outbox.js';
 import { ConflictError, type Log } from './ports.js';
@@ -16,6 +16,7 @@ import {
   type ValidatorDependencies,
 } from './validator-config.js';
 import { gatherDeathEvidence, probeIdentity } from './validator-evidence.js';
+import { assessCheckExpiry } from './validator-expiry.js';
 import { followCredentialIncident } from './validator-incident.js';
 import { SECOND_MS, scheduleNextCheck } from './validator-schedule.js';
 import { TenantOnce, TokenSession } from './validator-session.js';
@@ -226,29 +227,17 @@ async function check(
 
   const refreshedNow = tokens.refreshed || inherited;
   const refreshIssuedAt = refreshTokenIssuedAt(record, tokens.material.refreshTokenExpiresAt, now);
-  // Far from the password deadline the SSO flag changes nothing but a later check time: taking
-  // the tenant for non-SSO only adds the first threshold as a check time, when it is read.
-  let sso = false;
-  if (
-    verdict.kind === 'healthy' &&
-    passwordWarningsMayBeDue(record.grantedAt, deps.config.passwordMaxAgeDays, now)
-  ) {
-    const active = await tenant.active();
-    if (!active) return skipped('tenant_inactive');
-    sso = active.sso;
-  }
   const expiry =
     verdict.kind === 'healthy'
-      ? assessExpiry({
+      ? await assessCheckExpiry(deps, {
+          record,
+          tenant,
           now,
-          sso,
-          grantedAt: record.grantedAt,
-          passwordMaxAgeDays: deps.config.passwordMaxAgeDays,
           refreshTokenExpiresAt: tokens.material.refreshTokenExpiresAt,
           refreshTokenIssuedAt: refreshIssuedAt,
-          warningsSent: record.warningsSent,
         })
       : undefined;
+  if (expiry === 'tenant_inactive') return skipped('tenant_inactive');
   // A refusal of our client credentials says nothing about this authorization: it keeps its
   // status and failure count, and no event or mail goes to its tenant (validator-incident.ts).
   const change: StatusChange =
@@ -283,11 +272,12 @@ async function check(
           type: eventType,
           integrationName: integration.name,
           ...(cause ? { cause } : {}),
-          ...(warned ? { deadline: warned.deadline } : {}),
+          ...(warned ? { deadline: warned.deadline, deadlineIsUpperBound: warned.upperBound } : {}),
           occurredAt: nowIso,
         }),
         ...(record.authorizer ? { authorizerEmail: record.authorizer.email } : {}),
         ...(warned ? { deadline: warned.deadline } : {}),
+        ...(warned?.upperBound ? { deadlineIsUpperBound: true } : {}),
         ...(verdict.kind !== 'healthy' && verdict.trackingId !== undefined
           ? { trackingId: verdict.trackingId }
           : {}),

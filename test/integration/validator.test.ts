@@ -1,5 +1,6 @@
 import type { WebexSimulator } from '#local/webex-simulator/index.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { validateAuthorization } from '#domain/validator.js';
 import { catalog, startSimulator, ValidatorHarness } from '#test-support/validator-harness.js';
 
 /**
@@ -145,37 +146,55 @@ describe('validator against DynamoDB Local and the Webex simulator', () => {
     expect(h.events.published[0]?.alert?.text).toMatch(/refresh token reached its expiry/);
   });
 
-  it('warns once before a refresh token that Webex stops extending ends, then names its expiry', async () => {
+  it('warns 30, 7 and 1 days (shares of a short lifetime) before a refresh token that Webex stops extending ends, once each, in order, then names its expiry', async () => {
     const h = await setup();
-    // Short lifetimes (12 h access, 2 days refresh) and refreshes that keep the first expiry.
-    await h.control('settings', {
-      accessTokenLifetimeSeconds: 12 * 3600,
-      refreshTokenLifetimeSeconds: 2 * 86_400,
-      extendRefreshTokens: false,
-    });
-    h.deps.config.checkIntervalSeconds = 3600;
+    await h.shortUnextendedRefreshTokens();
     await h.authorize('presence');
     const expiresAt = Date.parse((await h.record('presence')).refreshTokenExpiresAt ?? '');
     const warnedAt: number[] = [];
     for (let sweep = 0; sweep < 200 && (await h.record('presence')).status !== 'invalid'; sweep += 1) {
       const before = h.events.published.length;
       await h.sweepWhenDue();
-      if (h.types().slice(before).includes('presence:expiring')) warnedAt.push(h.clock.now().getTime());
+      // A forced re-run of the check right away (as a second worker would) sends nothing again.
+      await validateAuthorization(
+        h.deps,
+        { tenantId: h.tenant.tenantId, integration: 'presence' },
+        { force: true },
+      );
+      const warned = h
+        .types()
+        .slice(before)
+        .filter((type) => type === 'presence:expiring');
+      expect(warned.length).toBeLessThanOrEqual(1);
+      if (warned.length > 0) warnedAt.push(h.clock.now().getTime());
     }
     expect(await statusOf(h, 'presence')).toBe('invalid:refresh_token_expired');
     const alerted = h.types().filter((type) => type !== 'presence:refreshed');
-    expect(alerted).toEqual(['presence:expiring', 'presence:invalidated']);
-    // Warned when the window opened: 10 % of the 2-day lifetime (4.8 h) before the end.
-    expect(warnedAt).toHaveLength(1);
-    expect(expiresAt - (warnedAt[0] ?? 0)).toBeGreaterThan(4 * 3600_000);
-    expect(expiresAt - (warnedAt[0] ?? 0)).toBeLessThanOrEqual(4.8 * 3600_000 + 60_000);
+    expect(alerted).toEqual([
+      'presence:expiring',
+      'presence:expiring',
+      'presence:expiring',
+      'presence:invalidated',
+    ]);
+    // The shares of a 2-day lifetime: half of it (1 day), 7/60 of it (5.6 h), 1/60 of it (48 min),
+    // each warned by the first check after it is crossed (checks are pulled to the stage).
+    const stages = [24, 5.6, 0.8].map((hours) => hours * 3600_000);
+    expect(warnedAt).toHaveLength(3);
+    stages.forEach((offset, index) => {
+      const at = warnedAt[index] ?? 0;
+      expect(at).toBeGreaterThanOrEqual(expiresAt - offset - 60_000);
+      expect(at).toBeLessThanOrEqual(expiresAt - offset + h.deps.config.checkIntervalSeconds * 1000);
+    });
     // Found dead by the first check after the end: a refresh is tried no later than the expiry.
     const invalidatedAt = Date.parse((await h.record('presence')).validatedAt ?? '');
     expect(invalidatedAt - expiresAt).toBeLessThan(h.deps.config.checkIntervalSeconds * 1000);
-    const warning = h.events.published.find((p) => p.event.type === 'expiring');
-    // The same expiry, as Webex repeats it in whole seconds.
-    expect(Math.abs(Date.parse(warning?.event.deadline ?? '') - expiresAt)).toBeLessThan(60_000);
-    expect(warning?.alert?.text).toMatch(/refresh token/i);
+    for (const { event, alert } of h.events.published.filter((p) => p.event.type === 'expiring')) {
+      // The same expiry, as Webex repeats it in whole seconds.
+      expect(Math.abs(Date.parse(event.deadline ?? '') - expiresAt)).toBeLessThan(60_000);
+      expect(event.deadlineIsUpperBound).toBeUndefined();
+      expect(alert?.text).toMatch(/refresh token expires at/i);
+    }
+    await h.expectNoSecretPublished();
   }, 60_000);
 
   it('refreshes an access token before it ends and keeps the authorization alive for months', async () => {

@@ -195,6 +195,19 @@ export class ValidatorHarness {
     return response.json();
   }
 
+  /**
+   * Short lifetimes (12 h access tokens, 2-day refresh tokens) and refreshes that keep the first
+   * expiry, as when Webex stops extending a refresh token; checks hourly.
+   */
+  async shortUnextendedRefreshTokens(): Promise<void> {
+    await this.control('settings', {
+      accessTokenLifetimeSeconds: 12 * 3600,
+      refreshTokenLifetimeSeconds: 2 * 86_400,
+      extendRefreshTokens: false,
+    });
+    this.deps.config.checkIntervalSeconds = 3600;
+  }
+
   async demoOrgId(): Promise<string> {
     const orgs = (await (await fetch(`${this.sim.url}/_sim/orgs`)).json()) as Array<{ id: string }>;
     return orgs[0]?.id ?? '';

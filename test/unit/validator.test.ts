@@ -225,6 +225,62 @@ describe('validateAuthorization: healthy', () => {
   });
 });
 
+describe('validateAuthorization: password deadlines per tenant', () => {
+  /** Moves the record's grant `days` back, as if it had been granted then. */
+  async function grantedDaysAgo(world: ReturnType<typeof setup>, integration: string, days: number) {
+    const grantedAt = new Date(world.clock.now().getTime() - days * DAY * 1000).toISOString();
+    world.repo.put({ ...(await world.record(integration)), grantedAt });
+    return grantedAt;
+  }
+
+  it("counts the password deadline with the tenant's own password age, as an upper bound", async () => {
+    const world = setup({ passwordMaxAgeDays: 90 });
+    await world.authorize('presence');
+    const grantedAt = await grantedDaysAgo(world, 'presence', 61);
+    expect(await world.validate('presence')).toMatchObject({ status: 'expiring', event: 'expiring' });
+    const warning = world.events.published.find(({ event }) => event.type === 'expiring');
+    expect(warning?.event).toMatchObject({
+      deadline: new Date(Date.parse(grantedAt) + 90 * DAY * 1000).toISOString(),
+      deadlineIsUpperBound: true,
+    });
+    expect(warning?.alert?.text).toMatch(/up to 90 days old/);
+    expect(warning?.alert?.text).toMatch(/upper bound/);
+    expect((await world.record('presence')).warningsSent).toEqual(['password:30']);
+  });
+
+  it('uses the deployment default for a tenant without a password age of its own', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    await grantedDaysAgo(world, 'presence', 61);
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(world.events.types()).toEqual([]);
+  });
+
+  it('gives an SSO authorizer no password warning, and warns another authorizer of the same tenant', async () => {
+    const world = setup({ passwordMaxAgeDays: 90, ssoAuthorizers: ['admin@acme.example'] });
+    await world.authorize('presence', 'p-admin');
+    await world.authorize('call-control', 'p-other');
+    await grantedDaysAgo(world, 'presence', 70);
+    await grantedDaysAgo(world, 'call-control', 70);
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(await world.validate('call-control')).toMatchObject({ status: 'expiring', event: 'expiring' });
+    expect(world.events.types()).toEqual(['call-control:expiring']);
+  });
+
+  it('reads no tenant before a password warning may be due under the shortest policy (90 days)', async () => {
+    const world = setup({ passwordMaxAgeDays: 90 });
+    await world.authorize('presence');
+    await grantedDaysAgo(world, 'presence', 59);
+    const reads = vi.spyOn(world.tenants, 'get');
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(reads).not.toHaveBeenCalled();
+    world.clock.advance(2 * DAY);
+    // From 60 days on it reads the tenant, whose 90-day policy opens the window (the alert reads it too).
+    expect(await world.validate('presence')).toMatchObject({ status: 'expiring' });
+    expect(reads).toHaveBeenCalled();
+  });
+});
+
 describe('validateAuthorization: refresh', () => {
   it('refreshes an access token near its end, writing the vault before the record', async () => {
     const world = setup();
@@ -435,7 +491,7 @@ describe('validateAuthorization: expiry warnings', () => {
     expect((await world.validate('presence', { force: true })).kind).toBe('checked');
     expect(world.events.types()).toEqual(['presence:expiring']);
     expect(world.events.published[0]?.alert?.subject).toBe(
-      'Warning: Acme Corp - Attendant Console Webex presence retrieval expires in 29 days',
+      'Warning: Acme Corp - Attendant Console Webex presence retrieval expires in at most 29 days',
     );
     expect((await world.record('presence')).warningsSent).toEqual(['password:30']);
 
