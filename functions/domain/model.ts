@@ -117,6 +117,13 @@ export const authorizationSchema = z.object({
   leaseOwner: z.string().optional(),
   leaseUntil: isoTime.optional(),
   nextCheckAt: isoTime.optional(),
+  /**
+   * The authorizer's password policy as a check last read it from the tenant (password age, SSO),
+   * so that for a day a check far from that deadline needs no tenant read (validator-expiry.ts).
+   */
+  passwordPolicy: z
+    .object({ maxAgeDays: z.number().int().positive(), sso: z.boolean(), readAt: isoTime })
+    .optional(),
   /** Expiry warnings already sent, e.g. `password:30`, so each threshold warns once. */
   warningsSent: z.array(z.string()),
   /**

@@ -312,6 +312,7 @@ async function check(
     warningsSent: expiry
       ? [...new Set([...expiry.warningsSent, ...(warned?.marks ?? [])])].sort()
       : record.warningsSent,
+    passwordPolicy: expiry?.passwordPolicy ?? record.passwordPolicy,
     pendingEvent: event,
     updatedAt: nowIso,
   };

@@ -279,6 +279,24 @@ describe('validateAuthorization: password deadlines per tenant', () => {
     expect(await world.validate('presence')).toMatchObject({ status: 'expiring' });
     expect(reads).toHaveBeenCalled();
   });
+
+  it("reads the tenant at most once a day far from its deadline, and a change of the tenant's policy warns within a day", async () => {
+    const world = setup({ passwordMaxAgeDays: 1825 });
+    await world.authorize('presence');
+    await grantedDaysAgo(world, 'presence', 100);
+    const reads = vi.spyOn(world.tenants, 'get');
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect((await world.record('presence')).passwordPolicy).toMatchObject({ maxAgeDays: 1825, sso: false });
+    await world.untilDue('presence');
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(reads).toHaveBeenCalledTimes(1);
+
+    world.tenants.put(tenantOf({ passwordMaxAgeDays: 90 }));
+    world.clock.advance(DAY);
+    expect(await world.validate('presence')).toMatchObject({ status: 'expiring', event: 'expiring' });
+    expect((await world.record('presence')).passwordPolicy).toMatchObject({ maxAgeDays: 90 });
+  });
 });
 
 describe('validateAuthorization: refresh', () => {
