@@ -1,7 +1,5 @@
-import type { WebexSimulator } from '#local/webex-simulator/index.js';
-import type { Tenant } from '#domain/model.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, ValidatorHarness } from '#test-support/validator-harness.js';
+import { describe, expect, it } from 'vitest';
+import { harnessPerTest, type ValidatorHarness } from '#test-support/validator-harness.js';
 
 const DAY_S = 86_400;
 const DAY_MS = DAY_S * 1000;
@@ -12,25 +10,7 @@ const DAY_MS = DAY_S * 1000;
  * with the simulator's clock moved forward.
  */
 describe('deadlines against DynamoDB Local and the Webex simulator', () => {
-  let sim: WebexSimulator;
-  let harness: ValidatorHarness | undefined;
-
-  beforeAll(async () => {
-    sim = await startSimulator();
-  });
-  afterAll(async () => {
-    await sim?.close();
-  });
-  afterEach(async () => {
-    await harness?.drop();
-    harness = undefined;
-  });
-
-  async function setup(tenant: Partial<Tenant> = {}): Promise<ValidatorHarness> {
-    await harness?.drop();
-    harness = await ValidatorHarness.create(sim, { tenant });
-    return harness;
-  }
+  const setup = harnessPerTest();
 
   /** Sweeps every two days up to `days` after now; the `expiring` events with the day each came. */
   async function sweepDays(h: ValidatorHarness, days: number) {

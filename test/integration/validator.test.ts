@@ -1,31 +1,13 @@
-import type { WebexSimulator } from '#local/webex-simulator/index.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateAuthorization } from '#domain/validator.js';
-import { catalog, startSimulator, ValidatorHarness } from '#test-support/validator-harness.js';
+import { catalog, harnessPerTest, type ValidatorHarness } from '#test-support/validator-harness.js';
 
 /**
  * One end-to-end test per cause: real onboarding against the Webex simulator, the simulator's
  * switches, then sweeps of the real validator over DynamoDB Local.
  */
 describe('validator against DynamoDB Local and the Webex simulator', () => {
-  let sim: WebexSimulator;
-  let harness: ValidatorHarness | undefined;
-
-  beforeAll(async () => {
-    sim = await startSimulator();
-  });
-  afterAll(async () => {
-    await sim?.close();
-  });
-  afterEach(async () => {
-    await harness?.drop();
-    harness = undefined;
-  });
-
-  async function setup(tenant: { sso?: boolean } = {}): Promise<ValidatorHarness> {
-    harness = await ValidatorHarness.create(sim, { tenant });
-    return harness;
-  }
+  const setup = harnessPerTest();
 
   const statusOf = async (h: ValidatorHarness, integration: string) => {
     const record = await h.record(integration);

@@ -140,17 +140,17 @@ describe('buildAlert for an invalidation', () => {
 });
 
 describe('buildAlert for other events', () => {
+  /** A password deadline warning, 7 days ahead. */
+  const passwordWarning: Partial<AuthorizationEvent> = {
+    type: 'expiring',
+    severity: 'warning',
+    status: 'expiring',
+    cause: undefined,
+    deadline: '2026-03-08T10:00:00.000Z',
+  };
+
   it('warns about the password deadline with the days left and the link', () => {
-    const alert = alertFor(
-      {
-        type: 'expiring',
-        severity: 'warning',
-        status: 'expiring',
-        cause: undefined,
-        deadline: '2026-03-08T10:00:00.000Z',
-      },
-      { status: 'expiring', cause: undefined },
-    );
+    const alert = alertFor(passwordWarning, { status: 'expiring', cause: undefined });
     expect(alert.subject).toBe('Warning: Acme Corp - Attendant Console call control expires in 7 days');
     expect(alert.text).toMatch(/password policy allows passwords up to 1825 days/);
     expect(alert.text).toContain(`Re-authorize: ${LINK}`);
@@ -158,14 +158,7 @@ describe('buildAlert for other events', () => {
 
   it("words a password deadline counted from the grant as an upper bound, with the tenant's own password age", () => {
     const alert = alertFor(
-      {
-        type: 'expiring',
-        severity: 'warning',
-        status: 'expiring',
-        cause: undefined,
-        deadline: '2026-03-08T10:00:00.000Z',
-        deadlineIsUpperBound: true,
-      },
+      { ...passwordWarning, deadlineIsUpperBound: true },
       { status: 'expiring', cause: undefined },
       { passwordMaxAgeDays: 90 },
     );

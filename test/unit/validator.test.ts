@@ -233,6 +233,14 @@ describe('validateAuthorization: password deadlines per tenant', () => {
     return grantedAt;
   }
 
+  /** A tenant's presence authorization granted `days` ago, and a spy on the tenant reads from now on. */
+  async function presenceGrantedDaysAgo(tenant: Partial<Tenant>, days: number) {
+    const world = setup(tenant);
+    await world.authorize('presence');
+    await grantedDaysAgo(world, 'presence', days);
+    return { world, reads: vi.spyOn(world.tenants, 'get') };
+  }
+
   it("counts the password deadline with the tenant's own password age, as an upper bound", async () => {
     const world = setup({ passwordMaxAgeDays: 90 });
     await world.authorize('presence');
@@ -268,10 +276,7 @@ describe('validateAuthorization: password deadlines per tenant', () => {
   });
 
   it('reads no tenant before a password warning may be due under the shortest policy (90 days)', async () => {
-    const world = setup({ passwordMaxAgeDays: 90 });
-    await world.authorize('presence');
-    await grantedDaysAgo(world, 'presence', 59);
-    const reads = vi.spyOn(world.tenants, 'get');
+    const { world, reads } = await presenceGrantedDaysAgo({ passwordMaxAgeDays: 90 }, 59);
     expect(await world.validate('presence')).toMatchObject({ status: 'active' });
     expect(reads).not.toHaveBeenCalled();
     world.clock.advance(2 * DAY);
@@ -281,10 +286,7 @@ describe('validateAuthorization: password deadlines per tenant', () => {
   });
 
   it("reads the tenant at most once a day far from its deadline, and a change of the tenant's policy warns within a day", async () => {
-    const world = setup({ passwordMaxAgeDays: 1825 });
-    await world.authorize('presence');
-    await grantedDaysAgo(world, 'presence', 100);
-    const reads = vi.spyOn(world.tenants, 'get');
+    const { world, reads } = await presenceGrantedDaysAgo({ passwordMaxAgeDays: 1825 }, 100);
     expect(await world.validate('presence')).toMatchObject({ status: 'active' });
     expect(reads).toHaveBeenCalledTimes(1);
     expect((await world.record('presence')).passwordPolicy).toMatchObject({ maxAgeDays: 1825, sso: false });
