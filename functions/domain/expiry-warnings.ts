@@ -148,22 +148,38 @@ function passwordWindow(input: ExpiryInput): WindowState {
   });
 }
 
-function refreshWindow(input: ExpiryInput): WindowState {
+/** The refresh token's stages, keyed by when it got its expiry (`refresh:<issuedAt>:<days>`). */
+function refreshStages(input: ExpiryInput): Stage[] {
   const at = Date.parse(input.refreshTokenExpiresAt);
-  const issuedAt = input.refreshTokenIssuedAt.getTime();
-  // Keyed by when the token got its expiry, which repeats to the second in every answer until
-  // Webex extends the token: then the stages of the new expiry warn afresh.
+  // When the token got its expiry repeats to the second in every answer until Webex extends the
+  // token: then the stages of the new expiry warn afresh.
   const issued = input.refreshTokenIssuedAt.toISOString();
-  const offsets = refreshWarningOffsetsMs(at - issuedAt);
+  const offsets = refreshWarningOffsetsMs(at - input.refreshTokenIssuedAt.getTime());
+  return REFRESH_WARNING_DAYS.map((days, index) => ({
+    key: `refresh:${issued}:${days}`,
+    at: at - (offsets[index] ?? 0),
+  }));
+}
+
+function refreshWindow(input: ExpiryInput): WindowState {
   return stagedWindow(input, {
     kind: 'refresh_token',
-    at,
+    at: Date.parse(input.refreshTokenExpiresAt),
     upperBound: false,
-    stages: REFRESH_WARNING_DAYS.map((days, index) => ({
-      key: `refresh:${issued}:${days}`,
-      at: at - (offsets[index] ?? 0),
-    })),
+    stages: refreshStages(input),
   });
+}
+
+/**
+ * `warningsSent` with a key written before the stages existed (`refresh:<issuedAt>`, one per
+ * window, sent once the token was inside its last days) read as every stage crossed by now, so a
+ * deploy sends none of them again.
+ */
+function withStagedRefreshKeys(input: ExpiryInput): ExpiryInput {
+  const legacy = `refresh:${input.refreshTokenIssuedAt.toISOString()}`;
+  if (!input.warningsSent.includes(legacy)) return input;
+  const crossed = refreshStages(input).filter((stage) => input.now.getTime() >= stage.at);
+  return { ...input, warningsSent: [...input.warningsSent, ...crossed.map((stage) => stage.key)] };
 }
 
 /**
@@ -211,7 +227,8 @@ export function refreshTokenIssuedAt(
  * token at the same shares of its lifetime). Each stage warns once; one warning per run, the
  * earliest deadline first (the other follows on the next check).
  */
-export function assessExpiry(input: ExpiryInput): ExpiryAssessment {
+export function assessExpiry(given: ExpiryInput): ExpiryAssessment {
+  const input = withStagedRefreshKeys(given);
   const windows = [passwordWindow(input), refreshWindow(input)];
   const due = windows
     .map((window) => window.warning)

@@ -237,6 +237,17 @@ describe('assessExpiry: refresh token stages', () => {
     expect(later.warning?.key).toBe(`refresh:${moved.toISOString()}:30`);
   });
 
+  it('reads a warning sent before the stages existed as every stage crossed by then, and sends none again', () => {
+    const { sent, warningsSent } = checks(
+      90 * DAY,
+      [85 * DAY, 86 * DAY],
+      [`refresh:${issued.toISOString()}`],
+    );
+    expect(sent).toEqual([]);
+    expect(warningsSent).toEqual([key(30), key(7)].sort());
+    expect(checks(90 * DAY, [89.5 * DAY], warningsSent).sent.map((warning) => warning.key)).toEqual([key(1)]);
+  });
+
   it('sends at most one mail per stage, in stage order, and the latest stage crossed, whatever the check times', () => {
     fc.assert(
       fc.property(
