@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
+import { withoutCheckErrors } from './check-failures.js';
 import { classifyDeath, classifyProbeResult, type Verdict } from './classification.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { refreshTokenIssuedAt } from './expiry-warnings.js';
@@ -86,9 +87,7 @@ export async function validateAuthorization(
     owner,
     leaseUntil,
     now,
-    {
-      dueOnly: !options.force,
-    },
+    { dueOnly: !options.force },
   );
   if ('refused' in lease) return skipped(refusalReason(lease.refused, now));
   const held: HeldLease = { owner, released: false };
@@ -295,7 +294,7 @@ async function check(
     ...(credentialIncidentSince ? { credentialIncidentSince } : {}),
   });
   const next: Authorization = {
-    ...record,
+    ...withoutCheckErrors(record),
     status: change.status,
     cause,
     causeDetail: verdict.kind === 'healthy' ? undefined : verdict.detail,
