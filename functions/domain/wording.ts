@@ -16,6 +16,8 @@ export function describeInvalidationCause(cause: InvalidationCause): string {
       return 'The integration was revoked or its access turned off in Webex Control Hub.';
     case 'refresh_token_expired':
       return 'It was not used for too long and Webex let it expire.';
+    case 'password_change_or_deactivation_or_role_removal':
+      return 'The person who authorized it changed their Webex password, was deactivated, or lost the Full Administrator role: Webex did not say which. Control Hub > Users shows their status and roles.';
     case 'unknown':
       return 'Webex no longer accepts it; the cause could not be determined.';
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
@@ -221,4 +221,32 @@ export class ValidatorHarness {
   types(): string[] {
     return this.events.types();
   }
+}
+
+/**
+ * For a `describe` of simulator tests: starts the simulator once for the file and drops each
+ * test's harness after it. `create` gives the test a tenant of its own on a fresh table.
+ */
+export function validatorHarnessPerTest(): {
+  create: (options?: Parameters<typeof ValidatorHarness.create>[1]) => Promise<ValidatorHarness>;
+} {
+  let sim: WebexSimulator | undefined;
+  let current: ValidatorHarness | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+  afterEach(async () => {
+    await current?.drop();
+    current = undefined;
+  });
+  return {
+    create: async (options) => {
+      if (!sim) throw new Error('the simulator starts in beforeAll: create a harness inside a test');
+      current = await ValidatorHarness.create(sim, options);
+      return current;
+    },
+  };
 }
