@@ -33,7 +33,9 @@ Commands:
   link <id> [--days N]                             issue an onboarding link (default 14 days)
   link <id> --revoke                               revoke every onboarding link of the tenant
   validate <id> <integration>                      validate one authorization now
-  offboard <id> --yes                              revoke and delete all of a tenant's tokens
+  offboard <id> --yes                              revoke and delete all of a tenant's tokens;
+                                                   prints a receipt: per integration, revoked
+                                                   (verified) or not at Webex, and when deleted
 
 Options:
   --api URL   the admin API: https (requests SigV4-signed with the default AWS credentials)
@@ -84,6 +86,7 @@ const authorizationSchema = z.looseObject({
   accessTokenExpiresAt: z.string().optional(),
   refreshTokenExpiresAt: z.string().optional(),
   validatedAt: z.string().optional(),
+  lastCheckError: z.looseObject({ errorId: z.string(), at: z.string() }).optional(),
 });
 const authorizationsSchema = z.looseObject({
   items: z.array(authorizationSchema),
@@ -102,7 +105,9 @@ const offboardingSchema = z.looseObject({
       integration: z.string(),
       previousStatus: z.string(),
       webexRevocation: z.string(),
+      atWebex: z.looseObject({ outcome: z.string(), statement: z.string() }),
       secretDestroyed: z.boolean(),
+      secretDestroyedAt: z.string(),
     }),
   ),
 });
@@ -358,7 +363,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         const rows = authorizations.items.map((a) => [
           a.integration,
           a.status,
-          causeOf(a),
+          a.status === 'check_failing' ? `error ${a.lastCheckError?.errorId ?? 'unknown'}` : causeOf(a),
           a.authorizer?.email ?? '',
           shortTime(a.accessTokenExpiresAt),
           shortTime(a.refreshTokenExpiresAt),
@@ -424,10 +429,15 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         const rows = report.authorizations.map((a) => [
           a.integration,
           a.previousStatus,
-          a.webexRevocation,
+          a.atWebex.outcome,
           a.secretDestroyed ? 'yes' : 'no',
         ]);
-        return `Offboarded ${report.tenantId}.\n${table(['INTEGRATION', 'WAS', 'AT WEBEX', 'TOKENS DELETED'], rows)}`;
+        // The receipt: per integration, what Webex does with the token now and when ours was deleted.
+        const receipt = report.authorizations.map(
+          (a) =>
+            `${a.integration}: ${a.atWebex.statement} ${a.secretDestroyed ? `Tokens deleted here at ${a.secretDestroyedAt}.` : 'Tokens NOT deleted here.'}\n`,
+        );
+        return `Offboarded ${report.tenantId}.\n${table(['INTEGRATION', 'WAS', 'AT WEBEX', 'TOKENS DELETED'], rows)}\nReceipt:\n${receipt.join('')}`;
       });
       return EXIT.ok;
     }

@@ -89,8 +89,12 @@ export interface AccessToken {
   accessToken: string;
   expiresAt: string;
   scopes: string[];
-  /** The record's status: `degraded` means the validator saw transient Webex failures lately. */
-  status: 'active' | 'expiring' | 'degraded';
+  /**
+   * The record's status: `degraded` means the validator saw transient Webex failures lately;
+   * `check_failing` that our own checks of it keep throwing (nothing Webex said), so its tokens are
+   * still served while ops fix it.
+   */
+  status: 'active' | 'expiring' | 'degraded' | 'check_failing';
 }
 
 export interface TokenAccess {
@@ -123,7 +127,12 @@ export interface TokenAccessOptions {
 }
 
 const LEASE_MS = 30_000;
-const USABLE: ReadonlySet<Authorization['status']> = new Set(['active', 'expiring', 'degraded']);
+const USABLE: ReadonlySet<Authorization['status']> = new Set([
+  'active',
+  'expiring',
+  'degraded',
+  'check_failing',
+]);
 
 interface CachedSecret {
   /** `secretId#version`: a new record version (refresh, re-consent) never hits an old entry. */

@@ -8,7 +8,8 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { tracedInvocation } from './commons/tracer.js';
-import { recordValidationOutcome } from './commons/validation-metrics.js';
+import { CHECK_FAILING_METRIC, recordValidationOutcome } from './commons/validation-metrics.js';
+import { handleCheckError } from './domain/check-failures.js';
 import { validationMessageSchema } from './domain/sweep.js';
 import { validateAuthorization } from './domain/validator.js';
 import { type ValidatorDependencies } from './domain/validator-config.js';
@@ -56,8 +57,10 @@ export class MalformedValidationMessageError extends Error {
 /**
  * The validator worker: each SQS message names one authorization, validated by
  * `validateAuthorization`. Powertools' batch processor runs the messages of a batch concurrently
- * and returns the ones that failed (malformed, or their validation threw) as `batchItemFailures`,
- * so only they are retried, and dead-lettered after the queue's max receives.
+ * and returns the ones that failed (malformed, or their validation threw) as `batchItemFailures`, so
+ * only they are retried, and dead-lettered after the queue's max receives. A check that throws for
+ * our own reasons is counted on its record (`handleCheckError`); the third in a row makes it
+ * `check_failing` (out of the sweep, ops alerted) and its message is answered as done.
  */
 export function createValidatorWorkerHandler(
   deps: ValidatorDependencies,
@@ -78,12 +81,22 @@ export function createValidatorWorkerHandler(
       logger.info('Authorization validated', { ...key, outcome });
       recordValidationOutcome(metrics, outcome);
     } catch (error) {
+      metrics.addMetric('ValidationErrors', MetricUnit.Count, 1);
+      // A check that throws is counted on its record; the one that makes it `check_failing` ends
+      // the message, so it never reaches the DLQ (check-failures.ts). The others go back to SQS.
+      const handling = await handleCheckError(deps, key, error);
+      if (handling.kind === 'check_failing') {
+        metrics.addMetric(CHECK_FAILING_METRIC, MetricUnit.Count, 1);
+        return;
+      }
       logger.error('Authorization validation failed; the message will be retried', {
         ...key,
         messageId: record.messageId,
+        ...(handling.kind === 'counted'
+          ? { errorId: handling.errorId, checkErrors: handling.checkErrors }
+          : {}),
         error: error as Error,
       });
-      metrics.addMetric('ValidationErrors', MetricUnit.Count, 1);
       throw error;
     }
   }

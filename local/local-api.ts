@@ -175,7 +175,12 @@ export async function startLocalApi(
   const adminHandler = createAdminApiHandler(adminApi, { logger: adminLogger, metrics });
 
   // Sweeps never overlap: a timer tick or a /_local/sweep during a sweep waits for it and runs after.
-  let running: Promise<SweepReport> = Promise.resolve({ dispatched: 0, outcomes: [], errors: [] });
+  let running: Promise<SweepReport> = Promise.resolve({
+    dispatched: 0,
+    outcomes: [],
+    errors: [],
+    checkFailing: [],
+  });
   const sweep = (horizonSeconds = 0) => {
     running = running
       .catch(() => undefined)
@@ -197,10 +202,12 @@ export async function startLocalApi(
       return sendJson(res, 200, {
         dispatched: report.dispatched,
         outcomes: report.outcomes,
-        errors: report.errors.map(({ key, error }) => ({
+        errors: report.errors.map(({ key, error, errorId }) => ({
           ...key,
           error: error instanceof Error ? error.name : 'Error',
+          ...(errorId ? { errorId } : {}),
         })),
+        checkFailing: report.checkFailing.map(({ key, errorId }) => ({ ...key, errorId })),
       });
     }
     if (path === '/_local/mailbox.json' && method === 'GET')

@@ -31,6 +31,7 @@ import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/va
 import { validateAuthorization } from '#domain/validator.js';
 import type { PublicApiDependencies } from '#functions/public-api.app.js';
 import { dynamoDbClient, snsClient } from './aws-clients.js';
+import { isTransientAwsFailure } from './transient-failures.js';
 import type { DispatcherEnvironment, KeeperEnvironment } from './environment.js';
 
 /** The validator first checks a new authorization an hour after it was granted. */
@@ -192,6 +193,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       store: credentialIncidents,
       clientSecretLocation: input.clientSecretLocation ?? "the deployment's client secrets secret",
     },
+    isTransientFailure: isTransientAwsFailure,
     log,
   };
   const { checkIntervalSeconds: _checkInterval, ...onboardingSettings } = settings;

@@ -6,6 +6,9 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
  */
 export const AUTHORIZATION_INVALIDATED_METRIC = 'AuthorizationInvalidated';
 
+/** One per authorization whose thrown checks made it `check_failing` (its ops alert names the error id). */
+export const CHECK_FAILING_METRIC = 'AuthorizationCheckFailing';
+
 /**
  * Counts what one validation did that ops alarms on. Every path that runs a check (the worker on
  * the sweep, the admin API's validate-now) calls this, so an invalidation is counted wherever it

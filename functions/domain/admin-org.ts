@@ -7,7 +7,7 @@ import {
   type TenantPatch,
 } from './admin.js';
 import { LiveAuthorizationsError } from './admin-errors.js';
-import { CHECKABLE_STATUSES, type Tenant } from './model.js';
+import { LIVE_STATUSES, type Tenant } from './model.js';
 import {
   revokeTenantAuthorizations,
   type OffboardedAuthorization,
@@ -67,7 +67,7 @@ export async function patchTenant(
   let tenant = current;
   if (orgChanges) {
     const records = await deps.authorizations.listForTenant(tenantId);
-    const live = records.filter((record) => CHECKABLE_STATUSES.includes(record.status));
+    const live = records.filter((record) => LIVE_STATUSES.includes(record.status));
     if (live.length > 0 && !query.revokeAuthorizations) {
       throw new LiveAuthorizationsError(
         tenantId,

@@ -140,6 +140,9 @@ export interface AuthorizationView {
   validatedAt?: string;
   nextCheckAt?: string;
   consecutiveFailures: number;
+  /** Checks in a row that threw, and the last one's error id and time (`check_failing` after three). */
+  checkErrors?: number;
+  lastCheckError?: Authorization['lastCheckError'];
   secretId?: string;
   updatedAt: string;
 }
@@ -178,6 +181,8 @@ export function toAuthorizationView(authorization: Authorization, catalog: Catal
     validatedAt: authorization.validatedAt,
     nextCheckAt: authorization.nextCheckAt,
     consecutiveFailures,
+    checkErrors: authorization.checkErrors,
+    lastCheckError: authorization.lastCheckError,
     secretId: authorization.secretId,
     updatedAt,
   };

@@ -10,6 +10,7 @@ import type {
 } from './model.js';
 import { mailSentence, mailSubject, mailValue } from './mail-text.js';
 import type { AlertMessage } from './ports.js';
+import { CHECK_FAILING_AFTER_ERRORS } from './status-machine.js';
 
 /** Event types that reach people by email; `refreshed` is routine and goes to the bus only. */
 export function isAlerted(type: EventType): boolean {
@@ -80,6 +81,8 @@ export function eventSummary(input: {
       return `Webex refuses our client credentials for ${name}; its checks are paused.`;
     case 'credential_resolved':
       return `Webex accepts our client credentials for ${name} again.`;
+    case 'check_failing':
+      return `The checks of ${name} keep failing on our side; it is no longer checked until rechecked.`;
   }
 }
 
@@ -110,6 +113,8 @@ function subjectOf(event: AuthorizationEvent, tenantName: string, name: string):
       return `Ops incident: Webex refuses the client secret of ${name}`;
     case 'credential_resolved':
       return `Resolved: Webex accepts the client secret of ${name} again`;
+    case 'check_failing':
+      return `Ops: the checks of ${where} keep failing`;
   }
 }
 
@@ -199,10 +204,23 @@ export function buildAlert(input: AlertInput): AlertMessage {
     lines.push('What to do', 'Nothing: no action is needed.');
   } else if (event.type === 'denied') {
     lines.push(`Authorize again: ${input.reauthorizeLink}`);
+  } else if (event.type === 'check_failing') {
+    lines.push(
+      'Why',
+      `Its last ${CHECK_FAILING_AFTER_ERRORS} checks in a row threw an error in our own code or data, not a Webex answer. It has left the sweep: the validator neither checks nor refreshes it until it is rechecked. Its state at Webex is unknown and untouched, and the customer was not told.`,
+      '',
+      'What to do',
+      `Find error ID ${mailValue(event.errorId ?? 'unknown')} in the validator's logs (the line with that errorId holds the error), fix the cause, then recheck the authorization.`,
+    );
   }
   if (event.trackingId) {
     lines.push('', `Webex tracking ID (for Cisco support): ${mailValue(event.trackingId)}`);
   }
   lines.push('', `Event ID: ${event.eventId}`);
-  return { subject: mailSubject(subjectOf(event, tenantName, name)), text: lines.join('\n') };
+  return {
+    subject: mailSubject(subjectOf(event, tenantName, name)),
+    text: lines.join('\n'),
+    // Our own fault, for ops to fix: the customer's contacts are not told.
+    ...(event.type === 'check_failing' ? { audience: 'ops' as const } : {}),
+  };
 }

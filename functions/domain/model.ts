@@ -7,11 +7,16 @@ export const AUTHORIZATION_STATUSES = [
   'degraded',
   'invalid',
   'revoked',
+  /** Its checks threw (our bug or bad data, not a Webex answer) too often in a row: out of the sweep until rechecked. */
+  'check_failing',
 ] as const;
 export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
 
 /** Statuses the validator keeps checking; only these carry the sparse `due` index keys. */
 export const CHECKABLE_STATUSES: readonly AuthorizationStatus[] = ['active', 'expiring', 'degraded'];
+
+/** Statuses whose tokens may work at Webex: the checked ones, and those whose checks fail on our side. */
+export const LIVE_STATUSES: readonly AuthorizationStatus[] = [...CHECKABLE_STATUSES, 'check_failing'];
 
 export const INVALIDATION_CAUSES = [
   'password_changed_or_revoked',
@@ -41,6 +46,7 @@ export const EVENT_TYPES = [
   'org_bound',
   'credential_incident',
   'credential_resolved',
+  'check_failing',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -157,6 +163,13 @@ export const authorizationSchema = z.object({
   validatedAt: isoTime.optional(),
   /** Transient failures (429, 5xx, timeouts) in a row; three make the authorization degraded. */
   consecutiveFailures: z.number().int().nonnegative(),
+  /**
+   * Checks in a row that threw (our bug or bad data, not a Webex answer); a completed check clears
+   * it, and CHECK_FAILING_AFTER_ERRORS of them make the record `check_failing` (check-failures.ts).
+   */
+  checkErrors: z.number().int().positive().optional(),
+  /** The last check that threw: its error id (also in the log line with the error, which is never stored) and when. */
+  lastCheckError: z.object({ errorId: z.string(), at: isoTime }).optional(),
   /** Secrets Manager id (name) of the token material; never the material itself. */
   secretId: z.string().optional(),
   /** Optimistic-locking counter, bumped by every write of the record's content. */
@@ -200,6 +213,8 @@ export const authorizationEventSchema = z.object({
    * published, but not emailed again (functions/domain/onboarding.ts).
    */
   alertedAt: isoTime.optional(),
+  /** For `check_failing`: the id of the last error, in the log line that holds the error itself. */
+  errorId: z.string().optional(),
 });
 export type AuthorizationEvent = z.infer<typeof authorizationEventSchema>;
 

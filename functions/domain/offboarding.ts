@@ -4,10 +4,16 @@ import type { Catalog } from './catalog.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { releaseLease, takeLease, type Lease } from './lease.js';
 import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
+import {
+  errorName,
+  revokeAtWebex,
+  skippedRevocation,
+  type WebexReceipt,
+  type WebexRevocation,
+} from './offboarding-receipt.js';
 import { clearPendingEvent, saveWithEvent } from './outbox.js';
 import {
   ConflictError,
-  WebexError,
   type AuthorizationRepository,
   type Clock,
   type ContactSubscriptions,
@@ -35,19 +41,17 @@ export interface OffboardingDependencies {
   leaseWaitMs?: number;
 }
 
-/**
- * What became of the tokens at Webex: `revoked`; `not_permitted` (403: the token lacks
- * identity:tokens_write, the usual case); `token_invalid` (401: already dead); `failed` (any other
- * error, logged); `skipped` (no readable token, or no org to revoke in).
- */
-export type WebexRevocation = 'revoked' | 'not_permitted' | 'token_invalid' | 'failed' | 'skipped';
-
+/** One line of the offboarding receipt. */
 export interface OffboardedAuthorization {
   integration: string;
   previousStatus: Authorization['status'];
   webexRevocation: WebexRevocation;
+  /** What Webex does with the token now, verified where it could be (offboarding-receipt.ts). */
+  atWebex: WebexReceipt;
   /** True once the token secret is scheduled for deletion (or was already). */
   secretDestroyed: boolean;
+  /** When this run destroyed the token secret here (scheduled for deletion: unreadable from then on). */
+  secretDestroyedAt: string;
 }
 
 /** Why authorizations are revoked: the tenant is offboarded, or its Webex org binding is removed. */
@@ -69,7 +73,8 @@ const DEFAULT_LEASE_WAIT_MS = 3_000;
  * 1. marks the tenant `offboarded` and bumps its `linkVersion` (every link dies, no new consent);
  * 2. for each authorization, under its lease when it can be had:
  *    a. revokes the tokens at Webex with the tenant's own access token where the API allows it
- *       (a 403 is expected: the catalog's scopes do not include identity:tokens_write);
+ *       (a 403 is expected: the catalog's scopes do not include identity:tokens_write), and
+ *       verifies it by a follow-up call (offboarding-receipt.ts);
  *    b. marks it `revoked` (out of the `due` index, so no sweep checks it again) with a history
  *       item, keeping the `revoked` event as the record's outbox until it is published;
  *    c. schedules the deletion of its token secret and forgets the secret id;
@@ -159,9 +164,9 @@ async function offboardAuthorization(
   try {
     let record = lease?.record ?? listed;
     const previousStatus = record.status;
-    let webexRevocation: WebexRevocation = 'skipped';
+    let revocation = skippedRevocation('it was revoked already, by an earlier run');
     if (record.status !== 'revoked') {
-      webexRevocation = await revokeAtWebex(deps, tenant, record);
+      revocation = await revokeAtWebex(deps, tenant, record);
       record = await saveRevoked(deps, record, previousStatus, reason);
     }
     const secretId = record.secretId;
@@ -169,62 +174,15 @@ async function offboardAuthorization(
     // under the authorization's fixed name: a consent that died before its record save.
     if (secretId) await deps.vault.destroy(secretId);
     else await deps.vault.destroyFor(tenantId, integration);
+    const secretDestroyedAt = deps.clock.now().toISOString();
     let published = true;
     if (record.pendingEvent) published = await publish(deps, record, record.pendingEvent);
     if (secretId || (record.pendingEvent && published)) {
       await saveCleared(deps, record, published);
     }
-    return { integration, previousStatus, webexRevocation, secretDestroyed: true };
+    return { integration, previousStatus, ...revocation, secretDestroyed: true, secretDestroyedAt };
   } finally {
     if (lease) await releaseLease(deps, lease);
-  }
-}
-
-async function revokeAtWebex(
-  deps: OffboardingDependencies,
-  tenant: Tenant,
-  record: Authorization,
-): Promise<WebexRevocation> {
-  const { tenantId, integration } = record;
-  const clientId = deps.catalog.find(integration)?.integrationId;
-  const orgId = tenant.orgId ?? record.authorizer?.orgId;
-  if (!record.secretId || !clientId || !orgId) return 'skipped';
-  let accessToken: string;
-  try {
-    accessToken = (await deps.vault.read(record.secretId)).accessToken;
-  } catch (error) {
-    deps.log.warn('No readable token to revoke at Webex', { tenantId, integration, error: errorName(error) });
-    return 'skipped';
-  }
-  try {
-    await deps.webex.revokeAuthorizations(accessToken, { clientId, orgId });
-    deps.log.info('Revoked the authorization at Webex', { tenantId, integration });
-    return 'revoked';
-  } catch (error) {
-    if (!(error instanceof WebexError)) {
-      deps.log.error('Revoking at Webex failed', { tenantId, integration, error: errorName(error) });
-      return 'failed';
-    }
-    const details = {
-      tenantId,
-      integration,
-      status: error.details.status,
-      trackingId: error.details.trackingId,
-    };
-    if (error.kind === 'forbidden') {
-      // Expected: revoking needs identity:tokens_write, which the catalog's integrations do not ask for.
-      deps.log.info(
-        'Webex refused the revocation (403, no identity:tokens_write); the tokens are deleted here',
-        details,
-      );
-      return 'not_permitted';
-    }
-    if (error.kind === 'unauthorized') {
-      deps.log.info('The token was already dead at Webex', details);
-      return 'token_invalid';
-    }
-    deps.log.warn('Revoking at Webex failed; the tokens are deleted here all the same', details);
-    return 'failed';
   }
 }
 
@@ -325,8 +283,4 @@ async function publish(
     });
     return false;
   }
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
 }

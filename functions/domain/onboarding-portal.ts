@@ -1,5 +1,5 @@
 import type { Catalog, Integration } from './catalog.js';
-import { CHECKABLE_STATUSES, type Authorization, type Tenant } from './model.js';
+import { LIVE_STATUSES, type Authorization, type Tenant } from './model.js';
 import { UnknownIntegrationError } from './onboarding-errors.js';
 import { verifyOnboardingLink } from './onboarding-link.js';
 import type { OnboardingDependencies } from './onboarding.js';
@@ -46,6 +46,8 @@ export function findIntegration(catalog: Catalog, key: string): Integration {
 
 function portalState(authorization: Authorization | undefined): PortalIntegrationState {
   if (!authorization || authorization.status === 'pending') return 'not_authorized';
+  // Our checks failing says nothing against the customer's authorization: shown as "checks troubled".
+  if (authorization.status === 'check_failing') return 'degraded';
   return authorization.status;
 }
 
@@ -62,6 +64,8 @@ function stateDetail(authorization: Authorization | undefined): string | undefin
       return 'Webex has been failing or slow when we checked it; we keep retrying. No action is needed unless this lasts.';
     case 'revoked':
       return 'It was revoked when the service was stopped for your organization.';
+    case 'check_failing':
+      return 'Our own checks of it are failing; our team has been alerted. No action is needed from you.';
     default:
       return undefined;
   }
@@ -177,7 +181,7 @@ export async function remainingIntegrations(
 ) {
   const working = new Set(
     (await deps.authorizations.listForTenant(tenantId))
-      .filter((record) => CHECKABLE_STATUSES.includes(record.status))
+      .filter((record) => LIVE_STATUSES.includes(record.status))
       .map((record) => record.integration),
   );
   working.add(justGranted);

@@ -39,8 +39,23 @@ export interface BoardCredentialIncident {
   openedAt: string;
 }
 
+/** An authorization whose checks kept throwing (check-failures.ts): out of the sweep until rechecked. */
+export interface BoardCheckFailing {
+  tenantId: string;
+  tenantName: string;
+  integration: string;
+  /** The id of the last error: the validator's log line with that errorId holds the error. */
+  lastErrorId: string;
+  /** When its last check threw, which made it `check_failing`. */
+  since: string;
+  /** Checks in a row that threw. */
+  checkErrors: number;
+}
+
 export interface StatusBoard {
   generatedAt: string;
+  /** Authorizations in `check_failing`, each with its last error id, for ops to fix and recheck. */
+  checkFailing: BoardCheckFailing[];
   /** Open credential incidents (validator-incident.ts), shown as a banner above the board. */
   credentialIncidents: BoardCredentialIncident[];
   integrations: { key: string; name: string }[];
@@ -99,6 +114,21 @@ export function boardRow(
   };
 }
 
+/** The authorization as a `check_failing` entry of the board, or none when it is not. */
+function checkFailingOf(tenant: Tenant, authorization: Authorization): BoardCheckFailing[] {
+  if (authorization.status !== 'check_failing') return [];
+  return [
+    {
+      tenantId: tenant.tenantId,
+      tenantName: tenant.name,
+      integration: authorization.integration,
+      lastErrorId: authorization.lastCheckError?.errorId ?? 'unknown',
+      since: authorization.lastCheckError?.at ?? authorization.updatedAt,
+      checkErrors: authorization.checkErrors ?? 0,
+    },
+  ];
+}
+
 /**
  * The fleet at a glance: every tenant by every integration. Reads one page of tenants at a time
  * and each tenant's authorizations with one query, so it costs one read per tenant, never a scan.
@@ -116,6 +146,7 @@ export async function buildStatusBoard(input: {
 }): Promise<StatusBoard> {
   const maxTenants = input.maxTenants ?? 1000;
   const rows: BoardRow[] = [];
+  const checkFailing: BoardCheckFailing[] = [];
   let cursor: string | undefined;
   do {
     const page = await input.tenants.list({
@@ -123,16 +154,18 @@ export async function buildStatusBoard(input: {
       ...(cursor ? { cursor } : {}),
     });
     const pageRows = await Promise.all(
-      page.items.map(async (tenant) =>
-        boardRow(
-          tenant,
-          await input.authorizations.listForTenant(tenant.tenantId),
-          input.catalog,
-          input.passwordMaxAgeDays,
-        ),
-      ),
+      page.items.map(async (tenant) => {
+        const authorizations = await input.authorizations.listForTenant(tenant.tenantId);
+        return {
+          row: boardRow(tenant, authorizations, input.catalog, input.passwordMaxAgeDays),
+          failing: authorizations.flatMap((authorization) => checkFailingOf(tenant, authorization)),
+        };
+      }),
     );
-    rows.push(...pageRows);
+    for (const { row, failing } of pageRows) {
+      rows.push(row);
+      checkFailing.push(...failing);
+    }
     cursor = page.cursor;
   } while (cursor && rows.length < maxTenants);
 
@@ -144,6 +177,7 @@ export async function buildStatusBoard(input: {
     degraded: 0,
     invalid: 0,
     revoked: 0,
+    check_failing: 0,
   };
   for (const row of rows) for (const cell of row.cells) totals[cell.state] += 1;
   const incidents = (await input.credentialIncidents?.list()) ?? [];
@@ -159,6 +193,7 @@ export async function buildStatusBoard(input: {
       };
     }),
     integrations: input.catalog.integrations.map(({ key, name }) => ({ key, name })),
+    checkFailing,
     rows,
     totals,
   };

@@ -3,12 +3,34 @@ import { CHECKABLE_STATUSES, type AuthorizationStatus, type EventType, type Seve
 /** Transient failures (429, 5xx, timeouts) in a row that make an authorization `degraded`. */
 export const DEGRADED_AFTER_FAILURES = 3;
 
+/**
+ * Checks in a row that threw (not a Webex answer: our bug or bad data) that make an authorization
+ * `check_failing`. One throw can be a race or a deploy; three, one sweep apart, are a fault that
+ * retrying will not fix, and each further try would only fill the logs (or, through SQS, the DLQ)
+ * with the same error. The same count as DEGRADED_AFTER_FAILURES, so ops learn of both alike.
+ */
+export const CHECK_FAILING_AFTER_ERRORS = 3;
+
 /** The statuses the validator checks (and so the only ones it moves from). */
 export type CheckedStatus = 'active' | 'expiring' | 'degraded';
 
 /** Whether the validator checks a record of this status. */
 export function isCheckable(status: AuthorizationStatus): status is CheckedStatus {
   return CHECKABLE_STATUSES.includes(status);
+}
+
+/**
+ * Statuses a recheck may take up again: `invalid` (the stored refresh token is tried once more) and
+ * `check_failing` (our checks threw; the sweep no longer takes it, so only a recheck brings it back).
+ */
+export const RECHECKABLE_STATUSES = [
+  'invalid',
+  'check_failing',
+] as const satisfies readonly AuthorizationStatus[];
+
+/** Whether an admin recheck may take up a record of this status (it is out of the sweep). */
+export function canRecheck(status: AuthorizationStatus): status is (typeof RECHECKABLE_STATUSES)[number] {
+  return (RECHECKABLE_STATUSES as readonly AuthorizationStatus[]).includes(status);
 }
 
 /** The validator's events; `granted`, `denied` and `revoked` come from onboarding and offboarding. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { handleCheckError } from './check-failures.js';
 import type { AuthorizationRepository, Clock } from './ports.js';
 import { validateAuthorization } from './validator.js';
 import {
@@ -111,15 +112,20 @@ async function enqueuePage(queue: ValidationQueue, keys: readonly AuthorizationK
 export interface SweepReport {
   dispatched: number;
   outcomes: ValidationOutcome[];
-  /** Authorizations whose check threw (their message would be retried by SQS). */
-  errors: { key: AuthorizationKey; error: unknown }[];
+  /**
+   * Authorizations whose check threw (their message would be retried by SQS), with the error id
+   * when the error was counted on the record (check-failures.ts).
+   */
+  errors: { key: AuthorizationKey; error: unknown; errorId?: string }[];
+  /** Authorizations this sweep made `check_failing` (their message would be answered as done). */
+  checkFailing: { key: AuthorizationKey; errorId: string }[];
 }
 
 /**
  * One full sweep in-process, for the local run and the integration tests: the same dispatch over
  * the `due` index, with every page validated on the spot (up to `concurrency` at a time) instead
- * of sent to SQS. A check that throws is reported, not rethrown, as a failed SQS message would be
- * retried while the others go on. `horizonSeconds` also takes what falls due within that many
+ * of sent to SQS. A check that throws is handled as the worker handles it (counted on the record,
+ * `check_failing` at the third), reported, never rethrown: the others go on. `horizonSeconds` also takes what falls due within that many
  * seconds (checked at once, forced): the local run's "sweep now" does the work of the next
  * scheduled sweep, without waiting for it.
  */
@@ -131,6 +137,7 @@ export async function runSweep(
   const concurrency = options.concurrency ?? 4;
   const outcomes: ValidationOutcome[] = [];
   const errors: SweepReport['errors'] = [];
+  const checkFailing: SweepReport['checkFailing'] = [];
   const queue: ValidationQueue = {
     async enqueue(keys) {
       const pending = [...keys];
@@ -139,7 +146,14 @@ export async function runSweep(
           try {
             outcomes.push(await validateAuthorization(deps, key, { force: horizonMs > 0 }));
           } catch (error) {
-            errors.push({ key, error });
+            const handling = await handleCheckError(deps, key, error);
+            if (handling.kind === 'check_failing') checkFailing.push({ key, errorId: handling.errorId });
+            else
+              errors.push({
+                key,
+                error,
+                ...(handling.kind === 'counted' ? { errorId: handling.errorId } : {}),
+              });
           }
         }
       };
@@ -160,5 +174,5 @@ export async function runSweep(
     remainingTimeMs: () => Number.POSITIVE_INFINITY,
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
   });
-  return { dispatched, outcomes, errors };
+  return { dispatched, outcomes, errors, checkFailing };
 }

@@ -61,6 +61,13 @@ export interface ValidatorDependencies {
    * nobody is alerted.
    */
   credentialIncidents?: CredentialIncidentDependencies;
+  /**
+   * Whether a thrown error is a failure of the platform (throttling, a 5xx of DynamoDB, KMS or
+   * Secrets Manager, the network), retried by SQS and never counted against the authorization
+   * (check-failures.ts); the composition root passes the AWS SDK's reading. Absent, every error but
+   * a conflict or a transient Webex failure counts.
+   */
+  isTransientFailure?: (error: unknown) => boolean;
   /** Source of jitter in [0, 1); Math.random when absent. */
   random?: () => number;
   log: Log;

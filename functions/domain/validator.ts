@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
+import { withoutCheckErrors } from './check-failures.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { assessExpiry, passwordWarningsMayBeDue, refreshTokenIssuedAt } from './expiry-warnings.js';
 import type { Authorization, AuthorizationEvent, EventType } from './model.js';
@@ -85,9 +86,7 @@ export async function validateAuthorization(
     owner,
     leaseUntil,
     now,
-    {
-      dueOnly: !options.force,
-    },
+    { dueOnly: !options.force },
   );
   if ('refused' in lease) return skipped(refusalReason(lease.refused, now));
   const held: HeldLease = { owner, released: false };
@@ -292,7 +291,7 @@ async function check(
     ...(credentialIncidentSince ? { credentialIncidentSince } : {}),
   });
   const next: Authorization = {
-    ...record,
+    ...withoutCheckErrors(record),
     status: change.status,
     cause,
     confidence,

@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminHarness, seedAuthorization, type AdminHarness } from '#test-support/admin-harness.js';
 import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
-
-const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
+import { runCli } from '#test-support/cli-process.js';
 
 /** A Webex org id of the shape the Webex API gives. */
 const orgId = (uuid: string) => Buffer.from(`ciscospark://us/ORGANIZATION/${uuid}`).toString('base64url');
@@ -14,26 +11,8 @@ const OTHER_ORG = orgId('96abc2aa-3dcc-11e5-a152-fe34819cdc9a');
 /** Each run starts a node process with tsx's loader: a few seconds each on a busy machine. */
 const SEVERAL_RUNS_MS = 90_000;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI as a user would: a separate node process, its own environment. */
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = runCli;
 
 describe('webex-auth-keeper CLI: org binding, update, reactivate and purge', () => {
   let h: AdminHarness;

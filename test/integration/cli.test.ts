@@ -1,34 +1,16 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminHarness, seedAuthorization, type AdminHarness } from '#test-support/admin-harness.js';
 import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
+import { runCli } from '#test-support/cli-process.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 const ROOT = new URL('../../', import.meta.url);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI as a user would: a separate node process, its own environment. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = runCli;
 
 describe('webex-auth-keeper CLI against a locally served admin API', () => {
   let h: AdminHarness;
@@ -186,6 +168,13 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     expect(lines[1]).toMatch(/^INTEGRATION\s+WAS\s+AT WEBEX\s+TOKENS DELETED$/);
     // The harness's Webex is unreachable, so the revocation at Webex fails; the tokens go anyway.
     expect(lines[2]).toMatch(/^presence\s+active\s+failed\s+yes$/);
+    // The receipt: the reason it failed, until when Webex still accepts the token, how to end it,
+    // and when the tokens were deleted here.
+    expect(lines[3]).toBe('');
+    expect(lines[4]).toBe('Receipt:');
+    expect(lines[5]).toMatch(
+      /^presence: Revocation at Webex failed \(unexpected Error\)\. No copy remains here, but Webex accepts the access token until \S+ and the grant until \S+\. To end it at Webex now, .*Apps > Integrations.* Tokens deleted here at \S+\.$/,
+    );
     expect(await h.repos.tenants.get('beta')).toMatchObject({ status: 'offboarded' });
   });
 
@@ -215,7 +204,15 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
           integration: 'presence',
           previousStatus: 'active',
           webexRevocation: 'failed',
+          atWebex: expect.objectContaining({
+            outcome: 'failed',
+            reason: 'unexpected Error',
+            accessTokenValidUntil: expect.any(String),
+            refreshTokenValidUntil: expect.any(String),
+            controlHubStep: expect.stringContaining('Apps > Integrations'),
+          }),
           secretDestroyed: true,
+          secretDestroyedAt: expect.any(String),
         },
       ],
     });

@@ -196,6 +196,28 @@ describe('org binding (admin API, onboarding, DynamoDB Local, Webex simulator)',
     expect(orgBoundMails('squatted')).toHaveLength(2);
   });
 
+  it('counts a check_failing authorization as live: its tokens may still work at Webex', async () => {
+    await h.call('POST', '/admin/tenants', { body: { tenantId: 'failing-checks', name: 'Failing Checks' } });
+    await consent('failing-checks', 'presence', 'admin@demo.example');
+    const record = await h.repos.authorizations.get('failing-checks', 'presence');
+    if (!record) throw new Error('no presence authorization');
+    await h.repos.authorizations.save(
+      {
+        ...record,
+        status: 'check_failing',
+        checkErrors: 3,
+        lastCheckError: { errorId: 'error-1', at: record.updatedAt },
+      },
+      record.version,
+    );
+    const refused = await h.call('PATCH', '/admin/tenants/failing-checks', { body: { orgId: null } });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      type: 'urn:webex-auth-keeper:problem:authorizations-live',
+      detail: expect.stringContaining('presence') as unknown,
+    });
+  });
+
   it('binds a tenant to the customer org over a squatter, after which the squatter is refused', async () => {
     await h.call('POST', '/admin/tenants', { body: { tenantId: 'rebind', name: 'Rebind Corp' } });
     await consent('rebind', 'presence', 'mallory@squatter.example');

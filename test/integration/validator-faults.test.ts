@@ -4,7 +4,7 @@ import type { ValidatorDependencies } from '#domain/validator-config.js';
 import { createValidatorWorkerHandler } from '#functions/validator-worker.app.js';
 import type { WebexSimulator } from '#local/webex-simulator/index.js';
 import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
-import { lambdaContext, silentObservability } from '#test-support/fixtures.js';
+import { lambdaContext, silentObservability, sqsRecord } from '#test-support/fixtures.js';
 import { startSimulator, ValidatorHarness } from '#test-support/validator-harness.js';
 
 const DAY = 86_400;
@@ -192,22 +192,7 @@ describe('validator crash safety against DynamoDB Local and the Webex simulator'
     await h.control('people/admin@demo.example/password-change');
     const handler = createValidatorWorkerHandler(h.deps, silentObservability('validator-faults'));
     const body = JSON.stringify({ tenantId: h.tenant.tenantId, integration: 'presence' });
-    const delivery = (id: string) => ({
-      messageId: id,
-      receiptHandle: id,
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 's',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:validation',
-      awsRegion: 'eu-west-1',
-    });
+    const delivery = (id: string) => sqsRecord(id, body);
     const twice: SQSEvent = { Records: [delivery('a'), delivery('b')] };
     expect((await handler(twice, lambdaContext())).batchItemFailures).toEqual([]);
     expect((await handler({ Records: [delivery('c')] }, lambdaContext())).batchItemFailures).toEqual([]);

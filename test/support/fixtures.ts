@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSRecord } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Authorization, AuthorizationEvent, Authorizer, Tenant, TokenMaterial } from '#domain/model.js';
@@ -113,6 +113,26 @@ export function silentObservability(serviceName = 'test'): { logger: Logger; met
   return {
     logger: new Logger({ serviceName, logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test', serviceName, logger: quiet }),
+  };
+}
+
+/** One SQS message as the validator worker receives it. */
+export function sqsRecord(id: string, body: string): SQSRecord {
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'sender',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:validation',
+    awsRegion: 'eu-west-1',
   };
 }
 

@@ -33,9 +33,14 @@ export interface ChaosCounts {
   vaultReadFailures: number;
 }
 
-/** An injected infrastructure failure; never a WebexError, so it can only fail a run, not classify one. */
+/**
+ * An injected infrastructure failure; never a WebexError, so it can only fail a run, not classify one.
+ * It is marked a server fault as the AWS SDK marks a 5xx of Secrets Manager or DynamoDB, so the
+ * worker leaves it to SQS's retries rather than counting it against the authorization.
+ */
 export class InjectedFaultError extends Error {
   override readonly name = 'InjectedFaultError';
+  readonly $fault = 'server';
 }
 
 /**

@@ -37,6 +37,7 @@ function pageOf(row: BoardRow, totals: Partial<StatusBoard['totals']>): string {
   return renderStatusBoardPage({
     generatedAt: '2026-02-01T00:00:00.000Z',
     credentialIncidents: [],
+    checkFailing: [],
     integrations: catalog.integrations.map(({ key, name }) => ({ key, name })),
     rows: [row],
     totals: {
@@ -116,9 +117,19 @@ describe('status board', () => {
     const page = renderStatusBoardPage({
       generatedAt: '2026-02-01T00:00:00.000Z',
       credentialIncidents: [],
+      checkFailing: [],
       integrations: catalog.integrations.map(({ key, name }) => ({ key, name })),
       rows: [row],
-      totals: { not_authorized: 3, pending: 0, active: 1, expiring: 0, degraded: 0, invalid: 1, revoked: 0 },
+      totals: {
+        not_authorized: 3,
+        pending: 0,
+        active: 1,
+        expiring: 0,
+        degraded: 0,
+        invalid: 1,
+        revoked: 0,
+        check_failing: 0,
+      },
     });
     const cell = (integration: string) => {
       const match = new RegExp(`<td[^>]*data-integration="${integration}"[\\s\\S]*?</td>`).exec(page);
@@ -207,5 +218,43 @@ describe('status board', () => {
     };
     const board = await getStatusBoard(deps as AdminDependencies);
     expect(board.credentialIncidents.map(({ integration }) => integration)).toEqual(['cdr']);
+  });
+
+  it('counts check_failing authorizations and lists each with its tenant, integration, last error id and since', async () => {
+    const board = await buildStatusBoard({
+      tenants: { list: async () => ({ items: [tenant('acme')] }) } as Pick<
+        TenantRepository,
+        'list'
+      > as TenantRepository,
+      authorizations: {
+        listForTenant: async () => [
+          authorization('presence'),
+          authorization('cdr', {
+            status: 'check_failing',
+            checkErrors: 3,
+            lastCheckError: { errorId: 'err-1234', at: '2026-01-31T10:00:00.000Z' },
+          }),
+        ],
+      } as Pick<AuthorizationRepository, 'listForTenant'> as AuthorizationRepository,
+      catalog,
+      passwordMaxAgeDays: 1825,
+      now: new Date('2026-02-01T00:00:00.000Z'),
+    });
+    expect(board.totals).toMatchObject({ active: 1, check_failing: 1 });
+    expect(board.checkFailing).toEqual([
+      {
+        tenantId: 'acme',
+        tenantName: '<b>acme</b>',
+        integration: 'cdr',
+        lastErrorId: 'err-1234',
+        since: '2026-01-31T10:00:00.000Z',
+        checkErrors: 3,
+      },
+    ]);
+    const page = renderStatusBoardPage(board).replace(/\s+/g, ' ');
+    expect(page).toContain('data-check-failing-tenant="acme" data-integration="cdr"');
+    expect(page).toContain('<code>err-1234</code>');
+    expect(page).toContain('Check failing: 1');
+    expect(page).not.toContain('<b>acme</b>');
   });
 });

@@ -1,4 +1,4 @@
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Authorization } from '#domain/model.js';
@@ -20,7 +20,7 @@ import {
   RecordingPublisher,
   RecordingValidationQueue,
 } from '#test-support/fakes/index.js';
-import { lambdaContext, silentObservability } from '#test-support/fixtures.js';
+import { lambdaContext, silentObservability, sqsRecord } from '#test-support/fixtures.js';
 
 /** A due index of `count` keys per shard, paged `limit` at a time; counts the pages read. */
 function dueIndex(shards: number, perShard: number) {
@@ -150,24 +150,7 @@ describe('sweep dispatcher handler', () => {
 });
 
 describe('validator worker handler', () => {
-  function message(id: string, body: string): SQSRecord {
-    return {
-      messageId: id,
-      receiptHandle: `rh-${id}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'sender',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:validation',
-      awsRegion: 'eu-west-1',
-    };
-  }
+  const message = sqsRecord;
 
   function deps(): ValidatorDependencies & {
     authorizations: InMemoryAuthorizationRepository;

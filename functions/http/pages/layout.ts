@@ -23,7 +23,7 @@ p{margin:8px 0}
 .badge{display:inline-block;font-size:.8rem;font-weight:600;padding:2px 10px;border-radius:999px;vertical-align:middle;margin-left:8px}
 .badge.active{color:var(--ok);background:var(--ok-bg)}
 .badge.expiring,.badge.degraded{color:var(--warn);background:var(--warn-bg)}
-.badge.invalid{color:var(--bad);background:var(--bad-bg)}
+.badge.invalid,.badge.check_failing{color:var(--bad);background:var(--bad-bg)}
 .badge.not_authorized,.badge.revoked{color:var(--idle);background:var(--idle-bg)}
 .detail{margin:6px 0 0}
 .button{display:inline-block;background:var(--accent);color:var(--accent-ink);text-decoration:none;font-weight:600;padding:8px 16px;border-radius:6px;white-space:nowrap}
@@ -42,7 +42,7 @@ table.board th{text-align:left;font-weight:600;vertical-align:top;padding:6px 8p
 table.board td.cell{border-radius:6px;padding:6px 8px;vertical-align:top;min-width:120px}
 td.cell.active{background:var(--ok-bg);color:var(--ok)}
 td.cell.expiring,td.cell.degraded{background:var(--warn-bg);color:var(--warn)}
-td.cell.invalid{background:var(--bad-bg);color:var(--bad)}
+td.cell.invalid,td.cell.check_failing{background:var(--bad-bg);color:var(--bad)}
 td.cell.not_authorized,td.cell.revoked,td.cell.pending{background:var(--idle-bg);color:var(--idle)}
 td.cell .why{font-weight:600}
 .badge.pending{color:var(--idle);background:var(--idle-bg)}

@@ -1,4 +1,5 @@
-import type { BoardCell, BoardCellState, StatusBoard } from '#domain/status-board.js';
+import type { BoardCell, BoardCellState, BoardCheckFailing, StatusBoard } from '#domain/status-board.js';
+import { CHECK_FAILING_AFTER_ERRORS } from '#domain/status-machine.js';
 import { formatTime, html } from './html.js';
 import { renderDocument } from './layout.js';
 import { describeInvalidationCause } from '#domain/wording.js';
@@ -11,9 +12,11 @@ const stateLabels: Record<BoardCellState, string> = {
   degraded: 'Degraded',
   invalid: 'Invalid',
   revoked: 'Revoked',
+  check_failing: 'Check failing',
 };
 
 const order: BoardCellState[] = [
+  'check_failing',
   'invalid',
   'degraded',
   'expiring',
@@ -36,6 +39,39 @@ function renderCell(cell: BoardCell) {
   </td>`;
 }
 
+/** Authorizations whose checks keep throwing: ours to fix (find the error id in the logs), then recheck. */
+function renderCheckFailing(entries: BoardCheckFailing[]) {
+  return html`<section class="card notice" role="alert" data-check-failing="${entries.length}">
+    <strong
+      >Checks failing: our checks of these authorizations threw ${CHECK_FAILING_AFTER_ERRORS} times in a
+      row</strong
+    >
+    (our bug or bad data, not Webex). They are out of the sweep: find the error id in the validator's logs,
+    fix the cause, then recheck them.
+    <table class="board">
+      <thead>
+        <tr>
+          <th>Tenant</th>
+          <th>Integration</th>
+          <th>Last error id</th>
+          <th>Since</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${entries.map(
+          (entry) =>
+            html`<tr data-check-failing-tenant="${entry.tenantId}" data-integration="${entry.integration}">
+              <td>${entry.tenantName} <span class="small">${entry.tenantId}</span></td>
+              <td>${entry.integration}</td>
+              <td><code>${entry.lastErrorId}</code></td>
+              <td>${formatTime(entry.since)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+}
+
 /** The ops status board: tenants by integrations, each cell coloured by status. */
 export function renderStatusBoardPage(board: StatusBoard): string {
   const body = html`<h1>Status board</h1>
@@ -48,6 +84,7 @@ export function renderStatusBoardPage(board: StatusBoard): string {
           secrets store.
         </p>`,
     )}
+    ${board.checkFailing.length > 0 ? renderCheckFailing(board.checkFailing) : ''}
     <p class="small">Generated ${formatTime(board.generatedAt)}. ${board.rows.length} tenants.</p>
     <p class="totals">
       ${order
