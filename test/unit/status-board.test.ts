@@ -114,23 +114,7 @@ describe('status board', () => {
       catalog,
       30,
     );
-    const page = renderStatusBoardPage({
-      generatedAt: '2026-02-01T00:00:00.000Z',
-      credentialIncidents: [],
-      checkFailing: [],
-      integrations: catalog.integrations.map(({ key, name }) => ({ key, name })),
-      rows: [row],
-      totals: {
-        not_authorized: 3,
-        pending: 0,
-        active: 1,
-        expiring: 0,
-        degraded: 0,
-        invalid: 1,
-        revoked: 0,
-        check_failing: 0,
-      },
-    });
+    const page = pageOf(row, { not_authorized: 3, active: 1, invalid: 1 });
     const cell = (integration: string) => {
       const match = new RegExp(`<td[^>]*data-integration="${integration}"[\\s\\S]*?</td>`).exec(page);
       expect(match, integration).not.toBeNull();
