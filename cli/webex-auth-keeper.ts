@@ -90,6 +90,7 @@ const authorizationSchema = z.looseObject({
   integration: z.string(),
   status: z.string(),
   cause: z.string().optional(),
+  confidence: z.string().optional(),
   authorizer: z.looseObject({ email: z.string() }).optional(),
   accessTokenExpiresAt: z.string().optional(),
   refreshTokenExpiresAt: z.string().optional(),
@@ -202,6 +203,14 @@ export function table(headers: string[], rows: string[][]): string {
 /** `2026-11-25T10:00:00.000Z` as `2026-11-25 10:00Z`: enough for people, still unambiguous. */
 function shortTime(iso: string | undefined): string {
   return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z` : '';
+}
+
+/** A cause with how sure it is, `user_deactivated (confirmed)`; empty without a cause. */
+function causeOf(authorization: { cause?: string; confidence?: string }): string {
+  if (!authorization.cause) return '';
+  return authorization.confidence
+    ? `${authorization.cause} (${authorization.confidence})`
+    : authorization.cause;
 }
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
@@ -398,7 +407,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         const rows = authorizations.items.map((a) => [
           a.integration,
           a.status,
-          a.status === 'check_failing' ? `error ${a.lastCheckError?.errorId ?? 'unknown'}` : (a.cause ?? ''),
+          a.status === 'check_failing' ? `error ${a.lastCheckError?.errorId ?? 'unknown'}` : causeOf(a),
           a.authorizer?.email ?? '',
           shortTime(a.accessTokenExpiresAt),
           shortTime(a.refreshTokenExpiresAt),
@@ -444,7 +453,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         const { outcome, authorization } = result;
         const did =
           outcome.kind === 'checked' ? 'Checked' : `Skipped (${outcome.reason ?? 'no reason given'})`;
-        const cause = authorization.cause ? `, cause ${authorization.cause}` : '';
+        const cause = authorization.cause ? `, cause ${causeOf(authorization)}` : '';
         return `${did}: ${tenantId}/${integration} is ${authorization.status}${cause}.\n`;
       });
       return EXIT.ok;

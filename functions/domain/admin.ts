@@ -136,6 +136,9 @@ export interface AuthorizationView {
   name: string;
   status: AuthorizationStatus;
   cause?: Authorization['cause'];
+  /** How sure the cause is, and the Webex calls behind it (docs/validator.md, "Causes"). */
+  confidence?: Authorization['confidence'];
+  evidence?: Authorization['evidence'];
   causeDetail?: string;
   authorizer?: Authorization['authorizer'];
   scopes: string[];
@@ -175,6 +178,8 @@ export function toAuthorizationView(authorization: Authorization, catalog: Catal
     name: catalog.find(integration)?.name ?? integration,
     status,
     cause: authorization.cause,
+    confidence: authorization.confidence,
+    evidence: authorization.evidence,
     causeDetail: authorization.causeDetail,
     authorizer: authorization.authorizer,
     scopes,

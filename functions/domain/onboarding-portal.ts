@@ -55,9 +55,7 @@ function portalState(authorization: Authorization | undefined): PortalIntegratio
 function stateDetail(authorization: Authorization | undefined): string | undefined {
   switch (authorization?.status) {
     case 'invalid':
-      return authorization.cause
-        ? describeInvalidationCause(authorization.cause)
-        : describeInvalidationCause('unknown');
+      return describeInvalidationCause(authorization.cause ?? 'unknown', authorization.confidence);
     case 'expiring':
       return (
         authorization.causeDetail ??

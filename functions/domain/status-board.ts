@@ -1,5 +1,11 @@
 import type { Catalog } from './catalog.js';
-import type { Authorization, AuthorizationStatus, InvalidationCause, Tenant } from './model.js';
+import type {
+  Authorization,
+  AuthorizationStatus,
+  CauseConfidence,
+  InvalidationCause,
+  Tenant,
+} from './model.js';
 import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
 import type { AuthorizationRepository, TenantRepository } from './ports.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
@@ -11,6 +17,8 @@ export interface BoardCell {
   integration: string;
   state: BoardCellState;
   cause?: InvalidationCause;
+  /** How sure the cause is; absent on records invalidated before confidences existed. */
+  confidence?: CauseConfidence;
   authorizerEmail?: string;
   /**
    * The earliest deadline that ends the authorization unless someone acts: refresh-token expiry, or
@@ -103,6 +111,7 @@ export function boardRow(
         integration: key,
         state: authorization.status,
         ...(authorization.cause ? { cause: authorization.cause } : {}),
+        ...(authorization.confidence ? { confidence: authorization.confidence } : {}),
         ...(authorization.authorizer ? { authorizerEmail: authorization.authorizer.email } : {}),
         ...(nextExpiry ? { nextExpiry } : {}),
       };

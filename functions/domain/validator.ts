@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
 import { withoutCheckErrors } from './check-failures.js';
-import { classifyDeath, classifyProbeResult, type Verdict } from './classification.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { refreshTokenIssuedAt } from './expiry-warnings.js';
 import type { Authorization, AuthorizationEvent, EventType } from './model.js';
@@ -16,11 +15,12 @@ import {
   type ValidationOutcome,
   type ValidatorDependencies,
 } from './validator-config.js';
-import { gatherDeathEvidence, probeIdentity } from './validator-evidence.js';
+import { probeIdentity } from './validator-evidence.js';
 import { assessCheckExpiry } from './validator-expiry.js';
 import { followCredentialIncident } from './validator-incident.js';
 import { SECOND_MS, scheduleNextCheck } from './validator-schedule.js';
 import { TenantOnce, TokenSession } from './validator-session.js';
+import { causeFieldsOf, judgeCheck } from './validator-verdict.js';
 
 function isDue(record: Authorization, now: Date): boolean {
   return record.nextCheckAt === undefined || Date.parse(record.nextCheckAt) <= now.getTime();
@@ -51,10 +51,10 @@ function skipped(reason: SkipReason): ValidationOutcome {
  * 5. Probe `people/me` (and, sent with it, `/v1/roles`: Full Admin held, resolved by name),
  *    checking the org and the person; a refused probe without a refresh yet gets one refresh and
  *    a second probe.
- * 6. Classify (classification.ts): healthy, transient, or invalid with a cause from all the
- *    evidence (siblings, a look-up of the person through a working admin authorization,
- *    recorded expiries); then expiry warnings (expiry-warnings.ts) and the status machine
- *    (status-machine.ts).
+ * 6. Classify (validator-verdict.ts): healthy, transient, or invalid with a cause and its
+ *    confidence from all the evidence (siblings, a look-up of the person through a working admin
+ *    authorization, recorded expiries), carrying every Webex call of the check as its evidence;
+ *    then expiry warnings (expiry-warnings.ts) and the status machine (status-machine.ts).
  * 7. Save status, failure count, expiries, warnings and the next check time (with jitter,
  *    earlier for an upcoming refresh or warning threshold, later for a 429's Retry-After) with
  *    the event in one transaction, under the version read with the lease. On ConflictError the
@@ -178,39 +178,24 @@ async function check(
     if (!(await tenant.active())) return skipped('tenant_inactive');
     if ((await tokens.refresh()) === 'superseded') return skipped('superseded');
   }
-  let probe = await probeIdentity(deps.webex, tokens.material.accessToken, record.scopes);
+  const probeNow = () =>
+    probeIdentity(deps.webex, tokens.material.accessToken, record.scopes, tokens.calls, record.integration);
+  let probe = await probeNow();
   if (probe.kind === 'refused' && tokens.refreshOutcome === undefined) {
     // The access token may simply have ended (e.g. checks were paused): one refresh settles it.
     if (!(await tenant.active())) return skipped('tenant_inactive');
     const outcome = await tokens.refresh();
     if (outcome === 'superseded') return skipped('superseded');
-    if (outcome.kind === 'ok')
-      probe = await probeIdentity(deps.webex, tokens.material.accessToken, record.scopes);
+    if (outcome.kind === 'ok') probe = await probeNow();
   }
 
-  let verdict: Verdict = classifyProbeResult({
-    refresh: tokens.refreshOutcome,
-    probe,
-    authorizer: record.authorizer,
-    tenantOrgId: (await tenant.ifRead())?.orgId,
-  });
-  if (verdict.kind === 'dead') {
-    const active = await tenant.active();
-    if (!active) return skipped('tenant_inactive');
-    const evidence = await gatherDeathEvidence(deps, record, active, integration, tokens.material, now);
-    const classification = classifyDeath(evidence);
-    verdict = {
-      kind: 'invalid',
-      cause: classification.cause,
-      detail: `${verdict.detail} ${classification.detail}`,
-      ...(verdict.trackingId !== undefined ? { trackingId: verdict.trackingId } : {}),
-    };
-  }
+  const verdict = await judgeCheck(deps, { record, integration, tokens, probe, tenant, now });
+  if (verdict === 'tenant_inactive') return skipped('tenant_inactive');
   if (verdict.kind !== 'healthy') {
     log.info('Authorization check found a problem', {
       ...key,
       verdict: verdict.kind,
-      ...(verdict.kind === 'invalid' ? { cause: verdict.cause } : {}),
+      ...(verdict.kind === 'invalid' ? { cause: verdict.cause, confidence: verdict.confidence } : {}),
       detail: verdict.detail,
       trackingId: verdict.trackingId,
     });
@@ -255,7 +240,8 @@ async function check(
   const nowIso = now.toISOString();
 
   const eventType: EventType | undefined = change.event?.type ?? (refreshedNow ? 'refreshed' : undefined);
-  const cause = verdict.kind === 'invalid' ? verdict.cause : undefined;
+  const causeFields = causeFieldsOf(verdict, tokens);
+  const { cause, confidence } = causeFields;
   const event: AuthorizationEvent | undefined = eventType
     ? {
         eventId: randomUUID(),
@@ -266,11 +252,12 @@ async function check(
         occurredAt: nowIso,
         status: change.status,
         previousStatus: status,
-        ...(cause ? { cause } : {}),
+        ...causeFields,
         summary: eventSummary({
           type: eventType,
           integrationName: integration.name,
           ...(cause ? { cause } : {}),
+          ...(confidence ? { confidence } : {}),
           ...(warned ? { deadline: warned.deadline, deadlineIsUpperBound: warned.upperBound } : {}),
           occurredAt: nowIso,
         }),
@@ -297,6 +284,8 @@ async function check(
     ...withoutCheckErrors(record),
     status: change.status,
     cause,
+    confidence,
+    evidence: causeFields.evidence,
     causeDetail: verdict.kind === 'healthy' ? undefined : verdict.detail,
     accessTokenExpiresAt: tokens.material.accessTokenExpiresAt,
     refreshTokenExpiresAt: tokens.material.refreshTokenExpiresAt,

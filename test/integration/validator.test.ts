@@ -36,15 +36,17 @@ describe('validator against DynamoDB Local and the Webex simulator', () => {
     expect((await h.sweep()).dispatched).toBe(2);
   });
 
-  it('invalidates every authorization of a person whose password changed, in one sweep, with one alert each', async () => {
+  it('invalidates every authorization of a single admin whose password changed, in one sweep, with one alert each, naming no one cause as fact', async () => {
     const h = await setup();
     for (const key of ['users-sync', 'presence', 'call-control']) await h.authorize(key);
     await h.sweep();
     await h.control('people/admin@demo.example/password-change');
     const report = await h.sweep();
     expect(report.errors).toEqual([]);
+    // Nobody is left to look the admin up with: a deactivation or a role removal looks the same.
     for (const key of ['users-sync', 'presence', 'call-control']) {
-      expect(await statusOf(h, key)).toBe('invalid:password_changed_or_revoked');
+      expect(await statusOf(h, key)).toBe('invalid:password_change_or_deactivation_or_role_removal');
+      expect((await h.record(key)).confidence).toBe('likely');
     }
     expect(h.types().sort()).toEqual([
       'call-control:invalidated',
@@ -53,7 +55,10 @@ describe('validator against DynamoDB Local and the Webex simulator', () => {
     ]);
     for (const { alert } of h.events.published) {
       expect(alert?.text).toContain('All 3 authorizations that admin@demo.example granted for this tenant');
-      expect(alert?.text).toMatch(/password was changed/);
+      expect(alert?.text).toMatch(/when a user's password is changed/);
+      expect(alert?.text).toContain(
+        'To tell them apart, open Control Hub > Users and find admin@demo.example:',
+      );
       expect(alert?.text).toContain('Re-authorize: http://keeper.test/connect/');
     }
     const callControl = h.events.published.find((p) => p.event.integration === 'call-control');
@@ -87,6 +92,7 @@ describe('validator against DynamoDB Local and the Webex simulator', () => {
     expect(await statusOf(h, 'presence')).toBe('invalid:user_deactivated');
     expect(await statusOf(h, 'call-control')).toBe('invalid:user_deactivated');
     expect(await statusOf(h, 'users-sync')).toBe('active');
+    expect((await h.record('presence')).confidence).toBe('confirmed');
     const alert = h.events.published[0]?.alert;
     expect(alert?.text).toMatch(/deactivated in, or removed from, the Webex organization/);
     expect(alert?.text).toMatch(/another, active Full Administrator/);

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { tableDefinition } from '#adapters/table-definition.js';
-import type { Authorization, Tenant } from '#domain/model.js';
+import { authorizationEventSchema, type Authorization, type Tenant } from '#domain/model.js';
 import { silentLog, WebexError } from '#domain/ports.js';
 import { runSweep } from '#domain/sweep.js';
 import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
@@ -343,7 +343,7 @@ describe('validateAuthorization: refresh', () => {
 });
 
 describe('validateAuthorization: causes', () => {
-  it('invalidates every authorization of a person whose password changed, saying they died together', async () => {
+  it('invalidates every authorization of a single admin whose tokens all died, naming no one cause as fact', async () => {
     const world = setup();
     for (const integration of ['users-sync', 'presence', 'call-control']) await world.authorize(integration);
     world.webex.revokeAllOf('p-admin');
@@ -351,9 +351,10 @@ describe('validateAuthorization: causes', () => {
     for (const integration of ['presence', 'call-control', 'users-sync']) {
       expect(await world.validate(integration)).toMatchObject({
         status: 'invalid',
-        cause: 'password_changed_or_revoked',
+        cause: 'password_change_or_deactivation_or_role_removal',
         event: 'invalidated',
       });
+      expect(await world.record(integration)).toMatchObject({ confidence: 'likely' });
     }
     expect(world.events.types()).toEqual([
       'presence:invalidated',
@@ -367,11 +368,68 @@ describe('validateAuthorization: causes', () => {
     expectNoToken(world);
   });
 
+  it('carries the cause, its confidence and the Webex calls behind it on the record, the event and the history', async () => {
+    const world = setup();
+    for (const integration of ['presence', 'call-control']) await world.authorize(integration);
+    world.webex.revokeAllOf('p-admin');
+    await world.validate('presence');
+    const at = world.clock.now().toISOString();
+    const evidence = [
+      {
+        call: 'GET /v1/people/me',
+        via: 'presence',
+        answer: 'refused',
+        status: 401,
+        trackingId: 'ROUTER_401',
+        at,
+      },
+      {
+        call: 'POST /v1/access_token',
+        via: 'presence',
+        answer: 'refused',
+        status: 400,
+        error: 'invalid_grant',
+        trackingId: 'ROUTER_400',
+        at,
+      },
+      // The sibling by the same person, probed on the spot with its own token.
+      {
+        call: 'GET /v1/people/me',
+        via: 'call-control',
+        answer: 'refused',
+        status: 401,
+        trackingId: 'ROUTER_401',
+        at,
+      },
+    ];
+    const event = world.events.published[0]?.event;
+    // The event detail as the bus gets it: the schema's shape, nothing more, nothing less.
+    expect(authorizationEventSchema.strict().parse(event)).toEqual(event);
+    expect(event).toMatchObject({
+      type: 'invalidated',
+      cause: 'password_change_or_deactivation_or_role_removal',
+      confidence: 'likely',
+      evidence,
+      summary:
+        'Attendant Console Webex presence retrieval stopped working (likely: password change, deactivation or Full Admin role removal).',
+    });
+    expect(await world.record('presence')).toMatchObject({
+      cause: 'password_change_or_deactivation_or_role_removal',
+      confidence: 'likely',
+      evidence,
+    });
+    const history = await world.repo.history.list('acme', { limit: 10 });
+    expect(history.items).toEqual([event]);
+    expectNoToken(world);
+  });
+
   it('does not blame a password change for an SSO tenant', async () => {
     const world = setup({ sso: true });
     for (const integration of ['presence', 'call-control']) await world.authorize(integration);
     world.webex.revokeAllOf('p-admin');
-    expect(await world.validate('presence')).toMatchObject({ cause: 'user_deactivated' });
+    expect(await world.validate('presence')).toMatchObject({
+      cause: 'password_change_or_deactivation_or_role_removal',
+    });
     expect(world.events.published[0]?.alert?.text).toMatch(/not a password change/);
     expect(world.events.published[0]?.alert?.text).not.toMatch(/password was changed/);
   });
@@ -384,6 +442,7 @@ describe('validateAuthorization: causes', () => {
       status: 'invalid',
       cause: 'integration_revoked',
     });
+    expect(await world.record('call-control')).toMatchObject({ confidence: 'likely' });
     expect(await world.validate('presence')).toMatchObject({ status: 'active' });
     expect(world.events.published[0]?.alert?.text).toContain('Apps > Integrations');
   });
@@ -395,6 +454,8 @@ describe('validateAuthorization: causes', () => {
     world.webex.deactivate('p-admin');
     expect(await world.validate('presence')).toMatchObject({ cause: 'user_deactivated' });
     expect(await world.validate('call-control')).toMatchObject({ cause: 'user_deactivated' });
+    expect(await world.record('presence')).toMatchObject({ confidence: 'confirmed' });
+    expect(await world.record('call-control')).toMatchObject({ confidence: 'confirmed' });
   });
 
   it('finds a removed Full Admin role through the look-up when the tokens were revoked', async () => {
@@ -413,6 +474,8 @@ describe('validateAuthorization: causes', () => {
       status: 'invalid',
       cause: 'admin_role_removed',
     });
+    // Webex refuses the roles list to non-admins (403): that says the role went, without proving it.
+    expect(await world.record('presence')).toMatchObject({ confidence: 'likely' });
   });
 
   it('names refresh_token_expired when the refresh token is past its recorded expiry', async () => {
@@ -423,6 +486,7 @@ describe('validateAuthorization: causes', () => {
       status: 'invalid',
       cause: 'refresh_token_expired',
     });
+    expect(await world.record('presence')).toMatchObject({ confidence: 'confirmed' });
   });
 
   it('sends nothing again for a status that stays the same', async () => {
