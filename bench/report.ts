@@ -450,7 +450,7 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
       ) +
       `\n\nA healthy check reads nothing: its lease is a conditional UpdateItem that returns the record ` +
       `(write units), the tenant is read only when a step needs it (a refresh, a death, an alert, a password ` +
-      `deadline within 30 days), and the save writes the record and its index keys. So every read unit above ` +
+      `deadline's policy: at most daily from 60 days after the grant), and the save writes the record and its index keys. So every read unit above ` +
       `is the dispatcher's: keys-only pages of the \`due\` index, at least one per shard per sweep ` +
       `(${tableDefinition.dueShards} shards) even when few are due, then one per 100 due keys. That fixed part ` +
       `is why read units per due authorization fall as more is due (at most ` +

@@ -21,10 +21,13 @@ export const USAGE = `Usage: webex-auth-keeper [--api URL] [--json] <command>
 Commands:
   tenants list [--limit N] [--all]                 list tenants (a page, or --all of them)
   tenants create <id> --name NAME [--contact EMAIL]... [--sso] [--org ORG_ID]
+                      [--password-max-age-days N] [--sso-authorizer EMAIL]...
                                                    create a tenant; contacts get alert emails;
                                                    with --org only that Webex org may authorize
   tenants update <id> [--name NAME] [--contact EMAIL]... [--no-contacts] [--sso | --no-sso]
                       [--org ORG_ID | --no-org] [--revoke-authorizations]
+                      [--password-max-age-days N | --no-password-max-age]
+                      [--sso-authorizer EMAIL]... [--no-sso-authorizers]
                                                    change a tenant; --contact replaces the list;
                                                    --org binds it to the customer's Webex org,
                                                    --no-org unbinds it (refused while it has live
@@ -54,6 +57,10 @@ Options:
   --help      this text (after a command: that command's help, e.g. recheck --help)
 
 ORG_ID is the orgId the Webex API gives (GET /v1/people/me), not the uuid Control Hub shows.
+--password-max-age-days is the customer's password policy in Control Hub (90 to 1825 days);
+without it (or after --no-password-max-age) the deployment's default applies. Each
+--sso-authorizer names an authorizer who signs in through SSO although the tenant does not:
+they get no password deadline warnings; the list given replaces the tenant's.
 
 Exit codes: 0 done, 1 the API refused (the problem is printed on one line), 2 bad usage,
 3 the API could not be reached or the request signed.`;
@@ -82,6 +89,8 @@ const tenantSchema = z.looseObject({
   contacts: z.array(z.string()),
   linkVersion: z.number(),
   orgId: z.string().optional(),
+  passwordMaxAgeDays: z.number().optional(),
+  ssoAuthorizers: z.array(z.string()).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -90,6 +99,7 @@ const authorizationSchema = z.looseObject({
   integration: z.string(),
   status: z.string(),
   cause: z.string().optional(),
+  confidence: z.string().optional(),
   authorizer: z.looseObject({ email: z.string() }).optional(),
   accessTokenExpiresAt: z.string().optional(),
   refreshTokenExpiresAt: z.string().optional(),
@@ -131,6 +141,10 @@ function tenantChanges(values: {
   'no-sso': boolean;
   org?: string | undefined;
   'no-org': boolean;
+  'password-max-age-days'?: string | undefined;
+  'no-password-max-age': boolean;
+  'sso-authorizer'?: string[] | undefined;
+  'no-sso-authorizers': boolean;
 }): Record<string, unknown> {
   if (values.contact !== undefined && values['no-contacts'])
     throw new UsageError('--contact and --no-contacts do not go together');
@@ -138,6 +152,10 @@ function tenantChanges(values: {
     throw new UsageError('--sso and --no-sso do not go together');
   if (values.org !== undefined && values['no-org'])
     throw new UsageError('--org and --no-org do not go together');
+  if (values['password-max-age-days'] !== undefined && values['no-password-max-age'])
+    throw new UsageError('--password-max-age-days and --no-password-max-age do not go together');
+  if (values['sso-authorizer'] !== undefined && values['no-sso-authorizers'])
+    throw new UsageError('--sso-authorizer and --no-sso-authorizers do not go together');
   const body: Record<string, unknown> = {
     ...(values.name !== undefined ? { name: values.name } : {}),
     ...(values.contact !== undefined ? { contacts: values.contact } : {}),
@@ -146,13 +164,36 @@ function tenantChanges(values: {
     ...(values['no-sso'] ? { sso: false } : {}),
     ...(values.org !== undefined ? { orgId: values.org } : {}),
     ...(values['no-org'] ? { orgId: null } : {}),
+    ...passwordPolicyOptions(values),
+    ...(values['no-password-max-age'] ? { passwordMaxAgeDays: null } : {}),
+    ...(values['no-sso-authorizers'] ? { ssoAuthorizers: [] } : {}),
   };
   if (Object.keys(body).length === 0) {
     throw new UsageError(
-      'Nothing to change: give --name, --contact, --no-contacts, --sso, --no-sso, --org or --no-org',
+      'Nothing to change: give --name, --contact, --no-contacts, --sso, --no-sso, --org, --no-org, --password-max-age-days, --no-password-max-age, --sso-authorizer or --no-sso-authorizers',
     );
   }
   return body;
+}
+
+/** The password policy fields `tenants create` and `update` share, as given. */
+function passwordPolicyOptions(values: {
+  'password-max-age-days'?: string | undefined;
+  'sso-authorizer'?: string[] | undefined;
+}): Record<string, unknown> {
+  const days = positiveInteger('password-max-age-days', values['password-max-age-days']);
+  return {
+    ...(days !== undefined ? { passwordMaxAgeDays: days } : {}),
+    ...(values['sso-authorizer'] !== undefined ? { ssoAuthorizers: values['sso-authorizer'] } : {}),
+  };
+}
+
+/** A cause with how sure it is, `user_deactivated (confirmed)`; empty without a cause. */
+function causeOf(authorization: { cause?: string; confidence?: string }): string {
+  if (!authorization.cause) return '';
+  return authorization.confidence
+    ? `${authorization.cause} (${authorization.confidence})`
+    : authorization.cause;
 }
 
 /** Runs one command; returns the exit code. Never throws. */
@@ -173,6 +214,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         org: { type: 'string' },
         'no-org': { type: 'boolean', default: false },
         'no-contacts': { type: 'boolean', default: false },
+        'password-max-age-days': { type: 'string' },
+        'no-password-max-age': { type: 'boolean', default: false },
+        'sso-authorizer': { type: 'string', multiple: true },
+        'no-sso-authorizers': { type: 'boolean', default: false },
         'revoke-authorizations': { type: 'boolean', default: false },
         days: { type: 'string' },
         revoke: { type: 'boolean', default: false },
@@ -248,6 +293,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
             contacts: values.contact ?? [],
             sso: values.sso ?? false,
             ...(values.org !== undefined ? { orgId: values.org } : {}),
+            ...passwordPolicyOptions(values),
           },
         }),
       );
@@ -325,6 +371,13 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
             ['name', tenant.name],
             ['status', tenant.status],
             ['sso', tenant.sso ? 'yes' : 'no'],
+            ['sso authorizers', (tenant.ssoAuthorizers ?? []).join(', ')],
+            [
+              'password max age',
+              tenant.passwordMaxAgeDays === undefined
+                ? 'deployment default'
+                : `${tenant.passwordMaxAgeDays} days`,
+            ],
             ['webex org', tenant.orgId ?? ''],
             ['contacts', tenant.contacts.join(', ')],
             ['link version', String(tenant.linkVersion)],
@@ -333,7 +386,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         const rows = authorizations.items.map((a) => [
           a.integration,
           a.status,
-          a.status === 'check_failing' ? `error ${a.lastCheckError?.errorId ?? 'unknown'}` : (a.cause ?? ''),
+          a.status === 'check_failing' ? `error ${a.lastCheckError?.errorId ?? 'unknown'}` : causeOf(a),
           a.authorizer?.email ?? '',
           shortTime(a.accessTokenExpiresAt),
           shortTime(a.refreshTokenExpiresAt),
@@ -379,7 +432,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         const { outcome, authorization } = result;
         const did =
           outcome.kind === 'checked' ? 'Checked' : `Skipped (${outcome.reason ?? 'no reason given'})`;
-        const cause = authorization.cause ? `, cause ${authorization.cause}` : '';
+        const cause = authorization.cause ? `, cause ${causeOf(authorization)}` : '';
         return `${did}: ${tenantId}/${integration} is ${authorization.status}${cause}.\n`;
       });
       return EXIT.ok;

@@ -207,16 +207,11 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
   }
 
   async getMe(accessToken: string): Promise<WebexPerson> {
-    return this.getJson(CALLS.getMe, '/v1/people/me', accessToken, personSchema);
+    return this.getPersonJson(CALLS.getMe, '/v1/people/me', accessToken);
   }
 
   async getPerson(accessToken: string, personId: string): Promise<WebexPerson> {
-    return this.getJson(
-      CALLS.getPerson,
-      `/v1/people/${encodeURIComponent(personId)}`,
-      accessToken,
-      personSchema,
-    );
+    return this.getPersonJson(CALLS.getPerson, `/v1/people/${encodeURIComponent(personId)}`, accessToken);
   }
 
   async listRoles(accessToken: string): Promise<WebexRole[]> {
@@ -290,6 +285,21 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
     accessToken: string,
     schema: Schema,
   ): Promise<z.infer<Schema>> {
+    return (await this.getTrackedJson(call, path, accessToken, schema)).body;
+  }
+
+  /** A person, with the answer's `trackingId`: a person's answer can be the evidence of a cause. */
+  private async getPersonJson(call: WebexCall, path: string, accessToken: string): Promise<WebexPerson> {
+    const { body, trackingId } = await this.getTrackedJson(call, path, accessToken, personSchema);
+    return { ...body, ...(trackingId ? { trackingId } : {}) };
+  }
+
+  private async getTrackedJson<Schema extends z.ZodType>(
+    call: WebexCall,
+    path: string,
+    accessToken: string,
+    schema: Schema,
+  ): Promise<{ body: z.infer<Schema>; trackingId: string | undefined }> {
     const response = await this.send(call, () =>
       this.fetchImpl(`${this.baseUrl}${path}`, {
         headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
@@ -299,7 +309,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
     if (!response.ok) throw await this.failure(call, response);
     const body = schema.safeParse(await this.readJson(call, response));
     if (!body.success) throw this.unexpectedShape(call, response);
-    return body.data;
+    return { body: body.data, trackingId: trackingIdOf(response) };
   }
 
   /** Runs the request in the call's trace span; timeouts and network failures become transient WebexErrors. */
@@ -372,6 +382,7 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
         status: response.status,
         ...(trackingId ? { trackingId } : {}),
         ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+        ...(body.error ? { error: body.error } : {}),
       },
     );
   }

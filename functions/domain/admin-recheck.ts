@@ -165,7 +165,13 @@ async function verdictOf(
   }
   const probe =
     refresh.kind === 'ok'
-      ? await probeIdentity(validator.webex, tokens.material.accessToken, record.scopes)
+      ? await probeIdentity(
+          validator.webex,
+          tokens.material.accessToken,
+          record.scopes,
+          tokens.calls,
+          record.integration,
+        )
       : refresh;
   return classifyProbeResult({ refresh, probe, authorizer: record.authorizer, tenantOrgId: tenant.orgId });
 }

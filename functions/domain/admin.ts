@@ -17,6 +17,7 @@ import {
   type TenantRepository,
 } from './ports.js';
 import { webexOrgIdSchema } from './admin-org-id.js';
+import { passwordMaxAgeDaysSchema, ssoAuthorizersSchema } from './password-policy.js';
 import { buildStatusBoard, type StatusBoard } from './status-board.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
 import {
@@ -73,6 +74,10 @@ export const newTenantSchema = z.strictObject({
   sso: z.boolean().default(false),
   /** The customer's Webex org, when the vendor knows it: consents from any other org are refused. */
   orgId: webexOrgIdSchema.optional(),
+  /** The customer's `maxPasswordAge` in Control Hub; absent, the deployment's PASSWORD_MAX_AGE_DAYS. */
+  passwordMaxAgeDays: passwordMaxAgeDaysSchema.optional(),
+  /** Authorizers (emails) who sign in through SSO although the tenant as a whole does not. */
+  ssoAuthorizers: ssoAuthorizersSchema.optional(),
 });
 
 export type NewTenant = z.infer<typeof newTenantSchema>;
@@ -84,9 +89,13 @@ export const tenantPatchSchema = z
     sso: z.boolean().optional(),
     /** Binds the tenant to this Webex org; `null` removes the binding. */
     orgId: webexOrgIdSchema.nullable().optional(),
+    /** The tenant's own password age; `null` goes back to the deployment's default. */
+    passwordMaxAgeDays: passwordMaxAgeDaysSchema.nullable().optional(),
+    /** Replaces the list of SSO authorizers; `[]` empties it. */
+    ssoAuthorizers: ssoAuthorizersSchema.optional(),
   })
   .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-    message: 'give at least one of name, contacts, sso, orgId',
+    message: 'give at least one of name, contacts, sso, orgId, passwordMaxAgeDays, ssoAuthorizers',
   });
 
 export type TenantPatch = z.infer<typeof tenantPatchSchema>;
@@ -127,6 +136,9 @@ export interface AuthorizationView {
   name: string;
   status: AuthorizationStatus;
   cause?: Authorization['cause'];
+  /** How sure the cause is, and the Webex calls behind it (docs/validator.md, "Causes"). */
+  confidence?: Authorization['confidence'];
+  evidence?: Authorization['evidence'];
   causeDetail?: string;
   authorizer?: Authorization['authorizer'];
   scopes: string[];
@@ -166,6 +178,8 @@ export function toAuthorizationView(authorization: Authorization, catalog: Catal
     name: catalog.find(integration)?.name ?? integration,
     status,
     cause: authorization.cause,
+    confidence: authorization.confidence,
+    evidence: authorization.evidence,
     causeDetail: authorization.causeDetail,
     authorizer: authorization.authorizer,
     scopes,
@@ -195,7 +209,7 @@ export interface AdminDependencies {
   contacts: ContactSubscriptions;
   catalog: Catalog;
   clock: Clock;
-  /** The org password policy's maximum age (PASSWORD_MAX_AGE_DAYS), for the board's deadlines. */
+  /** The deployment's password age (PASSWORD_MAX_AGE_DAYS), for tenants without their own, on the board. */
   passwordMaxAgeDays: number;
   /** Lifetime of a link when the admin does not give one (LINK_TTL_DAYS). */
   defaultLinkTtlDays: number;
@@ -275,7 +289,7 @@ export function getTenant(deps: AdminDependencies, tenantId: string): Promise<Te
 }
 
 /**
- * Changes a tenant's name, contacts or SSO flag:
+ * Changes a tenant's name, contacts, SSO flag, password age or SSO authorizers:
  * 1. reads it (404 when unknown, 409 when offboarded);
  * 2. writes the change when nobody changed it meanwhile (optimistic lock on `updatedAt`);
  * 3. when the contacts changed, brings their subscriptions in line.
@@ -291,8 +305,11 @@ export async function updateTenant(
     ...(patch.name !== undefined ? { name: patch.name } : {}),
     ...(patch.contacts !== undefined ? { contacts: patch.contacts } : {}),
     ...(patch.sso !== undefined ? { sso: patch.sso } : {}),
+    ...(patch.ssoAuthorizers !== undefined ? { ssoAuthorizers: patch.ssoAuthorizers } : {}),
     updatedAt: nextUpdatedAt(deps.clock, current.updatedAt),
   };
+  if (patch.passwordMaxAgeDays === null) delete updated.passwordMaxAgeDays;
+  else if (patch.passwordMaxAgeDays !== undefined) updated.passwordMaxAgeDays = patch.passwordMaxAgeDays;
   await deps.tenants.replace(updated, current.updatedAt);
   // Contacts given again unchanged are synced too: that is how an admin repairs a failed sync.
   if (patch.contacts !== undefined) await syncContacts(deps, tenantId, updated.contacts);

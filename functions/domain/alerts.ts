@@ -1,6 +1,15 @@
 import type { Integration } from './catalog.js';
-import type { Authorization, AuthorizationEvent, EventType, InvalidationCause, Tenant } from './model.js';
+import { causeTitle, invalidationLines } from './invalidation-mail.js';
+import type {
+  Authorization,
+  AuthorizationEvent,
+  CauseConfidence,
+  EventType,
+  InvalidationCause,
+  Tenant,
+} from './model.js';
 import { mailSentence, mailSubject, mailValue } from './mail-text.js';
+import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
 import type { AlertMessage } from './ports.js';
 import { CHECK_FAILING_AFTER_ERRORS } from './status-machine.js';
 
@@ -35,15 +44,6 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-const CAUSE_TITLES: Record<InvalidationCause, string> = {
-  password_changed_or_revoked: 'password changed or access reset',
-  user_deactivated: 'user deactivated',
-  admin_role_removed: 'Full Admin role removed',
-  integration_revoked: 'integration revoked in Control Hub',
-  refresh_token_expired: 'refresh token expired',
-  unknown: 'cause unknown',
-};
-
 /**
  * One line for people (the event's `summary`): what happened to which integration. Never holds
  * a token: it is built from names, statuses and causes only.
@@ -52,16 +52,19 @@ export function eventSummary(input: {
   type: EventType;
   integrationName: string;
   cause?: InvalidationCause;
+  confidence?: CauseConfidence;
   deadline?: string;
+  /** The deadline is the latest it can be (a password deadline counted from the grant). */
+  deadlineIsUpperBound?: boolean;
   occurredAt: string;
 }): string {
   const name = input.integrationName;
   switch (input.type) {
     case 'invalidated':
-      return `${name} stopped working (${CAUSE_TITLES[input.cause ?? 'unknown']}).`;
+      return `${name} stopped working (${causeTitle(input.cause ?? 'unknown', input.confidence)}).`;
     case 'expiring':
       return input.deadline !== undefined
-        ? `${name} will stop working in ${plural(daysUntil(input.deadline, input.occurredAt), 'day')} unless it is renewed.`
+        ? `${name} will stop working in ${input.deadlineIsUpperBound ? 'at most ' : ''}${plural(daysUntil(input.deadline, input.occurredAt), 'day')} unless it is renewed.`
         : `${name} will stop working soon unless it is renewed.`;
     case 'degraded':
       return `Webex has not answered the checks of ${name} normally several times in a row.`;
@@ -95,7 +98,7 @@ function subjectOf(event: AuthorizationEvent, tenantName: string, name: string):
       return `Action needed: ${where} stopped working`;
     case 'expiring':
       return event.deadline !== undefined
-        ? `Warning: ${where} expires in ${plural(daysUntil(event.deadline, event.occurredAt), 'day')}`
+        ? `Warning: ${where} expires in ${event.deadlineIsUpperBound ? 'at most ' : ''}${plural(daysUntil(event.deadline, event.occurredAt), 'day')}`
         : `Warning: ${where} expires soon`;
     case 'degraded':
       return `Webex not answering: ${where}`;
@@ -122,59 +125,23 @@ function subjectOf(event: AuthorizationEvent, tenantName: string, name: string):
   }
 }
 
-/** The likely cause in plain words; an SSO tenant is never told about passwords. */
-function causeInPlainWords(cause: InvalidationCause, sso: boolean, who: string): string {
-  switch (cause) {
-    case 'password_changed_or_revoked':
-      return sso
-        ? `${who} signs in through SSO, so a password change is not the cause: their access was most likely reset in Control Hub (Users > ${who} > Reset access), which ends all of their authorizations at once.`
-        : `${who}'s Webex password was changed, or their access was reset in Control Hub. Webex ends all of a user's integration authorizations when either happens.`;
-    case 'user_deactivated':
-      return `${who} was deactivated in, or removed from, the Webex organization. Webex ends the authorizations of a user who can no longer sign in.`;
-    case 'admin_role_removed':
-      return `${who} is no longer a Full Administrator of the Webex organization. These integrations need a Full Administrator's authorization.`;
-    case 'integration_revoked':
-      return `The integration's access was revoked in Control Hub, or the integration was blocked there, while ${who}'s other authorizations still work.`;
-    case 'refresh_token_expired':
-      return `The refresh token reached its expiry without being renewed, so Webex no longer issues access tokens for this authorization.`;
-    case 'unknown':
-      return sso
-        ? `Webex refused the tokens without saying why. The usual causes are a reset of ${who}'s access, a deactivation, the loss of the Full Administrator role, or a revocation in Control Hub.`
-        : `Webex refused the tokens without saying why. The usual causes are a change of ${who}'s password, a reset of their access, a deactivation, the loss of the Full Administrator role, or a revocation in Control Hub.`;
+/**
+ * Why a password deadline is warned: the tenant's password age, and, when the deadline is an upper
+ * bound, that it is counted from the grant because Webex does not say when the password was set.
+ */
+function passwordDeadlineWhy(input: AlertInput, who: string, deadline: string): string[] {
+  const maxAgeDays = passwordMaxAgeDaysOf(input.tenant, input.passwordMaxAgeDays);
+  const policy = `Your organization's password policy allows passwords up to ${maxAgeDays} days old.`;
+  const grantedAt = input.authorization.grantedAt;
+  if (!input.event.deadlineIsUpperBound) {
+    return [
+      `${policy} ${who}'s password reaches that age around ${deadline}. When it changes, Webex ends this authorization.`,
+    ];
   }
-}
-
-function controlHubSteps(integration: Integration | undefined, name: string): string[] {
-  const id = integration?.integrationId ?? '(see the catalog)';
   return [
-    `1. In Control Hub, open Apps > Integrations and find "${name}" by its Integration ID ${id}.`,
-    '2. Make sure it is allowed for your organization (not blocked), and allow it if needed.',
-    '3. Open the re-authorize link below as a Full Administrator and authorize it again.',
+    `${policy} ${who}'s password reaches that age by ${deadline} at the latest. When it changes, Webex ends this authorization.`,
+    `That date is an upper bound, not the date: Webex does not tell when a password was last set, so it is counted from the authorization${grantedAt === undefined ? '' : ` on ${grantedAt}`}. If the password was set before that, the deadline comes sooner.`,
   ];
-}
-
-function whatToDo(
-  cause: InvalidationCause,
-  integration: Integration | undefined,
-  name: string,
-  who: string,
-): string[] {
-  switch (cause) {
-    case 'integration_revoked':
-      return controlHubSteps(integration, name);
-    case 'admin_role_removed':
-      return [
-        `Give ${who} the Full Administrator role back, or ask another Full Administrator to open the re-authorize link below and authorize "${name}" again.`,
-      ];
-    case 'user_deactivated':
-      return [
-        `Ask another, active Full Administrator of the Webex organization to open the re-authorize link below and authorize "${name}" again.`,
-      ];
-    default:
-      return [
-        `Ask a Full Administrator of the Webex organization (${who} can do it again) to open the re-authorize link below and authorize "${name}" again.`,
-      ];
-  }
 }
 
 /** Everything an alert is written from: no token is ever among it. */
@@ -187,13 +154,15 @@ export interface AlertInput {
   authorization: Authorization;
   /** A fresh onboarding link of the tenant. */
   reauthorizeLink: string;
+  /** The deployment's PASSWORD_MAX_AGE_DAYS, for a tenant without a password age of its own. */
   passwordMaxAgeDays: number;
 }
 
 /**
  * Writes the email for an event: tenant, integration (name and Integration ID), what happened,
- * the likely cause in plain words with its evidence, what to do, and the re-authorize link. Every
- * value from Webex, an admin or the catalog enters through `mailValue`, so none adds a line.
+ * the cause with how sure it is, in plain words with its evidence (invalidation-mail.ts), what to
+ * do, and the re-authorize link. Every value from Webex, an admin or the catalog enters through
+ * `mailValue`, so none adds a line.
  */
 export function buildAlert(input: AlertInput): AlertMessage {
   const { event, tenant, integration, authorization } = input;
@@ -218,16 +187,16 @@ export function buildAlert(input: AlertInput): AlertMessage {
     '',
   ];
   if (event.type === 'invalidated') {
-    const cause = event.cause ?? 'unknown';
     lines.push(
-      'Likely cause',
-      causeInPlainWords(cause, tenant.sso, who),
-      ...(causeDetail ? [`Evidence: ${causeDetail}`] : []),
-      '',
-      'What to do',
-      ...whatToDo(cause, integration, name, who),
-      '',
-      `Re-authorize: ${input.reauthorizeLink}`,
+      ...invalidationLines({
+        event,
+        sso: signsInWithSso(tenant, input.authorization.authorizer),
+        integration,
+        name,
+        who,
+        causeDetail,
+        reauthorizeLink: input.reauthorizeLink,
+      }),
     );
   } else if (event.type === 'expiring') {
     const deadline = event.deadline ?? authorization.refreshTokenExpiresAt ?? 'soon';
@@ -242,10 +211,11 @@ export function buildAlert(input: AlertInput): AlertMessage {
     } else {
       lines.push(
         'Why',
-        `Your organization's password policy allows passwords up to ${input.passwordMaxAgeDays} days old; ${who}'s password reaches that age around ${deadline}. When it changes, Webex ends this authorization.`,
+        ...passwordDeadlineWhy(input, who, deadline),
         '',
         'What to do',
         `Right after ${who} changes the password, open the re-authorize link below and authorize "${name}" again. To avoid any outage, a Full Administrator who signs in through SSO can authorize it now instead.`,
+        `If ${who} signs in through SSO, the password age does not apply: tell the vendor's ops, and these warnings stop.`,
       );
     }
     lines.push('', `Re-authorize: ${input.reauthorizeLink}`);

@@ -1,4 +1,4 @@
-import type { Authorizer, InvalidationCause } from './model.js';
+import type { Authorizer, CauseConfidence, InvalidationCause } from './model.js';
 import { WebexError, type WebexPerson, type WebexRole } from './ports.js';
 
 /** The role name Webex gives the org's full administrators (resolved to an id through /v1/roles). */
@@ -8,12 +8,12 @@ export const FULL_ADMIN_ROLE_NAME = 'Full Administrator';
 export type CallOutcome =
   | { kind: 'ok' }
   /** Webex refused the call for good (401, 403, 404, or a grant-level token endpoint refusal). */
-  | { kind: 'refused'; status?: number; failure: WebexError['kind']; trackingId?: string }
+  | { kind: 'refused'; status?: number; failure: WebexError['kind']; trackingId?: string; error?: string }
   /**
    * The token endpoint refused our client (its id or secret), not the grant: says nothing about
    * the authorization, and every authorization of the integration is refused alike.
    */
-  | { kind: 'client_refused'; status?: number; trackingId?: string }
+  | { kind: 'client_refused'; status?: number; trackingId?: string; error?: string }
   /** 429, 5xx, timeout or network: says nothing about the authorization. */
   | { kind: 'transient'; status?: number; retryAfterSeconds?: number; trackingId?: string };
 
@@ -23,12 +23,13 @@ export type CallOutcome =
  */
 export function outcomeOf(error: unknown): Exclude<CallOutcome, { kind: 'ok' }> {
   if (!(error instanceof WebexError)) throw error;
-  const { status, trackingId, retryAfterSeconds } = error.details;
+  const { status, trackingId, retryAfterSeconds, error: code } = error.details;
   if (error.kind === 'client_rejected') {
     return {
       kind: 'client_refused',
       ...(status !== undefined ? { status } : {}),
       ...(trackingId !== undefined ? { trackingId } : {}),
+      ...(code !== undefined ? { error: code } : {}),
     };
   }
   if (error.kind === 'transient') {
@@ -44,12 +45,19 @@ export function outcomeOf(error: unknown): Exclude<CallOutcome, { kind: 'ok' }> 
     failure: error.kind,
     ...(status !== undefined ? { status } : {}),
     ...(trackingId !== undefined ? { trackingId } : {}),
+    ...(code !== undefined ? { error: code } : {}),
   };
 }
 
 /** The id of the Full Administrator role, resolved by name (never hard-coded); undefined when absent. */
 export function fullAdminRoleId(roles: readonly WebexRole[]): string | undefined {
   return roles.find((role) => role.name === FULL_ADMIN_ROLE_NAME)?.id;
+}
+
+/** Whether the person holds the Full Administrator role; undefined when the org lists no such role. */
+export function holdsFullAdmin(person: WebexPerson, roles: readonly WebexRole[]): boolean | undefined {
+  const adminRoleId = fullAdminRoleId(roles);
+  return adminRoleId === undefined ? undefined : person.roles.includes(adminRoleId);
 }
 
 /** The result of probing `people/me` (and `/v1/roles`) with the authorization's own access token. */
@@ -78,7 +86,13 @@ export type Verdict =
   | { kind: 'client_refused'; detail: string; trackingId?: string }
   /** Tokens refused: the cause needs the wider evidence of `classifyDeath`. */
   | { kind: 'dead'; detail: string; trackingId?: string }
-  | { kind: 'invalid'; cause: InvalidationCause; detail: string; trackingId?: string };
+  | {
+      kind: 'invalid';
+      cause: InvalidationCause;
+      confidence: CauseConfidence;
+      detail: string;
+      trackingId?: string;
+    };
 
 function tracking(trackingId: string | undefined): { trackingId?: string } {
   return trackingId !== undefined ? { trackingId } : {};
@@ -122,8 +136,9 @@ function clientRefusedVerdict(outcome: Extract<CallOutcome, { kind: 'client_refu
  * - A refused probe is `dead` unless the refresh failed transiently: then nothing is known yet.
  * - Any transient failure is `transient`, never `invalid`.
  * - A probe that answers but shows another org or another person is `invalid` (`unknown`: the
- *   token no longer speaks for the person who granted it); Full Admin gone (or the roles list
- *   refused, which only admins may read) is `admin_role_removed`.
+ *   token no longer speaks for the person who granted it); Full Admin gone is `admin_role_removed`,
+ *   `confirmed` by the person's own roles in the answer, only `likely` when the roles list was
+ *   refused (only admins may read it, but a refusal does not say which role went).
  */
 export function classifyProbeResult(input: {
   refresh: CallOutcome | undefined;
@@ -160,6 +175,7 @@ export function classifyProbeResult(input: {
     return {
       kind: 'invalid',
       cause: 'unknown',
+      confidence: 'unknown',
       detail: 'The token now answers for another Webex organization than the one the tenant authorized.',
       ...tracking(probe.trackingId),
     };
@@ -168,6 +184,7 @@ export function classifyProbeResult(input: {
     return {
       kind: 'invalid',
       cause: 'unknown',
+      confidence: 'unknown',
       detail: `The token now answers for another person than ${authorizer.email}, who authorized it.`,
       ...tracking(probe.trackingId),
     };
@@ -176,16 +193,17 @@ export function classifyProbeResult(input: {
     return {
       kind: 'invalid',
       cause: 'admin_role_removed',
+      confidence: 'likely',
       detail: 'Webex refused to list the organization roles, which only administrators may read.',
       ...tracking(probe.trackingId),
     };
   }
   if (Array.isArray(roles)) {
-    const adminRoleId = fullAdminRoleId(roles);
-    if (adminRoleId !== undefined && !me.roles.includes(adminRoleId)) {
+    if (holdsFullAdmin(me, roles) === false) {
       return {
         kind: 'invalid',
         cause: 'admin_role_removed',
+        confidence: 'confirmed',
         detail: `${authorizer?.email ?? 'The authorizing user'} no longer holds the ${FULL_ADMIN_ROLE_NAME} role.`,
         ...tracking(probe.trackingId),
       };
@@ -208,11 +226,15 @@ export interface SiblingState {
    * just now; `unknown`: could not be told (transient failure, access token already expired).
    */
   state: 'alive' | 'dead' | 'unknown';
-  /** For a sibling invalidated in this sweep: the cause it was given. */
+  /** For a sibling invalidated in this sweep: the cause it was given, and how sure that was. */
   cause?: InvalidationCause;
+  confidence?: CauseConfidence;
 }
 
-/** What a working authorization with `spark-admin:people_read` says about the authorizer. */
+/**
+ * What a working authorization with `spark-admin:people_read` says about the authorizer:
+ * `loginEnabled` and `fullAdmin` as Webex answered them, absent when its answer did not say.
+ */
 export type PersonLookup =
   | { kind: 'found'; loginEnabled?: boolean; fullAdmin?: boolean; via: string }
   | { kind: 'not_found'; via: string };
@@ -231,9 +253,10 @@ export interface DeathEvidence {
   lookup?: PersonLookup;
 }
 
-/** A cause with the one sentence of evidence behind it, for people. */
+/** A cause, how sure it is, and the one sentence of evidence behind it, for people. */
 export interface Classification {
   cause: InvalidationCause;
+  confidence: CauseConfidence;
   detail: string;
 }
 
@@ -248,18 +271,23 @@ function listNames(names: readonly string[]): string {
 const DIRECT_CAUSES: readonly InvalidationCause[] = ['user_deactivated', 'admin_role_removed'];
 
 /**
- * Names the likely cause of a dead authorization from all the evidence, strongest first:
+ * Names the cause of a dead authorization from all the evidence, strongest first, with how sure
+ * it is (`confirmed` only where a Webex answer proves it):
  *
- * 1. the refresh token is past its recorded expiry -> `refresh_token_expired`;
- * 2. the authorizer looked up through a working sibling with admin read scope: gone (404) or
- *    `loginEnabled` false -> `user_deactivated`; no Full Administrator role -> `admin_role_removed`;
+ * 1. the refresh token is past the expiry Webex gave it -> `refresh_token_expired`, confirmed;
+ * 2. the authorizer looked up through a working authorization with admin read scope: gone (404)
+ *    or `loginEnabled` false -> `user_deactivated`; no Full Administrator role ->
+ *    `admin_role_removed`; both confirmed by that answer;
  * 3. a sibling by the same person died in the same sweep with a directly established cause
- *    (deactivation, role removal) -> the same cause;
- * 4. every other authorization by the same person died too ("all at once") -> for a password
- *    tenant `password_changed_or_revoked`; for an SSO tenant, where passwords do not kill
- *    tokens, `password_changed_or_revoked` (read "access reset") when the lookup shows the person
- *    still active, else `user_deactivated`;
- * 5. another authorization by the same person still works ("one alone") -> `integration_revoked`;
+ *    (deactivation, role removal) -> the same cause, as sure as the sibling was (at most likely
+ *    when the sibling did not confirm it);
+ * 4. every other authorization by the same person died too ("all at once"): when the look-up
+ *    shows the person active and still a Full Administrator, deactivation and role removal are
+ *    ruled out -> `password_changed_or_revoked` (for an SSO tenant: an access reset), likely;
+ *    otherwise Webex cannot tell a password change (or access reset) from a deactivation or a
+ *    role removal -> `password_change_or_deactivation_or_role_removal`, likely, never one of them;
+ * 5. another authorization by the same person still works ("one alone") -> `integration_revoked`,
+ *    likely (Webex says only that this token is refused);
  * 6. nothing to compare with -> `unknown`.
  *
  * Siblings die "together" within one sweep, but their workers run in any order. The caller
@@ -274,22 +302,29 @@ export function classifyDeath(evidence: DeathEvidence): Classification {
   if (expiry !== undefined && Date.parse(expiry) <= evidence.now.getTime()) {
     return {
       cause: 'refresh_token_expired',
+      confidence: 'confirmed',
       detail: `The refresh token expired on ${expiry} without being renewed.`,
     };
   }
   const { lookup } = evidence;
   if (lookup?.kind === 'not_found') {
-    return { cause: 'user_deactivated', detail: `${who} is no longer a user of the Webex organization.` };
+    return {
+      cause: 'user_deactivated',
+      confidence: 'confirmed',
+      detail: `${who} is no longer a user of the Webex organization.`,
+    };
   }
   if (lookup?.kind === 'found' && lookup.loginEnabled === false) {
     return {
       cause: 'user_deactivated',
+      confidence: 'confirmed',
       detail: `${who} is deactivated in the Webex organization (sign-in disabled).`,
     };
   }
   if (lookup?.kind === 'found' && lookup.fullAdmin === false) {
     return {
       cause: 'admin_role_removed',
+      confidence: 'confirmed',
       detail: `${who} no longer holds the ${FULL_ADMIN_ROLE_NAME} role.`,
     };
   }
@@ -299,37 +334,50 @@ export function classifyDeath(evidence: DeathEvidence): Classification {
   if (lent?.cause !== undefined) {
     return {
       cause: lent.cause,
+      confidence: lent.confidence === 'confirmed' ? 'confirmed' : 'likely',
       detail: `${lent.name}, also authorized by ${who}, stopped working at the same time and showed the cause.`,
     };
   }
   if (dead.length > 0 && alive.length === 0) {
-    const names = listNames([evidence.name, ...dead.map((sibling) => sibling.name)]);
-    const all = `All ${dead.length + 1} authorizations that ${who} granted for this tenant (${names}) stopped working at the same time`;
-    if (!evidence.sso) {
-      return {
-        cause: 'password_changed_or_revoked',
-        detail: `${all}, which is what a password change or a reset of the user's access does.`,
-      };
-    }
-    if (lookup?.kind === 'found') {
-      return {
-        cause: 'password_changed_or_revoked',
-        detail: `${all}; the user is still active and signs in through SSO, so their access was most likely reset or revoked in Control Hub.`,
-      };
-    }
-    return {
-      cause: 'user_deactivated',
-      detail: `${all}; the tenant signs in through SSO, so this is not a password change: the user was most likely deactivated or removed.`,
-    };
+    return allAtOnce(evidence, dead, who);
   }
   if (alive.length > 0) {
     return {
       cause: 'integration_revoked',
+      confidence: 'likely',
       detail: `Only this authorization stopped working; ${who}'s other authorizations (${listNames(alive.map((sibling) => sibling.name))}) still work.`,
     };
   }
   return {
     cause: 'unknown',
+    confidence: 'unknown',
     detail: 'Webex refused the tokens, and no other authorization of the tenant could tell why.',
+  };
+}
+
+/** Step 4 of `classifyDeath`: every authorization the person granted died at once. */
+function allAtOnce(evidence: DeathEvidence, dead: readonly SiblingState[], who: string): Classification {
+  const names = listNames([evidence.name, ...dead.map((sibling) => sibling.name)]);
+  const all = `All ${dead.length + 1} authorizations that ${who} granted for this tenant (${names}) stopped working at the same time`;
+  const { lookup } = evidence;
+  if (lookup?.kind === 'found' && lookup.loginEnabled === true && lookup.fullAdmin === true) {
+    return {
+      cause: 'password_changed_or_revoked',
+      confidence: 'likely',
+      detail: evidence.sso
+        ? `${all}; Webex shows the user still active and a ${FULL_ADMIN_ROLE_NAME}, and they sign in through SSO, so their access was most likely reset or revoked in Control Hub.`
+        : `${all}; Webex shows the user still active and a ${FULL_ADMIN_ROLE_NAME}, which leaves a password change or a reset of the user's access.`,
+    };
+  }
+  const unseen =
+    lookup === undefined
+      ? 'no other working authorization of the tenant could look the user up'
+      : "Webex's answer on the user did not show both their status and their roles";
+  return {
+    cause: 'password_change_or_deactivation_or_role_removal',
+    confidence: 'likely',
+    detail: evidence.sso
+      ? `${all}; the tenant signs in through SSO, so this is not a password change, and ${unseen} to tell a deactivation, a removed ${FULL_ADMIN_ROLE_NAME} role and a reset of their access apart.`
+      : `${all}, and ${unseen} to tell a password change, a deactivation, a removed ${FULL_ADMIN_ROLE_NAME} role and a reset of their access apart.`,
   };
 }

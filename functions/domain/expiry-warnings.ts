@@ -8,27 +8,47 @@ export const PASSWORD_WARNING_DAYS = [30, 7, 1] as const;
 /** Default organization `maxPasswordAge` (Webex allows 90 to 1825 days; 1825 is the usual default). */
 export const DEFAULT_PASSWORD_MAX_AGE_DAYS = 1825;
 
+/** Days before the refresh token's expiry at which it is warned, each once, as the password. */
+export const REFRESH_WARNING_DAYS = [30, 7, 1] as const;
+
 /**
- * The refresh-token warning window: the smaller of 7 days and 10 % of the token's lifetime, from
- * when it got its expiry. The keep-alive refresh already runs from 25 % (refresh-policy.ts), so a
- * refresh token still this close to its end was not extended by Webex and will expire before a
- * later refresh can renew it. The lifetime must not restart at a refresh that left the expiry in
- * place, or the window would shrink with every keep-alive refresh and never open.
+ * A refresh token living less than this is warned at the same shares of its own lifetime (half of
+ * it for the 30-day stage, 7/60 and 1/60 for the others), so a short-lived token gets its three
+ * stages too instead of being inside all of them from the start.
  */
-export const REFRESH_WARNING_MARGIN_MS = 7 * DAY_MS;
-export const REFRESH_WARNING_SHARE = 0.1;
+export const REFRESH_WARNING_FULL_LIFETIME_MS = 60 * DAY_MS;
+
+/**
+ * How long before the refresh token's expiry each stage of REFRESH_WARNING_DAYS is crossed, for a
+ * token of `lifetimeMs` (from when it got its expiry). The keep-alive refresh runs from the first
+ * stage on (refresh-policy.ts), so a token that reaches a stage was refreshed and Webex did not
+ * extend it. The lifetime must not restart at a refresh that left the expiry in place, or the
+ * stages would shrink with every keep-alive refresh and never be crossed.
+ */
+export function refreshWarningOffsetsMs(lifetimeMs: number): number[] {
+  const scale = Math.min(1, Math.max(0, lifetimeMs) / REFRESH_WARNING_FULL_LIFETIME_MS);
+  return REFRESH_WARNING_DAYS.map((days) => days * DAY_MS * scale);
+}
 
 /** One deadline a person should hear about before it kills the authorization. */
 export interface ExpiryWarning {
-  /** The `warningsSent` key: `password:30`, `password:7`, `password:1` or `refresh:<refreshTokenIssuedAt>`. */
+  /**
+   * The `warningsSent` key: `password:30`, `password:7`, `password:1`, or for the refresh token
+   * `refresh:<refreshTokenIssuedAt>:30` (`:7`, `:1`), so a token that gets a new expiry warns anew.
+   */
   key: string;
   kind: 'password' | 'refresh_token';
   deadline: string;
+  /**
+   * The deadline is the latest it can be, not the date: a password deadline is counted from the
+   * grant, the latest moment the password can have been set, and Webex does not say when it was.
+   */
+  upperBound: boolean;
   /** Whole days left, rounded up (0 once the deadline has passed). */
   daysLeft: number;
   /**
-   * Keys to add to `warningsSent` once this warning is sent: its own and, for the password, the
-   * larger thresholds it makes moot (after a 7-day warning, a late 30-day one would mislead).
+   * Keys to add to `warningsSent` once this warning is sent: its own and the larger stages it
+   * makes moot (after a 7-day warning, a late 30-day one would mislead).
    */
   marks: string[];
 }
@@ -50,9 +70,10 @@ export interface ExpiryAssessment {
 
 export interface ExpiryInput {
   now: Date;
-  /** SSO tenants sign in through their IdP: Webex password age does not apply. */
+  /** The authorizer signs in through their IdP (the tenant's or their own SSO flag): Webex password age does not apply. */
   sso: boolean;
   grantedAt: string | undefined;
+  /** The tenant's `maxPasswordAge` (its own, else the deployment's default). */
   passwordMaxAgeDays: number;
   refreshTokenExpiresAt: string;
   /** When the refresh token got that expiry (`refreshTokenIssuedAt`). */
@@ -68,69 +89,103 @@ interface WindowState {
   open: boolean;
   /** Due and not sent yet. */
   warning?: ExpiryWarning;
-  /** The keys this window may hold in `warningsSent` (crossed thresholds); others are stale. */
+  /** The keys this window may hold in `warningsSent` (crossed stages); others are stale. */
   keys: string[];
   nextThresholdAt?: number;
 }
 
-function passwordWindow(input: ExpiryInput): WindowState {
-  if (input.sso || input.grantedAt === undefined) return { open: false, keys: [] };
-  const deadline = Date.parse(input.grantedAt) + input.passwordMaxAgeDays * DAY_MS;
+/** One stage of a deadline: its `warningsSent` key and when it is crossed. */
+interface Stage {
+  key: string;
+  at: number;
+}
+
+/**
+ * A deadline warned in stages, largest first. A check past several stages not yet warned sends
+ * only the latest of them, and marks the earlier ones so they never follow late.
+ */
+function stagedWindow(
+  input: ExpiryInput,
+  deadline: { kind: ExpiryWarning['kind']; at: number; upperBound: boolean; stages: Stage[] },
+): WindowState {
   const now = input.now.getTime();
-  const crossed = PASSWORD_WARNING_DAYS.filter((days) => now >= deadline - days * DAY_MS);
-  const upcoming = PASSWORD_WARNING_DAYS.filter((days) => now < deadline - days * DAY_MS);
-  const nextThresholdAt = upcoming.length > 0 ? deadline - Math.max(...upcoming) * DAY_MS : undefined;
-  const threshold = crossed.length > 0 ? Math.min(...crossed) : undefined;
-  if (threshold === undefined) return { open: false, keys: [], nextThresholdAt };
-  const keys = crossed.map((days) => `password:${days}`);
-  const key = `password:${threshold}`;
+  const crossed = deadline.stages.filter((stage) => now >= stage.at);
+  const upcoming = deadline.stages.filter((stage) => now < stage.at).map((stage) => stage.at);
+  const nextThresholdAt = upcoming.length > 0 ? Math.min(...upcoming) : undefined;
+  const latest = crossed.reduce<Stage | undefined>(
+    (last, stage) => (last === undefined || stage.at > last.at ? stage : last),
+    undefined,
+  );
+  if (latest === undefined) return { open: false, keys: [], nextThresholdAt };
+  const keys = crossed.map((stage) => stage.key);
   return {
     open: true,
     keys,
     nextThresholdAt,
-    ...(input.warningsSent.includes(key)
+    ...(input.warningsSent.includes(latest.key)
       ? {}
       : {
           warning: {
-            key,
-            kind: 'password',
-            deadline: new Date(deadline).toISOString(),
-            daysLeft: daysLeft(deadline, input.now),
+            key: latest.key,
+            kind: deadline.kind,
+            deadline: new Date(deadline.at).toISOString(),
+            upperBound: deadline.upperBound,
+            daysLeft: daysLeft(deadline.at, input.now),
             marks: keys,
           },
         }),
   };
 }
 
+function passwordWindow(input: ExpiryInput): WindowState {
+  if (input.sso || input.grantedAt === undefined) return { open: false, keys: [] };
+  const at = Date.parse(input.grantedAt) + input.passwordMaxAgeDays * DAY_MS;
+  return stagedWindow(input, {
+    kind: 'password',
+    at,
+    upperBound: true,
+    stages: PASSWORD_WARNING_DAYS.map((days) => ({ key: `password:${days}`, at: at - days * DAY_MS })),
+  });
+}
+
+/** The refresh token's stages, keyed by when it got its expiry (`refresh:<issuedAt>:<days>`). */
+function refreshStages(input: ExpiryInput): Stage[] {
+  const at = Date.parse(input.refreshTokenExpiresAt);
+  // When the token got its expiry repeats to the second in every answer until Webex extends the
+  // token: then the stages of the new expiry warn afresh.
+  const issued = input.refreshTokenIssuedAt.toISOString();
+  const offsets = refreshWarningOffsetsMs(at - input.refreshTokenIssuedAt.getTime());
+  return REFRESH_WARNING_DAYS.map((days, index) => ({
+    key: `refresh:${issued}:${days}`,
+    at: at - (offsets[index] ?? 0),
+  }));
+}
+
 function refreshWindow(input: ExpiryInput): WindowState {
-  const expires = Date.parse(input.refreshTokenExpiresAt);
-  const lifetime = Math.max(0, expires - input.refreshTokenIssuedAt.getTime());
-  const opensAt = expires - Math.min(REFRESH_WARNING_MARGIN_MS, lifetime * REFRESH_WARNING_SHARE);
-  if (input.now.getTime() < opensAt) return { open: false, keys: [], nextThresholdAt: opensAt };
-  // Keyed by when the token got its expiry, which repeats to the second in every answer until
-  // Webex extends the token: then a later window warns afresh.
-  const key = `refresh:${input.refreshTokenIssuedAt.toISOString()}`;
-  return {
-    open: true,
-    keys: [key],
-    ...(input.warningsSent.includes(key)
-      ? {}
-      : {
-          warning: {
-            key,
-            kind: 'refresh_token',
-            deadline: new Date(expires).toISOString(),
-            daysLeft: daysLeft(expires, input.now),
-            marks: [key],
-          },
-        }),
-  };
+  return stagedWindow(input, {
+    kind: 'refresh_token',
+    at: Date.parse(input.refreshTokenExpiresAt),
+    upperBound: false,
+    stages: refreshStages(input),
+  });
 }
 
 /**
- * Whether a password warning may be due at `now` (for a tenant that does not sign in through SSO):
- * from the first threshold before the deadline on. Before it, the tenant's SSO flag cannot change
- * what `assessExpiry` says, except that a non-SSO tenant's first threshold is a later check time.
+ * `warningsSent` with a key written before the stages existed (`refresh:<issuedAt>`, one per
+ * window, sent once the token was inside its last days) read as every stage crossed by now, so a
+ * deploy sends none of them again.
+ */
+function withStagedRefreshKeys(input: ExpiryInput): ExpiryInput {
+  const legacy = `refresh:${input.refreshTokenIssuedAt.toISOString()}`;
+  if (!input.warningsSent.includes(legacy)) return input;
+  const crossed = refreshStages(input).filter((stage) => input.now.getTime() >= stage.at);
+  return { ...input, warningsSent: [...input.warningsSent, ...crossed.map((stage) => stage.key)] };
+}
+
+/**
+ * Whether a password warning may be due at `now` under a password age of `passwordMaxAgeDays`
+ * (for an authorizer who does not sign in through SSO): from its first stage on. Before it, under
+ * that age or any longer one, no password window is open whatever the SSO flags say.
  */
 export function passwordWarningsMayBeDue(
   grantedAt: string | undefined,
@@ -167,12 +222,13 @@ export function refreshTokenIssuedAt(
 }
 
 /**
- * Assesses the password deadline (non-SSO tenants: `grantedAt + passwordMaxAgeDays`, warned 30, 7
- * and 1 days ahead) and the refresh token's expiry (warned once it is inside its window). Each
- * threshold warns once; one warning per run, the earliest deadline first (the other follows on
- * the next check).
+ * Assesses the password deadline (non-SSO authorizers: `grantedAt + passwordMaxAgeDays`, an upper
+ * bound) and the refresh token's expiry, each warned 30, 7 and 1 days ahead (a short-lived refresh
+ * token at the same shares of its lifetime). Each stage warns once; one warning per run, the
+ * earliest deadline first (the other follows on the next check).
  */
-export function assessExpiry(input: ExpiryInput): ExpiryAssessment {
+export function assessExpiry(given: ExpiryInput): ExpiryAssessment {
+  const input = withStagedRefreshKeys(given);
   const windows = [passwordWindow(input), refreshWindow(input)];
   const due = windows
     .map((window) => window.warning)

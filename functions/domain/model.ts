@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PASSWORD_MAX_AGE_DAYS_RANGE } from './password-policy.js';
 
 export const AUTHORIZATION_STATUSES = [
   'pending',
@@ -24,6 +25,12 @@ export const INVALIDATION_CAUSES = [
   'admin_role_removed',
   'integration_revoked',
   'refresh_token_expired',
+  /**
+   * All of the person's authorizations died together and nothing could tell a password change, a
+   * deactivation and a Full Admin removal (or an access reset) apart: typically one admin
+   * authorized everything, so no working token was left to look the person up with.
+   */
+  'password_change_or_deactivation_or_role_removal',
   'unknown',
 ] as const;
 export type InvalidationCause = (typeof INVALIDATION_CAUSES)[number];
@@ -51,6 +58,62 @@ export type Severity = (typeof SEVERITIES)[number];
 
 const isoTime = z.iso.datetime({ offset: true });
 
+/**
+ * How sure a cause is: `confirmed` when a Webex answer proves it, `likely` when the evidence
+ * points to it without proving it, `unknown` when nothing tells (docs/validator.md, "Causes").
+ */
+export const CAUSE_CONFIDENCES = ['confirmed', 'likely', 'unknown'] as const;
+export type CauseConfidence = (typeof CAUSE_CONFIDENCES)[number];
+
+/** The Webex calls a check makes, by endpoint, as evidence names them. */
+export const EVIDENCE_CALLS = [
+  'POST /v1/access_token',
+  'GET /v1/people/me',
+  'GET /v1/people/{personId}',
+  'GET /v1/roles',
+] as const;
+
+/** What an answer showed that bears on the cause. */
+export const CALL_FINDINGS = [
+  'sign_in_enabled',
+  'sign_in_disabled',
+  'full_admin',
+  'not_full_admin',
+  'person_not_found',
+] as const;
+
+/** Webex's trackingIds (`ROUTER_...`, `NA_...`): anything else is dropped, never shown. */
+export const TRACKING_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** An RFC 6749 error code (`invalid_grant`); anything else is dropped, never shown. */
+export const OAUTH_ERROR_CODE_PATTERN = /^[a-z_]{1,64}$/;
+
+/** The most calls one invalidation keeps as evidence; a check makes far fewer. */
+export const MAX_CALL_EVIDENCE = 40;
+
+/** One Webex call behind a cause: which endpoint, whose token, what it answered, when. Never a token. */
+export const callEvidenceSchema = z.object({
+  call: z.enum(EVIDENCE_CALLS),
+  /** The catalog key of the authorization whose token made the call. */
+  via: z.string().min(1).max(100),
+  answer: z.enum(['ok', 'refused', 'client_refused', 'transient']),
+  /** HTTP status of a failed call (a timeout has none). */
+  status: z.number().int().min(100).max(599).optional(),
+  /** The token endpoint's RFC 6749 `error`. */
+  error: z.string().regex(OAUTH_ERROR_CODE_PATTERN).optional(),
+  finding: z.enum(CALL_FINDINGS).optional(),
+  trackingId: z.string().regex(TRACKING_ID_PATTERN).optional(),
+  at: isoTime,
+});
+export type CallEvidence = z.infer<typeof callEvidenceSchema>;
+
+/** The cause fields an invalidation carries on its record, its event and its history item. */
+const causeEvidenceFields = {
+  confidence: z.enum(CAUSE_CONFIDENCES).optional(),
+  /** The Webex calls of the check that invalidated it, oldest first. */
+  evidence: z.array(callEvidenceSchema).max(MAX_CALL_EVIDENCE).optional(),
+};
+
 export const tenantSchema = z.object({
   tenantId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
   name: z.string().min(1).max(200),
@@ -62,6 +125,21 @@ export const tenantSchema = z.object({
    * first successful authorization. Every authorization must come from it.
    */
   orgId: z.string().optional(),
+  /**
+   * The customer's `maxPasswordAge` in Control Hub (90 to 1825 days); absent, the deployment's
+   * PASSWORD_MAX_AGE_DAYS. Password deadlines are counted with it (password-policy.ts).
+   */
+  passwordMaxAgeDays: z
+    .number()
+    .int()
+    .min(PASSWORD_MAX_AGE_DAYS_RANGE.min)
+    .max(PASSWORD_MAX_AGE_DAYS_RANGE.max)
+    .optional(),
+  /**
+   * Emails of authorizers who sign in through SSO in a tenant that does not as a whole: they get
+   * no password deadline warnings.
+   */
+  ssoAuthorizers: z.array(z.string()).optional(),
   /** Bumped to revoke every onboarding link issued before. */
   linkVersion: z.number().int().nonnegative(),
   status: z.enum(['active', 'offboarded']),
@@ -86,6 +164,7 @@ export const authorizationSchema = z.object({
   cause: z.enum(INVALIDATION_CAUSES).optional(),
   /** One human sentence on the evidence behind the cause (never a token). */
   causeDetail: z.string().optional(),
+  ...causeEvidenceFields,
   authorizer: authorizerSchema.optional(),
   scopes: z.array(z.string()),
   accessTokenExpiresAt: isoTime.optional(),
@@ -116,6 +195,13 @@ export const authorizationSchema = z.object({
   leaseOwner: z.string().optional(),
   leaseUntil: isoTime.optional(),
   nextCheckAt: isoTime.optional(),
+  /**
+   * The authorizer's password policy as a check last read it from the tenant (password age, SSO),
+   * so that for a day a check far from that deadline needs no tenant read (validator-expiry.ts).
+   */
+  passwordPolicy: z
+    .object({ maxAgeDays: z.number().int().positive(), sso: z.boolean(), readAt: isoTime })
+    .optional(),
   /** Expiry warnings already sent, e.g. `password:30`, so each threshold warns once. */
   warningsSent: z.array(z.string()),
   /**
@@ -138,11 +224,17 @@ export const authorizationEventSchema = z.object({
   status: z.enum(AUTHORIZATION_STATUSES).optional(),
   previousStatus: z.enum(AUTHORIZATION_STATUSES).optional(),
   cause: z.enum(INVALIDATION_CAUSES).optional(),
+  ...causeEvidenceFields,
   /** One line for people: what happened. */
   summary: z.string(),
   authorizerEmail: z.string().optional(),
   /** For `expiring`: the deadline being warned about. */
   deadline: isoTime.optional(),
+  /**
+   * For `expiring`: true when `deadline` is the latest it can be, not the date (a password deadline
+   * counted from the grant: the password may have been set before it).
+   */
+  deadlineIsUpperBound: z.boolean().optional(),
   /** Webex's trackingId of the call that gave the evidence, for Cisco support. */
   trackingId: z.string().optional(),
   /**

@@ -11,6 +11,7 @@ import type {
   TroubleshootingPageModel,
 } from './onboarding-views.js';
 import { PRESENCE_SHARING_WARNING, describeInvalidationCause, passwordExpiryWarning } from './wording.js';
+import { passwordMaxAgeDaysOf } from './password-policy.js';
 
 /*
  * The onboarding portal's queries: what the portal, the troubleshooting page and the success page
@@ -54,9 +55,7 @@ function portalState(authorization: Authorization | undefined): PortalIntegratio
 function stateDetail(authorization: Authorization | undefined): string | undefined {
   switch (authorization?.status) {
     case 'invalid':
-      return authorization.cause
-        ? describeInvalidationCause(authorization.cause)
-        : describeInvalidationCause('unknown');
+      return describeInvalidationCause(authorization.cause ?? 'unknown', authorization.confidence);
     case 'expiring':
       return (
         authorization.causeDetail ??
@@ -119,7 +118,7 @@ export async function showPortal(
   return {
     tenantName: tenant.name,
     sso: tenant.sso,
-    passwordMaxAgeDays: deps.settings.passwordMaxAgeDays,
+    passwordMaxAgeDays: passwordMaxAgeDaysOf(tenant, deps.settings.passwordMaxAgeDays),
     linkExpiresAt: payload.expiresAt,
     integrations,
   };

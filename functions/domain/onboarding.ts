@@ -37,6 +37,7 @@ import {
   type WebexPersonAuthorizations,
   type WebexTokenGrant,
 } from './ports.js';
+import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
 
 /** Settings of the onboarding flow, from the environment. */
 export interface OnboardingSettings {
@@ -269,7 +270,11 @@ export async function completeAuthorization(
       integrationName: integration.name,
       restored: event.type === 'restored',
       authorizer: { displayName: authorizer.displayName, email: authorizer.email },
-      warnings: warningsFor(tenant, integration, deps.settings.passwordMaxAgeDays),
+      warnings: warningsFor(
+        { sso: signsInWithSso(tenant, authorizer) },
+        integration,
+        passwordMaxAgeDaysOf(tenant, deps.settings.passwordMaxAgeDays),
+      ),
       remaining,
       portalUrl: urls.portal,
     },

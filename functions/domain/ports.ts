@@ -220,6 +220,8 @@ export interface WebexPerson {
   type: string;
   /** Absent unless the caller is an admin; false when the person is deactivated. */
   loginEnabled?: boolean;
+  /** Webex's `trackingId` of the answer, for the evidence of a cause (Cisco support asks for it). */
+  trackingId?: string;
 }
 
 export interface WebexRole {
@@ -241,7 +243,13 @@ export class WebexError extends Error {
   constructor(
     readonly kind: WebexFailureKind,
     message: string,
-    readonly details: { status?: number; trackingId?: string; retryAfterSeconds?: number } = {},
+    readonly details: {
+      status?: number;
+      trackingId?: string;
+      retryAfterSeconds?: number;
+      /** The token endpoint's RFC 6749 `error` code (`invalid_grant`), as Webex sent it. */
+      error?: string;
+    } = {},
   ) {
     super(message);
   }

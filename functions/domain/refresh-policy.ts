@@ -1,3 +1,4 @@
+import { refreshWarningOffsetsMs } from './expiry-warnings.js';
 import type { Authorization, TokenMaterial } from './model.js';
 import type { AuthorizationRepository, TokenVault, WebexTokenGrant } from './ports.js';
 
@@ -12,8 +13,17 @@ export const ACCESS_REFRESH_SHARE = 0.25;
  * the keep-alive refresh runs at most about daily (less for very short-lived test tokens).
  */
 export const MIN_REFRESH_INTERVAL_MS = DAY_MS;
-/** The refresh token is kept alive once less than this share of its lifetime is left. */
+/**
+ * The refresh token is kept alive once less than this share of its lifetime is left, or once it
+ * crosses its first warning stage if that comes sooner (expiry-warnings.ts): a token is never
+ * warned about before a refresh has shown that Webex did not extend it.
+ */
 export const KEEP_ALIVE_SHARE = 0.25;
+
+/** How long before its expiry a refresh token of `lifetimeMs` is kept alive. */
+function keepAliveMarginMs(lifetimeMs: number): number {
+  return Math.max(lifetimeMs * KEEP_ALIVE_SHARE, ...refreshWarningOffsetsMs(lifetimeMs));
+}
 
 /** Why a refresh is due now. */
 export type RefreshReason = 'access_token_ending' | 'keep_refresh_token_alive';
@@ -58,7 +68,7 @@ export function refreshSchedule(material: TokenMaterial, issued: IssueTimes): Re
     keepAliveAt: new Date(
       Math.min(
         refreshExpires,
-        Math.max(refreshExpires - refreshLifetime * KEEP_ALIVE_SHARE, lastRefresh + minIntervalMs),
+        Math.max(refreshExpires - keepAliveMarginMs(refreshLifetime), lastRefresh + minIntervalMs),
       ),
     ),
     minIntervalMs,

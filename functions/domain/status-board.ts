@@ -1,5 +1,12 @@
 import type { Catalog } from './catalog.js';
-import type { Authorization, AuthorizationStatus, InvalidationCause, Tenant } from './model.js';
+import type {
+  Authorization,
+  AuthorizationStatus,
+  CauseConfidence,
+  InvalidationCause,
+  Tenant,
+} from './model.js';
+import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
 import type { AuthorizationRepository, TenantRepository } from './ports.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
 
@@ -10,8 +17,14 @@ export interface BoardCell {
   integration: string;
   state: BoardCellState;
   cause?: InvalidationCause;
+  /** How sure the cause is; absent on records invalidated before confidences existed. */
+  confidence?: CauseConfidence;
   authorizerEmail?: string;
-  /** The earliest deadline that ends the authorization unless someone acts: refresh-token expiry, or the password deadline of a non-SSO tenant. */
+  /**
+   * The earliest deadline that ends the authorization unless someone acts: refresh-token expiry, or
+   * the password deadline of a non-SSO authorizer (the tenant's password age from the grant: the
+   * latest it can be).
+   */
   nextExpiry?: { at: string; what: 'refresh token' | 'password' };
 }
 
@@ -67,9 +80,9 @@ function nextExpiryOf(
   if (authorization.refreshTokenExpiresAt) {
     candidates.push({ at: authorization.refreshTokenExpiresAt, what: 'refresh token' });
   }
-  if (!tenant.sso && authorization.grantedAt) {
+  if (!signsInWithSso(tenant, authorization.authorizer) && authorization.grantedAt) {
     const deadline = new Date(
-      Date.parse(authorization.grantedAt) + passwordMaxAgeDays * DAY_MS,
+      Date.parse(authorization.grantedAt) + passwordMaxAgeDaysOf(tenant, passwordMaxAgeDays) * DAY_MS,
     ).toISOString();
     candidates.push({ at: deadline, what: 'password' });
   }
@@ -98,6 +111,7 @@ export function boardRow(
         integration: key,
         state: authorization.status,
         ...(authorization.cause ? { cause: authorization.cause } : {}),
+        ...(authorization.confidence ? { confidence: authorization.confidence } : {}),
         ...(authorization.authorizer ? { authorizerEmail: authorization.authorizer.email } : {}),
         ...(nextExpiry ? { nextExpiry } : {}),
       };
@@ -128,6 +142,7 @@ export async function buildStatusBoard(input: {
   tenants: TenantRepository;
   authorizations: AuthorizationRepository;
   catalog: Catalog;
+  /** The deployment's PASSWORD_MAX_AGE_DAYS, for tenants without a password age of their own. */
   passwordMaxAgeDays: number;
   now: Date;
   /** Upper bound on tenants shown, so one request stays bounded. */

@@ -1,14 +1,16 @@
+import type { CallEvidenceLog } from './call-evidence.js';
 import { ADMIN_PEOPLE_READ_SCOPE, type Integration } from './catalog.js';
 import type { classifyDeath } from './classification.js';
 import {
-  fullAdminRoleId,
+  holdsFullAdmin,
   outcomeOf,
   type PersonLookup,
   type ProbeResult,
   type SiblingState,
 } from './classification.js';
 import type { Authorization, Tenant, TokenMaterial } from './model.js';
-import type { WebexClient } from './ports.js';
+import type { WebexClient, WebexPerson, WebexRole } from './ports.js';
+import { signsInWithSso } from './password-policy.js';
 import { isCheckable } from './status-machine.js';
 import type { ValidatorDependencies } from './validator-config.js';
 import { SECOND_MS } from './validator-schedule.js';
@@ -21,27 +23,57 @@ import { SECOND_MS } from './validator-schedule.js';
 /** Scope that lets a token list the org's roles; without it a roles call fails with 403 whatever the role. */
 export const ROLES_READ_SCOPE = 'spark-admin:roles_read';
 
+/** The trackingId of a person's answer, for the evidence. */
+function tracked(person: WebexPerson): { trackingId?: string } {
+  return person.trackingId !== undefined ? { trackingId: person.trackingId } : {};
+}
+
+/** The evidence of a roles answer: whether the person holds Full Admin, when it tells. */
+function recordRoles(
+  calls: CallEvidenceLog,
+  via: string,
+  person: WebexPerson,
+  roles: readonly WebexRole[],
+): void {
+  const fullAdmin = holdsFullAdmin(person, roles);
+  calls.answered(
+    'GET /v1/roles',
+    via,
+    fullAdmin === undefined ? {} : { finding: fullAdmin ? 'full_admin' : 'not_full_admin' },
+  );
+}
+
 /**
- * Probes `people/me` and, with the roles scope, `/v1/roles` with one access token. The two calls
- * do not depend on each other, so they go out together: a check waits for one Webex round trip,
- * not two. The roles answer only counts when `people/me` answered.
+ * Probes `people/me` and, with the roles scope, `/v1/roles` with one access token (of the
+ * authorization `via`), recording both answers in `calls`. The two calls do not depend on each
+ * other, so they go out together: a check waits for one Webex round trip, not two. The roles
+ * answer only counts when `people/me` answered.
  */
 export async function probeIdentity(
   webex: WebexClient,
   accessToken: string,
   scopes: readonly string[],
+  calls: CallEvidenceLog,
+  via: string,
 ): Promise<ProbeResult> {
   const roles = scopes.includes(ROLES_READ_SCOPE) ? settle(webex.listRoles(accessToken)) : undefined;
   let me;
   try {
     me = await webex.getMe(accessToken);
   } catch (error) {
-    return outcomeOf(error);
+    const outcome = outcomeOf(error);
+    calls.failed('GET /v1/people/me', via, outcome);
+    return outcome;
   }
+  calls.answered('GET /v1/people/me', via, tracked(me));
   if (!roles) return { kind: 'answered', me, roles: 'not_checked' };
   const answer = await roles;
-  if (answer.ok) return { kind: 'answered', me, roles: answer.value };
+  if (answer.ok) {
+    recordRoles(calls, via, me, answer.value);
+    return { kind: 'answered', me, roles: answer.value };
+  }
   const outcome = outcomeOf(answer.error);
+  calls.failed('GET /v1/roles', via, outcome);
   if (outcome.kind === 'refused' && outcome.failure === 'forbidden') {
     return {
       kind: 'answered',
@@ -69,6 +101,8 @@ function settle<T>(call: Promise<T>): Promise<{ ok: true; value: T } | { ok: fal
  *   no write, so no lease is needed); older invalidations say nothing about this death.
  * - the person looked up (getPerson, then roles) through the first working authorization of the
  *   tenant with `spark-admin:people_read` (the users-sync integration), by anyone.
+ *
+ * Every Webex call it makes goes into `calls`.
  */
 export async function gatherDeathEvidence(
   deps: ValidatorDependencies,
@@ -77,6 +111,7 @@ export async function gatherDeathEvidence(
   integration: Integration,
   material: TokenMaterial,
   now: Date,
+  calls: CallEvidenceLog,
 ): Promise<Parameters<typeof classifyDeath>[0]> {
   const others = (await deps.authorizations.listForTenant(record.tenantId)).filter(
     (other) => other.integration !== record.integration,
@@ -97,6 +132,7 @@ export async function gatherDeathEvidence(
                   name,
                   state: 'dead',
                   ...(other.cause ? { cause: other.cause } : {}),
+                  ...(other.confidence ? { confidence: other.confidence } : {}),
                 }
               : undefined;
           }
@@ -104,7 +140,7 @@ export async function gatherDeathEvidence(
           return {
             integration: other.integration,
             name,
-            state: await probeSibling(deps, other.secretId, now),
+            state: await probeSibling(deps, other, other.secretId, now, calls),
           };
         }),
     )
@@ -125,10 +161,11 @@ export async function gatherDeathEvidence(
           ),
           personId,
           now,
+          calls,
         );
   return {
     now,
-    sso: tenant.sso,
+    sso: signsInWithSso(tenant, record.authorizer),
     name: integration.name,
     authorizerEmail: record.authorizer?.email,
     refreshTokenExpiresAt: material.refreshTokenExpiresAt,
@@ -140,8 +177,10 @@ export async function gatherDeathEvidence(
 /** A sibling's state right now, from its current access token; anything unclear is `unknown`. */
 async function probeSibling(
   deps: ValidatorDependencies,
+  sibling: Authorization,
   secretId: string,
   now: Date,
+  calls: CallEvidenceLog,
 ): Promise<SiblingState['state']> {
   let material: TokenMaterial;
   try {
@@ -152,10 +191,13 @@ async function probeSibling(
   // An access token past its end is refused whatever happened to the person: no evidence.
   if (Date.parse(material.accessTokenExpiresAt) <= now.getTime()) return 'unknown';
   try {
-    await deps.webex.getMe(material.accessToken);
+    const me = await deps.webex.getMe(material.accessToken);
+    calls.answered('GET /v1/people/me', sibling.integration, tracked(me));
     return 'alive';
   } catch (error) {
-    return outcomeOf(error).kind === 'refused' ? 'dead' : 'unknown';
+    const outcome = outcomeOf(error);
+    calls.failed('GET /v1/people/me', sibling.integration, outcome);
+    return outcome.kind === 'refused' ? 'dead' : 'unknown';
   }
 }
 
@@ -165,6 +207,7 @@ async function lookUpPerson(
   candidates: readonly Authorization[],
   personId: string,
   now: Date,
+  calls: CallEvidenceLog,
 ): Promise<PersonLookup | undefined> {
   for (const candidate of candidates) {
     if (candidate.secretId === undefined) continue;
@@ -175,28 +218,36 @@ async function lookUpPerson(
       continue;
     }
     if (Date.parse(material.accessTokenExpiresAt) <= now.getTime()) continue;
+    const via = candidate.integration;
     let person;
     try {
       person = await deps.webex.getPerson(material.accessToken, personId);
     } catch (error) {
       const outcome = outcomeOf(error);
-      if (outcome.kind === 'refused' && outcome.failure === 'not_found') {
-        return { kind: 'not_found', via: candidate.integration };
-      }
+      const gone = outcome.kind === 'refused' && outcome.failure === 'not_found';
+      calls.failed('GET /v1/people/{personId}', via, outcome, gone ? 'person_not_found' : undefined);
+      if (gone) return { kind: 'not_found', via };
       continue;
     }
+    const login = person.loginEnabled;
+    calls.answered('GET /v1/people/{personId}', via, {
+      ...tracked(person),
+      ...(login === undefined ? {} : { finding: login ? 'sign_in_enabled' : 'sign_in_disabled' }),
+    });
     let fullAdmin: boolean | undefined;
     if (candidate.scopes.includes(ROLES_READ_SCOPE)) {
       try {
-        const adminRoleId = fullAdminRoleId(await deps.webex.listRoles(material.accessToken));
-        if (adminRoleId !== undefined) fullAdmin = person.roles.includes(adminRoleId);
+        const roles = await deps.webex.listRoles(material.accessToken);
+        fullAdmin = holdsFullAdmin(person, roles);
+        recordRoles(calls, via, person, roles);
       } catch (error) {
-        outcomeOf(error); // a Webex failure leaves the role unknown; anything else is rethrown
+        // A Webex failure leaves the role unknown; anything else is rethrown by outcomeOf.
+        calls.failed('GET /v1/roles', via, outcomeOf(error));
       }
     }
     return {
       kind: 'found',
-      via: candidate.integration,
+      via,
       ...(person.loginEnabled !== undefined ? { loginEnabled: person.loginEnabled } : {}),
       ...(fullAdmin !== undefined ? { fullAdmin } : {}),
     };

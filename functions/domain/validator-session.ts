@@ -1,3 +1,4 @@
+import { CallEvidenceLog } from './call-evidence.js';
 import type { Integration } from './catalog.js';
 import { outcomeOf, type CallOutcome } from './classification.js';
 import type { Authorization, Tenant, TokenMaterial } from './model.js';
@@ -41,12 +42,14 @@ export class TenantOnce {
 
 /**
  * The authorization's token material during one check: loads it, refreshes it (vault first), and
- * remembers what the refresh answered.
+ * remembers what the refresh answered. `calls` is the evidence log of every Webex call the check
+ * makes, the refreshes first.
  */
 export class TokenSession {
   material!: TokenMaterial;
   refreshOutcome: CallOutcome | undefined;
   refreshed = false;
+  readonly calls: CallEvidenceLog;
 
   constructor(
     private readonly deps: ValidatorDependencies,
@@ -54,7 +57,9 @@ export class TokenSession {
     public secretId: string,
     private readonly integration: Integration,
     private readonly now: Date,
-  ) {}
+  ) {
+    this.calls = new CallEvidenceLog(deps.clock);
+  }
 
   async load(): Promise<void> {
     this.material = await this.deps.vault.read(this.secretId);
@@ -81,9 +86,11 @@ export class TokenSession {
           outcome = { kind: 'ok' };
         }
       }
+      if (outcome.kind !== 'ok') this.calls.failed('POST /v1/access_token', this.integration.key, outcome);
       this.refreshOutcome = outcome;
       return outcome;
     }
+    this.calls.answered('POST /v1/access_token', this.integration.key);
     const fresh = tokenMaterialOf(grant, now, this.material);
     const secretId = await storeRefreshedTokens(deps, record, fresh);
     if (secretId === undefined) return 'superseded';

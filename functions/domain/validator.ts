@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
 import { withoutCheckErrors } from './check-failures.js';
-import { classifyDeath, classifyProbeResult, type Verdict } from './classification.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
-import { assessExpiry, passwordWarningsMayBeDue, refreshTokenIssuedAt } from './expiry-warnings.js';
+import { refreshTokenIssuedAt } from './expiry-warnings.js';
 import type { Authorization, AuthorizationEvent, EventType } from './model.js';
 import { publishAndClear as publishOutbox } from './outbox.js';
 import { ConflictError, type Log } from './ports.js';
@@ -16,10 +15,12 @@ import {
   type ValidationOutcome,
   type ValidatorDependencies,
 } from './validator-config.js';
-import { gatherDeathEvidence, probeIdentity } from './validator-evidence.js';
+import { probeIdentity } from './validator-evidence.js';
+import { assessCheckExpiry } from './validator-expiry.js';
 import { followCredentialIncident } from './validator-incident.js';
 import { SECOND_MS, scheduleNextCheck } from './validator-schedule.js';
 import { TenantOnce, TokenSession } from './validator-session.js';
+import { causeFieldsOf, judgeCheck } from './validator-verdict.js';
 
 function isDue(record: Authorization, now: Date): boolean {
   return record.nextCheckAt === undefined || Date.parse(record.nextCheckAt) <= now.getTime();
@@ -51,10 +52,10 @@ function skipped(reason: SkipReason): ValidationOutcome {
  * 5. Probe `people/me` (and, sent with it, `/v1/roles`: Full Admin held, resolved by name),
  *    checking the org and the person; a refused probe without a refresh yet gets one refresh and
  *    a second probe.
- * 6. Classify (classification.ts): healthy, transient, or invalid with a cause from all the
- *    evidence (siblings, a look-up of the person through a working admin authorization,
- *    recorded expiries); then expiry warnings (expiry-warnings.ts) and the status machine
- *    (status-machine.ts).
+ * 6. Classify (validator-verdict.ts): healthy, transient, or invalid with a cause and its
+ *    confidence from all the evidence (siblings, a look-up of the person through a working admin
+ *    authorization, recorded expiries), carrying every Webex call of the check as its evidence;
+ *    then expiry warnings (expiry-warnings.ts) and the status machine (status-machine.ts).
  * 7. Save status, failure count, expiries, warnings and the next check time (with jitter,
  *    earlier for an upcoming refresh or warning threshold, later for a 429's Retry-After) with
  *    the event in one transaction, under the version read with the lease. On ConflictError the
@@ -179,39 +180,24 @@ async function check(
     if (!(await tenant.active())) return skipped('tenant_inactive');
     if ((await tokens.refresh()) === 'superseded') return skipped('superseded');
   }
-  let probe = await probeIdentity(deps.webex, tokens.material.accessToken, record.scopes);
+  const probeNow = () =>
+    probeIdentity(deps.webex, tokens.material.accessToken, record.scopes, tokens.calls, record.integration);
+  let probe = await probeNow();
   if (probe.kind === 'refused' && tokens.refreshOutcome === undefined) {
     // The access token may simply have ended (e.g. checks were paused): one refresh settles it.
     if (!(await tenant.active())) return skipped('tenant_inactive');
     const outcome = await tokens.refresh();
     if (outcome === 'superseded') return skipped('superseded');
-    if (outcome.kind === 'ok')
-      probe = await probeIdentity(deps.webex, tokens.material.accessToken, record.scopes);
+    if (outcome.kind === 'ok') probe = await probeNow();
   }
 
-  let verdict: Verdict = classifyProbeResult({
-    refresh: tokens.refreshOutcome,
-    probe,
-    authorizer: record.authorizer,
-    tenantOrgId: (await tenant.ifRead())?.orgId,
-  });
-  if (verdict.kind === 'dead') {
-    const active = await tenant.active();
-    if (!active) return skipped('tenant_inactive');
-    const evidence = await gatherDeathEvidence(deps, record, active, integration, tokens.material, now);
-    const classification = classifyDeath(evidence);
-    verdict = {
-      kind: 'invalid',
-      cause: classification.cause,
-      detail: `${verdict.detail} ${classification.detail}`,
-      ...(verdict.trackingId !== undefined ? { trackingId: verdict.trackingId } : {}),
-    };
-  }
+  const verdict = await judgeCheck(deps, { record, integration, tokens, probe, tenant, now });
+  if (verdict === 'tenant_inactive') return skipped('tenant_inactive');
   if (verdict.kind !== 'healthy') {
     log.info('Authorization check found a problem', {
       ...key,
       verdict: verdict.kind,
-      ...(verdict.kind === 'invalid' ? { cause: verdict.cause } : {}),
+      ...(verdict.kind === 'invalid' ? { cause: verdict.cause, confidence: verdict.confidence } : {}),
       detail: verdict.detail,
       trackingId: verdict.trackingId,
     });
@@ -227,29 +213,17 @@ async function check(
 
   const refreshedNow = tokens.refreshed || inherited;
   const refreshIssuedAt = refreshTokenIssuedAt(record, tokens.material.refreshTokenExpiresAt, now);
-  // Far from the password deadline the SSO flag changes nothing but a later check time: taking
-  // the tenant for non-SSO only adds the first threshold as a check time, when it is read.
-  let sso = false;
-  if (
-    verdict.kind === 'healthy' &&
-    passwordWarningsMayBeDue(record.grantedAt, deps.config.passwordMaxAgeDays, now)
-  ) {
-    const active = await tenant.active();
-    if (!active) return skipped('tenant_inactive');
-    sso = active.sso;
-  }
   const expiry =
     verdict.kind === 'healthy'
-      ? assessExpiry({
+      ? await assessCheckExpiry(deps, {
+          record,
+          tenant,
           now,
-          sso,
-          grantedAt: record.grantedAt,
-          passwordMaxAgeDays: deps.config.passwordMaxAgeDays,
           refreshTokenExpiresAt: tokens.material.refreshTokenExpiresAt,
           refreshTokenIssuedAt: refreshIssuedAt,
-          warningsSent: record.warningsSent,
         })
       : undefined;
+  if (expiry === 'tenant_inactive') return skipped('tenant_inactive');
   // A refusal of our client credentials says nothing about this authorization: it keeps its
   // status and failure count, and no event or mail goes to its tenant (validator-incident.ts).
   const change: StatusChange =
@@ -268,7 +242,8 @@ async function check(
   const nowIso = now.toISOString();
 
   const eventType: EventType | undefined = change.event?.type ?? (refreshedNow ? 'refreshed' : undefined);
-  const cause = verdict.kind === 'invalid' ? verdict.cause : undefined;
+  const causeFields = causeFieldsOf(verdict, tokens);
+  const { cause, confidence } = causeFields;
   const event: AuthorizationEvent | undefined = eventType
     ? {
         eventId: randomUUID(),
@@ -279,16 +254,18 @@ async function check(
         occurredAt: nowIso,
         status: change.status,
         previousStatus: status,
-        ...(cause ? { cause } : {}),
+        ...causeFields,
         summary: eventSummary({
           type: eventType,
           integrationName: integration.name,
           ...(cause ? { cause } : {}),
-          ...(warned ? { deadline: warned.deadline } : {}),
+          ...(confidence ? { confidence } : {}),
+          ...(warned ? { deadline: warned.deadline, deadlineIsUpperBound: warned.upperBound } : {}),
           occurredAt: nowIso,
         }),
         ...(record.authorizer ? { authorizerEmail: record.authorizer.email } : {}),
         ...(warned ? { deadline: warned.deadline } : {}),
+        ...(warned?.upperBound ? { deadlineIsUpperBound: true } : {}),
         ...(verdict.kind !== 'healthy' && verdict.trackingId !== undefined
           ? { trackingId: verdict.trackingId }
           : {}),
@@ -309,6 +286,8 @@ async function check(
     ...withoutCheckErrors(record),
     status: change.status,
     cause,
+    confidence,
+    evidence: causeFields.evidence,
     causeDetail: verdict.kind === 'healthy' ? undefined : verdict.detail,
     accessTokenExpiresAt: tokens.material.accessTokenExpiresAt,
     refreshTokenExpiresAt: tokens.material.refreshTokenExpiresAt,
@@ -323,6 +302,7 @@ async function check(
     warningsSent: expiry
       ? [...new Set([...expiry.warningsSent, ...(warned?.marks ?? [])])].sort()
       : record.warningsSent,
+    passwordPolicy: expiry?.passwordPolicy ?? record.passwordPolicy,
     pendingEvent: event,
     updatedAt: nowIso,
   };

@@ -1,10 +1,19 @@
-import type { InvalidationCause } from './model.js';
+import type { CauseConfidence, InvalidationCause } from './model.js';
 
 /**
- * Why an authorization died, in words a customer's admin understands. Shared by the portal and
- * anything else that explains a cause to people (alert emails can reuse it).
+ * Why an authorization died, in words a customer's admin understands, saying so when Webex did not
+ * confirm it. Shared by the portal and the status board.
  */
-export function describeInvalidationCause(cause: InvalidationCause): string {
+export function describeInvalidationCause(cause: InvalidationCause, confidence?: CauseConfidence): string {
+  const words = causeInWords(cause);
+  // The three-way cause and `unknown` say in their own words that Webex could not tell.
+  const hedged = cause !== 'unknown' && cause !== 'password_change_or_deactivation_or_role_removal';
+  return hedged && confidence === 'likely'
+    ? `${words} This is the likely cause: Webex's answers did not confirm it.`
+    : words;
+}
+
+function causeInWords(cause: InvalidationCause): string {
   switch (cause) {
     case 'password_changed_or_revoked':
       return 'The person who authorized it changed their Webex password, or the authorization was revoked.';
@@ -16,6 +25,8 @@ export function describeInvalidationCause(cause: InvalidationCause): string {
       return 'The integration was revoked or its access turned off in Webex Control Hub.';
     case 'refresh_token_expired':
       return 'It was not used for too long and Webex let it expire.';
+    case 'password_change_or_deactivation_or_role_removal':
+      return 'The person who authorized it changed their Webex password, was deactivated, or lost the Full Administrator role: Webex did not say which. Control Hub > Users shows their status and roles.';
     case 'unknown':
       return 'Webex no longer accepts it; the cause could not be determined.';
   }

@@ -154,10 +154,17 @@ describe('the local system end to end', () => {
     }
     expect(invalidated).toHaveLength(2 * system.catalog.keys.length);
     for (const mail of invalidated) {
-      // The likely cause of functions/domain/alerts.ts for a password-login (non-SSO) tenant.
+      // One admin authorized everything, so nothing tells a password change from a deactivation
+      // or a role removal: the mail names all three and the Control Hub check
+      // (functions/domain/invalidation-mail.ts), never one of them as fact.
       expect(mail.text).toContain(
-        "admin@demo.example's Webex password was changed, or their access was reset in Control Hub. " +
-          "Webex ends all of a user's integration authorizations when either happens.",
+        "All of admin@demo.example's authorizations stopped working at once. Webex does this when a user's " +
+          'password is changed (or their access is reset in Control Hub), when the user is deactivated or ' +
+          'removed from the organization, or when the user loses the Full Administrator role. ' +
+          "Webex's answers cannot tell which of these happened.",
+      );
+      expect(mail.text).toContain(
+        'To tell them apart, open Control Hub > Users and find admin@demo.example:',
       );
       expect(mail.text).toContain(system.catalog.find(mail.integration)!.integrationId);
       expect(mail.text).toMatch(new RegExp(`^Re-authorize: ${system.api.url}/connect/[A-Za-z0-9._-]+$`, 'm'));

@@ -220,6 +220,27 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     expect(done.stdout).not.toMatch(/SECRET/);
   });
 
+  it('shows an invalid authorization with its cause and how sure the cause is', async () => {
+    await cli([...api, 'tenants', 'create', 'causes', '--name', 'Causes']);
+    await seedAuthorization(h, 'causes', 'cdr', {
+      status: 'invalid',
+      cause: 'password_change_or_deactivation_or_role_removal',
+      confidence: 'likely',
+      nextCheckAt: undefined,
+    });
+    const show = await cli([...api, 'tenants', 'show', 'causes']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(
+      /^cdr\s+invalid\s+password_change_or_deactivation_or_role_removal \(likely\)\s+admin@customer\.example/m,
+    );
+    const json = await cli([...api, '--json', 'tenants', 'show', 'causes']);
+    const body = JSON.parse(json.stdout) as { authorizations: { items: Record<string, unknown>[] } };
+    expect(body.authorizations.items[0]).toMatchObject({
+      cause: 'password_change_or_deactivation_or_role_removal',
+      confidence: 'likely',
+    });
+  });
+
   it('prints a refused request as one line and exits 1', async () => {
     const missing = await cli([...api, 'tenants', 'show', 'nobody']);
     expect(missing).toMatchObject({

@@ -110,6 +110,22 @@ export function describeRepositoryContract(
         expect(await repos.tenants.get('missing')).toBeUndefined();
       });
 
+      it('replaces the password policy fields: sets them, and removes them when absent', async () => {
+        await repos.tenants.create(testTenant({ tenantId: 't-a' }));
+        const stored = await repos.tenants.get('t-a');
+        if (!stored) throw new Error('no tenant');
+        const withPolicy = {
+          ...stored,
+          passwordMaxAgeDays: 90,
+          ssoAuthorizers: ['sso@t-a.example'],
+          updatedAt: at(1000),
+        };
+        await repos.tenants.replace(withPolicy, stored.updatedAt);
+        expect(await repos.tenants.get('t-a')).toEqual(withPolicy);
+        await repos.tenants.replace({ ...stored, updatedAt: at(2000) }, withPolicy.updatedAt);
+        expect(await repos.tenants.get('t-a')).toEqual({ ...stored, updatedAt: at(2000) });
+      });
+
       it('binds the org once: the same org again is unchanged, another org or a missing tenant refused', async () => {
         await repos.tenants.create(testTenant({ tenantId: 't-a' }));
         expect(await repos.tenants.bindOrg('t-a', 'org-1')).toBe('bound');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
@@ -195,6 +195,19 @@ export class ValidatorHarness {
     return response.json();
   }
 
+  /**
+   * Short lifetimes (12 h access tokens, 2-day refresh tokens) and refreshes that keep the first
+   * expiry, as when Webex stops extending a refresh token; checks hourly.
+   */
+  async shortUnextendedRefreshTokens(): Promise<void> {
+    await this.control('settings', {
+      accessTokenLifetimeSeconds: 12 * 3600,
+      refreshTokenLifetimeSeconds: 2 * 86_400,
+      extendRefreshTokens: false,
+    });
+    this.deps.config.checkIntervalSeconds = 3600;
+  }
+
   async demoOrgId(): Promise<string> {
     const orgs = (await (await fetch(`${this.sim.url}/_sim/orgs`)).json()) as Array<{ id: string }>;
     return orgs[0]?.id ?? '';
@@ -221,4 +234,29 @@ export class ValidatorHarness {
   types(): string[] {
     return this.events.types();
   }
+}
+
+/**
+ * The simulator for a whole test file and a harness per test, dropped after it. Call it in a
+ * `describe`; the function it returns makes the test's harness (a fresh table, the simulator reset).
+ */
+export function harnessPerTest(): (tenant?: Partial<Tenant>) => Promise<ValidatorHarness> {
+  let sim: WebexSimulator | undefined;
+  let harness: ValidatorHarness | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+  afterEach(async () => {
+    await harness?.drop();
+    harness = undefined;
+  });
+  return async (tenant = {}) => {
+    if (!sim) throw new Error('The simulator is not started: make harnesses inside tests');
+    await harness?.drop();
+    harness = await ValidatorHarness.create(sim, { tenant });
+    return harness;
+  };
 }

@@ -140,20 +140,45 @@ describe('buildAlert for an invalidation', () => {
 });
 
 describe('buildAlert for other events', () => {
+  /** A password deadline warning, 7 days ahead. */
+  const passwordWarning: Partial<AuthorizationEvent> = {
+    type: 'expiring',
+    severity: 'warning',
+    status: 'expiring',
+    cause: undefined,
+    deadline: '2026-03-08T10:00:00.000Z',
+  };
+
   it('warns about the password deadline with the days left and the link', () => {
-    const alert = alertFor(
-      {
-        type: 'expiring',
-        severity: 'warning',
-        status: 'expiring',
-        cause: undefined,
-        deadline: '2026-03-08T10:00:00.000Z',
-      },
-      { status: 'expiring', cause: undefined },
-    );
+    const alert = alertFor(passwordWarning, { status: 'expiring', cause: undefined });
     expect(alert.subject).toBe('Warning: Acme Corp - Attendant Console call control expires in 7 days');
     expect(alert.text).toMatch(/password policy allows passwords up to 1825 days/);
     expect(alert.text).toContain(`Re-authorize: ${LINK}`);
+  });
+
+  it("words a password deadline counted from the grant as an upper bound, with the tenant's own password age", () => {
+    const alert = alertFor(
+      { ...passwordWarning, deadlineIsUpperBound: true },
+      { status: 'expiring', cause: undefined },
+      { passwordMaxAgeDays: 90 },
+    );
+    expect(alert.subject).toBe(
+      'Warning: Acme Corp - Attendant Console call control expires in at most 7 days',
+    );
+    expect(alert.text).toMatch(/password policy allows passwords up to 90 days old/);
+    expect(alert.text).toMatch(/by 2026-03-08T10:00:00.000Z at the latest/);
+    expect(alert.text).toContain(
+      'That date is an upper bound, not the date: Webex does not tell when a password was last set, so it is counted from the authorization on 2026-01-01T00:00:00.000Z.',
+    );
+    expect(
+      eventSummary({
+        type: 'expiring',
+        integrationName: 'Presence',
+        deadline: '2026-03-08T10:00:00.000Z',
+        deadlineIsUpperBound: true,
+        occurredAt: '2026-03-01T10:00:00.000Z',
+      }),
+    ).toBe('Presence will stop working in at most 7 days unless it is renewed.');
   });
 
   it('warns about a refresh token that will not be renewed', () => {

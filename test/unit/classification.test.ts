@@ -90,7 +90,7 @@ describe('classifyProbeResult', () => {
       refresh: undefined,
       probe: answered(me({ roles: [READ_ONLY_ROLE.id] })),
     });
-    expect(verdict).toMatchObject({ kind: 'invalid', cause: 'admin_role_removed' });
+    expect(verdict).toMatchObject({ kind: 'invalid', cause: 'admin_role_removed', confidence: 'confirmed' });
   });
 
   it('resolves the Full Admin role by name, not by a fixed id', () => {
@@ -108,7 +108,8 @@ describe('classifyProbeResult', () => {
       refresh: undefined,
       probe: { kind: 'answered', me: me(), roles: 'forbidden' },
     });
-    expect(verdict).toMatchObject({ kind: 'invalid', cause: 'admin_role_removed' });
+    // A refusal says the person is no admin of any kind only by inference: likely, not confirmed.
+    expect(verdict).toMatchObject({ kind: 'invalid', cause: 'admin_role_removed', confidence: 'likely' });
   });
 
   it('does not judge the role when the roles could not be checked', () => {
@@ -126,7 +127,7 @@ describe('classifyProbeResult', () => {
       refresh: undefined,
       probe: answered(me({ orgId: 'org-2' })),
     });
-    expect(verdict).toMatchObject({ kind: 'invalid', cause: 'unknown' });
+    expect(verdict).toMatchObject({ kind: 'invalid', cause: 'unknown', confidence: 'unknown' });
     expect(verdict.kind === 'invalid' && verdict.detail).toMatch(/another Webex organization/);
   });
 
@@ -136,7 +137,7 @@ describe('classifyProbeResult', () => {
       refresh: undefined,
       probe: answered(me({ id: 'person-2' })),
     });
-    expect(verdict).toMatchObject({ kind: 'invalid', cause: 'unknown' });
+    expect(verdict).toMatchObject({ kind: 'invalid', cause: 'unknown', confidence: 'unknown' });
     expect(verdict.kind === 'invalid' && verdict.detail).toMatch(/another person/);
   });
 });
@@ -162,30 +163,47 @@ describe('classifyDeath', () => {
     ...(cause ? { cause } : {}),
   });
 
+  const activeAdmin = { kind: 'found', loginEnabled: true, fullAdmin: true, via: 'users-sync' } as const;
+
   it.each([
     [
-      'every sibling by the person died too (password tenant)',
+      'every sibling by the person died too, nobody to look the person up with (password tenant)',
       evidence({ siblings: [sibling('dead'), sibling('dead', 'CDRs')] }),
-      'password_changed_or_revoked',
+      'password_change_or_deactivation_or_role_removal',
+      'likely',
     ],
     [
       'every sibling died, SSO tenant, person unknown',
       evidence({ sso: true, siblings: [sibling('dead')] }),
-      'user_deactivated',
+      'password_change_or_deactivation_or_role_removal',
+      'likely',
     ],
     [
-      'every sibling died, SSO tenant, person still active',
+      'every sibling died, the look-up shows the person active but not their roles',
       evidence({
-        sso: true,
         siblings: [sibling('dead')],
-        lookup: { kind: 'found', loginEnabled: true, fullAdmin: true, via: 'users-sync' },
+        lookup: { kind: 'found', loginEnabled: true, via: 'users-sync' },
       }),
+      'password_change_or_deactivation_or_role_removal',
+      'likely',
+    ],
+    [
+      'every sibling died, SSO tenant, person still active and Full Admin',
+      evidence({ sso: true, siblings: [sibling('dead')], lookup: activeAdmin }),
       'password_changed_or_revoked',
+      'likely',
+    ],
+    [
+      'every sibling died, password tenant, person still active and Full Admin',
+      evidence({ siblings: [sibling('dead')], lookup: activeAdmin }),
+      'password_changed_or_revoked',
+      'likely',
     ],
     [
       'one alone died while siblings work',
       evidence({ siblings: [sibling('alive'), sibling('unknown', 'CDRs')] }),
       'integration_revoked',
+      'likely',
     ],
     [
       'the look-up shows sign-in disabled',
@@ -194,11 +212,13 @@ describe('classifyDeath', () => {
         lookup: { kind: 'found', loginEnabled: false, via: 'users-sync' },
       }),
       'user_deactivated',
+      'confirmed',
     ],
     [
       'the look-up finds no such person',
       evidence({ lookup: { kind: 'not_found', via: 'users-sync' } }),
       'user_deactivated',
+      'confirmed',
     ],
     [
       'the look-up shows no Full Admin role',
@@ -207,26 +227,41 @@ describe('classifyDeath', () => {
         lookup: { kind: 'found', loginEnabled: true, fullAdmin: false, via: 'users-sync' },
       }),
       'admin_role_removed',
+      'confirmed',
     ],
     [
       'the refresh token is past its recorded expiry',
       evidence({ refreshTokenExpiresAt: '2026-02-28T00:00:00.000Z', siblings: [sibling('dead')] }),
       'refresh_token_expired',
+      'confirmed',
     ],
     [
-      'a sibling that died with it showed the role removal',
+      'a sibling that died with it showed the role removal (confidence not recorded)',
       evidence({ siblings: [sibling('dead', 'Presence', 'admin_role_removed'), sibling('dead')] }),
       'admin_role_removed',
+      'likely',
     ],
-    ['nothing to compare with', evidence({}), 'unknown'],
-    ['siblings could not be told', evidence({ siblings: [sibling('unknown')] }), 'unknown'],
     [
-      'the person is fine, no siblings',
-      evidence({ lookup: { kind: 'found', loginEnabled: true, fullAdmin: true, via: 'users-sync' } }),
-      'unknown',
+      'a sibling that died with it confirmed the deactivation',
+      evidence({
+        siblings: [{ ...sibling('dead', 'Presence', 'user_deactivated'), confidence: 'confirmed' }],
+      }),
+      'user_deactivated',
+      'confirmed',
     ],
-  ] as const)('%s -> %s', (_name, input, cause) => {
-    expect(classifyDeath(input).cause).toBe(cause);
+    [
+      'a sibling that died with it only guessed the role removal',
+      evidence({
+        siblings: [{ ...sibling('dead', 'Presence', 'admin_role_removed'), confidence: 'likely' }],
+      }),
+      'admin_role_removed',
+      'likely',
+    ],
+    ['nothing to compare with', evidence({}), 'unknown', 'unknown'],
+    ['siblings could not be told', evidence({ siblings: [sibling('unknown')] }), 'unknown', 'unknown'],
+    ['the person is fine, no siblings', evidence({ lookup: activeAdmin }), 'unknown', 'unknown'],
+  ] as const)('%s -> %s (%s)', (_name, input, cause, confidence) => {
+    expect(classifyDeath(input)).toMatchObject({ cause, confidence });
   });
 
   it('says so when all of the person’s authorizations died together, naming them', () => {

@@ -1,5 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assessExpiry, refreshTokenIssuedAt, type ExpiryInput } from '#domain/expiry-warnings.js';
+import {
+  assessExpiry,
+  refreshTokenIssuedAt,
+  refreshWarningOffsetsMs,
+  type ExpiryInput,
+} from '#domain/expiry-warnings.js';
 import {
   nextRefreshAt,
   refreshReason,
@@ -152,6 +158,120 @@ describe('assessExpiry: refresh token', () => {
   });
 });
 
+describe('assessExpiry: refresh token stages', () => {
+  const issued = new Date('2026-03-01T00:00:00.000Z');
+  const key = (days: number) => `refresh:${issued.toISOString()}:${days}`;
+
+  /** Checks at `times` (ms after `issued`), sending each warning as the validator does. */
+  function checks(lifetimeMs: number, times: number[], start: string[] = []) {
+    const expires = new Date(issued.getTime() + lifetimeMs).toISOString();
+    let warningsSent = start;
+    const sent: { key: string; at: number }[] = [];
+    for (const time of times) {
+      const result = assessExpiry({
+        now: new Date(issued.getTime() + time),
+        sso: true,
+        grantedAt: undefined,
+        passwordMaxAgeDays: 1825,
+        refreshTokenExpiresAt: expires,
+        refreshTokenIssuedAt: issued,
+        warningsSent,
+      });
+      warningsSent = result.warningsSent;
+      if (result.warning) {
+        sent.push({ key: result.warning.key, at: time });
+        warningsSent = [...new Set([...warningsSent, ...result.warning.marks])];
+      }
+    }
+    return { sent, warningsSent };
+  }
+  const halfDays = (lifetimeMs: number) =>
+    Array.from({ length: Math.floor(lifetimeMs / (DAY / 2)) + 1 }, (_, index) => (index * DAY) / 2);
+
+  it('warns a 90-day token 30, 7 and 1 days before its end, in order, each once', () => {
+    const { sent } = checks(90 * DAY, halfDays(90 * DAY));
+    expect(sent).toEqual([
+      { key: key(30), at: 60 * DAY },
+      { key: key(7), at: 83 * DAY },
+      { key: key(1), at: 89 * DAY },
+    ]);
+  });
+
+  it('warns a token living less than 60 days at the same shares of its lifetime', () => {
+    const short = refreshWarningOffsetsMs(2 * DAY);
+    [DAY, (7 / 30) * DAY, DAY / 30].forEach((offset, stage) => expect(short[stage]).toBeCloseTo(offset, 3));
+    expect(refreshWarningOffsetsMs(90 * DAY)).toEqual([30 * DAY, 7 * DAY, DAY]);
+    const hourly = Array.from({ length: 49 }, (_, hour) => hour * 3_600_000);
+    expect(checks(2 * DAY, hourly).sent.map((warning) => warning.key)).toEqual([key(30), key(7), key(1)]);
+  });
+
+  it('sends only the latest stage to a check past two unsent ones, and never the earlier one after', () => {
+    const { sent, warningsSent } = checks(90 * DAY, [10 * DAY, 84 * DAY, 85 * DAY, 89.5 * DAY]);
+    expect(sent.map((warning) => warning.key)).toEqual([key(7), key(1)]);
+    expect([...warningsSent].sort()).toEqual([key(1), key(30), key(7)].sort());
+  });
+
+  it('is armed again by a refresh that moves the expiry (new refresh token)', () => {
+    const before = checks(90 * DAY, [61 * DAY]);
+    expect(before.sent.map((warning) => warning.key)).toEqual([key(30)]);
+    const moved = new Date(issued.getTime() + 61.5 * DAY);
+    const extended = assessExpiry({
+      now: moved,
+      sso: true,
+      grantedAt: undefined,
+      passwordMaxAgeDays: 1825,
+      refreshTokenExpiresAt: new Date(moved.getTime() + 90 * DAY).toISOString(),
+      refreshTokenIssuedAt: moved,
+      warningsSent: before.warningsSent,
+    });
+    expect(extended).toMatchObject({ expiring: false, warningsSent: [] });
+    const later = assessExpiry({
+      now: new Date(moved.getTime() + 60 * DAY),
+      sso: true,
+      grantedAt: undefined,
+      passwordMaxAgeDays: 1825,
+      refreshTokenExpiresAt: new Date(moved.getTime() + 90 * DAY).toISOString(),
+      refreshTokenIssuedAt: moved,
+      warningsSent: extended.warningsSent,
+    });
+    expect(later.warning?.key).toBe(`refresh:${moved.toISOString()}:30`);
+  });
+
+  it('reads a warning sent before the stages existed as every stage crossed by then, and sends none again', () => {
+    const { sent, warningsSent } = checks(
+      90 * DAY,
+      [85 * DAY, 86 * DAY],
+      [`refresh:${issued.toISOString()}`],
+    );
+    expect(sent).toEqual([]);
+    expect(warningsSent).toEqual([key(30), key(7)].sort());
+    expect(checks(90 * DAY, [89.5 * DAY], warningsSent).sent.map((warning) => warning.key)).toEqual([key(1)]);
+  });
+
+  it('sends at most one mail per stage, in stage order, and the latest stage crossed, whatever the check times', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3_600_000, max: 400 * DAY }),
+        fc.array(fc.double({ min: 0, max: 1.2, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        (lifetimeMs, shares) => {
+          const times = shares.map((share) => Math.floor(share * lifetimeMs)).sort((a, b) => a - b);
+          const { sent } = checks(lifetimeMs, times);
+          const keys = sent.map((warning) => warning.key);
+          expect(new Set(keys).size).toBe(keys.length);
+          const order = [key(30), key(7), key(1)];
+          const ranks = keys.map((sentKey) => order.indexOf(sentKey));
+          expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+          const offsets = refreshWarningOffsetsMs(lifetimeMs);
+          const last = times[times.length - 1] ?? 0;
+          const expires = issued.getTime() + lifetimeMs;
+          const crossed = offsets.filter((offset) => issued.getTime() + last >= expires - offset).length;
+          if (crossed > 0) expect(keys[keys.length - 1]).toBe(order[crossed - 1]);
+        },
+      ),
+    );
+  });
+});
+
 describe('refresh policy', () => {
   const issued = new Date('2026-03-01T00:00:00.000Z');
   const material = {
@@ -185,7 +305,7 @@ describe('refresh policy', () => {
     ).toBe(new Date(issued.getTime() + 2_700_000).toISOString());
   });
 
-  it('keeps the refresh token alive when its end approaches, at most about daily', () => {
+  it('keeps the refresh token alive from its first warning stage (30 days before its end), at most about daily', () => {
     const longAccess = {
       ...material,
       accessTokenExpiresAt: new Date(issued.getTime() + 365 * DAY).toISOString(),
@@ -194,14 +314,14 @@ describe('refresh policy', () => {
       refreshReason(
         longAccess,
         { accessToken: issued, refreshToken: issued },
-        new Date(issued.getTime() + 67 * DAY),
+        new Date(issued.getTime() + 59.9 * DAY),
       ),
     ).toBeUndefined();
     expect(
       refreshReason(
         longAccess,
         { accessToken: issued, refreshToken: issued },
-        new Date(issued.getTime() + 68 * DAY),
+        new Date(issued.getTime() + 60 * DAY),
       ),
     ).toBe('keep_refresh_token_alive');
     expect(refreshSchedule(longAccess, { accessToken: issued, refreshToken: issued }).minIntervalMs).toBe(

@@ -213,13 +213,31 @@ describe('completeAuthorization', () => {
 
   it('publishes restored, not granted, when it replaces an invalid authorization, and clears the cause', async () => {
     const { deps, start } = setup({
-      records: [activeRecord({ status: 'invalid', cause: 'password_changed_or_revoked', causeDetail: 'x' })],
+      records: [
+        activeRecord({
+          status: 'invalid',
+          cause: 'password_changed_or_revoked',
+          confidence: 'likely',
+          evidence: [
+            {
+              call: 'GET /v1/people/me',
+              via: 'presence',
+              answer: 'refused',
+              status: 401,
+              at: '2026-01-01T00:00:00.000Z',
+            },
+          ],
+          causeDetail: 'x',
+        }),
+      ],
     });
     const outcome = await completeAuthorization(deps, { state: await start(), code: 'c' });
     const record = await deps.authorizations.get('acme', 'presence');
     expect(outcome.event).toMatchObject({ type: 'restored', previousStatus: 'invalid', status: 'active' });
     expect(record).toMatchObject({ status: 'active', version: 6, warningsSent: [] });
     expect(record?.cause).toBeUndefined();
+    expect(record?.confidence).toBeUndefined();
+    expect(record?.evidence).toBeUndefined();
     expect(record?.causeDetail).toBeUndefined();
     expect(outcome.kind === 'authorized' && outcome.page.restored).toBe(true);
   });
@@ -688,7 +706,25 @@ describe('showPortal', () => {
       `https://portal.test/oauth/start?link=${encodeURIComponent(link.token)}&integration=presence`,
     );
     expect(portal.integrations[3]?.detail).toMatch(/deactivated/);
+    expect(portal.integrations[3]?.detail).not.toMatch(/likely/);
     expect(portal.linkExpiresAt).toBe(link.expiresAt);
+  });
+
+  it('says when Webex did not confirm the cause it shows', async () => {
+    const { deps, link } = setup({
+      records: [
+        activeRecord({
+          integration: 'cdr',
+          status: 'invalid',
+          cause: 'integration_revoked',
+          confidence: 'likely',
+        }),
+      ],
+    });
+    const portal = await showPortal(deps, { linkToken: link.token });
+    expect(portal.integrations.find((view) => view.key === 'cdr')?.detail).toBe(
+      "The integration was revoked or its access turned off in Webex Control Hub. This is the likely cause: Webex's answers did not confirm it.",
+    );
   });
 });
 

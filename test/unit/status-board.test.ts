@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
-import type { Authorization, Tenant } from '#domain/model.js';
+import { AUTHORIZATION_STATUSES, type Authorization, type Tenant } from '#domain/model.js';
 import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
-import { boardRow, buildStatusBoard } from '#domain/status-board.js';
+import { boardRow, buildStatusBoard, type BoardRow, type StatusBoard } from '#domain/status-board.js';
 import { getStatusBoard, type AdminDependencies } from '#domain/admin.js';
 import type { AuthorizationRepository, TenantRepository } from '#domain/ports.js';
 
@@ -32,6 +32,23 @@ const authorization = (integration: string, overrides: Partial<Authorization> = 
   ...overrides,
 });
 
+/** The board page of one row with the given totals (zero for every state not given). */
+function pageOf(row: BoardRow, totals: Partial<StatusBoard['totals']>): string {
+  return renderStatusBoardPage({
+    generatedAt: '2026-02-01T00:00:00.000Z',
+    credentialIncidents: [],
+    checkFailing: [],
+    integrations: catalog.integrations.map(({ key, name }) => ({ key, name })),
+    rows: [row],
+    totals: {
+      ...(Object.fromEntries(
+        [...AUTHORIZATION_STATUSES, 'not_authorized'].map((state) => [state, 0]),
+      ) as StatusBoard['totals']),
+      ...totals,
+    },
+  });
+}
+
 describe('status board', () => {
   it('has a cell per catalog integration with the earliest deadline of a live authorization', () => {
     const row = boardRow(
@@ -52,6 +69,20 @@ describe('status board', () => {
     expect(row.cells[3]!.nextExpiry).toBeUndefined();
     const sso = boardRow(tenant('acme', true), [authorization('presence')], catalog, 30);
     expect(sso.cells[1]!.nextExpiry).toEqual({ at: '2026-04-01T00:00:00.000Z', what: 'refresh token' });
+  });
+
+  it("counts the password deadline with the tenant's own password age, and none for an SSO authorizer", () => {
+    const ownAge = { ...tenant('acme'), passwordMaxAgeDays: 90 };
+    const presence = authorization('presence', { refreshTokenExpiresAt: '2026-06-01T00:00:00.000Z' });
+    expect(boardRow(ownAge, [presence], catalog, 1825).cells[1]!.nextExpiry).toEqual({
+      at: '2026-04-01T00:00:00.000Z',
+      what: 'password',
+    });
+    const ssoAuthorizer = { ...ownAge, ssoAuthorizers: ['admin@acme.example'] };
+    expect(boardRow(ssoAuthorizer, [presence], catalog, 30).cells[1]!.nextExpiry).toEqual({
+      at: '2026-06-01T00:00:00.000Z',
+      what: 'refresh token',
+    });
   });
 
   it('pages through every tenant, counts the fleet and escapes tenant names', async () => {
@@ -97,23 +128,7 @@ describe('status board', () => {
       catalog,
       30,
     );
-    const page = renderStatusBoardPage({
-      generatedAt: '2026-02-01T00:00:00.000Z',
-      credentialIncidents: [],
-      checkFailing: [],
-      integrations: catalog.integrations.map(({ key, name }) => ({ key, name })),
-      rows: [row],
-      totals: {
-        not_authorized: 3,
-        pending: 0,
-        active: 1,
-        expiring: 0,
-        degraded: 0,
-        invalid: 1,
-        revoked: 0,
-        check_failing: 0,
-      },
-    });
+    const page = pageOf(row, { not_authorized: 3, active: 1, invalid: 1 });
     const cell = (integration: string) => {
       const match = new RegExp(`<td[^>]*data-integration="${integration}"[\\s\\S]*?</td>`).exec(page);
       expect(match, integration).not.toBeNull();
@@ -131,6 +146,32 @@ describe('status board', () => {
     expect(active).toContain('<div>p@acme.example</div>');
     expect(active).toContain('<div>password ends 31 Jan 2026, 00:00 UTC</div>');
     expect(cell('sso')).not.toContain('@');
+  });
+
+  it("shows a cause's confidence next to it, and none for a record invalidated before confidences", () => {
+    const row = boardRow(
+      tenant('acme'),
+      [
+        authorization('cdr', { status: 'invalid', cause: 'user_deactivated', confidence: 'confirmed' }),
+        authorization('presence', {
+          status: 'invalid',
+          cause: 'password_change_or_deactivation_or_role_removal',
+          confidence: 'likely',
+        }),
+        authorization('sso', { status: 'invalid', cause: 'unknown' }),
+      ],
+      catalog,
+      30,
+    );
+    expect(row.cells.find((cell) => cell.integration === 'cdr')).toMatchObject({ confidence: 'confirmed' });
+    const page = pageOf(row, { not_authorized: 2, invalid: 3 }).replace(/\s+/g, ' ');
+    expect(page).toContain(
+      'user deactivated <span class="confidence" data-confidence="confirmed">(confirmed)</span>',
+    );
+    expect(page).toContain(
+      'password change or deactivation or role removal <span class="confidence" data-confidence="likely">(likely)</span>',
+    );
+    expect(page).toContain('>unknown</div>');
   });
 
   it('shows a banner for each open credential incident, naming the integration and its Integration ID', async () => {

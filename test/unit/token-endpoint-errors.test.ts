@@ -88,7 +88,12 @@ describe('HttpWebexClient token endpoint refusals', () => {
     expect(error.details).toMatchObject({ status: 401, trackingId: 'ROUTER_tok' });
     expect(error.message).toContain('invalid_client');
     expect(error.message).not.toContain('wrong');
-    expect(outcomeOf(error)).toEqual({ kind: 'client_refused', status: 401, trackingId: 'ROUTER_tok' });
+    expect(outcomeOf(error)).toEqual({
+      kind: 'client_refused',
+      status: 401,
+      trackingId: 'ROUTER_tok',
+      error: 'invalid_client',
+    });
   });
 
   it('reads Webex dead refresh token text under invalid_request (its `message`) as rejected', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { tableDefinition } from '#adapters/table-definition.js';
-import type { Authorization, Tenant } from '#domain/model.js';
+import { authorizationEventSchema, type Authorization, type Tenant } from '#domain/model.js';
 import { silentLog, WebexError } from '#domain/ports.js';
 import { runSweep } from '#domain/sweep.js';
 import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
@@ -225,6 +225,82 @@ describe('validateAuthorization: healthy', () => {
   });
 });
 
+describe('validateAuthorization: password deadlines per tenant', () => {
+  /** Moves the record's grant `days` back, as if it had been granted then. */
+  async function grantedDaysAgo(world: ReturnType<typeof setup>, integration: string, days: number) {
+    const grantedAt = new Date(world.clock.now().getTime() - days * DAY * 1000).toISOString();
+    world.repo.put({ ...(await world.record(integration)), grantedAt });
+    return grantedAt;
+  }
+
+  /** A tenant's presence authorization granted `days` ago, and a spy on the tenant reads from now on. */
+  async function presenceGrantedDaysAgo(tenant: Partial<Tenant>, days: number) {
+    const world = setup(tenant);
+    await world.authorize('presence');
+    await grantedDaysAgo(world, 'presence', days);
+    return { world, reads: vi.spyOn(world.tenants, 'get') };
+  }
+
+  it("counts the password deadline with the tenant's own password age, as an upper bound", async () => {
+    const world = setup({ passwordMaxAgeDays: 90 });
+    await world.authorize('presence');
+    const grantedAt = await grantedDaysAgo(world, 'presence', 61);
+    expect(await world.validate('presence')).toMatchObject({ status: 'expiring', event: 'expiring' });
+    const warning = world.events.published.find(({ event }) => event.type === 'expiring');
+    expect(warning?.event).toMatchObject({
+      deadline: new Date(Date.parse(grantedAt) + 90 * DAY * 1000).toISOString(),
+      deadlineIsUpperBound: true,
+    });
+    expect(warning?.alert?.text).toMatch(/up to 90 days old/);
+    expect(warning?.alert?.text).toMatch(/upper bound/);
+    expect((await world.record('presence')).warningsSent).toEqual(['password:30']);
+  });
+
+  it('uses the deployment default for a tenant without a password age of its own', async () => {
+    const world = setup();
+    await world.authorize('presence');
+    await grantedDaysAgo(world, 'presence', 61);
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(world.events.types()).toEqual([]);
+  });
+
+  it('gives an SSO authorizer no password warning, and warns another authorizer of the same tenant', async () => {
+    const world = setup({ passwordMaxAgeDays: 90, ssoAuthorizers: ['admin@acme.example'] });
+    await world.authorize('presence', 'p-admin');
+    await world.authorize('call-control', 'p-other');
+    await grantedDaysAgo(world, 'presence', 70);
+    await grantedDaysAgo(world, 'call-control', 70);
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(await world.validate('call-control')).toMatchObject({ status: 'expiring', event: 'expiring' });
+    expect(world.events.types()).toEqual(['call-control:expiring']);
+  });
+
+  it('reads no tenant before a password warning may be due under the shortest policy (90 days)', async () => {
+    const { world, reads } = await presenceGrantedDaysAgo({ passwordMaxAgeDays: 90 }, 59);
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(reads).not.toHaveBeenCalled();
+    world.clock.advance(2 * DAY);
+    // From 60 days on it reads the tenant, whose 90-day policy opens the window (the alert reads it too).
+    expect(await world.validate('presence')).toMatchObject({ status: 'expiring' });
+    expect(reads).toHaveBeenCalled();
+  });
+
+  it("reads the tenant at most once a day far from its deadline, and a change of the tenant's policy warns within a day", async () => {
+    const { world, reads } = await presenceGrantedDaysAgo({ passwordMaxAgeDays: 1825 }, 100);
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect((await world.record('presence')).passwordPolicy).toMatchObject({ maxAgeDays: 1825, sso: false });
+    await world.untilDue('presence');
+    expect(await world.validate('presence')).toMatchObject({ status: 'active' });
+    expect(reads).toHaveBeenCalledTimes(1);
+
+    world.tenants.put(tenantOf({ passwordMaxAgeDays: 90 }));
+    world.clock.advance(DAY);
+    expect(await world.validate('presence')).toMatchObject({ status: 'expiring', event: 'expiring' });
+    expect((await world.record('presence')).passwordPolicy).toMatchObject({ maxAgeDays: 90 });
+  });
+});
+
 describe('validateAuthorization: refresh', () => {
   it('refreshes an access token near its end, writing the vault before the record', async () => {
     const world = setup();
@@ -267,7 +343,7 @@ describe('validateAuthorization: refresh', () => {
 });
 
 describe('validateAuthorization: causes', () => {
-  it('invalidates every authorization of a person whose password changed, saying they died together', async () => {
+  it('invalidates every authorization of a single admin whose tokens all died, naming no one cause as fact', async () => {
     const world = setup();
     for (const integration of ['users-sync', 'presence', 'call-control']) await world.authorize(integration);
     world.webex.revokeAllOf('p-admin');
@@ -275,9 +351,10 @@ describe('validateAuthorization: causes', () => {
     for (const integration of ['presence', 'call-control', 'users-sync']) {
       expect(await world.validate(integration)).toMatchObject({
         status: 'invalid',
-        cause: 'password_changed_or_revoked',
+        cause: 'password_change_or_deactivation_or_role_removal',
         event: 'invalidated',
       });
+      expect(await world.record(integration)).toMatchObject({ confidence: 'likely' });
     }
     expect(world.events.types()).toEqual([
       'presence:invalidated',
@@ -291,11 +368,68 @@ describe('validateAuthorization: causes', () => {
     expectNoToken(world);
   });
 
+  it('carries the cause, its confidence and the Webex calls behind it on the record, the event and the history', async () => {
+    const world = setup();
+    for (const integration of ['presence', 'call-control']) await world.authorize(integration);
+    world.webex.revokeAllOf('p-admin');
+    await world.validate('presence');
+    const at = world.clock.now().toISOString();
+    const evidence = [
+      {
+        call: 'GET /v1/people/me',
+        via: 'presence',
+        answer: 'refused',
+        status: 401,
+        trackingId: 'ROUTER_401',
+        at,
+      },
+      {
+        call: 'POST /v1/access_token',
+        via: 'presence',
+        answer: 'refused',
+        status: 400,
+        error: 'invalid_grant',
+        trackingId: 'ROUTER_400',
+        at,
+      },
+      // The sibling by the same person, probed on the spot with its own token.
+      {
+        call: 'GET /v1/people/me',
+        via: 'call-control',
+        answer: 'refused',
+        status: 401,
+        trackingId: 'ROUTER_401',
+        at,
+      },
+    ];
+    const event = world.events.published[0]?.event;
+    // The event detail as the bus gets it: the schema's shape, nothing more, nothing less.
+    expect(authorizationEventSchema.strict().parse(event)).toEqual(event);
+    expect(event).toMatchObject({
+      type: 'invalidated',
+      cause: 'password_change_or_deactivation_or_role_removal',
+      confidence: 'likely',
+      evidence,
+      summary:
+        'Attendant Console Webex presence retrieval stopped working (likely: password change, deactivation or Full Admin role removal).',
+    });
+    expect(await world.record('presence')).toMatchObject({
+      cause: 'password_change_or_deactivation_or_role_removal',
+      confidence: 'likely',
+      evidence,
+    });
+    const history = await world.repo.history.list('acme', { limit: 10 });
+    expect(history.items).toEqual([event]);
+    expectNoToken(world);
+  });
+
   it('does not blame a password change for an SSO tenant', async () => {
     const world = setup({ sso: true });
     for (const integration of ['presence', 'call-control']) await world.authorize(integration);
     world.webex.revokeAllOf('p-admin');
-    expect(await world.validate('presence')).toMatchObject({ cause: 'user_deactivated' });
+    expect(await world.validate('presence')).toMatchObject({
+      cause: 'password_change_or_deactivation_or_role_removal',
+    });
     expect(world.events.published[0]?.alert?.text).toMatch(/not a password change/);
     expect(world.events.published[0]?.alert?.text).not.toMatch(/password was changed/);
   });
@@ -308,6 +442,7 @@ describe('validateAuthorization: causes', () => {
       status: 'invalid',
       cause: 'integration_revoked',
     });
+    expect(await world.record('call-control')).toMatchObject({ confidence: 'likely' });
     expect(await world.validate('presence')).toMatchObject({ status: 'active' });
     expect(world.events.published[0]?.alert?.text).toContain('Apps > Integrations');
   });
@@ -319,6 +454,8 @@ describe('validateAuthorization: causes', () => {
     world.webex.deactivate('p-admin');
     expect(await world.validate('presence')).toMatchObject({ cause: 'user_deactivated' });
     expect(await world.validate('call-control')).toMatchObject({ cause: 'user_deactivated' });
+    expect(await world.record('presence')).toMatchObject({ confidence: 'confirmed' });
+    expect(await world.record('call-control')).toMatchObject({ confidence: 'confirmed' });
   });
 
   it('finds a removed Full Admin role through the look-up when the tokens were revoked', async () => {
@@ -337,6 +474,8 @@ describe('validateAuthorization: causes', () => {
       status: 'invalid',
       cause: 'admin_role_removed',
     });
+    // Webex refuses the roles list to non-admins (403): that says the role went, without proving it.
+    expect(await world.record('presence')).toMatchObject({ confidence: 'likely' });
   });
 
   it('names refresh_token_expired when the refresh token is past its recorded expiry', async () => {
@@ -347,6 +486,7 @@ describe('validateAuthorization: causes', () => {
       status: 'invalid',
       cause: 'refresh_token_expired',
     });
+    expect(await world.record('presence')).toMatchObject({ confidence: 'confirmed' });
   });
 
   it('sends nothing again for a status that stays the same', async () => {
@@ -435,7 +575,7 @@ describe('validateAuthorization: expiry warnings', () => {
     expect((await world.validate('presence', { force: true })).kind).toBe('checked');
     expect(world.events.types()).toEqual(['presence:expiring']);
     expect(world.events.published[0]?.alert?.subject).toBe(
-      'Warning: Acme Corp - Attendant Console Webex presence retrieval expires in 29 days',
+      'Warning: Acme Corp - Attendant Console Webex presence retrieval expires in at most 29 days',
     );
     expect((await world.record('presence')).warningsSent).toEqual(['password:30']);
 

@@ -113,7 +113,7 @@ describe('HttpWebexClient token calls', () => {
         client.refresh({ clientId: 'C', clientSecret: 's', refreshToken: 'RT-secret' }),
       );
       expect(error.kind).toBe('rejected');
-      expect(error.details).toMatchObject({ status, trackingId: 'ROUTER_abc' });
+      expect(error.details).toMatchObject({ status, trackingId: 'ROUTER_abc', error: 'invalid_grant' });
       expect(error.message).toContain('invalid_grant');
       expect(error.message).not.toContain('RT-secret');
     }
@@ -155,6 +155,14 @@ describe('HttpWebexClient REST calls', () => {
     });
     expect(seen[0]?.url).toBe('https://webexapis.test/v1/people/me');
     expect(seen[0]?.headers.authorization).toBe('Bearer AT-secret');
+  });
+
+  it("keeps the trackingId of a person's answer, the evidence of a cause", async () => {
+    const person = { id: 'P1', emails: [], displayName: 'X', orgId: 'O1', type: 'person' };
+    const { fetchImpl } = scriptedFetch(() => json(200, person, { TrackingId: 'ROUTER_person' }));
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    expect((await client.getMe('AT')).trackingId).toBe('ROUTER_person');
+    expect((await client.getPerson('AT', 'P1')).trackingId).toBe('ROUTER_person');
   });
 
   it('lists roles and reads another person by id', async () => {

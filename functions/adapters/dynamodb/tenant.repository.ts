@@ -70,13 +70,22 @@ export class DynamoDbTenantRepository implements TenantRepository {
    * `create` set) when the stored `updatedAt` is still the one the caller read.
    */
   async replace(tenant: Tenant, expectedUpdatedAt: string): Promise<void> {
+    // The optional fields are set when present and removed when absent, so a replace can clear them.
+    const optional = { passwordMaxAgeDays: tenant.passwordMaxAgeDays, ssoAuthorizers: tenant.ssoAuthorizers };
+    const present = Object.entries(optional).filter(([, value]) => value !== undefined);
+    const absent = Object.keys(optional).filter((name) => !present.some(([set]) => set === name));
     try {
       const output = await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.tenant(tenant.tenantId),
-          UpdateExpression:
-            'SET #name = :name, contacts = :contacts, sso = :sso, linkVersion = :linkVersion, #status = :status, updatedAt = :updatedAt',
+          UpdateExpression: [
+            `SET ${[
+              '#name = :name, contacts = :contacts, sso = :sso, linkVersion = :linkVersion, #status = :status, updatedAt = :updatedAt',
+              ...present.map(([name]) => `${name} = :${name}`),
+            ].join(', ')}`,
+            ...(absent.length > 0 ? [`REMOVE ${absent.join(', ')}`] : []),
+          ].join(' '),
           ConditionExpression: 'attribute_exists(pk) AND updatedAt = :expected',
           ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
           ExpressionAttributeValues: {
@@ -87,6 +96,7 @@ export class DynamoDbTenantRepository implements TenantRepository {
             ':status': tenant.status,
             ':updatedAt': tenant.updatedAt,
             ':expected': expectedUpdatedAt,
+            ...Object.fromEntries(present.map(([name, value]) => [`:${name}`, value])),
           },
           ReturnConsumedCapacity: 'TOTAL',
         }),

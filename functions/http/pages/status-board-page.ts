@@ -33,7 +33,7 @@ function renderCell(cell: BoardCell) {
     data-state="${cell.state}"
   >
     <strong>${stateLabels[cell.state]}</strong>
-    ${cell.cause ? html`<div class="why" title="${describeInvalidationCause(cell.cause)}">${cell.cause.replaceAll('_', ' ')}</div>` : ''}
+    ${cell.cause ? html`<div class="why" title="${describeInvalidationCause(cell.cause, cell.confidence)}">${cell.cause.replaceAll('_', ' ')}${cell.confidence ? html` <span class="confidence" data-confidence="${cell.confidence}">(${cell.confidence})</span>` : ''}</div>` : ''}
     ${cell.authorizerEmail ? html`<div>${cell.authorizerEmail}</div>` : ''}
     ${cell.nextExpiry ? html`<div>${cell.nextExpiry.what} ends ${formatTime(cell.nextExpiry.at)}</div>` : ''}
   </td>`;

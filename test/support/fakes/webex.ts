@@ -181,6 +181,7 @@ export class FakeWebex implements WebexClient, WebexPersonAuthorizations {
         {
           status: 400,
           trackingId: 'ROUTER_400',
+          error: 'invalid_grant',
         },
       );
     }
