@@ -14,7 +14,32 @@ import {
 export { table } from './cli-helpers.js';
 
 /** Exit codes, for scripts. */
-export const EXIT = { ok: 0, apiError: 1, usage: 2, unreachable: 3 } as const;
+export const EXIT = { ok: 0, apiError: 1, usage: 2, unreachable: 3, inconclusive: 4 } as const;
+
+/**
+ * The most words each command takes, its own name included: a word more is a mistake to report
+ * (`offboard beta acme --yes` must not offboard beta and drop acme unsaid).
+ */
+const MOST_WORDS: Record<string, number> = {
+  tenants: 3,
+  link: 2,
+  validate: 3,
+  offboard: 2,
+  recheck: 3,
+  refresh: 3,
+  reload: 2,
+  history: 2,
+};
+
+function refuseExtraWords(positionals: string[]): void {
+  const command = positionals[0] ?? '';
+  const most = MOST_WORDS[command];
+  if (most === undefined || positionals.length <= most) return;
+  const extra = positionals.slice(most);
+  throw new UsageError(
+    `${positionals.slice(0, most).join(' ')}: unexpected ${extra.length === 1 ? 'argument' : 'arguments'} ${extra.join(' ')} (one command acts on one tenant)`,
+  );
+}
 
 export const USAGE = `Usage: webex-auth-keeper [--api URL] [--json] <command>
 
@@ -63,7 +88,8 @@ without it (or after --no-password-max-age) the deployment's default applies. Ea
 they get no password deadline warnings; the list given replaces the tenant's.
 
 Exit codes: 0 done, 1 the API refused (the problem is printed on one line), 2 bad usage,
-3 the API could not be reached or the request signed.`;
+3 the API could not be reached or the request signed, 4 validate reached no verdict (Webex did
+not answer the check normally; the authorization keeps its status and is checked again).`;
 
 /** Where the CLI writes; the process streams by default, strings in tests. */
 export interface CliIo {
@@ -98,6 +124,7 @@ const tenantPageSchema = z.looseObject({ items: z.array(tenantSchema), cursor: z
 const authorizationSchema = z.looseObject({
   integration: z.string(),
   status: z.string(),
+  consecutiveFailures: z.number().int().min(0),
   cause: z.string().optional(),
   confidence: z.string().optional(),
   authorizer: z.looseObject({ email: z.string() }).optional(),
@@ -249,6 +276,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     const print = (document: unknown, human: () => string) =>
       io.stdout(values.json ? `${JSON.stringify(document, null, 2)}\n` : human());
 
+    refuseExtraWords(positionals);
     const [command, sub] = positionals;
     if (command === 'tenants' && sub === 'list') {
       const limit = positiveInteger('limit', values.limit);
@@ -433,9 +461,18 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         const did =
           outcome.kind === 'checked' ? 'Checked' : `Skipped (${outcome.reason ?? 'no reason given'})`;
         const cause = authorization.cause ? `, cause ${causeOf(authorization)}` : '';
+        if (outcome.kind === 'checked' && authorization.consecutiveFailures > 0)
+          return (
+            `Checked, no verdict: Webex did not answer this check normally, so ${tenantId}/${integration} ` +
+            `stays ${authorization.status} (${plural(authorization.consecutiveFailures, 'failed check')} in a row); ` +
+            'it is checked again later.\n'
+          );
         return `${did}: ${tenantId}/${integration} is ${authorization.status}${cause}.\n`;
       });
-      return EXIT.ok;
+      // A check that reached no verdict is not "done": scripts must not read it as healthy.
+      return result.outcome.kind === 'checked' && result.authorization.consecutiveFailures > 0
+        ? EXIT.inconclusive
+        : EXIT.ok;
     }
     if (command === 'offboard') {
       const tenantId = requirePositional(positionals, 1, 'tenant id: offboard <id> --yes');
@@ -494,4 +531,9 @@ function report(error: unknown, io: CliIo): number {
     `webex-auth-keeper: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
   );
   return EXIT.unreachable;
+}
+
+/** `1 failed check`, `2 failed checks`. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
