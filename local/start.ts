@@ -5,6 +5,7 @@ import { SimStateFileError } from './webex-simulator/index.js';
 import { LocalDynamoDbError } from './dynamodb-local.js';
 import { parseLocalEnvironment } from './local-config.js';
 import { LocalStartError, startLocalSystem } from './local-system.js';
+import { LOCAL_API } from '#cli/api-client.js';
 
 /**
  * The catalog of this run, read as text and validated before anything starts: CATALOG_FILE when
@@ -39,8 +40,10 @@ async function main(): Promise<void> {
   console.log(`Mailbox: ${system.api.url}/_local/mailbox`);
   console.log(`Status: ${system.api.url}/_local/status`);
   console.log(`Webex simulator: ${system.simulator.url}/_sim`);
+  // The CLI's default is the default port's API: on any other port it must be told where to go.
+  const cliApi = system.api.url === LOCAL_API ? '' : ` --api ${system.api.url}`;
   console.log(
-    `Admin API: ${system.api.url}/admin/tenants (unsigned locally; npx webex-auth-keeper tenants list)`,
+    `Admin API: ${system.api.url}/admin/tenants (unsigned locally; npx webex-auth-keeper${cliApi} tenants list)`,
   );
   console.log(`DynamoDB Local: ${system.dynamoDb.endpoint}`);
   console.log(

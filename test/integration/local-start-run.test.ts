@@ -147,6 +147,8 @@ describe('npm start, run as a process', () => {
     expect(urls.mailbox).toBe(`${apiUrl}/_local/mailbox`);
     expect(urls.status).toBe(`${apiUrl}/_local/status`);
     expect(urls.simulator).toBe(`http://127.0.0.1:${env.WEBEX_SIM_PORT}/_sim`);
+    // Not the default port: the banner's CLI line names this API, or the CLI would go to 8787.
+    expect(run.stdout()).toContain(`npx webex-auth-keeper --api ${apiUrl} tenants list`);
     for (const url of Object.values(urls)) {
       const response = await fetch(url);
       expect(response.status, url).toBe(200);
