@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { parseAnswer, positiveInteger, requirePositional, segment, shortTime, table } from './cli-helpers.js';
@@ -80,6 +81,7 @@ Options:
               else ${LOCAL_API}
   --json      print the API's JSON instead of tables
   --help      this text (after a command: that command's help, e.g. recheck --help)
+  --version   the CLI's version
 
 ORG_ID is the orgId the Webex API gives (GET /v1/people/me), not the uuid Control Hub shows.
 --password-max-age-days is the customer's password policy in Control Hub (90 to 1825 days);
@@ -234,6 +236,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         api: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', default: false },
         name: { type: 'string' },
         contact: { type: 'string', multiple: true },
         sso: { type: 'boolean' },
@@ -259,6 +262,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         'dry-run': { type: 'boolean', default: false },
       },
     });
+    if (values.version) {
+      io.stdout(`webex-auth-keeper ${cliVersion()}\n`);
+      return EXIT.ok;
+    }
     const commandHelp = values.help ? RECOVERY_HELP[positionals[0] ?? ''] : undefined;
     if (commandHelp !== undefined) {
       io.stdout(`${commandHelp}\n`);
@@ -536,4 +543,10 @@ function report(error: unknown, io: CliIo): number {
 /** `1 failed check`, `2 failed checks`. */
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** The version of the package the CLI ships in, as its package.json says. */
+function cliVersion(): string {
+  const manifest: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  return z.object({ version: z.string() }).parse(manifest).version;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpWebexClient } from '#adapters/webex-client.js';
 import { validateNowWith } from '#commons/composition-root.js';
@@ -15,7 +16,7 @@ const SEVERAL_RUNS_MS = 90_000;
  * verdict (Webex answering 5xx), and words a command does not take. The admin API runs the real
  * validator over DynamoDB Local and the Webex simulator.
  */
-describe('webex-auth-keeper CLI: no verdict, no silent extra arguments', () => {
+describe('webex-auth-keeper CLI: says what it did not do, and its version', () => {
   let sim: WebexSimulator;
   let h: AdminHarness;
   let server: AdminServer;
@@ -74,4 +75,11 @@ describe('webex-auth-keeper CLI: no verdict, no silent extra arguments', () => {
     },
     SEVERAL_RUNS_MS,
   );
+
+  it('prints its version with --version, as package.json says', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(await runCli(['--version'])).toMatchObject({ code: 0, stdout: `webex-auth-keeper ${version}\n` });
+  });
 });
