@@ -15,7 +15,16 @@ describe('a shipped catalog that is not JSON', () => {
 
   beforeAll(() => {
     tree = mkdtempSync(join(tmpdir(), 'broken-catalog-'));
-    for (const part of ['bin', 'config', 'functions', 'lib', 'local', 'package.json', 'tsconfig.json']) {
+    for (const part of [
+      'bin',
+      'cli',
+      'config',
+      'functions',
+      'lib',
+      'local',
+      'package.json',
+      'tsconfig.json',
+    ]) {
       cpSync(join(ROOT, part), join(tree, part), { recursive: true });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(tree, 'node_modules'), 'dir');
