@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpWebexClient } from '#adapters/webex-client.js';
-import type { WebexSimulator } from '#local/webex-simulator/index.js';
-import { createAdminHarness, type AdminHarness } from '#test-support/admin-harness.js';
-import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { cliAgainstSimulatedWebex } from '#test-support/cli-sim-setup.js';
 import { runCli } from '#test-support/cli-process.js';
-import { authorizeInto, startCatalogSimulator } from '#test-support/sim-authorization.js';
+import { authorizeInto } from '#test-support/sim-authorization.js';
 
 /** Each run starts a node process with tsx's loader: a few seconds each on a busy machine. */
 const SEVERAL_RUNS_MS = 90_000;
 
 describe('webex-auth-keeper CLI: recheck, refresh, reload and history', () => {
-  let sim: WebexSimulator;
-  let h: AdminHarness;
-  let server: AdminServer;
-  let api: string[];
+  const setup = cliAgainstSimulatedWebex();
 
   beforeAll(async () => {
-    sim = await startCatalogSimulator();
-    h = await createAdminHarness({
-      webex: new HttpWebexClient({ baseUrl: sim.url, timeoutMs: 3000 }),
-      now: new Date(),
-    });
-    server = await startAdminServer(h.deps);
-    api = ['--api', server.url];
+    const { h, sim } = setup;
     expect(
       (await h.call('POST', '/admin/tenants', { body: { tenantId: 'acme', name: 'Acme' } })).status,
     ).toBe(201);
@@ -36,11 +24,6 @@ describe('webex-auth-keeper CLI: recheck, refresh, reload and history', () => {
     delete invalid.nextCheckAt;
     await h.repos.authorizations.save(invalid, record.version);
   });
-  afterAll(async () => {
-    await server?.close();
-    await sim?.close();
-    await h?.close();
-  });
 
   it('prints the help of one command', async () => {
     const help = await runCli(['recheck', '--help']);
@@ -52,16 +35,24 @@ describe('webex-auth-keeper CLI: recheck, refresh, reload and history', () => {
   it(
     'lists a window with --dry-run, rechecks, refreshes, and shows the history',
     async () => {
-      const dryRun = await runCli([...api, 'recheck', '--since', '2h', '--cause', 'unknown', '--dry-run']);
+      const dryRun = await runCli([
+        ...setup.api,
+        'recheck',
+        '--since',
+        '2h',
+        '--cause',
+        'unknown',
+        '--dry-run',
+      ]);
       expect(dryRun).toMatchObject({ code: 0, stderr: '' });
       expect(dryRun.stdout).toMatch(/^1 would be rechecked/);
       expect(dryRun.stdout).toMatch(/^acme\s+presence\s+unknown\s+\S+ \S+\s+selected\s+-$/m);
 
-      const recheck = await runCli([...api, 'recheck', 'acme', 'presence']);
+      const recheck = await runCli([...setup.api, 'recheck', 'acme', 'presence']);
       expect(recheck).toMatchObject({ code: 0, stderr: '' });
       expect(recheck.stdout).toMatch(/^Restored: acme\/presence is active\./);
 
-      const refresh = await runCli([...api, '--json', 'refresh', 'acme', 'presence']);
+      const refresh = await runCli([...setup.api, '--json', 'refresh', 'acme', 'presence']);
       expect(refresh).toMatchObject({ code: 0, stderr: '' });
       expect(JSON.parse(refresh.stdout)).toMatchObject({
         tenantId: 'acme',
@@ -69,7 +60,7 @@ describe('webex-auth-keeper CLI: recheck, refresh, reload and history', () => {
         status: 'active',
       });
 
-      const history = await runCli([...api, 'history', 'acme']);
+      const history = await runCli([...setup.api, 'history', 'acme']);
       expect(history.code).toBe(0);
       expect(history.stdout.split('\n')[0]).toMatch(/^WHEN\s+INTEGRATION\s+EVENT\s+STATUS\s+SUMMARY$/);
       expect(history.stdout).toMatch(/presence\s+restored\s+active/);
@@ -80,16 +71,16 @@ describe('webex-auth-keeper CLI: recheck, refresh, reload and history', () => {
   it(
     'says on one line why a recheck, a reload or a window was refused',
     async () => {
-      const live = await runCli([...api, 'recheck', 'acme', 'presence']);
+      const live = await runCli([...setup.api, 'recheck', 'acme', 'presence']);
       expect(live.code).toBe(1);
       expect(live.stderr).toMatch(/refresh/);
       expect(live.stderr.trim().split('\n')).toHaveLength(1);
 
-      const reload = await runCli([...api, 'reload', 'presence']);
+      const reload = await runCli([...setup.api, 'reload', 'presence']);
       expect(reload.code).toBe(1);
       expect(reload.stderr).toMatch(/No open credential incident for presence/);
 
-      const badWindow = await runCli([...api, 'recheck', '--since', 'yesterday']);
+      const badWindow = await runCli([...setup.api, 'recheck', '--since', 'yesterday']);
       expect(badWindow.code).toBe(2);
       expect(badWindow.stderr).toMatch(/--since must be a duration/);
     },

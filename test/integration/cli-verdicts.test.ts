@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpWebexClient } from '#adapters/webex-client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { validateNowWith } from '#commons/composition-root.js';
-import type { WebexSimulator } from '#local/webex-simulator/index.js';
-import { createAdminHarness, type AdminHarness } from '#test-support/admin-harness.js';
-import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
+import { cliAgainstSimulatedWebex } from '#test-support/cli-sim-setup.js';
 import { runCli } from '#test-support/cli-process.js';
-import { authorizeInto, startCatalogSimulator } from '#test-support/sim-authorization.js';
+import { authorizeInto } from '#test-support/sim-authorization.js';
 
 /** Each run starts a node process with tsx's loader: a few seconds each on a busy machine. */
 const SEVERAL_RUNS_MS = 90_000;
@@ -17,44 +14,33 @@ const SEVERAL_RUNS_MS = 90_000;
  * validator over DynamoDB Local and the Webex simulator.
  */
 describe('webex-auth-keeper CLI: says what it did not do, and its version', () => {
-  let sim: WebexSimulator;
-  let h: AdminHarness;
-  let server: AdminServer;
-  let api: string[];
+  // The admin API runs the real validator, as deployed, not the harness's recording stand-in.
+  const setup = cliAgainstSimulatedWebex((h) => ({
+    ...h.deps,
+    validateNow: validateNowWith(h.deps.validator),
+  }));
 
   beforeAll(async () => {
-    sim = await startCatalogSimulator();
-    h = await createAdminHarness({
-      webex: new HttpWebexClient({ baseUrl: sim.url, timeoutMs: 3000 }),
-      now: new Date(),
-    });
-    server = await startAdminServer({ ...h.deps, validateNow: validateNowWith(h.deps.validator) });
-    api = ['--api', server.url];
     for (const tenantId of ['demo', 'beta', 'acme']) {
-      const created = await h.call('POST', '/admin/tenants', { body: { tenantId, name: tenantId } });
+      const created = await setup.h.call('POST', '/admin/tenants', { body: { tenantId, name: tenantId } });
       expect(created.status).toBe(201);
     }
-    await authorizeInto(h, sim, { tenantId: 'demo', integration: 'presence' });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await sim?.close();
-    await h?.close();
+    await authorizeInto(setup.h, setup.sim, { tenantId: 'demo', integration: 'presence' });
   });
 
   it(
     'says a validate reached no verdict while Webex answers 5xx, and exits 4, not "is active" with 0',
     async () => {
-      sim.world.faults.update({ next5xx: 20 });
-      const failed = await runCli([...api, 'validate', 'demo', 'presence']);
+      setup.sim.world.faults.update({ next5xx: 20 });
+      const failed = await runCli([...setup.api, 'validate', 'demo', 'presence']);
       expect(failed.code).toBe(4);
       expect(failed.stdout).toMatch(
         /^Checked, no verdict: Webex did not answer this check normally, so demo\/presence stays active \(1 failed check in a row\)/,
       );
       expect(failed.stdout).not.toMatch(/is active/);
 
-      sim.world.faults.update({ next5xx: 0 });
-      const healthy = await runCli([...api, 'validate', 'demo', 'presence']);
+      setup.sim.world.faults.update({ next5xx: 0 });
+      const healthy = await runCli([...setup.api, 'validate', 'demo', 'presence']);
       expect(healthy).toMatchObject({ code: 0, stdout: 'Checked: demo/presence is active.\n' });
     },
     SEVERAL_RUNS_MS,
@@ -63,13 +49,13 @@ describe('webex-auth-keeper CLI: says what it did not do, and its version', () =
   it(
     'refuses a second tenant id instead of offboarding the first alone',
     async () => {
-      const run = await runCli([...api, 'offboard', 'beta', 'acme', '--yes']);
+      const run = await runCli([...setup.api, 'offboard', 'beta', 'acme', '--yes']);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/offboard beta: unexpected argument acme/);
-      expect(await h.repos.tenants.get('beta')).toMatchObject({ status: 'active' });
-      expect(await h.repos.tenants.get('acme')).toMatchObject({ status: 'active' });
+      expect(await setup.h.repos.tenants.get('beta')).toMatchObject({ status: 'active' });
+      expect(await setup.h.repos.tenants.get('acme')).toMatchObject({ status: 'active' });
 
-      const extra = await runCli([...api, 'validate', 'demo', 'presence', 'sso']);
+      const extra = await runCli([...setup.api, 'validate', 'demo', 'presence', 'sso']);
       expect(extra.code).toBe(2);
       expect(extra.stderr).toMatch(/validate demo presence: unexpected argument sso/);
     },
