@@ -1,12 +1,6 @@
 import * as z from 'zod';
 import type { Catalog } from './catalog.js';
-import {
-  tenantSchema,
-  type Authorization,
-  type AuthorizationEvent,
-  type AuthorizationStatus,
-  type Tenant,
-} from './model.js';
+import { tenantSchema, type Authorization, type AuthorizationEvent, type Tenant } from './model.js';
 import {
   ConflictError,
   type AuthorizationRepository,
@@ -18,6 +12,7 @@ import {
 } from './ports.js';
 import { webexOrgIdSchema } from './admin-org-id.js';
 import { passwordMaxAgeDaysSchema, ssoAuthorizersSchema } from './password-policy.js';
+import { toAuthorizationView, type AuthorizationView, type TenantAuthorizations } from './admin-views.js';
 import { buildStatusBoard, type StatusBoard } from './status-board.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
 import {
@@ -126,75 +121,11 @@ export const pageQuerySchema = z.strictObject({
 
 export type PageQuery = z.infer<typeof pageQuerySchema>;
 
-// ---------------------------------------------------------------------------------------------
-// Views: what the API returns. Never token material (the records hold none to begin with).
-// ---------------------------------------------------------------------------------------------
-
-/** An authorization as an admin sees it, with the integration's name from the catalog. */
-export interface AuthorizationView {
-  integration: string;
-  name: string;
-  status: AuthorizationStatus;
-  cause?: Authorization['cause'];
-  /** How sure the cause is, and the Webex calls behind it (docs/validator.md, "Causes"). */
-  confidence?: Authorization['confidence'];
-  evidence?: Authorization['evidence'];
-  causeDetail?: string;
-  authorizer?: Authorization['authorizer'];
-  scopes: string[];
-  accessTokenExpiresAt?: string;
-  refreshTokenExpiresAt?: string;
-  grantedAt?: string;
-  refreshedAt?: string;
-  validatedAt?: string;
-  nextCheckAt?: string;
-  consecutiveFailures: number;
-  /** Checks in a row that threw, and the last one's error id and time (`check_failing` after three). */
-  checkErrors?: number;
-  lastCheckError?: Authorization['lastCheckError'];
-  secretId?: string;
-  updatedAt: string;
-}
-
 /** What an on-demand validation did, and the record it left. */
 export interface ValidationResult {
   /** `checked`, or `skipped` with the validator's reason (e.g. `leased`: another worker is checking it now). */
   outcome: { kind: 'checked'; refreshed: boolean; event?: string } | { kind: 'skipped'; reason: string };
   authorization: Authorization;
-}
-
-/** A tenant's authorizations, plus the catalog integrations it has not started yet. */
-export interface TenantAuthorizations {
-  tenantId: string;
-  items: AuthorizationView[];
-  /** Catalog keys with no authorization record. */
-  missing: string[];
-}
-
-export function toAuthorizationView(authorization: Authorization, catalog: Catalog): AuthorizationView {
-  const { integration, status, scopes, consecutiveFailures, updatedAt } = authorization;
-  return {
-    integration,
-    name: catalog.find(integration)?.name ?? integration,
-    status,
-    cause: authorization.cause,
-    confidence: authorization.confidence,
-    evidence: authorization.evidence,
-    causeDetail: authorization.causeDetail,
-    authorizer: authorization.authorizer,
-    scopes,
-    accessTokenExpiresAt: authorization.accessTokenExpiresAt,
-    refreshTokenExpiresAt: authorization.refreshTokenExpiresAt,
-    grantedAt: authorization.grantedAt,
-    refreshedAt: authorization.refreshedAt,
-    validatedAt: authorization.validatedAt,
-    nextCheckAt: authorization.nextCheckAt,
-    consecutiveFailures,
-    checkErrors: authorization.checkErrors,
-    lastCheckError: authorization.lastCheckError,
-    secretId: authorization.secretId,
-    updatedAt,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
