@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { TransportError, UsageError } from './api-client.js';
+import { TransportError, UsageError, type AdminApiClient } from './api-client.js';
 
 /* What every command shares: reading the API's answers, printing tables and times, reading arguments. */
 
@@ -47,3 +47,22 @@ export function requirePositional(positionals: string[], index: number, what: st
 
 /** A value as one URL path segment. */
 export const segment = (value: string) => encodeURIComponent(value);
+
+/**
+ * `<action> <id> <integration>`: POSTs the action on that one authorization
+ * (`/admin/tenants/{id}/authorizations/{integration}/<action>`) and parses the answer.
+ */
+export async function postAuthorizationAction<Schema extends z.ZodType>(
+  client: AdminApiClient,
+  positionals: string[],
+  action: string,
+  schema: Schema,
+): Promise<{ tenantId: string; integration: string; result: z.infer<Schema> }> {
+  const tenantId = requirePositional(positionals, 1, `tenant id: ${action} <id> <integration>`);
+  const integration = requirePositional(positionals, 2, `integration: ${action} <id> <integration>`);
+  const answer = await client.call({
+    method: 'POST',
+    path: `/admin/tenants/${segment(tenantId)}/authorizations/${segment(integration)}/${action}`,
+  });
+  return { tenantId, integration, result: parseAnswer(schema, answer) };
+}

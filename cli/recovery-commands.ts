@@ -1,6 +1,14 @@
 import * as z from 'zod';
 import { UsageError, type AdminApiClient } from './api-client.js';
-import { parseAnswer, positiveInteger, requirePositional, segment, shortTime, table } from './cli-helpers.js';
+import {
+  parseAnswer,
+  positiveInteger,
+  postAuthorizationAction,
+  requirePositional,
+  segment,
+  shortTime,
+  table,
+} from './cli-helpers.js';
 
 /*
  * The commands that bring authorizations back or renew them (recheck, refresh, reload) and the
@@ -138,14 +146,11 @@ export async function runRecoveryCommand(
 }
 
 async function recheckOne(positionals: string[], client: AdminApiClient, print: Printer): Promise<void> {
-  const tenantId = requirePositional(positionals, 1, 'tenant id: recheck <id> <integration>');
-  const integration = requirePositional(positionals, 2, 'integration: recheck <id> <integration>');
-  const result = parseAnswer(
+  const { tenantId, integration, result } = await postAuthorizationAction(
+    client,
+    positionals,
+    'recheck',
     recheckSchema,
-    await client.call({
-      method: 'POST',
-      path: `/admin/tenants/${segment(tenantId)}/authorizations/${segment(integration)}/recheck`,
-    }),
   );
   print(result, () => {
     const said: Record<string, string> = {
@@ -203,14 +208,11 @@ async function recheckMany(options: RecoveryOptions, client: AdminApiClient, pri
 }
 
 async function refresh(positionals: string[], client: AdminApiClient, print: Printer): Promise<void> {
-  const tenantId = requirePositional(positionals, 1, 'tenant id: refresh <id> <integration>');
-  const integration = requirePositional(positionals, 2, 'integration: refresh <id> <integration>');
-  const result = parseAnswer(
+  const { tenantId, integration, result } = await postAuthorizationAction(
+    client,
+    positionals,
+    'refresh',
     refreshSchema,
-    await client.call({
-      method: 'POST',
-      path: `/admin/tenants/${segment(tenantId)}/authorizations/${segment(integration)}/refresh`,
-    }),
   );
   print(
     result,

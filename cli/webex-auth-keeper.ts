@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
-import { parseAnswer, positiveInteger, requirePositional, segment, shortTime, table } from './cli-helpers.js';
+import {
+  parseAnswer,
+  positiveInteger,
+  postAuthorizationAction,
+  requirePositional,
+  segment,
+  shortTime,
+  table,
+} from './cli-helpers.js';
 import { RECOVERY_HELP, runRecoveryCommand } from './recovery-commands.js';
 import {
   AdminApiClient,
@@ -454,14 +462,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       return EXIT.ok;
     }
     if (command === 'validate') {
-      const tenantId = requirePositional(positionals, 1, 'tenant id: validate <id> <integration>');
-      const integration = requirePositional(positionals, 2, 'integration: validate <id> <integration>');
-      const result = parseAnswer(
+      const { tenantId, integration, result } = await postAuthorizationAction(
+        client,
+        positionals,
+        'validate',
         validationSchema,
-        await client.call({
-          method: 'POST',
-          path: `/admin/tenants/${segment(tenantId)}/authorizations/${segment(integration)}/validate`,
-        }),
       );
       print(result, () => {
         const { outcome, authorization } = result;
