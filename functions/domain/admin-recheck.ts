@@ -4,12 +4,13 @@ import type { Integration } from './catalog.js';
 import { classifyProbeResult, type CallOutcome, type Verdict } from './classification.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { releaseLease, takeLease } from './lease.js';
-import type {
-  Authorization,
-  AuthorizationEvent,
-  AuthorizationStatus,
-  InvalidationCause,
-  Tenant,
+import {
+  AUTHORIZATION_EVENT_VERSION,
+  type Authorization,
+  type AuthorizationEvent,
+  type AuthorizationStatus,
+  type InvalidationCause,
+  type Tenant,
 } from './model.js';
 import { publishAndClear } from './outbox.js';
 import { ConflictError } from './ports.js';
@@ -186,6 +187,7 @@ async function keepAsItWas(
   const integrationName = deps.validator.catalog.find(record.integration)?.name ?? record.integration;
   const verb = attempt.kind === 'failed' ? 'could not be decided' : 'did not restore it';
   await deps.history.append({
+    version: AUTHORIZATION_EVENT_VERSION,
     eventId: randomUUID(),
     type: 'recheck_failed',
     severity: 'info',
@@ -220,6 +222,7 @@ async function restore(
 ): Promise<RecheckResult> {
   const nowIso = now.toISOString();
   const event: AuthorizationEvent = {
+    version: AUTHORIZATION_EVENT_VERSION,
     eventId: randomUUID(),
     type: 'restored',
     severity: 'info',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
-import type { Authorization, AuthorizationEvent } from './model.js';
+import { AUTHORIZATION_EVENT_VERSION, type Authorization, type AuthorizationEvent } from './model.js';
 import { publishAndClear, saveWithEvent } from './outbox.js';
 import { ConflictError, WebexError } from './ports.js';
 import { CHECK_FAILING_AFTER_ERRORS, isCheckable } from './status-machine.js';
@@ -125,6 +125,7 @@ function checkFailingEvent(
 ): AuthorizationEvent {
   const occurredAt = record.updatedAt;
   return {
+    version: AUTHORIZATION_EVENT_VERSION,
     eventId: randomUUID(),
     type: 'check_failing',
     severity: 'critical',

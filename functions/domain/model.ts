@@ -214,7 +214,14 @@ export const authorizationSchema = z.object({
 });
 export type Authorization = z.infer<typeof authorizationSchema>;
 
+/**
+ * The version of the event's shape (docs/events.md). Bumped when a field changes meaning or goes
+ * away; a new optional field keeps it. Events stored before it existed read as version 1.
+ */
+export const AUTHORIZATION_EVENT_VERSION = 1;
+
 export const authorizationEventSchema = z.object({
+  version: z.literal(AUTHORIZATION_EVENT_VERSION).default(AUTHORIZATION_EVENT_VERSION),
   eventId: z.string(),
   type: z.enum(EVENT_TYPES),
   severity: z.enum(SEVERITIES),

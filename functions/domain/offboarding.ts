@@ -3,7 +3,7 @@ import { TenantNotFoundError } from './admin-errors.js';
 import type { Catalog } from './catalog.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { releaseLease, takeLease, type Lease } from './lease.js';
-import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
+import { AUTHORIZATION_EVENT_VERSION, type Authorization, type AuthorizationEvent, type Tenant } from './model.js';
 import {
   errorName,
   revokeAtWebex,
@@ -195,6 +195,7 @@ function revokedEvent(
 ): AuthorizationEvent {
   const name = deps.catalog.find(record.integration)?.name ?? record.integration;
   return {
+    version: AUTHORIZATION_EVENT_VERSION,
     eventId: randomUUID(),
     type: 'revoked',
     severity: 'info',

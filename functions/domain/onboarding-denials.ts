@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Integration } from './catalog.js';
 import { publishQuietly } from './event-publishing.js';
 import { mailSubject, mailValue } from './mail-text.js';
-import type { AuthorizationEvent, Tenant } from './model.js';
+import { AUTHORIZATION_EVENT_VERSION, type AuthorizationEvent, type Tenant } from './model.js';
 import { troubleshootingModel, type PortalUrls } from './onboarding-portal.js';
 import type { CallbackOutcome, OnboardingDependencies } from './onboarding.js';
 import type { AlertMessage } from './ports.js';
@@ -65,6 +65,7 @@ export async function recordDenial(
   const now = deps.clock.now();
   const lastAlertAt = await lastDenialAlertWithinWindow(deps, tenant.tenantId, integration.key, now);
   const event: AuthorizationEvent = {
+    version: AUTHORIZATION_EVENT_VERSION,
     eventId: randomUUID(),
     type: 'denied',
     severity: 'warning',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Integration } from './catalog.js';
 import { publishQuietly } from './event-publishing.js';
 import { takeLease, type Lease } from './lease.js';
-import type { Authorization, AuthorizationEvent, AuthorizationStatus, Authorizer, Tenant } from './model.js';
+import { AUTHORIZATION_EVENT_VERSION, type Authorization, type AuthorizationEvent, type AuthorizationStatus, type Authorizer, type Tenant } from './model.js';
 import { AuthorizationBusyError } from './onboarding-errors.js';
 import type { OnboardingDependencies } from './onboarding.js';
 import { clearPendingEvent, saveWithEvent } from './outbox.js';
@@ -102,6 +102,7 @@ function grantedEvent(
 ): AuthorizationEvent {
   const restored = previousStatus === 'invalid' || previousStatus === 'degraded';
   return {
+    version: AUTHORIZATION_EVENT_VERSION,
     eventId: randomUUID(),
     type: restored ? 'restored' : 'granted',
     severity: 'info',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Integration } from './catalog.js';
 import { publishQuietly } from './event-publishing.js';
 import { mailSubject, mailValue } from './mail-text.js';
-import type { AuthorizationEvent, Tenant } from './model.js';
+import { AUTHORIZATION_EVENT_VERSION, type AuthorizationEvent, type Tenant } from './model.js';
 import { primaryEmail } from './onboarding-authorizer.js';
 import type { OnboardingDependencies } from './onboarding.js';
 import type { AlertMessage, WebexPerson } from './ports.js';
@@ -28,6 +28,7 @@ export async function announceOrgBinding(
   const { tenant, integration, person } = input;
   const email = primaryEmail(person);
   const event: AuthorizationEvent = {
+    version: AUTHORIZATION_EVENT_VERSION,
     eventId: randomUUID(),
     type: 'org_bound',
     severity: 'warning',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Integration } from './catalog.js';
 import { publishQuietly } from './event-publishing.js';
 import { mailSubject, mailValue } from './mail-text.js';
-import type { AuthorizationEvent } from './model.js';
+import { AUTHORIZATION_EVENT_VERSION, type AuthorizationEvent } from './model.js';
 import type { AlertMessage, EventPublisher, Log } from './ports.js';
 import type { Verdict } from './classification.js';
 import type { ValidatorDependencies } from './validator-config.js';
@@ -109,6 +109,7 @@ function incidentEvent(
 ): AuthorizationEvent {
   const name = context.integration.name;
   return {
+    version: AUTHORIZATION_EVENT_VERSION,
     eventId: randomUUID(),
     type,
     severity: type === 'credential_incident' ? 'critical' : 'info',

@@ -3,7 +3,7 @@ import { eventSummary } from './alerts.js';
 import { withoutCheckErrors } from './check-failures.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { refreshTokenIssuedAt } from './expiry-warnings.js';
-import type { Authorization, AuthorizationEvent, EventType } from './model.js';
+import { AUTHORIZATION_EVENT_VERSION, type Authorization, type AuthorizationEvent, type EventType } from './model.js';
 import { publishAndClear as publishOutbox } from './outbox.js';
 import { ConflictError, type Log } from './ports.js';
 import { refreshReason } from './refresh-policy.js';
@@ -246,6 +246,7 @@ async function check(
   const { cause, confidence } = causeFields;
   const event: AuthorizationEvent | undefined = eventType
     ? {
+        version: AUTHORIZATION_EVENT_VERSION,
         eventId: randomUUID(),
         type: eventType,
         severity: change.event?.severity ?? 'info',

@@ -390,6 +390,7 @@ describe('admin API on DynamoDB Local', () => {
       });
       for (let i = 0; i < 3; i += 1) {
         await h.repos.history.append({
+          version: 1,
           eventId: `e${i}`,
           type: 'granted',
           severity: 'info',

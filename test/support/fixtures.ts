@@ -72,6 +72,7 @@ export function grantedAuthorization(
 /** A `granted` event of the authorization at `occurredAt`, with a fresh id. */
 export function testEvent(tenantId: string, integration: string, occurredAt: string): AuthorizationEvent {
   return {
+    version: 1,
     eventId: randomUUID(),
     type: 'granted',
     severity: 'info',

@@ -48,6 +48,7 @@ const authorization: Authorization = {
 function event(overrides: Partial<AuthorizationEvent> = {}): AuthorizationEvent {
   const type = overrides.type ?? 'invalidated';
   return {
+    version: 1,
     eventId: 'evt-1',
     type,
     severity: 'critical',

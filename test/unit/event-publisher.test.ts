@@ -9,6 +9,7 @@ const eventBridge = mockClient(EventBridgeClient);
 const sns = mockClient(SNSClient);
 
 const event: AuthorizationEvent = {
+  version: 1,
   eventId: 'evt-1',
   type: 'invalidated',
   severity: 'critical',

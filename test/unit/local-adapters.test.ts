@@ -59,6 +59,7 @@ describe('FileTokenVault', () => {
 
 describe('LocalEventSink', () => {
   const event = (tenantId: string): AuthorizationEvent => ({
+    version: 1,
     eventId: `e-${tenantId}`,
     type: 'invalidated',
     severity: 'critical',

@@ -15,6 +15,7 @@ import { LocalEventSink } from '#local/adapters/local-event-sink.js';
  */
 
 const event: AuthorizationEvent = {
+  version: 1,
   eventId: 'evt-bound',
   type: 'org_bound',
   severity: 'warning',
