@@ -3,7 +3,12 @@ import { TenantNotFoundError } from './admin-errors.js';
 import type { Catalog } from './catalog.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { releaseLease, takeLease, type Lease } from './lease.js';
-import { AUTHORIZATION_EVENT_VERSION, type Authorization, type AuthorizationEvent, type Tenant } from './model.js';
+import {
+  AUTHORIZATION_EVENT_VERSION,
+  type Authorization,
+  type AuthorizationEvent,
+  type Tenant,
+} from './model.js';
 import {
   errorName,
   revokeAtWebex,

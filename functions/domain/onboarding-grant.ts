@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Integration } from './catalog.js';
 import { publishQuietly } from './event-publishing.js';
 import { takeLease, type Lease } from './lease.js';
-import { AUTHORIZATION_EVENT_VERSION, type Authorization, type AuthorizationEvent, type AuthorizationStatus, type Authorizer, type Tenant } from './model.js';
+import {
+  AUTHORIZATION_EVENT_VERSION,
+  type Authorization,
+  type AuthorizationEvent,
+  type AuthorizationStatus,
+  type Authorizer,
+  type Tenant,
+} from './model.js';
 import { AuthorizationBusyError } from './onboarding-errors.js';
 import type { OnboardingDependencies } from './onboarding.js';
 import { clearPendingEvent, saveWithEvent } from './outbox.js';

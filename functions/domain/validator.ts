@@ -3,7 +3,12 @@ import { eventSummary } from './alerts.js';
 import { withoutCheckErrors } from './check-failures.js';
 import { publishAuthorizationEvent } from './event-publishing.js';
 import { refreshTokenIssuedAt } from './expiry-warnings.js';
-import { AUTHORIZATION_EVENT_VERSION, type Authorization, type AuthorizationEvent, type EventType } from './model.js';
+import {
+  AUTHORIZATION_EVENT_VERSION,
+  type Authorization,
+  type AuthorizationEvent,
+  type EventType,
+} from './model.js';
 import { publishAndClear as publishOutbox } from './outbox.js';
 import { ConflictError, type Log } from './ports.js';
 import { refreshReason } from './refresh-policy.js';
