@@ -1,5 +1,12 @@
 import type { Integration } from './catalog.js';
-import { causeTitle, invalidationLines } from './invalidation-mail.js';
+import {
+  alertText,
+  CONTROL_HUB_INTEGRATIONS_PATH,
+  type AlertAction,
+  type AlertContent,
+  type AlertSection,
+} from './alert-content.js';
+import { causeTitle, invalidationSections } from './invalidation-mail.js';
 import type {
   Authorization,
   AuthorizationEvent,
@@ -158,97 +165,158 @@ export interface AlertInput {
   passwordMaxAgeDays: number;
 }
 
-/**
- * Writes the email for an event: tenant, integration (name and Integration ID), what happened,
- * the cause with how sure it is, in plain words with its evidence (invalidation-mail.ts), what to
- * do, and the re-authorize link. Every value from Webex, an admin or the catalog enters through
- * `mailValue`, so none adds a line.
- */
-export function buildAlert(input: AlertInput): AlertMessage {
-  const { event, tenant, integration, authorization } = input;
-  const tenantName = mailValue(tenant.name);
-  const name = mailValue(nameOf(integration, event.integration));
+/** The facts at the head of a mail about one authorization: tenant, integration, status, who, when. */
+function singleFacts(input: AlertInput, tenantName: string, name: string, integrationId: string): string[] {
+  const { event, tenant, authorization } = input;
   const authorizer = authorization.authorizer;
-  const who = mailValue(authorizer?.email ?? event.authorizerEmail ?? 'the authorizing user');
-  const causeDetail =
-    authorization.causeDetail === undefined ? undefined : mailSentence(authorization.causeDetail);
-  const lines: string[] = [
+  return [
     `Tenant: ${tenantName} (${mailValue(tenant.tenantId)})`,
     `Integration: ${name}`,
-    `Integration ID: ${mailValue(integration?.integrationId ?? 'unknown (no longer in the catalog)')}`,
+    `Integration ID: ${integrationId}`,
+    `Control Hub: ${CONTROL_HUB_INTEGRATIONS_PATH}`,
     `Status: ${event.status ?? authorization.status}${event.previousStatus ? ` (was ${event.previousStatus})` : ''}`,
     ...(authorizer
       ? [`Authorized by: ${mailValue(authorizer.displayName)} <${mailValue(authorizer.email)}>`]
       : []),
     `When: ${event.occurredAt}`,
-    '',
-    'What happened',
-    mailSentence(event.summary),
-    '',
   ];
-  if (event.type === 'invalidated') {
-    lines.push(
-      ...invalidationLines({
+}
+
+/** The sections an `expiring` event adds after "What happened": why, and what to do before the deadline. */
+function expiringSections(input: AlertInput, name: string, who: string): AlertSection[] {
+  const { event, authorization } = input;
+  const deadline = event.deadline ?? authorization.refreshTokenExpiresAt ?? 'soon';
+  if (warningKindOf(event, authorization) === 'refresh_token') {
+    return [
+      {
+        heading: 'Why',
+        lines: [
+          `The refresh token expires at ${deadline} and Webex did not extend it when it was used, so it will expire before a later refresh can renew it.`,
+        ],
+      },
+      {
+        heading: 'What to do',
+        lines: [
+          `Before ${deadline}, ask a Full Administrator to open the re-authorize link below and authorize "${name}" again.`,
+        ],
+      },
+    ];
+  }
+  return [
+    { heading: 'Why', lines: passwordDeadlineWhy(input, who, deadline) },
+    {
+      heading: 'What to do',
+      lines: [
+        `Right after ${who} changes the password, open the re-authorize link below and authorize "${name}" again. To avoid any outage, a Full Administrator who signs in through SSO can authorize it now instead.`,
+        `If ${who} signs in through SSO, the password age does not apply: tell the vendor's ops, and these warnings stop.`,
+      ],
+    },
+  ];
+}
+
+/** The sections an event adds after "What happened", by its type. */
+function eventSections(input: AlertInput, name: string, who: string): AlertSection[] {
+  const { event, tenant, integration, authorization } = input;
+  const causeDetail =
+    authorization.causeDetail === undefined ? undefined : mailSentence(authorization.causeDetail);
+  switch (event.type) {
+    case 'invalidated':
+      return invalidationSections({
         event,
-        sso: signsInWithSso(tenant, input.authorization.authorizer),
+        sso: signsInWithSso(tenant, authorization.authorizer),
         integration,
         name,
         who,
         causeDetail,
-        reauthorizeLink: input.reauthorizeLink,
-      }),
-    );
-  } else if (event.type === 'expiring') {
-    const deadline = event.deadline ?? authorization.refreshTokenExpiresAt ?? 'soon';
-    if (warningKindOf(event, authorization) === 'refresh_token') {
-      lines.push(
-        'Why',
-        `The refresh token expires at ${deadline} and Webex did not extend it when it was used, so it will expire before a later refresh can renew it.`,
-        '',
-        'What to do',
-        `Before ${deadline}, ask a Full Administrator to open the re-authorize link below and authorize "${name}" again.`,
-      );
-    } else {
-      lines.push(
-        'Why',
-        ...passwordDeadlineWhy(input, who, deadline),
-        '',
-        'What to do',
-        `Right after ${who} changes the password, open the re-authorize link below and authorize "${name}" again. To avoid any outage, a Full Administrator who signs in through SSO can authorize it now instead.`,
-        `If ${who} signs in through SSO, the password age does not apply: tell the vendor's ops, and these warnings stop.`,
-      );
-    }
-    lines.push('', `Re-authorize: ${input.reauthorizeLink}`);
-  } else if (event.type === 'degraded') {
-    lines.push(
-      'Why',
-      causeDetail ?? 'Webex answered with errors or rate limits.',
-      'This is a problem on the Webex side or the network: the authorization itself is most likely fine.',
-      '',
-      'What to do',
-      'Nothing yet. The checks continue and you will get a "works again" message when Webex answers normally.',
-    );
-  } else if (event.type === 'restored') {
-    lines.push('What to do', 'Nothing: no action is needed.');
-  } else if (event.type === 'denied') {
-    lines.push(`Authorize again: ${input.reauthorizeLink}`);
-  } else if (event.type === 'check_failing') {
-    lines.push(
-      'Why',
-      `Its last ${CHECK_FAILING_AFTER_ERRORS} checks in a row threw an error in our own code or data, not a Webex answer. It has left the sweep: the validator neither checks nor refreshes it until it is rechecked. Its state at Webex is unknown and untouched, and the customer was not told.`,
-      '',
-      'What to do',
-      `Find error ID ${mailValue(event.errorId ?? 'unknown')} in the validator's logs (the line with that errorId holds the error), fix the cause, then recheck the authorization.`,
-    );
+      });
+    case 'expiring':
+      return expiringSections(input, name, who);
+    case 'degraded':
+      return [
+        {
+          heading: 'Why',
+          lines: [
+            causeDetail ?? 'Webex answered with errors or rate limits.',
+            'This is a problem on the Webex side or the network: the authorization itself is most likely fine.',
+          ],
+        },
+        {
+          heading: 'What to do',
+          lines: [
+            'Nothing yet. The checks continue and you will get a "works again" message when Webex answers normally.',
+          ],
+        },
+      ];
+    case 'restored':
+      return [{ heading: 'What to do', lines: ['Nothing: no action is needed.'] }];
+    case 'check_failing':
+      return [
+        {
+          heading: 'Why',
+          lines: [
+            `Its last ${CHECK_FAILING_AFTER_ERRORS} checks in a row threw an error in our own code or data, not a Webex answer. It has left the sweep: the validator neither checks nor refreshes it until it is rechecked. Its state at Webex is unknown and untouched, and the customer was not told.`,
+          ],
+        },
+        {
+          heading: 'What to do',
+          lines: [
+            `Find error ID ${mailValue(event.errorId ?? 'unknown')} in the validator's logs (the line with that errorId holds the error), fix the cause, then recheck the authorization.`,
+          ],
+        },
+      ];
+    default:
+      return [];
   }
-  if (event.trackingId) {
-    lines.push('', `Webex tracking ID (for Cisco support): ${mailValue(event.trackingId)}`);
-  }
-  lines.push('', `Event ID: ${event.eventId}`);
+}
+
+/** The mail's one action: re-authorize after a death or before a deadline, authorize again after a refusal. */
+function actionOf(event: AuthorizationEvent, link: string): AlertAction | undefined {
+  if (event.type === 'invalidated' || event.type === 'expiring') return { label: 'Re-authorize', url: link };
+  if (event.type === 'denied') return { label: 'Authorize again', url: link };
+  return undefined;
+}
+
+/** Webex's tracking ID (for Cisco support) when the event has one. */
+export function trackingLine(event: Pick<AuthorizationEvent, 'trackingId'>): string[] {
+  return event.trackingId ? [`Webex tracking ID (for Cisco support): ${mailValue(event.trackingId)}`] : [];
+}
+
+/**
+ * Writes the content of the email for an event: tenant, integration (name and Integration ID),
+ * where Control Hub lists it, what happened, the cause with how sure it is, in plain words with its
+ * evidence (invalidation-mail.ts), what to do, and the re-authorize action. Every value from
+ * Webex, an admin or the catalog enters through `mailValue`, so none adds a line.
+ */
+export function alertContent(input: AlertInput): AlertContent {
+  const { event, tenant, integration, authorization } = input;
+  const tenantName = mailValue(tenant.name);
+  const name = mailValue(nameOf(integration, event.integration));
+  const integrationId = mailValue(integration?.integrationId ?? 'unknown (no longer in the catalog)');
+  const who = mailValue(authorization.authorizer?.email ?? event.authorizerEmail ?? 'the authorizing user');
+  const action = actionOf(event, input.reauthorizeLink);
   return {
     subject: mailSubject(subjectOf(event, tenantName, name)),
-    text: lines.join('\n'),
     // Our own fault, for ops to fix: the customer's contacts are not told.
     ...(event.type === 'check_failing' ? { audience: 'ops' as const } : {}),
+    tenant: { name: tenantName, tenantId: mailValue(tenant.tenantId) },
+    integrations: [{ name, integrationId }],
+    controlHubPath: CONTROL_HUB_INTEGRATIONS_PATH,
+    facts: singleFacts(input, tenantName, name, integrationId),
+    sections: [
+      { heading: 'What happened', lines: [mailSentence(event.summary)] },
+      ...eventSections(input, name, who),
+    ],
+    ...(action ? { action } : {}),
+    footer: [...trackingLine(event), `Event ID: ${event.eventId}`],
+  };
+}
+
+/** The email for an event as a subject and its text part (alertContent, rendered as text). */
+export function buildAlert(input: AlertInput): AlertMessage {
+  const content = alertContent(input);
+  return {
+    subject: content.subject,
+    text: alertText(content),
+    ...(content.audience ? { audience: content.audience } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { AlertSection } from './alert-content.js';
 import type { Integration } from './catalog.js';
 import {
   callEvidenceSchema,
@@ -161,34 +162,35 @@ function evidenceLines(evidence: readonly unknown[]): string[] {
 
 /** What the cause section of an invalidation mail is written from; every string already mail-clean. */
 export interface InvalidationMailInput {
-  event: AuthorizationEvent;
+  /** The cause, its confidence and its evidence: one event's, or the weakest of an incident's. */
+  event: Pick<AuthorizationEvent, 'cause' | 'confidence' | 'evidence'>;
   sso: boolean;
   integration: Integration | undefined;
   /** The integration's name, the authorizer (`who`) and the cause's sentence of evidence. */
   name: string;
   who: string;
   causeDetail: string | undefined;
-  reauthorizeLink: string;
 }
 
 /**
- * The cause section of an invalidation mail: the heading says how sure the cause is (an event
+ * The cause sections of an invalidation mail: the heading says how sure the cause is (an event
  * from before confidences existed reads as likely), then the cause in plain words, the Control
- * Hub check where Webex could not tell, the evidence and its Webex calls, what to do, the link.
+ * Hub check where Webex could not tell, the evidence and its Webex calls; then what to do. The
+ * re-authorize link follows them as the mail's action.
  */
-export function invalidationLines(input: InvalidationMailInput): string[] {
+export function invalidationSections(input: InvalidationMailInput): AlertSection[] {
   const { event, sso, who, name } = input;
   const cause = event.cause ?? 'unknown';
   return [
-    CONFIDENCE_HEADINGS[event.confidence ?? 'likely'],
-    causeInPlainWords(cause, sso, who),
-    ...(CHECK_IN_CONTROL_HUB.includes(cause) ? controlHubCheck(sso, who) : []),
-    ...(input.causeDetail ? [`Evidence: ${input.causeDetail}`] : []),
-    ...evidenceLines(event.evidence ?? []),
-    '',
-    'What to do',
-    ...whatToDo(cause, input.integration, name, who),
-    '',
-    `Re-authorize: ${input.reauthorizeLink}`,
+    {
+      heading: CONFIDENCE_HEADINGS[event.confidence ?? 'likely'],
+      lines: [
+        causeInPlainWords(cause, sso, who),
+        ...(CHECK_IN_CONTROL_HUB.includes(cause) ? controlHubCheck(sso, who) : []),
+        ...(input.causeDetail ? [`Evidence: ${input.causeDetail}`] : []),
+        ...evidenceLines(event.evidence ?? []),
+      ],
+    },
+    { heading: 'What to do', lines: whatToDo(cause, input.integration, name, who) },
   ];
 }
