@@ -10,9 +10,9 @@ export interface AlertSection {
   lines: string[];
 }
 
-/** The one action of a mail: the Re-authorize button (or, after a refusal, Authorize again). */
+/** The one action of a mail: the Re-authorize button (after a refusal, Authorize again; in a digest, the status board). */
 export interface AlertAction {
-  label: 'Re-authorize' | 'Authorize again';
+  label: 'Re-authorize' | 'Authorize again' | 'Status board';
   url: string;
 }
 
@@ -28,10 +28,11 @@ export interface AlertContent {
   subject: string;
   /** `ops`: for the vendor's ops only, never the tenant's contacts. */
   audience?: 'ops';
-  tenant: { name: string; tenantId: string };
+  /** The tenant the mail is about; absent in an ops digest, which spans them all. */
+  tenant?: { name: string; tenantId: string };
   integrations: AlertIntegration[];
-  /** Where Control Hub lists these integrations. */
-  controlHubPath: string;
+  /** Where Control Hub lists these integrations; absent when the mail names none. */
+  controlHubPath?: string;
   /** The head of the mail, one `Label: value` line each (tenant, integrations, status, who, when). */
   facts: string[];
   /** "What happened" first, then the event's own sections. */

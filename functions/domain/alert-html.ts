@@ -32,15 +32,15 @@ const TEMPLATE = `<!DOCTYPE html>
 <tr><td align="center" style="padding:24px 8px;">
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:600px;max-width:100%;background-color:#ffffff;border:1px solid #d1d5db;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:22px;color:#111827;">
 <tr><td style="padding:20px 24px;background-color:#1f2937;color:#ffffff;font-size:18px;font-weight:bold;"><%= it.subject %></td></tr>
-<tr><td style="padding:16px 24px 0 24px;">
-<p style="margin:0 0 8px 0;"><strong>Tenant:</strong> <%= it.tenant.name %> (<%= it.tenant.tenantId %>)</p>
-<table role="presentation" width="100%" cellpadding="6" cellspacing="0" border="1" style="border-collapse:collapse;border-color:#d1d5db;font-size:14px;">
+<% if (it.tenant || it.integrations.length > 0) { %><tr><td style="padding:16px 24px 0 24px;">
+<% if (it.tenant) { %><p style="margin:0 0 8px 0;"><strong>Tenant:</strong> <%= it.tenant.name %> (<%= it.tenant.tenantId %>)</p>
+<% } %><% if (it.integrations.length > 0) { %><table role="presentation" width="100%" cellpadding="6" cellspacing="0" border="1" style="border-collapse:collapse;border-color:#d1d5db;font-size:14px;">
 <tr style="background-color:#f9fafb;"><th align="left">Integration</th><th align="left">Integration ID</th></tr>
 <% it.integrations.forEach(function (integration) { %><tr><td><%= integration.name %></td><td style="font-family:Consolas,Menlo,monospace;font-size:12px;word-break:break-all;"><%= integration.integrationId %></td></tr>
 <% }) %></table>
-<p style="margin:8px 0 0 0;"><strong>In Control Hub:</strong> <%= it.controlHubPath %></p>
-</td></tr>
-<% it.sections.forEach(function (section) { %><tr><td style="padding:16px 24px 0 24px;">
+<% } %><% if (it.controlHubPath) { %><p style="margin:8px 0 0 0;"><strong>In Control Hub:</strong> <%= it.controlHubPath %></p>
+<% } %></td></tr>
+<% } %><% it.sections.forEach(function (section) { %><tr><td style="padding:16px 24px 0 24px;">
 <% if (section.heading !== undefined) { %><h2 style="margin:0 0 6px 0;font-size:16px;line-height:22px;color:#1f2937;"><%= section.heading %></h2>
 <% } %><% section.lines.forEach(function (line) { %><p style="margin:0 0 6px 0;"><%= line %></p>
 <% }) %></td></tr>
@@ -53,7 +53,7 @@ const TEMPLATE = `<!DOCTYPE html>
 <% } %></td></tr>
 <% } %><tr><td style="padding:20px 24px 20px 24px;font-size:12px;line-height:18px;color:#4b5563;">
 <% it.footer.forEach(function (line) { %><p style="margin:0 0 4px 0;"><%= line %></p>
-<% }) %><% if (it.unsubscribeHref) { %><p style="margin:12px 0 0 0;"><a href="<%= it.unsubscribeHref %>" style="color:#4b5563;">Stop these alerts for <%= it.tenant.name %></a> (other tenants' alerts are not affected)</p>
+<% }) %><% if (it.unsubscribeHref) { %><p style="margin:12px 0 0 0;"><a href="<%= it.unsubscribeHref %>" style="color:#4b5563;">Stop these alerts for <%= it.tenant ? it.tenant.name : 'this tenant' %></a> (other tenants' alerts are not affected)</p>
 <% } %></td></tr>
 </table>
 </td></tr>

@@ -21,3 +21,4 @@ export {
   type FakePerson,
   type FakeWebexMethod,
 } from './webex.js';
+export { RecordingAlertDelivery, type DeliveredMail } from './alert-delivery.js';

@@ -1,0 +1,194 @@
+import { alertContent, type AlertInput } from './alerts.js';
+import type { AlertContent } from './alert-content.js';
+import { digestContent } from './alert-digest.js';
+import type { AlertLedger, DigestEntry } from './alert-ledger.js';
+import {
+  customerRoute,
+  digestPeriodEnd,
+  incidentKey,
+  isFlap,
+  opsRoute,
+  utcDay,
+  type AlertPolicySettings,
+} from './alert-policy.js';
+import type { Catalog } from './catalog.js';
+import { incidentAlertContent } from './incident-alert.js';
+import type { AuthorizationEvent, EventType, Tenant } from './model.js';
+import type { AuthorizationRepository, Clock, Log, TenantRepository } from './ports.js';
+
+/** One mail the policy decided on, before it has recipients: the notifier renders and sends it to each. */
+export interface AlertMail {
+  content: AlertContent;
+  /** The event type it is about, or `digest` for the ops digest. */
+  kind: EventType | 'digest';
+  /** The same for every attempt at this mail: with the recipient, a redelivery sends nothing twice. */
+  idempotencyKey: string;
+}
+
+/** Where the policy's mails go. The notifier implements it: recipients, suppression, rendering, sending. */
+export interface AlertDelivery {
+  /** To the tenant's contacts. */
+  toContacts(tenant: Tenant, mail: AlertMail): Promise<void>;
+  /** To the vendor's ops address. */
+  toOps(mail: AlertMail): Promise<void>;
+}
+
+/** What the alert policy's use cases take. */
+export interface AlertPolicyDependencies {
+  tenants: Pick<TenantRepository, 'get'>;
+  authorizations: Pick<AuthorizationRepository, 'get'>;
+  catalog: Catalog;
+  ledger: AlertLedger;
+  delivery: AlertDelivery;
+  /** A fresh onboarding link of the tenant, for the Re-authorize button. */
+  reauthorizeLink: (tenant: Tenant) => Promise<string>;
+  passwordMaxAgeDays: number;
+  policy: AlertPolicySettings;
+  /** The status board, linked from every digest. */
+  statusBoardUrl: string;
+  clock: Clock;
+  log: Log;
+}
+
+/** The alert input of an event: its tenant and its record as they are now; undefined when either is gone. */
+async function alertInputOf(
+  deps: AlertPolicyDependencies,
+  tenant: Tenant,
+  event: AuthorizationEvent,
+): Promise<AlertInput | undefined> {
+  const authorization = await deps.authorizations.get(event.tenantId, event.integration);
+  if (!authorization) return undefined;
+  return {
+    event,
+    tenant,
+    integration: deps.catalog.find(event.integration),
+    authorization,
+    reauthorizeLink: await deps.reauthorizeLink(tenant),
+    passwordMaxAgeDays: deps.passwordMaxAgeDays,
+  };
+}
+
+/** Whether a `restored` ends a flap; counts it on the day when it does. A `degraded` is noted for that. */
+async function noteFlap(
+  deps: AlertPolicyDependencies,
+  event: AuthorizationEvent,
+  now: Date,
+): Promise<boolean> {
+  const { ledger } = deps;
+  if (event.type === 'degraded') {
+    await ledger.noteDegraded(event.tenantId, event.integration, new Date(event.occurredAt));
+    return false;
+  }
+  if (event.type !== 'restored' || event.previousStatus !== 'degraded') return false;
+  const degradedAt = await ledger.takeDegradedAt(event.tenantId, event.integration);
+  if (!isFlap(degradedAt, new Date(event.occurredAt), deps.policy)) return false;
+  await ledger.countFlap(event.tenantId, event.integration, utcDay(now));
+  return true;
+}
+
+function digestEntryOf(event: AuthorizationEvent, flap: boolean): DigestEntry {
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    ...(event.cause ? { cause: event.cause } : {}),
+    tenantId: event.tenantId,
+    integration: event.integration,
+    occurredAt: event.occurredAt,
+    ...(flap ? { flap: true } : {}),
+  };
+}
+
+/**
+ * Applies the alert policy (docs/alerts.md) to one published event:
+ * 1. a `degraded` is noted, and a `restored` that ends it within the flap window counted as a flap;
+ * 2. a transition ops get in the digest is counted into the running period's;
+ * 3. an invalidation joins its incident (tenant, cause, authorizer), whose one mail goes at
+ *    `flushAlerts` once the incident closes;
+ * 4. a mail the customer's contacts get now (warning, restored after invalid, revoked, the day's
+ *    first denial), and one ops get now (vendor-side incidents), goes out.
+ * Nothing goes to a tenant that is gone or an authorization without its record.
+ */
+export async function applyAlertPolicy(
+  deps: AlertPolicyDependencies,
+  event: AuthorizationEvent,
+): Promise<void> {
+  const now = deps.clock.now();
+  const flap = await noteFlap(deps, event, now);
+  const ops = opsRoute(event);
+  if (ops === 'digest')
+    await deps.ledger.addToDigest(digestPeriodEnd(now, deps.policy), digestEntryOf(event, flap));
+  const customer = customerRoute(event);
+  if (customer === 'none' && ops !== 'now') return;
+  const tenant = await deps.tenants.get(event.tenantId);
+  const input = tenant ? await alertInputOf(deps, tenant, event) : undefined;
+  if (!tenant || !input) {
+    deps.log.warn('No alert: the tenant or the authorization is gone', {
+      eventId: event.eventId,
+      tenantId: event.tenantId,
+      integration: event.integration,
+    });
+    return;
+  }
+  if (customer === 'incident') {
+    const key = incidentKey(event, input.authorization.authorizer?.email ?? event.authorizerEmail);
+    const closesAt = new Date(now.getTime() + deps.policy.incidentWindowSeconds * 1000);
+    await deps.ledger.addToIncident(key, event, now, closesAt);
+  }
+  const mail = { content: alertContent(input), kind: event.type, idempotencyKey: event.eventId };
+  if (customer === 'now') await deps.delivery.toContacts(tenant, mail);
+  if (ops === 'now') await deps.delivery.toOps(mail);
+}
+
+/**
+ * Sends what has come due: each closed incident as one mail to its tenant's contacts (naming every
+ * authorization in it), then each ended digest period with anything in it as one digest to ops.
+ * Each is removed from the ledger only after its mail went out, so a flush that fails is retried
+ * whole by the next, with the same idempotency keys. Runs on a schedule (every minute deployed,
+ * after each sweep locally).
+ */
+export async function flushAlerts(
+  deps: AlertPolicyDependencies,
+): Promise<{ incidents: number; digests: number }> {
+  const now = deps.clock.now();
+  let incidents = 0;
+  for (const incident of await deps.ledger.closedIncidents(now)) {
+    const [first] = incident.events;
+    const tenant = first ? await deps.tenants.get(first.tenantId) : undefined;
+    if (first && tenant) {
+      const inputs = [];
+      for (const event of incident.events) {
+        const input = await alertInputOf(deps, tenant, event);
+        if (input) inputs.push(input);
+      }
+      if (inputs.length > 0) {
+        await deps.delivery.toContacts(tenant, {
+          content: incidentAlertContent(inputs),
+          kind: 'invalidated',
+          idempotencyKey: `incident:${first.eventId}`,
+        });
+        incidents += 1;
+      }
+    }
+    await deps.ledger.removeIncident(incident);
+  }
+  let digests = 0;
+  for (const digest of await deps.ledger.closedDigests(now)) {
+    if (digest.entries.length > 0) {
+      const flapping = await deps.ledger.listFlapping(utcDay(now), deps.policy.flapsPerDayFlagged);
+      await deps.delivery.toOps({
+        content: digestContent({
+          digest,
+          periodSeconds: deps.policy.digestPeriodSeconds,
+          flapping,
+          flapsPerDayFlagged: deps.policy.flapsPerDayFlagged,
+          statusBoardUrl: deps.statusBoardUrl,
+        }),
+        kind: 'digest',
+        idempotencyKey: `digest:${digest.periodEnd}`,
+      });
+      digests += 1;
+    }
+    await deps.ledger.removeDigest(digest.periodEnd);
+  }
+  return { incidents, digests };
+}
