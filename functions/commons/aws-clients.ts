@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { tracer } from './tracer.js';
@@ -25,3 +26,5 @@ export const eventBridgeClient = oneTraced(() => new EventBridgeClient({}));
 export const snsClient = oneTraced(() => new SNSClient({}));
 /** The process's SQS client. */
 export const sqsClient = oneTraced(() => new SQSClient({}));
+/** The process's SES v2 client. */
+export const sesClient = oneTraced(() => new SESv2Client({}));

@@ -114,6 +114,21 @@ const causeEvidenceFields = {
   evidence: z.array(callEvidenceSchema).max(MAX_CALL_EVIDENCE).optional(),
 };
 
+/**
+ * Why an address gets no more mail: SES reported a permanent bounce or a complaint, or the person
+ * used the one-click unsubscribe link of this tenant's mail.
+ */
+export const CONTACT_SUPPRESSION_REASONS = ['bouncing', 'complained', 'unsubscribed'] as const;
+export type ContactSuppressionReason = (typeof CONTACT_SUPPRESSION_REASONS)[number];
+
+/** One suppressed contact address of a tenant, kept on the tenant item. */
+export const contactSuppressionSchema = z.object({
+  email: z.string().min(1).max(320),
+  reason: z.enum(CONTACT_SUPPRESSION_REASONS),
+  at: isoTime,
+});
+export type ContactSuppression = z.infer<typeof contactSuppressionSchema>;
+
 export const tenantSchema = z.object({
   tenantId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
   name: z.string().min(1).max(200),
@@ -140,6 +155,11 @@ export const tenantSchema = z.object({
    * no password deadline warnings.
    */
   ssoAuthorizers: z.array(z.string()).optional(),
+  /**
+   * Contact addresses that must not be mailed (bounced, complained, unsubscribed), newest last;
+   * the notifier skips them. Written only by `suppressContact`, never by an admin edit.
+   */
+  suppressedContacts: z.array(contactSuppressionSchema).optional(),
   /** Bumped to revoke every onboarding link issued before. */
   linkVersion: z.number().int().nonnegative(),
   status: z.enum(['active', 'offboarded']),

@@ -1,5 +1,12 @@
 import type { Catalog } from './catalog.js';
-import type { Authorization, AuthorizationEvent, OAuthState, Tenant, TokenMaterial } from './model.js';
+import type {
+  Authorization,
+  AuthorizationEvent,
+  ContactSuppression,
+  OAuthState,
+  Tenant,
+  TokenMaterial,
+} from './model.js';
 
 /** Every use case takes time from here so tests can move it. */
 export interface Clock {
@@ -82,6 +89,11 @@ export interface TenantRepository {
    * half-way is finished by calling it again. Returns how many items it deleted.
    */
   purge(tenantId: string): Promise<number>;
+  /**
+   * Adds a suppression to the tenant's item (a contact address that bounced, complained or
+   * unsubscribed), leaving every other field alone; false when the tenant is gone.
+   */
+  suppressContact(tenantId: string, suppression: ContactSuppression): Promise<boolean>;
 }
 
 /** What `leaseForCheck` answers: the leased record, or the record that refused the lease. */
@@ -195,6 +207,33 @@ export interface AlertMessage {
    * `tenantId` attribute, so no contact's filter policy matches). Everyone when absent.
    */
   audience?: 'ops';
+}
+
+/** One e-mail to one address: suppression and unsubscribe are per address. */
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** RFC 8058 one-click unsubscribe URL of this address for this tenant; absent on ops mail. */
+  unsubscribeUrl?: string;
+  /** Idempotency: one send per key (event id or digest id, plus the address). */
+  idempotencyKey: string;
+  /** For SES event routing back to the tenant: `tenantId` (absent on ops mail) and `kind`. */
+  tags: Record<string, string>;
+}
+export interface MailSender {
+  send(message: EmailMessage): Promise<void>;
+}
+
+/**
+ * The notifier's record of mails sent, so a redelivered message sends no second mail: `claim`
+ * is true for the first caller of a key only (until `expiresAt`); `release` gives a key back
+ * when its send failed, so the retry sends it.
+ */
+export interface SentMailLedger {
+  claim(idempotencyKey: string, expiresAt: string): Promise<boolean>;
+  release(idempotencyKey: string): Promise<void>;
 }
 
 export interface EventPublisher {

@@ -5,7 +5,7 @@ import { createRepositories } from '#adapters/dynamodb/index.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import type { Authorization } from '#domain/model.js';
 import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
-import { testAuthorization, testEvent as event } from '#test-support/fixtures.js';
+import { testAuthorization, testEvent as event, testTenant } from '#test-support/fixtures.js';
 
 const now = new Date('2026-11-25T10:00:00.000Z');
 const iso = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString();
@@ -75,5 +75,31 @@ describe('DynamoDB repositories on DynamoDB Local', () => {
     const stored = Items!.find((item) => item.pk === `TENANT#${tenantId}` && item.sk === 'AUTH#sso')!;
     expect(stored.dueShard).toBeUndefined();
     expect(invalid?.nextCheckAt).toBeUndefined();
+  });
+
+  it('claims a sent-mail key once, with a TTL and no address in the key, and gives it back on release', async () => {
+    const key = 'evt-ledger#it@acme.example';
+    expect(await repos.sentMail.claim(key, iso(86_400_000))).toBe(true);
+    expect(await repos.sentMail.claim(key, iso(86_400_000))).toBe(false);
+    const { Items } = await table.documentClient.send(new ScanCommand({ TableName: table.tableName }));
+    const item = Items!.find((entry) => String(entry.pk).startsWith('MAIL#'))!;
+    expect(JSON.stringify(item)).not.toContain('acme.example');
+    expect(item[tableDefinition.timeToLiveAttribute]).toBe(Math.floor((now.getTime() + 86_400_000) / 1000));
+    await repos.sentMail.release(key);
+    expect(await repos.sentMail.claim(key, iso(86_400_000))).toBe(true);
+  });
+
+  it('adds contact suppressions to the tenant item and keeps them through an admin edit', async () => {
+    const tenant = testTenant({ tenantId: 'suppressing', updatedAt: iso(0) });
+    await repos.tenants.create(tenant);
+    const bounce = { email: 'it@acme.example', reason: 'bouncing' as const, at: iso(1000) };
+    const complaint = { email: 'boss@acme.example', reason: 'complained' as const, at: iso(2000) };
+    expect(await repos.tenants.suppressContact('suppressing', bounce)).toBe(true);
+    expect(await repos.tenants.suppressContact('suppressing', complaint)).toBe(true);
+    await repos.tenants.replace({ ...tenant, name: 'Renamed', updatedAt: iso(3000) }, tenant.updatedAt);
+    const stored = await repos.tenants.get('suppressing');
+    expect(stored?.name).toBe('Renamed');
+    expect(stored?.suppressedContacts).toEqual([bounce, complaint]);
+    expect(await repos.tenants.suppressContact('no-such-tenant', bounce)).toBe(false);
   });
 });

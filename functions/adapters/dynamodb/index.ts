@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuthorizationRepository } from './authorization.repository.js';
 import { DynamoDbHistoryRepository } from './history.repository.js';
 import { DynamoDbOAuthStateStore } from './oauth-state.store.js';
+import { DynamoDbSentMailLedger } from './sent-mail.ledger.js';
 import { DynamoDbTenantRepository } from './tenant.repository.js';
 import type { CapacityMeter } from './keys.js';
 
@@ -10,6 +11,7 @@ export {
   DynamoDbAuthorizationRepository,
   DynamoDbHistoryRepository,
   DynamoDbOAuthStateStore,
+  DynamoDbSentMailLedger,
   DynamoDbTenantRepository,
 };
 export { InvalidCursorError, type CapacityMeter } from './keys.js';
@@ -27,5 +29,6 @@ export function createRepositories(client: DynamoDBClient, tableName: string, ca
     authorizations: new DynamoDbAuthorizationRepository(documentClient, tableName, capacityMeter),
     history: new DynamoDbHistoryRepository(documentClient, tableName, capacityMeter),
     oauthStates: new DynamoDbOAuthStateStore(documentClient, tableName, capacityMeter),
+    sentMail: new DynamoDbSentMailLedger(documentClient, tableName, capacityMeter),
   };
 }

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { tenantSchema, type Tenant } from '#domain/model.js';
+import { tenantSchema, type ContactSuppression, type Tenant } from '#domain/model.js';
 import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '#domain/ports.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { isConditionFailure, keys, type CapacityMeter, meter, queryPage } from './keys.js';
@@ -47,6 +47,28 @@ export class DynamoDbTenantRepository implements TenantRepository {
     );
     meter(this.capacityMeter, output.ConsumedCapacity, 'read');
     return output.Item ? tenantSchema.parse(output.Item) : undefined;
+  }
+
+  async suppressContact(tenantId: string, suppression: ContactSuppression): Promise<boolean> {
+    try {
+      const output = await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenant(tenantId),
+          // Appended, not rewritten: a bounce and a complaint landing together both stay.
+          UpdateExpression:
+            'SET suppressedContacts = list_append(if_not_exists(suppressedContacts, :none), :one)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':none': [], ':one': [suppression] },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async list(options: { limit: number; cursor?: string }): Promise<Page<Tenant>> {

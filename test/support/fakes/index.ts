@@ -5,6 +5,7 @@ export { MemoryContactSubscriptions } from './contact-subscriptions.js';
 export { RecordingPublisher, type Publication } from './event-publisher.js';
 export { InMemoryHistory } from './history-repository.js';
 export { RecordingLog, type LogLine } from './log.js';
+export { InMemorySentMailLedger, RecordingMailSender } from './mail.js';
 export { InMemoryOAuthStateStore } from './oauth-state-store.js';
 export { inMemoryRepositories } from './repositories.js';
 export { clientSecretsFrom, fixedLinkKeys, testClientSecrets } from './secrets.js';

@@ -1,4 +1,4 @@
-import type { Tenant } from '#domain/model.js';
+import type { ContactSuppression, Tenant } from '#domain/model.js';
 import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '#domain/ports.js';
 import type { InMemoryAuthorizationRepository } from './authorization-repository.js';
 import type { InMemoryHistory } from './history-repository.js';
@@ -49,8 +49,20 @@ export class InMemoryTenantRepository implements TenantRepository {
     const stored = this.tenants.get(tenant.tenantId);
     if (stored?.updatedAt !== expectedUpdatedAt)
       throw new ConflictError(`Tenant ${tenant.tenantId} changed meanwhile or is gone`);
-    const { orgId: _orgId, createdAt: _createdAt, ...mutable } = tenant;
-    this.put({ ...mutable, createdAt: stored.createdAt, ...(stored.orgId ? { orgId: stored.orgId } : {}) });
+    const { orgId: _orgId, createdAt: _createdAt, suppressedContacts: _suppressed, ...mutable } = tenant;
+    this.put({
+      ...mutable,
+      createdAt: stored.createdAt,
+      ...(stored.orgId ? { orgId: stored.orgId } : {}),
+      ...(stored.suppressedContacts ? { suppressedContacts: stored.suppressedContacts } : {}),
+    });
+  }
+
+  async suppressContact(tenantId: string, suppression: ContactSuppression): Promise<boolean> {
+    const stored = this.tenants.get(tenantId);
+    if (!stored) return false;
+    this.put({ ...stored, suppressedContacts: [...(stored.suppressedContacts ?? []), suppression] });
+    return true;
   }
 
   async bindOrg(tenantId: string, orgId: string): Promise<OrgBinding> {
