@@ -13,7 +13,7 @@ import {
 } from './alert-policy.js';
 import type { Catalog } from './catalog.js';
 import { incidentAlertContent } from './incident-alert.js';
-import type { AuthorizationEvent, EventType, Tenant } from './model.js';
+import type { Authorization, AuthorizationEvent, EventType, Tenant } from './model.js';
 import type { AuthorizationRepository, Clock, Log, TenantRepository } from './ports.js';
 
 /** One mail the policy decided on, before it has recipients: the notifier renders and sends it to each. */
@@ -50,19 +50,42 @@ export interface AlertPolicyDependencies {
   log: Log;
 }
 
-/** The alert input of an event: its tenant and its record as they are now; undefined when either is gone. */
+/**
+ * The record the alert is written from. The notifier runs after the event, so the record may have
+ * moved on: its cause detail is kept only when it still belongs to the event's cause, so a mail
+ * never gives one invalidation's evidence as another's. A record that is gone (a purged tenant's)
+ * is stood in for by what the event says.
+ */
+function recordForEvent(record: Authorization | undefined, event: AuthorizationEvent): Authorization {
+  if (!record) {
+    return {
+      tenantId: event.tenantId,
+      integration: event.integration,
+      status: event.status ?? 'revoked',
+      scopes: [],
+      consecutiveFailures: 0,
+      version: 0,
+      warningsSent: [],
+      updatedAt: event.occurredAt,
+    };
+  }
+  if (record.cause === event.cause) return record;
+  const { causeDetail: _otherCause, ...rest } = record;
+  return rest;
+}
+
+/** The alert input of an event: its tenant, and its record as it is now (recordForEvent). */
 async function alertInputOf(
   deps: AlertPolicyDependencies,
   tenant: Tenant,
   event: AuthorizationEvent,
-): Promise<AlertInput | undefined> {
-  const authorization = await deps.authorizations.get(event.tenantId, event.integration);
-  if (!authorization) return undefined;
+): Promise<AlertInput> {
+  const record = await deps.authorizations.get(event.tenantId, event.integration);
   return {
     event,
     tenant,
     integration: deps.catalog.find(event.integration),
-    authorization,
+    authorization: recordForEvent(record, event),
     reauthorizeLink: await deps.reauthorizeLink(tenant),
     passwordMaxAgeDays: deps.passwordMaxAgeDays,
   };
@@ -106,7 +129,7 @@ function digestEntryOf(event: AuthorizationEvent, flap: boolean): DigestEntry {
  *    `flushAlerts` once the incident closes;
  * 4. a mail the customer's contacts get now (warning, restored after invalid, revoked, the day's
  *    first denial), and one ops get now (vendor-side incidents), goes out.
- * Nothing goes to a tenant that is gone or an authorization without its record.
+ * Nothing goes to a tenant that is gone.
  */
 export async function applyAlertPolicy(
   deps: AlertPolicyDependencies,
@@ -120,15 +143,11 @@ export async function applyAlertPolicy(
   const customer = customerRoute(event);
   if (customer === 'none' && ops !== 'now') return;
   const tenant = await deps.tenants.get(event.tenantId);
-  const input = tenant ? await alertInputOf(deps, tenant, event) : undefined;
-  if (!tenant || !input) {
-    deps.log.warn('No alert: the tenant or the authorization is gone', {
-      eventId: event.eventId,
-      tenantId: event.tenantId,
-      integration: event.integration,
-    });
+  if (!tenant) {
+    deps.log.warn('No alert: the tenant is gone', { eventId: event.eventId, tenantId: event.tenantId });
     return;
   }
+  const input = await alertInputOf(deps, tenant, event);
   if (customer === 'incident') {
     const key = incidentKey(event, input.authorization.authorizer?.email ?? event.authorizerEmail);
     const closesAt = new Date(now.getTime() + deps.policy.incidentWindowSeconds * 1000);
@@ -156,18 +175,13 @@ export async function flushAlerts(
     const tenant = first ? await deps.tenants.get(first.tenantId) : undefined;
     if (first && tenant) {
       const inputs = [];
-      for (const event of incident.events) {
-        const input = await alertInputOf(deps, tenant, event);
-        if (input) inputs.push(input);
-      }
-      if (inputs.length > 0) {
-        await deps.delivery.toContacts(tenant, {
-          content: incidentAlertContent(inputs),
-          kind: 'invalidated',
-          idempotencyKey: `incident:${first.eventId}`,
-        });
-        incidents += 1;
-      }
+      for (const event of incident.events) inputs.push(await alertInputOf(deps, tenant, event));
+      await deps.delivery.toContacts(tenant, {
+        content: incidentAlertContent(inputs),
+        kind: 'invalidated',
+        idempotencyKey: `incident:${first.eventId}`,
+      });
+      incidents += 1;
     }
     await deps.ledger.removeIncident(incident);
   }

@@ -1,76 +1,34 @@
-import { buildAlert, isAlerted } from './alerts.js';
-import type { Catalog } from './catalog.js';
-import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
-import type {
-  AlertMessage,
-  AuthorizationRepository,
-  Clock,
-  EmailMessage,
-  Log,
-  MailSender,
-  SentMailLedger,
-  TenantRepository,
-} from './ports.js';
+import {
+  applyAlertPolicy,
+  flushAlerts,
+  type AlertDelivery,
+  type AlertMail,
+  type AlertPolicyDependencies,
+} from './alert-delivery.js';
+import { renderAlertMail } from './alert-html.js';
+import type { AuthorizationEvent, Tenant } from './model.js';
+import type { EmailMessage, MailSender, SentMailLedger } from './ports.js';
 
 /** How long a sent mail's idempotency key is kept: longer than SQS keeps a message (14 days). */
 export const SENT_MAIL_KEY_DAYS = 15;
 
-/** What notifying an event takes. */
-export interface NotifierDependencies {
-  tenants: Pick<TenantRepository, 'get'>;
-  authorizations: Pick<AuthorizationRepository, 'get'>;
+/** What notifying takes: the alert policy's ports (alert-delivery.ts) and the sending ones. */
+export interface NotifierDependencies extends Omit<AlertPolicyDependencies, 'delivery'> {
   mail: MailSender;
   sentMail: SentMailLedger;
-  catalog: Catalog;
-  /** A fresh onboarding link of the tenant, for the re-authorize link in alerts. */
-  reauthorizeLink: (tenant: Tenant) => Promise<string>;
-  passwordMaxAgeDays: number;
-  /** The vendor's ops address: every alert, and the ops-only ones alone. */
+  /** The vendor's ops address: vendor-side incidents and the digest. */
   opsEmail: string;
-  clock: Clock;
-  log: Log;
+  /** The RFC 8058 one-click unsubscribe URL of a contact for its tenant; absent, mails carry none. */
+  unsubscribeUrl?: (tenantId: string, email: string) => Promise<string>;
 }
 
-/** What one event's notification did, per address. */
+/** What a notification did, per address. */
 export interface NotifyReport {
   sent: string[];
-  /** Sent before (a redelivered message): not sent again. */
+  /** Sent before (a redelivered message, a flush repeated): not sent again. */
   alreadySent: string[];
   /** Suppressed contacts of the tenant (bounced, complained, unsubscribed). */
   suppressed: string[];
-}
-
-/**
- * The record the alert is written from. The notifier runs after the event, so the record may have
- * moved on: its cause detail is kept only when it still belongs to the event's cause, so a mail
- * never gives one invalidation's evidence as another's.
- */
-function recordForEvent(record: Authorization | undefined, event: AuthorizationEvent): Authorization {
-  if (!record) {
-    return {
-      tenantId: event.tenantId,
-      integration: event.integration,
-      status: event.status ?? 'revoked',
-      scopes: [],
-      consecutiveFailures: 0,
-      version: 0,
-      warningsSent: [],
-      updatedAt: event.occurredAt,
-    };
-  }
-  if (record.cause === event.cause) return record;
-  const { causeDetail: _otherCause, ...rest } = record;
-  return rest;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-}
-
-/** Who gets the alert: ops alone for an ops alert, else the tenant's contacts and ops. */
-function recipientsOf(alert: AlertMessage, tenant: Tenant, opsEmail: string): string[] {
-  const addresses = alert.audience === 'ops' ? [opsEmail] : [...tenant.contacts, opsEmail];
-  return [...new Set(addresses.map((address) => address.toLowerCase()))];
 }
 
 /** The tenant's suppressed addresses, lower-case. */
@@ -78,47 +36,45 @@ function suppressedOf(tenant: Tenant): Set<string> {
   return new Set((tenant.suppressedContacts ?? []).map((entry) => entry.email.toLowerCase()));
 }
 
-/**
- * Mails one authorization event to people:
- * 1. skips routine events (`refreshed`) and a denial inside the tenant's denial alert window;
- * 2. reads the tenant (none: nobody to write to) and the authorization record;
- * 3. writes the alert (alerts.ts);
- * 4. for each recipient (the contacts and ops, or ops alone) that is not suppressed, claims the
- *    idempotency key (event id and address) and sends; a failed send gives its key back and
- *    throws, so the retry sends what is missing and nothing twice.
- */
-export async function notifyAuthorizationEvent(
+/** One address's mail: rendered with its own unsubscribe link, tagged for SES's events. */
+async function emailOf(
   deps: NotifierDependencies,
-  event: AuthorizationEvent,
-): Promise<NotifyReport> {
-  const report: NotifyReport = { sent: [], alreadySent: [], suppressed: [] };
-  if (!isAlerted(event.type)) return report;
-  // A denial repeated inside the window is recorded with the earlier alert's time: not mailed.
-  if (event.type === 'denied' && event.alertedAt !== undefined && event.alertedAt !== event.occurredAt) {
-    return report;
-  }
-  const tenant = await deps.tenants.get(event.tenantId);
-  if (!tenant) {
-    deps.log.warn('No tenant to notify', { eventId: event.eventId, tenantId: event.tenantId });
-    return report;
-  }
-  const record = await deps.authorizations.get(event.tenantId, event.integration);
-  const alert = buildAlert({
-    event,
-    tenant,
-    integration: deps.catalog.find(event.integration),
-    authorization: recordForEvent(record, event),
-    reauthorizeLink: await deps.reauthorizeLink(tenant),
-    passwordMaxAgeDays: deps.passwordMaxAgeDays,
-  });
-  const suppressed = suppressedOf(tenant);
+  mail: AlertMail,
+  to: string,
+  tenant: Tenant | undefined,
+): Promise<EmailMessage> {
+  const unsubscribeUrl =
+    tenant && deps.unsubscribeUrl ? await deps.unsubscribeUrl(tenant.tenantId, to) : undefined;
+  const rendered = renderAlertMail(mail.content, unsubscribeUrl ? { unsubscribeUrl } : {});
+  return {
+    to,
+    ...rendered,
+    ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+    idempotencyKey: `${mail.idempotencyKey}#${to}`,
+    tags: { ...(tenant ? { tenantId: tenant.tenantId } : {}), kind: mail.kind },
+  };
+}
+
+/**
+ * Sends one mail to each address that is not suppressed: claims the idempotency key (the mail's
+ * and the address) and sends; a failed send gives its key back and throws, so the retry sends
+ * what is missing and nothing twice. `tenant` is absent for ops, who are never suppressed.
+ */
+async function sendToEach(
+  deps: NotifierDependencies,
+  report: NotifyReport,
+  mail: AlertMail,
+  addresses: readonly string[],
+  tenant: Tenant | undefined,
+): Promise<void> {
+  const suppressed = tenant ? suppressedOf(tenant) : new Set<string>();
   const keyExpiresAt = new Date(deps.clock.now().getTime() + SENT_MAIL_KEY_DAYS * 86_400_000).toISOString();
-  for (const to of recipientsOf(alert, tenant, deps.opsEmail)) {
+  for (const to of new Set(addresses.map((address) => address.toLowerCase()))) {
     if (suppressed.has(to)) {
       report.suppressed.push(to);
       continue;
     }
-    const message = emailOf(alert, event, tenant, to, deps.opsEmail);
+    const message = await emailOf(deps, mail, to, tenant);
     if (!(await deps.sentMail.claim(message.idempotencyKey, keyExpiresAt))) {
       report.alreadySent.push(to);
       continue;
@@ -131,6 +87,31 @@ export async function notifyAuthorizationEvent(
     }
     report.sent.push(to);
   }
+}
+
+/** The alert policy's delivery over the mail sender, recording each address in `report`. */
+function deliveryFor(deps: NotifierDependencies, report: NotifyReport): AlertDelivery {
+  return {
+    toContacts: (tenant, mail) => sendToEach(deps, report, mail, tenant.contacts, tenant),
+    toOps: (mail) => sendToEach(deps, report, mail, [deps.opsEmail], undefined),
+  };
+}
+
+function emptyReport(): NotifyReport {
+  return { sent: [], alreadySent: [], suppressed: [] };
+}
+
+/**
+ * Notifies one authorization event under the alert policy (docs/alerts.md, alert-delivery.ts):
+ * what goes out now is mailed to each address, what waits (an incident, the digest) is kept in
+ * the ledger for `flushNotifications`.
+ */
+export async function notifyAuthorizationEvent(
+  deps: NotifierDependencies,
+  event: AuthorizationEvent,
+): Promise<NotifyReport> {
+  const report = emptyReport();
+  await applyAlertPolicy({ ...deps, delivery: deliveryFor(deps, report) }, event);
   deps.log.info('Notified an authorization event', {
     eventId: event.eventId,
     eventType: event.type,
@@ -142,21 +123,12 @@ export async function notifyAuthorizationEvent(
   return report;
 }
 
-/** The alert as one address's mail; the html part is the text, escaped, until a renderer writes it. */
-function emailOf(
-  alert: AlertMessage,
-  event: AuthorizationEvent,
-  tenant: Tenant,
-  to: string,
-  opsEmail: string,
-): EmailMessage {
-  const toOps = to === opsEmail.toLowerCase();
-  return {
-    to,
-    subject: alert.subject,
-    text: alert.text,
-    html: `<pre>${escapeHtml(alert.text)}</pre>`,
-    idempotencyKey: `${event.eventId}#${to}`,
-    tags: { ...(toOps ? {} : { tenantId: tenant.tenantId }), kind: event.type },
-  };
+/** Mails the incidents that have closed and the digests whose period has ended (flushAlerts). */
+export async function flushNotifications(
+  deps: NotifierDependencies,
+): Promise<NotifyReport & { incidents: number; digests: number }> {
+  const report = emptyReport();
+  const flushed = await flushAlerts({ ...deps, delivery: deliveryFor(deps, report) });
+  deps.log.info('Flushed alerts', { ...flushed, sent: report.sent.length });
+  return { ...report, ...flushed };
 }

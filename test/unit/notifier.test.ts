@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { AuthorizationEvent, Tenant } from '#domain/model.js';
-import { notifyAuthorizationEvent, type NotifierDependencies } from '#domain/notifier.js';
+import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
+import { flushNotifications, notifyAuthorizationEvent, type NotifierDependencies } from '#domain/notifier.js';
+import { MemoryAlertLedger } from '#local/adapters/memory-alert-ledger.js';
 import {
   InMemoryAuthorizationRepository,
   InMemorySentMailLedger,
@@ -26,7 +28,12 @@ function setup(tenant: Tenant = testTenant({ contacts: ['it@acme.example', 'Boss
   );
   const mail = new RecordingMailSender();
   const sentMail = new InMemorySentMailLedger();
+  const clock = new ManualClock();
   const deps: NotifierDependencies = {
+    ledger: new MemoryAlertLedger(),
+    policy: DEFAULT_ALERT_POLICY,
+    statusBoardUrl: 'https://keeper.test/admin/status-board',
+    unsubscribeUrl: async (tenantId, email) => `https://keeper.test/unsubscribe/${tenantId}.${email.length}`,
     tenants,
     authorizations,
     mail,
@@ -35,14 +42,15 @@ function setup(tenant: Tenant = testTenant({ contacts: ['it@acme.example', 'Boss
     reauthorizeLink: async () => 'https://portal.test/connect/link',
     passwordMaxAgeDays: 1825,
     opsEmail: OPS,
-    clock: new ManualClock(),
+    clock,
     log: new RecordingLog(),
   };
-  return { deps, mail, sentMail, tenants };
+  return { deps, mail, sentMail, tenants, clock };
 }
 
 function invalidated(overrides: Partial<AuthorizationEvent> = {}): AuthorizationEvent {
   return {
+    version: 1,
     eventId: 'evt-1',
     type: 'invalidated',
     severity: 'critical',
@@ -58,43 +66,65 @@ function invalidated(overrides: Partial<AuthorizationEvent> = {}): Authorization
   };
 }
 
+/** An event the contacts get at once: the tenant was offboarded. */
+function revoked(overrides: Partial<AuthorizationEvent> = {}): AuthorizationEvent {
+  return invalidated({
+    type: 'revoked',
+    severity: 'info',
+    status: 'revoked',
+    summary: 'Attendant Console call control was revoked (tenant offboarded).',
+    ...overrides,
+  });
+}
+
+const CONTACTS = ['it@acme.example', 'boss@acme.example'];
+
 describe('notifyAuthorizationEvent', () => {
-  it('mails each contact and ops once, one mail per address, tagged with the tenant', async () => {
+  it('mails each contact once, one mail per address, tagged with the tenant, in text and HTML', async () => {
     const { deps, mail } = setup();
-    const report = await notifyAuthorizationEvent(deps, invalidated());
-    expect(mail.recipients()).toEqual(['it@acme.example', 'boss@acme.example', OPS]);
-    expect(report.sent).toHaveLength(3);
+    const report = await notifyAuthorizationEvent(deps, revoked());
+    expect(mail.recipients()).toEqual(CONTACTS);
+    expect(report.sent).toHaveLength(2);
     const first = mail.sent[0];
-    expect(first?.subject).toContain('Action needed');
-    expect(first?.text).toContain('Webex refused the refresh token (HTTP 400).');
-    expect(first?.html).toMatch(/^<pre>.*<\/pre>$/s);
+    expect(first?.subject).toContain('Revoked');
+    expect(first?.text).toContain('was revoked (tenant offboarded)');
+    expect(first?.html).toContain('<!DOCTYPE html>');
     expect(first?.idempotencyKey).toBe('evt-1#it@acme.example');
-    expect(first?.tags).toEqual({ tenantId: 'acme', kind: 'invalidated' });
-    expect(mail.sent[2]?.tags).toEqual({ kind: 'invalidated' });
+    expect(first?.tags).toEqual({ tenantId: 'acme', kind: 'revoked' });
+  });
+
+  it('gives each contact its own unsubscribe link for this tenant, in the message and both parts', async () => {
+    const { deps, mail } = setup();
+    await notifyAuthorizationEvent(deps, revoked());
+    const first = mail.sent[0];
+    expect(first?.unsubscribeUrl).toBe('https://keeper.test/unsubscribe/acme.15');
+    expect(first?.html).toContain('href="https://keeper.test/unsubscribe/acme.15"');
+    expect(first?.text).toContain('https://keeper.test/unsubscribe/acme.15');
+    expect(mail.sent[1]?.unsubscribeUrl).toBe('https://keeper.test/unsubscribe/acme.17');
   });
 
   it('escapes the html part', async () => {
-    const { deps, mail } = setup(testTenant({ name: 'Acme <b>&</b>' }));
-    await notifyAuthorizationEvent(deps, invalidated());
-    expect(mail.sent[0]?.html).toContain('Acme &#60;b&#62;&#38;&#60;/b&#62;');
+    const { deps, mail } = setup(testTenant({ name: 'Acme <b>&</b>', contacts: ['it@acme.example'] }));
+    await notifyAuthorizationEvent(deps, revoked());
+    expect(mail.sent[0]?.html).toContain('Acme &lt;b&gt;&amp;&lt;/b&gt;');
     expect(mail.sent[0]?.html).not.toContain('<b>');
   });
 
   it('sends no second mail when the same event is delivered again', async () => {
     const { deps, mail } = setup();
-    await notifyAuthorizationEvent(deps, invalidated());
-    const again = await notifyAuthorizationEvent(deps, invalidated());
-    expect(mail.sent).toHaveLength(3);
-    expect(again.alreadySent).toHaveLength(3);
+    await notifyAuthorizationEvent(deps, revoked());
+    const again = await notifyAuthorizationEvent(deps, revoked());
+    expect(mail.sent).toHaveLength(2);
+    expect(again.alreadySent).toHaveLength(2);
   });
 
   it('gives a failed send its key back, so the retry sends only what is missing', async () => {
     const { deps, mail } = setup();
     mail.fail(new Error('throttled'), 1);
-    await expect(notifyAuthorizationEvent(deps, invalidated())).rejects.toThrow('throttled');
-    const retry = await notifyAuthorizationEvent(deps, invalidated());
-    expect(retry.sent).toEqual(['it@acme.example', 'boss@acme.example', OPS]);
-    expect(mail.recipients()).toEqual(['it@acme.example', 'boss@acme.example', OPS]);
+    await expect(notifyAuthorizationEvent(deps, revoked())).rejects.toThrow('throttled');
+    const retry = await notifyAuthorizationEvent(deps, revoked());
+    expect(retry.sent).toEqual(CONTACTS);
+    expect(mail.recipients()).toEqual(CONTACTS);
   });
 
   it('skips suppressed contacts and still mails the others', async () => {
@@ -104,18 +134,20 @@ describe('notifyAuthorizationEvent', () => {
       reason: 'bouncing',
       at: '2026-03-01T09:00:00.000Z',
     });
-    const report = await notifyAuthorizationEvent(deps, invalidated());
-    expect(mail.recipients()).toEqual(['it@acme.example', OPS]);
+    const report = await notifyAuthorizationEvent(deps, revoked());
+    expect(mail.recipients()).toEqual(['it@acme.example']);
     expect(report.suppressed).toEqual(['boss@acme.example']);
   });
 
-  it('mails ops alone for an ops alert', async () => {
+  it('mails ops alone, with no unsubscribe link, for an ops alert', async () => {
     const { deps, mail } = setup();
     await notifyAuthorizationEvent(
       deps,
       invalidated({ type: 'check_failing', status: 'check_failing', errorId: 'err-1' }),
     );
     expect(mail.recipients()).toEqual([OPS]);
+    expect(mail.sent[0]?.unsubscribeUrl).toBeUndefined();
+    expect(mail.sent[0]?.tags).toEqual({ kind: 'check_failing' });
   });
 
   it('mails nobody for a routine refresh or a denial inside the alert window', async () => {
@@ -128,15 +160,32 @@ describe('notifyAuthorizationEvent', () => {
     expect(mail.sent).toEqual([]);
   });
 
+  it('mails an invalidation once its incident closes, to the contacts, with the record’s cause detail', async () => {
+    const { deps, mail, clock } = setup();
+    await notifyAuthorizationEvent(deps, invalidated());
+    expect(mail.sent).toEqual([]);
+    clock.advance(DEFAULT_ALERT_POLICY.incidentWindowSeconds);
+    const flushed = await flushNotifications(deps);
+    expect(flushed.incidents).toBe(1);
+    expect(mail.recipients()).toEqual(CONTACTS);
+    expect(mail.sent[0]?.subject).toContain('Action needed');
+    expect(mail.sent[0]?.text).toContain('Webex refused the refresh token (HTTP 400).');
+    expect(mail.sent[0]?.idempotencyKey).toBe('incident:evt-1#it@acme.example');
+    expect((await flushNotifications(deps)).sent).toEqual([]);
+  });
+
   it("leaves out the record's cause detail when the record has moved on to another cause", async () => {
-    const { deps, mail } = setup();
+    const { deps, mail, clock } = setup();
     await notifyAuthorizationEvent(deps, invalidated({ cause: 'user_deactivated' }));
+    clock.advance(DEFAULT_ALERT_POLICY.incidentWindowSeconds);
+    await flushNotifications(deps);
+    expect(mail.sent[0]?.text).toContain('deactivated');
     expect(mail.sent[0]?.text).not.toContain('Webex refused the refresh token (HTTP 400).');
   });
 
   it('mails nobody when the tenant is gone', async () => {
     const { deps, mail } = setup();
-    await notifyAuthorizationEvent(deps, invalidated({ tenantId: 'gone' }));
+    await notifyAuthorizationEvent(deps, revoked({ tenantId: 'gone' }));
     expect(mail.sent).toEqual([]);
   });
 });
