@@ -1,0 +1,58 @@
+import { DynamoDbAlertLedger } from '#adapters/dynamodb/alert-ledger.store.js';
+import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
+import type { AuthorizationEvent } from '#domain/model.js';
+import { flushNotifications, notifyAuthorizationEvent, type NotifierDependencies } from '#domain/notifier.js';
+import { silentLog, type EmailMessage } from '#domain/ports.js';
+import { InMemorySentMailLedger, RecordingMailSender } from './fakes/index.js';
+import type { ValidatorHarness } from './validator-harness.js';
+
+export const NOTIFIER_OPS = 'ops@vendor.example';
+
+/**
+ * The notifier on the validator harness's table, repositories and clock, with the alert ledger in
+ * the same table and a recording mail sender: what the validator publishes is handed to it, in
+ * order, as the notifier queue would.
+ */
+export class NotifierHarness {
+  readonly mail = new RecordingMailSender();
+  readonly deps: NotifierDependencies;
+  private handed = 0;
+
+  constructor(
+    private readonly validator: ValidatorHarness,
+    policy: Partial<AlertPolicySettings> = {},
+  ) {
+    this.deps = {
+      tenants: validator.repos.tenants,
+      authorizations: validator.repos.authorizations,
+      catalog: validator.deps.catalog,
+      ledger: new DynamoDbAlertLedger(validator.table.documentClient, validator.table.tableName),
+      reauthorizeLink: validator.deps.reauthorizeLink,
+      passwordMaxAgeDays: 1825,
+      policy: { ...DEFAULT_ALERT_POLICY, ...policy },
+      statusBoardUrl: 'http://keeper.test/_local/status',
+      mail: this.mail,
+      sentMail: new InMemorySentMailLedger(),
+      opsEmail: NOTIFIER_OPS,
+      clock: validator.clock,
+      log: silentLog,
+    };
+  }
+
+  /** Notifies every event the validator published since the last call. */
+  async notifyPublished(): Promise<AuthorizationEvent[]> {
+    const events = this.validator.events.published.slice(this.handed).map(({ event }) => event);
+    this.handed += events.length;
+    for (const event of events) await notifyAuthorizationEvent(this.deps, event);
+    return events;
+  }
+
+  flush() {
+    return flushNotifications(this.deps);
+  }
+
+  /** The mails one address got. */
+  to(address: string): EmailMessage[] {
+    return this.mail.sent.filter((message) => message.to === address);
+  }
+}
