@@ -1,10 +1,14 @@
-import type { createRepositories } from '#adapters/dynamodb/index.js';
 import type { Authorization, Tenant, TokenMaterial } from '#domain/model.js';
+import type { AuthorizationRepository, TenantRepository } from '#domain/ports.js';
 import type { SimWorld } from '#local/webex-simulator/index.js';
 import type { MemoryTokenVault } from '#test-support/fakes/index.js';
 import { catalog } from './fixtures.js';
 
-type Repositories = ReturnType<typeof createRepositories>;
+/** Where the seeder writes: the DynamoDB repositories, or the tests' in-memory ones. */
+interface Repositories {
+  tenants: Pick<TenantRepository, 'create'>;
+  authorizations: Pick<AuthorizationRepository, 'save'>;
+}
 
 /** One Full Admin per org, as a customer's admin who authorized the tenant's integrations. */
 interface OrgAdmin {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DynamoDbAlertLedger } from '#adapters/dynamodb/alert-ledger.store.js';
 import { NotifierHarness, NOTIFIER_OPS } from '#test-support/notifier-harness.js';
 import { catalog, harnessPerTest } from '#test-support/validator-harness.js';
 
@@ -13,7 +14,10 @@ describe('incident grouping through the notifier', () => {
   it('a password change kills four authorizations: each contact gets exactly one mail, naming all four', async () => {
     const contacts = ['it@customer.example', 'noc@customer.example'];
     const h = await newHarness({ contacts });
-    const notifier = new NotifierHarness(h);
+    const notifier = new NotifierHarness(
+      h,
+      new DynamoDbAlertLedger(h.table.documentClient, h.table.tableName),
+    );
     const keys = ['users-sync', 'presence', 'call-control', 'cdr'];
     for (const key of keys) await h.authorize(key);
     await h.sweep();

@@ -1,17 +1,23 @@
-import { DynamoDbAlertLedger } from '#adapters/dynamodb/alert-ledger.store.js';
+import type { AlertLedger } from '#domain/alert-ledger.js';
 import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
 import type { AuthorizationEvent } from '#domain/model.js';
 import { flushNotifications, notifyAuthorizationEvent, type NotifierDependencies } from '#domain/notifier.js';
 import { silentLog, type EmailMessage } from '#domain/ports.js';
-import { InMemorySentMailLedger, RecordingMailSender } from './fakes/index.js';
-import type { ValidatorHarness } from './validator-harness.js';
+import type { ValidatorDependencies } from '#domain/validator-config.js';
+import { InMemorySentMailLedger, RecordingMailSender, type RecordingPublisher } from './fakes/index.js';
 
 export const NOTIFIER_OPS = 'ops@vendor.example';
 
+/** The validator whose events the notifier gets: its ports, and the publisher it records on. */
+export interface PublishingValidator {
+  deps: ValidatorDependencies;
+  events: RecordingPublisher;
+}
+
 /**
- * The notifier on the validator harness's table, repositories and clock, with the alert ledger in
- * the same table and a recording mail sender: what the validator publishes is handed to it, in
- * order, as the notifier queue would.
+ * The notifier on the validator's repositories, catalog and clock, with the given alert ledger and
+ * a recording mail sender: what the validator publishes is handed to it, in order, as the
+ * notifier queue would.
  */
 export class NotifierHarness {
   readonly mail = new RecordingMailSender();
@@ -19,14 +25,15 @@ export class NotifierHarness {
   private handed = 0;
 
   constructor(
-    private readonly validator: ValidatorHarness,
+    private readonly validator: PublishingValidator,
+    ledger: AlertLedger,
     policy: Partial<AlertPolicySettings> = {},
   ) {
     this.deps = {
-      tenants: validator.repos.tenants,
-      authorizations: validator.repos.authorizations,
+      tenants: validator.deps.tenants,
+      authorizations: validator.deps.authorizations,
       catalog: validator.deps.catalog,
-      ledger: new DynamoDbAlertLedger(validator.table.documentClient, validator.table.tableName),
+      ledger,
       reauthorizeLink: validator.deps.reauthorizeLink,
       passwordMaxAgeDays: 1825,
       policy: { ...DEFAULT_ALERT_POLICY, ...policy },
@@ -34,7 +41,7 @@ export class NotifierHarness {
       mail: this.mail,
       sentMail: new InMemorySentMailLedger(),
       opsEmail: NOTIFIER_OPS,
-      clock: validator.clock,
+      clock: validator.deps.clock,
       log: silentLog,
     };
   }

@@ -47,6 +47,38 @@ export async function startSimulator(
 }
 
 /**
+ * The validator's ports against the simulator (its client secrets, the shipped catalog, default
+ * settings) over the given repositories, vault, publisher and clock.
+ */
+export function validatorOnSimulator(input: {
+  repos: Pick<ValidatorDependencies, 'authorizations' | 'tenants'>;
+  vault: ValidatorDependencies['vault'];
+  webex: ValidatorDependencies['webex'];
+  events: ValidatorDependencies['events'];
+  clock: Clock;
+  linkKeys: { get(): Promise<Buffer> };
+}): ValidatorDependencies {
+  return {
+    authorizations: input.repos.authorizations,
+    tenants: input.repos.tenants,
+    vault: input.vault,
+    webex: input.webex,
+    clientSecrets: { get: async (key: string) => simClientSecret(key) },
+    events: input.events,
+    clock: input.clock,
+    catalog,
+    config: { ...DEFAULT_VALIDATOR_CONFIG },
+    log: silentLog,
+    reauthorizeLink: reauthorizeLinkIssuer({
+      linkKeys: input.linkKeys,
+      clock: input.clock,
+      ttlDays: 14,
+      publicBaseUrl: PUBLIC_BASE_URL,
+    }),
+  };
+}
+
+/**
  * One tenant on a fresh table of DynamoDB Local, authorized against the simulator through the real
  * onboarding use cases, and the validator wired to the same real adapters (DynamoDB repositories,
  * HTTP Webex client) with an in-memory vault and a recording publisher. The validator's clock is
@@ -90,24 +122,14 @@ export class ValidatorHarness {
       },
       log: silentLog,
     };
-    this.deps = {
-      authorizations: this.repos.authorizations,
-      tenants: this.repos.tenants,
+    this.deps = validatorOnSimulator({
+      repos: this.repos,
       vault: this.vault,
       webex,
-      clientSecrets,
       events: this.events,
       clock: this.clock,
-      catalog,
-      config: { ...DEFAULT_VALIDATOR_CONFIG },
-      log: silentLog,
-      reauthorizeLink: reauthorizeLinkIssuer({
-        linkKeys,
-        clock: this.clock,
-        ttlDays: 14,
-        publicBaseUrl: PUBLIC_BASE_URL,
-      }),
-    };
+      linkKeys,
+    });
   }
 
   /**
