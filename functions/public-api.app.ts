@@ -28,6 +28,8 @@ import { renderPortalPage } from './http/pages/portal-page.js';
 import { renderSuccessPage } from './http/pages/success-page.js';
 import { renderTroubleshootingPage } from './http/pages/troubleshooting-page.js';
 import { oauthStateShape } from './domain/oauth-state.js';
+import { UNSUBSCRIBE_PATH, unsubscribeContact, UnsubscribeLinkError } from './domain/unsubscribe-link.js';
+import { renderUnsubscribePage } from './http/pages/unsubscribe-page.js';
 
 /**
  * Headers of every page we serve; the public API's answers replace the Content-Security-Policy with
@@ -161,6 +163,20 @@ async function route(
     metrics.addMetric('AuthorizationStarted', MetricUnit.Count, 1);
     return { ...redirect(authorizeUrl), cookies: [issueBrowserBinding(state, deps.settings.publicBaseUrl)] };
   }
+  const unsubscribeLink = segmentAfter(path, `${UNSUBSCRIBE_PATH}/`);
+  if (unsubscribeLink !== undefined && (method === 'GET' || method === 'POST')) {
+    // POST is RFC 8058's one-click (from the mail client, with no Origin) and the page's button.
+    const outcome = await unsubscribeContact(deps, {
+      token: unsubscribeLink,
+      confirm: method === 'POST',
+    }).catch((error: unknown) => {
+      throw error instanceof UnsubscribeLinkError
+        ? new InvalidRequestError('Malformed unsubscribe link')
+        : error;
+    });
+    if (outcome.kind === 'unsubscribed') metrics.addMetric('ContactUnsubscribed', MetricUnit.Count, 1);
+    return page(200, renderUnsubscribePage(outcome, path));
+  }
   if (method !== 'GET') throw new PageNotFoundError();
 
   const connectLink = segmentAfter(path, '/connect/');
@@ -249,7 +265,7 @@ function trackingIdOf(error: unknown): string | undefined {
 
 /**
  * Builds the public API handler over the given ports: portal, OAuth start and callback,
- * troubleshooting. The Lambda entry point and the local run both call this.
+ * troubleshooting, and the alerts' unsubscribe links. The Lambda entry point and the local run both call this.
  */
 export function createPublicApiHandler(
   dependencies: PublicApiDependencies,

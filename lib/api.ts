@@ -19,7 +19,7 @@ export interface RouteSpec {
 
 const { GET, POST, PATCH, DELETE } = apigw.HttpMethod;
 
-/** Routes anyone may call: the onboarding portal, the OAuth dance and the troubleshooting pages. */
+/** Routes anyone may call: the onboarding portal, the OAuth dance, the troubleshooting pages and unsubscribing. */
 export const PUBLIC_ROUTES: readonly RouteSpec[] = [
   { method: GET, path: '/connect/{link}' },
   // GET shows the portal; only the portal's own form (a POST) starts an authorization.
@@ -27,6 +27,9 @@ export const PUBLIC_ROUTES: readonly RouteSpec[] = [
   { method: POST, path: '/oauth/start' },
   { method: GET, path: '/oauth/callback' },
   { method: GET, path: '/troubleshoot/{integration}' },
+  // An alert's unsubscribe link: GET shows a confirm button, POST (RFC 8058 one-click) unsubscribes.
+  { method: GET, path: '/unsubscribe/{token}' },
+  { method: POST, path: '/unsubscribe/{token}' },
 ];
 
 /** Routes of the vendor's own tooling, signed with SigV4 (IAM authorization). */

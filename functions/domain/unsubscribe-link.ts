@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { MIN_LINK_KEY_BYTES } from './onboarding-link.js';
 import type { Tenant } from './model.js';
+import type { Clock, LinkSigningKeySource, TenantRepository } from './ports.js';
 
 /*
  * The RFC 8058 one-click unsubscribe link of one address for one tenant. Signed with the
@@ -91,4 +92,38 @@ export function unsubscribeUrl(input: {
 /** The contact of the tenant the token names; undefined when the tenant no longer lists it. */
 export function contactOf(tenant: Pick<Tenant, 'contacts'>, payload: UnsubscribePayload): string | undefined {
   return tenant.contacts.find((email) => contactHash(email) === payload.contact);
+}
+
+/** What an unsubscribe link did, or would do: the page names the tenant, never the address. */
+export type UnsubscribeOutcome =
+  | { kind: 'unsubscribed'; tenantName: string }
+  | { kind: 'confirm'; tenantName: string }
+  /** The tenant no longer lists the address, or is gone: nothing to stop. */
+  | { kind: 'not_a_contact' };
+
+/**
+ * Reads an unsubscribe link and, when `confirm` is set (the RFC 8058 one-click POST, or the page's
+ * button), suppresses that contact for that tenant only (reason `unsubscribed`): the notifier skips
+ * it from then on, and every other tenant's alerts still reach it. A GET only shows what it would
+ * do, as mail scanners follow links. Throws UnsubscribeLinkError for a bad token.
+ */
+export async function unsubscribeContact(
+  deps: {
+    tenants: Pick<TenantRepository, 'get' | 'suppressContact'>;
+    linkKeys: LinkSigningKeySource;
+    clock: Pick<Clock, 'now'>;
+  },
+  input: { token: string; confirm: boolean },
+): Promise<UnsubscribeOutcome> {
+  const payload = readUnsubscribeToken(input.token, await deps.linkKeys.get());
+  const tenant = await deps.tenants.get(payload.tenantId);
+  const email = tenant ? contactOf(tenant, payload) : undefined;
+  if (!tenant || email === undefined) return { kind: 'not_a_contact' };
+  if (!input.confirm) return { kind: 'confirm', tenantName: tenant.name };
+  const suppressed = await deps.tenants.suppressContact(tenant.tenantId, {
+    email,
+    reason: 'unsubscribed',
+    at: deps.clock.now().toISOString(),
+  });
+  return suppressed ? { kind: 'unsubscribed', tenantName: tenant.name } : { kind: 'not_a_contact' };
 }

@@ -10,6 +10,8 @@ const PUBLIC_ROUTE_KEYS = [
   'POST /oauth/start',
   'GET /oauth/callback',
   'GET /troubleshoot/{integration}',
+  'GET /unsubscribe/{token}',
+  'POST /unsubscribe/{token}',
 ];
 
 const ADMIN_ROUTE_KEYS = [

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import { unsubscribeUrl } from '#domain/unsubscribe-link.js';
+import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
+import {
+  InMemoryAuthorizationRepository,
+  InMemoryHistory,
+  InMemoryOAuthStateStore,
+  InMemoryTenantRepository,
+  ManualClock,
+  MemoryTokenVault,
+  RecordingPublisher,
+  clientSecretsFrom,
+  fixedLinkKeys,
+  unreachableWebex,
+} from '#test-support/fakes/index.js';
+import {
+  apiGatewayEvent,
+  lambdaContext,
+  silentObservability,
+  testSettings,
+  testTenant,
+} from '#test-support/fixtures.js';
+
+const CONTACTS = ['it@acme.example', 'noc@acme.example'];
+
+function setup() {
+  const linkKeys = fixedLinkKeys();
+  const clock = new ManualClock();
+  const tenants = new InMemoryTenantRepository(
+    testTenant({ contacts: CONTACTS }),
+    testTenant({ tenantId: 'globex', name: 'Globex', contacts: CONTACTS }),
+  );
+  const deps = {
+    tenants,
+    authorizations: new InMemoryAuthorizationRepository(),
+    history: new InMemoryHistory(),
+    oauthStates: new InMemoryOAuthStateStore(),
+    vault: new MemoryTokenVault(),
+    webex: unreachableWebex(),
+    events: new RecordingPublisher(),
+    clientSecrets: clientSecretsFrom({}),
+    linkKeys,
+    catalog: defaultCatalog(),
+    clock,
+    settings: testSettings(),
+  } satisfies PublicApiDependencies;
+  const handler = createPublicApiHandler(deps, silentObservability());
+  const pathOf = (tenantId: string, email: string) =>
+    new URL(
+      unsubscribeUrl({ publicBaseUrl: deps.settings.publicBaseUrl, tenantId, email, key: linkKeys.key }),
+    ).pathname;
+  const call = async (method: 'GET' | 'POST', path: string) => {
+    const result = await handler(
+      apiGatewayEvent({
+        method,
+        path,
+        headers: { host: 'portal.test', 'content-type': 'application/x-www-form-urlencoded' },
+        ...(method === 'POST' ? { body: 'List-Unsubscribe=One-Click' } : {}),
+      }),
+      lambdaContext(),
+    );
+    return { statusCode: result.statusCode, body: result.body ?? '' };
+  };
+  return { tenants, pathOf, call };
+}
+
+describe('the unsubscribe route', () => {
+  it('shows a confirm button on GET and unsubscribes nobody (mail scanners follow links)', async () => {
+    const { tenants, pathOf, call } = setup();
+    const path = pathOf('acme', 'noc@acme.example');
+    const answer = await call('GET', path);
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toContain('Stop the alerts of Acme Corp?');
+    expect(answer.body).toContain(`action="${path}"`);
+    expect(answer.body).not.toContain('noc@acme.example');
+    expect((await tenants.get('acme'))?.suppressedContacts).toBeUndefined();
+  });
+
+  it('unsubscribes that address from that tenant only on the one-click POST', async () => {
+    const { tenants, pathOf, call } = setup();
+    const answer = await call('POST', pathOf('acme', 'noc@acme.example'));
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toContain('Alerts stopped');
+    expect((await tenants.get('acme'))?.suppressedContacts).toEqual([
+      { email: 'noc@acme.example', reason: 'unsubscribed', at: '2026-03-01T10:00:00.000Z' },
+    ]);
+    expect((await tenants.get('acme'))?.contacts).toEqual(CONTACTS);
+    expect((await tenants.get('globex'))?.suppressedContacts).toBeUndefined();
+  });
+
+  it('answers 400 to a forged or malformed link and changes nothing', async () => {
+    const { tenants, pathOf, call } = setup();
+    const forged = pathOf('acme', 'noc@acme.example').replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));
+    for (const path of [forged, '/unsubscribe/not-a-token']) {
+      expect((await call('POST', path)).statusCode).toBe(400);
+    }
+    expect((await tenants.get('acme'))?.suppressedContacts).toBeUndefined();
+  });
+
+  it('says there is nothing to stop for an address the tenant no longer lists', async () => {
+    const { pathOf, call } = setup();
+    const answer = await call('POST', pathOf('acme', 'left@acme.example'));
+    expect(answer.body).toContain('Nothing to stop');
+  });
+});
