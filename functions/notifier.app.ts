@@ -8,23 +8,14 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { EVENT_SOURCE } from './adapters/event-publisher.js';
+import { SES_EVENT_SOURCE, feedbackOf, sesEventSchema } from './adapters/ses-feedback.js';
 import type { NotifierComposition } from './commons/composition-root.js';
 import { tracedInvocation } from './commons/tracer.js';
-import { recordMailFeedback, type MailFeedback } from './domain/mail-feedback.js';
+import { recordMailFeedback } from './domain/mail-feedback.js';
 import { authorizationEventSchema } from './domain/model.js';
 import { notifyAuthorizationEvent } from './domain/notifier.js';
 
 const SERVICE = 'notifier';
-
-/** The EventBridge source of the SES configuration set's events. */
-export const SES_EVENT_SOURCE = 'aws.ses';
-
-/** The SES event types the configuration set sends back, as EventBridge names them. */
-export const SES_FEEDBACK_DETAIL_TYPES = [
-  'Email Bounced',
-  'Email Complaint Received',
-  'Email Rejected',
-] as const;
 
 /** Observability of the notifier; tests pass their own. */
 export interface NotifierTools {
@@ -39,27 +30,10 @@ export function notifierTools(): NotifierTools {
   return { logger: new Logger({ serviceName: SERVICE }), metrics: new Metrics({ serviceName: SERVICE }) };
 }
 
-const recipientsSchema = z.array(z.object({ emailAddress: z.string().min(1) }));
-
 /** An authorization event as the rule on the keeper's bus delivers it. */
 const busEventSchema = z.object({
   source: z.literal(EVENT_SOURCE),
   detail: authorizationEventSchema,
-});
-
-/**
- * A bounce, complaint or reject of the configuration set, as SES puts it on the default bus
- * (SES's "Event publishing" format); only the fields the feedback needs.
- */
-const sesEventSchema = z.object({
-  source: z.literal(SES_EVENT_SOURCE),
-  time: z.string(),
-  detail: z.object({
-    eventType: z.enum(['Bounce', 'Complaint', 'Reject']),
-    mail: z.object({ tags: z.record(z.string(), z.array(z.string())).optional() }),
-    bounce: z.object({ bounceType: z.string(), bouncedRecipients: recipientsSchema }).optional(),
-    complaint: z.object({ complainedRecipients: recipientsSchema }).optional(),
-  }),
 });
 
 const notifierBodySchema = z
@@ -80,29 +54,6 @@ export class MalformedNotifierMessageError extends Error {
   constructor(messageId: string) {
     super(`Message ${messageId} is neither an authorization event nor SES feedback`);
   }
-}
-
-function feedbackOf(event: z.infer<typeof sesEventSchema>): MailFeedback {
-  const { detail } = event;
-  const tenantId = detail.mail.tags?.tenantId?.[0];
-  const base = { at: event.time, ...(tenantId === undefined ? {} : { tenantId }) };
-  if (detail.eventType === 'Bounce') {
-    return {
-      ...base,
-      kind: 'bounce',
-      permanent: detail.bounce?.bounceType === 'Permanent',
-      addresses: (detail.bounce?.bouncedRecipients ?? []).map((recipient) => recipient.emailAddress),
-    };
-  }
-  if (detail.eventType === 'Complaint') {
-    return {
-      ...base,
-      kind: 'complaint',
-      permanent: true,
-      addresses: (detail.complaint?.complainedRecipients ?? []).map((recipient) => recipient.emailAddress),
-    };
-  }
-  return { ...base, kind: 'reject', permanent: false, addresses: [] };
 }
 
 /**
