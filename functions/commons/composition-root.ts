@@ -9,7 +9,6 @@ import {
   SecretsManagerLinkKeySource,
   SecretsManagerTokenVault,
 } from '#adapters/secrets-manager-vault.js';
-import { SnsContactSubscriptions } from '#adapters/sns-contact-subscriptions.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { SqsValidationQueue } from '#adapters/validation-queue.js';
 import { HttpWebexClient, type WebexCallTracing } from '#adapters/webex-client.js';
@@ -34,7 +33,7 @@ import type { ValidationQueue } from '#domain/sweep.js';
 import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
 import { validateAuthorization } from '#domain/validator.js';
 import type { PublicApiDependencies } from '#functions/public-api.app.js';
-import { dynamoDbClient, snsClient } from './aws-clients.js';
+import { dynamoDbClient } from './aws-clients.js';
 import { isTransientAwsFailure } from './transient-failures.js';
 import type { DispatcherEnvironment, KeeperEnvironment, NotifierEnvironment } from './environment.js';
 
@@ -71,7 +70,7 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
 }
 
 /** The ports whose adapters differ between AWS and the local run; the rest is built the same way. */
-export type PlatformPorts = Pick<Ports, 'vault' | 'clientSecrets' | 'linkKeys' | 'events' | 'contacts'>;
+export type PlatformPorts = Pick<Ports, 'vault' | 'clientSecrets' | 'linkKeys' | 'events'>;
 
 /** What {@link composeKeeper} builds from. */
 export interface KeeperCompositionInput {
@@ -222,7 +221,6 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       tenants: ports.tenants,
       authorizations: ports.authorizations,
       history: ports.history,
-      contacts: ports.contacts,
       catalog,
       clock,
       vault: ports.vault,
@@ -241,8 +239,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
 
 /**
  * The composition on AWS from a function's parsed environment: the process's traced clients, the
- * Secrets Manager vault and configuration secrets, the EventBridge/SNS publisher and the SNS
- * contact subscriptions.
+ * Secrets Manager vault and configuration secrets, and the EventBridge/SNS event publisher.
  */
 export function composeOnAws(
   env: KeeperEnvironment,
@@ -266,7 +263,6 @@ export function composeOnAws(
       clientSecrets: new SecretsManagerClientSecretSource({ secretId: env.CLIENT_SECRETS_SECRET_ID }),
       linkKeys: new SecretsManagerLinkKeySource({ secretId: env.LINK_SIGNING_SECRET_ID }),
       events: new AwsEventPublisher({ eventBusName: env.EVENT_BUS_NAME, topicArn: env.ALERT_TOPIC_ARN }),
-      contacts: new SnsContactSubscriptions(snsClient(), env.ALERT_TOPIC_ARN, options.log),
     },
     log: options.log,
     ...(options.webexTracing ? { webexTracing: options.webexTracing } : {}),
