@@ -7,21 +7,6 @@ import { Construct } from 'constructs';
 import { functionBinding } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
 
-/** SNS calls of the admin API that IAM authorizes against the topic's ARN. */
-export const TOPIC_SUBSCRIPTION_ACTIONS = ['sns:Subscribe', 'sns:ListSubscriptionsByTopic'] as const;
-
-/**
- * SNS calls of the admin API that take a subscription ARN (read and change a contact's filter policy,
- * remove a contact). SNS has no subscription resource type
- * in IAM: these actions are authorized against `*` only, so a statement naming the topic would
- * never match them (Service Authorization Reference, Amazon SNS).
- */
-export const SUBSCRIPTION_ACTIONS = [
-  'sns:GetSubscriptionAttributes',
-  'sns:SetSubscriptionAttributes',
-  'sns:Unsubscribe',
-] as const;
-
 /** Loose e-mail shape for the CloudFormation parameter (the context value is checked by zod). */
 const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
 
@@ -37,14 +22,18 @@ export interface AlertsProps {
 }
 
 /**
- * How the outside world hears about authorizations: the alert topic (KMS-encrypted, TLS only)
- * with the vendor's ops e-mail subscribed to everything, the tenants' contacts subscribed by the
- * admin API with a tenantId filter policy, and a custom event bus receiving every authorization
- * event for other systems. CloudWatch alarms notify the same topic; messages without a tenantId
- * attribute never match a tenant's filter policy, so only ops receives them.
+ * How the outside world hears about authorizations: the event topic (KMS-encrypted, TLS only) and
+ * a custom event bus, both receiving every authorization event for the SaaS's own services (SQS,
+ * Lambda or HTTPS subscribers filtering on the message attributes as they choose; no e-mail
+ * subscription: people get mail from the notifier, lib/mail.ts), and the alarm topic of its own,
+ * where CloudWatch alarms notify the vendor's ops address, so a burst of events can never bury or
+ * throttle an alarm.
  */
 export class Alerts extends Construct {
+  /** Authorization events for machines. */
   readonly topic: sns.Topic;
+  /** CloudWatch alarms, for ops (e-mail, and paging or chat subscribed by the vendor). */
+  readonly alarmTopic: sns.Topic;
   readonly bus: events.EventBus;
   /** The ops address as deployed: the context value, or a reference to the parameter. */
   readonly opsAlertEmail: string;
@@ -53,14 +42,19 @@ export class Alerts extends Construct {
     super(scope, id);
 
     this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'Webex authorization alerts',
+      displayName: 'Webex authorization events',
+      masterKey: props.key,
+      enforceSSL: true,
+    });
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'webex-auth-keeper alarms',
       masterKey: props.key,
       enforceSSL: true,
     });
     // Alarms publish to the encrypted topic as cloudwatch.amazonaws.com, which needs the key.
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublishToAlertTopic',
+        sid: 'CloudWatchAlarmsPublishToAlarmTopic',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
@@ -77,7 +71,7 @@ export class Alerts extends Construct {
         constraintDescription: 'must be an e-mail address',
       }).valueAsString;
     new sns.Subscription(this, 'OpsEmail', {
-      topic: this.topic,
+      topic: this.alarmTopic,
       protocol: sns.SubscriptionProtocol.EMAIL,
       endpoint: this.opsAlertEmail,
     });
@@ -87,7 +81,7 @@ export class Alerts extends Construct {
     });
   }
 
-  /** For every function that records a transition: publish on the topic and put events on the bus. */
+  /** For every function that records a transition: publish on the event topic and put events on the bus. */
   bindPublish(): FunctionBinding {
     const region = Stack.of(this).region;
     return functionBinding({ ALERT_TOPIC_ARN: this.topic.topicArn, EVENT_BUS_NAME: this.bus.eventBusName }, [
@@ -108,32 +102,6 @@ export class Alerts extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `sns.${region}.amazonaws.com` } },
       }),
     ]);
-  }
-
-  /** For the admin API only: subscribe, unsubscribe and filter tenants' contacts on this topic. */
-  bindSubscriptionManagement(): FunctionBinding {
-    return functionBinding(
-      { ALERT_TOPIC_ARN: this.topic.topicArn },
-      [
-        new iam.PolicyStatement({
-          sid: 'ContactSubscriptionsOnTopic',
-          actions: [...TOPIC_SUBSCRIPTION_ACTIONS],
-          resources: [this.topic.topicArn],
-        }),
-        new iam.PolicyStatement({
-          sid: 'ContactSubscriptionChanges',
-          actions: [...SUBSCRIPTION_ACTIONS],
-          resources: ['*'],
-        }),
-      ],
-      [
-        {
-          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'sns:GetSubscriptionAttributes, SetSubscriptionAttributes and Unsubscribe take a subscription ARN and SNS has no subscription resource type in IAM, so they can only be granted on "*"; Subscribe and ListSubscriptionsByTopic stay limited to the alert topic.',
-        },
-      ],
-    );
   }
 
   private topicKeyArn(): string {

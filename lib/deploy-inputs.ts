@@ -9,6 +9,7 @@ import type { Catalog } from '#domain/catalog.js';
 /** Names of the CDK context keys the stack reads (`cdk deploy -c key=value` or `cdk.json`). */
 export const contextKeys = {
   opsAlertEmail: 'opsAlertEmail',
+  mailDomain: 'mailDomain',
   sweepRateMinutes: 'sweepRateMinutes',
   customDomainName: 'customDomainName',
   customDomainCertificateArn: 'customDomainCertificateArn',
@@ -60,6 +61,7 @@ const certificateArn = z
 export const deployContextSchema = z
   .object({
     opsAlertEmail: z.email().optional(),
+    mailDomain: domainName.optional(),
     sweepRateMinutes: integerBetween(1, 1440).default(15),
     customDomainName: domainName.optional(),
     customDomainCertificateArn: certificateArn.optional(),
@@ -89,6 +91,8 @@ export interface CustomDomain {
 export interface DeployInputs {
   /** Ops alert address; when absent the stack asks for it as the `OpsAlertEmail` parameter. */
   readonly opsAlertEmail?: string;
+  /** The domain alert mail is sent from (SES identity); when absent the stack asks for it as the `MailDomain` parameter. */
+  readonly mailDomain?: string;
   /** Minutes between two sweeps of the `due` index. */
   readonly sweepRateMinutes: number;
   readonly customDomain?: CustomDomain;
@@ -253,6 +257,7 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
     retainData: context.retainData,
     catalog,
     ...(context.opsAlertEmail !== undefined && { opsAlertEmail: context.opsAlertEmail }),
+    ...(context.mailDomain !== undefined && { mailDomain: context.mailDomain }),
     ...(catalogJson !== undefined && { catalogJson }),
     ...(context.customDomainName !== undefined &&
       context.customDomainCertificateArn !== undefined && {

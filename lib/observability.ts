@@ -42,17 +42,21 @@ export interface ObservabilityProps {
   readonly worker: lambda.IFunction;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
+  /** The notifier's DLQ: an alert that could not be mailed five times. */
+  readonly notifierDeadLetterQueue: sqs.IQueue;
   readonly stage: apigw.IHttpStage;
-  /** Where alarms notify (the alert topic, whose ops subscription sees every message). */
+  /** Where alarms notify: the alarm topic of their own, with the ops e-mail subscription. */
   readonly alarmTopic: sns.ITopic;
 }
 
 /**
- * The three alarms ops needs (a message dead-lettered, the sweep or the worker failing, a wave of
- * invalidations) notifying the alert topic, and one dashboard of the whole flow.
+ * The alarms ops needs (a message dead-lettered by the validator or the notifier, the sweep or the
+ * worker failing, a wave of invalidations) notifying the alarm topic, and one dashboard of the
+ * whole flow.
  */
 export class Observability extends Construct {
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly notifierDeadLetterAlarm: cloudwatch.Alarm;
   readonly validatorErrorsAlarm: cloudwatch.Alarm;
   readonly invalidationsAlarm: cloudwatch.Alarm;
   readonly dashboard: cloudwatch.Dashboard;
@@ -61,18 +65,16 @@ export class Observability extends Construct {
     super(scope, id);
     const fiveMinutes = Duration.minutes(5);
 
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
-      alarmDescription:
-        'An authorization failed validation five times and was dead-lettered; it is no longer checked until redriven.',
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: fiveMinutes,
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = this.queueNotEmptyAlarm(
+      'DeadLetterQueueNotEmpty',
+      'An authorization failed validation five times and was dead-lettered; it is no longer checked until redriven.',
+      props.deadLetterQueue,
+    );
+    this.notifierDeadLetterAlarm = this.queueNotEmptyAlarm(
+      'NotifierDeadLetterQueueNotEmpty',
+      'An authorization event or SES feedback failed five times in the notifier and was dead-lettered: its mail was not sent (or its contact not marked) until redriven.',
+      props.notifierDeadLetterQueue,
+    );
 
     this.validatorErrorsAlarm = new cloudwatch.Alarm(this, 'ValidatorErrors', {
       alarmDescription:
@@ -102,11 +104,31 @@ export class Observability extends Construct {
     });
 
     const notify = new SnsAction(props.alarmTopic);
-    for (const alarm of [this.deadLetterAlarm, this.validatorErrorsAlarm, this.invalidationsAlarm]) {
+    for (const alarm of [
+      this.deadLetterAlarm,
+      this.notifierDeadLetterAlarm,
+      this.validatorErrorsAlarm,
+      this.invalidationsAlarm,
+    ]) {
       alarm.addAlarmAction(notify);
     }
 
     this.dashboard = this.buildDashboard(props);
+  }
+
+  /** Fires as soon as a dead-letter queue holds a message. */
+  private queueNotEmptyAlarm(id: string, description: string, queue: sqs.IQueue): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   private buildDashboard(props: ObservabilityProps): cloudwatch.Dashboard {

@@ -264,6 +264,39 @@ export class TokenStore extends Construct {
     );
   }
 
+  /**
+   * For the notifier: read tenants and records, claim and release sent-mail keys, mark contacts
+   * (GetItem, PutItem, DeleteItem, UpdateItem), read the link-signing key for the re-authorize
+   * link; no token secret, no index.
+   */
+  bindNotifierAccess(): FunctionBinding {
+    return functionBinding(
+      { TABLE_NAME: this.table.tableName, LINK_SIGNING_SECRET_ID: this.linkSigningKey.secretArn },
+      [
+        new iam.PolicyStatement({
+          sid: 'NotifierTableAccess',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+          resources: [this.table.tableArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'LinkSigningKeyRead',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [this.linkSigningKey.secretArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'NotifierKeyUse',
+          actions: [...STATE_KEY_ACTIONS],
+          resources: [this.key.keyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': [this.viaService('dynamodb'), this.viaService('secretsmanager')],
+            },
+          },
+        }),
+      ],
+    );
+  }
+
   /** For the sweep dispatcher: Query on the `due` index only (and the key to read it). */
   bindDueQuery(): FunctionBinding {
     return functionBinding({ TABLE_NAME: this.table.tableName }, [

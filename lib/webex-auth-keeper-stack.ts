@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { Alerts } from './alerts.js';
 import { Api } from './api.js';
+import { Mail } from './mail.js';
 import type { DeployInputs } from './deploy-inputs.js';
 import { Observability } from './observability.js';
 import { functionBinding, projectRoot } from './project-function.js';
@@ -15,12 +16,13 @@ import { Validator } from './validator.js';
 /** Base URL of the Webex REST API the functions call. */
 export const WEBEX_API_BASE_URL = 'https://webexapis.com';
 
-/** Entry files of the four functions (absolute paths). */
+/** Entry files of the five functions (absolute paths). */
 export interface FunctionEntries {
   readonly publicApi: string;
   readonly adminApi: string;
   readonly sweepDispatcher: string;
   readonly validatorWorker: string;
+  readonly notifier: string;
 }
 
 /** The entry files the contract with `functions/` names. */
@@ -29,6 +31,7 @@ export const defaultEntries: FunctionEntries = {
   adminApi: `${projectRoot}functions/admin-api.handler.ts`,
   sweepDispatcher: `${projectRoot}functions/sweep-dispatcher.handler.ts`,
   validatorWorker: `${projectRoot}functions/validator-worker.handler.ts`,
+  notifier: `${projectRoot}functions/notifier.handler.ts`,
 };
 
 /** Options of the stack. */
@@ -64,6 +67,7 @@ export class WebexAuthKeeperStack extends Stack {
   readonly alerts: Alerts;
   readonly api: Api;
   readonly validator: Validator;
+  readonly mail: Mail;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: WebexAuthKeeperStackProps) {
@@ -88,10 +92,7 @@ export class WebexAuthKeeperStack extends Stack {
       adminEntry: entries.adminApi,
       sharedBindings: shared,
       publicBindings: [this.tokenStore.bindStateAccess(STATE_ACCESS.publicApi)],
-      adminBindings: [
-        this.tokenStore.bindStateAccess(STATE_ACCESS.adminApi),
-        this.alerts.bindSubscriptionManagement(),
-      ],
+      adminBindings: [this.tokenStore.bindStateAccess(STATE_ACCESS.adminApi)],
       logRetention: LOG_RETENTION,
       ...(inputs.customDomain && { customDomain: inputs.customDomain }),
     });
@@ -109,19 +110,30 @@ export class WebexAuthKeeperStack extends Stack {
       logRetention: LOG_RETENTION,
     });
 
+    this.mail = new Mail(this, 'Mail', {
+      ...(inputs.mailDomain !== undefined && { mailDomain: inputs.mailDomain }),
+      opsEmail: this.alerts.opsAlertEmail,
+      bus: this.alerts.bus,
+      notifierEntry: entries.notifier,
+      notifierBindings: [settings, this.tokenStore.bindNotifierAccess(), this.api.bindPublicBaseUrl()],
+      logRetention: LOG_RETENTION,
+    });
+
     this.observability = new Observability(this, 'Observability', {
       functions: {
         'public-api': this.api.publicFunction,
         'admin-api': this.api.adminFunction,
         'sweep-dispatcher': this.validator.dispatcher,
         'validator-worker': this.validator.worker,
+        notifier: this.mail.notifier,
       },
       dispatcher: this.validator.dispatcher,
       worker: this.validator.worker,
       queue: this.validator.queue,
       deadLetterQueue: this.validator.deadLetterQueue,
+      notifierDeadLetterQueue: this.mail.deadLetterQueue,
       stage: this.api.stage,
-      alarmTopic: this.alerts.topic,
+      alarmTopic: this.alerts.alarmTopic,
     });
 
     // Attachable by ARN from the SaaS's other stacks, which cannot call grantTokenRead().
@@ -198,7 +210,28 @@ export class WebexAuthKeeperStack extends Stack {
     output('TokenSecretPrefix', TOKEN_SECRET_PREFIX, 'Name prefix of the per-authorization token secrets');
     output('KmsKeyArn', this.tokenStore.key.keyArn, 'Customer managed key of the table, secrets and topic');
     output('TableName', this.tokenStore.table.tableName, 'The single DynamoDB table');
-    output('AlertTopicArn', this.alerts.topic.topicArn, 'Alert topic (ops e-mail, tenant contacts, alarms)');
+    output(
+      'AlertTopicArn',
+      this.alerts.topic.topicArn,
+      'Event topic: every authorization event, for machines',
+    );
+    output('AlarmTopicArn', this.alerts.alarmTopic.topicArn, 'Alarm topic (ops e-mail; add paging or chat)');
+    output(
+      'MailIdentity',
+      this.mail.identity.emailIdentityName,
+      'SES domain identity: publish its DNS records',
+    );
+    output(
+      'MailConfigurationSet',
+      this.mail.configurationSet.configurationSetName,
+      'SES configuration set (suppression, bounce and complaint events)',
+    );
+    output('NotifierQueueUrl', this.mail.queue.queueUrl, 'Queue from the event bus to the notifier');
+    output(
+      'NotifierDeadLetterQueueUrl',
+      this.mail.deadLetterQueue.queueUrl,
+      'Notifier messages that failed 5 times',
+    );
     output('EventBusName', this.alerts.bus.eventBusName, 'Custom bus receiving every authorization event');
     output('ValidationQueueUrl', this.validator.queue.queueUrl, 'Queue from the sweep to the validator');
     output('DeadLetterQueueUrl', this.validator.deadLetterQueue.queueUrl, 'Validations that failed 5 times');

@@ -70,7 +70,6 @@ export function composeLocal(
       clientSecrets: system.secrets.clientSecretSource,
       linkKeys: system.secrets.linkSigningKeySource,
       events: system.events,
-      contacts: system.events,
     },
     catalog: system.catalog,
     ...(options.clock ? { clock: options.clock } : {}),

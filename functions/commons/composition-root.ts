@@ -3,12 +3,12 @@ import type { AdminApiDependencies } from '#functions/admin-api.app.js';
 import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
 import { createRepositories, documentClientFor } from '#adapters/dynamodb/index.js';
 import { AwsEventPublisher } from '#adapters/event-publisher.js';
+import { SesMailSender } from '#adapters/ses-mail-sender.js';
 import {
   SecretsManagerClientSecretSource,
   SecretsManagerLinkKeySource,
   SecretsManagerTokenVault,
 } from '#adapters/secrets-manager-vault.js';
-import { SnsContactSubscriptions } from '#adapters/sns-contact-subscriptions.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { SqsValidationQueue } from '#adapters/validation-queue.js';
 import { HttpWebexClient, type WebexCallTracing } from '#adapters/webex-client.js';
@@ -17,6 +17,7 @@ import { type AdminDependencies } from '#domain/admin.js';
 import { parseCatalogJson, type Catalog } from '#domain/catalog.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import type { NotifierDependencies } from '#domain/notifier.js';
 import type { OnboardingSettings } from '#domain/onboarding.js';
 import {
   systemClock,
@@ -24,15 +25,17 @@ import {
   type Clock,
   type LinkSigningKeySource,
   type Log,
+  type MailSender,
+  type TenantRepository,
   type Ports,
 } from '#domain/ports.js';
 import type { ValidationQueue } from '#domain/sweep.js';
 import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
 import { validateAuthorization } from '#domain/validator.js';
 import type { PublicApiDependencies } from '#functions/public-api.app.js';
-import { dynamoDbClient, snsClient } from './aws-clients.js';
+import { dynamoDbClient } from './aws-clients.js';
 import { isTransientAwsFailure } from './transient-failures.js';
-import type { DispatcherEnvironment, KeeperEnvironment } from './environment.js';
+import type { DispatcherEnvironment, KeeperEnvironment, NotifierEnvironment } from './environment.js';
 
 /** The validator first checks a new authorization an hour after it was granted. */
 export const FIRST_CHECK_DELAY_SECONDS = 60 * 60;
@@ -67,7 +70,7 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
 }
 
 /** The ports whose adapters differ between AWS and the local run; the rest is built the same way. */
-export type PlatformPorts = Pick<Ports, 'vault' | 'clientSecrets' | 'linkKeys' | 'events' | 'contacts'>;
+export type PlatformPorts = Pick<Ports, 'vault' | 'clientSecrets' | 'linkKeys' | 'events'>;
 
 /** What {@link composeKeeper} builds from. */
 export interface KeeperCompositionInput {
@@ -218,7 +221,6 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       tenants: ports.tenants,
       authorizations: ports.authorizations,
       history: ports.history,
-      contacts: ports.contacts,
       catalog,
       clock,
       vault: ports.vault,
@@ -237,8 +239,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
 
 /**
  * The composition on AWS from a function's parsed environment: the process's traced clients, the
- * Secrets Manager vault and configuration secrets, the EventBridge/SNS publisher and the SNS
- * contact subscriptions.
+ * Secrets Manager vault and configuration secrets, and the EventBridge/SNS event publisher.
  */
 export function composeOnAws(
   env: KeeperEnvironment,
@@ -262,7 +263,6 @@ export function composeOnAws(
       clientSecrets: new SecretsManagerClientSecretSource({ secretId: env.CLIENT_SECRETS_SECRET_ID }),
       linkKeys: new SecretsManagerLinkKeySource({ secretId: env.LINK_SIGNING_SECRET_ID }),
       events: new AwsEventPublisher({ eventBusName: env.EVENT_BUS_NAME, topicArn: env.ALERT_TOPIC_ARN }),
-      contacts: new SnsContactSubscriptions(snsClient(), env.ALERT_TOPIC_ARN, options.log),
     },
     log: options.log,
     ...(options.webexTracing ? { webexTracing: options.webexTracing } : {}),
@@ -286,4 +286,69 @@ export function composeDispatcher(env: DispatcherEnvironment): DispatcherDepende
     clock: systemClock,
     shards: tableDefinition.dueShards,
   };
+}
+
+/** The notifier's dependencies, and the tenant writes its mail feedback handling makes. */
+export type NotifierComposition = NotifierDependencies & {
+  tenants: Pick<TenantRepository, 'get' | 'suppressContact'>;
+};
+
+/**
+ * The notifier's ports: the table's repositories and sent-mail ledger, the re-authorize link
+ * issuer, and the platform's mail sender (SES on AWS, the mailbox in the local run).
+ */
+export function composeNotifier(input: {
+  dynamoDb: DynamoDBClient;
+  tableName: string;
+  catalog: Catalog;
+  linkKeys: LinkSigningKeySource;
+  mail: MailSender;
+  opsEmail: string;
+  publicBaseUrl: string;
+  linkTtlDays: number;
+  passwordMaxAgeDays: number;
+  clock?: Clock;
+  log: Log;
+}): NotifierComposition {
+  const clock = input.clock ?? systemClock;
+  const repositories = createRepositories(input.dynamoDb, input.tableName);
+  return {
+    tenants: repositories.tenants,
+    authorizations: repositories.authorizations,
+    sentMail: repositories.sentMail,
+    mail: input.mail,
+    catalog: input.catalog,
+    reauthorizeLink: reauthorizeLinkIssuer({
+      linkKeys: input.linkKeys,
+      clock,
+      ttlDays: input.linkTtlDays,
+      publicBaseUrl: input.publicBaseUrl,
+    }),
+    passwordMaxAgeDays: input.passwordMaxAgeDays,
+    opsEmail: input.opsEmail,
+    clock,
+    log: input.log,
+  };
+}
+
+/** The notifier on AWS from its parsed environment: SES v2 through the stack's configuration set. */
+export function composeNotifierOnAws(
+  env: NotifierEnvironment,
+  options: { log: Log; shippedCatalog?: () => Catalog },
+): NotifierComposition {
+  return composeNotifier({
+    dynamoDb: dynamoDbClient(),
+    tableName: env.TABLE_NAME,
+    catalog: loadCatalog(env.CATALOG_JSON, options.shippedCatalog),
+    linkKeys: new SecretsManagerLinkKeySource({ secretId: env.LINK_SIGNING_SECRET_ID }),
+    mail: new SesMailSender({
+      fromAddress: env.MAIL_FROM_ADDRESS,
+      configurationSetName: env.MAIL_CONFIGURATION_SET,
+    }),
+    opsEmail: env.OPS_EMAIL,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
+    linkTtlDays: env.LINK_TTL_DAYS,
+    passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
+    log: options.log,
+  });
 }

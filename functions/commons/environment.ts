@@ -48,3 +48,30 @@ export function loadDispatcherEnvironment(
 ): DispatcherEnvironment {
   return parseEnvironment(dispatcherEnvironmentSchema, env);
 }
+
+/**
+ * Environment of the notifier: the table (tenants, records, sent mails), the link-signing key for
+ * the re-authorize link, the settings its alerts quote, and where and how it sends mail.
+ */
+export const notifierEnvironmentSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  LINK_SIGNING_SECRET_ID: z.string().min(1),
+  PUBLIC_BASE_URL: baseUrl,
+  PASSWORD_MAX_AGE_DAYS: positiveInt.default(DEFAULT_PASSWORD_MAX_AGE_DAYS),
+  LINK_TTL_DAYS: positiveInt.default(DEFAULT_LINK_TTL_DAYS),
+  CATALOG_JSON: z.string().min(1).optional(),
+  /** The sender, on the SES identity's domain: `alerts@mail.example.com` or `Name <...>`. */
+  MAIL_FROM_ADDRESS: z.string().min(3),
+  /** The SES configuration set whose events mark bouncing and complaining contacts. */
+  MAIL_CONFIGURATION_SET: z.string().min(1),
+  /** The vendor's ops address. */
+  OPS_EMAIL: z.email(),
+});
+export type NotifierEnvironment = z.infer<typeof notifierEnvironmentSchema>;
+
+/** Parses the notifier's environment once; throws ConfigError naming every bad variable. */
+export function loadNotifierEnvironment(
+  env: Record<string, string | undefined> = process.env,
+): NotifierEnvironment {
+  return parseEnvironment(notifierEnvironmentSchema, env);
+}

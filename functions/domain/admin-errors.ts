@@ -46,23 +46,6 @@ export class AuthorizationNotFoundError extends Error {
 }
 
 /**
- * The tenant was saved but its contacts' email subscriptions could not be brought in line.
- * Sending the same contacts again (PATCH) repairs it, since the sync is idempotent.
- */
-export class ContactSubscriptionSyncError extends Error {
-  override readonly name = 'ContactSubscriptionSyncError';
-  constructor(
-    readonly tenantId: string,
-    options?: ErrorOptions,
-  ) {
-    super(
-      `Tenant ${tenantId} was saved, but its contacts' alert email subscriptions could not be updated; send the same contacts again with PATCH to retry`,
-      options,
-    );
-  }
-}
-
-/**
  * The tenant's Webex org would change (or be unbound) while authorizations of the old org are
  * live; `?revokeAuthorizations=true` revokes them first.
  */

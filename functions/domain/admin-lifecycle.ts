@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { nextUpdatedAt, requireTenant, syncContacts, type AdminDependencies } from './admin.js';
+import { nextUpdatedAt, requireTenant, type AdminDependencies } from './admin.js';
 import { TenantNotOffboardedError } from './admin-errors.js';
 import type { Tenant } from './model.js';
 import { offboardTenant, type OffboardingDependencies } from './offboarding.js';
@@ -29,8 +29,7 @@ export interface PurgeReport {
  * Reactivates an offboarded tenant:
  * 1. reads it (404 when unknown, 409 when it is active);
  * 2. marks it active, keeping its Webex org and its link version (every link issued before the
- *    offboarding stays dead: issue a new one);
- * 3. subscribes its contacts to the alert topic again (offboarding removed them).
+ *    offboarding stays dead: issue a new one). Its contacts are mailed again from then on.
  * Its authorizations stay `revoked` until the customer authorizes again.
  */
 export async function reactivateTenant(deps: AdminDependencies, tenantId: string): Promise<Tenant> {
@@ -42,7 +41,6 @@ export async function reactivateTenant(deps: AdminDependencies, tenantId: string
     updatedAt: nextUpdatedAt(deps.clock, current.updatedAt),
   };
   await deps.tenants.replace(reactivated, current.updatedAt);
-  if (reactivated.contacts.length > 0) await syncContacts(deps, tenantId, reactivated.contacts);
   return reactivated;
 }
 

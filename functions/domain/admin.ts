@@ -5,7 +5,6 @@ import {
   ConflictError,
   type AuthorizationRepository,
   type Clock,
-  type ContactSubscriptions,
   type HistoryRepository,
   type Page,
   type TenantRepository,
@@ -17,7 +16,6 @@ import { buildStatusBoard, type StatusBoard } from './status-board.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
 import {
   AuthorizationNotFoundError,
-  ContactSubscriptionSyncError,
   IntegrationNotFoundError,
   TenantExistsError,
   TenantNotFoundError,
@@ -54,7 +52,7 @@ export const integrationKeySchema = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be an integration key (lowercase letters, digits and dashes)');
 
-/** Contact emails, trimmed, lower-cased and de-duplicated (SNS treats them as one endpoint). */
+/** Contact emails, trimmed, lower-cased and de-duplicated (one mail per address). */
 const contactsSchema = z
   .array(z.string().trim().toLowerCase().pipe(z.email('must be an email address')))
   .max(20, 'at most 20 contacts')
@@ -137,7 +135,6 @@ export interface AdminDependencies {
   tenants: TenantRepository;
   authorizations: AuthorizationRepository;
   history: HistoryRepository;
-  contacts: ContactSubscriptions;
   catalog: Catalog;
   clock: Clock;
   /** The deployment's password age (PASSWORD_MAX_AGE_DAYS), for tenants without their own, on the board. */
@@ -171,24 +168,10 @@ export async function requireActiveTenant(tenants: TenantRepository, tenantId: s
   return tenant;
 }
 
-/** Brings the contacts' alert subscriptions in line; ContactSubscriptionSyncError when SNS fails. */
-export async function syncContacts(
-  deps: AdminDependencies,
-  tenantId: string,
-  contacts: string[],
-): Promise<void> {
-  try {
-    await deps.contacts.sync(tenantId, contacts);
-  } catch (error) {
-    throw new ContactSubscriptionSyncError(tenantId, { cause: error });
-  }
-}
-
 /**
- * Creates a tenant:
- * 1. writes it (active, link version 1) unless the id is taken;
- * 2. subscribes its contacts to the alert topic, filtered on its id.
- * The record comes first so a taken id never touches another tenant's subscriptions.
+ * Creates a tenant: writes it (active, link version 1) unless the id is taken. Its contacts live
+ * on the item only (the notifier reads them per mail), so no AWS resource is created, whatever the
+ * number of tenants or contacts.
  */
 export async function createTenant(deps: AdminDependencies, input: NewTenant): Promise<Tenant> {
   const now = deps.clock.now().toISOString();
@@ -205,7 +188,6 @@ export async function createTenant(deps: AdminDependencies, input: NewTenant): P
     if (error instanceof ConflictError) throw new TenantExistsError(tenant.tenantId);
     throw error;
   }
-  if (tenant.contacts.length > 0) await syncContacts(deps, tenant.tenantId, tenant.contacts);
   return tenant;
 }
 
@@ -222,8 +204,7 @@ export function getTenant(deps: AdminDependencies, tenantId: string): Promise<Te
 /**
  * Changes a tenant's name, contacts, SSO flag, password age or SSO authorizers:
  * 1. reads it (404 when unknown, 409 when offboarded);
- * 2. writes the change when nobody changed it meanwhile (optimistic lock on `updatedAt`);
- * 3. when the contacts changed, brings their subscriptions in line.
+ * 2. writes the change when nobody changed it meanwhile (optimistic lock on `updatedAt`).
  */
 export async function updateTenant(
   deps: AdminDependencies,
@@ -242,8 +223,6 @@ export async function updateTenant(
   if (patch.passwordMaxAgeDays === null) delete updated.passwordMaxAgeDays;
   else if (patch.passwordMaxAgeDays !== undefined) updated.passwordMaxAgeDays = patch.passwordMaxAgeDays;
   await deps.tenants.replace(updated, current.updatedAt);
-  // Contacts given again unchanged are synced too: that is how an admin repairs a failed sync.
-  if (patch.contacts !== undefined) await syncContacts(deps, tenantId, updated.contacts);
   return updated;
 }
 

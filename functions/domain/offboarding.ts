@@ -21,7 +21,6 @@ import {
   ConflictError,
   type AuthorizationRepository,
   type Clock,
-  type ContactSubscriptions,
   type EventPublisher,
   type Log,
   type TenantRepository,
@@ -35,7 +34,6 @@ export interface OffboardingDependencies {
   vault: TokenVault;
   webex: WebexClient;
   events: EventPublisher;
-  contacts: ContactSubscriptions;
   catalog: Catalog;
   clock: Clock;
   log: Log;
@@ -87,8 +85,8 @@ const DEFAULT_LEASE_WAIT_MS = 3_000;
  *       would (event-publishing.ts), so the contacts and ops read what was done;
  * 3. destroys the token secret of every catalog integration without a record, by its fixed name:
  *    a first authorization that died between storing its tokens and saving its record left one
- *    that no record points at;
- * 4. removes the contacts' alert subscriptions.
+ *    that no record points at.
+ * Contacts live on the tenant item only: nothing to unsubscribe.
  * The history stays (it expires with its TTL).
  */
 export async function offboardTenant(
@@ -109,7 +107,6 @@ export async function offboardTenant(
     await deps.vault.destroyFor(tenantId, integration);
   }
 
-  await deps.contacts.sync(tenantId, []);
   deps.log.info('Tenant offboarded', { tenantId, authorizations });
   return { tenantId, status: 'offboarded', offboardedAt: offboarded.updatedAt, authorizations };
 }

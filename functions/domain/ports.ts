@@ -189,15 +189,6 @@ export interface LinkSigningKeySource {
   get(): Promise<Buffer>;
 }
 
-/**
- * The alert topic's email subscriptions of a tenant's contacts. `sync` makes the subscribed set
- * equal `contacts` (an empty list removes them all); it is idempotent, so calling it again with the
- * same list repairs a sync that failed half-way.
- */
-export interface ContactSubscriptions {
-  sync(tenantId: string, contacts: string[]): Promise<void>;
-}
-
 /** An alert as a person reads it: SNS delivers `subject` and `text` by email. */
 export interface AlertMessage {
   subject: string;
@@ -345,7 +336,6 @@ export interface Ports {
   linkKeys: LinkSigningKeySource;
   webex: WebexClient & WebexPersonAuthorizations;
   events: EventPublisher;
-  contacts: ContactSubscriptions;
   catalog: Catalog;
   clock: Clock;
   log: Log;

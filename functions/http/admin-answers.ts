@@ -2,7 +2,6 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { InvalidCursorError } from '#adapters/dynamodb/index.js';
 import {
   AuthorizationNotFoundError,
-  ContactSubscriptionSyncError,
   IntegrationNotFoundError,
   LiveAuthorizationsError,
   TenantExistsError,
@@ -166,8 +165,5 @@ export function toProblem(error: unknown): ProblemError | undefined {
   }
   if (error instanceof InvalidCursorError)
     return invalid('Invalid query: cursor: not a cursor this API issued');
-  if (error instanceof ContactSubscriptionSyncError) {
-    return new ProblemError(502, 'contact-sync-failed', 'Contact subscriptions not updated', error.message);
-  }
   return undefined;
 }

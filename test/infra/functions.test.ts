@@ -6,21 +6,22 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProjectFunction, functionBinding, projectRoot } from '#lib/project-function.js';
 import { defaultEntries } from '#lib/webex-auth-keeper-stack.js';
-import { defaultStack, fixtureEntry, logicalId, missingEntries, synthesize, testEntries } from './support.js';
+import {
+  defaultStack,
+  environmentOf,
+  fixtureEntry,
+  logicalId,
+  missingEntries,
+  propertiesOf,
+  synthesize,
+  testEntries,
+} from './support.js';
 import type { Synthesized } from './support.js';
 
 let synth: Synthesized;
 beforeAll(() => {
   synth = defaultStack();
 });
-
-function propertiesOf(template: Template, fn: lambda.Function): Record<string, unknown> {
-  return (template.toJSON().Resources[logicalId(fn)] as { Properties: Record<string, unknown> }).Properties;
-}
-
-function environmentOf(template: Template, fn: lambda.Function): Record<string, unknown> {
-  return (propertiesOf(template, fn).Environment as { Variables: Record<string, unknown> }).Variables;
-}
 
 const COMMON = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'];
 const STATE_OWNER = [
@@ -47,7 +48,7 @@ describe('every function', () => {
 
   it('runs Node.js 24 on arm64 with active tracing, its own log group and the ESM handler', () => {
     const functions = synth.template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(4);
+    expect(Object.keys(functions)).toHaveLength(5);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -119,6 +120,7 @@ describe('every function', () => {
     expect(serviceOf(synth.stack.api.adminFunction)).toBe('admin-api');
     expect(serviceOf(synth.stack.validator.dispatcher)).toBe('sweep-dispatcher');
     expect(serviceOf(synth.stack.validator.worker)).toBe('validator-worker');
+    expect(serviceOf(synth.stack.mail.notifier)).toBe('notifier');
   });
 
   it('gives the dispatcher only the table name and the queue URL', () => {

@@ -124,7 +124,7 @@ describe('function permissions', () => {
     expect(onTokens.map((permission) => permission.action)).not.toContain('secretsmanager:DeleteSecret');
   });
 
-  it('gives the admin API its table calls, the tenants index query, token secrets and contact subscription management', () => {
+  it('gives the admin API its table calls, the tenants index query and token secrets, and no SNS subscription call', () => {
     const fn = synth.stack.api.adminFunction;
     expect(permissionsOf(synth.template, roleOf(fn))).toEqual(
       sortPermissions([
@@ -144,12 +144,6 @@ describe('function permissions', () => {
         ),
         ...allow(['dynamodb:Query'], [`${table()}/index/${tableDefinition.tenantIndex.indexName}`]),
         ...stateOwner(TOKEN_READ_WRITE),
-        ...allow(['sns:Subscribe', 'sns:ListSubscriptionsByTopic'], [`\${${ids.topic}}`]),
-        // No subscription resource type exists in IAM for these three.
-        ...allow(
-          ['sns:GetSubscriptionAttributes', 'sns:SetSubscriptionAttributes', 'sns:Unsubscribe'],
-          ['*'],
-        ),
       ]),
     );
   });
@@ -179,6 +173,44 @@ describe('function permissions', () => {
     );
   });
 
+  it('lets the notifier read and mark tenants, claim sent-mail keys, read the link key, consume its queue and send only from its identity and configuration set', () => {
+    const fn = synth.stack.mail.notifier;
+    const { mail } = synth.stack;
+    expect(permissionsOf(synth.template, roleOf(fn))).toEqual(
+      sortPermissions([
+        ...basics(fn),
+        ...allow(
+          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+          [table()],
+        ),
+        ...allow(['secretsmanager:GetSecretValue'], [`\${${ids.linkKey}}`]),
+        ...allow(
+          ['kms:Decrypt', 'kms:GenerateDataKey'],
+          [`\${${ids.key}.Arn}`],
+          via('dynamodb', 'secretsmanager'),
+        ),
+        ...allow(
+          ['ses:SendEmail'],
+          [
+            `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:identity/\${${logicalId(mail.identity)}}`,
+            `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:configuration-set/\${${logicalId(mail.configurationSet)}}`,
+          ],
+          { StringEquals: { 'ses:FromAddress': 'alerts@${MailDomain}' } },
+        ),
+        ...allow(
+          [
+            'sqs:ReceiveMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:GetQueueUrl',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+          ],
+          [`\${${logicalId(mail.queue)}.Arn}`],
+        ),
+      ]),
+    );
+  });
+
   it('lets the sweep dispatcher only query the due index and send to the queue', () => {
     const fn = synth.stack.validator.dispatcher;
     expect(permissionsOf(synth.template, roleOf(fn))).toEqual(
@@ -191,14 +223,19 @@ describe('function permissions', () => {
     );
   });
 
-  it('lets only the public API (OAuth states) and the admin API (purge) delete items, and neither the public API nor the worker reach an index', () => {
+  it('lets only the public API (OAuth states), the admin API (purge) and the notifier (a sent-mail key given back) delete items, and neither the public API nor the worker reach an index', () => {
     const deleters = [
       synth.stack.api.publicFunction,
       synth.stack.api.adminFunction,
       synth.stack.validator.worker,
       synth.stack.validator.dispatcher,
+      synth.stack.mail.notifier,
     ].filter((fn) => tablePermissions(fn).some((line) => line.startsWith('dynamodb:DeleteItem')));
-    expect(deleters).toEqual([synth.stack.api.publicFunction, synth.stack.api.adminFunction]);
+    expect(deleters).toEqual([
+      synth.stack.api.publicFunction,
+      synth.stack.api.adminFunction,
+      synth.stack.mail.notifier,
+    ]);
     expect(
       tablePermissions(synth.stack.api.publicFunction).filter((line) => line.includes('/index/')),
     ).toEqual([]);
@@ -213,6 +250,7 @@ describe('function permissions', () => {
       synth.stack.api.adminFunction,
       synth.stack.validator.worker,
       synth.stack.validator.dispatcher,
+      synth.stack.mail.notifier,
     ]) {
       const actions = permissionsOf(synth.template, roleOf(fn)).map((permission) => permission.action);
       for (const action of [
@@ -233,6 +271,7 @@ describe('function permissions', () => {
       synth.stack.api.adminFunction,
       synth.stack.validator.dispatcher,
       synth.stack.validator.worker,
+      synth.stack.mail.notifier,
     ];
     const starActions = new Set(
       functions.flatMap((fn) =>
@@ -241,13 +280,7 @@ describe('function permissions', () => {
           .map((permission) => permission.action),
       ),
     );
-    expect([...starActions].sort()).toEqual([
-      'sns:GetSubscriptionAttributes',
-      'sns:SetSubscriptionAttributes',
-      'sns:Unsubscribe',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
-    ]);
+    expect([...starActions].sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 
   it('attaches no AWS managed policy to any function role', () => {

@@ -34,14 +34,23 @@ function alarm(construct: { node: unknown }): AlarmProperties {
 }
 
 describe('alarms', () => {
-  it('has exactly three alarms, each notifying the alert topic', () => {
+  it('has exactly four alarms, each notifying the alarm topic, which is not the event topic', () => {
     const alarms = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
+    expect(logicalId(synth.stack.alerts.alarmTopic)).not.toBe(logicalId(synth.stack.alerts.topic));
     for (const resource of alarms) {
       expect((resource.Properties as AlarmProperties).AlarmActions).toEqual([
-        { Ref: logicalId(synth.stack.alerts.topic) },
+        { Ref: logicalId(synth.stack.alerts.alarmTopic) },
       ]);
     }
+  });
+
+  it("fires when the notifier's dead-letter queue holds a message", () => {
+    const properties = alarm(synth.stack.observability.notifierDeadLetterAlarm);
+    expect(properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    expect(render(properties.Dimensions?.[0]?.Value)).toBe(
+      `\${${logicalId(synth.stack.mail.deadLetterQueue)}.QueueName}`,
+    );
   });
 
   it('fires when the dead-letter queue holds a message', () => {
@@ -118,6 +127,15 @@ describe('alerts', () => {
     });
   });
 
+  it('subscribes the ops e-mail to the alarm topic only: the event topic has no e-mail subscription', () => {
+    const subscriptions = Object.values(synth.template.findResources('AWS::SNS::Subscription'));
+    expect(subscriptions).toHaveLength(1);
+    expect(subscriptions[0]?.Properties).toMatchObject({
+      Protocol: 'email',
+      TopicArn: { Ref: logicalId(synth.stack.alerts.alarmTopic) },
+    });
+  });
+
   it('asks for the ops e-mail as a required parameter when the context does not give it', () => {
     const parameters = synth.template.toJSON().Parameters as Record<
       string,
@@ -129,7 +147,7 @@ describe('alerts', () => {
     synth.template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: { Ref: 'OpsAlertEmail' },
-      TopicArn: { Ref: logicalId(synth.stack.alerts.topic) },
+      TopicArn: { Ref: logicalId(synth.stack.alerts.alarmTopic) },
     });
   });
 
@@ -149,6 +167,7 @@ describe('outputs', () => {
     expect(Object.keys(outputs).sort()).toEqual(
       [
         'AdminApiInvokePolicyArn',
+        'AlarmTopicArn',
         'AlertTopicArn',
         'ApiEndpoint',
         'ClientSecretsSecretArn',
@@ -158,6 +177,10 @@ describe('outputs', () => {
         'IntegrationKeys',
         'KmsKeyArn',
         'LinkSigningSecretArn',
+        'MailConfigurationSet',
+        'MailIdentity',
+        'NotifierDeadLetterQueueUrl',
+        'NotifierQueueUrl',
         'OAuthCallbackUrl',
         'PublicBaseUrl',
         'TableName',

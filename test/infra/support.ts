@@ -20,6 +20,7 @@ export function testEntries(): FunctionEntries {
     adminApi: pick(defaultEntries.adminApi),
     sweepDispatcher: pick(defaultEntries.sweepDispatcher),
     validatorWorker: pick(defaultEntries.validatorWorker),
+    notifier: pick(defaultEntries.notifier),
   };
 }
 
@@ -180,4 +181,14 @@ export function allow(
       ...(condition !== undefined && { condition: render(condition) }),
     })),
   );
+}
+
+/** A function's resource properties in the template. */
+export function propertiesOf(template: Template, fn: IConstruct): Record<string, unknown> {
+  return (template.toJSON().Resources[logicalId(fn)] as { Properties: Record<string, unknown> }).Properties;
+}
+
+/** A function's environment variables in the template. */
+export function environmentOf(template: Template, fn: IConstruct): Record<string, unknown> {
+  return (propertiesOf(template, fn).Environment as { Variables: Record<string, unknown> }).Variables;
 }

@@ -1,10 +1,3 @@
-import {
-  GetSubscriptionAttributesCommand,
-  ListSubscriptionsByTopicCommand,
-  SetSubscriptionAttributesCommand,
-  SubscribeCommand,
-  UnsubscribeCommand,
-} from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LinkRevokedError, verifyOnboardingLink } from '#domain/onboarding-link.js';
 import {
@@ -12,7 +5,6 @@ import {
   LINK_KEY,
   PUBLIC_BASE_URL,
   seedAuthorization,
-  TOPIC_ARN,
   type AdminHarness,
 } from '#test-support/admin-harness.js';
 
@@ -25,12 +17,7 @@ describe('admin API on DynamoDB Local', () => {
     h = await createAdminHarness();
   });
   afterAll(async () => h.close());
-  beforeEach(() => h.sns.resetHistory());
-
-  const snsWrites = () =>
-    h.sns.commandCalls(SubscribeCommand).length +
-    h.sns.commandCalls(UnsubscribeCommand).length +
-    h.sns.commandCalls(SetSubscriptionAttributesCommand).length;
+  beforeEach(() => h.aws.resetHistory());
   const daysFromNow = (days: number) => new Date(h.clock.now().getTime() + days * 86_400_000).toISOString();
 
   async function createTenant(tenantId: string, extra: Json = {}) {
@@ -41,7 +28,7 @@ describe('admin API on DynamoDB Local', () => {
     return response.body as Json;
   }
 
-  /** Runs the request and proves it wrote nothing to the table nor to SNS. */
+  /** Runs the request and proves it wrote nothing to the table and called neither SNS nor SES. */
   async function expectRefused(
     status: number,
     method: string,
@@ -50,7 +37,7 @@ describe('admin API on DynamoDB Local', () => {
     detail?: RegExp,
   ) {
     const before = await h.snapshot();
-    h.sns.resetHistory();
+    h.aws.resetHistory();
     const response = await h.call(method, path, options);
     expect(response.status).toBe(status);
     expect(response.headers['content-type']).toBe('application/problem+json');
@@ -60,12 +47,12 @@ describe('admin API on DynamoDB Local', () => {
     expect(typeof body.detail).toBe('string');
     if (detail) expect(body.detail).toMatch(detail);
     expect(await h.snapshot()).toEqual(before);
-    expect(snsWrites()).toBe(0);
+    expect(h.aws.calls()).toBe(0);
     return body;
   }
 
   describe('POST /admin/tenants', () => {
-    it('creates a tenant and subscribes its contacts with a filter on its id', async () => {
+    it('creates a tenant with its contacts on the item only, calling neither SNS nor SES', async () => {
       const response = await h.call('POST', '/admin/tenants', {
         body: {
           tenantId: 'acme',
@@ -87,48 +74,12 @@ describe('admin API on DynamoDB Local', () => {
         updatedAt: '2026-11-25T10:00:00.000Z',
       });
       expect(await h.repos.tenants.get('acme')).toEqual(response.body);
-      const subscribes = h.sns.commandCalls(SubscribeCommand).map((call) => call.args[0].input);
-      expect(subscribes).toEqual(
-        ['ops@acme.example', 'it@acme.example'].map((endpoint) => ({
-          TopicArn: TOPIC_ARN,
-          Protocol: 'email',
-          Endpoint: endpoint,
-          ReturnSubscriptionArn: true,
-          Attributes: { FilterPolicy: '{"tenantId":["acme"]}', FilterPolicyScope: 'MessageAttributes' },
-        })),
-      );
+      expect(h.aws.calls()).toBe(0);
     });
 
-    it('defaults contacts to none and SSO to false, and touches no subscription', async () => {
+    it('defaults contacts to none and SSO to false', async () => {
       const tenant = await createTenant('bare');
       expect(tenant).toMatchObject({ contacts: [], sso: false });
-      expect(h.sns.commandCalls(ListSubscriptionsByTopicCommand)).toHaveLength(0);
-    });
-
-    it('keeps the tenant and answers 502 with the repair when SNS refuses the subscriptions', async () => {
-      let down = true;
-      h.sns.on(SubscribeCommand).callsFake(() => {
-        if (!down) return { SubscriptionArn: `${TOPIC_ARN}:repaired` };
-        down = false;
-        throw new Error('SNS is down');
-      });
-      const response = await h.call('POST', '/admin/tenants', {
-        body: { tenantId: 'sns-down', name: 'SNS down', contacts: ['ops@down.example'] },
-      });
-      expect(response.status).toBe(502);
-      expect(response.headers['content-type']).toBe('application/problem+json');
-      expect(response.body).toMatchObject({
-        type: 'urn:webex-auth-keeper:problem:contact-sync-failed',
-        detail: expect.stringMatching(/send the same contacts again with PATCH/),
-      });
-      expect(response.text).not.toContain('SNS is down');
-      expect(await h.repos.tenants.get('sns-down')).toMatchObject({ contacts: ['ops@down.example'] });
-
-      const repaired = await h.call('PATCH', '/admin/tenants/sns-down', {
-        body: { contacts: ['ops@down.example'] },
-      });
-      expect(repaired.status).toBe(200);
-      expect(h.sns.commandCalls(SubscribeCommand).at(-1)?.args[0].input.Endpoint).toBe('ops@down.example');
     });
 
     it('refuses a taken id with 409 and changes nothing', async () => {
@@ -246,9 +197,8 @@ describe('admin API on DynamoDB Local', () => {
       await createTenant('patch-target');
     });
 
-    it('changes name and SSO flag without touching subscriptions', async () => {
+    it('changes name and SSO flag', async () => {
       await createTenant('patchy');
-      h.sns.resetHistory();
       h.clock.advance(1);
       const response = await h.call('PATCH', '/admin/tenants/patchy', {
         body: { name: 'Patchy Ltd', sso: true },
@@ -260,44 +210,20 @@ describe('admin API on DynamoDB Local', () => {
         updatedAt: '2026-11-25T10:00:01.000Z',
       });
       expect(await h.repos.tenants.get('patchy')).toMatchObject({ name: 'Patchy Ltd', sso: true });
-      expect(h.sns.calls()).toHaveLength(0);
     });
 
-    it('subscribes added contacts and unsubscribes removed ones', async () => {
+    it('changes contacts on the item only, calling neither SNS nor SES', async () => {
       await createTenant('contacts', { contacts: ['keep@c.example', 'drop@c.example'] });
-      h.sns.on(ListSubscriptionsByTopicCommand).resolvesOnce({
-        Subscriptions: [
-          {
-            SubscriptionArn: `${TOPIC_ARN}:keep`,
-            Protocol: 'email',
-            Endpoint: 'keep@c.example',
-            TopicArn: TOPIC_ARN,
-          },
-          {
-            SubscriptionArn: `${TOPIC_ARN}:drop`,
-            Protocol: 'email',
-            Endpoint: 'drop@c.example',
-            TopicArn: TOPIC_ARN,
-          },
-        ],
-      });
-      h.sns.on(GetSubscriptionAttributesCommand).resolves({
-        Attributes: { FilterPolicy: '{"tenantId":["contacts"]}', FilterPolicyScope: 'MessageAttributes' },
-      });
-      h.sns.resetHistory();
-
+      h.aws.resetHistory();
       const response = await h.call('PATCH', '/admin/tenants/contacts', {
         body: { contacts: ['keep@c.example', 'new@c.example'] },
       });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ contacts: ['keep@c.example', 'new@c.example'] });
-      expect(h.sns.commandCalls(UnsubscribeCommand).map((call) => call.args[0].input)).toEqual([
-        { SubscriptionArn: `${TOPIC_ARN}:drop` },
-      ]);
-      expect(h.sns.commandCalls(SubscribeCommand).map((call) => call.args[0].input.Endpoint)).toEqual([
-        'new@c.example',
-      ]);
-      h.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
+      expect(await h.repos.tenants.get('contacts')).toMatchObject({
+        contacts: ['keep@c.example', 'new@c.example'],
+      });
+      expect(h.aws.calls()).toBe(0);
     });
 
     it.each([

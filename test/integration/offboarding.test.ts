@@ -1,8 +1,3 @@
-import {
-  GetSubscriptionAttributesCommand,
-  ListSubscriptionsByTopicCommand,
-  UnsubscribeCommand,
-} from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
@@ -12,7 +7,7 @@ import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
 import { validateAuthorization } from '#domain/validator.js';
 import { createTokenAccess, NotAuthorizedError } from '#functions/token-access.js';
 import type { WebexSimulator } from '#local/webex-simulator/index.js';
-import { createAdminHarness, LINK_KEY, TOPIC_ARN, type AdminHarness } from '#test-support/admin-harness.js';
+import { createAdminHarness, LINK_KEY, type AdminHarness } from '#test-support/admin-harness.js';
 import {
   authorizeInSimulator,
   simClientSecrets,
@@ -82,20 +77,7 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
       undefined,
     );
 
-    h.sns.on(ListSubscriptionsByTopicCommand).resolves({
-      Subscriptions: [
-        {
-          SubscriptionArn: `${TOPIC_ARN}:ops`,
-          Protocol: 'email',
-          Endpoint: 'ops@acme.example',
-          TopicArn: TOPIC_ARN,
-        },
-      ],
-    });
-    h.sns
-      .on(GetSubscriptionAttributesCommand)
-      .resolves({ Attributes: { FilterPolicy: '{"tenantId":["acme"]}' } });
-    h.sns.resetHistory();
+    h.aws.resetHistory();
   });
   afterAll(async () => {
     await sim.close();
@@ -201,10 +183,8 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
     };
     expect(history.items.filter((event) => event.type === 'revoked')).toHaveLength(4);
 
-    // Contacts: unsubscribed.
-    expect(h.sns.commandCalls(UnsubscribeCommand).map((call) => call.args[0].input)).toEqual([
-      { SubscriptionArn: `${TOPIC_ARN}:ops` },
-    ]);
+    // Contacts: on the tenant item only, so nothing to unsubscribe.
+    expect(h.aws.calls()).toBe(0);
 
     // Services: told the authorization was revoked.
     const tokens = createTokenAccess({

@@ -1,18 +1,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ListSubscriptionsByTopicCommand,
-  SNSClient,
-  SubscribeCommand,
-  type Subscription,
-} from '@aws-sdk/client-sns';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import type { ServiceInputTypes, ServiceOutputTypes, SNSClientResolvedConfig } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
 import { createAdminApiHandler, type AdminApiDependencies } from '#functions/admin-api.app.js';
 import { createRepositories } from '#adapters/dynamodb/index.js';
-import { SnsContactSubscriptions } from '#adapters/sns-contact-subscriptions.js';
 import type { ValidationResult } from '#domain/admin.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Authorization } from '#domain/model.js';
@@ -32,30 +26,42 @@ import {
   silentObservability,
 } from './fixtures.js';
 
-export const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:webex-auth-keeper-alerts';
 export const LINK_KEY = Buffer.alloc(32, 7);
 export const PUBLIC_BASE_URL = 'https://auth.example.test';
 
-type SnsMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, SNSClientResolvedConfig>;
+/**
+ * Every SNS and SES client of the process, mocked: the admin API must call neither (contacts live
+ * in the table), and a test counts their calls to prove it.
+ */
+export interface AwsMessagingMocks {
+  /** SNS and SES calls since the last reset. */
+  calls(): number;
+  resetHistory(): void;
+  /** Gives the clients back their real `send`. */
+  restore(): void;
+}
 
-/** An SNS client whose topic starts with the given subscriptions; Subscribe answers with a fresh ARN. */
-export function mockedSns(subscriptions: Subscription[] = []): { client: SNSClient; sns: SnsMock } {
-  const client = new SNSClient({
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  const sns = mockClient(client);
-  sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: subscriptions });
-  let next = 0;
-  sns.on(SubscribeCommand).callsFake(() => ({ SubscriptionArn: `${TOPIC_ARN}:sub-${(next += 1)}` }));
-  return { client, sns };
+function mockMessaging(): AwsMessagingMocks {
+  const sns = mockClient(SNSClient);
+  const ses = mockClient(SESv2Client);
+  return {
+    calls: () => sns.calls().length + ses.calls().length,
+    resetHistory: () => {
+      sns.resetHistory();
+      ses.resetHistory();
+    },
+    restore: () => {
+      sns.restore();
+      ses.restore();
+    },
+  };
 }
 
 export interface AdminHarness {
   table: TestTable;
   repos: ReturnType<typeof createRepositories>;
   deps: AdminApiDependencies;
-  sns: SnsMock;
+  aws: AwsMessagingMocks;
   events: RecordingPublisher;
   vault: FileTokenVault;
   clock: ManualClock;
@@ -80,7 +86,6 @@ export interface AdminHarness {
 export async function createAdminHarness(
   options: {
     webex?: WebexClient;
-    subscriptions?: Subscription[];
     validateNow?: (tenantId: string, integration: string) => Promise<ValidationResult>;
     /** The client secrets the validator's ports use (recheck, refresh, reload); the simulator's by default. */
     clientSecrets?: ClientSecretSource;
@@ -90,7 +95,7 @@ export async function createAdminHarness(
 ): Promise<AdminHarness> {
   const table = await createTestTable('admin');
   const repos = createRepositories(table.client, table.tableName);
-  const { client, sns } = mockedSns(options.subscriptions);
+  const aws = mockMessaging();
   const events = new RecordingPublisher();
   const vault = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'admin-vault-')));
   const clock = new ManualClock(options.now ?? new Date('2026-11-25T10:00:00.000Z'));
@@ -103,7 +108,6 @@ export async function createAdminHarness(
     tenants: repos.tenants,
     authorizations: repos.authorizations,
     history: repos.history,
-    contacts: new SnsContactSubscriptions(client, TOPIC_ARN),
     catalog,
     clock,
     vault,
@@ -152,7 +156,7 @@ export async function createAdminHarness(
     table,
     repos,
     deps,
-    sns,
+    aws,
     events,
     vault,
     clock,
@@ -185,7 +189,10 @@ export async function createAdminHarness(
         `${String(a.pk)}|${String(a.sk)}`.localeCompare(`${String(b.pk)}|${String(b.sk)}`),
       );
     },
-    close: () => table.drop(),
+    close: async () => {
+      aws.restore();
+      await table.drop();
+    },
   };
 }
 

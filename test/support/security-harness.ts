@@ -13,13 +13,7 @@ import { createPublicApiHandler, type PublicApiDependencies } from '#functions/p
 import { startWebexSimulator, submitConsent, type WebexSimulator } from '#local/webex-simulator/index.js';
 import { CookieJar } from './cookie-jar.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
-import {
-  clientSecretsFrom,
-  ManualClock,
-  MemoryContactSubscriptions,
-  MemoryTokenVault,
-  RecordingPublisher,
-} from './fakes/index.js';
+import { clientSecretsFrom, ManualClock, MemoryTokenVault, RecordingPublisher } from './fakes/index.js';
 import {
   apiGatewayEvent,
   lambdaContext,
@@ -57,7 +51,6 @@ export interface WorldSnapshot {
   vault: string;
   vaultWrites: number;
   published: number;
-  contacts: string;
 }
 
 /** A person the simulator knows, with their org. */
@@ -75,7 +68,6 @@ export class SecurityWorld {
   readonly repos: ReturnType<typeof createRepositories>;
   readonly vault = new MemoryTokenVault();
   readonly events = new RecordingPublisher();
-  readonly contacts = new MemoryContactSubscriptions();
   readonly linkKey = randomBytes(32);
   readonly clock = ManualClock.fromSystemTime();
   readonly publicDependencies: PublicApiDependencies;
@@ -129,7 +121,6 @@ export class SecurityWorld {
       tenants: this.repos.tenants,
       authorizations: this.repos.authorizations,
       history: this.repos.history,
-      contacts: this.contacts,
       catalog,
       clock,
       vault: this.vault,
@@ -323,7 +314,6 @@ export class SecurityWorld {
       vault: JSON.stringify([...this.vault.secrets.entries()].sort()),
       vaultWrites: this.vault.writes,
       published: this.events.published.length,
-      contacts: JSON.stringify([...this.contacts.byTenant.entries()].sort()),
     };
   }
 

@@ -1,5 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
-import { ContactSubscriptionSyncError } from '#domain/admin-errors.js';
+import { describe, expect, it } from 'vitest';
 import {
   createTenant,
   newTenantSchema,
@@ -34,7 +33,6 @@ function deps(
       listDue: unused,
     },
     history: { append: unused, list: unused },
-    contacts: { sync: vi.fn(async () => undefined) },
     catalog: defaultCatalog(),
     clock: { now: () => NOW, sleep: unused },
     passwordMaxAgeDays: 1825,
@@ -72,29 +70,6 @@ describe('admin inputs', () => {
 });
 
 describe('admin use cases', () => {
-  it('keeps a created tenant and says how to repair when its contacts could not be subscribed', async () => {
-    const d = deps({ contacts: { sync: async () => Promise.reject(new Error('SNS down')) } });
-    const error = await createTenant(d, {
-      tenantId: 'acme',
-      name: 'Acme',
-      contacts: ['ops@acme.example'],
-      sso: false,
-    }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ContactSubscriptionSyncError);
-    expect((error as Error).message).toMatch(/send the same contacts again with PATCH/);
-    expect(d.tenants.tenants.get('acme')).toMatchObject({ status: 'active', linkVersion: 1 });
-  });
-
-  it('syncs contacts on update only when contacts are given', async () => {
-    const sync = vi.fn(async () => undefined);
-    const d = deps({ contacts: { sync } });
-    await createTenant(d, { tenantId: 'acme', name: 'Acme', contacts: [], sso: false });
-    await updateTenant(d, 'acme', { name: 'Acme 2' });
-    expect(sync).not.toHaveBeenCalled();
-    await updateTenant(d, 'acme', { contacts: ['a@acme.example'] });
-    expect(sync).toHaveBeenCalledWith('acme', ['a@acme.example']);
-  });
-
   it('moves updatedAt forward even within one millisecond, so the optimistic lock stays sound', async () => {
     const d = deps();
     await createTenant(d, { tenantId: 'acme', name: 'Acme', contacts: [], sso: false });

@@ -74,7 +74,7 @@ describe('composition on AWS', () => {
       linkTtlDays: 7,
       firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
     });
-    expect(adminApi).toMatchObject({ defaultLinkTtlDays: 7, contacts: ports.contacts });
+    expect(adminApi).toMatchObject({ defaultLinkTtlDays: 7 });
   });
 
   it('parses and builds the dispatcher from TABLE_NAME and VALIDATION_QUEUE_URL', () => {

@@ -1,7 +1,6 @@
 /** One fake per port, shared by the unit, integration and security tests and the bench. */
 export { InMemoryAuthorizationRepository } from './authorization-repository.js';
 export { ManualClock, TEST_START } from './clock.js';
-export { MemoryContactSubscriptions } from './contact-subscriptions.js';
 export { RecordingPublisher, type Publication } from './event-publisher.js';
 export { InMemoryHistory } from './history-repository.js';
 export { RecordingLog, type LogLine } from './log.js';
