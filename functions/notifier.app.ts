@@ -13,7 +13,7 @@ import type { NotifierComposition } from './commons/composition-root.js';
 import { tracedInvocation } from './commons/tracer.js';
 import { recordMailFeedback } from './domain/mail-feedback.js';
 import { authorizationEventSchema } from './domain/model.js';
-import { notifyAuthorizationEvent } from './domain/notifier.js';
+import { flushNotifications, notifyAuthorizationEvent } from './domain/notifier.js';
 
 const SERVICE = 'notifier';
 
@@ -36,6 +36,15 @@ const busEventSchema = z.object({
   detail: authorizationEventSchema,
 });
 
+/**
+ * The stack's schedule (every minute, onto the same queue): time to mail the incidents that have
+ * closed and the digests whose period has ended (docs/alerts.md).
+ */
+const flushScheduleSchema = z.object({
+  source: z.literal('aws.events'),
+  'detail-type': z.literal('Scheduled Event'),
+});
+
 const notifierBodySchema = z
   .string()
   .transform((body, context) => {
@@ -46,7 +55,7 @@ const notifierBodySchema = z
       return z.NEVER;
     }
   })
-  .pipe(z.discriminatedUnion('source', [busEventSchema, sesEventSchema]));
+  .pipe(z.discriminatedUnion('source', [busEventSchema, sesEventSchema, flushScheduleSchema]));
 
 /** A message that is neither an authorization event nor SES feedback: dead-lettered after its retries. */
 export class MalformedNotifierMessageError extends Error {
@@ -57,10 +66,11 @@ export class MalformedNotifierMessageError extends Error {
 }
 
 /**
- * The notifier: its queue gets every authorization event of the keeper's bus and the SES
- * configuration set's bounces, complaints and rejects. An event is mailed by
- * `notifyAuthorizationEvent` (one send per event and address, so a redelivery sends nothing
- * twice); feedback marks the contact on its tenant (`recordMailFeedback`). Powertools' batch
+ * The notifier: its queue gets every authorization event of the keeper's bus, the SES
+ * configuration set's bounces, complaints and rejects, and the flush schedule. An event goes
+ * through the alert policy (`notifyAuthorizationEvent`: one send per mail and address, so a
+ * redelivery sends nothing twice); the schedule mails closed incidents and ended digests
+ * (`flushNotifications`); feedback marks the contact on its tenant (`recordMailFeedback`). Powertools' batch
  * processor returns the failed messages as `batchItemFailures`, so only they are retried, and
  * dead-lettered after the queue's max receives.
  */
@@ -79,6 +89,13 @@ export function createNotifierHandler(deps: NotifierComposition, tools: Notifier
     if (message.data.source === SES_EVENT_SOURCE) {
       const outcome = await recordMailFeedback(deps, feedbackOf(message.data));
       metrics.addMetric('ContactsSuppressed', MetricUnit.Count, outcome.suppressed.length);
+      return;
+    }
+    if (message.data.source === 'aws.events') {
+      const flushed = await flushNotifications(deps);
+      metrics.addMetric('MailsSent', MetricUnit.Count, flushed.sent.length);
+      metrics.addMetric('IncidentMails', MetricUnit.Count, flushed.incidents);
+      metrics.addMetric('OpsDigests', MetricUnit.Count, flushed.digests);
       return;
     }
     const report = await notifyAuthorizationEvent(deps, message.data.detail);

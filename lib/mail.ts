@@ -131,6 +131,13 @@ export class Mail extends Construct {
       targets: [new targets.SqsQueue(this.queue)],
     });
 
+    new events.Rule(this, 'AlertFlushToNotifier', {
+      description:
+        'Every minute: the notifier mails the incidents that closed and the ops digests that ended',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.SqsQueue(this.queue)],
+    });
+
     this.notifier = new ProjectFunction(this, 'Notifier', {
       entry: props.notifierEntry,
       serviceName: 'notifier',

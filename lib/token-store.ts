@@ -275,7 +275,14 @@ export class TokenStore extends Construct {
       [
         new iam.PolicyStatement({
           sid: 'NotifierTableAccess',
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+          // Query: the alert ledger lists closed incidents, ended digests and a day's flaps.
+          actions: [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:Query',
+          ],
           resources: [this.table.tableArn],
         }),
         new iam.PolicyStatement({

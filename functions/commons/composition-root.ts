@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AdminApiDependencies } from '#functions/admin-api.app.js';
+import { DynamoDbAlertLedger } from '#adapters/dynamodb/alert-ledger.store.js';
 import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
 import { createRepositories, documentClientFor } from '#adapters/dynamodb/index.js';
 import { AwsEventPublisher } from '#adapters/event-publisher.js';
@@ -16,7 +17,9 @@ import { AuthorizationNotFoundError } from '#domain/admin-errors.js';
 import { type AdminDependencies } from '#domain/admin.js';
 import { parseCatalogJson, type Catalog } from '#domain/catalog.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
+import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
+import { unsubscribeUrl } from '#domain/unsubscribe-link.js';
 import type { NotifierDependencies } from '#domain/notifier.js';
 import type { OnboardingSettings } from '#domain/onboarding.js';
 import {
@@ -307,12 +310,22 @@ export function composeNotifier(input: {
   publicBaseUrl: string;
   linkTtlDays: number;
   passwordMaxAgeDays: number;
+  /** The alert policy's tunables (docs/alerts.md); its defaults when absent. */
+  policy?: AlertPolicySettings;
+  /** Where the digest links the status board; the admin API's when absent. */
+  statusBoardUrl?: string;
   clock?: Clock;
   log: Log;
 }): NotifierComposition {
   const clock = input.clock ?? systemClock;
   const repositories = createRepositories(input.dynamoDb, input.tableName);
+  const publicBaseUrl = input.publicBaseUrl.replace(/\/+$/, '');
   return {
+    ledger: new DynamoDbAlertLedger(documentClientFor(input.dynamoDb), input.tableName),
+    policy: input.policy ?? DEFAULT_ALERT_POLICY,
+    statusBoardUrl: input.statusBoardUrl ?? `${publicBaseUrl}/admin/status-board`,
+    unsubscribeUrl: async (tenantId, email) =>
+      unsubscribeUrl({ publicBaseUrl, tenantId, email, key: await input.linkKeys.get() }),
     tenants: repositories.tenants,
     authorizations: repositories.authorizations,
     sentMail: repositories.sentMail,

@@ -173,14 +173,20 @@ describe('function permissions', () => {
     );
   });
 
-  it('lets the notifier read and mark tenants, claim sent-mail keys, read the link key, consume its queue and send only from its identity and configuration set', () => {
+  it('lets the notifier read and mark tenants, claim sent-mail keys, keep the alert ledger, read the link key, consume its queue and send only from its identity and configuration set', () => {
     const fn = synth.stack.mail.notifier;
     const { mail } = synth.stack;
     expect(permissionsOf(synth.template, roleOf(fn))).toEqual(
       sortPermissions([
         ...basics(fn),
         ...allow(
-          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+          [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:Query',
+          ],
           [table()],
         ),
         ...allow(['secretsmanager:GetSecretValue'], [`\${${ids.linkKey}}`]),

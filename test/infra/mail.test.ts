@@ -96,6 +96,15 @@ describe('notifier queue', () => {
     });
   });
 
+  it('feeds the notifier queue the flush schedule every minute', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: Match.arrayWith([
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(synth.stack.mail.queue), 'Arn'] } }),
+      ]),
+    });
+  });
+
   it('gives the notifier its sender, configuration set and ops address', () => {
     const env = environmentOf(synth.template, synth.stack.mail.notifier);
     expect(render(env.MAIL_FROM_ADDRESS)).toBe('alerts@${MailDomain}');

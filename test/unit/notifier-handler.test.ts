@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { NotifierComposition } from '#commons/composition-root.js';
 import type { AuthorizationEvent } from '#domain/model.js';
+import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
 import { createNotifierHandler } from '#functions/notifier.app.js';
+import { MemoryAlertLedger } from '#local/adapters/memory-alert-ledger.js';
 import {
   InMemoryAuthorizationRepository,
   InMemorySentMailLedger,
@@ -21,7 +23,11 @@ function setup() {
     testTenant({ contacts: ['it@acme.example', 'boss@acme.example'] }),
   );
   const mail = new RecordingMailSender();
+  const clock = new ManualClock();
   const deps: NotifierComposition = {
+    ledger: new MemoryAlertLedger(),
+    policy: DEFAULT_ALERT_POLICY,
+    statusBoardUrl: 'https://portal.test/admin/status-board',
     tenants,
     authorizations: new InMemoryAuthorizationRepository(),
     mail,
@@ -30,7 +36,7 @@ function setup() {
     reauthorizeLink: async () => 'https://portal.test/connect/link',
     passwordMaxAgeDays: 1825,
     opsEmail: OPS,
-    clock: new ManualClock(),
+    clock,
     log: new RecordingLog(),
   };
   const handler = createNotifierHandler(deps, silentObservability('notifier'));
@@ -43,11 +49,12 @@ function setup() {
       } satisfies SQSEvent,
       lambdaContext({ functionName: 'notifier' }),
     );
-  return { tenants, mail, invoke };
+  return { tenants, mail, invoke, clock };
 }
 
 function busEvent(eventId: string): unknown {
   const detail: AuthorizationEvent = {
+    version: 1,
     eventId,
     type: 'expiring',
     severity: 'warning',
@@ -67,6 +74,17 @@ function busEvent(eventId: string): unknown {
     detail,
   };
 }
+
+/** What the stack's flush schedule puts on the notifier queue every minute. */
+const SCHEDULED_FLUSH = {
+  version: '0',
+  id: 'flush-1',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  time: '2026-03-01T10:01:00Z',
+  resources: ['arn:aws:events:eu-west-1:123456789012:rule/notifier-flush'],
+  detail: {},
+};
 
 /** A configuration-set event as SES puts it on the default bus. */
 function sesEvent(
@@ -105,11 +123,24 @@ function sesEvent(
 }
 
 describe('notifier handler', () => {
-  it('mails an authorization event from the bus to the contacts and ops', async () => {
+  it('mails an authorization event from the bus as the alert policy says: a warning to the contacts', async () => {
     const { mail, invoke } = setup();
     const response = await invoke(busEvent('evt-1'));
     expect(response.batchItemFailures).toEqual([]);
-    expect(mail.recipients()).toEqual(['it@acme.example', 'boss@acme.example', OPS]);
+    expect(mail.recipients()).toEqual(['it@acme.example', 'boss@acme.example']);
+  });
+
+  it('mails the ops digest of an ended period when the flush schedule fires', async () => {
+    const { mail, invoke, clock } = setup();
+    await invoke(busEvent('evt-1'));
+    await invoke(SCHEDULED_FLUSH);
+    expect(mail.recipients()).not.toContain(OPS);
+    clock.advance(DEFAULT_ALERT_POLICY.digestPeriodSeconds);
+    const response = await invoke(SCHEDULED_FLUSH);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(mail.sent.filter((message) => message.to === OPS).map((message) => message.tags.kind)).toEqual([
+      'digest',
+    ]);
   });
 
   it('marks a bounced contact on the tenant, and the next alert skips it', async () => {
@@ -119,7 +150,7 @@ describe('notifier handler', () => {
       { email: 'boss@acme.example', reason: 'bouncing', at: '2026-03-01T09:00:00Z' },
     ]);
     await invoke(busEvent('evt-2'));
-    expect(mail.recipients()).toEqual(['it@acme.example', OPS]);
+    expect(mail.recipients()).toEqual(['it@acme.example']);
   });
 
   it('marks a complaint as complained, and a soft bounce or a reject marks nothing', async () => {
@@ -142,7 +173,7 @@ describe('notifier handler', () => {
     const { mail, invoke } = setup();
     await invoke(busEvent('evt-3'));
     await invoke(busEvent('evt-3'));
-    expect(mail.sent).toHaveLength(3);
+    expect(mail.sent).toHaveLength(2);
   });
 
   it('reports a malformed message and a failed send as batch item failures, and handles the rest', async () => {
@@ -157,7 +188,6 @@ describe('notifier handler', () => {
     expect(mail.sent.map((message) => message.idempotencyKey)).toEqual([
       'evt-5#it@acme.example',
       'evt-5#boss@acme.example',
-      `evt-5#${OPS}`,
     ]);
   });
 });
