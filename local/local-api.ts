@@ -20,7 +20,7 @@ import {
   toApiGatewayEvent,
 } from './http-adapter.js';
 import type { LocalInfrastructure } from './local-system.js';
-import { renderMailboxPage } from './pages/mailbox-page.js';
+import { MAILBOX_CONTENT_SECURITY_POLICY, renderMailboxPage } from './pages/mailbox-page.js';
 
 export interface LocalApiOptions {
   port: number;
@@ -212,7 +212,9 @@ export async function startLocalApi(
     if (path === '/_local/mailbox.json' && method === 'GET')
       return sendJson(res, 200, system.events.mailbox());
     if (path === '/_local/mailbox' && method === 'GET') {
-      res.writeHead(200, pageHeaders).end(renderMailboxPage(system.events.mailbox()));
+      res
+        .writeHead(200, { ...pageHeaders, 'Content-Security-Policy': MAILBOX_CONTENT_SECURITY_POLICY })
+        .end(renderMailboxPage(system.events.mailbox()));
       return;
     }
     if (path === '/_local/status' && method === 'GET') {

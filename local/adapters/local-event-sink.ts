@@ -10,6 +10,8 @@ export const mailSchema = z.object({
   to: z.string(),
   subject: z.string(),
   text: z.string(),
+  /** The HTML part, for mail the notifier sent (the SNS email protocol has none). */
+  html: z.string().optional(),
   tenantId: z.string(),
   integration: z.string(),
   type: z.string(),

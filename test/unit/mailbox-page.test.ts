@@ -70,3 +70,22 @@ describe('mailbox page', () => {
     expect(articles(renderMailboxPage([]))).toEqual([]);
   });
 });
+
+describe('mailbox page with HTML mail', () => {
+  it('shows the HTML part in a sandboxed frame, escaped into srcdoc, with its text part', () => {
+    const page = renderMailboxPage([
+      mail({ html: '<p onclick="x()">Hi & <b>bye</b></p><script>alert(1)</script>', text: 'Hi and bye' }),
+    ]);
+    const [article = ''] = articles(page);
+    expect(article).toMatch(/<iframe\s+class="mail-html"\s+sandbox=""\s+title="HTML part"\s+srcdoc="[^"]*"/);
+    expect(article).toContain('srcdoc="&lt;p onclick=&quot;x()&quot;&gt;Hi &amp; &lt;b&gt;bye&lt;/b&gt;');
+    expect(article).not.toContain('<script>');
+    expect(article).toContain('<summary>Text part</summary>');
+    expect(article).toContain('Hi and bye');
+  });
+
+  it('shows a digest as type digest', () => {
+    const page = renderMailboxPage([mail({ type: 'digest', html: '<p>Digest</p>' })]);
+    expect(articles(page)[0]).toContain('data-type="digest"');
+  });
+});
