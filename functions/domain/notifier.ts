@@ -1,6 +1,6 @@
 import { buildAlert, isAlerted } from './alerts.js';
 import type { Catalog } from './catalog.js';
-import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
+import type { Authorization, AuthorizationEvent, EventType, Tenant } from './model.js';
 import type {
   AlertMessage,
   AuthorizationRepository,
@@ -67,9 +67,26 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
+/**
+ * Events for the vendor's ops alone, as their producers mark their alerts: a first consent binding
+ * the tenant's org, our client secret refused or accepted again, our own checks failing.
+ */
+const OPS_ONLY_EVENT_TYPES: ReadonlySet<EventType> = new Set([
+  'org_bound',
+  'credential_incident',
+  'credential_resolved',
+  'check_failing',
+]);
+
 /** Who gets the alert: ops alone for an ops alert, else the tenant's contacts and ops. */
-function recipientsOf(alert: AlertMessage, tenant: Tenant, opsEmail: string): string[] {
-  const addresses = alert.audience === 'ops' ? [opsEmail] : [...tenant.contacts, opsEmail];
+function recipientsOf(
+  alert: AlertMessage,
+  event: AuthorizationEvent,
+  tenant: Tenant,
+  opsEmail: string,
+): string[] {
+  const opsOnly = alert.audience === 'ops' || OPS_ONLY_EVENT_TYPES.has(event.type);
+  const addresses = opsOnly ? [opsEmail] : [...tenant.contacts, opsEmail];
   return [...new Set(addresses.map((address) => address.toLowerCase()))];
 }
 
@@ -113,7 +130,7 @@ export async function notifyAuthorizationEvent(
   });
   const suppressed = suppressedOf(tenant);
   const keyExpiresAt = new Date(deps.clock.now().getTime() + SENT_MAIL_KEY_DAYS * 86_400_000).toISOString();
-  for (const to of recipientsOf(alert, tenant, deps.opsEmail)) {
+  for (const to of recipientsOf(alert, event, tenant, deps.opsEmail)) {
     if (suppressed.has(to)) {
       report.suppressed.push(to);
       continue;

@@ -109,14 +109,14 @@ describe('notifyAuthorizationEvent', () => {
     expect(report.suppressed).toEqual(['boss@acme.example']);
   });
 
-  it('mails ops alone for an ops alert', async () => {
-    const { deps, mail } = setup();
-    await notifyAuthorizationEvent(
-      deps,
-      invalidated({ type: 'check_failing', status: 'check_failing', errorId: 'err-1' }),
-    );
-    expect(mail.recipients()).toEqual([OPS]);
-  });
+  it.each(['check_failing', 'org_bound', 'credential_incident', 'credential_resolved'] as const)(
+    'mails ops alone for a %s event',
+    async (type) => {
+      const { deps, mail } = setup();
+      await notifyAuthorizationEvent(deps, invalidated({ type, errorId: 'err-1' }));
+      expect(mail.recipients()).toEqual([OPS]);
+    },
+  );
 
   it('mails nobody for a routine refresh or a denial inside the alert window', async () => {
     const { deps, mail } = setup();

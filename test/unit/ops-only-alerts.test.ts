@@ -8,6 +8,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsEventPublisher } from '#adapters/event-publisher.js';
 import type { AuthorizationEvent } from '#domain/model.js';
 import { LocalEventSink } from '#local/adapters/local-event-sink.js';
+import { InMemoryTenantRepository } from '#test-support/fakes/index.js';
+import { testTenant } from '#test-support/fixtures.js';
 
 /*
  * An ops-only alert (the org-binding mail) reaches the vendor's ops address and no tenant contact:
@@ -56,8 +58,11 @@ describe('ops-only alerts', () => {
   });
 
   it('mails an ops-only alert to the ops address only in the local sink', async () => {
-    const sink = await LocalEventSink.open(await mkdtemp(join(tmpdir(), 'sink-ops-')), 'ops@vendor.example');
-    await sink.sync('acme', ['admin@acme.example']);
+    const sink = await LocalEventSink.open(
+      await mkdtemp(join(tmpdir(), 'sink-ops-')),
+      'ops@vendor.example',
+      new InMemoryTenantRepository(testTenant({ tenantId: 'acme', contacts: ['admin@acme.example'] })),
+    );
     await sink.publish(event, { subject: 'Webex org bound: Acme', text: 'ops only', audience: 'ops' });
     await sink.publish(event, { subject: 'Everyone', text: 'everyone' });
 
