@@ -129,13 +129,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     stops.push(() => simulator.close());
 
     const vault = await FileTokenVault.open(join(dataDir, 'vault'));
-    const events = await LocalEventSink.open(join(dataDir, 'events'), options.opsEmail);
+    const events = await LocalEventSink.open(join(dataDir, 'events'), options.opsEmail, repositories.tenants);
 
     const clock = options.clock ?? systemClock;
     if (!(await repositories.tenants.get(DEMO_TENANT_ID))) {
       const tenant = demoTenant(clock.now());
       await repositories.tenants.create(tenant);
-      await events.sync(tenant.tenantId, tenant.contacts);
     }
     const infrastructure = {
       simulator,

@@ -2,7 +2,7 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { eventBridgeClient, snsClient } from '#commons/aws-clients.js';
 import type { AuthorizationEvent } from '#domain/model.js';
-import type { AlertMessage, EventPublisher } from '#domain/ports.js';
+import type { EventPublisher } from '#domain/ports.js';
 
 /** The `Source` of every event this product puts on the bus. */
 export const EVENT_SOURCE = 'webex-auth-keeper';
@@ -18,12 +18,12 @@ export function detailTypeOf(event: AuthorizationEvent): string {
 }
 
 /**
- * Authorization events on AWS: every event on the EventBridge bus (Source `webex-auth-keeper`,
- * DetailType `authorization.<type>`, the event as Detail), and each alert on the SNS topic as an
- * email-ready Subject and text, with the message attributes the subscriptions filter on
- * (`tenantId`, `integration`, `type`, `severity`; no `tenantId` on an ops-only alert, so it
- * reaches no contact). Bus first, then SNS: a failure of either throws,
- * and the validator's outbox retries the whole event.
+ * Authorization events on AWS, for machines: every event on the EventBridge bus (Source
+ * `webex-auth-keeper`, DetailType `authorization.<type>`, the event as Detail) and on the SNS
+ * event topic (the event as JSON, with the message attributes subscribers filter on: `tenantId`,
+ * `integration`, `type`, `severity`). People are mailed by the notifier, which the bus feeds
+ * (functions/domain/notifier.ts): the written alert is not sent from here. Bus first, then SNS: a
+ * failure of either throws, and the validator's outbox retries the whole event.
  */
 export class AwsEventPublisher implements EventPublisher {
   private readonly eventBridge: EventBridgeClient;
@@ -43,7 +43,7 @@ export class AwsEventPublisher implements EventPublisher {
     this.sns = options.sns ?? snsClient();
   }
 
-  async publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void> {
+  async publish(event: AuthorizationEvent): Promise<void> {
     const output = await this.eventBridge.send(
       new PutEventsCommand({
         Entries: [
@@ -63,17 +63,12 @@ export class AwsEventPublisher implements EventPublisher {
         `EventBridge refused event ${event.eventId}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
       );
     }
-    if (!alert) return;
     await this.sns.send(
       new PublishCommand({
         TopicArn: this.options.topicArn,
-        Subject: alert.subject,
-        Message: alert.text,
+        Message: JSON.stringify(event),
         MessageAttributes: {
-          // Contacts' filter policies match on tenantId: without it only ops (unfiltered) get it.
-          ...(alert.audience === 'ops'
-            ? {}
-            : { tenantId: { DataType: 'String', StringValue: event.tenantId } }),
+          tenantId: { DataType: 'String', StringValue: event.tenantId },
           integration: { DataType: 'String', StringValue: event.integration },
           type: { DataType: 'String', StringValue: event.type },
           severity: { DataType: 'String', StringValue: event.severity },

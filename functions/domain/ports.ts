@@ -228,7 +228,10 @@ export interface SentMailLedger {
 }
 
 export interface EventPublisher {
-  /** Puts the event on the bus and, when an alert is given, on the SNS topic. */
+  /**
+   * Puts the event on the bus and the event topic, for machines. The alert, when given, is the
+   * mail its producer wrote: only the local sink mails it; on AWS the notifier writes the mail.
+   */
   publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void>;
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { MAX_MESSAGE_BYTES, MAX_SUBJECT_LENGTH } from '#domain/mail-text.js';
 import { authorizationEventSchema, type AuthorizationEvent } from '#domain/model.js';
-import type { AlertMessage, EventPublisher } from '#domain/ports.js';
+import type { AlertMessage, EventPublisher, TenantRepository } from '#domain/ports.js';
 
 /** One email as the SNS email protocol delivers it to one subscriber. */
 export const mailSchema = z.object({
@@ -18,9 +18,6 @@ export const mailSchema = z.object({
   sentAt: z.string(),
 });
 export type Mail = z.infer<typeof mailSchema>;
-
-const subscriptionSchema = z.object({ endpoint: z.string(), tenantId: z.string().optional() });
-type Subscription = z.infer<typeof subscriptionSchema>;
 
 /** The footer SNS appends to every email notification. */
 function snsFooter(endpoint: string): string {
@@ -62,18 +59,18 @@ export function checkSnsLimits(alert: AlertMessage): void {
 }
 
 /**
- * The local stand-in for the EventBridge bus and the SNS alert topic: every event is appended to
- * `events.jsonl`; every alert becomes one email per matching subscription (the ops address takes
- * all, a tenant contact only its tenant's and never an ops-only alert, as the SNS filter policy on
- * `tenantId` does), kept in
- * `mailbox.json`, newest first. Like the AWS publisher, the event is on the bus before the alert
- * is checked: an alert beyond SNS's limits (checkSnsLimits) throws after it.
+ * The local stand-in for the EventBridge bus and the alert mail: every event is appended to
+ * `events.jsonl`; every alert becomes one email to the ops address and, unless it is ops-only, one
+ * to each contact of the event's tenant as the table holds them now (suppressed addresses left
+ * out, as the notifier does), kept in `mailbox.json`, newest first. Like the AWS publisher, the
+ * event is on the bus before the alert is checked: an alert beyond SNS's limits (checkSnsLimits)
+ * throws after it.
  */
 export class LocalEventSink implements EventPublisher {
   private constructor(
     private readonly dir: string,
     private readonly opsEmail: string,
-    private subscriptions: Subscription[],
+    private readonly tenants: Pick<TenantRepository, 'get'>,
     private mail: Mail[],
     private readonly clock: () => Date,
   ) {}
@@ -81,23 +78,22 @@ export class LocalEventSink implements EventPublisher {
   static async open(
     dir: string,
     opsEmail: string,
+    tenants: Pick<TenantRepository, 'get'>,
     clock: () => Date = () => new Date(),
   ): Promise<LocalEventSink> {
     await mkdir(dir, { recursive: true });
-    const subscriptions = z
-      .array(subscriptionSchema)
-      .parse(await readJson(join(dir, 'subscriptions.json'), []));
     const mail = z.array(mailSchema).parse(await readJson(join(dir, 'mailbox.json'), []));
-    return new LocalEventSink(dir, opsEmail, subscriptions, mail, clock);
+    return new LocalEventSink(dir, opsEmail, tenants, mail, clock);
   }
 
   async publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void> {
     await appendFile(join(this.dir, 'events.jsonl'), `${JSON.stringify(event)}\n`);
     if (!alert) return;
     checkSnsLimits(alert);
-    const contacts =
-      alert.audience === 'ops' ? [] : this.subscriptions.filter((s) => s.tenantId === event.tenantId);
-    const recipients = [this.opsEmail, ...contacts.map((s) => s.endpoint)];
+    const recipients = [
+      this.opsEmail,
+      ...(alert.audience === 'ops' ? [] : await this.contactsOf(event.tenantId)),
+    ];
     const sentAt = this.clock().toISOString();
     const delivered = recipients.map((to) => ({
       to,
@@ -112,13 +108,11 @@ export class LocalEventSink implements EventPublisher {
     await writeFile(join(this.dir, 'mailbox.json'), JSON.stringify(this.mail, null, 2));
   }
 
-  /** Replaces a tenant's contact subscriptions, as the admin API does on the SNS topic. */
-  async sync(tenantId: string, contacts: string[]): Promise<void> {
-    this.subscriptions = [
-      ...this.subscriptions.filter((s) => s.tenantId !== tenantId),
-      ...contacts.map((endpoint) => ({ endpoint, tenantId })),
-    ];
-    await writeFile(join(this.dir, 'subscriptions.json'), JSON.stringify(this.subscriptions, null, 2));
+  /** The tenant's contacts that are not suppressed. */
+  private async contactsOf(tenantId: string): Promise<string[]> {
+    const tenant = await this.tenants.get(tenantId);
+    const suppressed = new Set((tenant?.suppressedContacts ?? []).map((entry) => entry.email));
+    return (tenant?.contacts ?? []).filter((address) => !suppressed.has(address));
   }
 
   /** Every email sent, newest first. */

@@ -75,11 +75,18 @@ describe('denial mails through the local sink, against DynamoDB Local and the We
   });
 
   async function setup(tenantName: string) {
-    const tenant = testTenant({ tenantId: `t-${Math.random().toString(36).slice(2, 10)}`, name: tenantName });
+    const tenant = testTenant({
+      tenantId: `t-${Math.random().toString(36).slice(2, 10)}`,
+      name: tenantName,
+      contacts: ['it@customer.example'],
+    });
     const repositories = createRepositories(table.client, table.tableName);
     await repositories.tenants.create(tenant);
-    const sink = await LocalEventSink.open(await mkdtemp(join(tmpdir(), 'mail-text-')), OPS);
-    await sink.sync(tenant.tenantId, ['it@customer.example']);
+    const sink = await LocalEventSink.open(
+      await mkdtemp(join(tmpdir(), 'mail-text-')),
+      OPS,
+      repositories.tenants,
+    );
     const linkKeys = fixedLinkKeys();
     const clock = new ManualClock(new Date());
     const deps = {

@@ -39,11 +39,8 @@ describe('AwsEventPublisher', () => {
     sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
   });
 
-  it('puts the event on the bus and the alert on the topic with its message attributes', async () => {
-    await publisher().publish(event, {
-      subject: 'Action needed: Acme - call control stopped working',
-      text: 'Tenant: Acme',
-    });
+  it('puts the event on the bus and, as JSON for machines, on the topic with its message attributes', async () => {
+    await publisher().publish(event);
 
     expect(eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input)).toEqual([
       {
@@ -61,8 +58,7 @@ describe('AwsEventPublisher', () => {
     expect(sns.commandCalls(PublishCommand).map((call) => call.args[0].input)).toEqual([
       {
         TopicArn: 'arn:aws:sns:eu-west-1:123456789012:keeper-alerts',
-        Subject: 'Action needed: Acme - call control stopped working',
-        Message: 'Tenant: Acme',
+        Message: JSON.stringify(event),
         MessageAttributes: {
           tenantId: { DataType: 'String', StringValue: 'acme' },
           integration: { DataType: 'String', StringValue: 'call-control' },
@@ -73,7 +69,7 @@ describe('AwsEventPublisher', () => {
     ]);
   });
 
-  it('puts an event without an alert (refreshed) on the bus only', async () => {
+  it('puts every event on the topic too, a routine refresh included', async () => {
     await publisher().publish({
       ...event,
       type: 'refreshed',
@@ -84,7 +80,10 @@ describe('AwsEventPublisher', () => {
     expect(eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.DetailType).toBe(
       'authorization.refreshed',
     );
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.MessageAttributes?.type).toEqual({
+      DataType: 'String',
+      StringValue: 'refreshed',
+    });
   });
 
   it('throws when the bus refuses the entry, before anything reaches the topic', async () => {
@@ -92,12 +91,12 @@ describe('AwsEventPublisher', () => {
       FailedEntryCount: 1,
       Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
     });
-    await expect(publisher().publish(event, { subject: 's', text: 't' })).rejects.toThrow(EventPublishError);
+    await expect(publisher().publish(event)).rejects.toThrow(EventPublishError);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
   it('lets an SNS failure through so the outbox retries', async () => {
     sns.on(PublishCommand).rejects(new Error('throttled'));
-    await expect(publisher().publish(event, { subject: 's', text: 't' })).rejects.toThrow('throttled');
+    await expect(publisher().publish(event)).rejects.toThrow('throttled');
   });
 });

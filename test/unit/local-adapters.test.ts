@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { AuthorizationEvent, TokenMaterial } from '#domain/model.js';
 import { FileTokenVault, VaultSecretNotFoundError } from '#local/adapters/file-token-vault.js';
 import { LocalEventSink, SnsInvalidParameterError } from '#local/adapters/local-event-sink.js';
+import { InMemoryTenantRepository } from '#test-support/fakes/index.js';
+import { testTenant } from '#test-support/fixtures.js';
 
 const material: TokenMaterial = {
   accessToken: 'ACCESS-token-value-123',
@@ -69,15 +71,18 @@ describe('LocalEventSink', () => {
     summary: 'invalidated',
   });
 
-  it('mails ops every alert and each contact only its own tenant, newest first, as SNS would', async () => {
+  it('mails ops every alert and each contact of the table only its own tenant, newest first', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sink-'));
+    const tenants = new InMemoryTenantRepository(
+      testTenant({ tenantId: 'acme', contacts: ['admin@acme.example'] }),
+      testTenant({ tenantId: 'globex', contacts: ['it@globex.example'] }),
+    );
     const sink = await LocalEventSink.open(
       dir,
       'ops@vendor.example',
+      tenants,
       () => new Date('2026-11-25T10:00:01.000Z'),
     );
-    await sink.sync('acme', ['admin@acme.example']);
-    await sink.sync('globex', ['it@globex.example']);
     await sink.publish(event('acme'), { subject: 'Acme broke', text: 'Re-authorize at http://x' });
     await sink.publish(event('globex'), { subject: 'Globex broke', text: 'Re-authorize' });
     await sink.publish({ ...event('acme'), type: 'refreshed' });
@@ -94,9 +99,13 @@ describe('LocalEventSink', () => {
     );
     expect(await sink.events()).toHaveLength(3);
 
-    await sink.sync('acme', []);
+    await tenants.suppressContact('acme', {
+      email: 'admin@acme.example',
+      reason: 'bouncing',
+      at: '2026-11-25T10:00:02.000Z',
+    });
     await sink.publish(event('acme'), { subject: 'Again', text: 't' });
-    const reopened = await LocalEventSink.open(dir, 'ops@vendor.example');
+    const reopened = await LocalEventSink.open(dir, 'ops@vendor.example', tenants);
     expect(
       reopened
         .mailbox()
@@ -117,7 +126,7 @@ describe('LocalEventSink', () => {
     ['a message that is not UTF-8 text', { subject: 'Refused', text: 'a\ud800b' }],
   ])('refuses %s as SNS does, after putting the event on the bus, and mails nobody', async (_, alert) => {
     const dir = await mkdtemp(join(tmpdir(), 'sink-'));
-    const sink = await LocalEventSink.open(dir, 'ops@vendor.example');
+    const sink = await LocalEventSink.open(dir, 'ops@vendor.example', new InMemoryTenantRepository());
     await expect(sink.publish(event('acme'), alert)).rejects.toThrow(SnsInvalidParameterError);
     expect(sink.mailbox()).toEqual([]);
     expect(await sink.events()).toHaveLength(1);
@@ -125,7 +134,7 @@ describe('LocalEventSink', () => {
 
   it('takes a subject of 99 printable ASCII characters and a message of 256 KB', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sink-'));
-    const sink = await LocalEventSink.open(dir, 'ops@vendor.example');
+    const sink = await LocalEventSink.open(dir, 'ops@vendor.example', new InMemoryTenantRepository());
     await sink.publish(event('acme'), { subject: `!${'x'.repeat(97)}~`, text: 'é'.repeat(131_072) });
     expect(sink.mailbox()).toHaveLength(1);
   });

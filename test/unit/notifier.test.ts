@@ -139,16 +139,16 @@ describe('notifyAuthorizationEvent', () => {
     expect(report.suppressed).toEqual(['boss@acme.example']);
   });
 
-  it('mails ops alone, with no unsubscribe link, for an ops alert', async () => {
-    const { deps, mail } = setup();
-    await notifyAuthorizationEvent(
-      deps,
-      invalidated({ type: 'check_failing', status: 'check_failing', errorId: 'err-1' }),
-    );
-    expect(mail.recipients()).toEqual([OPS]);
-    expect(mail.sent[0]?.unsubscribeUrl).toBeUndefined();
-    expect(mail.sent[0]?.tags).toEqual({ kind: 'check_failing' });
-  });
+  it.each(['check_failing', 'org_bound', 'credential_incident', 'credential_resolved'] as const)(
+    'mails ops alone, at once and with no unsubscribe link, for a %s event',
+    async (type) => {
+      const { deps, mail } = setup();
+      await notifyAuthorizationEvent(deps, invalidated({ type, errorId: 'err-1' }));
+      expect(mail.recipients()).toEqual([OPS]);
+      expect(mail.sent[0]?.unsubscribeUrl).toBeUndefined();
+      expect(mail.sent[0]?.tags).toEqual({ kind: type });
+    },
+  );
 
   it('mails nobody for a routine refresh or a denial inside the alert window', async () => {
     const { deps, mail } = setup();
