@@ -1,6 +1,7 @@
 import { eventSummary, type AlertInput } from '#domain/alerts.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Authorization, AuthorizationEvent, Tenant } from '#domain/model.js';
+import { testTenant } from './fixtures.js';
 
 /** The shipped catalog, whose names and Integration IDs the mails carry. */
 export const alertCatalog = defaultCatalog();
@@ -12,17 +13,10 @@ export const REAUTHORIZE_LINK = 'https://keeper.example/connect/abc.def';
 export const ALERT_AT = '2026-03-01T10:00:00.000Z';
 
 /** A customer tenant with two contacts. */
-export const alertTenant: Tenant = {
-  tenantId: 'acme',
-  name: 'Acme Corp',
+export const alertTenant: Tenant = testTenant({
   contacts: ['it@acme.example', 'noc@acme.example'],
-  sso: false,
   orgId: 'org-1',
-  linkVersion: 1,
-  status: 'active',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-};
+});
 
 /**
  * The input of an alert about one of the tenant's authorizations, all granted by the same admin:
