@@ -235,6 +235,10 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       issueLink: linkIssuerWith({ linkKeys: ports.linkKeys, clock, publicBaseUrl: settings.publicBaseUrl }),
       validateNow: validateNowWith(validator),
       credentialIncidents,
+      flapping: {
+        ledger: new DynamoDbAlertLedger(documentClientFor(input.dynamoDb), input.tableName),
+        moreThan: DEFAULT_ALERT_POLICY.flapsPerDayFlagged,
+      },
       validator,
     },
   };

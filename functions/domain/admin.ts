@@ -12,6 +12,7 @@ import {
 import { webexOrgIdSchema } from './admin-org-id.js';
 import { passwordMaxAgeDaysSchema, ssoAuthorizersSchema } from './password-policy.js';
 import { toAuthorizationView, type AuthorizationView, type TenantAuthorizations } from './admin-views.js';
+import type { AlertLedger } from './alert-ledger.js';
 import { buildStatusBoard, type StatusBoard } from './status-board.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
 import {
@@ -147,6 +148,8 @@ export interface AdminDependencies {
   validateNow(tenantId: string, integration: string): Promise<ValidationResult>;
   /** Open credential incidents, for the status board's banner; none shown without it. */
   credentialIncidents?: Pick<CredentialIncidentStore, 'list'>;
+  /** The alert ledger's flap counts and the policy's limit, to flag on the status board. */
+  flapping?: { ledger: Pick<AlertLedger, 'listFlapping'>; moreThan: number };
 }
 
 /** A timestamp later than `previous` even within the same millisecond, so optimistic locks on `updatedAt` stay sound. */
@@ -307,5 +310,6 @@ export function getStatusBoard(deps: AdminDependencies): Promise<StatusBoard> {
     passwordMaxAgeDays: deps.passwordMaxAgeDays,
     now: deps.clock.now(),
     ...(deps.credentialIncidents ? { credentialIncidents: deps.credentialIncidents } : {}),
+    ...(deps.flapping ? { flapping: deps.flapping } : {}),
   });
 }

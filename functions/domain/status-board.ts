@@ -8,6 +8,8 @@ import type {
 } from './model.js';
 import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
 import type { AuthorizationRepository, TenantRepository } from './ports.js';
+import type { AlertLedger, FlapCount } from './alert-ledger.js';
+import { utcDay } from './alert-policy.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
 
 /** A cell's state: an authorization's status, or `not_authorized` when there is no record. */
@@ -63,6 +65,8 @@ export interface StatusBoard {
   checkFailing: BoardCheckFailing[];
   /** Open credential incidents (validator-incident.ts), shown as a banner above the board. */
   credentialIncidents: BoardCredentialIncident[];
+  /** Authorizations that flapped (degraded, then restored within the flap window) too often today (docs/alerts.md). */
+  flapping: FlapCount[];
   integrations: { key: string; name: string }[];
   rows: BoardRow[];
   /** How many cells are in each state, fleet wide. */
@@ -149,6 +153,8 @@ export async function buildStatusBoard(input: {
   maxTenants?: number;
   /** Where open credential incidents are kept; none are shown without it. */
   credentialIncidents?: Pick<CredentialIncidentStore, 'list'>;
+  /** The alert ledger's flap counts, and how many flaps a day are too many; none flagged without it. */
+  flapping?: { ledger: Pick<AlertLedger, 'listFlapping'>; moreThan: number };
 }): Promise<StatusBoard> {
   const maxTenants = input.maxTenants ?? 1000;
   const rows: BoardRow[] = [];
@@ -187,7 +193,11 @@ export async function buildStatusBoard(input: {
   };
   for (const row of rows) for (const cell of row.cells) totals[cell.state] += 1;
   const incidents = (await input.credentialIncidents?.list()) ?? [];
+  const flapping = input.flapping
+    ? await input.flapping.ledger.listFlapping(utcDay(input.now), input.flapping.moreThan)
+    : [];
   return {
+    flapping,
     generatedAt: input.now.toISOString(),
     credentialIncidents: incidents.map(({ integration, openedAt }) => {
       const known = input.catalog.find(integration);

@@ -4,6 +4,7 @@ import { AUTHORIZATION_STATUSES, type Authorization, type Tenant } from '#domain
 import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
 import { boardRow, buildStatusBoard, type BoardRow, type StatusBoard } from '#domain/status-board.js';
 import { getStatusBoard, type AdminDependencies } from '#domain/admin.js';
+import { MemoryAlertLedger } from '#local/adapters/memory-alert-ledger.js';
 import type { AuthorizationRepository, TenantRepository } from '#domain/ports.js';
 
 const catalog = defaultCatalog();
@@ -37,6 +38,7 @@ function pageOf(row: BoardRow, totals: Partial<StatusBoard['totals']>): string {
   return renderStatusBoardPage({
     generatedAt: '2026-02-01T00:00:00.000Z',
     credentialIncidents: [],
+    flapping: [],
     checkFailing: [],
     integrations: catalog.integrations.map(({ key, name }) => ({ key, name })),
     rows: [row],
@@ -254,5 +256,27 @@ describe('status board', () => {
     expect(page).toContain('<code>err-1234</code>');
     expect(page).toContain('Check failing: 1');
     expect(page).not.toContain('<b>acme</b>');
+  });
+});
+
+describe('status board: flapping', () => {
+  it('flags the authorizations that flapped more than the policy allows today', async () => {
+    const ledger = new MemoryAlertLedger();
+    for (let flap = 0; flap < 4; flap += 1) await ledger.countFlap('acme', 'presence', '2026-02-01');
+    await ledger.countFlap('acme', 'cdr', '2026-02-01');
+    await ledger.countFlap('acme', 'sso', '2026-01-31');
+    const empty = { list: async () => ({ items: [] }) } as Pick<TenantRepository, 'list'>;
+    const board = await buildStatusBoard({
+      tenants: empty as TenantRepository,
+      authorizations: {} as AuthorizationRepository,
+      catalog,
+      passwordMaxAgeDays: 1825,
+      now: new Date('2026-02-01T12:00:00.000Z'),
+      flapping: { ledger, moreThan: 3 },
+    });
+    expect(board.flapping).toEqual([
+      { tenantId: 'acme', integration: 'presence', day: '2026-02-01', flaps: 4 },
+    ]);
+    expect(renderStatusBoardPage(board)).toContain('data-flapping="acme/presence"');
   });
 });

@@ -85,6 +85,13 @@ export function renderStatusBoardPage(board: StatusBoard): string {
         </p>`,
     )}
     ${board.checkFailing.length > 0 ? renderCheckFailing(board.checkFailing) : ''}
+    ${board.flapping.map(
+      (flap) =>
+        html`<p class="card notice warning" data-flapping="${flap.tenantId}/${flap.integration}">
+          <strong>Flapping:</strong> ${flap.tenantId} ${flap.integration} went degraded and back ${flap.flaps}
+          times today (${flap.day}). Nobody is mailed for a flap; Webex or the network is unsteady for it.
+        </p>`,
+    )}
     <p class="small">Generated ${formatTime(board.generatedAt)}. ${board.rows.length} tenants.</p>
     <p class="totals">
       ${order
