@@ -1,13 +1,8 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
-import { tracedInvocation } from './commons/tracer.js';
+import { sqsBatchHandler, type SqsConsumerTools } from './commons/sqs-batch.js';
 import { CHECK_FAILING_METRIC, recordValidationOutcome } from './commons/validation-metrics.js';
 import { handleCheckError } from './domain/check-failures.js';
 import { validationMessageSchema } from './domain/sweep.js';
@@ -17,12 +12,7 @@ import { type ValidatorDependencies } from './domain/validator-config.js';
 const SERVICE = 'validator-worker';
 
 /** Observability of the worker; tests pass their own. */
-export interface WorkerTools {
-  logger: Logger;
-  metrics: Metrics;
-  /** X-Ray tracing of each invocation; tests pass none. */
-  tracer?: Tracer;
-}
+export type WorkerTools = SqsConsumerTools;
 
 /** Powertools' logger and metrics named after the service (the namespace comes from POWERTOOLS_METRICS_NAMESPACE, set by the stack). */
 export function workerTools(): WorkerTools {
@@ -101,18 +91,5 @@ export function createValidatorWorkerHandler(
     }
   }
 
-  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    // A processor per invocation: it keeps the batch's results, and the local run and tests may
-    // invoke one handler concurrently.
-    processPartialResponse(event, validateRecord, new BatchProcessor(EventType.SQS), {
-      context,
-      processInParallel: true,
-      // A batch whose every message failed is answered like any other, not thrown: the invocation
-      // itself did its work, and the failed messages are retried by SQS either way.
-      throwOnFullBatchFailure: false,
-    }),
-  )
-    .use(tracedInvocation(tools.tracer))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  return sqsBatchHandler(validateRecord, tools, { processInParallel: true });
 }

@@ -60,7 +60,8 @@ describe('validation queue', () => {
   });
 
   it('feeds the worker in batches of 10 with partial batch failures', () => {
-    synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // The validation queue's and the notifier queue's (test/infra/mail.test.ts).
+    synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalId(synth.stack.validator.queue), 'Arn'] },
       FunctionName: { Ref: logicalId(synth.stack.validator.worker) },
