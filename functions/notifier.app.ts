@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { EVENT_SOURCE } from './adapters/event-publisher.js';
 import { SES_EVENT_SOURCE, feedbackOf, sesEventSchema } from './adapters/ses-feedback.js';
 import type { NotifierComposition } from './commons/composition-root.js';
-import { sqsBatchHandler, type SqsConsumerTools } from './commons/sqs-batch.js';
+import { jsonBodySchema, sqsBatchHandler, type SqsConsumerTools } from './commons/sqs-batch.js';
 import { recordMailFeedback } from './domain/mail-feedback.js';
 import { authorizationEventSchema } from './domain/model.js';
 import { notifyAuthorizationEvent } from './domain/notifier.js';
@@ -26,17 +26,7 @@ const busEventSchema = z.object({
   detail: authorizationEventSchema,
 });
 
-const notifierBodySchema = z
-  .string()
-  .transform((body, context) => {
-    try {
-      return JSON.parse(body) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.discriminatedUnion('source', [busEventSchema, sesEventSchema]));
+const notifierBodySchema = jsonBodySchema(z.discriminatedUnion('source', [busEventSchema, sesEventSchema]));
 
 /** A message that is neither an authorization event nor SES feedback: dead-lettered after its retries. */
 export class MalformedNotifierMessageError extends Error {

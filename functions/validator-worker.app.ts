@@ -1,8 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
-import { sqsBatchHandler, type SqsConsumerTools } from './commons/sqs-batch.js';
+import { jsonBodySchema, sqsBatchHandler, type SqsConsumerTools } from './commons/sqs-batch.js';
 import { CHECK_FAILING_METRIC, recordValidationOutcome } from './commons/validation-metrics.js';
 import { handleCheckError } from './domain/check-failures.js';
 import { validationMessageSchema } from './domain/sweep.js';
@@ -19,22 +18,8 @@ export function workerTools(): WorkerTools {
   return { logger: new Logger({ serviceName: SERVICE }), metrics: new Metrics({ serviceName: SERVICE }) };
 }
 
-/**
- * A record body that is a validation message (`{tenantId, integration}` as JSON). Parsed with the
- * project's zod rather than Powertools Parser: its schemas import zod's whole `z` object, which
- * put every zod locale into the bundle (the worker went from 195 KB to 682 KB).
- */
-const validationBodySchema = z
-  .string()
-  .transform((body, context) => {
-    try {
-      return JSON.parse(body) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(validationMessageSchema);
+/** A record body that is a validation message (`{tenantId, integration}` as JSON). */
+const validationBodySchema = jsonBodySchema(validationMessageSchema);
 
 /** A message that is not a validation message: the sender's bug, dead-lettered after its retries. */
 export class MalformedValidationMessageError extends Error {

@@ -6,6 +6,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import * as z from 'zod';
 import { tracedInvocation } from './tracer.js';
 
 /** Observability of an SQS consumer; tests pass their own. */
@@ -40,4 +41,23 @@ export function sqsBatchHandler(
     .use(tracedInvocation(tools.tracer))
     .use(injectLambdaContext(tools.logger))
     .use(logMetrics(tools.metrics));
+}
+
+/**
+ * A record body that is JSON of `schema`. Parsed with the project's zod rather than Powertools
+ * Parser: its schemas import zod's whole `z` object, which put every zod locale into the bundle
+ * (the worker went from 195 KB to 682 KB).
+ */
+export function jsonBodySchema<Schema extends z.ZodType>(schema: Schema) {
+  return z
+    .string()
+    .transform((body, context) => {
+      try {
+        return JSON.parse(body) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 }
