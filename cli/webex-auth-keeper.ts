@@ -127,6 +127,9 @@ const tenantSchema = z.looseObject({
   orgId: z.string().optional(),
   passwordMaxAgeDays: z.number().optional(),
   ssoAuthorizers: z.array(z.string()).optional(),
+  suppressedContacts: z
+    .array(z.looseObject({ email: z.string(), reason: z.string(), at: z.string() }))
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -423,6 +426,12 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
             ],
             ['webex org', tenant.orgId ?? ''],
             ['contacts', tenant.contacts.join(', ')],
+            [
+              'not mailed',
+              (tenant.suppressedContacts ?? [])
+                .map((entry) => `${entry.email} (${entry.reason} since ${shortTime(entry.at)})`)
+                .join(', '),
+            ],
             ['link version', String(tenant.linkVersion)],
           ],
         );

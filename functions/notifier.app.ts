@@ -1,16 +1,11 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { EVENT_SOURCE } from './adapters/event-publisher.js';
 import { SES_EVENT_SOURCE, feedbackOf, sesEventSchema } from './adapters/ses-feedback.js';
 import type { NotifierComposition } from './commons/composition-root.js';
-import { tracedInvocation } from './commons/tracer.js';
+import { jsonBodySchema, sqsBatchHandler, type SqsConsumerTools } from './commons/sqs-batch.js';
 import { recordMailFeedback } from './domain/mail-feedback.js';
 import { authorizationEventSchema } from './domain/model.js';
 import { flushNotifications, notifyAuthorizationEvent } from './domain/notifier.js';
@@ -18,12 +13,7 @@ import { flushNotifications, notifyAuthorizationEvent } from './domain/notifier.
 const SERVICE = 'notifier';
 
 /** Observability of the notifier; tests pass their own. */
-export interface NotifierTools {
-  logger: Logger;
-  metrics: Metrics;
-  /** X-Ray tracing of each invocation; tests pass none. */
-  tracer?: Tracer;
-}
+export type NotifierTools = SqsConsumerTools;
 
 /** Powertools' logger and metrics named after the service. */
 export function notifierTools(): NotifierTools {
@@ -45,17 +35,9 @@ const flushScheduleSchema = z.object({
   'detail-type': z.literal('Scheduled Event'),
 });
 
-const notifierBodySchema = z
-  .string()
-  .transform((body, context) => {
-    try {
-      return JSON.parse(body) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.discriminatedUnion('source', [busEventSchema, sesEventSchema, flushScheduleSchema]));
+const notifierBodySchema = jsonBodySchema(
+  z.discriminatedUnion('source', [busEventSchema, sesEventSchema, flushScheduleSchema]),
+);
 
 /** A message that is neither an authorization event nor SES feedback: dead-lettered after its retries. */
 export class MalformedNotifierMessageError extends Error {
@@ -102,15 +84,6 @@ export function createNotifierHandler(deps: NotifierComposition, tools: Notifier
     metrics.addMetric('MailsSent', MetricUnit.Count, report.sent.length);
   }
 
-  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
-      context,
-      // One at a time: the queue's batch paces the sends within SES's rate.
-      processInParallel: false,
-      throwOnFullBatchFailure: false,
-    }),
-  )
-    .use(tracedInvocation(tools.tracer))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  // One at a time: the queue's batch paces the sends within SES's rate.
+  return sqsBatchHandler(handleRecord, tools, { processInParallel: false });
 }

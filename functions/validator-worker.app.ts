@@ -1,13 +1,7 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
-import { tracedInvocation } from './commons/tracer.js';
+import type { SQSRecord } from 'aws-lambda';
+import { jsonBodySchema, sqsBatchHandler, type SqsConsumerTools } from './commons/sqs-batch.js';
 import { CHECK_FAILING_METRIC, recordValidationOutcome } from './commons/validation-metrics.js';
 import { handleCheckError } from './domain/check-failures.js';
 import { validationMessageSchema } from './domain/sweep.js';
@@ -17,34 +11,15 @@ import { type ValidatorDependencies } from './domain/validator-config.js';
 const SERVICE = 'validator-worker';
 
 /** Observability of the worker; tests pass their own. */
-export interface WorkerTools {
-  logger: Logger;
-  metrics: Metrics;
-  /** X-Ray tracing of each invocation; tests pass none. */
-  tracer?: Tracer;
-}
+export type WorkerTools = SqsConsumerTools;
 
 /** Powertools' logger and metrics named after the service (the namespace comes from POWERTOOLS_METRICS_NAMESPACE, set by the stack). */
 export function workerTools(): WorkerTools {
   return { logger: new Logger({ serviceName: SERVICE }), metrics: new Metrics({ serviceName: SERVICE }) };
 }
 
-/**
- * A record body that is a validation message (`{tenantId, integration}` as JSON). Parsed with the
- * project's zod rather than Powertools Parser: its schemas import zod's whole `z` object, which
- * put every zod locale into the bundle (the worker went from 195 KB to 682 KB).
- */
-const validationBodySchema = z
-  .string()
-  .transform((body, context) => {
-    try {
-      return JSON.parse(body) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(validationMessageSchema);
+/** A record body that is a validation message (`{tenantId, integration}` as JSON). */
+const validationBodySchema = jsonBodySchema(validationMessageSchema);
 
 /** A message that is not a validation message: the sender's bug, dead-lettered after its retries. */
 export class MalformedValidationMessageError extends Error {
@@ -101,18 +76,5 @@ export function createValidatorWorkerHandler(
     }
   }
 
-  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    // A processor per invocation: it keeps the batch's results, and the local run and tests may
-    // invoke one handler concurrently.
-    processPartialResponse(event, validateRecord, new BatchProcessor(EventType.SQS), {
-      context,
-      processInParallel: true,
-      // A batch whose every message failed is answered like any other, not thrown: the invocation
-      // itself did its work, and the failed messages are retried by SQS either way.
-      throwOnFullBatchFailure: false,
-    }),
-  )
-    .use(tracedInvocation(tools.tracer))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  return sqsBatchHandler(validateRecord, tools, { processInParallel: true });
 }

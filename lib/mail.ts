@@ -5,11 +5,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as ses from 'aws-cdk-lib/aws-ses';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '#adapters/event-publisher.js';
 import { SES_EVENT_SOURCE, SES_FEEDBACK_DETAIL_TYPES } from '#adapters/ses-feedback.js';
-import { ProjectFunction, functionBinding } from './project-function.js';
+import { ProjectFunction, functionBinding, queueWithDeadLetter } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
 
 /** How long one notifier invocation may take (a batch of mails, each sent once). */
@@ -101,19 +101,12 @@ export class Mail extends Construct {
       configurationSet: this.configurationSet,
     });
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      // Messages hold events (names, causes, addresses), never a token: SQS-managed keys suffice.
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = queueWithDeadLetter(this, {
+      consumerTimeout: NOTIFIER_TIMEOUT,
+      maxReceiveCount: NOTIFIER_MAX_RECEIVE_COUNT,
+      // As long as its DLQ: an alert waiting out an SES outage is not dropped before.
       retentionPeriod: Duration.days(14),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6),
-      retentionPeriod: Duration.days(14),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: NOTIFIER_MAX_RECEIVE_COUNT },
-    });
+    }));
 
     new events.Rule(this, 'AuthorizationEventsToNotifier', {
       description: 'Every authorization event of the keeper bus, for the notifier to mail',

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 
@@ -181,4 +182,29 @@ export class ProjectFunction extends NodejsFunction {
     }
     return this;
   }
+}
+
+/**
+ * A Lambda-consumed SQS queue and its dead-letter queue, both with SQS-managed encryption (their
+ * messages never hold token material, so senders need no KMS permission) and TLS only. The
+ * visibility timeout is six times the consumer's timeout (AWS guidance for Lambda consumers), so
+ * a message is not handed to a second consumer while the first still works on it.
+ */
+export function queueWithDeadLetter(
+  scope: Construct,
+  props: { consumerTimeout: Duration; maxReceiveCount: number; retentionPeriod?: Duration },
+): { queue: sqs.Queue; deadLetterQueue: sqs.Queue } {
+  const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  const queue = new sqs.Queue(scope, 'Queue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
+    ...(props.retentionPeriod !== undefined && { retentionPeriod: props.retentionPeriod }),
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+  });
+  return { queue, deadLetterQueue };
 }

@@ -4,9 +4,9 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ProjectFunction, functionBinding } from './project-function.js';
+import { ProjectFunction, functionBinding, queueWithDeadLetter } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
 
 /** How long one worker invocation may take (a batch of up to ten authorizations). */
@@ -48,21 +48,10 @@ export class Validator extends Construct {
   constructor(scope: Construct, id: string, props: ValidatorProps) {
     super(scope, id);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      // Messages only name an authorization (no token material), so SQS-managed keys suffice
-      // and senders need no KMS permission.
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS guidance for Lambda consumers: at least six times the function timeout, so a message
-      // is not handed to a second worker while the first still retries it.
-      visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = queueWithDeadLetter(this, {
+      consumerTimeout: WORKER_TIMEOUT,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    }));
 
     this.dispatcher = new ProjectFunction(this, 'Dispatcher', {
       entry: props.dispatcherEntry,

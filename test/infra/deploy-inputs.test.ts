@@ -66,12 +66,18 @@ describe('deploy inputs', () => {
     });
   });
 
+  it('takes the mail domain of the SES identity', () => {
+    expect(read({ mailDomain: 'mail.vendor.example' }).mailDomain).toBe('mail.vendor.example');
+  });
+
   it('treats an empty -c value as not given', () => {
     expect(read({ opsAlertEmail: '' }).opsAlertEmail).toBeUndefined();
   });
 
   it.each([
     [{ opsAlertEmail: 'not-an-email' }, /opsAlertEmail/],
+    [{ mailDomain: 'alerts@vendor.example' }, /mailDomain/],
+    [{ mailDomain: 'Mail.Vendor.Example' }, /mailDomain/],
     [{ sweepRateMinutes: '0' }, /sweepRateMinutes/],
     [{ sweepRateMinutes: 'often' }, /sweepRateMinutes/],
     [{ passwordMaxAgeDays: 1.5 }, /passwordMaxAgeDays/],

@@ -88,6 +88,20 @@ function stateOwner(tokenActions: string[]): Permission[] {
 
 const table = () => `\${${ids.table}.Arn}`;
 
+/** What an SQS event source grants its function on the queue. */
+function consumes(queueLogicalId: string): Permission[] {
+  return allow(
+    [
+      'sqs:ReceiveMessage',
+      'sqs:ChangeMessageVisibility',
+      'sqs:GetQueueUrl',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+    ],
+    [`\${${queueLogicalId}.Arn}`],
+  );
+}
+
 /** Every DynamoDB permission of a function, as `action on resource` lines. */
 function tablePermissions(fn: lambda.Function): string[] {
   return permissionsOf(synth.template, roleOf(fn))
@@ -159,16 +173,7 @@ describe('function permissions', () => {
           [table()],
         ),
         ...stateOwner(TOKEN_READ_WRITE),
-        ...allow(
-          [
-            'sqs:ReceiveMessage',
-            'sqs:ChangeMessageVisibility',
-            'sqs:GetQueueUrl',
-            'sqs:DeleteMessage',
-            'sqs:GetQueueAttributes',
-          ],
-          [`\${${ids.queue}.Arn}`],
-        ),
+        ...consumes(ids.queue),
       ]),
     );
   });
@@ -203,16 +208,7 @@ describe('function permissions', () => {
           ],
           { StringEquals: { 'ses:FromAddress': 'alerts@${MailDomain}' } },
         ),
-        ...allow(
-          [
-            'sqs:ReceiveMessage',
-            'sqs:ChangeMessageVisibility',
-            'sqs:GetQueueUrl',
-            'sqs:DeleteMessage',
-            'sqs:GetQueueAttributes',
-          ],
-          [`\${${logicalId(mail.queue)}.Arn}`],
-        ),
+        ...consumes(logicalId(mail.queue)),
       ]),
     );
   });

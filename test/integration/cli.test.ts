@@ -43,6 +43,11 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     expect(created.stdout).toBe('Created tenant acme (Acme Corp).\n');
     await cli([...api, 'tenants', 'create', 'beta', '--name', 'Beta']);
     await seedAuthorization(h, 'acme', 'presence');
+    await h.repos.tenants.suppressContact('acme', {
+      email: 'ops@acme.example',
+      reason: 'bouncing',
+      at: '2026-11-25T09:00:00.000Z',
+    });
 
     const list = await cli([...api, 'tenants', 'list']);
     expect(list.code).toBe(0);
@@ -53,6 +58,7 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     const show = await cli([...api, 'tenants', 'show', 'acme']);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/^name\s+Acme Corp$/m);
+    expect(show.stdout).toMatch(/^not mailed\s+ops@acme\.example \(bouncing since 2026-11-25 09:00Z\)$/m);
     expect(show.stdout).toMatch(/^presence\s+active\s+-\s+admin@customer\.example\s+2026-12-09 10:00Z/m);
     expect(show.stdout).toMatch(/^users-sync\s+not authorized/m);
     expect(show.stdout).not.toMatch(/SECRET/);
