@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -17,6 +18,8 @@ function oneTraced<Client>(create: () => Client): () => Client {
 
 /** The process's DynamoDB client. */
 export const dynamoDbClient = oneTraced(() => new DynamoDBClient({}));
+/** The process's KMS client (the token vault's data keys). */
+export const kmsClient = oneTraced(() => new KMSClient({}));
 /** The process's Secrets Manager client. */
 export const secretsManagerClient = oneTraced(() => new SecretsManagerClient({}));
 /** The process's EventBridge client. */

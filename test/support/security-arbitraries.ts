@@ -217,7 +217,7 @@ export function expectNoLeak(answer: Answer, where: string, internals: readonly 
   }
 }
 
-/** Fails unless nothing durable was written: table (OAuth states aside), vault, events, subscriptions. */
+/** Fails unless nothing durable was written: table (OAuth states aside, tokens included), vault seals, events, subscriptions. */
 export function expectNothingDurableWritten(
   before: WorldSnapshot,
   after: WorldSnapshot,
@@ -225,7 +225,6 @@ export function expectNothingDurableWritten(
 ): void {
   expect(after.durable, `${where}: table changed`).toEqual(before.durable);
   expect(after.vaultWrites, `${where}: vault written`).toBe(before.vaultWrites);
-  expect(after.vault, `${where}: vault changed`).toBe(before.vault);
   expect(after.published, `${where}: event published`).toBe(before.published);
   expect(after.contacts, `${where}: subscriptions changed`).toBe(before.contacts);
 }
