@@ -506,7 +506,7 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
   sections.push(
     `## OAuth callback\n\n` +
       `The deployed public handler (middy, Powertools, \`completeAuthorization\`) called in-process with an API ` +
-      `Gateway event, over DynamoDB Local, the simulator and an in-memory vault; each sample is a new tenant's ` +
+      `Gateway event, over DynamoDB Local, the simulator and the token vault over a local key; each sample is a new tenant's ` +
       `first authorization of one integration, started through the handler's \`/oauth/start\` (untimed; its ` +
       `cookies go back with the callback, as a browser's would). ${callback.samples} samples after warm-up; ` +
       `each callback makes ${callback.webexCalls} Webex calls, so ${callback.webexCalls} × ${options.latencyMs} ms of simulator latency ` +
