@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sealedTokensSchema } from '#domain/model.js';
 import { ROLES_READ_SCOPE } from '#domain/validator-evidence.js';
 import type { TokenVault, WebexClient } from '#domain/ports.js';
 
@@ -60,7 +61,10 @@ export async function runBaseline(input: BaselineInput): Promise<BaselineReport>
       due += 1;
       if (checked >= input.sample) continue;
       const checkStarted = performance.now();
-      const material = await input.vault.read(String(item.secretId));
+      const material = await input.vault.open(
+        { tenantId: String(item.tenantId), integration: String(item.integration) },
+        sealedTokensSchema.parse(item.sealedTokens),
+      );
       await input.webex.getMe(material.accessToken);
       const scopes: unknown = item.scopes;
       if (Array.isArray(scopes) && scopes.includes(ROLES_READ_SCOPE)) {

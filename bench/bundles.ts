@@ -29,7 +29,6 @@ const DUMMY_ENVIRONMENT: Record<string, string> = {
   POWERTOOLS_SERVICE_NAME: 'bench',
   POWERTOOLS_METRICS_NAMESPACE: 'Bench',
   TABLE_NAME: 'bench-table',
-  TOKEN_SECRET_PREFIX: 'webex-auth-keeper/tokens/',
   KMS_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000',
   CLIENT_SECRETS_SECRET_ID: 'webex-auth-keeper/client-secrets',
   LINK_SIGNING_SECRET_ID: 'webex-auth-keeper/link-signing-key',

@@ -506,7 +506,7 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
   sections.push(
     `## OAuth callback\n\n` +
       `The deployed public handler (middy, Powertools, \`completeAuthorization\`) called in-process with an API ` +
-      `Gateway event, over DynamoDB Local, the simulator and an in-memory vault; each sample is a new tenant's ` +
+      `Gateway event, over DynamoDB Local, the simulator and the token vault over a local key; each sample is a new tenant's ` +
       `first authorization of one integration, started through the handler's \`/oauth/start\` (untimed; its ` +
       `cookies go back with the callback, as a browser's would). ${callback.samples} samples after warm-up; ` +
       `each callback makes ${callback.webexCalls} Webex calls, so ${callback.webexCalls} × ${options.latencyMs} ms of simulator latency ` +
@@ -534,19 +534,10 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
           `the figures of the process that peaked highest (a worker's peak): its peak `) +
       `resident set from \`process.resourceUsage().maxRSS\`, and the V8 heap in use sampled every 20 ms from a ` +
       `collected heap at the start (the peak counts garbage not yet collected, so it bounds what the sweep ` +
-      `keeps from above). The resident set includes Node, the AWS SDK and the in-memory vault of every ` +
-      `seeded token set (${options.sweepProcesses === 1 ? '' : 'each process holds all of them; '}on AWS they ` +
-      `stay in Secrets Manager).\n\n` +
+      `keeps from above). The resident set includes Node and the AWS SDK; the tokens are sealed on the items, ` +
+      `so a process holds only the ones it is checking.\n\n` +
       table(
-        [
-          'Authorizations',
-          'Due',
-          'Peak RSS (maxRSS)',
-          'Heap at start',
-          'Heap peak',
-          'Heap delta',
-          'Vault held',
-        ],
+        ['Authorizations', 'Due', 'Peak RSS (maxRSS)', 'Heap at start', 'Heap peak', 'Heap delta'],
         results.scenarios.map((s) => [
           String(s.authorizations),
           `${s.seed.due} (${pct(s.dueFraction)})`,
@@ -554,7 +545,6 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
           mb(s.sweep.memory.heapAtStartBytes),
           mb(s.sweep.memory.heapPeakBytes),
           mb(s.sweep.memory.heapPeakBytes - s.sweep.memory.heapAtStartBytes),
-          mb(s.sweep.memory.vaultBytes),
         ]),
       ) +
       `\n\nThe headline sweep peaked at ${mb(memory.maxRssBytes)} resident` +
@@ -565,12 +555,13 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
 
   sections.push(
     `## Caveats\n\n` +
-      `- The vault is in memory (a \`TokenVault\` stand-in for Secrets Manager), so a check's \`GetSecretValue\` ` +
-      `(and \`PutSecretValue\` on a refresh) cost nothing here; on AWS each adds a call of a few tens of ms.\n` +
+      `- The vault's data keys come from a local key in place of KMS (the deployed envelope code otherwise), so ` +
+      `a check's \`kms:Decrypt\` (and a refresh's \`kms:GenerateDataKey\`) cost nothing here; on AWS each adds ` +
+      `a request of a few ms.\n` +
       `- DynamoDB Local reports consumed capacity by its own computation of the service's rules; it shares this ` +
       `machine's cores with the sweep processes and the simulator, so DynamoDB latency here is higher than on AWS.\n` +
       `- Seeded tokens are fresh (no refresh due) and every check is healthy, the common case of a sweep; a ` +
-      `refresh adds one Webex call and a vault write, an invalidation a few calls for its evidence.\n` +
+      `refresh adds one Webex call and a write of the record, an invalidation a few calls for its evidence.\n` +
       `- docs/scale.md extrapolates these numbers to 500,000 authorizations on AWS.`,
   );
   return `${sections.join('\n\n')}\n`;

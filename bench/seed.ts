@@ -94,7 +94,7 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 
 /**
  * Seeds real authorizations fast: tokens minted in the simulator in-process (code then exchange,
- * the same grant a consent produces, without its HTTP and pages), material into the vault,
+ * the same grant a consent produces, without its HTTP and pages), material sealed by the vault,
  * records through the real repository (`save`, so the item shape and the `due` index keys are
  * the product's), five integrations per tenant, each tenant bound to its own org. Due ones were
  * due a minute to ten minutes ago; the others fall due five to fifteen minutes from now, after
@@ -151,7 +151,7 @@ export async function seedAuthorizations(input: SeedInput): Promise<SeedReport> 
       scope: grant.tokens.scope,
     };
     const tenantId = `${input.tenantPrefix}-${tenantIndex}`;
-    const secretId = await vault.store(tenantId, integration.key, material);
+    const sealedTokens = await vault.seal({ tenantId, integration: integration.key }, material);
     const dueNow = isDue(index, input.dueFraction);
     if (dueNow) due += 1;
     const offsetSeconds = dueNow ? -(60 + (index % 540)) : 300 + (index % 600);
@@ -166,7 +166,7 @@ export async function seedAuthorizations(input: SeedInput): Promise<SeedReport> 
       grantedAt: new Date(now.getTime() - 3600 * SECOND_MS).toISOString(),
       validatedAt: new Date(now.getTime() - 900 * SECOND_MS).toISOString(),
       consecutiveFailures: 0,
-      secretId,
+      sealedTokens,
       version: 0,
       warningsSent: [],
       nextCheckAt: new Date(now.getTime() + offsetSeconds * SECOND_MS).toISOString(),

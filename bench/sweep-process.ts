@@ -191,9 +191,6 @@ async function sweep(
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       heapAtStartBytes,
       heapPeakBytes,
-      vaultBytes: sum(
-        [...vault.secrets].map(([secretId, material]) => secretId.length + JSON.stringify(material).length),
-      ),
     },
   };
   return { type: 'result', result, dispatchedAt, endedAt, durations };
@@ -217,8 +214,7 @@ function released(): Promise<void> {
  * the table under test once the bench releases every process at once.
  */
 async function sweepWarm(request: SweepRequest): Promise<SweepAnswer> {
-  const vault = new MemoryTokenVault();
-  for (const [secretId, material] of request.secrets) vault.put(secretId, material);
+  const vault = new MemoryTokenVault([], Buffer.from(request.vaultKey, 'base64'));
   const none = async () => undefined;
   await sweep(request, request.warmupTableName, vault, none, none);
   // Listening before saying ready, so a `go` sent at once is not missed.

@@ -1,9 +1,8 @@
 import * as z from 'zod';
-import { tokenMaterialSchema } from '#domain/model.js';
 
 /**
  * What the bench sends each sweep process: where everything is, which part of the sweep is its
- * own, and the vault's content.
+ * own, and the vault's key.
  */
 export const sweepRequestSchema = z.strictObject({
   endpoint: z.url(),
@@ -16,8 +15,8 @@ export const sweepRequestSchema = z.strictObject({
   /** This process answers the `due` index's shards with `shard % processCount === processIndex`. */
   processIndex: z.number().int().nonnegative(),
   processCount: z.number().int().positive(),
-  /** Secret id and material of every seeded authorization (the bench's in-memory vault). */
-  secrets: z.array(z.tuple([z.string(), tokenMaterialSchema])),
+  /** The wrapping key (base64) of the vault that sealed the seeded tokens, so this process opens them. */
+  vaultKey: z.base64(),
 });
 export type SweepRequest = z.infer<typeof sweepRequestSchema>;
 
@@ -74,8 +73,6 @@ export const sweepResultSchema = z.strictObject({
     heapAtStartBytes: z.number(),
     /** Highest V8 heap in use sampled every 20 ms during the sweep. */
     heapPeakBytes: z.number(),
-    /** Bytes of token material held by the in-memory vault (would be in Secrets Manager). */
-    vaultBytes: z.number(),
   }),
 });
 export type SweepResult = z.infer<typeof sweepResultSchema>;

@@ -190,7 +190,6 @@ export function mergeSweeps(answers: readonly SweepAnswer[], releasedAt: number)
       maxRssBytes: Math.max(...results.map((result) => result.memory.maxRssBytes)),
       heapAtStartBytes: peak.memory.heapAtStartBytes,
       heapPeakBytes: peak.memory.heapPeakBytes,
-      vaultBytes: Math.max(...results.map((result) => result.memory.vaultBytes)),
     },
   };
 }

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from './domain/catalog.js';
-import { refreshTokenIssuedAt } from './domain/expiry-warnings.js';
 import { leaseWait, releaseLease, tryLease } from './domain/lease.js';
-import { storeRefreshedTokens, tokenMaterialOf } from './domain/refresh-policy.js';
+import { tokenMaterialOf } from './domain/refresh-policy.js';
+import {
+  holdsTokens,
+  openTokens,
+  saveRefreshedTokens,
+  type SealedAuthorization,
+} from './domain/token-storage.js';
 import type { Authorization, InvalidationCause, TokenMaterial } from './domain/model.js';
 import {
   ConflictError,
@@ -117,7 +122,7 @@ export interface TokenAccessOptions {
   clock: Clock;
   /** Lease owner id of this process; a random one by default. */
   leaseOwner?: string;
-  /** How long a secret read stays cached for the same record version. @default 60 s */
+  /** How long opened tokens stay cached for the same record version. @default 60 s */
   cacheTtlMs?: number;
   /** Refresh when less than this is left of the access token. @default 60 s */
   refreshMarginMs?: number;
@@ -134,19 +139,20 @@ const USABLE: ReadonlySet<Authorization['status']> = new Set([
   'check_failing',
 ]);
 
-interface CachedSecret {
-  /** `secretId#version`: a new record version (refresh, re-consent) never hits an old entry. */
-  key: string;
+interface CachedTokens {
+  /** The record's version: a new one (refresh, re-consent, revocation) never hits an old entry. */
+  version: number;
   material: TokenMaterial;
   until: number;
 }
 
 /**
  * Creates token access over the ports. Each call reads the record (one consistent DynamoDB read,
- * so a revocation or invalidation is seen at once); the secret itself is cached in memory for a
- * short time, keyed by secret id and record version. A refresh runs under the validator's lease
- * and writes the vault before the record, as the validator does; concurrent callers in this
- * process share one refresh, and a caller that loses the lease to another process waits for it.
+ * so a revocation or invalidation is seen at once) and opens the sealed tokens it carries; the
+ * opened tokens are cached in memory for a short time, keyed by record version, so repeated calls
+ * make no KMS request. A refresh runs under the validator's lease and saves the new tokens on the
+ * record in one conditional write, as the validator does; concurrent callers in this process
+ * share one refresh, and a caller that loses the lease to another process waits for it.
  */
 export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
   const { clock, log } = options;
@@ -155,7 +161,7 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
   const cacheTtlMs = options.cacheTtlMs ?? 60_000;
   const refreshMarginMs = options.refreshMarginMs ?? 60_000;
   const leaseWaitMs = options.leaseWaitMs ?? 5_000;
-  const cache = new Map<string, CachedSecret>();
+  const cache = new Map<string, CachedTokens>();
   const inflight = new Map<string, Promise<AccessToken>>();
   /** Record versions whose refresh Webex refused: answered at once until the validator rewrites them. */
   const refused = new Map<string, number>();
@@ -163,14 +169,18 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
   const recordKey = (tenantId: string, integration: string) => `${tenantId}#${integration}`;
 
   /** The record, or the typed error that says why it gives no token. */
-  function usable(record: Authorization | undefined, tenantId: string, integration: string): Authorization {
+  function usable(
+    record: Authorization | undefined,
+    tenantId: string,
+    integration: string,
+  ): SealedAuthorization {
     if (!record) throw new NotAuthorizedError(tenantId, integration, 'not_found');
     if (record.status === 'pending') throw new NotAuthorizedError(tenantId, integration, 'pending');
     if (record.status === 'revoked') throw new NotAuthorizedError(tenantId, integration, 'revoked');
     if (record.status === 'invalid') {
       throw new AuthorizationInvalidError(tenantId, integration, record.cause, record.causeDetail);
     }
-    if (!USABLE.has(record.status) || !record.secretId) {
+    if (!USABLE.has(record.status) || !holdsTokens(record)) {
       throw new NotAuthorizedError(tenantId, integration, 'not_found');
     }
     if (refused.get(recordKey(tenantId, integration)) === record.version) {
@@ -179,19 +189,18 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     return record;
   }
 
-  async function readMaterial(record: Authorization): Promise<TokenMaterial> {
-    const secretId = record.secretId as string;
-    const key = `${secretId}#${record.version}`;
+  async function readMaterial(record: SealedAuthorization): Promise<TokenMaterial> {
     const entry = cache.get(recordKey(record.tenantId, record.integration));
-    if (entry && entry.key === key && entry.until > clock.now().getTime()) return entry.material;
-    const material = await options.vault.read(secretId);
+    if (entry && entry.version === record.version && entry.until > clock.now().getTime())
+      return entry.material;
+    const material = await openTokens(options.vault, record);
     remember(record, material);
     return material;
   }
 
   function remember(record: Authorization, material: TokenMaterial): void {
     cache.set(recordKey(record.tenantId, record.integration), {
-      key: `${record.secretId}#${record.version}`,
+      version: record.version,
       material,
       until: clock.now().getTime() + cacheTtlMs,
     });
@@ -233,7 +242,7 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     }
   }
 
-  /** The refreshed token, or `superseded` when the record changed before the vault write (nothing written). */
+  /** The refreshed token, or `superseded` when a concurrent write changed or took away the tokens (nothing written). */
   async function refreshUnderLease(leased: Authorization): Promise<AccessToken | 'superseded'> {
     const { tenantId, integration } = leased;
     const record = usable(leased, tenantId, integration);
@@ -280,51 +289,22 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
 
     const now = clock.now();
     const material = tokenMaterialOf(grant, now, current);
-    // The vault first: a crash between the two writes leaves a newer token than the record says,
-    // never a record pointing at a token that was not kept. If the lease ran out during the
-    // refresh and a re-authorization was saved meanwhile, nothing is stored: take the newer record.
-    const secretId = await storeRefreshedTokens(options, record, material);
-    if (secretId === undefined) {
+    // Saved at once, tokens and record in one write; a revocation or a new grant saved meanwhile
+    // wins (the lease ran out, or offboarding did not wait), and the next round reads it.
+    const saved = await saveRefreshedTokens(options, record, material, now, {
+      releaseLease: true,
+      describe: true,
+    });
+    if (saved === undefined) {
       log.warn('The record changed during an on-demand refresh; keeping the newer one', {
         tenantId,
         integration,
       });
       return 'superseded';
     }
-    const refreshedAt = now.toISOString();
-    try {
-      const saved = await options.authorizations.save(
-        {
-          ...record,
-          secretId,
-          accessTokenExpiresAt: material.accessTokenExpiresAt,
-          refreshTokenExpiresAt: material.refreshTokenExpiresAt,
-          refreshTokenIssuedAt: refreshTokenIssuedAt(
-            record,
-            material.refreshTokenExpiresAt,
-            now,
-          ).toISOString(),
-          refreshedAt,
-          updatedAt: refreshedAt,
-          leaseOwner: undefined,
-          leaseUntil: undefined,
-        },
-        record.version,
-      );
-      remember(saved, material);
-      log.info('Refreshed the access token on demand', { tenantId, integration });
-      return toAccessToken(saved, material);
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      // Someone wrote the record despite the lease (offboarding does not wait forever): obey its status.
-      log.warn('The record changed during an on-demand refresh', { tenantId, integration });
-      const reread = await options.authorizations.get(tenantId, integration);
-      if (!reread || reread.status === 'revoked') {
-        // Offboarded meanwhile: storing the new tokens brought the destroyed secret back; destroy it again.
-        await options.vault.destroy(secretId);
-      }
-      return toAccessToken(usable(reread, tenantId, integration), material);
-    }
+    remember(saved, material);
+    log.info('Refreshed the access token on demand', { tenantId, integration });
+    return toAccessToken(saved, material);
   }
 
   /** Brings the next check forward so the validator classifies the refusal and alerts within one sweep. */

@@ -1,17 +1,14 @@
-import { ArnFormat, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
-import type { Acknowledgment } from 'aws-cdk-lib';
+import { RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { TENANT_PREFIX } from '#adapters/dynamodb/keys.js';
 import { tableDefinition, tableIndexes } from '#adapters/table-definition.js';
 import type { TableKey } from '#adapters/table-definition.js';
 import { functionBinding } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
-
-/** Fixed name prefix of the per-authorization token secrets the functions create at run time. */
-export const TOKEN_SECRET_PREFIX = 'webex-auth-keeper/tokens/';
 
 /** A DynamoDB action a function may be granted on the table or one of its indexes. */
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
@@ -26,8 +23,11 @@ export interface StateAccess {
   readonly table: readonly TableAction[];
   /** Indexes the function queries (Query only: GetItem and writes never target an index). */
   readonly queriedIndexes: readonly string[];
-  /** Token secrets: every vault call, or only storing (the internet-facing function). */
-  readonly tokenSecrets: 'read-write' | 'write-only';
+  /**
+   * Sealed tokens on the authorization items (functions/adapters/envelope-token-vault.ts): sealed
+   * and opened, or only sealed (the internet-facing function, which never opens a stored token).
+   */
+  readonly tokens: 'seal-and-open' | 'seal-only';
 }
 
 /**
@@ -37,7 +37,7 @@ export interface StateAccess {
  *   `get`, `listForTenant`, `save`, `acquireLease`/`releaseLease`, history `append`, OAuth
  *   states `put` and `consume` (a conditional DeleteItem). No index.
  * - admin API (functions/domain/admin*.ts, offboarding.ts, status-board.ts, and validate-now,
- *   recheck, force refresh and reload on the validator's path: token secrets read and written,
+ *   recheck, force refresh and reload on the validator's path: tokens sealed and opened,
  *   client secrets read, the credential incident item read and updated): tenants `create`, `get`, `replace`, `setOrg`, `list` (the `tenants`
  *   index) and `purge` (a Query of the tenant's partition, then one DeleteItem per item: no batch
  *   call), authorizations `get`, `listForTenant`, `save`, leases, history `list`.
@@ -50,53 +50,37 @@ export const STATE_ACCESS = {
   publicApi: {
     table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
     queriedIndexes: [],
-    tokenSecrets: 'write-only',
+    tokens: 'seal-only',
   },
   adminApi: {
     table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
     queriedIndexes: [tableDefinition.tenantIndex.indexName],
-    tokenSecrets: 'read-write',
+    tokens: 'seal-and-open',
   },
   validatorWorker: {
     table: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
     queriedIndexes: [],
-    tokenSecrets: 'read-write',
+    tokens: 'seal-and-open',
   },
 } as const satisfies Record<string, StateAccess>;
 
 /**
- * The KMS calls the services make for a principal using the key: Secrets Manager asks for a
- * data key (GenerateDataKey) to write a secret version and decrypts it (Decrypt) to read one;
- * DynamoDB decrypts the table key (Decrypt) and generates one when it renews it. Neither calls
- * kms:Encrypt for table items or secret values (envelope encryption), so it is not granted.
+ * The KMS calls the services make for a principal using the key: DynamoDB decrypts the table key
+ * (Decrypt) and generates one when it renews it; Secrets Manager decrypts the configuration
+ * secrets (Decrypt) and would generate a data key to write one. Neither calls kms:Encrypt
+ * (envelope encryption), so it is not granted.
  */
 export const STATE_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
 
-/**
- * The Secrets Manager calls the functions make on token secrets (functions/adapters/
- * secrets-manager-vault.ts): create with tags, write a new version, read, schedule deletion on
- * offboarding, and restore one scheduled for deletion when the tenant authorizes again.
- */
-export const TOKEN_SECRET_ACTIONS = [
-  'secretsmanager:CreateSecret',
-  'secretsmanager:TagResource',
-  'secretsmanager:PutSecretValue',
-  'secretsmanager:GetSecretValue',
-  'secretsmanager:DeleteSecret',
-  'secretsmanager:RestoreSecret',
-] as const;
+/** The encryption context keys the token vault binds every envelope to (EncryptionContext). */
+const CONTEXT_TABLE = 'kms:EncryptionContext:table';
+const CONTEXT_TENANT = 'kms:EncryptionContext:tenantId';
 
-/**
- * What the public (internet-facing) function does with token secrets: it only stores what a
- * callback obtained. It never reads nor deletes one, so a compromise of that function cannot
- * read or destroy the tokens of other tenants.
- */
-export const TOKEN_SECRET_WRITE_ACTIONS = [
-  'secretsmanager:CreateSecret',
-  'secretsmanager:TagResource',
-  'secretsmanager:PutSecretValue',
-  'secretsmanager:RestoreSecret',
-] as const;
+/** Which tenants' tokens a grant reaches: all of them unless named. */
+export interface TokenGrantOptions {
+  /** Tenant ids whose items and tokens the grantee may read; every tenant when absent. */
+  readonly tenants?: readonly string[];
+}
 
 const attributeTypes: Record<TableKey['type'], dynamodb.AttributeType> = {
   S: dynamodb.AttributeType.STRING,
@@ -116,9 +100,10 @@ export interface TokenStoreProps {
 
 /**
  * Everything that holds tenant state and secrets: the customer managed KMS key (rotated yearly),
- * the single table built from `functions/adapters/table-definition.ts`, the client-secrets secret
- * the operator fills in, the generated link-signing key, and the name prefix under which the
- * functions create one secret per authorization at run time.
+ * which encrypts the table and wraps the data keys of the tokens sealed on its items, the single
+ * table built from `functions/adapters/table-definition.ts`, the client-secrets secret the
+ * operator fills in, and the generated link-signing key. Secrets Manager holds a fixed number of
+ * secrets whatever the number of tenants.
  */
 export class TokenStore extends Construct {
   readonly key: kms.Key;
@@ -127,15 +112,13 @@ export class TokenStore extends Construct {
   readonly clientSecrets: secretsmanager.Secret;
   /** HMAC key for onboarding links; generated, never leaves Secrets Manager and the functions. */
   readonly linkSigningKey: secretsmanager.Secret;
-  /** ARN pattern of every token secret (`...:secret:webex-auth-keeper/tokens/*`). */
-  readonly tokenSecretArnPattern: string;
 
   constructor(scope: Construct, id: string, props: TokenStoreProps) {
     super(scope, id);
     const removalPolicy = props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.key = new kms.Key(this, 'Key', {
-      description: 'webex-auth-keeper: table, token secrets, client secrets and alert topic',
+      description: 'webex-auth-keeper: table, sealed tokens, client secrets and alert topic',
       enableKeyRotation: true,
       removalPolicy,
     });
@@ -186,13 +169,6 @@ export class TokenStore extends Construct {
       reason:
         'Rotating the link-signing key would invalidate every onboarding link already sent to customers; links carry their own expiry (LINK_TTL_DAYS) and a per-tenant version that revokes them.',
     });
-
-    this.tokenSecretArnPattern = Stack.of(this).formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      resourceName: `${TOKEN_SECRET_PREFIX}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
   }
 
   private indexArn(indexName: string): string {
@@ -205,10 +181,40 @@ export class TokenStore extends Construct {
   }
 
   /**
+   * Direct KMS use of the token vault: `actions` on the key only for envelopes of this table
+   * (its name is in every encryption context), and, when tenants are named, only theirs.
+   */
+  private tokenKeyStatement(sid: string, actions: readonly string[], options: TokenGrantOptions = {}) {
+    return new iam.PolicyStatement({
+      sid,
+      actions: [...actions],
+      resources: [this.key.keyArn],
+      conditions: {
+        StringEquals: {
+          [CONTEXT_TABLE]: this.table.tableName,
+          ...(options.tenants && { [CONTEXT_TENANT]: [...options.tenants] }),
+        },
+      },
+    });
+  }
+
+  /** `dynamodb:LeadingKeys` limited to the named tenants' partitions; none when every tenant is meant. */
+  private leadingKeys(options: TokenGrantOptions): Record<string, Record<string, unknown>> {
+    if (!options.tenants) return {};
+    if (options.tenants.length === 0) throw new Error('A token grant names no tenant');
+    return {
+      'ForAllValues:StringEquals': {
+        'dynamodb:LeadingKeys': options.tenants.map((tenantId) => `${TENANT_PREFIX}${tenantId}`),
+      },
+    };
+  }
+
+  /**
    * For a function that owns tenant state (public API, admin API, validator worker): exactly the
-   * table and index actions its code uses ({@link STATE_ACCESS}), token secrets under the prefix
-   * (write-only for the public API), the client secrets and link-signing key read, and the CMK
-   * only through DynamoDB and Secrets Manager.
+   * table and index actions its code uses ({@link STATE_ACCESS}), the key for sealing tokens
+   * (GenerateDataKey) and opening them (Decrypt; not for the public API) under this table's
+   * encryption context, the client secrets and link-signing key read, and otherwise the CMK only
+   * through DynamoDB and Secrets Manager.
    */
   bindStateAccess(access: StateAccess): FunctionBinding {
     const tableStatements = [
@@ -230,20 +236,14 @@ export class TokenStore extends Construct {
     return functionBinding(
       {
         TABLE_NAME: this.table.tableName,
-        TOKEN_SECRET_PREFIX,
         KMS_KEY_ID: this.key.keyArn,
         CLIENT_SECRETS_SECRET_ID: this.clientSecrets.secretArn,
         LINK_SIGNING_SECRET_ID: this.linkSigningKey.secretArn,
       },
       [
         ...tableStatements,
-        new iam.PolicyStatement({
-          sid: 'TokenSecrets',
-          actions: [
-            ...(access.tokenSecrets === 'read-write' ? TOKEN_SECRET_ACTIONS : TOKEN_SECRET_WRITE_ACTIONS),
-          ],
-          resources: [this.tokenSecretArnPattern],
-        }),
+        this.tokenKeyStatement('TokenSeal', ['kms:GenerateDataKey']),
+        ...(access.tokens === 'seal-and-open' ? [this.tokenKeyStatement('TokenOpen', ['kms:Decrypt'])] : []),
         new iam.PolicyStatement({
           sid: 'ConfigurationSecretsRead',
           actions: ['secretsmanager:GetSecretValue'],
@@ -260,7 +260,6 @@ export class TokenStore extends Construct {
           },
         }),
       ],
-      [this.tokenPrefixSuppression()],
     );
   }
 
@@ -322,45 +321,44 @@ export class TokenStore extends Construct {
   }
 
   /**
-   * What reading a token takes: GetSecretValue on the token secrets and kms:Decrypt on the key,
-   * only through Secrets Manager. DescribeSecret (metadata: name, tags, version ids, never the
-   * value) is there for readers that use the AWS Secrets Manager caching clients, which call it
-   * to learn whether a cached value has a newer version.
+   * What reading a token takes: GetItem on the table (only the named tenants' partitions when
+   * tenants are named), kms:Decrypt through DynamoDB for the table's own encryption, and kms:Decrypt
+   * of the envelopes' data keys under this table's encryption context (only the named tenants').
+   * KMS checks the context on every Decrypt, so a grant for tenant A opens no envelope of tenant B.
    */
-  tokenReadStatements(): iam.PolicyStatement[] {
+  tokenReadStatements(options: TokenGrantOptions = {}): iam.PolicyStatement[] {
     return [
       new iam.PolicyStatement({
-        sid: 'TokenSecretsRead',
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [this.tokenSecretArnPattern],
+        sid: 'TokenItemsRead',
+        actions: ['dynamodb:GetItem'],
+        resources: [this.table.tableArn],
+        conditions: this.leadingKeys(options),
       }),
       new iam.PolicyStatement({
-        sid: 'TokenKeyDecrypt',
+        sid: 'TokenTableKeyDecrypt',
         actions: ['kms:Decrypt'],
         resources: [this.key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': this.viaService('secretsmanager') } },
+        conditions: { StringEquals: { 'kms:ViaService': this.viaService('dynamodb') } },
       }),
+      this.tokenKeyStatement('TokenKeyDecrypt', ['kms:Decrypt'], options),
     ];
   }
 
   /**
-   * Lets one of the SaaS's own services read token secrets (and decrypt them through Secrets
-   * Manager): the "valid access token for (tenant, integration) in one call" promise. Returns the
-   * grant: `success` is false when the grantee has no policy to add to (a service principal, an
-   * account), and `assertSuccess()` fails the synth then. When the grantee is a construct of this
-   * app, the prefix wildcard's cdk-nag finding is suppressed on it.
+   * Lets one of the SaaS's own services read the tokens of every tenant, or of the named ones: the
+   * "valid access token for (tenant, integration) in one call" promise. Returns the grant:
+   * `success` is false when the grantee has no policy to add to (a service principal, an account),
+   * and `assertSuccess()` fails the synth then.
    */
-  grantTokenRead(grantee: iam.IGrantable): iam.Grant {
-    return this.grantStatements(grantee, this.tokenReadStatements());
+  grantTokenRead(grantee: iam.IGrantable, options: TokenGrantOptions = {}): iam.Grant {
+    return this.grantStatements(grantee, this.tokenReadStatements(options));
   }
 
   /**
    * What `createTokenAccess` (functions/token-access.ts) needs with the AWS adapters: it reads the
-   * authorization record and takes a lease on it, reads the token secret, and when the access
-   * token is near its end refreshes it (client secret read, new secret version, record saved).
-   * When offboarding wins the race with that refresh, the new version has brought the destroyed
-   * secret back, and token access deletes it again (DeleteSecret): without it the secret stays
-   * readable after offboarding. No index, no item deleted, no link key.
+   * authorization record and takes a lease on it, opens the sealed tokens, and when the access
+   * token is near its end refreshes it (client secret read, new tokens sealed and saved on the
+   * record in one conditional write). No index, no item deleted, no link key.
    */
   tokenAccessStatements(): iam.PolicyStatement[] {
     return [
@@ -368,11 +366,6 @@ export class TokenStore extends Construct {
         sid: 'TokenAccessRecords',
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [this.table.tableArn],
-      }),
-      new iam.PolicyStatement({
-        sid: 'TokenAccessSecrets',
-        actions: [...TOKEN_SECRET_ACTIONS],
-        resources: [this.tokenSecretArnPattern],
       }),
       new iam.PolicyStatement({
         sid: 'TokenAccessClientSecrets',
@@ -389,6 +382,7 @@ export class TokenStore extends Construct {
           },
         },
       }),
+      this.tokenKeyStatement('TokenAccessTokenKey', ['kms:Decrypt', 'kms:GenerateDataKey']),
     ];
   }
 
@@ -401,7 +395,7 @@ export class TokenStore extends Construct {
     return this.grantStatements(grantee, this.tokenAccessStatements());
   }
 
-  /** Adds each statement to the grantee's policy as one grant, and the prefix suppression to it. */
+  /** Adds each statement to the grantee's policy, combined into one grant. */
   private grantStatements(grantee: iam.IGrantable, statements: readonly iam.PolicyStatement[]): iam.Grant {
     const grants = statements.map((statement) => {
       const conditions = statement.conditions as Record<string, Record<string, unknown>>;
@@ -414,18 +408,6 @@ export class TokenStore extends Construct {
     });
     const [first, ...rest] = grants;
     if (first === undefined) throw new Error('no statement to grant');
-    const grant = rest.reduce((combined, next) => combined.combine(next), first);
-    if (grant.success && grantee.grantPrincipal instanceof Construct) {
-      Validations.of(grantee.grantPrincipal).acknowledge(this.tokenPrefixSuppression());
-    }
-    return grant;
-  }
-
-  /** The accepted finding of any policy naming the token secrets: the prefix is a wildcard by nature. */
-  tokenPrefixSuppression(): Acknowledgment {
-    return {
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${TOKEN_SECRET_PREFIX}*]`,
-      reason: `Token secrets are created at run time, one per authorization, under the fixed name prefix ${TOKEN_SECRET_PREFIX}; the prefix ARN is the narrowest that names them.`,
-    };
+    return rest.reduce((combined, next) => combined.combine(next), first);
   }
 }

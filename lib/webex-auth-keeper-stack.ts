@@ -10,7 +10,7 @@ import type { DeployInputs } from './deploy-inputs.js';
 import { Observability } from './observability.js';
 import { functionBinding, projectRoot } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
-import { STATE_ACCESS, TOKEN_SECRET_PREFIX, TokenStore } from './token-store.js';
+import { STATE_ACCESS, TokenStore, type TokenGrantOptions } from './token-store.js';
 import { Validator } from './validator.js';
 
 /** Base URL of the Webex REST API the functions call. */
@@ -139,15 +139,13 @@ export class WebexAuthKeeperStack extends Stack {
     // Attachable by ARN from the SaaS's other stacks, which cannot call grantTokenRead().
     const tokenReader = new iam.ManagedPolicy(this, 'TokenReaderPolicy', {
       description:
-        'Read webex-auth-keeper token secrets (GetSecretValue and decrypt through Secrets Manager)',
+        "Read webex-auth-keeper tokens of every tenant (GetItem, and kms:Decrypt under the table's encryption context)",
       statements: this.tokenStore.tokenReadStatements(),
     });
-    Validations.of(tokenReader).acknowledge(this.tokenStore.tokenPrefixSuppression());
     const tokenAccess = new iam.ManagedPolicy(this, 'TokenAccessPolicy', {
       description: 'Use webex-auth-keeper token access (functions/token-access.ts): read and refresh tokens',
       statements: this.tokenStore.tokenAccessStatements(),
     });
-    Validations.of(tokenAccess).acknowledge(this.tokenStore.tokenPrefixSuppression());
     const adminInvoker = new iam.ManagedPolicy(this, 'AdminApiInvokePolicy', {
       description: 'Call the webex-auth-keeper admin API (SigV4-signed requests to /admin/...)',
       statements: [
@@ -165,11 +163,12 @@ export class WebexAuthKeeperStack extends Stack {
   }
 
   /**
-   * Lets one of the SaaS's own services read token secrets (and decrypt them). Check the grant's
-   * `success` (or call `assertSuccess()`): a grantee without a policy of its own gets nothing.
+   * Lets one of the SaaS's own services read tokens (the items, and kms:Decrypt of their data
+   * keys), of every tenant or only of `options.tenants`. Check the grant's `success` (or call
+   * `assertSuccess()`): a grantee without a policy of its own gets nothing.
    */
-  grantTokenRead(grantee: iam.IGrantable): iam.Grant {
-    return this.tokenStore.grantTokenRead(grantee);
+  grantTokenRead(grantee: iam.IGrantable, options: TokenGrantOptions = {}): iam.Grant {
+    return this.tokenStore.grantTokenRead(grantee, options);
   }
 
   /** Lets one of the SaaS's own services use `createTokenAccess` (read, and refresh on demand). */
@@ -207,7 +206,6 @@ export class WebexAuthKeeperStack extends Stack {
       'Catalog keys the client-secrets secret must name, comma-separated',
     );
     output('LinkSigningSecretArn', this.tokenStore.linkSigningKey.secretArn, 'Generated onboarding-link key');
-    output('TokenSecretPrefix', TOKEN_SECRET_PREFIX, 'Name prefix of the per-authorization token secrets');
     output('KmsKeyArn', this.tokenStore.key.keyArn, 'Customer managed key of the table, secrets and topic');
     output('TableName', this.tokenStore.table.tableName, 'The single DynamoDB table');
     output(

@@ -128,7 +128,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     });
     stops.push(() => simulator.close());
 
-    const vault = await FileTokenVault.open(join(dataDir, 'vault'));
+    const vault = await FileTokenVault.open(join(dataDir, 'vault'), LOCAL_TABLE_NAME);
     const events = await LocalEventSink.open(join(dataDir, 'events'), options.opsEmail, repositories.tenants);
 
     const clock = options.clock ?? systemClock;

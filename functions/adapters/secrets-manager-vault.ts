@@ -1,22 +1,8 @@
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  GetSecretValueCommand,
-  InvalidRequestException,
-  PutSecretValueCommand,
-  ResourceExistsException,
-  ResourceNotFoundException,
-  RestoreSecretCommand,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
 import { secretsManagerClient } from '#commons/aws-clients.js';
-import { tokenMaterialSchema, type TokenMaterial } from '#domain/model.js';
-import type { ClientSecretSource, LinkSigningKeySource, TokenVault } from '#domain/ports.js';
-
-/** Days a destroyed token secret stays recoverable before Secrets Manager deletes it. */
-export const TOKEN_SECRET_RECOVERY_WINDOW_DAYS = 7;
+import type { ClientSecretSource, LinkSigningKeySource } from '#domain/ports.js';
 
 /**
  * Seconds the configuration secrets (client secrets, link key) are kept in memory. A warm
@@ -25,127 +11,9 @@ export const TOKEN_SECRET_RECOVERY_WINDOW_DAYS = 7;
  */
 export const CONFIGURATION_SECRET_MAX_AGE_SECONDS = 5 * 60;
 
-/** A token secret is missing or unreadable; the message names the secret, never its content. */
-export class TokenVaultError extends Error {
-  override readonly name = 'TokenVaultError';
-}
-
 /** A configuration secret is missing, not JSON, or lacks a value. */
 export class ConfigurationSecretError extends Error {
   override readonly name = 'ConfigurationSecretError';
-}
-
-/** The name of an authorization's token secret: `${prefix}${tenantId}/${integration}`. */
-export function tokenSecretName(prefix: string, tenantId: string, integration: string): string {
-  return `${prefix}${tenantId}/${integration}`;
-}
-
-/**
- * Token material in Secrets Manager, one secret per authorization, encrypted with the stack's CMK
- * and tagged with tenant and integration. A re-authorization writes a new version of the same
- * secret, so readers always find the latest under one name.
- */
-export class SecretsManagerTokenVault implements TokenVault {
-  private readonly client: SecretsManagerClient;
-  private readonly secretPrefix: string;
-  private readonly kmsKeyId: string;
-
-  constructor(options: { secretPrefix: string; kmsKeyId: string; client?: SecretsManagerClient }) {
-    this.client = options.client ?? secretsManagerClient();
-    this.secretPrefix = options.secretPrefix;
-    this.kmsKeyId = options.kmsKeyId;
-  }
-
-  async store(tenantId: string, integration: string, material: TokenMaterial): Promise<string> {
-    const name = tokenSecretName(this.secretPrefix, tenantId, integration);
-    const secretString = JSON.stringify(tokenMaterialSchema.parse(material));
-    try {
-      await this.client.send(
-        new CreateSecretCommand({
-          Name: name,
-          KmsKeyId: this.kmsKeyId,
-          SecretString: secretString,
-          Description: `Webex tokens of integration ${integration} for tenant ${tenantId}`,
-          Tags: [
-            { Key: 'tenantId', Value: tenantId },
-            { Key: 'integration', Value: integration },
-          ],
-        }),
-      );
-      return name;
-    } catch (error) {
-      // Exists: a re-authorization. InvalidRequest: it exists but is scheduled for deletion.
-      if (!(error instanceof ResourceExistsException) && !(error instanceof InvalidRequestException))
-        throw error;
-    }
-    try {
-      await this.putValue(name, secretString);
-    } catch (error) {
-      if (!(error instanceof InvalidRequestException)) throw error;
-      // A tenant offboarded less than the recovery window ago authorizes again: bring it back.
-      await this.client.send(new RestoreSecretCommand({ SecretId: name }));
-      await this.putValue(name, secretString);
-    }
-    return name;
-  }
-
-  async read(secretId: string): Promise<TokenMaterial> {
-    let secretString: string | undefined;
-    try {
-      ({ SecretString: secretString } = await this.client.send(
-        new GetSecretValueCommand({ SecretId: secretId }),
-      ));
-    } catch (error) {
-      if (error instanceof ResourceNotFoundException || error instanceof InvalidRequestException) {
-        throw new TokenVaultError(`Token secret ${secretId} does not exist or is scheduled for deletion`);
-      }
-      throw error;
-    }
-    const material = tokenMaterialSchema.safeParse(parseJsonQuietly(secretString));
-    // The parse error would quote the content; say only which secret is bad.
-    if (!material.success) throw new TokenVaultError(`Token secret ${secretId} does not hold token material`);
-    return material.data;
-  }
-
-  async destroy(secretId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteSecretCommand({
-          SecretId: secretId,
-          RecoveryWindowInDays: TOKEN_SECRET_RECOVERY_WINDOW_DAYS,
-        }),
-      );
-    } catch (error) {
-      // Already gone: destroying twice is not an error (offboarding may be retried).
-      if (error instanceof ResourceNotFoundException) return;
-      // A secret already scheduled for deletion is refused with InvalidRequestException ("You
-      // can't perform this operation on the secret because it was marked for deletion."). The
-      // same exception has other causes, so the read decides, not the message text: unreadable
-      // means destroyed, which is all `destroy` promises.
-      if (error instanceof InvalidRequestException && !(await this.isReadable(secretId))) return;
-      throw error;
-    }
-  }
-
-  async destroyFor(tenantId: string, integration: string): Promise<void> {
-    await this.destroy(tokenSecretName(this.secretPrefix, tenantId, integration));
-  }
-
-  /** False when the secret is missing or scheduled for deletion. */
-  private async isReadable(secretId: string): Promise<boolean> {
-    try {
-      await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
-      return true;
-    } catch (error) {
-      if (error instanceof ResourceNotFoundException || error instanceof InvalidRequestException)
-        return false;
-      throw error;
-    }
-  }
-
-  private async putValue(name: string, secretString: string): Promise<void> {
-    await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: secretString }));
-  }
 }
 
 function parseJsonQuietly(text: string | undefined): unknown {

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -18,6 +19,8 @@ function oneTraced<Client>(create: () => Client): () => Client {
 
 /** The process's DynamoDB client. */
 export const dynamoDbClient = oneTraced(() => new DynamoDBClient({}));
+/** The process's KMS client (the token vault's data keys). */
+export const kmsClient = oneTraced(() => new KMSClient({}));
 /** The process's Secrets Manager client. */
 export const secretsManagerClient = oneTraced(() => new SecretsManagerClient({}));
 /** The process's EventBridge client. */

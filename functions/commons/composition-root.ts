@@ -8,8 +8,9 @@ import { SesMailSender } from '#adapters/ses-mail-sender.js';
 import {
   SecretsManagerClientSecretSource,
   SecretsManagerLinkKeySource,
-  SecretsManagerTokenVault,
 } from '#adapters/secrets-manager-vault.js';
+import { EnvelopeTokenVault } from '#adapters/envelope-token-vault.js';
+import { KmsDataKeys } from '#adapters/kms-data-keys.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { SqsValidationQueue } from '#adapters/validation-queue.js';
 import { HttpWebexClient, type WebexCallTracing } from '#adapters/webex-client.js';
@@ -246,7 +247,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
 
 /**
  * The composition on AWS from a function's parsed environment: the process's traced clients, the
- * Secrets Manager vault and configuration secrets, and the EventBridge/SNS event publisher.
+ * token vault (envelope encryption under the KMS key), the Secrets Manager configuration secrets, and the EventBridge/SNS publisher.
  */
 export function composeOnAws(
   env: KeeperEnvironment,
@@ -263,10 +264,7 @@ export function composeOnAws(
     settings: settingsFrom(env),
     catalog: loadCatalog(env.CATALOG_JSON, options.shippedCatalog),
     platform: {
-      vault: new SecretsManagerTokenVault({
-        secretPrefix: env.TOKEN_SECRET_PREFIX,
-        kmsKeyId: env.KMS_KEY_ID,
-      }),
+      vault: new EnvelopeTokenVault(new KmsDataKeys({ keyId: env.KMS_KEY_ID }), env.TABLE_NAME),
       clientSecrets: new SecretsManagerClientSecretSource({ secretId: env.CLIENT_SECRETS_SECRET_ID }),
       linkKeys: new SecretsManagerLinkKeySource({ secretId: env.LINK_SIGNING_SECRET_ID }),
       events: new AwsEventPublisher({ eventBusName: env.EVENT_BUS_NAME, topicArn: env.ALERT_TOPIC_ARN }),

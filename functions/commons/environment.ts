@@ -11,7 +11,6 @@ import { baseUrl, parseEnvironment, positiveInt } from './config.js';
  */
 export const keeperEnvironmentSchema = z.object({
   TABLE_NAME: z.string().min(1),
-  TOKEN_SECRET_PREFIX: z.string().min(1),
   KMS_KEY_ID: z.string().min(1),
   CLIENT_SECRETS_SECRET_ID: z.string().min(1),
   LINK_SIGNING_SECRET_ID: z.string().min(1),

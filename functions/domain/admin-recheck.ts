@@ -28,6 +28,7 @@ import { probeIdentity } from './validator-evidence.js';
 import { followCredentialIncident } from './validator-incident.js';
 import { SECOND_MS } from './validator-schedule.js';
 import { TokenSession } from './validator-session.js';
+import { holdsTokens } from './token-storage.js';
 
 /**
  * What a recheck did: `restored` (Webex accepted the stored refresh token and the identity probe
@@ -121,10 +122,10 @@ async function recheckLeased(deps: RecoveryDependencies, target: RecoveryTarget)
   const { validator } = deps;
   const { tenant, integration, record } = target;
   const now = validator.clock.now();
-  if (record.secretId === undefined) {
+  if (!holdsTokens(record)) {
     return keepAsItWas(deps, record, now, { kind: 'failed', detail: 'No token material is kept for it.' });
   }
-  const tokens = new TokenSession(validator, record, record.secretId, integration, now);
+  const tokens = new TokenSession(validator, record, integration, now);
   await tokens.load();
   const refresh = await tokens.refresh();
   if (refresh === 'superseded') {
@@ -234,8 +235,9 @@ async function restore(
     summary: eventSummary({ type: 'restored', integrationName: integration.name, occurredAt: nowIso }),
     ...(record.authorizer ? { authorizerEmail: record.authorizer.email } : {}),
   };
+  // On top of the record as the refresh saved it (its tokens, its version).
   const restored: Authorization = {
-    ...record,
+    ...tokens.record,
     status: 'active',
     consecutiveFailures: 0,
     accessTokenExpiresAt: tokens.material.accessTokenExpiresAt,
@@ -243,7 +245,6 @@ async function restore(
     refreshTokenIssuedAt: nowIso,
     refreshedAt: nowIso,
     validatedAt: nowIso,
-    secretId: tokens.secretId,
     // Due at once: the next sweep assesses its expiry warnings as for any other check.
     nextCheckAt: nowIso,
     pendingEvent: event,
@@ -253,7 +254,7 @@ async function restore(
   delete restored.causeDetail;
   delete restored.checkErrors;
   delete restored.lastCheckError;
-  const saved = await validator.authorizations.save(restored, record.version, event);
+  const saved = await validator.authorizations.save(restored, tokens.record.version, event);
   try {
     await publishAndClear(validator, saved, event, publisher(validator));
   } catch (error) {

@@ -28,6 +28,9 @@ export interface AuthorizationView {
   /** Checks in a row that threw, and the last one's error id and time (`check_failing` after three). */
   checkErrors?: number;
   lastCheckError?: Authorization['lastCheckError'];
+  /** Whether the record holds sealed tokens (never the tokens nor their ciphertext). */
+  tokensHeld: boolean;
+  /** Legacy: the token secret of a record from before tokens moved onto the item. */
   secretId?: string;
   updatedAt: string;
 }
@@ -61,6 +64,7 @@ export function toAuthorizationView(authorization: Authorization, catalog: Catal
     consecutiveFailures,
     checkErrors: authorization.checkErrors,
     lastCheckError: authorization.lastCheckError,
+    tokensHeld: authorization.sealedTokens !== undefined,
     secretId: authorization.secretId,
     updatedAt,
   };

@@ -208,7 +208,16 @@ export const authorizationSchema = z.object({
   checkErrors: z.number().int().positive().optional(),
   /** The last check that threw: its error id (also in the log line with the error, which is never stored) and when. */
   lastCheckError: z.object({ errorId: z.string(), at: isoTime }).optional(),
-  /** Secrets Manager id (name) of the token material; never the material itself. */
+  /**
+   * The token material, envelope-encrypted and bound to this item's tenant and integration
+   * (TokenVault). Absent when no token is held: pending, revoked, or a record from before tokens
+   * moved onto the item.
+   */
+  sealedTokens: z.lazy(() => sealedTokensSchema).optional(),
+  /**
+   * Legacy: the Secrets Manager secret that held the tokens before they moved onto the item. Never
+   * written now; read only to say why such a record has no tokens (docs/deploy.md, "Upgrading").
+   */
   secretId: z.string().optional(),
   /** Optimistic-locking counter, bumped by every write of the record's content. */
   version: z.number().int().nonnegative(),
@@ -275,7 +284,32 @@ export const authorizationEventSchema = z.object({
 });
 export type AuthorizationEvent = z.infer<typeof authorizationEventSchema>;
 
-/** Token material as kept in the vault. Never logged, never in DynamoDB, never in an event. */
+/** Base64 of at least one byte, at most `max` characters. */
+const base64Field = (max: number) =>
+  z
+    .string()
+    .min(4)
+    .max(max)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/);
+
+/**
+ * Token material sealed by the TokenVault: a data key wrapped by the key provider (KMS, or the
+ * local key), a 96-bit IV, and the AES-256-GCM ciphertext with its 128-bit tag appended, all
+ * base64. Opaque to the domain: only the vault opens it, with the context of the item it is on.
+ */
+export const sealedTokensSchema = z.object({
+  /** Envelope format; a future format gets a new number, and old items still open. */
+  format: z.literal(1),
+  wrappedKey: base64Field(2048),
+  iv: base64Field(16),
+  ciphertext: base64Field(16_384),
+});
+export type SealedTokens = z.infer<typeof sealedTokensSchema>;
+
+/**
+ * Token material as the vault seals it. Never logged, never in an event; in DynamoDB only sealed
+ * (SealedTokens).
+ */
 export const tokenMaterialSchema = z.object({
   accessToken: z.string().min(1),
   refreshToken: z.string().min(1),

@@ -1,6 +1,7 @@
 import type { Catalog, Integration } from './catalog.js';
 import type { Authorization, Tenant, TokenMaterial } from './model.js';
 import { WebexError, type Clock, type Log, type TokenVault, type WebexClient } from './ports.js';
+import { holdsTokens, openTokens } from './token-storage.js';
 
 /*
  * The offboarding receipt's Webex line: what was asked of Webex for one authorization and what
@@ -49,7 +50,7 @@ export interface WebexRevocationResult {
 
 /** What revoking at Webex reads and calls. */
 export interface WebexRevocationDependencies {
-  vault: Pick<TokenVault, 'read'>;
+  vault: Pick<TokenVault, 'open'>;
   webex: Pick<WebexClient, 'revokeAuthorizations' | 'getMe'>;
   catalog: Pick<Catalog, 'find'>;
   clock: Clock;
@@ -78,12 +79,12 @@ export async function revokeAtWebex(
   const { tenantId, integration } = record;
   const entry = deps.catalog.find(integration);
   const orgId = tenant.orgId ?? record.authorizer?.orgId;
-  if (!record.secretId) return skippedRevocation('no token is stored for it');
+  if (!holdsTokens(record)) return skippedRevocation('no token is stored for it');
   if (!entry) return skippedRevocation('the catalog no longer lists the integration');
   if (!orgId) return skippedRevocation('no Webex organization is known for the tenant');
   let material: TokenMaterial;
   try {
-    material = await deps.vault.read(record.secretId);
+    material = await openTokens(deps.vault, record);
   } catch (error) {
     deps.log.warn('No readable token to revoke at Webex', { tenantId, integration, error: errorName(error) });
     return skippedRevocation('its stored token could not be read');

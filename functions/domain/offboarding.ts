@@ -17,6 +17,7 @@ import {
   type WebexRevocation,
 } from './offboarding-receipt.js';
 import { clearPendingEvent, saveWithEvent } from './outbox.js';
+import { holdsTokens } from './token-storage.js';
 import {
   ConflictError,
   type AuthorizationRepository,
@@ -51,9 +52,12 @@ export interface OffboardedAuthorization {
   webexRevocation: WebexRevocation;
   /** What Webex does with the token now, verified where it could be (offboarding-receipt.ts). */
   atWebex: WebexReceipt;
-  /** True once the token secret is scheduled for deletion (or was already). */
+  /**
+   * True once the record holds no tokens: the write that revoked it removed them (the field keeps
+   * the name it had when tokens were kept in a secret of their own).
+   */
   secretDestroyed: boolean;
-  /** When this run destroyed the token secret here (scheduled for deletion: unreadable from then on). */
+  /** When this run found the tokens gone from the record (removed by the revoking write, this run's or an earlier one's). */
   secretDestroyedAt: string;
 }
 
@@ -79,13 +83,10 @@ const DEFAULT_LEASE_WAIT_MS = 3_000;
  *       (a 403 is expected: the catalog's scopes do not include identity:tokens_write), and
  *       verifies it by a follow-up call (offboarding-receipt.ts);
  *    b. marks it `revoked` (out of the `due` index, so no sweep checks it again) with a history
- *       item, keeping the `revoked` event as the record's outbox until it is published;
- *    c. schedules the deletion of its token secret and forgets the secret id;
- *    d. publishes the `revoked` event with its written alert, as the validator's outbox retry
+ *       item, keeping the `revoked` event as the record's outbox until it is published; the same
+ *       write removes its sealed tokens, so no token outlives the status that says it is gone;
+ *    c. publishes the `revoked` event with its written alert, as the validator's outbox retry
  *       would (event-publishing.ts), so the contacts and ops read what was done;
- * 3. destroys the token secret of every catalog integration without a record, by its fixed name:
- *    a first authorization that died between storing its tokens and saving its record left one
- *    that no record points at.
  * Contacts live on the tenant item only: nothing to unsubscribe.
  * The history stays (it expires with its TTL).
  */
@@ -101,10 +102,6 @@ export async function offboardTenant(
   const authorizations: OffboardedAuthorization[] = [];
   for (const record of records) {
     authorizations.push(await offboardAuthorization(deps, offboarded, record, 'offboarding'));
-  }
-  const recorded = new Set(records.map((record) => record.integration));
-  for (const integration of deps.catalog.keys.filter((key) => !recorded.has(key))) {
-    await deps.vault.destroyFor(tenantId, integration);
   }
 
   deps.log.info('Tenant offboarded', { tenantId, authorizations });
@@ -171,18 +168,17 @@ async function offboardAuthorization(
       revocation = await revokeAtWebex(deps, tenant, record);
       record = await saveRevoked(deps, record, previousStatus, reason);
     }
-    const secretId = record.secretId;
-    // Without a secret id (pending, or cleared by an earlier run) a secret may still be stored
-    // under the authorization's fixed name: a consent that died before its record save.
-    if (secretId) await deps.vault.destroy(secretId);
-    else await deps.vault.destroyFor(tenantId, integration);
     const secretDestroyedAt = deps.clock.now().toISOString();
-    let published = true;
-    if (record.pendingEvent) published = await publish(deps, record, record.pendingEvent);
-    if (secretId || (record.pendingEvent && published)) {
-      await saveCleared(deps, record, published);
+    if (record.pendingEvent && (await publish(deps, record, record.pendingEvent))) {
+      await clearPendingEvent(deps, record, record.pendingEvent);
     }
-    return { integration, previousStatus, ...revocation, secretDestroyed: true, secretDestroyedAt };
+    return {
+      integration,
+      previousStatus,
+      ...revocation,
+      secretDestroyed: !holdsTokens(record),
+      secretDestroyedAt,
+    };
   } finally {
     if (lease) await releaseLease(deps, lease);
   }
@@ -240,33 +236,10 @@ async function saveRevoked(
       leaseUntil: undefined,
       updatedAt: now,
     };
+    delete revoked.sealedTokens;
     return { record: revoked, event };
   });
   return 'settled' in written ? written.settled : written.saved;
-}
-
-/** The record without the id of its destroyed secret. */
-function forgettingSecret(record: Authorization): Authorization {
-  return { ...record, secretId: undefined };
-}
-
-/**
- * Forgets the destroyed secret's id and, once published, clears the outbox event in the same
- * write (outbox.ts).
- */
-async function saveCleared(
-  deps: OffboardingDependencies,
-  record: Authorization,
-  published: boolean,
-): Promise<void> {
-  if (published && record.pendingEvent) {
-    await clearPendingEvent(deps, record, record.pendingEvent, forgettingSecret);
-    return;
-  }
-  await deps.authorizations.save(
-    { ...forgettingSecret(record), updatedAt: deps.clock.now().toISOString() },
-    record.version,
-  );
 }
 
 async function publish(

@@ -8,6 +8,7 @@ import {
   type AuthorizationEvent,
   type AuthorizationStatus,
   type Authorizer,
+  type SealedTokens,
   type Tenant,
 } from './model.js';
 import { AuthorizationBusyError } from './onboarding-errors.js';
@@ -23,7 +24,7 @@ import type { AlertMessage } from './ports.js';
 /** How long the callback waits for a validator or token reader to let go of an authorization. */
 const LEASE_WAIT_MS = 5_000;
 
-/** Long enough for the vault and record writes; it frees itself if this invocation dies. */
+/** Long enough for the seal and the record write; it frees itself if this invocation dies. */
 const CALLBACK_LEASE_MS = 60_000;
 
 /**
@@ -53,7 +54,7 @@ export async function saveGranted(
     integration: Integration;
     previous: Authorization | undefined;
     authorizer: Authorizer;
-    secretId: string;
+    sealedTokens: SealedTokens;
     scopes: string[];
     accessTokenExpiresAt: string;
     refreshTokenExpiresAt: string;
@@ -85,7 +86,7 @@ export async function saveGranted(
       // The person was just read with the new token: that is a successful validation.
       validatedAt: nowIso,
       consecutiveFailures: 0,
-      secretId: input.secretId,
+      sealedTokens: input.sealedTokens,
       version: previous?.version ?? 0,
       // Our own lease ends with this write; anyone else's (taken after ours expired) is kept,
       // and their save will then meet a conflict.

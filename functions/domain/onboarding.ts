@@ -148,9 +148,10 @@ export async function startAuthorization(
  *    the tenant's (binding the org on the first success, and telling ops with the command that
  *    undoes it). Refused tokens are not kept; the refused grant is revoked at Webex by its id only
  *    when it can be told apart from every other grant.
- * 6. Store the token material in the vault FIRST, so a record never points at missing tokens.
- * 7. Save the authorization (active, authorizer, scopes, expiries from Webex's answer, next check)
- *    together with its history event.
+ * 6. Seal the token material for this tenant and integration (TokenVault).
+ * 7. Save the authorization (active, authorizer, scopes, expiries from Webex's answer, next check,
+ *    the sealed tokens) together with its history event, in one conditional write: the record and
+ *    its tokens are never apart.
  * 8. Publish `granted`, or `restored` when it replaces an invalid or degraded authorization, through
  *    the record's outbox (`pendingEvent`), so a failed publish is retried by the validator.
  * Every link this flow hands out (retry, portal) expires when the link it started from does.
@@ -215,8 +216,7 @@ export async function completeAuthorization(
   const now = deps.clock.now();
   const material = tokenMaterialOf(grant, now);
   // An existing authorization may be mid-refresh in the validator or a token reader: hold its
-  // lease while the vault and the record change, or their vault write could land after ours and
-  // leave the new record describing the old grant's tokens.
+  // lease while the record changes, so their refresh's save does not race this grant's.
   const lease = previous ? await holdLease(deps, tenant.tenantId, integration.key, retryUrl) : undefined;
   const authorizer: Authorizer = {
     personId: person.id,
@@ -227,13 +227,16 @@ export async function completeAuthorization(
   };
   let granted: { saved: Authorization; event: AuthorizationEvent };
   try {
-    const secretId = await deps.vault.store(tenant.tenantId, integration.key, material);
+    const sealedTokens = await deps.vault.seal(
+      { tenantId: tenant.tenantId, integration: integration.key },
+      material,
+    );
     granted = await saveGranted(deps, {
       tenant,
       integration,
       previous: lease?.record ?? previous,
       authorizer,
-      secretId,
+      sealedTokens,
       scopes: grant.scope ? grant.scope.split(/\s+/).filter(Boolean) : [...integration.scopes],
       accessTokenExpiresAt: material.accessTokenExpiresAt,
       refreshTokenExpiresAt: material.refreshTokenExpiresAt,

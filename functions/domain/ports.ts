@@ -4,6 +4,7 @@ import type {
   AuthorizationEvent,
   ContactSuppression,
   OAuthState,
+  SealedTokens,
   Tenant,
   TokenMaterial,
 } from './model.js';
@@ -161,18 +162,25 @@ export interface OAuthStateStore {
   consume(stateHash: string): Promise<OAuthState | undefined>;
 }
 
+/**
+ * Whose tokens a sealed envelope holds: the keys of the authorization item that carries it. The
+ * vault binds the envelope to them (and to the table), so an envelope copied onto another item
+ * does not open.
+ */
+export interface TokenContext {
+  tenantId: string;
+  integration: string;
+}
+
+/**
+ * Seals token material for the authorization item that will carry it, and opens it again. Nothing
+ * is stored here: the sealed tokens go on the record, written with it in one conditional save, so
+ * deleting the item (or saving it without them) destroys them.
+ */
 export interface TokenVault {
-  /** Stores the material as the authorization's secret (create, or new version); returns the secret id. */
-  store(tenantId: string, integration: string, material: TokenMaterial): Promise<string>;
-  read(secretId: string): Promise<TokenMaterial>;
-  /** Schedules the secret's deletion; afterwards `read` fails. */
-  destroy(secretId: string): Promise<void>;
-  /**
-   * Schedules the deletion of the authorization's secret by the name `store` gives it, whether or
-   * not a record points at it (a first authorization that died between `store` and its record
-   * save leaves such an orphan); destroying a missing or already destroyed secret is not an error.
-   */
-  destroyFor(tenantId: string, integration: string): Promise<void>;
+  seal(context: TokenContext, material: TokenMaterial): Promise<SealedTokens>;
+  /** The material; throws when the envelope was sealed for another context or was altered. */
+  open(context: TokenContext, sealed: SealedTokens): Promise<TokenMaterial>;
 }
 
 /** Client secrets of the catalog's integrations, keyed by integration key. */

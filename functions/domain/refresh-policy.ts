@@ -1,6 +1,6 @@
 import { refreshWarningOffsetsMs } from './expiry-warnings.js';
-import type { Authorization, TokenMaterial } from './model.js';
-import type { AuthorizationRepository, TokenVault, WebexTokenGrant } from './ports.js';
+import type { TokenMaterial } from './model.js';
+import type { WebexTokenGrant } from './ports.js';
 
 const DAY_MS = 86_400_000;
 
@@ -106,20 +106,4 @@ export function tokenMaterialOf(grant: WebexTokenGrant, now: Date, replaced?: To
     refreshTokenExpiresAt: new Date(now.getTime() + grant.refreshTokenExpiresIn * 1000).toISOString(),
     ...(scope !== undefined ? { scope } : {}),
   };
-}
-
-/**
- * Stores refreshed tokens in the vault unless the record changed since `record` was read: the
- * vault holds one secret per (tenant, integration), and a re-authorization saved meanwhile owns
- * it now, so its tokens must not be overwritten. The secret id, or undefined when superseded
- * (nothing written).
- */
-export async function storeRefreshedTokens(
-  deps: { authorizations: Pick<AuthorizationRepository, 'get'>; vault: Pick<TokenVault, 'store'> },
-  record: Authorization,
-  material: TokenMaterial,
-): Promise<string | undefined> {
-  const current = await deps.authorizations.get(record.tenantId, record.integration);
-  if (current?.version !== record.version) return undefined;
-  return deps.vault.store(record.tenantId, record.integration, material);
 }

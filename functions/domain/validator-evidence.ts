@@ -12,6 +12,7 @@ import type { Authorization, Tenant, TokenMaterial } from './model.js';
 import type { WebexClient, WebexPerson, WebexRole } from './ports.js';
 import { signsInWithSso } from './password-policy.js';
 import { isCheckable } from './status-machine.js';
+import { holdsTokens, openTokens, type SealedAuthorization } from './token-storage.js';
 import type { ValidatorDependencies } from './validator-config.js';
 import { SECOND_MS } from './validator-schedule.js';
 
@@ -136,11 +137,11 @@ export async function gatherDeathEvidence(
                 }
               : undefined;
           }
-          if (!isCheckable(other.status) || other.secretId === undefined) return undefined;
+          if (!isCheckable(other.status) || !holdsTokens(other)) return undefined;
           return {
             integration: other.integration,
             name,
-            state: await probeSibling(deps, other, other.secretId, now, calls),
+            state: await probeSibling(deps, other, now, calls),
           };
         }),
     )
@@ -155,7 +156,7 @@ export async function gatherDeathEvidence(
           others.filter(
             (other) =>
               isCheckable(other.status) &&
-              other.secretId !== undefined &&
+              holdsTokens(other) &&
               other.scopes.includes(ADMIN_PEOPLE_READ_SCOPE) &&
               !dead.has(other.integration),
           ),
@@ -177,14 +178,13 @@ export async function gatherDeathEvidence(
 /** A sibling's state right now, from its current access token; anything unclear is `unknown`. */
 async function probeSibling(
   deps: ValidatorDependencies,
-  sibling: Authorization,
-  secretId: string,
+  sibling: SealedAuthorization,
   now: Date,
   calls: CallEvidenceLog,
 ): Promise<SiblingState['state']> {
   let material: TokenMaterial;
   try {
-    material = await deps.vault.read(secretId);
+    material = await openTokens(deps.vault, sibling);
   } catch {
     return 'unknown';
   }
@@ -210,10 +210,10 @@ async function lookUpPerson(
   calls: CallEvidenceLog,
 ): Promise<PersonLookup | undefined> {
   for (const candidate of candidates) {
-    if (candidate.secretId === undefined) continue;
+    if (!holdsTokens(candidate)) continue;
     let material: TokenMaterial;
     try {
-      material = await deps.vault.read(candidate.secretId);
+      material = await openTokens(deps.vault, candidate);
     } catch {
       continue;
     }

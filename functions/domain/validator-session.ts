@@ -1,14 +1,15 @@
 import { CallEvidenceLog } from './call-evidence.js';
 import type { Integration } from './catalog.js';
 import { outcomeOf, type CallOutcome } from './classification.js';
-import type { Authorization, Tenant, TokenMaterial } from './model.js';
+import type { Tenant, TokenMaterial } from './model.js';
 import { WebexError, type WebexTokenGrant } from './ports.js';
-import { storeRefreshedTokens, tokenMaterialOf } from './refresh-policy.js';
+import { tokenMaterialOf } from './refresh-policy.js';
+import { openTokens, saveRefreshedTokens, type SealedAuthorization } from './token-storage.js';
 import type { ValidatorDependencies } from './validator-config.js';
 
 /*
  * What one check holds while it runs: the tenant, read on first need, and the token session
- * (load, refresh with the vault written first, what Webex answered).
+ * (load, refresh saved on the record at once, what Webex answered).
  */
 
 /**
@@ -41,8 +42,8 @@ export class TenantOnce {
 }
 
 /**
- * The authorization's token material during one check: loads it, refreshes it (vault first), and
- * remembers what the refresh answered. `calls` is the evidence log of every Webex call the check
+ * The authorization's token material during one check: opens it, refreshes it (saving the new
+ * tokens on the record at once), and remembers what the refresh answered. `calls` is the evidence log of every Webex call the check
  * makes, the refreshes first.
  */
 export class TokenSession {
@@ -53,8 +54,8 @@ export class TokenSession {
 
   constructor(
     private readonly deps: ValidatorDependencies,
-    private readonly record: Authorization,
-    public secretId: string,
+    /** The record as this session last saved it: the leased one until a refresh saves a newer one. */
+    public record: SealedAuthorization,
     private readonly integration: Integration,
     private readonly now: Date,
   ) {
@@ -62,13 +63,13 @@ export class TokenSession {
   }
 
   async load(): Promise<void> {
-    this.material = await this.deps.vault.read(this.secretId);
+    this.material = await openTokens(this.deps.vault, this.record);
   }
 
   /**
-   * Refreshes the tokens and stores the new material in the vault (before any record write).
-   * Returns what Webex answered, or `superseded` when the record changed since the lease was
-   * taken (then nothing is stored: the newer record's tokens must not be overwritten).
+   * Refreshes the tokens and saves them on the record at once (saveRefreshedTokens), keeping the
+   * lease. Returns what Webex answered, or `superseded` when a concurrent write changed or took
+   * away the tokens (then nothing is saved: the newer record's tokens must not be overwritten).
    */
   async refresh(): Promise<CallOutcome | 'superseded'> {
     const { deps, record, now } = this;
@@ -80,9 +81,12 @@ export class TokenSession {
       if (outcome.kind === 'refused') {
         // A run whose lease we outlived may have refreshed (and Webex rotated the refresh token)
         // meanwhile: a refusal of a stale token is no evidence. Use the newer material instead.
-        const latest = await deps.vault.read(this.secretId);
-        if (latest.refreshToken !== this.material.refreshToken) {
-          this.material = latest;
+        const latest = await deps.authorizations.get(record.tenantId, record.integration);
+        const latestMaterial = latest?.sealedTokens
+          ? await deps.vault.open(latest, latest.sealedTokens)
+          : undefined;
+        if (latestMaterial && latestMaterial.refreshToken !== this.material.refreshToken) {
+          this.material = latestMaterial;
           outcome = { kind: 'ok' };
         }
       }
@@ -92,9 +96,12 @@ export class TokenSession {
     }
     this.calls.answered('POST /v1/access_token', this.integration.key);
     const fresh = tokenMaterialOf(grant, now, this.material);
-    const secretId = await storeRefreshedTokens(deps, record, fresh);
-    if (secretId === undefined) return 'superseded';
-    this.secretId = secretId;
+    const saved = await saveRefreshedTokens(deps, record, fresh, now, {
+      releaseLease: false,
+      describe: false,
+    });
+    if (saved === undefined) return 'superseded';
+    this.record = saved;
     this.material = fresh;
     this.refreshOutcome = { kind: 'ok' };
     this.refreshed = true;

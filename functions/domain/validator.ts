@@ -25,6 +25,7 @@ import { assessCheckExpiry } from './validator-expiry.js';
 import { followCredentialIncident } from './validator-incident.js';
 import { SECOND_MS, scheduleNextCheck } from './validator-schedule.js';
 import { TenantOnce, TokenSession } from './validator-session.js';
+import { holdsTokens, noTokensMessage } from './token-storage.js';
 import { causeFieldsOf, judgeCheck } from './validator-verdict.js';
 
 function isDue(record: Authorization, now: Date): boolean {
@@ -49,11 +50,13 @@ function skipped(reason: SkipReason): ValidationOutcome {
  *    Refused: skip, saying why from the record as it stood (another worker holding the lease is
  *    success).
  * 2. Publish a pending event left by a run that died after its save (see "Outbox" below).
- * 3. Read the token material from the vault. (The tenant is read only when a step needs it; see
- *    TenantOnce.)
+ * 3. Open the record's sealed tokens with the vault. (The tenant is read only when a step needs
+ *    it; see TenantOnce.)
  * 4. Refresh when the access token nears its end or the refresh token needs keeping alive
- *    (refresh-policy.ts); write the new material to the vault BEFORE the record, so the record
- *    never describes material that was not written, and a crash after the refresh keeps it.
+ *    (refresh-policy.ts); save the new tokens on the record at once (saveRefreshedTokens), so a
+ *    crash after the refresh keeps them; step 7 records their expiries and the `refreshed` event,
+ *    and a run that died before it leaves tokens newer than the record says, which the next run
+ *    records.
  * 5. Probe `people/me` (and, sent with it, `/v1/roles`: Full Admin held, resolved by name),
  *    checking the org and the person; a refused probe without a refresh yet gets one refresh and
  *    a second probe.
@@ -63,8 +66,9 @@ function skipped(reason: SkipReason): ValidationOutcome {
  *    then expiry warnings (expiry-warnings.ts) and the status machine (status-machine.ts).
  * 7. Save status, failure count, expiries, warnings and the next check time (with jitter,
  *    earlier for an upcoming refresh or warning threshold, later for a 429's Retry-After) with
- *    the event in one transaction, under the version read with the lease. On ConflictError the
- *    record is reread and the newer write wins (never clobber a re-authorization).
+ *    the event in one transaction, under the version read with the lease (or saved by the
+ *    refresh). On ConflictError the record is reread and the newer write wins (never clobber a
+ *    re-authorization).
  * 8. Publish the event (bus; SNS with a written alert unless routine), clear the outbox marker.
  * 9. Release the lease: the last write of the check (the save, or the outbox clear after a
  *    publish) drops it with the record; a check that ends otherwise releases it on its own (an
@@ -163,16 +167,12 @@ async function check(
   }
   const status = record.status;
   if (!isCheckable(status)) return skipped('not_checkable');
-  if (record.secretId === undefined) {
-    throw new InconsistentAuthorizationError(
-      `Authorization ${record.tenantId}/${record.integration} is ${status} but has no secret`,
-    );
-  }
+  if (!holdsTokens(record)) throw new InconsistentAuthorizationError(noTokensMessage(record));
 
-  const tokens = new TokenSession(deps, record, record.secretId, integration, now);
+  const tokens = new TokenSession(deps, record, integration, now);
   await tokens.load();
-  // Material newer than the record: a run refreshed and stored it, then died before its save.
-  // Record that refresh now (expiries, refreshedAt, the `refreshed` event) so nothing is lost.
+  // Tokens newer than the record says: a run refreshed and saved them, then died before its own
+  // write. Record that refresh now (expiries, refreshedAt, the `refreshed` event) so nothing is lost.
   const inherited =
     tokens.material.accessTokenExpiresAt !== record.accessTokenExpiresAt ||
     tokens.material.refreshTokenExpiresAt !== record.refreshTokenExpiresAt;
@@ -301,7 +301,7 @@ async function check(
     refreshedAt: refreshedNow ? nowIso : record.refreshedAt,
     validatedAt: nowIso,
     consecutiveFailures: change.consecutiveFailures,
-    secretId: tokens.secretId,
+    sealedTokens: tokens.record.sealedTokens,
     nextCheckAt: (
       nextCheckAt ?? new Date(now.getTime() + deps.config.checkIntervalSeconds * SECOND_MS)
     ).toISOString(),
@@ -320,23 +320,20 @@ async function check(
     // Without an event this is the check's last write, and it frees the lease as it goes.
     saved = await deps.authorizations.save(
       event ? next : releasing(next, lease.owner),
-      record.version,
+      tokens.record.version,
       event,
     );
     if (!event) lease.released = true;
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     const current = await deps.authorizations.get(record.tenantId, record.integration);
-    // The newer write wins: the vault already holds any token refreshed here, so nothing is lost.
+    // The newer write wins: a token refreshed here was saved on the record already, so nothing is lost.
     log.warn('The authorization changed while it was checked; keeping the newer record', {
       ...key,
       checkedVersion: record.version,
       currentVersion: current?.version,
       currentStatus: current?.status,
     });
-    // Offboarding may have destroyed the secret while this run held a refreshed copy: a vault
-    // write here would have brought it back, so destroy it again (destroying twice is harmless).
-    if (current?.status === 'revoked' && current.secretId) await deps.vault.destroy(current.secretId);
     return skipped('superseded');
   }
   if (event) await publishAndClear(deps, saved, event, lease);

@@ -27,7 +27,6 @@ const COMMON = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE
 const STATE_OWNER = [
   ...COMMON,
   'TABLE_NAME',
-  'TOKEN_SECRET_PREFIX',
   'KMS_KEY_ID',
   'CLIENT_SECRETS_SECRET_ID',
   'LINK_SIGNING_SECRET_ID',
@@ -100,7 +99,6 @@ describe('every function', () => {
       const env = environmentOf(synth.template, fn);
       expect(Object.keys(env).sort()).toEqual([...STATE_OWNER].sort());
       expect(env).toMatchObject({
-        TOKEN_SECRET_PREFIX: 'webex-auth-keeper/tokens/',
         WEBEX_API_BASE_URL: 'https://webexapis.com',
         PASSWORD_MAX_AGE_DAYS: '1825',
         LINK_TTL_DAYS: '14',

@@ -30,9 +30,6 @@ beforeAll(() => {
   };
 });
 
-const TOKEN_PREFIX_ARN =
-  'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:webex-auth-keeper/tokens/*';
-
 function roleOf(fn: lambda.Function): string {
   if (fn.role === undefined) throw new Error('function without role');
   return logicalId(fn.role);
@@ -50,30 +47,28 @@ function via(...services: string[]) {
   return { StringEquals: { 'kms:ViaService': names.length === 1 ? names[0] : names } };
 }
 
-/** Token secret actions of a state owner; the public API writes them only. */
-const TOKEN_READ_WRITE = [
-  'secretsmanager:CreateSecret',
-  'secretsmanager:TagResource',
-  'secretsmanager:PutSecretValue',
-  'secretsmanager:GetSecretValue',
-  'secretsmanager:DeleteSecret',
-  'secretsmanager:RestoreSecret',
-];
-const TOKEN_WRITE_ONLY = [
-  'secretsmanager:CreateSecret',
-  'secretsmanager:TagResource',
-  'secretsmanager:PutSecretValue',
-  'secretsmanager:RestoreSecret',
-];
+/** The token vault's direct KMS use: only under this table's encryption context (and tenants when named). */
+function inTable(tenants?: string[]) {
+  return {
+    StringEquals: {
+      'kms:EncryptionContext:table': `\${${ids.table}}`,
+      ...(tenants && { 'kms:EncryptionContext:tenantId': tenants }),
+    },
+  };
+}
+
+/** Token key actions of a state owner; the public API seals tokens only, never opens one. */
+const SEAL_AND_OPEN = ['kms:GenerateDataKey', 'kms:Decrypt'];
+const SEAL_ONLY = ['kms:GenerateDataKey'];
 
 /**
- * What a state-owning function holds besides its table access: its token secret actions, the
- * configuration secrets read, the key through DynamoDB and Secrets Manager (never kms:Encrypt),
- * and alert publishing.
+ * What a state-owning function holds besides its table access: its token key actions under the
+ * table's encryption context, the configuration secrets read, the key through DynamoDB and Secrets
+ * Manager (never kms:Encrypt), and alert publishing.
  */
 function stateOwner(tokenActions: string[]): Permission[] {
   return [
-    ...allow(tokenActions, [TOKEN_PREFIX_ARN]),
+    ...allow(tokenActions, [`\${${ids.key}.Arn}`], inTable()),
     ...allow(['secretsmanager:GetSecretValue'], [`\${${ids.clientSecrets}}`, `\${${ids.linkKey}}`]),
     ...allow(
       ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -111,7 +106,7 @@ function tablePermissions(fn: lambda.Function): string[] {
 }
 
 describe('function permissions', () => {
-  it('gives the public API its table calls on the table only, write-only token secrets, alert publishing, logs and tracing', () => {
+  it('gives the public API its table calls on the table only, token sealing only, alert publishing, logs and tracing', () => {
     const fn = synth.stack.api.publicFunction;
     const permissions = permissionsOf(synth.template, roleOf(fn));
     expect(permissions).toEqual(
@@ -129,16 +124,18 @@ describe('function permissions', () => {
           ],
           [table()],
         ),
-        ...stateOwner(TOKEN_WRITE_ONLY),
+        ...stateOwner(SEAL_ONLY),
       ]),
     );
-    // The internet-facing function can neither read nor delete any tenant's tokens.
-    const onTokens = permissions.filter((permission) => permission.resource === TOKEN_PREFIX_ARN);
-    expect(onTokens.map((permission) => permission.action)).not.toContain('secretsmanager:GetSecretValue');
-    expect(onTokens.map((permission) => permission.action)).not.toContain('secretsmanager:DeleteSecret');
+    // The internet-facing function cannot open any tenant's tokens: no kms:Decrypt but through a service.
+    const directDecrypt = permissions.filter(
+      (permission) =>
+        permission.action === 'kms:Decrypt' && !permission.condition?.includes('kms:ViaService'),
+    );
+    expect(directDecrypt).toEqual([]);
   });
 
-  it('gives the admin API its table calls, the tenants index query and token secrets, and no SNS subscription call', () => {
+  it('gives the admin API its table calls, the tenants index query, token sealing and opening, and no SNS subscription call', () => {
     const fn = synth.stack.api.adminFunction;
     expect(permissionsOf(synth.template, roleOf(fn))).toEqual(
       sortPermissions([
@@ -157,12 +154,12 @@ describe('function permissions', () => {
           [table()],
         ),
         ...allow(['dynamodb:Query'], [`${table()}/index/${tableDefinition.tenantIndex.indexName}`]),
-        ...stateOwner(TOKEN_READ_WRITE),
+        ...stateOwner(SEAL_AND_OPEN),
       ]),
     );
   });
 
-  it('gives the validator worker its table calls on the table only, token secrets and consuming the queue', () => {
+  it('gives the validator worker its table calls on the table only, token sealing and opening and consuming the queue', () => {
     const fn = synth.stack.validator.worker;
     expect(permissionsOf(synth.template, roleOf(fn))).toEqual(
       sortPermissions([
@@ -172,7 +169,7 @@ describe('function permissions', () => {
           ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
           [table()],
         ),
-        ...stateOwner(TOKEN_READ_WRITE),
+        ...stateOwner(SEAL_AND_OPEN),
         ...consumes(ids.queue),
       ]),
     );
@@ -294,7 +291,7 @@ describe('function permissions', () => {
 });
 
 describe('token read grant', () => {
-  it('lets another service read token secrets and decrypt them only through Secrets Manager', () => {
+  it("lets another service read every tenant's items and open their tokens under the table's encryption context", () => {
     let reader: iam.Role | undefined;
     let grant: iam.Grant | undefined;
     const { stack, template } = synthesize(
@@ -311,14 +308,73 @@ describe('token read grant', () => {
     if (reader === undefined || grant === undefined) throw new Error('reader not created');
     expect(grant.success).toBe(true);
     expect(() => grant?.assertSuccess()).not.toThrow();
-    expect(grant.principalStatements).toHaveLength(2);
+    expect(grant.principalStatements).toHaveLength(3);
+    const key = `\${${logicalId(stack.tokenStore.key)}.Arn}`;
+    const tableName = `\${${logicalId(stack.tokenStore.table)}}`;
     expect(permissionsOf(template, logicalId(reader))).toEqual(
       sortPermissions([
-        // DescribeSecret: metadata only, for the Secrets Manager caching clients (docs/token-access.md).
-        ...allow(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [TOKEN_PREFIX_ARN]),
-        ...allow(['kms:Decrypt'], [`\${${logicalId(stack.tokenStore.key)}.Arn}`], via('secretsmanager')),
+        ...allow(['dynamodb:GetItem'], [`\${${logicalId(stack.tokenStore.table)}.Arn}`]),
+        ...allow(['kms:Decrypt'], [key], via('dynamodb')),
+        ...allow(['kms:Decrypt'], [key], { StringEquals: { 'kms:EncryptionContext:table': tableName } }),
       ]),
     );
+  });
+
+  it("lets a grant for tenant A read only A's items and open only A's tokens, never B's", () => {
+    let reader: iam.Role | undefined;
+    const { template } = synthesize(
+      {},
+      {
+        extend: (target) => {
+          reader = new iam.Role(target, 'TenantAService', {
+            assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+          });
+          target.grantTokenRead(reader, { tenants: ['tenant-a'] }).assertSuccess();
+        },
+      },
+    );
+    if (reader === undefined) throw new Error('reader not created');
+    const permissions = permissionsOf(template, logicalId(reader));
+    // Every item read is limited to tenant A's partition.
+    const reads = permissions.filter((permission) => permission.action.startsWith('dynamodb:'));
+    expect(reads.map((permission) => permission.action)).toEqual(['dynamodb:GetItem']);
+    for (const read of reads) {
+      expect(JSON.parse(read.condition ?? '{}')).toEqual({
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['TENANT#tenant-a'] },
+      });
+    }
+    // Every kms:Decrypt a caller can make itself (not DynamoDB on its behalf) needs tenant A's
+    // encryption context; KMS refuses B's envelopes, which carry tenantId=tenant-b.
+    const decrypts = permissions.filter((permission) => permission.action === 'kms:Decrypt');
+    const direct = decrypts.filter((permission) => !permission.condition?.includes('kms:ViaService'));
+    expect(direct).toHaveLength(1);
+    for (const permission of direct) {
+      const condition = JSON.parse(permission.condition ?? '{}') as {
+        StringEquals?: Record<string, unknown>;
+      };
+      expect(condition.StringEquals?.['kms:EncryptionContext:tenantId']).toEqual(['tenant-a']);
+      expect(JSON.stringify(condition)).not.toContain('tenant-b');
+    }
+    expect(decrypts.filter((permission) => permission.condition?.includes('kms:ViaService'))).toEqual(
+      allow(['kms:Decrypt'], [decrypts[0]?.resource ?? ''], via('dynamodb')),
+    );
+    expect(permissions.filter((permission) => permission.action.startsWith('secretsmanager:'))).toEqual([]);
+  });
+
+  it('refuses a tenant grant that names no tenant', () => {
+    expect(() =>
+      synthesize(
+        {},
+        {
+          extend: (target) => {
+            const reader = new iam.Role(target, 'NobodyService', {
+              assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+            });
+            target.grantTokenRead(reader, { tenants: [] });
+          },
+        },
+      ),
+    ).toThrow(/names no tenant/);
   });
 
   it('reports a grant to a principal without a policy of its own as not applied', () => {
@@ -362,15 +418,15 @@ describe('token read grant', () => {
     // its owner must give the role.
     expect(grant.success).toBe(true);
     expect(grant.principalStatements.flatMap((statement) => statement.actions).sort()).toEqual([
+      'dynamodb:GetItem',
       'kms:Decrypt',
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
+      'kms:Decrypt',
     ]);
   });
 });
 
 describe('token access grant', () => {
-  it('lets a service of the SaaS read, refresh and re-delete tokens: no index, no item delete, no link key', () => {
+  it('lets a service of the SaaS read and refresh tokens: no index, no item delete, no link key, no token secret', () => {
     let service: iam.Role | undefined;
     let grant: iam.Grant | undefined;
     const { stack, template } = synthesize(
@@ -393,33 +449,24 @@ describe('token access grant', () => {
           ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           [`\${${logicalId(stack.tokenStore.table)}.Arn}`],
         ),
-        ...allow(
-          [
-            'secretsmanager:GetSecretValue',
-            'secretsmanager:CreateSecret',
-            'secretsmanager:TagResource',
-            'secretsmanager:PutSecretValue',
-            'secretsmanager:RestoreSecret',
-            // A refresh that raced offboarding brought the destroyed secret back: it deletes it again.
-            'secretsmanager:DeleteSecret',
-          ],
-          [TOKEN_PREFIX_ARN],
-        ),
         ...allow(['secretsmanager:GetSecretValue'], [`\${${logicalId(stack.tokenStore.clientSecrets)}}`]),
         ...allow(['kms:Decrypt', 'kms:GenerateDataKey'], [key], via('dynamodb', 'secretsmanager')),
+        ...allow(['kms:Decrypt', 'kms:GenerateDataKey'], [key], {
+          StringEquals: { 'kms:EncryptionContext:table': `\${${logicalId(stack.tokenStore.table)}}` },
+        }),
       ]),
     );
   });
 
-  it('puts the same statements in the TokenAccessPolicy managed policy, DeleteSecret included', () => {
+  it('puts the same statements in the TokenAccessPolicy managed policy', () => {
     const policy = synth.template.toJSON().Resources[
       logicalId(synth.stack.node.findChild('TokenAccessPolicy') as iam.ManagedPolicy)
     ] as {
-      Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } };
+      Properties: { PolicyDocument: { Statement: { Action: string | string[]; Condition?: unknown }[] } };
     };
-    const onTokens = policy.Properties.PolicyDocument.Statement.filter((statement) =>
-      JSON.stringify(statement.Resource).includes('webex-auth-keeper/tokens/*'),
+    const inTableContext = policy.Properties.PolicyDocument.Statement.filter((statement) =>
+      JSON.stringify(statement.Condition ?? {}).includes('kms:EncryptionContext:table'),
     ).flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]));
-    expect(onTokens).toContain('secretsmanager:DeleteSecret');
+    expect(inTableContext.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
   });
 });

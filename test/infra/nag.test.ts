@@ -70,7 +70,6 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions::AwsSolutions-APIG4',
         'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<HttpApi>/$default/*/admin/*]',
-        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:webex-auth-keeper/tokens/*]',
         'AwsSolutions::AwsSolutions-SMG4',
       ].sort(),
     );

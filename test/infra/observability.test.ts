@@ -186,7 +186,6 @@ describe('outputs', () => {
         'TableName',
         'TokenAccessPolicyArn',
         'TokenReaderPolicyArn',
-        'TokenSecretPrefix',
         'ValidationQueueUrl',
       ].sort(),
     );
@@ -194,7 +193,7 @@ describe('outputs', () => {
       Ref: logicalId(synth.stack.tokenStore.clientSecrets),
     });
     expect(outputs.IntegrationKeys?.Value).toBe('users-sync,presence,call-control,cdr,sso');
-    expect(outputs.TokenSecretPrefix?.Value).toBe('webex-auth-keeper/tokens/');
+    expect(outputs.TokenSecretPrefix).toBeUndefined();
     expect(render(outputs.OAuthCallbackUrl?.Value)).toMatch(/\/oauth\/callback$/);
   });
 

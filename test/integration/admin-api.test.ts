@@ -339,11 +339,14 @@ describe('admin API on DynamoDB Local', () => {
         authorizer: { email: 'admin@customer.example', fullAdmin: true },
         accessTokenExpiresAt: presence.accessTokenExpiresAt,
         refreshTokenExpiresAt: presence.refreshTokenExpiresAt,
-        secretId: 'webex-auth-keeper/tokens/authz/presence',
+        tokensHeld: true,
       });
       expect(body.items[1]).toMatchObject({ status: 'invalid', cause: 'password_changed_or_revoked' });
       expect(body.missing).toEqual(['users-sync', 'call-control', 'sso']);
       expect(response.text).not.toMatch(/SECRET/);
+      // Neither the tokens nor their ciphertext: only whether the record holds them.
+      expect(response.text).not.toContain(presence.sealedTokens?.ciphertext ?? 'missing');
+      expect(response.text).not.toMatch(/sealedTokens|wrappedKey/);
       expect(response.text).not.toMatch(/lease/);
     });
 

@@ -14,6 +14,7 @@ import { validateAuthorization } from '#domain/validator.js';
 import type { WebexSimulator } from '#local/webex-simulator/index.js';
 import { createAdminHarness, type AdminHarness } from '#test-support/admin-harness.js';
 import { adminEvent, lambdaContext } from '#test-support/fixtures.js';
+import { openRecordTokens } from '#test-support/fakes/index.js';
 import {
   advanceBoth,
   authorizeInto,
@@ -323,7 +324,7 @@ describe('recheck, force refresh and reload (DynamoDB Local, Webex simulator)', 
     const after = await h.repos.authorizations.get('beta', 'cdr');
     expect(after?.accessTokenExpiresAt).toBe(body.accessTokenExpiresAt);
     expect(after?.leaseOwner).toBeUndefined();
-    const material = await h.vault.read(after?.secretId ?? '');
+    const material = await openRecordTokens(h.vault, after);
     expect(response.text).not.toContain(material.accessToken);
     expect(response.text).not.toContain(material.refreshToken);
   });

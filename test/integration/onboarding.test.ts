@@ -162,7 +162,7 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
       const { Items = [] } = await table.documentClient.send(new ScanCommand({ TableName: table.tableName }));
       return {
         items: Items.filter((item) => String(item.pk).startsWith(`TENANT#${tenant.tenantId}`)),
-        secrets: [...deps.vault.secrets.entries()],
+        seals: deps.vault.writes,
         published: deps.events.published.length,
       };
     };
@@ -216,7 +216,6 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
       consecutiveFailures: 0,
       warningsSent: [],
       authorizer: { email: 'admin@demo.example', orgId: demoOrgId, fullAdmin: true },
-      secretId: `tokens/${tenant.tenantId}/presence`,
     });
     // The simulator was started with 1 h / 1 day lifetimes: the record follows the answer.
     const granted = Date.parse(record?.grantedAt ?? '');
@@ -225,9 +224,11 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     expect(record?.nextCheckAt).toBeDefined();
     expect(record?.pendingEvent).toBeUndefined();
 
-    const material = deps.vault.secrets.get(`tokens/${tenant.tenantId}/presence`);
-    expect(material?.accessToken).toBeTruthy();
-    expect(JSON.stringify(record)).not.toContain(material?.accessToken);
+    // The tokens are on the record, sealed: they open, and the item shows neither of them.
+    const material = await deps.vault.tokensOf(record);
+    expect(material.accessToken).toBeTruthy();
+    expect(JSON.stringify(record)).not.toContain(material.accessToken);
+    expect(JSON.stringify(record)).not.toContain(material.refreshToken);
 
     // The tenant had no org: this first consent bound it, which ops are told of first.
     expect(deps.events.published.map(({ event }) => event.type)).toEqual(['org_bound', 'granted']);
@@ -278,7 +279,7 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
     const history = await repositories.history.list(tenant.tenantId, { limit: 10 });
     expect(history.items.map((event) => event.type)).toEqual(['denied']);
     expect(await repositories.authorizations.get(tenant.tenantId, 'sso')).toBeUndefined();
-    expect(deps.vault.secrets.size).toBe(0);
+    expect(deps.vault.writes).toBe(0);
   });
 
   it('follows a blocked integration through Webex "Access denied" and back to the troubleshooting page', async () => {
@@ -614,7 +615,8 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
         `/oauth/callback?${await x.consent(await x.start('users-sync'), 'first@beta.example')}`,
       );
       expect(granted.statusCode).toBe(200);
-      const xToken = x.deps.vault.secrets.get(`tokens/${x.tenant.tenantId}/users-sync`)?.accessToken ?? '';
+      const xRecord = await x.repositories.authorizations.get(x.tenant.tenantId, 'users-sync');
+      const xToken = (await x.deps.vault.tokensOf(xRecord)).accessToken;
       const xTokenWorks = async () =>
         (await fetch(`${simulator.url}/v1/people/me`, { headers: { Authorization: `Bearer ${xToken}` } }))
           .status;

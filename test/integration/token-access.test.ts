@@ -87,7 +87,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     return response.status;
   }
 
-  it('hands out the stored token while it is valid, reading the vault once per cache period', async () => {
+  it('hands out the stored token while it is valid, opening it once per cache period', async () => {
     const tenantId = await newTenant();
     const { material } = await authorizeInSimulator({
       sim,
@@ -116,7 +116,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     expect(vault.reads - readsBefore).toBe(2);
   });
 
-  it('refreshes an access token within a minute of its end, under the lease, vault first then record', async () => {
+  it('refreshes an access token within a minute of its end, under the lease, tokens and record in one write', async () => {
     const tenantId = await newTenant();
     const { record, material } = await authorizeInSimulator({
       sim,
@@ -141,10 +141,9 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
       version: record.version + 1,
       accessTokenExpiresAt: token.expiresAt,
       refreshedAt: clock.now().toISOString(),
-      secretId: record.secretId,
     });
     expect(saved?.leaseOwner).toBeUndefined();
-    expect((await vault.read(record.secretId as string)).accessToken).toBe(token.accessToken);
+    expect((await vault.tokensOf(saved)).accessToken).toBe(token.accessToken);
   });
 
   it('never stores refreshed tokens over a re-authorization saved while its lease ran out', async () => {
@@ -164,10 +163,10 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
         refreshed = grant.accessToken;
         // Meanwhile the lease ran out and an admin authorized again: the callback's writes.
         const current = (await repos.authorizations.get(tenantId, 'cdr'))!;
-        await vault.store(tenantId, 'cdr', newGrant);
         await repos.authorizations.save(
           {
             ...current,
+            sealedTokens: await vault.seal({ tenantId, integration: 'cdr' }, newGrant),
             accessTokenExpiresAt: newGrant.accessTokenExpiresAt,
             refreshTokenExpiresAt: newGrant.refreshTokenExpiresAt,
             grantedAt: clock.now().toISOString(),
@@ -183,8 +182,9 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     const token = await access({ webex: reauthorizing }).getAccessToken(tenantId, 'cdr');
     expect(refreshed).toBeDefined();
     expect(token.accessToken).toBe('NEW-GRANT-ACCESS');
-    expect(await vault.read(record.secretId as string)).toEqual(newGrant);
-    expect(await repos.authorizations.get(tenantId, 'cdr')).toMatchObject({ version: record.version + 1 });
+    const stored = await repos.authorizations.get(tenantId, 'cdr');
+    expect(await vault.tokensOf(stored)).toEqual(newGrant);
+    expect(stored).toMatchObject({ version: record.version + 1 });
   });
 
   it('refuses a token of a tenant that is not active (offboarding under way)', async () => {
@@ -344,9 +344,9 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     expect(refreshes - before).toBe(1);
   });
 
-  it('destroys the secret again when the tenant is offboarded while its refresh runs', async () => {
+  it('brings no token back when the tenant is offboarded while its refresh runs', async () => {
     const tenantId = await newTenant();
-    const { record } = await authorizeInSimulator({
+    await authorizeInSimulator({
       sim,
       repos,
       vault,
@@ -357,13 +357,12 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
     const racing: WebexClient = Object.assign(Object.create(webex) as WebexClient, {
       refresh: async (input: Parameters<WebexClient['refresh']>[0]) => {
-        // Offboarding lands between the refresh call and the vault write: record revoked, secret gone.
+        // Offboarding lands between the refresh call and the token write: record revoked, tokens gone.
         const current = (await repos.authorizations.get(tenantId, 'presence'))!;
         await repos.authorizations.save(
-          { ...current, status: 'revoked', secretId: undefined },
+          { ...current, status: 'revoked', sealedTokens: undefined },
           current.version,
         );
-        await vault.destroy(record.secretId as string);
         return webex.refresh(input);
       },
     });
@@ -373,7 +372,9 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(NotAuthorizedError);
     expect(error).toMatchObject({ reason: 'revoked' });
-    await expect(vault.read(record.secretId as string)).rejects.toThrow();
+    const after = await repos.authorizations.get(tenantId, 'presence');
+    expect(after).toMatchObject({ status: 'revoked' });
+    expect(after?.sealedTokens).toBeUndefined();
   });
 
   it('refuses invalid authorizations with their cause, without calling Webex', async () => {

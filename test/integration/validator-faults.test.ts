@@ -130,7 +130,7 @@ describe('validator crash safety against DynamoDB Local and the Webex simulator'
         const where = `${plan.mode} ${plan.fired}`;
         expect(await h.tokenWorks('presence'), where).toBe(true);
         const record = await h.record('presence');
-        const material = await h.vault.read(record.secretId ?? '');
+        const material = await h.vault.tokensOf(record);
         expect(record, where).toMatchObject({
           status: 'active',
           accessTokenExpiresAt: material.accessTokenExpiresAt,
@@ -145,16 +145,16 @@ describe('validator crash safety against DynamoDB Local and the Webex simulator'
         expect(new Set(refreshed.map((p) => p.event.eventId)).size, where).toBe(1);
       },
     );
-    // Every step of the run was hit, vault write before record write among them.
+    // Every step of the run was hit: the seal, the save of the tokens, the check's own save.
     expect(steps).toEqual(
       expect.arrayContaining([
         'after webex.refresh',
-        'after vault.store',
+        'after vault.seal',
         'before authorizations.save',
         'after authorizations.save',
       ]),
     );
-    expect(steps.indexOf('before vault.store')).toBeLessThan(steps.indexOf('before authorizations.save'));
+    expect(steps.indexOf('before vault.seal')).toBeLessThan(steps.indexOf('before authorizations.save'));
   }, 120_000);
 
   it('sends the invalidation alert once when an invalidating run dies at any step', async () => {
@@ -255,7 +255,7 @@ describe('validator crash safety against DynamoDB Local and the Webex simulator'
     expect(await slow).toEqual({ kind: 'skipped', reason: 'superseded' });
     const final = await h.record('presence');
     expect(final.version).toBe(afterB.version);
-    expect(final.accessTokenExpiresAt).toBe((await h.vault.read(final.secretId ?? '')).accessTokenExpiresAt);
+    expect(final.accessTokenExpiresAt).toBe((await h.vault.tokensOf(final)).accessTokenExpiresAt);
     expect(await h.tokenWorks('presence')).toBe(true);
     expect(h.types()).toEqual(['presence:refreshed']);
   });

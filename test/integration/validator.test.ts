@@ -1,7 +1,5 @@
 import { tableDefinition } from '#adapters/table-definition.js';
 import { isTransientAwsFailure } from '#commons/transient-failures.js';
-import { tokenMaterialSchema } from '#domain/model.js';
-import type { TokenVault } from '#domain/ports.js';
 import { buildStatusBoard } from '#domain/status-board.js';
 import { CHECK_FAILING_AFTER_ERRORS } from '#domain/status-machine.js';
 import { dispatchDueAuthorizations } from '#domain/sweep.js';
@@ -257,18 +255,12 @@ describe('validator against DynamoDB Local and the Webex simulator', () => {
   it(`makes an authorization whose check throws ${CHECK_FAILING_AFTER_ERRORS} times check_failing, out of the sweep, while the rest of the batch is checked`, async () => {
     const h = await setup();
     for (const key of ['users-sync', 'presence']) await h.authorize(key);
-    // The vault parses what it reads, as the Secrets Manager vault does; presence's material is corrupt.
-    const vault: TokenVault = {
-      store: (tenantId, integration, material) => h.vault.store(tenantId, integration, material),
-      read: async (secretId) => tokenMaterialSchema.parse(await h.vault.read(secretId)),
-      destroy: (secretId) => h.vault.destroy(secretId),
-      destroyFor: (tenantId, integration) => h.vault.destroyFor(tenantId, integration),
-    };
+    // Bad data of ours: presence's record carries users-sync's sealed tokens, which do not open there.
     const presence = await h.record('presence');
-    const material = await h.vault.read(presence.secretId ?? '');
-    h.vault.put(presence.secretId ?? '', { ...material, refreshToken: '' });
+    const usersSyncTokens = (await h.record('users-sync')).sealedTokens;
+    await h.repos.authorizations.save({ ...presence, sealedTokens: usersSyncTokens }, presence.version);
     const handler = createValidatorWorkerHandler(
-      { ...h.deps, vault, isTransientFailure: isTransientAwsFailure },
+      { ...h.deps, isTransientFailure: isTransientAwsFailure },
       silentObservability('check-failing-test'),
     );
     const batch = {

@@ -80,11 +80,11 @@ describe('a callback that dies at any step leaves a consistent state and a retry
     await world?.stop();
   });
 
-  /** Every record of the tenant points at a secret that exists and whose tokens work at Webex. */
+  /** Every record of the tenant holds sealed tokens that open and work at Webex. */
   async function expectConsistent(tenantId: string, where: string): Promise<void> {
     for (const record of await world.repos.authorizations.listForTenant(tenantId)) {
-      expect(record.secretId, where).toBeDefined();
-      const material = await world.vault.read(record.secretId ?? '');
+      expect(record.sealedTokens, where).toBeDefined();
+      const material = await world.vault.tokensOf(record);
       expect(await world.accessTokenWorks(material.accessToken), `${where}: stored token works`).toBe(true);
       // A lease the dead callback held is gone or ends by itself within a minute.
       if (record.leaseUntil) {
@@ -191,8 +191,8 @@ describe('a callback that dies at any step leaves a consistent state and a retry
         'before webex.getMe',
         'before webex.listRoles',
         'after tenants.bindOrg',
-        'before vault.store',
-        'after vault.store',
+        'before vault.seal',
+        'after vault.seal',
         'before authorizations.save',
         'after authorizations.save',
         'before events.publish',
@@ -207,8 +207,8 @@ describe('a callback that dies at any step leaves a consistent state and a retry
       expect.arrayContaining([
         'before authorizations.acquireLease',
         'after authorizations.acquireLease',
-        'before vault.store',
-        'after vault.store',
+        'before vault.seal',
+        'after vault.seal',
         'before authorizations.save',
         'after authorizations.save',
         'before events.publish',

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { openRecordTokens } from '#test-support/fakes/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '#adapters/table-definition.js';
 import type { AuthorizationEvent } from '#domain/model.js';
@@ -185,7 +186,7 @@ describe(`chaos (SEED=${SEED}): faults cost no valid authorization, no token and
       const demo = await system.repositories.authorizations.get('demo', integration);
       expect(demo, integration).toMatchObject({ status: 'active' });
       expect(demo?.leaseOwner, integration).toBeUndefined();
-      const material = await system.vault.read(demo?.secretId ?? '');
+      const material = await openRecordTokens(system.vault, demo);
       expect(await accessTokenWorks(system, material.accessToken), `demo ${integration} access token`).toBe(
         true,
       );
@@ -203,10 +204,10 @@ describe(`chaos (SEED=${SEED}): faults cost no valid authorization, no token and
         integration,
       ).toEqual([]);
 
-      // doomed: dead once, said once, and its record still points at its (dead) tokens.
+      // doomed: dead once, said once, and its record still holds its (dead) tokens.
       const doomed = await system.repositories.authorizations.get('doomed', integration);
       expect(doomed, integration).toMatchObject({ status: 'invalid' });
-      await expect(system.vault.read(doomed?.secretId ?? '')).resolves.toBeDefined();
+      await expect(openRecordTokens(system.vault, doomed)).resolves.toBeDefined();
       const doomedEvents = byAuthorization.get(`doomed/${integration}`) ?? [];
       expect(
         doomedEvents.filter((event) => event.type === 'invalidated'),

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { openRecordTokens } from '#test-support/fakes/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClientFor } from '#adapters/dynamodb/index.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
@@ -155,7 +156,11 @@ describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`,
       // Saved once with its event, then once more to clear the published outbox marker.
       expect(record, String(record.pk)).toMatchObject({ status: 'active', version: 2 });
       expect(record.pendingEvent).toBeUndefined();
-      await expect(system.vault.read(String(record.secretId))).resolves.toBeDefined();
+      const saved = await system.repositories.authorizations.get(
+        String(record.tenantId),
+        String(record.integration),
+      );
+      await expect(openRecordTokens(system.vault, saved)).resolves.toBeDefined();
     }
     expect(granted).toHaveLength(callbacks.length);
     expect(new Set(granted.map((item) => `${String(item.pk)}/${String(item.integration)}`)).size).toBe(
@@ -199,10 +204,7 @@ describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`,
     const expected = new Map<string, string>();
     for (const { tenantId, integration } of callbacks) {
       const record = await system.repositories.authorizations.get(tenantId, integration);
-      expected.set(
-        `${tenantId}/${integration}`,
-        (await system.vault.read(record?.secretId ?? '')).accessToken,
-      );
+      expected.set(`${tenantId}/${integration}`, (await openRecordTokens(system.vault, record)).accessToken);
     }
     // A stream of its own: the calls are the same whether or not the callbacks' test ran first.
     const random = seededRandom(SEED + 1);

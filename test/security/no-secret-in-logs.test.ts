@@ -6,6 +6,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClientFor } from '#adapters/dynamodb/index.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
+import type { SealedTokens } from '#domain/model.js';
 import { systemClock } from '#domain/ports.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
 import { createTokenAccess } from '#functions/token-access.js';
@@ -42,11 +43,20 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
   /** The product's own answers: status, Location and body of every route it served. */
   const answers: Exchanged[] = [];
   let secrets: SimSecrets;
+  /** Every envelope the run sealed: its wrapped data key and ciphertext must not be logged either. */
+  const sealed: SealedTokens[] = [];
 
   beforeAll(async () => {
     capture.start();
     try {
       local = await startTestLocalSystem({ logLevel: 'DEBUG', opsEmail: 'ops@vendor.example' });
+      const { vault } = local.system;
+      const seal = vault.seal.bind(vault);
+      vault.seal = async (context, material) => {
+        const envelope = await seal(context, material);
+        sealed.push(envelope);
+        return envelope;
+      };
       await runMainFlows();
     } finally {
       capture.stop();
@@ -263,8 +273,8 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     // Infrastructure failing inside the callback: the error mapper logs these at ERROR.
     const failure = (name: string, message: string) => Object.assign(new Error(message), { name });
     const vaultDown = Object.assign(Object.create(system.vault) as typeof system.vault, {
-      store: async () => {
-        throw failure('InternalServiceError', 'Secrets Manager could not store the secret');
+      seal: async () => {
+        throw failure('KMSInternalException', 'KMS could not generate a data key');
       },
     });
     expect((await callbackWith({ ...ports, vault: vaultDown }, 'cdr')).status).toBe(500);
@@ -310,6 +320,10 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
         linkKey.toString('hex'),
       ]),
       ...labelled('vault key', [vaultKey, Buffer.from(vaultKey, 'base64').toString('hex')]),
+      ...labelled(
+        'sealed tokens',
+        sealed.flatMap((envelope) => [envelope.wrappedKey, envelope.ciphertext]),
+      ),
     ];
   }
 
@@ -321,6 +335,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     expect(secrets.accessTokens.length).toBeGreaterThanOrEqual(integrations + 4);
     expect(secrets.refreshTokens.length).toBeGreaterThanOrEqual(integrations + 1);
     expect(secrets.clientSecrets.length).toBe(integrations);
+    expect(sealed.length).toBeGreaterThanOrEqual(integrations + 4);
   });
 
   it('captured the run: DEBUG logs of every part, events, emails and answers', async () => {

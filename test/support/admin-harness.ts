@@ -97,7 +97,7 @@ export async function createAdminHarness(
   const repos = createRepositories(table.client, table.tableName);
   const aws = mockMessaging();
   const events = new RecordingPublisher();
-  const vault = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'admin-vault-')));
+  const vault = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'admin-vault-')), table.tableName);
   const clock = new ManualClock(options.now ?? new Date('2026-11-25T10:00:00.000Z'));
   const catalog = defaultCatalog();
   const validateCalls: { tenantId: string; integration: string }[] = [];
@@ -205,9 +205,9 @@ export async function seedAuthorization(
 ): Promise<Authorization> {
   const now = harness.clock.now();
   const material = fakeMaterial(now, `${tenantId}-${integration}`);
-  const secretId = await harness.vault.store(tenantId, integration, material);
+  const sealedTokens = await harness.vault.seal({ tenantId, integration }, material);
   return harness.repos.authorizations.save(
-    grantedAuthorization({ tenantId, integration, material, secretId, now }, overrides),
+    grantedAuthorization({ tenantId, integration, material, sealedTokens, now }, overrides),
     undefined,
   );
 }

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context, SQSRecord } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Authorization, AuthorizationEvent, Authorizer, Tenant, TokenMaterial } from '#domain/model.js';
+import type {
+  Authorization,
+  AuthorizationEvent,
+  Authorizer,
+  SealedTokens,
+  Tenant,
+  TokenMaterial,
+} from '#domain/model.js';
 import type { OnboardingSettings } from '#domain/onboarding.js';
 
 /** An active tenant with sensible defaults. */
@@ -49,11 +56,28 @@ export const TEST_AUTHORIZER: Authorizer = {
 };
 
 /**
- * The active record a successful onboarding saves over stored token material, granted `now`
+ * Sealed tokens of the right shape that no vault opens: for records whose tokens a test never
+ * reads (a vault given them throws, as for an envelope sealed elsewhere).
+ */
+export const UNOPENED_SEALED_TOKENS: SealedTokens = {
+  format: 1,
+  wrappedKey: 'AAAA',
+  iv: 'AAAAAAAAAAAAAAAA',
+  ciphertext: 'AAAA',
+};
+
+/**
+ * The active record a successful onboarding saves with its sealed token material, granted `now`
  * (version 0, not yet saved).
  */
 export function grantedAuthorization(
-  input: { tenantId: string; integration: string; material: TokenMaterial; secretId: string; now: Date },
+  input: {
+    tenantId: string;
+    integration: string;
+    material: TokenMaterial;
+    sealedTokens: SealedTokens;
+    now: Date;
+  },
   overrides: Partial<Authorization> = {},
 ): Authorization {
   const now = input.now.toISOString();
@@ -62,7 +86,7 @@ export function grantedAuthorization(
     accessTokenExpiresAt: input.material.accessTokenExpiresAt,
     refreshTokenExpiresAt: input.material.refreshTokenExpiresAt,
     grantedAt: now,
-    secretId: input.secretId,
+    sealedTokens: input.sealedTokens,
     nextCheckAt: new Date(input.now.getTime() + 3_600_000).toISOString(),
     updatedAt: now,
     ...overrides,

@@ -217,7 +217,7 @@ export function expectNoLeak(answer: Answer, where: string, internals: readonly 
   }
 }
 
-/** Fails unless nothing durable was written: table (OAuth states aside, contacts included), vault, events. */
+/** Fails unless nothing durable was written: table (OAuth states aside, tokens and contacts included), vault seals, events. */
 export function expectNothingDurableWritten(
   before: WorldSnapshot,
   after: WorldSnapshot,
@@ -225,6 +225,5 @@ export function expectNothingDurableWritten(
 ): void {
   expect(after.durable, `${where}: table changed`).toEqual(before.durable);
   expect(after.vaultWrites, `${where}: vault written`).toBe(before.vaultWrites);
-  expect(after.vault, `${where}: vault changed`).toBe(before.vault);
   expect(after.published, `${where}: event published`).toBe(before.published);
 }

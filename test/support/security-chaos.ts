@@ -127,22 +127,20 @@ export class Chaos {
 
   vault(inner: TokenVault): TokenVault {
     return {
-      store: async (tenantId, integration, material) => {
+      seal: async (context, material) => {
         if (this.strikes('vaultWrite')) {
           this.counts.vaultWriteFailures += 1;
-          throw new InjectedFaultError('vault write failed (injected)');
+          throw new InjectedFaultError('vault seal failed (injected)');
         }
-        return inner.store(tenantId, integration, material);
+        return inner.seal(context, material);
       },
-      read: async (secretId) => {
+      open: async (context, sealed) => {
         if (this.strikes('vaultRead')) {
           this.counts.vaultReadFailures += 1;
-          throw new InjectedFaultError('vault read failed (injected)');
+          throw new InjectedFaultError('vault open failed (injected)');
         }
-        return inner.read(secretId);
+        return inner.open(context, sealed);
       },
-      destroy: (secretId) => inner.destroy(secretId),
-      destroyFor: (tenantId, integration) => inner.destroyFor(tenantId, integration),
     };
   }
 }

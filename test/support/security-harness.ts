@@ -42,13 +42,12 @@ export interface Answer {
   body: string;
 }
 
-/** Everything a request could have written: table items, vault content and writes, events published. */
+/** Everything a request could have written: table items (tokens sealed on them), vault seals, events published. */
 export interface WorldSnapshot {
   /** Every item but OAuth states, sorted by key. */
   durable: Record<string, unknown>[];
   /** Keys of the OAuth state items. */
   states: string[];
-  vault: string;
   vaultWrites: number;
   published: number;
 }
@@ -311,7 +310,6 @@ export class SecurityWorld {
     return {
       durable: items.filter((item) => !String(item.pk).startsWith('STATE#')),
       states: items.filter((item) => String(item.pk).startsWith('STATE#')).map(key),
-      vault: JSON.stringify([...this.vault.secrets.entries()].sort()),
       vaultWrites: this.vault.writes,
       published: this.events.published.length,
     };

@@ -39,7 +39,7 @@ export async function startCatalogSimulator(
 
 /**
  * Authorizes an integration the way a Full Admin would (the simulator's consent form, then the
- * code grant) and stores the result as the onboarding flow does: the vault, then an active record.
+ * code grant) and stores the result as the onboarding flow does: an active record with the tokens sealed on it.
  */
 export async function authorizeInSimulator(input: {
   sim: WebexSimulator;
@@ -73,13 +73,13 @@ export async function authorizeInSimulator(input: {
     refreshTokenExpiresAt: new Date(now.getTime() + tokens.refresh_token_expires_in * 1000).toISOString(),
     scope: tokens.scope,
   };
-  const secretId = await input.vault.store(input.tenantId, input.integration, material);
+  const sealedTokens = await input.vault.seal(input, material);
   const simPerson = input.sim.world.findPersonByEmail(person);
   if (!simPerson) throw new Error(`no ${person} in the simulator`);
   await input.repos.tenants.bindOrg(input.tenantId, simPerson.orgId);
   const record = await input.repos.authorizations.save(
     grantedAuthorization(
-      { tenantId: input.tenantId, integration: input.integration, material, secretId, now },
+      { tenantId: input.tenantId, integration: input.integration, material, sealedTokens, now },
       {
         scopes: tokens.scope.split(' '),
         authorizer: {

@@ -235,10 +235,10 @@ export class ValidatorHarness {
     return orgs[0]?.id ?? '';
   }
 
-  /** Whether the vault's current access token for the integration works at Webex right now. */
+  /** Whether the record's current access token for the integration works at Webex right now. */
   async tokenWorks(integration: string): Promise<boolean> {
     const record = await this.record(integration);
-    const material = await this.vault.read(record.secretId ?? '');
+    const material = await this.vault.tokensOf(record);
     const response = await fetch(`${this.sim.url}/v1/people/me`, {
       headers: { Authorization: `Bearer ${material.accessToken}` },
     });

@@ -6,7 +6,6 @@ import { loadKeeperEnvironment } from '#commons/environment.js';
 
 const ENV = {
   TABLE_NAME: 'keeper',
-  TOKEN_SECRET_PREFIX: 'webex-auth-keeper/tokens/',
   KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/abc',
   CLIENT_SECRETS_SECRET_ID: 'webex-auth-keeper/client-secrets',
   LINK_SIGNING_SECRET_ID: 'webex-auth-keeper/link-key',

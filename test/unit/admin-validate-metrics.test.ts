@@ -6,7 +6,13 @@ import { AUTHORIZATION_INVALIDATED_METRIC } from '#commons/validation-metrics.js
 import type { ValidationResult } from '#domain/admin.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Authorization, Tenant } from '#domain/model.js';
-import { adminEvent, fakeMaterial, grantedAuthorization, lambdaContext } from '#test-support/fixtures.js';
+import {
+  UNOPENED_SEALED_TOKENS,
+  adminEvent,
+  fakeMaterial,
+  grantedAuthorization,
+  lambdaContext,
+} from '#test-support/fixtures.js';
 
 const NOW = '2026-11-25T10:00:00.000Z';
 
@@ -26,7 +32,7 @@ const RECORD: Authorization = grantedAuthorization(
     tenantId: 'acme',
     integration: 'presence',
     material: fakeMaterial(new Date(NOW)),
-    secretId: 'webex-auth-keeper/tokens/acme/presence',
+    sealedTokens: UNOPENED_SEALED_TOKENS,
     now: new Date(NOW),
   },
   { version: 1, nextCheckAt: NOW },

@@ -39,7 +39,6 @@ const authorization: Authorization = {
   refreshTokenExpiresAt: '2026-05-30T00:00:00.000Z',
   grantedAt: '2026-01-01T00:00:00.000Z',
   consecutiveFailures: 0,
-  secretId: 'tokens/acme/call-control',
   version: 4,
   warningsSent: [],
   updatedAt: '2026-03-01T10:00:00.000Z',

@@ -15,7 +15,12 @@ import {
   RecordingLog,
   RecordingPublisher,
 } from '#test-support/fakes/index.js';
-import { grantedAuthorization, fakeMaterial, testTenant } from '#test-support/fixtures.js';
+import {
+  UNOPENED_SEALED_TOKENS,
+  fakeMaterial,
+  grantedAuthorization,
+  testTenant,
+} from '#test-support/fixtures.js';
 
 const key = { tenantId: 'acme', integration: 'presence' };
 
@@ -26,7 +31,7 @@ function world() {
   tenants.put(testTenant());
   const material = fakeMaterial(clock.now(), 'presence');
   authorizations.put({
-    ...grantedAuthorization({ ...key, material, secretId: 'tokens/acme/presence', now: clock.now() }),
+    ...grantedAuthorization({ ...key, material, sealedTokens: UNOPENED_SEALED_TOKENS, now: clock.now() }),
     version: 1,
     nextCheckAt: clock.now().toISOString(),
   });
@@ -129,6 +134,31 @@ describe('a check that throws', () => {
     expect(isTransientAwsFailure(unparsableMaterial())).toBe(false);
     expect(isTransientAwsFailure(new TypeError('x is undefined'))).toBe(false);
     expect(isTransientAwsFailure('a string')).toBe(false);
+  });
+
+  it('logs tokens that do not open with tenant and integration, never a token or the ciphertext', async () => {
+    const { deps, authorizations, log } = world();
+    const vault = new MemoryTokenVault();
+    const sealed = await vault.seal(key, fakeMaterial(new Date(), 'presence'));
+    // Sealed for acme, found on globex's item: the vault refuses it.
+    const refusal = await vault
+      .open({ ...key, tenantId: 'globex' }, sealed)
+      .catch((thrown: unknown) => thrown as Error);
+    expect(await handleCheckError(deps, key, refusal)).toMatchObject({ kind: 'counted' });
+    // The logged error as Powertools writes it: name, message, stack.
+    const logged = JSON.stringify(
+      log.lines.map((line) =>
+        Object.entries(line.attributes).map(([name, value]) => [
+          name,
+          value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value,
+        ]),
+      ),
+    );
+    expect(logged).toContain('TokenVaultError');
+    expect(logged).toContain('globex/presence');
+    for (const secret of [...vault.allTokens(), ...vault.allCiphertexts()])
+      expect(logged).not.toContain(secret);
+    expect((await authorizations.get(key.tenantId, key.integration))?.status).toBe('active');
   });
 
   it('starts counting again after a check that completes', async () => {

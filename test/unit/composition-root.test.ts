@@ -13,7 +13,6 @@ import { ManualClock } from '#test-support/fakes/index.js';
 
 const validatorEnv = {
   TABLE_NAME: 'keeper',
-  TOKEN_SECRET_PREFIX: 'webex-auth-keeper/tokens/',
   KMS_KEY_ID: 'alias/keeper',
   CLIENT_SECRETS_SECRET_ID: 'keeper/client-secrets',
   LINK_SIGNING_SECRET_ID: 'keeper/link-key',

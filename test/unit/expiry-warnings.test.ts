@@ -6,13 +6,7 @@ import {
   refreshWarningOffsetsMs,
   type ExpiryInput,
 } from '#domain/expiry-warnings.js';
-import {
-  nextRefreshAt,
-  refreshReason,
-  refreshSchedule,
-  storeRefreshedTokens,
-  tokenMaterialOf,
-} from '#domain/refresh-policy.js';
+import { nextRefreshAt, refreshReason, refreshSchedule, tokenMaterialOf } from '#domain/refresh-policy.js';
 
 const DAY = 86_400_000;
 const GRANTED = '2021-03-01T00:00:00.000Z';
@@ -408,40 +402,5 @@ describe('tokenMaterialOf', () => {
       'spark:calls_read',
     );
     expect(tokenMaterialOf(grant, now)).not.toHaveProperty('scope');
-  });
-});
-
-describe('storeRefreshedTokens', () => {
-  const record = {
-    tenantId: 'acme',
-    integration: 'presence',
-    status: 'active' as const,
-    scopes: [],
-    consecutiveFailures: 0,
-    version: 3,
-    warningsSent: [],
-    updatedAt: '2026-03-01T00:00:00.000Z',
-  };
-  const material = {
-    accessToken: 'a',
-    refreshToken: 'r',
-    accessTokenExpiresAt: '2026-03-02T00:00:00.000Z',
-    refreshTokenExpiresAt: '2026-05-30T00:00:00.000Z',
-  };
-
-  it('stores while the record is the one read, and writes nothing once a newer one was saved', async () => {
-    const stored: string[] = [];
-    const vault = {
-      store: async (tenantId: string, integration: string) => {
-        stored.push(integration);
-        return `s/${tenantId}`;
-      },
-    };
-    expect(
-      await storeRefreshedTokens({ authorizations: { get: async () => record }, vault }, record, material),
-    ).toBe('s/acme');
-    const newer = { get: async () => ({ ...record, version: 4 }) };
-    expect(await storeRefreshedTokens({ authorizations: newer, vault }, record, material)).toBeUndefined();
-    expect(stored).toEqual(['presence']);
   });
 });

@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuthorizationEvent, TokenMaterial } from '#domain/model.js';
-import { FileTokenVault, VaultSecretNotFoundError } from '#local/adapters/file-token-vault.js';
+import { TokenVaultError } from '#adapters/envelope-token-vault.js';
+import { FileTokenVault } from '#local/adapters/file-token-vault.js';
 import { LocalEventSink, SnsInvalidParameterError } from '#local/adapters/local-event-sink.js';
 import { InMemoryTenantRepository } from '#test-support/fakes/index.js';
 import { testTenant } from '#test-support/fixtures.js';
@@ -16,46 +17,26 @@ const material: TokenMaterial = {
 };
 
 describe('FileTokenVault', () => {
-  it('keeps token material encrypted at rest and reads it back after a reopen', async () => {
+  const acme = { tenantId: 'acme', integration: 'presence' };
+
+  it('keeps its key in a 0600 file and opens what it sealed after a reopen', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vault-'));
-    const vault = await FileTokenVault.open(dir);
-    const secretId = await vault.store('acme', 'presence', material);
-    expect(secretId).toBe('webex-auth-keeper/tokens/acme/presence');
+    const vault = await FileTokenVault.open(dir, 'local-table');
+    const sealed = await vault.seal(acme, material);
+    expect(JSON.stringify(sealed)).not.toContain('ACCESS-token');
+    expect(JSON.stringify(sealed)).not.toContain('REFRESH-token');
+    expect((await stat(join(dir, 'vault.key'))).mode & 0o777).toBe(0o600);
 
-    const files = await readdir(join(dir, 'secrets'));
-    expect(files).toHaveLength(1);
-    const raw = await readFile(join(dir, 'secrets', files[0]!));
-    expect(raw.toString('latin1')).not.toContain('ACCESS-token');
-    expect(raw.toString('latin1')).not.toContain('REFRESH-token');
-
-    const reopened = await FileTokenVault.open(dir);
-    expect(await reopened.read(secretId)).toEqual(material);
-    await reopened.store('acme', 'presence', { ...material, accessToken: 'rotated' });
-    expect((await vault.read(secretId)).accessToken).toBe('rotated');
+    const reopened = await FileTokenVault.open(dir, 'local-table');
+    expect(await reopened.open(acme, sealed)).toEqual(material);
   });
 
-  it('forgets a destroyed secret and refuses one sealed under another key', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vault-'));
-    const vault = await FileTokenVault.open(dir);
-    const secretId = await vault.store('acme', 'cdr', material);
-    await vault.destroy(secretId);
-    await expect(vault.read(secretId)).rejects.toBeInstanceOf(VaultSecretNotFoundError);
-
-    const other = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'vault-')));
-    const otherId = await other.store('acme', 'cdr', material);
-    const files = await readdir(join(dir, 'secrets'));
-    expect(files).toHaveLength(0);
-    await expect(vault.read(otherId)).rejects.toThrow();
-  });
-
-  it('destroys a secret by tenant and integration, twice without error', async () => {
-    const vault = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'vault-')));
-    const secretId = await vault.store('acme', 'sso', material);
-    const kept = await vault.store('acme', 'cdr', material);
-    await vault.destroyFor('acme', 'sso');
-    await vault.destroyFor('acme', 'sso');
-    await expect(vault.read(secretId)).rejects.toBeInstanceOf(VaultSecretNotFoundError);
-    expect(await vault.read(kept)).toEqual(material);
+  it("refuses an envelope of another local key, or copied onto another tenant's item", async () => {
+    const vault = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'vault-')), 'local-table');
+    const other = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'vault-')), 'local-table');
+    const sealed = await other.seal(acme, material);
+    await expect(vault.open(acme, sealed)).rejects.toBeInstanceOf(TokenVaultError);
+    await expect(other.open({ ...acme, tenantId: 'globex' }, sealed)).rejects.toBeInstanceOf(TokenVaultError);
   });
 });
 

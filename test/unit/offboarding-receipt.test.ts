@@ -11,12 +11,12 @@ async function receiptWith(webex: RevocationCalls) {
   const clock = new ManualClock();
   const vault = new MemoryTokenVault();
   const material = fakeMaterial(clock.now(), 'presence');
-  const secretId = await vault.store('acme', 'presence', material);
+  const sealedTokens = await vault.seal({ tenantId: 'acme', integration: 'presence' }, material);
   const record = grantedAuthorization({
     tenantId: 'acme',
     integration: 'presence',
     material,
-    secretId,
+    sealedTokens,
     now: clock.now(),
   });
   const log = new RecordingLog();

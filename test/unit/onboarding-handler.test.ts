@@ -259,7 +259,7 @@ describe('binding the OAuth attempt to the browser that started it', () => {
     expect(refused.cookies).toBeUndefined();
     expect(deps.webex.calls).toEqual([]);
     expect(deps.oauthStates.states.size).toBe(1);
-    expect([deps.history.events, deps.events.published, [...deps.vault.secrets]]).toEqual([[], [], []]);
+    expect([deps.history.events, deps.events.published, deps.vault.writes]).toEqual([[], [], 0]);
 
     const completed = await get(`/oauth/callback?state=${state}&code=abc`, [cookie]);
     expect(completed.statusCode).toBe(200);
@@ -334,7 +334,6 @@ describe('binding the OAuth attempt to the browser that started it', () => {
 describe('loadKeeperEnvironment', () => {
   const env = {
     TABLE_NAME: 't',
-    TOKEN_SECRET_PREFIX: 'p/',
     KMS_KEY_ID: 'k',
     CLIENT_SECRETS_SECRET_ID: 'c',
     LINK_SIGNING_SECRET_ID: 'l',
@@ -369,7 +368,6 @@ describe('the Lambda entry point', () => {
   it('builds its handler from the environment at load, without calling AWS', async () => {
     for (const [name, value] of Object.entries({
       TABLE_NAME: 'table',
-      TOKEN_SECRET_PREFIX: 'webex-auth-keeper/tokens/',
       KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/k',
       CLIENT_SECRETS_SECRET_ID: 'client-secrets',
       LINK_SIGNING_SECRET_ID: 'link-key',

@@ -35,7 +35,7 @@ import {
   fixedLinkKeys,
   webexWithConsentingAdmin,
 } from '#test-support/fakes/index.js';
-import { testSettings, testTenant } from '#test-support/fixtures.js';
+import { UNOPENED_SEALED_TOKENS, testSettings, testTenant } from '#test-support/fixtures.js';
 
 const catalog = defaultCatalog();
 
@@ -79,7 +79,7 @@ function setup(
   /** Everything a refused callback must leave untouched. */
   const written = () => ({
     records: [...deps.authorizations.records.values()],
-    secrets: [...deps.vault.secrets.keys()],
+    seals: deps.vault.writes,
     history: deps.history.events.length,
     published: deps.events.published.length,
     tenant: deps.tenants.tenants.get('acme'),
@@ -104,7 +104,7 @@ function activeRecord(overrides: Partial<Authorization> = {}): Authorization {
       orgId: 'org-acme',
       fullAdmin: true,
     },
-    secretId: 'tokens/acme/presence',
+    sealedTokens: UNOPENED_SEALED_TOKENS,
     ...overrides,
   };
 }
@@ -143,16 +143,16 @@ describe('startAuthorization', () => {
 });
 
 describe('completeAuthorization', () => {
-  it('stores the tokens first, then saves the active record with its event, then publishes granted', async () => {
+  it('seals the tokens, saves them on the active record with its event, then publishes granted', async () => {
     const { deps, start, calls } = setup();
     const state = await start();
     deps.clock.advance(30);
 
     const outcome = await completeAuthorization(deps, { state, code: 'the-code' });
 
-    // Tokens first, then the record with its event (and outbox marker), then the marker cleared.
+    // Tokens sealed, then the record with them and its event (and outbox marker), then the marker cleared.
     expect(calls).toEqual([
-      'store tokens/acme/presence',
+      'seal acme/presence',
       'save acme/presence active +granted',
       'save acme/presence active',
     ]);
@@ -170,7 +170,6 @@ describe('completeAuthorization', () => {
       version: 2,
       consecutiveFailures: 0,
       warningsSent: [],
-      secretId: 'tokens/acme/presence',
       scopes: ['spark:people_read', 'spark-admin:people_read'],
       authorizer: {
         personId: 'person-1',
@@ -184,7 +183,7 @@ describe('completeAuthorization', () => {
       refreshTokenExpiresAt: new Date(now.getTime() + deps.webex.refreshLifetimeSeconds * 1000).toISOString(),
       nextCheckAt: new Date(now.getTime() + 3_600_000).toISOString(),
     });
-    expect(deps.vault.secrets.get('tokens/acme/presence')).toMatchObject({
+    expect(await deps.vault.tokensOf(record)).toMatchObject({
       accessToken: exchange?.grant.accessToken,
       refreshToken: exchange?.grant.refreshToken,
     });
@@ -258,10 +257,10 @@ describe('completeAuthorization', () => {
   it('holds the lease while it replaces an authorization, and releases it with the save', async () => {
     const { deps, start, calls } = setup({ records: [activeRecord()] });
     await completeAuthorization(deps, { state: await start(), code: 'c' });
-    const order = calls.filter((call) => /^(lease|store|save) /.test(call));
+    const order = calls.filter((call) => /^(lease|seal|save) /.test(call));
     expect(order.slice(0, 3)).toEqual([
       'lease acme/presence',
-      expect.stringMatching(/^store /),
+      expect.stringMatching(/^seal /),
       'save acme/presence active +granted',
     ]);
     expect((await deps.authorizations.get('acme', 'presence'))?.leaseOwner).toBeUndefined();
@@ -520,7 +519,7 @@ describe('completeAuthorization', () => {
     expect(deps.events.published[0]?.event).toEqual(outcome.event);
     expect(deps.events.published[0]?.alert?.text).toContain(catalog.find('cdr')?.integrationId);
     expect(deps.authorizations.records.size).toBe(0);
-    expect(deps.vault.secrets.size).toBe(0);
+    expect(deps.vault.writes).toBe(0);
     if (outcome.kind === 'denied') {
       expect(outcome.page.integration.integrationId).toBe(catalog.find('cdr')?.integrationId);
       expect(outcome.page.denial).toEqual({ error: 'access_denied', description: 'blocked by admin' });

@@ -152,10 +152,9 @@ describe('sweep dispatcher handler', () => {
 describe('validator worker handler', () => {
   const message = sqsRecord;
 
-  function deps(): ValidatorDependencies & {
-    authorizations: InMemoryAuthorizationRepository;
-    vault: MemoryTokenVault;
-  } {
+  async function deps(): Promise<
+    ValidatorDependencies & { authorizations: InMemoryAuthorizationRepository; vault: MemoryTokenVault }
+  > {
     const clock = new ManualClock();
     const webex = new FakeWebex(clock);
     webex.addPerson('p1', 'admin@acme.example');
@@ -190,15 +189,15 @@ describe('validator worker handler', () => {
       refreshTokenExpiresAt: material.refreshTokenExpiresAt,
       grantedAt: clock.now().toISOString(),
       consecutiveFailures: 0,
-      secretId: 'tokens/acme/presence',
+      sealedTokens: await vault.seal({ tenantId: 'acme', integration: 'presence' }, material),
       version: 1,
       nextCheckAt: clock.now().toISOString(),
       warningsSent: [],
       updatedAt: clock.now().toISOString(),
     };
     authorizations.put(record);
-    authorizations.put({ ...record, integration: 'cdr', secretId: 'tokens/acme/missing' });
-    void vault.store('acme', 'presence', material);
+    // presence's tokens copied onto cdr's record: sealed for another item, they do not open there.
+    authorizations.put({ ...record, integration: 'cdr' });
     return {
       authorizations,
       tenants,
@@ -215,7 +214,7 @@ describe('validator worker handler', () => {
   }
 
   it('validates each message and returns only the failed ones as batch item failures', async () => {
-    const ports = deps();
+    const ports = await deps();
     const handler = createValidatorWorkerHandler(ports, silentObservability('validator-worker-test'));
     const event: SQSEvent = {
       Records: [
@@ -260,7 +259,6 @@ describe('the worker and dispatcher entry points', () => {
     for (const [name, value] of Object.entries({
       TABLE_NAME: 'table',
       VALIDATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/validation',
-      TOKEN_SECRET_PREFIX: 'webex-auth-keeper/tokens/',
       KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/k',
       CLIENT_SECRETS_SECRET_ID: 'client-secrets',
       LINK_SIGNING_SECRET_ID: 'link-key',

@@ -63,7 +63,7 @@ function setup(tenant: Partial<Tenant> = {}) {
   /** Stores tokens and a record as a successful onboarding would, due now. */
   async function authorize(integration: string, personId = 'p-admin'): Promise<Authorization> {
     const material = webex.grant(personId, integration);
-    const secretId = await vault.store('acme', integration, material);
+    const sealedTokens = await vault.seal({ tenantId: 'acme', integration }, material);
     const person = webex.people.get(personId);
     const now = clock.now().toISOString();
     const record: Authorization = {
@@ -82,7 +82,7 @@ function setup(tenant: Partial<Tenant> = {}) {
       refreshTokenExpiresAt: material.refreshTokenExpiresAt,
       grantedAt: now,
       consecutiveFailures: 0,
-      secretId,
+      sealedTokens,
       version: 1,
       nextCheckAt: now,
       warningsSent: [],
@@ -301,23 +301,45 @@ describe('validateAuthorization: password deadlines per tenant', () => {
   });
 });
 
+describe('validateAuthorization: a record from before tokens moved onto the item', () => {
+  it('never marks it invalid: its check fails on our side, naming the old secret', async () => {
+    const world = setup();
+    const current = await world.authorize('presence');
+    const legacy: Authorization = { ...current, secretId: 'webex-auth-keeper/tokens/acme/presence' };
+    delete legacy.sealedTokens;
+    world.repo.put(legacy);
+    await expect(world.validate('presence')).rejects.toThrow(
+      /acme\/presence is active but its tokens are in the Secrets Manager secret webex-auth-keeper\/tokens\/acme\/presence/,
+    );
+    const after = await world.record('presence');
+    expect(after.status).toBe('active');
+    expect(after.cause).toBeUndefined();
+    expect(world.events.published).toEqual([]);
+  });
+});
+
 describe('validateAuthorization: refresh', () => {
-  it('refreshes an access token near its end, writing the vault before the record', async () => {
+  it('refreshes an access token near its end, saving the tokens on the record at once', async () => {
     const world = setup();
     const before = await world.authorize('presence');
     world.clock.advance(12.5 * DAY);
     world.calls.length = 0;
     const outcome = await world.validate('presence');
     expect(outcome).toMatchObject({ kind: 'checked', status: 'active', refreshed: true, event: 'refreshed' });
-    expect(world.calls.indexOf('store tokens/acme/presence')).toBeLessThan(
-      world.calls.indexOf('save acme/presence active +refreshed'),
-    );
+    // The refreshed tokens are saved on the record at once, before the check's own write.
+    expect(world.calls.filter((call) => call.startsWith('seal ') || call.startsWith('save '))).toEqual([
+      'seal acme/presence',
+      'save acme/presence active',
+      'save acme/presence active +refreshed',
+      // The published event leaves the outbox.
+      'save acme/presence active',
+    ]);
     const record = await world.record('presence');
     expect(Date.parse(record.accessTokenExpiresAt ?? '')).toBeGreaterThan(
       Date.parse(before.accessTokenExpiresAt ?? ''),
     );
     expect(record.refreshedAt).toBe(world.clock.now().toISOString());
-    const material = await world.vault.read(record.secretId ?? '');
+    const material = await world.vault.tokensOf(record);
     expect(world.webex.isWorking(material.accessToken)).toBe(true);
     // Routine: on the bus, no email.
     expect(world.events.published).toHaveLength(1);
@@ -618,17 +640,21 @@ describe('validateAuthorization: crash safety', () => {
     expect(world.events.published).toHaveLength(1);
   });
 
-  it('loses no token when it dies between the refresh and the record write', async () => {
+  it("loses no token when it dies between the refresh and the check's own write", async () => {
     const world = setup();
     await world.authorize('presence');
     world.clock.advance(12.5 * DAY);
     const save = world.repo.save.bind(world.repo);
-    world.repo.save = async () => {
-      throw new Error('crash');
+    let saves = 0;
+    world.repo.save = async (...args) => {
+      saves += 1;
+      // The refresh's save of the tokens goes through; the check's write after it does not.
+      if (saves > 1) throw new Error('crash');
+      return save(...args);
     };
     await expect(world.validate('presence')).rejects.toThrow('crash');
     world.repo.save = save;
-    const stored = await world.vault.read('tokens/acme/presence');
+    const stored = await world.vault.tokensOf(await world.record('presence'));
     expect(world.webex.isWorking(stored.accessToken)).toBe(true);
     expect(await world.validate('presence')).toMatchObject({ status: 'active' });
     const record = await world.record('presence');
@@ -661,25 +687,31 @@ describe('validateAuthorization: crash safety', () => {
     expect(world.events.published).toEqual([]);
   });
 
-  it('destroys the secret again when offboarding revoked the authorization during a refresh', async () => {
+  it('brings no token back when offboarding revoked the authorization during a refresh', async () => {
     const world = setup();
     await world.authorize('presence');
     world.clock.advance(12.5 * DAY);
-    const store = world.vault.store.bind(world.vault);
-    world.vault.store = async (tenantId, integration, material) => {
-      // Offboarding runs while the refresh is in flight: it destroys the secret and revokes the record.
+    const seal = world.vault.seal.bind(world.vault);
+    world.vault.seal = async (context, material) => {
+      // Offboarding runs while the refresh is in flight: it revokes the record and its tokens go.
       const current = await world.record('presence');
-      await world.vault.destroy(current.secretId ?? '');
       await world.repo.save(
-        { ...current, status: 'revoked', leaseOwner: undefined, leaseUntil: undefined },
+        {
+          ...current,
+          status: 'revoked',
+          sealedTokens: undefined,
+          leaseOwner: undefined,
+          leaseUntil: undefined,
+        },
         current.version,
       );
-      world.vault.store = store;
-      return store(tenantId, integration, material);
+      world.vault.seal = seal;
+      return seal(context, material);
     };
     expect(await world.validate('presence')).toEqual({ kind: 'skipped', reason: 'superseded' });
-    await expect(world.vault.read('tokens/acme/presence')).rejects.toThrow();
-    expect(await world.record('presence')).toMatchObject({ status: 'revoked' });
+    const record = await world.record('presence');
+    expect(record).toMatchObject({ status: 'revoked' });
+    expect(record.sealedTokens).toBeUndefined();
   });
 
   it('lets only one of two concurrent workers check an authorization', async () => {

@@ -9,7 +9,7 @@ export { InMemoryOAuthStateStore } from './oauth-state-store.js';
 export { inMemoryRepositories } from './repositories.js';
 export { clientSecretsFrom, fixedLinkKeys, testClientSecrets } from './secrets.js';
 export { InMemoryTenantRepository, type TenantPartition } from './tenant-repository.js';
-export { MemoryTokenVault, secretIdOf } from './token-vault.js';
+export { MemoryTokenVault, openRecordTokens } from './token-vault.js';
 export { RecordingValidationQueue } from './validation-queue.js';
 export {
   FakeWebex,

@@ -1,67 +1,70 @@
-import type { TokenMaterial } from '#domain/model.js';
-import type { TokenVault } from '#domain/ports.js';
-
-/** The secret id the fake vault gives an authorization's tokens. */
-export const secretIdOf = (tenantId: string, integration: string): string =>
-  `tokens/${tenantId}/${integration}`;
+import { randomBytes } from 'node:crypto';
+import { EnvelopeTokenVault, LocalKeyDataKeys } from '#adapters/envelope-token-vault.js';
+import type { Authorization, SealedTokens, TokenMaterial } from '#domain/model.js';
+import type { TokenContext, TokenVault } from '#domain/ports.js';
 
 /**
- * A token vault in memory that keeps every version written, like Secrets Manager. What goes in is
- * copied and frozen, so a caller can change neither the stored material nor what a read returns
- * (the bench reads it 10,000 times a sweep, so reads hand out the frozen copy, not a new one). It counts its writes (so "the vault was not written" holds even when a write
- * would put back the same value) and reads, and logs `store <secretId>` to `calls`, which a test
- * may share with a repository to assert the order of writes.
+ * The deployed envelope code over a key held in memory (no KMS, no file), so tests seal and open
+ * exactly as the functions do, context binding included. It counts seals (`writes`, so "no token
+ * was written" holds even when a write would put back the same value) and opens (`reads`), logs
+ * `seal <tenant>/<integration>` to `calls`, which a test may share with a repository to assert the
+ * order of writes, and remembers every token and ciphertext it sealed.
  */
 export class MemoryTokenVault implements TokenVault {
-  private readonly versions = new Map<string, TokenMaterial[]>();
+  private readonly envelope: EnvelopeTokenVault;
+  private readonly sealedMaterial: TokenMaterial[] = [];
+  private readonly sealedEnvelopes: SealedTokens[] = [];
   writes = 0;
   reads = 0;
 
-  constructor(readonly calls: string[] = []) {}
+  /**
+   * @param key the wrapping key, random by default; a process that must open what another sealed
+   *   (the bench's sweep processes) is given the same one.
+   */
+  constructor(
+    readonly calls: string[] = [],
+    readonly key: Buffer = randomBytes(32),
+    tableName = 'test-table',
+  ) {
+    this.envelope = new EnvelopeTokenVault(new LocalKeyDataKeys(key), tableName);
+  }
 
-  async store(tenantId: string, integration: string, material: TokenMaterial): Promise<string> {
-    const secretId = secretIdOf(tenantId, integration);
-    this.calls.push(`store ${secretId}`);
+  async seal(context: TokenContext, material: TokenMaterial): Promise<SealedTokens> {
+    this.calls.push(`seal ${context.tenantId}/${context.integration}`);
     this.writes += 1;
-    this.put(secretId, material);
-    return secretId;
+    const sealed = await this.envelope.seal(context, material);
+    this.sealedMaterial.push(Object.freeze({ ...material }));
+    this.sealedEnvelopes.push(sealed);
+    return sealed;
   }
 
-  /** Adds a version without counting a write: a test's (or the bench's) starting state. */
-  put(secretId: string, material: TokenMaterial): void {
-    this.versions.set(secretId, [...(this.versions.get(secretId) ?? []), Object.freeze({ ...material })]);
-  }
-
-  async read(secretId: string): Promise<TokenMaterial> {
+  async open(context: TokenContext, sealed: SealedTokens): Promise<TokenMaterial> {
     this.reads += 1;
-    const material = this.versions.get(secretId)?.at(-1);
-    if (!material) throw new Error(`no secret ${secretId}`);
-    return material;
+    return this.envelope.open(context, sealed);
   }
 
-  async destroy(secretId: string): Promise<void> {
-    this.writes += 1;
-    this.versions.delete(secretId);
+  /** The tokens `record` holds, opened as the functions open them (not counted as a read). */
+  async tokensOf(record: Authorization | undefined): Promise<TokenMaterial> {
+    if (!record?.sealedTokens) throw new Error('The record holds no tokens');
+    return this.envelope.open(record, record.sealedTokens);
   }
 
-  async destroyFor(tenantId: string, integration: string): Promise<void> {
-    await this.destroy(secretIdOf(tenantId, integration));
-  }
-
-  /** The current material of every secret that exists. */
-  get secrets(): ReadonlyMap<string, TokenMaterial> {
-    const current = new Map<string, TokenMaterial>();
-    for (const [secretId, versions] of this.versions) {
-      const latest = versions.at(-1);
-      if (latest) current.set(secretId, latest);
-    }
-    return current;
-  }
-
-  /** Every token ever stored, in any version: none may appear in an event, an alert or a log. */
+  /** Every token ever sealed: none may appear in an event, an alert or a log. */
   allTokens(): string[] {
-    return [...this.versions.values()]
-      .flat()
-      .flatMap((material) => [material.accessToken, material.refreshToken]);
+    return this.sealedMaterial.flatMap((material) => [material.accessToken, material.refreshToken]);
   }
+
+  /** Every wrapped key and ciphertext ever made: none may appear in a log either. */
+  allCiphertexts(): string[] {
+    return this.sealedEnvelopes.flatMap((sealed) => [sealed.wrappedKey, sealed.ciphertext]);
+  }
+}
+
+/** The tokens `record` holds, opened with `vault` (a local run's or a harness's); throws when it holds none. */
+export async function openRecordTokens(
+  vault: Pick<TokenVault, 'open'>,
+  record: Authorization | undefined,
+): Promise<TokenMaterial> {
+  if (!record?.sealedTokens) throw new Error('The record holds no tokens');
+  return vault.open(record, record.sealedTokens);
 }
