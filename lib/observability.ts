@@ -6,9 +6,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { metricsNamespace } from './project-function.js';
+import { metricsNamespace } from './names.js';
 
-/** Names of the metrics the functions emit in the `WebexAuthKeeper` namespace. */
+/** Names of the metrics the functions emit in the stack's namespace (lib/names.ts `metricsNamespace`). */
 export const FUNCTION_METRICS = {
   invalidated: 'AuthorizationInvalidated',
   validationErrors: 'ValidationErrors',
@@ -26,9 +26,14 @@ export const INVALIDATIONS_PER_HOUR_THRESHOLD = 5;
  * A function metric summed over every dimension combination, with a Metrics Insights query: the
  * alarm keeps working whatever dimensions (service, integration, ...) the code adds.
  */
-export function functionMetricSum(metricName: string, period: Duration, label: string): cloudwatch.IMetric {
+export function functionMetricSum(
+  scope: Construct,
+  metricName: string,
+  period: Duration,
+  label: string,
+): cloudwatch.IMetric {
   return new cloudwatch.MathExpression({
-    expression: `SELECT SUM(${metricName}) FROM "${metricsNamespace}"`,
+    expression: `SELECT SUM(${metricName}) FROM "${metricsNamespace(scope)}"`,
     period,
     label,
   });
@@ -94,7 +99,7 @@ export class Observability extends Construct {
 
     this.invalidationsAlarm = new cloudwatch.Alarm(this, 'Invalidations', {
       alarmDescription: `At least ${INVALIDATIONS_PER_HOUR_THRESHOLD} authorizations became invalid within an hour.`,
-      metric: functionMetricSum(FUNCTION_METRICS.invalidated, Duration.hours(1), 'Invalidations'),
+      metric: functionMetricSum(this, FUNCTION_METRICS.invalidated, Duration.hours(1), 'Invalidations'),
       threshold: INVALIDATIONS_PER_HOUR_THRESHOLD,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -127,17 +132,17 @@ export class Observability extends Construct {
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Authorizations invalidated',
-        left: [functionMetricSum(FUNCTION_METRICS.invalidated, period, 'Invalidated')],
+        left: [functionMetricSum(this, FUNCTION_METRICS.invalidated, period, 'Invalidated')],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Sweep: dispatched for validation',
-        left: [functionMetricSum(FUNCTION_METRICS.sweepDispatched, period, 'Dispatched')],
+        left: [functionMetricSum(this, FUNCTION_METRICS.sweepDispatched, period, 'Dispatched')],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Validation errors (transient and classified)',
-        left: [functionMetricSum(FUNCTION_METRICS.validationErrors, period, 'Validation errors')],
+        left: [functionMetricSum(this, FUNCTION_METRICS.validationErrors, period, 'Validation errors')],
         width: 8,
       }),
     );

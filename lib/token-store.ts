@@ -7,11 +7,18 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { tableDefinition, tableIndexes } from '#adapters/table-definition.js';
 import type { TableKey } from '#adapters/table-definition.js';
+import { resourceName } from './names.js';
 import { functionBinding } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
 
-/** Fixed name prefix of the per-authorization token secrets the functions create at run time. */
-export const TOKEN_SECRET_PREFIX = 'webex-auth-keeper/tokens/';
+/**
+ * Name prefix of the per-authorization token secrets the functions create at run time, under the
+ * stack's own prefix (`webex-auth-keeper/tokens/` for the default stack), so that the grant on it
+ * reaches no other stack's tokens.
+ */
+export function tokenSecretPrefix(scope: Construct): string {
+  return `${resourceName(scope, 'tokens')}/`;
+}
 
 /** A DynamoDB action a function may be granted on the table or one of its indexes. */
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
@@ -127,6 +134,8 @@ export class TokenStore extends Construct {
   readonly clientSecrets: secretsmanager.Secret;
   /** HMAC key for onboarding links; generated, never leaves Secrets Manager and the functions. */
   readonly linkSigningKey: secretsmanager.Secret;
+  /** Name prefix of every token secret ({@link tokenSecretPrefix}). */
+  readonly tokenSecretPrefix: string;
   /** ARN pattern of every token secret (`...:secret:webex-auth-keeper/tokens/*`). */
   readonly tokenSecretArnPattern: string;
 
@@ -137,6 +146,7 @@ export class TokenStore extends Construct {
     this.key = new kms.Key(this, 'Key', {
       description: 'webex-auth-keeper: table, token secrets, client secrets and alert topic',
       enableKeyRotation: true,
+      alias: resourceName(this, 'token-key'),
       removalPolicy,
     });
 
@@ -162,6 +172,7 @@ export class TokenStore extends Construct {
     }
 
     this.clientSecrets = new secretsmanager.Secret(this, 'ClientSecrets', {
+      secretName: resourceName(this, 'client-secrets'),
       description:
         'webex-auth-keeper: OAuth client secrets of the Webex integrations, {"<integration key>": "<client secret>"}',
       encryptionKey: this.key,
@@ -171,6 +182,7 @@ export class TokenStore extends Construct {
       removalPolicy,
     });
     this.linkSigningKey = new secretsmanager.Secret(this, 'LinkSigningKey', {
+      secretName: resourceName(this, 'link-signing-key'),
       description: 'webex-auth-keeper: key that signs onboarding links',
       encryptionKey: this.key,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -187,10 +199,11 @@ export class TokenStore extends Construct {
         'Rotating the link-signing key would invalidate every onboarding link already sent to customers; links carry their own expiry (LINK_TTL_DAYS) and a per-tenant version that revokes them.',
     });
 
+    this.tokenSecretPrefix = tokenSecretPrefix(this);
     this.tokenSecretArnPattern = Stack.of(this).formatArn({
       service: 'secretsmanager',
       resource: 'secret',
-      resourceName: `${TOKEN_SECRET_PREFIX}*`,
+      resourceName: `${this.tokenSecretPrefix}*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }
@@ -230,7 +243,7 @@ export class TokenStore extends Construct {
     return functionBinding(
       {
         TABLE_NAME: this.table.tableName,
-        TOKEN_SECRET_PREFIX,
+        TOKEN_SECRET_PREFIX: this.tokenSecretPrefix,
         KMS_KEY_ID: this.key.keyArn,
         CLIENT_SECRETS_SECRET_ID: this.clientSecrets.secretArn,
         LINK_SIGNING_SECRET_ID: this.linkSigningKey.secretArn,
@@ -384,8 +397,8 @@ export class TokenStore extends Construct {
   /** The accepted finding of any policy naming the token secrets: the prefix is a wildcard by nature. */
   tokenPrefixSuppression(): Acknowledgment {
     return {
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${TOKEN_SECRET_PREFIX}*]`,
-      reason: `Token secrets are created at run time, one per authorization, under the fixed name prefix ${TOKEN_SECRET_PREFIX}; the prefix ARN is the narrowest that names them.`,
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.tokenSecretPrefix}*]`,
+      reason: `Token secrets are created at run time, one per authorization, under the stack's name prefix ${this.tokenSecretPrefix}; the prefix ARN is the narrowest that names them.`,
     };
   }
 }

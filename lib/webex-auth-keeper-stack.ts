@@ -9,7 +9,7 @@ import type { DeployInputs } from './deploy-inputs.js';
 import { Observability } from './observability.js';
 import { functionBinding, projectRoot } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
-import { STATE_ACCESS, TOKEN_SECRET_PREFIX, TokenStore } from './token-store.js';
+import { STATE_ACCESS, TokenStore } from './token-store.js';
 import { Validator } from './validator.js';
 
 /** Base URL of the Webex REST API the functions call. */
@@ -45,8 +45,8 @@ export function settingsBinding(inputs: DeployInputs): FunctionBinding {
     WEBEX_API_BASE_URL,
     PASSWORD_MAX_AGE_DAYS: String(inputs.passwordMaxAgeDays),
     LINK_TTL_DAYS: String(inputs.linkTtlDays),
-    // A healthy authorization is due again one sweep later, so every sweep probes it.
-    CHECK_INTERVAL_SECONDS: String(inputs.sweepRateMinutes * 60),
+    // Apart from the sweep's rate: a sweep probes only what is due (docs/scale.md, "Check interval").
+    CHECK_INTERVAL_SECONDS: String(inputs.checkIntervalMinutes * 60),
     ...(inputs.catalogJson !== undefined && { CATALOG_JSON: inputs.catalogJson }),
   });
 }
@@ -195,7 +195,11 @@ export class WebexAuthKeeperStack extends Stack {
       'Catalog keys the client-secrets secret must name, comma-separated',
     );
     output('LinkSigningSecretArn', this.tokenStore.linkSigningKey.secretArn, 'Generated onboarding-link key');
-    output('TokenSecretPrefix', TOKEN_SECRET_PREFIX, 'Name prefix of the per-authorization token secrets');
+    output(
+      'TokenSecretPrefix',
+      this.tokenStore.tokenSecretPrefix,
+      'Name prefix of the per-authorization token secrets',
+    );
     output('KmsKeyArn', this.tokenStore.key.keyArn, 'Customer managed key of the table, secrets and topic');
     output('TableName', this.tokenStore.table.tableName, 'The single DynamoDB table');
     output('AlertTopicArn', this.alerts.topic.topicArn, 'Alert topic (ops e-mail, tenant contacts, alarms)');
