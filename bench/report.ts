@@ -3,6 +3,7 @@ import { tableDefinition } from '#adapters/table-definition.js';
 import type { BundleReport } from './bundles.js';
 import { EMPTY_HANDLER } from './bundles.js';
 import type { CallbackReport } from './callback.js';
+import { costTarget, renderCostSection, type CostResults } from './cost-report.js';
 import type { BenchOptions } from './options.js';
 import { warmupChecks, type ScenarioResult } from './scenarios.js';
 import { consumersPerProcess } from './sweep.js';
@@ -29,6 +30,7 @@ export interface BenchResults {
   callback: CallbackReport;
   /** Files under functions/ that send a Scan. */
   scanSources: string[];
+  cost: CostResults;
 }
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
@@ -209,6 +211,7 @@ export function evaluateTargets(results: BenchResults): TargetResult[] {
       ...(results.scanSources.length > 0 ? [`Scan in ${results.scanSources.join(', ')}`] : []),
     ].join('; '),
   });
+  targets.push(costTarget(results.cost));
   return targets;
 }
 
@@ -563,10 +566,12 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
       `checks, and has 512 MB.`,
   );
 
+  sections.push(renderCostSection(results.cost, options.command));
+
   sections.push(
     `## Caveats\n\n` +
-      `- The vault is in memory (a \`TokenVault\` stand-in for Secrets Manager), so a check's \`GetSecretValue\` ` +
-      `(and \`PutSecretValue\` on a refresh) cost nothing here; on AWS each adds a call of a few tens of ms.\n` +
+      `- The sweep's vault is in memory (a \`TokenVault\` stand-in), so its checks' vault calls take no time here; ` +
+      `on AWS each adds a call of a few tens of ms. The Cost section runs the deployed adapters and counts them.\n` +
       `- DynamoDB Local reports consumed capacity by its own computation of the service's rules; it shares this ` +
       `machine's cores with the sweep processes and the simulator, so DynamoDB latency here is higher than on AWS.\n` +
       `- Seeded tokens are fresh (no refresh due) and every check is healthy, the common case of a sweep; a ` +

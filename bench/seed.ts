@@ -1,10 +1,13 @@
-import type { createRepositories } from '#adapters/dynamodb/index.js';
 import type { Authorization, Tenant, TokenMaterial } from '#domain/model.js';
+import type { AuthorizationRepository, TenantRepository, TokenVault } from '#domain/ports.js';
 import type { SimWorld } from '#local/webex-simulator/index.js';
-import type { MemoryTokenVault } from '#test-support/fakes/index.js';
 import { catalog } from './fixtures.js';
 
-type Repositories = ReturnType<typeof createRepositories>;
+/** What the seeder writes through: the repositories of any adapter. */
+interface Repositories {
+  tenants: Pick<TenantRepository, 'create'>;
+  authorizations: Pick<AuthorizationRepository, 'save'>;
+}
 
 /** One Full Admin per org, as a customer's admin who authorized the tenant's integrations. */
 interface OrgAdmin {
@@ -54,7 +57,8 @@ export interface SeedInput {
   world: SimWorld;
   orgs: BenchOrgs;
   repos: Repositories;
-  vault: MemoryTokenVault;
+  /** Where the token material goes: the bench's in-memory vault, or the deployed adapter. */
+  vault: Pick<TokenVault, 'store'>;
   /** Tenant ids are `<prefix>-<n>`; tables sharing one vault need different prefixes. */
   tenantPrefix: string;
   authorizations: number;

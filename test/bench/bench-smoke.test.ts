@@ -39,6 +39,8 @@ describe('npm run bench --quick', () => {
       '## Bundles and cold import',
       '## OAuth callback',
       '## Worker memory',
+      '## Cost',
+      '### Check interval: detection delay against cost',
     ]) {
       expect(report).toContain(section);
     }
@@ -51,6 +53,9 @@ describe('npm run bench --quick', () => {
     }
     expect(report).toMatch(
       /\| Sweep time at most 1\.3 × the Webex latency limit \(headline run\) \| (PASS|\*\*FAIL\*\*) \|/,
+    );
+    expect(report).toMatch(
+      /\| Cost per tenant-month \(five integrations\) at most \$0\.15 at 10,000 tenants, default check interval \(\d+ min\) \| (PASS|\*\*FAIL\*\*) \| \d+\.\d\d \(limit 1\) \| \$\d/,
     );
     expect(run.status).toBe(report.includes('**FAIL**') ? 1 : 0);
   }, 110_000);
