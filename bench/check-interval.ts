@@ -2,6 +2,7 @@ import type { TokenMaterial } from '#domain/model.js';
 import { nextRefreshAt, type IssueTimes } from '#domain/refresh-policy.js';
 import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
 import { scheduleNextCheck, SECOND_MS } from '#domain/validator-schedule.js';
+import { seededRandom } from '#test-support/security-chaos.js';
 import { percentile } from './stats.js';
 
 /**
@@ -35,18 +36,6 @@ export interface CheckIntervalResult {
    * (`nextRefreshAt` of freshly issued tokens, plus half a check interval for the check that does it).
    */
   refreshesPerMonth: number;
-}
-
-/** A small deterministic generator (mulberry32), so a run can be repeated exactly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function issuedAt(at: number): { material: TokenMaterial; issued: IssueTimes } {

@@ -92,7 +92,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       sim,
       orgs: context.orgs,
       redirectUri,
-      samples: options.quick ? 10 : 50,
+      samples: options.quick ? 5 : 50,
       checkIntervalSeconds: DEFAULT_CHECK_INTERVAL_MINUTES * 60,
       progress,
     });

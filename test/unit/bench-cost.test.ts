@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { simulateCheckInterval } from '#bench/check-interval.js';
 import {
   costPerTenantMonth,
   priceOperation,
@@ -98,5 +99,28 @@ describe('cost model arithmetic', () => {
     expect(at100k.variableTotal).toBeCloseTo(at10k.variableTotal, 12);
     expect(at100k.fixedShare).toBeCloseTo(at10k.fixedShare / 10, 12);
     expect(() => costPerTenantMonth(input, 0)).toThrow(RangeError);
+  });
+});
+
+describe('check interval simulation', () => {
+  it('finds a dead token within one interval, and checks about once per interval', () => {
+    for (const checkIntervalMinutes of [15, 60]) {
+      const result = simulateCheckInterval({
+        checkIntervalMinutes,
+        sweepRateMinutes: 15,
+        authorizations: 50,
+        days: 10,
+        seed: 7,
+      });
+      expect(result.detectionDelayMinutes.max).toBeLessThanOrEqual(checkIntervalMinutes);
+      expect(result.detectionDelayMinutes.p50).toBeGreaterThan(checkIntervalMinutes / 4);
+      expect(result.detectionDelayMinutes.p50).toBeLessThan((checkIntervalMinutes * 3) / 4);
+      const perMonth = (30.4375 * 24 * 60) / checkIntervalMinutes;
+      expect(result.checksPerMonth).toBeGreaterThan(perMonth * 0.9);
+      expect(result.checksPerMonth).toBeLessThan(perMonth * 1.1);
+      // Webex's 14-day access tokens, refreshed two days before their end: every 12 days or so.
+      expect(result.refreshesPerMonth).toBeGreaterThan(2.4);
+      expect(result.refreshesPerMonth).toBeLessThan(2.6);
+    }
   });
 });
