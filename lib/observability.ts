@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { metricsNamespace } from './names.js';
+import { metricsNamespace, resourceNamePrefix } from './names.js';
 
 /** Names of the metrics the functions emit in the stack's namespace (lib/names.ts `metricsNamespace`). */
 export const FUNCTION_METRICS = {
@@ -66,7 +66,10 @@ export class Observability extends Construct {
     super(scope, id);
     const fiveMinutes = Duration.minutes(5);
 
+    // Named after the stack, so the alarm e-mails of staging and prod say which one rang.
+    const prefix = resourceNamePrefix(this);
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
+      alarmName: `${prefix}-dead-letter-queue-not-empty`,
       alarmDescription:
         'An authorization failed validation five times and was dead-lettered; it is no longer checked until redriven.',
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -80,6 +83,7 @@ export class Observability extends Construct {
     });
 
     this.validatorErrorsAlarm = new cloudwatch.Alarm(this, 'ValidatorErrors', {
+      alarmName: `${prefix}-validator-errors`,
       alarmDescription:
         'The sweep dispatcher or the validator worker failed (an invocation error, not a per-message failure).',
       metric: new cloudwatch.MathExpression({
@@ -98,6 +102,7 @@ export class Observability extends Construct {
     });
 
     this.invalidationsAlarm = new cloudwatch.Alarm(this, 'Invalidations', {
+      alarmName: `${prefix}-invalidations`,
       alarmDescription: `At least ${INVALIDATIONS_PER_HOUR_THRESHOLD} authorizations became invalid within an hour.`,
       metric: functionMetricSum(this, FUNCTION_METRICS.invalidated, Duration.hours(1), 'Invalidations'),
       threshold: INVALIDATIONS_PER_HOUR_THRESHOLD,
@@ -117,6 +122,7 @@ export class Observability extends Construct {
   private buildDashboard(props: ObservabilityProps): cloudwatch.Dashboard {
     const period = Duration.minutes(5);
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: resourceNamePrefix(this),
       defaultInterval: Duration.days(1),
     });
     const functions = Object.entries(props.functions);

@@ -139,7 +139,7 @@ describe('two environments (staging and prod) in one account', () => {
     expect(physicalNames(prod).filter((name) => stagingNames.has(name))).toEqual([]);
   });
 
-  it('names the secrets, the token-key alias, the API and the token prefix after the stack', () => {
+  it('names the secrets, the token-key alias, the API, the alarms, the dashboard and the token prefix after the stack', () => {
     const named = (synth: Synthesized, type: string) =>
       resources(synth)
         .filter(([, resource]) => resource.Type === type)
@@ -151,6 +151,12 @@ describe('two environments (staging and prod) in one account', () => {
     ]);
     expect(named(prod, 'AWS::KMS::Alias')).toEqual(['alias/prod/token-key']);
     expect(named(prod, 'AWS::ApiGatewayV2::Api')).toEqual(['prod']);
+    expect(named(prod, 'AWS::CloudWatch::Dashboard')).toEqual(['prod']);
+    expect(named(staging, 'AWS::CloudWatch::Alarm')).toEqual([
+      'staging-dead-letter-queue-not-empty',
+      'staging-invalidations',
+      'staging-validator-errors',
+    ]);
     expect(staging.stack.tokenStore.tokenSecretPrefix).toBe('staging/tokens/');
   });
 
