@@ -256,9 +256,11 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
   );
   standIn.secrets.set('bench/link-signing-key', linkKey);
 
-  // Every client the functions can use, as the adapters get them (commons/aws-clients.ts).
+  // Every client the functions can use, as the adapters get them (commons/aws-clients.ts). A client
+  // made anywhere else would not be counted, and would call AWS itself and fail.
   const tally = new AwsCallTally();
   for (const client of Object.values(awsClients)) {
+    if (typeof client !== 'function') continue;
     instrumentClient(client() as unknown as Parameters<typeof instrumentClient>[0], tally, standIn);
   }
   const [{ handler: dispatch }, { handler: work }, { handler: publicApi }] = await Promise.all([
