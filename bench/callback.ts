@@ -3,12 +3,12 @@ import { performance } from 'node:perf_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { callbackUrl } from '#domain/onboarding-portal.js';
-import { systemClock } from '#domain/ports.js';
+import { systemClock, type TenantRepository } from '#domain/ports.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
 import { localLambdaContext } from '#local/http-adapter.js';
 import type { WebexSimulator } from '#local/webex-simulator/index.js';
@@ -60,6 +60,78 @@ function getEvent(rawPath: string, rawQueryString: string, cookies: string[] = [
   };
 }
 
+/** The public handler as the bench calls it. */
+export type PublicHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<{ statusCode?: number; body?: string; cookies?: string[]; headers?: Record<string, unknown> }>;
+
+/**
+ * A new tenant's first authorization of one integration, up to its callback: the tenant created,
+ * its onboarding link signed with `linkKey`, the portal's POST to `/oauth/start` answered by the
+ * handler (untimed), the admin's consent granted in the simulator in-process. Returns the
+ * callback's event, with the cookies a browser would send back.
+ */
+export async function startAuthorization(input: {
+  handler: PublicHandler;
+  tenants: Pick<TenantRepository, 'create'>;
+  linkKey: Buffer;
+  sim: WebexSimulator;
+  adminId: string;
+  tenantId: string;
+  integration: string;
+}): Promise<APIGatewayProxyEventV2> {
+  const now = systemClock.now().toISOString();
+  const tenant = {
+    tenantId: input.tenantId,
+    name: `Callback Tenant ${input.tenantId}`,
+    contacts: [`ops@${input.tenantId}.bench.example`],
+    sso: false,
+    linkVersion: 1,
+    status: 'active' as const,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await input.tenants.create(tenant);
+  const link = issueOnboardingLink({
+    tenant,
+    key: input.linkKey,
+    clock: systemClock,
+    publicBaseUrl: BENCH_PUBLIC_BASE_URL,
+  });
+  // Authorize pressed on the portal: its form POSTs the start from the portal's own origin.
+  const startEvent = getEvent(
+    '/oauth/start',
+    new URLSearchParams({ link: link.token, integration: input.integration }).toString(),
+  );
+  const start = await input.handler(
+    {
+      ...startEvent,
+      headers: { ...startEvent.headers, origin: new URL(BENCH_PUBLIC_BASE_URL).origin },
+      requestContext: {
+        ...startEvent.requestContext,
+        http: { ...startEvent.requestContext.http, method: 'POST' },
+      },
+    },
+    localLambdaContext('public-api'),
+  );
+  if (start.statusCode !== 302)
+    throw new Error(`The bench's /oauth/start did not redirect (${start.statusCode})`);
+  // A browser sends back each cookie's name=value, without its attributes.
+  const cookies = (start.cookies ?? []).map((cookie) => cookie.split(';')[0] ?? '');
+  const query = new URL(String(start.headers?.Location)).searchParams;
+  const code = input.sim.world.issueCode({
+    clientId: query.get('client_id') ?? '',
+    redirectUri: query.get('redirect_uri') ?? '',
+    personId: input.adminId,
+    scopes: (query.get('scope') ?? '').split(' '),
+    codeChallenge: query.get('code_challenge') ?? '',
+    codeChallengeMethod: 'S256',
+  });
+  const callback = new URLSearchParams({ state: query.get('state') ?? '', code });
+  return getEvent(new URL(callbackUrl(BENCH_PUBLIC_BASE_URL)).pathname, callback.toString(), cookies);
+}
+
 /**
  * Times the OAuth callback in-process: the deployed public handler (middy, Powertools, the real
  * `completeAuthorization`) over DynamoDB Local and the simulator. Each sample is a new tenant's
@@ -108,61 +180,18 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
   const raw: number[] = [];
   const calls = new Set<number>();
   for (let index = 0; index < input.warmup + input.samples; index += 1) {
-    const now = systemClock.now().toISOString();
-    const tenant = {
+    const callbackEvent = await startAuthorization({
+      handler,
+      tenants: repos.tenants,
+      linkKey,
+      sim: input.sim,
+      adminId: admin.id,
       tenantId: `callback-${index}`,
-      name: `Callback Tenant ${index}`,
-      contacts: [`ops@callback-${index}.bench.example`],
-      sso: false,
-      linkVersion: 1,
-      status: 'active' as const,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await repos.tenants.create(tenant);
-    const link = issueOnboardingLink({
-      tenant,
-      key: linkKey,
-      clock: systemClock,
-      publicBaseUrl: BENCH_PUBLIC_BASE_URL,
+      integration: catalog.keys[index % catalog.keys.length] ?? '',
     });
-    const integration = catalog.keys[index % catalog.keys.length] ?? '';
-    // Authorize pressed on the portal: its form POSTs the start from the portal's own origin.
-    const startEvent = getEvent(
-      '/oauth/start',
-      new URLSearchParams({ link: link.token, integration }).toString(),
-    );
-    const start = await handler(
-      {
-        ...startEvent,
-        headers: { ...startEvent.headers, origin: new URL(BENCH_PUBLIC_BASE_URL).origin },
-        requestContext: {
-          ...startEvent.requestContext,
-          http: { ...startEvent.requestContext.http, method: 'POST' },
-        },
-      },
-      localLambdaContext('public-api'),
-    );
-    if (start.statusCode !== 302)
-      throw new Error(`The bench's /oauth/start did not redirect (${start.statusCode})`);
-    // A browser sends back each cookie's name=value, without its attributes.
-    const cookies = (start.cookies ?? []).map((cookie) => cookie.split(';')[0] ?? '');
-    const query = new URL(String(start.headers?.Location)).searchParams;
-    const code = input.sim.world.issueCode({
-      clientId: query.get('client_id') ?? '',
-      redirectUri: query.get('redirect_uri') ?? '',
-      personId: admin.id,
-      scopes: (query.get('scope') ?? '').split(' '),
-      codeChallenge: query.get('code_challenge') ?? '',
-      codeChallengeMethod: 'S256',
-    });
-    const callback = new URLSearchParams({ state: query.get('state') ?? '', code });
     const before = webex.tally().totalCalls;
     const started = performance.now();
-    const answer = await handler(
-      getEvent(new URL(callbackUrl(BENCH_PUBLIC_BASE_URL)).pathname, callback.toString(), cookies),
-      localLambdaContext('public-api'),
-    );
+    const answer = await handler(callbackEvent, localLambdaContext('public-api'));
     const elapsed = performance.now() - started;
     if (answer.statusCode !== 200 || !String(answer.body).includes(admin.email)) {
       throw new Error(`The bench callback did not authorize (${answer.statusCode})`);

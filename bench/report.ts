@@ -3,6 +3,7 @@ import { tableDefinition } from '#adapters/table-definition.js';
 import type { BundleReport } from './bundles.js';
 import { EMPTY_HANDLER } from './bundles.js';
 import type { CallbackReport } from './callback.js';
+import { costTarget, renderCostSection, type CostResults } from './cost-report.js';
 import type { BenchOptions } from './options.js';
 import { warmupChecks, type ScenarioResult } from './scenarios.js';
 import { consumersPerProcess } from './sweep.js';
@@ -29,6 +30,7 @@ export interface BenchResults {
   callback: CallbackReport;
   /** Files under functions/ that send a Scan. */
   scanSources: string[];
+  cost: CostResults;
 }
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
@@ -209,6 +211,7 @@ export function evaluateTargets(results: BenchResults): TargetResult[] {
       ...(results.scanSources.length > 0 ? [`Scan in ${results.scanSources.join(', ')}`] : []),
     ].join('; '),
   });
+  targets.push(costTarget(results.cost));
   return targets;
 }
 
@@ -552,6 +555,8 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
       `batch of ten at a time, not ${consumersPerProcess(options.concurrency, options.sweepProcesses)[0] ?? 0} ` +
       `checks, and has 512 MB.`,
   );
+
+  sections.push(renderCostSection(results.cost, options.command));
 
   sections.push(
     `## Caveats\n\n` +

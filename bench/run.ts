@@ -16,10 +16,14 @@ import { startWebexSimulator } from '#local/webex-simulator/index.js';
 import { benchBundles } from './bundles.js';
 import { benchCallback } from './callback.js';
 import { findDynamoDbLocalPid } from './cpu.js';
+import { simulateCheckInterval } from './check-interval.js';
+import { measureCosts } from './cost-measure.js';
+import { CHECK_INTERVALS } from './cost-report.js';
 import { BENCH_PUBLIC_BASE_URL, benchDynamoDbClient, simIntegrations } from './fixtures.js';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './options.js';
 import { evaluateTargets, renderReport, type BenchResults } from './report.js';
 import { runScenario, scenariosFor, warmupChecks, type ScenarioResult } from './scenarios.js';
+import { DEFAULT_CHECK_INTERVAL_MINUTES, defaultDeployInputs } from '#lib/deploy-inputs.js';
 import { BenchOrgs } from './seed.js';
 
 const FUNCTIONS_DIR = fileURLToPath(new URL('../functions/', import.meta.url));
@@ -71,6 +75,28 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       scenarios.push(await runScenario(context, scenario));
     }
 
+    progress("cost: simulating check intervals with the validator's scheduling");
+    const sweepRateMinutes = defaultDeployInputs().sweepRateMinutes;
+    const intervals = CHECK_INTERVALS.map((checkIntervalMinutes) =>
+      simulateCheckInterval({
+        checkIntervalMinutes,
+        sweepRateMinutes,
+        authorizations: options.quick ? 100 : 1000,
+        days: 20,
+        seed: 15,
+      }),
+    );
+    const measurement = await measureCosts({
+      client,
+      endpoint: db.endpoint,
+      sim,
+      orgs: context.orgs,
+      redirectUri,
+      samples: options.quick ? 5 : 50,
+      checkIntervalSeconds: DEFAULT_CHECK_INTERVAL_MINUTES * 60,
+      progress,
+    });
+
     progress(`timing ${options.callbacks} OAuth callbacks`);
     const callbackTable = 'bench-callback';
     await ensureTable(client, callbackTable);
@@ -91,6 +117,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       bundles,
       callback,
       scanSources: findScanSources(),
+      cost: { measurement, intervals },
     };
   } finally {
     client.destroy();

@@ -1,10 +1,9 @@
 import type { Authorization, Tenant, TokenMaterial } from '#domain/model.js';
-import type { AuthorizationRepository, TenantRepository } from '#domain/ports.js';
+import type { AuthorizationRepository, TenantRepository, TokenVault } from '#domain/ports.js';
 import type { SimWorld } from '#local/webex-simulator/index.js';
-import type { MemoryTokenVault } from '#test-support/fakes/index.js';
 import { catalog } from './fixtures.js';
 
-/** Where the seeder writes: the DynamoDB repositories, or the tests' in-memory ones. */
+/** What the seeder writes through: the repositories of any adapter. */
 interface Repositories {
   tenants: Pick<TenantRepository, 'create'>;
   authorizations: Pick<AuthorizationRepository, 'save'>;
@@ -58,7 +57,8 @@ export interface SeedInput {
   world: SimWorld;
   orgs: BenchOrgs;
   repos: Repositories;
-  vault: MemoryTokenVault;
+  /** Where the token material goes: the bench's in-memory vault, or the deployed adapter. */
+  vault: Pick<TokenVault, 'seal'>;
   /** Tenant ids are `<prefix>-<n>`; tables sharing one vault need different prefixes. */
   tenantPrefix: string;
   authorizations: number;

@@ -23,7 +23,7 @@ try {
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 
-new WebexAuthKeeperStack(app, 'WebexAuthKeeper', {
+new WebexAuthKeeperStack(app, inputs.stackName, {
   inputs,
   // Environment-agnostic unless the CLI knows an account and region: synth needs no credentials
   // and the stack makes no lookups, so nothing depends on a concrete environment at synth time.

@@ -370,8 +370,8 @@ export function createAdminApiHandler(
   observability: AdminApiObservability = {},
 ) {
   const logger = observability.logger ?? new Logger({ serviceName: 'admin-api' });
-  const metrics =
-    observability.metrics ?? new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'admin-api' });
+  // The namespace comes from POWERTOOLS_METRICS_NAMESPACE, the stack's own (lib/names.ts).
+  const metrics = observability.metrics ?? new Metrics({ serviceName: 'admin-api' });
   const table = routes(dependencies, logger, metrics);
   return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
     .use(tracedInvocation(observability.tracer))

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CustomDomain } from './deploy-inputs.js';
+import { resourceNamePrefix } from './names.js';
 import { ProjectFunction, functionBinding } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
 
@@ -91,6 +92,7 @@ export class Api extends Construct {
     super(scope, id);
 
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: resourceNamePrefix(this),
       description: 'webex-auth-keeper: onboarding portal, OAuth callback and admin API',
       // The stage is made below, with access logs and throttling, which the default one lacks.
       createDefaultStage: false,

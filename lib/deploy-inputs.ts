@@ -10,7 +10,9 @@ import type { Catalog } from '#domain/catalog.js';
 export const contextKeys = {
   opsAlertEmail: 'opsAlertEmail',
   mailDomain: 'mailDomain',
+  stackName: 'stackName',
   sweepRateMinutes: 'sweepRateMinutes',
+  checkIntervalMinutes: 'checkIntervalMinutes',
   customDomainName: 'customDomainName',
   customDomainCertificateArn: 'customDomainCertificateArn',
   catalogFile: 'catalogFile',
@@ -53,6 +55,23 @@ const certificateArn = z
     'must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)',
   );
 
+/** The stack's name when `stackName` is not given. */
+export const DEFAULT_STACK_NAME = 'WebexAuthKeeper';
+
+/**
+ * Minutes between two checks of a healthy authorization when `checkIntervalMinutes` is not given:
+ * docs/scale.md ("Check interval") measures detection delay against cost for 15, 30 and 60.
+ */
+export const DEFAULT_CHECK_INTERVAL_MINUTES = 15;
+
+/** A CloudFormation stack name: a letter, then letters, digits and hyphens, 128 at most. */
+const stackName = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+    'must start with a letter and hold only letters, digits and hyphens',
+  );
+
 /**
  * The raw deploy-time context, validated. Every key is optional: `cdk synth` works with none of
  * them, and the one input without a sensible default (the ops email) falls back to a required
@@ -62,7 +81,9 @@ export const deployContextSchema = z
   .object({
     opsAlertEmail: z.email().optional(),
     mailDomain: domainName.optional(),
+    stackName: stackName.default(DEFAULT_STACK_NAME),
     sweepRateMinutes: integerBetween(1, 1440).default(15),
+    checkIntervalMinutes: integerBetween(1, 1440).optional(),
     customDomainName: domainName.optional(),
     customDomainCertificateArn: certificateArn.optional(),
     catalogFile: z.string().min(1).optional(),
@@ -71,6 +92,17 @@ export const deployContextSchema = z
     retainData: booleanish.default(true),
   })
   .superRefine((context, ctx) => {
+    // The dispatcher only finds what is due when it runs: a shorter interval would not be kept.
+    if (
+      context.checkIntervalMinutes !== undefined &&
+      context.checkIntervalMinutes < context.sweepRateMinutes
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['checkIntervalMinutes'],
+        message: `must be at least sweepRateMinutes (${context.sweepRateMinutes}): checks happen only when the sweep runs`,
+      });
+    }
     // A custom domain is only usable with its certificate, and a certificate alone means nothing.
     if ((context.customDomainName === undefined) !== (context.customDomainCertificateArn === undefined)) {
       ctx.addIssue({
@@ -93,8 +125,12 @@ export interface DeployInputs {
   readonly opsAlertEmail?: string;
   /** The domain alert mail is sent from (SES identity); when absent the stack asks for it as the `MailDomain` parameter. */
   readonly mailDomain?: string;
+  /** Name of the CloudFormation stack; every physical name derives from it (lib/names.ts). */
+  readonly stackName: string;
   /** Minutes between two sweeps of the `due` index. */
   readonly sweepRateMinutes: number;
+  /** Minutes between two checks of a healthy authorization (at least the sweep rate). */
+  readonly checkIntervalMinutes: number;
   readonly customDomain?: CustomDomain;
   /** The catalog override's JSON (compact), only when `catalogFile` was given. */
   readonly catalogJson?: string;
@@ -109,7 +145,9 @@ export interface DeployInputs {
 /** Defaults for every input, for tests and for the app when no context is given. */
 export function defaultDeployInputs(overrides: Partial<DeployInputs> = {}): DeployInputs {
   return {
+    stackName: DEFAULT_STACK_NAME,
     sweepRateMinutes: 15,
+    checkIntervalMinutes: DEFAULT_CHECK_INTERVAL_MINUTES,
     catalog: defaultCatalog(),
     passwordMaxAgeDays: 1825,
     linkTtlDays: 14,
@@ -251,7 +289,11 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
   }
 
   return {
+    stackName: context.stackName,
     sweepRateMinutes: context.sweepRateMinutes,
+    // Not given: the default, or the sweep's rate when the sweep runs less often than that.
+    checkIntervalMinutes:
+      context.checkIntervalMinutes ?? Math.max(DEFAULT_CHECK_INTERVAL_MINUTES, context.sweepRateMinutes),
     passwordMaxAgeDays: context.passwordMaxAgeDays,
     linkTtlDays: context.linkTtlDays,
     retainData: context.retainData,

@@ -6,9 +6,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { metricsNamespace } from './project-function.js';
+import { metricsNamespace, resourceNamePrefix } from './names.js';
 
-/** Names of the metrics the functions emit in the `WebexAuthKeeper` namespace. */
+/** Names of the metrics the functions emit in the stack's namespace (lib/names.ts `metricsNamespace`). */
 export const FUNCTION_METRICS = {
   invalidated: 'AuthorizationInvalidated',
   validationErrors: 'ValidationErrors',
@@ -26,9 +26,14 @@ export const INVALIDATIONS_PER_HOUR_THRESHOLD = 5;
  * A function metric summed over every dimension combination, with a Metrics Insights query: the
  * alarm keeps working whatever dimensions (service, integration, ...) the code adds.
  */
-export function functionMetricSum(metricName: string, period: Duration, label: string): cloudwatch.IMetric {
+export function functionMetricSum(
+  scope: Construct,
+  metricName: string,
+  period: Duration,
+  label: string,
+): cloudwatch.IMetric {
   return new cloudwatch.MathExpression({
-    expression: `SELECT SUM(${metricName}) FROM "${metricsNamespace}"`,
+    expression: `SELECT SUM(${metricName}) FROM "${metricsNamespace(scope)}"`,
     period,
     label,
   });
@@ -65,18 +70,23 @@ export class Observability extends Construct {
     super(scope, id);
     const fiveMinutes = Duration.minutes(5);
 
+    // Named after the stack, so the alarm e-mails of staging and prod say which one rang.
+    const prefix = resourceNamePrefix(this);
     this.deadLetterAlarm = this.queueNotEmptyAlarm(
       'DeadLetterQueueNotEmpty',
+      `${prefix}-dead-letter-queue-not-empty`,
       'An authorization failed validation five times and was dead-lettered; it is no longer checked until redriven.',
       props.deadLetterQueue,
     );
     this.notifierDeadLetterAlarm = this.queueNotEmptyAlarm(
       'NotifierDeadLetterQueueNotEmpty',
+      `${prefix}-notifier-dead-letter-queue-not-empty`,
       'An authorization event or SES feedback failed five times in the notifier and was dead-lettered: its mail was not sent (or its contact not marked) until redriven.',
       props.notifierDeadLetterQueue,
     );
 
     this.validatorErrorsAlarm = new cloudwatch.Alarm(this, 'ValidatorErrors', {
+      alarmName: `${prefix}-validator-errors`,
       alarmDescription:
         'The sweep dispatcher or the validator worker failed (an invocation error, not a per-message failure).',
       metric: new cloudwatch.MathExpression({
@@ -95,8 +105,9 @@ export class Observability extends Construct {
     });
 
     this.invalidationsAlarm = new cloudwatch.Alarm(this, 'Invalidations', {
+      alarmName: `${prefix}-invalidations`,
       alarmDescription: `At least ${INVALIDATIONS_PER_HOUR_THRESHOLD} authorizations became invalid within an hour.`,
-      metric: functionMetricSum(FUNCTION_METRICS.invalidated, Duration.hours(1), 'Invalidations'),
+      metric: functionMetricSum(this, FUNCTION_METRICS.invalidated, Duration.hours(1), 'Invalidations'),
       threshold: INVALIDATIONS_PER_HOUR_THRESHOLD,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -117,8 +128,14 @@ export class Observability extends Construct {
   }
 
   /** Fires as soon as a dead-letter queue holds a message. */
-  private queueNotEmptyAlarm(id: string, description: string, queue: sqs.IQueue): cloudwatch.Alarm {
+  private queueNotEmptyAlarm(
+    id: string,
+    alarmName: string,
+    description: string,
+    queue: sqs.IQueue,
+  ): cloudwatch.Alarm {
     return new cloudwatch.Alarm(this, id, {
+      alarmName,
       alarmDescription: description,
       metric: queue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
@@ -134,6 +151,7 @@ export class Observability extends Construct {
   private buildDashboard(props: ObservabilityProps): cloudwatch.Dashboard {
     const period = Duration.minutes(5);
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: resourceNamePrefix(this),
       defaultInterval: Duration.days(1),
     });
     const functions = Object.entries(props.functions);
@@ -149,17 +167,17 @@ export class Observability extends Construct {
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Authorizations invalidated',
-        left: [functionMetricSum(FUNCTION_METRICS.invalidated, period, 'Invalidated')],
+        left: [functionMetricSum(this, FUNCTION_METRICS.invalidated, period, 'Invalidated')],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Sweep: dispatched for validation',
-        left: [functionMetricSum(FUNCTION_METRICS.sweepDispatched, period, 'Dispatched')],
+        left: [functionMetricSum(this, FUNCTION_METRICS.sweepDispatched, period, 'Dispatched')],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Validation errors (transient and classified)',
-        left: [functionMetricSum(FUNCTION_METRICS.validationErrors, period, 'Validation errors')],
+        left: [functionMetricSum(this, FUNCTION_METRICS.validationErrors, period, 'Validation errors')],
         width: 8,
       }),
     );

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { metricsNamespace } from './names.js';
 
 /** The repository root: entries, the lock file and tsconfig are resolved from here, not from cwd. */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -44,9 +45,6 @@ export function powertoolsLayer(scope: Construct): lambda.ILayerVersion {
     ),
   );
 }
-
-/** CloudWatch namespace of the functions' own metrics (`AuthorizationInvalidated`, ...). */
-export const metricsNamespace = 'WebexAuthKeeper';
 
 /**
  * What a function needs to use one resource: the environment variables that name it and the IAM
@@ -132,7 +130,7 @@ export class ProjectFunction extends NodejsFunction {
       depsLockFilePath: `${projectRoot}package-lock.json`,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(scope),
         // Stack traces in the logs point at the TypeScript sources, not at the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },

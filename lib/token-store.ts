@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { TENANT_PREFIX } from '#adapters/dynamodb/keys.js';
 import { tableDefinition, tableIndexes } from '#adapters/table-definition.js';
 import type { TableKey } from '#adapters/table-definition.js';
+import { resourceName } from './names.js';
 import { functionBinding } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
 
@@ -120,6 +121,7 @@ export class TokenStore extends Construct {
     this.key = new kms.Key(this, 'Key', {
       description: 'webex-auth-keeper: table, sealed tokens, client secrets and alert topic',
       enableKeyRotation: true,
+      alias: resourceName(this, 'token-key'),
       removalPolicy,
     });
 
@@ -145,6 +147,7 @@ export class TokenStore extends Construct {
     }
 
     this.clientSecrets = new secretsmanager.Secret(this, 'ClientSecrets', {
+      secretName: resourceName(this, 'client-secrets'),
       description:
         'webex-auth-keeper: OAuth client secrets of the Webex integrations, {"<integration key>": "<client secret>"}',
       encryptionKey: this.key,
@@ -154,6 +157,7 @@ export class TokenStore extends Construct {
       removalPolicy,
     });
     this.linkSigningKey = new secretsmanager.Secret(this, 'LinkSigningKey', {
+      secretName: resourceName(this, 'link-signing-key'),
       description: 'webex-auth-keeper: key that signs onboarding links',
       encryptionKey: this.key,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },

@@ -48,8 +48,8 @@ export function settingsBinding(inputs: DeployInputs): FunctionBinding {
     WEBEX_API_BASE_URL,
     PASSWORD_MAX_AGE_DAYS: String(inputs.passwordMaxAgeDays),
     LINK_TTL_DAYS: String(inputs.linkTtlDays),
-    // A healthy authorization is due again one sweep later, so every sweep probes it.
-    CHECK_INTERVAL_SECONDS: String(inputs.sweepRateMinutes * 60),
+    // Apart from the sweep's rate: a sweep probes only what is due (docs/scale.md, "Check interval").
+    CHECK_INTERVAL_SECONDS: String(inputs.checkIntervalMinutes * 60),
     ...(inputs.catalogJson !== undefined && { CATALOG_JSON: inputs.catalogJson }),
   });
 }

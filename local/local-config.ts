@@ -8,6 +8,11 @@ export const localEnvironmentSchema = z.object({
   PORT: port.default(8787),
   WEBEX_SIM_PORT: port.default(8788),
   SWEEP_INTERVAL_SECONDS: positiveInt.default(30),
+  /**
+   * Seconds between two checks of a healthy authorization, as the deploy input
+   * `checkIntervalMinutes`; unset, the sweep interval (so every sweep probes every authorization).
+   */
+  CHECK_INTERVAL_SECONDS: positiveInt.optional(),
   LOCAL_DATA_DIR: z.string().min(1).default('.local'),
   /** The vendor's ops address; every alert email goes there too. */
   OPS_EMAIL: z.email().default('ops@vendor.example'),

@@ -30,8 +30,10 @@ export interface LocalSystemOptions {
   /** Delete the data directory first. */
   fresh?: boolean;
   catalog?: Catalog;
-  /** Seconds between sweeps (and between two checks of a healthy authorization); 0: no timer, sweep on demand. */
+  /** Seconds between sweeps; 0: no timer, sweep on demand. */
   sweepIntervalSeconds: number;
+  /** Seconds between two checks of a healthy authorization; default the sweep interval (900 without a timer). */
+  checkIntervalSeconds?: number;
   passwordMaxAgeDays?: number;
   linkTtlDays?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -150,7 +152,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const linkTtlDays = options.linkTtlDays ?? 14;
     const api = await startLocalApi(infrastructure, {
       port: options.port,
-      checkIntervalSeconds: options.sweepIntervalSeconds > 0 ? options.sweepIntervalSeconds : 900,
+      checkIntervalSeconds:
+        options.checkIntervalSeconds ??
+        (options.sweepIntervalSeconds > 0 ? options.sweepIntervalSeconds : 900),
       passwordMaxAgeDays: options.passwordMaxAgeDays ?? 1825,
       linkTtlDays,
       logLevel: options.logLevel ?? 'WARN',

@@ -34,6 +34,9 @@ async function main(): Promise<void> {
     fresh: process.argv.includes('--fresh'),
     catalog,
     sweepIntervalSeconds: environment.SWEEP_INTERVAL_SECONDS,
+    ...(environment.CHECK_INTERVAL_SECONDS !== undefined && {
+      checkIntervalSeconds: environment.CHECK_INTERVAL_SECONDS,
+    }),
     logLevel: environment.LOG_LEVEL,
   });
   console.log(`Portal: ${await system.demoPortalUrl()}`);

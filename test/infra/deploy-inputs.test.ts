@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DeployInputsError, readDeployInputs } from '#lib/deploy-inputs.js';
+import { DEFAULT_CHECK_INTERVAL_MINUTES, DeployInputsError, readDeployInputs } from '#lib/deploy-inputs.js';
 
 const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
 
@@ -38,7 +38,9 @@ describe('deploy inputs', () => {
   it('defaults everything but the ops e-mail, which is left to the stack parameter', () => {
     const inputs = read({});
     expect(inputs).toMatchObject({
+      stackName: 'WebexAuthKeeper',
       sweepRateMinutes: 15,
+      checkIntervalMinutes: DEFAULT_CHECK_INTERVAL_MINUTES,
       passwordMaxAgeDays: 1825,
       linkTtlDays: 14,
       retainData: true,
@@ -70,6 +72,16 @@ describe('deploy inputs', () => {
     expect(read({ mailDomain: 'mail.vendor.example' }).mailDomain).toBe('mail.vendor.example');
   });
 
+  it('sets the check interval apart from the sweep rate', () => {
+    expect(read({ sweepRateMinutes: '5', checkIntervalMinutes: '60' })).toMatchObject({
+      sweepRateMinutes: 5,
+      checkIntervalMinutes: 60,
+    });
+    // Not given, it is never shorter than the sweep period: a sweep can only probe what is due.
+    expect(read({ sweepRateMinutes: '120' }).checkIntervalMinutes).toBe(120);
+    expect(read({ stackName: 'staging' }).stackName).toBe('staging');
+  });
+
   it('treats an empty -c value as not given', () => {
     expect(read({ opsAlertEmail: '' }).opsAlertEmail).toBeUndefined();
   });
@@ -80,6 +92,13 @@ describe('deploy inputs', () => {
     [{ mailDomain: 'Mail.Vendor.Example' }, /mailDomain/],
     [{ sweepRateMinutes: '0' }, /sweepRateMinutes/],
     [{ sweepRateMinutes: 'often' }, /sweepRateMinutes/],
+    [{ checkIntervalMinutes: '0' }, /checkIntervalMinutes/],
+    [
+      { sweepRateMinutes: '30', checkIntervalMinutes: '20' },
+      /checkIntervalMinutes: must be at least sweepRateMinutes \(30\)/,
+    ],
+    [{ stackName: 'prod_eu' }, /stackName/],
+    [{ stackName: '1prod' }, /stackName/],
     [{ passwordMaxAgeDays: 1.5 }, /passwordMaxAgeDays/],
     [{ linkTtlDays: 365 }, /linkTtlDays/],
     [{ retainData: 'yes' }, /retainData/],

@@ -129,7 +129,13 @@ describe('every function', () => {
 
   it('passes deploy-time settings and the catalog override through', () => {
     const catalogJson = '{"version":1,"integrations":[]}';
-    const custom = synthesize({ passwordMaxAgeDays: 90, linkTtlDays: 3, sweepRateMinutes: 5, catalogJson });
+    const custom = synthesize({
+      passwordMaxAgeDays: 90,
+      linkTtlDays: 3,
+      sweepRateMinutes: 5,
+      checkIntervalMinutes: 5,
+      catalogJson,
+    });
     for (const fn of [
       custom.stack.api.publicFunction,
       custom.stack.api.adminFunction,

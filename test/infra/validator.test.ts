@@ -27,6 +27,15 @@ describe('sweep schedule', () => {
     fast.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 
+  it('keeps the check interval apart from the sweep rate', () => {
+    const { template, stack } = synthesize({ sweepRateMinutes: 5, checkIntervalMinutes: 30 });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+    const worker = template.toJSON().Resources[logicalId(stack.validator.worker)] as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    };
+    expect(worker.Properties.Environment.Variables.CHECK_INTERVAL_SECONDS).toBe('1800');
+  });
+
   it('puts the custom event bus next to the schedule, for authorization events', () => {
     synth.template.resourceCountIs('AWS::Events::EventBus', 1);
   });
