@@ -1,12 +1,54 @@
 import type { AlertLedger } from '#domain/alert-ledger.js';
 import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
-import type { AuthorizationEvent } from '#domain/model.js';
+import { defaultCatalog } from '#adapters/catalog-file.js';
+import type { AuthorizationEvent, Tenant } from '#domain/model.js';
 import { flushNotifications, notifyAuthorizationEvent, type NotifierDependencies } from '#domain/notifier.js';
 import { silentLog, type EmailMessage } from '#domain/ports.js';
 import type { ValidatorDependencies } from '#domain/validator-config.js';
-import { InMemorySentMailLedger, RecordingMailSender, type RecordingPublisher } from './fakes/index.js';
+import { MemoryAlertLedger } from '#local/adapters/memory-alert-ledger.js';
+import {
+  InMemoryAuthorizationRepository,
+  InMemorySentMailLedger,
+  InMemoryTenantRepository,
+  ManualClock,
+  RecordingLog,
+  RecordingMailSender,
+  type RecordingPublisher,
+} from './fakes/index.js';
 
 export const NOTIFIER_OPS = 'ops@vendor.example';
+
+/**
+ * The notifier's ports on in-memory fakes, for the unit tests of the notifier and its handler: one
+ * tenant, the given authorization records, a recording mail sender and a manual clock.
+ */
+export function inMemoryNotifier(options: {
+  tenant: Tenant;
+  authorizations?: InMemoryAuthorizationRepository;
+  unsubscribeUrl?: NotifierDependencies['unsubscribeUrl'];
+}) {
+  const tenants = new InMemoryTenantRepository(options.tenant);
+  const mail = new RecordingMailSender();
+  const sentMail = new InMemorySentMailLedger();
+  const clock = new ManualClock();
+  const deps = {
+    ledger: new MemoryAlertLedger(),
+    policy: DEFAULT_ALERT_POLICY,
+    statusBoardUrl: 'https://keeper.test/admin/status-board',
+    unsubscribeUrl: options.unsubscribeUrl,
+    tenants,
+    authorizations: options.authorizations ?? new InMemoryAuthorizationRepository(),
+    mail,
+    sentMail,
+    catalog: defaultCatalog(),
+    reauthorizeLink: async () => 'https://portal.test/connect/link',
+    passwordMaxAgeDays: 1825,
+    opsEmail: NOTIFIER_OPS,
+    clock,
+    log: new RecordingLog(),
+  } satisfies NotifierDependencies;
+  return { deps, tenants, mail, sentMail, clock };
+}
 
 /** The validator whose events the notifier gets: its ports, and the publisher it records on. */
 export interface PublishingValidator {

@@ -1,44 +1,17 @@
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { defaultCatalog } from '#adapters/catalog-file.js';
-import type { NotifierComposition } from '#commons/composition-root.js';
 import type { AuthorizationEvent } from '#domain/model.js';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
 import { createNotifierHandler } from '#functions/notifier.app.js';
-import { MemoryAlertLedger } from '#local/adapters/memory-alert-ledger.js';
-import {
-  InMemoryAuthorizationRepository,
-  InMemorySentMailLedger,
-  InMemoryTenantRepository,
-  ManualClock,
-  RecordingLog,
-  RecordingMailSender,
-} from '#test-support/fakes/index.js';
+import { inMemoryNotifier } from '#test-support/notifier-harness.js';
 import { lambdaContext, silentObservability, sqsRecord, testTenant } from '#test-support/fixtures.js';
 
 const OPS = 'ops@vendor.example';
 
 function setup() {
-  const tenants = new InMemoryTenantRepository(
-    testTenant({ contacts: ['it@acme.example', 'boss@acme.example'] }),
-  );
-  const mail = new RecordingMailSender();
-  const clock = new ManualClock();
-  const deps: NotifierComposition = {
-    ledger: new MemoryAlertLedger(),
-    policy: DEFAULT_ALERT_POLICY,
-    statusBoardUrl: 'https://portal.test/admin/status-board',
-    tenants,
-    authorizations: new InMemoryAuthorizationRepository(),
-    mail,
-    sentMail: new InMemorySentMailLedger(),
-    catalog: defaultCatalog(),
-    reauthorizeLink: async () => 'https://portal.test/connect/link',
-    passwordMaxAgeDays: 1825,
-    opsEmail: OPS,
-    clock,
-    log: new RecordingLog(),
-  };
+  const { deps, tenants, mail, clock } = inMemoryNotifier({
+    tenant: testTenant({ contacts: ['it@acme.example', 'boss@acme.example'] }),
+  });
   const handler = createNotifierHandler(deps, silentObservability('notifier'));
   const invoke = (...bodies: unknown[]) =>
     handler(

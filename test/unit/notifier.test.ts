@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { AuthorizationEvent, Tenant } from '#domain/model.js';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
-import { flushNotifications, notifyAuthorizationEvent, type NotifierDependencies } from '#domain/notifier.js';
-import { MemoryAlertLedger } from '#local/adapters/memory-alert-ledger.js';
-import {
-  InMemoryAuthorizationRepository,
-  InMemorySentMailLedger,
-  InMemoryTenantRepository,
-  ManualClock,
-  RecordingLog,
-  RecordingMailSender,
-} from '#test-support/fakes/index.js';
+import { flushNotifications, notifyAuthorizationEvent } from '#domain/notifier.js';
+import { InMemoryAuthorizationRepository } from '#test-support/fakes/index.js';
+import { inMemoryNotifier } from '#test-support/notifier-harness.js';
 import { testAuthorization, testTenant } from '#test-support/fixtures.js';
 
 const OPS = 'ops@vendor.example';
 
 function setup(tenant: Tenant = testTenant({ contacts: ['it@acme.example', 'Boss@Acme.example'] })) {
-  const tenants = new InMemoryTenantRepository(tenant);
   const authorizations = new InMemoryAuthorizationRepository();
   authorizations.put(
     testAuthorization('acme', 'call-control', {
@@ -26,26 +17,11 @@ function setup(tenant: Tenant = testTenant({ contacts: ['it@acme.example', 'Boss
       causeDetail: 'Webex refused the refresh token (HTTP 400).',
     }),
   );
-  const mail = new RecordingMailSender();
-  const sentMail = new InMemorySentMailLedger();
-  const clock = new ManualClock();
-  const deps: NotifierDependencies = {
-    ledger: new MemoryAlertLedger(),
-    policy: DEFAULT_ALERT_POLICY,
-    statusBoardUrl: 'https://keeper.test/admin/status-board',
-    unsubscribeUrl: async (tenantId, email) => `https://keeper.test/unsubscribe/${tenantId}.${email.length}`,
-    tenants,
+  return inMemoryNotifier({
+    tenant,
     authorizations,
-    mail,
-    sentMail,
-    catalog: defaultCatalog(),
-    reauthorizeLink: async () => 'https://portal.test/connect/link',
-    passwordMaxAgeDays: 1825,
-    opsEmail: OPS,
-    clock,
-    log: new RecordingLog(),
-  };
-  return { deps, mail, sentMail, tenants, clock };
+    unsubscribeUrl: async (tenantId, email) => `https://keeper.test/unsubscribe/${tenantId}.${email.length}`,
+  });
 }
 
 function invalidated(overrides: Partial<AuthorizationEvent> = {}): AuthorizationEvent {
