@@ -16,6 +16,7 @@ export const contextKeys = {
   passwordMaxAgeDays: 'passwordMaxAgeDays',
   linkTtlDays: 'linkTtlDays',
   retainData: 'retainData',
+  adminDocsUrl: 'adminDocsUrl',
 } as const;
 
 /**
@@ -67,6 +68,7 @@ export const deployContextSchema = z
     passwordMaxAgeDays: integerBetween(1, 3650).default(1825),
     linkTtlDays: integerBetween(1, 90).default(14),
     retainData: booleanish.default(true),
+    adminDocsUrl: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
   })
   .superRefine((context, ctx) => {
     // A custom domain is only usable with its certificate, and a certificate alone means nothing.
@@ -100,6 +102,8 @@ export interface DeployInputs {
   readonly linkTtlDays: number;
   /** Keep the table, key and client secrets when the stack is deleted. */
   readonly retainData: boolean;
+  /** Where the team keeps docs/admin-api.md: the admin API's problem `type`s link into it. */
+  readonly adminDocsUrl?: string;
 }
 
 /** Defaults for every input, for tests and for the app when no context is given. */
@@ -253,6 +257,7 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
     retainData: context.retainData,
     catalog,
     ...(context.opsAlertEmail !== undefined && { opsAlertEmail: context.opsAlertEmail }),
+    ...(context.adminDocsUrl !== undefined && { adminDocsUrl: context.adminDocsUrl }),
     ...(catalogJson !== undefined && { catalogJson }),
     ...(context.customDomainName !== undefined &&
       context.customDomainCertificateArn !== undefined && {

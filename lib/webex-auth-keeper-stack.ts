@@ -48,6 +48,7 @@ export function settingsBinding(inputs: DeployInputs): FunctionBinding {
     // A healthy authorization is due again one sweep later, so every sweep probes it.
     CHECK_INTERVAL_SECONDS: String(inputs.sweepRateMinutes * 60),
     ...(inputs.catalogJson !== undefined && { CATALOG_JSON: inputs.catalogJson }),
+    ...(inputs.adminDocsUrl !== undefined && { PROBLEM_DOCS_URL: inputs.adminDocsUrl }),
   });
 }
 

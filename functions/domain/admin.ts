@@ -290,6 +290,22 @@ export async function listTenantAuthorizations(
   };
 }
 
+/**
+ * One authorization of a tenant (offboarded tenants too, as a read). An integration the catalog
+ * does not list is a 404 of its own, so a typo is not reported as "not authorized yet".
+ */
+export async function getAuthorization(
+  deps: AdminDependencies,
+  tenantId: string,
+  integration: string,
+): Promise<AuthorizationView> {
+  await requireTenant(deps.tenants, tenantId);
+  if (!deps.catalog.find(integration)) throw new IntegrationNotFoundError(integration);
+  const record = await deps.authorizations.get(tenantId, integration);
+  if (!record) throw new AuthorizationNotFoundError(tenantId, integration);
+  return toAuthorizationView(record, deps.catalog);
+}
+
 /** A tenant's history, newest first, one page at a time. */
 export async function getTenantHistory(
   deps: AdminDependencies,

@@ -87,6 +87,15 @@ describe('deploy inputs', () => {
     expect(() => read(context)).toThrow(key);
   });
 
+  it('takes the admin docs URL the problem types link into, https only', () => {
+    const url = 'https://git.vendor.example/ops/keeper/blob/main/docs/admin-api.md';
+    expect(read({ adminDocsUrl: url }).adminDocsUrl).toBe(url);
+    expect(read({}).adminDocsUrl).toBeUndefined();
+    expect(() => read({ adminDocsUrl: 'http://git.vendor.example/docs' })).toThrow(
+      /adminDocsUrl: must be an https URL/,
+    );
+  });
+
   it('wants the custom domain and its certificate together', () => {
     expect(() => read({ customDomainName: 'auth.example.com' })).toThrow(
       /customDomainCertificateArn.*together/,

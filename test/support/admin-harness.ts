@@ -86,6 +86,8 @@ export async function createAdminHarness(
     clientSecrets?: ClientSecretSource;
     /** Start of the harness clock; a fixed day by default. */
     now?: Date;
+    /** The docs page problem `type`s link into; URNs without it. */
+    problemDocsUrl?: string;
   } = {},
 ): Promise<AdminHarness> {
   const table = await createTestTable('admin');
@@ -146,7 +148,10 @@ export async function createAdminHarness(
       log: silentLog,
     },
   };
-  const handler = createAdminApiHandler(deps, silentObservability('admin-api'));
+  const handler = createAdminApiHandler(deps, {
+    ...silentObservability('admin-api'),
+    ...(options.problemDocsUrl ? { problemDocsUrl: options.problemDocsUrl } : {}),
+  });
 
   return {
     table,
