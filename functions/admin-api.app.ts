@@ -30,6 +30,7 @@ import {
 } from './domain/admin.js';
 import { renderStatusBoardPage } from './http/pages/status-board-page.js';
 import { buildAdminOpenApiDocument } from './http/admin-openapi.js';
+import { answerOnce, type IdempotencyStore } from './http/idempotency.js';
 import {
   htmlPage,
   invalid,
@@ -51,7 +52,10 @@ import type { ValidationOutcome } from './domain/validator-config.js';
 /** The ports the admin API works with; the handler adds its logger. */
 export type AdminApiDependencies = AdminDependencies &
   Omit<OffboardingDependencies, 'log'> &
-  Pick<RecoveryDependencies, 'validator'>;
+  Pick<RecoveryDependencies, 'validator'> & {
+    /** Where `Idempotency-Key`s and first answers are kept (http/idempotency.ts). */
+    idempotency: IdempotencyStore;
+  };
 
 /** Logger and metrics; the defaults are Powertools' with the service name `admin-api`. */
 export interface AdminApiObservability {
@@ -442,9 +446,12 @@ export function createAdminApiHandler(
       .use(requestIdHeader())
       .use(problemResponses(logger, metrics, observability.problemDocsUrl))
       .handler(async (event) => {
-        const caller = iamCallerSchema.safeParse(event.requestContext);
-        logger.appendKeys({ caller: caller.success ? caller.data.authorizer.iam.userArn : 'unsigned' });
-        return dispatch(table, event);
+        const signed = iamCallerSchema.safeParse(event.requestContext);
+        const caller = signed.success ? signed.data.authorizer.iam.userArn : 'unsigned';
+        logger.appendKeys({ caller });
+        return answerOnce({ event, caller, store: dependencies.idempotency, clock: dependencies.clock }, () =>
+          dispatch(table, event),
+        );
       })
   );
 }

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AdminApiDependencies } from '#functions/admin-api.app.js';
 import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
+import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.js';
 import { createRepositories, documentClientFor } from '#adapters/dynamodb/index.js';
 import { AwsEventPublisher } from '#adapters/event-publisher.js';
 import {
@@ -231,6 +232,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       validateNow: validateNowWith(validator),
       credentialIncidents,
       validator,
+      idempotency: new DynamoDbIdempotencyStore(documentClientFor(input.dynamoDb), input.tableName),
     },
   };
 }

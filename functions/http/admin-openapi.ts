@@ -17,6 +17,7 @@ import { tenantDeleteQuerySchema } from '#domain/admin-lifecycle.js';
 import { tenantPatchQuerySchema } from '#domain/admin-org.js';
 import { bulkRecheckSchema } from '#domain/admin-recheck-bulk.js';
 import { tenantSchema } from '#domain/model.js';
+import { idempotencyKeySchema } from './idempotency.js';
 
 /*
  * The admin API's OpenAPI 3.1 document, generated with zod-openapi from the very zod schemas the
@@ -202,6 +203,8 @@ const REFUSALS = {
   default: problemResponse('Refused', 'Any other refusal (docs/admin-api.md lists them)'),
 };
 
+const KEY_REUSED = problemResponse('KeyReused', 'The Idempotency-Key was used for another request');
+
 function pathSchemaOf(path: string): z.ZodObject | undefined {
   if (path.includes('{integration}')) {
     return path.includes('{tenantId}') ? authorizationPath : integrationPath;
@@ -211,6 +214,14 @@ function pathSchemaOf(path: string): z.ZodObject | undefined {
 
 function operationOf(operation: AdminOperation): ZodOpenApiOperationObject {
   const pathParams = pathSchemaOf(operation.path);
+  const idempotencyKey =
+    operation.method === 'post'
+      ? z.object({
+          'idempotency-key': idempotencyKeySchema
+            .optional()
+            .meta({ description: 'A repeat within 24 hours answers the first (successful) answer' }),
+        })
+      : undefined;
   const successSchema = operation.success.tenant ? tenantSchema : z.looseObject({});
   return {
     summary: operation.summary,
@@ -218,6 +229,7 @@ function operationOf(operation: AdminOperation): ZodOpenApiOperationObject {
     requestParams: {
       ...(pathParams ? { path: pathParams } : {}),
       ...(operation.query ? { query: operation.query } : {}),
+      ...(idempotencyKey ? { header: idempotencyKey } : {}),
     },
     ...(operation.body
       ? { requestBody: { required: false, content: { 'application/json': { schema: operation.body } } } }
@@ -232,6 +244,7 @@ function operationOf(operation: AdminOperation): ZodOpenApiOperationObject {
         },
       },
       ...REFUSALS,
+      ...(operation.method === 'post' ? { '422': KEY_REUSED } : {}),
     },
   };
 }

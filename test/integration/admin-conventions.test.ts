@@ -88,9 +88,11 @@ describe('admin API conventions', () => {
         [...docs.matchAll(/<a id="(problem-[a-z-]+)"><\/a>/g)].map((match) => match[1]),
       );
       // Every slug the API can answer, read from the code that answers them.
-      const sources = ['../../functions/http/admin-answers.ts', '../../functions/admin-api.app.ts'].map(
-        (file) => readFileSync(new URL(file, import.meta.url), 'utf8'),
-      );
+      const sources = [
+        '../../functions/http/admin-answers.ts',
+        '../../functions/http/idempotency.ts',
+        '../../functions/admin-api.app.ts',
+      ].map((file) => readFileSync(new URL(file, import.meta.url), 'utf8'));
       const slugs = sources.flatMap((source) =>
         [...source.matchAll(/ProblemError\(\s*\d+,\s*'([a-z-]+)'/g)].map((match) => match[1]),
       );
@@ -119,6 +121,126 @@ describe('admin API conventions', () => {
       expect((unknown.body as Json).type).toBe(`${DOCS_URL}#problem-integration-not-found`);
       const noTenant = await h.call('GET', '/admin/tenants/nobody/authorizations/presence');
       expect((noTenant.body as Json).type).toBe(`${DOCS_URL}#problem-tenant-not-found`);
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    const tenants = async () => (await h.snapshot()).filter((item) => item.sk === 'TENANT').length;
+
+    it('answers a repeated create with the first answer, creating one tenant', async () => {
+      const before = await tenants();
+      const request = {
+        body: { tenantId: 'once', name: 'Once' },
+        headers: { 'idempotency-key': 'k-create-1' },
+      };
+      const first = await h.call('POST', '/admin/tenants', request);
+      const repeat = await h.call('POST', '/admin/tenants', request);
+      expect(first.status).toBe(201);
+      expect(repeat.status).toBe(201);
+      expect(repeat.body).toEqual(first.body);
+      expect(repeat.headers.location).toBe('/admin/tenants/once');
+      expect(repeat.headers['idempotent-replayed']).toBe('true');
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      expect(await tenants()).toBe(before + 1);
+      // Without the key the same request is a second create, refused.
+      const unkeyed = await h.call('POST', '/admin/tenants', { body: request.body });
+      expect(unkeyed.status).toBe(409);
+    });
+
+    it('refuses the key with another body (422) and writes nothing', async () => {
+      await h.call('POST', '/admin/tenants', {
+        body: { tenantId: 'keyed', name: 'Keyed' },
+        headers: { 'idempotency-key': 'k-reused' },
+      });
+      const before = await h.snapshot();
+      const other = await h.call('POST', '/admin/tenants', {
+        body: { tenantId: 'other', name: 'Other' },
+        headers: { 'idempotency-key': 'k-reused' },
+      });
+      expect(other.status).toBe(422);
+      expect((other.body as Json).type).toBe(`${DOCS_URL}#problem-idempotency-key-reused`);
+      expect(await h.snapshot()).toEqual(before);
+    });
+
+    it('keeps no refusal: after a 400 the same key runs the corrected request', async () => {
+      const headers = { 'idempotency-key': 'k-after-400' };
+      const refused = await h.call('POST', '/admin/tenants', { body: { tenantId: 'fixed' }, headers });
+      expect(refused.status).toBe(400);
+      const fixed = await h.call('POST', '/admin/tenants', {
+        body: { tenantId: 'fixed', name: 'Fixed' },
+        headers,
+      });
+      expect(fixed.status).toBe(201);
+    });
+
+    it('keeps the answer 24 hours, then the key is free again', async () => {
+      const headers = { 'idempotency-key': 'k-link' };
+      const first = await h.call('POST', '/admin/tenants/conv/links', { headers });
+      h.clock.advance(24 * 3600 - 1);
+      const repeat = await h.call('POST', '/admin/tenants/conv/links', { headers });
+      expect(repeat.body).toEqual(first.body);
+      h.clock.advance(2);
+      const later = await h.call('POST', '/admin/tenants/conv/links', { headers });
+      expect(later.status).toBe(201);
+      expect(later.headers['idempotent-replayed']).toBeUndefined();
+      expect(later.body).not.toEqual(first.body);
+    });
+
+    it('scopes the key to the route: the same key on another POST runs', async () => {
+      const headers = { 'idempotency-key': 'k-route' };
+      expect((await h.call('POST', '/admin/tenants/conv/links', { headers })).status).toBe(201);
+      const validate = await h.call('POST', '/admin/tenants/conv/authorizations/presence/validate', {
+        headers,
+      });
+      expect(validate.status).toBe(200);
+      expect(validate.headers['idempotent-replayed']).toBeUndefined();
+    });
+
+    it('refuses a malformed key with a field error', async () => {
+      const response = await h.call('POST', '/admin/tenants', {
+        body: { tenantId: 'spaced', name: 'Spaced' },
+        headers: { 'idempotency-key': 'has a space' },
+      });
+      expect(response.status).toBe(400);
+      expect((response.body as Json).errors).toEqual([
+        { path: 'header.idempotency-key', message: expect.stringMatching(/printable ASCII/) },
+      ]);
+    });
+
+    it('answers 409 to a repeat while the first still runs, then the first answer', async () => {
+      let finish: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      const slow = await createAdminHarness({
+        validateNow: async (tenantId, integration) => {
+          await held;
+          const record = await slow.repos.authorizations.get(tenantId, integration);
+          return { outcome: { kind: 'checked', refreshed: false }, authorization: record! };
+        },
+      });
+      try {
+        await slow.call('POST', '/admin/tenants', { body: { tenantId: 'slow', name: 'Slow' } });
+        await seedAuthorization(slow, 'slow', 'presence');
+        const path = '/admin/tenants/slow/authorizations/presence/validate';
+        const headers = { 'idempotency-key': 'k-running' };
+        const first = slow.call('POST', path, { headers });
+        // The first has claimed the key once its claim is in the table.
+        await expect
+          .poll(async () => (await slow.snapshot()).some((item) => item.state === 'running'))
+          .toBe(true);
+        const meanwhile = await slow.call('POST', path, { headers });
+        expect(meanwhile.status).toBe(409);
+        expect((meanwhile.body as Json).type).toBe('urn:webex-auth-keeper:problem:idempotency-key-in-use');
+        finish();
+        expect((await first).status).toBe(200);
+        const repeat = await slow.call('POST', path, { headers });
+        expect(repeat.headers['idempotent-replayed']).toBe('true');
+        expect(repeat.body).toEqual((await first).body);
+      } finally {
+        finish();
+        await slow.close();
+      }
     });
   });
 

@@ -20,6 +20,7 @@ import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { silentLog, type ClientSecretSource, type WebexClient } from '#domain/ports.js';
 import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
 import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
+import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.js';
 import { simClientSecrets } from './sim-authorization.js';
 import { FileTokenVault } from '#local/adapters/file-token-vault.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
@@ -147,6 +148,7 @@ export async function createAdminHarness(
       random: () => 0.5,
       log: silentLog,
     },
+    idempotency: new DynamoDbIdempotencyStore(table.documentClient, table.tableName),
   };
   const handler = createAdminApiHandler(deps, {
     ...silentObservability('admin-api'),
