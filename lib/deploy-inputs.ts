@@ -17,6 +17,10 @@ export const contextKeys = {
   linkTtlDays: 'linkTtlDays',
   retainData: 'retainData',
   adminDocsUrl: 'adminDocsUrl',
+  /** The environment of the deploy config file to deploy (lib/deploy-config.ts). */
+  env: 'env',
+  /** The deploy config file (else WEBEX_AUTH_KEEPER_DEPLOY_CONFIG). */
+  configFile: 'configFile',
 } as const;
 
 /**
