@@ -37,6 +37,8 @@ import {
   json,
   problem,
   ProblemError,
+  expectedVersionOf,
+  tenantETag,
   toProblem,
   type Answer,
 } from './http/admin-answers.js';
@@ -208,19 +210,21 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       const input = parse(newTenantSchema, readBody(event), 'body');
       const tenant = await createTenant(deps, input);
       logger.info('Tenant created', { tenantId: tenant.tenantId });
-      return json(201, tenant, { Location: `/admin/tenants/${tenant.tenantId}` });
+      return json(201, tenant, { Location: `/admin/tenants/${tenant.tenantId}`, ETag: tenantETag(tenant) });
     }),
     route('GET', '/admin/tenants/{tenantId}', async (event, params) => {
       refuseQueryAndBody(event);
-      return json(200, await getTenant(deps, tenantIdOf(params)));
+      const tenant = await getTenant(deps, tenantIdOf(params));
+      return json(200, tenant, { ETag: tenantETag(tenant) });
     }),
     route('PATCH', '/admin/tenants/{tenantId}', async (event, params) => {
       const tenantId = tenantIdOf(params);
       const query = parse(tenantPatchQuerySchema, readQuery(event), 'query');
       const patch = parse(tenantPatchSchema, readBody(event), 'body');
-      const { tenant } = await patchTenant({ ...deps, log: logger }, tenantId, patch, query);
+      const expected = expectedVersionOf(event.headers['if-match']);
+      const { tenant } = await patchTenant({ ...deps, log: logger }, tenantId, patch, query, expected);
       logger.info('Tenant updated', { tenantId, fields: Object.keys(patch) });
-      return json(200, tenant);
+      return json(200, tenant, { ETag: tenantETag(tenant) });
     }),
     route('DELETE', '/admin/tenants/{tenantId}', async (event, params) => {
       const tenantId = tenantIdOf(params);
@@ -235,7 +239,7 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       refuseQueryAndBody(event);
       const tenant = await reactivateTenant(deps, tenantId);
       logger.info('Tenant reactivated', { tenantId });
-      return json(200, tenant);
+      return json(200, tenant, { ETag: tenantETag(tenant) });
     }),
     route('POST', '/admin/tenants/{tenantId}/links', async (event, params) => {
       const tenantId = tenantIdOf(params);

@@ -19,6 +19,7 @@ import {
   AuthorizationNotFoundError,
   ContactSubscriptionSyncError,
   IntegrationNotFoundError,
+  TenantVersionMismatchError,
   TenantExistsError,
   TenantNotFoundError,
   TenantOffboardedError,
@@ -229,8 +230,13 @@ export async function updateTenant(
   deps: AdminDependencies,
   tenantId: string,
   patch: TenantFieldsPatch,
+  /** The `updatedAt` the caller read (`If-Match`): any other version is refused, unchanged. */
+  expectedUpdatedAt?: string,
 ): Promise<Tenant> {
   const current = await requireActiveTenant(deps.tenants, tenantId);
+  if (expectedUpdatedAt !== undefined && current.updatedAt !== expectedUpdatedAt) {
+    throw new TenantVersionMismatchError(tenantId);
+  }
   const updated: Tenant = {
     ...current,
     ...(patch.name !== undefined ? { name: patch.name } : {}),

@@ -9,6 +9,7 @@ import {
   TenantNotFoundError,
   TenantNotOffboardedError,
   TenantOffboardedError,
+  TenantVersionMismatchError,
 } from '#domain/admin-errors.js';
 import { RevokeWithoutOrgChangeError } from '#domain/admin-org.js';
 import {
@@ -67,6 +68,31 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
+/**
+ * A tenant's entity tag: its `updatedAt`, which every change moves forward, so one tag names one
+ * version (a strong tag: `If-Match` compares it exactly).
+ */
+export function tenantETag(tenant: { updatedAt: string }): string {
+  return `"${tenant.updatedAt}"`;
+}
+
+/**
+ * The version a PATCH's `If-Match` names: undefined without the header (or with `*`, any current
+ * version), else the `updatedAt` inside its one strong tag. A weak or listed tag is a 400.
+ */
+export function expectedVersionOf(ifMatch: string | undefined): string | undefined {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
+  const match = /^\s*"([^"]{1,64})"\s*$/.exec(ifMatch);
+  if (!match?.[1]) {
+    throw invalidField(
+      'header',
+      'if-match',
+      'must be one strong entity tag as ETag gave it, e.g. "2026-11-25T10:00:00.000Z"',
+    );
+  }
+  return match[1];
+}
+
 /** An HTML page with the API's headers and the pages' content security policy. */
 export function htmlPage(statusCode: number, body: string): Answer {
   return {
@@ -109,7 +135,11 @@ export function invalid(detail: string, errors: FieldError[]): ProblemError {
 }
 
 /** A 400 for one bad field: the detail is `Invalid <where>: <field>: <message>`. */
-export function invalidField(where: 'body' | 'query' | 'path', field: string, message: string): ProblemError {
+export function invalidField(
+  where: 'body' | 'query' | 'path' | 'header',
+  field: string,
+  message: string,
+): ProblemError {
   return invalid(`Invalid ${where}: ${field}: ${message}`, [{ path: `${where}.${field}`, message }]);
 }
 
@@ -141,6 +171,14 @@ export function toProblem(error: unknown): ProblemError | undefined {
       'tenant-exists',
       'Tenant exists',
       `Tenant "${error.tenantId}" already exists`,
+    );
+  }
+  if (error instanceof TenantVersionMismatchError) {
+    return new ProblemError(
+      412,
+      'precondition-failed',
+      'Tenant changed',
+      `Tenant "${error.tenantId}" is not the version If-Match names: read it again (GET) and repeat the change on it`,
     );
   }
   if (error instanceof TenantOffboardedError) {

@@ -38,6 +38,8 @@ export interface AdminOperation {
   body?: z.ZodType;
   /** HTML is answered too, to `Accept: text/html`. */
   html?: boolean;
+  /** Takes `If-Match` with the tenant's `ETag` (412 when it changed meanwhile). */
+  ifMatch?: boolean;
 }
 
 const tenantPath = z.object({ tenantId: tenantIdSchema });
@@ -71,6 +73,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     path: '/admin/tenants/{tenantId}',
     summary: 'Change a tenant',
     success: { status: '200', description: 'The tenant as changed', tenant: true },
+    ifMatch: true,
     query: tenantPatchQuerySchema,
     body: tenantPatchSchema,
   },
@@ -203,6 +206,15 @@ const REFUSALS = {
   default: problemResponse('Refused', 'Any other refusal (docs/admin-api.md lists them)'),
 };
 
+const VERSION_CHANGED = problemResponse('VersionChanged', 'The tenant is not the version If-Match names');
+
+const ifMatchHeader = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .meta({ description: 'The ETag of the tenant as read: the change applies only to that version' }),
+});
+
 const KEY_REUSED = problemResponse('KeyReused', 'The Idempotency-Key was used for another request');
 
 function pathSchemaOf(path: string): z.ZodObject | undefined {
@@ -230,6 +242,7 @@ function operationOf(operation: AdminOperation): ZodOpenApiOperationObject {
       ...(pathParams ? { path: pathParams } : {}),
       ...(operation.query ? { query: operation.query } : {}),
       ...(idempotencyKey ? { header: idempotencyKey } : {}),
+      ...(operation.ifMatch ? { header: ifMatchHeader } : {}),
     },
     ...(operation.body
       ? { requestBody: { required: false, content: { 'application/json': { schema: operation.body } } } }
@@ -245,6 +258,7 @@ function operationOf(operation: AdminOperation): ZodOpenApiOperationObject {
       },
       ...REFUSALS,
       ...(operation.method === 'post' ? { '422': KEY_REUSED } : {}),
+      ...(operation.ifMatch ? { '412': VERSION_CHANGED } : {}),
     },
   };
 }

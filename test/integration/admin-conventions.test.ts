@@ -244,6 +244,49 @@ describe('admin API conventions', () => {
     });
   });
 
+  describe('ETag and If-Match on tenant PATCH', () => {
+    it('tags each tenant version, applies a PATCH on the version read and refuses a stale one (412)', async () => {
+      const created = await h.call('POST', '/admin/tenants', {
+        body: { tenantId: 'tagged', name: 'Tagged' },
+      });
+      const read = await h.call('GET', '/admin/tenants/tagged');
+      const etag = read.headers.etag as string;
+      expect(etag).toBe(`"${(read.body as Json).updatedAt as string}"`);
+      expect(created.headers.etag).toBe(etag);
+      h.clock.advance(1);
+      const changed = await h.call('PATCH', '/admin/tenants/tagged', {
+        body: { name: 'Tagged 2' },
+        headers: { 'if-match': etag },
+      });
+      expect(changed.status).toBe(200);
+      expect(changed.headers.etag).not.toBe(etag);
+      const before = await h.snapshot();
+      const stale = await h.call('PATCH', '/admin/tenants/tagged', {
+        body: { name: 'Lost update' },
+        headers: { 'if-match': etag },
+      });
+      expect(stale.status).toBe(412);
+      expect((stale.body as Json).type).toBe(`${DOCS_URL}#problem-precondition-failed`);
+      expect(await h.snapshot()).toEqual(before);
+      const any = await h.call('PATCH', '/admin/tenants/tagged', {
+        body: { name: 'Tagged 3' },
+        headers: { 'if-match': '*' },
+      });
+      expect(any.status).toBe(200);
+    });
+
+    it('refuses a weak or malformed If-Match with a field error', async () => {
+      const response = await h.call('PATCH', '/admin/tenants/conv', {
+        body: { name: 'X' },
+        headers: { 'if-match': 'W/"2026-11-25T10:00:00.000Z"' },
+      });
+      expect(response.status).toBe(400);
+      expect((response.body as Json).errors).toEqual([
+        { path: 'header.if-match', message: expect.any(String) },
+      ]);
+    });
+  });
+
   describe('OpenAPI document', () => {
     const document = buildAdminOpenApiDocument() as unknown as {
       openapi: string;
