@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCdkApp } from './support.js';
 import { describe, expect, it } from 'vitest';
 import { selectDeployEnvironment } from '#lib/deploy-config.js';
 import { DeployInputsError, readDeployInputs } from '#lib/deploy-inputs.js';
@@ -99,17 +98,7 @@ describe('deploy config file', () => {
 
   it("validates the environment's inputs as -c values, the catalog relative to the file", () => {
     const selection = select('prod');
-    const catalog = JSON.stringify({
-      version: 1,
-      integrations: [
-        {
-          key: 'users-sync',
-          name: 'Users sync',
-          integrationId: `C${'a'.repeat(64)}`,
-          scopes: ['spark:people_read'],
-        },
-      ],
-    });
+    const catalog = readFileSync(new URL('../../config/catalog.json', import.meta.url), 'utf8');
     const inputs = readDeployInputs({
       getContext: (key) => selection.context[key],
       contextKeysGiven: () => Object.keys(selection.context),
@@ -120,7 +109,7 @@ describe('deploy config file', () => {
       },
     });
     expect(inputs).toMatchObject({ opsAlertEmail: 'ops@vendor.example', sweepRateMinutes: 10 });
-    expect(inputs.catalog.keys).toEqual(['users-sync']);
+    expect(inputs.catalog.keys).toEqual(['users-sync', 'presence', 'call-control', 'cdr', 'sso']);
     const bad = select('prod', { version: 1, environments: { prod: { sweepRateMinutes: 0 } } });
     expect(() =>
       readDeployInputs({
@@ -133,16 +122,7 @@ describe('deploy config file', () => {
   it('stops the app itself on an environment the file lacks, before building anything', () => {
     const dir = mkdtempSync(join(tmpdir(), 'deploy-config-'));
     writeFileSync(join(dir, 'keeper.json'), JSON.stringify(CONFIG));
-    const root = fileURLToPath(new URL('../..', import.meta.url));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        CDK_CONTEXT_JSON: JSON.stringify({ env: 'dev', configFile: join(dir, 'keeper.json') }),
-      },
-      timeout: 60_000,
-    });
+    const run = runCdkApp({ env: 'dev', configFile: join(dir, 'keeper.json') });
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toMatch(/^Invalid deploy context: env: .* has no environment "dev"/);
   });

@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runCdkApp } from './support.js';
 import { describe, expect, it } from 'vitest';
 import { DeployInputsError, readDeployInputs } from '#lib/deploy-inputs.js';
 
@@ -188,17 +187,8 @@ describe('unknown context keys', () => {
   });
 
   it('stops the app itself on an unknown -c key, before building anything', () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
-      cwd: root,
-      encoding: 'utf8',
-      // How the CDK CLI hands `-c` values to the app.
-      env: {
-        ...process.env,
-        CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_KEYS_SEEN_IN_A_SYNTH, sweepRate: '5' }),
-      },
-      timeout: 60_000,
-    });
+    // How the CDK CLI hands `-c` values to the app.
+    const run = runCdkApp({ ...CDK_KEYS_SEEN_IN_A_SYNTH, sweepRate: '5' });
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toMatch(
       /^Invalid deploy context: unknown key "sweepRate" \(did you mean "sweepRateMinutes"\?\)/,
