@@ -95,6 +95,10 @@ export interface Credentials {
 export interface ApiClientOptions {
   /** Base URL of the API: https (signed) anywhere, or http on loopback (the local run, unsigned). */
   baseUrl: string;
+  /** The AWS profile to sign with (`--profile`), through the SDK's credential chain. */
+  profile?: string;
+  /** The region to sign for (`--region`), when the URL does not say it (a custom domain). */
+  region?: string;
   env?: Record<string, string | undefined>;
   credentials?: () => Promise<Credentials>;
   fetch?: typeof fetch;
@@ -159,10 +163,30 @@ export class AdminApiClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new UsageError(`Unsupported URL scheme ${url.protocol}`);
     }
+    if (options.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(options.region)) {
+      throw new UsageError(`--region: not an AWS region: ${options.region.slice(0, 40)}`);
+    }
+    if (options.profile !== undefined && !/^[\w.+@-]{1,128}$/.test(options.profile)) {
+      throw new UsageError(`--profile: not a profile name: ${options.profile.slice(0, 40)}`);
+    }
     this.baseUrl = url;
     this.signed = url.protocol === 'https:';
     this.env = options.env ?? process.env;
     this.fetchImpl = options.fetch ?? ((resource, init) => fetch(resource, init));
+  }
+
+  /**
+   * `--region`, else the URL's, else the environment's. API Gateway checks the signature against
+   * its own region, so a `--region` other than the one an execute-api URL names is refused.
+   */
+  private signingRegion(url: URL): string {
+    const given = this.options.region;
+    if (given === undefined) return regionOf(url, this.env);
+    const named = regionOf(url, { ...this.env, AWS_REGION: given });
+    if (named !== given) {
+      throw new UsageError(`--region ${given} does not match the API URL's region ${named}`);
+    }
+    return given;
   }
 
   async call(request: ApiRequest): Promise<unknown> {
@@ -180,13 +204,18 @@ export class AdminApiClient {
           method: request.method,
           headers,
           ...(body !== undefined ? { body } : {}),
-          region: regionOf(url, this.env),
-          credentials: this.options.credentials ?? defaultProvider(),
+          region: this.signingRegion(url),
+          credentials:
+            this.options.credentials ??
+            defaultProvider(this.options.profile !== undefined ? { profile: this.options.profile } : {}),
           ...(this.options.signingDate ? { signingDate: this.options.signingDate } : {}),
         });
       } catch (error) {
         if (error instanceof UsageError) throw error;
-        throw new TransportError(`Could not sign the request with AWS credentials: ${messageOf(error)}`);
+        const profile = this.options.profile === undefined ? '' : ` of profile ${this.options.profile}`;
+        throw new TransportError(
+          `Could not sign the request with AWS credentials${profile}: ${messageOf(error)}`,
+        );
       }
       // fetch sets Host itself; a duplicate would be refused.
       delete headers.host;

@@ -50,7 +50,7 @@ function refuseExtraWords(positionals: string[]): void {
   );
 }
 
-export const USAGE = `Usage: webex-auth-keeper [--api URL] [--json] <command>
+export const USAGE = `Usage: webex-auth-keeper [--api URL] [--profile NAME] [--region R] [--json] <command>
 
 Commands:
   tenants list [--limit N] [--all]                 list tenants (a page, or --all of them)
@@ -84,12 +84,16 @@ Commands:
                                                    (verified) or not at Webex, and when deleted
 
 Options:
-  --api URL   the admin API: https (requests SigV4-signed with the default AWS credentials)
-              or the local run on http://127.0.0.1 (unsigned). Default: $WEBEX_AUTH_KEEPER_API,
-              else ${LOCAL_API}
-  --json      print the API's JSON instead of tables
-  --help      this text (after a command: that command's help, e.g. recheck --help)
-  --version   the CLI's version
+  --api URL       the admin API: https (requests SigV4-signed with AWS credentials) or the
+                  local run on http://127.0.0.1 (unsigned). Default: $WEBEX_AUTH_KEEPER_API,
+                  else ${LOCAL_API}
+  --profile NAME  sign with this AWS profile (shared config and credentials files, SSO);
+                  default: the SDK's credential chain (AWS_PROFILE, environment, instance role)
+  --region R      sign for this region: only needed for a custom domain (an execute-api URL
+                  names its region; else AWS_REGION)
+  --json          print the API's JSON instead of tables
+  --help          this text (after a command: that command's help, e.g. recheck --help)
+  --version       the CLI's version
 
 ORG_ID is the orgId the Webex API gives (GET /v1/people/me), not the uuid Control Hub shows.
 --password-max-age-days is the customer's password policy in Control Hub (90 to 1825 days);
@@ -245,6 +249,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       strict: true,
       options: {
         api: { type: 'string' },
+        profile: { type: 'string' },
+        region: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
@@ -289,6 +295,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     const client = new AdminApiClient({
       baseUrl: values.api ?? io.env.WEBEX_AUTH_KEEPER_API ?? LOCAL_API,
       env: io.env,
+      ...(values.profile !== undefined ? { profile: values.profile } : {}),
+      ...(values.region !== undefined ? { region: values.region } : {}),
       ...io.client,
     });
     const print = (document: unknown, human: () => string) =>

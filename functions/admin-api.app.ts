@@ -13,6 +13,7 @@ import {
   createOnboardingLink,
   createTenant,
   getStatusBoard,
+  getAuthorization,
   getTenant,
   getTenantHistory,
   integrationKeySchema,
@@ -28,12 +29,16 @@ import {
   type AdminDependencies,
 } from './domain/admin.js';
 import { renderStatusBoardPage } from './http/pages/status-board-page.js';
+import { buildAdminOpenApiDocument } from './http/admin-openapi.js';
+import { answerOnce, type IdempotencyStore } from './http/idempotency.js';
 import {
   htmlPage,
   invalid,
   json,
   problem,
   ProblemError,
+  expectedVersionOf,
+  tenantETag,
   toProblem,
   type Answer,
 } from './http/admin-answers.js';
@@ -49,7 +54,10 @@ import type { ValidationOutcome } from './domain/validator-config.js';
 /** The ports the admin API works with; the handler adds its logger. */
 export type AdminApiDependencies = AdminDependencies &
   Omit<OffboardingDependencies, 'log'> &
-  Pick<RecoveryDependencies, 'validator'>;
+  Pick<RecoveryDependencies, 'validator'> & {
+    /** Where `Idempotency-Key`s and first answers are kept (http/idempotency.ts). */
+    idempotency: IdempotencyStore;
+  };
 
 /** Logger and metrics; the defaults are Powertools' with the service name `admin-api`. */
 export interface AdminApiObservability {
@@ -57,16 +65,38 @@ export interface AdminApiObservability {
   metrics?: Metrics;
   /** X-Ray tracing of each invocation; the local run and tests pass none. */
   tracer?: Tracer;
+  /**
+   * The admin API docs page the problem `type`s link into (`#problem-<slug>` anchors); without
+   * it they are URNs.
+   */
+  problemDocsUrl?: string;
 }
 
 /** Largest request body accepted; the biggest legitimate one (a tenant with 20 contacts) is far smaller. */
 const MAX_BODY_BYTES = 16 * 1024;
 
-/** Parses with a schema; a failure is a 400 naming each bad field (`where` says body, query or path). */
-function parse<Schema extends z.ZodType>(schema: Schema, value: unknown, where: string): z.infer<Schema> {
+type Place = 'body' | 'query' | 'path';
+
+/**
+ * Parses with a schema; a failure is a 400 naming each bad field, in the detail and in `errors`
+ * (`field` names the path parameter parsed, whose issues have no path of their own).
+ */
+function parse<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  where: Place,
+  field?: string,
+): z.infer<Schema> {
   const result = schema.safeParse(value);
-  if (!result.success) throw invalid(`Invalid ${where}: ${describeIssues(result.error)}`);
-  return result.data;
+  if (result.success) return result.data;
+  const place = field === undefined ? where : `${where}: ${field}`;
+  throw invalid(
+    `Invalid ${place}: ${describeIssues(result.error)}`,
+    result.error.issues.map((issue) => ({
+      path: [where, ...(field === undefined ? [] : [field]), ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  );
 }
 
 /** The JSON body; an absent body is `{}` so optional-only bodies may be left out. */
@@ -84,7 +114,7 @@ function readBody(event: APIGatewayProxyEventV2): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw invalid('The body is not valid JSON');
+    throw invalid('The body is not valid JSON', [{ path: 'body', message: 'not valid JSON' }]);
   }
 }
 
@@ -92,7 +122,11 @@ function readBody(event: APIGatewayProxyEventV2): unknown {
 function readQuery(event: APIGatewayProxyEventV2): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(event.rawQueryString ?? '')) {
-    if (name in values) throw invalid(`Invalid query: parameter "${name.slice(0, 40)}" is repeated`);
+    if (name in values) {
+      throw invalid(`Invalid query: parameter "${name.slice(0, 40)}" is repeated`, [
+        { path: `query.${name.slice(0, 40)}`, message: 'repeated' },
+      ]);
+    }
     values[name] = value;
   }
   return values;
@@ -132,19 +166,19 @@ function pathSegments(rawPath: string): string[] {
   try {
     return rawPath.split('/').filter(Boolean).map(decodeURIComponent);
   } catch {
-    throw invalid('The path is not valid');
+    throw invalid('The path is not valid', [{ path: 'path', message: 'not valid percent-encoding' }]);
   }
 }
 
 function tenantIdOf(params: Params): string {
-  return parse(tenantIdSchema, params.tenantId, 'path: tenantId');
+  return parse(tenantIdSchema, params.tenantId, 'path', 'tenantId');
 }
 
 /** The tenant and integration of an authorization route. */
 function authorizationKeyOf(params: Params): { tenantId: string; integration: string } {
   return {
     tenantId: tenantIdOf(params),
-    integration: parse(integrationKeySchema, params.integration, 'path: integration'),
+    integration: parse(integrationKeySchema, params.integration, 'path', 'integration'),
   };
 }
 
@@ -158,6 +192,8 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
     ...deps,
     recordCheck: (outcome: ValidationOutcome) => recordValidationOutcome(metrics, outcome),
   };
+  // Built on first use: most invocations never ask for it.
+  let openApiDocument: ReturnType<typeof buildAdminOpenApiDocument> | undefined;
   const route = (method: string, path: string, handle: RouteHandler): Route => ({
     method,
     segments: path.split('/').filter(Boolean),
@@ -174,19 +210,21 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       const input = parse(newTenantSchema, readBody(event), 'body');
       const tenant = await createTenant(deps, input);
       logger.info('Tenant created', { tenantId: tenant.tenantId });
-      return json(201, tenant, { Location: `/admin/tenants/${tenant.tenantId}` });
+      return json(201, tenant, { Location: `/admin/tenants/${tenant.tenantId}`, ETag: tenantETag(tenant) });
     }),
     route('GET', '/admin/tenants/{tenantId}', async (event, params) => {
       refuseQueryAndBody(event);
-      return json(200, await getTenant(deps, tenantIdOf(params)));
+      const tenant = await getTenant(deps, tenantIdOf(params));
+      return json(200, tenant, { ETag: tenantETag(tenant) });
     }),
     route('PATCH', '/admin/tenants/{tenantId}', async (event, params) => {
       const tenantId = tenantIdOf(params);
       const query = parse(tenantPatchQuerySchema, readQuery(event), 'query');
       const patch = parse(tenantPatchSchema, readBody(event), 'body');
-      const { tenant } = await patchTenant({ ...deps, log: logger }, tenantId, patch, query);
+      const expected = expectedVersionOf(event.headers['if-match']);
+      const { tenant } = await patchTenant({ ...deps, log: logger }, tenantId, patch, query, expected);
       logger.info('Tenant updated', { tenantId, fields: Object.keys(patch) });
-      return json(200, tenant);
+      return json(200, tenant, { ETag: tenantETag(tenant) });
     }),
     route('DELETE', '/admin/tenants/{tenantId}', async (event, params) => {
       const tenantId = tenantIdOf(params);
@@ -201,7 +239,7 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       refuseQueryAndBody(event);
       const tenant = await reactivateTenant(deps, tenantId);
       logger.info('Tenant reactivated', { tenantId });
-      return json(200, tenant);
+      return json(200, tenant, { ETag: tenantETag(tenant) });
     }),
     route('POST', '/admin/tenants/{tenantId}/links', async (event, params) => {
       const tenantId = tenantIdOf(params);
@@ -227,6 +265,16 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       refuseQueryAndBody(event);
       return json(200, await listTenantAuthorizations(deps, tenantId));
     }),
+    route('GET', '/admin/tenants/{tenantId}/authorizations/{integration}', async (event, params) => {
+      const key = authorizationKeyOf(params);
+      refuseQueryAndBody(event);
+      return json(200, await getAuthorization(deps, key.tenantId, key.integration));
+    }),
+    route('GET', '/admin/openapi.json', async (event) => {
+      refuseQueryAndBody(event);
+      openApiDocument ??= buildAdminOpenApiDocument();
+      return json(200, openApiDocument);
+    }),
     route('GET', '/admin/tenants/{tenantId}/history', async (event, params) => {
       const tenantId = tenantIdOf(params);
       const query = parse(pageQuerySchema, readQuery(event), 'query');
@@ -238,7 +286,7 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       '/admin/tenants/{tenantId}/authorizations/{integration}/validate',
       async (event, params) => {
         const tenantId = tenantIdOf(params);
-        const integration = parse(integrationKeySchema, params.integration, 'path: integration');
+        const integration = parse(integrationKeySchema, params.integration, 'path', 'integration');
         refuseQueryAndBody(event);
         const result = await validateAuthorizationNow(deps, tenantId, integration);
         // Counted as the worker counts it, so the Invalidations alarm sees this one too.
@@ -279,7 +327,7 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       return json(200, report);
     }),
     route('POST', '/admin/integrations/{integration}/reload', async (event, params) => {
-      const integration = parse(integrationKeySchema, params.integration, 'path: integration');
+      const integration = parse(integrationKeySchema, params.integration, 'path', 'integration');
       refuseQueryAndBody(event);
       const result = await reloadClientSecret(recovery, integration);
       logger.info('Client secret reload', { integration, incidentOpen: result.incidentOpen });
@@ -329,7 +377,11 @@ const iamCallerSchema = z.object({ authorizer: z.object({ iam: z.object({ userAr
  * The one place where failures become problem documents: expected ones are logged as info, the
  * rest as errors with their stack, and the caller gets a 500 that names only the request id.
  */
-function problemResponses(logger: Logger, metrics: Metrics): MiddlewareObj<APIGatewayProxyEventV2, Answer> {
+function problemResponses(
+  logger: Logger,
+  metrics: Metrics,
+  docsUrl: string | undefined,
+): MiddlewareObj<APIGatewayProxyEventV2, Answer> {
   return {
     onError: async (request) => {
       const known = toProblem(request.error);
@@ -340,7 +392,7 @@ function problemResponses(logger: Logger, metrics: Metrics): MiddlewareObj<APIGa
           detail: known.detail,
         });
         if (known.status >= 500) metrics.addMetric('AdminApiError', MetricUnit.Count, 1);
-        request.response = problem(known);
+        request.response = problem(known, docsUrl);
         return;
       }
       logger.error(
@@ -355,9 +407,25 @@ function problemResponses(logger: Logger, metrics: Metrics): MiddlewareObj<APIGa
           'Internal error',
           `The request failed; quote request id ${request.event.requestContext.requestId} to the operators`,
         ),
+        docsUrl,
       );
     },
   };
+}
+
+/**
+ * Every answer, refusals and failures included, carries `x-request-id`: API Gateway's request id,
+ * the one the access log and the function's log lines carry, so a caller can quote it.
+ */
+function requestIdHeader(): MiddlewareObj<APIGatewayProxyEventV2, Answer> {
+  const stamp = (request: { event: APIGatewayProxyEventV2; response: Answer | null }) => {
+    if (!request.response) return;
+    request.response.headers = {
+      ...request.response.headers,
+      'x-request-id': request.event.requestContext.requestId,
+    };
+  };
+  return { after: stamp, onError: stamp };
 }
 
 /**
@@ -373,14 +441,21 @@ export function createAdminApiHandler(
   // The namespace comes from POWERTOOLS_METRICS_NAMESPACE, the stack's own (lib/names.ts).
   const metrics = observability.metrics ?? new Metrics({ serviceName: 'admin-api' });
   const table = routes(dependencies, logger, metrics);
-  return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
-    .use(tracedInvocation(observability.tracer))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
-    .use(problemResponses(logger, metrics))
-    .handler(async (event) => {
-      const caller = iamCallerSchema.safeParse(event.requestContext);
-      logger.appendKeys({ caller: caller.success ? caller.data.authorizer.iam.userArn : 'unsigned' });
-      return dispatch(table, event);
-    });
+  return (
+    middy<APIGatewayProxyEventV2, Answer, Error, Context>()
+      .use(tracedInvocation(observability.tracer))
+      .use(injectLambdaContext(logger))
+      .use(logMetrics(metrics))
+      // Registered before the problem middleware, so its onError runs after the problem is set.
+      .use(requestIdHeader())
+      .use(problemResponses(logger, metrics, observability.problemDocsUrl))
+      .handler(async (event) => {
+        const signed = iamCallerSchema.safeParse(event.requestContext);
+        const caller = signed.success ? signed.data.authorizer.iam.userArn : 'unsigned';
+        logger.appendKeys({ caller });
+        return answerOnce({ event, caller, store: dependencies.idempotency, clock: dependencies.clock }, () =>
+          dispatch(table, event),
+        );
+      })
+  );
 }

@@ -15,11 +15,17 @@ const logger = new Logger({ serviceName: 'admin-api' });
  * start, so a misconfigured function fails at init naming every bad variable; clients are
  * created once and reused by warm invocations.
  */
+const environment = loadKeeperEnvironment();
+
 export const handler = createAdminApiHandler(
-  composeOnAws(loadKeeperEnvironment(), {
+  composeOnAws(environment, {
     log: logger,
     webexTracing: webexCallTracing(tracer),
     shippedCatalog: bundledCatalog,
   }).adminApi,
-  { logger, tracer },
+  {
+    logger,
+    tracer,
+    ...(environment.PROBLEM_DOCS_URL ? { problemDocsUrl: environment.PROBLEM_DOCS_URL } : {}),
+  },
 );

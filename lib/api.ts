@@ -51,6 +51,8 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/refresh' },
   { method: POST, path: '/admin/recheck' },
   { method: POST, path: '/admin/integrations/{integration}/reload' },
+  { method: GET, path: '/admin/tenants/{tenantId}/authorizations/{integration}' },
+  { method: GET, path: '/admin/openapi.json' },
 ];
 
 /** Path of the OAuth redirect URI, relative to the public base URL. */

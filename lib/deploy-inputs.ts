@@ -19,6 +19,11 @@ export const contextKeys = {
   passwordMaxAgeDays: 'passwordMaxAgeDays',
   linkTtlDays: 'linkTtlDays',
   retainData: 'retainData',
+  adminDocsUrl: 'adminDocsUrl',
+  /** The environment of the deploy config file to deploy (lib/deploy-config.ts). */
+  env: 'env',
+  /** The deploy config file (else WEBEX_AUTH_KEEPER_DEPLOY_CONFIG). */
+  configFile: 'configFile',
 } as const;
 
 /**
@@ -65,7 +70,7 @@ export const DEFAULT_STACK_NAME = 'WebexAuthKeeper';
 export const DEFAULT_CHECK_INTERVAL_MINUTES = 15;
 
 /** A CloudFormation stack name: a letter, then letters, digits and hyphens, 128 at most. */
-const stackName = z
+export const stackNameSchema = z
   .string()
   .regex(
     /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
@@ -81,7 +86,7 @@ export const deployContextSchema = z
   .object({
     opsAlertEmail: z.email().optional(),
     mailDomain: domainName.optional(),
-    stackName: stackName.default(DEFAULT_STACK_NAME),
+    stackName: stackNameSchema.default(DEFAULT_STACK_NAME),
     sweepRateMinutes: integerBetween(1, 1440).default(15),
     checkIntervalMinutes: integerBetween(1, 1440).optional(),
     customDomainName: domainName.optional(),
@@ -90,6 +95,7 @@ export const deployContextSchema = z
     passwordMaxAgeDays: integerBetween(1, 3650).default(1825),
     linkTtlDays: integerBetween(1, 90).default(14),
     retainData: booleanish.default(true),
+    adminDocsUrl: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
   })
   .superRefine((context, ctx) => {
     // The dispatcher only finds what is due when it runs: a shorter interval would not be kept.
@@ -140,6 +146,8 @@ export interface DeployInputs {
   readonly linkTtlDays: number;
   /** Keep the table, key and client secrets when the stack is deleted. */
   readonly retainData: boolean;
+  /** Where the team keeps docs/admin-api.md: the admin API's problem `type`s link into it. */
+  readonly adminDocsUrl?: string;
 }
 
 /** Defaults for every input, for tests and for the app when no context is given. */
@@ -300,6 +308,7 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
     catalog,
     ...(context.opsAlertEmail !== undefined && { opsAlertEmail: context.opsAlertEmail }),
     ...(context.mailDomain !== undefined && { mailDomain: context.mailDomain }),
+    ...(context.adminDocsUrl !== undefined && { adminDocsUrl: context.adminDocsUrl }),
     ...(catalogJson !== undefined && { catalogJson }),
     ...(context.customDomainName !== undefined &&
       context.customDomainCertificateArn !== undefined && {

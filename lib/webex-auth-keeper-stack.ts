@@ -51,6 +51,7 @@ export function settingsBinding(inputs: DeployInputs): FunctionBinding {
     // Apart from the sweep's rate: a sweep probes only what is due (docs/scale.md, "Check interval").
     CHECK_INTERVAL_SECONDS: String(inputs.checkIntervalMinutes * 60),
     ...(inputs.catalogJson !== undefined && { CATALOG_JSON: inputs.catalogJson }),
+    ...(inputs.adminDocsUrl !== undefined && { PROBLEM_DOCS_URL: inputs.adminDocsUrl }),
   });
 }
 
@@ -185,8 +186,10 @@ export class WebexAuthKeeperStack extends Stack {
     inputs: DeployInputs,
     policies: Record<'tokenReader' | 'tokenAccess' | 'adminInvoker', iam.ManagedPolicy>,
   ): void {
+    // Exported as `<stack name>-<output>`, so the team's own stacks import them (Fn::ImportValue)
+    // instead of copying values; each stack name (one per environment) has its own set.
     const output = (id: string, value: string, description: string) =>
-      new CfnOutput(this, id, { value, description });
+      new CfnOutput(this, id, { value, description, exportName: `${this.stackName}-${id}` });
 
     output('ApiEndpoint', this.api.httpApi.apiEndpoint, 'execute-api endpoint of the HTTP API');
     output('PublicBaseUrl', this.api.publicBaseUrl, 'Base URL of onboarding links and public pages');

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AdminApiDependencies } from '#functions/admin-api.app.js';
 import { DynamoDbAlertLedger } from '#adapters/dynamodb/alert-ledger.store.js';
 import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
+import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.js';
 import { createRepositories, documentClientFor } from '#adapters/dynamodb/index.js';
 import { AwsEventPublisher } from '#adapters/event-publisher.js';
 import { SesMailSender } from '#adapters/ses-mail-sender.js';
@@ -241,6 +242,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
         moreThan: DEFAULT_ALERT_POLICY.flapsPerDayFlagged,
       },
       validator,
+      idempotency: new DynamoDbIdempotencyStore(documentClientFor(input.dynamoDb), input.tableName),
     },
   };
 }

@@ -24,6 +24,8 @@ export const keeperEnvironmentSchema = z.object({
   CHECK_INTERVAL_SECONDS: positiveInt.default(DEFAULT_VALIDATOR_CONFIG.checkIntervalSeconds),
   /** A whole catalog document replacing `config/catalog.json` at deploy time. */
   CATALOG_JSON: z.string().min(1).optional(),
+  /** The team's copy of docs/admin-api.md: the admin API's problem `type`s link to its anchors. */
+  PROBLEM_DOCS_URL: z.url().optional(),
 });
 export type KeeperEnvironment = z.infer<typeof keeperEnvironmentSchema>;
 

@@ -66,3 +66,11 @@ export class TenantNotOffboardedError extends Error {
     super(`Tenant ${tenantId} is not offboarded`);
   }
 }
+
+/** The tenant is not the version the caller read (`If-Match` on PATCH): nothing was changed. */
+export class TenantVersionMismatchError extends Error {
+  override readonly name = 'TenantVersionMismatchError';
+  constructor(readonly tenantId: string) {
+    super(`Tenant ${tenantId} changed since the version the request names`);
+  }
+}

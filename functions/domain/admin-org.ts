@@ -6,7 +6,7 @@ import {
   type AdminDependencies,
   type TenantPatch,
 } from './admin.js';
-import { LiveAuthorizationsError } from './admin-errors.js';
+import { LiveAuthorizationsError, TenantVersionMismatchError } from './admin-errors.js';
 import { LIVE_STATUSES, type Tenant } from './model.js';
 import {
   revokeTenantAuthorizations,
@@ -48,6 +48,7 @@ export interface PatchedTenant {
  * 3. writes the new org, on condition that neither the org nor the tenant changed meanwhile (a
  *    consent binding it in between makes this a 409 to retry);
  * 4. writes name, contacts and SSO flag when given (updateTenant).
+ * With `expectedUpdatedAt` (the caller's `If-Match`), a tenant of another version is refused first.
  * `revokeAuthorizations` without an org change is refused: it would silently do nothing.
  */
 export async function patchTenant(
@@ -55,9 +56,14 @@ export async function patchTenant(
   tenantId: string,
   patch: TenantPatch,
   query: TenantPatchQuery,
+  /** The `updatedAt` the caller read (`If-Match`): any other version is refused, unchanged. */
+  expectedUpdatedAt?: string,
 ): Promise<PatchedTenant> {
   const { orgId, ...fields } = patch;
   const current = await requireActiveTenant(deps.tenants, tenantId);
+  if (expectedUpdatedAt !== undefined && current.updatedAt !== expectedUpdatedAt) {
+    throw new TenantVersionMismatchError(tenantId);
+  }
   const wanted = orgId === null ? undefined : orgId;
   const orgChanges = orgId !== undefined && wanted !== current.orgId;
   if (query.revokeAuthorizations && orgId === undefined) {
@@ -94,7 +100,13 @@ export async function patchTenant(
     });
   }
   if (Object.values(fields).some((value) => value !== undefined)) {
-    tenant = await updateTenant(deps, tenantId, fields);
+    // With If-Match, the fields go on the version just checked (or just written by the org change).
+    tenant = await updateTenant(
+      deps,
+      tenantId,
+      fields,
+      expectedUpdatedAt === undefined ? undefined : tenant.updatedAt,
+    );
   }
   return { tenant, revokedAuthorizations };
 }

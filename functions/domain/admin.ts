@@ -18,6 +18,7 @@ import type { CredentialIncidentStore } from './validator-incident.js';
 import {
   AuthorizationNotFoundError,
   IntegrationNotFoundError,
+  TenantVersionMismatchError,
   TenantExistsError,
   TenantNotFoundError,
   TenantOffboardedError,
@@ -213,8 +214,13 @@ export async function updateTenant(
   deps: AdminDependencies,
   tenantId: string,
   patch: TenantFieldsPatch,
+  /** The `updatedAt` the caller read (`If-Match`): any other version is refused, unchanged. */
+  expectedUpdatedAt?: string,
 ): Promise<Tenant> {
   const current = await requireActiveTenant(deps.tenants, tenantId);
+  if (expectedUpdatedAt !== undefined && current.updatedAt !== expectedUpdatedAt) {
+    throw new TenantVersionMismatchError(tenantId);
+  }
   const updated: Tenant = {
     ...current,
     ...(patch.name !== undefined ? { name: patch.name } : {}),
@@ -270,6 +276,22 @@ export async function listTenantAuthorizations(
     items: sorted.map((record) => toAuthorizationView(record, deps.catalog)),
     missing: deps.catalog.keys.filter((key) => !present.has(key)),
   };
+}
+
+/**
+ * One authorization of a tenant (offboarded tenants too, as a read). An integration the catalog
+ * does not list is a 404 of its own, so a typo is not reported as "not authorized yet".
+ */
+export async function getAuthorization(
+  deps: AdminDependencies,
+  tenantId: string,
+  integration: string,
+): Promise<AuthorizationView> {
+  await requireTenant(deps.tenants, tenantId);
+  if (!deps.catalog.find(integration)) throw new IntegrationNotFoundError(integration);
+  const record = await deps.authorizations.get(tenantId, integration);
+  if (!record) throw new AuthorizationNotFoundError(tenantId, integration);
+  return toAuthorizationView(record, deps.catalog);
 }
 
 /** A tenant's history, newest first, one page at a time. */

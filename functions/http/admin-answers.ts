@@ -8,6 +8,7 @@ import {
   TenantNotFoundError,
   TenantNotOffboardedError,
   TenantOffboardedError,
+  TenantVersionMismatchError,
 } from '#domain/admin-errors.js';
 import { RevokeWithoutOrgChangeError } from '#domain/admin-org.js';
 import {
@@ -27,7 +28,17 @@ import { CONTENT_SECURITY_POLICY } from './pages/layout.js';
 /** What an admin API route answers (API Gateway HTTP API, payload v2). */
 export type Answer = APIGatewayProxyStructuredResultV2;
 
-const PROBLEM_BASE = 'urn:webex-auth-keeper:problem:';
+/** The problem `type` when the deployment names no docs page (`PROBLEM_DOCS_URL`). */
+const PROBLEM_URN_BASE = 'urn:webex-auth-keeper:problem:';
+
+/**
+ * One bad field of a refused request: where it is (`body.contacts.0`, `query.limit`,
+ * `path.tenantId`, or just `body` when the whole body is unreadable) and what is wrong with it.
+ */
+export interface FieldError {
+  path: string;
+  message: string;
+}
 
 /** A request the API refuses, with the problem document it answers. `detail` is shown to the caller. */
 export class ProblemError extends Error {
@@ -38,6 +49,8 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly headers: Record<string, string> = {},
+    /** Each bad field of a 400, for callers that show the error next to the field. */
+    readonly errors: FieldError[] = [],
   ) {
     super(detail);
   }
@@ -54,6 +67,31 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
+/**
+ * A tenant's entity tag: its `updatedAt`, which every change moves forward, so one tag names one
+ * version (a strong tag: `If-Match` compares it exactly).
+ */
+export function tenantETag(tenant: { updatedAt: string }): string {
+  return `"${tenant.updatedAt}"`;
+}
+
+/**
+ * The version a PATCH's `If-Match` names: undefined without the header (or with `*`, any current
+ * version), else the `updatedAt` inside its one strong tag. A weak or listed tag is a 400.
+ */
+export function expectedVersionOf(ifMatch: string | undefined): string | undefined {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
+  const match = /^\s*"([^"]{1,64})"\s*$/.exec(ifMatch);
+  if (!match?.[1]) {
+    throw invalidField(
+      'header',
+      'if-match',
+      'must be one strong entity tag as ETag gave it, e.g. "2026-11-25T10:00:00.000Z"',
+    );
+  }
+  return match[1];
+}
+
 /** An HTML page with the API's headers and the pages' content security policy. */
 export function htmlPage(statusCode: number, body: string): Answer {
   return {
@@ -67,23 +105,41 @@ export function htmlPage(statusCode: number, body: string): Answer {
   };
 }
 
-/** The problem document (RFC 9457) of a refusal. */
-export function problem(error: ProblemError): Answer {
+/**
+ * The problem `type` of a slug: the anchor `#problem-<slug>` of the deployment's admin API docs
+ * page when it names one (docs/admin-api.md carries those anchors), else a URN.
+ */
+export function problemType(slug: string, docsUrl?: string): string {
+  return docsUrl ? `${docsUrl.replace(/#.*$/, '')}#problem-${slug}` : `${PROBLEM_URN_BASE}${slug}`;
+}
+
+/** The problem document (RFC 9457) of a refusal, with `errors` when fields were at fault. */
+export function problem(error: ProblemError, docsUrl?: string): Answer {
   return {
     statusCode: error.status,
     headers: { ...HEADERS, 'Content-Type': 'application/problem+json', ...error.headers },
     body: JSON.stringify({
-      type: `${PROBLEM_BASE}${error.slug}`,
+      type: problemType(error.slug, docsUrl),
       title: error.title,
       status: error.status,
       detail: error.detail,
+      ...(error.errors.length > 0 ? { errors: error.errors } : {}),
     }),
   };
 }
 
-/** A 400 whose detail names what is wrong with the request. */
-export function invalid(detail: string): ProblemError {
-  return new ProblemError(400, 'invalid-request', 'Invalid request', detail);
+/** A 400 whose detail names what is wrong with the request, and `errors` each bad field. */
+export function invalid(detail: string, errors: FieldError[]): ProblemError {
+  return new ProblemError(400, 'invalid-request', 'Invalid request', detail, {}, errors);
+}
+
+/** A 400 for one bad field: the detail is `Invalid <where>: <field>: <message>`. */
+export function invalidField(
+  where: 'body' | 'query' | 'path' | 'header',
+  field: string,
+  message: string,
+): ProblemError {
+  return invalid(`Invalid ${where}: ${field}: ${message}`, [{ path: `${where}.${field}`, message }]);
 }
 
 /** Maps the use cases' errors to problems; undefined for anything unexpected. */
@@ -116,6 +172,14 @@ export function toProblem(error: unknown): ProblemError | undefined {
       `Tenant "${error.tenantId}" already exists`,
     );
   }
+  if (error instanceof TenantVersionMismatchError) {
+    return new ProblemError(
+      412,
+      'precondition-failed',
+      'Tenant changed',
+      `Tenant "${error.tenantId}" is not the version If-Match names: read it again (GET) and repeat the change on it`,
+    );
+  }
   if (error instanceof TenantOffboardedError) {
     return new ProblemError(
       409,
@@ -141,7 +205,7 @@ export function toProblem(error: unknown): ProblemError | undefined {
     );
   }
   if (error instanceof RevokeWithoutOrgChangeError) {
-    return invalid('Invalid query: revokeAuthorizations: only goes with an orgId in the body');
+    return invalidField('query', 'revokeAuthorizations', 'only goes with an orgId in the body');
   }
   if (error instanceof AuthorizationStatusError) {
     return new ProblemError(409, 'authorization-status', 'Not possible in this status', error.message);
@@ -163,7 +227,8 @@ export function toProblem(error: unknown): ProblemError | undefined {
       'The resource changed while this request ran; retry',
     );
   }
-  if (error instanceof InvalidCursorError)
-    return invalid('Invalid query: cursor: not a cursor this API issued');
+  if (error instanceof InvalidCursorError) {
+    return invalidField('query', 'cursor', 'not a cursor this API issued');
+  }
   return undefined;
 }

@@ -31,6 +31,8 @@ const ADMIN_ROUTE_KEYS = [
   'POST /admin/tenants/{tenantId}/authorizations/{integration}/refresh',
   'POST /admin/recheck',
   'POST /admin/integrations/{integration}/reload',
+  'GET /admin/tenants/{tenantId}/authorizations/{integration}',
+  'GET /admin/openapi.json',
 ];
 
 interface RouteProperties {

@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runCdkApp } from './support.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHECK_INTERVAL_MINUTES, DeployInputsError, readDeployInputs } from '#lib/deploy-inputs.js';
 
@@ -112,6 +111,15 @@ describe('deploy inputs', () => {
     expect(() => read(context)).toThrow(key);
   });
 
+  it('takes the admin docs URL the problem types link into, https only', () => {
+    const url = 'https://git.vendor.example/ops/keeper/blob/main/docs/admin-api.md';
+    expect(read({ adminDocsUrl: url }).adminDocsUrl).toBe(url);
+    expect(read({}).adminDocsUrl).toBeUndefined();
+    expect(() => read({ adminDocsUrl: 'http://git.vendor.example/docs' })).toThrow(
+      /adminDocsUrl: must be an https URL/,
+    );
+  });
+
   it('wants the custom domain and its certificate together', () => {
     expect(() => read({ customDomainName: 'auth.example.com' })).toThrow(
       /customDomainCertificateArn.*together/,
@@ -204,17 +212,8 @@ describe('unknown context keys', () => {
   });
 
   it('stops the app itself on an unknown -c key, before building anything', () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
-      cwd: root,
-      encoding: 'utf8',
-      // How the CDK CLI hands `-c` values to the app.
-      env: {
-        ...process.env,
-        CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_KEYS_SEEN_IN_A_SYNTH, sweepRate: '5' }),
-      },
-      timeout: 60_000,
-    });
+    // How the CDK CLI hands `-c` values to the app.
+    const run = runCdkApp({ ...CDK_KEYS_SEEN_IN_A_SYNTH, sweepRate: '5' });
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toMatch(
       /^Invalid deploy context: unknown key "sweepRate" \(did you mean "sweepRateMinutes"\?\)/,

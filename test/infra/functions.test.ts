@@ -129,12 +129,14 @@ describe('every function', () => {
 
   it('passes deploy-time settings and the catalog override through', () => {
     const catalogJson = '{"version":1,"integrations":[]}';
+    const adminDocsUrl = 'https://git.vendor.example/ops/keeper/blob/main/docs/admin-api.md';
     const custom = synthesize({
       passwordMaxAgeDays: 90,
       linkTtlDays: 3,
       sweepRateMinutes: 5,
       checkIntervalMinutes: 5,
       catalogJson,
+      adminDocsUrl,
     });
     for (const fn of [
       custom.stack.api.publicFunction,
@@ -151,6 +153,9 @@ describe('every function', () => {
     expect(environmentOf(custom.template, custom.stack.validator.dispatcher)).not.toHaveProperty(
       'CATALOG_JSON',
     );
+    expect(environmentOf(custom.template, custom.stack.api.adminFunction)).toMatchObject({
+      PROBLEM_DOCS_URL: adminDocsUrl,
+    });
   });
 
   it('answers API requests before API Gateway gives up at 29 seconds', () => {

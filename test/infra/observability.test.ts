@@ -197,6 +197,13 @@ describe('outputs', () => {
     expect(render(outputs.OAuthCallbackUrl?.Value)).toMatch(/\/oauth\/callback$/);
   });
 
+  it('exports every output as <stack name>-<output>', () => {
+    const outputs = synth.template.toJSON().Outputs as Record<string, { Export?: { Name: unknown } }>;
+    for (const [id, output] of Object.entries(outputs)) {
+      expect(output.Export?.Name, id).toBe(`${synth.stack.stackName}-${id}`);
+    }
+  });
+
   it('documents every output, the custom-domain one included, in docs/deploy.md', () => {
     const guide = readFileSync(fileURLToPath(new URL('../../docs/deploy.md', import.meta.url)), 'utf8');
     const withDomain = synthesize({

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
@@ -191,4 +192,14 @@ export function propertiesOf(template: Template, fn: IConstruct): Record<string,
 /** A function's environment variables in the template. */
 export function environmentOf(template: Template, fn: IConstruct): Record<string, unknown> {
   return (propertiesOf(template, fn).Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** Runs the CDK app (bin/app.ts) with these context values, handed over as the CDK CLI does. */
+export function runCdkApp(context: Record<string, unknown>) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    encoding: 'utf8',
+    env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context) },
+    timeout: 60_000,
+  });
 }

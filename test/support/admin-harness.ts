@@ -14,6 +14,7 @@ import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { silentLog, type ClientSecretSource, type WebexClient } from '#domain/ports.js';
 import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
 import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
+import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.js';
 import { simClientSecrets } from './sim-authorization.js';
 import { FileTokenVault } from '#local/adapters/file-token-vault.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
@@ -91,6 +92,8 @@ export async function createAdminHarness(
     clientSecrets?: ClientSecretSource;
     /** Start of the harness clock; a fixed day by default. */
     now?: Date;
+    /** The docs page problem `type`s link into; URNs without it. */
+    problemDocsUrl?: string;
   } = {},
 ): Promise<AdminHarness> {
   const table = await createTestTable('admin');
@@ -149,8 +152,12 @@ export async function createAdminHarness(
       random: () => 0.5,
       log: silentLog,
     },
+    idempotency: new DynamoDbIdempotencyStore(table.documentClient, table.tableName),
   };
-  const handler = createAdminApiHandler(deps, silentObservability('admin-api'));
+  const handler = createAdminApiHandler(deps, {
+    ...silentObservability('admin-api'),
+    ...(options.problemDocsUrl ? { problemDocsUrl: options.problemDocsUrl } : {}),
+  });
 
   return {
     table,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createAdminApiHandler, type AdminApiDependencies } from '#functions/admin-api.app.js';
+import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.js';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
 import { linkIssuerWith, reauthorizeLinkIssuer, validateNowWith } from '#commons/composition-root.js';
@@ -132,6 +133,7 @@ export class SecurityWorld {
       issueLink: linkIssuerWith({ linkKeys, clock, publicBaseUrl: PORTAL }),
       validateNow: validateNowWith(this.validator),
       validator: this.validator,
+      idempotency: new DynamoDbIdempotencyStore(table.documentClient, table.tableName),
     };
     this.publicHandler = createPublicApiHandler(this.publicDependencies, silentObservability('public-api'));
     this.adminHandler = createAdminApiHandler(this.adminDependencies, silentObservability('admin-api'));

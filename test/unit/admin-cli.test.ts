@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { regionOf, signRequest, UsageError } from '#cli/api-client.js';
 import { main, table } from '#cli/webex-auth-keeper.js';
 
@@ -76,6 +79,71 @@ describe('CLI request signing', () => {
     );
     expect(headers['x-amz-security-token']).toBe('SESSION');
     expect(headers.host).toBeUndefined();
+  });
+
+  describe('--profile and --region', () => {
+    afterEach(() => vi.unstubAllEnvs());
+
+    /** Runs `tenants list` against a fake API; answers the Authorization header sent, or the exit and stderr. */
+    async function signedWith(
+      args: string[],
+      api = 'https://a1b2c3.execute-api.eu-west-1.amazonaws.com',
+      credentials?: () => Promise<typeof EXAMPLE>,
+    ) {
+      let authorization: string | undefined;
+      const errors: string[] = [];
+      const code = await main(['--api', api, ...args, 'tenants', 'list'], {
+        stdout: () => undefined,
+        stderr: (text) => errors.push(text),
+        env: {},
+        client: {
+          ...(credentials ? { credentials } : {}),
+          fetch: async (_url, init) => {
+            authorization = (init?.headers as Record<string, string>).authorization;
+            return new Response(JSON.stringify({ items: [] }), { status: 200 });
+          },
+        },
+      });
+      return { code, authorization, stderr: errors.join('') };
+    }
+
+    it('signs with the named profile of the shared credentials file, through the SDK chain', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cli-profile-'));
+      const credentials = join(dir, 'credentials');
+      writeFileSync(
+        credentials,
+        '[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = x\n[ops]\naws_access_key_id = AKIDOPS\naws_secret_access_key = y\n',
+      );
+      vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', credentials);
+      vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
+      vi.stubEnv('AWS_PROFILE', '');
+      vi.stubEnv('AWS_ACCESS_KEY_ID', '');
+      const ops = await signedWith(['--profile', 'ops']);
+      expect(ops.code).toBe(0);
+      expect(ops.authorization).toMatch(/Credential=AKIDOPS\/\d{8}\/eu-west-1\/execute-api\//);
+      const missing = await signedWith(['--profile', 'nobody']);
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toMatch(
+        /^webex-auth-keeper: Could not sign the request with AWS credentials of profile nobody: /,
+      );
+    });
+
+    it('signs a custom domain for --region, and refuses a region the execute-api URL contradicts', async () => {
+      const custom = await signedWith(
+        ['--region', 'us-east-2'],
+        'https://admin.vendor.example',
+        async () => EXAMPLE,
+      );
+      expect(custom.authorization).toMatch(/\/us-east-2\/execute-api\//);
+      const contradicted = await signedWith(['--region', 'us-east-2']);
+      expect(contradicted.code).toBe(2);
+      expect(contradicted.stderr).toContain(
+        "webex-auth-keeper: --region us-east-2 does not match the API URL's region eu-west-1\n",
+      );
+      const bad = await signedWith(['--region', 'Europe']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('webex-auth-keeper: --region: not an AWS region: Europe\n');
+    });
   });
 
   it('turns API Gateway refusals (not problem documents) into one line, exit 1', async () => {
