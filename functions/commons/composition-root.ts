@@ -273,8 +273,13 @@ export function composeOnAws(
     },
     log: options.log,
     ...(options.webexTracing ? { webexTracing: options.webexTracing } : {}),
-    clientSecretLocation: `the Secrets Manager secret ${env.CLIENT_SECRETS_SECRET_ID}`,
+    clientSecretLocation: clientSecretLocationOf(env.CLIENT_SECRETS_SECRET_ID),
   });
+}
+
+/** Where ops put the client secrets on AWS, as a credential incident's mail names it. */
+function clientSecretLocationOf(secretId: string): string {
+  return `the Secrets Manager secret ${secretId}`;
 }
 
 /** What the sweep dispatcher works with. */
@@ -318,6 +323,8 @@ export function composeNotifier(input: {
   policy?: AlertPolicySettings;
   /** Where the digest links the status board; the admin API's when absent. */
   statusBoardUrl?: string;
+  /** Where ops put the integrations' client secrets, named in a credential incident's mail. */
+  clientSecretLocation: string;
   clock?: Clock;
   log: Log;
 }): NotifierComposition {
@@ -328,6 +335,7 @@ export function composeNotifier(input: {
     ledger: new DynamoDbAlertLedger(documentClientFor(input.dynamoDb), input.tableName),
     policy: input.policy ?? DEFAULT_ALERT_POLICY,
     statusBoardUrl: input.statusBoardUrl ?? `${publicBaseUrl}/admin/status-board`,
+    clientSecretLocation: input.clientSecretLocation,
     unsubscribeUrl: async (tenantId, email) =>
       unsubscribeUrl({ publicBaseUrl, tenantId, email, key: await input.linkKeys.get() }),
     tenants: repositories.tenants,
@@ -366,6 +374,7 @@ export function composeNotifierOnAws(
     publicBaseUrl: env.PUBLIC_BASE_URL,
     linkTtlDays: env.LINK_TTL_DAYS,
     passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
+    clientSecretLocation: clientSecretLocationOf(env.CLIENT_SECRETS_SECRET_ID),
     log: options.log,
   });
 }

@@ -57,6 +57,8 @@ export function loadDispatcherEnvironment(
 export const notifierEnvironmentSchema = z.object({
   TABLE_NAME: z.string().min(1),
   LINK_SIGNING_SECRET_ID: z.string().min(1),
+  /** Where ops put the client secrets: a credential incident's mail names it (the notifier never reads it). */
+  CLIENT_SECRETS_SECRET_ID: z.string().min(1),
   PUBLIC_BASE_URL: baseUrl,
   PASSWORD_MAX_AGE_DAYS: positiveInt.default(DEFAULT_PASSWORD_MAX_AGE_DAYS),
   LINK_TTL_DAYS: positiveInt.default(DEFAULT_LINK_TTL_DAYS),

@@ -1,4 +1,4 @@
-import { alertContent, type AlertInput } from './alerts.js';
+import type { AlertInput } from './alerts.js';
 import type { AlertContent } from './alert-content.js';
 import { digestContent } from './alert-digest.js';
 import type { AlertLedger, DigestEntry } from './alert-ledger.js';
@@ -12,6 +12,7 @@ import {
   type AlertPolicySettings,
 } from './alert-policy.js';
 import type { Catalog } from './catalog.js';
+import { eventAlertContent } from './event-alerts.js';
 import { incidentAlertContent } from './incident-alert.js';
 import type { Authorization, AuthorizationEvent, EventType, Tenant } from './model.js';
 import type { AuthorizationRepository, Clock, Log, TenantRepository } from './ports.js';
@@ -46,6 +47,8 @@ export interface AlertPolicyDependencies {
   policy: AlertPolicySettings;
   /** The status board, linked from every digest. */
   statusBoardUrl: string;
+  /** Where ops put the integrations' client secrets: a credential incident's mail names it. */
+  clientSecretLocation: string;
   clock: Clock;
   log: Log;
 }
@@ -153,7 +156,11 @@ export async function applyAlertPolicy(
     const closesAt = new Date(now.getTime() + deps.policy.incidentWindowSeconds * 1000);
     await deps.ledger.addToIncident(key, event, now, closesAt);
   }
-  const mail = { content: alertContent(input), kind: event.type, idempotencyKey: event.eventId };
+  const mail = {
+    content: eventAlertContent(input, deps.clientSecretLocation),
+    kind: event.type,
+    idempotencyKey: event.eventId,
+  };
   if (customer === 'now') await deps.delivery.toContacts(tenant, mail);
   if (ops === 'now') await deps.delivery.toOps(mail);
 }

@@ -75,6 +75,7 @@ export async function recordDenial(
     ...(previous ? { status: previous.status } : {}),
     summary: `Webex did not grant ${integration.name} for ${mailValue(tenant.name)} (${input.error}).`,
     alertedAt: lastAlertAt ?? now.toISOString(),
+    webexError: input.error,
   };
   await deps.history.append(event);
   const alert = lastAlertAt === undefined ? denialAlert(tenant, integration, input.error) : undefined;

@@ -37,6 +37,7 @@ export async function announceOrgBinding(
     occurredAt: deps.clock.now().toISOString(),
     summary: `${tenant.name} was bound to Webex org ${person.orgId} by ${email}, authorizing ${integration.name}.`,
     authorizerEmail: email,
+    orgId: person.orgId,
   };
   try {
     await deps.history.append(event);

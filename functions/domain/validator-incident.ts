@@ -98,7 +98,10 @@ export async function reportClientAccepted(context: IncidentContext): Promise<vo
     integration: integration.key,
     openedAt: closed.openedAt,
   });
-  const event = incidentEvent(context, 'credential_resolved', undefined);
+  const event = {
+    ...incidentEvent(context, 'credential_resolved', undefined),
+    incidentOpenedAt: closed.openedAt,
+  };
   await publishQuietly(deps, event, credentialResolvedAlert(event, integration, closed));
 }
 

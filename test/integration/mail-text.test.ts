@@ -170,6 +170,7 @@ describe('denial mails through the local sink, against DynamoDB Local and the We
     expect(mail).toHaveLength(2);
     expect(mail[0]?.text).toContain('Webex did not grant it (unknown_error)');
     const { items } = await repositories.history.list(tenant.tenantId, { limit: 10 });
+    expect(items.map((event) => event.webexError)).toEqual(['unknown_error']);
     const everything = JSON.stringify([page.body, mail, items, await sink.events()]);
     expect(everything).not.toContain('evil-webex-login');
     expect(everything).not.toContain('ACCOUNT_LOCKED');

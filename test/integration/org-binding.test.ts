@@ -154,7 +154,11 @@ describe('org binding (admin API, onboarding, DynamoDB Local, Webex simulator)',
     expect(alert?.text).toContain(
       'npx webex-auth-keeper tenants update first-bind --no-org --revoke-authorizations',
     );
-    expect(event).toMatchObject({ integration: 'presence', authorizerEmail: 'admin@demo.example' });
+    expect(event).toMatchObject({
+      integration: 'presence',
+      authorizerEmail: 'admin@demo.example',
+      orgId: demoOrgId,
+    });
     const history = (await h.call('GET', '/admin/tenants/first-bind/history')).body as {
       items: Array<{ type: string }>;
     };

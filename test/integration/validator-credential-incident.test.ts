@@ -119,6 +119,8 @@ describe('credential incident against DynamoDB Local and the Webex simulator', (
     const resolved = events.published.filter(({ event }) => event.type === 'credential_resolved');
     expect(resolved).toHaveLength(1);
     expect(resolved[0]?.alert?.audience).toBe('ops');
+    // The notifier writes the resolved mail from the event: it carries when the incident opened.
+    expect(resolved[0]?.event.incidentOpenedAt).toBe(opened[0]?.event.occurredAt);
     expect(await store.list()).toEqual([]);
     expect(customerMails()).toEqual([]);
     expect(events.types().filter((type) => type.endsWith(':invalidated'))).toEqual([]);

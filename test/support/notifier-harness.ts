@@ -18,6 +18,9 @@ import {
 
 export const NOTIFIER_OPS = 'ops@vendor.example';
 
+/** Where the notifiers below say ops put the client secrets. */
+export const NOTIFIER_SECRET_LOCATION = 'the Secrets Manager secret keeper/client-secrets';
+
 /**
  * The notifier's ports on in-memory fakes, for the unit tests of the notifier and its handler: one
  * tenant, the given authorization records, a recording mail sender and a manual clock.
@@ -35,6 +38,7 @@ export function inMemoryNotifier(options: {
     ledger: new MemoryAlertLedger(),
     policy: DEFAULT_ALERT_POLICY,
     statusBoardUrl: 'https://keeper.test/admin/status-board',
+    clientSecretLocation: NOTIFIER_SECRET_LOCATION,
     unsubscribeUrl: options.unsubscribeUrl,
     tenants,
     authorizations: options.authorizations ?? new InMemoryAuthorizationRepository(),
@@ -80,6 +84,7 @@ export class NotifierHarness {
       passwordMaxAgeDays: 1825,
       policy: { ...DEFAULT_ALERT_POLICY, ...policy },
       statusBoardUrl: 'http://keeper.test/_local/status',
+      clientSecretLocation: NOTIFIER_SECRET_LOCATION,
       mail: this.mail,
       sentMail: new InMemorySentMailLedger(),
       opsEmail: NOTIFIER_OPS,
