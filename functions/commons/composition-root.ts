@@ -40,7 +40,12 @@ import { validateAuthorization } from '#domain/validator.js';
 import type { PublicApiDependencies } from '#functions/public-api.app.js';
 import { dynamoDbClient } from './aws-clients.js';
 import { isTransientAwsFailure } from './transient-failures.js';
-import type { DispatcherEnvironment, KeeperEnvironment, NotifierEnvironment } from './environment.js';
+import {
+  alertPolicyFrom,
+  type DispatcherEnvironment,
+  type KeeperEnvironment,
+  type NotifierEnvironment,
+} from './environment.js';
 
 /** The validator first checks a new authorization an hour after it was granted. */
 export const FIRST_CHECK_DELAY_SECONDS = 60 * 60;
@@ -60,6 +65,8 @@ export function loadCatalog(
 export interface KeeperSettings extends OnboardingSettings {
   /** How often a healthy authorization is probed. */
   checkIntervalSeconds: number;
+  /** More flaps than this in a UTC day flag an authorization on the status board; the policy's default when absent. */
+  flapsPerDayFlagged?: number;
 }
 
 /** The settings from a function's parsed environment. */
@@ -71,6 +78,7 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
     linkTtlDays: env.LINK_TTL_DAYS,
     checkIntervalSeconds: env.CHECK_INTERVAL_SECONDS,
     firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
+    flapsPerDayFlagged: env.ALERT_FLAPS_PER_DAY_FLAGGED,
   };
 }
 
@@ -204,7 +212,11 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     isTransientFailure: isTransientAwsFailure,
     log,
   };
-  const { checkIntervalSeconds: _checkInterval, ...onboardingSettings } = settings;
+  const {
+    checkIntervalSeconds: _checkInterval,
+    flapsPerDayFlagged: _flaps,
+    ...onboardingSettings
+  } = settings;
   return {
     ports,
     validator,
@@ -239,7 +251,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       credentialIncidents,
       flapping: {
         ledger: new DynamoDbAlertLedger(documentClientFor(input.dynamoDb), input.tableName),
-        moreThan: DEFAULT_ALERT_POLICY.flapsPerDayFlagged,
+        moreThan: settings.flapsPerDayFlagged ?? DEFAULT_ALERT_POLICY.flapsPerDayFlagged,
       },
       validator,
       idempotency: new DynamoDbIdempotencyStore(documentClientFor(input.dynamoDb), input.tableName),
@@ -374,6 +386,7 @@ export function composeNotifierOnAws(
     publicBaseUrl: env.PUBLIC_BASE_URL,
     linkTtlDays: env.LINK_TTL_DAYS,
     passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
+    policy: alertPolicyFrom(env),
     clientSecretLocation: clientSecretLocationOf(env.CLIENT_SECRETS_SECRET_ID),
     log: options.log,
   });
