@@ -24,6 +24,8 @@ export interface AlertMail {
   kind: EventType | 'digest';
   /** The same for every attempt at this mail: with the recipient, a redelivery sends nothing twice. */
   idempotencyKey: string;
+  /** The event's tenant and integration (an incident's first event's); absent in a digest. */
+  about?: { tenantId: string; integration: string };
 }
 
 /** Where the policy's mails go. The notifier implements it: recipients, suppression, rendering, sending. */
@@ -160,6 +162,7 @@ export async function applyAlertPolicy(
     content: eventAlertContent(input, deps.clientSecretLocation),
     kind: event.type,
     idempotencyKey: event.eventId,
+    about: { tenantId: event.tenantId, integration: event.integration },
   };
   if (customer === 'now') await deps.delivery.toContacts(tenant, mail);
   if (ops === 'now') await deps.delivery.toOps(mail);
@@ -187,6 +190,7 @@ export async function flushAlerts(
         content: incidentAlertContent(inputs),
         kind: 'invalidated',
         idempotencyKey: `incident:${first.eventId}`,
+        about: { tenantId: first.tenantId, integration: first.integration },
       });
       incidents += 1;
     }

@@ -220,6 +220,11 @@ export interface EmailMessage {
   idempotencyKey: string;
   /** For SES event routing back to the tenant: `tenantId` (absent on ops mail) and `kind`. */
   tags: Record<string, string>;
+  /**
+   * The tenant and integration the mail is about (an incident's first), for a mailbox that lists
+   * mail by them (the local one); absent in a digest, which spans them all.
+   */
+  about?: { tenantId: string; integration: string };
 }
 export interface MailSender {
   send(message: EmailMessage): Promise<void>;
