@@ -85,7 +85,6 @@ export function composeLocal(
     catalog: system.catalog,
     ...(options.clock ? { clock: options.clock } : {}),
     log,
-    clientSecretLocation: system.secrets.clientSecretsPath,
   });
 }
 

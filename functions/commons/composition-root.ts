@@ -98,8 +98,6 @@ export interface KeeperCompositionInput {
   log: Log;
   /** Traces each Webex call; none in the local run and tests. */
   webexTracing?: WebexCallTracing;
-  /** Where ops put the integrations' client secrets, named in a credential incident's alert. */
-  clientSecretLocation?: string;
 }
 
 /** The ports, and the dependencies of each entry point assembled from them. */
@@ -205,10 +203,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       checkIntervalSeconds: settings.checkIntervalSeconds,
     },
     reauthorizeLink,
-    credentialIncidents: {
-      store: credentialIncidents,
-      clientSecretLocation: input.clientSecretLocation ?? "the deployment's client secrets secret",
-    },
+    credentialIncidents: { store: credentialIncidents },
     isTransientFailure: isTransientAwsFailure,
     log,
   };
@@ -285,7 +280,6 @@ export function composeOnAws(
     },
     log: options.log,
     ...(options.webexTracing ? { webexTracing: options.webexTracing } : {}),
-    clientSecretLocation: clientSecretLocationOf(env.CLIENT_SECRETS_SECRET_ID),
   });
 }
 

@@ -80,8 +80,11 @@ function recordForEvent(record: Authorization | undefined, event: AuthorizationE
 }
 
 /** The alert input of an event: its tenant, and its record as it is now (recordForEvent). */
-async function alertInputOf(
-  deps: AlertPolicyDependencies,
+export async function alertInputOf(
+  deps: Pick<
+    AlertPolicyDependencies,
+    'authorizations' | 'catalog' | 'reauthorizeLink' | 'passwordMaxAgeDays'
+  >,
   tenant: Tenant,
   event: AuthorizationEvent,
 ): Promise<AlertInput> {

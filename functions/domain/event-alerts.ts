@@ -1,4 +1,4 @@
-import { CONTROL_HUB_INTEGRATIONS_PATH, type AlertContent } from './alert-content.js';
+import { CONTROL_HUB_INTEGRATIONS_PATH, type AlertContent, type AlertSection } from './alert-content.js';
 import { alertContent, trackingLine, type AlertInput } from './alerts.js';
 import { mailSubject, mailValue } from './mail-text.js';
 
@@ -134,14 +134,24 @@ export function orgBindingAlertContent(input: AlertInput): AlertContent {
   };
 }
 
-/** The facts of a credential incident's mails: the integration by name, key and Integration ID, and when. */
-function credentialFacts(input: AlertInput): string[] {
+/**
+ * A credential incident's ops mail: the integration by name, key and Integration ID, and when, then
+ * the given sections.
+ */
+function credentialMail(input: AlertInput, subject: string, sections: AlertSection[]): AlertContent {
   const { name, integrationId } = integrationOf(input);
-  return [
-    `Integration: ${name} (${mailValue(input.event.integration)})`,
-    `Integration ID: ${integrationId}`,
-    `When: ${input.event.occurredAt}`,
-  ];
+  return {
+    subject: mailSubject(subject),
+    audience: 'ops',
+    integrations: [{ name, integrationId }],
+    facts: [
+      `Integration: ${name} (${mailValue(input.event.integration)})`,
+      `Integration ID: ${integrationId}`,
+      `When: ${input.event.occurredAt}`,
+    ],
+    sections,
+    footer: footerOf(input),
+  };
 }
 
 /**
@@ -153,59 +163,45 @@ export function credentialIncidentAlertContent(
   clientSecretLocation: string,
 ): AlertContent {
   const { event } = input;
-  const { name, integrationId } = integrationOf(input);
-  return {
-    subject: mailSubject(`Ops incident: Webex refuses the client secret of ${name}`),
-    audience: 'ops',
-    integrations: [{ name, integrationId }],
-    facts: credentialFacts(input),
-    sections: [
-      {
-        heading: 'What happened',
-        lines: [
-          `Webex refused our client credentials (invalid_client, unauthorized_client or a 401 from the token endpoint) for the integration ${name}. The client secret we hold is wrong: mistyped, or regenerated in the Webex developer portal, which stops the old one at once.`,
-        ],
-      },
-      {
-        heading: 'Customers',
-        lines: [
-          'Customers are not affected yet and were not told: no authorization changed status. The checks of this integration are paused (with growing intervals) and no token can be renewed until the secret is right.',
-        ],
-      },
-      {
-        heading: 'What to do',
-        lines: [
-          `Put the integration's current client secret (developer portal > My Apps > ${name}) under the key "${mailValue(event.integration)}" in ${mailValue(clientSecretLocation)}. The functions read it again within minutes; the next checks then renew the tokens, every authorization stays active, and you get a "resolved" message.`,
-        ],
-      },
-    ],
-    footer: footerOf(input),
-  };
+  const { name } = integrationOf(input);
+  return credentialMail(input, `Ops incident: Webex refuses the client secret of ${name}`, [
+    {
+      heading: 'What happened',
+      lines: [
+        `Webex refused our client credentials (invalid_client, unauthorized_client or a 401 from the token endpoint) for the integration ${name}. The client secret we hold is wrong: mistyped, or regenerated in the Webex developer portal, which stops the old one at once.`,
+      ],
+    },
+    {
+      heading: 'Customers',
+      lines: [
+        'Customers are not affected yet and were not told: no authorization changed status. The checks of this integration are paused (with growing intervals) and no token can be renewed until the secret is right.',
+      ],
+    },
+    {
+      heading: 'What to do',
+      lines: [
+        `Put the integration's current client secret (developer portal > My Apps > ${name}) under the key "${mailValue(event.integration)}" in ${mailValue(clientSecretLocation)}. The functions read it again within minutes; the next checks then renew the tokens, every authorization stays active, and you get a "resolved" message.`,
+      ],
+    },
+  ]);
 }
 
 /** The ops mail of a `credential_resolved`: the incident (opened when) is closed, the checks resume. */
 export function credentialResolvedAlertContent(input: AlertInput): AlertContent {
   const { event } = input;
-  const { name, integrationId } = integrationOf(input);
+  const { name } = integrationOf(input);
   const incident =
     event.incidentOpenedAt === undefined
       ? 'the credential incident'
       : `the credential incident opened at ${event.incidentOpenedAt}`;
-  return {
-    subject: mailSubject(`Resolved: Webex accepts the client secret of ${name} again`),
-    audience: 'ops',
-    integrations: [{ name, integrationId }],
-    facts: credentialFacts(input),
-    sections: [
-      {
-        heading: 'What happened',
-        lines: [
-          `Webex accepted our client credentials for ${name} again: ${incident} is closed. The paused checks resume; no customer was told.`,
-        ],
-      },
-    ],
-    footer: footerOf(input),
-  };
+  return credentialMail(input, `Resolved: Webex accepts the client secret of ${name} again`, [
+    {
+      heading: 'What happened',
+      lines: [
+        `Webex accepted our client credentials for ${name} again: ${incident} is closed. The paused checks resume; no customer was told.`,
+      ],
+    },
+  ]);
 }
 
 /**
