@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { CatalogError, describeIssues, parseCatalogJson } from '#domain/catalog.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Catalog } from '#domain/catalog.js';
+import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
 
 /** Names of the CDK context keys the stack reads (`cdk deploy -c key=value` or `cdk.json`). */
 export const contextKeys = {
@@ -20,6 +21,10 @@ export const contextKeys = {
   linkTtlDays: 'linkTtlDays',
   retainData: 'retainData',
   adminDocsUrl: 'adminDocsUrl',
+  incidentWindowMinutes: 'incidentWindowMinutes',
+  flapWindowMinutes: 'flapWindowMinutes',
+  flapsPerDayFlagged: 'flapsPerDayFlagged',
+  digestPeriodMinutes: 'digestPeriodMinutes',
   /** The environment of the deploy config file to deploy (lib/deploy-config.ts). */
   env: 'env',
   /** The deploy config file (else WEBEX_AUTH_KEEPER_DEPLOY_CONFIG). */
@@ -69,6 +74,14 @@ export const DEFAULT_STACK_NAME = 'WebexAuthKeeper';
  */
 export const DEFAULT_CHECK_INTERVAL_MINUTES = 15;
 
+/** The alert policy's defaults (docs/alerts.md, "Settings") in the deploy inputs' minutes. */
+export const DEFAULT_ALERT_INPUTS = {
+  incidentWindowMinutes: DEFAULT_ALERT_POLICY.incidentWindowSeconds / 60,
+  flapWindowMinutes: DEFAULT_ALERT_POLICY.flapWindowSeconds / 60,
+  flapsPerDayFlagged: DEFAULT_ALERT_POLICY.flapsPerDayFlagged,
+  digestPeriodMinutes: DEFAULT_ALERT_POLICY.digestPeriodSeconds / 60,
+} as const;
+
 /** A CloudFormation stack name: a letter, then letters, digits and hyphens, 128 at most. */
 export const stackNameSchema = z
   .string()
@@ -96,6 +109,12 @@ export const deployContextSchema = z
     linkTtlDays: integerBetween(1, 90).default(14),
     retainData: booleanish.default(true),
     adminDocsUrl: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    // The alert policy: an incident must close within the hour, a flap window and a digest period
+    // fit in a day (the notifier flushes every minute).
+    incidentWindowMinutes: integerBetween(1, 60).default(DEFAULT_ALERT_INPUTS.incidentWindowMinutes),
+    flapWindowMinutes: integerBetween(1, 1440).default(DEFAULT_ALERT_INPUTS.flapWindowMinutes),
+    flapsPerDayFlagged: integerBetween(1, 1000).default(DEFAULT_ALERT_INPUTS.flapsPerDayFlagged),
+    digestPeriodMinutes: integerBetween(1, 1440).default(DEFAULT_ALERT_INPUTS.digestPeriodMinutes),
   })
   .superRefine((context, ctx) => {
     // The dispatcher only finds what is due when it runs: a shorter interval would not be kept.
@@ -148,6 +167,14 @@ export interface DeployInputs {
   readonly retainData: boolean;
   /** Where the team keeps docs/admin-api.md: the admin API's problem `type`s link into it. */
   readonly adminDocsUrl?: string;
+  /** How long an incident collects the deaths that join it before its one mail goes. */
+  readonly incidentWindowMinutes: number;
+  /** A `degraded` then `restored` within this is a flap: counted, mailed to nobody. */
+  readonly flapWindowMinutes: number;
+  /** More flaps than this in a UTC day flag the authorization (status board, digest). */
+  readonly flapsPerDayFlagged: number;
+  /** The ops digest's period. */
+  readonly digestPeriodMinutes: number;
 }
 
 /** Defaults for every input, for tests and for the app when no context is given. */
@@ -160,6 +187,7 @@ export function defaultDeployInputs(overrides: Partial<DeployInputs> = {}): Depl
     passwordMaxAgeDays: 1825,
     linkTtlDays: 14,
     retainData: true,
+    ...DEFAULT_ALERT_INPUTS,
     ...overrides,
   };
 }
@@ -305,6 +333,10 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
     passwordMaxAgeDays: context.passwordMaxAgeDays,
     linkTtlDays: context.linkTtlDays,
     retainData: context.retainData,
+    incidentWindowMinutes: context.incidentWindowMinutes,
+    flapWindowMinutes: context.flapWindowMinutes,
+    flapsPerDayFlagged: context.flapsPerDayFlagged,
+    digestPeriodMinutes: context.digestPeriodMinutes,
     catalog,
     ...(context.opsAlertEmail !== undefined && { opsAlertEmail: context.opsAlertEmail }),
     ...(context.mailDomain !== undefined && { mailDomain: context.mailDomain }),

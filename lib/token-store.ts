@@ -274,7 +274,12 @@ export class TokenStore extends Construct {
    */
   bindNotifierAccess(): FunctionBinding {
     return functionBinding(
-      { TABLE_NAME: this.table.tableName, LINK_SIGNING_SECRET_ID: this.linkSigningKey.secretArn },
+      {
+        TABLE_NAME: this.table.tableName,
+        LINK_SIGNING_SECRET_ID: this.linkSigningKey.secretArn,
+        // Named in a credential incident's mail (where ops put the secret), never read: no grant.
+        CLIENT_SECRETS_SECRET_ID: this.clientSecrets.secretArn,
+      },
       [
         new iam.PolicyStatement({
           sid: 'NotifierTableAccess',

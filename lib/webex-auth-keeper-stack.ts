@@ -55,6 +55,19 @@ export function settingsBinding(inputs: DeployInputs): FunctionBinding {
   });
 }
 
+/**
+ * The alert policy's tunables (docs/alerts.md), in seconds: the notifier follows them all, the
+ * admin API's status board flags by the flap threshold.
+ */
+export function alertPolicyBinding(inputs: DeployInputs): FunctionBinding {
+  return functionBinding({
+    ALERT_INCIDENT_WINDOW_SECONDS: String(inputs.incidentWindowMinutes * 60),
+    ALERT_FLAP_WINDOW_SECONDS: String(inputs.flapWindowMinutes * 60),
+    ALERT_FLAPS_PER_DAY_FLAGGED: String(inputs.flapsPerDayFlagged),
+    ALERT_DIGEST_PERIOD_SECONDS: String(inputs.digestPeriodMinutes * 60),
+  });
+}
+
 /** How long function and access logs are kept. */
 const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
@@ -93,7 +106,7 @@ export class WebexAuthKeeperStack extends Stack {
       adminEntry: entries.adminApi,
       sharedBindings: shared,
       publicBindings: [this.tokenStore.bindStateAccess(STATE_ACCESS.publicApi)],
-      adminBindings: [this.tokenStore.bindStateAccess(STATE_ACCESS.adminApi)],
+      adminBindings: [this.tokenStore.bindStateAccess(STATE_ACCESS.adminApi), alertPolicyBinding(inputs)],
       logRetention: LOG_RETENTION,
       ...(inputs.customDomain && { customDomain: inputs.customDomain }),
     });
@@ -116,7 +129,12 @@ export class WebexAuthKeeperStack extends Stack {
       opsEmail: this.alerts.opsAlertEmail,
       bus: this.alerts.bus,
       notifierEntry: entries.notifier,
-      notifierBindings: [settings, this.tokenStore.bindNotifierAccess(), this.api.bindPublicBaseUrl()],
+      notifierBindings: [
+        settings,
+        alertPolicyBinding(inputs),
+        this.tokenStore.bindNotifierAccess(),
+        this.api.bindPublicBaseUrl(),
+      ],
       logRetention: LOG_RETENTION,
     });
 

@@ -4,7 +4,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createAdminApiHandler } from '#functions/admin-api.app.js';
 import { tableDefinition } from '#adapters/table-definition.js';
-import { composeKeeper, type KeeperComposition } from '#commons/composition-root.js';
+import {
+  composeKeeper,
+  composeNotifier,
+  type KeeperComposition,
+  type NotifierComposition,
+} from '#commons/composition-root.js';
+import type { AlertPolicySettings } from '#domain/alert-policy.js';
+import { flushNotifications, notifyAuthorizationEvent } from '#domain/notifier.js';
 import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
 import type { Clock, Log } from '#domain/ports.js';
 import { buildStatusBoard } from '#domain/status-board.js';
@@ -30,6 +37,8 @@ export interface LocalApiOptions {
   linkTtlDays: number;
   /** Powertools log level of the handlers; WARN keeps the terminal readable. */
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** The alert policy the notifier follows (docs/alerts.md). */
+  alertPolicy: AlertPolicySettings;
   clock?: Clock;
 }
 
@@ -37,7 +46,9 @@ export interface LocalApi {
   url: string;
   /**
    * One sweep in-process: dispatch from the `due` index and validate what is due, or, with a
-   * horizon, also what falls due within it (the timer passes none; `/_local/sweep` one interval).
+   * horizon, also what falls due within it (the timer passes none; `/_local/sweep` one interval);
+   * then the notifier's flush, as the deployed schedule runs it: the incidents that closed and the
+   * digest periods that ended are mailed.
    */
   sweep(horizonSeconds?: number): Promise<SweepReport>;
   close(): Promise<void>;
@@ -74,7 +85,34 @@ export function composeLocal(
     catalog: system.catalog,
     ...(options.clock ? { clock: options.clock } : {}),
     log,
+  });
+}
+
+/**
+ * The notifier over the local adapters: the one composition the deployed notifier uses, on
+ * DynamoDB Local (its alert ledger and sent-mail keys in the table) with the local mailbox in
+ * place of SES; the digest links the local status board.
+ */
+export function composeLocalNotifier(
+  system: LocalInfrastructure,
+  options: Pick<LocalApiOptions, 'passwordMaxAgeDays' | 'linkTtlDays' | 'alertPolicy' | 'clock'>,
+  log: Log,
+): NotifierComposition {
+  return composeNotifier({
+    dynamoDb: system.dynamoDb.client,
+    tableName: system.tableName,
+    catalog: system.catalog,
+    linkKeys: system.secrets.linkSigningKeySource,
+    mail: system.mailbox,
+    opsEmail: system.opsEmail,
+    publicBaseUrl: system.publicBaseUrl,
+    linkTtlDays: options.linkTtlDays,
+    passwordMaxAgeDays: options.passwordMaxAgeDays,
+    policy: options.alertPolicy,
+    statusBoardUrl: `${system.publicBaseUrl}/_local/status`,
     clientSecretLocation: system.secrets.clientSecretsPath,
+    ...(options.clock ? { clock: options.clock } : {}),
+    log,
   });
 }
 
@@ -170,6 +208,11 @@ export async function startLocalApi(
   const { ports, validator } = composeLocal(system, options, sweepLogger);
   const { publicApi } = composeLocal(system, options, publicLogger);
   const { adminApi } = composeLocal(system, options, adminLogger);
+  // The bus's rule onto the notifier's queue, in-process: every event goes through the alert policy.
+  const notifier = composeLocalNotifier(system, options, loggerOf('notifier'));
+  system.events.subscribe(async (event) => {
+    await notifyAuthorizationEvent(notifier, event);
+  });
   const publicHandler = createPublicApiHandler(publicApi, { logger: publicLogger, metrics });
   const adminHandler = createAdminApiHandler(adminApi, { logger: adminLogger, metrics });
 
@@ -183,7 +226,11 @@ export async function startLocalApi(
   const sweep = (horizonSeconds = 0) => {
     running = running
       .catch(() => undefined)
-      .then(() => runSweep(validator, { shards: tableDefinition.dueShards, horizonSeconds }));
+      .then(async () => {
+        const report = await runSweep(validator, { shards: tableDefinition.dueShards, horizonSeconds });
+        await flushNotifications(notifier);
+        return report;
+      });
     return running;
   };
 
@@ -210,11 +257,11 @@ export async function startLocalApi(
       });
     }
     if (path === '/_local/mailbox.json' && method === 'GET')
-      return sendJson(res, 200, system.events.mailbox());
+      return sendJson(res, 200, system.mailbox.mailbox());
     if (path === '/_local/mailbox' && method === 'GET') {
       res
         .writeHead(200, { ...pageHeaders, 'Content-Security-Policy': MAILBOX_CONTENT_SECURITY_POLICY })
-        .end(renderMailboxPage(system.events.mailbox()));
+        .end(renderMailboxPage(system.mailbox.mailbox()));
       return;
     }
     if (path === '/_local/status' && method === 'GET') {

@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import { parseEnvironment, positiveInt } from '#commons/config.js';
+import { alertPolicyEnvironmentSchema } from '#commons/environment.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
-/** The local contract's environment (README): ports, sweep timer, data directory. */
+/** The local contract's environment (README): ports, sweep timer, data directory, alert policy. */
 export const localEnvironmentSchema = z.object({
   PORT: port.default(8787),
   WEBEX_SIM_PORT: port.default(8788),
@@ -22,6 +23,8 @@ export const localEnvironmentSchema = z.object({
   CATALOG_FILE: z.string().min(1).optional(),
   /** Port of DynamoDB Local; a free one is picked when unset. */
   DYNAMODB_PORT: port.optional(),
+  /** The alert policy's tunables in seconds, as the deployed notifier reads them (docs/alerts.md). */
+  ...alertPolicyEnvironmentSchema.shape,
 });
 export type LocalEnvironment = z.infer<typeof localEnvironmentSchema>;
 

@@ -8,11 +8,13 @@ import type { Tenant } from '#domain/model.js';
 import { ensureTable, startLocalDynamoDb, type LocalDynamoDb } from './dynamodb-local.js';
 import { FileTokenVault } from './adapters/file-token-vault.js';
 import { LocalEventSink } from './adapters/local-event-sink.js';
+import { LocalMailbox } from './adapters/local-mailbox.js';
 import { LocalSecrets } from './adapters/local-secrets.js';
 import { startWebexSimulator, type WebexSimulator } from './webex-simulator/index.js';
 import { startLocalApi, type LocalApi } from './local-api.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { systemClock, type Clock } from '#domain/ports.js';
+import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
 
 export const LOCAL_TABLE_NAME = 'webex-auth-keeper';
 export const DEMO_TENANT_ID = 'demo';
@@ -37,6 +39,8 @@ export interface LocalSystemOptions {
   passwordMaxAgeDays?: number;
   linkTtlDays?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** The alert policy's tunables (docs/alerts.md); each one not given keeps its default. */
+  alertPolicy?: Partial<AlertPolicySettings>;
   clock?: Clock;
 }
 
@@ -46,6 +50,10 @@ export interface LocalInfrastructure {
   dynamoDb: LocalDynamoDb;
   vault: FileTokenVault;
   events: LocalEventSink;
+  /** Where the notifier's mail goes instead of SES. */
+  mailbox: LocalMailbox;
+  /** The vendor's ops address: vendor-side incidents and the digest. */
+  opsEmail: string;
   secrets: LocalSecrets;
   /** The table on DynamoDB Local, and repositories over it for seeding and tests. */
   tableName: string;
@@ -92,8 +100,8 @@ function demoTenant(now: Date): Tenant {
 
 /**
  * Starts the local system: DynamoDB Local (data under `<dataDir>/dynamodb`), the table, the Webex
- * simulator with the catalog's integrations registered, the local vault, secrets and event sink,
- * and the demo tenant. Stops whatever it started if a later step fails.
+ * simulator with the catalog's integrations registered, the local vault, secrets, event sink and
+ * mailbox, and the demo tenant. Stops whatever it started if a later step fails.
  */
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
   const dataDir = resolve(options.dataDir);
@@ -131,9 +139,10 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     stops.push(() => simulator.close());
 
     const vault = await FileTokenVault.open(join(dataDir, 'vault'), LOCAL_TABLE_NAME);
-    const events = await LocalEventSink.open(join(dataDir, 'events'), options.opsEmail, repositories.tenants);
-
     const clock = options.clock ?? systemClock;
+    const events = await LocalEventSink.open(join(dataDir, 'events'));
+    const mailbox = await LocalMailbox.open(join(dataDir, 'events'), () => clock.now());
+
     if (!(await repositories.tenants.get(DEMO_TENANT_ID))) {
       const tenant = demoTenant(clock.now());
       await repositories.tenants.create(tenant);
@@ -143,6 +152,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       dynamoDb,
       vault,
       events,
+      mailbox,
+      opsEmail: options.opsEmail,
       secrets,
       tableName: LOCAL_TABLE_NAME,
       repositories,
@@ -158,6 +169,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       passwordMaxAgeDays: options.passwordMaxAgeDays ?? 1825,
       linkTtlDays,
       logLevel: options.logLevel ?? 'WARN',
+      alertPolicy: { ...DEFAULT_ALERT_POLICY, ...options.alertPolicy },
       clock,
     });
     stops.push(() => api.close());

@@ -1,4 +1,5 @@
 import { ConfigError } from '#commons/config.js';
+import { alertPolicyFrom } from '#commons/environment.js';
 import { CatalogError, type Catalog } from '#domain/catalog.js';
 import { defaultCatalog, readCatalogFile } from '#adapters/catalog-file.js';
 import { SimStateFileError } from './webex-simulator/index.js';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       checkIntervalSeconds: environment.CHECK_INTERVAL_SECONDS,
     }),
     logLevel: environment.LOG_LEVEL,
+    alertPolicy: alertPolicyFrom(environment),
   });
   console.log(`Portal: ${await system.demoPortalUrl()}`);
   console.log(`Mailbox: ${system.api.url}/_local/mailbox`);

@@ -22,7 +22,7 @@ export function detailTypeOf(event: AuthorizationEvent): string {
  * `webex-auth-keeper`, DetailType `authorization.<type>`, the event as Detail) and on the SNS
  * event topic (the event as JSON, with the message attributes subscribers filter on: `tenantId`,
  * `integration`, `type`, `severity`). People are mailed by the notifier, which the bus feeds
- * (functions/domain/notifier.ts): the written alert is not sent from here. Bus first, then SNS: a
+ * (functions/domain/notifier.ts), writing the mail from the event. Bus first, then SNS: a
  * failure of either throws, and the validator's outbox retries the whole event.
  */
 export class AwsEventPublisher implements EventPublisher {

@@ -11,6 +11,20 @@ export const SES_SEND_ATTEMPTS = 4;
 /** First wait after a throttled send; doubled each time. */
 export const SES_THROTTLE_BASE_DELAY_MS = 200;
 
+/** What SES allows in a message tag's name and value: ASCII letters, digits, `_` and `-`, at most 256. */
+const SES_TAG_FORBIDDEN = /[^A-Za-z0-9_-]/g;
+const SES_TAG_MAX_LENGTH = 256;
+
+/**
+ * A tag name or value SES takes (SendEmail refuses the whole mail for one bad tag): each other
+ * character becomes `_`, cut at 256. Tenant IDs (`[a-z0-9-]`) and event types pass unchanged; as
+ * no tenant ID holds `_`, a changed value can never name another tenant in the feedback.
+ */
+export function sesTagValue(value: string): string {
+  const cleaned = value.replace(SES_TAG_FORBIDDEN, '_').slice(0, SES_TAG_MAX_LENGTH);
+  return cleaned === '' ? '_' : cleaned;
+}
+
 function isThrottled(error: unknown): boolean {
   return error instanceof Error && THROTTLED.has(error.name);
 }
@@ -60,7 +74,10 @@ export class SesMailSender implements MailSender {
       FromEmailAddress: this.options.fromAddress,
       Destination: { ToAddresses: [message.to] },
       ConfigurationSetName: this.options.configurationSetName,
-      EmailTags: Object.entries(message.tags).map(([Name, Value]) => ({ Name, Value })),
+      EmailTags: Object.entries(message.tags).map(([name, value]) => ({
+        Name: sesTagValue(name),
+        Value: sesTagValue(value),
+      })),
       Content: {
         Simple: {
           Subject: { Data: message.subject, Charset: 'UTF-8' },

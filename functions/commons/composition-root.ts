@@ -40,7 +40,12 @@ import { validateAuthorization } from '#domain/validator.js';
 import type { PublicApiDependencies } from '#functions/public-api.app.js';
 import { dynamoDbClient } from './aws-clients.js';
 import { isTransientAwsFailure } from './transient-failures.js';
-import type { DispatcherEnvironment, KeeperEnvironment, NotifierEnvironment } from './environment.js';
+import {
+  alertPolicyFrom,
+  type DispatcherEnvironment,
+  type KeeperEnvironment,
+  type NotifierEnvironment,
+} from './environment.js';
 
 /** The validator first checks a new authorization an hour after it was granted. */
 export const FIRST_CHECK_DELAY_SECONDS = 60 * 60;
@@ -60,6 +65,8 @@ export function loadCatalog(
 export interface KeeperSettings extends OnboardingSettings {
   /** How often a healthy authorization is probed. */
   checkIntervalSeconds: number;
+  /** More flaps than this in a UTC day flag an authorization on the status board; the policy's default when absent. */
+  flapsPerDayFlagged?: number;
 }
 
 /** The settings from a function's parsed environment. */
@@ -71,6 +78,7 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
     linkTtlDays: env.LINK_TTL_DAYS,
     checkIntervalSeconds: env.CHECK_INTERVAL_SECONDS,
     firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
+    flapsPerDayFlagged: env.ALERT_FLAPS_PER_DAY_FLAGGED,
   };
 }
 
@@ -90,8 +98,6 @@ export interface KeeperCompositionInput {
   log: Log;
   /** Traces each Webex call; none in the local run and tests. */
   webexTracing?: WebexCallTracing;
-  /** Where ops put the integrations' client secrets, named in a credential incident's alert. */
-  clientSecretLocation?: string;
 }
 
 /** The ports, and the dependencies of each entry point assembled from them. */
@@ -197,14 +203,15 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       checkIntervalSeconds: settings.checkIntervalSeconds,
     },
     reauthorizeLink,
-    credentialIncidents: {
-      store: credentialIncidents,
-      clientSecretLocation: input.clientSecretLocation ?? "the deployment's client secrets secret",
-    },
+    credentialIncidents: { store: credentialIncidents },
     isTransientFailure: isTransientAwsFailure,
     log,
   };
-  const { checkIntervalSeconds: _checkInterval, ...onboardingSettings } = settings;
+  const {
+    checkIntervalSeconds: _checkInterval,
+    flapsPerDayFlagged: _flaps,
+    ...onboardingSettings
+  } = settings;
   return {
     ports,
     validator,
@@ -239,7 +246,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       credentialIncidents,
       flapping: {
         ledger: new DynamoDbAlertLedger(documentClientFor(input.dynamoDb), input.tableName),
-        moreThan: DEFAULT_ALERT_POLICY.flapsPerDayFlagged,
+        moreThan: settings.flapsPerDayFlagged ?? DEFAULT_ALERT_POLICY.flapsPerDayFlagged,
       },
       validator,
       idempotency: new DynamoDbIdempotencyStore(documentClientFor(input.dynamoDb), input.tableName),
@@ -273,8 +280,12 @@ export function composeOnAws(
     },
     log: options.log,
     ...(options.webexTracing ? { webexTracing: options.webexTracing } : {}),
-    clientSecretLocation: `the Secrets Manager secret ${env.CLIENT_SECRETS_SECRET_ID}`,
   });
+}
+
+/** Where ops put the client secrets on AWS, as a credential incident's mail names it. */
+function clientSecretLocationOf(secretId: string): string {
+  return `the Secrets Manager secret ${secretId}`;
 }
 
 /** What the sweep dispatcher works with. */
@@ -318,6 +329,8 @@ export function composeNotifier(input: {
   policy?: AlertPolicySettings;
   /** Where the digest links the status board; the admin API's when absent. */
   statusBoardUrl?: string;
+  /** Where ops put the integrations' client secrets, named in a credential incident's mail. */
+  clientSecretLocation: string;
   clock?: Clock;
   log: Log;
 }): NotifierComposition {
@@ -328,6 +341,7 @@ export function composeNotifier(input: {
     ledger: new DynamoDbAlertLedger(documentClientFor(input.dynamoDb), input.tableName),
     policy: input.policy ?? DEFAULT_ALERT_POLICY,
     statusBoardUrl: input.statusBoardUrl ?? `${publicBaseUrl}/admin/status-board`,
+    clientSecretLocation: input.clientSecretLocation,
     unsubscribeUrl: async (tenantId, email) =>
       unsubscribeUrl({ publicBaseUrl, tenantId, email, key: await input.linkKeys.get() }),
     tenants: repositories.tenants,
@@ -366,6 +380,8 @@ export function composeNotifierOnAws(
     publicBaseUrl: env.PUBLIC_BASE_URL,
     linkTtlDays: env.LINK_TTL_DAYS,
     passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
+    policy: alertPolicyFrom(env),
+    clientSecretLocation: clientSecretLocationOf(env.CLIENT_SECRETS_SECRET_ID),
     log: options.log,
   });
 }

@@ -1,8 +1,40 @@
 import * as z from 'zod';
+import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '#domain/expiry-warnings.js';
 import { DEFAULT_LINK_TTL_DAYS } from '#domain/onboarding-link.js';
 import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
 import { baseUrl, parseEnvironment, positiveInt } from './config.js';
+
+/** An integer between `min` and `max` given as an environment string. */
+function integerBetween(min: number, max: number) {
+  return z.coerce.number().int().min(min).max(max);
+}
+
+/** How many flaps a UTC day may hold before the status board and the digest flag the authorization. */
+const flapsPerDayFlagged = integerBetween(1, 1000).default(DEFAULT_ALERT_POLICY.flapsPerDayFlagged);
+
+/**
+ * The alert policy's tunables (docs/alerts.md, "Settings"), in seconds; each unset one keeps its
+ * default (DEFAULT_ALERT_POLICY). The deploy inputs set them in minutes; the local run reads them
+ * as they are.
+ */
+export const alertPolicyEnvironmentSchema = z.object({
+  ALERT_INCIDENT_WINDOW_SECONDS: integerBetween(1, 3600).default(DEFAULT_ALERT_POLICY.incidentWindowSeconds),
+  ALERT_FLAP_WINDOW_SECONDS: integerBetween(1, 86_400).default(DEFAULT_ALERT_POLICY.flapWindowSeconds),
+  ALERT_FLAPS_PER_DAY_FLAGGED: flapsPerDayFlagged,
+  ALERT_DIGEST_PERIOD_SECONDS: integerBetween(1, 86_400).default(DEFAULT_ALERT_POLICY.digestPeriodSeconds),
+});
+export type AlertPolicyEnvironment = z.infer<typeof alertPolicyEnvironmentSchema>;
+
+/** The alert policy's settings from its parsed environment. */
+export function alertPolicyFrom(env: AlertPolicyEnvironment): AlertPolicySettings {
+  return {
+    incidentWindowSeconds: env.ALERT_INCIDENT_WINDOW_SECONDS,
+    flapWindowSeconds: env.ALERT_FLAP_WINDOW_SECONDS,
+    flapsPerDayFlagged: env.ALERT_FLAPS_PER_DAY_FLAGGED,
+    digestPeriodSeconds: env.ALERT_DIGEST_PERIOD_SECONDS,
+  };
+}
 
 /**
  * Environment of the public API, the admin API and the validator worker: they work on the same
@@ -26,6 +58,8 @@ export const keeperEnvironmentSchema = z.object({
   CATALOG_JSON: z.string().min(1).optional(),
   /** The team's copy of docs/admin-api.md: the admin API's problem `type`s link to its anchors. */
   PROBLEM_DOCS_URL: z.url().optional(),
+  /** The alert policy's flap threshold, which the admin API's status board flags by. */
+  ALERT_FLAPS_PER_DAY_FLAGGED: flapsPerDayFlagged,
 });
 export type KeeperEnvironment = z.infer<typeof keeperEnvironmentSchema>;
 
@@ -57,6 +91,8 @@ export function loadDispatcherEnvironment(
 export const notifierEnvironmentSchema = z.object({
   TABLE_NAME: z.string().min(1),
   LINK_SIGNING_SECRET_ID: z.string().min(1),
+  /** Where ops put the client secrets: a credential incident's mail names it (the notifier never reads it). */
+  CLIENT_SECRETS_SECRET_ID: z.string().min(1),
   PUBLIC_BASE_URL: baseUrl,
   PASSWORD_MAX_AGE_DAYS: positiveInt.default(DEFAULT_PASSWORD_MAX_AGE_DAYS),
   LINK_TTL_DAYS: positiveInt.default(DEFAULT_LINK_TTL_DAYS),
@@ -67,6 +103,7 @@ export const notifierEnvironmentSchema = z.object({
   MAIL_CONFIGURATION_SET: z.string().min(1),
   /** The vendor's ops address. */
   OPS_EMAIL: z.email(),
+  ...alertPolicyEnvironmentSchema.shape,
 });
 export type NotifierEnvironment = z.infer<typeof notifierEnvironmentSchema>;
 

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
 import type { Integration } from './catalog.js';
 import { classifyProbeResult, type CallOutcome, type Verdict } from './classification.js';
-import { publishAuthorizationEvent } from './event-publishing.js';
 import { releaseLease, takeLease } from './lease.js';
 import {
   AUTHORIZATION_EVENT_VERSION,
@@ -107,14 +106,9 @@ export async function recheckAuthorization(
   }
 }
 
-/** Publishes as the validator does: the written alert unless routine (event-publishing.ts). */
+/** Publishes as the validator does: on the bus, which feeds the notifier. */
 function publisher(validator: ValidatorDependencies) {
-  return (record: Authorization, event: AuthorizationEvent) =>
-    publishAuthorizationEvent(
-      { ...validator, passwordMaxAgeDays: validator.config.passwordMaxAgeDays },
-      record,
-      event,
-    );
+  return (_record: Authorization, event: AuthorizationEvent) => validator.events.publish(event);
 }
 
 /** Steps 3 and 4 under the lease. */

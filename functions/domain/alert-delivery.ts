@@ -1,4 +1,4 @@
-import { alertContent, type AlertInput } from './alerts.js';
+import type { AlertInput } from './alerts.js';
 import type { AlertContent } from './alert-content.js';
 import { digestContent } from './alert-digest.js';
 import type { AlertLedger, DigestEntry } from './alert-ledger.js';
@@ -12,6 +12,7 @@ import {
   type AlertPolicySettings,
 } from './alert-policy.js';
 import type { Catalog } from './catalog.js';
+import { eventAlertContent } from './event-alerts.js';
 import { incidentAlertContent } from './incident-alert.js';
 import type { Authorization, AuthorizationEvent, EventType, Tenant } from './model.js';
 import type { AuthorizationRepository, Clock, Log, TenantRepository } from './ports.js';
@@ -23,6 +24,8 @@ export interface AlertMail {
   kind: EventType | 'digest';
   /** The same for every attempt at this mail: with the recipient, a redelivery sends nothing twice. */
   idempotencyKey: string;
+  /** The event's tenant and integration (an incident's first event's); absent in a digest. */
+  about?: { tenantId: string; integration: string };
 }
 
 /** Where the policy's mails go. The notifier implements it: recipients, suppression, rendering, sending. */
@@ -46,6 +49,8 @@ export interface AlertPolicyDependencies {
   policy: AlertPolicySettings;
   /** The status board, linked from every digest. */
   statusBoardUrl: string;
+  /** Where ops put the integrations' client secrets: a credential incident's mail names it. */
+  clientSecretLocation: string;
   clock: Clock;
   log: Log;
 }
@@ -75,8 +80,11 @@ function recordForEvent(record: Authorization | undefined, event: AuthorizationE
 }
 
 /** The alert input of an event: its tenant, and its record as it is now (recordForEvent). */
-async function alertInputOf(
-  deps: AlertPolicyDependencies,
+export async function alertInputOf(
+  deps: Pick<
+    AlertPolicyDependencies,
+    'authorizations' | 'catalog' | 'reauthorizeLink' | 'passwordMaxAgeDays'
+  >,
   tenant: Tenant,
   event: AuthorizationEvent,
 ): Promise<AlertInput> {
@@ -153,7 +161,12 @@ export async function applyAlertPolicy(
     const closesAt = new Date(now.getTime() + deps.policy.incidentWindowSeconds * 1000);
     await deps.ledger.addToIncident(key, event, now, closesAt);
   }
-  const mail = { content: alertContent(input), kind: event.type, idempotencyKey: event.eventId };
+  const mail = {
+    content: eventAlertContent(input, deps.clientSecretLocation),
+    kind: event.type,
+    idempotencyKey: event.eventId,
+    about: { tenantId: event.tenantId, integration: event.integration },
+  };
   if (customer === 'now') await deps.delivery.toContacts(tenant, mail);
   if (ops === 'now') await deps.delivery.toOps(mail);
 }
@@ -180,6 +193,7 @@ export async function flushAlerts(
         content: incidentAlertContent(inputs),
         kind: 'invalidated',
         idempotencyKey: `incident:${first.eventId}`,
+        about: { tenantId: first.tenantId, integration: first.integration },
       });
       incidents += 1;
     }

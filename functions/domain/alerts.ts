@@ -1,6 +1,5 @@
 import type { Integration } from './catalog.js';
 import {
-  alertText,
   CONTROL_HUB_INTEGRATIONS_PATH,
   type AlertAction,
   type AlertContent,
@@ -17,13 +16,7 @@ import type {
 } from './model.js';
 import { mailSentence, mailSubject, mailValue } from './mail-text.js';
 import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
-import type { AlertMessage } from './ports.js';
 import { CHECK_FAILING_AFTER_ERRORS } from './status-machine.js';
-
-/** Event types that reach people by email; `refreshed` is routine and goes to the bus only. */
-export function isAlerted(type: EventType): boolean {
-  return type !== 'refreshed';
-}
 
 /** The display name of an integration, falling back to its key when the catalog no longer has it. */
 function nameOf(integration: Integration | undefined, key: string): string {
@@ -308,15 +301,5 @@ export function alertContent(input: AlertInput): AlertContent {
     ],
     ...(action ? { action } : {}),
     footer: [...trackingLine(event), `Event ID: ${event.eventId}`],
-  };
-}
-
-/** The email for an event as a subject and its text part (alertContent, rendered as text). */
-export function buildAlert(input: AlertInput): AlertMessage {
-  const content = alertContent(input);
-  return {
-    subject: content.subject,
-    text: alertText(content),
-    ...(content.audience ? { audience: content.audience } : {}),
   };
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
-import { publishAuthorizationEvent } from './event-publishing.js';
 import { AUTHORIZATION_EVENT_VERSION, type Authorization, type AuthorizationEvent } from './model.js';
 import { publishAndClear, saveWithEvent } from './outbox.js';
 import { ConflictError, WebexError } from './ports.js';
@@ -102,12 +101,7 @@ async function countCheckError(
     errorId,
     checkErrors,
   });
-  const publish = (current: Authorization, pending: AuthorizationEvent) =>
-    publishAuthorizationEvent(
-      { ...deps, passwordMaxAgeDays: deps.config.passwordMaxAgeDays },
-      current,
-      pending,
-    );
+  const publish = (_current: Authorization, pending: AuthorizationEvent) => deps.events.publish(pending);
   await publishAndClear(deps, saved, event, publish).catch((publishError: unknown) =>
     deps.log.warn('The check_failing event stays in the outbox; the next sweep publishes it', {
       ...key,

@@ -281,6 +281,12 @@ export const authorizationEventSchema = z.object({
   alertedAt: isoTime.optional(),
   /** For `check_failing`: the id of the last error, in the log line that holds the error itself. */
   errorId: z.string().optional(),
+  /** For `denied`: Webex's refusal as RFC 6749 names it (`access_denied`), or `unknown_error`. */
+  webexError: z.string().regex(OAUTH_ERROR_CODE_PATTERN).optional(),
+  /** For `org_bound`: the Webex org the first consent bound the tenant to. */
+  orgId: z.string().optional(),
+  /** For `credential_resolved`: when the credential incident it closes was opened. */
+  incidentOpenedAt: isoTime.optional(),
 });
 export type AuthorizationEvent = z.infer<typeof authorizationEventSchema>;
 

@@ -52,6 +52,7 @@ async function emailOf(
     ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
     idempotencyKey: `${mail.idempotencyKey}#${to}`,
     tags: { ...(tenant ? { tenantId: tenant.tenantId } : {}), kind: mail.kind },
+    ...(mail.about ? { about: mail.about } : {}),
   };
 }
 

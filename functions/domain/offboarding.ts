@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TenantNotFoundError } from './admin-errors.js';
 import type { Catalog } from './catalog.js';
-import { publishAuthorizationEvent } from './event-publishing.js';
 import { releaseLease, takeLease, type Lease } from './lease.js';
 import {
   AUTHORIZATION_EVENT_VERSION,
@@ -85,8 +84,8 @@ const DEFAULT_LEASE_WAIT_MS = 3_000;
  *    b. marks it `revoked` (out of the `due` index, so no sweep checks it again) with a history
  *       item, keeping the `revoked` event as the record's outbox until it is published; the same
  *       write removes its sealed tokens, so no token outlives the status that says it is gone;
- *    c. publishes the `revoked` event with its written alert, as the validator's outbox retry
- *       would (event-publishing.ts), so the contacts and ops read what was done;
+ *    c. publishes the `revoked` event, as the validator's outbox retry would, so the notifier
+ *       mails the contacts what was done;
  * Contacts live on the tenant item only: nothing to unsubscribe.
  * The history stays (it expires with its TTL).
  */
@@ -248,7 +247,7 @@ async function publish(
   event: AuthorizationEvent,
 ): Promise<boolean> {
   try {
-    await publishAuthorizationEvent(deps, record, event);
+    await deps.events.publish(event);
     return true;
   } catch (error) {
     // The event stays in the record's outbox; offboarding the tenant again publishes it.

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Integration } from './catalog.js';
 import { publishQuietly } from './event-publishing.js';
-import { mailSubject, mailValue } from './mail-text.js';
+import { mailValue } from './mail-text.js';
 import { AUTHORIZATION_EVENT_VERSION, type AuthorizationEvent, type Tenant } from './model.js';
 import { troubleshootingModel, type PortalUrls } from './onboarding-portal.js';
 import type { CallbackOutcome, OnboardingDependencies } from './onboarding.js';
-import type { AlertMessage } from './ports.js';
 
 /*
  * Webex's refusals at the callback (the admin pressed Deny, or the integration is blocked): each is
@@ -75,15 +74,15 @@ export async function recordDenial(
     ...(previous ? { status: previous.status } : {}),
     summary: `Webex did not grant ${integration.name} for ${mailValue(tenant.name)} (${input.error}).`,
     alertedAt: lastAlertAt ?? now.toISOString(),
+    webexError: input.error,
   };
   await deps.history.append(event);
-  const alert = lastAlertAt === undefined ? denialAlert(tenant, integration, input.error) : undefined;
-  await publishQuietly(deps, event, alert);
+  await publishQuietly(deps, event);
   deps.log.info('Authorization denied by Webex', {
     tenantId: tenant.tenantId,
     integration: integration.key,
     webexError: input.error,
-    alerted: alert !== undefined,
+    alerted: lastAlertAt === undefined,
   });
   return {
     kind: 'denied',
@@ -114,21 +113,4 @@ async function lastDenialAlertWithinWindow(
   const alertedAt = last.alertedAt ?? last.occurredAt;
   const age = now.getTime() - Date.parse(alertedAt);
   return age >= 0 && age < DENIAL_ALERT_WINDOW_HOURS * 3_600_000 ? alertedAt : undefined;
-}
-
-function denialAlert(tenant: Tenant, integration: Integration, error: OAuthErrorCode): AlertMessage {
-  const tenantName = mailValue(tenant.name);
-  const name = mailValue(integration.name);
-  return {
-    subject: mailSubject(`Webex authorization denied: ${name} (${tenantName})`),
-    text: [
-      `An administrator of ${tenantName} tried to authorize "${name}" and Webex did not grant it (${error}).`,
-      '',
-      'Most often the integration is blocked for the organization. A Webex Full Administrator can allow it:',
-      '1. Sign in to Webex Control Hub (https://admin.webex.com).',
-      '2. Open Apps, then Integrations.',
-      `3. Find the integration with ID ${mailValue(integration.integrationId)}.`,
-      '4. Authorize it for the organization, then retry from the onboarding link.',
-    ].join('\n'),
-  };
 }

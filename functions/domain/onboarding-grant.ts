@@ -14,7 +14,6 @@ import {
 import { AuthorizationBusyError } from './onboarding-errors.js';
 import type { OnboardingDependencies } from './onboarding.js';
 import { clearPendingEvent, saveWithEvent } from './outbox.js';
-import type { AlertMessage } from './ports.js';
 
 /*
  * Keeping a granted authorization: the callback holds the lease of the record it replaces, saves
@@ -133,9 +132,8 @@ export async function publishAndClear(
   deps: OnboardingDependencies,
   saved: Authorization,
   event: AuthorizationEvent,
-  alert: AlertMessage,
 ): Promise<void> {
-  if (await publishQuietly(deps, event, alert)) await clearPendingEvent(deps, saved, event);
+  if (await publishQuietly(deps, event)) await clearPendingEvent(deps, saved, event);
 }
 
 function secondsFrom(now: Date, seconds: number): string {

@@ -1,7 +1,6 @@
 import type { Integration } from './catalog.js';
 import { releaseLease } from './lease.js';
 import type { Authorization, AuthorizationEvent, Authorizer, OAuthState } from './model.js';
-import { buildAlert } from './alerts.js';
 import { checkAuthorizer, primaryEmail, readPerson } from './onboarding-authorizer.js';
 import { oauthErrorCodeOf, recordDenial } from './onboarding-denials.js';
 import {
@@ -247,16 +246,7 @@ export async function completeAuthorization(
     throw error;
   }
   const { saved, event } = granted;
-  // The same email the validator sends when it replays this event from the outbox.
-  const alert = buildAlert({
-    event,
-    tenant,
-    integration,
-    authorization: saved,
-    reauthorizeLink: urls.portal,
-    passwordMaxAgeDays: deps.settings.passwordMaxAgeDays,
-  });
-  await publishAndClear(deps, saved, event, alert);
+  await publishAndClear(deps, saved, event);
   deps.log.info('Authorization granted', {
     tenantId: tenant.tenantId,
     integration: integration.key,

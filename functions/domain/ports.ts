@@ -197,17 +197,6 @@ export interface LinkSigningKeySource {
   get(): Promise<Buffer>;
 }
 
-/** An alert as a person reads it: SNS delivers `subject` and `text` by email. */
-export interface AlertMessage {
-  subject: string;
-  text: string;
-  /**
-   * `ops`: the vendor's ops address only, never the tenant's contacts (the alert carries no
-   * `tenantId` attribute, so no contact's filter policy matches). Everyone when absent.
-   */
-  audience?: 'ops';
-}
-
 /** One e-mail to one address: suppression and unsubscribe are per address. */
 export interface EmailMessage {
   to: string;
@@ -220,6 +209,11 @@ export interface EmailMessage {
   idempotencyKey: string;
   /** For SES event routing back to the tenant: `tenantId` (absent on ops mail) and `kind`. */
   tags: Record<string, string>;
+  /**
+   * The tenant and integration the mail is about (an incident's first), for a mailbox that lists
+   * mail by them (the local one); absent in a digest, which spans them all.
+   */
+  about?: { tenantId: string; integration: string };
 }
 export interface MailSender {
   send(message: EmailMessage): Promise<void>;
@@ -237,10 +231,10 @@ export interface SentMailLedger {
 
 export interface EventPublisher {
   /**
-   * Puts the event on the bus and the event topic, for machines. The alert, when given, is the
-   * mail its producer wrote: only the local sink mails it; on AWS the notifier writes the mail.
+   * Puts the event on the bus and the event topic. People's mail is not the producer's: the
+   * notifier, which the bus feeds, writes it from the event (docs/alerts.md).
    */
-  publish(event: AuthorizationEvent, alert?: AlertMessage): Promise<void>;
+  publish(event: AuthorizationEvent): Promise<void>;
 }
 
 export interface WebexTokenGrant {

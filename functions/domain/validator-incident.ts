@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Integration } from './catalog.js';
 import { publishQuietly } from './event-publishing.js';
-import { mailSubject, mailValue } from './mail-text.js';
 import { AUTHORIZATION_EVENT_VERSION, type AuthorizationEvent } from './model.js';
-import type { AlertMessage, EventPublisher, Log } from './ports.js';
+import type { EventPublisher, Log } from './ports.js';
 import type { Verdict } from './classification.js';
 import type { ValidatorDependencies } from './validator-config.js';
 
@@ -48,8 +47,6 @@ export interface CredentialIncidentStore {
 /** What the validator needs to run credential incidents. */
 export interface CredentialIncidentDependencies {
   store: CredentialIncidentStore;
-  /** Where ops put the client secrets: the stack's Secrets Manager secret (or the local file). */
-  clientSecretLocation: string;
 }
 
 interface IncidentContext {
@@ -82,7 +79,7 @@ export async function reportClientRefused(
     trackingId,
   });
   const event = incidentEvent(context, 'credential_incident', trackingId);
-  await publishQuietly(deps, event, credentialIncidentAlert(event, integration, deps.credentialIncidents));
+  await publishQuietly(deps, event);
   return now;
 }
 
@@ -98,8 +95,11 @@ export async function reportClientAccepted(context: IncidentContext): Promise<vo
     integration: integration.key,
     openedAt: closed.openedAt,
   });
-  const event = incidentEvent(context, 'credential_resolved', undefined);
-  await publishQuietly(deps, event, credentialResolvedAlert(event, integration, closed));
+  const event = {
+    ...incidentEvent(context, 'credential_resolved', undefined),
+    incidentOpenedAt: closed.openedAt,
+  };
+  await publishQuietly(deps, event);
 }
 
 function incidentEvent(
@@ -121,57 +121,6 @@ function incidentEvent(
         ? `Webex refuses our client credentials for ${name}; its checks are paused.`
         : `Webex accepts our client credentials for ${name} again.`,
     ...(trackingId !== undefined ? { trackingId } : {}),
-  };
-}
-
-/** The ops mail that opens an incident: which integration, its Integration ID, and the fix. */
-export function credentialIncidentAlert(
-  event: AuthorizationEvent,
-  integration: Integration,
-  deps: Pick<CredentialIncidentDependencies, 'clientSecretLocation'>,
-): AlertMessage {
-  const name = mailValue(integration.name);
-  return {
-    audience: 'ops',
-    subject: mailSubject(`Ops incident: Webex refuses the client secret of ${name}`),
-    text: [
-      `Webex refused our client credentials (invalid_client, unauthorized_client or a 401 from the token endpoint) for the integration ${name}. The client secret we hold is wrong: mistyped, or regenerated in the Webex developer portal, which stops the old one at once.`,
-      '',
-      `Integration: ${name} (${mailValue(integration.key)})`,
-      `Integration ID: ${mailValue(integration.integrationId)}`,
-      `When: ${event.occurredAt}`,
-      '',
-      'Customers are not affected yet and were not told: no authorization changed status. The checks of this integration are paused (with growing intervals) and no token can be renewed until the secret is right.',
-      '',
-      'What to do',
-      `Put the integration's current client secret (developer portal > My Apps > ${name}) under the key "${mailValue(integration.key)}" in ${mailValue(deps.clientSecretLocation)}. The functions read it again within minutes; the next checks then renew the tokens, every authorization stays active, and you get a "resolved" message.`,
-      ...(event.trackingId
-        ? ['', `Webex tracking ID (for Cisco support): ${mailValue(event.trackingId)}`]
-        : []),
-      '',
-      `Event ID: ${event.eventId}`,
-    ].join('\n'),
-  };
-}
-
-function credentialResolvedAlert(
-  event: AuthorizationEvent,
-  integration: Integration,
-  closed: CredentialIncident,
-): AlertMessage {
-  const name = mailValue(integration.name);
-  return {
-    audience: 'ops',
-    subject: mailSubject(`Resolved: Webex accepts the client secret of ${name} again`),
-    text: [
-      `Webex accepted our client credentials for ${name} again: the credential incident opened at ${closed.openedAt} is closed. The paused checks resume; no customer was told.`,
-      '',
-      `Integration: ${name} (${mailValue(integration.key)})`,
-      `Integration ID: ${mailValue(integration.integrationId)}`,
-      `When: ${event.occurredAt}`,
-      '',
-      `Event ID: ${event.eventId}`,
-    ].join('\n'),
   };
 }
 

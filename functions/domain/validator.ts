@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventSummary } from './alerts.js';
 import { withoutCheckErrors } from './check-failures.js';
-import { publishAuthorizationEvent } from './event-publishing.js';
 import { refreshTokenIssuedAt } from './expiry-warnings.js';
 import {
   AUTHORIZATION_EVENT_VERSION,
@@ -69,7 +68,7 @@ function skipped(reason: SkipReason): ValidationOutcome {
  *    the event in one transaction, under the version read with the lease (or saved by the
  *    refresh). On ConflictError the record is reread and the newer write wins (never clobber a
  *    re-authorization).
- * 8. Publish the event (bus; SNS with a written alert unless routine), clear the outbox marker.
+ * 8. Publish the event (bus and SNS; the notifier mails from the bus), clear the outbox marker.
  * 9. Release the lease: the last write of the check (the save, or the outbox clear after a
  *    publish) drops it with the record; a check that ends otherwise releases it on its own (an
  *    expired lease frees itself if the run died).
@@ -348,7 +347,7 @@ async function check(
 }
 
 /**
- * Publishes an event saved on the record (with a written alert unless it is routine), then clears
+ * Publishes an event saved on the record, then clears
  * the record's outbox marker (outbox.ts), releasing `lease` in the same write when given (the
  * check's last step).
  */
@@ -362,22 +361,9 @@ async function publishAndClear(
     deps,
     record,
     event,
-    (current, pending) => publish(deps, current, pending),
+    (_current, pending) => deps.events.publish(pending),
     lease ? (current) => releasing(current, lease.owner) : undefined,
   );
   if (lease && cleared.clearedFrom?.leaseOwner === lease.owner) lease.released = true;
   return cleared.record ?? record;
-}
-
-/** Publishes with the written alert unless routine: the one path offboarding uses too (event-publishing.ts). */
-async function publish(
-  deps: ValidatorDependencies,
-  record: Authorization,
-  event: AuthorizationEvent,
-): Promise<void> {
-  await publishAuthorizationEvent(
-    { ...deps, passwordMaxAgeDays: deps.config.passwordMaxAgeDays },
-    record,
-    event,
-  );
 }

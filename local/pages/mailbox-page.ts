@@ -1,6 +1,6 @@
 import { formatTime, html, type SafeHtml } from '#http/pages/html.js';
 import { CONTENT_SECURITY_POLICY, renderDocument } from '#http/pages/layout.js';
-import type { Mail } from '#local/adapters/local-event-sink.js';
+import type { Mail } from '#local/adapters/local-mailbox.js';
 
 const URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
 

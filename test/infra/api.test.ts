@@ -151,6 +151,8 @@ describe('public base URL', () => {
       synth.stack.api.publicFunction,
       synth.stack.api.adminFunction,
       synth.stack.validator.worker,
+      // The notifier's one-click unsubscribe links and re-authorize links point at the public API.
+      synth.stack.mail.notifier,
     ]) {
       expect(render(environmentOf(synth.template, fn).PUBLIC_BASE_URL)).toBe(endpoint);
     }
@@ -176,6 +178,8 @@ describe('public base URL', () => {
       custom.stack.api.publicFunction,
       custom.stack.api.adminFunction,
       custom.stack.validator.worker,
+      // The notifier's one-click unsubscribe links and re-authorize links point at the public API.
+      custom.stack.mail.notifier,
     ]) {
       expect(environmentOf(custom.template, fn).PUBLIC_BASE_URL).toBe('https://auth.example.com');
     }

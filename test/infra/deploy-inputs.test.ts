@@ -67,6 +67,38 @@ describe('deploy inputs', () => {
     });
   });
 
+  it('takes the alert policy in minutes, defaulting to docs/alerts.md, and refuses one out of bounds naming its key', () => {
+    expect(read({})).toMatchObject({
+      incidentWindowMinutes: 5,
+      flapWindowMinutes: 30,
+      flapsPerDayFlagged: 3,
+      digestPeriodMinutes: 60,
+    });
+    expect(
+      read({
+        incidentWindowMinutes: '2',
+        flapWindowMinutes: '90',
+        flapsPerDayFlagged: '10',
+        digestPeriodMinutes: '1440',
+      }),
+    ).toMatchObject({
+      incidentWindowMinutes: 2,
+      flapWindowMinutes: 90,
+      flapsPerDayFlagged: 10,
+      digestPeriodMinutes: 1440,
+    });
+    for (const [key, value] of [
+      ['incidentWindowMinutes', '0'],
+      ['incidentWindowMinutes', '61'],
+      ['flapWindowMinutes', '1441'],
+      ['flapsPerDayFlagged', '0'],
+      ['digestPeriodMinutes', '2.5'],
+      ['digestPeriodMinutes', 'hourly'],
+    ] as const) {
+      expect(() => read({ [key]: value })).toThrow(new RegExp(`Invalid deploy context: .*${key}`));
+    }
+  });
+
   it('takes the mail domain of the SES identity', () => {
     expect(read({ mailDomain: 'mail.vendor.example' }).mailDomain).toBe('mail.vendor.example');
   });

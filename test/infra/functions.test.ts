@@ -38,6 +38,13 @@ const STATE_OWNER = [
   'LINK_TTL_DAYS',
   'CHECK_INTERVAL_SECONDS',
 ];
+/** The alert policy's tunables: the notifier's and the admin API's (its status board). */
+const ALERT_POLICY = [
+  'ALERT_INCIDENT_WINDOW_SECONDS',
+  'ALERT_FLAP_WINDOW_SECONDS',
+  'ALERT_FLAPS_PER_DAY_FLAGGED',
+  'ALERT_DIGEST_PERIOD_SECONDS',
+];
 
 describe('every function', () => {
   it('is built from the real entry file the contract names', () => {
@@ -97,7 +104,8 @@ describe('every function', () => {
       synth.stack.validator.worker,
     ]) {
       const env = environmentOf(synth.template, fn);
-      expect(Object.keys(env).sort()).toEqual([...STATE_OWNER].sort());
+      const policy = fn === synth.stack.api.adminFunction ? ALERT_POLICY : [];
+      expect(Object.keys(env).sort()).toEqual([...STATE_OWNER, ...policy].sort());
       expect(env).toMatchObject({
         WEBEX_API_BASE_URL: 'https://webexapis.com',
         PASSWORD_MAX_AGE_DAYS: '1825',
@@ -119,6 +127,34 @@ describe('every function', () => {
     expect(serviceOf(synth.stack.validator.dispatcher)).toBe('sweep-dispatcher');
     expect(serviceOf(synth.stack.validator.worker)).toBe('validator-worker');
     expect(serviceOf(synth.stack.mail.notifier)).toBe('notifier');
+  });
+
+  it('gives the notifier and the admin API the alert policy in seconds: the defaults of docs/alerts.md, or the deploy inputs', () => {
+    const custom = synthesize({
+      incidentWindowMinutes: 10,
+      flapWindowMinutes: 45,
+      flapsPerDayFlagged: 5,
+      digestPeriodMinutes: 240,
+    });
+    for (const fn of ['notifier', 'admin'] as const) {
+      const functionOf = (stack: typeof synth.stack) =>
+        fn === 'notifier' ? stack.mail.notifier : stack.api.adminFunction;
+      expect(environmentOf(synth.template, functionOf(synth.stack))).toMatchObject({
+        ALERT_INCIDENT_WINDOW_SECONDS: '300',
+        ALERT_FLAP_WINDOW_SECONDS: '1800',
+        ALERT_FLAPS_PER_DAY_FLAGGED: '3',
+        ALERT_DIGEST_PERIOD_SECONDS: '3600',
+      });
+      expect(environmentOf(custom.template, functionOf(custom.stack))).toMatchObject({
+        ALERT_INCIDENT_WINDOW_SECONDS: '600',
+        ALERT_FLAP_WINDOW_SECONDS: '2700',
+        ALERT_FLAPS_PER_DAY_FLAGGED: '5',
+        ALERT_DIGEST_PERIOD_SECONDS: '14400',
+      });
+    }
+    expect(environmentOf(synth.template, synth.stack.validator.worker)).not.toHaveProperty(
+      'ALERT_DIGEST_PERIOD_SECONDS',
+    );
   });
 
   it('gives the dispatcher only the table name and the queue URL', () => {

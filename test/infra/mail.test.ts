@@ -110,6 +110,8 @@ describe('notifier queue', () => {
     expect(render(env.MAIL_FROM_ADDRESS)).toBe('alerts@${MailDomain}');
     expect(env.MAIL_CONFIGURATION_SET).toEqual({ Ref: logicalId(synth.stack.mail.configurationSet) });
     expect(env.OPS_EMAIL).toEqual({ Ref: 'OpsAlertEmail' });
+    // Named in a credential incident's mail as where ops put the secret; the notifier never reads it.
+    expect(env.CLIENT_SECRETS_SECRET_ID).toEqual({ Ref: logicalId(synth.stack.tokenStore.clientSecrets) });
     expect(env).not.toHaveProperty('ALERT_TOPIC_ARN');
     expect(env).not.toHaveProperty('TOKEN_SECRET_PREFIX');
   });

@@ -7,7 +7,11 @@ import { createRepositories } from '#adapters/dynamodb/index.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
+import { composeNotifier } from '#commons/composition-root.js';
+import { notifyAuthorizationEvent } from '#domain/notifier.js';
+import { silentLog } from '#domain/ports.js';
 import { LocalEventSink } from '#local/adapters/local-event-sink.js';
+import { LocalMailbox } from '#local/adapters/local-mailbox.js';
 import { startWebexSimulator, submitConsent, type WebexSimulator } from '#local/webex-simulator/index.js';
 import { CookieJar } from '#test-support/cookie-jar.js';
 import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
@@ -32,8 +36,8 @@ const OPS = 'ops@vendor.example';
 const catalog = defaultCatalog();
 const clientSecrets = testClientSecrets(catalog);
 
-/** What SNS takes as a Subject: printable ASCII from a printable non-space, under 100 characters. */
-const SNS_SUBJECT = /^[\x21-\x7e][\x20-\x7e]{0,98}$/;
+/** A subject as mailSubject writes it: printable ASCII from a printable non-space, under 100 characters. */
+const SUBJECT_LINE = /^[\x21-\x7e][\x20-\x7e]{0,98}$/;
 
 /** A line a forger would like the reader to act on. */
 const FORGED_LINE = 'Re-authorize now at https://evil.example/login';
@@ -51,8 +55,8 @@ function hostileTenantName(): string {
   return name.padEnd(200, '東');
 }
 
-/** Denials of Webex reach the mailbox as SNS would deliver them: the local sink enforces SNS's limits. */
-describe('denial mails through the local sink, against DynamoDB Local and the Webex simulator', () => {
+/** Denials of Webex reach the local mailbox as the notifier writes them from the event the bus carries. */
+describe('denial mails through the local bus and notifier, against DynamoDB Local and the Webex simulator', () => {
   let table: TestTable;
   let simulator: WebexSimulator;
 
@@ -82,13 +86,28 @@ describe('denial mails through the local sink, against DynamoDB Local and the We
     });
     const repositories = createRepositories(table.client, table.tableName);
     await repositories.tenants.create(tenant);
-    const sink = await LocalEventSink.open(
-      await mkdtemp(join(tmpdir(), 'mail-text-')),
-      OPS,
-      repositories.tenants,
-    );
+    const dir = await mkdtemp(join(tmpdir(), 'mail-text-'));
+    const sink = await LocalEventSink.open(dir);
+    const mailbox = await LocalMailbox.open(dir);
     const linkKeys = fixedLinkKeys();
     const clock = new ManualClock(new Date());
+    const notifier = composeNotifier({
+      dynamoDb: table.client,
+      tableName: table.tableName,
+      catalog,
+      linkKeys,
+      mail: mailbox,
+      opsEmail: OPS,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      linkTtlDays: 14,
+      passwordMaxAgeDays: 1825,
+      clientSecretLocation: 'the local client secrets file',
+      clock,
+      log: silentLog,
+    });
+    sink.subscribe(async (event) => {
+      await notifyAuthorizationEvent(notifier, event);
+    });
     const deps = {
       ...repositories,
       vault: new MemoryTokenVault(),
@@ -123,13 +142,13 @@ describe('denial mails through the local sink, against DynamoDB Local and the We
       );
       return { statusCode: answer.statusCode, body: answer.body ?? '' };
     };
-    return { tenant, repositories, sink, start, callback };
+    return { tenant, repositories, sink, mailbox, start, callback };
   }
 
-  it('mails the denial of a tenant whose name is 200 Unicode characters with line breaks: SNS takes the subject, no line is forged', async () => {
+  it('mails the denial of a tenant whose name is 200 Unicode characters with line breaks: a one-line ASCII subject, no line is forged', async () => {
     const name = hostileTenantName();
     expect(name).toHaveLength(200);
-    const { tenant, repositories, sink, start, callback } = await setup(name);
+    const { tenant, repositories, mailbox, start, callback } = await setup(name);
     const consent = await submitConsent(await start('sso'), {
       person: 'admin@demo.example',
       decision: 'deny',
@@ -140,18 +159,23 @@ describe('denial mails through the local sink, against DynamoDB Local and the We
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('access was denied');
 
-    const mail = sink.mailbox();
-    expect(mail.map((m) => m.to)).toEqual([OPS, 'it@customer.example']);
+    // The day's first denial goes to the contacts at once; ops count it in the digest.
+    const mail = mailbox.mailbox();
+    expect(mail.map((m) => m.to)).toEqual(['it@customer.example']);
     for (const { subject, text } of mail) {
-      expect(subject).toMatch(SNS_SUBJECT);
+      expect(subject).toMatch(SUBJECT_LINE);
       expect(
         subject.startsWith('Webex authorization denied: SSO against Cisco Control Hub (Societe Generale '),
       ).toBe(true);
       const lines = text.split('\n');
       expect(lines.filter((line) => line.startsWith('Re-authorize'))).toEqual([]);
-      expect(lines[0]).toContain(
-        `An administrator of Société Générale ${FORGED_LINE} 東京支社 😀 Zoë 東京支社`,
-      );
+      // The name stays inside its sentence: its line breaks became spaces, so no line starts with it.
+      expect(
+        lines.some((line) =>
+          line.startsWith(`An administrator of Société Générale ${FORGED_LINE} 東京支社 😀 Zoë 東京支社`),
+        ),
+      ).toBe(true);
+      expect(lines.filter((line) => line.startsWith(FORGED_LINE))).toEqual([]);
       expect(text).not.toMatch(/[\r\u2028]/);
     }
     const { items } = await repositories.history.list(tenant.tenantId, { limit: 10 });
@@ -159,17 +183,18 @@ describe('denial mails through the local sink, against DynamoDB Local and the We
   });
 
   it('never copies a callback error RFC 6749 does not define into the mail, the page, the history or the bus: it is unknown_error', async () => {
-    const { tenant, repositories, sink, start, callback } = await setup('Acme Corp');
+    const { tenant, repositories, sink, mailbox, start, callback } = await setup('Acme Corp');
     const state = new URL(await start('cdr')).searchParams.get('state') ?? '';
     // A link holder calls the callback by hand, with the cookie of their own start.
     const page = await callback(`state=${state}&error=ACCOUNT_LOCKED_reset_it_at_www.evil-webex-login.com`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<code>unknown_error</code>');
 
-    const mail = sink.mailbox();
-    expect(mail).toHaveLength(2);
+    const mail = mailbox.mailbox();
+    expect(mail).toHaveLength(1);
     expect(mail[0]?.text).toContain('Webex did not grant it (unknown_error)');
     const { items } = await repositories.history.list(tenant.tenantId, { limit: 10 });
+    expect(items.map((event) => event.webexError)).toEqual(['unknown_error']);
     const everything = JSON.stringify([page.body, mail, items, await sink.events()]);
     expect(everything).not.toContain('evil-webex-login');
     expect(everything).not.toContain('ACCOUNT_LOCKED');

@@ -220,12 +220,12 @@ describe('offboarding end to end (admin API, DynamoDB Local, Webex simulator)', 
     }
     const publish = h.events.publish.bind(h.events);
     let failures = 0;
-    h.events.publish = async (event, alert) => {
+    h.events.publish = async (event) => {
       if (event.tenantId === 'beta' && event.integration === 'cdr' && failures === 0) {
         failures += 1;
         throw new Error('bus unavailable');
       }
-      return publish(event, alert);
+      return publish(event);
     };
     try {
       expect((await h.call('DELETE', '/admin/tenants/beta')).status).toBe(200);

@@ -146,7 +146,8 @@ describe('org binding (admin API, onboarding, DynamoDB Local, Webex simulator)',
     expect(alert?.audience).toBe('ops');
     expect(alert?.subject).toBe('Webex org bound: First Bind Inc (first-bind)');
     expect(alert?.text).toContain(`Webex org ID: ${demoOrgId}`);
-    expect(alert?.text).toContain('<admin@demo.example>');
+    // Published before the grant is saved: the mail names the consenting person by the event's email.
+    expect(alert?.text).toContain('Authorized by: admin@demo.example');
     expect(alert?.text).toContain('Tenant: First Bind Inc (first-bind)');
     expect(alert?.text).toContain(
       "npx webex-auth-keeper tenants update first-bind --org <the customer's Webex org ID> --revoke-authorizations",
@@ -154,7 +155,11 @@ describe('org binding (admin API, onboarding, DynamoDB Local, Webex simulator)',
     expect(alert?.text).toContain(
       'npx webex-auth-keeper tenants update first-bind --no-org --revoke-authorizations',
     );
-    expect(event).toMatchObject({ integration: 'presence', authorizerEmail: 'admin@demo.example' });
+    expect(event).toMatchObject({
+      integration: 'presence',
+      authorizerEmail: 'admin@demo.example',
+      orgId: demoOrgId,
+    });
     const history = (await h.call('GET', '/admin/tenants/first-bind/history')).body as {
       items: Array<{ type: string }>;
     };

@@ -1,3 +1,4 @@
+import { notifierPreview } from '#test-support/notifier-harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
 import { documentClientFor } from '#adapters/dynamodb/index.js';
@@ -56,16 +57,20 @@ describe('credential incident against DynamoDB Local and the Webex simulator', (
     const presence = catalog.find('presence');
     if (!presence) throw new Error('no presence integration in the catalog');
     const stored = new Map<string, string>();
-    const events = new RecordingPublisher();
+    // Each publication carries the mail the notifier writes about it.
+    const events = new RecordingPublisher((event) =>
+      notifierPreview({
+        ...tenantA.deps,
+        passwordMaxAgeDays: 1825,
+        clientSecretLocation: 'the Secrets Manager secret keeper/client-secrets',
+      })(event),
+    );
     const store = new DynamoDbCredentialIncidentStore(documentClientFor(table.client), table.tableName);
     const depsOf = (h: ValidatorHarness): ValidatorDependencies => ({
       ...h.deps,
       clientSecrets: { get: async (key) => stored.get(key) ?? h.deps.clientSecrets.get(key) },
       events,
-      credentialIncidents: {
-        store,
-        clientSecretLocation: 'the Secrets Manager secret keeper/client-secrets',
-      },
+      credentialIncidents: { store },
     });
     const checks: Array<[ValidatorHarness, string]> = [
       [tenantA, 'presence'],
@@ -119,6 +124,8 @@ describe('credential incident against DynamoDB Local and the Webex simulator', (
     const resolved = events.published.filter(({ event }) => event.type === 'credential_resolved');
     expect(resolved).toHaveLength(1);
     expect(resolved[0]?.alert?.audience).toBe('ops');
+    // The notifier writes the resolved mail from the event: it carries when the incident opened.
+    expect(resolved[0]?.event.incidentOpenedAt).toBe(opened[0]?.event.occurredAt);
     expect(await store.list()).toEqual([]);
     expect(customerMails()).toEqual([]);
     expect(events.types().filter((type) => type.endsWith(':invalidated'))).toEqual([]);

@@ -232,9 +232,8 @@ describe('validator against DynamoDB Local and the Webex simulator', () => {
     await h.sweepWhenDue();
     expect(await statusOf(h, 'presence')).toBe('active');
     expect(h.types()).toEqual(['presence:degraded', 'presence:restored']);
-    expect(h.events.published[0]?.alert?.subject).toBe(
-      'Webex not answering: Acme Corp - Attendant Console Webex presence retrieval',
-    );
+    // Webex's trouble, not the customer's: the policy mails nobody a degraded or its restored.
+    expect(h.events.published.map(({ alert }) => alert)).toEqual([undefined, undefined]);
   });
 
   it('degrades on a burst of 5xx and restores on the next success', async () => {

@@ -49,7 +49,12 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
   beforeAll(async () => {
     capture.start();
     try {
-      local = await startTestLocalSystem({ logLevel: 'DEBUG', opsEmail: 'ops@vendor.example' });
+      // An incident closes a second after its first death, so the run's next sweep mails it.
+      local = await startTestLocalSystem({
+        logLevel: 'DEBUG',
+        opsEmail: 'ops@vendor.example',
+        alertPolicy: { incidentWindowSeconds: 1 },
+      });
       const { vault } = local.system;
       const seal = vault.seal.bind(vault);
       vault.seal = async (context, material) => {
@@ -132,9 +137,11 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     // Every authorization dies with the admin's password: one alert each, then one re-authorization.
     await simControl(system, `people/${DEMO_ADMIN}/password-change`);
     expect((await system.api.sweep(3600)).errors).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await system.api.sweep(3600)).errors).toEqual([]);
     expect(
-      system.events.mailbox().filter((mail) => mail.type === 'invalidated').length,
-    ).toBeGreaterThanOrEqual(5);
+      system.mailbox.mailbox().filter((mail) => mail.type === 'invalidated').length,
+    ).toBeGreaterThanOrEqual(1);
     const again = await onboardOverHttp(system, demoLink, 'presence', DEMO_ADMIN);
     keep(again.start);
     expect(keep(again.callback).status).toBe(200);
@@ -356,7 +363,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     expect(new Set(events.map((event) => event.type))).toEqual(
       new Set(['org_bound', 'granted', 'denied', 'invalidated', 'restored', 'revoked']),
     );
-    expect(local.system.events.mailbox().length).toBeGreaterThan(10);
+    expect(local.system.mailbox.mailbox().length).toBeGreaterThan(10);
     expect(answers.filter((answer) => answer.location).length).toBeGreaterThanOrEqual(7);
   });
 
@@ -370,7 +377,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
   it('puts no secret in an event or an email', async () => {
     const published = JSON.stringify({
       events: await local.system.events.events(),
-      mailbox: local.system.events.mailbox(),
+      mailbox: local.system.mailbox.mailbox(),
     });
     for (const { label, value } of await allSecrets()) {
       expect(published.includes(value), `${label} in an event or an email`).toBe(false);

@@ -1,3 +1,4 @@
+import { notifierPreview } from './notifier-harness.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +100,16 @@ export async function createAdminHarness(
   const table = await createTestTable('admin');
   const repos = createRepositories(table.client, table.tableName);
   const aws = mockMessaging();
-  const events = new RecordingPublisher();
+  // Each publication carries the mail the notifier writes about it (notifierPreview).
+  const events = new RecordingPublisher((event) =>
+    notifierPreview({
+      tenants: repos.tenants,
+      authorizations: repos.authorizations,
+      catalog,
+      reauthorizeLink,
+      passwordMaxAgeDays: 1825,
+    })(event),
+  );
   const vault = await FileTokenVault.open(await mkdtemp(join(tmpdir(), 'admin-vault-')), table.tableName);
   const clock = new ManualClock(options.now ?? new Date('2026-11-25T10:00:00.000Z'));
   const catalog = defaultCatalog();
@@ -147,7 +157,6 @@ export async function createAdminHarness(
       reauthorizeLink,
       credentialIncidents: {
         store: new DynamoDbCredentialIncidentStore(table.documentClient, table.tableName),
-        clientSecretLocation: 'the test client secrets',
       },
       random: () => 0.5,
       log: silentLog,

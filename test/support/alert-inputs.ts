@@ -1,4 +1,5 @@
-import { eventSummary, type AlertInput } from '#domain/alerts.js';
+import { alertText } from '#domain/alert-content.js';
+import { alertContent, eventSummary, type AlertInput } from '#domain/alerts.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Authorization, AuthorizationEvent, Tenant } from '#domain/model.js';
 import { testTenant } from './fixtures.js';
@@ -77,5 +78,15 @@ export function alertInputFor(
     },
     reauthorizeLink: REAUTHORIZE_LINK,
     passwordMaxAgeDays: 1825,
+  };
+}
+
+/** The mail `alertContent` writes for an input, as its subject, text part and audience. */
+export function textMail(input: AlertInput): { subject: string; text: string; audience?: 'ops' } {
+  const content = alertContent(input);
+  return {
+    subject: content.subject,
+    text: alertText(content),
+    ...(content.audience ? { audience: content.audience } : {}),
   };
 }

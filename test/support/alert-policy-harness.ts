@@ -35,6 +35,7 @@ export class AlertPolicyHarness {
       passwordMaxAgeDays: 1825,
       policy: { ...DEFAULT_ALERT_POLICY, ...options.policy },
       statusBoardUrl: STATUS_BOARD_URL,
+      clientSecretLocation: 'the Secrets Manager secret keeper/client-secrets',
       clock: this.clock,
       log: silentLog,
     };

@@ -1,5 +1,13 @@
+import { alertText } from '#domain/alert-content.js';
+import { alertInputOf, type AlertPolicyDependencies } from '#domain/alert-delivery.js';
 import type { AlertLedger } from '#domain/alert-ledger.js';
-import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
+import { eventAlertContent } from '#domain/event-alerts.js';
+import {
+  customerRoute,
+  DEFAULT_ALERT_POLICY,
+  opsRoute,
+  type AlertPolicySettings,
+} from '#domain/alert-policy.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { AuthorizationEvent, Tenant } from '#domain/model.js';
 import { flushNotifications, notifyAuthorizationEvent, type NotifierDependencies } from '#domain/notifier.js';
@@ -13,10 +21,14 @@ import {
   ManualClock,
   RecordingLog,
   RecordingMailSender,
+  type PreviewedMail,
   type RecordingPublisher,
 } from './fakes/index.js';
 
 export const NOTIFIER_OPS = 'ops@vendor.example';
+
+/** Where the notifiers below say ops put the client secrets. */
+export const NOTIFIER_SECRET_LOCATION = 'the Secrets Manager secret keeper/client-secrets';
 
 /**
  * The notifier's ports on in-memory fakes, for the unit tests of the notifier and its handler: one
@@ -35,6 +47,7 @@ export function inMemoryNotifier(options: {
     ledger: new MemoryAlertLedger(),
     policy: DEFAULT_ALERT_POLICY,
     statusBoardUrl: 'https://keeper.test/admin/status-board',
+    clientSecretLocation: NOTIFIER_SECRET_LOCATION,
     unsubscribeUrl: options.unsubscribeUrl,
     tenants,
     authorizations: options.authorizations ?? new InMemoryAuthorizationRepository(),
@@ -48,6 +61,34 @@ export function inMemoryNotifier(options: {
     log: new RecordingLog(),
   } satisfies NotifierDependencies;
   return { deps, tenants, mail, sentMail, clock };
+}
+
+/**
+ * The mail the notifier writes about an event, read from these ports at the moment it is
+ * published (what the local bus hands the notifier): none when the alert policy mails nobody about
+ * it (docs/alerts.md) or the tenant is gone. An invalidation's is its own part of its incident's mail. For RecordingPublisher's preview, so a test of a producer reads the mail its event makes.
+ */
+export function notifierPreview(
+  deps: Pick<
+    AlertPolicyDependencies,
+    'tenants' | 'authorizations' | 'catalog' | 'reauthorizeLink' | 'passwordMaxAgeDays'
+  > & { clientSecretLocation?: string },
+): (event: AuthorizationEvent) => Promise<PreviewedMail | undefined> {
+  return async (event) => {
+    // Only what the policy mails somebody: at once, in its incident's mail, or to ops at once.
+    if (customerRoute(event) === 'none' && opsRoute(event) !== 'now') return undefined;
+    const tenant = await deps.tenants.get(event.tenantId);
+    if (!tenant) return undefined;
+    const content = eventAlertContent(
+      await alertInputOf(deps, tenant, event),
+      deps.clientSecretLocation ?? NOTIFIER_SECRET_LOCATION,
+    );
+    return {
+      subject: content.subject,
+      text: alertText(content),
+      ...(content.audience ? { audience: content.audience } : {}),
+    };
+  };
 }
 
 /** The validator whose events the notifier gets: its ports, and the publisher it records on. */
@@ -80,6 +121,7 @@ export class NotifierHarness {
       passwordMaxAgeDays: 1825,
       policy: { ...DEFAULT_ALERT_POLICY, ...policy },
       statusBoardUrl: 'http://keeper.test/_local/status',
+      clientSecretLocation: NOTIFIER_SECRET_LOCATION,
       mail: this.mail,
       sentMail: new InMemorySentMailLedger(),
       opsEmail: NOTIFIER_OPS,

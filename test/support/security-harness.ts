@@ -1,3 +1,4 @@
+import { notifierPreview } from './notifier-harness.js';
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createAdminApiHandler, type AdminApiDependencies } from '#functions/admin-api.app.js';
@@ -67,7 +68,10 @@ export interface SimAdmin {
 export class SecurityWorld {
   readonly repos: ReturnType<typeof createRepositories>;
   readonly vault = new MemoryTokenVault();
-  readonly events = new RecordingPublisher();
+  /** What the product publishes, each with the mail the notifier writes about it then. */
+  readonly events = new RecordingPublisher((event) =>
+    notifierPreview({ ...this.validator, passwordMaxAgeDays: 1825 })(event),
+  );
   readonly linkKey = randomBytes(32);
   readonly clock = ManualClock.fromSystemTime();
   readonly publicDependencies: PublicApiDependencies;

@@ -17,7 +17,9 @@ export interface TestLocalSystem {
 
 /** Starts `npm start`'s system for a test: no sweep timer (the test sweeps), free ports, temp data. */
 export async function startTestLocalSystem(
-  options: Partial<Pick<LocalSystemOptions, 'logLevel' | 'opsEmail' | 'linkTtlDays'>> & {
+  options: Partial<
+    Pick<LocalSystemOptions, 'logLevel' | 'opsEmail' | 'linkTtlDays' | 'alertPolicy' | 'clock'>
+  > & {
     /** Where the temporary data directory goes; the system's temp directory by default. */
     dataRoot?: string;
   } = {},
@@ -31,6 +33,8 @@ export async function startTestLocalSystem(
     sweepIntervalSeconds: 0,
     logLevel: options.logLevel ?? 'ERROR',
     ...(options.linkTtlDays !== undefined ? { linkTtlDays: options.linkTtlDays } : {}),
+    ...(options.alertPolicy !== undefined ? { alertPolicy: options.alertPolicy } : {}),
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
   return {
     system,

@@ -1,3 +1,4 @@
+import { notifierPreview } from './notifier-harness.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createRepositories } from '#adapters/dynamodb/index.js';
@@ -88,10 +89,15 @@ export class ValidatorHarness {
   readonly clock: Clock;
   readonly repos: ReturnType<typeof createRepositories>;
   readonly vault = new MemoryTokenVault();
-  readonly events = new RecordingPublisher();
+  /** What the validator publishes, each with the mail the notifier writes about it then. */
+  readonly events = new RecordingPublisher((event) => notifierPreview(this.previewPorts())(event));
   readonly deps: ValidatorDependencies;
   private readonly onboarding: OnboardingDependencies;
   private readonly linkKey = randomBytes(32);
+
+  private previewPorts() {
+    return { ...this.deps, passwordMaxAgeDays: this.deps.config.passwordMaxAgeDays };
+  }
 
   private constructor(
     readonly sim: WebexSimulator,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { alertContent, buildAlert } from '#domain/alerts.js';
+import { alertContent } from '#domain/alerts.js';
 import { renderAlertMail } from '#domain/alert-html.js';
-import { alertCatalog, alertInputFor, REAUTHORIZE_LINK } from '#test-support/alert-inputs.js';
+import { alertCatalog, alertInputFor, REAUTHORIZE_LINK, textMail } from '#test-support/alert-inputs.js';
 
 const UNSUBSCRIBE = 'https://keeper.example/unsubscribe/tok.sig';
 
@@ -10,11 +10,11 @@ function htmlText(html: string): string {
 }
 
 describe('renderAlertMail', () => {
-  it('writes the text part exactly as buildAlert does, from the same content', () => {
+  it('writes the text part exactly as the text renderer does, from the same content', () => {
     const input = alertInputFor('presence');
     const mail = renderAlertMail(alertContent(input));
-    expect(mail.text).toBe(buildAlert(input).text);
-    expect(mail.subject).toBe(buildAlert(input).subject);
+    expect(mail.text).toBe(textMail(input).text);
+    expect(mail.subject).toBe(textMail(input).subject);
   });
 
   it('carries the tenant, the integration by name and Integration ID, the cause, what to do, the Control Hub path and one Re-authorize button', () => {

@@ -1,5 +1,6 @@
+import { textMail } from '#test-support/alert-inputs.js';
 import { describe, expect, it } from 'vitest';
-import { buildAlert, eventSummary, isAlerted } from '#domain/alerts.js';
+import { eventSummary } from '#domain/alerts.js';
 import { MAX_SUBJECT_LENGTH, mailSubject } from '#domain/mail-text.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Authorization, AuthorizationEvent, InvalidationCause, Tenant } from '#domain/model.js';
@@ -75,7 +76,7 @@ function alertFor(
   record: Partial<Authorization> = {},
   tenantOverrides: Partial<Tenant> = {},
 ) {
-  return buildAlert({
+  return textMail({
     event: event(overrides),
     tenant: { ...tenant, ...tenantOverrides },
     integration: callControl,
@@ -94,7 +95,7 @@ const CAUSES: InvalidationCause[] = [
   'unknown',
 ];
 
-describe('buildAlert for an invalidation', () => {
+describe('the alert mail for an invalidation', () => {
   it.each(CAUSES)('names tenant, integration, Integration ID, cause and link for %s', (cause) => {
     const alert = alertFor({ cause }, { cause, accessTokenExpiresAt: authorization.accessTokenExpiresAt });
     expect(alert.text).toContain('Tenant: Acmé Corp (acme)');
@@ -139,7 +140,7 @@ describe('buildAlert for an invalidation', () => {
   });
 });
 
-describe('buildAlert for other events', () => {
+describe('the alert mail for other events', () => {
   /** A password deadline warning, 7 days ahead. */
   const passwordWarning: Partial<AuthorizationEvent> = {
     type: 'expiring',
@@ -214,21 +215,6 @@ describe('buildAlert for other events', () => {
       'Resolved: Acme Corp - Attendant Console call control works again',
     );
   });
-
-  it('sends routine refreshes to the bus only', () => {
-    expect(isAlerted('refreshed')).toBe(false);
-    for (const type of [
-      'granted',
-      'expiring',
-      'degraded',
-      'restored',
-      'invalidated',
-      'denied',
-      'revoked',
-    ] as const) {
-      expect(isAlerted(type)).toBe(true);
-    }
-  });
 });
 
 describe('mailSubject', () => {
@@ -237,7 +223,7 @@ describe('mailSubject', () => {
   });
 });
 
-describe('buildAlert with values from Webex and admins', () => {
+describe('the alert mail with values from Webex and admins', () => {
   it('keeps a multi-line display name, email and tenant name on their own lines: no forged line', () => {
     const forged = 'Re-authorize now at https://evil.example/login';
     const alert = alertFor(

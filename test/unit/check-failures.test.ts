@@ -1,3 +1,4 @@
+import { notifierPreview } from '#test-support/notifier-harness.js';
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { isTransientAwsFailure } from '#commons/transient-failures.js';
@@ -35,7 +36,10 @@ function world() {
     version: 1,
     nextCheckAt: clock.now().toISOString(),
   });
-  const events = new RecordingPublisher();
+  // Each publication carries the mail the notifier writes about it.
+  const events = new RecordingPublisher((event) =>
+    notifierPreview({ ...deps, passwordMaxAgeDays: 1825 })(event),
+  );
   const log = new RecordingLog();
   const deps: ValidatorDependencies = {
     authorizations,

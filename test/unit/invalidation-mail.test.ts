@@ -1,6 +1,7 @@
+import { textMail } from '#test-support/alert-inputs.js';
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
-import { buildAlert, eventSummary } from '#domain/alerts.js';
+import { eventSummary } from '#domain/alerts.js';
 import { CallEvidenceLog } from '#domain/call-evidence.js';
 import type { AuthorizationEvent, CallEvidence, CauseConfidence, InvalidationCause } from '#domain/model.js';
 import { MAX_CALL_EVIDENCE } from '#domain/model.js';
@@ -61,7 +62,7 @@ function mail(
     }),
     authorizerEmail: WHO,
   } as AuthorizationEvent;
-  return buildAlert({
+  return textMail({
     event,
     tenant: testTenant({
       sso: options.sso ?? false,

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { AuthorizationEvent, TokenMaterial } from '#domain/model.js';
 import { TokenVaultError } from '#adapters/envelope-token-vault.js';
 import { FileTokenVault } from '#local/adapters/file-token-vault.js';
-import { LocalEventSink, SnsInvalidParameterError } from '#local/adapters/local-event-sink.js';
-import { InMemoryTenantRepository } from '#test-support/fakes/index.js';
-import { testTenant } from '#test-support/fixtures.js';
+import type { EmailMessage } from '#domain/ports.js';
+import { LocalEventSink } from '#local/adapters/local-event-sink.js';
+import { LocalMailbox } from '#local/adapters/local-mailbox.js';
 
 const material: TokenMaterial = {
   accessToken: 'ACCESS-token-value-123',
@@ -52,71 +52,74 @@ describe('LocalEventSink', () => {
     summary: 'invalidated',
   });
 
-  it('mails ops every alert and each contact of the table only its own tenant, newest first', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sink-'));
-    const tenants = new InMemoryTenantRepository(
-      testTenant({ tenantId: 'acme', contacts: ['admin@acme.example'] }),
-      testTenant({ tenantId: 'globex', contacts: ['it@globex.example'] }),
-    );
-    const sink = await LocalEventSink.open(
-      dir,
-      'ops@vendor.example',
-      tenants,
-      () => new Date('2026-11-25T10:00:01.000Z'),
-    );
-    await sink.publish(event('acme'), { subject: 'Acme broke', text: 'Re-authorize at http://x' });
-    await sink.publish(event('globex'), { subject: 'Globex broke', text: 'Re-authorize' });
-    await sink.publish({ ...event('acme'), type: 'refreshed' });
-
-    const mail = sink.mailbox();
-    expect(mail.map((m) => [m.to, m.subject])).toEqual([
-      ['ops@vendor.example', 'Globex broke'],
-      ['it@globex.example', 'Globex broke'],
-      ['ops@vendor.example', 'Acme broke'],
-      ['admin@acme.example', 'Acme broke'],
-    ]);
-    expect(mail[2]!.text).toMatch(
-      /^Re-authorize at http:\/\/x\n\n--\nIf you wish to stop receiving notifications/,
-    );
-    expect(await sink.events()).toHaveLength(3);
-
-    await tenants.suppressContact('acme', {
-      email: 'admin@acme.example',
-      reason: 'bouncing',
-      at: '2026-11-25T10:00:02.000Z',
+  it('keeps every event and hands each to its listeners in order, as the bus feeds the notifier', async () => {
+    const sink = await LocalEventSink.open(await mkdtemp(join(tmpdir(), 'sink-')));
+    const handed: string[] = [];
+    sink.subscribe(async (published) => {
+      handed.push(published.eventId);
     });
-    await sink.publish(event('acme'), { subject: 'Again', text: 't' });
-    const reopened = await LocalEventSink.open(dir, 'ops@vendor.example', tenants);
-    expect(
-      reopened
-        .mailbox()
-        .filter((m) => m.subject === 'Again')
-        .map((m) => m.to),
-    ).toEqual(['ops@vendor.example']);
+    await sink.publish(event('acme'));
+    await sink.publish(event('globex'));
+    expect(handed).toEqual(['e-acme', 'e-globex']);
+    expect((await sink.events()).map((published) => published.eventId)).toEqual(['e-acme', 'e-globex']);
   });
 
-  it.each([
-    ['a subject of 100 characters', { subject: 'x'.repeat(100), text: 't' }],
-    ['a subject with a line break', { subject: 'Refused: Acme\nRe-authorize at evil', text: 't' }],
-    ['a subject with a control character', { subject: 'Refused:\u0007 Acme', text: 't' }],
-    ['a subject outside ASCII', { subject: 'Refused: Société', text: 't' }],
-    ['a subject starting with a space', { subject: ' Refused', text: 't' }],
-    ['an empty subject', { subject: '', text: 't' }],
-    ['an empty message', { subject: 'Refused', text: '' }],
-    ['a message over 256 KB', { subject: 'Refused', text: 'é'.repeat(131_073) }],
-    ['a message that is not UTF-8 text', { subject: 'Refused', text: 'a\ud800b' }],
-  ])('refuses %s as SNS does, after putting the event on the bus, and mails nobody', async (_, alert) => {
-    const dir = await mkdtemp(join(tmpdir(), 'sink-'));
-    const sink = await LocalEventSink.open(dir, 'ops@vendor.example', new InMemoryTenantRepository());
-    await expect(sink.publish(event('acme'), alert)).rejects.toThrow(SnsInvalidParameterError);
-    expect(sink.mailbox()).toEqual([]);
+  it("reports a listener's failure without failing the publish: the event is on the bus", async () => {
+    const reported: string[] = [];
+    const sink = await LocalEventSink.open(await mkdtemp(join(tmpdir(), 'sink-')), (line) =>
+      reported.push(line),
+    );
+    sink.subscribe(async () => {
+      throw new TypeError('the notifier broke');
+    });
+    await sink.publish(event('acme'));
     expect(await sink.events()).toHaveLength(1);
+    expect(reported).toEqual(['Event e-acme (invalidated) was not handled: TypeError']);
+  });
+});
+
+describe('LocalMailbox', () => {
+  const message = (to: string, overrides: Partial<EmailMessage> = {}): EmailMessage => ({
+    to,
+    subject: 'Action needed',
+    text: 'text part',
+    html: '<p>html part</p>',
+    idempotencyKey: `evt-1#${to}`,
+    tags: { tenantId: 'acme', kind: 'invalidated' },
+    about: { tenantId: 'acme', integration: 'presence' },
+    ...overrides,
   });
 
-  it('takes a subject of 99 printable ASCII characters and a message of 256 KB', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sink-'));
-    const sink = await LocalEventSink.open(dir, 'ops@vendor.example', new InMemoryTenantRepository());
-    await sink.publish(event('acme'), { subject: `!${'x'.repeat(97)}~`, text: 'é'.repeat(131_072) });
-    expect(sink.mailbox()).toHaveLength(1);
+  it('keeps each mail with both parts, its tenant, integration and type, newest first, across a reopen', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mailbox-'));
+    const mailbox = await LocalMailbox.open(dir, () => new Date('2026-11-25T10:00:00.000Z'));
+    await mailbox.send(message('it@acme.example'));
+    await mailbox.send(
+      message('ops@vendor.example', { about: undefined, tags: { kind: 'digest' }, subject: 'Digest' }),
+    );
+    const expected = [
+      {
+        to: 'ops@vendor.example',
+        subject: 'Digest',
+        text: 'text part',
+        html: '<p>html part</p>',
+        tenantId: '',
+        integration: '',
+        type: 'digest',
+        sentAt: '2026-11-25T10:00:00.000Z',
+      },
+      {
+        to: 'it@acme.example',
+        subject: 'Action needed',
+        text: 'text part',
+        html: '<p>html part</p>',
+        tenantId: 'acme',
+        integration: 'presence',
+        type: 'invalidated',
+        sentAt: '2026-11-25T10:00:00.000Z',
+      },
+    ];
+    expect(mailbox.mailbox()).toEqual(expected);
+    expect((await LocalMailbox.open(dir)).mailbox()).toEqual(expected);
   });
 });

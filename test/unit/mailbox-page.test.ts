@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Mail } from '#local/adapters/local-event-sink.js';
+import type { Mail } from '#local/adapters/local-mailbox.js';
 import { renderMailboxPage } from '#local/pages/mailbox-page.js';
 
 const REAUTHORIZE = 'http://127.0.0.1:8787/connect/eyJ0IjoiZGVtbyJ9.c2lnbmF0dXJl?from=mail&x=1';

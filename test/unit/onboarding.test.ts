@@ -1,3 +1,4 @@
+import { notifierPreview } from '#test-support/notifier-harness.js';
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Authorization } from '#domain/model.js';
@@ -48,14 +49,27 @@ function setup(
   const clock = new ManualClock();
   const history = new InMemoryHistory();
   const webex = webexWithConsentingAdmin(clock);
+  const tenants = new InMemoryTenantRepository(testTenant(options.tenant ?? {}));
+  const authorizations = new InMemoryAuthorizationRepository({ calls, history }).put(
+    ...(options.records ?? []),
+  );
   const deps = {
-    tenants: new InMemoryTenantRepository(testTenant(options.tenant ?? {})),
-    authorizations: new InMemoryAuthorizationRepository({ calls, history }).put(...(options.records ?? [])),
+    tenants,
+    authorizations,
     history,
     oauthStates: new InMemoryOAuthStateStore(),
     vault,
     webex,
-    events: new RecordingPublisher(),
+    // Each publication carries the mail the notifier writes about it.
+    events: new RecordingPublisher(
+      notifierPreview({
+        tenants,
+        authorizations,
+        catalog,
+        reauthorizeLink: async () => 'https://keeper.example/connect/x',
+        passwordMaxAgeDays: 1825,
+      }),
+    ),
     clientSecrets: clientSecretsFrom(Object.fromEntries(catalog.keys.map((key) => [key, `secret-${key}`]))),
     linkKeys,
     catalog,

@@ -64,6 +64,23 @@ describe('SesMailSender', () => {
     ]);
   });
 
+  it('sends tags SES takes (ASCII letters, digits, _ and -, at most 256) whatever the tenant id holds', async () => {
+    await sender().send({
+      ...message,
+      tags: { tenantId: 'acme.eu/Zoë café 東京', kind: 'invalidated', 'odd name': 'x'.repeat(300) },
+    });
+    const tags = ses.commandCalls(SendEmailCommand)[0]?.args[0].input.EmailTags ?? [];
+    expect(tags).toEqual([
+      { Name: 'tenantId', Value: 'acme_eu_Zo__caf____' },
+      { Name: 'kind', Value: 'invalidated' },
+      { Name: 'odd_name', Value: 'x'.repeat(256) },
+    ]);
+    for (const { Name, Value } of tags) {
+      expect(Name).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
+      expect(Value).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
+    }
+  });
+
   it('adds no unsubscribe headers to ops mail', async () => {
     const { unsubscribeUrl: _none, ...opsMail } = message;
     await sender().send({ ...opsMail, to: 'ops@vendor.example', tags: { kind: 'check_failing' } });

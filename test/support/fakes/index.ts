@@ -1,7 +1,7 @@
 /** One fake per port, shared by the unit, integration and security tests and the bench. */
 export { InMemoryAuthorizationRepository } from './authorization-repository.js';
 export { ManualClock, TEST_START } from './clock.js';
-export { RecordingPublisher, type Publication } from './event-publisher.js';
+export { RecordingPublisher, type Publication, type PreviewedMail } from './event-publisher.js';
 export { InMemoryHistory } from './history-repository.js';
 export { RecordingLog, type LogLine } from './log.js';
 export { InMemorySentMailLedger, RecordingMailSender } from './mail.js';
