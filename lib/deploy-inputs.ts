@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { CatalogError, describeIssues, parseCatalogJson } from '#domain/catalog.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Catalog } from '#domain/catalog.js';
+import { logoUrlSchema, supportEmailSchema, vendorNameSchema, type Branding } from '#domain/branding.js';
 
 /** Names of the CDK context keys the stack reads (`cdk deploy -c key=value` or `cdk.json`). */
 export const contextKeys = {
@@ -20,6 +21,10 @@ export const contextKeys = {
   linkTtlDays: 'linkTtlDays',
   retainData: 'retainData',
   adminDocsUrl: 'adminDocsUrl',
+  /** The vendor's name, support address and logo on the portal, the pages and the mails. */
+  vendorName: 'vendorName',
+  vendorSupportEmail: 'vendorSupportEmail',
+  vendorLogoUrl: 'vendorLogoUrl',
   /** The environment of the deploy config file to deploy (lib/deploy-config.ts). */
   env: 'env',
   /** The deploy config file (else WEBEX_AUTH_KEEPER_DEPLOY_CONFIG). */
@@ -96,6 +101,9 @@ export const deployContextSchema = z
     linkTtlDays: integerBetween(1, 90).default(14),
     retainData: booleanish.default(true),
     adminDocsUrl: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    vendorName: vendorNameSchema.optional(),
+    vendorSupportEmail: supportEmailSchema.optional(),
+    vendorLogoUrl: logoUrlSchema.optional(),
   })
   .superRefine((context, ctx) => {
     // The dispatcher only finds what is due when it runs: a shorter interval would not be kept.
@@ -108,6 +116,19 @@ export const deployContextSchema = z
         path: ['checkIntervalMinutes'],
         message: `must be at least sweepRateMinutes (${context.sweepRateMinutes}): checks happen only when the sweep runs`,
       });
+    }
+    // The pages name the vendor and where to ask for help together; a logo alone names no one.
+    const branded = [context.vendorName, context.vendorSupportEmail, context.vendorLogoUrl].some(
+      (value) => value !== undefined,
+    );
+    for (const key of ['vendorName', 'vendorSupportEmail'] as const) {
+      if (branded && context[key] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'vendorName and vendorSupportEmail must be given together (vendorLogoUrl only with them)',
+        });
+      }
     }
     // A custom domain is only usable with its certificate, and a certificate alone means nothing.
     if ((context.customDomainName === undefined) !== (context.customDomainCertificateArn === undefined)) {
@@ -148,6 +169,8 @@ export interface DeployInputs {
   readonly retainData: boolean;
   /** Where the team keeps docs/admin-api.md: the admin API's problem `type`s link into it. */
   readonly adminDocsUrl?: string;
+  /** The vendor's name, support address and logo on the portal, the pages and the mails. */
+  readonly branding?: Branding;
 }
 
 /** Defaults for every input, for tests and for the app when no context is given. */
@@ -309,6 +332,14 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
     ...(context.opsAlertEmail !== undefined && { opsAlertEmail: context.opsAlertEmail }),
     ...(context.mailDomain !== undefined && { mailDomain: context.mailDomain }),
     ...(context.adminDocsUrl !== undefined && { adminDocsUrl: context.adminDocsUrl }),
+    ...(context.vendorName !== undefined &&
+      context.vendorSupportEmail !== undefined && {
+        branding: {
+          vendorName: context.vendorName,
+          supportEmail: context.vendorSupportEmail,
+          ...(context.vendorLogoUrl !== undefined && { logoUrl: context.vendorLogoUrl }),
+        },
+      }),
     ...(catalogJson !== undefined && { catalogJson }),
     ...(context.customDomainName !== undefined &&
       context.customDomainCertificateArn !== undefined && {

@@ -7,6 +7,7 @@ import { tableDefinition } from '#adapters/table-definition.js';
 import { composeKeeper, type KeeperComposition } from '#commons/composition-root.js';
 import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
 import type { Clock, Log } from '#domain/ports.js';
+import type { Branding } from '#domain/branding.js';
 import { buildStatusBoard } from '#domain/status-board.js';
 import { runSweep, type SweepReport } from '#domain/sweep.js';
 import { SECURITY_HEADERS, createPublicApiHandler } from '#functions/public-api.app.js';
@@ -31,6 +32,8 @@ export interface LocalApiOptions {
   /** Powertools log level of the handlers; WARN keeps the terminal readable. */
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   clock?: Clock;
+  /** The vendor's branding of the portal and the public pages; a generic head without it. */
+  branding?: Branding;
 }
 
 export interface LocalApi {
@@ -50,7 +53,10 @@ export interface LocalApi {
  */
 export function composeLocal(
   system: LocalInfrastructure,
-  options: Pick<LocalApiOptions, 'checkIntervalSeconds' | 'passwordMaxAgeDays' | 'linkTtlDays' | 'clock'>,
+  options: Pick<
+    LocalApiOptions,
+    'checkIntervalSeconds' | 'passwordMaxAgeDays' | 'linkTtlDays' | 'clock' | 'branding'
+  >,
   log: Log,
 ): KeeperComposition {
   return composeKeeper({
@@ -64,6 +70,7 @@ export function composeLocal(
       checkIntervalSeconds: options.checkIntervalSeconds,
       // Locally a new authorization is checked by the next sweep, so a demo sees it at once.
       firstCheckDelaySeconds: 0,
+      ...(options.branding ? { branding: options.branding } : {}),
     },
     platform: {
       vault: system.vault,

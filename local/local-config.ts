@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { brandingVariables } from '#commons/branding-environment.js';
 import { parseEnvironment, positiveInt } from '#commons/config.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -22,6 +23,8 @@ export const localEnvironmentSchema = z.object({
   CATALOG_FILE: z.string().min(1).optional(),
   /** Port of DynamoDB Local; a free one is picked when unset. */
   DYNAMODB_PORT: port.optional(),
+  /** The vendor's branding of the portal and the public pages, as the deploy inputs give it. */
+  ...brandingVariables,
 });
 export type LocalEnvironment = z.infer<typeof localEnvironmentSchema>;
 

@@ -10,6 +10,7 @@ import { FileTokenVault } from './adapters/file-token-vault.js';
 import { LocalEventSink } from './adapters/local-event-sink.js';
 import { LocalSecrets } from './adapters/local-secrets.js';
 import { startWebexSimulator, type WebexSimulator } from './webex-simulator/index.js';
+import type { Branding } from '#domain/branding.js';
 import { startLocalApi, type LocalApi } from './local-api.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { systemClock, type Clock } from '#domain/ports.js';
@@ -38,6 +39,8 @@ export interface LocalSystemOptions {
   linkTtlDays?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   clock?: Clock;
+  /** The vendor's branding of the portal and the public pages; a generic head without it. */
+  branding?: Branding;
 }
 
 /** The parts the local API is built on. */
@@ -157,6 +160,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         (options.sweepIntervalSeconds > 0 ? options.sweepIntervalSeconds : 900),
       passwordMaxAgeDays: options.passwordMaxAgeDays ?? 1825,
       linkTtlDays,
+      ...(options.branding ? { branding: options.branding } : {}),
       logLevel: options.logLevel ?? 'WARN',
       clock,
     });

@@ -40,6 +40,8 @@ import { validateAuthorization } from '#domain/validator.js';
 import type { PublicApiDependencies } from '#functions/public-api.app.js';
 import { dynamoDbClient } from './aws-clients.js';
 import { isTransientAwsFailure } from './transient-failures.js';
+import { brandingOf } from './branding-environment.js';
+import type { Branding } from '#domain/branding.js';
 import type { DispatcherEnvironment, KeeperEnvironment, NotifierEnvironment } from './environment.js';
 
 /** The validator first checks a new authorization an hour after it was granted. */
@@ -60,6 +62,8 @@ export function loadCatalog(
 export interface KeeperSettings extends OnboardingSettings {
   /** How often a healthy authorization is probed. */
   checkIntervalSeconds: number;
+  /** The vendor's branding of the portal and the public pages; a generic head without it. */
+  branding?: Branding;
 }
 
 /** The settings from a function's parsed environment. */
@@ -71,7 +75,13 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
     linkTtlDays: env.LINK_TTL_DAYS,
     checkIntervalSeconds: env.CHECK_INTERVAL_SECONDS,
     firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
+    ...optionalBranding(brandingOf(env)),
   };
+}
+
+/** `{ branding }` when there is one, nothing otherwise (optional fields stay absent, not undefined). */
+function optionalBranding(branding: Branding | undefined): { branding?: Branding } {
+  return branding ? { branding } : {};
 }
 
 /** The ports whose adapters differ between AWS and the local run; the rest is built the same way. */
@@ -204,7 +214,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     isTransientFailure: isTransientAwsFailure,
     log,
   };
-  const { checkIntervalSeconds: _checkInterval, ...onboardingSettings } = settings;
+  const { checkIntervalSeconds: _checkInterval, branding, ...onboardingSettings } = settings;
   return {
     ports,
     validator,
@@ -221,6 +231,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       catalog,
       clock,
       settings: onboardingSettings,
+      ...optionalBranding(branding),
     },
     adminApi: {
       tenants: ports.tenants,
@@ -318,6 +329,8 @@ export function composeNotifier(input: {
   policy?: AlertPolicySettings;
   /** Where the digest links the status board; the admin API's when absent. */
   statusBoardUrl?: string;
+  /** The vendor's branding in the head of each mail; a generic head without it. */
+  branding?: Branding;
   clock?: Clock;
   log: Log;
 }): NotifierComposition {
@@ -343,6 +356,7 @@ export function composeNotifier(input: {
     }),
     passwordMaxAgeDays: input.passwordMaxAgeDays,
     opsEmail: input.opsEmail,
+    ...optionalBranding(input.branding),
     clock,
     log: input.log,
   };
@@ -366,6 +380,7 @@ export function composeNotifierOnAws(
     publicBaseUrl: env.PUBLIC_BASE_URL,
     linkTtlDays: env.LINK_TTL_DAYS,
     passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
+    ...optionalBranding(brandingOf(env)),
     log: options.log,
   });
 }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '#domain/expiry-warnings.js';
 import { DEFAULT_LINK_TTL_DAYS } from '#domain/onboarding-link.js';
 import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
+import { brandingVariables } from './branding-environment.js';
 import { baseUrl, parseEnvironment, positiveInt } from './config.js';
 
 /**
@@ -26,6 +27,8 @@ export const keeperEnvironmentSchema = z.object({
   CATALOG_JSON: z.string().min(1).optional(),
   /** The team's copy of docs/admin-api.md: the admin API's problem `type`s link to its anchors. */
   PROBLEM_DOCS_URL: z.url().optional(),
+  /** The vendor's branding on the portal and the public pages (branding-environment.ts). */
+  ...brandingVariables,
 });
 export type KeeperEnvironment = z.infer<typeof keeperEnvironmentSchema>;
 
@@ -67,6 +70,8 @@ export const notifierEnvironmentSchema = z.object({
   MAIL_CONFIGURATION_SET: z.string().min(1),
   /** The vendor's ops address. */
   OPS_EMAIL: z.email(),
+  /** The vendor's branding in the head of each mail (branding-environment.ts). */
+  ...brandingVariables,
 });
 export type NotifierEnvironment = z.infer<typeof notifierEnvironmentSchema>;
 
