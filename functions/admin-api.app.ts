@@ -50,6 +50,8 @@ import { bulkRecheck, bulkRecheckSchema } from './domain/admin-recheck-bulk.js';
 import { refreshAuthorizationNow, reloadClientSecret } from './domain/admin-refresh.js';
 import type { RecoveryDependencies } from './domain/admin-recovery.js';
 import type { ValidationOutcome } from './domain/validator-config.js';
+import { IntegrationNotFoundError, TenantNotFoundError } from './domain/admin-errors.js';
+import { createTokenAccess, NotAuthorizedError, type AccessToken, type TokenAccess } from './token-access.js';
 
 /** The ports the admin API works with; the handler adds its logger. */
 export type AdminApiDependencies = AdminDependencies &
@@ -183,6 +185,31 @@ function authorizationKeyOf(params: Params): { tenantId: string; integration: st
 }
 
 /**
+ * The access token of one authorization, through token access (docs/token-access.md), with its
+ * refusals made precise for an HTTP caller: a key the catalog lacks and a tenant that does not
+ * exist are 404s, not "not authorized".
+ */
+async function accessTokenOf(
+  deps: AdminApiDependencies,
+  tokens: TokenAccess,
+  key: { tenantId: string; integration: string },
+): Promise<AccessToken> {
+  if (!deps.catalog.find(key.integration)) throw new IntegrationNotFoundError(key.integration);
+  try {
+    return await tokens.getAccessToken(key.tenantId, key.integration);
+  } catch (error) {
+    if (
+      error instanceof NotAuthorizedError &&
+      error.reason === 'tenant_inactive' &&
+      !(await deps.tenants.get(key.tenantId))
+    ) {
+      throw new TenantNotFoundError(key.tenantId);
+    }
+    throw error;
+  }
+}
+
+/**
  * The admin routes. Each parses its input (path, query, body) with zod before any use case runs,
  * so an invalid request writes nothing.
  */
@@ -192,6 +219,8 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
     ...deps,
     recordCheck: (outcome: ValidationOutcome) => recordValidationOutcome(metrics, outcome),
   };
+  // One per handler, so its cache of opened tokens and its shared refreshes outlive an invocation.
+  const tokens = createTokenAccess({ ...deps.validator, log: logger });
   // Built on first use: most invocations never ask for it.
   let openApiDocument: ReturnType<typeof buildAdminOpenApiDocument> | undefined;
   const route = (method: string, path: string, handle: RouteHandler): Route => ({
@@ -269,6 +298,14 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       const key = authorizationKeyOf(params);
       refuseQueryAndBody(event);
       return json(200, await getAuthorization(deps, key.tenantId, key.integration));
+    }),
+    route('GET', '/admin/tenants/{tenantId}/authorizations/{integration}/token', async (event, params) => {
+      const key = authorizationKeyOf(params);
+      refuseQueryAndBody(event);
+      const token = await accessTokenOf(deps, tokens, key);
+      // Never the token itself: the answer is the one place it goes.
+      logger.info('Access token handed out', { ...key, status: token.status, expiresAt: token.expiresAt });
+      return json(200, { ...key, ...token });
     }),
     route('GET', '/admin/openapi.json', async (event) => {
       refuseQueryAndBody(event);

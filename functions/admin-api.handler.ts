@@ -10,8 +10,8 @@ export { createAdminApiHandler } from './admin-api.app.js';
 const logger = new Logger({ serviceName: 'admin-api' });
 
 /**
- * Lambda entry point of the IAM-authorized admin routes (tenants, links, authorizations,
- * history, validate-now, offboarding, status board). The environment is parsed once at cold
+ * Lambda entry point of the IAM-authorized admin routes (tenants, links, authorizations and
+ * their access tokens, history, validate-now, offboarding, status board). The environment is parsed once at cold
  * start, so a misconfigured function fails at init naming every bad variable; clients are
  * created once and reused by warm invocations.
  */

@@ -28,6 +28,7 @@ import { renderPortalPage } from './http/pages/portal-page.js';
 import { renderSuccessPage } from './http/pages/success-page.js';
 import { renderTroubleshootingPage } from './http/pages/troubleshooting-page.js';
 import { oauthStateShape } from './domain/oauth-state.js';
+import { logoOrigin, type Branding } from './domain/branding.js';
 import { UNSUBSCRIBE_PATH, unsubscribeContact, UnsubscribeLinkError } from './domain/unsubscribe-link.js';
 import { renderUnsubscribePage } from './http/pages/unsubscribe-page.js';
 
@@ -48,8 +49,11 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
-/** The use cases' ports, without the log: the handler supplies its logger. */
-export type PublicApiDependencies = Omit<OnboardingDependencies, 'log'>;
+/**
+ * The use cases' ports, without the log (the handler supplies its logger), and the vendor's
+ * branding of the pages, when the deployment has one.
+ */
+export type PublicApiDependencies = Omit<OnboardingDependencies, 'log'> & { branding?: Branding };
 
 /** Logger and metrics; the defaults are Powertools' with the service name `public-api` (namespace from the environment). */
 export interface PublicApiObservability {
@@ -85,9 +89,14 @@ type FailureRenderer = (error: unknown) => Answer;
  */
 export function publicApiHeaders(
   settings: Pick<OnboardingDependencies['settings'], 'publicBaseUrl' | 'webexApiBaseUrl'>,
+  branding?: Branding,
 ): Readonly<Record<string, string>> {
   const formActions = [new URL(settings.publicBaseUrl).origin, new URL(settings.webexApiBaseUrl).origin];
-  return { ...SECURITY_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(formActions) };
+  const logo = logoOrigin(branding);
+  return {
+    ...SECURITY_HEADERS,
+    'Content-Security-Policy': contentSecurityPolicy(formActions, logo === undefined ? [] : [logo]),
+  };
 }
 
 /** How the public API answers: a page or a redirect, each with its headers. */
@@ -139,6 +148,7 @@ function startedFromOurPages(headers: APIGatewayProxyEventV2['headers'], publicB
 async function route(
   event: APIGatewayProxyEventV2,
   deps: OnboardingDependencies,
+  brand: Branding | undefined,
   metrics: Metrics,
   answers: Answers,
   fail: FailureRenderer,
@@ -153,7 +163,7 @@ async function route(
       // A start URL opened from anywhere (an email, a chat, another site) could be an attacker's
       // link sent to another org's admin: it shows the portal, which names the tenant, and only the
       // portal's own form (a POST) starts anything.
-      return page(200, renderPortalPage(await showPortal(deps, { linkToken: input.link })));
+      return page(200, renderPortalPage(await showPortal(deps, { linkToken: input.link }), brand));
     }
     if (!startedFromOurPages(event.headers, deps.settings.publicBaseUrl)) throw new StartNotFromPortalError();
     const { authorizeUrl, state } = await startAuthorization(deps, {
@@ -175,7 +185,7 @@ async function route(
         : error;
     });
     if (outcome.kind === 'unsubscribed') metrics.addMetric('ContactUnsubscribed', MetricUnit.Count, 1);
-    return page(200, renderUnsubscribePage(outcome, path));
+    return page(200, renderUnsubscribePage(outcome, path, brand));
   }
   if (method !== 'GET') throw new PageNotFoundError();
 
@@ -183,7 +193,7 @@ async function route(
   if (connectLink !== undefined) {
     const link = linkToken.safeParse(connectLink);
     if (!link.success) throw new InvalidRequestError('Malformed link');
-    return page(200, renderPortalPage(await showPortal(deps, { linkToken: link.data })));
+    return page(200, renderPortalPage(await showPortal(deps, { linkToken: link.data }), brand));
   }
   if (path === '/oauth/callback') {
     const input = parseQueryString(query, callbackQuery);
@@ -204,10 +214,10 @@ async function route(
       });
       if (outcome.kind === 'denied') {
         metrics.addMetric('AuthorizationDenied', MetricUnit.Count, 1);
-        return { ...page(200, renderTroubleshootingPage(outcome.page)), cookies };
+        return { ...page(200, renderTroubleshootingPage(outcome.page, brand)), cookies };
       }
       metrics.addMetric('AuthorizationGranted', MetricUnit.Count, 1);
-      return { ...page(200, renderSuccessPage(outcome.page)), cookies };
+      return { ...page(200, renderSuccessPage(outcome.page, brand)), cookies };
     } catch (error) {
       return { ...fail(error), cookies };
     }
@@ -221,6 +231,7 @@ async function route(
       200,
       renderTroubleshootingPage(
         await showTroubleshooting(deps, { linkToken: input.link, integration: key.data }),
+        brand,
       ),
     );
   }
@@ -231,9 +242,14 @@ async function route(
  * The one place where failures become pages: expected refusals are logged as info with their
  * reason, anything else as an error, and the admin sees a page that reveals no internals.
  */
-function failureRenderer(logger: Logger, metrics: Metrics, { page }: Answers): FailureRenderer {
+function failureRenderer(
+  logger: Logger,
+  metrics: Metrics,
+  { page }: Answers,
+  brand: Branding | undefined,
+): FailureRenderer {
   return (error) => {
-    const failure = renderOnboardingFailure(error);
+    const failure = renderOnboardingFailure(error, brand);
     if (failure.expected) {
       logger.info('Onboarding request refused', {
         reason: failure.reason,
@@ -273,13 +289,14 @@ export function createPublicApiHandler(
 ) {
   const logger = observability.logger ?? new Logger({ serviceName: 'public-api' });
   const metrics = observability.metrics ?? new Metrics({ serviceName: 'public-api' });
-  const deps: OnboardingDependencies = { ...dependencies, log: logger };
-  const answers = answersWith(publicApiHeaders(deps.settings));
-  const fail = failureRenderer(logger, metrics, answers);
+  const { branding, ...ports } = dependencies;
+  const deps: OnboardingDependencies = { ...ports, log: logger };
+  const answers = answersWith(publicApiHeaders(deps.settings, branding));
+  const fail = failureRenderer(logger, metrics, answers, branding);
   return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
     .use(tracedInvocation(observability.tracer))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(renderFailures(fail))
-    .handler(async (event) => route(event, deps, metrics, answers, fail));
+    .handler(async (event) => route(event, deps, branding, metrics, answers, fail));
 }

@@ -7,6 +7,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { tenantIdSchema } from '#domain/admin.js';
 import type { CustomDomain } from './deploy-inputs.js';
 import { resourceNamePrefix } from './names.js';
 import { ProjectFunction, functionBinding } from './project-function.js';
@@ -52,6 +53,7 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   { method: POST, path: '/admin/recheck' },
   { method: POST, path: '/admin/integrations/{integration}/reload' },
   { method: GET, path: '/admin/tenants/{tenantId}/authorizations/{integration}' },
+  { method: GET, path: '/admin/tenants/{tenantId}/authorizations/{integration}/token' },
   { method: GET, path: '/admin/openapi.json' },
 ];
 
@@ -204,6 +206,35 @@ export class Api extends Construct {
       grantee,
       actions: ['execute-api:Invoke'],
       resourceArns: [this.adminRoutesArn()],
+    });
+  }
+
+  /**
+   * Lets a principal (a service of the SaaS) read what the admin API holds on the named tenants
+   * only, their access tokens among it (`GET .../token`): every GET under `/admin/tenants/<id>/`,
+   * no write, no other tenant.
+   */
+  grantTenantRead(grantee: iam.IGrantable, tenantIds: readonly string[]): iam.Grant {
+    if (tenantIds.length === 0) throw new Error('A tenant read grant names no tenant');
+    for (const tenantId of tenantIds) {
+      // A `*` or `/` in an id would widen the ARN to other tenants.
+      if (!tenantIdSchema.safeParse(tenantId).success) {
+        throw new Error(`A tenant read grant names "${tenantId}", which is not a tenant id`);
+      }
+    }
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: tenantIds.map((tenantId) => this.tenantReadArn(tenantId)),
+    });
+  }
+
+  /** `execute-api` ARN of every GET under one tenant's admin path (`.../GET/admin/tenants/<id>/*`). */
+  tenantReadArn(tenantId: string): string {
+    return Stack.of(this).formatArn({
+      service: 'execute-api',
+      resource: this.httpApi.apiId,
+      resourceName: `${this.stage.stageName}/GET/admin/tenants/${tenantId}/*`,
     });
   }
 

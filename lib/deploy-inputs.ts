@@ -6,6 +6,7 @@ import { CatalogError, describeIssues, parseCatalogJson } from '#domain/catalog.
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Catalog } from '#domain/catalog.js';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
+import { logoUrlSchema, supportEmailSchema, vendorNameSchema, type Branding } from '#domain/branding.js';
 
 /** Names of the CDK context keys the stack reads (`cdk deploy -c key=value` or `cdk.json`). */
 export const contextKeys = {
@@ -25,6 +26,10 @@ export const contextKeys = {
   flapWindowMinutes: 'flapWindowMinutes',
   flapsPerDayFlagged: 'flapsPerDayFlagged',
   digestPeriodMinutes: 'digestPeriodMinutes',
+  /** The vendor's name, support address and logo on the portal, the pages and the mails. */
+  vendorName: 'vendorName',
+  vendorSupportEmail: 'vendorSupportEmail',
+  vendorLogoUrl: 'vendorLogoUrl',
   /** The environment of the deploy config file to deploy (lib/deploy-config.ts). */
   env: 'env',
   /** The deploy config file (else WEBEX_AUTH_KEEPER_DEPLOY_CONFIG). */
@@ -115,6 +120,9 @@ export const deployContextSchema = z
     flapWindowMinutes: integerBetween(1, 1440).default(DEFAULT_ALERT_INPUTS.flapWindowMinutes),
     flapsPerDayFlagged: integerBetween(1, 1000).default(DEFAULT_ALERT_INPUTS.flapsPerDayFlagged),
     digestPeriodMinutes: integerBetween(1, 1440).default(DEFAULT_ALERT_INPUTS.digestPeriodMinutes),
+    vendorName: vendorNameSchema.optional(),
+    vendorSupportEmail: supportEmailSchema.optional(),
+    vendorLogoUrl: logoUrlSchema.optional(),
   })
   .superRefine((context, ctx) => {
     // The dispatcher only finds what is due when it runs: a shorter interval would not be kept.
@@ -127,6 +135,19 @@ export const deployContextSchema = z
         path: ['checkIntervalMinutes'],
         message: `must be at least sweepRateMinutes (${context.sweepRateMinutes}): checks happen only when the sweep runs`,
       });
+    }
+    // The pages name the vendor and where to ask for help together; a logo alone names no one.
+    const branded = [context.vendorName, context.vendorSupportEmail, context.vendorLogoUrl].some(
+      (value) => value !== undefined,
+    );
+    for (const key of ['vendorName', 'vendorSupportEmail'] as const) {
+      if (branded && context[key] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'vendorName and vendorSupportEmail must be given together (vendorLogoUrl only with them)',
+        });
+      }
     }
     // A custom domain is only usable with its certificate, and a certificate alone means nothing.
     if ((context.customDomainName === undefined) !== (context.customDomainCertificateArn === undefined)) {
@@ -175,6 +196,8 @@ export interface DeployInputs {
   readonly flapsPerDayFlagged: number;
   /** The ops digest's period. */
   readonly digestPeriodMinutes: number;
+  /** The vendor's name, support address and logo on the portal, the pages and the mails. */
+  readonly branding?: Branding;
 }
 
 /** Defaults for every input, for tests and for the app when no context is given. */
@@ -341,6 +364,14 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
     ...(context.opsAlertEmail !== undefined && { opsAlertEmail: context.opsAlertEmail }),
     ...(context.mailDomain !== undefined && { mailDomain: context.mailDomain }),
     ...(context.adminDocsUrl !== undefined && { adminDocsUrl: context.adminDocsUrl }),
+    ...(context.vendorName !== undefined &&
+      context.vendorSupportEmail !== undefined && {
+        branding: {
+          vendorName: context.vendorName,
+          supportEmail: context.vendorSupportEmail,
+          ...(context.vendorLogoUrl !== undefined && { logoUrl: context.vendorLogoUrl }),
+        },
+      }),
     ...(catalogJson !== undefined && { catalogJson }),
     ...(context.customDomainName !== undefined &&
       context.customDomainCertificateArn !== undefined && {

@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { resourceNamePrefixOf } from '#commons/resource-names.js';
 
 /**
  * The prefix of every physical name a stack sets: its stack name in kebab case
@@ -9,10 +10,7 @@ import type { IConstruct } from 'constructs';
  * case or hyphens (`Prod`, `prod`) give the same prefix and must not share an account.
  */
 export function resourceNamePrefix(scope: IConstruct): string {
-  return Stack.of(scope)
-    .stackName.replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
-    .toLowerCase();
+  return resourceNamePrefixOf(Stack.of(scope).stackName);
 }
 
 /** A physical name under the stack's prefix: `resourceName(scope, 'client-secrets')` is `webex-auth-keeper/client-secrets`. */

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { TENANT_PREFIX } from '#adapters/dynamodb/keys.js';
 import { tableDefinition, tableIndexes } from '#adapters/table-definition.js';
 import type { TableKey } from '#adapters/table-definition.js';
+import { CLIENT_SECRETS_NAME, TOKEN_KEY_NAME } from '#commons/resource-names.js';
 import { resourceName } from './names.js';
 import { functionBinding } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
@@ -121,7 +122,7 @@ export class TokenStore extends Construct {
     this.key = new kms.Key(this, 'Key', {
       description: 'webex-auth-keeper: table, sealed tokens, client secrets and alert topic',
       enableKeyRotation: true,
-      alias: resourceName(this, 'token-key'),
+      alias: resourceName(this, TOKEN_KEY_NAME),
       removalPolicy,
     });
 
@@ -147,7 +148,7 @@ export class TokenStore extends Construct {
     }
 
     this.clientSecrets = new secretsmanager.Secret(this, 'ClientSecrets', {
-      secretName: resourceName(this, 'client-secrets'),
+      secretName: resourceName(this, CLIENT_SECRETS_NAME),
       description:
         'webex-auth-keeper: OAuth client secrets of the Webex integrations, {"<integration key>": "<client secret>"}',
       encryptionKey: this.key,

@@ -52,6 +52,12 @@ export function settingsBinding(inputs: DeployInputs): FunctionBinding {
     CHECK_INTERVAL_SECONDS: String(inputs.checkIntervalMinutes * 60),
     ...(inputs.catalogJson !== undefined && { CATALOG_JSON: inputs.catalogJson }),
     ...(inputs.adminDocsUrl !== undefined && { PROBLEM_DOCS_URL: inputs.adminDocsUrl }),
+    // Read by the public API (pages) and the notifier (mails): functions/commons/branding-environment.ts.
+    ...(inputs.branding !== undefined && {
+      VENDOR_NAME: inputs.branding.vendorName,
+      VENDOR_SUPPORT_EMAIL: inputs.branding.supportEmail,
+      ...(inputs.branding.logoUrl !== undefined && { VENDOR_LOGO_URL: inputs.branding.logoUrl }),
+    }),
   });
 }
 

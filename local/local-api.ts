@@ -14,6 +14,7 @@ import type { AlertPolicySettings } from '#domain/alert-policy.js';
 import { flushNotifications, notifyAuthorizationEvent } from '#domain/notifier.js';
 import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
 import type { Clock, Log } from '#domain/ports.js';
+import type { Branding } from '#domain/branding.js';
 import { buildStatusBoard } from '#domain/status-board.js';
 import { runSweep, type SweepReport } from '#domain/sweep.js';
 import { SECURITY_HEADERS, createPublicApiHandler } from '#functions/public-api.app.js';
@@ -40,6 +41,8 @@ export interface LocalApiOptions {
   /** The alert policy the notifier follows (docs/alerts.md). */
   alertPolicy: AlertPolicySettings;
   clock?: Clock;
+  /** The vendor's branding of the portal and the public pages; a generic head without it. */
+  branding?: Branding;
 }
 
 export interface LocalApi {
@@ -61,7 +64,10 @@ export interface LocalApi {
  */
 export function composeLocal(
   system: LocalInfrastructure,
-  options: Pick<LocalApiOptions, 'checkIntervalSeconds' | 'passwordMaxAgeDays' | 'linkTtlDays' | 'clock'>,
+  options: Pick<
+    LocalApiOptions,
+    'checkIntervalSeconds' | 'passwordMaxAgeDays' | 'linkTtlDays' | 'clock' | 'branding'
+  >,
   log: Log,
 ): KeeperComposition {
   return composeKeeper({
@@ -75,6 +81,7 @@ export function composeLocal(
       checkIntervalSeconds: options.checkIntervalSeconds,
       // Locally a new authorization is checked by the next sweep, so a demo sees it at once.
       firstCheckDelaySeconds: 0,
+      ...(options.branding ? { branding: options.branding } : {}),
     },
     platform: {
       vault: system.vault,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { brandingVariables } from '#commons/branding-environment.js';
 import { parseEnvironment, positiveInt } from '#commons/config.js';
 import { alertPolicyEnvironmentSchema } from '#commons/environment.js';
 
@@ -25,6 +26,8 @@ export const localEnvironmentSchema = z.object({
   DYNAMODB_PORT: port.optional(),
   /** The alert policy's tunables in seconds, as the deployed notifier reads them (docs/alerts.md). */
   ...alertPolicyEnvironmentSchema.shape,
+  /** The vendor's branding of the portal and the public pages, as the deploy inputs give it. */
+  ...brandingVariables,
 });
 export type LocalEnvironment = z.infer<typeof localEnvironmentSchema>;
 

@@ -11,6 +11,7 @@ import { LocalEventSink } from './adapters/local-event-sink.js';
 import { LocalMailbox } from './adapters/local-mailbox.js';
 import { LocalSecrets } from './adapters/local-secrets.js';
 import { startWebexSimulator, type WebexSimulator } from './webex-simulator/index.js';
+import type { Branding } from '#domain/branding.js';
 import { startLocalApi, type LocalApi } from './local-api.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { systemClock, type Clock } from '#domain/ports.js';
@@ -42,6 +43,8 @@ export interface LocalSystemOptions {
   /** The alert policy's tunables (docs/alerts.md); each one not given keeps its default. */
   alertPolicy?: Partial<AlertPolicySettings>;
   clock?: Clock;
+  /** The vendor's branding of the portal and the public pages; a generic head without it. */
+  branding?: Branding;
 }
 
 /** The parts the local API is built on. */
@@ -168,6 +171,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         (options.sweepIntervalSeconds > 0 ? options.sweepIntervalSeconds : 900),
       passwordMaxAgeDays: options.passwordMaxAgeDays ?? 1825,
       linkTtlDays,
+      ...(options.branding ? { branding: options.branding } : {}),
       logLevel: options.logLevel ?? 'WARN',
       alertPolicy: { ...DEFAULT_ALERT_POLICY, ...options.alertPolicy },
       clock,

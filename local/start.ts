@@ -5,6 +5,7 @@ import { defaultCatalog, readCatalogFile } from '#adapters/catalog-file.js';
 import { SimStateFileError } from './webex-simulator/index.js';
 import { LocalDynamoDbError } from './dynamodb-local.js';
 import { parseLocalEnvironment } from './local-config.js';
+import { brandingOf } from '#commons/branding-environment.js';
 import { LocalStartError, startLocalSystem } from './local-system.js';
 import { LOCAL_API } from '#cli/api-client.js';
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const environment = parseLocalEnvironment();
   const catalog = loadCatalog(environment.CATALOG_FILE);
+  const branding = brandingOf(environment);
   const system = await startLocalSystem({
     port: environment.PORT,
     simulatorPort: environment.WEBEX_SIM_PORT,
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     }),
     logLevel: environment.LOG_LEVEL,
     alertPolicy: alertPolicyFrom(environment),
+    ...(branding ? { branding } : {}),
   });
   console.log(`Portal: ${await system.demoPortalUrl()}`);
   console.log(`Mailbox: ${system.api.url}/_local/mailbox`);

@@ -46,6 +46,8 @@ import {
   type KeeperEnvironment,
   type NotifierEnvironment,
 } from './environment.js';
+import { brandingOf } from './branding-environment.js';
+import type { Branding } from '#domain/branding.js';
 
 /** The validator first checks a new authorization an hour after it was granted. */
 export const FIRST_CHECK_DELAY_SECONDS = 60 * 60;
@@ -67,6 +69,8 @@ export interface KeeperSettings extends OnboardingSettings {
   checkIntervalSeconds: number;
   /** More flaps than this in a UTC day flag an authorization on the status board; the policy's default when absent. */
   flapsPerDayFlagged?: number;
+  /** The vendor's branding of the portal and the public pages; a generic head without it. */
+  branding?: Branding;
 }
 
 /** The settings from a function's parsed environment. */
@@ -79,7 +83,13 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
     checkIntervalSeconds: env.CHECK_INTERVAL_SECONDS,
     firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
     flapsPerDayFlagged: env.ALERT_FLAPS_PER_DAY_FLAGGED,
+    ...optionalBranding(brandingOf(env)),
   };
+}
+
+/** `{ branding }` when there is one, nothing otherwise (optional fields stay absent, not undefined). */
+function optionalBranding(branding: Branding | undefined): { branding?: Branding } {
+  return branding ? { branding } : {};
 }
 
 /** The ports whose adapters differ between AWS and the local run; the rest is built the same way. */
@@ -210,6 +220,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
   const {
     checkIntervalSeconds: _checkInterval,
     flapsPerDayFlagged: _flaps,
+    branding,
     ...onboardingSettings
   } = settings;
   return {
@@ -228,6 +239,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       catalog,
       clock,
       settings: onboardingSettings,
+      ...optionalBranding(branding),
     },
     adminApi: {
       tenants: ports.tenants,
@@ -331,6 +343,8 @@ export function composeNotifier(input: {
   statusBoardUrl?: string;
   /** Where ops put the integrations' client secrets, named in a credential incident's mail. */
   clientSecretLocation: string;
+  /** The vendor's branding in the head of each mail; a generic head without it. */
+  branding?: Branding;
   clock?: Clock;
   log: Log;
 }): NotifierComposition {
@@ -357,6 +371,7 @@ export function composeNotifier(input: {
     }),
     passwordMaxAgeDays: input.passwordMaxAgeDays,
     opsEmail: input.opsEmail,
+    ...optionalBranding(input.branding),
     clock,
     log: input.log,
   };
@@ -382,6 +397,7 @@ export function composeNotifierOnAws(
     passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
     policy: alertPolicyFrom(env),
     clientSecretLocation: clientSecretLocationOf(env.CLIENT_SECRETS_SECRET_ID),
+    ...optionalBranding(brandingOf(env)),
     log: options.log,
   });
 }

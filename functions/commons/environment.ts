@@ -3,6 +3,7 @@ import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-po
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '#domain/expiry-warnings.js';
 import { DEFAULT_LINK_TTL_DAYS } from '#domain/onboarding-link.js';
 import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
+import { brandingVariables } from './branding-environment.js';
 import { baseUrl, parseEnvironment, positiveInt } from './config.js';
 
 /** An integer between `min` and `max` given as an environment string. */
@@ -60,6 +61,8 @@ export const keeperEnvironmentSchema = z.object({
   PROBLEM_DOCS_URL: z.url().optional(),
   /** The alert policy's flap threshold, which the admin API's status board flags by. */
   ALERT_FLAPS_PER_DAY_FLAGGED: flapsPerDayFlagged,
+  /** The vendor's branding on the portal and the public pages (branding-environment.ts). */
+  ...brandingVariables,
 });
 export type KeeperEnvironment = z.infer<typeof keeperEnvironmentSchema>;
 
@@ -104,6 +107,8 @@ export const notifierEnvironmentSchema = z.object({
   /** The vendor's ops address. */
   OPS_EMAIL: z.email(),
   ...alertPolicyEnvironmentSchema.shape,
+  /** The vendor's branding in the head of each mail (branding-environment.ts). */
+  ...brandingVariables,
 });
 export type NotifierEnvironment = z.infer<typeof notifierEnvironmentSchema>;
 

@@ -1,5 +1,6 @@
 import { Eta } from 'eta/core';
 import { actionLine, alertText, type AlertContent } from './alert-content.js';
+import type { Branding } from './branding.js';
 
 /*
  * The HTML part of an alert mail, from the same content as its text part. Eta (docs/alerts.md says
@@ -31,7 +32,8 @@ const TEMPLATE = `<!DOCTYPE html>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f3f4f6;">
 <tr><td align="center" style="padding:24px 8px;">
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:600px;max-width:100%;background-color:#ffffff;border:1px solid #d1d5db;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:22px;color:#111827;">
-<tr><td style="padding:20px 24px;background-color:#1f2937;color:#ffffff;font-size:18px;font-weight:bold;"><%= it.subject %></td></tr>
+<% if (it.brand) { %><tr><td style="padding:14px 24px;background-color:#ffffff;border-bottom:1px solid #d1d5db;font-size:16px;font-weight:bold;color:#111827;"><% if (it.logoSrc) { %><img src="<%= it.logoSrc %>" alt="" height="28" style="height:28px;max-width:160px;vertical-align:middle;margin-right:10px;border:0;"><% } %><%= it.brand.vendorName %></td></tr>
+<% } %><tr><td style="padding:20px 24px;background-color:#1f2937;color:#ffffff;font-size:18px;font-weight:bold;"><%= it.subject %></td></tr>
 <% if (it.tenant || it.integrations.length > 0) { %><tr><td style="padding:16px 24px 0 24px;">
 <% if (it.tenant) { %><p style="margin:0 0 8px 0;"><strong>Tenant:</strong> <%= it.tenant.name %> (<%= it.tenant.tenantId %>)</p>
 <% } %><% if (it.integrations.length > 0) { %><table role="presentation" width="100%" cellpadding="6" cellspacing="0" border="1" style="border-collapse:collapse;border-color:#d1d5db;font-size:14px;">
@@ -53,7 +55,8 @@ const TEMPLATE = `<!DOCTYPE html>
 <% } %></td></tr>
 <% } %><tr><td style="padding:20px 24px 20px 24px;font-size:12px;line-height:18px;color:#4b5563;">
 <% it.footer.forEach(function (line) { %><p style="margin:0 0 4px 0;"><%= line %></p>
-<% }) %><% if (it.unsubscribeHref) { %><p style="margin:12px 0 0 0;"><a href="<%= it.unsubscribeHref %>" style="color:#4b5563;">Stop these alerts for <%= it.tenant ? it.tenant.name : 'this tenant' %></a> (other tenants' alerts are not affected)</p>
+<% }) %><% if (it.brand) { %><p style="margin:12px 0 0 0;">Questions? Write to <%= it.brand.vendorName %> support: <a href="mailto:<%= it.brand.supportEmail %>" style="color:#4b5563;"><%= it.brand.supportEmail %></a></p>
+<% } %><% if (it.unsubscribeHref) { %><p style="margin:12px 0 0 0;"><a href="<%= it.unsubscribeHref %>" style="color:#4b5563;">Stop these alerts for <%= it.tenant ? it.tenant.name : 'this tenant' %></a> (other tenants' alerts are not affected)</p>
 <% } %></td></tr>
 </table>
 </td></tr>
@@ -64,6 +67,11 @@ const TEMPLATE = `<!DOCTYPE html>
 
 const eta = new Eta({ autoEscape: true, autoTrim: false, useWith: false });
 const renderTemplate = eta.compile(TEMPLATE);
+
+/** The text part's line naming the vendor's support address, on a branded deployment. */
+export function supportLine(brand: Branding): string {
+  return `Questions? Write to ${brand.vendorName} support: ${brand.supportEmail}`;
+}
 
 /** The text part's last line when the mail carries an unsubscribe link. */
 export function unsubscribeLine(url: string): string {
@@ -77,12 +85,18 @@ export function unsubscribeLine(url: string): string {
  */
 export function renderAlertMail(
   content: AlertContent,
-  options: { unsubscribeUrl?: string } = {},
+  options: { unsubscribeUrl?: string; brand?: Branding } = {},
 ): RenderedMail {
-  const { unsubscribeUrl } = options;
-  const text = alertText(content);
+  const { unsubscribeUrl, brand } = options;
+  const text = brand ? `${alertText(content)}\n\n${supportLine(brand)}` : alertText(content);
   const html = eta.render(renderTemplate, {
     ...content,
+    brand,
+    // The branding's logo is https by its schema; checked again, as every href here is.
+    logoSrc:
+      brand?.logoUrl !== undefined && /^https:\/\/[^\s"'<>]+$/.test(brand.logoUrl)
+        ? brand.logoUrl
+        : undefined,
     actionHref: content.action && isWebLink(content.action.url) ? content.action.url : undefined,
     actionLine: content.action ? actionLine(content.action) : undefined,
     unsubscribeHref: unsubscribeUrl !== undefined && isWebLink(unsubscribeUrl) ? unsubscribeUrl : undefined,

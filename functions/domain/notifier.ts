@@ -6,6 +6,7 @@ import {
   type AlertPolicyDependencies,
 } from './alert-delivery.js';
 import { renderAlertMail } from './alert-html.js';
+import type { Branding } from './branding.js';
 import type { AuthorizationEvent, Tenant } from './model.js';
 import type { EmailMessage, MailSender, SentMailLedger } from './ports.js';
 
@@ -16,6 +17,8 @@ export const SENT_MAIL_KEY_DAYS = 15;
 export interface NotifierDependencies extends Omit<AlertPolicyDependencies, 'delivery'> {
   mail: MailSender;
   sentMail: SentMailLedger;
+  /** The vendor's branding in the head and foot of each mail; a generic head without it. */
+  branding?: Branding;
   /** The vendor's ops address: vendor-side incidents and the digest. */
   opsEmail: string;
   /** The RFC 8058 one-click unsubscribe URL of a contact for its tenant; absent, mails carry none. */
@@ -45,7 +48,10 @@ async function emailOf(
 ): Promise<EmailMessage> {
   const unsubscribeUrl =
     tenant && deps.unsubscribeUrl ? await deps.unsubscribeUrl(tenant.tenantId, to) : undefined;
-  const rendered = renderAlertMail(mail.content, unsubscribeUrl ? { unsubscribeUrl } : {});
+  const rendered = renderAlertMail(mail.content, {
+    ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+    ...(deps.branding ? { brand: deps.branding } : {}),
+  });
   return {
     to,
     ...rendered,

@@ -18,6 +18,11 @@ import {
   RefreshFailedError,
 } from '#domain/admin-recovery.js';
 import { ConflictError } from '#domain/ports.js';
+import {
+  AuthorizationDegradedError,
+  AuthorizationInvalidError,
+  NotAuthorizedError,
+} from '#functions/token-access.js';
 import { CONTENT_SECURITY_POLICY } from './pages/layout.js';
 
 /*
@@ -51,6 +56,8 @@ export class ProblemError extends Error {
     readonly headers: Record<string, string> = {},
     /** Each bad field of a 400, for callers that show the error next to the field. */
     readonly errors: FieldError[] = [],
+    /** Typed members a client branches on (RFC 9457 extension members), e.g. `reason`. */
+    readonly extensions: Record<string, string | number> = {},
   ) {
     super(detail);
   }
@@ -123,6 +130,7 @@ export function problem(error: ProblemError, docsUrl?: string): Answer {
       title: error.title,
       status: error.status,
       detail: error.detail,
+      ...error.extensions,
       ...(error.errors.length > 0 ? { errors: error.errors } : {}),
     }),
   };
@@ -227,8 +235,104 @@ export function toProblem(error: unknown): ProblemError | undefined {
       'The resource changed while this request ran; retry',
     );
   }
+  const tokenRefusal = tokenAccessProblem(error);
+  if (tokenRefusal) return tokenRefusal;
   if (error instanceof InvalidCursorError) {
     return invalidField('query', 'cursor', 'not a cursor this API issued');
+  }
+  return undefined;
+}
+
+/**
+ * Why token access gave no token, as a problem with the typed members a caller branches on. An
+ * invalid authorization names its cause only when the validator classified it: a refusal seen
+ * just now is not yet a cause.
+ */
+function tokenAccessProblem(error: unknown): ProblemError | undefined {
+  if (error instanceof NotAuthorizedError) {
+    const who = `"${error.tenantId}"/"${error.integration}"`;
+    const reason = { reason: error.reason };
+    switch (error.reason) {
+      case 'not_found':
+        return new ProblemError(
+          404,
+          'authorization-not-found',
+          'Authorization not found',
+          `Tenant "${error.tenantId}" has not authorized "${error.integration}"`,
+          {},
+          [],
+          reason,
+        );
+      case 'unknown_integration':
+        return new ProblemError(
+          404,
+          'integration-not-found',
+          'Integration not found',
+          `No integration "${error.integration}" in the catalog`,
+          {},
+          [],
+          reason,
+        );
+      case 'pending':
+        return new ProblemError(
+          409,
+          'authorization-pending',
+          'Authorization not finished',
+          `The consent of ${who} is not finished: no token yet`,
+          {},
+          [],
+          reason,
+        );
+      case 'revoked':
+        return new ProblemError(
+          409,
+          'authorization-revoked',
+          'Authorization revoked',
+          `The authorization ${who} was revoked: onboard it again for a token`,
+          {},
+          [],
+          reason,
+        );
+      case 'tenant_inactive':
+        return new ProblemError(
+          409,
+          'tenant-inactive',
+          'Tenant not active',
+          `Tenant "${error.tenantId}" is offboarded or being offboarded: it gets no token`,
+          {},
+          [],
+          reason,
+        );
+    }
+  }
+  if (error instanceof AuthorizationInvalidError) {
+    const cause = error.invalidationCause
+      ? `Webex no longer accepts it (${error.invalidationCause})`
+      : 'Webex refused its refresh just now; the validator checks it at once and classifies the cause';
+    return new ProblemError(
+      409,
+      'authorization-invalid',
+      'Authorization invalid',
+      `The authorization "${error.tenantId}"/"${error.integration}" is invalid: ${cause}; a person must authorize it again`,
+      {},
+      [],
+      {
+        ...(error.invalidationCause ? { invalidationCause: error.invalidationCause } : {}),
+        ...(error.causeDetail ? { causeDetail: error.causeDetail } : {}),
+      },
+    );
+  }
+  if (error instanceof AuthorizationDegradedError) {
+    const retryAfter = error.retryAfterSeconds;
+    return new ProblemError(
+      503,
+      'authorization-degraded',
+      'No token right now',
+      `No access token for "${error.tenantId}"/"${error.integration}" right now (${error.reason}); retry later`,
+      retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
+      [],
+      { reason: error.reason, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) },
+    );
   }
   return undefined;
 }

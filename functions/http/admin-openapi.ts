@@ -117,6 +117,15 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
   },
   {
     method: 'get',
+    path: '/admin/tenants/{tenantId}/authorizations/{integration}/token',
+    summary: 'A valid access token of one authorization, refreshed first when stale (never cache it)',
+    success: {
+      status: '200',
+      description: '`{tenantId, integration, accessToken, expiresAt, scopes, status}`',
+    },
+  },
+  {
+    method: 'get',
     path: '/admin/tenants/{tenantId}/history',
     summary: "A tenant's history, newest first",
     success: { status: '200', description: '`{items, cursor?}`' },
@@ -264,7 +273,7 @@ function operationOf(operation: AdminOperation): ZodOpenApiOperationObject {
 }
 
 /** The admin API's version in the document: bumped when a route or a schema changes. */
-export const ADMIN_API_VERSION = '1.1.0';
+export const ADMIN_API_VERSION = '1.2.0';
 
 /** Builds the admin API's OpenAPI 3.1 document (docs/openapi.json is this, checked in). */
 export function buildAdminOpenApiDocument(): ReturnType<typeof createDocument> {

@@ -32,6 +32,7 @@ const ADMIN_ROUTE_KEYS = [
   'POST /admin/recheck',
   'POST /admin/integrations/{integration}/reload',
   'GET /admin/tenants/{tenantId}/authorizations/{integration}',
+  'GET /admin/tenants/{tenantId}/authorizations/{integration}/token',
   'GET /admin/openapi.json',
 ];
 

@@ -17,6 +17,7 @@ import { getEvent, lambdaContext } from '#test-support/fixtures.js';
 import { asPortalFormPost } from '#test-support/portal-start.js';
 import {
   OutputCapture,
+  accessTokenWorks,
   addOrgWithAdmin,
   linkTokenOf,
   onboardOverHttp,
@@ -132,6 +133,14 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
       const token = await tokens.getAccessToken('demo', integration);
       expect(token.accessToken.length).toBeGreaterThan(10);
     }
+    // The HTTP token route: its answer is the one place a token goes, so it is not kept with the
+    // answers scanned below; its log lines and events are.
+    for (const integration of ['users-sync', 'presence']) {
+      const answer = await request(`${api}/admin/tenants/demo/authorizations/${integration}/token`);
+      expect(answer.status).toBe(200);
+      const { accessToken } = JSON.parse(answer.body) as { accessToken: string };
+      expect(await accessTokenWorks(system, accessToken)).toBe(true);
+    }
     expect((await system.api.sweep(3600)).errors).toEqual([]);
 
     // Every authorization dies with the admin's password: one alert each, then one re-authorization.
@@ -142,6 +151,8 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     expect(
       system.mailbox.mailbox().filter((mail) => mail.type === 'invalidated').length,
     ).toBeGreaterThanOrEqual(1);
+    const refused = await admin('GET', '/admin/tenants/demo/authorizations/cdr/token');
+    expect(refused.status).toBe(409);
     const again = await onboardOverHttp(system, demoLink, 'presence', DEMO_ADMIN);
     keep(again.start);
     expect(keep(again.callback).status).toBe(200);
@@ -356,6 +367,8 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
       'Webex refused or failed the code exchange',
       'Onboarding request refused',
       'Onboarding request failed',
+      'Access token handed out',
+      'Admin request refused',
     ]) {
       expect(logs).toContain(message);
     }

@@ -69,6 +69,17 @@ describe('notifyAuthorizationEvent', () => {
     expect(first?.tags).toEqual({ tenantId: 'acme', kind: 'revoked' });
   });
 
+  it("puts the vendor's branding in each mail it sends", async () => {
+    const { deps, mail } = setup();
+    const branding = { vendorName: 'Acme Attendant', supportEmail: 'support@acme-attendant.example' };
+    await notifyAuthorizationEvent({ ...deps, branding }, revoked());
+    expect(mail.sent).toHaveLength(2);
+    for (const sent of mail.sent) {
+      expect(sent.html).toContain('href="mailto:support@acme-attendant.example"');
+      expect(sent.text).toContain('Questions? Write to Acme Attendant support');
+    }
+  });
+
   it('gives each contact its own unsubscribe link for this tenant, in the message and both parts', async () => {
     const { deps, mail } = setup();
     await notifyAuthorizationEvent(deps, revoked());

@@ -3,56 +3,18 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '#commons/config.js';
 import { loadKeeperEnvironment } from '#commons/environment.js';
 import { MAX_QUERY_STRING_LENGTH } from '#commons/query-string.js';
-import { defaultCatalog } from '#adapters/catalog-file.js';
 import { hashOAuthState } from '#domain/oauth-state.js';
 import type { OnboardingSettings } from '#domain/onboarding.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
-import {
-  SECURITY_HEADERS,
-  createPublicApiHandler,
-  publicApiHeaders,
-  type PublicApiDependencies,
-} from '#functions/public-api.app.js';
-import {
-  InMemoryAuthorizationRepository,
-  InMemoryHistory,
-  InMemoryOAuthStateStore,
-  InMemoryTenantRepository,
-  ManualClock,
-  MemoryTokenVault,
-  RecordingPublisher,
-  clientSecretsFrom,
-  fixedLinkKeys,
-  webexWithConsentingAdmin,
-} from '#test-support/fakes/index.js';
-import {
-  getEvent,
-  lambdaContext,
-  silentObservability,
-  testSettings,
-  testTenant,
-} from '#test-support/fixtures.js';
+import { SECURITY_HEADERS, createPublicApiHandler, publicApiHeaders } from '#functions/public-api.app.js';
+import { inMemoryPublicApiDependencies } from '#test-support/public-api-harness.js';
+import { getEvent, lambdaContext, silentObservability, testTenant } from '#test-support/fixtures.js';
 import { parseSetCookie } from '#test-support/cookie-jar.js';
 import { asPortalFormPost } from '#test-support/portal-start.js';
 
 function setup(settings: Partial<OnboardingSettings> = {}) {
-  const catalog = defaultCatalog();
-  const linkKeys = fixedLinkKeys();
-  const clock = new ManualClock();
-  const deps = {
-    tenants: new InMemoryTenantRepository(testTenant()),
-    authorizations: new InMemoryAuthorizationRepository(),
-    history: new InMemoryHistory(),
-    oauthStates: new InMemoryOAuthStateStore(),
-    vault: new MemoryTokenVault(),
-    webex: webexWithConsentingAdmin(clock),
-    events: new RecordingPublisher(),
-    clientSecrets: clientSecretsFrom(Object.fromEntries(catalog.keys.map((key) => [key, `secret-${key}`]))),
-    linkKeys,
-    catalog,
-    clock,
-    settings: testSettings(settings),
-  } satisfies PublicApiDependencies;
+  const deps = inMemoryPublicApiDependencies(settings);
+  const { linkKeys } = deps;
   const handler = createPublicApiHandler(deps, silentObservability());
   const link = issueOnboardingLink({
     tenant: testTenant(),

@@ -1,3 +1,4 @@
+import type { Branding } from '#domain/branding.js';
 import { LinkExpiredError, LinkRevokedError, LinkTamperedError } from '#domain/onboarding-link.js';
 import {
   AuthorizationBusyError,
@@ -225,17 +226,22 @@ export function describeOnboardingFailure(error: unknown): FailurePageModel & { 
 }
 
 /** Renders the page of a failure model. */
-export function renderFailurePage(model: FailurePageModel): string {
+export function renderFailurePage(model: FailurePageModel, brand?: Branding): string {
   const body = html`<h1>${model.title}</h1>
     <div class="card notice error" data-reason="${model.reason}">
       <p>${model.message}</p>
     </div>
     ${model.retryUrl ? startForm({ url: model.retryUrl, label: model.retryLabel ?? 'Try again', id: 'retry' }) : ''}`;
-  return renderDocument({ title: model.title, body });
+  return renderDocument({ title: model.title, body, brand });
 }
 
 /** Maps an error to its page in one step: what the handler calls in its catch. */
-export function renderOnboardingFailure(error: unknown): RenderedFailure {
+export function renderOnboardingFailure(error: unknown, brand?: Branding): RenderedFailure {
   const { expected, ...model } = describeOnboardingFailure(error);
-  return { statusCode: model.statusCode, html: renderFailurePage(model), reason: model.reason, expected };
+  return {
+    statusCode: model.statusCode,
+    html: renderFailurePage(model, brand),
+    reason: model.reason,
+    expected,
+  };
 }

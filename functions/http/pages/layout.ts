@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Branding } from '#domain/branding.js';
 import { html, SafeHtml } from './html.js';
 
 const stylesheet = `
@@ -8,6 +9,9 @@ const stylesheet = `
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--ink);background:var(--bg)}
 header{background:#10243e;color:#fff;padding:14px 24px}
 header .brand{font-weight:600;letter-spacing:.2px}
+header img.logo{height:28px;max-width:160px;vertical-align:middle;margin-right:10px}
+footer.support{max-width:920px;margin:0 auto;padding:0 24px 24px;color:var(--muted);font-size:.9rem}
+footer.support a{color:var(--accent)}
 main{max-width:920px;margin:0 auto;padding:24px}
 h1{font-size:1.6rem;margin:8px 0 16px}
 h2{font-size:1.15rem;margin:0 0 4px}
@@ -64,11 +68,15 @@ const styleElement = new SafeHtml(`<style>${stylesheet}</style>`);
  * at all). Browsers apply form-action to a form's redirects too, so a form whose answer redirects
  * elsewhere (the start, to Webex's authorize page) needs that origin listed as well.
  */
-export function contentSecurityPolicy(formActions: readonly string[] = []): string {
+export function contentSecurityPolicy(
+  formActions: readonly string[] = [],
+  /** Origins images may load from: the vendor's logo's (its https origin); none by default. */
+  imageSources: readonly string[] = [],
+): string {
   return [
     "default-src 'none'",
     `style-src 'sha256-${createHash('sha256').update(stylesheet).digest('base64')}'`,
-    "img-src 'none'",
+    `img-src ${imageSources.length > 0 ? imageSources.join(' ') : "'none'"}`,
     "base-uri 'none'",
     `form-action ${formActions.length > 0 ? formActions.join(' ') : "'none'"}`,
     "frame-ancestors 'none'",
@@ -91,8 +99,27 @@ export function startForm(input: { url: string; label: string; id?: string; seco
   </form>`;
 }
 
-/** A full HTML document around a page body. */
-export function renderDocument(input: { title: string; body: SafeHtml }): string {
+/**
+ * The head of every page: the vendor's logo and name when the deployment is branded, a generic
+ * title otherwise. Every value is escaped; the logo's https URL was checked at configuration.
+ */
+function pageHeader(brand: Branding | undefined): SafeHtml {
+  if (!brand) return html`<header><span class="brand">Webex authorization portal</span></header>`;
+  const logo = brand.logoUrl ? html`<img class="logo" src="${brand.logoUrl}" alt="" />` : '';
+  return html`<header>${logo}<span class="brand">${brand.vendorName}</span></header>`;
+}
+
+/** Where a customer asks for help: the vendor's support address, on a branded deployment. */
+function supportFooter(brand: Branding | undefined): SafeHtml | '' {
+  if (!brand) return '';
+  return html`<footer class="support">
+    Questions? Write to ${brand.vendorName} support:
+    <a href="mailto:${brand.supportEmail}">${brand.supportEmail}</a>
+  </footer>`;
+}
+
+/** A full HTML document around a page body, under the vendor's branding when given. */
+export function renderDocument(input: { title: string; body: SafeHtml; brand?: Branding }): string {
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -103,8 +130,9 @@ export function renderDocument(input: { title: string; body: SafeHtml }): string
         ${styleElement}
       </head>
       <body>
-        <header><span class="brand">Webex authorization portal</span></header>
+        ${pageHeader(input.brand)}
         <main>${input.body}</main>
+        ${supportFooter(input.brand)}
       </body>
     </html> `.toString();
 }

@@ -1,3 +1,4 @@
+import type { Branding } from '#domain/branding.js';
 import { formatTime, html } from './html.js';
 import { renderDocument, startForm } from './layout.js';
 import type {
@@ -54,7 +55,7 @@ function renderIntegration(view: PortalIntegrationView) {
 }
 
 /** The tenant's onboarding portal: every catalog integration with its state and an action. */
-export function renderPortalPage(model: PortalPageModel): string {
+export function renderPortalPage(model: PortalPageModel, brand?: Branding): string {
   const done = model.integrations.filter((view) => view.state === 'active').length;
   const body = html`<h1>Authorize Webex integrations for ${model.tenantName}</h1>
     <p>${done} of ${model.integrations.length} integrations are active.</p>
@@ -83,5 +84,5 @@ export function renderPortalPage(model: PortalPageModel): string {
       This link works until ${formatTime(model.linkExpiresAt)}. Keep it among your Webex administrators:
       anyone holding it can start an authorization.
     </p>`;
-  return renderDocument({ title: `Webex integrations - ${model.tenantName}`, body });
+  return renderDocument({ title: `Webex integrations - ${model.tenantName}`, body, brand });
 }

@@ -1,9 +1,10 @@
+import type { Branding } from '#domain/branding.js';
 import { html } from './html.js';
 import type { SuccessPageModel } from '#domain/onboarding-views.js';
 import { renderDocument } from './layout.js';
 
 /** Confirms the authorization, names the authorizer, and states the warnings that apply. */
-export function renderSuccessPage(model: SuccessPageModel): string {
+export function renderSuccessPage(model: SuccessPageModel, brand?: Branding): string {
   const body = html`<h1>${model.integrationName} is ${model.restored ? 'working again' : 'authorized'}</h1>
     <div class="card notice" id="authorized-by">
       <p>
@@ -23,5 +24,5 @@ export function renderSuccessPage(model: SuccessPageModel): string {
       }
       <p><a class="button" id="back-to-portal" href="${model.portalUrl}">Back to all integrations</a></p>
     </div>`;
-  return renderDocument({ title: `${model.integrationName} authorized`, body });
+  return renderDocument({ title: `${model.integrationName} authorized`, body, brand });
 }

@@ -1,3 +1,4 @@
+import type { Branding } from '#domain/branding.js';
 import { html } from './html.js';
 import type { TroubleshootingPageModel } from '#domain/onboarding-views.js';
 import { renderDocument, startForm } from './layout.js';
@@ -6,7 +7,7 @@ import { renderDocument, startForm } from './layout.js';
  * How to unblock an integration that Webex refuses: its Integration ID, ready to copy, and the
  * Control Hub steps, then a retry.
  */
-export function renderTroubleshootingPage(model: TroubleshootingPageModel): string {
+export function renderTroubleshootingPage(model: TroubleshootingPageModel, brand?: Branding): string {
   const { integration } = model;
   const body = html`<h1>
       ${integration.name}: ${model.denial ? 'authorization refused' : 'fixing a refused authorization'}
@@ -52,5 +53,5 @@ export function renderTroubleshootingPage(model: TroubleshootingPageModel): stri
       ${startForm({ url: model.retryUrl, label: 'Retry authorization', id: 'retry' })}
     </div>
     <p><a class="small" href="${model.portalUrl}">Back to all integrations of ${model.tenantName}</a></p>`;
-  return renderDocument({ title: `Troubleshooting - ${integration.name}`, body });
+  return renderDocument({ title: `Troubleshooting - ${integration.name}`, body, brand });
 }

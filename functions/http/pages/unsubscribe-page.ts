@@ -1,3 +1,4 @@
+import type { Branding } from '#domain/branding.js';
 import type { UnsubscribeOutcome } from '#domain/unsubscribe-link.js';
 import { html } from './html.js';
 import { renderDocument } from './layout.js';
@@ -6,10 +7,15 @@ import { renderDocument } from './layout.js';
  * The unsubscribe page: the confirm button (a POST to the same URL, as RFC 8058's one-click is),
  * or what was done. It names the tenant, never the address.
  */
-export function renderUnsubscribePage(outcome: UnsubscribeOutcome, actionPath: string): string {
+export function renderUnsubscribePage(
+  outcome: UnsubscribeOutcome,
+  actionPath: string,
+  brand?: Branding,
+): string {
   switch (outcome.kind) {
     case 'confirm':
       return renderDocument({
+        brand,
         title: 'Stop these alerts',
         body: html`<h1>Stop the alerts of ${outcome.tenantName}?</h1>
           <div class="card">
@@ -25,6 +31,7 @@ export function renderUnsubscribePage(outcome: UnsubscribeOutcome, actionPath: s
       });
     case 'unsubscribed':
       return renderDocument({
+        brand,
         title: 'Alerts stopped',
         body: html`<h1>Alerts stopped</h1>
           <div class="card notice">
@@ -36,6 +43,7 @@ export function renderUnsubscribePage(outcome: UnsubscribeOutcome, actionPath: s
       });
     case 'not_a_contact':
       return renderDocument({
+        brand,
         title: 'Nothing to stop',
         body: html`<h1>Nothing to stop</h1>
           <div class="card">
