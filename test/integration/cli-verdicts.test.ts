@@ -47,13 +47,21 @@ describe('webex-auth-keeper CLI: says what it did not do, and its version', () =
   );
 
   it(
-    'refuses a second tenant id instead of offboarding the first alone',
+    'offboards every tenant named, refuses all of them when one is unknown, and refuses a word validate does not take',
     async () => {
-      const run = await runCli([...setup.api, 'offboard', 'beta', 'acme', '--yes']);
-      expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/offboard beta: unexpected argument acme/);
+      const unknown = await runCli([...setup.api, 'offboard', 'beta', 'nobody', '--yes']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(
+        /^webex-auth-keeper: 404 Tenant not found: No tenant "nobody"; nothing was offboarded\n$/,
+      );
       expect(await setup.h.repos.tenants.get('beta')).toMatchObject({ status: 'active' });
-      expect(await setup.h.repos.tenants.get('acme')).toMatchObject({ status: 'active' });
+
+      const run = await runCli([...setup.api, 'offboard', 'beta', 'acme', '--yes']);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^Offboarded beta\.$/m);
+      expect(run.stdout).toMatch(/^Offboarded acme\.$/m);
+      expect(await setup.h.repos.tenants.get('beta')).toMatchObject({ status: 'offboarded' });
+      expect(await setup.h.repos.tenants.get('acme')).toMatchObject({ status: 'offboarded' });
 
       const extra = await runCli([...setup.api, 'validate', 'demo', 'presence', 'sso']);
       expect(extra.code).toBe(2);
