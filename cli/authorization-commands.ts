@@ -12,7 +12,7 @@ import {
   type CommandContext,
 } from './cli-helpers.js';
 import { EXIT, type ExitCode } from './cli-output.js';
-import { authorizationSchema, authorizationsSchema, causeOf } from './tenant-commands.js';
+import { authorizationSchema, authorizationsSchema, causeOf } from './api-answers.js';
 
 /* The commands on authorizations and the fleet: validate (one or a tenant's), token, status-board. */
 

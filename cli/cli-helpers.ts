@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type * as z from 'zod';
+import * as z from 'zod';
 import { TransportError, UsageError, type AdminApiClient } from './api-client.js';
 import type { CliIo, ExitCode, Printer, Progress } from './cli-output.js';
 
@@ -96,4 +96,35 @@ export async function postAuthorizationAction<Schema extends z.ZodType>(
     path: `${authorizationPath(key.tenantId, key.integration)}/${action}`,
   });
   return parseAnswer(schema, answer);
+}
+
+/**
+ * The items of a paged list (`{items, cursor?}`): one page, or with `all` every page; `cursor`
+ * is the next page's when there is one left.
+ */
+export async function readPages<Item extends z.ZodType>(
+  client: AdminApiClient,
+  path: string,
+  itemSchema: Item,
+  options: { limit?: number | undefined; all: boolean },
+): Promise<{ items: z.infer<Item>[]; cursor?: string }> {
+  const pageSchema = z.looseObject({ items: z.array(itemSchema), cursor: z.string().optional() });
+  const items: z.infer<Item>[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = parseAnswer(
+      pageSchema,
+      await client.call({
+        method: 'GET',
+        path,
+        query: {
+          ...(options.limit !== undefined ? { limit: String(options.limit) } : {}),
+          ...(cursor ? { cursor } : {}),
+        },
+      }),
+    );
+    items.push(...page.items);
+    cursor = page.cursor;
+  } while (options.all && cursor);
+  return { items, ...(cursor ? { cursor } : {}) };
 }

@@ -6,6 +6,7 @@ import {
   parseAnswer,
   positiveInteger,
   postAuthorizationAction,
+  readPages,
   segment,
   shortTime,
   table,
@@ -90,7 +91,6 @@ const historyItemSchema = z.looseObject({
   status: z.string().optional(),
   summary: z.string(),
 });
-const historyPageSchema = z.looseObject({ items: z.array(historyItemSchema), cursor: z.string().optional() });
 
 const UNITS_IN_HOURS: Record<string, number> = { m: 1 / 60, h: 1, d: 24 };
 
@@ -211,24 +211,14 @@ async function history(
     }
   }
   const filtered = integration !== undefined;
-  const items: z.infer<typeof historyItemSchema>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = parseAnswer(
-      historyPageSchema,
-      await client.call({
-        method: 'GET',
-        path: `/admin/tenants/${segment(tenantId)}/history`,
-        query: {
-          ...(options.limit && !filtered ? { limit: String(options.limit) } : {}),
-          ...(cursor ? { cursor } : {}),
-        },
-      }),
-    );
-    items.push(...page.items.filter((item) => !filtered || item.integration === integration));
-    cursor = page.cursor;
-  } while ((options.all || filtered) && cursor);
-  const shown = filtered && options.limit !== undefined ? items.slice(0, options.limit) : items;
+  const { items, cursor } = await readPages(
+    client,
+    `/admin/tenants/${segment(tenantId)}/history`,
+    historyItemSchema,
+    filtered ? { all: true } : { limit: options.limit, all: options.all ?? false },
+  );
+  const own = items.filter((item) => !filtered || item.integration === integration);
+  const shown = filtered && options.limit !== undefined ? own.slice(0, options.limit) : own;
   context.print({ items: shown, ...(cursor ? { cursor } : {}) }, () => {
     const rows = shown.map((item) => [
       shortTime(item.occurredAt),

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { AdminApiClient, LOCAL_API, UsageError } from './api-client.js';
 import { registerAuthorizationCommands } from './authorization-commands.js';
 import type { CommandContext } from './cli-helpers.js';
+import { registerOffboardCommand } from './offboard-command.js';
 import { EXIT, progressOn, reportError, worseExit, type CliIo, type ExitCode } from './cli-output.js';
 import { registerRecoveryCommands } from './recovery-commands.js';
 import { registerTenantCommands } from './tenant-commands.js';
@@ -166,6 +167,7 @@ function buildProgram(io: CliIo, exit: { code: ExitCode }): Command {
     .hook('preAction', (_program, command) => refuseExtraArguments(command));
   registerTenantCommands(program, context);
   registerAuthorizationCommands(program, context);
+  registerOffboardCommand(program, context);
   registerRecoveryCommands(program, context);
   return program;
 }
