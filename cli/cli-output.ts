@@ -79,6 +79,9 @@ interface ErrorReport {
  * becomes `unknown command 'tenant' (did you mean tenants?)`.
  */
 function commanderMessage(error: CommanderError): string {
+  // `option '--limit <n>' argument 'ten' is invalid. must be ...` as `--limit must be ... (given: ten)`.
+  const invalid = /^error: option '(--[\w-]+)[^']*' argument '(.*)' is invalid\. (.*)$/s.exec(error.message);
+  if (invalid) return `${invalid[1]} ${invalid[3]} (given: ${invalid[2]})`;
   return error.message
     .replace(/^error: /, '')
     .replace(/\s*\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)')

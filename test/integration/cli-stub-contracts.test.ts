@@ -196,6 +196,6 @@ describe('webex-auth-keeper CLI against stubs of the token and filtered status-b
     expect(board.nextCursor).toBeUndefined();
     const refused = await runCliHere([...api, 'status-board', '--limit', '0']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain("option '--limit <n>' argument '0' is invalid");
+    expect(refused.stderr).toContain('--limit must be a positive whole number (given: 0)');
   });
 });
