@@ -282,11 +282,13 @@ export function registerAuthorizationCommands(program: Command, context: Command
         ...(options.reveal ? { accessToken: answer.accessToken } : {}),
       };
       const line = `${tenantId}/${integration} is ${answer.status}; its access token is valid until ${shortTime(answer.expiresAt)}`;
-      if (context.json()) context.print(shown, () => '');
-      else if (options.reveal) {
+      // Revealed without --json, the token is all of stdout, so `$(... --reveal)` is the token.
+      if (options.reveal && !context.json()) {
         context.io.stderr(`${line}.\n`);
         context.io.stdout(`${answer.accessToken}\n`);
-      } else context.io.stdout(`${line} (not printed: add --reveal).\n`);
+        return;
+      }
+      context.print(shown, () => `${line} (not printed: add --reveal).\n`);
     });
 
   program
