@@ -180,14 +180,14 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     await program.parseAsync(argv, { from: 'user' });
     return exit.code;
   } catch (error) {
+    // Help and the version are printed already; help for a missing command (`tenants` alone)
+    // went to stderr with a non-zero code: bad usage.
     if (
       error instanceof CommanderError &&
-      ['commander.helpDisplayed', 'commander.version'].includes(error.code)
+      ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)
     ) {
-      return EXIT.ok;
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    // Help shown for a missing command (`tenants` alone) went to stderr already: bad usage.
-    if (error instanceof CommanderError && error.code === 'commander.help') return EXIT.usage;
     return reportError(error, io, program.opts<GlobalOptions>().json === true || asksForJson(argv));
   }
 }

@@ -1,32 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminHarness, seedAuthorization, type AdminHarness } from '#test-support/admin-harness.js';
-import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedAuthorization, type AdminHarness } from '#test-support/admin-harness.js';
 import { runCliHere } from '#test-support/cli-process.js';
+import { cliAgainstSimulatedWebex } from '#test-support/cli-sim-setup.js';
 
 /*
- * The CLI's commands in this process against a served admin API (DynamoDB Local; the harness's
- * validate stand-in answers the record as it is): tenants update with If-Match, one
+ * The CLI's commands in this process against a served admin API (DynamoDB Local and the Webex
+ * simulator; the harness's validate stand-in answers the record as it is): tenants update with If-Match, one
  * authorization's history, validate's exit codes, progress, --json errors, did-you-mean.
  */
 describe('webex-auth-keeper CLI commands against a locally served admin API', () => {
+  const setup = cliAgainstSimulatedWebex();
   let h: AdminHarness;
-  let server: AdminServer;
   let api: string[];
 
   beforeAll(async () => {
-    h = await createAdminHarness();
-    server = await startAdminServer(h.deps);
-    api = ['--api', server.url];
+    ({ h, api } = setup);
     for (const tenantId of ['acme', 'hist', 'deg', 'bulk', 'one', 'two']) {
       const created = await h.call('POST', '/admin/tenants', {
         body: { tenantId, name: tenantId, contacts: ['a@acme.example'] },
       });
       expect(created.status).toBe(201);
     }
-  });
-  afterAll(async () => {
-    await server.close();
-    await h.close();
   });
 
   it('edits the contacts it read and sends the ETag of that read as If-Match', async () => {
@@ -232,6 +226,12 @@ describe('webex-auth-keeper CLI commands against a locally served admin API', ()
     expect(help.stdout).toMatch(/^Usage: webex-auth-keeper tenants update \[options\] <id>/);
     expect(help.stdout).toContain('--add-contact <email>');
     expect(help.stdout).not.toContain('tenants purge');
+    const viaHelp = await runCliHere(['help', 'tenants']);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toMatch(/^Usage: webex-auth-keeper tenants \[options\] \[command\]/);
+    const noCommand = await runCliHere(['tenants']);
+    expect(noCommand).toMatchObject({ code: 2, stdout: '' });
+    expect(noCommand.stderr).toMatch(/^Usage: webex-auth-keeper tenants/);
     const board = await runCliHere(['status-board', '--help']);
     expect(board.stdout).toMatch(/^Usage: webex-auth-keeper status-board \[options\]/);
   });
