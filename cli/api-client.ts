@@ -83,6 +83,14 @@ export interface ApiRequest {
   path: string;
   query?: Record<string, string>;
   body?: unknown;
+  /** Extra request headers (signed with the rest), e.g. `if-match`. */
+  headers?: Record<string, string>;
+}
+
+/** An answer's JSON and headers (`ETag`), for the commands that need both. */
+export interface ApiAnswer {
+  document: unknown;
+  headers: Headers;
 }
 
 /** Credentials as SigV4 needs them; the default AWS chain when not given. */
@@ -189,13 +197,20 @@ export class AdminApiClient {
     return given;
   }
 
+  /** Sends the request; answers the JSON document. */
   async call(request: ApiRequest): Promise<unknown> {
+    return (await this.send(request)).document;
+  }
+
+  /** Sends the request; answers the JSON document with the answer's headers. */
+  async send(request: ApiRequest): Promise<ApiAnswer> {
     const url = new URL(this.baseUrl.href.replace(/\/+$/, '') + request.path);
     for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     let headers: Record<string, string> = {
       accept: 'application/json',
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...request.headers,
     };
     if (this.signed) {
       try {
@@ -241,7 +256,7 @@ export class AdminApiClient {
     if (response.ok) {
       if (document === undefined)
         throw new TransportError(`The API answered ${response.status} without JSON`);
-      return document;
+      return { document, headers: response.headers };
     }
     const problem = problemSchema.safeParse(document);
     // API Gateway's own refusals (e.g. a bad signature) come as {"message": ...}, not as problems.

@@ -1,7 +1,23 @@
-import type * as z from 'zod';
+import { InvalidArgumentError, type Command } from 'commander';
+import * as z from 'zod';
 import { TransportError, UsageError, type AdminApiClient } from './api-client.js';
+import type { CliIo, ExitCode, Printer, Progress } from './cli-output.js';
 
 /* What every command shares: reading the API's answers, printing tables and times, reading arguments. */
+
+/** What a command's action works with; global options (`--api`, `--json`) are read when it runs. */
+export interface CommandContext {
+  io: CliIo;
+  /** Whether `--json` was given. */
+  json(): boolean;
+  /** The admin API client for `--api`, `--profile` and `--region`. */
+  client(): AdminApiClient;
+  print: Printer;
+  /** A progress display for `total` items (shown only on a terminal, never with --json). */
+  progress(total: number): Progress;
+  /** Ends the run with this code, unless a worse one was set (worseExit). */
+  exitWith(code: ExitCode): void;
+}
 
 /** The API's answer parsed with the command's schema; an unexpected shape is a transport failure. */
 export function parseAnswer<Schema extends z.ZodType>(schema: Schema, document: unknown): z.infer<Schema> {
@@ -30,23 +46,40 @@ export function shortTime(iso: string | undefined): string {
   return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z` : '';
 }
 
-/** A `--name` option that must be a positive whole number, when given. */
-export function positiveInteger(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+/** Commander's parser of an option that must be a positive whole number (`--limit ten` is refused). */
+export function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1)
-    throw new UsageError(`--${name} must be a positive whole number`);
+    throw new InvalidArgumentError('must be a positive whole number');
   return Number(value);
 }
 
-/** The positional argument at `index`; bad usage naming `what` when missing. */
-export function requirePositional(positionals: string[], index: number, what: string): string {
-  const value = positionals[index];
-  if (value === undefined) throw new UsageError(`Missing ${what}`);
-  return value;
+/** Commander's parser of a repeatable option: each occurrence adds its value to the list. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * Refuses each pair of options given together (`--sso` with `--no-sso`), which commander would
+ * settle silently by keeping the last one.
+ */
+export function refusePairs(command: Command, pairs: [string, string][]): Command {
+  const given = new Set<string>();
+  for (const name of pairs.flat()) command.on(`option:${name}`, () => given.add(name));
+  return command.hook('preAction', () => {
+    for (const [first, second] of pairs) {
+      if (given.has(first) && given.has(second))
+        throw new UsageError(`--${first} and --${second} do not go together`);
+    }
+  });
 }
 
 /** A value as one URL path segment. */
 export const segment = (value: string) => encodeURIComponent(value);
+
+/** `/admin/tenants/{tenantId}/authorizations/{integration}`, each part encoded. */
+export function authorizationPath(tenantId: string, integration: string): string {
+  return `/admin/tenants/${segment(tenantId)}/authorizations/${segment(integration)}`;
+}
 
 /**
  * `<action> <id> <integration>`: POSTs the action on that one authorization
@@ -54,15 +87,44 @@ export const segment = (value: string) => encodeURIComponent(value);
  */
 export async function postAuthorizationAction<Schema extends z.ZodType>(
   client: AdminApiClient,
-  positionals: string[],
+  key: { tenantId: string; integration: string },
   action: string,
   schema: Schema,
-): Promise<{ tenantId: string; integration: string; result: z.infer<Schema> }> {
-  const tenantId = requirePositional(positionals, 1, `tenant id: ${action} <id> <integration>`);
-  const integration = requirePositional(positionals, 2, `integration: ${action} <id> <integration>`);
+): Promise<z.infer<Schema>> {
   const answer = await client.call({
     method: 'POST',
-    path: `/admin/tenants/${segment(tenantId)}/authorizations/${segment(integration)}/${action}`,
+    path: `${authorizationPath(key.tenantId, key.integration)}/${action}`,
   });
-  return { tenantId, integration, result: parseAnswer(schema, answer) };
+  return parseAnswer(schema, answer);
+}
+
+/**
+ * The items of a paged list (`{items, cursor?}`): one page, or with `all` every page; `cursor`
+ * is the next page's when there is one left.
+ */
+export async function readPages<Item extends z.ZodType>(
+  client: AdminApiClient,
+  path: string,
+  itemSchema: Item,
+  options: { limit?: number | undefined; all: boolean },
+): Promise<{ items: z.infer<Item>[]; cursor?: string }> {
+  const pageSchema = z.looseObject({ items: z.array(itemSchema), cursor: z.string().optional() });
+  const items: z.infer<Item>[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = parseAnswer(
+      pageSchema,
+      await client.call({
+        method: 'GET',
+        path,
+        query: {
+          ...(options.limit !== undefined ? { limit: String(options.limit) } : {}),
+          ...(cursor ? { cursor } : {}),
+        },
+      }),
+    );
+    items.push(...page.items);
+    cursor = page.cursor;
+  } while (options.all && cursor);
+  return { items, ...(cursor ? { cursor } : {}) };
 }

@@ -1,27 +1,27 @@
+import type { Command } from 'commander';
 import * as z from 'zod';
-import { UsageError, type AdminApiClient } from './api-client.js';
+import { ApiProblemError, UsageError, type AdminApiClient } from './api-client.js';
 import {
+  authorizationPath,
   parseAnswer,
   positiveInteger,
   postAuthorizationAction,
-  requirePositional,
+  readPages,
   segment,
   shortTime,
   table,
+  type CommandContext,
 } from './cli-helpers.js';
+import type { Printer } from './cli-output.js';
 
 /*
  * The commands that bring authorizations back or renew them (recheck, refresh, reload) and the
  * history that shows what they did.
  */
 
-/** Per-command help: `webex-auth-keeper <command> --help`. */
-export const RECOVERY_HELP: Readonly<Record<string, string>> = {
-  recheck: `Usage: webex-auth-keeper recheck <id> <integration>
-       webex-auth-keeper recheck --since 2h|ISO_TIME [--until ISO_TIME] [--cause CAUSE]
-                                 [--tenant ID] [--integration KEY] [--dry-run] [--limit N]
-
-Tries the stored refresh token of invalid authorizations again. Where Webex accepts it (and the
+/** What each command does, printed by `<command> --help` below its usage and options. */
+const HELP = {
+  recheck: `Tries the stored refresh token of invalid authorizations again. Where Webex accepts it (and the
 identity probe is healthy) the authorization is active again and a "restored" mail goes out;
 otherwise it stays as it was and the attempt is in its history.
 
@@ -29,36 +29,28 @@ The second form selects by invalidation time (--since: 30m, 2h, 3d, or an ISO ti
 (password_changed_or_revoked, user_deactivated, admin_role_removed, integration_revoked,
 refresh_token_expired, unknown), and follows the API's pages until every tenant is looked at;
 --limit caps the rechecks per API call (default 10). --dry-run lists what would be rechecked.`,
-  refresh: `Usage: webex-auth-keeper refresh <id> <integration>
-
-Refreshes a live (active, expiring or degraded) authorization's tokens now, on the validator's
+  refresh: `Refreshes a live (active, expiring or degraded) authorization's tokens now, on the validator's
 path, and prints the new expiries. An invalid one is refused: recheck it instead. Exit code 1 when
 Webex did not renew the tokens (the message says what became of the authorization).`,
-  reload: `Usage: webex-auth-keeper reload <integration>
-
-After a credential incident (Webex refuses our client secret), once the right secret is stored:
+  reload: `After a credential incident (Webex refuses our client secret), once the right secret is stored:
 every function reads the client secret again at once instead of within 5 minutes, and the
 authorization that opened the incident is refreshed now to prove it. Refused (exit code 1) when
 the integration has no open credential incident.`,
-  history: `Usage: webex-auth-keeper history <id> [--limit N] [--all]
-
-A tenant's history, newest first: transitions, warnings and recheck attempts.`,
+  history: `A tenant's history, newest first: transitions, warnings and recheck attempts. With an
+integration, only that authorization's: the CLI reads the tenant's whole history and keeps its
+items (--limit then caps how many are printed, the newest).`,
 };
 
-/** The options these commands read (declared with the others in the CLI's argument parser). */
-export interface RecoveryOptions {
-  since?: string | undefined;
-  until?: string | undefined;
-  cause?: string | undefined;
-  tenant?: string | undefined;
-  integration?: string | undefined;
-  'dry-run': boolean;
-  limit?: string | undefined;
-  all: boolean;
+/** The options of `recheck`. */
+interface RecheckOptions {
+  since?: string;
+  until?: string;
+  cause?: string;
+  tenant?: string;
+  integration?: string;
+  dryRun?: boolean;
+  limit?: number;
 }
-
-/** What a command prints with: the API's JSON with --json, else the human text. */
-export type Printer = (document: unknown, human: () => string) => void;
 
 const recheckSchema = z.looseObject({
   tenantId: z.string(),
@@ -99,12 +91,11 @@ const historyItemSchema = z.looseObject({
   status: z.string().optional(),
   summary: z.string(),
 });
-const historyPageSchema = z.looseObject({ items: z.array(historyItemSchema), cursor: z.string().optional() });
 
 const UNITS_IN_HOURS: Record<string, number> = { m: 1 / 60, h: 1, d: 24 };
 
 /** `--since`: a duration back from now (`30m`, `2h`, `3d`) or an ISO time. */
-function windowOf(options: RecoveryOptions): Record<string, unknown> {
+function windowOf(options: RecheckOptions): Record<string, unknown> {
   const since = options.since;
   if (since === undefined) throw new UsageError('Missing --since (e.g. --since 2h): the invalidation window');
   const duration = /^(\d+(?:\.\d+)?)([mhd])$/.exec(since);
@@ -118,59 +109,30 @@ function windowOf(options: RecoveryOptions): Record<string, unknown> {
   return { since, ...(options.until !== undefined ? { until: options.until } : {}) };
 }
 
-/** Runs `recheck`, `refresh`, `reload` or `history`; false when `command` is none of them. */
-export async function runRecoveryCommand(
-  command: string,
-  positionals: string[],
-  options: RecoveryOptions,
+async function recheckOne(
+  key: { tenantId: string; integration: string },
   client: AdminApiClient,
   print: Printer,
-): Promise<boolean> {
-  switch (command) {
-    case 'recheck':
-      if (positionals.length > 1) await recheckOne(positionals, client, print);
-      else await recheckMany(options, client, print);
-      return true;
-    case 'refresh':
-      await refresh(positionals, client, print);
-      return true;
-    case 'reload':
-      await reload(positionals, client, print);
-      return true;
-    case 'history':
-      await history(positionals, options, client, print);
-      return true;
-    default:
-      return false;
-  }
-}
-
-async function recheckOne(positionals: string[], client: AdminApiClient, print: Printer): Promise<void> {
-  const { tenantId, integration, result } = await postAuthorizationAction(
-    client,
-    positionals,
-    'recheck',
-    recheckSchema,
-  );
+): Promise<void> {
+  const result = await postAuthorizationAction(client, key, 'recheck', recheckSchema);
   print(result, () => {
     const said: Record<string, string> = {
       restored: 'Restored',
       still_invalid: 'Still invalid',
       failed: 'Failed',
     };
-    return `${said[result.outcome] ?? result.outcome}: ${tenantId}/${integration} is ${result.status}. ${result.detail}\n`;
+    return `${said[result.outcome] ?? result.outcome}: ${key.tenantId}/${key.integration} is ${result.status}. ${result.detail}\n`;
   });
 }
 
-async function recheckMany(options: RecoveryOptions, client: AdminApiClient, print: Printer): Promise<void> {
-  const limit = positiveInteger('limit', options.limit);
+async function recheckMany(options: RecheckOptions, client: AdminApiClient, print: Printer): Promise<void> {
   const body = {
     ...windowOf(options),
     ...(options.cause !== undefined ? { cause: options.cause } : {}),
     ...(options.tenant !== undefined ? { tenantId: options.tenant } : {}),
     ...(options.integration !== undefined ? { integration: options.integration } : {}),
-    ...(limit !== undefined ? { limit } : {}),
-    dryRun: options['dry-run'],
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    dryRun: options.dryRun ?? false,
   };
   const items: z.infer<typeof bulkItemSchema>[] = [];
   let window: { since: string; until: string } | undefined;
@@ -202,66 +164,63 @@ async function recheckMany(options: RecoveryOptions, client: AdminApiClient, pri
       item.outcome,
       item.detail ?? '',
     ]);
-    const what = options['dry-run'] ? 'would be rechecked' : 'rechecked';
+    const what = options.dryRun ? 'would be rechecked' : 'rechecked';
     return `${items.length} ${what} (invalidated ${shortTime(window?.since)} to ${shortTime(window?.until)}).\n${table(['TENANT', 'INTEGRATION', 'CAUSE', 'INVALIDATED', 'OUTCOME', 'DETAIL'], rows)}`;
   });
 }
 
-async function refresh(positionals: string[], client: AdminApiClient, print: Printer): Promise<void> {
-  const { tenantId, integration, result } = await postAuthorizationAction(
-    client,
-    positionals,
-    'refresh',
-    refreshSchema,
-  );
-  print(
-    result,
-    () =>
-      `Refreshed ${tenantId}/${integration} (${result.status}): access token until ${shortTime(result.accessTokenExpiresAt)}, refresh token until ${shortTime(result.refreshTokenExpiresAt)}.\n`,
-  );
-}
+/** The window options of `recheck`: they select invalidations, so they do not go with one `<id> <integration>`. */
+const WINDOW_OPTIONS = ['since', 'until', 'cause', 'tenant', 'integration', 'dryRun', 'limit'] as const;
 
-async function reload(positionals: string[], client: AdminApiClient, print: Printer): Promise<void> {
-  const integration = requirePositional(positionals, 1, 'integration: reload <integration>');
-  const result = parseAnswer(
-    reloadSchema,
-    await client.call({ method: 'POST', path: `/admin/integrations/${segment(integration)}/reload` }),
-  );
-  print(result, () => {
-    const verified = result.verifiedOn
-      ? ` Verified on ${result.verifiedOn.tenantId}: ${result.verifiedOn.outcome}. ${result.verifiedOn.detail}`
-      : '';
-    const incident = result.incidentOpen
-      ? ' The credential incident is still open: check the stored client secret.'
-      : ' The credential incident is closed.';
-    return `Reload of ${result.integration}'s client secret requested.${verified}${incident}\n`;
-  });
-}
-
-async function history(
-  positionals: string[],
-  options: RecoveryOptions,
-  client: AdminApiClient,
-  print: Printer,
+async function recheck(
+  tenantId: string | undefined,
+  integration: string | undefined,
+  options: RecheckOptions,
+  context: CommandContext,
 ): Promise<void> {
-  const tenantId = requirePositional(positionals, 1, 'tenant id: history <id>');
-  const limit = positiveInteger('limit', options.limit);
-  const items: z.infer<typeof historyItemSchema>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = parseAnswer(
-      historyPageSchema,
-      await client.call({
-        method: 'GET',
-        path: `/admin/tenants/${segment(tenantId)}/history`,
-        query: { ...(limit ? { limit: String(limit) } : {}), ...(cursor ? { cursor } : {}) },
-      }),
+  if (tenantId === undefined) return recheckMany(options, context.client(), context.print);
+  if (integration === undefined) throw new UsageError('Missing integration: recheck <id> <integration>');
+  const windowOption = WINDOW_OPTIONS.find((name) => options[name] !== undefined);
+  if (windowOption !== undefined) {
+    throw new UsageError(
+      `--${windowOption.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} selects a window: give it without <id> <integration>`,
     );
-    items.push(...page.items);
-    cursor = page.cursor;
-  } while (options.all && cursor);
-  print({ items, ...(cursor ? { cursor } : {}) }, () => {
-    const rows = items.map((item) => [
+  }
+  return recheckOne({ tenantId, integration }, context.client(), context.print);
+}
+
+/**
+ * A tenant's history, newest first: a page (or --all of them); with an integration, that
+ * authorization's items of the whole history (the route has no filter), at most `limit`.
+ * An integration the catalog does not list is refused rather than shown as an empty history.
+ */
+async function history(
+  tenantId: string,
+  integration: string | undefined,
+  options: { limit?: number; all?: boolean },
+  context: CommandContext,
+): Promise<void> {
+  const client = context.client();
+  if (integration !== undefined) {
+    try {
+      await client.call({ method: 'GET', path: authorizationPath(tenantId, integration) });
+    } catch (error) {
+      // An authorization never granted has no record but may have history (a refused consent).
+      if (!(error instanceof ApiProblemError && error.problem.type?.endsWith('authorization-not-found')))
+        throw error;
+    }
+  }
+  const filtered = integration !== undefined;
+  const { items, cursor } = await readPages(
+    client,
+    `/admin/tenants/${segment(tenantId)}/history`,
+    historyItemSchema,
+    filtered ? { all: true } : { limit: options.limit, all: options.all ?? false },
+  );
+  const own = items.filter((item) => !filtered || item.integration === integration);
+  const shown = filtered && options.limit !== undefined ? own.slice(0, options.limit) : own;
+  context.print({ items: shown, ...(cursor ? { cursor } : {}) }, () => {
+    const rows = shown.map((item) => [
       shortTime(item.occurredAt),
       item.integration,
       item.type,
@@ -271,4 +230,84 @@ async function history(
     const more = cursor ? '(more history: add --all)\n' : '';
     return table(['WHEN', 'INTEGRATION', 'EVENT', 'STATUS', 'SUMMARY'], rows) + more;
   });
+}
+
+/** Registers `recheck`, `refresh`, `reload` and `history`. */
+export function registerRecoveryCommands(program: Command, context: CommandContext): void {
+  program
+    .command('recheck')
+    .description(
+      "try an invalid authorization's stored refresh token again, or every invalidation of a window",
+    )
+    .usage(
+      '<id> <integration>\n       webex-auth-keeper recheck --since 2h|ISO_TIME [--until ISO_TIME] [--cause CAUSE]\n                                 [--tenant ID] [--integration KEY] [--dry-run] [--limit N]',
+    )
+    .argument('[id]', 'the tenant id')
+    .argument('[integration]', 'the integration')
+    .option('--since <when>', 'invalidated since: a duration back from now (30m, 2h, 3d) or an ISO time')
+    .option('--until <when>', 'invalidated until: an ISO time (with an ISO --since)')
+    .option('--cause <cause>', 'only invalidations with this cause')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--integration <key>', 'only this integration')
+    .option('--dry-run', 'list what would be rechecked')
+    .option('--limit <n>', 'rechecks per API call (default 10)', positiveInteger)
+    .addHelpText('after', `\n${HELP.recheck}`)
+    .action((tenantId: string | undefined, integration: string | undefined, options: RecheckOptions) =>
+      recheck(tenantId, integration, options, context),
+    );
+
+  program
+    .command('refresh')
+    .description("refresh a live authorization's tokens now")
+    .argument('<id>', 'the tenant id')
+    .argument('<integration>', 'the integration')
+    .addHelpText('after', `\n${HELP.refresh}`)
+    .action(async (tenantId: string, integration: string) => {
+      const result = await postAuthorizationAction(
+        context.client(),
+        { tenantId, integration },
+        'refresh',
+        refreshSchema,
+      );
+      context.print(
+        result,
+        () =>
+          `Refreshed ${tenantId}/${integration} (${result.status}): access token until ${shortTime(result.accessTokenExpiresAt)}, refresh token until ${shortTime(result.refreshTokenExpiresAt)}.\n`,
+      );
+    });
+
+  program
+    .command('reload')
+    .description('read a fixed client secret again everywhere now')
+    .argument('<integration>', 'the integration')
+    .addHelpText('after', `\n${HELP.reload}`)
+    .action(async (integration: string) => {
+      const result = parseAnswer(
+        reloadSchema,
+        await context
+          .client()
+          .call({ method: 'POST', path: `/admin/integrations/${segment(integration)}/reload` }),
+      );
+      context.print(result, () => {
+        const verified = result.verifiedOn
+          ? ` Verified on ${result.verifiedOn.tenantId}: ${result.verifiedOn.outcome}. ${result.verifiedOn.detail}`
+          : '';
+        const incident = result.incidentOpen
+          ? ' The credential incident is still open: check the stored client secret.'
+          : ' The credential incident is closed.';
+        return `Reload of ${result.integration}'s client secret requested.${verified}${incident}\n`;
+      });
+    });
+
+  program
+    .command('history')
+    .description("a tenant's history, or one authorization's, newest first")
+    .argument('<id>', 'the tenant id')
+    .argument('[integration]', "only this integration's authorization")
+    .option('--limit <n>', 'items per page (with an integration: the most printed)', positiveInteger)
+    .option('--all', 'every page')
+    .addHelpText('after', `\n${HELP.history}`)
+    .action((tenantId: string, integration: string | undefined, options: { limit?: number; all?: boolean }) =>
+      history(tenantId, integration, options, context),
+    );
 }

@@ -1,55 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, Help } from 'commander';
 import * as z from 'zod';
-import {
-  parseAnswer,
-  positiveInteger,
-  postAuthorizationAction,
-  requirePositional,
-  segment,
-  shortTime,
-  table,
-} from './cli-helpers.js';
-import { RECOVERY_HELP, runRecoveryCommand } from './recovery-commands.js';
-import {
-  AdminApiClient,
-  ApiProblemError,
-  LOCAL_API,
-  TransportError,
-  UsageError,
-  type ApiClientOptions,
-} from './api-client.js';
+import { AdminApiClient, LOCAL_API, UsageError } from './api-client.js';
+import { registerAuthorizationCommands } from './authorization-commands.js';
+import type { CommandContext } from './cli-helpers.js';
+import { registerOffboardCommand } from './offboard-command.js';
+import { EXIT, progressOn, reportError, worseExit, type CliIo, type ExitCode } from './cli-output.js';
+import { registerRecoveryCommands } from './recovery-commands.js';
+import { registerTenantCommands } from './tenant-commands.js';
 
 export { table } from './cli-helpers.js';
+export { EXIT, type CliIo } from './cli-output.js';
 
-/** Exit codes, for scripts. */
-export const EXIT = { ok: 0, apiError: 1, usage: 2, unreachable: 3, inconclusive: 4 } as const;
-
-/**
- * The most words each command takes, its own name included: a word more is a mistake to report
- * (`offboard beta acme --yes` must not offboard beta and drop acme unsaid).
- */
-const MOST_WORDS: Record<string, number> = {
-  tenants: 3,
-  link: 2,
-  validate: 3,
-  offboard: 2,
-  recheck: 3,
-  refresh: 3,
-  reload: 2,
-  history: 2,
-};
-
-function refuseExtraWords(positionals: string[]): void {
-  const command = positionals[0] ?? '';
-  const most = MOST_WORDS[command];
-  if (most === undefined || positionals.length <= most) return;
-  const extra = positionals.slice(most);
-  throw new UsageError(
-    `${positionals.slice(0, most).join(' ')}: unexpected ${extra.length === 1 ? 'argument' : 'arguments'} ${extra.join(' ')} (one command acts on one tenant)`,
-  );
-}
-
+/** The program's help: every command at a glance (`<command> --help` has each one's options). */
 export const USAGE = `Usage: webex-auth-keeper [--api URL] [--profile NAME] [--region R] [--json] <command>
 
 Commands:
@@ -58,15 +21,19 @@ Commands:
                       [--password-max-age-days N] [--sso-authorizer EMAIL]...
                                                    create a tenant; contacts get alert emails;
                                                    with --org only that Webex org may authorize
-  tenants update <id> [--name NAME] [--contact EMAIL]... [--no-contacts] [--sso | --no-sso]
+  tenants update <id> [--name NAME] [--contact EMAIL]... [--no-contacts]
+                      [--add-contact EMAIL]... [--remove-contact EMAIL]... [--sso | --no-sso]
                       [--org ORG_ID | --no-org] [--revoke-authorizations]
                       [--password-max-age-days N | --no-password-max-age]
                       [--sso-authorizer EMAIL]... [--no-sso-authorizers]
-                                                   change a tenant; --contact replaces the list;
-                                                   --org binds it to the customer's Webex org,
-                                                   --no-org unbinds it (refused while it has live
-                                                   authorizations, unless --revoke-authorizations
-                                                   revokes them first, as offboarding does)
+                                                   change a tenant: reads it, then changes it only
+                                                   if nobody did meanwhile (If-Match); --contact
+                                                   replaces the list, --add-contact and
+                                                   --remove-contact edit it; --org binds it to the
+                                                   customer's Webex org, --no-org unbinds it
+                                                   (refused while it has live authorizations,
+                                                   unless --revoke-authorizations revokes them
+                                                   first, as offboarding does)
   tenants show <id>                                a tenant and its authorizations
   tenants reactivate <id>                          make an offboarded tenant active again
   tenants purge <id> --yes                         delete an offboarded tenant, its authorization
@@ -74,12 +41,20 @@ Commands:
   link <id> [--days N]                             issue an onboarding link (default 14 days)
   link <id> --revoke                               revoke every onboarding link of the tenant
   validate <id> <integration>                      validate one authorization now
+  validate <id>                                    validate each of the tenant's authorizations
+  token <id> <integration> [--reveal]              an access token's expiry and status (the token
+                                                   itself only with --reveal)
+  status-board [--status S] [--cause C] [--integration KEY] [--tenant ID]
+               [--limit N] [--cursor C | --all]    the fleet: totals by status and cause, a row
+                                                   per authorization
   recheck <id> <integration>                       try an invalid one's stored refresh token again
   recheck --since 2h [--cause CAUSE] [--dry-run]   recheck every invalidation of a window
   refresh <id> <integration>                       refresh a live authorization's tokens now
   reload <integration>                             read a fixed client secret again everywhere now
-  history <id> [--limit N] [--all]                 a tenant's history, newest first
-  offboard <id> --yes                              revoke and delete all of a tenant's tokens;
+  history <id> [integration] [--limit N] [--all]   a tenant's (or one authorization's) history,
+                                                   newest first
+  offboard <id>... --yes                           revoke and delete all of the tenants' tokens
+                                                   (every id is checked before any is offboarded);
                                                    prints a receipt: per integration, revoked
                                                    (verified) or not at Webex, and when deleted
 
@@ -91,8 +66,9 @@ Options:
                   default: the SDK's credential chain (AWS_PROFILE, environment, instance role)
   --region R      sign for this region: only needed for a custom domain (an execute-api URL
                   names its region; else AWS_REGION)
-  --json          print the API's JSON instead of tables
-  --help          this text (after a command: that command's help, e.g. recheck --help)
+  --json          print the API's JSON instead of tables, and errors as JSON on stderr:
+                  {"error": {"type", "title", "detail", "status"?}}
+  -h, --help      this text; after a command, that command's help (e.g. tenants update --help)
   --version       the CLI's version
 
 ORG_ID is the orgId the Webex API gives (GET /v1/people/me), not the uuid Control Hub shows.
@@ -100,471 +76,120 @@ ORG_ID is the orgId the Webex API gives (GET /v1/people/me), not the uuid Contro
 without it (or after --no-password-max-age) the deployment's default applies. Each
 --sso-authorizer names an authorizer who signs in through SSO although the tenant does not:
 they get no password deadline warnings; the list given replaces the tenant's.
+A mistyped command or option is refused with the nearest one ("did you mean"), and so is a word
+a command does not take. Long commands (validate <id>, offboard of several tenants) show their
+progress on stderr when it is a terminal.
 
 Exit codes: 0 done, 1 the API refused (the problem is printed on one line), 2 bad usage,
 3 the API could not be reached or the request signed, 4 validate reached no verdict (Webex did
-not answer the check normally; the authorization keeps its status and is checked again).`;
-
-/** Where the CLI writes; the process streams by default, strings in tests. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: Record<string, string | undefined>;
-  /** Overrides for the API client (tests). */
-  client?: Partial<ApiClientOptions>;
-}
+not answer the check normally, or the check did not run; the authorization keeps its status and
+is checked again), 5 validate found the authorization not healthy (degraded, invalid,
+check_failing, revoked or pending). A command on several items ends with the first of 1, 5, 4
+that any of them met.`;
 
 const defaultIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
+  stderrIsTty: process.stderr.isTTY,
 };
 
-// The API's answers are outside input: each command parses the fields it prints.
-const tenantSchema = z.looseObject({
-  tenantId: z.string(),
-  name: z.string(),
-  status: z.string(),
-  sso: z.boolean(),
-  contacts: z.array(z.string()),
-  linkVersion: z.number(),
-  orgId: z.string().optional(),
-  passwordMaxAgeDays: z.number().optional(),
-  ssoAuthorizers: z.array(z.string()).optional(),
-  suppressedContacts: z
-    .array(z.looseObject({ email: z.string(), reason: z.string(), at: z.string() }))
-    .optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-const tenantPageSchema = z.looseObject({ items: z.array(tenantSchema), cursor: z.string().optional() });
-const authorizationSchema = z.looseObject({
-  integration: z.string(),
-  status: z.string(),
-  consecutiveFailures: z.number().int().min(0),
-  cause: z.string().optional(),
-  confidence: z.string().optional(),
-  authorizer: z.looseObject({ email: z.string() }).optional(),
-  accessTokenExpiresAt: z.string().optional(),
-  refreshTokenExpiresAt: z.string().optional(),
-  validatedAt: z.string().optional(),
-  lastCheckError: z.looseObject({ errorId: z.string(), at: z.string() }).optional(),
-});
-const authorizationsSchema = z.looseObject({
-  items: z.array(authorizationSchema),
-  missing: z.array(z.string()),
-});
-const linkSchema = z.looseObject({ url: z.string(), expiresAt: z.string(), linkVersion: z.number() });
-const revokedLinksSchema = z.looseObject({ tenantId: z.string(), linkVersion: z.number() });
-const validationSchema = z.looseObject({
-  outcome: z.looseObject({ kind: z.string(), reason: z.string().optional(), event: z.string().optional() }),
-  authorization: authorizationSchema,
-});
-const offboardingSchema = z.looseObject({
-  tenantId: z.string(),
-  authorizations: z.array(
-    z.looseObject({
-      integration: z.string(),
-      previousStatus: z.string(),
-      webexRevocation: z.string(),
-      atWebex: z.looseObject({ outcome: z.string(), statement: z.string() }),
-      secretDestroyed: z.boolean(),
-      secretDestroyedAt: z.string(),
-    }),
-  ),
-});
-
-const purgeSchema = z.looseObject({ tenantId: z.string(), deletedItems: z.number() });
-
-/** The PATCH body of `tenants update` from its options; a pair that contradicts itself is bad usage. */
-function tenantChanges(values: {
-  name?: string | undefined;
-  contact?: string[] | undefined;
-  'no-contacts': boolean;
-  sso?: boolean | undefined;
-  'no-sso': boolean;
-  org?: string | undefined;
-  'no-org': boolean;
-  'password-max-age-days'?: string | undefined;
-  'no-password-max-age': boolean;
-  'sso-authorizer'?: string[] | undefined;
-  'no-sso-authorizers': boolean;
-}): Record<string, unknown> {
-  if (values.contact !== undefined && values['no-contacts'])
-    throw new UsageError('--contact and --no-contacts do not go together');
-  if (values.sso !== undefined && values['no-sso'])
-    throw new UsageError('--sso and --no-sso do not go together');
-  if (values.org !== undefined && values['no-org'])
-    throw new UsageError('--org and --no-org do not go together');
-  if (values['password-max-age-days'] !== undefined && values['no-password-max-age'])
-    throw new UsageError('--password-max-age-days and --no-password-max-age do not go together');
-  if (values['sso-authorizer'] !== undefined && values['no-sso-authorizers'])
-    throw new UsageError('--sso-authorizer and --no-sso-authorizers do not go together');
-  const body: Record<string, unknown> = {
-    ...(values.name !== undefined ? { name: values.name } : {}),
-    ...(values.contact !== undefined ? { contacts: values.contact } : {}),
-    ...(values['no-contacts'] ? { contacts: [] } : {}),
-    ...(values.sso !== undefined ? { sso: values.sso } : {}),
-    ...(values['no-sso'] ? { sso: false } : {}),
-    ...(values.org !== undefined ? { orgId: values.org } : {}),
-    ...(values['no-org'] ? { orgId: null } : {}),
-    ...passwordPolicyOptions(values),
-    ...(values['no-password-max-age'] ? { passwordMaxAgeDays: null } : {}),
-    ...(values['no-sso-authorizers'] ? { ssoAuthorizers: [] } : {}),
-  };
-  if (Object.keys(body).length === 0) {
-    throw new UsageError(
-      'Nothing to change: give --name, --contact, --no-contacts, --sso, --no-sso, --org, --no-org, --password-max-age-days, --no-password-max-age, --sso-authorizer or --no-sso-authorizers',
-    );
-  }
-  return body;
+interface GlobalOptions {
+  api?: string;
+  profile?: string;
+  region?: string;
+  json?: boolean;
 }
 
-/** The password policy fields `tenants create` and `update` share, as given. */
-function passwordPolicyOptions(values: {
-  'password-max-age-days'?: string | undefined;
-  'sso-authorizer'?: string[] | undefined;
-}): Record<string, unknown> {
-  const days = positiveInteger('password-max-age-days', values['password-max-age-days']);
-  return {
-    ...(days !== undefined ? { passwordMaxAgeDays: days } : {}),
-    ...(values['sso-authorizer'] !== undefined ? { ssoAuthorizers: values['sso-authorizer'] } : {}),
-  };
+/** Whether `--json` is among the arguments, for an error found before commander read it. */
+function asksForJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
-/** A cause with how sure it is, `user_deactivated (confirmed)`; empty without a cause. */
-function causeOf(authorization: { cause?: string; confidence?: string }): string {
-  if (!authorization.cause) return '';
-  return authorization.confidence
-    ? `${authorization.cause} (${authorization.confidence})`
-    : authorization.cause;
+/**
+ * Refuses words a command does not take, naming them: commander's own message counts them but
+ * says not which (`offboard` takes several tenants; `validate demo presence sso` is refused).
+ */
+function refuseExtraArguments(command: Command): void {
+  const declared = command.registeredArguments;
+  if (declared.some((argument) => argument.variadic) || command.args.length <= declared.length) return;
+  const path: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) path.unshift(at.name());
+  const taken = command.args.slice(0, declared.length);
+  const extra = command.args.slice(declared.length);
+  throw new UsageError(
+    `${[...path, ...taken].join(' ')}: unexpected ${extra.length === 1 ? 'argument' : 'arguments'} ${extra.join(' ')} (usage: ${path.join(' ')} ${command.usage()})`,
+  );
+}
+
+/** The program: global options, every command, help and errors routed to `io`. */
+function buildProgram(io: CliIo, exit: { code: ExitCode }): Command {
+  const program = new Command('webex-auth-keeper');
+  let client: AdminApiClient | undefined;
+  const json = () => program.opts<GlobalOptions>().json === true;
+  const context: CommandContext = {
+    io,
+    json,
+    client: () => {
+      const options = program.opts<GlobalOptions>();
+      client ??= new AdminApiClient({
+        baseUrl: options.api ?? io.env.WEBEX_AUTH_KEEPER_API ?? LOCAL_API,
+        env: io.env,
+        ...(options.profile !== undefined ? { profile: options.profile } : {}),
+        ...(options.region !== undefined ? { region: options.region } : {}),
+        ...io.client,
+      });
+      return client;
+    },
+    print: (document, human) => io.stdout(json() ? `${JSON.stringify(document, null, 2)}\n` : human()),
+    progress: (total) => progressOn(io, json(), total),
+    exitWith: (code) => {
+      exit.code = worseExit(exit.code, code);
+    },
+  };
+  program
+    .version(`webex-auth-keeper ${cliVersion()}`, '--version', "the CLI's version")
+    .option('--api <url>', `the admin API (default: $WEBEX_AUTH_KEEPER_API, else ${LOCAL_API})`)
+    .option('--profile <name>', 'sign with this AWS profile')
+    .option('--region <region>', 'sign for this region (a custom domain)')
+    .option('--json', "print the API's JSON, and errors as JSON")
+    .helpOption('-h, --help', 'show help')
+    // The overview of every command for the program; commander's own layout for each command.
+    .configureHelp({
+      showGlobalOptions: true,
+      formatHelp: (command, helper) =>
+        command === program ? `${USAGE}\n` : Help.prototype.formatHelp.call(helper, command, helper),
+    })
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined })
+    .exitOverride()
+    .allowExcessArguments()
+    .hook('preAction', (_program, command) => refuseExtraArguments(command));
+  registerTenantCommands(program, context);
+  registerAuthorizationCommands(program, context);
+  registerOffboardCommand(program, context);
+  registerRecoveryCommands(program, context);
+  return program;
 }
 
 /** Runs one command; returns the exit code. Never throws. */
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const exit: { code: ExitCode } = { code: EXIT.ok };
+  const program = buildProgram(io, exit);
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        api: { type: 'string' },
-        profile: { type: 'string' },
-        region: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', default: false },
-        name: { type: 'string' },
-        contact: { type: 'string', multiple: true },
-        sso: { type: 'boolean' },
-        'no-sso': { type: 'boolean', default: false },
-        org: { type: 'string' },
-        'no-org': { type: 'boolean', default: false },
-        'no-contacts': { type: 'boolean', default: false },
-        'password-max-age-days': { type: 'string' },
-        'no-password-max-age': { type: 'boolean', default: false },
-        'sso-authorizer': { type: 'string', multiple: true },
-        'no-sso-authorizers': { type: 'boolean', default: false },
-        'revoke-authorizations': { type: 'boolean', default: false },
-        days: { type: 'string' },
-        revoke: { type: 'boolean', default: false },
-        yes: { type: 'boolean', default: false },
-        limit: { type: 'string' },
-        all: { type: 'boolean', default: false },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        cause: { type: 'string' },
-        tenant: { type: 'string' },
-        integration: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-      },
-    });
-    if (values.version) {
-      io.stdout(`webex-auth-keeper ${cliVersion()}\n`);
-      return EXIT.ok;
-    }
-    const commandHelp = values.help ? RECOVERY_HELP[positionals[0] ?? ''] : undefined;
-    if (commandHelp !== undefined) {
-      io.stdout(`${commandHelp}\n`);
-      return EXIT.ok;
-    }
-    if (values.help || positionals.length === 0) {
-      io.stdout(`${USAGE}\n`);
-      return values.help ? EXIT.ok : EXIT.usage;
-    }
-    const client = new AdminApiClient({
-      baseUrl: values.api ?? io.env.WEBEX_AUTH_KEEPER_API ?? LOCAL_API,
-      env: io.env,
-      ...(values.profile !== undefined ? { profile: values.profile } : {}),
-      ...(values.region !== undefined ? { region: values.region } : {}),
-      ...io.client,
-    });
-    const print = (document: unknown, human: () => string) =>
-      io.stdout(values.json ? `${JSON.stringify(document, null, 2)}\n` : human());
-
-    refuseExtraWords(positionals);
-    const [command, sub] = positionals;
-    if (command === 'tenants' && sub === 'list') {
-      const limit = positiveInteger('limit', values.limit);
-      const items: z.infer<typeof tenantSchema>[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = parseAnswer(
-          tenantPageSchema,
-          await client.call({
-            method: 'GET',
-            path: '/admin/tenants',
-            query: { ...(limit ? { limit: String(limit) } : {}), ...(cursor ? { cursor } : {}) },
-          }),
-        );
-        items.push(...page.items);
-        cursor = page.cursor;
-      } while (values.all && cursor);
-      print({ items, ...(cursor ? { cursor } : {}) }, () => {
-        const rows = items.map((t) => [
-          t.tenantId,
-          t.name,
-          t.status,
-          t.sso ? 'yes' : 'no',
-          t.contacts.join(', '),
-        ]);
-        const more = cursor ? `(more tenants: add --all)\n` : '';
-        return table(['TENANT', 'NAME', 'STATUS', 'SSO', 'CONTACTS'], rows) + more;
-      });
-      return EXIT.ok;
-    }
-    if (command === 'tenants' && sub === 'create') {
-      const tenantId = requirePositional(positionals, 2, 'tenant id: tenants create <id> --name NAME');
-      if (values.name === undefined) throw new UsageError('Missing --name');
-      const tenant = parseAnswer(
-        tenantSchema,
-        await client.call({
-          method: 'POST',
-          path: '/admin/tenants',
-          body: {
-            tenantId,
-            name: values.name,
-            contacts: values.contact ?? [],
-            sso: values.sso ?? false,
-            ...(values.org !== undefined ? { orgId: values.org } : {}),
-            ...passwordPolicyOptions(values),
-          },
-        }),
-      );
-      print(tenant, () => `Created tenant ${tenant.tenantId} (${tenant.name}).\n`);
-      return EXIT.ok;
-    }
-    if (command === 'tenants' && sub === 'update') {
-      const tenantId = requirePositional(positionals, 2, 'tenant id: tenants update <id> [changes]');
-      const body = tenantChanges(values);
-      const tenant = parseAnswer(
-        tenantSchema,
-        await client.call({
-          method: 'PATCH',
-          path: `/admin/tenants/${segment(tenantId)}`,
-          body,
-          ...(values['revoke-authorizations'] ? { query: { revokeAuthorizations: 'true' } } : {}),
-        }),
-      );
-      print(
-        tenant,
-        () =>
-          `Updated tenant ${tenant.tenantId} (${tenant.name}); Webex org: ${tenant.orgId ?? 'not bound'}.\n`,
-      );
-      return EXIT.ok;
-    }
-    if (command === 'tenants' && sub === 'reactivate') {
-      const tenantId = requirePositional(positionals, 2, 'tenant id: tenants reactivate <id>');
-      const tenant = parseAnswer(
-        tenantSchema,
-        await client.call({ method: 'POST', path: `/admin/tenants/${segment(tenantId)}/reactivate` }),
-      );
-      print(
-        tenant,
-        () =>
-          `Reactivated tenant ${tenant.tenantId}. Links issued before it was offboarded stay dead: issue one with "link ${tenant.tenantId}".\n`,
-      );
-      return EXIT.ok;
-    }
-    if (command === 'tenants' && sub === 'purge') {
-      const tenantId = requirePositional(positionals, 2, 'tenant id: tenants purge <id> --yes');
-      if (!values.yes) {
-        throw new UsageError(
-          `Purging deletes ${tenantId}, its authorization records and its history for good; add --yes to go ahead`,
-        );
-      }
-      const purged = parseAnswer(
-        purgeSchema,
-        await client.call({
-          method: 'DELETE',
-          path: `/admin/tenants/${segment(tenantId)}`,
-          query: { purge: 'true' },
-        }),
-      );
-      print(
-        purged,
-        () => `Purged tenant ${purged.tenantId} (${purged.deletedItems} items); its id can be used again.\n`,
-      );
-      return EXIT.ok;
-    }
-    if (command === 'tenants' && sub === 'show') {
-      const tenantId = requirePositional(positionals, 2, 'tenant id: tenants show <id>');
-      const tenant = parseAnswer(
-        tenantSchema,
-        await client.call({ method: 'GET', path: `/admin/tenants/${segment(tenantId)}` }),
-      );
-      const authorizations = parseAnswer(
-        authorizationsSchema,
-        await client.call({ method: 'GET', path: `/admin/tenants/${segment(tenantId)}/authorizations` }),
-      );
-      print({ tenant, authorizations }, () => {
-        const facts = table(
-          ['FIELD', 'VALUE'],
-          [
-            ['tenant', tenant.tenantId],
-            ['name', tenant.name],
-            ['status', tenant.status],
-            ['sso', tenant.sso ? 'yes' : 'no'],
-            ['sso authorizers', (tenant.ssoAuthorizers ?? []).join(', ')],
-            [
-              'password max age',
-              tenant.passwordMaxAgeDays === undefined
-                ? 'deployment default'
-                : `${tenant.passwordMaxAgeDays} days`,
-            ],
-            ['webex org', tenant.orgId ?? ''],
-            ['contacts', tenant.contacts.join(', ')],
-            [
-              'not mailed',
-              (tenant.suppressedContacts ?? [])
-                .map((entry) => `${entry.email} (${entry.reason} since ${shortTime(entry.at)})`)
-                .join(', '),
-            ],
-            ['link version', String(tenant.linkVersion)],
-          ],
-        );
-        const rows = authorizations.items.map((a) => [
-          a.integration,
-          a.status,
-          a.status === 'check_failing' ? `error ${a.lastCheckError?.errorId ?? 'unknown'}` : causeOf(a),
-          a.authorizer?.email ?? '',
-          shortTime(a.accessTokenExpiresAt),
-          shortTime(a.refreshTokenExpiresAt),
-          shortTime(a.validatedAt),
-        ]);
-        for (const key of authorizations.missing) rows.push([key, 'not authorized', '', '', '', '', '']);
-        return `${facts}\n${table(['INTEGRATION', 'STATUS', 'CAUSE', 'AUTHORIZER', 'ACCESS EXPIRES', 'REFRESH EXPIRES', 'VALIDATED'], rows)}`;
-      });
-      return EXIT.ok;
-    }
-    if (command === 'link') {
-      const tenantId = requirePositional(positionals, 1, 'tenant id: link <id>');
-      const path = `/admin/tenants/${segment(tenantId)}/links`;
-      if (values.revoke) {
-        if (values.days !== undefined) throw new UsageError('--days and --revoke do not go together');
-        const revoked = parseAnswer(revokedLinksSchema, await client.call({ method: 'DELETE', path }));
-        print(
-          revoked,
-          () =>
-            `Revoked every onboarding link of ${revoked.tenantId} (link version now ${revoked.linkVersion}).\n`,
-        );
-        return EXIT.ok;
-      }
-      const days = positiveInteger('days', values.days);
-      const link = parseAnswer(
-        linkSchema,
-        await client.call({ method: 'POST', path, body: days ? { expiresInDays: days } : {} }),
-      );
-      print(link, () => `${link.url}\nValid until ${shortTime(link.expiresAt)}.\n`);
-      return EXIT.ok;
-    }
-    if (command === 'validate') {
-      const { tenantId, integration, result } = await postAuthorizationAction(
-        client,
-        positionals,
-        'validate',
-        validationSchema,
-      );
-      print(result, () => {
-        const { outcome, authorization } = result;
-        const did =
-          outcome.kind === 'checked' ? 'Checked' : `Skipped (${outcome.reason ?? 'no reason given'})`;
-        const cause = authorization.cause ? `, cause ${causeOf(authorization)}` : '';
-        if (outcome.kind === 'checked' && authorization.consecutiveFailures > 0)
-          return (
-            `Checked, no verdict: Webex did not answer this check normally, so ${tenantId}/${integration} ` +
-            `stays ${authorization.status} (${plural(authorization.consecutiveFailures, 'failed check')} in a row); ` +
-            'it is checked again later.\n'
-          );
-        return `${did}: ${tenantId}/${integration} is ${authorization.status}${cause}.\n`;
-      });
-      // A check that reached no verdict is not "done": scripts must not read it as healthy.
-      return result.outcome.kind === 'checked' && result.authorization.consecutiveFailures > 0
-        ? EXIT.inconclusive
-        : EXIT.ok;
-    }
-    if (command === 'offboard') {
-      const tenantId = requirePositional(positionals, 1, 'tenant id: offboard <id> --yes');
-      if (!values.yes) {
-        throw new UsageError(
-          `Offboarding revokes and deletes every token of ${tenantId} and cannot be undone; add --yes to go ahead`,
-        );
-      }
-      const report = parseAnswer(
-        offboardingSchema,
-        await client.call({ method: 'DELETE', path: `/admin/tenants/${segment(tenantId)}` }),
-      );
-      print(report, () => {
-        const rows = report.authorizations.map((a) => [
-          a.integration,
-          a.previousStatus,
-          a.atWebex.outcome,
-          a.secretDestroyed ? 'yes' : 'no',
-        ]);
-        // The receipt: per integration, what Webex does with the token now and when ours was deleted.
-        const receipt = report.authorizations.map(
-          (a) =>
-            `${a.integration}: ${a.atWebex.statement} ${a.secretDestroyed ? `Tokens deleted here at ${a.secretDestroyedAt}.` : 'Tokens NOT deleted here.'}\n`,
-        );
-        return `Offboarded ${report.tenantId}.\n${table(['INTEGRATION', 'WAS', 'AT WEBEX', 'TOKENS DELETED'], rows)}\nReceipt:\n${receipt.join('')}`;
-      });
-      return EXIT.ok;
-    }
-    if (command !== undefined && (await runRecoveryCommand(command, positionals, values, client, print))) {
-      return EXIT.ok;
-    }
-    throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+    await program.parseAsync(argv, { from: 'user' });
+    return exit.code;
   } catch (error) {
-    return report(error, io);
+    // Help and the version are printed already; help for a missing command (`tenants` alone)
+    // went to stderr with a non-zero code: bad usage.
+    if (
+      error instanceof CommanderError &&
+      ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)
+    ) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(error, io, program.opts<GlobalOptions>().json === true || asksForJson(argv));
   }
-}
-
-/** One line on stderr, and the exit code that goes with it. */
-function report(error: unknown, io: CliIo): number {
-  if (error instanceof ApiProblemError) {
-    io.stderr(`webex-auth-keeper: ${error.message}\n`);
-    return EXIT.apiError;
-  }
-  if (error instanceof TransportError) {
-    io.stderr(`webex-auth-keeper: ${error.message}\n`);
-    return EXIT.unreachable;
-  }
-  // parseArgs throws TypeErrors with a code for unknown or malformed options.
-  const isArgError =
-    error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
-  if (error instanceof UsageError || isArgError) {
-    io.stderr(`webex-auth-keeper: ${(error as Error).message}\nRun with --help for usage.\n`);
-    return EXIT.usage;
-  }
-  io.stderr(
-    `webex-auth-keeper: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  return EXIT.unreachable;
-}
-
-/** `1 failed check`, `2 failed checks`. */
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** The version of the package the CLI ships in, as its package.json says. */

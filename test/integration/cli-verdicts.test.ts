@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateNowWith } from '#commons/composition-root.js';
 import { cliAgainstSimulatedWebex } from '#test-support/cli-sim-setup.js';
-import { runCli } from '#test-support/cli-process.js';
+import { runCli, runCliHere } from '#test-support/cli-process.js';
 import { authorizeInto } from '#test-support/sim-authorization.js';
 
 /** Each run starts a node process with tsx's loader: a few seconds each on a busy machine. */
@@ -47,13 +47,46 @@ describe('webex-auth-keeper CLI: says what it did not do, and its version', () =
   );
 
   it(
-    'refuses a second tenant id instead of offboarding the first alone',
+    'exits 5 once failed checks make the authorization degraded, never saying it is active, and 0 when it recovers',
     async () => {
-      const run = await runCli([...setup.api, 'offboard', 'beta', 'acme', '--yes']);
-      expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/offboard beta: unexpected argument acme/);
+      setup.sim.world.faults.update({ next5xx: 200 });
+      const codes: number[] = [];
+      let last = { code: -1, stdout: '', stderr: '' };
+      for (let check = 0; check < 3; check += 1) {
+        last = await runCliHere([...setup.api, 'validate', 'demo', 'presence']);
+        codes.push(last.code);
+      }
+      setup.sim.world.faults.update({ next5xx: 0 });
+      expect(codes).toEqual([4, 4, 5]);
+      expect(last.stdout).toBe(
+        'Checked: demo/presence is not healthy: degraded (3 failed checks in a row).\n',
+      );
+      expect(await setup.h.repos.authorizations.get('demo', 'presence')).toMatchObject({
+        status: 'degraded',
+      });
+
+      const recovered = await runCliHere([...setup.api, 'validate', 'demo', 'presence']);
+      expect(recovered).toMatchObject({ code: 0, stdout: 'Checked: demo/presence is active.\n' });
+    },
+    SEVERAL_RUNS_MS,
+  );
+
+  it(
+    'offboards every tenant named, refuses all of them when one is unknown, and refuses a word validate does not take',
+    async () => {
+      const unknown = await runCli([...setup.api, 'offboard', 'beta', 'nobody', '--yes']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(
+        /^webex-auth-keeper: 404 Tenant not found: No tenant "nobody"; nothing was offboarded\n$/,
+      );
       expect(await setup.h.repos.tenants.get('beta')).toMatchObject({ status: 'active' });
-      expect(await setup.h.repos.tenants.get('acme')).toMatchObject({ status: 'active' });
+
+      const run = await runCli([...setup.api, 'offboard', 'beta', 'acme', '--yes']);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^Offboarded beta\.$/m);
+      expect(run.stdout).toMatch(/^Offboarded acme\.$/m);
+      expect(await setup.h.repos.tenants.get('beta')).toMatchObject({ status: 'offboarded' });
+      expect(await setup.h.repos.tenants.get('acme')).toMatchObject({ status: 'offboarded' });
 
       const extra = await runCli([...setup.api, 'validate', 'demo', 'presence', 'sso']);
       expect(extra.code).toBe(2);

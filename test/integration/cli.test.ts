@@ -264,7 +264,9 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
   });
 
   it('exits 2 on bad usage and 3 when the API cannot be reached', async () => {
-    expect((await cli([...api, 'tenants', 'create', 'x'])).stderr).toMatch(/Missing --name/);
+    expect((await cli([...api, 'tenants', 'create', 'x'])).stderr).toMatch(
+      /required option '--name <name>' not specified/,
+    );
     expect((await cli([...api, 'frobnicate'])).code).toBe(2);
     expect((await cli([...api, 'tenants', 'list', '--limit', 'ten'])).code).toBe(2);
     expect((await cli([...api, 'tenants', 'list', '--bogus'])).code).toBe(2);

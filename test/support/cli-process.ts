@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { main, type CliIo } from '#cli/webex-auth-keeper.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 
@@ -23,4 +24,21 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
       },
     );
   });
+}
+
+/**
+ * Runs the CLI's `main` in this process, with its output captured: the same parsing and commands
+ * as the binary without a process start (seconds each on a busy machine). `io` sets the rest
+ * (a terminal stderr, a stub fetch).
+ */
+export async function runCliHere(args: string[], io: Partial<CliIo> = {}): Promise<CliRun> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await main(args, {
+    stdout: (text) => stdout.push(text),
+    stderr: (text) => stderr.push(text),
+    env: {},
+    ...io,
+  });
+  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
 }
