@@ -376,7 +376,8 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     expect(new Set(events.map((event) => event.type))).toEqual(
       new Set(['org_bound', 'granted', 'denied', 'invalidated', 'restored', 'revoked']),
     );
-    expect(local.system.mailbox.mailbox().length).toBeGreaterThan(10);
+    // Incidents group the deaths of one sweep into one mail per contact: mails to check, not a mail per death.
+    expect(local.system.mailbox.mailbox().length).toBeGreaterThanOrEqual(5);
     expect(answers.filter((answer) => answer.location).length).toBeGreaterThanOrEqual(7);
   });
 
