@@ -21,6 +21,7 @@ const serviceAppBody = z.strictObject({
   clientSecret: z.string().min(1).max(500),
   name: z.string().trim().min(1).max(200),
   scopes: z.array(z.string().min(1)).min(1),
+  applicationId: z.string().min(1).max(400).optional(),
 });
 const integrationBody = z.strictObject({
   clientId: z.string().min(1).max(200),

@@ -51,7 +51,7 @@ export interface WebexSimulatorOptions {
   /**
    * A JSON file that keeps the state across restarts: loaded at start when it exists (a file that
    * does not parse is refused with SimStateFileError), saved shortly after every request that
-   * changed the state and on `close()`. Integrations passed above win over those of the file.
+   * changed the state and on `close()`. Integrations and Service Apps passed above win over those of the file.
    * Default: none, the state lives in memory only.
    */
   stateFile?: string;

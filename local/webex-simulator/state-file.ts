@@ -54,6 +54,7 @@ export const simStateSchema = z.strictObject({
         clientSecret: z.string().min(1),
         name: z.string().min(1),
         scopes: z.array(z.string().min(1)),
+        applicationId: z.string().min(1),
       }),
     )
     .default([]),

@@ -22,7 +22,12 @@ export interface SimServiceApp {
   clientSecret: string;
   name: string;
   scopes: string[];
+  /** The ID Control Hub shows; default `serviceAppId(clientId)`. */
+  applicationId?: string | undefined;
 }
+
+/** A registered Service App: its application id is always known. */
+type RegisteredServiceApp = SimServiceApp & { applicationId: string };
 
 /** What the token endpoint of Service Apps answers, before it is shaped as HTTP. */
 export type ServiceAppTokenResult =
@@ -252,7 +257,7 @@ export class SimWorld {
   private settings: SimSettings;
   private clockOffsetMs = 0;
   private readonly integrations = new Map<string, SimIntegration>();
-  private readonly serviceApps = new Map<string, SimServiceApp>();
+  private readonly serviceApps = new Map<string, RegisteredServiceApp>();
   /** Authorized Service Apps by `blockKey(orgId, clientId)`. */
   private readonly serviceAppAuthorizations = new Map<string, { orgId: string; clientId: string }>();
   /** The machine accounts Service App tokens act as, by person id; made on authorization. */
@@ -477,8 +482,9 @@ export class SimWorld {
   // ---- Service Apps -------------------------------------------------------------------------
 
   /** Registers a Service App, replacing one with the same client id. */
-  registerServiceApp(app: SimServiceApp): SimServiceApp {
-    const copy = { ...app, scopes: [...app.scopes] };
+  registerServiceApp(app: SimServiceApp): RegisteredServiceApp {
+    const applicationId = app.applicationId ?? serviceAppId(app.clientId);
+    const copy = { ...app, scopes: [...app.scopes], applicationId };
     this.serviceApps.set(copy.clientId, copy);
     this.remember('clientSecrets', copy.clientSecret);
     return copy;
@@ -486,8 +492,8 @@ export class SimWorld {
 
   /** Service Apps without their secrets, with the application id Control Hub shows. */
   listServiceApps(): Array<{ applicationId: string; clientId: string; name: string; scopes: string[] }> {
-    return [...this.serviceApps.values()].map(({ clientId, name, scopes }) => ({
-      applicationId: serviceAppId(clientId),
+    return [...this.serviceApps.values()].map(({ applicationId, clientId, name, scopes }) => ({
+      applicationId,
       clientId,
       name,
       scopes: [...scopes],
@@ -495,9 +501,9 @@ export class SimWorld {
   }
 
   /** The Service App whose application id (or client id) this is. */
-  findServiceApp(applicationId: string): SimServiceApp | undefined {
+  findServiceApp(applicationId: string): RegisteredServiceApp | undefined {
     return [...this.serviceApps.values()].find(
-      (app) => serviceAppId(app.clientId) === applicationId || app.clientId === applicationId,
+      (app) => app.applicationId === applicationId || app.clientId === applicationId,
     );
   }
 
@@ -505,7 +511,7 @@ export class SimWorld {
   listServiceAppAuthorizations(): Array<{ orgId: string; clientId: string; applicationId: string }> {
     return [...this.serviceAppAuthorizations.values()].map((entry) => ({
       ...entry,
-      applicationId: serviceAppId(entry.clientId),
+      applicationId: this.serviceApps.get(entry.clientId)?.applicationId ?? serviceAppId(entry.clientId),
     }));
   }
 
@@ -531,7 +537,7 @@ export class SimWorld {
     this.ensureMachineAccount(orgId, app.clientId);
     const change: ServiceAppChange = {
       event: 'authorized',
-      applicationId: serviceAppId(app.clientId),
+      applicationId: app.applicationId,
       orgId,
       actorId: actor.id,
       at: this.now(),
@@ -553,7 +559,7 @@ export class SimWorld {
     }
     const change: ServiceAppChange = {
       event: 'deauthorized',
-      applicationId: serviceAppId(app.clientId),
+      applicationId: app.applicationId,
       orgId,
       actorId: actor.id,
       at: this.now(),
@@ -573,8 +579,7 @@ export class SimWorld {
   }): ServiceAppTokenResult {
     this.remember('clientSecrets', input.clientSecret);
     const app = this.findServiceApp(input.applicationId);
-    if (!app || serviceAppId(app.clientId) !== input.applicationId)
-      return { ok: false, reason: 'unknown_app' };
+    if (app?.applicationId !== input.applicationId) return { ok: false, reason: 'unknown_app' };
     if (app.clientId !== input.clientId || !sameSecret(app.clientSecret, input.clientSecret)) {
       return { ok: false, reason: 'bad_client' };
     }
@@ -921,7 +926,7 @@ export class SimWorld {
     return this.people.get(personId) ?? this.machineAccounts.get(personId);
   }
 
-  private requireServiceApp(orgId: string, applicationId: string): SimServiceApp {
+  private requireServiceApp(orgId: string, applicationId: string): RegisteredServiceApp {
     if (!this.orgs.has(orgId)) throw new SimNotFoundError(`org ${orgId} not found`);
     const app = this.findServiceApp(applicationId);
     if (!app) throw new SimNotFoundError(`Service App ${applicationId} not found`);
