@@ -202,7 +202,7 @@ async function listWebhooks(exchange: Exchange, world: SimWorld): Promise<void> 
 async function createWebhook(exchange: Exchange, world: SimWorld): Promise<void> {
   const caller = authenticate(exchange, world);
   const body = await readJson(exchange, webhookBody);
-  const webhook = world.webhooks.register({
+  const webhook = world.registerWebhook({
     name: body.name,
     targetUrl: body.targetUrl,
     resource: body.resource,

@@ -3,7 +3,7 @@ import { AdminAuditLog, type AuditedAction } from './admin-audit.js';
 import { definedOnly, FaultInjector } from './faults.js';
 import { newAuthorizationCode, newToken, newUuid, stableUuid, webexId } from './ids.js';
 import type { SimState } from './state-file.js';
-import { WebhookRegistry, type ServiceAppChange } from './webhooks.js';
+import { WebhookRegistry, type ServiceAppChange, type SimWebhook } from './webhooks.js';
 
 /** An OAuth client (a Webex Integration) the simulator knows. Its id is the Integration ID. */
 export interface SimIntegration {
@@ -209,6 +209,8 @@ export interface SecretsView {
   codes: string[];
   codeVerifiers: string[];
   clientSecrets: string[];
+  /** The secrets webhooks were registered with (they sign the notifications). */
+  webhookSecrets: string[];
   /** All of the above in one list. */
   all: string[];
 }
@@ -277,6 +279,7 @@ export class SimWorld {
     codes: new Set(),
     codeVerifiers: new Set(),
     clientSecrets: new Set(),
+    webhookSecrets: new Set(),
   };
 
   constructor(private readonly options: SimWorldOptions) {
@@ -406,6 +409,7 @@ export class SimWorld {
     }
     this.auditLog.replace(state.auditEvents);
     this.webhooks.replace(state.webhooks);
+    for (const webhook of state.webhooks) if (webhook.secret) this.remember('webhookSecrets', webhook.secret);
     for (const saved of state.grants) {
       const grant: Grant = {
         ...saved,
@@ -480,6 +484,12 @@ export class SimWorld {
   }
 
   // ---- Service Apps -------------------------------------------------------------------------
+
+  /** Registers a webhook (`POST /v1/webhooks`); its secret joins the secrets log for leak checks. */
+  registerWebhook(input: Omit<SimWebhook, 'id'>): SimWebhook {
+    if (input.secret) this.remember('webhookSecrets', input.secret);
+    return this.webhooks.register(input);
+  }
 
   /** Registers a Service App, replacing one with the same client id. */
   registerServiceApp(app: SimServiceApp): RegisteredServiceApp {
@@ -857,6 +867,7 @@ export class SimWorld {
       codes: [...this.secrets.codes],
       codeVerifiers: [...this.secrets.codeVerifiers],
       clientSecrets: [...this.secrets.clientSecrets],
+      webhookSecrets: [...this.secrets.webhookSecrets],
     };
     return { ...byKind, all: [...new Set(Object.values(byKind).flat())] };
   }

@@ -244,6 +244,8 @@ describe('serviceApp webhooks', () => {
       data: { applicationId, orgId: demoOrgId },
     });
     expect(JSON.parse(second?.body ?? '{}')).toMatchObject({ event: 'deauthorized' });
+    const secrets = (await (await fetch(`${sim.url}/_sim/secrets`)).json()) as { webhookSecrets: string[] };
+    expect(secrets.webhookSecrets).toEqual(expect.arrayContaining(['secret-a', 'secret-d']));
   });
 
   it('sends nothing for an authorization that changes nothing', async () => {
