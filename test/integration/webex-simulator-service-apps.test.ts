@@ -190,6 +190,19 @@ describe('the Service App token endpoint', () => {
     expect(refreshed.status).toBe(200);
   });
 
+  it("lets the witness's token read a person's sign-in state and the roles after the person's own tokens died", async () => {
+    await authorizeWitness();
+    const tokens = (await (await serviceAppToken()).json()) as TokenResponse;
+    await control('/_sim/people/admin@demo.example/remove-full-admin', { actor: 'sso-admin@demo.example' });
+    await control('/_sim/people/admin@demo.example/deactivate', { actor: 'sso-admin@demo.example' });
+    const admin = sim.world.findPersonByEmail('admin@demo.example');
+    const headers = { Authorization: `Bearer ${tokens.access_token}` };
+    const person = await fetch(`${sim.url}/v1/people/${admin?.id ?? ''}`, { headers });
+    expect(person.status).toBe(200);
+    expect(await person.json()).toMatchObject({ loginEnabled: 'false', roles: [] });
+    expect((await fetch(`${sim.url}/v1/roles`, { headers })).status).toBe(200);
+  });
+
   it('kills the tokens on deauthorization and answers 403 again', async () => {
     await authorizeWitness();
     const tokens = (await (await serviceAppToken()).json()) as TokenResponse;
