@@ -148,6 +148,43 @@ describe('deploy inputs', () => {
     expect(() => read({ catalogFile: 'missing.json' })).toThrow(/catalogFile: cannot read/);
   });
 
+  it('stops the synth on one line when a Service App entry or the Service App an integration names is bad', () => {
+    const catalog = (serviceApp: Record<string, unknown>, replacement = 'witness') =>
+      JSON.stringify({
+        version: 1,
+        integrations: [
+          {
+            key: 'users-sync',
+            name: 'Users sync',
+            integrationId: `C${'a'.repeat(64)}`,
+            scopes: ['spark:people_read'],
+            serviceApp: replacement,
+          },
+          {
+            kind: 'service-app',
+            key: 'witness',
+            name: 'Witness',
+            applicationId: Buffer.from(`ciscospark://us/APPLICATION/C${'b'.repeat(64)}`).toString(
+              'base64url',
+            ),
+            clientId: `C${'b'.repeat(64)}`,
+            scopes: ['audit:events_read'],
+            ...serviceApp,
+          },
+        ],
+      });
+    expect(
+      read({ catalogFile: 'ok.json' }, { '/deploy/ok.json': catalog({}) }).catalog.clientSecretKeys,
+    ).toEqual(['users-sync', 'witness']);
+    const stop = (text: string) => () => read({ catalogFile: 'bad.json' }, { '/deploy/bad.json': text });
+    expect(stop(catalog({ applicationId: 'Y2lzY29zcGFyazovL3VzL1BFT1BMRS94' }))).toThrow(
+      /^[^\n]*integrations\.1\.applicationId: must be a Webex application id[^\n]*$/,
+    );
+    expect(stop(catalog({}, 'nope'))).toThrow(
+      /^[^\n]*integrations\.0\.serviceApp: "nope" is not a service-app entry[^\n]*$/,
+    );
+  });
+
   it('refuses a catalog override too large for the Lambda environment', () => {
     const integrations = Array.from({ length: 20 }, (_, index) => ({
       key: `integration-${index}`,

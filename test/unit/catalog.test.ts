@@ -113,6 +113,13 @@ describe('integration catalog', () => {
       expect(() => parseCatalog(catalogOf(second))).toThrow(/integrations\.1\.serviceApp/);
     });
 
+    it('stops a cold start on one line naming the bad Service App field of CATALOG_JSON', () => {
+      const bad = JSON.stringify(catalogOf({ ...serviceApp, clientId: 'C12' }));
+      expect(() => loadCatalog(bad, bundledCatalog)).toThrow(
+        /^Invalid integration catalog \(CATALOG_JSON\): integrations\.1\.clientId: [^\n]+$/,
+      );
+    });
+
     it('stops on a catalog of Service Apps alone', () => {
       expect(() => parseCatalog({ version: 1, integrations: [serviceApp] })).toThrow(
         /integrations: needs at least one integration/,
