@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AUDIT_EVENT_CATEGORIES, auditEventJson } from './admin-audit.js';
 import { authenticate, FORBIDDEN_MESSAGE, requireRole, requireScope } from './api-routes.js';
+import { sendTokens } from './oauth-routes.js';
 import {
   hasMediaType,
   HttpError,
@@ -153,18 +154,7 @@ async function issueServiceAppToken(
     if (result.reason === 'bad_client') throw new HttpError(401, 'Invalid client credentials');
     throw new HttpError(403, SERVICE_APP_NOT_AUTHORIZED_MESSAGE);
   }
-  sendJson(
-    exchange,
-    200,
-    {
-      access_token: result.tokens.accessToken,
-      expires_in: result.tokens.expiresIn,
-      refresh_token: result.tokens.refreshToken,
-      refresh_token_expires_in: result.tokens.refreshTokenExpiresIn,
-      token_type: 'Bearer',
-    },
-    { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
-  );
+  sendTokens(exchange, result.tokens, { withScope: false });
 }
 
 /** `GET /v1/adminAudit/events`: the caller's own org only, newest first, paged by `max` and `offset`. */

@@ -4,17 +4,16 @@ import { DEFAULT_CHECK_INTERVAL_MINUTES, DeployInputsError, readDeployInputs } f
 
 const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
 
+const USERS_SYNC = {
+  key: 'users-sync',
+  name: 'Users sync',
+  integrationId: `C${'a'.repeat(64)}`,
+  scopes: ['spark:people_read'],
+};
 const VALID_CATALOG = JSON.stringify(
   {
     version: 1,
-    integrations: [
-      {
-        key: 'users-sync',
-        name: 'Users sync',
-        integrationId: `C${'a'.repeat(64)}`,
-        scopes: ['spark:people_read'],
-      },
-    ],
+    integrations: [USERS_SYNC],
   },
   null,
   2,
@@ -153,13 +152,7 @@ describe('deploy inputs', () => {
       JSON.stringify({
         version: 1,
         integrations: [
-          {
-            key: 'users-sync',
-            name: 'Users sync',
-            integrationId: `C${'a'.repeat(64)}`,
-            scopes: ['spark:people_read'],
-            serviceApp: replacement,
-          },
+          { ...USERS_SYNC, serviceApp: replacement },
           {
             kind: 'service-app',
             key: 'witness',
