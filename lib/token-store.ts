@@ -150,7 +150,7 @@ export class TokenStore extends Construct {
     this.clientSecrets = new secretsmanager.Secret(this, 'ClientSecrets', {
       secretName: resourceName(this, CLIENT_SECRETS_NAME),
       description:
-        'webex-auth-keeper: OAuth client secrets of the Webex integrations, {"<integration key>": "<client secret>"}',
+        'webex-auth-keeper: OAuth client secrets of the Webex integrations and Service Apps, {"<catalog key>": "<client secret>"}',
       encryptionKey: this.key,
       // An empty JSON object, not a secret: the operator puts the real values in after deploy
       // (docs/deploy.md). CloudFormation leaves the secret's later versions alone.

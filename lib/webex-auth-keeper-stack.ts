@@ -229,8 +229,8 @@ export class WebexAuthKeeperStack extends Stack {
     );
     output(
       'IntegrationKeys',
-      inputs.catalog.keys.join(','),
-      'Catalog keys the client-secrets secret must name, comma-separated',
+      inputs.catalog.clientSecretKeys.join(','),
+      'Catalog keys (integrations and Service Apps) the client-secrets secret must name, comma-separated',
     );
     output('LinkSigningSecretArn', this.tokenStore.linkSigningKey.secretArn, 'Generated onboarding-link key');
     output('KmsKeyArn', this.tokenStore.key.keyArn, 'Customer managed key of the table, secrets and topic');

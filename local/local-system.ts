@@ -137,6 +137,13 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         name: integration.name,
         redirectUris: [`${publicBaseUrl}/oauth/callback`],
       })),
+      serviceApps: catalog.serviceApps.map((app) => ({
+        clientId: app.clientId,
+        clientSecret: secrets.clientSecrets[app.key]!,
+        name: app.name,
+        scopes: app.scopes,
+        applicationId: app.applicationId,
+      })),
       stateFile: join(dataDir, 'webex-simulator.json'),
     });
     stops.push(() => simulator.close());

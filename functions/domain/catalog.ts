@@ -3,60 +3,154 @@ import * as z from 'zod';
 /** Scope that lets an authorization read other people of its org (used to look an authorizer up). */
 export const ADMIN_PEOPLE_READ_SCOPE = 'spark-admin:people_read';
 
+/** The scopes of the witness: a Service App that can read people, roles and the admin audit log. */
+export const WITNESS_SCOPES = [
+  'spark-admin:people_read',
+  'spark-admin:roles_read',
+  'audit:events_read',
+] as const;
+
+const keySchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be lower-case letters, digits and dashes, 2 to 32 characters');
+const clientIdSchema = (what: string) =>
+  z.string().regex(/^C[0-9a-f]{64}$/, `must be a Webex ${what}: "C" and 64 hex digits`);
+const scopesSchema = z
+  .array(z.string().regex(/^[a-z][a-z_:-]*[a-z_]$/i, 'must be a Webex scope name'))
+  .min(1);
+
 const integrationSchema = z.strictObject({
-  key: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be lower-case letters, digits and dashes, 2 to 32 characters'),
+  kind: z.literal('integration').default('integration'),
+  key: keySchema,
   name: z.string().min(1).max(120),
-  integrationId: z.string().regex(/^C[0-9a-f]{64}$/, 'must be a Webex Integration ID: "C" and 64 hex digits'),
-  scopes: z.array(z.string().regex(/^[a-z][a-z_:-]*[a-z_]$/i, 'must be a Webex scope name')).min(1),
+  integrationId: clientIdSchema('Integration ID'),
+  scopes: scopesSchema,
   presenceSharing: z.boolean().default(false),
+  /** The key of a Service App entry that can replace this integration (the portal recommends it). */
+  serviceApp: keySchema.optional(),
 });
+
+/** Control Hub's Service App ID: Webex's id form, base64 of `ciscospark://<region>/APPLICATION/<id>`. */
+const applicationIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{20,400}={0,2}$/, 'must be a Webex application id (base64)')
+  .refine(
+    (id) =>
+      /^ciscospark:\/\/[a-z0-9-]+\/APPLICATION\/[A-Za-z0-9-]+$/.test(
+        Buffer.from(id, 'base64').toString('utf8'),
+      ),
+    'must be a Webex application id: base64 of "ciscospark://<region>/APPLICATION/<id>"',
+  );
+
+const serviceAppSchema = z.strictObject({
+  kind: z.literal('service-app'),
+  key: keySchema,
+  name: z.string().min(1).max(120),
+  applicationId: applicationIdSchema,
+  clientId: clientIdSchema('Service App client ID'),
+  scopes: scopesSchema,
+});
+
+/** An entry without `kind` is an integration, as every catalog before Service Apps was. */
+const entrySchema = z.preprocess(
+  (entry) =>
+    entry !== null && typeof entry === 'object' && !('kind' in entry)
+      ? { ...entry, kind: 'integration' }
+      : entry,
+  z.discriminatedUnion('kind', [integrationSchema, serviceAppSchema]),
+);
 
 const catalogSchema = z
   .strictObject({
     version: z.literal(1),
-    integrations: z.array(integrationSchema).min(1),
+    integrations: z.array(entrySchema).min(1),
   })
   .superRefine((catalog, ctx) => {
     const seenKeys = new Set<string>();
     const seenIds = new Set<string>();
-    catalog.integrations.forEach((integration, index) => {
-      if (seenKeys.has(integration.key)) {
+    const serviceAppKeys = new Set(
+      catalog.integrations.flatMap((entry) => (entry.kind === 'service-app' ? [entry.key] : [])),
+    );
+    catalog.integrations.forEach((entry, index) => {
+      const idField = entry.kind === 'service-app' ? 'clientId' : 'integrationId';
+      const clientId = entry.kind === 'service-app' ? entry.clientId : entry.integrationId;
+      if (seenKeys.has(entry.key)) {
         ctx.addIssue({
           code: 'custom',
           path: ['integrations', index, 'key'],
-          message: `duplicate key "${integration.key}"`,
+          message: `duplicate key "${entry.key}"`,
         });
       }
-      if (seenIds.has(integration.integrationId)) {
+      if (seenIds.has(clientId)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['integrations', index, 'integrationId'],
-          message: 'duplicate Integration ID',
+          path: ['integrations', index, idField],
+          message: 'duplicate client ID',
         });
       }
-      seenKeys.add(integration.key);
-      seenIds.add(integration.integrationId);
+      if (
+        entry.kind === 'integration' &&
+        entry.serviceApp !== undefined &&
+        !serviceAppKeys.has(entry.serviceApp)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['integrations', index, 'serviceApp'],
+          message: `"${entry.serviceApp}" is not a service-app entry of the catalog`,
+        });
+      }
+      seenKeys.add(entry.key);
+      seenIds.add(clientId);
     });
+    if (serviceAppKeys.size === catalog.integrations.length) {
+      ctx.addIssue({ code: 'custom', path: ['integrations'], message: 'needs at least one integration' });
+    }
   });
 
 export type Integration = z.infer<typeof integrationSchema>;
+/** A Service App of the catalog: org-level tokens that no person's life cycle touches. */
+export type ServiceApp = z.infer<typeof serviceAppSchema>;
 
-/** The integrations the SaaS needs, in the order the portal shows them. */
+/** The integrations the SaaS needs, in the order the portal shows them, and its Service Apps. */
 export class Catalog {
   private readonly byKey: ReadonlyMap<string, Integration>;
+  private readonly serviceAppsByKey: ReadonlyMap<string, ServiceApp>;
 
-  constructor(readonly integrations: readonly Integration[]) {
+  constructor(
+    readonly integrations: readonly Integration[],
+    readonly serviceApps: readonly ServiceApp[] = [],
+  ) {
     this.byKey = new Map(integrations.map((integration) => [integration.key, integration]));
+    this.serviceAppsByKey = new Map(serviceApps.map((app) => [app.key, app]));
   }
 
   find(key: string): Integration | undefined {
     return this.byKey.get(key);
   }
 
+  findServiceApp(key: string): ServiceApp | undefined {
+    return this.serviceAppsByKey.get(key);
+  }
+
+  /** The Service App that can replace the integration, when the catalog names one. */
+  replacementFor(integrationKey: string): ServiceApp | undefined {
+    const serviceApp = this.byKey.get(integrationKey)?.serviceApp;
+    return serviceApp === undefined ? undefined : this.serviceAppsByKey.get(serviceApp);
+  }
+
+  /** The first Service App whose scopes let the validator look people, roles and audit events up. */
+  get witness(): ServiceApp | undefined {
+    return this.serviceApps.find((app) => WITNESS_SCOPES.every((scope) => app.scopes.includes(scope)));
+  }
+
+  /** The integrations' keys, in portal order. */
   get keys(): string[] {
     return this.integrations.map((integration) => integration.key);
+  }
+
+  /** Every entry's key, Service Apps included: each has a client secret in the secrets store. */
+  get clientSecretKeys(): string[] {
+    return [...this.keys, ...this.serviceApps.map((app) => app.key)];
   }
 }
 
@@ -77,7 +171,11 @@ export function parseCatalog(document: unknown, source = 'catalog'): Catalog {
   if (!result.success) {
     throw new CatalogError(`Invalid integration catalog (${source}): ${describeIssues(result.error)}`);
   }
-  return new Catalog(result.data.integrations);
+  const entries = result.data.integrations;
+  return new Catalog(
+    entries.filter((entry): entry is Integration => entry.kind === 'integration'),
+    entries.filter((entry): entry is ServiceApp => entry.kind === 'service-app'),
+  );
 }
 
 /** Parses catalog JSON text; a syntax error is reported like a schema error. */

@@ -53,7 +53,7 @@ export class LocalSecrets {
     const secretsPath = join(dir, 'client-secrets.json');
     const existing = clientSecretsSchema.parse(await readJson(secretsPath));
     const clientSecrets = Object.fromEntries(
-      catalog.keys.map((key) => [key, existing[key] ?? randomBytes(32).toString('base64url')]),
+      catalog.clientSecretKeys.map((key) => [key, existing[key] ?? randomBytes(32).toString('base64url')]),
     );
     await writeFile(secretsPath, JSON.stringify(clientSecrets, null, 2), { mode: 0o600 });
 

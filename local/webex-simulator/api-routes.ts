@@ -75,14 +75,16 @@ export function handleApi(exchange: Exchange, world: SimWorld): void {
   match.route.handle(exchange, world, authenticate(exchange, world), match.params);
 }
 
-function authenticate(exchange: Exchange, world: SimWorld): Caller {
+/** The caller of a bearer token; 401 in Webex's words when the token is missing or dead. */
+export function authenticate(exchange: Exchange, world: SimWorld): Caller {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(exchange.req.headers.authorization ?? '');
   const caller = match?.[1] ? world.authenticate(match[1]) : undefined;
   if (!caller) throw new HttpError(401, INVALID_TOKEN_MESSAGE);
   return caller;
 }
 
-function requireScope(caller: Caller, ...anyOf: string[]): void {
+/** 403 unless the token holds one of the scopes. */
+export function requireScope(caller: Caller, ...anyOf: string[]): void {
   if (!anyOf.some((scope) => caller.scopes.has(scope))) throw new HttpError(403, FORBIDDEN_MESSAGE);
 }
 
@@ -90,7 +92,8 @@ function hasRole(person: SimPerson, roles: readonly RoleName[]): boolean {
   return roles.some((role) => person.roles.has(role));
 }
 
-function requireRole(caller: Caller, roles: readonly RoleName[]): void {
+/** 403 unless the caller holds one of the roles. */
+export function requireRole(caller: Caller, roles: readonly RoleName[]): void {
   if (!hasRole(caller.person, roles)) throw new HttpError(403, FORBIDDEN_MESSAGE);
 }
 

@@ -15,6 +15,7 @@ export function isControlPagePath(pathname: string): boolean {
 const personForm = z.object({ email: z.email() });
 const removeFullAdminForm = personForm.extend({ keepTokens: z.literal('yes').optional() });
 const integrationForm = z.object({ orgId: z.string().min(1), clientId: z.string().min(1) });
+const serviceAppForm = z.object({ orgId: z.string().min(1), applicationId: z.string().min(1) });
 /**
  * Form fields are text: an empty one leaves its setting as it is, any other must read as a number
  * (one that does not becomes NaN, which the settings schema refuses).
@@ -29,11 +30,11 @@ const faultsForm = z
   .pipe(faultSettingsSchema.partial());
 
 /** A form action: checks the form, calls the world and says in one line what happened. */
-type Action = (world: SimWorld, form: Record<string, string>) => string;
+type Action = (world: SimWorld, form: Record<string, string>) => string | Promise<string>;
 
 function action<Schema extends z.ZodType>(
   schema: Schema,
-  run: (world: SimWorld, input: z.infer<Schema>) => string,
+  run: (world: SimWorld, input: z.infer<Schema>) => string | Promise<string>,
 ): Action {
   return (world, form) => {
     const parsed = schema.safeParse(form);
@@ -80,6 +81,17 @@ const actions = new Map<string, Action>(
       world.setIntegrationBlocked(orgId, clientId, false);
       return `Unblocked ${integrationLabel(world, orgId, clientId)}`;
     }),
+    'service-apps/authorize': action(serviceAppForm, async (world, { orgId, applicationId }) => {
+      const { change } = world.authorizeServiceApp(orgId, applicationId);
+      const told = change ? await world.webhooks.deliver(change) : [];
+      return `Authorized ${serviceAppLabel(world, orgId, applicationId)}: ${webhooksTold(told.length)}`;
+    }),
+    'service-apps/deauthorize': action(serviceAppForm, async (world, { orgId, applicationId }) => {
+      const { change, revokedTokens } = world.deauthorizeServiceApp(orgId, applicationId);
+      const told = change ? await world.webhooks.deliver(change) : [];
+      const label = serviceAppLabel(world, orgId, applicationId);
+      return `Deauthorized ${label}: ${tokens(revokedTokens)} revoked, ${webhooksTold(told.length)}`;
+    }),
     faults: action(faultsForm, (world, patch) => `Faults set: ${describeFaults(world.faults.update(patch))}`),
     reset: action(z.object({}), (world) => {
       world.reset();
@@ -112,7 +124,7 @@ export async function handleControlPage(exchange: Exchange, world: SimWorld): Pr
   }
   let outcome: { flash: string } | { error: string };
   try {
-    outcome = { flash: run(world, await readForm(exchange.req)) };
+    outcome = { flash: await run(world, await readForm(exchange.req)) };
   } catch (error) {
     if (!isRefusal(error)) throw error;
     outcome = { error: error.message };
@@ -132,6 +144,15 @@ function tokens(count: number): string {
 function integrationLabel(world: SimWorld, orgId: string, clientId: string): string {
   const integration = world.findIntegration(clientId)?.name ?? clientId;
   return `${integration} in ${world.findOrg(orgId)?.name ?? orgId}`;
+}
+
+function serviceAppLabel(world: SimWorld, orgId: string, applicationId: string): string {
+  const app = world.findServiceApp(applicationId)?.name ?? applicationId;
+  return `${app} in ${world.findOrg(orgId)?.name ?? orgId}`;
+}
+
+function webhooksTold(count: number): string {
+  return count === 1 ? '1 webhook told' : `${count} webhooks told`;
 }
 
 function describeFaults(faults: FaultSettings): string {
@@ -164,6 +185,9 @@ The same switches are JSON routes under <code>/_sim/</code> for scripts and test
 ${peopleTable(world)}
 <h2>Orgs and integrations</h2>
 ${integrationsTable(world)}
+<h2>Service Apps</h2>
+<p class="note">Authorized by the org's first active Full Admin, as in Control Hub (Apps, then Service Apps).</p>
+${serviceAppsTable(world)}
 <h2>Faults</h2>
 <p class="note">On the Webex API and token routes, not on the consent page.</p>
 ${faultsFormHtml(world.faults.current())}
@@ -233,6 +257,26 @@ function integrationsTable(world: SimWorld): string {
     });
   });
   return table(['Org', 'Integration', 'Consent', 'Live grants', 'Actions'], rows, 'No orgs.');
+}
+
+function serviceAppsTable(world: SimWorld): string {
+  const apps = world.listServiceApps();
+  const rows = world.listOrgs().flatMap((org) =>
+    apps.map((app) => {
+      const target = { orgId: org.id, applicationId: app.applicationId };
+      const authorized = world.isServiceAppAuthorized(org.id, app.clientId);
+      return row([
+        escapeHtml(org.name),
+        `${escapeHtml(app.name)} <code>${escapeHtml(app.applicationId)}</code>`,
+        authorized ? 'authorized' : 'not authorized',
+        authorized
+          ? postForm('service-apps/deauthorize', target, button('Deauthorize'))
+          : postForm('service-apps/authorize', target, button('Authorize')),
+      ]);
+    }),
+  );
+  const none = 'No Service App registered (<code>POST /_sim/service-apps</code>).';
+  return table(['Org', 'Service App', 'State', 'Actions'], rows, none);
 }
 
 function faultsFormHtml(faults: FaultSettings): string {

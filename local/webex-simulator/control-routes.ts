@@ -11,7 +11,18 @@ const personBody = z.strictObject({
   fullAdmin: z.boolean().optional(),
   sso: z.boolean().optional(),
 });
-const removeFullAdminBody = z.strictObject({ revokeTokens: z.boolean().default(true) });
+/** `actor`: the admin who acts (written to the audit log); default another Full Admin of the org. */
+const actorBody = z.strictObject({ actor: z.email().optional() });
+const removeFullAdminBody = actorBody.extend({ revokeTokens: z.boolean().default(true) });
+/** `resetBy`: an admin resets the password (an audit event); without it the person changes it. */
+const passwordChangeBody = z.strictObject({ resetBy: z.email().optional() });
+const serviceAppBody = z.strictObject({
+  clientId: z.string().min(1).max(200),
+  clientSecret: z.string().min(1).max(500),
+  name: z.string().trim().min(1).max(200),
+  scopes: z.array(z.string().min(1)).min(1),
+  applicationId: z.string().min(1).max(400).optional(),
+});
 const integrationBody = z.strictObject({
   clientId: z.string().min(1).max(200),
   clientSecret: z.string().min(1).max(500),
@@ -81,11 +92,35 @@ const person = (action: string) => new RegExp(`^/_sim/people/([^/]+)/${action}$`
 const routes: ControlRoute[] = [
   get(/^\/_sim\/people$/, (world) => world.listPeople()),
   post(/^\/_sim\/people$/, personBody, (world, body) => world.addPerson(body), 201),
-  post(person('password-change'), emptyBody, (world, _body, [email = '']) => world.changePassword(email)),
-  post(person('deactivate'), emptyBody, (world, _body, [email = '']) => world.deactivate(email)),
-  post(person('remove-full-admin'), removeFullAdminBody, (world, body, [email = '']) =>
-    world.removeFullAdmin(email, body.revokeTokens),
+  post(person('password-change'), passwordChangeBody, (world, body, [email = '']) =>
+    world.changePassword(email, body.resetBy),
   ),
+  post(person('deactivate'), actorBody, (world, body, [email = '']) => world.deactivate(email, body.actor)),
+  post(person('remove-full-admin'), removeFullAdminBody, (world, body, [email = '']) =>
+    world.removeFullAdmin(email, body.revokeTokens, body.actor),
+  ),
+  post(
+    /^\/_sim\/orgs\/([^/]+)\/service-apps\/([^/]+)\/(authorize|deauthorize)$/,
+    actorBody,
+    async (world, body, [orgId = '', applicationId = '', action]) => {
+      const { change, ...result } =
+        action === 'authorize'
+          ? world.authorizeServiceApp(orgId, applicationId, body.actor)
+          : world.deauthorizeServiceApp(orgId, applicationId, body.actor);
+      // Answered once the webhooks have been told, so a caller can check what the product did.
+      const deliveries = change ? await world.webhooks.deliver(change) : [];
+      return { ...result, deliveries };
+    },
+  ),
+  get(/^\/_sim\/service-apps$/, (world) => world.listServiceApps()),
+  post(/^\/_sim\/service-apps$/, serviceAppBody, (world, body) => {
+    const { clientSecret: _secret, ...shown } = world.registerServiceApp(body);
+    return shown;
+  }),
+  get(/^\/_sim\/service-apps\/authorizations$/, (world) => world.listServiceAppAuthorizations()),
+  get(/^\/_sim\/webhooks$/, (world) => world.webhooks.all()),
+  get(/^\/_sim\/webhooks\/deliveries$/, (world) => world.webhooks.listDeliveries()),
+  get(/^\/_sim\/audit-events$/, (world) => world.auditLog.all()),
   get(/^\/_sim\/orgs$/, (world) => world.listOrgs()),
   post(
     /^\/_sim\/orgs$/,

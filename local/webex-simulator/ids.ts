@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 /** The kinds of resource Webex encodes into its ids (`ciscospark://us/<KIND>/<uuid>`). */
-export type WebexIdKind = 'PEOPLE' | 'ORGANIZATION' | 'ROLE' | 'AUTHORIZATION' | 'APPLICATION' | 'LICENSE';
+export type WebexIdKind =
+  'PEOPLE' | 'ORGANIZATION' | 'ROLE' | 'AUTHORIZATION' | 'APPLICATION' | 'LICENSE' | 'WEBHOOK';
 
 /**
  * A Webex-style id: base64 of `ciscospark://us/<KIND>/<value>` without padding, as in every id

@@ -8,11 +8,14 @@ import { HttpError, sendHtml, sendWebexError, type Exchange } from './http.js';
 import { newTrackingId } from './ids.js';
 import { decideConsent, issueTokens, showConsent } from './oauth-routes.js';
 import { errorPage } from './pages.js';
+import { handleServiceAppApi, isServiceAppApiPath } from './service-app-routes.js';
 import { readStateFile, StateFileWriter } from './state-file.js';
-import { SimWorld, type SimIntegration } from './world.js';
+import { SimWorld, type SimIntegration, type SimServiceApp } from './world.js';
 
-export type { SimIntegration } from './world.js';
-export { SimWorld } from './world.js';
+export type { SimIntegration, SimServiceApp } from './world.js';
+export { serviceAppId, SimWorld } from './world.js';
+export { SERVICE_APP_NOT_AUTHORIZED_MESSAGE } from './service-app-routes.js';
+export { signWebhookBody } from './webhooks.js';
 export { ACCESS_DENIED_TEXT } from './pages.js';
 export { FORBIDDEN_MESSAGE, INVALID_TOKEN_MESSAGE } from './api-routes.js';
 export { DEAD_REFRESH_TOKEN_TEXT } from './world.js';
@@ -43,10 +46,12 @@ export interface WebexSimulatorOptions {
   seedDemoOrg?: boolean;
   /** Integrations registered from the start (more can be added through `/_sim/integrations`). */
   integrations?: SimIntegration[];
+  /** Service Apps registered from the start (authorized per org through `/_sim/orgs/...`). */
+  serviceApps?: SimServiceApp[];
   /**
    * A JSON file that keeps the state across restarts: loaded at start when it exists (a file that
    * does not parse is refused with SimStateFileError), saved shortly after every request that
-   * changed the state and on `close()`. Integrations passed above win over those of the file.
+   * changed the state and on `close()`. Integrations and Service Apps passed above win over those of the file.
    * Default: none, the state lives in memory only.
    */
   stateFile?: string;
@@ -73,6 +78,7 @@ export async function startWebexSimulator(options: WebexSimulatorOptions = {}): 
     extendRefreshTokens: options.extendRefreshTokens ?? true,
     seedDemoOrg: options.seedDemoOrg ?? true,
     integrations: options.integrations ?? [],
+    serviceApps: options.serviceApps ?? [],
   });
   // Loaded before listening, so that a refused file leaves no port taken.
   const saved = options.stateFile ? await readStateFile(options.stateFile) : undefined;
@@ -153,6 +159,7 @@ async function route(exchange: Exchange, world: SimWorld): Promise<void> {
       Allow: 'POST',
     });
   }
+  if (isServiceAppApiPath(pathname)) return handleServiceAppApi(exchange, world);
   handleApi(exchange, world);
 }
 

@@ -9,7 +9,7 @@ import {
   type Exchange,
 } from './http.js';
 import { accessDeniedPage, consentPage, errorPage, loginDisabledPage } from './pages.js';
-import type { OAuthErrorCode, SimIntegration, SimWorld, TokenResult } from './world.js';
+import type { OAuthErrorCode, SimIntegration, SimWorld, TokenResult, TokenSet } from './world.js';
 
 const DENIED_BY_USER = 'The user denied access to the integration';
 const DENIED_BY_ADMIN = 'Your administrator denied access to the integration';
@@ -206,6 +206,26 @@ function requireField(form: Record<string, string>, name: string): string {
   return value;
 }
 
+/**
+ * Answers a token pair, never cached. `/v1/access_token` names the granted `scope`; the Service
+ * App token endpoint's answer (its OpenAPI schema) has no such field.
+ */
+export function sendTokens(exchange: Exchange, tokens: TokenSet, options: { withScope: boolean }): void {
+  sendJson(
+    exchange,
+    200,
+    {
+      access_token: tokens.accessToken,
+      expires_in: tokens.expiresIn,
+      refresh_token: tokens.refreshToken,
+      refresh_token_expires_in: tokens.refreshTokenExpiresIn,
+      token_type: 'Bearer',
+      ...(options.withScope ? { scope: tokens.scope } : {}),
+    },
+    { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+  );
+}
+
 /** `POST /v1/access_token`: the authorization code and refresh token grants. */
 export async function issueTokens(exchange: Exchange, world: SimWorld): Promise<void> {
   let usedBasic = false;
@@ -236,19 +256,7 @@ export async function issueTokens(exchange: Exchange, world: SimWorld): Promise<
             refreshToken: requireField(form, 'refresh_token'),
           });
     if (!result.ok) throw new OAuthError(400, result.error, result.description);
-    sendJson(
-      exchange,
-      200,
-      {
-        access_token: result.tokens.accessToken,
-        expires_in: result.tokens.expiresIn,
-        refresh_token: result.tokens.refreshToken,
-        refresh_token_expires_in: result.tokens.refreshTokenExpiresIn,
-        token_type: 'Bearer',
-        scope: result.tokens.scope,
-      },
-      { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
-    );
+    sendTokens(exchange, result.tokens, { withScope: true });
   } catch (error) {
     if (error instanceof OAuthError) return sendOAuthError(exchange, error, usedBasic);
     throw error;

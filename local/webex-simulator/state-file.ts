@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as z from 'zod';
+import { AUDITED_ACTIONS, type AuditedAction } from './admin-audit.js';
 import { faultSettingsSchema } from './faults.js';
 import { ROLE_NAMES } from './world.js';
 
@@ -45,6 +46,56 @@ export const simStateSchema = z.strictObject({
     }),
   ),
   blocks: z.array(z.strictObject({ orgId: z.string().min(1), clientId: z.string().min(1) })),
+  // The four below are absent from files saved before Service Apps existed.
+  serviceApps: z
+    .array(
+      z.strictObject({
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1),
+        name: z.string().min(1),
+        scopes: z.array(z.string().min(1)),
+        applicationId: z.string().min(1),
+      }),
+    )
+    .default([]),
+  serviceAppAuthorizations: z
+    .array(z.strictObject({ orgId: z.string().min(1), clientId: z.string().min(1) }))
+    .default([]),
+  auditEvents: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1),
+        action: z.enum(Object.keys(AUDITED_ACTIONS) as [AuditedAction, ...AuditedAction[]]),
+        created: instant,
+        parties: z.strictObject({
+          actor: z.strictObject({
+            id: z.string().min(1),
+            email: z.string().min(1),
+            displayName: z.string(),
+            orgId: z.string().min(1),
+            fullAdmin: z.boolean(),
+          }),
+          target: z.strictObject({ id: z.string().min(1), displayName: z.string() }),
+          org: z.strictObject({ id: z.string().min(1), name: z.string() }),
+        }),
+      }),
+    )
+    .default([]),
+  webhooks: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1),
+        name: z.string().min(1),
+        targetUrl: z.string().min(1),
+        resource: z.string().min(1),
+        event: z.string().min(1),
+        secret: z.string().min(1).optional(),
+        orgId: z.string().min(1),
+        createdBy: z.string().min(1),
+        created: instant,
+      }),
+    )
+    .default([]),
   grants: z.array(
     z.strictObject({
       id: z.string().min(1),

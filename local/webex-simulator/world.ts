@@ -1,7 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AdminAuditLog, type AuditedAction } from './admin-audit.js';
 import { definedOnly, FaultInjector } from './faults.js';
 import { newAuthorizationCode, newToken, newUuid, stableUuid, webexId } from './ids.js';
 import type { SimState } from './state-file.js';
+import { WebhookRegistry, type ServiceAppChange, type SimWebhook } from './webhooks.js';
 
 /** An OAuth client (a Webex Integration) the simulator knows. Its id is the Integration ID. */
 export interface SimIntegration {
@@ -10,6 +12,27 @@ export interface SimIntegration {
   name: string;
   redirectUris: string[];
 }
+
+/**
+ * A Service App: a Full Admin authorizes it in Control Hub, then its vendor fetches org tokens of
+ * a machine account from `POST /v1/applications/{applicationId}/token`.
+ */
+export interface SimServiceApp {
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  scopes: string[];
+  /** The ID Control Hub shows; default `serviceAppId(clientId)`. */
+  applicationId?: string | undefined;
+}
+
+/** A registered Service App: its application id is always known. */
+type RegisteredServiceApp = SimServiceApp & { applicationId: string };
+
+/** What the token endpoint of Service Apps answers, before it is shaped as HTTP. */
+export type ServiceAppTokenResult =
+  | { ok: true; tokens: TokenSet }
+  | { ok: false; reason: 'unknown_app' | 'bad_client' | 'not_authorized' | 'unknown_org' };
 
 /** Roles as `/v1/roles` lists them; ids are stable so that stored role ids stay valid. */
 export const ROLE_NAMES = [
@@ -186,6 +209,8 @@ export interface SecretsView {
   codes: string[];
   codeVerifiers: string[];
   clientSecrets: string[];
+  /** The secrets webhooks were registered with (they sign the notifications). */
+  webhookSecrets: string[];
   /** All of the above in one list. */
   all: string[];
 }
@@ -214,6 +239,8 @@ const SEED_CREATED = '2024-01-15T09:00:00.000Z';
 export interface SimWorldOptions extends SimSettings {
   seedDemoOrg: boolean;
   integrations: SimIntegration[];
+  /** Service Apps registered from the start; default none. */
+  serviceApps?: SimServiceApp[] | undefined;
   /** Source of randomness for the fault rates; tests may pin it. */
   random?: () => number;
 }
@@ -225,9 +252,18 @@ export interface SimWorldOptions extends SimSettings {
  */
 export class SimWorld {
   readonly faults: FaultInjector;
+  /** The orgs' admin audit logs, written by the admin actions below. */
+  readonly auditLog = new AdminAuditLog();
+  /** Webhooks registered through `/v1/webhooks`; configuration, so a reset keeps them. */
+  readonly webhooks = new WebhookRegistry();
   private settings: SimSettings;
   private clockOffsetMs = 0;
   private readonly integrations = new Map<string, SimIntegration>();
+  private readonly serviceApps = new Map<string, RegisteredServiceApp>();
+  /** Authorized Service Apps by `blockKey(orgId, clientId)`. */
+  private readonly serviceAppAuthorizations = new Map<string, { orgId: string; clientId: string }>();
+  /** The machine accounts Service App tokens act as, by person id; made on authorization. */
+  private readonly machineAccounts = new Map<string, SimPerson>();
   private readonly orgs = new Map<string, SimOrg>();
   private readonly people = new Map<string, SimPerson>();
   /** Blocked integrations by `blockKey`, with the pair kept whole for the state file. */
@@ -243,12 +279,14 @@ export class SimWorld {
     codes: new Set(),
     codeVerifiers: new Set(),
     clientSecrets: new Set(),
+    webhookSecrets: new Set(),
   };
 
   constructor(private readonly options: SimWorldOptions) {
     this.faults = new FaultInjector(options.random);
     this.settings = pickSettings(options);
     for (const integration of options.integrations) this.registerIntegration(integration);
+    for (const app of options.serviceApps ?? []) this.registerServiceApp(app);
     this.seed();
   }
 
@@ -318,6 +356,10 @@ export class SimWorld {
         lastActivity: person.lastActivity,
       })),
       blocks: [...this.blocks.values()].map((block) => ({ ...block })),
+      serviceApps: [...this.serviceApps.values()].map((app) => ({ ...app, scopes: [...app.scopes] })),
+      serviceAppAuthorizations: [...this.serviceAppAuthorizations.values()].map((entry) => ({ ...entry })),
+      auditEvents: this.auditLog.all(),
+      webhooks: this.webhooks.all(),
       grants: [...this.grants.values()].map((grant) => ({
         id: grant.id,
         clientId: grant.clientId,
@@ -358,6 +400,16 @@ export class SimWorld {
       this.people.set(person.id, { ...person, roles: new Set(person.roles) });
     }
     for (const block of state.blocks) this.blocks.set(blockKey(block.orgId, block.clientId), { ...block });
+    for (const app of state.serviceApps) {
+      if (!this.serviceApps.has(app.clientId)) this.registerServiceApp(app);
+    }
+    for (const entry of state.serviceAppAuthorizations) {
+      this.serviceAppAuthorizations.set(blockKey(entry.orgId, entry.clientId), { ...entry });
+      this.ensureMachineAccount(entry.orgId, entry.clientId);
+    }
+    this.auditLog.replace(state.auditEvents);
+    this.webhooks.replace(state.webhooks);
+    for (const webhook of state.webhooks) if (webhook.secret) this.remember('webhookSecrets', webhook.secret);
     for (const saved of state.grants) {
       const grant: Grant = {
         ...saved,
@@ -420,12 +472,132 @@ export class SimWorld {
     return { clientSecret: integration.clientSecret };
   }
 
-  /** The integration when the secret is right (constant-time compare), else undefined. */
-  authenticateClient(clientId: string, clientSecret: string): SimIntegration | undefined {
+  /**
+   * The integration or Service App when the secret is right (constant-time compare), else
+   * undefined. Service Apps refresh their org tokens at the same token endpoint as integrations.
+   */
+  authenticateClient(clientId: string, clientSecret: string): { clientId: string } | undefined {
     this.remember('clientSecrets', clientSecret);
-    const integration = this.integrations.get(clientId);
-    if (!integration) return undefined;
-    return sameSecret(integration.clientSecret, clientSecret) ? integration : undefined;
+    const client = this.integrations.get(clientId) ?? this.serviceApps.get(clientId);
+    if (!client) return undefined;
+    return sameSecret(client.clientSecret, clientSecret) ? client : undefined;
+  }
+
+  // ---- Service Apps -------------------------------------------------------------------------
+
+  /** Registers a webhook (`POST /v1/webhooks`); its secret joins the secrets log for leak checks. */
+  registerWebhook(input: Omit<SimWebhook, 'id'>): SimWebhook {
+    if (input.secret) this.remember('webhookSecrets', input.secret);
+    return this.webhooks.register(input);
+  }
+
+  /** Registers a Service App, replacing one with the same client id. */
+  registerServiceApp(app: SimServiceApp): RegisteredServiceApp {
+    const applicationId = app.applicationId ?? serviceAppId(app.clientId);
+    const copy = { ...app, scopes: [...app.scopes], applicationId };
+    this.serviceApps.set(copy.clientId, copy);
+    this.remember('clientSecrets', copy.clientSecret);
+    return copy;
+  }
+
+  /** Service Apps without their secrets, with the application id Control Hub shows. */
+  listServiceApps(): Array<{ applicationId: string; clientId: string; name: string; scopes: string[] }> {
+    return [...this.serviceApps.values()].map(({ applicationId, clientId, name, scopes }) => ({
+      applicationId,
+      clientId,
+      name,
+      scopes: [...scopes],
+    }));
+  }
+
+  /** The Service App whose application id (or client id) this is. */
+  findServiceApp(applicationId: string): RegisteredServiceApp | undefined {
+    return [...this.serviceApps.values()].find(
+      (app) => app.applicationId === applicationId || app.clientId === applicationId,
+    );
+  }
+
+  /** The orgs and Service Apps authorized now. */
+  listServiceAppAuthorizations(): Array<{ orgId: string; clientId: string; applicationId: string }> {
+    return [...this.serviceAppAuthorizations.values()].map((entry) => ({
+      ...entry,
+      applicationId: this.serviceApps.get(entry.clientId)?.applicationId ?? serviceAppId(entry.clientId),
+    }));
+  }
+
+  isServiceAppAuthorized(orgId: string, clientId: string): boolean {
+    return this.serviceAppAuthorizations.has(blockKey(orgId, clientId));
+  }
+
+  /**
+   * A Full Admin of the org authorizes the Service App in Control Hub (`actorEmail`, else the
+   * org's first active Full Admin). Returns the change to notify webhooks of, none when it was
+   * authorized already.
+   */
+  authorizeServiceApp(
+    orgId: string,
+    applicationId: string,
+    actorEmail?: string,
+  ): { authorized: true; change?: ServiceAppChange } {
+    const app = this.requireServiceApp(orgId, applicationId);
+    const actor = this.requireFullAdmin(orgId, actorEmail);
+    const key = blockKey(orgId, app.clientId);
+    if (this.serviceAppAuthorizations.has(key)) return { authorized: true };
+    this.serviceAppAuthorizations.set(key, { orgId, clientId: app.clientId });
+    this.ensureMachineAccount(orgId, app.clientId);
+    const change: ServiceAppChange = {
+      event: 'authorized',
+      applicationId: app.applicationId,
+      orgId,
+      actorId: actor.id,
+      at: this.now(),
+    };
+    return { authorized: true, change };
+  }
+
+  /** The org's Full Admin deauthorizes the Service App: every token of it in the org dies. */
+  deauthorizeServiceApp(
+    orgId: string,
+    applicationId: string,
+    actorEmail?: string,
+  ): { authorized: false; revokedTokens: number; change?: ServiceAppChange } {
+    const app = this.requireServiceApp(orgId, applicationId);
+    const actor = this.requireFullAdmin(orgId, actorEmail);
+    const revokedTokens = this.revokeClientInOrg(app.clientId, orgId);
+    if (!this.serviceAppAuthorizations.delete(blockKey(orgId, app.clientId))) {
+      return { authorized: false, revokedTokens };
+    }
+    const change: ServiceAppChange = {
+      event: 'deauthorized',
+      applicationId: app.applicationId,
+      orgId,
+      actorId: actor.id,
+      at: this.now(),
+    };
+    return { authorized: false, revokedTokens, change };
+  }
+
+  /**
+   * `POST /v1/applications/{applicationId}/token`: a new token pair of the org's machine account,
+   * when the Service App's credentials are right and the org authorized it.
+   */
+  issueServiceAppToken(input: {
+    applicationId: string;
+    clientId: string;
+    clientSecret: string;
+    targetOrgId: string;
+  }): ServiceAppTokenResult {
+    this.remember('clientSecrets', input.clientSecret);
+    const app = this.findServiceApp(input.applicationId);
+    if (app?.applicationId !== input.applicationId) return { ok: false, reason: 'unknown_app' };
+    if (app.clientId !== input.clientId || !sameSecret(app.clientSecret, input.clientSecret)) {
+      return { ok: false, reason: 'bad_client' };
+    }
+    const org = this.orgs.get(input.targetOrgId);
+    if (!org) return { ok: false, reason: 'unknown_org' };
+    if (!this.isServiceAppAuthorized(org.id, app.clientId)) return { ok: false, reason: 'not_authorized' };
+    const account = this.ensureMachineAccount(org.id, app.clientId);
+    return { ok: true, tokens: this.openGrant(app.clientId, account.id, org, [...app.scopes]) };
   }
 
   // ---- orgs and people ----------------------------------------------------------------------
@@ -489,15 +661,18 @@ export class SimWorld {
    * The person changes their Webex password: every token of theirs dies, unless they sign in
    * through SSO (the password then lives in their IdP and Webex revokes nothing).
    */
-  changePassword(email: string): { email: string; sso: boolean; revokedTokens: number } {
+  changePassword(email: string, resetBy?: string): { email: string; sso: boolean; revokedTokens: number } {
     const person = this.requirePerson(email);
+    // A reset by an admin is an admin action and goes to the audit log; the person's own change is not.
+    if (resetBy) this.audit('passwordReset', person, resetBy);
     const revokedTokens = person.sso ? 0 : this.revokeGrants((grant) => grant.personId === person.id);
     return { email: person.email, sso: person.sso, revokedTokens };
   }
 
-  /** Deactivates the person: login disabled, every token of theirs dies. */
-  deactivate(email: string): { email: string; active: false; revokedTokens: number } {
+  /** An admin (`actorEmail`, see `audit`) deactivates the person: login disabled, every token of theirs dies. */
+  deactivate(email: string, actorEmail?: string): { email: string; active: false; revokedTokens: number } {
     const person = this.requirePerson(email);
+    this.audit('deactivated', person, actorEmail);
     person.active = false;
     person.lastModified = this.isoNow();
     return {
@@ -514,8 +689,10 @@ export class SimWorld {
   removeFullAdmin(
     email: string,
     revokeTokens: boolean,
+    actorEmail?: string,
   ): { email: string; fullAdmin: false; revokedTokens: number } {
     const person = this.requirePerson(email);
+    this.audit('fullAdminRemoved', person, actorEmail);
     person.roles.delete(FULL_ADMIN_ROLE);
     person.lastModified = this.isoNow();
     const revokedTokens = revokeTokens ? this.revokeGrants((grant) => grant.personId === person.id) : 0;
@@ -578,24 +755,8 @@ export class SimWorld {
     if (!person?.active) return invalidGrant('The user of this authorization code cannot log in');
     const org = this.orgs.get(person.orgId);
     if (!org) return invalidGrant('The user of this authorization code has no organization');
-    const now = this.now();
-    const grant: Grant = {
-      id: webexId('AUTHORIZATION', newUuid()),
-      clientId: pending.clientId,
-      personId: person.id,
-      orgId: org.id,
-      scopes: pending.scopes,
-      refreshToken: newToken(org.uuid),
-      refreshTokenExpiresAt: now + this.settings.refreshTokenLifetimeSeconds * 1000,
-      created: now,
-      alive: true,
-      accessTokens: [],
-    };
-    this.grants.set(grant.id, grant);
-    this.grantsByRefreshToken.set(grant.refreshToken, grant);
-    this.remember('refreshTokens', grant.refreshToken);
-    person.lastActivity = new Date(now).toISOString();
-    return { ok: true, tokens: this.mintAccessToken(grant, org.uuid, now) };
+    person.lastActivity = this.isoNow();
+    return { ok: true, tokens: this.openGrant(pending.clientId, person.id, org, pending.scopes) };
   }
 
   /**
@@ -605,7 +766,7 @@ export class SimWorld {
   refresh(input: { clientId: string; refreshToken: string }): TokenResult {
     this.remember('refreshTokens', input.refreshToken);
     const grant = this.grantsByRefreshToken.get(input.refreshToken);
-    const person = grant && this.people.get(grant.personId);
+    const person = grant && this.principal(grant.personId);
     const org = grant && this.orgs.get(grant.orgId);
     if (!grant || !person || !org || !this.isGrantAlive(grant) || grant.clientId !== input.clientId) {
       return { ok: false, error: 'invalid_request', description: DEAD_REFRESH_TOKEN_TEXT };
@@ -621,7 +782,7 @@ export class SimWorld {
   authenticate(accessToken: string): Caller | undefined {
     const token = this.accessTokens.get(accessToken);
     if (!token || !this.isAccessTokenAlive(token)) return undefined;
-    const person = this.people.get(token.grant.personId);
+    const person = this.principal(token.grant.personId);
     if (!person?.active) return undefined;
     person.lastActivity = this.isoNow();
     return { person, scopes: new Set(token.grant.scopes), accessTokenExpiresAt: token.expiresAt };
@@ -706,6 +867,7 @@ export class SimWorld {
       codes: [...this.secrets.codes],
       codeVerifiers: [...this.secrets.codeVerifiers],
       clientSecrets: [...this.secrets.clientSecrets],
+      webhookSecrets: [...this.secrets.webhookSecrets],
     };
     return { ...byKind, all: [...new Set(Object.values(byKind).flat())] };
   }
@@ -721,6 +883,111 @@ export class SimWorld {
       { email: 'user@demo.example', displayName: 'Uma User', orgId },
     ];
     for (const person of demoPeople) this.addPerson(person, SEED_CREATED);
+  }
+
+  /** A new grant (refresh token) of the client for the person, with its first access token. */
+  private openGrant(clientId: string, personId: string, org: SimOrg, scopes: string[]): TokenSet {
+    const now = this.now();
+    const grant: Grant = {
+      id: webexId('AUTHORIZATION', newUuid()),
+      clientId,
+      personId,
+      orgId: org.id,
+      scopes,
+      refreshToken: newToken(org.uuid),
+      refreshTokenExpiresAt: now + this.settings.refreshTokenLifetimeSeconds * 1000,
+      created: now,
+      alive: true,
+      accessTokens: [],
+    };
+    this.grants.set(grant.id, grant);
+    this.grantsByRefreshToken.set(grant.refreshToken, grant);
+    this.remember('refreshTokens', grant.refreshToken);
+    return this.mintAccessToken(grant, org.uuid, now);
+  }
+
+  /**
+   * The machine account Service App tokens of an org act as. Its id is derived from the org and
+   * the app, so a restart finds the same one. It holds the Full Administrator role because the
+   * authorizing Full Admin lends the app the admin scopes it asked for; no person owns it.
+   */
+  private ensureMachineAccount(orgId: string, clientId: string): SimPerson {
+    const id = webexId('PEOPLE', stableUuid(`machine:${orgId}:${clientId}`));
+    const existing = this.machineAccounts.get(id);
+    if (existing) return existing;
+    const created = this.isoNow();
+    const account: SimPerson = {
+      id,
+      email: `${stableUuid(`machine-email:${orgId}:${clientId}`)}@serviceapp.webex.invalid`,
+      displayName: this.serviceApps.get(clientId)?.name ?? clientId,
+      orgId,
+      roles: new Set([FULL_ADMIN_ROLE]),
+      sso: false,
+      active: true,
+      created,
+      lastModified: created,
+      lastActivity: created,
+    };
+    this.machineAccounts.set(id, account);
+    return account;
+  }
+
+  /** A person or a machine account. */
+  private principal(personId: string): SimPerson | undefined {
+    return this.people.get(personId) ?? this.machineAccounts.get(personId);
+  }
+
+  private requireServiceApp(orgId: string, applicationId: string): RegisteredServiceApp {
+    if (!this.orgs.has(orgId)) throw new SimNotFoundError(`org ${orgId} not found`);
+    const app = this.findServiceApp(applicationId);
+    if (!app) throw new SimNotFoundError(`Service App ${applicationId} not found`);
+    return app;
+  }
+
+  /** The named Full Admin of the org, or its first active one; Control Hub lets only them act. */
+  private requireFullAdmin(orgId: string, email?: string): SimPerson {
+    const admin = email
+      ? this.requirePerson(email)
+      : [...this.people.values()].find(
+          (person) => person.orgId === orgId && person.active && person.roles.has(FULL_ADMIN_ROLE),
+        );
+    if (!admin || admin.orgId !== orgId || !admin.active || !admin.roles.has(FULL_ADMIN_ROLE)) {
+      throw new SimConflictError(`${email ?? 'the org'} has no active Full Administrator to do this`);
+    }
+    return admin;
+  }
+
+  /**
+   * Writes the admin action to the org's audit log. The actor is the named admin, else another
+   * active Full Admin of the org, else the person themself (the only admin acting on their own account).
+   */
+  private audit(action: AuditedAction, target: SimPerson, actorEmail?: string): void {
+    const actor =
+      (actorEmail ? this.requirePerson(actorEmail) : undefined) ??
+      [...this.people.values()].find(
+        (person) =>
+          person.orgId === target.orgId &&
+          person.id !== target.id &&
+          person.active &&
+          person.roles.has(FULL_ADMIN_ROLE),
+      ) ??
+      target;
+    const org = this.orgs.get(target.orgId);
+    this.auditLog.record(
+      action,
+      {
+        actor: {
+          id: actor.id,
+          email: actor.email,
+          displayName: actor.displayName,
+          orgId: actor.orgId,
+          fullAdmin: actor.roles.has(FULL_ADMIN_ROLE),
+        },
+        target: { id: target.id, displayName: target.displayName },
+        org: { id: target.orgId, name: org?.name ?? target.orgId },
+      },
+      this.now(),
+    );
   }
 
   /** `now` is the instant the grant's refresh expiry was set, so `refresh_token_expires_in` is exact. */
@@ -769,10 +1036,17 @@ export class SimWorld {
     return revoked;
   }
 
-  /** Drops orgs, people, codes, grants, tokens and blocks; integrations and settings stay. */
+  /**
+   * Drops orgs, people, codes, grants, tokens, blocks, Service App authorizations and the audit
+   * log; integrations, Service Apps, webhooks and settings stay.
+   */
   private clearState(): void {
     const state = [this.orgs, this.people, this.blocks, this.codes, this.grants, this.grantsByRefreshToken];
-    for (const collection of [...state, this.accessTokens, this.accessTokensById]) collection.clear();
+    const serviceAppState = [this.serviceAppAuthorizations, this.machineAccounts];
+    for (const collection of [...state, ...serviceAppState, this.accessTokens, this.accessTokensById]) {
+      collection.clear();
+    }
+    this.auditLog.replace([]);
   }
 
   private requirePerson(email: string): SimPerson {
@@ -823,6 +1097,11 @@ function nameFromEmail(email: string): string {
     .filter(Boolean)
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join(' ');
+}
+
+/** The application id Control Hub shows for a Service App: Webex's id form of its client id. */
+export function serviceAppId(clientId: string): string {
+  return webexId('APPLICATION', clientId);
 }
 
 function blockKey(orgId: string, clientId: string): string {

@@ -4,17 +4,16 @@ import { DEFAULT_CHECK_INTERVAL_MINUTES, DeployInputsError, readDeployInputs } f
 
 const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
 
+const USERS_SYNC = {
+  key: 'users-sync',
+  name: 'Users sync',
+  integrationId: `C${'a'.repeat(64)}`,
+  scopes: ['spark:people_read'],
+};
 const VALID_CATALOG = JSON.stringify(
   {
     version: 1,
-    integrations: [
-      {
-        key: 'users-sync',
-        name: 'Users sync',
-        integrationId: `C${'a'.repeat(64)}`,
-        scopes: ['spark:people_read'],
-      },
-    ],
+    integrations: [USERS_SYNC],
   },
   null,
   2,
@@ -178,6 +177,37 @@ describe('deploy inputs', () => {
     );
     expect(() => read({ catalogFile: 'bad.json' }, { '/deploy/bad.json': '{' })).toThrow(/not JSON/);
     expect(() => read({ catalogFile: 'missing.json' })).toThrow(/catalogFile: cannot read/);
+  });
+
+  it('stops the synth on one line when a Service App entry or the Service App an integration names is bad', () => {
+    const catalog = (serviceApp: Record<string, unknown>, replacement = 'witness') =>
+      JSON.stringify({
+        version: 1,
+        integrations: [
+          { ...USERS_SYNC, serviceApp: replacement },
+          {
+            kind: 'service-app',
+            key: 'witness',
+            name: 'Witness',
+            applicationId: Buffer.from(`ciscospark://us/APPLICATION/C${'b'.repeat(64)}`).toString(
+              'base64url',
+            ),
+            clientId: `C${'b'.repeat(64)}`,
+            scopes: ['audit:events_read'],
+            ...serviceApp,
+          },
+        ],
+      });
+    expect(
+      read({ catalogFile: 'ok.json' }, { '/deploy/ok.json': catalog({}) }).catalog.clientSecretKeys,
+    ).toEqual(['users-sync', 'witness']);
+    const stop = (text: string) => () => read({ catalogFile: 'bad.json' }, { '/deploy/bad.json': text });
+    expect(stop(catalog({ applicationId: 'Y2lzY29zcGFyazovL3VzL1BFT1BMRS94' }))).toThrow(
+      /^[^\n]*integrations\.1\.applicationId: must be a Webex application id[^\n]*$/,
+    );
+    expect(stop(catalog({}, 'nope'))).toThrow(
+      /^[^\n]*integrations\.0\.serviceApp: "nope" is not a service-app entry[^\n]*$/,
+    );
   });
 
   it('refuses a catalog override too large for the Lambda environment', () => {

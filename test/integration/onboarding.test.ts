@@ -587,14 +587,18 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
       // (without them Webex answers 403 and the refused tokens are only discarded).
       const withTokenScopes = parseCatalog({
         version: 1,
-        integrations: catalog.integrations.map((integration) =>
-          integration.key === 'users-sync'
-            ? {
-                ...integration,
-                scopes: [...integration.scopes, 'identity:tokens_read', 'identity:tokens_write'],
-              }
-            : integration,
-        ),
+        integrations: [
+          ...catalog.integrations.map((integration) =>
+            integration.key === 'users-sync'
+              ? {
+                  ...integration,
+                  scopes: [...integration.scopes, 'identity:tokens_read', 'identity:tokens_write'],
+                }
+              : integration,
+          ),
+          // users-sync names the witness as its replacement: the catalog must still carry it.
+          ...catalog.serviceApps,
+        ],
       });
       const control = async (path: string, body: unknown) => {
         const response = await fetch(`${simulator.url}/_sim/${path}`, {

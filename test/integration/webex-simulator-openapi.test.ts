@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { Ajv, type ValidateFunction } from 'ajv';
-import ajvFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   obtainTokens,
@@ -8,25 +5,13 @@ import {
   type TokenResponse,
   type WebexSimulator,
 } from '#local/webex-simulator/index.js';
+import { compileResponseSchema, expectValid } from '#test-support/openapi-schema.js';
 
 /**
  * Validates the simulator's answers against Cisco's own OpenAPI spec of the Admin APIs, so the
  * simulator cannot drift from Webex's shapes unnoticed: the paths it serves and their schemas,
  * extracted unchanged from the spec (test/fixtures/webex-openapi/README.md says how).
- */
-type JsonSchema = { [key: string]: unknown };
-interface OpenApi {
-  paths: Record<
-    string,
-    Record<string, { responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }> }>
-  >;
-  components: { schemas: Record<string, JsonSchema> };
-}
-const spec = JSON.parse(
-  readFileSync(new URL('../fixtures/webex-openapi/webex-admin-subset.json', import.meta.url), 'utf8'),
-) as OpenApi;
-
-/**
+ *
  * The spec marks no Person, Role or Authorization field as required, which would let a missing
  * field pass. These are the fields the simulator promises (and the product reads); the test adds
  * them as `required`, and forbids fields the spec does not know.
@@ -55,73 +40,15 @@ const promisedFields: Record<string, string[]> = {
 /** Shown only to an admin of the person's org (spec text), so required only in that view. */
 const adminOnlyPersonFields = ['loginEnabled', 'invitePending'];
 
-const COMPONENT_REF = '#/components/schemas/';
-
-/** Deep copy with `#/components/schemas/X` refs rewritten to `#/$defs/X`; collects the names. */
-function rewriteRefs(node: unknown, seen: Set<string>): unknown {
-  if (Array.isArray(node)) return node.map((item) => rewriteRefs(item, seen));
-  if (node === null || typeof node !== 'object') return node;
-  const copy: JsonSchema = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (key === '$ref' && typeof value === 'string' && value.startsWith(COMPONENT_REF)) {
-      const name = value.slice(COMPONENT_REF.length);
-      seen.add(name);
-      copy[key] = `#/$defs/${name}`;
-    } else {
-      copy[key] = rewriteRefs(value, seen);
-    }
-  }
-  return copy;
-}
-
-/** Makes every object schema closed (no unknown fields) and adds the promised required fields. */
-function tighten(schema: JsonSchema, required: string[] = []): JsonSchema {
-  if (schema.type === 'object' && schema.properties) {
-    schema.additionalProperties = false;
-    const existing = Array.isArray(schema.required) ? (schema.required as string[]) : [];
-    if (required.length + existing.length > 0) schema.required = [...new Set([...existing, ...required])];
-    for (const property of Object.values(schema.properties as Record<string, JsonSchema>)) tighten(property);
-  }
-  if (schema.type === 'array' && schema.items) tighten(schema.items as JsonSchema);
-  return schema;
-}
-
-/** The 200 response schema the spec declares for a path, with every reachable component inlined as `$defs`. */
-function responseSchema(path: string, extraRequired: Record<string, string[]> = {}): JsonSchema {
-  const declared = spec.paths[path]?.get?.responses['200']?.content?.['application/json']?.schema;
-  if (!declared) throw new Error(`the spec has no JSON 200 answer for GET ${path}`);
-  const names = new Set<string>();
-  const root = tighten(rewriteRefs(declared, names) as JsonSchema);
-  const defs: Record<string, JsonSchema> = {};
-  // Follow refs inside components too, until every reachable one is copied.
-  for (const name of names) {
-    const component = spec.components.schemas[name];
-    if (!component) throw new Error(`unresolved $ref ${COMPONENT_REF}${name}`);
-    const required = [...(promisedFields[name] ?? []), ...(extraRequired[name] ?? [])];
-    defs[name] = tighten(rewriteRefs(component, names) as JsonSchema, required);
-  }
-  return { ...root, $defs: defs };
-}
-
-const ajv = new Ajv({ strict: true, allErrors: true });
-// ajv-formats is CommonJS: under NodeNext its function is the `default` of the module object.
-ajvFormats.default(ajv);
-// OpenAPI annotations that are not JSON Schema keywords; strict mode would reject them.
-ajv.addVocabulary(['example']);
-
 const validators = {
-  me: ajv.compile(responseSchema('/people/me')),
-  personAsAdmin: ajv.compile(responseSchema('/people/{personId}', { Person: adminOnlyPersonFields })),
-  roles: ajv.compile(responseSchema('/roles')),
-  authorizations: ajv.compile(responseSchema('/authorizations')),
-  tokenExpiry: ajv.compile(responseSchema('/authorizations/tokenExpiry')),
+  me: compileResponseSchema('/people/me', { required: promisedFields }),
+  personAsAdmin: compileResponseSchema('/people/{personId}', {
+    required: { ...promisedFields, Person: [...(promisedFields.Person ?? []), ...adminOnlyPersonFields] },
+  }),
+  roles: compileResponseSchema('/roles', { required: promisedFields }),
+  authorizations: compileResponseSchema('/authorizations', { required: promisedFields }),
+  tokenExpiry: compileResponseSchema('/authorizations/tokenExpiry', { required: promisedFields }),
 };
-
-function expectValid(validate: ValidateFunction, body: unknown): void {
-  const valid = validate(body);
-  expect(validate.errors ?? [], JSON.stringify(body)).toEqual([]);
-  expect(valid).toBe(true);
-}
 
 const redirectUri = 'http://127.0.0.1:9/oauth/callback';
 const integration = {

@@ -331,6 +331,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
       ...labelled('authorization code', secrets.codes),
       ...labelled('PKCE verifier', secrets.codeVerifiers),
       ...labelled('client secret', secrets.clientSecrets),
+      ...labelled('webhook secret', secrets.webhookSecrets),
       ...labelled('client secret (local)', Object.values(system.secrets.clientSecrets)),
       ...labelled('link-signing key', [
         linkKey.toString('base64'),
@@ -352,7 +353,8 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     expect(secrets.codeVerifiers.length).toBeGreaterThanOrEqual(integrations + 1);
     expect(secrets.accessTokens.length).toBeGreaterThanOrEqual(integrations + 4);
     expect(secrets.refreshTokens.length).toBeGreaterThanOrEqual(integrations + 1);
-    expect(secrets.clientSecrets.length).toBe(integrations);
+    // The simulator knows the catalog's Service Apps too, with their client secrets.
+    expect(secrets.clientSecrets.length).toBe(local.system.catalog.clientSecretKeys.length);
     expect(sealed.length).toBeGreaterThanOrEqual(integrations + 4);
   });
 

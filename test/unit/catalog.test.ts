@@ -26,6 +26,107 @@ describe('integration catalog', () => {
     expect(catalog.find('nope')).toBeUndefined();
   });
 
+  it('ships the witness Service App, which users-sync names as the one that can replace it', () => {
+    const catalog = defaultCatalog();
+    expect(catalog.serviceApps.map((app) => app.key)).toEqual(['witness']);
+    expect(catalog.witness?.scopes).toEqual([
+      'spark-admin:people_read',
+      'spark-admin:roles_read',
+      'audit:events_read',
+    ]);
+    expect(catalog.replacementFor('users-sync')?.key).toBe('witness');
+    expect(catalog.replacementFor('presence')).toBeUndefined();
+    expect(catalog.find('witness')).toBeUndefined();
+    expect(catalog.clientSecretKeys).toEqual([
+      'users-sync',
+      'presence',
+      'call-control',
+      'cdr',
+      'sso',
+      'witness',
+    ]);
+  });
+
+  describe('Service App entries', () => {
+    const applicationId = Buffer.from(`ciscospark://us/APPLICATION/C${'d'.repeat(64)}`).toString('base64url');
+    const serviceApp = {
+      kind: 'service-app',
+      key: 'witness',
+      name: 'Witness',
+      applicationId,
+      clientId: `C${'d'.repeat(64)}`,
+      scopes: ['spark-admin:people_read'],
+    };
+    const catalogOf = (...entries: unknown[]) => ({
+      version: 1,
+      integrations: [validIntegration, ...entries],
+    });
+
+    it('parses one, and an integration that names it', () => {
+      const catalog = parseCatalog({
+        version: 1,
+        integrations: [{ ...validIntegration, serviceApp: 'witness' }, serviceApp],
+      });
+      expect(catalog.findServiceApp('witness')?.applicationId).toBe(applicationId);
+      expect(catalog.replacementFor('users-sync')?.clientId).toBe(serviceApp.clientId);
+      expect(catalog.witness).toBeUndefined();
+    });
+
+    it.each([
+      [
+        'an application id that is not Webex id form',
+        { applicationId: 'not-an-id-but-long-enough' },
+        /integrations\.1\.applicationId: must be a Webex application id/,
+      ],
+      [
+        'an application id of another kind of resource',
+        { applicationId: Buffer.from('ciscospark://us/PEOPLE/x').toString('base64url') },
+        /integrations\.1\.applicationId/,
+      ],
+      [
+        'a malformed client ID',
+        { clientId: 'C12' },
+        /integrations\.1\.clientId: must be a Webex Service App client ID/,
+      ],
+      ['no application id', { applicationId: undefined }, /integrations\.1\.applicationId/],
+      [
+        'the client ID of an integration',
+        { clientId: validIntegration.integrationId },
+        /integrations\.1\.clientId: duplicate client ID/,
+      ],
+      ['an integration field', { presenceSharing: true }, /integrations\.1: Unrecognized key/],
+      ['an unknown kind', { kind: 'bot' }, /integrations\.1\.kind/],
+    ])('stops on %s, naming the field', (_case, change, message) => {
+      expect(() => parseCatalog(catalogOf({ ...serviceApp, ...change }))).toThrow(message);
+    });
+
+    it('stops when an integration names a Service App the catalog lacks, or an integration', () => {
+      expect(() =>
+        parseCatalog({ version: 1, integrations: [{ ...validIntegration, serviceApp: 'nope' }] }),
+      ).toThrow(/integrations\.0\.serviceApp: "nope" is not a service-app entry of the catalog/);
+      const second = {
+        ...validIntegration,
+        key: 'second',
+        integrationId: `C${'e'.repeat(64)}`,
+        serviceApp: 'users-sync',
+      };
+      expect(() => parseCatalog(catalogOf(second))).toThrow(/integrations\.1\.serviceApp/);
+    });
+
+    it('stops a cold start on one line naming the bad Service App field of CATALOG_JSON', () => {
+      const bad = JSON.stringify(catalogOf({ ...serviceApp, clientId: 'C12' }));
+      expect(() => loadCatalog(bad, bundledCatalog)).toThrow(
+        /^Invalid integration catalog \(CATALOG_JSON\): integrations\.1\.clientId: [^\n]+$/,
+      );
+    });
+
+    it('stops on a catalog of Service Apps alone', () => {
+      expect(() => parseCatalog({ version: 1, integrations: [serviceApp] })).toThrow(
+        /integrations: needs at least one integration/,
+      );
+    });
+  });
+
   it('names the bad field when an Integration ID is malformed', () => {
     const document = { version: 1, integrations: [{ ...validIntegration, integrationId: 'X123' }] };
     expect(() => parseCatalog(document)).toThrow(CatalogError);

@@ -9,7 +9,7 @@ import {
   SimStateFileError,
   StateFileWriter,
 } from '#local/webex-simulator/state-file.js';
-import { SimWorld, type SimIntegration } from '#local/webex-simulator/world.js';
+import { serviceAppId, SimWorld, type SimIntegration } from '#local/webex-simulator/world.js';
 
 const integration: SimIntegration = {
   clientId: 'Cunit',
@@ -76,6 +76,56 @@ describe('SimWorld snapshot and restore', () => {
     expect(copy.snapshot()).toEqual(world.snapshot());
     expect(copy.listGrants()).toEqual(world.listGrants());
     expect(copy.isBlocked(copy.listOrgs()[1]?.id ?? '', integration.clientId)).toBe(true);
+  });
+
+  it('keeps Service Apps, their authorizations and tokens, the audit log and webhooks', () => {
+    const world = newWorld();
+    const app = {
+      clientId: 'Cwitness',
+      clientSecret: 'witness-secret',
+      name: 'Witness',
+      scopes: ['audit:events_read'],
+    };
+    world.registerServiceApp(app);
+    const orgId = world.listOrgs()[0]?.id ?? '';
+    const { change } = world.authorizeServiceApp(orgId, serviceAppId(app.clientId));
+    expect(change).toMatchObject({ event: 'authorized', orgId });
+    const issued = world.issueServiceAppToken({
+      applicationId: serviceAppId(app.clientId),
+      ...app,
+      targetOrgId: orgId,
+    });
+    if (!issued.ok) throw new Error(issued.reason);
+    world.deactivate('user@demo.example');
+    world.webhooks.register({
+      name: 'witness',
+      targetUrl: 'http://127.0.0.1:9/hook',
+      resource: 'serviceApp',
+      event: 'authorized',
+      secret: 'hook-secret',
+      orgId,
+      createdBy: 'someone',
+      created: new Date(world.now()).toISOString(),
+    });
+
+    const copy = newWorld({ seedDemoOrg: false, integrations: [] });
+    copy.restore(simStateSchema.parse(JSON.parse(JSON.stringify(world.snapshot()))));
+    expect(copy.snapshot()).toEqual(world.snapshot());
+    expect(copy.isServiceAppAuthorized(orgId, app.clientId)).toBe(true);
+    expect(copy.authenticate(issued.tokens.accessToken)?.person.displayName).toBe('Witness');
+    expect(copy.auditLog.all()).toHaveLength(1);
+    expect(copy.webhooks.all()).toHaveLength(1);
+  });
+
+  it('reads a state file saved before Service Apps existed', () => {
+    const {
+      serviceApps: _a,
+      serviceAppAuthorizations: _b,
+      auditEvents: _c,
+      webhooks: _d,
+      ...older
+    } = newWorld().snapshot();
+    expect(simStateSchema.parse(older)).toMatchObject({ serviceApps: [], auditEvents: [], webhooks: [] });
   });
 
   it('gives back working tokens with their expiries, and dead ones stay dead', () => {
