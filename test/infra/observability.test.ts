@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tableIndexes } from '#adapters/table-definition.js';
 import {
@@ -233,7 +234,7 @@ describe('alarms', () => {
     const rows = guide.split('\n').filter((line) => line.trimStart().startsWith('| `'));
     const prefix = `${resourceNamePrefix(synth.stack)}-`;
     for (const created of synth.stack.observability.alarms()) {
-      const name = (created.node.defaultChild as { alarmName: string }).alarmName.slice(prefix.length);
+      const name = String((created.node.defaultChild as CfnAlarm).alarmName).slice(prefix.length);
       expect(
         rows.some((row) => row.includes(`| \`${name}\``)),
         name,
