@@ -47,6 +47,7 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   { method: GET, path: '/admin/tenants/{tenantId}/history' },
   { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/validate' },
   { method: GET, path: '/admin/status-board' },
+  { method: POST, path: '/admin/status-board/recount' },
   { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/recheck' },
   { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/refresh' },
   { method: POST, path: '/admin/recheck' },

@@ -28,6 +28,7 @@ const ADMIN_ROUTE_KEYS = [
   'GET /admin/tenants/{tenantId}/history',
   'POST /admin/tenants/{tenantId}/authorizations/{integration}/validate',
   'GET /admin/status-board',
+  'POST /admin/status-board/recount',
   'POST /admin/tenants/{tenantId}/authorizations/{integration}/recheck',
   'POST /admin/tenants/{tenantId}/authorizations/{integration}/refresh',
   'POST /admin/recheck',

@@ -1,8 +1,7 @@
 import { randomInt } from 'node:crypto';
 import {
-  BatchGetCommand,
+  GetCommand,
   QueryCommand,
-  ScanCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
   type TransactWriteItem,
@@ -27,6 +26,8 @@ import {
   InvalidCursorError,
   isConditionFailure,
   meter,
+  queryPage,
+  TENANT_LIST,
   TENANT_PREFIX,
   type CapacityMeter,
 } from './keys.js';
@@ -158,42 +159,58 @@ export class DynamoDbFleetBoardStore implements FleetBoardStore {
   ) {}
 
   async totals(): Promise<FleetTotals> {
-    const output = await this.documentClient.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [this.tableName]: {
-            Keys: Array.from({ length: tableDefinition.boardCounterShards }, (_, shard) => counterKey(shard)),
-            ConsistentRead: true,
-          },
-        },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    output.ConsumedCapacity?.forEach((consumed) => meter(this.capacityMeter, consumed, 'read'));
-    if (Object.keys(output.UnprocessedKeys ?? {}).length > 0) {
-      throw new Error('DynamoDB left counter shards unread; the totals would be short');
-    }
-    const counts = new Map<string, number>();
-    let tenants = 0;
-    for (const item of output.Responses?.[this.tableName] ?? []) {
-      for (const [name, value] of Object.entries(counterItemSchema.parse(item))) {
-        if (typeof value !== 'number') continue;
-        if (name === TENANTS_ATTRIBUTE) tenants += value;
-        else if (name.startsWith('b:')) counts.set(name.slice(2), (counts.get(name.slice(2)) ?? 0) + value);
-      }
-    }
-    return totalsOf(counts, tenants);
+    const { buckets, tenants } = await this.counts();
+    return totalsOf(buckets, tenants);
   }
 
+  /** Reads every counter shard (one GetItem each: the functions are granted no batch call) and sums them. */
+  private async counts(): Promise<{ buckets: Map<string, number>; tenants: number }> {
+    const shards = await Promise.all(
+      Array.from({ length: tableDefinition.boardCounterShards }, async (_, shard) => {
+        const output = await this.documentClient.send(
+          new GetCommand({
+            TableName: this.tableName,
+            Key: counterKey(shard),
+            ConsistentRead: true,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        meter(this.capacityMeter, output.ConsumedCapacity, 'read');
+        return output.Item ? counterItemSchema.parse(output.Item) : {};
+      }),
+    );
+    const buckets = new Map<string, number>();
+    let tenants = 0;
+    for (const item of shards) {
+      for (const [name, value] of Object.entries(item)) {
+        if (typeof value !== 'number') continue;
+        if (name === TENANTS_ATTRIBUTE) tenants += value;
+        else if (name.startsWith('b:')) buckets.set(name.slice(2), (buckets.get(name.slice(2)) ?? 0) + value);
+      }
+    }
+    return { buckets, tenants };
+  }
+
+  /**
+   * Queries the `board` index bucket after bucket, skipping the buckets the counters say are
+   * empty (most of them), until the page is full, at most {@link MAX_QUERIES_PER_PAGE} queries.
+   */
   async listKeys(query: FleetRowQuery): Promise<Page<{ tenantId: string; integration: string }>> {
     const start = query.cursor === undefined ? undefined : decodeBoardCursor(query.cursor);
     let bucketIndex = start === undefined ? 0 : query.buckets.indexOf(start.bucket);
     if (bucketIndex < 0) throw new InvalidCursorError();
     let startKey = start?.key;
+    const { buckets: counts } = await this.counts();
     const rows: { tenantId: string; integration: string }[] = [];
     const { indexName, partitionKey, sortKey } = tableDefinition.boardIndex;
-    for (let queries = 0; bucketIndex < query.buckets.length; queries += 1) {
+    let queries = 0;
+    while (bucketIndex < query.buckets.length) {
       const bucket = query.buckets[bucketIndex] as string;
+      if ((counts.get(bucket) ?? 0) <= 0) {
+        bucketIndex += 1;
+        startKey = undefined;
+        continue;
+      }
       if (rows.length >= query.limit || queries >= MAX_QUERIES_PER_PAGE) {
         return { items: rows, cursor: encodeBoardCursor(bucket, startKey) };
       }
@@ -224,6 +241,7 @@ export class DynamoDbFleetBoardStore implements FleetBoardStore {
         .catch((error: unknown) => {
           throw cursorFailure(error, startKey);
         });
+      queries += 1;
       meter(this.capacityMeter, output.ConsumedCapacity, 'read');
       for (const item of output.Items ?? []) {
         rows.push({
@@ -237,32 +255,50 @@ export class DynamoDbFleetBoardStore implements FleetBoardStore {
     return { items: rows };
   }
 
+  /**
+   * One page of tenants from the `tenants` index (every tenant item carries it), each tenant and
+   * its authorization records counted when they are not yet: a full read of the tenants'
+   * partitions with Query alone (the functions are granted no Scan).
+   */
   async countUncounted(options: { limit: number; cursor?: string }): Promise<RecountPage> {
-    const output = await this.documentClient
-      .send(
-        new ScanCommand({
-          TableName: this.tableName,
-          Limit: options.limit,
-          ConsistentRead: true,
-          ExclusiveStartKey: decodeCursor(options.cursor),
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      )
-      .catch((error: unknown) => {
-        throw cursorFailure(error, options.cursor);
-      });
-    meter(this.capacityMeter, output.ConsumedCapacity, 'read');
+    const { indexName, partitionKey } = tableDefinition.tenantIndex;
+    const page = await queryPage(
+      this.documentClient,
+      {
+        TableName: this.tableName,
+        IndexName: indexName,
+        KeyConditionExpression: '#list = :list',
+        ExpressionAttributeNames: { '#list': partitionKey.name },
+        ExpressionAttributeValues: { ':list': TENANT_LIST },
+        Limit: options.limit,
+      },
+      { cursor: options.cursor, capacityMeter: this.capacityMeter, schema: scannedItemSchema },
+    );
+    let scanned = 0;
     let counted = 0;
-    for (const raw of output.Items ?? []) {
-      const item = scannedItemSchema.parse(raw);
-      if (item.pk.startsWith(TENANT_PREFIX) && item.sk.startsWith(AUTH_PREFIX)) {
-        if (await this.countAuthorization(raw)) counted += 1;
-      } else if (item.pk.startsWith(TENANT_PREFIX) && item.sk === 'TENANT') {
-        if (await this.countTenant(item.pk, item.sk, raw)) counted += 1;
-      }
+    for (const tenantItem of page.items) {
+      scanned += 1;
+      if (await this.countTenant(tenantItem.pk, tenantItem.sk, tenantItem)) counted += 1;
+      let cursor: string | undefined;
+      do {
+        const records = await queryPage(
+          this.documentClient,
+          {
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': tenantItem.pk, ':prefix': AUTH_PREFIX },
+            ConsistentRead: true,
+          },
+          { cursor, capacityMeter: this.capacityMeter, schema: scannedItemSchema },
+        );
+        for (const record of records.items) {
+          scanned += 1;
+          if (await this.countAuthorization(record)) counted += 1;
+        }
+        cursor = records.cursor;
+      } while (cursor);
     }
-    const cursor = encodeCursor(output.LastEvaluatedKey);
-    return { scanned: output.Items?.length ?? 0, counted, ...(cursor ? { cursor } : {}) };
+    return { scanned, counted, ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
   /** Puts an uncounted authorization item in its bucket; false when it was counted (or changed) meanwhile. */

@@ -5,9 +5,7 @@ import { tenantSchema, type ContactSuppression, type Tenant } from '#domain/mode
 import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '#domain/ports.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { TENANT_COUNTED_ATTRIBUTE, writeCounted, type CounterChange } from './fleet-board.store.js';
-import { isConditionFailure, keys, type CapacityMeter, meter, queryPage } from './keys.js';
-
-const TENANT_LIST = 'TENANT';
+import { isConditionFailure, keys, TENANT_LIST, type CapacityMeter, meter, queryPage } from './keys.js';
 
 /** The board bucket attribute of an authorization item (adapters/dynamodb/fleet-board.store.ts). */
 const BUCKET = tableDefinition.boardIndex.partitionKey.name;
