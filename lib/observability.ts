@@ -39,38 +39,33 @@ export const DYNAMODB_THROTTLES_THRESHOLD = 1;
 export const INVALIDATIONS_PER_HOUR_THRESHOLD = 5;
 
 /**
- * A function metric counted (data points, not their sum) over every dimension combination: one
- * per invocation that emitted it, zero values included, so only a function that stopped emitting
- * it reads as missing.
+ * A function metric over every dimension combination, with a Metrics Insights query: the alarm
+ * keeps working whatever dimensions (service, integration, ...) the code adds. `SUM` adds the
+ * values; `COUNT` counts the data points (one per invocation that emitted it, zeros included, so
+ * only a function that stopped emitting it reads as missing).
  */
-export function functionMetricCount(
+export function functionMetric(
   scope: Construct,
+  aggregate: 'SUM' | 'COUNT',
   metricName: string,
   period: Duration,
   label: string,
 ): cloudwatch.IMetric {
   return new cloudwatch.MathExpression({
-    expression: `SELECT COUNT(${metricName}) FROM "${metricsNamespace(scope)}"`,
+    expression: `SELECT ${aggregate}(${metricName}) FROM "${metricsNamespace(scope)}"`,
     period,
     label,
   });
 }
 
-/**
- * A function metric summed over every dimension combination, with a Metrics Insights query: the
- * alarm keeps working whatever dimensions (service, integration, ...) the code adds.
- */
+/** A function metric summed over every dimension combination ({@link functionMetric}). */
 export function functionMetricSum(
   scope: Construct,
   metricName: string,
   period: Duration,
   label: string,
 ): cloudwatch.IMetric {
-  return new cloudwatch.MathExpression({
-    expression: `SELECT SUM(${metricName}) FROM "${metricsNamespace(scope)}"`,
-    period,
-    label,
-  });
+  return functionMetric(scope, 'SUM', metricName, period, label);
 }
 
 /** Options of the observability construct. */
@@ -296,7 +291,7 @@ export class Observability extends Construct {
     return new cloudwatch.Alarm(this, 'SweepMissing', {
       alarmName: `${prefix}-sweep-missing`,
       alarmDescription: `The sweep dispatcher reported no run for ${window.toMinutes()} minutes (two sweep periods): nothing is being checked.`,
-      metric: functionMetricCount(this, FUNCTION_METRICS.sweepDispatched, window, 'Sweep runs'),
+      metric: functionMetric(this, 'COUNT', FUNCTION_METRICS.sweepDispatched, window, 'Sweep runs'),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 1,
