@@ -22,6 +22,8 @@ import {
   listTenants,
   newTenantSchema,
   pageQuerySchema,
+  recountRequestSchema,
+  recountStatusBoard,
   revokeOnboardingLinks,
   tenantIdSchema,
   tenantPatchSchema,
@@ -29,6 +31,7 @@ import {
   type AdminDependencies,
 } from './domain/admin.js';
 import { renderStatusBoardPage } from './http/pages/status-board-page.js';
+import { statusBoardQuerySchema } from './domain/status-board.js';
 import { buildAdminOpenApiDocument } from './http/admin-openapi.js';
 import { answerOnce, type IdempotencyStore } from './http/idempotency.js';
 import {
@@ -371,13 +374,26 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       return json(202, result);
     }),
     route('GET', '/admin/status-board', async (event) => {
-      refuseQueryAndBody(event);
-      const board = await getStatusBoard(deps);
+      const query = parse(statusBoardQuerySchema, readQuery(event), 'query');
+      parse(noBody, readBody(event), 'body');
+      if (query.integration !== undefined && !deps.catalog.find(query.integration)) {
+        throw invalid(`Invalid query: integration "${query.integration}" is not in the catalog`, [
+          { path: 'query.integration', message: 'not an integration of the catalog' },
+        ]);
+      }
+      const board = await getStatusBoard(deps, query);
       // The local run opens the board in a browser; scripts and the CLI get JSON.
       if (/\btext\/html\b/.test(event.headers.accept ?? '')) {
         return htmlPage(200, renderStatusBoardPage(board));
       }
       return json(200, board);
+    }),
+    route('POST', '/admin/status-board/recount', async (event) => {
+      parse(noQuery, readQuery(event), 'query');
+      const request = parse(recountRequestSchema, readBody(event), 'body');
+      const page = await recountStatusBoard(deps, request);
+      logger.info('Status board counters backfilled', { ...page });
+      return json(200, page);
     }),
   ];
 }

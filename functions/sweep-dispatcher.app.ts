@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { DispatcherDependencies } from './commons/composition-root.js';
 import { tracedInvocation } from './commons/tracer.js';
+import { SWEEP_INCOMPLETE_METRIC } from './commons/validation-metrics.js';
 import { dispatchDueAuthorizations, EnqueueError, type DispatchReport } from './domain/sweep.js';
 
 const SERVICE = 'sweep-dispatcher';
@@ -43,6 +44,7 @@ export function createSweepDispatcherHandler(
     });
     metrics.addMetric('SweepDispatched', MetricUnit.Count, report.dispatched);
     metrics.addMetric('SweepEnqueueFailed', MetricUnit.Count, report.failed);
+    metrics.addMetric(SWEEP_INCOMPLETE_METRIC, MetricUnit.Count, report.complete ? 0 : 1);
     if (report.failed > 0) {
       // A failed invocation is what the ValidatorErrors alarm counts, and it is retried.
       logger.error('The queue refused part of the sweep; those authorizations stay due', { ...report });

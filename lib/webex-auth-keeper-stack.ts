@@ -158,6 +158,8 @@ export class WebexAuthKeeperStack extends Stack {
       deadLetterQueue: this.validator.deadLetterQueue,
       notifierDeadLetterQueue: this.mail.deadLetterQueue,
       stage: this.api.stage,
+      table: this.tokenStore.table,
+      sweepRate: Duration.minutes(inputs.sweepRateMinutes),
       alarmTopic: this.alerts.alarmTopic,
     });
 

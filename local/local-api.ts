@@ -15,7 +15,9 @@ import { flushNotifications, notifyAuthorizationEvent } from '#domain/notifier.j
 import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
 import type { Clock, Log } from '#domain/ports.js';
 import type { Branding } from '#domain/branding.js';
-import { buildStatusBoard } from '#domain/status-board.js';
+import { getStatusBoard } from '#domain/admin.js';
+import { describeIssues } from '#domain/catalog.js';
+import { statusBoardQuerySchema } from '#domain/status-board.js';
 import { runSweep, type SweepReport } from '#domain/sweep.js';
 import { SECURITY_HEADERS, createPublicApiHandler } from '#functions/public-api.app.js';
 import {
@@ -212,7 +214,7 @@ export async function startLocalApi(
   const metrics = new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'local', logger: silent });
   // A composition per handler, so the adapters (the Webex client, the contact sync) log under the
   // handler that called them.
-  const { ports, validator } = composeLocal(system, options, sweepLogger);
+  const { validator } = composeLocal(system, options, sweepLogger);
   const { publicApi } = composeLocal(system, options, publicLogger);
   const { adminApi } = composeLocal(system, options, adminLogger);
   // The bus's rule onto the notifier's queue, in-process: every event goes through the alert policy.
@@ -272,16 +274,13 @@ export async function startLocalApi(
       return;
     }
     if (path === '/_local/status' && method === 'GET') {
-      const board = await buildStatusBoard({
-        tenants: ports.tenants,
-        authorizations: ports.authorizations,
-        catalog: ports.catalog,
-        passwordMaxAgeDays: options.passwordMaxAgeDays,
-        now: ports.clock.now(),
-        ...(validator.credentialIncidents
-          ? { credentialIncidents: validator.credentialIncidents.store }
-          : {}),
-      });
+      // The admin API's board (same query, same page), unsigned: the filter form submits here.
+      const query = statusBoardQuerySchema.safeParse(
+        Object.fromEntries(new URLSearchParams(splitRequestTarget(req.url ?? '/')?.rawQueryString ?? '')),
+      );
+      if (!query.success)
+        return refuse(res, 400, `Invalid status board query: ${describeIssues(query.error)}`);
+      const board = await getStatusBoard(adminApi, query.data);
       res.writeHead(200, pageHeaders).end(renderStatusBoardPage(board));
       return;
     }

@@ -4,6 +4,7 @@ import { DynamoDbAlertLedger } from '#adapters/dynamodb/alert-ledger.store.js';
 import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
 import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.js';
 import { createRepositories, documentClientFor } from '#adapters/dynamodb/index.js';
+import { DynamoDbFleetBoardStore } from '#adapters/dynamodb/fleet-board.store.js';
 import { AwsEventPublisher } from '#adapters/event-publisher.js';
 import { SesMailSender } from '#adapters/ses-mail-sender.js';
 import {
@@ -242,6 +243,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       ...optionalBranding(branding),
     },
     adminApi: {
+      board: new DynamoDbFleetBoardStore(documentClientFor(input.dynamoDb), input.tableName),
       tenants: ports.tenants,
       authorizations: ports.authorizations,
       history: ports.history,

@@ -22,3 +22,4 @@ export {
   type FakeWebexMethod,
 } from './webex.js';
 export { RecordingAlertDelivery, type DeliveredMail } from './alert-delivery.js';
+export { InMemoryFleetBoard } from './fleet-board.js';
