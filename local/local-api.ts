@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createAdminApiHandler } from '#functions/admin-api.app.js';
 import { tableDefinition } from '#adapters/table-definition.js';
-import { composeKeeper, type KeeperComposition } from '#commons/composition-root.js';
+import { composeKeeper, type KeeperComposition, type KeeperSettings } from '#commons/composition-root.js';
 import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
 import type { Clock, Log } from '#domain/ports.js';
 import { buildStatusBoard } from '#domain/status-board.js';
@@ -28,6 +28,8 @@ export interface LocalApiOptions {
   checkIntervalSeconds: number;
   passwordMaxAgeDays: number;
   linkTtlDays: number;
+  /** The Webex call budget of one org's checks (ORG_CHECKS_IN_FLIGHT, ORG_WEBEX_CALLS_PER_MINUTE); absent, the deployed defaults. */
+  checkBudget?: KeeperSettings['checkBudget'];
   /** Powertools log level of the handlers; WARN keeps the terminal readable. */
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   clock?: Clock;
@@ -50,7 +52,10 @@ export interface LocalApi {
  */
 export function composeLocal(
   system: LocalInfrastructure,
-  options: Pick<LocalApiOptions, 'checkIntervalSeconds' | 'passwordMaxAgeDays' | 'linkTtlDays' | 'clock'>,
+  options: Pick<
+    LocalApiOptions,
+    'checkIntervalSeconds' | 'passwordMaxAgeDays' | 'linkTtlDays' | 'clock' | 'checkBudget'
+  >,
   log: Log,
 ): KeeperComposition {
   return composeKeeper({
@@ -62,6 +67,7 @@ export function composeLocal(
       passwordMaxAgeDays: options.passwordMaxAgeDays,
       linkTtlDays: options.linkTtlDays,
       checkIntervalSeconds: options.checkIntervalSeconds,
+      ...(options.checkBudget ? { checkBudget: options.checkBudget } : {}),
       // Locally a new authorization is checked by the next sweep, so a demo sees it at once.
       firstCheckDelaySeconds: 0,
     },

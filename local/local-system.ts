@@ -10,7 +10,7 @@ import { FileTokenVault } from './adapters/file-token-vault.js';
 import { LocalEventSink } from './adapters/local-event-sink.js';
 import { LocalSecrets } from './adapters/local-secrets.js';
 import { startWebexSimulator, type WebexSimulator } from './webex-simulator/index.js';
-import { startLocalApi, type LocalApi } from './local-api.js';
+import { startLocalApi, type LocalApi, type LocalApiOptions } from './local-api.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { systemClock, type Clock } from '#domain/ports.js';
 
@@ -34,6 +34,8 @@ export interface LocalSystemOptions {
   sweepIntervalSeconds: number;
   /** Seconds between two checks of a healthy authorization; default the sweep interval (900 without a timer). */
   checkIntervalSeconds?: number;
+  /** The Webex call budget of one org's checks; default the deployed one. */
+  checkBudget?: LocalApiOptions['checkBudget'];
   passwordMaxAgeDays?: number;
   linkTtlDays?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -157,6 +159,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         (options.sweepIntervalSeconds > 0 ? options.sweepIntervalSeconds : 900),
       passwordMaxAgeDays: options.passwordMaxAgeDays ?? 1825,
       linkTtlDays,
+      ...(options.checkBudget ? { checkBudget: options.checkBudget } : {}),
       logLevel: options.logLevel ?? 'WARN',
       clock,
     });

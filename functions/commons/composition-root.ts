@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AdminApiDependencies } from '#functions/admin-api.app.js';
 import { DynamoDbAlertLedger } from '#adapters/dynamodb/alert-ledger.store.js';
+import { DynamoDbCheckBudgetStore } from '#adapters/dynamodb/check-budget.store.js';
 import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
 import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.js';
 import { createRepositories, documentClientFor } from '#adapters/dynamodb/index.js';
@@ -18,6 +19,7 @@ import { HttpWebexClient, type WebexCallTracing } from '#adapters/webex-client.j
 import { AuthorizationNotFoundError } from '#domain/admin-errors.js';
 import { type AdminDependencies } from '#domain/admin.js';
 import { parseCatalogJson, type Catalog } from '#domain/catalog.js';
+import { CheckBudget, DEFAULT_CHECK_BUDGET_LIMITS, type CheckBudgetLimits } from '#domain/check-budget.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
@@ -60,6 +62,8 @@ export function loadCatalog(
 export interface KeeperSettings extends OnboardingSettings {
   /** How often a healthy authorization is probed. */
   checkIntervalSeconds: number;
+  /** The Webex call budget of one org's checks; absent, DEFAULT_CHECK_BUDGET_LIMITS. */
+  checkBudget?: Pick<CheckBudgetLimits, 'maxInFlight' | 'callsPerMinute'>;
 }
 
 /** The settings from a function's parsed environment. */
@@ -70,6 +74,7 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
     passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
     linkTtlDays: env.LINK_TTL_DAYS,
     checkIntervalSeconds: env.CHECK_INTERVAL_SECONDS,
+    checkBudget: { maxInFlight: env.ORG_CHECKS_IN_FLIGHT, callsPerMinute: env.ORG_WEBEX_CALLS_PER_MINUTE },
     firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
   };
 }
@@ -197,6 +202,11 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       checkIntervalSeconds: settings.checkIntervalSeconds,
     },
     reauthorizeLink,
+    checkBudget: new CheckBudget(
+      new DynamoDbCheckBudgetStore(documentClientFor(input.dynamoDb), input.tableName),
+      { ...DEFAULT_CHECK_BUDGET_LIMITS, ...settings.checkBudget },
+      clock,
+    ),
     credentialIncidents: {
       store: credentialIncidents,
       clientSecretLocation: input.clientSecretLocation ?? "the deployment's client secrets secret",
@@ -204,7 +214,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     isTransientFailure: isTransientAwsFailure,
     log,
   };
-  const { checkIntervalSeconds: _checkInterval, ...onboardingSettings } = settings;
+  const { checkIntervalSeconds: _checkInterval, checkBudget: _checkBudget, ...onboardingSettings } = settings;
   return {
     ports,
     validator,

@@ -22,3 +22,5 @@ export {
   type FakeWebexMethod,
 } from './webex.js';
 export { RecordingAlertDelivery, type DeliveredMail } from './alert-delivery.js';
+export { InMemoryCheckBudgetStore } from './check-budget-store.js';
+export { VirtualClock } from './virtual-clock.js';
