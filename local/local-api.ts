@@ -28,6 +28,8 @@ export interface LocalApiOptions {
   checkIntervalSeconds: number;
   passwordMaxAgeDays: number;
   linkTtlDays: number;
+  /** Seconds between two sweeps of the timer, when it runs more often than the check interval. */
+  sweepRateSeconds?: number;
   /** The Webex call budget of one org's checks (ORG_CHECKS_IN_FLIGHT, ORG_WEBEX_CALLS_PER_MINUTE); absent, the deployed defaults. */
   checkBudget?: KeeperSettings['checkBudget'];
   /** Powertools log level of the handlers; WARN keeps the terminal readable. */
@@ -54,7 +56,12 @@ export function composeLocal(
   system: LocalInfrastructure,
   options: Pick<
     LocalApiOptions,
-    'checkIntervalSeconds' | 'passwordMaxAgeDays' | 'linkTtlDays' | 'clock' | 'checkBudget'
+    | 'checkIntervalSeconds'
+    | 'passwordMaxAgeDays'
+    | 'linkTtlDays'
+    | 'clock'
+    | 'checkBudget'
+    | 'sweepRateSeconds'
   >,
   log: Log,
 ): KeeperComposition {
@@ -67,6 +74,7 @@ export function composeLocal(
       passwordMaxAgeDays: options.passwordMaxAgeDays,
       linkTtlDays: options.linkTtlDays,
       checkIntervalSeconds: options.checkIntervalSeconds,
+      ...(options.sweepRateSeconds ? { sweepRateSeconds: options.sweepRateSeconds } : {}),
       ...(options.checkBudget ? { checkBudget: options.checkBudget } : {}),
       // Locally a new authorization is checked by the next sweep, so a demo sees it at once.
       firstCheckDelaySeconds: 0,

@@ -160,6 +160,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       passwordMaxAgeDays: options.passwordMaxAgeDays ?? 1825,
       linkTtlDays,
       ...(options.checkBudget ? { checkBudget: options.checkBudget } : {}),
+      ...(options.sweepIntervalSeconds > 0 ? { sweepRateSeconds: options.sweepIntervalSeconds } : {}),
       logLevel: options.logLevel ?? 'WARN',
       clock,
     });

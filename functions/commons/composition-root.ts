@@ -62,6 +62,8 @@ export function loadCatalog(
 export interface KeeperSettings extends OnboardingSettings {
   /** How often a healthy authorization is probed. */
   checkIntervalSeconds: number;
+  /** How often the sweep runs; absent, once a check interval. */
+  sweepRateSeconds?: number;
   /** The Webex call budget of one org's checks; absent, DEFAULT_CHECK_BUDGET_LIMITS. */
   checkBudget?: Pick<CheckBudgetLimits, 'maxInFlight' | 'callsPerMinute'>;
 }
@@ -74,6 +76,7 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
     passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
     linkTtlDays: env.LINK_TTL_DAYS,
     checkIntervalSeconds: env.CHECK_INTERVAL_SECONDS,
+    ...(env.SWEEP_RATE_SECONDS !== undefined ? { sweepRateSeconds: env.SWEEP_RATE_SECONDS } : {}),
     checkBudget: { maxInFlight: env.ORG_CHECKS_IN_FLIGHT, callsPerMinute: env.ORG_WEBEX_CALLS_PER_MINUTE },
     firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
   };
@@ -200,6 +203,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       ...DEFAULT_VALIDATOR_CONFIG,
       passwordMaxAgeDays: settings.passwordMaxAgeDays,
       checkIntervalSeconds: settings.checkIntervalSeconds,
+      ...(settings.sweepRateSeconds !== undefined ? { sweepRateSeconds: settings.sweepRateSeconds } : {}),
     },
     reauthorizeLink,
     checkBudget: new CheckBudget(
@@ -214,7 +218,12 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     isTransientFailure: isTransientAwsFailure,
     log,
   };
-  const { checkIntervalSeconds: _checkInterval, checkBudget: _checkBudget, ...onboardingSettings } = settings;
+  const {
+    checkIntervalSeconds: _checkInterval,
+    sweepRateSeconds: _sweepRate,
+    checkBudget: _checkBudget,
+    ...onboardingSettings
+  } = settings;
   return {
     ports,
     validator,

@@ -23,6 +23,11 @@ export const keeperEnvironmentSchema = z.object({
   LINK_TTL_DAYS: positiveInt.default(DEFAULT_LINK_TTL_DAYS),
   /** How often a healthy authorization is probed: set it to the sweep schedule's period. */
   CHECK_INTERVAL_SECONDS: positiveInt.default(DEFAULT_VALIDATOR_CONFIG.checkIntervalSeconds),
+  /**
+   * How often the sweep runs (the deploy input `sweepRateMinutes`); more often than the check
+   * interval, each authorization keeps its own phase of the interval. Unset: once an interval.
+   */
+  SWEEP_RATE_SECONDS: positiveInt.optional(),
   /** Checks of one Webex org in flight at once, across workers (the deploy input `orgChecksInFlight`). */
   ORG_CHECKS_IN_FLIGHT: positiveInt.default(DEFAULT_CHECK_BUDGET_LIMITS.maxInFlight),
   /** Webex calls of one org's checks per minute, across workers (the deploy input `orgWebexCallsPerMinute`). */

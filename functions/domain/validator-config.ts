@@ -27,6 +27,12 @@ export interface ValidatorConfig {
    * so with a sweep schedule of this period every authorization is probed on every sweep.
    */
   checkIntervalSeconds: number;
+  /**
+   * How often the sweep runs (the deploy input `sweepRateMinutes`); absent, once an interval. Run
+   * more often than the interval, each authorization's checks keep their own phase of the
+   * interval (validator-schedule.ts), so one org's checks are spread over it.
+   */
+  sweepRateSeconds?: number;
   /** How long a worker holds an authorization; must exceed the worker's timeout. */
   leaseSeconds: number;
   /** A sibling invalidated this recently died "at the same time" (one sweep, with margin). */

@@ -298,6 +298,8 @@ async function check(
     issued: { accessToken: refreshedNow ? now : issuedAt, refreshToken: refreshIssuedAt },
     expiry,
     ...(credentialIncidentSince ? { credentialIncidentSince } : {}),
+    key,
+    previousDue: record.nextCheckAt === undefined ? undefined : new Date(record.nextCheckAt),
   });
   const next: Authorization = {
     ...withoutCheckErrors(record),

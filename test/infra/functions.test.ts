@@ -37,6 +37,7 @@ const STATE_OWNER = [
   'PASSWORD_MAX_AGE_DAYS',
   'LINK_TTL_DAYS',
   'CHECK_INTERVAL_SECONDS',
+  'SWEEP_RATE_SECONDS',
   'ORG_CHECKS_IN_FLIGHT',
   'ORG_WEBEX_CALLS_PER_MINUTE',
 ];
@@ -105,6 +106,7 @@ describe('every function', () => {
         PASSWORD_MAX_AGE_DAYS: '1825',
         LINK_TTL_DAYS: '14',
         CHECK_INTERVAL_SECONDS: '900',
+        SWEEP_RATE_SECONDS: '900',
         ORG_CHECKS_IN_FLIGHT: '10',
         ORG_WEBEX_CALLS_PER_MINUTE: '600',
         POWERTOOLS_METRICS_NAMESPACE: 'WebexAuthKeeper',
@@ -153,6 +155,7 @@ describe('every function', () => {
         PASSWORD_MAX_AGE_DAYS: '90',
         LINK_TTL_DAYS: '3',
         CHECK_INTERVAL_SECONDS: '300',
+        SWEEP_RATE_SECONDS: '300',
         ORG_CHECKS_IN_FLIGHT: '4',
         ORG_WEBEX_CALLS_PER_MINUTE: '120',
         CATALOG_JSON: catalogJson,
