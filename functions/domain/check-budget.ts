@@ -24,7 +24,7 @@ export interface CheckBudgetLimits {
 export const DEFAULT_CHECK_BUDGET_LIMITS: CheckBudgetLimits = {
   maxInFlight: 10,
   callsPerMinute: 600,
-  maxWaitMs: 10_000,
+  maxWaitMs: 30_000,
 };
 
 /**
@@ -41,7 +41,7 @@ export const RESERVED_CALLS_PER_CHECK = 2;
 const SLOT_POLL_MS = { min: 200, spread: 200 };
 
 /** Refused attempts after which a check stops asking: a bound, never reached in practice. */
-const MAX_ATTEMPTS = 100;
+const MAX_ATTEMPTS = 1000;
 
 /** The budget item of one org as it stood: times are epoch milliseconds. */
 export interface CheckBudgetState {
@@ -88,6 +88,8 @@ export interface CheckBudgetStore {
   release(scope: string, slot: number, owner: string, extraCostMs: number): Promise<void>;
   /** Records Webex's Retry-After for the org, unless a later one is recorded. */
   holdOff(scope: string, until: number): Promise<void>;
+  /** The state as it stands (a strongly consistent read). */
+  read(scope: string): Promise<CheckBudgetState>;
 }
 
 /** Why a check found no budget. */
@@ -137,7 +139,8 @@ export class CheckBudget {
   /**
    * Takes one of the scope's slots and waits for the check's turn (at most `maxWaitMs`), or
    * defers: a Retry-After that ends later, a pace already reserved past the wait, or every slot
-   * taken for the whole wait. A deferred check writes nothing more: it stays due for the next
+   * taken for the whole wait. A check that had to wait for its turn reads the budget once more
+   * before it goes, so a Retry-After recorded meanwhile holds it too. A deferred check writes nothing more: it stays due for the next
    * sweep. `holdUntil` is when the slot frees itself should the check never release it.
    */
   async acquire(scope: string, owner: string, holdUntil: Date): Promise<BudgetAnswer> {
@@ -179,9 +182,16 @@ export class CheckBudget {
         state = answer.refused;
         continue;
       }
+      const grant = { scope, slot, owner };
       const wait = answer.start - this.clock.now().getTime();
-      if (wait > 0) await this.clock.sleep(wait);
-      return { granted: { scope, slot, owner } };
+      if (wait <= 0) return { granted: grant };
+      await this.clock.sleep(wait);
+      // A Retry-After another worker recorded while this one waited for its turn holds it too.
+      const current = await this.store.read(scope);
+      const turn = this.clock.now().getTime();
+      if (current.retryAfterUntil === undefined || current.retryAfterUntil <= turn) return { granted: grant };
+      await this.store.release(scope, slot, owner, 0);
+      state = current;
     }
     return { deferred: 'in_flight' };
   }

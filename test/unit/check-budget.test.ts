@@ -150,6 +150,23 @@ describe('CheckBudget', () => {
     });
   });
 
+  it('holds a check that waited for its turn when a Retry-After was recorded meanwhile', async () => {
+    const { clock, store, budget, holdUntil } = world({ maxWaitMs: 60_000 });
+    const first = await clock.runUntil(budget.acquire('org:a', 'first', holdUntil()));
+    expect('granted' in first).toBe(true);
+    const begin = clock.now().getTime();
+    const waiting = budget.acquire('org:a', 'second', holdUntil());
+    // The second reserves its turn one pace step on (its first guess refused, then the claim)...
+    for (let turn = 0; turn < 3; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(store.items.get('org:a')?.slots.size).toBe(2);
+    // ...and while it waits for it, the first check gets a 429.
+    await budget.holdOff('org:a', new Date(begin + 20_000));
+    const answer = await clock.runUntil(waiting);
+    expect('granted' in answer).toBe(true);
+    expect(clock.now().getTime()).toBeGreaterThanOrEqual(begin + 20_000);
+    expect(store.reads).toBeGreaterThan(0);
+  });
+
   it('never shortens a recorded Retry-After', async () => {
     const { clock, store, budget } = world();
     const begin = clock.now().getTime();

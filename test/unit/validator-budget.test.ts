@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCatalog } from '#adapters/catalog-file.js';
 import { CheckBudget, DEFAULT_CHECK_BUDGET_LIMITS, type CheckBudgetLimits } from '#domain/check-budget.js';
-import { silentLog, WebexError } from '#domain/ports.js';
-import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
+import { WebexError } from '#domain/ports.js';
+import type { ValidatorDependencies } from '#domain/validator-config.js';
 import { validateAuthorization } from '#domain/validator.js';
 import {
   FakeWebex,
@@ -10,10 +9,10 @@ import {
   InMemoryCheckBudgetStore,
   InMemoryTenantRepository,
   MemoryTokenVault,
-  RecordingPublisher,
   VirtualClock,
 } from '#test-support/fakes/index.js';
 import { grantedAuthorization, TEST_AUTHORIZER, testTenant } from '#test-support/fixtures.js';
+import { unwatchedValidatorPorts } from '#test-support/validator-ports.js';
 
 const INTEGRATIONS = ['presence', 'cdr'] as const;
 
@@ -38,19 +37,14 @@ async function world(limits: Partial<CheckBudgetLimits> = {}) {
   const store = new InMemoryCheckBudgetStore();
   const budget = new CheckBudget(store, { ...DEFAULT_CHECK_BUDGET_LIMITS, ...limits }, clock, () => 0);
   const deps: ValidatorDependencies = {
+    ...unwatchedValidatorPorts(),
     authorizations,
     tenants,
     vault,
     webex,
-    clientSecrets: { get: async () => 'secret' },
-    events: new RecordingPublisher(),
     clock,
-    catalog: defaultCatalog(),
-    config: DEFAULT_VALIDATOR_CONFIG,
-    reauthorizeLink: async () => 'https://keeper.example/connect/x',
     checkBudget: budget,
     random: () => 0.5,
-    log: silentLog,
   };
   const validate = (integration: string, options: { force?: boolean } = {}) =>
     clock.runUntil(validateAuthorization(deps, { tenantId: 'acme', integration }, options));

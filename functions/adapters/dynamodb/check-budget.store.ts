@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import type { BudgetClaim, CheckBudgetState, CheckBudgetStore } from '#domain/check-budget.js';
@@ -139,5 +139,18 @@ export class DynamoDbCheckBudgetStore implements CheckBudgetStore {
       // A later Retry-After is recorded already: it holds the org's checks longer.
       if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  async read(scope: string): Promise<CheckBudgetState> {
+    const output = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keyOf(scope),
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    meter(this.capacityMeter, output.ConsumedCapacity, 'read');
+    return budgetStateOf(output.Item);
   }
 }

@@ -8,11 +8,12 @@ interface Item {
 
 /**
  * The DynamoDB budget store's conditions in memory (check-budget.store.ts): each method is one
- * atomic step, as each conditional UpdateItem is. `writes` counts them, refused ones included.
+ * atomic step, as each conditional UpdateItem is. `writes` counts them, refused ones included; `reads` the consistent reads.
  */
 export class InMemoryCheckBudgetStore implements CheckBudgetStore {
   readonly items = new Map<string, Item>();
   writes = 0;
+  reads = 0;
 
   private item(scope: string): Item {
     let item = this.items.get(scope);
@@ -60,5 +61,10 @@ export class InMemoryCheckBudgetStore implements CheckBudgetStore {
     this.writes += 1;
     const item = this.item(scope);
     if (item.retryAfterUntil === undefined || item.retryAfterUntil < until) item.retryAfterUntil = until;
+  }
+
+  async read(scope: string): Promise<CheckBudgetState> {
+    this.reads += 1;
+    return this.stateOf(this.item(scope));
   }
 }
