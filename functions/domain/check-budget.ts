@@ -34,6 +34,9 @@ export const DEFAULT_CHECK_BUDGET_LIMITS: CheckBudgetLimits = {
  */
 export const PACE_SHARE = 0.9;
 
+/** The share of a minute's calls that may go ahead of the pace at once (see CheckBudget.burstMs). */
+const BURST_SHARE = 0.05;
+
 /** The calls a check reserves: `people/me` and `/v1/roles`. A refresh or a death's look-ups are charged at its end. */
 export const RESERVED_CALLS_PER_CHECK = 2;
 
@@ -123,13 +126,18 @@ export function budgetScopeOf(record: { tenantId: string; authorizer?: { orgId: 
   return record.authorizer ? `org:${record.authorizer.orgId}` : `tenant:${record.tenantId}`;
 }
 
-/** The slot a check asks for: the first free one, else the one that frees first. */
-function slotToAsk(state: CheckBudgetState, now: number, maxInFlight: number): number | undefined {
-  for (let slot = 0; slot < maxInFlight; slot += 1) {
+/** The slot a check asks for: one of the free ones, drawn, so racing workers seldom ask for the same. */
+function slotToAsk(
+  state: CheckBudgetState,
+  now: number,
+  maxInFlight: number,
+  random: () => number,
+): number | undefined {
+  const free = Array.from({ length: maxInFlight }, (_, slot) => slot).filter((slot) => {
     const until = state.slots.get(slot);
-    if (until === undefined || until < now) return slot;
-  }
-  return undefined;
+    return until === undefined || until < now;
+  });
+  return free[Math.floor(random() * free.length)];
 }
 
 /** The budget of every org, shared by all workers through the store. */
@@ -147,6 +155,19 @@ export class CheckBudget {
   }
 
   /**
+   * How far ahead of the pace a check may start: a small org's few checks, due together, go at
+   * once instead of one pace step apart. The calls of one in-flight slot each, at most 5 % of a
+   * minute's: with the pace at 90 %, any minute stays under the budget.
+   */
+  private get burstMs(): number {
+    const calls = Math.min(
+      this.limits.maxInFlight * RESERVED_CALLS_PER_CHECK,
+      Math.floor(this.limits.callsPerMinute * BURST_SHARE),
+    );
+    return calls * this.callCostMs;
+  }
+
+  /**
    * Takes one of the scope's slots and waits for the check's turn (at most `maxWaitMs`), or
    * defers: a Retry-After that ends later, a pace already reserved past the wait, or every slot
    * taken for the whole wait. A check that had to wait for its turn reads the budget once more
@@ -155,28 +176,28 @@ export class CheckBudget {
    */
   async acquire(scope: string, owner: string, holdUntil: Date): Promise<BudgetAnswer> {
     const deadline = this.clock.now().getTime() + this.limits.maxWaitMs;
-    let state: CheckBudgetState | undefined;
+    // A read first (a fifth of a write's price) so the claim asks for a free slot and the right
+    // pace; a refused claim answers the state itself.
+    let state = await this.store.read(scope);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const now = this.clock.now().getTime();
       const known = state;
-      if (known?.retryAfterUntil !== undefined && known.retryAfterUntil > now) {
+      if (known.retryAfterUntil !== undefined && known.retryAfterUntil > now) {
         if (known.retryAfterUntil > deadline) return { deferred: 'retry_after' };
         await this.clock.sleep(known.retryAfterUntil - now);
         state = { ...known, retryAfterUntil: undefined };
         continue;
       }
-      const slot = known
-        ? slotToAsk(known, now, this.limits.maxInFlight)
-        : Math.floor(this.random() * this.limits.maxInFlight);
+      const slot = slotToAsk(known, now, this.limits.maxInFlight, this.random);
       if (slot === undefined) {
         const pause = SLOT_POLL_MS.min + SLOT_POLL_MS.spread * this.random();
         if (now + pause > deadline) return { deferred: 'in_flight' };
         await this.clock.sleep(pause);
-        state = undefined;
+        state = await this.store.read(scope);
         continue;
       }
-      const continuing = known?.paceAt !== undefined && known.paceAt >= now;
-      if (continuing && known.paceAt !== undefined && known.paceAt > deadline) {
+      const continuing = known.paceAt !== undefined && known.paceAt >= now;
+      if (continuing && known.paceAt !== undefined && known.paceAt - this.burstMs > deadline) {
         return { deferred: 'calls_per_minute' };
       }
       const answer = await this.store.claim(scope, {
@@ -186,13 +207,13 @@ export class CheckBudget {
         now,
         costMs: RESERVED_CALLS_PER_CHECK * this.callCostMs,
         mode: continuing ? 'continue' : 'restart',
-        latestStart: deadline,
+        latestStart: deadline + this.burstMs,
       });
       if ('refused' in answer) {
         state = answer.refused;
         continue;
       }
-      const wait = answer.start - this.clock.now().getTime();
+      const wait = answer.start - this.burstMs - this.clock.now().getTime();
       const contended = wait > 0 || answer.othersHeld + 1 > this.limits.maxInFlight / 2;
       const grant = { scope, slot, owner, contended };
       if (wait <= 0) return { granted: grant };
