@@ -5,6 +5,7 @@ import { EMPTY_HANDLER } from './bundles.js';
 import type { CallbackReport } from './callback.js';
 import { costTarget, renderCostSection, type CostResults } from './cost-report.js';
 import type { BenchOptions } from './options.js';
+import { orgBudgetTarget, renderOrgBudgetSection, type OrgBudgetResult } from './org-budget.js';
 import { warmupChecks, type ScenarioResult } from './scenarios.js';
 import { consumersPerProcess } from './sweep.js';
 
@@ -31,6 +32,8 @@ export interface BenchResults {
   /** Files under functions/ that send a Scan. */
   scanSources: string[];
   cost: CostResults;
+  /** One org's 5,000 authorizations through its Webex call budget (issue 18 item 2). */
+  orgBudget: OrgBudgetResult;
 }
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
@@ -212,6 +215,7 @@ export function evaluateTargets(results: BenchResults): TargetResult[] {
     ].join('; '),
   });
   targets.push(costTarget(results.cost));
+  targets.push(orgBudgetTarget(results.orgBudget));
   return targets;
 }
 
@@ -557,6 +561,8 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
   );
 
   sections.push(renderCostSection(results.cost, options.command));
+
+  sections.push(renderOrgBudgetSection(results.orgBudget));
 
   sections.push(
     `## Caveats\n\n` +

@@ -21,6 +21,7 @@ import { measureCosts } from './cost-measure.js';
 import { CHECK_INTERVALS } from './cost-report.js';
 import { BENCH_PUBLIC_BASE_URL, benchDynamoDbClient, simIntegrations } from './fixtures.js';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { simulateOrgBudget } from './org-budget.js';
 import { evaluateTargets, renderReport, type BenchResults } from './report.js';
 import { runScenario, scenariosFor, warmupChecks, type ScenarioResult } from './scenarios.js';
 import { DEFAULT_CHECK_INTERVAL_MINUTES, defaultDeployInputs } from '#lib/deploy-inputs.js';
@@ -97,6 +98,9 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       progress,
     });
 
+    progress('Webex call budget: one org of 5,000 authorizations swept through its budget');
+    const orgBudget = await simulateOrgBudget({ authorizations: 5_000, sweepRateMinutes, seed: 18 });
+
     progress(`timing ${options.callbacks} OAuth callbacks`);
     const callbackTable = 'bench-callback';
     await ensureTable(client, callbackTable);
@@ -118,6 +122,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       callback,
       scanSources: findScanSources(),
       cost: { measurement, intervals },
+      orgBudget,
     };
   } finally {
     client.destroy();

@@ -50,6 +50,9 @@ export function settingsBinding(inputs: DeployInputs): FunctionBinding {
     LINK_TTL_DAYS: String(inputs.linkTtlDays),
     // Apart from the sweep's rate: a sweep probes only what is due (docs/scale.md, "Check interval").
     CHECK_INTERVAL_SECONDS: String(inputs.checkIntervalMinutes * 60),
+    SWEEP_RATE_SECONDS: String(inputs.sweepRateMinutes * 60),
+    ORG_CHECKS_IN_FLIGHT: String(inputs.orgChecksInFlight),
+    ORG_WEBEX_CALLS_PER_MINUTE: String(inputs.orgWebexCallsPerMinute),
     ...(inputs.catalogJson !== undefined && { CATALOG_JSON: inputs.catalogJson }),
     ...(inputs.adminDocsUrl !== undefined && { PROBLEM_DOCS_URL: inputs.adminDocsUrl }),
     // Read by the public API (pages) and the notifier (mails): functions/commons/branding-environment.ts.

@@ -8,6 +8,7 @@ import {
   composeKeeper,
   composeNotifier,
   type KeeperComposition,
+  type KeeperSettings,
   type NotifierComposition,
 } from '#commons/composition-root.js';
 import type { AlertPolicySettings } from '#domain/alert-policy.js';
@@ -38,6 +39,10 @@ export interface LocalApiOptions {
   checkIntervalSeconds: number;
   passwordMaxAgeDays: number;
   linkTtlDays: number;
+  /** Seconds between two sweeps of the timer, when it runs more often than the check interval. */
+  sweepRateSeconds?: number;
+  /** The Webex call budget of one org's checks (ORG_CHECKS_IN_FLIGHT, ORG_WEBEX_CALLS_PER_MINUTE); absent, the deployed defaults. */
+  checkBudget?: KeeperSettings['checkBudget'];
   /** Powertools log level of the handlers; WARN keeps the terminal readable. */
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** The alert policy the notifier follows (docs/alerts.md). */
@@ -68,7 +73,13 @@ export function composeLocal(
   system: LocalInfrastructure,
   options: Pick<
     LocalApiOptions,
-    'checkIntervalSeconds' | 'passwordMaxAgeDays' | 'linkTtlDays' | 'clock' | 'branding'
+    | 'checkIntervalSeconds'
+    | 'passwordMaxAgeDays'
+    | 'linkTtlDays'
+    | 'clock'
+    | 'branding'
+    | 'checkBudget'
+    | 'sweepRateSeconds'
   >,
   log: Log,
 ): KeeperComposition {
@@ -81,6 +92,8 @@ export function composeLocal(
       passwordMaxAgeDays: options.passwordMaxAgeDays,
       linkTtlDays: options.linkTtlDays,
       checkIntervalSeconds: options.checkIntervalSeconds,
+      ...(options.sweepRateSeconds ? { sweepRateSeconds: options.sweepRateSeconds } : {}),
+      ...(options.checkBudget ? { checkBudget: options.checkBudget } : {}),
       // Locally a new authorization is checked by the next sweep, so a demo sees it at once.
       firstCheckDelaySeconds: 0,
       ...(options.branding ? { branding: options.branding } : {}),

@@ -34,6 +34,7 @@ describe('sweep schedule', () => {
       Properties: { Environment: { Variables: Record<string, unknown> } };
     };
     expect(worker.Properties.Environment.Variables.CHECK_INTERVAL_SECONDS).toBe('1800');
+    expect(worker.Properties.Environment.Variables.SWEEP_RATE_SECONDS).toBe('300');
   });
 
   it('puts the custom event bus next to the schedule, for authorization events', () => {

@@ -23,3 +23,5 @@ export {
 } from './webex.js';
 export { RecordingAlertDelivery, type DeliveredMail } from './alert-delivery.js';
 export { InMemoryFleetBoard } from './fleet-board.js';
+export { InMemoryCheckBudgetStore } from './check-budget-store.js';
+export { VirtualClock } from './virtual-clock.js';
