@@ -66,7 +66,9 @@ export class Validator extends Construct {
       serviceName: 'sweep-dispatcher',
       description: 'Sweep: reads due authorizations from the due index and queues them for validation',
       timeout: Duration.seconds(60),
-      memorySize: 256,
+      // One full vCPU (Lambda's CPU follows memory): at fleet scale the SDK's work per
+      // SendMessageBatch, not SQS, bounds an invocation (docs/scale.md, the bench's Dispatch).
+      memorySize: 1769,
       logRetention: props.logRetention,
     }).bind(...props.dispatcherBindings, this.bindSend());
 

@@ -23,6 +23,13 @@ describe('sweep schedule', () => {
     });
   });
 
+  it('gives the dispatcher one full vCPU (1,769 MB): its sends are bound by CPU at fleet scale', () => {
+    const dispatcher = synth.template.toJSON().Resources[logicalId(synth.stack.validator.dispatcher)] as {
+      Properties: { MemorySize: number; Timeout: number };
+    };
+    expect(dispatcher.Properties).toMatchObject({ MemorySize: 1769, Timeout: 60 });
+  });
+
   it("gives each shard group's input the shape the dispatcher accepts, covering every shard once", () => {
     const rule = Object.values(synth.template.findResources('AWS::Events::Rule')).find(
       (resource) =>
