@@ -17,7 +17,7 @@ import {
   UNBOUNDED_FUNCTION_CONTAINERS,
 } from './cost-secrets.js';
 import { CONFIGURATION_SECRET_MAX_AGE_SECONDS } from '#adapters/secrets-manager-vault.js';
-import { PRICES, priceOf } from './prices.js';
+import { PRICES, priceOf, type UnitPrice } from './prices.js';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
 
 /** Issue 15's target: dollars per tenant-month at 10,000 tenants, at the default check interval. */
@@ -225,13 +225,14 @@ export function renderCostSection(results: CostResults, command: string): string
     Object.entries(fixed).map(([name, value]) => [name, usd(value)]),
   );
   const prices = table(
-    ['Price', 'USD', 'per', 'Source', 'Read'],
-    Object.entries(PRICES).map(([name, price]) => [
+    ['Price', 'USD', 'per', 'Source', 'Read', 'Confirmed by'],
+    Object.entries(PRICES).map(([name, price]: [string, UnitPrice]) => [
       name,
       String(price.usd),
       String(price.per),
       price.source,
       price.read,
+      price.confirmedBy ?? 'the source page',
     ]),
   );
   return (
