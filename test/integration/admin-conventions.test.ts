@@ -108,8 +108,9 @@ describe('admin API conventions', () => {
       expect(response.body).toMatchObject({
         integration: 'presence',
         status: 'active',
-        secretId: 'webex-auth-keeper/tokens/conv/presence',
+        tokensHeld: true,
       });
+      expect(response.body).not.toHaveProperty('sealedTokens');
       expect(response.text).not.toMatch(/SECRET|accessToken"/);
     });
 
