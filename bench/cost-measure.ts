@@ -222,6 +222,23 @@ function sqsEvent(bodies: readonly string[]): SQSEvent {
   };
 }
 
+/** An SQS consumer's invocations over `bodies`, in batches of its event source's size. */
+async function consumeInBatches(
+  timed: Timed,
+  consumer: unknown,
+  memoryMb: number,
+  bodies: readonly string[],
+  batchSize: number,
+): Promise<void> {
+  for (let start = 0; start < bodies.length; start += batchSize) {
+    await timed(
+      consumer as Handler<SQSEvent, unknown>,
+      memoryMb,
+      sqsEvent(bodies.slice(start, start + batchSize)),
+    );
+  }
+}
+
 /** The flush schedule's message, as its rule puts it on the notifier's queue. */
 const FLUSH_SCHEDULE_BODY = JSON.stringify({
   version: '0',
@@ -408,13 +425,7 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
       }),
     );
     const delivered = await run(async (timed) => {
-      for (let start = 0; start < bodies.length; start += NOTIFIER_BATCH_SIZE) {
-        await timed(
-          notifier as Handler<SQSEvent, unknown>,
-          stack.memoryMb.notifier,
-          sqsEvent(bodies.slice(start, start + NOTIFIER_BATCH_SIZE)),
-        );
-      }
+      await consumeInBatches(timed, notifier, stack.memoryMb.notifier, bodies, NOTIFIER_BATCH_SIZE);
       if (flush) await flushAfterWindow(timed);
     });
     return withRequests(delivered, { 'SQS:SendMessage': bodies.length + (flush ? 1 : 0) });
@@ -456,15 +467,9 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
       await timed(dispatch as Handler<unknown, unknown>, stack.memoryMb.dispatcher, {});
     });
     const bodies = [...standIn.queued];
-    const workers = await run(async (timed) => {
-      for (let start = 0; start < bodies.length; start += WORKER_BATCH_SIZE) {
-        await timed(
-          work as Handler<SQSEvent, unknown>,
-          stack.memoryMb.worker,
-          sqsEvent(bodies.slice(start, start + WORKER_BATCH_SIZE)),
-        );
-      }
-    });
+    const workers = await run((timed) =>
+      consumeInBatches(timed, work, stack.memoryMb.worker, bodies, WORKER_BATCH_SIZE),
+    );
     return { dispatcher, workers: addRuns(workers, await notify(fromEvent, flush)), checked: bodies.length };
   }
 
