@@ -15,6 +15,7 @@ import { ensureTable, startLocalDynamoDb } from '#local/dynamodb-local.js';
 import { startWebexSimulator } from '#local/webex-simulator/index.js';
 import { benchBundles } from './bundles.js';
 import { benchCallback } from './callback.js';
+import { benchDispatch } from './dispatch.js';
 import { findDynamoDbLocalPid } from './cpu.js';
 import { simulateCheckInterval } from './check-interval.js';
 import { measureCosts } from './cost-measure.js';
@@ -113,6 +114,8 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       // The first callbacks pay for JIT compilation and new connections: a warm function is measured.
       warmup: options.quick ? 2 : 10,
     });
+    progress(`dispatch: ${options.dispatchKeys} due keys through the SQS stand-in`);
+    const dispatch = await benchDispatch(options.dispatchKeys);
     return {
       options,
       startedAt,
@@ -120,6 +123,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       scenarios,
       bundles,
       callback,
+      dispatch,
       scanSources: findScanSources(),
       cost: { measurement, intervals },
       orgBudget,

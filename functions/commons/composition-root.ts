@@ -324,6 +324,8 @@ export interface DispatcherDependencies {
   queue: ValidationQueue;
   clock: Clock;
   shards: number;
+  /** Shards read at once in one invocation (one at a time when absent). */
+  shardConcurrency?: number;
 }
 
 /** The dispatcher's ports on AWS from its parsed environment. */
@@ -333,6 +335,8 @@ export function composeDispatcher(env: DispatcherEnvironment): DispatcherDepende
     queue: new SqsValidationQueue(env.VALIDATION_QUEUE_URL),
     clock: systemClock,
     shards: tableDefinition.dueShards,
+    // Every shard of the invocation's group at once: the queue's own bound limits the sends.
+    shardConcurrency: tableDefinition.dueShards,
   };
 }
 
