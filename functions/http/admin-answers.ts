@@ -328,7 +328,9 @@ function tokenAccessProblem(error: unknown): ProblemError | undefined {
       503,
       'authorization-degraded',
       'No token right now',
-      `No access token for "${error.tenantId}"/"${error.integration}" right now (${error.reason}); retry later`,
+      error.reason === 'authorization_degraded'
+        ? `The authorization "${error.tenantId}"/"${error.integration}" is degraded: the validator's last checks met transient Webex failures. Retry after its next check, or add acceptDegraded=true to take its token while that token is valid`
+        : `No access token for "${error.tenantId}"/"${error.integration}" right now (${error.reason}); retry later`,
       retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
       [],
       { reason: error.reason, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) },

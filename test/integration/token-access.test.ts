@@ -264,6 +264,39 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     expect(error).toMatchObject({ reason: 'refresh_busy' });
   });
 
+  it('refuses a degraded record unless the caller accepts it, and then refreshes its stale token too', async () => {
+    const tenantId = await newTenant();
+    const { record, material } = await authorizeInSimulator({
+      sim,
+      repos,
+      vault,
+      clock,
+      tenantId,
+      integration: 'presence',
+    });
+    await repos.authorizations.save({ ...record, status: 'degraded' }, record.version);
+    const tokens = access();
+
+    const error = await tokens.getAccessToken(tenantId, 'presence').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthorizationDegradedError);
+    expect(error).toMatchObject({ reason: 'authorization_degraded' });
+    expect(String(error)).not.toContain(material.accessToken);
+    await expect(
+      tokens.getAccessToken(tenantId, 'presence', { acceptDegraded: true }),
+    ).resolves.toMatchObject({
+      accessToken: material.accessToken,
+      status: 'degraded',
+    });
+
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
+    const refreshed = await tokens.getAccessToken(tenantId, 'presence', { acceptDegraded: true });
+    expect(refreshed.accessToken).not.toBe(material.accessToken);
+    expect(sim.world.authenticate(refreshed.accessToken)).toBeDefined();
+    await expect(tokens.getAccessToken(tenantId, 'presence')).rejects.toMatchObject({
+      reason: 'authorization_degraded',
+    });
+  });
+
   it('says degraded, and changes nothing, when Webex fails transiently during the refresh', async () => {
     const tenantId = await newTenant();
     const { record } = await authorizeInSimulator({
