@@ -23,7 +23,7 @@ import {
   AuthorizationInvalidError,
   NotAuthorizedError,
 } from '#functions/token-access.js';
-import { CONTENT_SECURITY_POLICY } from './pages/layout.js';
+import { STATUS_BOARD_CONTENT_SECURITY_POLICY } from './pages/layout.js';
 
 /*
  * The admin API's answers: JSON, and problem documents for refusals, with the one mapping from
@@ -99,14 +99,14 @@ export function expectedVersionOf(ifMatch: string | undefined): string | undefin
   return match[1];
 }
 
-/** An HTML page with the API's headers and the pages' content security policy. */
+/** The status board page with the API's headers and the board's content security policy. */
 export function htmlPage(statusCode: number, body: string): Answer {
   return {
     statusCode,
     headers: {
       ...HEADERS,
       'Content-Type': 'text/html; charset=utf-8',
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'Content-Security-Policy': STATUS_BOARD_CONTENT_SECURITY_POLICY,
     },
     body,
   };
