@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECURITY_HEADERS } from '#functions/public-api.app.js';
+import { STATUS_BOARD_CONTENT_SECURITY_POLICY } from '#http/pages/layout.js';
 import { MAX_LOCAL_BODY_BYTES } from '#local/http-adapter.js';
 import {
   OutputCapture,
@@ -172,11 +173,13 @@ describe('the local API (npm start) refuses what a web page or a stray client co
       const answer = await send(port, { target });
       expect(answer.status, target).toBe(200);
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
-        // The mailbox adds only the mails' inline style attributes to the public pages' policy.
-        const expected =
-          target === '/_local/mailbox' && name === 'Content-Security-Policy'
-            ? `${value}; style-src-attr 'unsafe-inline'`
-            : value;
+        // The mailbox adds only the mails' inline style attributes to the public pages' policy; the
+        // status board lets its filter form submit to itself.
+        const policies: Record<string, string> = {
+          '/_local/mailbox': `${value}; style-src-attr 'unsafe-inline'`,
+          '/_local/status': STATUS_BOARD_CONTENT_SECURITY_POLICY,
+        };
+        const expected = name === 'Content-Security-Policy' ? (policies[target] ?? value) : value;
         expect(answer.headers[name.toLowerCase()], `${target} ${name}`).toBe(expected);
       }
     }
