@@ -11,6 +11,7 @@ import type {
   Log,
   TenantRepository,
   TokenVault,
+  WebexAdminAudit,
   WebexClient,
 } from './ports.js';
 
@@ -55,6 +56,11 @@ export interface ValidatorDependencies {
   tenants: Pick<TenantRepository, 'get'>;
   vault: TokenVault;
   webex: WebexClient;
+  /**
+   * The admin audit log the tenant's witness reads (cause-witness.ts). Absent, the witness reads
+   * the person and their roles only.
+   */
+  adminAudit?: WebexAdminAudit;
   clientSecrets: ClientSecretSource;
   events: EventPublisher;
   clock: Clock;

@@ -212,7 +212,9 @@ async function check(
     log.info('Authorization check found a problem', {
       ...key,
       verdict: verdict.kind,
-      ...(verdict.kind === 'invalid' ? { cause: verdict.cause, confidence: verdict.confidence } : {}),
+      ...(verdict.kind === 'invalid'
+        ? { cause: verdict.cause, confidence: verdict.confidence, witness: verdict.witness }
+        : {}),
       detail: verdict.detail,
       trackingId: verdict.trackingId,
     });
