@@ -278,6 +278,7 @@ async function check(
           integrationName: integration.name,
           ...(cause ? { cause } : {}),
           ...(confidence ? { confidence } : {}),
+          ...(causeFields.adminAuditEvent ? { adminAuditEvent: causeFields.adminAuditEvent } : {}),
           ...(warned ? { deadline: warned.deadline, deadlineIsUpperBound: warned.upperBound } : {}),
           occurredAt: nowIso,
         }),

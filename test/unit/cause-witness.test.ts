@@ -254,7 +254,9 @@ describe('causes with and without the witness', () => {
       confidence: 'confirmed',
       adminAuditEvent: { action: 'full_admin_removed', at, actorEmail: 'other@acme.example' },
     });
-    expect(event.summary).toContain('Full Admin role removed');
+    expect(event.summary).toContain(
+      `Full Admin role removed; by other@acme.example at ${at}, per the admin audit log`,
+    );
     expect(mail).toContain('- action: Full Administrator role removed');
     expect(mail).toContain(
       `other@acme.example removed the Full Administrator role from admin@acme.example at ${at}`,
