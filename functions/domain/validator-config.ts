@@ -1,7 +1,7 @@
 import type { Catalog } from './catalog.js';
 import type { CheckBudget } from './check-budget.js';
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from './expiry-warnings.js';
-import type { AuthorizationStatus, EventType, InvalidationCause, Tenant } from './model.js';
+import type { AuthorizationStatus, EventType, InvalidationCause, Tenant, WitnessOutcome } from './model.js';
 import type { CredentialIncidentDependencies } from './validator-incident.js';
 import type {
   AuthorizationRepository,
@@ -124,6 +124,8 @@ export type ValidationOutcome =
       /** The event this check recorded and published, if any. */
       event?: EventType;
       cause?: InvalidationCause;
+      /** For an invalidation of a tenant with a witness: whether the witness could be read. */
+      witness?: WitnessOutcome;
       refreshed: boolean;
     };
 

@@ -358,6 +358,7 @@ async function check(
     status: saved.status,
     ...(event ? { event: event.type } : {}),
     ...(cause ? { cause } : {}),
+    ...(causeFields.witness ? { witness: causeFields.witness } : {}),
     refreshed: refreshedNow,
   };
 }

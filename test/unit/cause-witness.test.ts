@@ -147,14 +147,19 @@ function setup() {
     });
   }
 
-  /** Checks presence (the first to die) and returns its record and published event. */
+  /** Checks presence (the first to die) and returns its outcome, record and published event. */
   async function checkPresence() {
     clock.advance(60);
-    await validateAuthorization(deps, { tenantId: 'acme', integration: 'presence' }, { force: true });
+    const outcome = await validateAuthorization(
+      deps,
+      { tenantId: 'acme', integration: 'presence' },
+      { force: true },
+    );
     const record = await repo.get('acme', 'presence');
     const published = events.published.find((entry) => entry.event.integration === 'presence');
     if (!record || !published) throw new Error('presence was not invalidated');
     return {
+      outcome,
       record,
       event: authorizationEventSchema.parse(published.event),
       mail: published.alert?.text ?? '',
@@ -211,7 +216,8 @@ describe('causes with and without the witness', () => {
     const at = world.clock.now().toISOString();
     world.webex.deactivate('p-admin');
 
-    const { event, mail, record } = await world.checkPresence();
+    const { event, mail, record, outcome } = await world.checkPresence();
+    expect(outcome).toMatchObject({ kind: 'checked', event: 'invalidated', witness: 'answered' });
     expect(record).toMatchObject({ status: 'invalid', cause: 'user_deactivated', confidence: 'confirmed' });
     expect(event).toMatchObject({
       cause: 'user_deactivated',
@@ -339,7 +345,8 @@ describe('causes with and without the witness', () => {
         );
       }
 
-      const { event, record } = await world.checkPresence();
+      const { event, record, outcome } = await world.checkPresence();
+      expect(outcome).toMatchObject({ kind: 'checked', event: 'invalidated', witness: 'failed' });
       // An admin answered as active and a Full Admin by the witness, before the audit failed, rules out the other two.
       const expected =
         failing === 'audit'
