@@ -3,14 +3,15 @@ import * as z from 'zod';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
 import { authorizationEventSchema, type AuthorizationEvent } from '#domain/model.js';
 import { systemClock, type Clock } from '#domain/ports.js';
-import { mailSchema } from '#local/adapters/local-mailbox.js';
 import { runCliHere } from '#test-support/cli-process.js';
 import {
   linkTokenOf,
+  localMailbox,
   onboardOverHttp,
   simControl,
   simSecrets,
   startTestLocalSystem,
+  sweepLocal,
   type TestLocalSystem,
 } from '#test-support/security-local.js';
 import { seedWitness } from '#test-support/witness-seed.js';
@@ -34,13 +35,8 @@ describe('the witness confirms causes in the local run', () => {
   let simNow: () => number = () => Date.now();
   const clock: Clock = { now: () => new Date(simNow()), sleep: systemClock.sleep };
 
-  const mailbox = async () =>
-    z.array(mailSchema).parse(await (await fetch(`${local.system.api.url}/_local/mailbox.json`)).json());
-  const sweep = async () => {
-    const report = await local.system.api.sweep(3600);
-    expect(report.errors).toEqual([]);
-    return report;
-  };
+  const mailbox = () => localMailbox(local.system);
+  const sweep = () => sweepLocal(local.system);
   /** The demo tenant's invalidations by `admin`, as the admin API's history answers them. */
   const invalidationsBy = async (admin: string): Promise<AuthorizationEvent[]> => {
     const answer = await fetch(`${local.system.api.url}/admin/tenants/demo/history?limit=100`);

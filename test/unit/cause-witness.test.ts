@@ -4,9 +4,9 @@ import { defaultCatalog } from '#adapters/catalog-file.js';
 import { adminActionOf, confirmWithAuditLog } from '#domain/cause-witness.js';
 import { WITNESS_SCOPES } from '#domain/catalog.js';
 import type { Classification } from '#domain/classification.js';
-import { authorizationEventSchema, type AdminAuditEvent, type Authorization } from '#domain/model.js';
+import { authorizationEventSchema, type AdminAuditEvent } from '#domain/model.js';
 import { WebexError, type WebexAdminAudit, type WebexAuditEvent } from '#domain/ports.js';
-import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
+import type { ValidatorDependencies } from '#domain/validator-config.js';
 import { validateAuthorization } from '#domain/validator.js';
 import { AUDITED_ACTIONS } from '#local/webex-simulator/admin-audit.js';
 import {
@@ -18,6 +18,8 @@ import {
   RecordingLog,
   RecordingPublisher,
 } from '#test-support/fakes/index.js';
+import { grantedAuthorization, TEST_AUTHORIZER, testTenant } from '#test-support/fixtures.js';
+import { unwatchedValidatorPorts } from '#test-support/validator-ports.js';
 
 const catalog = defaultCatalog();
 const WITNESS_KEY = catalog.witness?.key ?? '';
@@ -59,68 +61,41 @@ function setup() {
     notifierPreview({ ...deps, passwordMaxAgeDays: deps.config.passwordMaxAgeDays })(event),
   );
   const created = clock.now().toISOString();
-  tenants.put({
-    tenantId: 'acme',
-    name: 'Acme Corp',
-    contacts: ['it@acme.example'],
-    sso: false,
-    orgId: 'org-1',
-    linkVersion: 1,
-    status: 'active',
-    createdAt: created,
-    updatedAt: created,
-  });
+  tenants.put(testTenant({ orgId: 'org-1', createdAt: created, updatedAt: created }));
   webex.addPerson('p-admin', 'admin@acme.example');
   webex.addPerson('p-other', 'other@acme.example');
   webex.addPerson('p-witness', 'witness@serviceapp.invalid', { type: 'machine' });
   const deps: ValidatorDependencies = {
+    ...unwatchedValidatorPorts(),
     authorizations: repo,
     tenants,
     vault,
     webex,
     adminAudit: audit,
-    clientSecrets: { get: async () => 'client-secret' },
     events,
     clock,
-    catalog,
-    config: { ...DEFAULT_VALIDATOR_CONFIG },
-    reauthorizeLink: async (t) => `https://keeper.example/connect/${t.tenantId}-link`,
     random: () => 0.5,
     log,
   };
 
+  /** Stores the person's grant of the integration as onboarding would, due now; the witness's without an authorizer. */
   async function store(integration: string, personId: string, scopes: readonly string[]): Promise<void> {
     const material = webex.grant(personId, integration);
-    const now = clock.now().toISOString();
-    const person = webex.people.get(personId);
-    const record: Authorization = {
-      tenantId: 'acme',
-      integration,
-      status: 'active',
-      ...(integration === WITNESS_KEY
-        ? {}
+    const now = clock.now();
+    const sealedTokens = await vault.seal({ tenantId: 'acme', integration }, material);
+    const { authorizer: _none, ...granted } = grantedAuthorization(
+      { tenantId: 'acme', integration, material, sealedTokens, now },
+      { scopes: [...scopes], validatedAt: now.toISOString(), version: 1, nextCheckAt: now.toISOString() },
+    );
+    const email = webex.people.get(personId)?.email ?? '';
+    repo.put(
+      integration === WITNESS_KEY
+        ? granted
         : {
-            authorizer: {
-              personId,
-              email: person?.email ?? '',
-              displayName: person?.email ?? '',
-              orgId: 'org-1',
-              fullAdmin: true,
-            },
-          }),
-      scopes: [...scopes],
-      accessTokenExpiresAt: material.accessTokenExpiresAt,
-      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
-      grantedAt: now,
-      validatedAt: now,
-      consecutiveFailures: 0,
-      sealedTokens: await vault.seal({ tenantId: 'acme', integration }, material),
-      version: 1,
-      nextCheckAt: now,
-      warningsSent: [],
-      updatedAt: now,
-    };
-    repo.put(record);
+            ...granted,
+            authorizer: { ...TEST_AUTHORIZER, personId, email, displayName: email, orgId: 'org-1' },
+          },
+    );
   }
 
   /** The admin authorizes three integrations; an hour later, they are due. */
@@ -145,6 +120,19 @@ function setup() {
       eventDescription: description,
       targetId,
     });
+  }
+
+  /**
+   * With the witness authorized, ten minutes after the grants an admin action on the admin is
+   * audited (unless `description` is undefined) and `kill` ends the admin's tokens; the audit time.
+   */
+  async function killWithWitness(description: string | undefined, kill: () => void): Promise<string> {
+    await authorizeAll();
+    await authorizeWitness();
+    clock.advance(600);
+    if (description !== undefined) audited(description);
+    kill();
+    return clock.now().toISOString();
   }
 
   /** Checks presence (the first to die) and returns its outcome, record and published event. */
@@ -176,6 +164,7 @@ function setup() {
   }
 
   return {
+    killWithWitness,
     clock,
     webex,
     audit,
@@ -209,12 +198,7 @@ describe('causes with and without the witness', () => {
 
   it('with a witness, the deactivation is confirmed with the audit event’s actor and time', async () => {
     const world = setup();
-    await world.authorizeAll();
-    await world.authorizeWitness();
-    world.clock.advance(600);
-    world.audited('User deactivated');
-    const at = world.clock.now().toISOString();
-    world.webex.deactivate('p-admin');
+    const at = await world.killWithWitness('User deactivated', () => world.webex.deactivate('p-admin'));
 
     const { event, mail, record, outcome } = await world.checkPresence();
     expect(outcome).toMatchObject({ kind: 'checked', event: 'invalidated', witness: 'answered' });
@@ -247,12 +231,9 @@ describe('causes with and without the witness', () => {
 
   it('with a witness, a Full Admin removal is confirmed "Full Admin role removed" with its actor and time', async () => {
     const world = setup();
-    await world.authorizeAll();
-    await world.authorizeWitness();
-    world.clock.advance(600);
-    world.audited('Full Administrator role removed');
-    const at = world.clock.now().toISOString();
-    world.webex.removeFullAdmin('p-admin');
+    const at = await world.killWithWitness('Full Administrator role removed', () =>
+      world.webex.removeFullAdmin('p-admin'),
+    );
 
     const { event, mail } = await world.checkPresence();
     expect(event).toMatchObject({
@@ -271,12 +252,9 @@ describe('causes with and without the witness', () => {
 
   it('with a witness, an admin’s password reset is confirmed as a password change with its actor and time', async () => {
     const world = setup();
-    await world.authorizeAll();
-    await world.authorizeWitness();
-    world.clock.advance(600);
-    world.audited('Password reset by an admin');
-    const at = world.clock.now().toISOString();
-    world.webex.revokeAllOf('p-admin');
+    const at = await world.killWithWitness('Password reset by an admin', () =>
+      world.webex.revokeAllOf('p-admin'),
+    );
 
     const { event, mail } = await world.checkPresence();
     expect(event).toMatchObject({
@@ -289,10 +267,7 @@ describe('causes with and without the witness', () => {
 
   it('with a witness but no admin action, a password change stays likely: the person active and an admin prove no cause', async () => {
     const world = setup();
-    await world.authorizeAll();
-    await world.authorizeWitness();
-    world.clock.advance(600);
-    world.webex.revokeAllOf('p-admin');
+    await world.killWithWitness(undefined, () => world.webex.revokeAllOf('p-admin'));
 
     const { event } = await world.checkPresence();
     expect(event).toMatchObject({
@@ -330,11 +305,7 @@ describe('causes with and without the witness', () => {
     'a witness that fails because %s leaves the cause as without it, and tells ops',
     async (_case, failing) => {
       const world = setup();
-      await world.authorizeAll();
-      await world.authorizeWitness();
-      world.clock.advance(600);
-      world.audited('Password reset by an admin');
-      world.webex.revokeAllOf('p-admin');
+      await world.killWithWitness('Password reset by an admin', () => world.webex.revokeAllOf('p-admin'));
       if (failing === 'token') world.webex.revokeAllOf('p-witness');
       if (failing === 'people') {
         world.webex.fail('getPerson', new WebexError('transient', 'Webex failed', { status: 503 }));
