@@ -302,7 +302,14 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations, 
       auditEventsSchema,
     );
     return {
-      items: body.items.map(({ data, ...event }) => ({ ...event, ...definedOnly(data) })),
+      items: body.items.map(({ data, ...event }) => ({
+        ...event,
+        ...(data.actorEmail !== undefined ? { actorEmail: data.actorEmail } : {}),
+        ...(data.actorName !== undefined ? { actorName: data.actorName } : {}),
+        ...(data.eventCategory !== undefined ? { eventCategory: data.eventCategory } : {}),
+        ...(data.eventDescription !== undefined ? { eventDescription: data.eventDescription } : {}),
+        ...(data.targetId !== undefined ? { targetId: data.targetId } : {}),
+      })),
       ...(trackingId ? { trackingId } : {}),
     };
   }
@@ -436,13 +443,6 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations, 
       },
     );
   }
-}
-
-/** The object without its undefined properties (`exactOptionalPropertyTypes`). */
-function definedOnly<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
 }
 
 function trackingIdOf(response: Response): string | undefined {

@@ -116,7 +116,7 @@ export const ADMIN_ACTIONS = ['user_deactivated', 'full_admin_removed', 'passwor
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
 /** A Webex id (base64url of `ciscospark://...`) or a uuid: never free text. */
-const WEBEX_ID_PATTERN = /^[A-Za-z0-9_=-]{1,400}$/;
+const WEBEX_ID_PATTERN = /^[A-Za-z0-9+/_=-]{1,400}$/;
 
 /**
  * The admin audit event that confirms a cause: what was done to the authorizer, when, and by whom.
