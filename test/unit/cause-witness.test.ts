@@ -1,10 +1,17 @@
 import { notifierPreview } from '#test-support/notifier-harness.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { adminActionOf, confirmWithAuditLog } from '#domain/cause-witness.js';
 import { WITNESS_SCOPES } from '#domain/catalog.js';
 import type { Classification } from '#domain/classification.js';
-import { authorizationEventSchema, type AdminAuditEvent } from '#domain/model.js';
+import {
+  ADMIN_ACTIONS,
+  authorizationEventSchema,
+  CAUSE_CONFIDENCES,
+  INVALIDATION_CAUSES,
+  type AdminAuditEvent,
+} from '#domain/model.js';
 import { WebexError, type WebexAdminAudit, type WebexAuditEvent } from '#domain/ports.js';
 import type { ValidatorDependencies } from '#domain/validator-config.js';
 import { validateAuthorization } from '#domain/validator.js';
@@ -407,6 +414,37 @@ describe('confirmWithAuditLog', () => {
     ] satisfies Classification[]) {
       expect(confirmWithAuditLog(base, events, 'admin@acme.example')).toEqual(base);
     }
+  });
+
+  it('confirms only with a proof among its inputs: the classification’s own, or an admin action naming the cause', () => {
+    const causeOf = {
+      user_deactivated: 'user_deactivated',
+      full_admin_removed: 'admin_role_removed',
+      password_reset: 'password_changed_or_revoked',
+    } as const;
+    const baseArbitrary = fc.record({
+      cause: fc.constantFrom(...INVALIDATION_CAUSES),
+      confidence: fc.constantFrom(...CAUSE_CONFIDENCES),
+      detail: fc.constant('Base.'),
+    });
+    const actionArbitrary = fc.record({
+      action: fc.constantFrom(...ADMIN_ACTIONS),
+      at: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+      actorId: fc.constant('p-other'),
+    });
+    fc.assert(
+      fc.property(baseArbitrary, fc.array(actionArbitrary, { maxLength: 4 }), (base, actions) => {
+        const result = confirmWithAuditLog(base, actions, 'admin@acme.example');
+        if (result.adminAuditEvent === undefined) {
+          expect(result).toEqual(base);
+          return;
+        }
+        expect(actions).toContainEqual(result.adminAuditEvent);
+        expect(result.cause).toBe(causeOf[result.adminAuditEvent.action]);
+        expect(result.confidence).toBe('confirmed');
+        if (base.confidence === 'confirmed') expect(result.cause).toBe(base.cause);
+      }),
+    );
   });
 
   it('without an admin action returns the classification unchanged', () => {
