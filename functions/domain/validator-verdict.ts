@@ -31,8 +31,8 @@ export interface CheckEvidence {
 /**
  * The verdict: `classifyProbeResult` on the direct evidence; a dead token's cause and confidence
  * from `classifyDeath` on its siblings and the person, confirmed by the admin audit log when the
- * tenant's witness found an admin action on the person (`confirmWithAuditLog`). `tenant_inactive` when a death's tenant is
- * gone or offboarded (nobody to alert, nothing to classify).
+ * tenant's witness found an admin action on the person (`confirmWithAuditLog`). `tenant_inactive`
+ * when a death's tenant is gone or offboarded (nobody to alert, nothing to classify).
  */
 export async function judgeCheck(
   deps: ValidatorDependencies,
