@@ -182,6 +182,9 @@ describe('the witness confirms causes in the local run', () => {
     expect(mail?.text).toContain(`- at: ${removal.created}`);
     expect(mail?.text).toContain(`- by: Sam Sso-Admin <${ACTOR}>`);
     expect(mail?.html).toContain('Full Administrator role removed');
+    // The actor reaches the HTML part as escaped text, never as markup.
+    expect(mail?.html).toContain(ACTOR);
+    expect(mail?.html).not.toContain(`<${ACTOR}>`);
 
     const published = JSON.stringify([await mailbox(), history]);
     for (const secret of (await simSecrets(local.system)).all) expect(published).not.toContain(secret);
