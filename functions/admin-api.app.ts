@@ -54,7 +54,14 @@ import { refreshAuthorizationNow, reloadClientSecret } from './domain/admin-refr
 import type { RecoveryDependencies } from './domain/admin-recovery.js';
 import type { ValidationOutcome } from './domain/validator-config.js';
 import { IntegrationNotFoundError, TenantNotFoundError } from './domain/admin-errors.js';
-import { createTokenAccess, NotAuthorizedError, type AccessToken, type TokenAccess } from './token-access.js';
+import { accessTokenQuerySchema } from './domain/query-flag.js';
+import {
+  createTokenAccess,
+  NotAuthorizedError,
+  type AccessToken,
+  type GetAccessTokenOptions,
+  type TokenAccess,
+} from './token-access.js';
 
 /** The ports the admin API works with; the handler adds its logger. */
 export type AdminApiDependencies = AdminDependencies &
@@ -196,10 +203,11 @@ async function accessTokenOf(
   deps: AdminApiDependencies,
   tokens: TokenAccess,
   key: { tenantId: string; integration: string },
+  options: GetAccessTokenOptions,
 ): Promise<AccessToken> {
   if (!deps.catalog.find(key.integration)) throw new IntegrationNotFoundError(key.integration);
   try {
-    return await tokens.getAccessToken(key.tenantId, key.integration);
+    return await tokens.getAccessToken(key.tenantId, key.integration, options);
   } catch (error) {
     if (
       error instanceof NotAuthorizedError &&
@@ -304,8 +312,9 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
     }),
     route('GET', '/admin/tenants/{tenantId}/authorizations/{integration}/token', async (event, params) => {
       const key = authorizationKeyOf(params);
-      refuseQueryAndBody(event);
-      const token = await accessTokenOf(deps, tokens, key);
+      const query = parse(accessTokenQuerySchema, readQuery(event), 'query');
+      parse(noBody, readBody(event), 'body');
+      const token = await accessTokenOf(deps, tokens, key, query);
       // Never the token itself: the answer is the one place it goes.
       logger.info('Access token handed out', { ...key, status: token.status, expiresAt: token.expiresAt });
       return json(200, { ...key, ...token });

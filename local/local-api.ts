@@ -14,6 +14,7 @@ import {
 import type { AlertPolicySettings } from '#domain/alert-policy.js';
 import { flushNotifications, notifyAuthorizationEvent } from '#domain/notifier.js';
 import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
+import { STATUS_BOARD_CONTENT_SECURITY_POLICY } from '#http/pages/layout.js';
 import type { Clock, Log } from '#domain/ports.js';
 import type { Branding } from '#domain/branding.js';
 import { getStatusBoard } from '#domain/admin.js';
@@ -294,7 +295,9 @@ export async function startLocalApi(
       if (!query.success)
         return refuse(res, 400, `Invalid status board query: ${describeIssues(query.error)}`);
       const board = await getStatusBoard(adminApi, query.data);
-      res.writeHead(200, pageHeaders).end(renderStatusBoardPage(board));
+      res
+        .writeHead(200, { ...pageHeaders, 'Content-Security-Policy': STATUS_BOARD_CONTENT_SECURITY_POLICY })
+        .end(renderStatusBoardPage(board));
       return;
     }
     let body: string;

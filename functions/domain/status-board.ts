@@ -17,19 +17,27 @@ import type { AlertLedger, FlapCount } from './alert-ledger.js';
 import { utcDay } from './alert-policy.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
 
+/**
+ * A filter of the board: absent, or empty as the page's filter form sends a field left at "any",
+ * means no filter.
+ */
+function filter<T extends z.ZodType<string>>(schema: T) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+}
+
 /** The board's query: `GET /admin/status-board?status=&cause=&integration=&tenant=&limit=&cursor=`. */
 export const statusBoardQuerySchema = z.strictObject({
-  status: z.enum(AUTHORIZATION_STATUSES).optional(),
-  cause: z.enum(INVALIDATION_CAUSES).optional(),
-  integration: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be an integration key (lowercase letters, digits and dashes)')
-    .optional(),
+  status: filter(z.enum(AUTHORIZATION_STATUSES)),
+  cause: filter(z.enum(INVALIDATION_CAUSES)),
+  integration: filter(
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be an integration key (lowercase letters, digits and dashes)'),
+  ),
   /** A tenant id, or the start of one. */
-  tenant: z
-    .string()
-    .regex(/^[a-z0-9-]{1,63}$/, 'must be a tenant id or its start (a-z, 0-9 and dashes)')
-    .optional(),
+  tenant: filter(
+    z.string().regex(/^[a-z0-9-]{1,63}$/, 'must be a tenant id or its start (a-z, 0-9 and dashes)'),
+  ),
   limit: z.coerce
     .number()
     .int('must be a whole number')

@@ -18,6 +18,7 @@ import { tenantDeleteQuerySchema } from '#domain/admin-lifecycle.js';
 import { tenantPatchQuerySchema } from '#domain/admin-org.js';
 import { bulkRecheckSchema } from '#domain/admin-recheck-bulk.js';
 import { tenantSchema } from '#domain/model.js';
+import { accessTokenQuerySchema } from '#domain/query-flag.js';
 import { statusBoardQuerySchema } from '#domain/status-board.js';
 import { idempotencyKeySchema } from './idempotency.js';
 
@@ -125,6 +126,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
       status: '200',
       description: '`{tenantId, integration, accessToken, expiresAt, scopes, status}`',
     },
+    query: accessTokenQuerySchema,
   },
   {
     method: 'get',

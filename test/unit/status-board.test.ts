@@ -169,6 +169,15 @@ describe('status board', () => {
     expect(statusBoardQuerySchema.safeParse({ page: '2' }).success).toBe(false);
   });
 
+  it('reads a filter the page’s form left at "any" (an empty value) as no filter', () => {
+    expect(
+      statusBoardQuerySchema.parse({ status: 'degraded', cause: '', integration: '', tenant: '' }),
+    ).toEqual({
+      status: 'degraded',
+      limit: 50,
+    });
+  });
+
   it('escapes tenant names and shows status, cause with its confidence, authorizer and next deadline', async () => {
     const records = [
       authorization('presence', {

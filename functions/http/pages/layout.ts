@@ -89,8 +89,11 @@ export function contentSecurityPolicy(
   ].join('; ');
 }
 
-/** The Content-Security-Policy of pages without forms: the status board, the local pages. */
+/** The Content-Security-Policy of pages without forms: error pages, the local pages. */
 export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+/** The status board's: its filter form submits (a GET) to the board's own URL, nowhere else. */
+export const STATUS_BOARD_CONTENT_SECURITY_POLICY = contentSecurityPolicy(["'self'"]);
 
 /**
  * The button that starts an authorization: a form posting to the start URL (link and integration
