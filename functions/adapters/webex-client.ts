@@ -3,6 +3,8 @@ import * as z from 'zod';
 import {
   WebexError,
   type Log,
+  type WebexAdminAudit,
+  type WebexAuditEvent,
   type WebexAuthorizationItem,
   type WebexClient,
   type WebexFailureKind,
@@ -54,6 +56,7 @@ const CALLS = {
   revokeAuthorizations: { label: 'DELETE /v1/authorizations', span: 'webex.revoke-authorizations' },
   listAuthorizations: { label: 'GET /v1/authorizations', span: 'webex.list-authorizations' },
   deleteAuthorization: { label: 'DELETE /v1/authorizations/{id}', span: 'webex.delete-authorization' },
+  listAdminAuditEvents: { label: 'GET /v1/adminAudit/events', span: 'webex.admin-audit-events' },
 } as const satisfies Record<string, WebexCall>;
 
 const untraced: WebexCallTracing = (_name, call) => call({ recordStatus: () => undefined });
@@ -93,6 +96,29 @@ const authorizationsSchema = z.object({
       personId: z.string(),
       type: z.string(),
       created: z.string(),
+    }),
+  ),
+});
+
+/**
+ * `GET /v1/adminAudit/events` (OpenAPI `AuditEventCollectionResponse`): the fields a cause reads.
+ * An item without an id, time or actor is no evidence and fails the answer's shape.
+ */
+const auditEventsSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string().min(1),
+      created: z.iso.datetime({ offset: true }),
+      actorId: z.string().min(1),
+      data: z
+        .object({
+          actorEmail: z.string().optional(),
+          actorName: z.string().optional(),
+          eventCategory: z.string().optional(),
+          eventDescription: z.string().optional(),
+          targetId: z.string().optional(),
+        })
+        .default({}),
     }),
   ),
 });
@@ -141,7 +167,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * becomes a WebexError whose `kind` the domain classifies on, carrying the status and Webex's
  * `trackingId` (Cisco support asks for it). Messages name the call, never a token or a code.
  */
-export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
+export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations, WebexAdminAudit {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
@@ -255,6 +281,37 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
       }),
     );
     if (!response.ok) throw await this.failure(call, response);
+  }
+
+  /** One page of the org's admin audit events (`audit:events_read`, a Full Admin's authorization), newest first. */
+  async listAdminAuditEvents(
+    accessToken: string,
+    query: { orgId: string; from: Date; to: Date; max: number; offset: number },
+  ): Promise<{ items: WebexAuditEvent[]; trackingId?: string }> {
+    const search = new URLSearchParams({
+      orgId: query.orgId,
+      from: query.from.toISOString(),
+      to: query.to.toISOString(),
+      max: String(query.max),
+      offset: String(query.offset),
+    });
+    const { body, trackingId } = await this.getTrackedJson(
+      CALLS.listAdminAuditEvents,
+      `/v1/adminAudit/events?${search}`,
+      accessToken,
+      auditEventsSchema,
+    );
+    return {
+      items: body.items.map(({ data, ...event }) => ({
+        ...event,
+        ...(data.actorEmail !== undefined ? { actorEmail: data.actorEmail } : {}),
+        ...(data.actorName !== undefined ? { actorName: data.actorName } : {}),
+        ...(data.eventCategory !== undefined ? { eventCategory: data.eventCategory } : {}),
+        ...(data.eventDescription !== undefined ? { eventDescription: data.eventDescription } : {}),
+        ...(data.targetId !== undefined ? { targetId: data.targetId } : {}),
+      })),
+      ...(trackingId ? { trackingId } : {}),
+    };
   }
 
   private oauthOptions(): oauth.TokenEndpointRequestOptions {

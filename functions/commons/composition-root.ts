@@ -212,6 +212,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     tenants: ports.tenants,
     vault: ports.vault,
     webex: ports.webex,
+    adminAudit: ports.webex,
     clientSecrets: ports.clientSecrets,
     events: ports.events,
     clock,

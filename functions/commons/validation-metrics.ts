@@ -22,6 +22,12 @@ export const KMS_THROTTLED_METRIC = 'KmsThrottled';
 export const CHECK_FAILING_METRIC = 'AuthorizationCheckFailing';
 
 /**
+ * One per invalidation whose tenant's witness could not be read (its token dead, Webex failing):
+ * the cause kept the confidence of the other evidence, and ops should look at the witness.
+ */
+export const WITNESS_FAILED_METRIC = 'WitnessFailed';
+
+/**
  * Counts what one validation did that ops alarms on. Every path that runs a check (the worker on
  * the sweep, the admin API's validate-now) calls this, so an invalidation is counted wherever it
  * was found.
@@ -29,9 +35,12 @@ export const CHECK_FAILING_METRIC = 'AuthorizationCheckFailing';
 export function recordValidationOutcome(
   metrics: Pick<Metrics, 'addMetric'>,
   // The validator's outcome, or the admin API's view of it: only whether a check recorded an event.
-  outcome: { kind: 'checked'; event?: string } | { kind: 'skipped' },
+  outcome: { kind: 'checked'; event?: string; witness?: string } | { kind: 'skipped' },
 ): void {
   if (outcome.kind === 'checked' && outcome.event === 'invalidated') {
     metrics.addMetric(AUTHORIZATION_INVALIDATED_METRIC, MetricUnit.Count, 1);
+  }
+  if (outcome.kind === 'checked' && outcome.witness === 'failed') {
+    metrics.addMetric(WITNESS_FAILED_METRIC, MetricUnit.Count, 1);
   }
 }

@@ -125,7 +125,9 @@ export type PageQuery = z.infer<typeof pageQuerySchema>;
 /** What an on-demand validation did, and the record it left. */
 export interface ValidationResult {
   /** `checked`, or `skipped` with the validator's reason (e.g. `leased`: another worker is checking it now). */
-  outcome: { kind: 'checked'; refreshed: boolean; event?: string } | { kind: 'skipped'; reason: string };
+  outcome:
+    | { kind: 'checked'; refreshed: boolean; event?: string; witness?: string }
+    | { kind: 'skipped'; reason: string };
   authorization: Authorization;
 }
 

@@ -7,6 +7,7 @@ import {
 } from './alert-content.js';
 import { causeTitle, invalidationSections } from './invalidation-mail.js';
 import type {
+  AdminAuditEvent,
   Authorization,
   AuthorizationEvent,
   CauseConfidence,
@@ -56,12 +57,19 @@ export function eventSummary(input: {
   deadline?: string;
   /** The deadline is the latest it can be (a password deadline counted from the grant). */
   deadlineIsUpperBound?: boolean;
+  /** For `invalidated`: the admin audit event that confirms the cause, named with its actor and time. */
+  adminAuditEvent?: AdminAuditEvent;
   occurredAt: string;
 }): string {
   const name = input.integrationName;
   switch (input.type) {
-    case 'invalidated':
-      return `${name} stopped working (${causeTitle(input.cause ?? 'unknown', input.confidence)}).`;
+    case 'invalidated': {
+      const audited = input.adminAuditEvent;
+      const by = audited
+        ? `; by ${audited.actorEmail ?? audited.actorName ?? audited.actorId} at ${audited.at}, per the admin audit log`
+        : '';
+      return `${name} stopped working (${causeTitle(input.cause ?? 'unknown', input.confidence)}${by}).`;
+    }
     case 'expiring':
       return input.deadline !== undefined
         ? `${name} will stop working in ${input.deadlineIsUpperBound ? 'at most ' : ''}${plural(daysUntil(input.deadline, input.occurredAt), 'day')} unless it is renewed.`

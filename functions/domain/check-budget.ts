@@ -1,4 +1,4 @@
-import type { Clock, Log, WebexClient } from './ports.js';
+import type { Clock, Log, WebexAdminAudit, WebexClient } from './ports.js';
 import { WebexError } from './ports.js';
 
 /*
@@ -250,12 +250,14 @@ export class CheckBudget {
  * The Webex client of one budgeted check: counts its calls (charged when the check ends) and,
  * when Webex answers with a Retry-After, records it on the scope's budget at once, so that every
  * other worker holds the org's checks until then. The answer itself goes to the check unchanged:
- * for that check it stays a transient failure.
+ * for that check it stays a transient failure. The witness's admin audit reads (`adminAudit`)
+ * are counted alike.
  */
 export function budgetedWebex(
   webex: WebexClient,
-  input: { budget: CheckBudget; scope: string; clock: Clock; log: Log },
-): { webex: WebexClient; calls: () => number } {
+  input: { budget: CheckBudget; scope: string; clock: Clock; log: Log; adminAudit?: WebexAdminAudit },
+): { webex: WebexClient; adminAudit?: WebexAdminAudit; calls: () => number } {
+  const { adminAudit } = input;
   let calls = 0;
   const counted =
     <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
@@ -286,6 +288,13 @@ export function budgetedWebex(
       listRoles: counted((token) => webex.listRoles(token)),
       revokeAuthorizations: counted((token, request) => webex.revokeAuthorizations(token, request)),
     },
+    ...(adminAudit
+      ? {
+          adminAudit: {
+            listAdminAuditEvents: counted((token, query) => adminAudit.listAdminAuditEvents(token, query)),
+          },
+        }
+      : {}),
     calls: () => calls,
   };
 }

@@ -1,4 +1,10 @@
-import type { Authorizer, CauseConfidence, InvalidationCause } from './model.js';
+import type {
+  AdminAuditEvent,
+  Authorizer,
+  CauseConfidence,
+  InvalidationCause,
+  WitnessOutcome,
+} from './model.js';
 import { WebexError, type WebexPerson, type WebexRole } from './ports.js';
 
 /** The role name Webex gives the org's full administrators (resolved to an id through /v1/roles). */
@@ -92,6 +98,9 @@ export type Verdict =
       confidence: CauseConfidence;
       detail: string;
       trackingId?: string;
+      /** Whether the tenant's witness could be read (absent: no witness), and the audit event it found. */
+      witness?: WitnessOutcome;
+      adminAuditEvent?: AdminAuditEvent;
     };
 
 function tracking(trackingId: string | undefined): { trackingId?: string } {

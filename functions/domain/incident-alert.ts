@@ -64,6 +64,7 @@ export function incidentAlertContent(inputs: readonly AlertInput[]): AlertConten
       cause: first.event.cause ?? 'unknown',
       ...(confidence ? { confidence } : {}),
       evidence: inputs.flatMap((input) => input.event.evidence ?? []),
+      ...adminAuditEventOf(inputs),
     },
     sso: signsInWithSso(tenant, authorization.authorizer),
     integration: undefined,
@@ -107,4 +108,10 @@ export function incidentAlertContent(inputs: readonly AlertInput[]): AlertConten
       `Event IDs: ${inputs.map((input) => input.event.eventId).join(', ')}`,
     ],
   };
+}
+
+/** The admin audit event of an incident's deaths: all of one authorizer, so the first one found. */
+function adminAuditEventOf(inputs: readonly AlertInput[]): Pick<AlertInput['event'], 'adminAuditEvent'> {
+  const adminAuditEvent = inputs.find((input) => input.event.adminAuditEvent)?.event.adminAuditEvent;
+  return adminAuditEvent ? { adminAuditEvent } : {};
 }

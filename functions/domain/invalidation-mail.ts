@@ -1,6 +1,8 @@
 import type { AlertSection } from './alert-content.js';
 import type { Integration } from './catalog.js';
+import { ADMIN_ACTION_TITLES } from './cause-witness.js';
 import {
+  adminAuditEventSchema,
   callEvidenceSchema,
   type AuthorizationEvent,
   type CallEvidence,
@@ -136,6 +138,8 @@ const FINDING_WORDS: Record<NonNullable<CallEvidence['finding']>, string> = {
   full_admin: 'holds the Full Administrator role',
   not_full_admin: 'no Full Administrator role',
   person_not_found: 'no such user in the organization',
+  admin_action_found: 'an admin action on the user',
+  no_admin_action: 'no admin action on the user',
 };
 
 /** One Webex call as a mail line: our words, and only the values that match their schema. */
@@ -160,10 +164,31 @@ function evidenceLines(evidence: readonly unknown[]): string[] {
   return lines.length > 0 ? ['Webex calls behind it:', ...lines] : [];
 }
 
+/**
+ * The admin audit event that confirms the cause, with its time and actor; parsed again with its
+ * schema (dropped when it does not match) and written as a mail value.
+ */
+function auditLines(event: unknown): string[] {
+  if (event === undefined) return [];
+  const audited = adminAuditEventSchema.safeParse(event);
+  if (!audited.success) return [];
+  const { action, at, actorEmail, actorName, actorId } = audited.data;
+  const actor =
+    actorName !== undefined && actorEmail !== undefined
+      ? `${mailValue(actorName)} <${mailValue(actorEmail)}>`
+      : mailValue(actorEmail ?? actorName ?? `Webex id ${actorId}`);
+  return [
+    "Webex's admin audit log:",
+    `- action: ${ADMIN_ACTION_TITLES[action]}`,
+    `- at: ${at}`,
+    `- by: ${actor}`,
+  ];
+}
+
 /** What the cause section of an invalidation mail is written from; every string already mail-clean. */
 export interface InvalidationMailInput {
   /** The cause, its confidence and its evidence: one event's, or the weakest of an incident's. */
-  event: Pick<AuthorizationEvent, 'cause' | 'confidence' | 'evidence'>;
+  event: Pick<AuthorizationEvent, 'cause' | 'confidence' | 'evidence' | 'adminAuditEvent'>;
   sso: boolean;
   integration: Integration | undefined;
   /** The integration's name, the authorizer (`who`) and the cause's sentence of evidence. */
@@ -188,6 +213,7 @@ export function invalidationSections(input: InvalidationMailInput): AlertSection
         causeInPlainWords(cause, sso, who),
         ...(CHECK_IN_CONTROL_HUB.includes(cause) ? controlHubCheck(sso, who) : []),
         ...(input.causeDetail ? [`Evidence: ${input.causeDetail}`] : []),
+        ...auditLines(event.adminAuditEvent),
         ...evidenceLines(event.evidence ?? []),
       ],
     },

@@ -71,6 +71,7 @@ export const EVIDENCE_CALLS = [
   'GET /v1/people/me',
   'GET /v1/people/{personId}',
   'GET /v1/roles',
+  'GET /v1/adminAudit/events',
 ] as const;
 
 /** What an answer showed that bears on the cause. */
@@ -80,6 +81,9 @@ export const CALL_FINDINGS = [
   'full_admin',
   'not_full_admin',
   'person_not_found',
+  /** The admin audit log holds an admin action on the person since the last healthy check (`adminAuditEvent`). */
+  'admin_action_found',
+  'no_admin_action',
 ] as const;
 
 /** Webex's trackingIds (`ROUTER_...`, `NA_...`): anything else is dropped, never shown. */
@@ -106,6 +110,37 @@ export const callEvidenceSchema = z.object({
   at: isoTime,
 });
 export type CallEvidence = z.infer<typeof callEvidenceSchema>;
+
+/** The admin actions on a person that end their tokens, as the witness reads them from the admin audit log. */
+export const ADMIN_ACTIONS = ['user_deactivated', 'full_admin_removed', 'password_reset'] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+
+/** A Webex id (base64url of `ciscospark://...`) or a uuid: never free text. */
+const WEBEX_ID_PATTERN = /^[A-Za-z0-9+/_=-]{1,400}$/;
+
+/**
+ * The admin audit event that confirms a cause: what was done to the authorizer, when, and by whom.
+ * `actorName` is Webex's display name, without control characters; mail escapes it like any value.
+ */
+export const adminAuditEventSchema = z.object({
+  action: z.enum(ADMIN_ACTIONS),
+  at: isoTime,
+  actorId: z.string().regex(WEBEX_ID_PATTERN),
+  actorEmail: z.email().max(320).optional(),
+  actorName: z
+    .string()
+    .regex(/^[^\p{Cc}]{1,200}$/u)
+    .optional(),
+});
+export type AdminAuditEvent = z.infer<typeof adminAuditEventSchema>;
+
+/**
+ * What the tenant's witness (its authorization of the vendor's witness Service App) gave a death:
+ * `answered` when it was read, `failed` when it could not be (its token refused or expired, Webex
+ * failing): the cause then keeps the confidence the other evidence gives.
+ */
+export const WITNESS_OUTCOMES = ['answered', 'failed'] as const;
+export type WitnessOutcome = (typeof WITNESS_OUTCOMES)[number];
 
 /** The cause fields an invalidation carries on its record, its event and its history item. */
 const causeEvidenceFields = {
@@ -279,6 +314,13 @@ export const authorizationEventSchema = z.object({
    * published, but not emailed again (functions/domain/onboarding.ts).
    */
   alertedAt: isoTime.optional(),
+  /**
+   * For `invalidated`, when the tenant has a witness: whether it could be read. A `failed` witness
+   * leaves the cause as the other evidence gives it; ops see it here and in the worker's log.
+   */
+  witness: z.enum(WITNESS_OUTCOMES).optional(),
+  /** For `invalidated`: the admin audit event that confirms the cause (its time and actor). */
+  adminAuditEvent: adminAuditEventSchema.optional(),
   /** For `check_failing`: the id of the last error, in the log line that holds the error itself. */
   errorId: z.string().optional(),
   /** For `denied`: Webex's refusal as RFC 6749 names it (`access_denied`), or `unknown_error`. */

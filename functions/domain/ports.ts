@@ -327,6 +327,31 @@ export interface WebexClient {
   revokeAuthorizations(accessToken: string, input: { clientId: string; orgId: string }): Promise<void>;
 }
 
+/** One item of `GET /v1/adminAudit/events` (the OpenAPI `AuditEvent`), as far as a cause needs it. */
+export interface WebexAuditEvent {
+  id: string;
+  created: string;
+  actorId: string;
+  actorEmail?: string;
+  actorName?: string;
+  eventCategory?: string;
+  eventDescription?: string;
+  /** The resource acted on: a person's id when the action was on a user. */
+  targetId?: string;
+}
+
+/**
+ * Webex's admin audit log (`audit:events_read`, authorized by a Full Admin): the witness reads the
+ * admin actions on an authorizer from it. Errors are WebexError.
+ */
+export interface WebexAdminAudit {
+  /** The org's events from `from` to `to`, newest first; one page of at most `max` (200) from `offset`. */
+  listAdminAuditEvents(
+    accessToken: string,
+    query: { orgId: string; from: Date; to: Date; max: number; offset: number },
+  ): Promise<{ items: WebexAuditEvent[]; trackingId?: string }>;
+}
+
 /**
  * Every port under its one name. A use case's dependencies pick the ports it needs from here; the
  * composition root (functions/commons/composition-root.ts) builds all of them once.
@@ -339,7 +364,7 @@ export interface Ports {
   vault: TokenVault;
   clientSecrets: ClientSecretSource;
   linkKeys: LinkSigningKeySource;
-  webex: WebexClient & WebexPersonAuthorizations;
+  webex: WebexClient & WebexPersonAuthorizations & WebexAdminAudit;
   events: EventPublisher;
   catalog: Catalog;
   clock: Clock;

@@ -27,9 +27,19 @@ export async function withinCheckBudget(
     });
     return { kind: 'skipped', reason: 'deferred' };
   }
-  const counted = budgetedWebex(deps.webex, { budget, scope, clock: deps.clock, log: deps.log });
+  const counted = budgetedWebex(deps.webex, {
+    budget,
+    scope,
+    clock: deps.clock,
+    log: deps.log,
+    ...(deps.adminAudit ? { adminAudit: deps.adminAudit } : {}),
+  });
   try {
-    return await run({ ...deps, webex: counted.webex });
+    return await run({
+      ...deps,
+      webex: counted.webex,
+      ...(counted.adminAudit ? { adminAudit: counted.adminAudit } : {}),
+    });
   } finally {
     await budget.release(answer.granted, counted.calls()).catch((error: unknown) =>
       deps.log.warn('Could not free the check budget slot; it frees itself at the lease end', {

@@ -1,7 +1,7 @@
 import type { Catalog } from './catalog.js';
 import type { CheckBudget } from './check-budget.js';
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from './expiry-warnings.js';
-import type { AuthorizationStatus, EventType, InvalidationCause, Tenant } from './model.js';
+import type { AuthorizationStatus, EventType, InvalidationCause, Tenant, WitnessOutcome } from './model.js';
 import type { CredentialIncidentDependencies } from './validator-incident.js';
 import type {
   AuthorizationRepository,
@@ -11,6 +11,7 @@ import type {
   Log,
   TenantRepository,
   TokenVault,
+  WebexAdminAudit,
   WebexClient,
 } from './ports.js';
 
@@ -55,6 +56,11 @@ export interface ValidatorDependencies {
   tenants: Pick<TenantRepository, 'get'>;
   vault: TokenVault;
   webex: WebexClient;
+  /**
+   * The admin audit log the tenant's witness reads (cause-witness.ts). Absent, the witness reads
+   * the person and their roles only.
+   */
+  adminAudit?: WebexAdminAudit;
   clientSecrets: ClientSecretSource;
   events: EventPublisher;
   clock: Clock;
@@ -118,6 +124,8 @@ export type ValidationOutcome =
       /** The event this check recorded and published, if any. */
       event?: EventType;
       cause?: InvalidationCause;
+      /** For an invalidation of a tenant with a witness: whether the witness could be read. */
+      witness?: WitnessOutcome;
       refreshed: boolean;
     };
 

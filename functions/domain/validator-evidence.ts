@@ -1,9 +1,10 @@
 import type { CallEvidenceLog } from './call-evidence.js';
 import { ADMIN_PEOPLE_READ_SCOPE, type Integration } from './catalog.js';
-import type { classifyDeath } from './classification.js';
+import { consultWitness, lastHealthyAt, type WitnessReport } from './cause-witness.js';
 import {
   holdsFullAdmin,
   outcomeOf,
+  type DeathEvidence,
   type PersonLookup,
   type ProbeResult,
   type SiblingState,
@@ -100,8 +101,11 @@ function settle<T>(call: Promise<T>): Promise<{ ok: true; value: T } | { ok: fal
  * - each sibling by the same person: invalidated within the together-window -> dead (with its
  *   cause); still checkable -> probed now with its own access token (getMe only: no refresh and
  *   no write, so no lease is needed); older invalidations say nothing about this death.
- * - the person looked up (getPerson, then roles) through the first working authorization of the
- *   tenant with `spark-admin:people_read` (the users-sync integration), by anyone.
+ * - the tenant's witness, when it has one (cause-witness.ts): the person, their roles and the admin
+ *   actions on them since the last healthy check, read with the witness Service App's org token;
+ * - when the witness did not read the person: the person looked up (getPerson, then roles) through
+ *   the first working authorization of the tenant with `spark-admin:people_read` (the users-sync
+ *   integration), by anyone.
  *
  * Every Webex call it makes goes into `calls`.
  */
@@ -113,7 +117,7 @@ export async function gatherDeathEvidence(
   material: TokenMaterial,
   now: Date,
   calls: CallEvidenceLog,
-): Promise<Parameters<typeof classifyDeath>[0]> {
+): Promise<{ evidence: DeathEvidence; witness: WitnessReport }> {
   const others = (await deps.authorizations.listForTenant(record.tenantId)).filter(
     (other) => other.integration !== record.integration,
   );
@@ -148,15 +152,29 @@ export async function gatherDeathEvidence(
   ).filter((sibling): sibling is SiblingState => sibling !== undefined);
 
   const dead = new Set(siblings.filter((s) => s.state === 'dead').map((s) => s.integration));
-  const lookup =
+  const witness: WitnessReport =
     personId === undefined
-      ? undefined
+      ? { outcome: 'none' }
+      : await consultWitness(deps, {
+          tenantId: record.tenantId,
+          integration: record.integration,
+          personId,
+          orgId: tenant.orgId ?? record.authorizer?.orgId,
+          since: lastHealthyAt(record),
+          now,
+          calls,
+        });
+  const witnessed = witness.outcome === 'none' ? undefined : witness.lookup;
+  const lookup =
+    personId === undefined || witnessed
+      ? witnessed
       : await lookUpPerson(
           deps,
           others.filter(
             (other) =>
               isCheckable(other.status) &&
               holdsTokens(other) &&
+              other.integration !== deps.catalog.witness?.key &&
               other.scopes.includes(ADMIN_PEOPLE_READ_SCOPE) &&
               !dead.has(other.integration),
           ),
@@ -164,7 +182,7 @@ export async function gatherDeathEvidence(
           now,
           calls,
         );
-  return {
+  const evidence: DeathEvidence = {
     now,
     sso: signsInWithSso(tenant, record.authorizer),
     name: integration.name,
@@ -173,6 +191,7 @@ export async function gatherDeathEvidence(
     siblings,
     ...(lookup ? { lookup } : {}),
   };
+  return { evidence, witness };
 }
 
 /** A sibling's state right now, from its current access token; anything unclear is `unknown`. */

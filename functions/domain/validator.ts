@@ -212,7 +212,9 @@ async function check(
     log.info('Authorization check found a problem', {
       ...key,
       verdict: verdict.kind,
-      ...(verdict.kind === 'invalid' ? { cause: verdict.cause, confidence: verdict.confidence } : {}),
+      ...(verdict.kind === 'invalid'
+        ? { cause: verdict.cause, confidence: verdict.confidence, witness: verdict.witness }
+        : {}),
       detail: verdict.detail,
       trackingId: verdict.trackingId,
     });
@@ -276,6 +278,7 @@ async function check(
           integrationName: integration.name,
           ...(cause ? { cause } : {}),
           ...(confidence ? { confidence } : {}),
+          ...(causeFields.adminAuditEvent ? { adminAuditEvent: causeFields.adminAuditEvent } : {}),
           ...(warned ? { deadline: warned.deadline, deadlineIsUpperBound: warned.upperBound } : {}),
           occurredAt: nowIso,
         }),
@@ -355,6 +358,7 @@ async function check(
     status: saved.status,
     ...(event ? { event: event.type } : {}),
     ...(cause ? { cause } : {}),
+    ...(causeFields.witness ? { witness: causeFields.witness } : {}),
     refreshed: refreshedNow,
   };
 }

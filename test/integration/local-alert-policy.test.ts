@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
-import { mailSchema } from '#local/adapters/local-mailbox.js';
 import { ManualClock } from '#test-support/fakes/index.js';
 import {
   linkTokenOf,
+  localMailbox,
   onboardOverHttp,
   simControl,
   startTestLocalSystem,
+  sweepLocal,
   type TestLocalSystem,
 } from '#test-support/security-local.js';
 
@@ -27,13 +27,8 @@ describe('the local run mails by the alert policy', () => {
   // Just after a digest period begins, so the flap and the incident fall in one period.
   const clock = new ManualClock(new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 60_000));
 
-  const mailbox = async () =>
-    z.array(mailSchema).parse(await (await fetch(`${local.system.api.url}/_local/mailbox.json`)).json());
-  const sweep = async () => {
-    const report = await local.system.api.sweep(3600);
-    expect(report.errors).toEqual([]);
-    return report;
-  };
+  const mailbox = () => localMailbox(local.system);
+  const sweep = () => sweepLocal(local.system);
   const status = async () => (await local.system.repositories.authorizations.get('demo', 'presence'))?.status;
 
   beforeAll(async () => {

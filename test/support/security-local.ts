@@ -2,6 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import * as z from 'zod';
+import type { SweepReport } from '#domain/sweep.js';
+import { mailSchema, type Mail } from '#local/adapters/local-mailbox.js';
 import { freePort } from '#local/dynamodb-local.js';
 import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '#local/local-system.js';
 import { submitConsent } from '#local/webex-simulator/index.js';
@@ -116,6 +119,18 @@ export async function onboardOverHttp(
   const callbackUrl = consent.headers.get('location') ?? '';
   expect(consent.status, `consent ${integration}`).toBe(302);
   return { start, callback: await request(callbackUrl, { browser }), callbackUrl };
+}
+
+/** The local mailbox's mail (`/_local/mailbox.json`), parsed. */
+export async function localMailbox(system: LocalSystem): Promise<Mail[]> {
+  return z.array(mailSchema).parse(await (await fetch(`${system.api.url}/_local/mailbox.json`)).json());
+}
+
+/** One sweep of the local run (checks due within the hour, then the notifier's flush), without a failed check. */
+export async function sweepLocal(system: LocalSystem): Promise<SweepReport> {
+  const report = await system.api.sweep(3600);
+  expect(report.errors).toEqual([]);
+  return report;
 }
 
 /** The token of a portal URL (`.../connect/<token>`). */

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
 import { createAdminApiHandler, type AdminApiDependencies } from '#functions/admin-api.app.js';
-import { AUTHORIZATION_INVALIDATED_METRIC } from '#commons/validation-metrics.js';
+import { AUTHORIZATION_INVALIDATED_METRIC, WITNESS_FAILED_METRIC } from '#commons/validation-metrics.js';
 import type { ValidationResult } from '#domain/admin.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Authorization, Tenant } from '#domain/model.js';
@@ -76,6 +76,31 @@ describe('admin API validate-now metrics', () => {
     });
     await validate();
     expect(invalidatedCalls(addMetric)).toEqual([[AUTHORIZATION_INVALIDATED_METRIC, 'Count', 1]]);
+  });
+
+  it('counts an invalidation whose witness could not be read, for ops to look at the witness', async () => {
+    const { validate, addMetric } = handlerValidating({
+      outcome: { kind: 'checked', event: 'invalidated', witness: 'failed', refreshed: false },
+      authorization: { ...RECORD, status: 'invalid', cause: 'unknown', version: 2 },
+    });
+    await validate();
+    expect(addMetric.mock.calls.filter(([name]) => name === WITNESS_FAILED_METRIC)).toEqual([
+      [WITNESS_FAILED_METRIC, 'Count', 1],
+    ]);
+  });
+
+  it('counts no witness failure when the witness answered or the tenant has none', async () => {
+    for (const outcome of [
+      { kind: 'checked', event: 'invalidated', witness: 'answered', refreshed: false },
+      { kind: 'checked', event: 'invalidated', refreshed: false },
+    ] as const) {
+      const { validate, addMetric } = handlerValidating({
+        outcome,
+        authorization: { ...RECORD, status: 'invalid', cause: 'unknown', version: 2 },
+      });
+      await validate();
+      expect(addMetric.mock.calls.filter(([name]) => name === WITNESS_FAILED_METRIC)).toEqual([]);
+    }
   });
 
   it('counts nothing when the check recorded no invalidation or was skipped', async () => {

@@ -6,7 +6,7 @@ import {
   RESERVED_CALLS_PER_CHECK,
   type CheckBudgetLimits,
 } from '#domain/check-budget.js';
-import { silentLog, WebexError } from '#domain/ports.js';
+import { silentLog, WebexError, type WebexAdminAudit } from '#domain/ports.js';
 import { FakeWebex, InMemoryCheckBudgetStore, VirtualClock } from '#test-support/fakes/index.js';
 
 const LIMITS: CheckBudgetLimits = { maxInFlight: 3, callsPerMinute: 60, maxWaitMs: 10_000 };
@@ -222,5 +222,30 @@ describe('budgetedWebex', () => {
     await counted.webex.listRoles('token').catch(() => undefined);
     expect(counted.calls()).toBe(2);
     expect(store.items.get('org:a')).toBeUndefined();
+  });
+
+  it("counts the witness's admin audit reads and records their Retry-After like the check's own calls", async () => {
+    const { clock, store, budget } = world();
+    const refusal = new WebexError('transient', 'Webex answered 429', { status: 429, retryAfterSeconds: 20 });
+    const pages = [refusal, undefined];
+    const adminAudit: WebexAdminAudit = {
+      listAdminAuditEvents: async () => {
+        const failure = pages.shift();
+        if (failure) throw failure;
+        return { items: [] };
+      },
+    };
+    const counted = budgetedWebex(new FakeWebex(clock), {
+      budget,
+      scope: 'org:a',
+      clock,
+      log: silentLog,
+      adminAudit,
+    });
+    const query = { orgId: 'org-1', from: new Date(0), to: clock.now(), max: 200, offset: 0 };
+    await expect(counted.adminAudit?.listAdminAuditEvents('token', query)).rejects.toBe(refusal);
+    await expect(counted.adminAudit?.listAdminAuditEvents('token', query)).resolves.toEqual({ items: [] });
+    expect(counted.calls()).toBe(2);
+    expect(store.items.get('org:a')?.retryAfterUntil).toBe(clock.now().getTime() + 20_000);
   });
 });

@@ -177,6 +177,71 @@ describe('HttpWebexClient REST calls', () => {
     expect(seen[1]?.url).toBe('https://webexapis.test/v1/people/P%2F2');
   });
 
+  it('reads a page of admin audit events with the query Webex takes, keeping the fields a cause reads', async () => {
+    const item = {
+      id: 'E1',
+      created: '2026-03-01T10:00:00.000Z',
+      actorId: 'A1',
+      actorOrgId: 'O1',
+      data: {
+        actorEmail: 'other@acme.example',
+        actorName: 'Other Admin',
+        eventCategory: 'ROLES',
+        eventDescription: 'Full Administrator role removed',
+        targetId: 'P1',
+        actionText: 'Other Admin removed the Full Administrator role from Admin',
+      },
+    };
+    const { seen, fetchImpl } = scriptedFetch(() =>
+      json(
+        200,
+        { items: [item, { id: 'E2', created: item.created, actorId: 'A1' }] },
+        { TrackingId: 'ROUTER_audit' },
+      ),
+    );
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    const page = await client.listAdminAuditEvents('AT-secret', {
+      orgId: 'O1',
+      from: new Date('2026-03-01T09:00:00.000Z'),
+      to: new Date('2026-03-01T11:00:00.000Z'),
+      max: 200,
+      offset: 200,
+    });
+    expect(page).toEqual({
+      items: [
+        {
+          id: 'E1',
+          created: item.created,
+          actorId: 'A1',
+          actorEmail: 'other@acme.example',
+          actorName: 'Other Admin',
+          eventCategory: 'ROLES',
+          eventDescription: 'Full Administrator role removed',
+          targetId: 'P1',
+        },
+        { id: 'E2', created: item.created, actorId: 'A1' },
+      ],
+      trackingId: 'ROUTER_audit',
+    });
+    const url = new URL(seen[0]?.url ?? '');
+    expect(url.pathname).toBe('/v1/adminAudit/events');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      orgId: 'O1',
+      from: '2026-03-01T09:00:00.000Z',
+      to: '2026-03-01T11:00:00.000Z',
+      max: '200',
+      offset: '200',
+    });
+    expect(seen[0]?.headers['authorization']).toBe('Bearer AT-secret');
+  });
+
+  it('reads an audit answer whose event lacks its time or actor as transient, never as evidence', async () => {
+    const { fetchImpl } = scriptedFetch(() => json(200, { items: [{ id: 'E1', created: 'yesterday' }] }));
+    const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
+    const query = { orgId: 'O1', from: new Date(0), to: new Date(1000), max: 200, offset: 0 };
+    expect((await failureOf(client.listAdminAuditEvents('AT', query))).kind).toBe('transient');
+  });
+
   it('revokes the integration for an org with DELETE /v1/authorizations?clientId&orgId', async () => {
     const { seen, fetchImpl } = scriptedFetch(() => new Response(null, { status: 204 }));
     const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });
