@@ -8,7 +8,9 @@ import {
   type WebexFailureKind,
   type WebexPerson,
   type WebexPersonAuthorizations,
+  type ServiceAppTokenRequest,
   type WebexRole,
+  type WebexServiceAppTokens,
   type WebexTokenGrant,
 } from '#domain/ports.js';
 
@@ -54,6 +56,7 @@ const CALLS = {
   revokeAuthorizations: { label: 'DELETE /v1/authorizations', span: 'webex.revoke-authorizations' },
   listAuthorizations: { label: 'GET /v1/authorizations', span: 'webex.list-authorizations' },
   deleteAuthorization: { label: 'DELETE /v1/authorizations/{id}', span: 'webex.delete-authorization' },
+  serviceAppToken: { label: 'POST /v1/applications/{id}/token', span: 'webex.service-app-token' },
 } as const satisfies Record<string, WebexCall>;
 
 const untraced: WebexCallTracing = (_name, call) => call({ recordStatus: () => undefined });
@@ -141,7 +144,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * becomes a WebexError whose `kind` the domain classifies on, carrying the status and Webex's
  * `trackingId` (Cisco support asks for it). Messages name the call, never a token or a code.
  */
-export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
+export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations, WebexServiceAppTokens {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
@@ -257,6 +260,36 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
     if (!response.ok) throw await this.failure(call, response);
   }
 
+  /**
+   * An org's Service App token pair. Refusals are read as REST answers (403: the org has not
+   * authorized the app), not as OAuth token endpoint errors: the endpoint answers in Webex's own
+   * error shape, without RFC 6749 codes.
+   */
+  async fetchServiceAppToken(
+    vendorAccessToken: string,
+    request: ServiceAppTokenRequest,
+  ): Promise<WebexTokenGrant> {
+    const call = CALLS.serviceAppToken;
+    const response = await this.send(call, () =>
+      this.fetchImpl(`${this.baseUrl}/v1/applications/${encodeURIComponent(request.applicationId)}/token`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${vendorAccessToken}`,
+          Accept: 'application/json',
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({
+          clientId: request.clientId,
+          clientSecret: request.clientSecret,
+          targetOrgId: request.targetOrgId,
+        }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      }),
+    );
+    if (!response.ok) throw await this.failure(call, response);
+    return this.grantOf(call, response);
+  }
+
   private oauthOptions(): oauth.TokenEndpointRequestOptions {
     return {
       signal: () => AbortSignal.timeout(this.timeoutMs),
@@ -268,6 +301,10 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations {
   private async tokenCall(call: WebexCall, request: () => Promise<Response>): Promise<WebexTokenGrant> {
     const response = await this.send(call, request);
     if (!response.ok) throw await this.failure(call, response, { tokenEndpoint: true });
+    return this.grantOf(call, response);
+  }
+
+  private async grantOf(call: WebexCall, response: Response): Promise<WebexTokenGrant> {
     const body = tokenResponseSchema.safeParse(await this.readJson(call, response));
     if (!body.success) throw this.unexpectedShape(call, response);
     return {

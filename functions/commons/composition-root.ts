@@ -47,6 +47,8 @@ import {
   type NotifierEnvironment,
 } from './environment.js';
 import { brandingOf } from './branding-environment.js';
+import { vendorTokenSource } from './vendor-token.js';
+import { createTokenAccess } from '#functions/token-access.js';
 import type { Branding } from '#domain/branding.js';
 
 /** The validator first checks a new authorization an hour after it was granted. */
@@ -71,6 +73,11 @@ export interface KeeperSettings extends OnboardingSettings {
   flapsPerDayFlagged?: number;
   /** The vendor's branding of the portal and the public pages; a generic head without it. */
   branding?: Branding;
+  /**
+   * The vendor's own tenant, whose authorization of the catalog's vendor token integration calls
+   * the Service App token endpoint (docs/service-apps.md); unset, no Service App can be fetched.
+   */
+  vendorTenantId?: string;
 }
 
 /** The settings from a function's parsed environment. */
@@ -84,6 +91,7 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
     firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
     flapsPerDayFlagged: env.ALERT_FLAPS_PER_DAY_FLAGGED,
     ...optionalBranding(brandingOf(env)),
+    ...(env.VENDOR_TENANT_ID ? { vendorTenantId: env.VENDOR_TENANT_ID } : {}),
   };
 }
 
@@ -176,14 +184,15 @@ export function validateNowWith(validator: ValidatorDependencies): AdminDependen
 export function composeKeeper(input: KeeperCompositionInput): KeeperComposition {
   const { settings, platform, catalog, log } = input;
   const clock = input.clock ?? systemClock;
+  const webex = new HttpWebexClient({
+    baseUrl: settings.webexApiBaseUrl,
+    log,
+    ...(input.webexTracing ? { tracing: input.webexTracing } : {}),
+  });
   const ports: Ports = {
     ...createRepositories(input.dynamoDb, input.tableName),
     ...platform,
-    webex: new HttpWebexClient({
-      baseUrl: settings.webexApiBaseUrl,
-      log,
-      ...(input.webexTracing ? { tracing: input.webexTracing } : {}),
-    }),
+    webex,
     catalog,
     clock,
     log,
@@ -221,8 +230,14 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     checkIntervalSeconds: _checkInterval,
     flapsPerDayFlagged: _flaps,
     branding,
+    vendorTenantId,
     ...onboardingSettings
   } = settings;
+  const vendorToken = vendorTokenSource({
+    tokens: createTokenAccess({ ...ports, webex }),
+    tenantId: vendorTenantId,
+    integration: catalog.vendorToken?.key,
+  });
   return {
     ports,
     validator,
@@ -239,6 +254,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       catalog,
       clock,
       settings: onboardingSettings,
+      serviceAppTokens: { webex, vendorToken },
       ...optionalBranding(branding),
     },
     adminApi: {

@@ -50,9 +50,11 @@ export async function saveGranted(
   deps: OnboardingDependencies,
   input: {
     tenant: Tenant;
-    integration: Integration;
+    /** The catalog entry: an integration, or a Service App. */
+    integration: Pick<Integration, 'key' | 'name'>;
     previous: Authorization | undefined;
-    authorizer: Authorizer;
+    /** The person who consented; absent for a Service App, whose tokens are no person's. */
+    authorizer: Authorizer | undefined;
     sealedTokens: SealedTokens;
     scopes: string[];
     accessTokenExpiresAt: string;
@@ -77,7 +79,7 @@ export async function saveGranted(
     const record: Authorization = {
       ...key,
       status: 'active',
-      authorizer: input.authorizer,
+      ...(input.authorizer ? { authorizer: input.authorizer } : {}),
       scopes: input.scopes,
       accessTokenExpiresAt: input.accessTokenExpiresAt,
       refreshTokenExpiresAt: input.refreshTokenExpiresAt,
@@ -102,8 +104,8 @@ export async function saveGranted(
 
 function grantedEvent(
   tenant: Tenant,
-  integration: Integration,
-  authorizer: Authorizer,
+  integration: Pick<Integration, 'key' | 'name'>,
+  authorizer: Authorizer | undefined,
   previousStatus: AuthorizationStatus | undefined,
   occurredAt: string,
 ): AuthorizationEvent {
@@ -118,8 +120,10 @@ function grantedEvent(
     occurredAt,
     status: 'active',
     ...(previousStatus ? { previousStatus } : {}),
-    summary: `${integration.name} ${restored ? 're-authorized' : 'authorized'} for ${tenant.name} by ${authorizer.email}.`,
-    authorizerEmail: authorizer.email,
+    summary: `${integration.name} ${restored ? 're-authorized' : 'authorized'} for ${tenant.name} ${
+      authorizer ? `by ${authorizer.email}` : 'in Control Hub'
+    }.`,
+    ...(authorizer ? { authorizerEmail: authorizer.email } : {}),
   };
 }
 

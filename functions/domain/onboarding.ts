@@ -32,8 +32,10 @@ import { tokenMaterialOf } from './refresh-policy.js';
 import {
   WebexError,
   type Ports,
+  type VendorTokenSource,
   type WebexClient,
   type WebexPersonAuthorizations,
+  type WebexServiceAppTokens,
   type WebexTokenGrant,
 } from './ports.js';
 import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
@@ -75,6 +77,17 @@ export interface OnboardingDependencies extends Pick<
 > {
   webex: WebexClient & Partial<WebexPersonAuthorizations>;
   settings: OnboardingSettings;
+  /**
+   * The Service App token endpoint and the vendor token that calls it; without them the portal's
+   * "I have authorized it" answers that Service Apps cannot be fetched right now.
+   */
+  serviceAppTokens?: ServiceAppTokenPorts;
+}
+
+/** What fetching an org's Service App tokens takes: Webex's endpoint and the vendor's own token. */
+export interface ServiceAppTokenPorts {
+  webex: WebexServiceAppTokens;
+  vendorToken: VendorTokenSource;
 }
 
 /** The callback's parameters, already checked for shape (single, bounded) by the handler. */
