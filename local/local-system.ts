@@ -19,6 +19,8 @@ import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-po
 
 export const LOCAL_TABLE_NAME = 'webex-auth-keeper';
 export const DEMO_TENANT_ID = 'demo';
+/** The vendor's own tenant the local run seeds: it holds the vendor token of Service Apps. */
+export const VENDOR_TENANT_ID = 'vendor';
 
 export class LocalStartError extends Error {
   override readonly name = 'LocalStartError';
@@ -63,6 +65,8 @@ export interface LocalInfrastructure {
   repositories: ReturnType<typeof createRepositories>;
   catalog: Catalog;
   publicBaseUrl: string;
+  /** The vendor's own tenant (VENDOR_TENANT_ID), seeded with the demo tenant. */
+  vendorTenantId: string;
 }
 
 /** Everything `npm start` runs, in one process; end-to-end tests start it too. */
@@ -102,9 +106,22 @@ function demoTenant(now: Date): Tenant {
 }
 
 /**
+ * The vendor's own tenant: its portal offers the vendor-only integrations, whose authorization is
+ * the vendor token (docs/service-apps.md); ops are its contact.
+ */
+function vendorTenant(now: Date, opsEmail: string): Tenant {
+  return {
+    ...demoTenant(now),
+    tenantId: VENDOR_TENANT_ID,
+    name: 'Vendor (own Webex org)',
+    contacts: [opsEmail],
+  };
+}
+
+/**
  * Starts the local system: DynamoDB Local (data under `<dataDir>/dynamodb`), the table, the Webex
  * simulator with the catalog's integrations registered, the local vault, secrets, event sink and
- * mailbox, and the demo tenant. Stops whatever it started if a later step fails.
+ * mailbox, the demo tenant and the vendor's own tenant. Stops whatever it started if a later step fails.
  */
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
   const dataDir = resolve(options.dataDir);
@@ -131,7 +148,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const publicBaseUrl = `http://127.0.0.1:${options.port}`;
     const simulator = await startWebexSimulator({
       port: options.simulatorPort,
-      integrations: catalog.integrations.map((integration) => ({
+      integrations: [...catalog.integrations, ...catalog.vendorIntegrations].map((integration) => ({
         clientId: integration.integrationId,
         clientSecret: secrets.clientSecrets[integration.key]!,
         name: integration.name,
@@ -157,6 +174,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       const tenant = demoTenant(clock.now());
       await repositories.tenants.create(tenant);
     }
+    if (!(await repositories.tenants.get(VENDOR_TENANT_ID))) {
+      await repositories.tenants.create(vendorTenant(clock.now(), options.opsEmail));
+    }
     const infrastructure = {
       simulator,
       dynamoDb,
@@ -169,6 +189,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       repositories,
       catalog,
       publicBaseUrl,
+      vendorTenantId: VENDOR_TENANT_ID,
     };
     const linkTtlDays = options.linkTtlDays ?? 14;
     const api = await startLocalApi(infrastructure, {

@@ -73,11 +73,6 @@ export interface KeeperSettings extends OnboardingSettings {
   flapsPerDayFlagged?: number;
   /** The vendor's branding of the portal and the public pages; a generic head without it. */
   branding?: Branding;
-  /**
-   * The vendor's own tenant, whose authorization of the catalog's vendor token integration calls
-   * the Service App token endpoint (docs/service-apps.md); unset, no Service App can be fetched.
-   */
-  vendorTenantId?: string;
 }
 
 /** The settings from a function's parsed environment. */
@@ -230,12 +225,11 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     checkIntervalSeconds: _checkInterval,
     flapsPerDayFlagged: _flaps,
     branding,
-    vendorTenantId,
     ...onboardingSettings
   } = settings;
   const vendorToken = vendorTokenSource({
     tokens: createTokenAccess({ ...ports, webex }),
-    tenantId: vendorTenantId,
+    tenantId: settings.vendorTenantId,
     integration: catalog.vendorToken?.key,
   });
   return {

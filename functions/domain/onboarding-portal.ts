@@ -80,8 +80,8 @@ function stateDetail(authorization: Authorization | undefined): string | undefin
  * Shows the tenant's portal.
  * 1. Verify the link (signature, expiry, tenant active, link version current).
  * 2. Read the tenant's authorizations.
- * 3. Describe every catalog integration: state, cause in plain words, authorizer, actions, and
- *    the Service App that can replace it.
+ * 3. Describe every catalog integration (and, on the vendor's own tenant, the vendor-only ones):
+ *    state, cause in plain words, authorizer, actions, and the Service App that can replace it.
  * 4. Describe every catalog Service App: its Control Hub ID, state and confirm button.
  */
 export async function showPortal(
@@ -101,7 +101,11 @@ export async function showPortal(
     (await deps.authorizations.listForTenant(tenant.tenantId)).map((record) => [record.integration, record]),
   );
   const urls = portalUrls(deps.settings.publicBaseUrl, input.linkToken);
-  const integrations = deps.catalog.integrations.map((integration): PortalIntegrationView => {
+  const offered =
+    tenant.tenantId === deps.settings.vendorTenantId
+      ? [...deps.catalog.integrations, ...deps.catalog.vendorIntegrations]
+      : deps.catalog.integrations;
+  const integrations = offered.map((integration): PortalIntegrationView => {
     const authorization = authorizations.get(integration.key);
     const state = portalState(authorization);
     const showAuthorizer = state !== 'not_authorized' && state !== 'revoked';

@@ -8,6 +8,7 @@ import {
   MissingCodeError,
   StateExpiredError,
   StateUnknownError,
+  UnknownIntegrationError,
   WebexUnavailableError,
 } from './onboarding-errors.js';
 import { LinkRevokedError, issueOnboardingLink, verifyOnboardingLink } from './onboarding-link.js';
@@ -55,6 +56,12 @@ export interface OnboardingSettings {
   linkTtlDays: number;
   /** When the validator first checks a new authorization. */
   firstCheckDelaySeconds: number;
+  /**
+   * The vendor's own tenant (VENDOR_TENANT_ID): its portal alone offers the catalog's vendor-only
+   * integrations, and its authorization of the vendor token integration calls the Service App
+   * token endpoint (docs/service-apps.md). Unset, no Service App can be fetched.
+   */
+  vendorTenantId?: string;
 }
 
 /**
@@ -105,7 +112,7 @@ export type CallbackOutcome =
 
 /**
  * Starts the OAuth authorization of one integration.
- * 1. Verify the link and find the integration.
+ * 1. Verify the link and find the integration (a vendor-only one for the vendor's tenant alone).
  * 2. Create a state (256 random bits) and a PKCE verifier bound to tenant, integration, link version
  *    and the link's expiry (the callback's links never outlive it).
  * 3. Store the state's hash with the verifier (single use, ten minutes).
@@ -126,6 +133,10 @@ export async function startAuthorization(
     tenants: deps.tenants,
   });
   const integration = findIntegration(deps.catalog, input.integration);
+  // A vendor-only integration is no customer's to authorize, whatever a crafted start names.
+  if (integration.vendorOnly && tenant.tenantId !== deps.settings.vendorTenantId) {
+    throw new UnknownIntegrationError(integration.key);
+  }
   const attempt = await createOAuthAttempt({
     tenantId: tenant.tenantId,
     integration: integration.key,

@@ -44,7 +44,15 @@ describe('integration catalog', () => {
       'cdr',
       'sso',
       'witness',
+      'service-app-token',
     ]);
+  });
+
+  it("ships the vendor token's integration as vendor-only: in no customer's list", () => {
+    const catalog = defaultCatalog();
+    expect(catalog.vendorToken?.key).toBe('service-app-token');
+    expect(catalog.vendorToken?.scopes).toContain('spark:applications_token');
+    expect(catalog.keys).not.toContain('service-app-token');
   });
 
   describe('Service App entries', () => {

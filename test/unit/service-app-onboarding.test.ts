@@ -34,8 +34,16 @@ class ScriptedServiceAppTokens {
   }
 }
 
-function setup(options: { orgId?: string; vendorToken?: ServiceAppTokenPorts['vendorToken'] } = {}) {
-  const base = inMemoryPublicApiDependencies();
+function setup(
+  options: {
+    orgId?: string;
+    vendorToken?: ServiceAppTokenPorts['vendorToken'];
+    vendorTenantId?: string;
+  } = {},
+) {
+  const base = inMemoryPublicApiDependencies(
+    options.vendorTenantId === undefined ? {} : { vendorTenantId: options.vendorTenantId },
+  );
   const tenant = testTenant(options.orgId === undefined ? {} : { orgId: options.orgId });
   base.tenants.tenants.set(tenant.tenantId, tenant);
   const webex = new ScriptedServiceAppTokens();
@@ -68,7 +76,12 @@ function setup(options: { orgId?: string; vendorToken?: ServiceAppTokenPorts['ve
     return { ...answer, body: answer.body ?? '' };
   };
   const portal = async () => (await handler(getEvent(`/connect/${link.token}`), lambdaContext())).body ?? '';
-  return { deps, webex, confirm, portal };
+  const start = async (integration: string) => {
+    const event = getEvent(`/oauth/start?link=${link.token}&integration=${integration}`);
+    const answer = await handler(asPortalFormPost(event, origin), lambdaContext());
+    return { ...answer, body: answer.body ?? '' };
+  };
+  return { deps, webex, confirm, portal, start };
 }
 
 describe('Service App onboarding: "I have authorized it"', () => {
@@ -164,5 +177,25 @@ describe('Service App onboarding: "I have authorized it"', () => {
     expect(unknown.statusCode).toBe(404);
     expect(unknown.body).toContain('data-reason="unknown_integration"');
     expect(webex.requests).toEqual([]);
+  });
+});
+
+describe('the vendor token integration on the portal', () => {
+  it("is in no customer's portal, and a crafted start of it is refused", async () => {
+    const { deps, portal, start } = setup({ orgId: ORG_ID, vendorTenantId: 'vendor' });
+    expect(await portal()).not.toContain('data-integration="service-app-token"');
+    const answer = await start('service-app-token');
+    expect(answer.statusCode).toBe(404);
+    expect(answer.body).toContain('data-reason="unknown_integration"');
+    expect(deps.oauthStates.states.size).toBe(0);
+  });
+
+  it("is offered on the vendor's own tenant, and its start goes to Webex with spark:applications_token", async () => {
+    const { portal, start } = setup({ orgId: ORG_ID, vendorTenantId: 'acme' });
+    expect(await portal()).toContain('data-integration="service-app-token"');
+    const answer = await start('service-app-token');
+    expect(answer.statusCode).toBe(302);
+    const location = new URL(String(answer.headers?.Location));
+    expect(location.searchParams.get('scope')?.split(' ')).toContain('spark:applications_token');
   });
 });
