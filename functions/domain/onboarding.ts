@@ -1,6 +1,5 @@
 import type { Integration } from './catalog.js';
-import { releaseLease } from './lease.js';
-import type { Authorization, AuthorizationEvent, Authorizer, OAuthState } from './model.js';
+import type { AuthorizationEvent, Authorizer, OAuthState } from './model.js';
 import { checkAuthorizer, primaryEmail, readPerson } from './onboarding-authorizer.js';
 import { oauthErrorCodeOf, recordDenial } from './onboarding-denials.js';
 import {
@@ -27,7 +26,7 @@ import {
   isOAuthStateExpired,
   oauthAttemptStartedAt,
 } from './oauth-state.js';
-import { holdLease, publishAndClear, saveGranted } from './onboarding-grant.js';
+import { holdLease, publishAndClear, sealAndSaveGranted } from './onboarding-grant.js';
 import type { SuccessPageModel, TroubleshootingPageModel } from './onboarding-views.js';
 import { tokenMaterialOf } from './refresh-policy.js';
 import {
@@ -248,28 +247,15 @@ export async function completeAuthorization(
     orgId: person.orgId,
     fullAdmin: true,
   };
-  let granted: { saved: Authorization; event: AuthorizationEvent };
-  try {
-    const sealedTokens = await deps.vault.seal(
-      { tenantId: tenant.tenantId, integration: integration.key },
-      material,
-    );
-    granted = await saveGranted(deps, {
-      tenant,
-      integration,
-      previous: lease?.record ?? previous,
-      authorizer,
-      sealedTokens,
-      scopes: grant.scope ? grant.scope.split(/\s+/).filter(Boolean) : [...integration.scopes],
-      accessTokenExpiresAt: material.accessTokenExpiresAt,
-      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
-      leaseOwner: lease?.owner,
-    });
-  } catch (error) {
-    if (lease) await releaseLease(deps, lease);
-    throw error;
-  }
-  const { saved, event } = granted;
+  const { saved, event } = await sealAndSaveGranted(deps, {
+    tenant,
+    integration,
+    previous,
+    lease,
+    authorizer,
+    material,
+    grantedScope: grant.scope,
+  });
   await publishAndClear(deps, saved, event);
   deps.log.info('Authorization granted', {
     tenantId: tenant.tenantId,

@@ -1,5 +1,4 @@
 import type { ServiceApp } from './catalog.js';
-import { releaseLease } from './lease.js';
 import type { Authorization, AuthorizationEvent, Tenant } from './model.js';
 import {
   ServiceAppNotAuthorizedError,
@@ -7,7 +6,7 @@ import {
   TenantOrgUnknownError,
   UnknownIntegrationError,
 } from './onboarding-errors.js';
-import { holdLease, publishAndClear, saveGranted } from './onboarding-grant.js';
+import { holdLease, publishAndClear, sealAndSaveGranted } from './onboarding-grant.js';
 import { verifyOnboardingLink } from './onboarding-link.js';
 import { portalUrls, remainingIntegrations } from './onboarding-portal.js';
 import type { OnboardingDependencies } from './onboarding.js';
@@ -134,23 +133,15 @@ export async function storeServiceAppGrant(
   const material = tokenMaterialOf(grant, deps.clock.now());
   const previous = await deps.authorizations.get(key.tenantId, key.integration);
   const lease = previous ? await holdLease(deps, key.tenantId, key.integration, input.retryUrl) : undefined;
-  let granted: StoredServiceAppGrant;
-  try {
-    granted = await saveGranted(deps, {
-      tenant,
-      integration: serviceApp,
-      previous: lease?.record ?? previous,
-      authorizer: undefined,
-      sealedTokens: await deps.vault.seal(key, material),
-      scopes: grant.scope ? grant.scope.split(/\s+/).filter(Boolean) : [...serviceApp.scopes],
-      accessTokenExpiresAt: material.accessTokenExpiresAt,
-      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
-      leaseOwner: lease?.owner,
-    });
-  } catch (error) {
-    if (lease) await releaseLease(deps, lease);
-    throw error;
-  }
+  const granted = await sealAndSaveGranted(deps, {
+    tenant,
+    integration: serviceApp,
+    previous,
+    lease,
+    authorizer: undefined,
+    material,
+    grantedScope: grant.scope,
+  });
   await publishAndClear(deps, granted.saved, granted.event);
   return granted;
 }

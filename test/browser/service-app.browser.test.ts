@@ -1,6 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
@@ -9,12 +7,6 @@ import { HttpWebexClient } from '#adapters/webex-client.js';
 import { issueOnboardingLink, type IssuedOnboardingLink } from '#domain/onboarding-link.js';
 import { systemClock } from '#domain/ports.js';
 import { createPublicApiHandler } from '#functions/public-api.app.js';
-import {
-  localLambdaContext,
-  readLocalBody,
-  sendApiGatewayResult,
-  toApiGatewayEvent,
-} from '#local/http-adapter.js';
 import { obtainTokens, startWebexSimulator, type WebexSimulator } from '#local/webex-simulator/index.js';
 import { launchChromium } from '#test-support/browser.js';
 import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
@@ -26,6 +18,7 @@ import {
   openRecordTokens,
 } from '#test-support/fakes/index.js';
 import { silentObservability, testSettings, testTenant } from '#test-support/fixtures.js';
+import { startPublicApiServer, type PublicApiServer } from '#test-support/public-api-server.js';
 
 const SCREENSHOTS = 'test-results';
 const catalog = defaultCatalog();
@@ -42,7 +35,7 @@ const vendorIntegration = {
 describe('the Service App card in a real browser', () => {
   let table: TestTable;
   let simulator: WebexSimulator;
-  let server: Server;
+  let server: PublicApiServer;
   let browser: Browser;
   let link: IssuedOnboardingLink;
   let repositories: ReturnType<typeof createRepositories>;
@@ -55,19 +48,8 @@ describe('the Service App card in a real browser', () => {
     table = await createTestTable('browser-service-app');
     repositories = createRepositories(table.client, table.tableName);
 
-    const routing: { handler?: ReturnType<typeof createPublicApiHandler> } = {};
-    server = createServer((req, res) => {
-      void (async () => {
-        const { handler } = routing;
-        if (!handler) throw new Error('handler not ready');
-        const event = toApiGatewayEvent(req, await readLocalBody(req));
-        sendApiGatewayResult(res, await handler(event, localLambdaContext('public-api')));
-      })().catch(() => {
-        res.writeHead(500).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const publicBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startPublicApiServer();
+    const { publicBaseUrl } = server;
 
     simulator = await startWebexSimulator({
       port: 0,
@@ -100,20 +82,22 @@ describe('the Service App card in a real browser', () => {
     const linkKeys = fixedLinkKeys();
     const webex = new HttpWebexClient({ baseUrl: simulator.url });
     vault = new MemoryTokenVault();
-    routing.handler = createPublicApiHandler(
-      {
-        ...repositories,
-        vault,
-        webex,
-        events: new RecordingPublisher(),
-        clientSecrets: clientSecretsFrom(secretOf),
-        linkKeys,
-        catalog,
-        clock: systemClock,
-        settings: testSettings({ publicBaseUrl, webexApiBaseUrl: simulator.url }),
-        serviceAppTokens: { webex, vendorToken: { accessToken: async () => vendorTokens.access_token } },
-      },
-      silentObservability(),
+    server.serve(
+      createPublicApiHandler(
+        {
+          ...repositories,
+          vault,
+          webex,
+          events: new RecordingPublisher(),
+          clientSecrets: clientSecretsFrom(secretOf),
+          linkKeys,
+          catalog,
+          clock: systemClock,
+          settings: testSettings({ publicBaseUrl, webexApiBaseUrl: simulator.url }),
+          serviceAppTokens: { webex, vendorToken: { accessToken: async () => vendorTokens.access_token } },
+        },
+        silentObservability(),
+      ),
     );
     link = issueOnboardingLink({ tenant, key: linkKeys.key, clock: systemClock, publicBaseUrl });
     browser = await launchChromium();
@@ -122,7 +106,7 @@ describe('the Service App card in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await simulator?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await table?.drop();
   });
 
