@@ -19,7 +19,10 @@ import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-po
 
 export const LOCAL_TABLE_NAME = 'webex-auth-keeper';
 export const DEMO_TENANT_ID = 'demo';
-/** The vendor's own tenant the local run seeds: it holds the vendor token of Service Apps. */
+/**
+ * The vendor's own tenant of the local run (VENDOR_TENANT_ID): created like any tenant (`tenants
+ * create vendor`), it holds the vendor token of Service Apps (docs/service-apps.md).
+ */
 export const VENDOR_TENANT_ID = 'vendor';
 
 export class LocalStartError extends Error {
@@ -65,7 +68,7 @@ export interface LocalInfrastructure {
   repositories: ReturnType<typeof createRepositories>;
   catalog: Catalog;
   publicBaseUrl: string;
-  /** The vendor's own tenant (VENDOR_TENANT_ID), seeded with the demo tenant. */
+  /** The vendor's own tenant id (VENDOR_TENANT_ID); not seeded: the vendor creates it like any tenant. */
   vendorTenantId: string;
 }
 
@@ -106,22 +109,9 @@ function demoTenant(now: Date): Tenant {
 }
 
 /**
- * The vendor's own tenant: its portal offers the vendor-only integrations, whose authorization is
- * the vendor token (docs/service-apps.md); ops are its contact.
- */
-function vendorTenant(now: Date, opsEmail: string): Tenant {
-  return {
-    ...demoTenant(now),
-    tenantId: VENDOR_TENANT_ID,
-    name: 'Vendor (own Webex org)',
-    contacts: [opsEmail],
-  };
-}
-
-/**
  * Starts the local system: DynamoDB Local (data under `<dataDir>/dynamodb`), the table, the Webex
  * simulator with the catalog's integrations registered, the local vault, secrets, event sink and
- * mailbox, the demo tenant and the vendor's own tenant. Stops whatever it started if a later step fails.
+ * mailbox, and the demo tenant. Stops whatever it started if a later step fails.
  */
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
   const dataDir = resolve(options.dataDir);
@@ -173,9 +163,6 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     if (!(await repositories.tenants.get(DEMO_TENANT_ID))) {
       const tenant = demoTenant(clock.now());
       await repositories.tenants.create(tenant);
-    }
-    if (!(await repositories.tenants.get(VENDOR_TENANT_ID))) {
-      await repositories.tenants.create(vendorTenant(clock.now(), options.opsEmail));
     }
     const infrastructure = {
       simulator,

@@ -42,7 +42,7 @@ describe('the vendor token on the local run', () => {
     );
   const vendorLink = async () => {
     const tenant = await local.system.repositories.tenants.get(VENDOR_TENANT_ID);
-    if (!tenant) throw new Error('the vendor tenant was not seeded');
+    if (!tenant) throw new Error('the vendor tenant was not created');
     return issueOnboardingLink({
       tenant,
       key: await local.system.secrets.linkSigningKeySource.get(),
@@ -54,6 +54,12 @@ describe('the vendor token on the local run', () => {
   beforeAll(async () => {
     local = await startTestLocalSystem({ clock });
     vendorAdmin = (await addOrgWithAdmin(local.system, 'Vendor Org')).email;
+    // As the runbook creates it: a tenant like any other, under the deployment's VENDOR_TENANT_ID.
+    const created = await request(`${local.system.api.url}/admin/tenants`, {
+      method: 'POST',
+      body: { tenantId: VENDOR_TENANT_ID, name: 'Vendor (own Webex org)', contacts: [OPS] },
+    });
+    expect(created.status).toBe(201);
   }, 60_000);
 
   afterAll(async () => {
