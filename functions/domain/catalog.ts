@@ -145,6 +145,15 @@ export class Catalog {
     return this.serviceAppsByKey.get(key);
   }
 
+  /**
+   * The OAuth client ID that refreshes the tokens stored under `key`: an integration's Integration
+   * ID, a Service App's client ID (its refresh goes to the same token endpoint); undefined for a
+   * key the catalog does not list.
+   */
+  refreshClientIdOf(key: string): string | undefined {
+    return this.find(key)?.integrationId ?? this.findServiceApp(key)?.clientId;
+  }
+
   /** The Service App that can replace the integration, when the catalog names one. */
   replacementFor(integrationKey: string): ServiceApp | undefined {
     const serviceApp = this.byKey.get(integrationKey)?.serviceApp;

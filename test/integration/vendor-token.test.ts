@@ -4,6 +4,7 @@ import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { mailSchema } from '#local/adapters/local-mailbox.js';
 import { VENDOR_TENANT_ID } from '#local/local-system.js';
 import { ManualClock } from '#test-support/fakes/index.js';
+import { advanceBoth } from '#test-support/sim-authorization.js';
 import {
   addOrgWithAdmin,
   linkTokenOf,
@@ -92,6 +93,16 @@ describe('the vendor token on the local run', () => {
     const record = await local.system.repositories.authorizations.get('demo', 'witness');
     expect(record?.status).toBe('active');
     expect(record?.authorizer).toBeUndefined();
+  });
+
+  it("serves a Service App's token once its access token ended, refreshed under the app's client ID", async () => {
+    const before = await local.system.repositories.authorizations.get('demo', 'witness');
+    advanceBoth(clock, local.system.simulator, 15 * 24 * 3600);
+    const answer = await request(`${local.system.api.url}/admin/tenants/demo/authorizations/witness/token`);
+    expect(answer.status).toBe(200);
+    const after = await local.system.repositories.authorizations.get('demo', 'witness');
+    expect(after?.version).toBeGreaterThan(before?.version ?? 0);
+    expect(Date.parse(after?.accessTokenExpiresAt ?? '')).toBeGreaterThan(clock.now().getTime());
   });
 
   it('alerts ops at once when it dies, and the portal then says Webex cannot be asked', async () => {
