@@ -147,6 +147,8 @@ export class AwsStandIn {
   readonly secrets = new Map<string, string>();
   /** Bodies sent to the validation queue, oldest first. */
   readonly queued: string[] = [];
+  /** Entries put on the event bus, oldest first: what the bus's rule hands on to the notifier's queue. */
+  readonly events: { Source: string; DetailType: string; Detail: string }[] = [];
   private readonly dataKeys = new Map<string, { plaintext: Uint8Array; context: string }>();
 
   private readonly responders: Record<string, Responder> = {
@@ -213,10 +215,11 @@ export class AwsStandIn {
       this.queued.push(String(input.MessageBody));
       return { MessageId: randomUUID(), MD5OfMessageBody: md5(String(input.MessageBody)) };
     },
-    'EventBridge:PutEvents': (input) => ({
-      FailedEntryCount: 0,
-      Entries: (input.Entries as unknown[]).map(() => ({ EventId: randomUUID() })),
-    }),
+    'EventBridge:PutEvents': (input) => {
+      const entries = input.Entries as { Source: string; DetailType: string; Detail: string }[];
+      this.events.push(...entries);
+      return { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) };
+    },
     'SNS:Publish': () => ({ MessageId: randomUUID() }),
     'SESv2:SendEmail': () => ({ MessageId: randomUUID() }),
   };

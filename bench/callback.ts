@@ -30,8 +30,10 @@ export interface CallbackReport {
   samples: number;
   /** Webex calls one callback makes (the same for every sample, or the bench fails). */
   webexCalls: number;
+  /** Of those, the ones made one after the other: calls sent together count once (the same for every sample). */
+  webexRoundTrips: number;
   rawMs: { p50: number; p99: number };
-  /** Raw time minus `webexCalls × latencyMs`: the handler's own time with the local engine. */
+  /** Raw time minus `webexRoundTrips × latencyMs`: the handler's own time with the local engine. */
   netMs: { p50: number; p99: number };
 }
 
@@ -179,6 +181,7 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
 
   const raw: number[] = [];
   const calls = new Set<number>();
+  const roundTrips = new Set<number>();
   for (let index = 0; index < input.warmup + input.samples; index += 1) {
     const callbackEvent = await startAuthorization({
       handler,
@@ -189,7 +192,7 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
       tenantId: `callback-${index}`,
       integration: catalog.keys[index % catalog.keys.length] ?? '',
     });
-    const before = webex.tally().totalCalls;
+    const before = webex.tally();
     const started = performance.now();
     const answer = await handler(callbackEvent, localLambdaContext('public-api'));
     const elapsed = performance.now() - started;
@@ -198,14 +201,20 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
     }
     if (index < input.warmup) continue;
     raw.push(elapsed);
-    calls.add(webex.tally().totalCalls - before);
+    const after = webex.tally();
+    calls.add(after.totalCalls - before.totalCalls);
+    roundTrips.add(after.roundTrips - before.roundTrips);
   }
   const [webexCalls = 0, ...others] = [...calls];
   if (others.length > 0) throw new Error(`Callbacks made different numbers of Webex calls: ${[...calls]}`);
-  const net = raw.map((ms) => ms - webexCalls * input.latencyMs);
+  const [webexRoundTrips = 0, ...otherTrips] = [...roundTrips];
+  if (otherTrips.length > 0)
+    throw new Error(`Callbacks made different numbers of Webex round trips: ${[...roundTrips]}`);
+  const net = raw.map((ms) => ms - webexRoundTrips * input.latencyMs);
   return {
     samples: raw.length,
     webexCalls,
+    webexRoundTrips,
     rawMs: { p50: percentile(raw, 50), p99: percentile(raw, 99) },
     netMs: { p50: percentile(net, 50), p99: percentile(net, 99) },
   };

@@ -70,7 +70,11 @@ export function simulateCheckInterval(input: {
   const intervalMs = input.checkIntervalMinutes * MINUTE_MS;
   const sweepMs = input.sweepRateMinutes * MINUTE_MS;
   const end = input.days * DAY_MS;
-  const config = { ...DEFAULT_VALIDATOR_CONFIG, checkIntervalSeconds: input.checkIntervalMinutes * 60 };
+  const config = {
+    ...DEFAULT_VALIDATOR_CONFIG,
+    checkIntervalSeconds: input.checkIntervalMinutes * 60,
+    sweepRateSeconds: input.sweepRateMinutes * 60,
+  };
   const delays: number[] = [];
   let checks = 0;
   for (let index = 0; index < input.authorizations; index += 1) {
@@ -92,6 +96,8 @@ export function simulateCheckInterval(input: {
         material: tokens.material,
         issued: tokens.issued,
         expiry: undefined,
+        key: { tenantId: 'bench', integration: `authorization-${index}` },
+        previousDue: new Date(dueAt),
       });
       if (next === undefined) throw new Error('a healthy authorization got no next check');
       dueAt = next.getTime();

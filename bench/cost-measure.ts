@@ -3,15 +3,19 @@ import { performance } from 'node:perf_hooks';
 import { App } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { composeOnAws } from '#commons/composition-root.js';
-import { loadKeeperEnvironment } from '#commons/environment.js';
+import { bundledCatalog } from '#commons/bundled-catalog.js';
+import { composeNotifierOnAws, composeOnAws } from '#commons/composition-root.js';
+import { loadKeeperEnvironment, loadNotifierEnvironment } from '#commons/environment.js';
 import * as awsClients from '#commons/aws-clients.js';
-import { silentLog } from '#domain/ports.js';
+import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
+import { silentLog, systemClock } from '#domain/ports.js';
+import { createNotifierHandler, notifierTools } from '#functions/notifier.app.js';
 import { defaultDeployInputs } from '#lib/deploy-inputs.js';
+import { NOTIFIER_BATCH_SIZE } from '#lib/mail.js';
 import { WORKER_BATCH_SIZE } from '#lib/validator.js';
 import { WebexAuthKeeperStack } from '#lib/webex-auth-keeper-stack.js';
 import { ensureTable } from '#local/dynamodb-local.js';
@@ -27,6 +31,7 @@ import {
 import { startAuthorization, type PublicHandler } from './callback.js';
 import type { Operation, OperationUsage } from './cost.js';
 import { BENCH_PUBLIC_BASE_URL, benchClientSecret, catalog } from './fixtures.js';
+import { UNBOUNDED_FUNCTION_CONTAINERS, type SecretReader } from './cost-secrets.js';
 import type { BenchOrgs } from './seed.js';
 import { seedAuthorizations } from './seed.js';
 
@@ -53,7 +58,9 @@ export const EVENT_SOURCE_REQUESTS_PER_BATCH = 2;
 
 /** The functions' memory and the fixed resources, read from the stack in lib/ (not copied). */
 export interface StackFacts {
-  memoryMb: Record<'publicApi' | 'adminApi' | 'dispatcher' | 'worker', number>;
+  memoryMb: Record<'publicApi' | 'adminApi' | 'dispatcher' | 'worker' | 'notifier', number>;
+  /** The functions that read configuration secrets, and how many containers each keeps. */
+  secretReaders: SecretReader[];
   alarms: number;
   dashboards: number;
   keys: number;
@@ -71,13 +78,39 @@ export function readStackFacts(): StackFacts {
     return size;
   };
   const all = stack.node.findAll();
+  const functions = {
+    publicApi: stack.api.publicFunction,
+    adminApi: stack.api.adminFunction,
+    dispatcher: stack.validator.dispatcher,
+    worker: stack.validator.worker,
+    notifier: stack.mail.notifier,
+  };
+  const secretReader = ([name, fn]: [string, lambda.Function]): SecretReader => {
+    const environment = stack.resolve((fn.node.defaultChild as lambda.CfnFunction).environment) as
+      { variables?: Record<string, unknown> } | undefined;
+    const secrets = Object.keys(environment?.variables ?? {}).filter((key) => key.endsWith('_SECRET_ID'));
+    const mapping = fn.node
+      .findAll()
+      .find((child): child is lambda.CfnEventSourceMapping => child instanceof lambda.CfnEventSourceMapping);
+    const scaling = stack.resolve(mapping?.scalingConfig) as { maximumConcurrency?: number } | undefined;
+    return {
+      function: name,
+      secrets: secrets.length,
+      containers: scaling?.maximumConcurrency ?? UNBOUNDED_FUNCTION_CONTAINERS,
+      containersAssumed: scaling?.maximumConcurrency === undefined,
+    };
+  };
   return {
     memoryMb: {
-      publicApi: memory(stack.api.publicFunction),
-      adminApi: memory(stack.api.adminFunction),
-      dispatcher: memory(stack.validator.dispatcher),
-      worker: memory(stack.validator.worker),
+      publicApi: memory(functions.publicApi),
+      adminApi: memory(functions.adminApi),
+      dispatcher: memory(functions.dispatcher),
+      worker: memory(functions.worker),
+      notifier: memory(functions.notifier),
     },
+    secretReaders: Object.entries(functions)
+      .map(secretReader)
+      .filter((reader) => reader.secrets > 0),
     alarms: all.filter((construct) => construct instanceof cloudwatch.Alarm).length,
     dashboards: all.filter((construct) => construct instanceof cloudwatch.Dashboard).length,
     keys: all.filter((construct) => construct instanceof kms.Key).length,
@@ -94,6 +127,8 @@ export interface CostMeasurement {
   samples: Record<Operation, number>;
   /** What one dispatcher run (one sweep) uses, whatever it finds due: a fixed monthly cost. */
   sweepRun: OperationUsage;
+  /** What one run of the notifier's flush schedule uses with nothing to mail: a fixed monthly cost. */
+  flushRun: OperationUsage;
   /** Distinct metric series the functions emitted (name and dimension values). */
   metricSeries: number;
   unmeteredDynamoDbCalls: number;
@@ -141,6 +176,9 @@ class OutputMeter {
 
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
+/** Invokes a handler as Lambda would, timed and billed at `memoryMb`. */
+type Timed = <E, R>(fn: Handler<E, R>, memoryMb: number, event: E) => Promise<R>;
+
 /** One measured run of several invocations: calls, time and output. */
 interface Run {
   calls: AwsCallSnapshot;
@@ -182,6 +220,68 @@ function sqsEvent(bodies: readonly string[]): SQSEvent {
       awsRegion: 'us-east-1',
     })),
   };
+}
+
+/** An SQS consumer's invocations over `bodies`, in batches of its event source's size. */
+async function consumeInBatches(
+  timed: Timed,
+  consumer: unknown,
+  memoryMb: number,
+  bodies: readonly string[],
+  batchSize: number,
+): Promise<void> {
+  for (let start = 0; start < bodies.length; start += batchSize) {
+    await timed(
+      consumer as Handler<SQSEvent, unknown>,
+      memoryMb,
+      sqsEvent(bodies.slice(start, start + batchSize)),
+    );
+  }
+}
+
+/** The flush schedule's message, as its rule puts it on the notifier's queue. */
+const FLUSH_SCHEDULE_BODY = JSON.stringify({
+  version: '0',
+  id: 'bench-flush',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '000000000000',
+  time: new Date(0).toISOString(),
+  region: 'us-east-1',
+  resources: [],
+  detail: {},
+});
+
+/** Two runs' calls, capacity, invocations, time and output together. */
+function addRuns(first: Run, second: Run): Run {
+  const requests = { ...first.calls.requests };
+  for (const [key, count] of Object.entries(second.calls.requests)) {
+    const before = requests[key] ?? { calls: 0, units: 0 };
+    requests[key] = { calls: before.calls + count.calls, units: before.units + count.units };
+  }
+  return {
+    calls: {
+      ...first.calls,
+      requests,
+      readUnits: first.calls.readUnits + second.calls.readUnits,
+      writeUnits: first.calls.writeUnits + second.calls.writeUnits,
+      unmeteredDynamoDbCalls: first.calls.unmeteredDynamoDbCalls + second.calls.unmeteredDynamoDbCalls,
+    },
+    invocations: first.invocations + second.invocations,
+    gbSeconds: first.gbSeconds + second.gbSeconds,
+    logBytes: first.logBytes + second.logBytes,
+  };
+}
+
+/** A run plus requests made on its behalf outside our code (the bus's deliveries to a queue). */
+function withRequests(run: Run, extra: Record<string, number>): Run {
+  const requests = { ...run.calls.requests };
+  for (const [key, calls] of Object.entries(extra)) {
+    if (calls === 0) continue;
+    const before = requests[key] ?? { calls: 0, units: 0 };
+    requests[key] = { calls: before.calls + calls, units: before.units + calls };
+  }
+  return { ...run, calls: { ...run.calls, requests } };
 }
 
 /** Subtracts the usage of a plain check from one with an extra step (a refresh, a death). */
@@ -248,6 +348,9 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
     VALIDATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-validation',
     POWERTOOLS_METRICS_NAMESPACE: 'WebexAuthKeeper',
     POWERTOOLS_METRICS_DISABLED: 'false',
+    MAIL_FROM_ADDRESS: 'alerts@mail.bench.example',
+    MAIL_CONFIGURATION_SET: 'bench-mail',
+    OPS_EMAIL: 'ops@bench.example',
   });
   standIn.secrets.set(
     'bench/client-secrets',
@@ -262,18 +365,22 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
     if (typeof client !== 'function') continue;
     instrumentClient(client() as unknown as Parameters<typeof instrumentClient>[0], tally, standIn);
   }
-  const [{ handler: dispatch }, { handler: work }, { handler: publicApi }] = await Promise.all([
-    import('#functions/sweep-dispatcher.handler.js'),
-    import('#functions/validator-worker.handler.js'),
-    import('#functions/public-api.handler.js'),
-  ]);
+  const [{ handler: dispatch }, { handler: work }, { handler: publicApi }, { handler: notifier }] =
+    await Promise.all([
+      import('#functions/sweep-dispatcher.handler.js'),
+      import('#functions/validator-worker.handler.js'),
+      import('#functions/public-api.handler.js'),
+      import('#functions/notifier.handler.js'),
+    ]);
   const ports = composeOnAws(loadKeeperEnvironment(), { log: silentLog }).ports;
+  const notifierPorts = composeNotifierOnAws(loadNotifierEnvironment(), {
+    log: silentLog,
+    shippedCatalog: bundledCatalog,
+  });
   const output = new OutputMeter();
   const gb = (mb: number) => mb / 1024;
 
-  async function run(
-    invoke: (timed: <E, R>(fn: Handler<E, R>, memoryMb: number, event: E) => Promise<R>) => Promise<void>,
-  ): Promise<Run> {
+  async function run(invoke: (timed: Timed) => Promise<void>): Promise<Run> {
     const before = tally.snapshot();
     const bytesBefore = output.bytes;
     let invocations = 0;
@@ -296,6 +403,44 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
     };
   }
 
+  /**
+   * What the events put on the bus since `fromEvent` cost downstream, as they flow on AWS: the
+   * bus's rule sends each to the notifier's queue (one SQS request each, billed to the queue), the
+   * deployed notifier handles them in batches of its event source, and with `flush` one run of the
+   * flush schedule follows once the incident window has passed (its clock moved past the window:
+   * the incident's mail goes out then, one SES mail per recipient).
+   */
+  async function notify(fromEvent: number, flush: boolean): Promise<Run> {
+    const bodies = standIn.events.slice(fromEvent).map((entry) =>
+      JSON.stringify({
+        version: '0',
+        id: randomUUID(),
+        'detail-type': entry.DetailType,
+        source: entry.Source,
+        account: '000000000000',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: [],
+        detail: JSON.parse(entry.Detail) as unknown,
+      }),
+    );
+    const delivered = await run(async (timed) => {
+      await consumeInBatches(timed, notifier, stack.memoryMb.notifier, bodies, NOTIFIER_BATCH_SIZE);
+      if (flush) await flushAfterWindow(timed);
+    });
+    return withRequests(delivered, { 'SQS:SendMessage': bodies.length + (flush ? 1 : 0) });
+  }
+
+  /** One run of the flush schedule, its clock moved past the incident window. */
+  async function flushAfterWindow(timed: Timed): Promise<void> {
+    const later = new Date(Date.now() + (DEFAULT_ALERT_POLICY.incidentWindowSeconds + 60) * 1000);
+    const handler = createNotifierHandler(
+      { ...notifierPorts, clock: { now: () => later, sleep: (ms) => systemClock.sleep(ms) } },
+      notifierTools(),
+    );
+    await timed(handler, stack.memoryMb.notifier, sqsEvent([FLUSH_SCHEDULE_BODY]));
+  }
+
   /** Seeds due authorizations of fresh tenants. */
   async function seed(prefix: string): Promise<void> {
     await seedAuthorizations({
@@ -311,23 +456,21 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
     });
   }
 
-  /** One sweep: the dispatcher's run, then the worker over what it queued, in batches. */
-  async function sweep(): Promise<{ dispatcher: Run; workers: Run; checked: number }> {
+  /**
+   * One sweep: the dispatcher's run, then the worker over what it queued, in batches, then the
+   * notifier over the events they published (the workers' run includes it).
+   */
+  async function sweep(flush = false): Promise<{ dispatcher: Run; workers: Run; checked: number }> {
     standIn.queued.length = 0;
+    const fromEvent = standIn.events.length;
     const dispatcher = await run(async (timed) => {
       await timed(dispatch as Handler<unknown, unknown>, stack.memoryMb.dispatcher, {});
     });
     const bodies = [...standIn.queued];
-    const workers = await run(async (timed) => {
-      for (let start = 0; start < bodies.length; start += WORKER_BATCH_SIZE) {
-        await timed(
-          work as Handler<SQSEvent, unknown>,
-          stack.memoryMb.worker,
-          sqsEvent(bodies.slice(start, start + WORKER_BATCH_SIZE)),
-        );
-      }
-    });
-    return { dispatcher, workers, checked: bodies.length };
+    const workers = await run((timed) =>
+      consumeInBatches(timed, work, stack.memoryMb.worker, bodies, WORKER_BATCH_SIZE),
+    );
+    return { dispatcher, workers: addRuns(workers, await notify(fromEvent, flush)), checked: bodies.length };
   }
 
   // Warm-up: compiled code and open connections, as in a warm function.
@@ -383,8 +526,12 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
   const tenants = Math.ceil(input.samples / catalog.integrations.length);
   for (let index = 0; index < tenants; index += 1)
     input.sim.world.changePassword(input.orgs.admin(index).email);
-  const died = await sweep();
+  const died = await sweep(true);
   const alert = extra(checkUsage(died.workers, died.dispatcher, died.checked), check);
+  const idleFlush = withRequests(await run(flushAfterWindow), { 'SQS:SendMessage': 1 });
+  const flushRun = perOperation(idleFlush, 1, {
+    eventSourceSqsRequests: idleFlush.invocations * EVENT_SOURCE_REQUESTS_PER_BATCH,
+  });
 
   input.progress(`cost: ${input.samples} OAuth callbacks through the deployed public API`);
   const admin = input.sim.world.addPerson({
@@ -393,7 +540,8 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
     fullAdmin: true,
   });
   const handler = publicApi as unknown as PublicHandler;
-  const callbacks = await run(async (timed) => {
+  const callbackEvents = standIn.events.length;
+  const callbackRuns = await run(async (timed) => {
     for (let index = 0; index < input.samples; index += 1) {
       const callbackEvent = await startAuthorization({
         // The start is an invocation of its own, billed like the callback.
@@ -410,6 +558,7 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
         throw new Error(`The cost bench's callback failed (${answer.statusCode})`);
     }
   });
+  const callbacks = addRuns(callbackRuns, await notify(callbackEvents, false));
   const callback = perOperation(callbacks, input.samples, { apiRequests: 2 });
 
   return {
@@ -422,6 +571,7 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
       alert: died.checked,
     },
     sweepRun,
+    flushRun,
     metricSeries: output.metricSeries.size,
     unmeteredDynamoDbCalls: tally.snapshot().unmeteredDynamoDbCalls,
     secretsPerAuthorization,

@@ -11,7 +11,14 @@ import {
   type OperationUsage,
 } from './cost.js';
 import { LAMBDA_PLATFORM_LOG_BYTES, type CostMeasurement } from './cost-measure.js';
-import { PRICES, priceOf } from './prices.js';
+import {
+  COLD_STARTS_PER_CONTAINER_MONTH,
+  configurationSecretReadsPerMonth,
+  UNBOUNDED_FUNCTION_CONTAINERS,
+} from './cost-secrets.js';
+import { CONFIGURATION_SECRET_MAX_AGE_SECONDS } from '#adapters/secrets-manager-vault.js';
+import { PRICES, priceOf, type UnitPrice } from './prices.js';
+import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
 
 /** Issue 15's target: dollars per tenant-month at 10,000 tenants, at the default check interval. */
 export const COST_TARGET_USD = 0.15;
@@ -29,8 +36,15 @@ export const CHECK_INTERVALS = [15, 30, 60] as const;
  */
 export const CALLBACKS_PER_AUTHORIZATION_MONTH = 1 / 12;
 export const ALERTS_PER_AUTHORIZATION_MONTH = 1 / 12;
-/** Lambda's SQS event source long-polls an idle queue: five pollers, a 20-second poll each (assumed). */
-const IDLE_POLL_REQUESTS_PER_MONTH = ((5 * 60) / 20) * (MONTH_MS / 60_000);
+/**
+ * Lambda's SQS event source long-polls an idle queue: five pollers, a 20-second poll each
+ * (assumed), on each of the two queues (validation, notifier).
+ */
+const IDLE_POLL_REQUESTS_PER_MONTH = 2 * ((5 * 60) / 20) * (MONTH_MS / 60_000);
+/** The notifier's flush schedule runs every minute (lib/mail.ts). */
+const FLUSH_RUNS_PER_MONTH = MONTH_MS / 60_000;
+/** The ops digest: one mail per period with anything in it, hourly by default; assumed every hour. */
+const DIGESTS_PER_MONTH = Math.round(MONTH_MS / (DEFAULT_ALERT_POLICY.digestPeriodSeconds * 1000));
 const SECONDS_PER_MONTH = MONTH_MS / 1000;
 
 /** What the bench measured for the cost section. */
@@ -47,10 +61,9 @@ const micro = (value: number) => `$${(value * 1e6).toFixed(2)} µ`;
 export function fixedMonthlyCosts(measurement: CostMeasurement, sweepRateMinutes: number): FixedMonthlyCosts {
   const { stack } = measurement;
   const sweepsPerMonth = MONTH_MS / (sweepRateMinutes * 60_000);
-  const sweepRun = Object.values(priceOperation(measurement.sweepRun)).reduce(
-    (total, line) => total + line,
-    0,
-  );
+  const sweepRun = operationCost(measurement.sweepRun);
+  const flushRun = operationCost(measurement.flushRun);
+  const secretReads = configurationSecretReadsPerMonth(stack.secretReaders);
   return {
     [`KMS key${stack.keys === 1 ? '' : 's'} (${stack.keys}, rotated)`]: priceOf('kmsKeyMonth', stack.keys),
     [`configuration secrets (${stack.fixedSecrets})`]: priceOf(
@@ -67,6 +80,15 @@ export function fixedMonthlyCosts(measurement: CostMeasurement, sweepRateMinutes
       measurement.metricSeries,
     ),
     [`dispatcher runs (${Math.round(sweepsPerMonth)} sweeps, measured run)`]: sweepRun * sweepsPerMonth,
+    [`notifier flush schedule (${Math.round(FLUSH_RUNS_PER_MONTH)} runs, measured idle run)`]:
+      flushRun * FLUSH_RUNS_PER_MONTH,
+    [`ops digest (${DIGESTS_PER_MONTH} mails, one an hour at most)`]: priceOf('sesMail', DIGESTS_PER_MONTH),
+    [`configuration secret reads (${Math.round(secretReads)}: ${stack.secretReaders
+      .map(
+        (reader) =>
+          `${reader.function} ${reader.secrets} × ${reader.containers}${reader.containersAssumed ? ' assumed' : ''}`,
+      )
+      .join(', ')} containers)`]: priceOf('secretsManagerCall', secretReads),
     'idle queue polling by the event source (assumed)': priceOf('sqsRequest', IDLE_POLL_REQUESTS_PER_MONTH),
     'X-Ray reservoir, one trace a second (at most)': priceOf('xrayTrace', SECONDS_PER_MONTH),
   };
@@ -135,9 +157,9 @@ function operationCost(usage: OperationUsage): number {
 
 const OPERATION_LABELS: Record<Operation, string> = {
   check: 'check (healthy, one of a batch of ten)',
-  refresh: 'refresh (on top of its check)',
-  callback: 'OAuth callback (its start included)',
-  alert: 'death and alert (on top of its check)',
+  refresh: 'refresh (on top of its check; its event through the notifier)',
+  callback: 'OAuth callback (its start included; its events through the notifier)',
+  alert: 'death and alert (on top of its check; event, notifier, incident mail)',
 };
 
 /** The bench report's "Cost" section. */
@@ -203,13 +225,14 @@ export function renderCostSection(results: CostResults, command: string): string
     Object.entries(fixed).map(([name, value]) => [name, usd(value)]),
   );
   const prices = table(
-    ['Price', 'USD', 'per', 'Source', 'Read'],
-    Object.entries(PRICES).map(([name, price]) => [
+    ['Price', 'USD', 'per', 'Source', 'Read', 'Confirmed by'],
+    Object.entries(PRICES).map(([name, price]: [string, UnitPrice]) => [
       name,
       String(price.usd),
       String(price.per),
       price.source,
       price.read,
+      price.confirmedBy ?? 'the source page',
     ]),
   );
   return (
@@ -226,7 +249,20 @@ export function renderCostSection(results: CostResults, command: string): string
     `bench/prices.ts (us-east-1 list prices, no free tier).\n\n` +
     perOperation +
     `\n\nThe refresh and the alert are what a check that refreshes, or finds a revoked token, used beyond a ` +
-    `healthy one. Secrets Manager secrets kept per authorization: ${measurement.secretsPerAuthorization.toFixed(2)} ` +
+    `healthy one. Every event a run put on the bus then flows as on AWS: the bus's rule sends it to the ` +
+    `notifier's queue (one SQS request, counted as \`SQS:SendMessage\`), the deployed notifier handler takes ` +
+    `it in batches of its event source (receive and delete counted per batch), timed at the notifier's ` +
+    `${measurement.stack.memoryMb.notifier} MB; for the alert, one run of the flush schedule follows with its ` +
+    `clock past the incident window, which sends the incident's mail (one SES mail per recipient; the five ` +
+    `authorizations of a tenant that die together are one incident) and writes the sent-mail ledger and the ` +
+    `alert ledger, all counted. The callback's grant is counted the same way: its DynamoDB writes, its ` +
+    `\`KMS:GenerateDataKey\`, and its Secrets Manager reads. Those reads (client secrets, link-signing key) are ` +
+    `cached per container for ${CONFIGURATION_SECRET_MAX_AGE_SECONDS / 60} minutes, so a warm bench process ` +
+    `makes almost none per operation; they are priced instead per container (fixed costs below): each ` +
+    `function reads each secret its environment names at every container start (assumed ` +
+    `${Math.round(COLD_STARTS_PER_CONTAINER_MONTH)} a month per container, one every two hours) and at every cache ` +
+    `expiry while warm, on as many containers as its event source's maximum concurrency allows (the HTTP APIs: ` +
+    `${UNBOUNDED_FUNCTION_CONTAINERS} each, assumed), warm all month: an upper bound. Secrets Manager secrets kept per authorization: ${measurement.secretsPerAuthorization.toFixed(2)} ` +
     `(${usd(priceOf('secretsManagerSecretMonth', measurement.secretsPerAuthorization * INTEGRATIONS_PER_TENANT))} ` +
     `per tenant-month on their own). DynamoDB calls without consumed capacity (priced at one unit each): ` +
     `${measurement.unmeteredDynamoDbCalls}.\n\n` +

@@ -36,6 +36,11 @@ export interface WebexTally {
   totalCalls: number;
   /** Time spent waiting on Webex, summed over calls (calls of concurrent checks overlap). */
   totalMs: number;
+  /**
+   * Round trips: the times a call started while none was in flight. Calls sent together count as
+   * one, so for a single caller this is how many Webex latencies lie on its path.
+   */
+  roundTrips: number;
 }
 
 /**
@@ -45,6 +50,8 @@ export interface WebexTally {
 export class CountingWebexClient implements WebexClient {
   private readonly calls = new Map<string, number>();
   private totalMs = 0;
+  private inFlight = 0;
+  private roundTrips = 0;
 
   constructor(private readonly inner: WebexClient) {}
 
@@ -54,15 +61,19 @@ export class CountingWebexClient implements WebexClient {
       calls,
       totalCalls: Object.values(calls).reduce((sum, count) => sum + count, 0),
       totalMs: this.totalMs,
+      roundTrips: this.roundTrips,
     };
   }
 
   private async timed<T>(method: string, call: () => Promise<T>): Promise<T> {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+    if (this.inFlight === 0) this.roundTrips += 1;
+    this.inFlight += 1;
     const started = performance.now();
     try {
       return await call();
     } finally {
+      this.inFlight -= 1;
       this.totalMs += performance.now() - started;
     }
   }

@@ -27,6 +27,7 @@ const flagsSchema = z.strictObject({
   'baseline-sample': count(1, 100_000).optional(),
   callbacks: count(1, 10_000).optional(),
   'import-runs': count(1, 100).optional(),
+  'dispatch-keys': count(1000, 2_000_000).optional(),
   output: z.string().min(1).default('BENCHMARKS.md'),
   quick: z.boolean().default(false),
   help: z.boolean().default(false),
@@ -47,6 +48,8 @@ export interface BenchOptions {
   baselineSample: number;
   callbacks: number;
   importRuns: number;
+  /** Due keys the dispatch bench enqueues through the SQS stand-in. */
+  dispatchKeys: number;
   /** Where the Markdown report goes. */
   output: string;
   quick: boolean;
@@ -56,7 +59,7 @@ export interface BenchOptions {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --authorizations N   authorizations in the large table (default 10000; --quick 200); a table of N/10 runs too
+  --authorizations N   authorizations in the large table (default 100000; --quick 200); a table of N/10 runs too
   --due F              share due in the headline run, 0.1 or 10% (default 10%); 10% and 100% always run
   --latency-ms MS      simulator latency per Webex call (default 100)
   --concurrency C      validations in flight, over all sweep processes (default 64)
@@ -65,6 +68,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --baseline-sample K  due authorizations the naive loop checks before extrapolating (default 50; --quick 5)
   --callbacks K        OAuth callbacks timed (default 150; --quick 10)
   --import-runs K      cold imports per bundle (default 5; --quick 1)
+  --dispatch-keys N    due keys the dispatchers enqueue through the SQS stand-in (default 500000; --quick 10000)
   --output FILE        Markdown report (default BENCHMARKS.md)
   --quick              a small run for the smoke test
 `;
@@ -90,6 +94,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
         'baseline-sample': { type: 'string' },
         callbacks: { type: 'string' },
         'import-runs': { type: 'string' },
+        'dispatch-keys': { type: 'string' },
         output: { type: 'string' },
         quick: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -113,7 +118,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
   }
   const quick = flags.quick;
   return {
-    authorizations: flags.authorizations ?? (quick ? 200 : 10_000),
+    authorizations: flags.authorizations ?? (quick ? 200 : 100_000),
     due: flags.due,
     latencyMs: flags['latency-ms'],
     concurrency: flags.concurrency,
@@ -121,6 +126,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
     baselineSample: flags['baseline-sample'] ?? (quick ? 5 : 50),
     callbacks: flags.callbacks ?? (quick ? 10 : 150),
     importRuns: flags['import-runs'] ?? (quick ? 1 : 5),
+    dispatchKeys: flags['dispatch-keys'] ?? (quick ? 10_000 : 500_000),
     output: flags.output,
     quick,
     command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),

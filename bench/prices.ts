@@ -2,7 +2,8 @@
  * Every unit price the bench's cost model uses: us-east-1 list prices, no free tier, no volume
  * tier (both only lower the bill). Each names the page it comes from and when it was read; where
  * the figure could only be confirmed on a page other than AWS's own, `confirmedBy` says which.
- * Read on 2026-12-04 through the search tool's stored copies of the pages (no live browsing).
+ * Read on 2026-12-04 through the search tool's stored copies of the pages (no live browsing); every
+ * price is now confirmed by a stored page, none from memory.
  */
 
 /** One price, with its provenance. */
@@ -97,7 +98,8 @@ export const PRICES = {
     unit: 'SNS publish request',
     source: 'https://aws.amazon.com/sns/pricing/',
     read: READ_ON,
-    confirmedBy: 'could not be confirmed on a stored page: the figure from memory of the AWS page',
+    confirmedBy:
+      'factualminds.com/blog/amazon-sns-pricing-publishes-fanout-protocols (June 2026): $0.50 per million standard-topic publishes',
   },
   snsEmailDelivery: {
     usd: 2,
@@ -105,7 +107,8 @@ export const PRICES = {
     unit: 'SNS e-mail notification delivered',
     source: 'https://aws.amazon.com/sns/pricing/',
     read: READ_ON,
-    confirmedBy: 'could not be confirmed on a stored page: the figure from memory of the AWS page',
+    confirmedBy:
+      'factualminds.com/blog/amazon-sns-pricing-publishes-fanout-protocols (June 2026): email deliveries $2 per 100,000',
   },
   eventBridgeEvent: {
     usd: 1,
@@ -113,7 +116,8 @@ export const PRICES = {
     unit: 'custom event put on a bus (each 64 KB chunk)',
     source: 'https://aws.amazon.com/eventbridge/pricing/',
     read: READ_ON,
-    confirmedBy: 'could not be confirmed on a stored page: the figure from memory of the AWS page',
+    confirmedBy:
+      'the AWS page (stored copy) bills each 64 KB chunk as one event; the $1.00 per million custom events from wring.co/blog/aws-eventbridge-pricing-guide and factualminds.com (us-east-1, June 2026)',
   },
   lambdaArmGbSecond: {
     usd: 0.0000133334,
@@ -154,7 +158,8 @@ export const PRICES = {
     unit: 'API Gateway HTTP API request (first 300 million a month)',
     source: 'https://aws.amazon.com/api-gateway/pricing/',
     read: READ_ON,
-    confirmedBy: 'could not be confirmed on a stored page: the figure from memory of the AWS page',
+    confirmedBy:
+      'AWS whitepaper "Best Practices for Designing Amazon API Gateway Private APIs", cost optimization (docs.aws.amazon.com): HTTP APIs in us-east-1, first 300 million requests $1.00 per million',
   },
   customMetricMonth: {
     usd: 0.3,
@@ -162,7 +167,8 @@ export const PRICES = {
     unit: 'CloudWatch custom metric-month (first 10,000)',
     source: 'https://aws.amazon.com/cloudwatch/pricing/',
     read: READ_ON,
-    confirmedBy: 'could not be confirmed on a stored page: the figure from memory of the AWS page',
+    confirmedBy:
+      'github.com/nishinoshake/aws-rough/issues/37, transcribing the AWS pricing page: first 10,000 custom metrics $0.30 each',
   },
   alarmMonth: {
     usd: 0.3,
@@ -170,7 +176,8 @@ export const PRICES = {
     unit: 'CloudWatch alarm-month on a Metrics Insights query (or a metric with several)',
     source: 'https://aws.amazon.com/cloudwatch/pricing/',
     read: READ_ON,
-    confirmedBy: 'could not be confirmed on a stored page: the figure from memory of the AWS page',
+    confirmedBy:
+      'c3x.dev/resources/aws/aws_cloudwatch_metric_alarm: $0.10 a standard alarm-month, $0.30 high resolution; kept at $0.30, an upper bound',
   },
   dashboardMonth: {
     usd: 3,
@@ -178,7 +185,8 @@ export const PRICES = {
     unit: 'CloudWatch dashboard-month',
     source: 'https://aws.amazon.com/cloudwatch/pricing/',
     read: READ_ON,
-    confirmedBy: 'could not be confirmed on a stored page: the figure from memory of the AWS page',
+    confirmedBy:
+      'github.com/nishinoshake/aws-rough/issues/37, transcribing the AWS pricing page: $3 a dashboard',
   },
 } as const satisfies Record<string, UnitPrice>;
 

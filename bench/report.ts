@@ -3,13 +3,25 @@ import { tableDefinition } from '#adapters/table-definition.js';
 import type { BundleReport } from './bundles.js';
 import { EMPTY_HANDLER } from './bundles.js';
 import type { CallbackReport } from './callback.js';
+import {
+  DISPATCH_TARGET_KEYS,
+  DISPATCH_TIME_LIMIT_MS,
+  QUERY_LATENCY_MS,
+  SEND_LATENCY_MS,
+  type DispatchBenchReport,
+} from './dispatch.js';
 import { costTarget, renderCostSection, type CostResults } from './cost-report.js';
 import type { BenchOptions } from './options.js';
+import { orgBudgetTarget, renderOrgBudgetSection, type OrgBudgetResult } from './org-budget.js';
 import { warmupChecks, type ScenarioResult } from './scenarios.js';
 import { consumersPerProcess } from './sweep.js';
 
 /** Targets of product issue 8. */
 const SWEEP_TIME_LIMIT_RATIO = 1.3;
+/** Issue 18 item 3: where this machine's CPU, not Webex's latency, bounds the sweep. */
+const SWEEP_CPU_FLOOR_RATIO = 1.2;
+/** Issue 18 item 6: the callback's own time, its Webex round trips' simulator latency taken out. */
+const CALLBACK_NET_P99_LIMIT_MS = 25;
 const READS_SPREAD_LIMIT = 1.1;
 const BUNDLE_LIMIT_BYTES = 300 * 1024;
 
@@ -28,9 +40,12 @@ export interface BenchResults {
   scenarios: ScenarioResult[];
   bundles: BundleReport[];
   callback: CallbackReport;
+  dispatch: DispatchBenchReport;
   /** Files under functions/ that send a Scan. */
   scanSources: string[];
   cost: CostResults;
+  /** One org's 5,000 authorizations through its Webex call budget (issue 18 item 2). */
+  orgBudget: OrgBudgetResult;
 }
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
@@ -146,14 +161,31 @@ export function evaluateTargets(results: BenchResults): TargetResult[] {
 
   const limitMs = latencyLimitMs(headline, options);
   const sweepRatio = limitMs > 0 ? headline.sweep.wallMs / limitMs : Number.POSITIVE_INFINITY;
+  const floor = cpuFloor(headline);
+  const cpuRatio = headline.sweep.wallMs / Math.max(1, floor.floorMs);
+  // The CPU bound applies only where this machine's CPU, not Webex's latency, is the floor.
+  const cpuIsFloor = floor.floorMs > limitMs;
+  const holds =
+    sweepRatio <= SWEEP_TIME_LIMIT_RATIO
+      ? 'latency limit'
+      : cpuIsFloor && cpuRatio <= SWEEP_CPU_FLOOR_RATIO
+        ? 'CPU floor'
+        : undefined;
   targets.push({
-    name: `Sweep time at most ${SWEEP_TIME_LIMIT_RATIO} × the Webex latency limit (headline run)`,
-    pass: sweepRatio <= SWEEP_TIME_LIMIT_RATIO,
-    ratio: `${fixed(sweepRatio)} (limit ${SWEEP_TIME_LIMIT_RATIO})`,
+    name:
+      `Sweep time at most ${SWEEP_TIME_LIMIT_RATIO} × the Webex latency limit, or ${SWEEP_CPU_FLOOR_RATIO} × the CPU ` +
+      `floor where this machine's CPU is the floor (headline run)`,
+    pass: holds !== undefined,
+    ratio:
+      holds === 'CPU floor'
+        ? `${fixed(cpuRatio)} × CPU floor (limit ${SWEEP_CPU_FLOOR_RATIO})`
+        : `${fixed(sweepRatio)} (limit ${SWEEP_TIME_LIMIT_RATIO})`,
     detail:
-      `${sec(headline.sweep.wallMs)} against ${sec(limitMs)} = ${headline.seed.due} due × ` +
-      `${fixed(callsPerCheck(headline))} calls × ${options.latencyMs} ms / ${options.concurrency}; ` +
-      `this machine's CPU floor ${sec(cpuFloor(headline).floorMs)} (see Sweep)`,
+      `${holds === undefined ? 'neither bound holds' : `the ${holds} bound holds`}: ${headline.authorizations} ` +
+      `authorizations, ${sec(headline.sweep.wallMs)} against the latency limit ${sec(limitMs)} = ${headline.seed.due} due × ` +
+      `${fixed(callsPerCheck(headline))} calls × ${options.latencyMs} ms / ${options.concurrency} ` +
+      `(${fixed(sweepRatio)} ×) and this machine's CPU floor ${sec(floor.floorMs)} (${fixed(cpuRatio)} ×; ` +
+      `${cpuIsFloor ? 'CPU is the floor' : 'latency is the floor'}; see Sweep)`,
   });
 
   // Read units per due authorization must not grow with the table: the larger table's over the
@@ -211,8 +243,47 @@ export function evaluateTargets(results: BenchResults): TargetResult[] {
       ...(results.scanSources.length > 0 ? [`Scan in ${results.scanSources.join(', ')}`] : []),
     ].join('; '),
   });
+  const { callback } = results;
+  targets.push({
+    name: `OAuth callback p99 minus simulator latency at most ${CALLBACK_NET_P99_LIMIT_MS} ms`,
+    pass: callback.netMs.p99 <= CALLBACK_NET_P99_LIMIT_MS,
+    ratio: `${fixed(callback.netMs.p99 / CALLBACK_NET_P99_LIMIT_MS)} (limit 1)`,
+    detail:
+      `${fixed(callback.netMs.p99, 1)} ms = p99 ${fixed(callback.rawMs.p99, 1)} ms - ${callback.webexRoundTrips} round trips × ` +
+      `${options.latencyMs} ms (${callback.webexCalls} Webex calls; see OAuth callback)`,
+  });
+  targets.push(dispatchTarget(results.dispatch));
   targets.push(costTarget(results.cost));
+  targets.push(orgBudgetTarget(results.orgBudget));
   return targets;
+}
+
+/** Time 500,000 due keys would take at the rate measured (the measured time when that many were sent). */
+function dispatchProjectedMs(dispatch: DispatchBenchReport): number {
+  return dispatch.keysPerSecond > 0 ? (DISPATCH_TARGET_KEYS / dispatch.keysPerSecond) * 1000 : Infinity;
+}
+
+/** Issue 18 item 1: 500,000 due keys within the dispatcher's 60 s, every one once. */
+function dispatchTarget(dispatch: DispatchBenchReport): TargetResult {
+  const exact =
+    dispatch.delivered === dispatch.keys &&
+    dispatch.doubled === 0 &&
+    dispatch.reports.every((report) => report.complete && report.failed === 0);
+  const projectedMs = dispatchProjectedMs(dispatch);
+  const measured = dispatch.keys === DISPATCH_TARGET_KEYS;
+  return {
+    name: `Dispatch: ${DISPATCH_TARGET_KEYS.toLocaleString('en-US')} due keys enqueued within ${DISPATCH_TIME_LIMIT_MS / 1000} s (SQS stand-in, ${SEND_LATENCY_MS} ms per SendMessageBatch)`,
+    pass: exact && projectedMs <= DISPATCH_TIME_LIMIT_MS,
+    ratio: `${fixed(projectedMs / DISPATCH_TIME_LIMIT_MS)} (limit 1)`,
+    detail:
+      `${Math.round(dispatch.keysPerSecond)} keys/s = ${fixed(dispatch.keysPerSecond / dispatch.floorKeysPerSecond)} × ` +
+      `the stand-in's floor of ${dispatch.floorKeysPerSecond} keys/s; ` +
+      (measured
+        ? `${dispatch.delivered} keys in ${sec(dispatch.wallMs)}`
+        : `${dispatch.delivered} keys in ${sec(dispatch.wallMs)}, ${sec(projectedMs)} at that rate for ${DISPATCH_TARGET_KEYS}`) +
+      `; ${exact ? 'each key once, every invocation complete' : `${dispatch.delivered} of ${dispatch.keys} delivered, ${dispatch.doubled} doubled`}` +
+      ` (see Dispatch)`,
+  };
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -512,8 +583,10 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
       `Gateway event, over DynamoDB Local, the simulator and the token vault over a local key; each sample is a new tenant's ` +
       `first authorization of one integration, started through the handler's \`/oauth/start\` (untimed; its ` +
       `cookies go back with the callback, as a browser's would). ${callback.samples} samples after warm-up; ` +
-      `each callback makes ${callback.webexCalls} Webex calls, so ${callback.webexCalls} × ${options.latencyMs} ms of simulator latency ` +
-      `is subtracted.\n\n` +
+      `each callback makes ${callback.webexCalls} Webex calls in ${callback.webexRoundTrips} round trips (the code ` +
+      `exchange, then \`people/me\` and \`roles\` sent together; counted on a wrapped client: a call started while ` +
+      `none is in flight begins a round trip), so ${callback.webexRoundTrips} × ${options.latencyMs} ms of simulator ` +
+      `latency is subtracted.\n\n` +
       table(
         ['', 'p50', 'p99'],
         [
@@ -525,6 +598,46 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
           ],
         ],
       ),
+  );
+
+  const { dispatch } = results;
+  sections.push(
+    `## Dispatch\n\n` +
+      `The deployed dispatcher's handler (\`createSweepDispatcherHandler\`, \`dispatchDueAuthorizations\`, ` +
+      `\`SqsValidationQueue\`), started ${dispatch.invocations} times at once as the schedule starts it, once per ` +
+      `shard group, in this process, each with its own SQS client. The \`due\` index is in memory ` +
+      `(${dispatch.keys} due keys over ${tableDefinition.dueShards} shards, pages of 100, each page ${QUERY_LATENCY_MS} ms: ` +
+      `an assumed Query latency); SQS is a stand-in behind the SDK's HTTP handler that takes ${SEND_LATENCY_MS} ms per ` +
+      `SendMessageBatch, so the SDK serializes, signs and checks every call as against SQS. Each invocation ` +
+      `has ${sec(DISPATCH_TIME_LIMIT_MS)} (the Lambda timeout) from the common start, and keeps its usual reserve.\n\n` +
+      table(
+        [
+          'Due keys',
+          'Invocations',
+          'Sends in flight (bound)',
+          'Time',
+          'Keys/s',
+          "Stand-in's floor",
+          'Calls',
+          'CPU',
+        ],
+        [
+          [
+            String(dispatch.keys),
+            String(dispatch.invocations),
+            `${dispatch.maxInFlight} (${dispatch.sendsInFlight})`,
+            sec(dispatch.wallMs),
+            String(Math.round(dispatch.keysPerSecond)),
+            `${dispatch.floorKeysPerSecond} keys/s`,
+            String(dispatch.sendCalls),
+            `${sec(dispatch.cpuMs)} (${fixed((dispatch.cpuMs * 1000) / Math.max(1, dispatch.keys), 0)} µs per key)`,
+          ],
+        ],
+      ) +
+      `\n\nThe floor is every invocation's bound of sends in flight, each ${SEND_LATENCY_MS} ms for ten keys. ` +
+      `Above it, the time is the CPU of the SDK's calls: here the ${dispatch.invocations} invocations share this ` +
+      `machine's ${os.availableParallelism()} cores (and every other process on it); on Lambda each has its own ` +
+      `vCPU (lib/validator.ts gives the dispatcher 1,769 MB for that).`,
   );
 
   const memory = headline.sweep.memory;
@@ -557,6 +670,8 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
   );
 
   sections.push(renderCostSection(results.cost, options.command));
+
+  sections.push(renderOrgBudgetSection(results.orgBudget));
 
   sections.push(
     `## Caveats\n\n` +

@@ -15,12 +15,14 @@ import { ensureTable, startLocalDynamoDb } from '#local/dynamodb-local.js';
 import { startWebexSimulator } from '#local/webex-simulator/index.js';
 import { benchBundles } from './bundles.js';
 import { benchCallback } from './callback.js';
+import { benchDispatch } from './dispatch.js';
 import { findDynamoDbLocalPid } from './cpu.js';
 import { simulateCheckInterval } from './check-interval.js';
 import { measureCosts } from './cost-measure.js';
 import { CHECK_INTERVALS } from './cost-report.js';
 import { BENCH_PUBLIC_BASE_URL, benchDynamoDbClient, simIntegrations } from './fixtures.js';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { simulateOrgBudget } from './org-budget.js';
 import { evaluateTargets, renderReport, type BenchResults } from './report.js';
 import { runScenario, scenariosFor, warmupChecks, type ScenarioResult } from './scenarios.js';
 import { DEFAULT_CHECK_INTERVAL_MINUTES, defaultDeployInputs } from '#lib/deploy-inputs.js';
@@ -97,6 +99,9 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       progress,
     });
 
+    progress('Webex call budget: one org of 5,000 authorizations swept through its budget');
+    const orgBudget = await simulateOrgBudget({ authorizations: 5_000, sweepRateMinutes, seed: 18 });
+
     progress(`timing ${options.callbacks} OAuth callbacks`);
     const callbackTable = 'bench-callback';
     await ensureTable(client, callbackTable);
@@ -109,6 +114,8 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       // The first callbacks pay for JIT compilation and new connections: a warm function is measured.
       warmup: options.quick ? 2 : 10,
     });
+    progress(`dispatch: ${options.dispatchKeys} due keys through the SQS stand-in`);
+    const dispatch = await benchDispatch(options.dispatchKeys);
     return {
       options,
       startedAt,
@@ -116,8 +123,10 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       scenarios,
       bundles,
       callback,
+      dispatch,
       scanSources: findScanSources(),
       cost: { measurement, intervals },
+      orgBudget,
     };
   } finally {
     client.destroy();

@@ -167,9 +167,11 @@ function boardOf(document: unknown): Board {
   };
 }
 
-/** `active 3, invalid 1`: the counts above zero. */
+/** `invalid 3, active 1`: most first, then by name, so the same totals always print the same line. */
 function counts(byKey: Record<string, number> | undefined): string {
-  const entries = Object.entries(byKey ?? {}).filter(([, count]) => count > 0);
+  const entries = Object.entries(byKey ?? {})
+    .filter(([, count]) => count > 0)
+    .sort(([a, countA], [b, countB]) => countB - countA || a.localeCompare(b));
   return entries.length === 0 ? 'none' : entries.map(([key, count]) => `${key} ${count}`).join(', ');
 }
 
@@ -267,29 +269,41 @@ export function registerAuthorizationCommands(program: Command, context: Command
       '--reveal',
       'print the access token (alone on stdout, the status on stderr; in the JSON with --json)',
     )
-    .action(async (tenantId: string, integration: string, options: { reveal?: boolean }) => {
-      const answer = parseAnswer(
-        tokenSchema,
-        await context
-          .client()
-          .call({ method: 'GET', path: `${authorizationPath(tenantId, integration)}/token` }),
-      );
-      const shown = {
-        tenantId,
-        integration,
-        status: answer.status,
-        expiresAt: answer.expiresAt,
-        ...(options.reveal ? { accessToken: answer.accessToken } : {}),
-      };
-      const line = `${tenantId}/${integration} is ${answer.status}; its access token is valid until ${shortTime(answer.expiresAt)}`;
-      // Revealed without --json, the token is all of stdout, so `$(... --reveal)` is the token.
-      if (options.reveal && !context.json()) {
-        context.io.stderr(`${line}.\n`);
-        context.io.stdout(`${answer.accessToken}\n`);
-        return;
-      }
-      context.print(shown, () => `${line} (not printed: add --reveal).\n`);
-    });
+    .option(
+      '--accept-degraded',
+      "take a degraded authorization's token while it is valid, instead of being refused until its next check",
+    )
+    .action(
+      async (
+        tenantId: string,
+        integration: string,
+        options: { reveal?: boolean; acceptDegraded?: boolean },
+      ) => {
+        const answer = parseAnswer(
+          tokenSchema,
+          await context.client().call({
+            method: 'GET',
+            path: `${authorizationPath(tenantId, integration)}/token`,
+            ...(options.acceptDegraded ? { query: { acceptDegraded: 'true' } } : {}),
+          }),
+        );
+        const shown = {
+          tenantId,
+          integration,
+          status: answer.status,
+          expiresAt: answer.expiresAt,
+          ...(options.reveal ? { accessToken: answer.accessToken } : {}),
+        };
+        const line = `${tenantId}/${integration} is ${answer.status}; its access token is valid until ${shortTime(answer.expiresAt)}`;
+        // Revealed without --json, the token is all of stdout, so `$(... --reveal)` is the token.
+        if (options.reveal && !context.json()) {
+          context.io.stderr(`${line}.\n`);
+          context.io.stdout(`${answer.accessToken}\n`);
+          return;
+        }
+        context.print(shown, () => `${line} (not printed: add --reveal).\n`);
+      },
+    );
 
   program
     .command('status-board')

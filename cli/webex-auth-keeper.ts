@@ -43,7 +43,8 @@ Commands:
   validate <id> <integration>                      validate one authorization now
   validate <id>                                    validate each of the tenant's authorizations
   token <id> <integration> [--reveal]              an access token's expiry and status (the token
-                                                   itself only with --reveal)
+        [--accept-degraded]                        itself only with --reveal; a degraded one only
+                                                   with --accept-degraded)
   status-board [--status S] [--cause C] [--integration KEY] [--tenant ID]
                [--limit N] [--cursor C | --all]    the fleet: totals by status and cause, a row
                                                    per authorization

@@ -22,6 +22,8 @@ import {
   listTenants,
   newTenantSchema,
   pageQuerySchema,
+  recountRequestSchema,
+  recountStatusBoard,
   revokeOnboardingLinks,
   tenantIdSchema,
   tenantPatchSchema,
@@ -29,6 +31,7 @@ import {
   type AdminDependencies,
 } from './domain/admin.js';
 import { renderStatusBoardPage } from './http/pages/status-board-page.js';
+import { statusBoardQuerySchema } from './domain/status-board.js';
 import { buildAdminOpenApiDocument } from './http/admin-openapi.js';
 import { answerOnce, type IdempotencyStore } from './http/idempotency.js';
 import {
@@ -51,7 +54,14 @@ import { refreshAuthorizationNow, reloadClientSecret } from './domain/admin-refr
 import type { RecoveryDependencies } from './domain/admin-recovery.js';
 import type { ValidationOutcome } from './domain/validator-config.js';
 import { IntegrationNotFoundError, TenantNotFoundError } from './domain/admin-errors.js';
-import { createTokenAccess, NotAuthorizedError, type AccessToken, type TokenAccess } from './token-access.js';
+import { accessTokenQuerySchema } from './domain/query-flag.js';
+import {
+  createTokenAccess,
+  NotAuthorizedError,
+  type AccessToken,
+  type GetAccessTokenOptions,
+  type TokenAccess,
+} from './token-access.js';
 
 /** The ports the admin API works with; the handler adds its logger. */
 export type AdminApiDependencies = AdminDependencies &
@@ -193,13 +203,14 @@ async function accessTokenOf(
   deps: AdminApiDependencies,
   tokens: TokenAccess,
   key: { tenantId: string; integration: string },
+  options: GetAccessTokenOptions,
 ): Promise<AccessToken> {
   // A Service App's tokens are read like an integration's (the witness reads them so).
   if (deps.catalog.refreshClientIdOf(key.integration) === undefined) {
     throw new IntegrationNotFoundError(key.integration);
   }
   try {
-    return await tokens.getAccessToken(key.tenantId, key.integration);
+    return await tokens.getAccessToken(key.tenantId, key.integration, options);
   } catch (error) {
     if (
       error instanceof NotAuthorizedError &&
@@ -304,8 +315,9 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
     }),
     route('GET', '/admin/tenants/{tenantId}/authorizations/{integration}/token', async (event, params) => {
       const key = authorizationKeyOf(params);
-      refuseQueryAndBody(event);
-      const token = await accessTokenOf(deps, tokens, key);
+      const query = parse(accessTokenQuerySchema, readQuery(event), 'query');
+      parse(noBody, readBody(event), 'body');
+      const token = await accessTokenOf(deps, tokens, key, query);
       // Never the token itself: the answer is the one place it goes.
       logger.info('Access token handed out', { ...key, status: token.status, expiresAt: token.expiresAt });
       return json(200, { ...key, ...token });
@@ -374,13 +386,26 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       return json(202, result);
     }),
     route('GET', '/admin/status-board', async (event) => {
-      refuseQueryAndBody(event);
-      const board = await getStatusBoard(deps);
+      const query = parse(statusBoardQuerySchema, readQuery(event), 'query');
+      parse(noBody, readBody(event), 'body');
+      if (query.integration !== undefined && !deps.catalog.find(query.integration)) {
+        throw invalid(`Invalid query: integration "${query.integration}" is not in the catalog`, [
+          { path: 'query.integration', message: 'not an integration of the catalog' },
+        ]);
+      }
+      const board = await getStatusBoard(deps, query);
       // The local run opens the board in a browser; scripts and the CLI get JSON.
       if (/\btext\/html\b/.test(event.headers.accept ?? '')) {
         return htmlPage(200, renderStatusBoardPage(board));
       }
       return json(200, board);
+    }),
+    route('POST', '/admin/status-board/recount', async (event) => {
+      parse(noQuery, readQuery(event), 'query');
+      const request = parse(recountRequestSchema, readBody(event), 'body');
+      const page = await recountStatusBoard(deps, request);
+      logger.info('Status board counters backfilled', { ...page });
+      return json(200, page);
     }),
   ];
 }

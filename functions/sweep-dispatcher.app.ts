@@ -7,7 +7,13 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { DispatcherDependencies } from './commons/composition-root.js';
 import { tracedInvocation } from './commons/tracer.js';
-import { dispatchDueAuthorizations, EnqueueError, type DispatchReport } from './domain/sweep.js';
+import { SWEEP_INCOMPLETE_METRIC } from './commons/validation-metrics.js';
+import {
+  dispatchDueAuthorizations,
+  dispatchEventSchema,
+  EnqueueError,
+  type DispatchReport,
+} from './domain/sweep.js';
 
 const SERVICE = 'sweep-dispatcher';
 
@@ -24,10 +30,16 @@ export function dispatcherTools(): DispatcherTools {
   return { logger: new Logger({ serviceName: SERVICE }), metrics: new Metrics({ serviceName: SERVICE }) };
 }
 
+/** The dispatcher's event is not one it can run: the schedule's input names a shard group that does not exist. */
+export class DispatchEventError extends Error {
+  override readonly name = 'DispatchEventError';
+}
+
 /**
- * The sweep dispatcher, run by the EventBridge schedule (its event carries nothing we use): sends
- * every due authorization to the validation queue within this invocation's time, keeping a
- * reserve before the Lambda timeout; what is left stays due for the next schedule.
+ * The sweep dispatcher, run by the EventBridge schedule, once per shard group (the schedule's
+ * input names it; an event without one covers every shard): sends every due authorization of its
+ * shards to the validation queue within this invocation's time, keeping a reserve before the
+ * Lambda timeout; what is left stays due for the next schedule.
  */
 export function createSweepDispatcherHandler(
   deps: DispatcherDependencies,
@@ -35,14 +47,22 @@ export function createSweepDispatcherHandler(
   options: { timeReserveMs?: number } = {},
 ) {
   const { logger, metrics } = tools;
-  return middy(async (_event: unknown, context: Context): Promise<DispatchReport> => {
+  return middy(async (event: unknown, context: Context): Promise<DispatchReport> => {
+    const parsed = dispatchEventSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new DispatchEventError(
+        `Dispatcher event refused: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      );
+    }
     const report = await dispatchDueAuthorizations({
       ...deps,
+      ...(parsed.data ? { shardGroup: parsed.data } : {}),
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
       ...(options.timeReserveMs !== undefined ? { timeReserveMs: options.timeReserveMs } : {}),
     });
     metrics.addMetric('SweepDispatched', MetricUnit.Count, report.dispatched);
     metrics.addMetric('SweepEnqueueFailed', MetricUnit.Count, report.failed);
+    metrics.addMetric(SWEEP_INCOMPLETE_METRIC, MetricUnit.Count, report.complete ? 0 : 1);
     if (report.failed > 0) {
       // A failed invocation is what the ValidatorErrors alarm counts, and it is retried.
       logger.error('The queue refused part of the sweep; those authorizations stay due', { ...report });

@@ -68,12 +68,15 @@ export class AuthorizationInvalidError extends Error {
 }
 
 /** Why a token could not be had right now although the authorization may still be good. */
-export type DegradedReason = 'webex_unavailable' | 'refresh_busy' | 'client_credentials_refused';
+export type DegradedReason =
+  'webex_unavailable' | 'refresh_busy' | 'client_credentials_refused' | 'authorization_degraded';
 
 /**
  * A token is needed and could not be had right now: Webex failed transiently (429, 5xx, timeout)
  * while refreshing, refused our own client credentials (a credential incident: the grant may be
- * fine), or another process kept the refresh lease too long. Retry later.
+ * fine), another process kept the refresh lease too long, or the record is `degraded` (the
+ * validator's last checks met transient Webex failures) and the caller did not accept that.
+ * Retry later.
  */
 export class AuthorizationDegradedError extends Error {
   override readonly name = 'AuthorizationDegradedError';
@@ -84,7 +87,9 @@ export class AuthorizationDegradedError extends Error {
     readonly retryAfterSeconds?: number,
   ) {
     super(
-      `No access token for the ${integration} authorization of tenant ${tenantId} right now (${reason}); retry later`,
+      reason === 'authorization_degraded'
+        ? `The ${integration} authorization of tenant ${tenantId} is degraded (transient Webex failures at its last checks); retry after its next check, or accept degraded records`
+        : `No access token for the ${integration} authorization of tenant ${tenantId} right now (${reason}); retry later`,
     );
   }
 }
@@ -95,20 +100,34 @@ export interface AccessToken {
   expiresAt: string;
   scopes: string[];
   /**
-   * The record's status: `degraded` means the validator saw transient Webex failures lately;
-   * `check_failing` that our own checks of it keep throwing (nothing Webex said), so its tokens are
-   * still served while ops fix it.
+   * The record's status: `degraded` (only when the caller accepts it) means the validator saw
+   * transient Webex failures lately; `check_failing` that our own checks of it keep throwing
+   * (nothing Webex said), so its tokens are still served while ops fix it.
    */
   status: 'active' | 'expiring' | 'degraded' | 'check_failing';
+}
+
+/** How one call takes a record the validator marked `degraded`. */
+export interface GetAccessTokenOptions {
+  /**
+   * Hand out a `degraded` record's token while it is valid (Webex may well accept it) instead of
+   * refusing with AuthorizationDegradedError (`authorization_degraded`). @default false
+   */
+  acceptDegraded?: boolean;
 }
 
 export interface TokenAccess {
   /**
    * A valid access token for the tenant's authorization of the integration, refreshed first when
    * it has expired or is within a minute of it. Throws NotAuthorizedError, AuthorizationInvalidError
-   * or AuthorizationDegradedError; any other error is an infrastructure failure.
+   * or AuthorizationDegradedError (also for a `degraded` record, unless `acceptDegraded`); any other
+   * error is an infrastructure failure.
    */
-  getAccessToken(tenantId: string, integration: string): Promise<AccessToken>;
+  getAccessToken(
+    tenantId: string,
+    integration: string,
+    options?: GetAccessTokenOptions,
+  ): Promise<AccessToken>;
 }
 
 export interface TokenAccessOptions {
@@ -173,6 +192,7 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     record: Authorization | undefined,
     tenantId: string,
     integration: string,
+    acceptDegraded: boolean,
   ): SealedAuthorization {
     if (!record) throw new NotAuthorizedError(tenantId, integration, 'not_found');
     if (record.status === 'pending') throw new NotAuthorizedError(tenantId, integration, 'pending');
@@ -185,6 +205,14 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     }
     if (refused.get(recordKey(tenantId, integration)) === record.version) {
       throw new AuthorizationInvalidError(tenantId, integration);
+    }
+    if (record.status === 'degraded' && !acceptDegraded) {
+      throw new AuthorizationDegradedError(
+        tenantId,
+        integration,
+        'authorization_degraded',
+        secondsUntilRecheck(record),
+      );
     }
     return record;
   }
@@ -206,6 +234,12 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     });
   }
 
+  /** When a degraded record's next check is due, in whole seconds (at least 1); none when unknown. */
+  function secondsUntilRecheck(record: Authorization): number | undefined {
+    if (!record.nextCheckAt) return undefined;
+    return Math.max(1, Math.ceil((Date.parse(record.nextCheckAt) - clock.now().getTime()) / 1000));
+  }
+
   const isFresh = (material: TokenMaterial) =>
     Date.parse(material.accessTokenExpiresAt) - clock.now().getTime() > refreshMarginMs;
 
@@ -219,17 +253,22 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
   }
 
   /** Refreshes under the lease, or waits for whoever holds it and takes their result. */
-  async function obtain(tenantId: string, integration: string): Promise<AccessToken> {
+  async function obtain(
+    tenantId: string,
+    integration: string,
+    acceptDegraded: boolean,
+  ): Promise<AccessToken> {
     const wait = leaseWait(clock, leaseWaitMs);
     for (;;) {
-      const record = usable(await options.authorizations.get(tenantId, integration), tenantId, integration);
+      const stored = await options.authorizations.get(tenantId, integration);
+      const record = usable(stored, tenantId, integration, acceptDegraded);
       const material = await readMaterial(record);
       if (isFresh(material)) return toAccessToken(record, material);
       const lease = await tryLease(leases, { tenantId, integration, owner: leaseOwner, holdMs: LEASE_MS });
       if (lease) {
         let refreshed: AccessToken | 'superseded';
         try {
-          refreshed = await refreshUnderLease(lease.record);
+          refreshed = await refreshUnderLease(lease.record, acceptDegraded);
         } finally {
           await releaseLease(leases, lease);
         }
@@ -243,9 +282,12 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
   }
 
   /** The refreshed token, or `superseded` when a concurrent write changed or took away the tokens (nothing written). */
-  async function refreshUnderLease(leased: Authorization): Promise<AccessToken | 'superseded'> {
+  async function refreshUnderLease(
+    leased: Authorization,
+    acceptDegraded: boolean,
+  ): Promise<AccessToken | 'superseded'> {
     const { tenantId, integration } = leased;
-    const record = usable(leased, tenantId, integration);
+    const record = usable(leased, tenantId, integration, acceptDegraded);
     // Whoever held the lease before may have refreshed already.
     const current = await readMaterial(record);
     if (isFresh(current)) return toAccessToken(record, current);
@@ -323,19 +365,21 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
   }
 
   return {
-    async getAccessToken(tenantId: string, integration: string): Promise<AccessToken> {
+    async getAccessToken(tenantId, integration, callOptions = {}) {
+      const acceptDegraded = callOptions.acceptDegraded ?? false;
       const [tenant, stored] = await Promise.all([
         options.tenants.get(tenantId),
         options.authorizations.get(tenantId, integration),
       ]);
       if (tenant?.status !== 'active') throw new NotAuthorizedError(tenantId, integration, 'tenant_inactive');
-      const record = usable(stored, tenantId, integration);
+      const record = usable(stored, tenantId, integration, acceptDegraded);
       const material = await readMaterial(record);
       if (isFresh(material)) return toAccessToken(record, material);
-      const key = recordKey(tenantId, integration);
+      // Callers that accept a degraded record share a refresh apart from those that do not.
+      const key = `${recordKey(tenantId, integration)}#${acceptDegraded ? 'degraded-ok' : 'strict'}`;
       let pending = inflight.get(key);
       if (!pending) {
-        pending = obtain(tenantId, integration).finally(() => inflight.delete(key));
+        pending = obtain(tenantId, integration, acceptDegraded).finally(() => inflight.delete(key));
         inflight.set(key, pending);
       }
       return pending;

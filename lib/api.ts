@@ -50,6 +50,7 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   { method: GET, path: '/admin/tenants/{tenantId}/history' },
   { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/validate' },
   { method: GET, path: '/admin/status-board' },
+  { method: POST, path: '/admin/status-board/recount' },
   { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/recheck' },
   { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/refresh' },
   { method: POST, path: '/admin/recheck' },
@@ -58,6 +59,25 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   { method: GET, path: '/admin/tenants/{tenantId}/authorizations/{integration}/token' },
   { method: GET, path: '/admin/openapi.json' },
 ];
+
+/** An API Gateway throttle: steady requests a second, and the burst above it. */
+export interface RouteThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/**
+ * Each public route's throttle: the portal is public, so a cap keeps a flood from running up
+ * Lambda and Webex calls, and a flood on one route leaves the others (the callback) their own.
+ */
+export const PUBLIC_ROUTE_THROTTLE: RouteThrottle = { rateLimit: 50, burstLimit: 100 };
+
+/**
+ * Each admin route's throttle, apart from the public ones, so the vendor's bulk tooling (a
+ * recheck or validate over the fleet) never spends what customers' callbacks need, nor the
+ * reverse. Validate-now and refresh call Webex, which the lower rate also spares.
+ */
+export const ADMIN_ROUTE_THROTTLE: RouteThrottle = { rateLimit: 20, burstLimit: 40 };
 
 /** Path of the OAuth redirect URI, relative to the public base URL. */
 export const OAUTH_CALLBACK_PATH = '/oauth/callback';
@@ -125,8 +145,8 @@ export class Api extends Construct {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
-      // The portal is public: a cap keeps a flood from running up Lambda and Webex calls.
-      throttle: { rateLimit: 50, burstLimit: 100 },
+      // Any route without its own setting below (none today) gets the public routes' throttle.
+      throttle: PUBLIC_ROUTE_THROTTLE,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),
         // routeKey, not path: a path carries the signed onboarding link, which must not be logged.
@@ -194,6 +214,28 @@ export class Api extends Construct {
         integration: adminIntegration,
         authorizer: iamAuthorizer,
       });
+    }
+    this.throttleRoutes();
+  }
+
+  /**
+   * A throttle of its own on every route (the L2 stage sets only the default): the public routes'
+   * and the admin routes' limits apart. CloudFormation refuses route settings of a route that does
+   * not exist yet, so the stage waits for the routes.
+   */
+  private throttleRoutes(): void {
+    const settings = (routes: readonly RouteSpec[], throttle: RouteThrottle) =>
+      routes.map((route) => [
+        `${route.method} ${route.path}`,
+        { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit },
+      ]);
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = Object.fromEntries([
+      ...settings(PUBLIC_ROUTES, PUBLIC_ROUTE_THROTTLE),
+      ...settings(ADMIN_ROUTES, ADMIN_ROUTE_THROTTLE),
+    ]);
+    for (const child of this.httpApi.node.children) {
+      if (child instanceof apigw.HttpRoute) cfnStage.node.addDependency(child);
     }
   }
 

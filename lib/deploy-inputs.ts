@@ -7,6 +7,7 @@ import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Catalog } from '#domain/catalog.js';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
 import { logoUrlSchema, supportEmailSchema, vendorNameSchema, type Branding } from '#domain/branding.js';
+import { DEFAULT_CHECK_BUDGET_LIMITS } from '#domain/check-budget.js';
 
 /** Names of the CDK context keys the stack reads (`cdk deploy -c key=value` or `cdk.json`). */
 export const contextKeys = {
@@ -15,6 +16,8 @@ export const contextKeys = {
   stackName: 'stackName',
   sweepRateMinutes: 'sweepRateMinutes',
   checkIntervalMinutes: 'checkIntervalMinutes',
+  orgChecksInFlight: 'orgChecksInFlight',
+  orgWebexCallsPerMinute: 'orgWebexCallsPerMinute',
   customDomainName: 'customDomainName',
   customDomainCertificateArn: 'customDomainCertificateArn',
   catalogFile: 'catalogFile',
@@ -109,6 +112,8 @@ export const deployContextSchema = z
     stackName: stackNameSchema.default(DEFAULT_STACK_NAME),
     sweepRateMinutes: integerBetween(1, 1440).default(15),
     checkIntervalMinutes: integerBetween(1, 1440).optional(),
+    orgChecksInFlight: integerBetween(1, 100).default(DEFAULT_CHECK_BUDGET_LIMITS.maxInFlight),
+    orgWebexCallsPerMinute: integerBetween(10, 100_000).default(DEFAULT_CHECK_BUDGET_LIMITS.callsPerMinute),
     customDomainName: domainName.optional(),
     customDomainCertificateArn: certificateArn.optional(),
     catalogFile: z.string().min(1).optional(),
@@ -183,6 +188,10 @@ export interface DeployInputs {
   readonly sweepRateMinutes: number;
   /** Minutes between two checks of a healthy authorization (at least the sweep rate). */
   readonly checkIntervalMinutes: number;
+  /** Checks of one Webex org in flight at once, across workers (docs/scale.md, "Call budget per org"). */
+  readonly orgChecksInFlight: number;
+  /** Webex calls the checks of one org may make per minute, across workers. */
+  readonly orgWebexCallsPerMinute: number;
   readonly customDomain?: CustomDomain;
   /** The catalog override's JSON (compact), only when `catalogFile` was given. */
   readonly catalogJson?: string;
@@ -214,6 +223,8 @@ export function defaultDeployInputs(overrides: Partial<DeployInputs> = {}): Depl
     stackName: DEFAULT_STACK_NAME,
     sweepRateMinutes: 15,
     checkIntervalMinutes: DEFAULT_CHECK_INTERVAL_MINUTES,
+    orgChecksInFlight: DEFAULT_CHECK_BUDGET_LIMITS.maxInFlight,
+    orgWebexCallsPerMinute: DEFAULT_CHECK_BUDGET_LIMITS.callsPerMinute,
     catalog: defaultCatalog(),
     passwordMaxAgeDays: 1825,
     linkTtlDays: 14,
@@ -361,6 +372,8 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
     // Not given: the default, or the sweep's rate when the sweep runs less often than that.
     checkIntervalMinutes:
       context.checkIntervalMinutes ?? Math.max(DEFAULT_CHECK_INTERVAL_MINUTES, context.sweepRateMinutes),
+    orgChecksInFlight: context.orgChecksInFlight,
+    orgWebexCallsPerMinute: context.orgWebexCallsPerMinute,
     passwordMaxAgeDays: context.passwordMaxAgeDays,
     linkTtlDays: context.linkTtlDays,
     retainData: context.retainData,

@@ -13,7 +13,8 @@ import { functionBinding } from './project-function.js';
 import type { FunctionBinding } from './project-function.js';
 
 /** A DynamoDB action a function may be granted on the table or one of its indexes. */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
+export type TableAction =
+  'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan';
 
 /**
  * What one state-owning function does with the table, from the repository methods its code path
@@ -42,7 +43,9 @@ export interface StateAccess {
  *   recheck, force refresh and reload on the validator's path: tokens sealed and opened,
  *   client secrets read, the credential incident item read and updated): tenants `create`, `get`, `replace`, `setOrg`, `list` (the `tenants`
  *   index) and `purge` (a Query of the tenant's partition, then one DeleteItem per item: no batch
- *   call), authorizations `get`, `listForTenant`, `save`, leases, history `list`.
+ *   call), authorizations `get`, `listForTenant`, `save`, leases, history `list`; the status
+ *   board's counter shards (GetItem each), its rows (the `board` index) and the counters' backfill
+ *   (the `tenants` index, then each tenant's partition: no Scan).
  * - validator worker (functions/domain/validator.ts): authorizations `get`, `listForTenant`,
  *   `save`, leases, tenants `get`. No index, nothing deleted.
  *
@@ -56,7 +59,7 @@ export const STATE_ACCESS = {
   },
   adminApi: {
     table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
-    queriedIndexes: [tableDefinition.tenantIndex.indexName],
+    queriedIndexes: [tableDefinition.tenantIndex.indexName, tableDefinition.boardIndex.indexName],
     tokens: 'seal-and-open',
   },
   validatorWorker: {

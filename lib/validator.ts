@@ -18,6 +18,13 @@ export const MAX_RECEIVE_COUNT = 5;
 /** Messages per worker invocation. */
 export const WORKER_BATCH_SIZE = 10;
 
+/**
+ * Dispatcher invocations per sweep, each over a quarter of the `due` index's shards (the schedule's
+ * input names the group): a fleet's sweep is split four ways, so 500,000 due keys fit one period's
+ * invocations (docs/scale.md). An EventBridge rule takes at most five targets.
+ */
+export const DISPATCH_SHARD_GROUPS = 4;
+
 /** Options of the validator construct. */
 export interface ValidatorProps {
   /** Entry file of the sweep dispatcher (schedule target). */
@@ -34,8 +41,9 @@ export interface ValidatorProps {
 }
 
 /**
- * The sweep: an EventBridge schedule runs the dispatcher, which reads what is due from the sparse
- * `due` index and fans it out on the validation queue; workers validate in batches, report
+ * The sweep: an EventBridge schedule runs the dispatcher once per shard group, each invocation
+ * reading what is due from its shards of the sparse `due` index and fanning it out on the
+ * validation queue; workers validate in batches, report
  * per-message failures, and a message that fails five times lands in the DLQ (alarmed).
  */
 export class Validator extends Construct {
@@ -58,7 +66,9 @@ export class Validator extends Construct {
       serviceName: 'sweep-dispatcher',
       description: 'Sweep: reads due authorizations from the due index and queues them for validation',
       timeout: Duration.seconds(60),
-      memorySize: 256,
+      // One full vCPU (Lambda's CPU follows memory): at fleet scale the SDK's work per
+      // SendMessageBatch, not SQS, bounds an invocation (docs/scale.md, the bench's Dispatch).
+      memorySize: 1769,
       logRetention: props.logRetention,
     }).bind(...props.dispatcherBindings, this.bindSend());
 
@@ -81,13 +91,16 @@ export class Validator extends Construct {
     this.schedule = new events.Rule(this, 'SweepSchedule', {
       description: 'Runs the sweep of due authorizations',
       schedule: events.Schedule.rate(props.sweepRate),
-      targets: [
-        new targets.LambdaFunction(this.dispatcher, {
-          retryAttempts: 2,
-          // A sweep later than one period is superseded by the next one.
-          maxEventAge: Duration.seconds(Math.max(60, props.sweepRate.toSeconds())),
-        }),
-      ],
+      targets: Array.from(
+        { length: DISPATCH_SHARD_GROUPS },
+        (_, shardGroup) =>
+          new targets.LambdaFunction(this.dispatcher, {
+            event: events.RuleTargetInput.fromObject({ shardGroup, shardGroups: DISPATCH_SHARD_GROUPS }),
+            retryAttempts: 2,
+            // A sweep later than one period is superseded by the next one.
+            maxEventAge: Duration.seconds(Math.max(60, props.sweepRate.toSeconds())),
+          }),
+      ),
     });
   }
 

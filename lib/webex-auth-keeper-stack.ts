@@ -50,6 +50,9 @@ export function settingsBinding(inputs: DeployInputs): FunctionBinding {
     LINK_TTL_DAYS: String(inputs.linkTtlDays),
     // Apart from the sweep's rate: a sweep probes only what is due (docs/scale.md, "Check interval").
     CHECK_INTERVAL_SECONDS: String(inputs.checkIntervalMinutes * 60),
+    SWEEP_RATE_SECONDS: String(inputs.sweepRateMinutes * 60),
+    ORG_CHECKS_IN_FLIGHT: String(inputs.orgChecksInFlight),
+    ORG_WEBEX_CALLS_PER_MINUTE: String(inputs.orgWebexCallsPerMinute),
     ...(inputs.catalogJson !== undefined && { CATALOG_JSON: inputs.catalogJson }),
     ...(inputs.adminDocsUrl !== undefined && { PROBLEM_DOCS_URL: inputs.adminDocsUrl }),
     // Whose authorization is the vendor token of Service Apps (docs/service-apps.md).
@@ -166,6 +169,8 @@ export class WebexAuthKeeperStack extends Stack {
       deadLetterQueue: this.validator.deadLetterQueue,
       notifierDeadLetterQueue: this.mail.deadLetterQueue,
       stage: this.api.stage,
+      table: this.tokenStore.table,
+      sweepRate: Duration.minutes(inputs.sweepRateMinutes),
       alarmTopic: this.alerts.alarmTopic,
     });
 

@@ -8,14 +8,18 @@ import {
   composeKeeper,
   composeNotifier,
   type KeeperComposition,
+  type KeeperSettings,
   type NotifierComposition,
 } from '#commons/composition-root.js';
 import type { AlertPolicySettings } from '#domain/alert-policy.js';
 import { flushNotifications, notifyAuthorizationEvent } from '#domain/notifier.js';
 import { renderStatusBoardPage } from '#http/pages/status-board-page.js';
+import { STATUS_BOARD_CONTENT_SECURITY_POLICY } from '#http/pages/layout.js';
 import type { Clock, Log } from '#domain/ports.js';
 import type { Branding } from '#domain/branding.js';
-import { buildStatusBoard } from '#domain/status-board.js';
+import { getStatusBoard } from '#domain/admin.js';
+import { describeIssues } from '#domain/catalog.js';
+import { statusBoardQuerySchema } from '#domain/status-board.js';
 import { runSweep, type SweepReport } from '#domain/sweep.js';
 import { SECURITY_HEADERS, createPublicApiHandler } from '#functions/public-api.app.js';
 import {
@@ -36,6 +40,10 @@ export interface LocalApiOptions {
   checkIntervalSeconds: number;
   passwordMaxAgeDays: number;
   linkTtlDays: number;
+  /** Seconds between two sweeps of the timer, when it runs more often than the check interval. */
+  sweepRateSeconds?: number;
+  /** The Webex call budget of one org's checks (ORG_CHECKS_IN_FLIGHT, ORG_WEBEX_CALLS_PER_MINUTE); absent, the deployed defaults. */
+  checkBudget?: KeeperSettings['checkBudget'];
   /** Powertools log level of the handlers; WARN keeps the terminal readable. */
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** The alert policy the notifier follows (docs/alerts.md). */
@@ -66,7 +74,13 @@ export function composeLocal(
   system: LocalInfrastructure,
   options: Pick<
     LocalApiOptions,
-    'checkIntervalSeconds' | 'passwordMaxAgeDays' | 'linkTtlDays' | 'clock' | 'branding'
+    | 'checkIntervalSeconds'
+    | 'passwordMaxAgeDays'
+    | 'linkTtlDays'
+    | 'clock'
+    | 'branding'
+    | 'checkBudget'
+    | 'sweepRateSeconds'
   >,
   log: Log,
 ): KeeperComposition {
@@ -79,6 +93,8 @@ export function composeLocal(
       passwordMaxAgeDays: options.passwordMaxAgeDays,
       linkTtlDays: options.linkTtlDays,
       checkIntervalSeconds: options.checkIntervalSeconds,
+      ...(options.sweepRateSeconds ? { sweepRateSeconds: options.sweepRateSeconds } : {}),
+      ...(options.checkBudget ? { checkBudget: options.checkBudget } : {}),
       // Locally a new authorization is checked by the next sweep, so a demo sees it at once.
       firstCheckDelaySeconds: 0,
       vendorTenantId: system.vendorTenantId,
@@ -213,7 +229,7 @@ export async function startLocalApi(
   const metrics = new Metrics({ namespace: 'WebexAuthKeeper', serviceName: 'local', logger: silent });
   // A composition per handler, so the adapters (the Webex client, the contact sync) log under the
   // handler that called them.
-  const { ports, validator } = composeLocal(system, options, sweepLogger);
+  const { validator } = composeLocal(system, options, sweepLogger);
   const { publicApi } = composeLocal(system, options, publicLogger);
   const { adminApi } = composeLocal(system, options, adminLogger);
   // The bus's rule onto the notifier's queue, in-process: every event goes through the alert policy.
@@ -273,17 +289,16 @@ export async function startLocalApi(
       return;
     }
     if (path === '/_local/status' && method === 'GET') {
-      const board = await buildStatusBoard({
-        tenants: ports.tenants,
-        authorizations: ports.authorizations,
-        catalog: ports.catalog,
-        passwordMaxAgeDays: options.passwordMaxAgeDays,
-        now: ports.clock.now(),
-        ...(validator.credentialIncidents
-          ? { credentialIncidents: validator.credentialIncidents.store }
-          : {}),
-      });
-      res.writeHead(200, pageHeaders).end(renderStatusBoardPage(board));
+      // The admin API's board (same query, same page), unsigned: the filter form submits here.
+      const query = statusBoardQuerySchema.safeParse(
+        Object.fromEntries(new URLSearchParams(splitRequestTarget(req.url ?? '/')?.rawQueryString ?? '')),
+      );
+      if (!query.success)
+        return refuse(res, 400, `Invalid status board query: ${describeIssues(query.error)}`);
+      const board = await getStatusBoard(adminApi, query.data);
+      res
+        .writeHead(200, { ...pageHeaders, 'Content-Security-Policy': STATUS_BOARD_CONTENT_SECURITY_POLICY })
+        .end(renderStatusBoardPage(board));
       return;
     }
     let body: string;

@@ -15,6 +15,10 @@ export const localEnvironmentSchema = z.object({
    * `checkIntervalMinutes`; unset, the sweep interval (so every sweep probes every authorization).
    */
   CHECK_INTERVAL_SECONDS: positiveInt.optional(),
+  /** Checks of one Webex org in flight at once, as the deploy input `orgChecksInFlight`. */
+  ORG_CHECKS_IN_FLIGHT: positiveInt.optional(),
+  /** Webex calls of one org's checks per minute, as the deploy input `orgWebexCallsPerMinute`. */
+  ORG_WEBEX_CALLS_PER_MINUTE: positiveInt.optional(),
   LOCAL_DATA_DIR: z.string().min(1).default('.local'),
   /** The vendor's ops address; every alert email goes there too. */
   OPS_EMAIL: z.email().default('ops@vendor.example'),

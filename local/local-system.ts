@@ -12,7 +12,7 @@ import { LocalMailbox } from './adapters/local-mailbox.js';
 import { LocalSecrets } from './adapters/local-secrets.js';
 import { startWebexSimulator, type WebexSimulator } from './webex-simulator/index.js';
 import type { Branding } from '#domain/branding.js';
-import { startLocalApi, type LocalApi } from './local-api.js';
+import { startLocalApi, type LocalApi, type LocalApiOptions } from './local-api.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { systemClock, type Clock } from '#domain/ports.js';
 import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
@@ -42,6 +42,8 @@ export interface LocalSystemOptions {
   sweepIntervalSeconds: number;
   /** Seconds between two checks of a healthy authorization; default the sweep interval (900 without a timer). */
   checkIntervalSeconds?: number;
+  /** The Webex call budget of one org's checks; default the deployed one. */
+  checkBudget?: LocalApiOptions['checkBudget'];
   passwordMaxAgeDays?: number;
   linkTtlDays?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -187,6 +189,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       passwordMaxAgeDays: options.passwordMaxAgeDays ?? 1825,
       linkTtlDays,
       ...(options.branding ? { branding: options.branding } : {}),
+      ...(options.checkBudget ? { checkBudget: options.checkBudget } : {}),
+      ...(options.sweepIntervalSeconds > 0 ? { sweepRateSeconds: options.sweepIntervalSeconds } : {}),
       logLevel: options.logLevel ?? 'WARN',
       alertPolicy: { ...DEFAULT_ALERT_POLICY, ...options.alertPolicy },
       clock,

@@ -1,6 +1,7 @@
 import { ConfigError } from '#commons/config.js';
 import { alertPolicyFrom } from '#commons/environment.js';
 import { CatalogError, type Catalog } from '#domain/catalog.js';
+import { DEFAULT_CHECK_BUDGET_LIMITS } from '#domain/check-budget.js';
 import { defaultCatalog, readCatalogFile } from '#adapters/catalog-file.js';
 import { SimStateFileError } from './webex-simulator/index.js';
 import { LocalDynamoDbError } from './dynamodb-local.js';
@@ -40,6 +41,10 @@ async function main(): Promise<void> {
     ...(environment.CHECK_INTERVAL_SECONDS !== undefined && {
       checkIntervalSeconds: environment.CHECK_INTERVAL_SECONDS,
     }),
+    checkBudget: {
+      maxInFlight: environment.ORG_CHECKS_IN_FLIGHT ?? DEFAULT_CHECK_BUDGET_LIMITS.maxInFlight,
+      callsPerMinute: environment.ORG_WEBEX_CALLS_PER_MINUTE ?? DEFAULT_CHECK_BUDGET_LIMITS.callsPerMinute,
+    },
     logLevel: environment.LOG_LEVEL,
     alertPolicy: alertPolicyFrom(environment),
     ...(branding ? { branding } : {}),

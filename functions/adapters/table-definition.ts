@@ -22,6 +22,20 @@ export const tableDefinition = {
     sortKey: { name: 'tenantId', type: 'S' },
     projection: 'ALL',
   },
+  /**
+   * Every authorization item, by its status bucket (`invalid#user_deactivated`, see
+   * domain/fleet-board.ts) then `tenantId#integration`: the status board finds the problems, and a
+   * tenant by prefix, without a scan. Keys only, so a write that leaves the bucket alone (every
+   * check) writes nothing to it.
+   */
+  boardIndex: {
+    indexName: 'board',
+    partitionKey: { name: 'boardBucket', type: 'S' },
+    sortKey: { name: 'boardKey', type: 'S' },
+    projection: 'KEYS_ONLY',
+  },
+  /** Number of `BOARD#n` counter items the fleet totals are spread over, so no counter runs hot. */
+  boardCounterShards: 8,
   /** Number of `DUE#n` partitions the due index is spread over, so no single partition runs hot. */
   dueShards: 16,
 } as const;

@@ -5,6 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { countThrottledCalls, emitKmsThrottled } from './kms-throttles.js';
 import { tracer } from './tracer.js';
 
 /**
@@ -19,8 +20,8 @@ function oneTraced<Client>(create: () => Client): () => Client {
 
 /** The process's DynamoDB client. */
 export const dynamoDbClient = oneTraced(() => new DynamoDBClient({}));
-/** The process's KMS client (the token vault's data keys). */
-export const kmsClient = oneTraced(() => new KMSClient({}));
+/** The process's KMS client (the token vault's data keys); its throttled calls are counted for the alarm. */
+export const kmsClient = oneTraced(() => countThrottledCalls(new KMSClient({}), emitKmsThrottled));
 /** The process's Secrets Manager client. */
 export const secretsManagerClient = oneTraced(() => new SecretsManagerClient({}));
 /** The process's EventBridge client. */

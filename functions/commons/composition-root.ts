@@ -1,9 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AdminApiDependencies } from '#functions/admin-api.app.js';
 import { DynamoDbAlertLedger } from '#adapters/dynamodb/alert-ledger.store.js';
+import { DynamoDbCheckBudgetStore } from '#adapters/dynamodb/check-budget.store.js';
 import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-incident.store.js';
 import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.js';
 import { createRepositories, documentClientFor } from '#adapters/dynamodb/index.js';
+import { DynamoDbFleetBoardStore } from '#adapters/dynamodb/fleet-board.store.js';
 import { AwsEventPublisher } from '#adapters/event-publisher.js';
 import { SesMailSender } from '#adapters/ses-mail-sender.js';
 import {
@@ -18,6 +20,7 @@ import { HttpWebexClient, type WebexCallTracing } from '#adapters/webex-client.j
 import { AuthorizationNotFoundError } from '#domain/admin-errors.js';
 import { type AdminDependencies } from '#domain/admin.js';
 import { parseCatalogJson, type Catalog } from '#domain/catalog.js';
+import { CheckBudget, DEFAULT_CHECK_BUDGET_LIMITS, type CheckBudgetLimits } from '#domain/check-budget.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
@@ -73,6 +76,10 @@ export interface KeeperSettings extends OnboardingSettings {
   flapsPerDayFlagged?: number;
   /** The vendor's branding of the portal and the public pages; a generic head without it. */
   branding?: Branding;
+  /** How often the sweep runs; absent, once a check interval. */
+  sweepRateSeconds?: number;
+  /** The Webex call budget of one org's checks; absent, DEFAULT_CHECK_BUDGET_LIMITS. */
+  checkBudget?: Pick<CheckBudgetLimits, 'maxInFlight' | 'callsPerMinute'>;
 }
 
 /** The settings from a function's parsed environment. */
@@ -83,6 +90,8 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
     passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
     linkTtlDays: env.LINK_TTL_DAYS,
     checkIntervalSeconds: env.CHECK_INTERVAL_SECONDS,
+    ...(env.SWEEP_RATE_SECONDS !== undefined ? { sweepRateSeconds: env.SWEEP_RATE_SECONDS } : {}),
+    checkBudget: { maxInFlight: env.ORG_CHECKS_IN_FLIGHT, callsPerMinute: env.ORG_WEBEX_CALLS_PER_MINUTE },
     firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
     flapsPerDayFlagged: env.ALERT_FLAPS_PER_DAY_FLAGGED,
     ...optionalBranding(brandingOf(env)),
@@ -215,8 +224,14 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       ...DEFAULT_VALIDATOR_CONFIG,
       passwordMaxAgeDays: settings.passwordMaxAgeDays,
       checkIntervalSeconds: settings.checkIntervalSeconds,
+      ...(settings.sweepRateSeconds !== undefined ? { sweepRateSeconds: settings.sweepRateSeconds } : {}),
     },
     reauthorizeLink,
+    checkBudget: new CheckBudget(
+      new DynamoDbCheckBudgetStore(documentClientFor(input.dynamoDb), input.tableName),
+      { ...DEFAULT_CHECK_BUDGET_LIMITS, ...settings.checkBudget },
+      clock,
+    ),
     credentialIncidents: { store: credentialIncidents },
     isTransientFailure: isTransientAwsFailure,
     log,
@@ -225,6 +240,8 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     checkIntervalSeconds: _checkInterval,
     flapsPerDayFlagged: _flaps,
     branding,
+    sweepRateSeconds: _sweepRate,
+    checkBudget: _checkBudget,
     ...onboardingSettings
   } = settings;
   const vendorToken = vendorTokenSource({
@@ -252,6 +269,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       ...optionalBranding(branding),
     },
     adminApi: {
+      board: new DynamoDbFleetBoardStore(documentClientFor(input.dynamoDb), input.tableName),
       tenants: ports.tenants,
       authorizations: ports.authorizations,
       history: ports.history,
@@ -316,6 +334,8 @@ export interface DispatcherDependencies {
   queue: ValidationQueue;
   clock: Clock;
   shards: number;
+  /** Shards read at once in one invocation (one at a time when absent). */
+  shardConcurrency?: number;
 }
 
 /** The dispatcher's ports on AWS from its parsed environment. */
@@ -325,6 +345,8 @@ export function composeDispatcher(env: DispatcherEnvironment): DispatcherDepende
     queue: new SqsValidationQueue(env.VALIDATION_QUEUE_URL),
     clock: systemClock,
     shards: tableDefinition.dueShards,
+    // Every shard of the invocation's group at once: the queue's own bound limits the sends.
+    shardConcurrency: tableDefinition.dueShards,
   };
 }
 

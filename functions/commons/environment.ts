@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
+import { DEFAULT_CHECK_BUDGET_LIMITS } from '#domain/check-budget.js';
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '#domain/expiry-warnings.js';
 import { DEFAULT_LINK_TTL_DAYS } from '#domain/onboarding-link.js';
 import { DEFAULT_VALIDATOR_CONFIG } from '#domain/validator-config.js';
@@ -55,6 +56,15 @@ export const keeperEnvironmentSchema = z.object({
   LINK_TTL_DAYS: positiveInt.default(DEFAULT_LINK_TTL_DAYS),
   /** How often a healthy authorization is probed: set it to the sweep schedule's period. */
   CHECK_INTERVAL_SECONDS: positiveInt.default(DEFAULT_VALIDATOR_CONFIG.checkIntervalSeconds),
+  /**
+   * How often the sweep runs (the deploy input `sweepRateMinutes`); more often than the check
+   * interval, each authorization keeps its own phase of the interval. Unset: once an interval.
+   */
+  SWEEP_RATE_SECONDS: positiveInt.optional(),
+  /** Checks of one Webex org in flight at once, across workers (the deploy input `orgChecksInFlight`). */
+  ORG_CHECKS_IN_FLIGHT: positiveInt.default(DEFAULT_CHECK_BUDGET_LIMITS.maxInFlight),
+  /** Webex calls of one org's checks per minute, across workers (the deploy input `orgWebexCallsPerMinute`). */
+  ORG_WEBEX_CALLS_PER_MINUTE: positiveInt.default(DEFAULT_CHECK_BUDGET_LIMITS.callsPerMinute),
   /** A whole catalog document replacing `config/catalog.json` at deploy time. */
   CATALOG_JSON: z.string().min(1).optional(),
   /** The team's copy of docs/admin-api.md: the admin API's problem `type`s link to its anchors. */

@@ -6,6 +6,18 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
  */
 export const AUTHORIZATION_INVALIDATED_METRIC = 'AuthorizationInvalidated';
 
+/**
+ * Emitted by the sweep dispatcher on every run: 1 when it stopped at its time budget before
+ * queueing every due authorization, else 0 (the `SweepIncomplete` alarm sums it).
+ */
+export const SWEEP_INCOMPLETE_METRIC = 'SweepIncomplete';
+
+/**
+ * One per KMS call that failed throttled after the SDK's retries (kms-throttles.ts): KMS publishes
+ * no throttle metric of its own, so the `KmsThrottles` alarm sums this.
+ */
+export const KMS_THROTTLED_METRIC = 'KmsThrottled';
+
 /** One per authorization whose thrown checks made it `check_failing` (its ops alert names the error id). */
 export const CHECK_FAILING_METRIC = 'AuthorizationCheckFailing';
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { queryFlag } from './query-flag.js';
 import { nextUpdatedAt, requireTenant, type AdminDependencies } from './admin.js';
 import { TenantNotOffboardedError } from './admin-errors.js';
 import type { Tenant } from './model.js';
@@ -11,10 +12,7 @@ import { offboardTenant, type OffboardingDependencies } from './offboarding.js';
 
 /** DELETE's query: `purge=true` deletes an offboarded tenant for good instead of offboarding it. */
 export const tenantDeleteQuerySchema = z.strictObject({
-  purge: z
-    .enum(['true', 'false'], 'must be true or false')
-    .transform((value) => value === 'true')
-    .default(false),
+  purge: queryFlag(),
 });
 
 /** What a purge answers. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { queryFlag } from './query-flag.js';
 import {
   requireActiveTenant,
   nextUpdatedAt,
@@ -21,10 +22,7 @@ import {
 
 /** PATCH's query: `revokeAuthorizations=true` lets an org change revoke the tenant's authorizations first. */
 export const tenantPatchQuerySchema = z.strictObject({
-  revokeAuthorizations: z
-    .enum(['true', 'false'], 'must be true or false')
-    .transform((value) => value === 'true')
-    .default(false),
+  revokeAuthorizations: queryFlag(),
 });
 
 export type TenantPatchQuery = z.infer<typeof tenantPatchQuerySchema>;

@@ -79,6 +79,7 @@ function skipError(
 ): Error {
   switch (reason) {
     case 'leased':
+    case 'deferred':
       return new AuthorizationBusyError(key.tenantId, key.integration);
     case 'not_checkable':
     case 'not_due':

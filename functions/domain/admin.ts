@@ -13,7 +13,8 @@ import { webexOrgIdSchema } from './admin-org-id.js';
 import { passwordMaxAgeDaysSchema, ssoAuthorizersSchema } from './password-policy.js';
 import { toAuthorizationView, type AuthorizationView, type TenantAuthorizations } from './admin-views.js';
 import type { AlertLedger } from './alert-ledger.js';
-import { buildStatusBoard, type StatusBoard } from './status-board.js';
+import type { FleetBoardStore, RecountPage } from './fleet-board.js';
+import { buildStatusBoard, type StatusBoard, type StatusBoardQuery } from './status-board.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
 import {
   AuthorizationNotFoundError,
@@ -139,6 +140,8 @@ export interface AdminDependencies {
   history: HistoryRepository;
   catalog: Catalog;
   clock: Clock;
+  /** The fleet's totals and the board's rows (counters and the `board` index). */
+  board: FleetBoardStore;
   /** The deployment's password age (PASSWORD_MAX_AGE_DAYS), for tenants without their own, on the board. */
   passwordMaxAgeDays: number;
   /** Lifetime of a link when the admin does not give one (LINK_TTL_DAYS). */
@@ -323,15 +326,39 @@ export async function validateAuthorizationNow(
   return { outcome: result.outcome, authorization: toAuthorizationView(result.authorization, deps.catalog) };
 }
 
-/** The fleet at a glance (every tenant by every integration), as the status board page shows it. */
-export function getStatusBoard(deps: AdminDependencies): Promise<StatusBoard> {
-  return buildStatusBoard({
-    tenants: deps.tenants,
-    authorizations: deps.authorizations,
-    catalog: deps.catalog,
-    passwordMaxAgeDays: deps.passwordMaxAgeDays,
-    now: deps.clock.now(),
-    ...(deps.credentialIncidents ? { credentialIncidents: deps.credentialIncidents } : {}),
-    ...(deps.flapping ? { flapping: deps.flapping } : {}),
+/** The status board for a query (domain/status-board.ts): exact totals, a page of rows, the deadlines. */
+export function getStatusBoard(deps: AdminDependencies, query: StatusBoardQuery): Promise<StatusBoard> {
+  return buildStatusBoard(
+    {
+      board: deps.board,
+      tenants: deps.tenants,
+      authorizations: deps.authorizations,
+      catalog: deps.catalog,
+      passwordMaxAgeDays: deps.passwordMaxAgeDays,
+      now: deps.clock.now(),
+      ...(deps.credentialIncidents ? { credentialIncidents: deps.credentialIncidents } : {}),
+      ...(deps.flapping ? { flapping: deps.flapping } : {}),
+    },
+    query,
+  );
+}
+
+/** A backfill request: how many items to read this page, and where the previous one stopped. */
+export const recountRequestSchema = z.strictObject({
+  limit: z.number().int('must be a whole number').min(1, 'at least 1').max(1000, 'at most 1000').default(200),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+
+/**
+ * One page of the counters' backfill (docs/deploy.md, upgrade step): reads `limit` items of the
+ * table and counts the records and tenants written before the counters existed, each once.
+ */
+export function recountStatusBoard(
+  deps: AdminDependencies,
+  request: z.infer<typeof recountRequestSchema>,
+): Promise<RecountPage> {
+  return deps.board.countUncounted({
+    limit: request.limit,
+    ...(request.cursor ? { cursor: request.cursor } : {}),
   });
 }

@@ -6,7 +6,7 @@ import {
   WebexUnavailableError,
 } from './onboarding-errors.js';
 import type { OnboardingDependencies } from './onboarding.js';
-import { WebexError, type OrgBinding, type WebexPerson } from './ports.js';
+import { WebexError, type OrgBinding, type WebexPerson, type WebexRole } from './ports.js';
 
 /*
  * The callback's check of who authorized: a person, a Full Administrator, of the tenant's org
@@ -24,41 +24,50 @@ export function primaryEmail(person: WebexPerson): string {
   return person.emails[0] ?? '';
 }
 
-/** The person the new token belongs to; WebexUnavailableError when Webex fails transiently. */
-export async function readPerson(
+/** What the new token says about who authorized: the person, and the org's roles as Webex answered. */
+export interface AuthorizerAnswers {
+  person: WebexPerson;
+  /** Settled rather than awaited: a failure only matters once the person is known to be a person. */
+  roles: PromiseSettledResult<WebexRole[]>;
+}
+
+/**
+ * Reads the person the new token belongs to and the org's roles in one round trip (both requests
+ * in flight together); WebexUnavailableError when Webex fails transiently on the person.
+ */
+export async function readAuthorizer(
   deps: OnboardingDependencies,
   accessToken: string,
   retryUrl: string,
-): Promise<WebexPerson> {
-  try {
-    return await deps.webex.getMe(accessToken);
-  } catch (error) {
+): Promise<AuthorizerAnswers> {
+  const [person, roles] = await Promise.allSettled([
+    deps.webex.getMe(accessToken),
+    deps.webex.listRoles(accessToken),
+  ]);
+  if (person.status === 'rejected') {
+    const error: unknown = person.reason;
     if (error instanceof WebexError && error.kind === 'transient') {
       throw new WebexUnavailableError(retryUrl, error.details.trackingId);
     }
     throw error;
   }
+  return { person: person.value, roles };
 }
 
 /** Whether the person holds the Full Administrator role; non-admins may not list roles at all. */
-async function isFullAdmin(
-  deps: OnboardingDependencies,
-  accessToken: string,
-  person: WebexPerson,
-  retryUrl: string,
-) {
-  try {
-    const roles = await deps.webex.listRoles(accessToken);
-    const fullAdmin = roles.find(
+function isFullAdmin(answers: AuthorizerAnswers, retryUrl: string): boolean {
+  const { person, roles } = answers;
+  if (roles.status === 'fulfilled') {
+    const fullAdmin = roles.value.find(
       (role) => role.name.trim().toLowerCase() === FULL_ADMIN_ROLE_NAME.toLowerCase(),
     );
     return fullAdmin !== undefined && person.roles.includes(fullAdmin.id);
-  } catch (error) {
-    if (!(error instanceof WebexError)) throw error;
-    if (error.kind === 'transient') throw new WebexUnavailableError(retryUrl, error.details.trackingId);
-    if (error.kind === 'forbidden' || error.kind === 'unauthorized') return false;
-    throw error;
   }
+  const error: unknown = roles.reason;
+  if (!(error instanceof WebexError)) throw error;
+  if (error.kind === 'transient') throw new WebexUnavailableError(retryUrl, error.details.trackingId);
+  if (error.kind === 'forbidden' || error.kind === 'unauthorized') return false;
+  throw error;
 }
 
 /**
@@ -68,13 +77,13 @@ async function isFullAdmin(
  */
 export async function checkAuthorizer(
   deps: OnboardingDependencies,
-  input: { tenant: Tenant; person: WebexPerson; accessToken: string; retryUrl: string },
+  input: { tenant: Tenant; answers: AuthorizerAnswers; retryUrl: string },
 ): Promise<{ refusal: Refusal } | { orgBinding: Exclude<OrgBinding, 'refused'> }> {
-  const { tenant, person, retryUrl } = input;
+  const { tenant, answers, retryUrl } = input;
+  const { person } = answers;
   const email = primaryEmail(person);
   if (person.type !== 'person') return { refusal: new NotAPersonError(person.type, retryUrl) };
-  if (!(await isFullAdmin(deps, input.accessToken, person, retryUrl)))
-    return { refusal: new NotFullAdminError(email, retryUrl) };
+  if (!isFullAdmin(answers, retryUrl)) return { refusal: new NotFullAdminError(email, retryUrl) };
   if (tenant.orgId !== undefined && tenant.orgId !== person.orgId)
     return { refusal: new OrgMismatchError(email, retryUrl) };
   // Binds the tenant on its first success; refused when another request bound another org meanwhile.

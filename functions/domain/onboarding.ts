@@ -1,6 +1,6 @@
 import type { Integration } from './catalog.js';
 import type { AuthorizationEvent, Authorizer, OAuthState } from './model.js';
-import { checkAuthorizer, primaryEmail, readPerson } from './onboarding-authorizer.js';
+import { checkAuthorizer, primaryEmail, readAuthorizer } from './onboarding-authorizer.js';
 import { oauthErrorCodeOf, recordDenial } from './onboarding-denials.js';
 import {
   CodeRefusedError,
@@ -166,7 +166,7 @@ export async function startAuthorization(
  *    out for this tenant and integration in the last DENIAL_ALERT_WINDOW_HOURS), show the
  *    troubleshooting page.
  * 4. Exchange the code with the stored PKCE verifier (Webex down: "try again", nothing written).
- * 5. Read the person and the org's roles; refuse non-persons, non-Full-Admins and another org than
+ * 5. Read the person and the org's roles together (one round trip); refuse non-persons, non-Full-Admins and another org than
  *    the tenant's (binding the org on the first success, and telling ops with the command that
  *    undoes it). Refused tokens are not kept; the refused grant is revoked at Webex by its id only
  *    when it can be told apart from every other grant.
@@ -214,9 +214,13 @@ export async function completeAuthorization(
   if (input.code === undefined) throw new MissingCodeError(retryUrl);
 
   const grant = await exchangeCode(deps, integration, input.code, record.codeVerifier, retryUrl);
-  const person = await readPerson(deps, grant.accessToken, retryUrl);
-  const previous = await deps.authorizations.get(tenant.tenantId, integration.key);
-  const check = await checkAuthorizer(deps, { tenant, person, accessToken: grant.accessToken, retryUrl });
+  // The person, the roles and the existing record are independent reads: one round trip for all.
+  const [answers, previous] = await Promise.all([
+    readAuthorizer(deps, grant.accessToken, retryUrl),
+    deps.authorizations.get(tenant.tenantId, integration.key),
+  ]);
+  const { person } = answers;
+  const check = await checkAuthorizer(deps, { tenant, answers, retryUrl });
   if ('refusal' in check) {
     const { refusal } = check;
     await revokeRefusedGrant(deps, {

@@ -1,41 +1,71 @@
+import * as z from 'zod';
 import type { Catalog } from './catalog.js';
-import type {
-  Authorization,
-  AuthorizationStatus,
-  CauseConfidence,
-  InvalidationCause,
-  Tenant,
+import { deadlineWeeks, passwordDeadlineOf, type DeadlineWeek } from './deadline-weeks.js';
+import { bucketsFor, type FleetBoardStore, type FleetTotals } from './fleet-board.js';
+import {
+  AUTHORIZATION_STATUSES,
+  INVALIDATION_CAUSES,
+  LIVE_STATUSES,
+  type Authorization,
+  type AuthorizationStatus,
+  type CauseConfidence,
+  type InvalidationCause,
+  type Tenant,
 } from './model.js';
-import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
 import type { AuthorizationRepository, TenantRepository } from './ports.js';
 import type { AlertLedger, FlapCount } from './alert-ledger.js';
 import { utcDay } from './alert-policy.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
 
-/** A cell's state: an authorization's status, or `not_authorized` when there is no record. */
-export type BoardCellState = AuthorizationStatus | 'not_authorized';
+/**
+ * A filter of the board: absent, or empty as the page's filter form sends a field left at "any",
+ * means no filter.
+ */
+function filter<T extends z.ZodType<string>>(schema: T) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+}
 
-export interface BoardCell {
+/** The board's query: `GET /admin/status-board?status=&cause=&integration=&tenant=&limit=&cursor=`. */
+export const statusBoardQuerySchema = z.strictObject({
+  status: filter(z.enum(AUTHORIZATION_STATUSES)),
+  cause: filter(z.enum(INVALIDATION_CAUSES)),
+  integration: filter(
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be an integration key (lowercase letters, digits and dashes)'),
+  ),
+  /** A tenant id, or the start of one. */
+  tenant: filter(
+    z.string().regex(/^[a-z0-9-]{1,63}$/, 'must be a tenant id or its start (a-z, 0-9 and dashes)'),
+  ),
+  limit: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'at least 1')
+    .max(100, 'at most 100')
+    .default(50),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+export type StatusBoardQuery = z.infer<typeof statusBoardQuerySchema>;
+
+/** One authorization on the board. */
+export interface BoardRow {
+  tenantId: string;
+  /** The tenant's name; absent when the tenant item is gone (a purge half done). */
+  name?: string;
   integration: string;
-  state: BoardCellState;
+  status: AuthorizationStatus;
   cause?: InvalidationCause;
   /** How sure the cause is; absent on records invalidated before confidences existed. */
   confidence?: CauseConfidence;
   authorizerEmail?: string;
+  /** When the sweep checks it next (checkable statuses only). */
+  nextCheckAt?: string;
   /**
-   * The earliest deadline that ends the authorization unless someone acts: refresh-token expiry, or
-   * the password deadline of a non-SSO authorizer (the tenant's password age from the grant: the
-   * latest it can be).
+   * The earliest deadline that ends a live authorization unless someone acts: refresh-token
+   * expiry, or the password deadline of a non-SSO authorizer (the latest it can be).
    */
   nextExpiry?: { at: string; what: 'refresh token' | 'password' };
-}
-
-export interface BoardRow {
-  tenantId: string;
-  tenantName: string;
-  sso: boolean;
-  offboarded: boolean;
-  cells: BoardCell[];
 }
 
 /** An open credential incident: Webex refuses our client secret for this integration. */
@@ -59,146 +89,192 @@ export interface BoardCheckFailing {
   checkErrors: number;
 }
 
+/** Which live authorizations the deadline chart counts: all of them, or the first `read` of `live`. */
+export interface DeadlineCoverage {
+  read: number;
+  live: number;
+  complete: boolean;
+}
+
 export interface StatusBoard {
   generatedAt: string;
-  /** Authorizations in `check_failing`, each with its last error id, for ops to fix and recheck. */
+  /** The filter the rows answer (the limit as applied). */
+  query: Omit<StatusBoardQuery, 'cursor'>;
+  /** Exact, fleet wide, whatever the filter. */
+  totals: FleetTotals;
+  /** Problems first: by status (check failing, invalid, degraded, expiring, ...), then tenant. */
+  rows: BoardRow[];
+  /** Pass as `cursor` for the next page; absent on the last. */
+  nextCursor?: string;
+  /** Password deadlines and refresh-token expiries per week, for the next 13 weeks. */
+  deadlines: DeadlineWeek[];
+  deadlineCoverage: DeadlineCoverage;
+  /** Authorizations in `check_failing` (the first ones), each with its last error id, to fix and recheck. */
   checkFailing: BoardCheckFailing[];
   /** Open credential incidents (validator-incident.ts), shown as a banner above the board. */
   credentialIncidents: BoardCredentialIncident[];
   /** Authorizations that flapped (degraded, then restored within the flap window) too often today (docs/alerts.md). */
   flapping: FlapCount[];
   integrations: { key: string; name: string }[];
-  rows: BoardRow[];
-  /** How many cells are in each state, fleet wide. */
-  totals: Record<BoardCellState, number>;
 }
 
-const DAY_MS = 86_400_000;
+/** Live authorizations the deadline chart reads at most per request, so one view stays bounded. */
+export const DEADLINE_SAMPLE = 300;
+/** `check_failing` entries listed in the banner at most; the filter `status=check_failing` pages the rest. */
+const CHECK_FAILING_SHOWN = 20;
 
-function nextExpiryOf(
-  authorization: Authorization,
-  tenant: Tenant,
-  passwordMaxAgeDays: number,
-): BoardCell['nextExpiry'] {
-  const candidates: NonNullable<BoardCell['nextExpiry']>[] = [];
-  if (authorization.refreshTokenExpiresAt) {
-    candidates.push({ at: authorization.refreshTokenExpiresAt, what: 'refresh token' });
-  }
-  if (!signsInWithSso(tenant, authorization.authorizer) && authorization.grantedAt) {
-    const deadline = new Date(
-      Date.parse(authorization.grantedAt) + passwordMaxAgeDaysOf(tenant, passwordMaxAgeDays) * DAY_MS,
-    ).toISOString();
-    candidates.push({ at: deadline, what: 'password' });
-  }
-  return candidates.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))[0];
-}
-
-/** One tenant's row: a cell per catalog integration, in catalog order. */
-export function boardRow(
-  tenant: Tenant,
-  authorizations: Authorization[],
-  catalog: Catalog,
-  passwordMaxAgeDays: number,
-): BoardRow {
-  const byKey = new Map(authorizations.map((authorization) => [authorization.integration, authorization]));
-  return {
-    tenantId: tenant.tenantId,
-    tenantName: tenant.name,
-    sso: tenant.sso,
-    offboarded: tenant.status === 'offboarded',
-    cells: catalog.integrations.map(({ key }) => {
-      const authorization = byKey.get(key);
-      if (!authorization) return { integration: key, state: 'not_authorized' };
-      const live = authorization.status !== 'invalid' && authorization.status !== 'revoked';
-      const nextExpiry = live ? nextExpiryOf(authorization, tenant, passwordMaxAgeDays) : undefined;
-      return {
-        integration: key,
-        state: authorization.status,
-        ...(authorization.cause ? { cause: authorization.cause } : {}),
-        ...(authorization.confidence ? { confidence: authorization.confidence } : {}),
-        ...(authorization.authorizer ? { authorizerEmail: authorization.authorizer.email } : {}),
-        ...(nextExpiry ? { nextExpiry } : {}),
-      };
-    }),
-  };
-}
-
-/** The authorization as a `check_failing` entry of the board, or none when it is not. */
-function checkFailingOf(tenant: Tenant, authorization: Authorization): BoardCheckFailing[] {
-  if (authorization.status !== 'check_failing') return [];
-  return [
-    {
-      tenantId: tenant.tenantId,
-      tenantName: tenant.name,
-      integration: authorization.integration,
-      lastErrorId: authorization.lastCheckError?.errorId ?? 'unknown',
-      since: authorization.lastCheckError?.at ?? authorization.updatedAt,
-      checkErrors: authorization.checkErrors ?? 0,
-    },
-  ];
-}
-
-/**
- * The fleet at a glance: every tenant by every integration. Reads one page of tenants at a time
- * and each tenant's authorizations with one query, so it costs one read per tenant, never a scan.
- */
-export async function buildStatusBoard(input: {
-  tenants: TenantRepository;
-  authorizations: AuthorizationRepository;
+/** The ports the board reads. */
+export interface StatusBoardInput {
+  board: FleetBoardStore;
+  tenants: Pick<TenantRepository, 'get'>;
+  authorizations: Pick<AuthorizationRepository, 'get'>;
   catalog: Catalog;
   /** The deployment's PASSWORD_MAX_AGE_DAYS, for tenants without a password age of their own. */
   passwordMaxAgeDays: number;
   now: Date;
-  /** Upper bound on tenants shown, so one request stays bounded. */
-  maxTenants?: number;
   /** Where open credential incidents are kept; none are shown without it. */
   credentialIncidents?: Pick<CredentialIncidentStore, 'list'>;
   /** The alert ledger's flap counts, and how many flaps a day are too many; none flagged without it. */
   flapping?: { ledger: Pick<AlertLedger, 'listFlapping'>; moreThan: number };
-}): Promise<StatusBoard> {
-  const maxTenants = input.maxTenants ?? 1000;
-  const rows: BoardRow[] = [];
-  const checkFailing: BoardCheckFailing[] = [];
+}
+
+function nextExpiryOf(
+  authorization: Authorization,
+  tenant: Tenant | undefined,
+  passwordMaxAgeDays: number,
+): BoardRow['nextExpiry'] {
+  if (!LIVE_STATUSES.includes(authorization.status)) return undefined;
+  const candidates: NonNullable<BoardRow['nextExpiry']>[] = [];
+  if (authorization.refreshTokenExpiresAt) {
+    candidates.push({ at: authorization.refreshTokenExpiresAt, what: 'refresh token' });
+  }
+  const password = tenant ? passwordDeadlineOf(authorization, tenant, passwordMaxAgeDays) : undefined;
+  if (password) candidates.push({ at: password, what: 'password' });
+  return candidates.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))[0];
+}
+
+/** One authorization's row. */
+export function boardRow(
+  authorization: Authorization,
+  tenant: Tenant | undefined,
+  passwordMaxAgeDays: number,
+): BoardRow {
+  const nextExpiry = nextExpiryOf(authorization, tenant, passwordMaxAgeDays);
+  return {
+    tenantId: authorization.tenantId,
+    ...(tenant ? { name: tenant.name } : {}),
+    integration: authorization.integration,
+    status: authorization.status,
+    ...(authorization.cause ? { cause: authorization.cause } : {}),
+    ...(authorization.confidence ? { confidence: authorization.confidence } : {}),
+    ...(authorization.authorizer ? { authorizerEmail: authorization.authorizer.email } : {}),
+    ...(authorization.nextCheckAt ? { nextCheckAt: authorization.nextCheckAt } : {}),
+    ...(nextExpiry ? { nextExpiry } : {}),
+  };
+}
+
+/** The records (and their tenants, each read once) behind a page of keys; a key whose record is gone is dropped. */
+async function recordsOf(
+  input: Pick<StatusBoardInput, 'tenants' | 'authorizations'>,
+  keys: { tenantId: string; integration: string }[],
+): Promise<{ authorization: Authorization; tenant: Tenant | undefined }[]> {
+  const tenants = new Map<string, Promise<Tenant | undefined>>();
+  const tenantOf = (tenantId: string) => {
+    const known = tenants.get(tenantId) ?? input.tenants.get(tenantId);
+    tenants.set(tenantId, known);
+    return known;
+  };
+  const found = await Promise.all(
+    keys.map(async ({ tenantId, integration }) => {
+      const [authorization, tenant] = await Promise.all([
+        input.authorizations.get(tenantId, integration),
+        tenantOf(tenantId),
+      ]);
+      return authorization ? [{ authorization, tenant }] : [];
+    }),
+  );
+  return found.flat();
+}
+
+/** Keys of one filter, page after page, up to `max`. */
+async function keysUpTo(
+  board: FleetBoardStore,
+  buckets: string[],
+  max: number,
+): Promise<{ keys: { tenantId: string; integration: string }[]; complete: boolean }> {
+  const keys: { tenantId: string; integration: string }[] = [];
   let cursor: string | undefined;
   do {
-    const page = await input.tenants.list({
-      limit: Math.min(100, maxTenants - rows.length),
+    const page = await board.listKeys({
+      buckets,
+      limit: Math.min(100, max - keys.length),
       ...(cursor ? { cursor } : {}),
     });
-    const pageRows = await Promise.all(
-      page.items.map(async (tenant) => {
-        const authorizations = await input.authorizations.listForTenant(tenant.tenantId);
-        return {
-          row: boardRow(tenant, authorizations, input.catalog, input.passwordMaxAgeDays),
-          failing: authorizations.flatMap((authorization) => checkFailingOf(tenant, authorization)),
-        };
-      }),
-    );
-    for (const { row, failing } of pageRows) {
-      rows.push(row);
-      checkFailing.push(...failing);
-    }
+    keys.push(...page.items);
     cursor = page.cursor;
-  } while (cursor && rows.length < maxTenants);
+  } while (cursor && keys.length < max);
+  return { keys, complete: cursor === undefined };
+}
 
-  const totals: Record<BoardCellState, number> = {
-    not_authorized: 0,
-    pending: 0,
-    active: 0,
-    expiring: 0,
-    degraded: 0,
-    invalid: 0,
-    revoked: 0,
-    check_failing: 0,
-  };
-  for (const row of rows) for (const cell of row.cells) totals[cell.state] += 1;
+/**
+ * The status board of the fleet:
+ * 1. the exact totals (counters kept with every status change, never a read of the fleet);
+ * 2. one page of rows matching the query, problems first, from the `board` index;
+ * 3. the first `check_failing` authorizations, the open credential incidents and today's flaps;
+ * 4. the next 13 weeks' password deadlines and refresh-token expiries of the live authorizations
+ *    (at most {@link DEADLINE_SAMPLE} read; `deadlineCoverage` says whether that was all).
+ */
+export async function buildStatusBoard(
+  input: StatusBoardInput,
+  query: StatusBoardQuery,
+): Promise<StatusBoard> {
+  const { cursor, ...filter } = query;
+  const [totals, page] = await Promise.all([
+    input.board.totals(),
+    input.board.listKeys({
+      buckets: bucketsFor(filter),
+      ...(filter.integration ? { integration: filter.integration } : {}),
+      ...(filter.tenant ? { tenantPrefix: filter.tenant } : {}),
+      limit: filter.limit,
+      ...(cursor ? { cursor } : {}),
+    }),
+  ]);
+  const liveBuckets = LIVE_STATUSES.flatMap((status) => bucketsFor({ status }));
+  const [rows, failing, live] = await Promise.all([
+    recordsOf(input, page.items),
+    keysUpTo(input.board, bucketsFor({ status: 'check_failing' }), CHECK_FAILING_SHOWN).then(({ keys }) =>
+      recordsOf(input, keys),
+    ),
+    keysUpTo(input.board, liveBuckets, DEADLINE_SAMPLE).then(async ({ keys, complete }) => ({
+      records: await recordsOf(input, keys),
+      complete,
+    })),
+  ]);
   const incidents = (await input.credentialIncidents?.list()) ?? [];
   const flapping = input.flapping
     ? await input.flapping.ledger.listFlapping(utcDay(input.now), input.flapping.moreThan)
     : [];
+  const liveTotal = LIVE_STATUSES.reduce((sum, status) => sum + (totals.byStatus[status] ?? 0), 0);
   return {
-    flapping,
     generatedAt: input.now.toISOString(),
+    query: filter,
+    totals,
+    rows: rows.map(({ authorization, tenant }) => boardRow(authorization, tenant, input.passwordMaxAgeDays)),
+    ...(page.cursor ? { nextCursor: page.cursor } : {}),
+    deadlines: deadlineWeeks(
+      live.records.flatMap(({ authorization, tenant }) => (tenant ? [{ authorization, tenant }] : [])),
+      input.passwordMaxAgeDays,
+      input.now,
+    ),
+    deadlineCoverage: { read: live.records.length, live: liveTotal, complete: live.complete },
+    checkFailing: failing.map(({ authorization, tenant }) => ({
+      tenantId: authorization.tenantId,
+      tenantName: tenant?.name ?? authorization.tenantId,
+      integration: authorization.integration,
+      lastErrorId: authorization.lastCheckError?.errorId ?? 'unknown',
+      since: authorization.lastCheckError?.at ?? authorization.updatedAt,
+      checkErrors: authorization.checkErrors ?? 0,
+    })),
     credentialIncidents: incidents.map(({ integration, openedAt }) => {
       const known = input.catalog.find(integration);
       return {
@@ -208,9 +284,7 @@ export async function buildStatusBoard(input: {
         openedAt,
       };
     }),
+    flapping,
     integrations: input.catalog.integrations.map(({ key, name }) => ({ key, name })),
-    checkFailing,
-    rows,
-    totals,
   };
 }

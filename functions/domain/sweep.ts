@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { handleCheckError } from './check-failures.js';
+import { ConcurrencyLimit } from './concurrency.js';
 import type { AuthorizationRepository, Clock } from './ports.js';
 import { validateAuthorization } from './validator.js';
 import {
@@ -26,8 +27,9 @@ export class EnqueueError extends Error {
   constructor(
     message: string,
     readonly failedCount: number,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -40,12 +42,49 @@ export const DEFAULT_DUE_PAGE_SIZE = 100;
  */
 export const DEFAULT_TIME_RESERVE_MS = 10_000;
 
+/**
+ * The part of the `due` index one dispatcher invocation reads: the shards whose number modulo
+ * `count` is `index`. The schedule starts one invocation per group, so a fleet's sweep is split.
+ */
+export interface ShardGroup {
+  index: number;
+  count: number;
+}
+
+/**
+ * The dispatcher's event: a shard group given by the schedule's input (`shardGroup` of
+ * `shardGroups`), or neither, meaning every shard (EventBridge's own scheduled event, a manual run).
+ * Other fields (a scheduled event's) are ignored.
+ */
+export const dispatchEventSchema = z
+  .looseObject({
+    shardGroup: z.number().int().min(0).optional(),
+    shardGroups: z.number().int().min(1).optional(),
+  })
+  .refine((event) => (event.shardGroup === undefined) === (event.shardGroups === undefined), {
+    message: 'shardGroup and shardGroups go together',
+    path: ['shardGroups'],
+  })
+  .refine((event) => (event.shardGroup ?? 0) < (event.shardGroups ?? 1), {
+    message: 'shardGroup must be less than shardGroups',
+    path: ['shardGroup'],
+  })
+  .transform((event): ShardGroup | undefined =>
+    event.shardGroup !== undefined && event.shardGroups !== undefined
+      ? { index: event.shardGroup, count: event.shardGroups }
+      : undefined,
+  );
+
 export interface DispatchInput {
   authorizations: Pick<AuthorizationRepository, 'listDue'>;
   queue: ValidationQueue;
   clock: Clock;
   /** How many `DUE#n` partitions the index is spread over (the table definition's `dueShards`). */
   shards: number;
+  /** The shards this invocation reads; every shard when absent. */
+  shardGroup?: ShardGroup;
+  /** Shards read at once, each page by page; one at a time when absent. */
+  shardConcurrency?: number;
   /** Milliseconds left in this invocation (Lambda's `context.getRemainingTimeInMillis`). */
   remainingTimeMs: () => number;
   timeReserveMs?: number;
@@ -62,39 +101,68 @@ export interface DispatchReport {
 }
 
 /**
+ * The shards one invocation reads, in the order it starts them: its group's (all when no group),
+ * starting from the one the minute points at, so a sweep that always runs short does not always
+ * leave the same shards for last.
+ */
+export function shardsToRead(shards: number, now: Date, group?: ShardGroup): number[] {
+  if (group && (group.count > shards || group.index >= group.count || group.index < 0))
+    throw new RangeError(`Shard group ${group.index} of ${group.count} does not fit ${shards} shards`);
+  const start = Math.floor(now.getTime() / 60_000) % shards;
+  return Array.from({ length: shards }, (_, offset) => (start + offset) % shards).filter(
+    (shard) => !group || shard % group.count === group.index,
+  );
+}
+
+/**
  * Sends every due authorization to the validator queue, reading only the sparse `due` index,
- * shard by shard, page by page (never a scan). Work per invocation is bounded: before each page it
- * checks the time left and stops early when the budget is spent. Nothing is lost by stopping:
- * an item stays due until a worker moves its `nextCheckAt`, so the next schedule sends it. The
- * starting shard rotates with the minute, so a sweep that always runs short does not always
- * leave the same shards for last. A page the queue refuses is counted in `failed` and the sweep
- * goes on: one bad moment of the queue must not leave every later shard unchecked.
+ * shard by shard, page by page (never a scan); `shardConcurrency` shards at once, the queue
+ * bounding its own sends. Work per invocation is bounded: before each page it checks the time
+ * left and stops early when the budget is spent. Nothing is lost by stopping: an item stays due
+ * until a worker moves its `nextCheckAt`, so the next schedule sends it. A page the queue refuses
+ * is counted in `failed` and the sweep goes on: one bad moment of the queue must not leave every
+ * later shard unchecked. A shard whose read fails fails the invocation, once the others are done.
  */
 export async function dispatchDueAuthorizations(input: DispatchInput): Promise<DispatchReport> {
   const now = input.clock.now();
+  const report: DispatchReport = { dispatched: 0, failed: 0, complete: true };
+  const lanes = new ConcurrencyLimit(input.shardConcurrency ?? 1);
+  const settled = await Promise.allSettled(
+    shardsToRead(input.shards, now, input.shardGroup).map((shard) =>
+      lanes.run(() => dispatchShard(input, shard, now, report)),
+    ),
+  );
+  const failure = settled.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  return report;
+}
+
+/** Reads one shard to its end (or to the time budget), queuing each page; adds to `report`. */
+async function dispatchShard(
+  input: DispatchInput,
+  shard: number,
+  now: Date,
+  report: DispatchReport,
+): Promise<void> {
   const reserve = input.timeReserveMs ?? DEFAULT_TIME_RESERVE_MS;
   const limit = input.pageSize ?? DEFAULT_DUE_PAGE_SIZE;
-  const start = Math.floor(now.getTime() / 60_000) % input.shards;
-  let dispatched = 0;
-  let failed = 0;
-  for (let offset = 0; offset < input.shards; offset += 1) {
-    const shard = (start + offset) % input.shards;
-    let cursor: string | undefined;
-    do {
-      if (input.remainingTimeMs() < reserve) return { dispatched, failed, complete: false };
-      const page = await input.authorizations.listDue(shard, now, {
-        limit,
-        ...(cursor !== undefined ? { cursor } : {}),
-      });
-      if (page.items.length > 0) {
-        const refused = await enqueuePage(input.queue, page.items);
-        dispatched += page.items.length - refused;
-        failed += refused;
-      }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-  }
-  return { dispatched, failed, complete: true };
+  let cursor: string | undefined;
+  do {
+    if (input.remainingTimeMs() < reserve) {
+      report.complete = false;
+      return;
+    }
+    const page = await input.authorizations.listDue(shard, now, {
+      limit,
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
+    if (page.items.length > 0) {
+      const refused = await enqueuePage(input.queue, page.items);
+      report.dispatched += page.items.length - refused;
+      report.failed += refused;
+    }
+    cursor = page.cursor;
+  } while (cursor !== undefined);
 }
 
 /** Queues one page; answers how many of its keys the queue did not take. */

@@ -1,4 +1,5 @@
 import type { Catalog } from './catalog.js';
+import type { CheckBudget } from './check-budget.js';
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from './expiry-warnings.js';
 import type { AuthorizationStatus, EventType, InvalidationCause, Tenant } from './model.js';
 import type { CredentialIncidentDependencies } from './validator-incident.js';
@@ -26,6 +27,12 @@ export interface ValidatorConfig {
    * so with a sweep schedule of this period every authorization is probed on every sweep.
    */
   checkIntervalSeconds: number;
+  /**
+   * How often the sweep runs (the deploy input `sweepRateMinutes`); absent, once an interval. Run
+   * more often than the interval, each authorization's checks keep their own phase of the
+   * interval (validator-schedule.ts), so one org's checks are spread over it.
+   */
+  sweepRateSeconds?: number;
   /** How long a worker holds an authorization; must exceed the worker's timeout. */
   leaseSeconds: number;
   /** A sibling invalidated this recently died "at the same time" (one sweep, with margin). */
@@ -68,6 +75,11 @@ export interface ValidatorDependencies {
    * a conflict or a transient Webex failure counts.
    */
   isTransientFailure?: (error: unknown) => boolean;
+  /**
+   * The Webex call budget per org (check-budget.ts) the sweep's checks wait for. Absent, checks
+   * run as soon as they are delivered.
+   */
+  checkBudget?: CheckBudget;
   /** Source of jitter in [0, 1); Math.random when absent. */
   random?: () => number;
   log: Log;
@@ -93,7 +105,9 @@ export type SkipReason =
   /** The catalog no longer lists the integration. */
   | 'unknown_integration'
   /** Someone wrote a newer record while this check ran (e.g. a re-authorization); theirs wins. */
-  | 'superseded';
+  | 'superseded'
+  /** The org's Webex call budget had no room (check-budget.ts): left due for the next sweep. */
+  | 'deferred';
 
 export type ValidationOutcome =
   | { kind: 'skipped'; reason: SkipReason }

@@ -22,6 +22,7 @@ import {
 import { probeIdentity } from './validator-evidence.js';
 import { assessCheckExpiry } from './validator-expiry.js';
 import { followCredentialIncident } from './validator-incident.js';
+import { withinCheckBudget } from './validator-budget.js';
 import { SECOND_MS, scheduleNextCheck } from './validator-schedule.js';
 import { TenantOnce, TokenSession } from './validator-session.js';
 import { holdsTokens, noTokensMessage } from './token-storage.js';
@@ -49,6 +50,8 @@ function skipped(reason: SkipReason): ValidationOutcome {
  *    Refused: skip, saying why from the record as it stood (another worker holding the lease is
  *    success).
  * 2. Publish a pending event left by a run that died after its save (see "Outbox" below).
+ *    A sweep's check then waits for a slot and its turn in the org's Webex call budget
+ *    (validator-budget.ts); without one it is deferred (skipped, the record left due).
  * 3. Open the record's sealed tokens with the vault. (The tenant is read only when a step needs
  *    it; see TenantOnce.)
  * 4. Refresh when the access token nears its end or the refresh token needs keeping alive
@@ -111,7 +114,15 @@ export async function validateAuthorization(
     }
     const wanted = isCheckable(record.status) && (options.force || isDue(record, now));
     if (!wanted) return skipped(isCheckable(record.status) ? 'not_due' : 'not_checkable');
-    return await check(deps, record, now, log, held, options.refresh === true);
+    const refresh = options.refresh === true;
+    // An operator's forced check is one call at a time: only the sweep's checks wait for the budget.
+    if (!deps.checkBudget || options.force) return await check(deps, record, now, log, held, refresh);
+    return await withinCheckBudget(
+      deps,
+      deps.checkBudget,
+      { record, owner, holdUntil: leaseUntil },
+      (budgeted) => check(budgeted, record, budgeted.clock.now(), log, held, refresh),
+    );
   } finally {
     if (!held.released) {
       await deps.authorizations
@@ -286,6 +297,8 @@ async function check(
     issued: { accessToken: refreshedNow ? now : issuedAt, refreshToken: refreshIssuedAt },
     expiry,
     ...(credentialIncidentSince ? { credentialIncidentSince } : {}),
+    key,
+    previousDue: record.nextCheckAt === undefined ? undefined : new Date(record.nextCheckAt),
   });
   const next: Authorization = {
     ...withoutCheckErrors(record),

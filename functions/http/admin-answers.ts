@@ -23,7 +23,7 @@ import {
   AuthorizationInvalidError,
   NotAuthorizedError,
 } from '#functions/token-access.js';
-import { CONTENT_SECURITY_POLICY } from './pages/layout.js';
+import { STATUS_BOARD_CONTENT_SECURITY_POLICY } from './pages/layout.js';
 
 /*
  * The admin API's answers: JSON, and problem documents for refusals, with the one mapping from
@@ -99,14 +99,14 @@ export function expectedVersionOf(ifMatch: string | undefined): string | undefin
   return match[1];
 }
 
-/** An HTML page with the API's headers and the pages' content security policy. */
+/** The status board page with the API's headers and the board's content security policy. */
 export function htmlPage(statusCode: number, body: string): Answer {
   return {
     statusCode,
     headers: {
       ...HEADERS,
       'Content-Type': 'text/html; charset=utf-8',
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'Content-Security-Policy': STATUS_BOARD_CONTENT_SECURITY_POLICY,
     },
     body,
   };
@@ -328,7 +328,9 @@ function tokenAccessProblem(error: unknown): ProblemError | undefined {
       503,
       'authorization-degraded',
       'No token right now',
-      `No access token for "${error.tenantId}"/"${error.integration}" right now (${error.reason}); retry later`,
+      error.reason === 'authorization_degraded'
+        ? `The authorization "${error.tenantId}"/"${error.integration}" is degraded: the validator's last checks met transient Webex failures. Retry after its next check, or add acceptDegraded=true to take its token while that token is valid`
+        : `No access token for "${error.tenantId}"/"${error.integration}" right now (${error.reason}); retry later`,
       retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
       [],
       { reason: error.reason, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) },

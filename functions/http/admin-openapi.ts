@@ -10,6 +10,7 @@ import {
   linkRequestSchema,
   newTenantSchema,
   pageQuerySchema,
+  recountRequestSchema,
   tenantIdSchema,
   tenantPatchSchema,
 } from '#domain/admin.js';
@@ -17,6 +18,8 @@ import { tenantDeleteQuerySchema } from '#domain/admin-lifecycle.js';
 import { tenantPatchQuerySchema } from '#domain/admin-org.js';
 import { bulkRecheckSchema } from '#domain/admin-recheck-bulk.js';
 import { tenantSchema } from '#domain/model.js';
+import { accessTokenQuerySchema } from '#domain/query-flag.js';
+import { statusBoardQuerySchema } from '#domain/status-board.js';
 import { idempotencyKeySchema } from './idempotency.js';
 
 /*
@@ -123,6 +126,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
       status: '200',
       description: '`{tenantId, integration, accessToken, expiresAt, scopes, status}`',
     },
+    query: accessTokenQuerySchema,
   },
   {
     method: 'get',
@@ -140,9 +144,24 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
   {
     method: 'get',
     path: '/admin/status-board',
-    summary: 'Every tenant by every integration',
-    success: { status: '200', description: 'The board (JSON, or the HTML page to `Accept: text/html`)' },
+    summary: 'The fleet: exact totals, authorizations problems first (filtered, paged), deadlines coming',
+    query: statusBoardQuerySchema,
+    success: {
+      status: '200',
+      description:
+        '`{totals: {byStatus, byCause, authorizations, tenants}, rows, nextCursor?, deadlines, deadlineCoverage, checkFailing, credentialIncidents, flapping, integrations, query, generatedAt}` (JSON, or the HTML page to `Accept: text/html`)',
+    },
     html: true,
+  },
+  {
+    method: 'post',
+    path: '/admin/status-board/recount',
+    summary: "One page of the board counters' backfill (records and tenants written before the counters)",
+    body: recountRequestSchema,
+    success: {
+      status: '200',
+      description: '`{scanned, counted, cursor?}`: call again with `cursor` until it is absent',
+    },
   },
   {
     method: 'post',

@@ -179,7 +179,7 @@ describe('the local system end to end', () => {
     expect(await mailbox()).toHaveLength(before);
 
     await page.goto(`${system.api.url}/_local/status`);
-    expect(await page.locator('td[data-state="invalid"]').count()).toBe(5);
+    expect(await page.locator('tr[data-state="invalid"]').count()).toBe(5);
     await page.screenshot({ path: `${SCREENSHOTS}/e2e-status-board.png`, fullPage: true });
 
     // The mailbox page's re-authorize link, clicked, opens the portal showing what died.
@@ -218,7 +218,7 @@ describe('the local system end to end', () => {
     expect(await portalStates()).toEqual(expected);
     await page.goto(`${system.api.url}/_local/status`);
     const board = await page
-      .locator('td[data-integration][data-state]')
+      .locator('tr[data-integration][data-state]')
       .evaluateAll((nodes) =>
         Object.fromEntries(
           nodes.map((node) => [node.getAttribute('data-integration'), node.getAttribute('data-state')]),

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_ROUTE_THROTTLE, PUBLIC_ROUTE_THROTTLE } from '#lib/api.js';
 import { defaultStack, logicalId, render, synthesize } from './support.js';
 import type { Synthesized } from './support.js';
 
@@ -28,6 +29,7 @@ const ADMIN_ROUTE_KEYS = [
   'GET /admin/tenants/{tenantId}/history',
   'POST /admin/tenants/{tenantId}/authorizations/{integration}/validate',
   'GET /admin/status-board',
+  'POST /admin/status-board/recount',
   'POST /admin/tenants/{tenantId}/authorizations/{integration}/recheck',
   'POST /admin/tenants/{tenantId}/authorizations/{integration}/refresh',
   'POST /admin/recheck',
@@ -117,6 +119,33 @@ describe('HTTP API routes', () => {
     // The path of /connect/{link} is the signed onboarding link itself.
     expect(format).not.toContain('$context.path');
     expect(JSON.parse(format)).toHaveProperty('requestId', '$context.requestId');
+  });
+
+  it('throttles each public route and each admin route apart, the admin routes lower, once the routes exist', () => {
+    const [stageId, stage] =
+      Object.entries(synth.template.findResources('AWS::ApiGatewayV2::Stage'))[0] ?? [];
+    const { RouteSettings: settings } = (stage?.Properties ?? {}) as {
+      RouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    };
+    expect(Object.keys(settings).sort()).toEqual([...PUBLIC_ROUTE_KEYS, ...ADMIN_ROUTE_KEYS].sort());
+    for (const key of PUBLIC_ROUTE_KEYS) {
+      expect(settings[key], key).toEqual({
+        ThrottlingRateLimit: PUBLIC_ROUTE_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: PUBLIC_ROUTE_THROTTLE.burstLimit,
+      });
+    }
+    for (const key of ADMIN_ROUTE_KEYS) {
+      expect(settings[key], key).toEqual({
+        ThrottlingRateLimit: ADMIN_ROUTE_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: ADMIN_ROUTE_THROTTLE.burstLimit,
+      });
+    }
+    expect(ADMIN_ROUTE_THROTTLE.rateLimit).toBeLessThan(PUBLIC_ROUTE_THROTTLE.rateLimit);
+    const routeIds = Object.keys(synth.template.findResources('AWS::ApiGatewayV2::Route'));
+    const dependsOn = (synth.template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[
+      stageId ?? ''
+    ]?.DependsOn;
+    expect(dependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 
   it('keeps the access logs three months, in their own log group deleted with the stack', () => {

@@ -39,6 +39,8 @@ describe('deploy inputs', () => {
       stackName: 'WebexAuthKeeper',
       sweepRateMinutes: 15,
       checkIntervalMinutes: DEFAULT_CHECK_INTERVAL_MINUTES,
+      orgChecksInFlight: 10,
+      orgWebexCallsPerMinute: 600,
       passwordMaxAgeDays: 1825,
       linkTtlDays: 14,
       retainData: true,
@@ -112,6 +114,13 @@ describe('deploy inputs', () => {
     expect(read({ stackName: 'staging' }).stackName).toBe('staging');
   });
 
+  it('reads the Webex call budget per org from the command line', () => {
+    expect(read({ orgChecksInFlight: '4', orgWebexCallsPerMinute: '120' })).toMatchObject({
+      orgChecksInFlight: 4,
+      orgWebexCallsPerMinute: 120,
+    });
+  });
+
   it('treats an empty -c value as not given', () => {
     expect(read({ opsAlertEmail: '' }).opsAlertEmail).toBeUndefined();
   });
@@ -123,6 +132,10 @@ describe('deploy inputs', () => {
     [{ sweepRateMinutes: '0' }, /sweepRateMinutes/],
     [{ sweepRateMinutes: 'often' }, /sweepRateMinutes/],
     [{ checkIntervalMinutes: '0' }, /checkIntervalMinutes/],
+    [{ orgChecksInFlight: '0' }, /orgChecksInFlight/],
+    [{ orgChecksInFlight: 'many' }, /orgChecksInFlight/],
+    [{ orgWebexCallsPerMinute: '5' }, /orgWebexCallsPerMinute/],
+    [{ orgWebexCallsPerMinute: 2.5 }, /orgWebexCallsPerMinute/],
     [
       { sweepRateMinutes: '30', checkIntervalMinutes: '20' },
       /checkIntervalMinutes: must be at least sweepRateMinutes \(30\)/,

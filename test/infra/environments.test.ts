@@ -153,10 +153,18 @@ describe('two environments (staging and prod) in one account', () => {
     expect(named(prod, 'AWS::ApiGatewayV2::Api')).toEqual(['prod']);
     expect(named(prod, 'AWS::CloudWatch::Dashboard')).toEqual(['prod']);
     expect(named(staging, 'AWS::CloudWatch::Alarm')).toEqual([
+      'staging-api-5xx',
       'staging-dead-letter-queue-not-empty',
+      'staging-dynamodb-throttles',
       'staging-invalidations',
+      'staging-kms-throttles',
+      'staging-lambda-throttles',
       'staging-notifier-dead-letter-queue-not-empty',
+      'staging-sweep-incomplete',
+      'staging-sweep-missing',
+      'staging-validation-queue-behind',
       'staging-validator-errors',
+      'staging-worker-failure-rate',
     ]);
   });
 

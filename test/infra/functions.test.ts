@@ -37,6 +37,9 @@ const STATE_OWNER = [
   'PASSWORD_MAX_AGE_DAYS',
   'LINK_TTL_DAYS',
   'CHECK_INTERVAL_SECONDS',
+  'SWEEP_RATE_SECONDS',
+  'ORG_CHECKS_IN_FLIGHT',
+  'ORG_WEBEX_CALLS_PER_MINUTE',
 ];
 /** The alert policy's tunables: the notifier's and the admin API's (its status board). */
 const ALERT_POLICY = [
@@ -111,6 +114,9 @@ describe('every function', () => {
         PASSWORD_MAX_AGE_DAYS: '1825',
         LINK_TTL_DAYS: '14',
         CHECK_INTERVAL_SECONDS: '900',
+        SWEEP_RATE_SECONDS: '900',
+        ORG_CHECKS_IN_FLIGHT: '10',
+        ORG_WEBEX_CALLS_PER_MINUTE: '600',
         POWERTOOLS_METRICS_NAMESPACE: 'WebexAuthKeeper',
         NODE_OPTIONS: '--enable-source-maps',
         KMS_KEY_ID: { 'Fn::GetAtt': [logicalId(synth.stack.tokenStore.key), 'Arn'] },
@@ -171,6 +177,8 @@ describe('every function', () => {
       linkTtlDays: 3,
       sweepRateMinutes: 5,
       checkIntervalMinutes: 5,
+      orgChecksInFlight: 4,
+      orgWebexCallsPerMinute: 120,
       catalogJson,
       adminDocsUrl,
     });
@@ -183,6 +191,9 @@ describe('every function', () => {
         PASSWORD_MAX_AGE_DAYS: '90',
         LINK_TTL_DAYS: '3',
         CHECK_INTERVAL_SECONDS: '300',
+        SWEEP_RATE_SECONDS: '300',
+        ORG_CHECKS_IN_FLIGHT: '4',
+        ORG_WEBEX_CALLS_PER_MINUTE: '120',
         CATALOG_JSON: catalogJson,
       });
     }

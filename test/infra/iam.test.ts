@@ -178,7 +178,14 @@ describe('function permissions', () => {
           ],
           [table()],
         ),
-        ...allow(['dynamodb:Query'], [`${table()}/index/${tableDefinition.tenantIndex.indexName}`]),
+        ...allow(
+          ['dynamodb:Query'],
+          [
+            `${table()}/index/${tableDefinition.tenantIndex.indexName}`,
+            // The status board's rows, problems first.
+            `${table()}/index/${tableDefinition.boardIndex.indexName}`,
+          ],
+        ),
         ...stateOwner(SEAL_AND_OPEN),
       ]),
     );

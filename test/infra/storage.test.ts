@@ -39,8 +39,12 @@ describe('table', () => {
   it('has exactly the global secondary indexes of the table the local run creates', () => {
     const table = tableProperties(synth);
     expect(table.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
-    expect(table.GlobalSecondaryIndexes.map((index) => index.IndexName)).toEqual(['due', 'tenants']);
+    expect(table.GlobalSecondaryIndexes.map((index) => index.IndexName)).toEqual(['due', 'tenants', 'board']);
     expect(table.GlobalSecondaryIndexes.find((index) => index.IndexName === 'due')?.Projection).toEqual({
+      ProjectionType: 'KEYS_ONLY',
+    });
+    // Keys only: a check that leaves the status alone writes nothing to the board index.
+    expect(table.GlobalSecondaryIndexes.find((index) => index.IndexName === 'board')?.Projection).toEqual({
       ProjectionType: 'KEYS_ONLY',
     });
   });
@@ -52,7 +56,7 @@ describe('table', () => {
   });
 
   it('builds the local table from every index and key of the shared definition', () => {
-    const { partitionKey, sortKey, dueIndex, tenantIndex } = tableDefinition;
+    const { partitionKey, sortKey, dueIndex, tenantIndex, boardIndex } = tableDefinition;
     expect(local.KeySchema).toEqual([
       { AttributeName: partitionKey.name, KeyType: 'HASH' },
       { AttributeName: sortKey.name, KeyType: 'RANGE' },
@@ -60,6 +64,7 @@ describe('table', () => {
     expect(local.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
       dueIndex.indexName,
       tenantIndex.indexName,
+      boardIndex.indexName,
     ]);
     expect(timeToLiveInput('t').TimeToLiveSpecification).toEqual({
       AttributeName: tableDefinition.timeToLiveAttribute,

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinition } from '#adapters/table-definition.js';
+import { dispatchEventSchema, shardsToRead } from '#domain/sweep.js';
 import { defaultStack, logicalId, synthesize } from './support.js';
 import type { Synthesized } from './support.js';
 
@@ -8,18 +10,40 @@ beforeAll(() => {
 });
 
 describe('sweep schedule', () => {
-  it('runs the dispatcher every 15 minutes by default', () => {
+  it('runs the dispatcher every 15 minutes by default, once per shard group', () => {
     synth.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(15 minutes)',
       State: 'ENABLED',
-      Targets: [
-        {
-          Arn: { 'Fn::GetAtt': [logicalId(synth.stack.validator.dispatcher), 'Arn'] },
-          Id: 'Target0',
-          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 900 },
-        },
-      ],
+      Targets: [0, 1, 2, 3].map((shardGroup) => ({
+        Arn: { 'Fn::GetAtt': [logicalId(synth.stack.validator.dispatcher), 'Arn'] },
+        Id: `Target${shardGroup}`,
+        Input: JSON.stringify({ shardGroup, shardGroups: 4 }),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 900 },
+      })),
     });
+  });
+
+  it('gives the dispatcher one full vCPU (1,769 MB): its sends are bound by CPU at fleet scale', () => {
+    const dispatcher = synth.template.toJSON().Resources[logicalId(synth.stack.validator.dispatcher)] as {
+      Properties: { MemorySize: number; Timeout: number };
+    };
+    expect(dispatcher.Properties).toMatchObject({ MemorySize: 1769, Timeout: 60 });
+  });
+
+  it("gives each shard group's input the shape the dispatcher accepts, covering every shard once", () => {
+    const rule = Object.values(synth.template.findResources('AWS::Events::Rule')).find(
+      (resource) =>
+        (resource as { Properties: { ScheduleExpression?: string } }).Properties.ScheduleExpression,
+    ) as { Properties: { Targets: { Input: string }[] } };
+    const groups = rule.Properties.Targets.map((target) =>
+      dispatchEventSchema.parse(JSON.parse(target.Input)),
+    );
+    const covered = groups.flatMap((group) =>
+      shardsToRead(tableDefinition.dueShards, new Date(0), group ?? undefined),
+    );
+    expect(covered.sort((a, b) => a - b)).toEqual(
+      Array.from({ length: tableDefinition.dueShards }, (_, shard) => shard),
+    );
   });
 
   it('follows the sweep rate input', () => {
@@ -34,6 +58,7 @@ describe('sweep schedule', () => {
       Properties: { Environment: { Variables: Record<string, unknown> } };
     };
     expect(worker.Properties.Environment.Variables.CHECK_INTERVAL_SECONDS).toBe('1800');
+    expect(worker.Properties.Environment.Variables.SWEEP_RATE_SECONDS).toBe('300');
   });
 
   it('puts the custom event bus next to the schedule, for authorization events', () => {

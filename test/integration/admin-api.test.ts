@@ -411,13 +411,65 @@ describe('admin API on DynamoDB Local', () => {
     it('answers JSON, or the HTML page to a browser', async () => {
       const response = await h.call('GET', '/admin/status-board');
       expect(response.status).toBe(200);
-      const board = response.body as { rows: { tenantId: string }[]; integrations: unknown[] };
+      const board = response.body as {
+        totals: { byStatus: Record<string, number>; authorizations: number; tenants: number };
+        rows: { tenantId: string; integration: string; status: string }[];
+        deadlines: unknown[];
+        integrations: unknown[];
+      };
       expect(board.integrations).toHaveLength(5);
-      expect(board.rows.map((row) => row.tenantId)).toContain('acme');
+      expect(board.rows.map((row) => `${row.tenantId}/${row.integration}`)).toContain('authz/presence');
+      expect(board.totals.authorizations).toBe(board.rows.length);
+      expect(board.totals.tenants).toBeGreaterThanOrEqual(2);
+      expect(board.deadlines).toHaveLength(13);
 
       const page = await h.call('GET', '/admin/status-board', { headers: { accept: 'text/html' } });
       expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(page.text).toContain('Status board');
+    });
+
+    it('filters by the query and pages with its cursor', async () => {
+      const filtered = await h.call('GET', '/admin/status-board', {
+        query: 'integration=presence&tenant=auth&limit=1',
+      });
+      expect(filtered.status).toBe(200);
+      const first = filtered.body as {
+        rows: { tenantId: string; integration: string }[];
+        nextCursor?: string;
+      };
+      expect(first.rows).toEqual([expect.objectContaining({ tenantId: 'authz', integration: 'presence' })]);
+      const all = (await h.call('GET', '/admin/status-board', { query: 'limit=1' })).body as {
+        nextCursor?: string;
+      };
+      expect(all.nextCursor).toBeDefined();
+      const next = await h.call('GET', '/admin/status-board', {
+        query: `limit=1&cursor=${encodeURIComponent(all.nextCursor ?? '')}`,
+      });
+      expect(next.status).toBe(200);
+    });
+
+    it('refuses a bad query value with a field error', async () => {
+      await expectRefused(400, 'GET', '/admin/status-board', { query: 'status=dead' }, /status/);
+      await expectRefused(
+        400,
+        'GET',
+        '/admin/status-board',
+        { query: 'integration=nothing-such' },
+        /integration/,
+      );
+      await expectRefused(400, 'GET', '/admin/status-board', { query: 'limit=500' }, /limit/);
+      await expectRefused(400, 'GET', '/admin/status-board', { query: 'cursor=garbage' }, /cursor/);
+      await expectRefused(400, 'GET', '/admin/status-board', { query: 'sort=name' }, /sort/);
+    });
+
+    it('backfills the counters page by page, counting nothing twice', async () => {
+      const first = await h.call('POST', '/admin/status-board/recount', { body: { limit: 1 } });
+      expect(first.status).toBe(200);
+      const page = first.body as { scanned: number; counted: number; cursor?: string };
+      // Everything here was written by this version, so counted as it was written.
+      expect(page.counted).toBe(0);
+      expect(page.scanned).toBeGreaterThan(0);
+      await expectRefused(400, 'POST', '/admin/status-board/recount', { body: { limit: 0 } }, /limit/);
     });
   });
 

@@ -89,15 +89,36 @@ describe('GET /admin/tenants/{tenantId}/authorizations/{integration}/token', () 
     expect(saved.accessTokenExpiresAt).toBe(body.expiresAt);
   });
 
-  it('still hands out the valid token of a degraded authorization, and says degraded', async () => {
+  it('refuses a degraded authorization until its next check, and hands out its valid token with acceptDegraded=true', async () => {
     const tenantId = await newTenant();
-    const { record } = await authorize(tenantId);
-    await h.repos.authorizations.save({ ...record, status: 'degraded' }, record.version);
+    const { record, material } = await authorize(tenantId);
+    const nextCheckAt = new Date(h.clock.now().getTime() + 90_000).toISOString();
+    await h.repos.authorizations.save({ ...record, status: 'degraded', nextCheckAt }, record.version);
 
-    const answer = await h.call('GET', tokenPath(tenantId, 'presence'));
+    const refused = await expectProblem(tokenPath(tenantId, 'presence'), 503, 'authorization-degraded');
+    expect(refused.headers['retry-after']).toBe('90');
+    expect(refused.body).toMatchObject({ reason: 'authorization_degraded', retryAfterSeconds: 90 });
+    expect((refused.body as { detail: string }).detail).toContain('acceptDegraded=true');
+    expect(refused.text).not.toContain(material.accessToken);
 
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ status: 'degraded' });
+    const accepted = await h.call('GET', tokenPath(tenantId, 'presence'), { query: 'acceptDegraded=true' });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ accessToken: material.accessToken, status: 'degraded' });
+
+    const strict = await h.call('GET', tokenPath(tenantId, 'presence'), { query: 'acceptDegraded=false' });
+    expect(strict.status).toBe(503);
+  });
+
+  it('refuses a bad acceptDegraded value or an unknown query value with field errors', async () => {
+    const tenantId = await newTenant();
+    await authorize(tenantId);
+    for (const query of ['acceptDegraded=yes', 'acceptDegraded=', 'acceptdegraded=true']) {
+      const answer = await h.call('GET', tokenPath(tenantId, 'presence'), { query });
+      expect(answer.status, query).toBe(400);
+      expect(answer.body, query).toMatchObject({
+        errors: [expect.objectContaining({ path: expect.any(String) })],
+      });
+    }
   });
 
   it('refuses with authorization-degraded and Retry-After when Webex fails the needed refresh, and marks nothing', async () => {

@@ -66,6 +66,10 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     return tenantId;
   }
 
+  /** The integration authorized at the simulator (by `person`, the demo admin by default) and stored. */
+  const authorize = (tenantId: string, integration: string, person?: string) =>
+    authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration, ...(person ? { person } : {}) });
+
   function access(overrides: Partial<TokenAccessOptions> = {}) {
     return createTokenAccess({
       authorizations: repos.authorizations,
@@ -89,14 +93,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('hands out the stored token while it is valid, opening it once per cache period', async () => {
     const tenantId = await newTenant();
-    const { material } = await authorizeInSimulator({
-      sim,
-      repos,
-      vault,
-      clock,
-      tenantId,
-      integration: 'presence',
-    });
+    const { material } = await authorize(tenantId, 'presence');
     const tokens = access();
     const readsBefore = vault.reads;
 
@@ -118,14 +115,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('refreshes an access token within a minute of its end, under the lease, tokens and record in one write', async () => {
     const tenantId = await newTenant();
-    const { record, material } = await authorizeInSimulator({
-      sim,
-      repos,
-      vault,
-      clock,
-      tenantId,
-      integration: 'cdr',
-    });
+    const { record, material } = await authorize(tenantId, 'cdr');
     advanceBoth(clock, sim, ACCESS_LIFETIME_S - 30);
     const before = refreshes;
 
@@ -148,7 +138,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('never stores refreshed tokens over a re-authorization saved while its lease ran out', async () => {
     const tenantId = await newTenant();
-    const { record } = await authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration: 'cdr' });
+    const { record } = await authorize(tenantId, 'cdr');
     advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
     const newGrant: TokenMaterial = {
       accessToken: 'NEW-GRANT-ACCESS',
@@ -189,7 +179,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('refuses a token of a tenant that is not active (offboarding under way)', async () => {
     const tenantId = await newTenant();
-    await authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration: 'presence' });
+    await authorize(tenantId, 'presence');
     const tokens = access();
     await tokens.getAccessToken(tenantId, 'presence');
     const tenant = (await repos.tenants.get(tenantId))!;
@@ -215,7 +205,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('refreshes an expired access token once for many concurrent callers in one process', async () => {
     const tenantId = await newTenant();
-    await authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration: 'users-sync' });
+    await authorize(tenantId, 'users-sync');
     advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
     const tokens = access();
     const before = refreshes;
@@ -230,7 +220,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('lets a second process that loses the lease wait for the refresh and reread it', async () => {
     const tenantId = await newTenant();
-    await authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration: 'call-control' });
+    await authorize(tenantId, 'call-control');
     advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
     const before = refreshes;
     const one = access({ leaseOwner: 'process-one' });
@@ -246,7 +236,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('says degraded when the lease stays taken and no fresh token shows up', async () => {
     const tenantId = await newTenant();
-    await authorizeInSimulator({ sim, repos, vault, clock, tenantId, integration: 'sso' });
+    await authorize(tenantId, 'sso');
     advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
     const now = clock.now();
     await repos.authorizations.acquireLease(
@@ -264,16 +254,35 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     expect(error).toMatchObject({ reason: 'refresh_busy' });
   });
 
+  it('refuses a degraded record unless the caller accepts it, and then refreshes its stale token too', async () => {
+    const tenantId = await newTenant();
+    const { record, material } = await authorize(tenantId, 'presence');
+    await repos.authorizations.save({ ...record, status: 'degraded' }, record.version);
+    const tokens = access();
+
+    const error = await tokens.getAccessToken(tenantId, 'presence').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthorizationDegradedError);
+    expect(error).toMatchObject({ reason: 'authorization_degraded' });
+    expect(String(error)).not.toContain(material.accessToken);
+    await expect(
+      tokens.getAccessToken(tenantId, 'presence', { acceptDegraded: true }),
+    ).resolves.toMatchObject({
+      accessToken: material.accessToken,
+      status: 'degraded',
+    });
+
+    advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
+    const refreshed = await tokens.getAccessToken(tenantId, 'presence', { acceptDegraded: true });
+    expect(refreshed.accessToken).not.toBe(material.accessToken);
+    expect(sim.world.authenticate(refreshed.accessToken)).toBeDefined();
+    await expect(tokens.getAccessToken(tenantId, 'presence')).rejects.toMatchObject({
+      reason: 'authorization_degraded',
+    });
+  });
+
   it('says degraded, and changes nothing, when Webex fails transiently during the refresh', async () => {
     const tenantId = await newTenant();
-    const { record } = await authorizeInSimulator({
-      sim,
-      repos,
-      vault,
-      clock,
-      tenantId,
-      integration: 'presence',
-    });
+    const { record } = await authorize(tenantId, 'presence');
     advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
     sim.world.faults.update({ next429: 1, retryAfterSeconds: 7 });
 
@@ -289,14 +298,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('reports our client credentials refused as degraded, never invalid, and asks the validator to check at once', async () => {
     const tenantId = await newTenant();
-    const { record } = await authorizeInSimulator({
-      sim,
-      repos,
-      vault,
-      clock,
-      tenantId,
-      integration: 'presence',
-    });
+    const { record } = await authorize(tenantId, 'presence');
     advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
     const wrongSecret = { get: async () => 'a-regenerated-away-secret-0123456789' };
 
@@ -315,15 +317,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('reports a refused refresh as invalid and asks the validator to check at once, asking Webex only once', async () => {
     const tenantId = await newTenant();
-    const { record, material } = await authorizeInSimulator({
-      sim,
-      repos,
-      vault,
-      clock,
-      tenantId,
-      integration: 'cdr',
-      person: 'user@demo.example',
-    });
+    const { record, material } = await authorize(tenantId, 'cdr', 'user@demo.example');
     sim.world.changePassword('user@demo.example');
     advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
     const tokens = access();
@@ -346,14 +340,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('brings no token back when the tenant is offboarded while its refresh runs', async () => {
     const tenantId = await newTenant();
-    await authorizeInSimulator({
-      sim,
-      repos,
-      vault,
-      clock,
-      tenantId,
-      integration: 'presence',
-    });
+    await authorize(tenantId, 'presence');
     advanceBoth(clock, sim, ACCESS_LIFETIME_S + 10);
     const racing: WebexClient = Object.assign(Object.create(webex) as WebexClient, {
       refresh: async (input: Parameters<WebexClient['refresh']>[0]) => {
@@ -379,14 +366,7 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
 
   it('refuses invalid authorizations with their cause, without calling Webex', async () => {
     const tenantId = await newTenant();
-    const { record } = await authorizeInSimulator({
-      sim,
-      repos,
-      vault,
-      clock,
-      tenantId,
-      integration: 'presence',
-    });
+    const { record } = await authorize(tenantId, 'presence');
     await repos.authorizations.save(
       { ...record, status: 'invalid', cause: 'user_deactivated', causeDetail: 'The person is deactivated' },
       record.version,

@@ -1,6 +1,7 @@
 import { tableDefinition } from '#adapters/table-definition.js';
 import { isTransientAwsFailure } from '#commons/transient-failures.js';
-import { buildStatusBoard } from '#domain/status-board.js';
+import { DynamoDbFleetBoardStore } from '#adapters/dynamodb/fleet-board.store.js';
+import { buildStatusBoard, statusBoardQuerySchema } from '#domain/status-board.js';
 import { CHECK_FAILING_AFTER_ERRORS } from '#domain/status-machine.js';
 import { dispatchDueAuthorizations } from '#domain/sweep.js';
 import { validateAuthorization } from '#domain/validator.js';
@@ -296,14 +297,18 @@ describe('validator against DynamoDB Local and the Webex simulator', () => {
     await h.expectNoSecretPublished();
 
     // The status board counts it and lists it with its last error id.
-    const board = await buildStatusBoard({
-      tenants: h.repos.tenants,
-      authorizations: h.repos.authorizations,
-      catalog,
-      passwordMaxAgeDays: 1825,
-      now: h.clock.now(),
-    });
-    expect(board.totals.check_failing).toBe(1);
+    const board = await buildStatusBoard(
+      {
+        board: new DynamoDbFleetBoardStore(h.table.documentClient, h.table.tableName),
+        tenants: h.repos.tenants,
+        authorizations: h.repos.authorizations,
+        catalog,
+        passwordMaxAgeDays: 1825,
+        now: h.clock.now(),
+      },
+      statusBoardQuerySchema.parse({}),
+    );
+    expect(board.totals.byStatus.check_failing).toBe(1);
     expect(board.checkFailing).toEqual([
       expect.objectContaining({ tenantId: h.tenant.tenantId, integration: 'presence', lastErrorId: errorId }),
     ]);

@@ -7,6 +7,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAdminApiHandler, type AdminApiDependencies } from '#functions/admin-api.app.js';
+import { DynamoDbFleetBoardStore } from '#adapters/dynamodb/fleet-board.store.js';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import type { ValidationResult } from '#domain/admin.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
@@ -118,6 +119,7 @@ export async function createAdminHarness(
   const reauthorizeLink: AdminApiDependencies['reauthorizeLink'] = async (tenant) =>
     issueOnboardingLink({ tenant, key: LINK_KEY, clock, ttlDays: 14, publicBaseUrl: PUBLIC_BASE_URL }).url;
   const deps: AdminApiDependencies = {
+    board: new DynamoDbFleetBoardStore(table.documentClient, table.tableName),
     tenants: repos.tenants,
     authorizations: repos.authorizations,
     history: repos.history,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createAdminApiHandler, type AdminApiDependencies } from '#functions/admin-api.app.js';
 import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.js';
+import { DynamoDbFleetBoardStore } from '#adapters/dynamodb/fleet-board.store.js';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
 import { linkIssuerWith, reauthorizeLinkIssuer, validateNowWith } from '#commons/composition-root.js';
@@ -122,6 +123,7 @@ export class SecurityWorld {
       },
     };
     this.adminDependencies = {
+      board: new DynamoDbFleetBoardStore(this.table.documentClient, this.table.tableName),
       tenants: this.repos.tenants,
       authorizations: this.repos.authorizations,
       history: this.repos.history,

@@ -392,6 +392,66 @@ describe('completeAuthorization', () => {
   const deletionOfRefusedGrant = (deps: { webex: FakeWebex }) =>
     `deleteAuthorization ${deps.webex.exchanges.at(-1)?.authorizationId ?? 'no exchange'}`;
 
+  it('asks Webex for the person and the roles together: people/me is held until roles is requested', async () => {
+    const { deps, start } = setup();
+    let rolesRequested!: () => void;
+    const rolesGate = new Promise<void>((resolve) => {
+      rolesRequested = resolve;
+    });
+    const getMe = deps.webex.getMe.bind(deps.webex);
+    const listRoles = deps.webex.listRoles.bind(deps.webex);
+    deps.webex.getMe = async (accessToken) => {
+      // A serialized callback asks for roles only after people/me answers: it never opens this gate.
+      let refuse: ReturnType<typeof setTimeout> | undefined;
+      const held = new Promise<never>((_, reject) => {
+        refuse = setTimeout(
+          () => reject(new Error('people/me answered alone: roles was not requested')),
+          2000,
+        );
+      });
+      await Promise.race([rolesGate, held]).finally(() => clearTimeout(refuse));
+      return getMe(accessToken);
+    };
+    deps.webex.listRoles = async (accessToken) => {
+      rolesRequested();
+      return listRoles(accessToken);
+    };
+
+    const outcome = await completeAuthorization(deps, { state: await start(), code: 'c' });
+
+    expect(outcome.kind).toBe('authorized');
+    expect(deps.webex.calls.filter((call) => call === 'getMe' || call === 'listRoles').sort()).toEqual([
+      'getMe',
+      'listRoles',
+    ]);
+  });
+
+  it('says Webex is unavailable when people/me fails transiently, whatever the roles answered', async () => {
+    const { deps, start, written } = setup();
+    deps.webex.fail(
+      'getMe',
+      new WebexError('transient', 'Webex GET /v1/people/me answered 503', { status: 503 }),
+    );
+    const before = written();
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      WebexUnavailableError,
+    );
+    expect(written()).toEqual(before);
+  });
+
+  it('refuses a bot as not a person even when its roles request failed transiently', async () => {
+    const { deps, start } = setup();
+    deps.webex.addPerson('bot-2', 'bot2@acme.example', { type: 'bot', orgId: 'org-acme' });
+    deps.webex.signInAs('bot-2');
+    deps.webex.fail(
+      'listRoles',
+      new WebexError('transient', 'Webex GET /v1/roles answered 503', { status: 503 }),
+    );
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toThrow(
+      NotAPersonError,
+    );
+  });
+
   it('refuses a person who is not a Full Administrator, keeps nothing and revokes that grant alone', async () => {
     const { deps, start, written } = setup();
     deps.webex.addPerson('person-1', 'admin@acme.example', { admin: false, orgId: 'org-acme' });

@@ -1,16 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { authorizationSchema, dueAt, type Authorization, type AuthorizationEvent } from '#domain/model.js';
 import { ConflictError, type AuthorizationRepository, type CheckLease, type Page } from '#domain/ports.js';
 import { tableDefinition } from '#adapters/table-definition.js';
+import { boardIndexAttributes, writeCounted, type CounterChange } from './fleet-board.store.js';
 import { historyItem } from './history.repository.js';
 import {
   AUTH_PREFIX,
@@ -23,6 +18,25 @@ import {
   type CapacityMeter,
 } from './keys.js';
 
+/** The item attribute holding the record's board bucket (the `board` index's partition key). */
+const BUCKET = tableDefinition.boardIndex.partitionKey.name;
+
+/** A put's condition, with the names and values it uses. */
+interface PutCondition {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+/** `bucketCondition` and the stored version being `expectedVersion` (`#bucket` names the board bucket). */
+function atVersion(expectedVersion: number, bucketCondition: Omit<PutCondition, 'names'>): PutCondition {
+  return {
+    expression: `#version = :expected AND ${bucketCondition.expression}`,
+    names: { '#version': 'version', '#bucket': BUCKET },
+    values: { ':expected': expectedVersion, ...bucketCondition.values },
+  };
+}
+
 /** Converts a record to its item: times stay ISO, except the two that conditions and the index compare. */
 function toItem(authorization: Authorization): Record<string, unknown> {
   // nextCheckAt is stored only as the index's sort key, and only while the record is due.
@@ -30,6 +44,7 @@ function toItem(authorization: Authorization): Record<string, unknown> {
   const item: Record<string, unknown> = {
     ...keys.authorization(authorization.tenantId, authorization.integration),
     ...rest,
+    ...boardIndexAttributes(authorization),
   };
   if (leaseUntil) item.leaseUntil = Date.parse(leaseUntil);
   // Only records with work left carry the sparse `due` index keys, so a sweep never reads the rest.
@@ -95,47 +110,110 @@ export class DynamoDbAuthorizationRepository implements AuthorizationRepository 
     return authorizations;
   }
 
+  /**
+   * One conditional write of the record (and its history event). While the record stays in its
+   * board bucket (status and cause) that is all; when it changes bucket, the fleet counters move
+   * in the same transaction. The first write assumes the bucket stays (every check): its
+   * condition fails on a change, and the record's stored bucket, read then, says what to count.
+   */
   async save(
     authorization: Authorization,
     expectedVersion: number | undefined,
     event?: AuthorizationEvent,
   ): Promise<Authorization> {
     const saved: Authorization = { ...authorization, version: (expectedVersion ?? 0) + 1 };
-    const put = {
-      TableName: this.tableName,
-      Item: toItem(saved),
-      ...(expectedVersion === undefined
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : {
-            ConditionExpression: '#version = :expected',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':expected': expectedVersion },
-          }),
-    };
+    const item = toItem(saved);
+    const bucket = String(item[BUCKET]);
+    const conflict = () =>
+      new ConflictError(
+        `Authorization ${authorization.tenantId}/${authorization.integration} changed meanwhile (expected version ${expectedVersion ?? 'none'})`,
+      );
     try {
-      if (event) {
-        const output = await this.documentClient.send(
-          new TransactWriteCommand({
-            TransactItems: [{ Put: put }, { Put: { TableName: this.tableName, Item: historyItem(event) } }],
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        );
-        output.ConsumedCapacity?.forEach((consumed) => meter(this.capacityMeter, consumed, 'write'));
-      } else {
-        const output = await this.documentClient.send(
-          new PutCommand({ ...put, ReturnConsumedCapacity: 'TOTAL' }),
-        );
-        meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+      if (expectedVersion === undefined) {
+        await this.write(item, { expression: 'attribute_not_exists(pk)' }, event, { to: bucket });
+        return saved;
       }
+      try {
+        const sameBucket = { expression: '#bucket = :bucket', values: { ':bucket': bucket } };
+        await this.write(item, atVersion(expectedVersion, sameBucket), event, {});
+        return saved;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const stored = await this.storedBucket(authorization.tenantId, authorization.integration);
+      if (stored?.version !== expectedVersion) throw conflict();
+      const from = stored.bucket;
+      const fromBucket =
+        from === undefined
+          ? { expression: 'attribute_not_exists(#bucket)' }
+          : { expression: '#bucket = :from', values: { ':from': from } };
+      await this.write(item, atVersion(expectedVersion, fromBucket), event, {
+        ...(from === undefined ? {} : { from }),
+        to: bucket,
+      });
+      return saved;
     } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new ConflictError(
-          `Authorization ${authorization.tenantId}/${authorization.integration} changed meanwhile (expected version ${expectedVersion ?? 'none'})`,
-        );
-      }
+      if (isConditionFailure(error)) throw conflict();
       throw error;
     }
-    return saved;
+  }
+
+  /**
+   * Puts the item on its condition, with the history event and the counter change in one
+   * transaction when there are any, else as a plain put.
+   */
+  private async write(
+    item: Record<string, unknown>,
+    condition: PutCondition,
+    event: AuthorizationEvent | undefined,
+    change: CounterChange,
+  ): Promise<void> {
+    const put = {
+      TableName: this.tableName,
+      Item: item,
+      ConditionExpression: condition.expression,
+      ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
+      ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+    };
+    const counted = change.from !== change.to;
+    if (!event && !counted) {
+      const output = await this.documentClient.send(
+        new PutCommand({ ...put, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+      return;
+    }
+    await writeCounted(
+      this.documentClient,
+      this.tableName,
+      this.capacityMeter,
+      [{ Put: put }, ...(event ? [{ Put: { TableName: this.tableName, Item: historyItem(event) } }] : [])],
+      counted ? change : {},
+    );
+  }
+
+  /** The stored record's version and board bucket (absent on a record written before the board). */
+  private async storedBucket(
+    tenantId: string,
+    integration: string,
+  ): Promise<{ version: number | undefined; bucket: string | undefined } | undefined> {
+    const output = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.authorization(tenantId, integration),
+        ProjectionExpression: '#version, #bucket',
+        ExpressionAttributeNames: { '#version': 'version', '#bucket': BUCKET },
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    meter(this.capacityMeter, output.ConsumedCapacity, 'read');
+    if (!output.Item) return undefined;
+    const { version, [BUCKET]: bucket } = output.Item;
+    return {
+      version: typeof version === 'number' ? version : undefined,
+      bucket: typeof bucket === 'string' ? bucket : undefined,
+    };
   }
 
   async acquireLease(

@@ -19,6 +19,8 @@ export const keys = {
 };
 
 export const TENANT_PREFIX = 'TENANT#';
+/** The `tenants` index's partition value: every tenant item carries it, nothing else does. */
+export const TENANT_LIST = 'TENANT';
 export const AUTH_PREFIX = 'AUTH#';
 export const EVENT_PREFIX = 'EVENT#';
 

@@ -1,15 +1,17 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { tenantSchema, type ContactSuppression, type Tenant } from '#domain/model.js';
 import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '#domain/ports.js';
 import { tableDefinition } from '#adapters/table-definition.js';
-import { isConditionFailure, keys, type CapacityMeter, meter, queryPage } from './keys.js';
+import { TENANT_COUNTED_ATTRIBUTE, writeCounted, type CounterChange } from './fleet-board.store.js';
+import { isConditionFailure, keys, TENANT_LIST, type CapacityMeter, meter, queryPage } from './keys.js';
 
-const TENANT_LIST = 'TENANT';
+/** The board bucket attribute of an authorization item (adapters/dynamodb/fleet-board.store.ts). */
+const BUCKET = tableDefinition.boardIndex.partitionKey.name;
 
-/** The key of any item of the table, as a purge lists them. */
-const itemKeySchema = z.object({ pk: z.string(), sk: z.string() });
+/** The key of any item of the table, as a purge lists them, with an authorization's board bucket. */
+const itemKeySchema = z.object({ pk: z.string(), sk: z.string(), [BUCKET]: z.string().optional() });
 
 /** Tenants in the single table: `TENANT#id / TENANT`, listed through the sparse `tenants` index. */
 export class DynamoDbTenantRepository implements TenantRepository {
@@ -19,17 +21,29 @@ export class DynamoDbTenantRepository implements TenantRepository {
     private readonly capacityMeter?: CapacityMeter,
   ) {}
 
+  /** Writes the tenant and counts it in the fleet's tenant total, in one transaction. */
   async create(tenant: Tenant): Promise<void> {
     try {
-      const output = await this.documentClient.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.tenant(tenant.tenantId), tenantList: TENANT_LIST, ...tenant },
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
+      await writeCounted(
+        this.documentClient,
+        this.tableName,
+        this.capacityMeter,
+        [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...keys.tenant(tenant.tenantId),
+                tenantList: TENANT_LIST,
+                [TENANT_COUNTED_ATTRIBUTE]: true,
+                ...tenant,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ],
+        { tenants: 1 },
       );
-      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
     } catch (error) {
       if (isConditionFailure(error)) throw new ConflictError(`Tenant ${tenant.tenantId} already exists`);
       throw error;
@@ -189,6 +203,37 @@ export class DynamoDbTenantRepository implements TenantRepository {
     }
   }
 
+  /** Deletes one item, in a transaction with the counter change when it was counted. */
+  private async deleteItem(
+    key: { pk: string; sk: string },
+    condition: {
+      ConditionExpression?: string;
+      ExpressionAttributeNames?: Record<string, string>;
+      ExpressionAttributeValues?: Record<string, unknown>;
+    },
+    change: CounterChange,
+  ): Promise<void> {
+    if (change.from === undefined && change.tenants === undefined) {
+      const output = await this.documentClient.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key,
+          ...condition,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+      return;
+    }
+    await writeCounted(
+      this.documentClient,
+      this.tableName,
+      this.capacityMeter,
+      [{ Delete: { TableName: this.tableName, Key: key, ...condition } }],
+      change,
+    );
+  }
+
   /**
    * Deletes item by item (DeleteItem; no batch call, which the functions' IAM does not grant):
    * the partition's authorizations and history, then the tenant item on condition it is still
@@ -198,7 +243,16 @@ export class DynamoDbTenantRepository implements TenantRepository {
   async purge(tenantId: string): Promise<number> {
     const tenantKey = keys.tenant(tenantId);
     // Checked before anything is deleted: an active tenant must never lose its records.
-    const tenant = await this.get(tenantId);
+    const stored = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: tenantKey,
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    meter(this.capacityMeter, stored.ConsumedCapacity, 'read');
+    const tenant = stored.Item ? tenantSchema.parse(stored.Item) : undefined;
     if (tenant?.status !== 'offboarded') {
       throw new ConflictError(`Tenant ${tenantId} is not offboarded, or is gone`);
     }
@@ -211,33 +265,40 @@ export class DynamoDbTenantRepository implements TenantRepository {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': tenantKey.pk },
-          ProjectionExpression: 'pk, sk',
+          ProjectionExpression: 'pk, sk, #bucket',
+          ExpressionAttributeNames: { '#bucket': BUCKET },
           ConsistentRead: true,
         },
         { cursor, capacityMeter: this.capacityMeter, schema: itemKeySchema },
       );
-      for (const key of page.items) {
+      for (const { [BUCKET]: bucket, ...key } of page.items) {
         if (key.sk === tenantKey.sk) continue;
-        const removed = await this.documentClient.send(
-          new DeleteCommand({ TableName: this.tableName, Key: key, ReturnConsumedCapacity: 'TOTAL' }),
+        await this.deleteItem(
+          key,
+          bucket === undefined
+            ? {}
+            : {
+                ConditionExpression: '#bucket = :bucket',
+                ExpressionAttributeNames: { '#bucket': BUCKET },
+                ExpressionAttributeValues: { ':bucket': bucket },
+              },
+          bucket === undefined ? {} : { from: bucket },
         );
-        meter(this.capacityMeter, removed.ConsumedCapacity, 'write');
         deleted += 1;
       }
       cursor = page.cursor;
     } while (cursor);
     try {
-      const output = await this.documentClient.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: tenantKey,
+      await this.deleteItem(
+        tenantKey,
+        {
           ConditionExpression: '#status = :offboarded',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':offboarded': 'offboarded' },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
+        },
+        // Tenants created before the counters are counted only once the backfill has run.
+        stored.Item && TENANT_COUNTED_ATTRIBUTE in stored.Item ? { tenants: -1 } : {},
       );
-      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
     } catch (error) {
       if (isConditionFailure(error))
         throw new ConflictError(`Tenant ${tenantId} is not offboarded, or is gone`);

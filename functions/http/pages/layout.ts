@@ -52,6 +52,12 @@ td.cell .why{font-weight:600}
 .badge.pending{color:var(--idle);background:var(--idle-bg)}
 pre.mail-text{white-space:pre-wrap;word-break:break-word;font:inherit;margin:8px 0 0}
 main:has(table.board){max-width:none}
+.deadline-chart rect.password,.legend .key.password{fill:var(--warn);background:var(--warn)}
+.deadline-chart rect.refresh,.legend .key.refresh{fill:var(--accent);background:var(--accent)}
+.deadline-chart .axis{stroke:var(--idle)}
+.deadline-chart .tick{font-size:10px;fill:var(--idle)}
+.legend .key{display:inline-block;width:10px;height:10px;border-radius:2px;vertical-align:middle}
+form.filters{display:flex;flex-wrap:wrap;gap:12px;align-items:end}
 @media (max-width:640px){.integration{grid-template-columns:1fr}.integration .actions{align-items:flex-start}}
 `;
 
@@ -83,8 +89,11 @@ export function contentSecurityPolicy(
   ].join('; ');
 }
 
-/** The Content-Security-Policy of pages without forms: the status board, the local pages. */
+/** The Content-Security-Policy of pages without forms: error pages, the local pages. */
 export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+/** The status board's: its filter form submits (a GET) to the board's own URL, nowhere else. */
+export const STATUS_BOARD_CONTENT_SECURITY_POLICY = contentSecurityPolicy(["'self'"]);
 
 /**
  * The button that starts an authorization: a form posting to the start URL (link and integration

@@ -1,11 +1,13 @@
-import type { BoardCell, BoardCellState, BoardCheckFailing, StatusBoard } from '#domain/status-board.js';
+import { PROBLEMS_FIRST } from '#domain/fleet-board.js';
+import { AUTHORIZATION_STATUSES, INVALIDATION_CAUSES, type AuthorizationStatus } from '#domain/model.js';
+import type { BoardCheckFailing, BoardRow, StatusBoard } from '#domain/status-board.js';
 import { CHECK_FAILING_AFTER_ERRORS } from '#domain/status-machine.js';
+import { describeInvalidationCause } from '#domain/wording.js';
+import { renderDeadlineChart } from './deadline-chart.js';
 import { formatTime, html } from './html.js';
 import { renderDocument } from './layout.js';
-import { describeInvalidationCause } from '#domain/wording.js';
 
-const stateLabels: Record<BoardCellState, string> = {
-  not_authorized: 'Not authorized',
+const statusLabels: Record<AuthorizationStatus, string> = {
   pending: 'Pending',
   active: 'Active',
   expiring: 'Expiring',
@@ -15,28 +17,39 @@ const stateLabels: Record<BoardCellState, string> = {
   check_failing: 'Check failing',
 };
 
-const order: BoardCellState[] = [
-  'check_failing',
-  'invalid',
-  'degraded',
-  'expiring',
-  'active',
-  'pending',
-  'not_authorized',
-  'revoked',
-];
+const causeText = (cause: string) => cause.replaceAll('_', ' ');
 
-function renderCell(cell: BoardCell) {
-  return html`<td
-    class="cell ${cell.state}"
-    data-integration="${cell.integration}"
-    data-state="${cell.state}"
+function renderRow(row: BoardRow) {
+  return html`<tr
+    data-tenant="${row.tenantId}"
+    data-integration="${row.integration}"
+    data-state="${row.status}"
   >
-    <strong>${stateLabels[cell.state]}</strong>
-    ${cell.cause ? html`<div class="why" title="${describeInvalidationCause(cell.cause, cell.confidence)}">${cell.cause.replaceAll('_', ' ')}${cell.confidence ? html` <span class="confidence" data-confidence="${cell.confidence}">(${cell.confidence})</span>` : ''}</div>` : ''}
-    ${cell.authorizerEmail ? html`<div>${cell.authorizerEmail}</div>` : ''}
-    ${cell.nextExpiry ? html`<div>${cell.nextExpiry.what} ends ${formatTime(cell.nextExpiry.at)}</div>` : ''}
-  </td>`;
+    <th scope="row">
+      ${row.name ?? row.tenantId}
+      <div class="small">${row.tenantId}</div>
+    </th>
+    <td>${row.integration}</td>
+    <td class="cell ${row.status}">
+      <strong>${statusLabels[row.status]}</strong>
+      ${
+        row.cause
+          ? html`<div class="why" title="${describeInvalidationCause(row.cause, row.confidence)}">
+              ${causeText(row.cause)}${
+                row.confidence
+                  ? html` <span class="confidence" data-confidence="${row.confidence}"
+                      >(${row.confidence})</span
+                    >`
+                  : ''
+              }
+            </div>`
+          : ''
+      }
+    </td>
+    <td>${row.authorizerEmail ?? ''}</td>
+    <td>${row.nextExpiry ? html`${row.nextExpiry.what} ends ${formatTime(row.nextExpiry.at)}` : ''}</td>
+    <td>${row.nextCheckAt ? formatTime(row.nextCheckAt) : ''}</td>
+  </tr>`;
 }
 
 /** Authorizations whose checks keep throwing: ours to fix (find the error id in the logs), then recheck. */
@@ -72,8 +85,39 @@ function renderCheckFailing(entries: BoardCheckFailing[]) {
   </section>`;
 }
 
-/** The ops status board: tenants by integrations, each cell coloured by status. */
+/** A `<select>` of the filter form, the current value selected. */
+function select(name: string, label: string, options: readonly string[], current: string | undefined) {
+  return html`<label
+    >${label}
+    <select name="${name}">
+      <option value="">any</option>
+      ${options.map(
+        (option) =>
+          html`<option value="${option}" ${option === current ? html`selected` : ''}>
+            ${causeText(option)}
+          </option>`,
+      )}
+    </select></label
+  >`;
+}
+
+/** The board's own URL with the filter kept and the page moved. */
+function nextPageHref(board: StatusBoard, cursor: string): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(board.query)) {
+    if (value !== undefined) params.set(name, String(value));
+  }
+  params.set('cursor', cursor);
+  return `?${params.toString()}`;
+}
+
+/**
+ * The ops status board: exact fleet totals, a filter form (a plain GET form, no script), one page
+ * of authorizations problems first, and the chart of the deadlines coming.
+ */
 export function renderStatusBoardPage(board: StatusBoard): string {
+  const { totals, query } = board;
+  const coverage = board.deadlineCoverage;
   const body = html`<h1>Status board</h1>
     ${board.credentialIncidents.map(
       (incident) =>
@@ -92,39 +136,71 @@ export function renderStatusBoardPage(board: StatusBoard): string {
           times today (${flap.day}). Nobody is mailed for a flap; Webex or the network is unsteady for it.
         </p>`,
     )}
-    <p class="small">Generated ${formatTime(board.generatedAt)}. ${board.rows.length} tenants.</p>
-    <p class="totals">
-      ${order
-        .filter((state) => board.totals[state] > 0)
-        .map(
-          (state) => html`<span class="badge ${state}">${stateLabels[state]}: ${board.totals[state]}</span> `,
-        )}
+    <p class="small">
+      Generated ${formatTime(board.generatedAt)}. ${totals.tenants} tenants, ${totals.authorizations}
+      authorizations.
     </p>
+    <p class="totals" data-totals>
+      ${PROBLEMS_FIRST.filter((status) => (totals.byStatus[status] ?? 0) > 0).map(
+        (status) =>
+          html`<span class="badge ${status}" data-total-status="${status}"
+            >${statusLabels[status]}: ${totals.byStatus[status] ?? 0}</span
+          > `,
+      )}
+      ${INVALIDATION_CAUSES.filter((cause) => (totals.byCause[cause] ?? 0) > 0).map(
+        (cause) =>
+          html`<span class="badge invalid" data-total-cause="${cause}"
+            >${causeText(cause)}: ${totals.byCause[cause] ?? 0}</span
+          > `,
+      )}
+    </p>
+    <section class="card">
+      <h2>Coming in the next 13 weeks</h2>
+      ${renderDeadlineChart(board.deadlines)}
+      <p class="small legend">
+        <span class="key password"></span> password deadlines <span class="key refresh"></span> refresh-token
+        expiries.
+        ${
+          coverage.complete
+            ? html`All ${coverage.read} live authorizations.`
+            : html`<strong data-deadline-coverage="partial"
+                >From the first ${coverage.read} of ${coverage.live} live authorizations only.</strong
+              >`
+        }
+      </p>
+    </section>
+    <form method="get" class="card filters">
+      ${select('status', 'Status', AUTHORIZATION_STATUSES, query.status)}
+      ${select('cause', 'Cause', INVALIDATION_CAUSES, query.cause)}
+      ${select(
+        'integration',
+        'Integration',
+        board.integrations.map(({ key }) => key),
+        query.integration,
+      )}
+      <label
+        >Tenant <input name="tenant" value="${query.tenant ?? ''}" placeholder="id or its start"
+      /></label>
+      <button type="submit">Filter</button>
+    </form>
     <div class="board-wrap">
       <table class="board">
         <thead>
           <tr>
             <th>Tenant</th>
-            ${board.integrations.map(
-              (integration) => html`<th title="${integration.name}">${integration.key}</th>`,
-            )}
+            <th>Integration</th>
+            <th>Status</th>
+            <th>Authorized by</th>
+            <th>Next deadline</th>
+            <th>Next check</th>
           </tr>
         </thead>
         <tbody>
-          ${board.rows.map(
-            (row) =>
-              html`<tr data-tenant="${row.tenantId}">
-                <th scope="row">
-                  ${row.tenantName}
-                  <div class="small">
-                    ${row.tenantId}${row.sso ? ' · SSO' : ''}${row.offboarded ? ' · offboarded' : ''}
-                  </div>
-                </th>
-                ${row.cells.map(renderCell)}
-              </tr>`,
-          )}
+          ${board.rows.map(renderRow)}
         </tbody>
       </table>
-    </div>`;
+    </div>
+    ${board.rows.length === 0 ? html`<p>No authorization matches.</p>` : ''}
+    ${board.nextCursor ? html`<p><a rel="next" href="${nextPageHref(board, board.nextCursor)}">Next page</a></p>` : ''}`;
   return renderDocument({ title: 'Status board', body });
 }

@@ -36,6 +36,7 @@ export {
   NotAuthorizedError,
   type AccessToken,
   type DegradedReason,
+  type GetAccessTokenOptions,
   type NotAuthorizedReason,
   type TokenAccess,
 } from '../../../functions/token-access.js';

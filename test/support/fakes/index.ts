@@ -22,3 +22,6 @@ export {
   type FakeWebexMethod,
 } from './webex.js';
 export { RecordingAlertDelivery, type DeliveredMail } from './alert-delivery.js';
+export { InMemoryFleetBoard } from './fleet-board.js';
+export { InMemoryCheckBudgetStore } from './check-budget-store.js';
+export { VirtualClock } from './virtual-clock.js';
