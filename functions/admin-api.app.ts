@@ -205,7 +205,10 @@ async function accessTokenOf(
   key: { tenantId: string; integration: string },
   options: GetAccessTokenOptions,
 ): Promise<AccessToken> {
-  if (!deps.catalog.find(key.integration)) throw new IntegrationNotFoundError(key.integration);
+  // A Service App's tokens are read like an integration's (the witness reads them so).
+  if (deps.catalog.refreshClientIdOf(key.integration) === undefined) {
+    throw new IntegrationNotFoundError(key.integration);
+  }
   try {
     return await tokens.getAccessToken(key.tenantId, key.integration, options);
   } catch (error) {

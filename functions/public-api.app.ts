@@ -31,6 +31,10 @@ import { oauthStateShape } from './domain/oauth-state.js';
 import { logoOrigin, type Branding } from './domain/branding.js';
 import { UNSUBSCRIBE_PATH, unsubscribeContact, UnsubscribeLinkError } from './domain/unsubscribe-link.js';
 import { renderUnsubscribePage } from './http/pages/unsubscribe-page.js';
+import { confirmServiceApp } from './domain/service-app-onboarding.js';
+
+/** Where the portal's Service App card posts "I have authorized it". */
+export const SERVICE_APP_CONFIRM_PATH = '/service-apps/confirm';
 
 /**
  * Headers of every page we serve; the public API's answers replace the Content-Security-Policy with
@@ -67,6 +71,7 @@ const linkToken = z.string().min(1).max(MAX_LINK_TOKEN_LENGTH);
 const integrationKey = z.string().regex(/^[a-z][a-z0-9-]{1,31}$/);
 
 const startQuery = z.object({ link: linkToken, integration: integrationKey });
+const confirmServiceAppQuery = z.object({ link: linkToken, serviceApp: integrationKey });
 const troubleshootQuery = z.object({ link: linkToken });
 const callbackQuery = z.object({
   state: z.string().regex(oauthStateShape),
@@ -172,6 +177,14 @@ async function route(
     });
     metrics.addMetric('AuthorizationStarted', MetricUnit.Count, 1);
     return { ...redirect(authorizeUrl), cookies: [issueBrowserBinding(state, deps.settings.publicBaseUrl)] };
+  }
+  if (path === SERVICE_APP_CONFIRM_PATH && method === 'POST') {
+    // Like a start, only the portal's own button confirms: it spends a Webex call and writes.
+    if (!startedFromOurPages(event.headers, deps.settings.publicBaseUrl)) throw new StartNotFromPortalError();
+    const input = parseQueryString(query, confirmServiceAppQuery);
+    const confirmed = await confirmServiceApp(deps, { linkToken: input.link, serviceApp: input.serviceApp });
+    metrics.addMetric('ServiceAppConfirmed', MetricUnit.Count, 1);
+    return page(200, renderSuccessPage(confirmed, brand));
   }
   const unsubscribeLink = segmentAfter(path, `${UNSUBSCRIBE_PATH}/`);
   if (unsubscribeLink !== undefined && (method === 'GET' || method === 'POST')) {
@@ -281,7 +294,7 @@ function trackingIdOf(error: unknown): string | undefined {
 
 /**
  * Builds the public API handler over the given ports: portal, OAuth start and callback,
- * troubleshooting, and the alerts' unsubscribe links. The Lambda entry point and the local run both call this.
+ * troubleshooting, Service App confirmation, and the alerts' unsubscribe links. The Lambda entry point and the local run both call this.
  */
 export function createPublicApiHandler(
   dependencies: PublicApiDependencies,

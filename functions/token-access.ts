@@ -292,12 +292,13 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     const current = await readMaterial(record);
     if (isFresh(current)) return toAccessToken(record, current);
 
-    const catalogEntry = options.catalog.find(integration);
-    if (!catalogEntry) throw new NotAuthorizedError(tenantId, integration, 'unknown_integration');
+    // A Service App's tokens refresh as an integration's do, under its own client ID.
+    const clientId = options.catalog.refreshClientIdOf(integration);
+    if (clientId === undefined) throw new NotAuthorizedError(tenantId, integration, 'unknown_integration');
     let grant: WebexTokenGrant;
     try {
       grant = await options.webex.refresh({
-        clientId: catalogEntry.integrationId,
+        clientId,
         clientSecret: await options.clientSecrets.get(integration),
         refreshToken: current.refreshToken,
       });

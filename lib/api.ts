@@ -21,7 +21,7 @@ export interface RouteSpec {
 
 const { GET, POST, PATCH, DELETE } = apigw.HttpMethod;
 
-/** Routes anyone may call: the onboarding portal, the OAuth dance, the troubleshooting pages and unsubscribing. */
+/** Routes anyone may call: the onboarding portal, the OAuth dance, the troubleshooting pages, the Service App confirmation and unsubscribing. */
 export const PUBLIC_ROUTES: readonly RouteSpec[] = [
   { method: GET, path: '/connect/{link}' },
   // GET shows the portal; only the portal's own form (a POST) starts an authorization.
@@ -29,6 +29,8 @@ export const PUBLIC_ROUTES: readonly RouteSpec[] = [
   { method: POST, path: '/oauth/start' },
   { method: GET, path: '/oauth/callback' },
   { method: GET, path: '/troubleshoot/{integration}' },
+  // The portal's Service App card: "I have authorized it" fetches the org's tokens.
+  { method: POST, path: '/service-apps/confirm' },
   // An alert's unsubscribe link: GET shows a confirm button, POST (RFC 8058 one-click) unsubscribes.
   { method: GET, path: '/unsubscribe/{token}' },
   { method: POST, path: '/unsubscribe/{token}' },

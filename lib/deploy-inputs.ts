@@ -33,6 +33,8 @@ export const contextKeys = {
   vendorName: 'vendorName',
   vendorSupportEmail: 'vendorSupportEmail',
   vendorLogoUrl: 'vendorLogoUrl',
+  /** The vendor's own tenant, which holds the vendor token of Service Apps (docs/service-apps.md). */
+  vendorTenantId: 'vendorTenantId',
   /** The environment of the deploy config file to deploy (lib/deploy-config.ts). */
   env: 'env',
   /** The deploy config file (else WEBEX_AUTH_KEEPER_DEPLOY_CONFIG). */
@@ -128,6 +130,10 @@ export const deployContextSchema = z
     vendorName: vendorNameSchema.optional(),
     vendorSupportEmail: supportEmailSchema.optional(),
     vendorLogoUrl: logoUrlSchema.optional(),
+    vendorTenantId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a tenant id: lower-case letters, digits and dashes')
+      .optional(),
   })
   .superRefine((context, ctx) => {
     // The dispatcher only finds what is due when it runs: a shorter interval would not be kept.
@@ -207,6 +213,8 @@ export interface DeployInputs {
   readonly digestPeriodMinutes: number;
   /** The vendor's name, support address and logo on the portal, the pages and the mails. */
   readonly branding?: Branding;
+  /** The vendor's own tenant, whose authorization of the vendor token fetches Service App tokens. */
+  readonly vendorTenantId?: string;
 }
 
 /** Defaults for every input, for tests and for the app when no context is given. */
@@ -377,6 +385,7 @@ export function readDeployInputs(sources: DeployInputSources): DeployInputs {
     ...(context.opsAlertEmail !== undefined && { opsAlertEmail: context.opsAlertEmail }),
     ...(context.mailDomain !== undefined && { mailDomain: context.mailDomain }),
     ...(context.adminDocsUrl !== undefined && { adminDocsUrl: context.adminDocsUrl }),
+    ...(context.vendorTenantId !== undefined && { vendorTenantId: context.vendorTenantId }),
     ...(context.vendorName !== undefined &&
       context.vendorSupportEmail !== undefined && {
         branding: {

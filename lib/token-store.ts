@@ -272,6 +272,15 @@ export class TokenStore extends Construct {
   }
 
   /**
+   * Opening the named tenants' tokens (kms:Decrypt under this table's and their encryption
+   * context), for a function whose own access only seals: the public API reads the vendor token.
+   */
+  bindTokenOpen(tenants: readonly string[]): FunctionBinding {
+    if (tenants.length === 0) throw new Error('A token open grant names no tenant');
+    return functionBinding({}, [this.tokenKeyStatement('VendorTokenOpen', ['kms:Decrypt'], { tenants })]);
+  }
+
+  /**
    * For the notifier: read tenants and records, claim and release sent-mail keys, mark contacts
    * (GetItem, PutItem, DeleteItem, UpdateItem), read the link-signing key for the re-authorize
    * link; no token secret, no index.

@@ -55,6 +55,8 @@ export function settingsBinding(inputs: DeployInputs): FunctionBinding {
     ORG_WEBEX_CALLS_PER_MINUTE: String(inputs.orgWebexCallsPerMinute),
     ...(inputs.catalogJson !== undefined && { CATALOG_JSON: inputs.catalogJson }),
     ...(inputs.adminDocsUrl !== undefined && { PROBLEM_DOCS_URL: inputs.adminDocsUrl }),
+    // Whose authorization is the vendor token of Service Apps (docs/service-apps.md).
+    ...(inputs.vendorTenantId !== undefined && { VENDOR_TENANT_ID: inputs.vendorTenantId }),
     // Read by the public API (pages) and the notifier (mails): functions/commons/branding-environment.ts.
     ...(inputs.branding !== undefined && {
       VENDOR_NAME: inputs.branding.vendorName,
@@ -114,7 +116,13 @@ export class WebexAuthKeeperStack extends Stack {
       publicEntry: entries.publicApi,
       adminEntry: entries.adminApi,
       sharedBindings: shared,
-      publicBindings: [this.tokenStore.bindStateAccess(STATE_ACCESS.publicApi)],
+      publicBindings: [
+        this.tokenStore.bindStateAccess(STATE_ACCESS.publicApi),
+        // The Service App card reads the vendor token: the public API opens that tenant's tokens only.
+        ...(inputs.vendorTenantId !== undefined
+          ? [this.tokenStore.bindTokenOpen([inputs.vendorTenantId])]
+          : []),
+      ],
       adminBindings: [this.tokenStore.bindStateAccess(STATE_ACCESS.adminApi), alertPolicyBinding(inputs)],
       logRetention: LOG_RETENTION,
       ...(inputs.customDomain && { customDomain: inputs.customDomain }),

@@ -97,6 +97,7 @@ export function composeLocal(
       ...(options.checkBudget ? { checkBudget: options.checkBudget } : {}),
       // Locally a new authorization is checked by the next sweep, so a demo sees it at once.
       firstCheckDelaySeconds: 0,
+      vendorTenantId: system.vendorTenantId,
       ...(options.branding ? { branding: options.branding } : {}),
     },
     platform: {

@@ -19,6 +19,11 @@ import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-po
 
 export const LOCAL_TABLE_NAME = 'webex-auth-keeper';
 export const DEMO_TENANT_ID = 'demo';
+/**
+ * The vendor's own tenant of the local run (VENDOR_TENANT_ID): created like any tenant (`tenants
+ * create vendor`), it holds the vendor token of Service Apps (docs/service-apps.md).
+ */
+export const VENDOR_TENANT_ID = 'vendor';
 
 export class LocalStartError extends Error {
   override readonly name = 'LocalStartError';
@@ -65,6 +70,8 @@ export interface LocalInfrastructure {
   repositories: ReturnType<typeof createRepositories>;
   catalog: Catalog;
   publicBaseUrl: string;
+  /** The vendor's own tenant id (VENDOR_TENANT_ID); not seeded: the vendor creates it like any tenant. */
+  vendorTenantId: string;
 }
 
 /** Everything `npm start` runs, in one process; end-to-end tests start it too. */
@@ -133,7 +140,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const publicBaseUrl = `http://127.0.0.1:${options.port}`;
     const simulator = await startWebexSimulator({
       port: options.simulatorPort,
-      integrations: catalog.integrations.map((integration) => ({
+      integrations: [...catalog.integrations, ...catalog.vendorIntegrations].map((integration) => ({
         clientId: integration.integrationId,
         clientSecret: secrets.clientSecrets[integration.key]!,
         name: integration.name,
@@ -171,6 +178,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       repositories,
       catalog,
       publicBaseUrl,
+      vendorTenantId: VENDOR_TENANT_ID,
     };
     const linkTtlDays = options.linkTtlDays ?? 14;
     const api = await startLocalApi(infrastructure, {

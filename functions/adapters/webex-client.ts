@@ -10,7 +10,9 @@ import {
   type WebexFailureKind,
   type WebexPerson,
   type WebexPersonAuthorizations,
+  type ServiceAppTokenRequest,
   type WebexRole,
+  type WebexServiceAppTokens,
   type WebexTokenGrant,
 } from '#domain/ports.js';
 
@@ -57,6 +59,7 @@ const CALLS = {
   listAuthorizations: { label: 'GET /v1/authorizations', span: 'webex.list-authorizations' },
   deleteAuthorization: { label: 'DELETE /v1/authorizations/{id}', span: 'webex.delete-authorization' },
   listAdminAuditEvents: { label: 'GET /v1/adminAudit/events', span: 'webex.admin-audit-events' },
+  serviceAppToken: { label: 'POST /v1/applications/{id}/token', span: 'webex.service-app-token' },
 } as const satisfies Record<string, WebexCall>;
 
 const untraced: WebexCallTracing = (_name, call) => call({ recordStatus: () => undefined });
@@ -167,7 +170,9 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * becomes a WebexError whose `kind` the domain classifies on, carrying the status and Webex's
  * `trackingId` (Cisco support asks for it). Messages name the call, never a token or a code.
  */
-export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations, WebexAdminAudit {
+export class HttpWebexClient
+  implements WebexClient, WebexPersonAuthorizations, WebexAdminAudit, WebexServiceAppTokens
+{
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
@@ -314,6 +319,36 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations, 
     };
   }
 
+  /**
+   * An org's Service App token pair. Refusals are read as REST answers (403: the org has not
+   * authorized the app), not as OAuth token endpoint errors: the endpoint answers in Webex's own
+   * error shape, without RFC 6749 codes.
+   */
+  async fetchServiceAppToken(
+    vendorAccessToken: string,
+    request: ServiceAppTokenRequest,
+  ): Promise<WebexTokenGrant> {
+    const call = CALLS.serviceAppToken;
+    const response = await this.send(call, () =>
+      this.fetchImpl(`${this.baseUrl}/v1/applications/${encodeURIComponent(request.applicationId)}/token`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${vendorAccessToken}`,
+          Accept: 'application/json',
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({
+          clientId: request.clientId,
+          clientSecret: request.clientSecret,
+          targetOrgId: request.targetOrgId,
+        }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      }),
+    );
+    if (!response.ok) throw await this.failure(call, response);
+    return this.grantOf(call, response);
+  }
+
   private oauthOptions(): oauth.TokenEndpointRequestOptions {
     return {
       signal: () => AbortSignal.timeout(this.timeoutMs),
@@ -325,6 +360,10 @@ export class HttpWebexClient implements WebexClient, WebexPersonAuthorizations, 
   private async tokenCall(call: WebexCall, request: () => Promise<Response>): Promise<WebexTokenGrant> {
     const response = await this.send(call, request);
     if (!response.ok) throw await this.failure(call, response, { tokenEndpoint: true });
+    return this.grantOf(call, response);
+  }
+
+  private async grantOf(call: WebexCall, response: Response): Promise<WebexTokenGrant> {
     const body = tokenResponseSchema.safeParse(await this.readJson(call, response));
     if (!body.success) throw this.unexpectedShape(call, response);
     return {

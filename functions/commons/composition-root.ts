@@ -50,6 +50,8 @@ import {
   type NotifierEnvironment,
 } from './environment.js';
 import { brandingOf } from './branding-environment.js';
+import { vendorTokenSource } from './vendor-token.js';
+import { createTokenAccess } from '#functions/token-access.js';
 import type { Branding } from '#domain/branding.js';
 
 /** The validator first checks a new authorization an hour after it was granted. */
@@ -93,6 +95,7 @@ export function settingsFrom(env: KeeperEnvironment): KeeperSettings {
     firstCheckDelaySeconds: FIRST_CHECK_DELAY_SECONDS,
     flapsPerDayFlagged: env.ALERT_FLAPS_PER_DAY_FLAGGED,
     ...optionalBranding(brandingOf(env)),
+    ...(env.VENDOR_TENANT_ID ? { vendorTenantId: env.VENDOR_TENANT_ID } : {}),
   };
 }
 
@@ -185,14 +188,15 @@ export function validateNowWith(validator: ValidatorDependencies): AdminDependen
 export function composeKeeper(input: KeeperCompositionInput): KeeperComposition {
   const { settings, platform, catalog, log } = input;
   const clock = input.clock ?? systemClock;
+  const webex = new HttpWebexClient({
+    baseUrl: settings.webexApiBaseUrl,
+    log,
+    ...(input.webexTracing ? { tracing: input.webexTracing } : {}),
+  });
   const ports: Ports = {
     ...createRepositories(input.dynamoDb, input.tableName),
     ...platform,
-    webex: new HttpWebexClient({
-      baseUrl: settings.webexApiBaseUrl,
-      log,
-      ...(input.webexTracing ? { tracing: input.webexTracing } : {}),
-    }),
+    webex,
     catalog,
     clock,
     log,
@@ -241,6 +245,11 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     checkBudget: _checkBudget,
     ...onboardingSettings
   } = settings;
+  const vendorToken = vendorTokenSource({
+    tokens: createTokenAccess({ ...ports, webex }),
+    tenantId: settings.vendorTenantId,
+    integration: catalog.vendorToken?.key,
+  });
   return {
     ports,
     validator,
@@ -257,6 +266,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       catalog,
       clock,
       settings: onboardingSettings,
+      serviceAppTokens: { webex, vendorToken },
       ...optionalBranding(branding),
     },
     adminApi: {

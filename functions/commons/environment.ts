@@ -73,6 +73,11 @@ export const keeperEnvironmentSchema = z.object({
   ALERT_FLAPS_PER_DAY_FLAGGED: flapsPerDayFlagged,
   /** The vendor's branding on the portal and the public pages (branding-environment.ts). */
   ...brandingVariables,
+  /** The vendor's own tenant, which holds the vendor token (docs/service-apps.md); optional. */
+  VENDOR_TENANT_ID: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a tenant id')
+    .optional(),
 });
 export type KeeperEnvironment = z.infer<typeof keeperEnvironmentSchema>;
 

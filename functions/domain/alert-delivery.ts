@@ -14,6 +14,7 @@ import {
 import type { Catalog } from './catalog.js';
 import { eventAlertContent } from './event-alerts.js';
 import { incidentAlertContent } from './incident-alert.js';
+import { VENDOR_TOKEN_OPS_EVENTS, vendorTokenAlertContent } from './vendor-token-alert.js';
 import type { Authorization, AuthorizationEvent, EventType, Tenant } from './model.js';
 import type { AuthorizationRepository, Clock, Log, TenantRepository } from './ports.js';
 
@@ -136,7 +137,8 @@ function digestEntryOf(event: AuthorizationEvent, flap: boolean): DigestEntry {
  * 3. an invalidation joins its incident (tenant, cause, authorizer), whose one mail goes at
  *    `flushAlerts` once the incident closes;
  * 4. a mail the customer's contacts get now (warning, restored after invalid, revoked, the day's
- *    first denial), and one ops get now (vendor-side incidents), goes out.
+ *    first denial), and one ops get now (vendor-side incidents, the vendor token at risk, with its
+ *    own mail), goes out.
  * Nothing goes to a tenant that is gone.
  */
 export async function applyAlertPolicy(
@@ -145,7 +147,9 @@ export async function applyAlertPolicy(
 ): Promise<void> {
   const now = deps.clock.now();
   const flap = await noteFlap(deps, event, now);
-  const ops = opsRoute(event);
+  const vendorTokenAtRisk =
+    event.integration === deps.catalog.vendorToken?.key && VENDOR_TOKEN_OPS_EVENTS.includes(event.type);
+  const ops = opsRoute(event, { vendorTokenAtRisk });
   if (ops === 'digest')
     await deps.ledger.addToDigest(digestPeriodEnd(now, deps.policy), digestEntryOf(event, flap));
   const customer = customerRoute(event);
@@ -168,7 +172,17 @@ export async function applyAlertPolicy(
     about: { tenantId: event.tenantId, integration: event.integration },
   };
   if (customer === 'now') await deps.delivery.toContacts(tenant, mail);
-  if (ops === 'now') await deps.delivery.toOps(mail);
+  if (ops === 'now') {
+    await deps.delivery.toOps(
+      vendorTokenAtRisk
+        ? {
+            ...mail,
+            content: vendorTokenAlertContent(input),
+            idempotencyKey: `vendor-token:${event.eventId}`,
+          }
+        : mail,
+    );
+  }
 }
 
 /**

@@ -72,9 +72,12 @@ export function customerRoute(event: AuthorizationEvent): CustomerRoute {
   }
 }
 
-/** The ops route of an event (docs/alerts.md, "Ops"). */
-export function opsRoute(event: AuthorizationEvent): OpsRoute {
-  if (OPS_AT_ONCE.includes(event.type)) return 'now';
+/**
+ * The ops route of an event (docs/alerts.md, "Ops"). The vendor token's transitions that put
+ * Service App tokens at risk (`vendorTokenAtRisk`) are vendor-side incidents: at once.
+ */
+export function opsRoute(event: AuthorizationEvent, options: { vendorTokenAtRisk?: boolean } = {}): OpsRoute {
+  if (OPS_AT_ONCE.includes(event.type) || options.vendorTokenAtRisk === true) return 'now';
   return UNCOUNTED.includes(event.type) ? 'none' : 'digest';
 }
 

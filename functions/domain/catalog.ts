@@ -3,6 +3,9 @@ import * as z from 'zod';
 /** Scope that lets an authorization read other people of its org (used to look an authorizer up). */
 export const ADMIN_PEOPLE_READ_SCOPE = 'spark-admin:people_read';
 
+/** The scope of the vendor token, which calls the Service App token endpoint. */
+export const APPLICATIONS_TOKEN_SCOPE = 'spark:applications_token';
+
 /** The scopes of the witness: a Service App that can read people, roles and the admin audit log. */
 export const WITNESS_SCOPES = [
   'spark-admin:people_read',
@@ -28,6 +31,11 @@ const integrationSchema = z.strictObject({
   presenceSharing: z.boolean().default(false),
   /** The key of a Service App entry that can replace this integration (the portal recommends it). */
   serviceApp: keySchema.optional(),
+  /**
+   * Authorized by the vendor for its own org only (the vendor token, docs/service-apps.md): shown
+   * on the vendor tenant's portal alone, never offered to customers.
+   */
+  vendorOnly: z.boolean().default(false),
 });
 
 /** Control Hub's Service App ID: Webex's id form, base64 of `ciscospark://<region>/APPLICATION/<id>`. */
@@ -102,7 +110,7 @@ const catalogSchema = z
       seenKeys.add(entry.key);
       seenIds.add(clientId);
     });
-    if (serviceAppKeys.size === catalog.integrations.length) {
+    if (!catalog.integrations.some((entry) => entry.kind === 'integration' && !entry.vendorOnly)) {
       ctx.addIssue({ code: 'custom', path: ['integrations'], message: 'needs at least one integration' });
     }
   });
@@ -119,17 +127,31 @@ export class Catalog {
   constructor(
     readonly integrations: readonly Integration[],
     readonly serviceApps: readonly ServiceApp[] = [],
+    /** The vendor's own integrations (`vendorOnly`): in no customer's portal, counts or lists. */
+    readonly vendorIntegrations: readonly Integration[] = [],
   ) {
-    this.byKey = new Map(integrations.map((integration) => [integration.key, integration]));
+    this.byKey = new Map(
+      [...integrations, ...vendorIntegrations].map((integration) => [integration.key, integration]),
+    );
     this.serviceAppsByKey = new Map(serviceApps.map((app) => [app.key, app]));
   }
 
+  /** The integration by key, a vendor-only one included. */
   find(key: string): Integration | undefined {
     return this.byKey.get(key);
   }
 
   findServiceApp(key: string): ServiceApp | undefined {
     return this.serviceAppsByKey.get(key);
+  }
+
+  /**
+   * The OAuth client ID that refreshes the tokens stored under `key`: an integration's Integration
+   * ID, a Service App's client ID (its refresh goes to the same token endpoint); undefined for a
+   * key the catalog does not list.
+   */
+  refreshClientIdOf(key: string): string | undefined {
+    return this.find(key)?.integrationId ?? this.findServiceApp(key)?.clientId;
   }
 
   /** The Service App that can replace the integration, when the catalog names one. */
@@ -148,9 +170,20 @@ export class Catalog {
     return this.integrations.map((integration) => integration.key);
   }
 
-  /** Every entry's key, Service Apps included: each has a client secret in the secrets store. */
+  /** The vendor-only integration that holds the vendor token's scope, when the catalog has one. */
+  get vendorToken(): Integration | undefined {
+    return this.vendorIntegrations.find((integration) =>
+      integration.scopes.includes(APPLICATIONS_TOKEN_SCOPE),
+    );
+  }
+
+  /** Every entry's key, Service Apps and vendor-only integrations included: each has a client secret. */
   get clientSecretKeys(): string[] {
-    return [...this.keys, ...this.serviceApps.map((app) => app.key)];
+    return [
+      ...this.keys,
+      ...this.serviceApps.map((app) => app.key),
+      ...this.vendorIntegrations.map((integration) => integration.key),
+    ];
   }
 }
 
@@ -172,9 +205,11 @@ export function parseCatalog(document: unknown, source = 'catalog'): Catalog {
     throw new CatalogError(`Invalid integration catalog (${source}): ${describeIssues(result.error)}`);
   }
   const entries = result.data.integrations;
+  const integrations = entries.filter((entry): entry is Integration => entry.kind === 'integration');
   return new Catalog(
-    entries.filter((entry): entry is Integration => entry.kind === 'integration'),
+    integrations.filter((integration) => !integration.vendorOnly),
     entries.filter((entry): entry is ServiceApp => entry.kind === 'service-app'),
+    integrations.filter((integration) => integration.vendorOnly),
   );
 }
 

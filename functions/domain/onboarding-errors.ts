@@ -121,3 +121,30 @@ export class OrgMismatchError extends OnboardingError {
     super('The person belongs to another Webex organization than this customer', retryUrl);
   }
 }
+
+/** Webex answered 403 to the Service App token call: no Full Admin of the org authorized it yet. */
+export class ServiceAppNotAuthorizedError extends OnboardingError {
+  override readonly name = 'ServiceAppNotAuthorizedError';
+  constructor(
+    readonly serviceAppName: string,
+    retryUrl: string,
+    readonly trackingId?: string,
+  ) {
+    super('The Service App is not authorized in Control Hub yet', retryUrl);
+  }
+}
+
+/**
+ * The Service App's tokens could not be fetched for a reason on our side or Webex's (the vendor
+ * token is missing or refused, Webex failed or does not know the app); nothing was changed.
+ */
+export class ServiceAppUnavailableError extends webexRefusal(
+  'ServiceAppUnavailableError',
+  'The Service App token could not be fetched',
+) {}
+
+/** The tenant is not bound to a Webex org yet, so there is no org to fetch Service App tokens for. */
+export class TenantOrgUnknownError extends refusalWithoutRetry(
+  'TenantOrgUnknownError',
+  'The tenant has no Webex organization yet',
+) {}

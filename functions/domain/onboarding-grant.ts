@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Integration } from './catalog.js';
 import { publishQuietly } from './event-publishing.js';
-import { takeLease, type Lease } from './lease.js';
+import { releaseLease, takeLease, type Lease } from './lease.js';
 import {
   AUTHORIZATION_EVENT_VERSION,
   type Authorization,
@@ -10,6 +10,7 @@ import {
   type Authorizer,
   type SealedTokens,
   type Tenant,
+  type TokenMaterial,
 } from './model.js';
 import { AuthorizationBusyError } from './onboarding-errors.js';
 import type { OnboardingDependencies } from './onboarding.js';
@@ -50,9 +51,11 @@ export async function saveGranted(
   deps: OnboardingDependencies,
   input: {
     tenant: Tenant;
-    integration: Integration;
+    /** The catalog entry: an integration, or a Service App. */
+    integration: Pick<Integration, 'key' | 'name'>;
     previous: Authorization | undefined;
-    authorizer: Authorizer;
+    /** The person who consented; absent for a Service App, whose tokens are no person's. */
+    authorizer: Authorizer | undefined;
     sealedTokens: SealedTokens;
     scopes: string[];
     accessTokenExpiresAt: string;
@@ -77,7 +80,7 @@ export async function saveGranted(
     const record: Authorization = {
       ...key,
       status: 'active',
-      authorizer: input.authorizer,
+      ...(input.authorizer ? { authorizer: input.authorizer } : {}),
       scopes: input.scopes,
       accessTokenExpiresAt: input.accessTokenExpiresAt,
       refreshTokenExpiresAt: input.refreshTokenExpiresAt,
@@ -100,10 +103,50 @@ export async function saveGranted(
   });
 }
 
+/**
+ * Seals the token material for the record and saves the grant (saveGranted), with the scopes
+ * Webex granted (the entry's when it named none); our lease, when held, is released if either step
+ * fails. The caller publishes the saved event (publishAndClear).
+ */
+export async function sealAndSaveGranted(
+  deps: OnboardingDependencies,
+  input: {
+    tenant: Tenant;
+    integration: Pick<Integration, 'key' | 'name' | 'scopes'>;
+    previous: Authorization | undefined;
+    lease: Lease | undefined;
+    authorizer: Authorizer | undefined;
+    material: TokenMaterial;
+    /** Webex's `scope` of the grant, space separated. */
+    grantedScope: string | undefined;
+  },
+): Promise<{ saved: Authorization; event: AuthorizationEvent }> {
+  const { tenant, integration, lease, material } = input;
+  try {
+    return await saveGranted(deps, {
+      tenant,
+      integration,
+      previous: lease?.record ?? input.previous,
+      authorizer: input.authorizer,
+      sealedTokens: await deps.vault.seal(
+        { tenantId: tenant.tenantId, integration: integration.key },
+        material,
+      ),
+      scopes: input.grantedScope ? input.grantedScope.split(/\s+/).filter(Boolean) : [...integration.scopes],
+      accessTokenExpiresAt: material.accessTokenExpiresAt,
+      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
+      leaseOwner: lease?.owner,
+    });
+  } catch (error) {
+    if (lease) await releaseLease(deps, lease);
+    throw error;
+  }
+}
+
 function grantedEvent(
   tenant: Tenant,
-  integration: Integration,
-  authorizer: Authorizer,
+  integration: Pick<Integration, 'key' | 'name'>,
+  authorizer: Authorizer | undefined,
   previousStatus: AuthorizationStatus | undefined,
   occurredAt: string,
 ): AuthorizationEvent {
@@ -118,8 +161,10 @@ function grantedEvent(
     occurredAt,
     status: 'active',
     ...(previousStatus ? { previousStatus } : {}),
-    summary: `${integration.name} ${restored ? 're-authorized' : 'authorized'} for ${tenant.name} by ${authorizer.email}.`,
-    authorizerEmail: authorizer.email,
+    summary: `${integration.name} ${restored ? 're-authorized' : 'authorized'} for ${tenant.name} ${
+      authorizer ? `by ${authorizer.email}` : 'in Control Hub'
+    }.`,
+    ...(authorizer ? { authorizerEmail: authorizer.email } : {}),
   };
 }
 

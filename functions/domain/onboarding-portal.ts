@@ -1,4 +1,4 @@
-import type { Catalog, Integration } from './catalog.js';
+import type { Catalog, Integration, ServiceApp } from './catalog.js';
 import { LIVE_STATUSES, type Authorization, type Tenant } from './model.js';
 import { UnknownIntegrationError } from './onboarding-errors.js';
 import { verifyOnboardingLink } from './onboarding-link.js';
@@ -8,6 +8,7 @@ import type {
   PortalIntegrationState,
   PortalIntegrationView,
   PortalPageModel,
+  PortalServiceAppView,
   TroubleshootingPageModel,
 } from './onboarding-views.js';
 import { PRESENCE_SHARING_WARNING, describeInvalidationCause, passwordExpiryWarning } from './wording.js';
@@ -30,6 +31,9 @@ export function portalUrls(publicBaseUrl: string, linkToken: string) {
       `${publicBaseUrl}/oauth/start?link=${link}&integration=${encodeURIComponent(integration)}`,
     troubleshoot: (integration: string) =>
       `${publicBaseUrl}/troubleshoot/${encodeURIComponent(integration)}?link=${link}`,
+    /** What the Service App card's "I have authorized it" button posts. */
+    confirmServiceApp: (serviceApp: string) =>
+      `${publicBaseUrl}/service-apps/confirm?link=${link}&serviceApp=${encodeURIComponent(serviceApp)}`,
   };
 }
 
@@ -76,7 +80,9 @@ function stateDetail(authorization: Authorization | undefined): string | undefin
  * Shows the tenant's portal.
  * 1. Verify the link (signature, expiry, tenant active, link version current).
  * 2. Read the tenant's authorizations.
- * 3. Describe every catalog integration: state, cause in plain words, authorizer, actions.
+ * 3. Describe every catalog integration (and, on the vendor's own tenant, the vendor-only ones):
+ *    state, cause in plain words, authorizer, actions, and the Service App that can replace it.
+ * 4. Describe every catalog Service App: its Control Hub ID, state and confirm button.
  */
 export async function showPortal(
   deps: Pick<
@@ -95,7 +101,11 @@ export async function showPortal(
     (await deps.authorizations.listForTenant(tenant.tenantId)).map((record) => [record.integration, record]),
   );
   const urls = portalUrls(deps.settings.publicBaseUrl, input.linkToken);
-  const integrations = deps.catalog.integrations.map((integration): PortalIntegrationView => {
+  const offered =
+    tenant.tenantId === deps.settings.vendorTenantId
+      ? [...deps.catalog.integrations, ...deps.catalog.vendorIntegrations]
+      : deps.catalog.integrations;
+  const integrations = offered.map((integration): PortalIntegrationView => {
     const authorization = authorizations.get(integration.key);
     const state = portalState(authorization);
     const showAuthorizer = state !== 'not_authorized' && state !== 'revoked';
@@ -113,6 +123,20 @@ export async function showPortal(
       presenceSharing: integration.presenceSharing,
       authorizeUrl: urls.start(integration.key),
       troubleshootUrl: urls.troubleshoot(integration.key),
+      ...optionalName(deps.catalog.replacementFor(integration.key)),
+    };
+  });
+  const serviceApps = deps.catalog.serviceApps.map((app): PortalServiceAppView => {
+    const authorization = authorizations.get(app.key);
+    const state = portalState(authorization);
+    return {
+      key: app.key,
+      name: app.name,
+      applicationId: app.applicationId,
+      state,
+      detail: stateDetail(authorization),
+      authorizedAt: state === 'not_authorized' || state === 'revoked' ? undefined : authorization?.grantedAt,
+      confirmUrl: urls.confirmServiceApp(app.key),
     };
   });
   return {
@@ -121,7 +145,12 @@ export async function showPortal(
     passwordMaxAgeDays: passwordMaxAgeDaysOf(tenant, deps.settings.passwordMaxAgeDays),
     linkExpiresAt: payload.expiresAt,
     integrations,
+    serviceApps,
   };
+}
+
+function optionalName(serviceApp: ServiceApp | undefined): { recommendedServiceApp?: string } {
+  return serviceApp ? { recommendedServiceApp: serviceApp.name } : {};
 }
 
 /**

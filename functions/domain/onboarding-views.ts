@@ -20,6 +20,21 @@ export interface PortalIntegrationView {
   presenceSharing: boolean;
   authorizeUrl: string;
   troubleshootUrl: string;
+  /** The name of the catalog's Service App that can replace this integration, when it names one. */
+  recommendedServiceApp?: string;
+}
+
+/** One Service App card of the portal: how to authorize it in Control Hub, and where it stands. */
+export interface PortalServiceAppView {
+  key: string;
+  name: string;
+  /** Control Hub's Service App ID, to copy into its search. */
+  applicationId: string;
+  state: PortalIntegrationState;
+  detail?: string;
+  authorizedAt?: string;
+  /** What the "I have authorized it" button posts. */
+  confirmUrl: string;
 }
 
 /** Everything the portal page shows. */
@@ -29,6 +44,7 @@ export interface PortalPageModel {
   passwordMaxAgeDays: number;
   linkExpiresAt: string;
   integrations: PortalIntegrationView[];
+  serviceApps: PortalServiceAppView[];
 }
 
 /** A warning that applies to the authorization just granted. */
@@ -43,7 +59,8 @@ export interface SuccessPageModel {
   integrationName: string;
   /** True when this replaced an invalid or degraded authorization. */
   restored: boolean;
-  authorizer: { displayName: string; email: string };
+  /** The person who consented; absent for a Service App, which a Full Admin authorized in Control Hub. */
+  authorizer?: { displayName: string; email: string };
   warnings: AuthorizationWarning[];
   /** Names of the catalog integrations still not active for this tenant. */
   remaining: string[];

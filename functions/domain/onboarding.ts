@@ -1,6 +1,5 @@
 import type { Integration } from './catalog.js';
-import { releaseLease } from './lease.js';
-import type { Authorization, AuthorizationEvent, Authorizer, OAuthState } from './model.js';
+import type { AuthorizationEvent, Authorizer, OAuthState } from './model.js';
 import { checkAuthorizer, primaryEmail, readAuthorizer } from './onboarding-authorizer.js';
 import { oauthErrorCodeOf, recordDenial } from './onboarding-denials.js';
 import {
@@ -8,6 +7,7 @@ import {
   MissingCodeError,
   StateExpiredError,
   StateUnknownError,
+  UnknownIntegrationError,
   WebexUnavailableError,
 } from './onboarding-errors.js';
 import { LinkRevokedError, issueOnboardingLink, verifyOnboardingLink } from './onboarding-link.js';
@@ -26,14 +26,16 @@ import {
   isOAuthStateExpired,
   oauthAttemptStartedAt,
 } from './oauth-state.js';
-import { holdLease, publishAndClear, saveGranted } from './onboarding-grant.js';
+import { holdLease, publishAndClear, sealAndSaveGranted } from './onboarding-grant.js';
 import type { SuccessPageModel, TroubleshootingPageModel } from './onboarding-views.js';
 import { tokenMaterialOf } from './refresh-policy.js';
 import {
   WebexError,
   type Ports,
+  type VendorTokenSource,
   type WebexClient,
   type WebexPersonAuthorizations,
+  type WebexServiceAppTokens,
   type WebexTokenGrant,
 } from './ports.js';
 import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
@@ -53,6 +55,12 @@ export interface OnboardingSettings {
   linkTtlDays: number;
   /** When the validator first checks a new authorization. */
   firstCheckDelaySeconds: number;
+  /**
+   * The vendor's own tenant (VENDOR_TENANT_ID): its portal alone offers the catalog's vendor-only
+   * integrations, and its authorization of the vendor token integration calls the Service App
+   * token endpoint (docs/service-apps.md). Unset, no Service App can be fetched.
+   */
+  vendorTenantId?: string;
 }
 
 /**
@@ -75,6 +83,17 @@ export interface OnboardingDependencies extends Pick<
 > {
   webex: WebexClient & Partial<WebexPersonAuthorizations>;
   settings: OnboardingSettings;
+  /**
+   * The Service App token endpoint and the vendor token that calls it; without them the portal's
+   * "I have authorized it" answers that Service Apps cannot be fetched right now.
+   */
+  serviceAppTokens?: ServiceAppTokenPorts;
+}
+
+/** What fetching an org's Service App tokens takes: Webex's endpoint and the vendor's own token. */
+export interface ServiceAppTokenPorts {
+  webex: WebexServiceAppTokens;
+  vendorToken: VendorTokenSource;
 }
 
 /** The callback's parameters, already checked for shape (single, bounded) by the handler. */
@@ -92,7 +111,7 @@ export type CallbackOutcome =
 
 /**
  * Starts the OAuth authorization of one integration.
- * 1. Verify the link and find the integration.
+ * 1. Verify the link and find the integration (a vendor-only one for the vendor's tenant alone).
  * 2. Create a state (256 random bits) and a PKCE verifier bound to tenant, integration, link version
  *    and the link's expiry (the callback's links never outlive it).
  * 3. Store the state's hash with the verifier (single use, ten minutes).
@@ -113,6 +132,10 @@ export async function startAuthorization(
     tenants: deps.tenants,
   });
   const integration = findIntegration(deps.catalog, input.integration);
+  // A vendor-only integration is no customer's to authorize, whatever a crafted start names.
+  if (integration.vendorOnly && tenant.tenantId !== deps.settings.vendorTenantId) {
+    throw new UnknownIntegrationError(integration.key);
+  }
   const attempt = await createOAuthAttempt({
     tenantId: tenant.tenantId,
     integration: integration.key,
@@ -228,28 +251,15 @@ export async function completeAuthorization(
     orgId: person.orgId,
     fullAdmin: true,
   };
-  let granted: { saved: Authorization; event: AuthorizationEvent };
-  try {
-    const sealedTokens = await deps.vault.seal(
-      { tenantId: tenant.tenantId, integration: integration.key },
-      material,
-    );
-    granted = await saveGranted(deps, {
-      tenant,
-      integration,
-      previous: lease?.record ?? previous,
-      authorizer,
-      sealedTokens,
-      scopes: grant.scope ? grant.scope.split(/\s+/).filter(Boolean) : [...integration.scopes],
-      accessTokenExpiresAt: material.accessTokenExpiresAt,
-      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
-      leaseOwner: lease?.owner,
-    });
-  } catch (error) {
-    if (lease) await releaseLease(deps, lease);
-    throw error;
-  }
-  const { saved, event } = granted;
+  const { saved, event } = await sealAndSaveGranted(deps, {
+    tenant,
+    integration,
+    previous,
+    lease,
+    authorizer,
+    material,
+    grantedScope: grant.scope,
+  });
   await publishAndClear(deps, saved, event);
   deps.log.info('Authorization granted', {
     tenantId: tenant.tenantId,

@@ -352,6 +352,38 @@ export interface WebexAdminAudit {
   ): Promise<{ items: WebexAuditEvent[]; trackingId?: string }>;
 }
 
+/** What the Service App token endpoint needs besides the vendor token: which app, for which org. */
+export interface ServiceAppTokenRequest {
+  applicationId: string;
+  clientId: string;
+  clientSecret: string;
+  targetOrgId: string;
+}
+
+/**
+ * Webex's Service App token endpoint, `POST /v1/applications/{applicationId}/token`, called with
+ * the vendor's own token (`spark:applications_token`). Its refusals are WebexErrors: `forbidden`
+ * (403) when the org has not authorized the app in Control Hub, `unauthorized` (401) when the
+ * vendor token or the app's credentials were refused, `not_found` (404) for an unknown app.
+ */
+export interface WebexServiceAppTokens {
+  fetchServiceAppToken(vendorAccessToken: string, request: ServiceAppTokenRequest): Promise<WebexTokenGrant>;
+}
+
+/**
+ * The vendor's own access token with `spark:applications_token`: an authorization of the vendor's
+ * org, kept alive by the validator like any other. Throws VendorTokenUnavailableError when there
+ * is none to use.
+ */
+export interface VendorTokenSource {
+  accessToken(): Promise<string>;
+}
+
+/** Why the vendor token cannot be used now: never configured, never authorized, or not usable. */
+export class VendorTokenUnavailableError extends Error {
+  override readonly name = 'VendorTokenUnavailableError';
+}
+
 /**
  * Every port under its one name. A use case's dependencies pick the ports it needs from here; the
  * composition root (functions/commons/composition-root.ts) builds all of them once.

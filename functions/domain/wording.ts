@@ -56,3 +56,12 @@ export function passwordExpiryWarning(passwordMaxAgeDays: number): string {
 export const PRESENCE_SHARING_WARNING =
   'Never disable presence status sharing in Webex Control Hub: the attendant console reads ' +
   "people's presence through this integration and goes blind without it.";
+
+/** The portal's one sentence for an integration a Service App can replace: why to prefer it. */
+export function serviceAppRecommendation(serviceAppName: string): string {
+  return `We recommend the Service App "${serviceAppName}" instead: it survives password changes, because its tokens belong to your organization, not to a person.`;
+}
+
+/** Where a Full Admin authorizes a Service App in Control Hub. */
+export const SERVICE_APP_CONTROL_HUB_PATH =
+  'In Control Hub, open Apps, then Service Apps, find this app by its ID and authorize it.';

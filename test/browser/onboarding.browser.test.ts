@@ -1,6 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '#test-support/browser.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,12 +8,6 @@ import { defaultCatalog } from '#adapters/catalog-file.js';
 import { issueOnboardingLink, type IssuedOnboardingLink } from '#domain/onboarding-link.js';
 import { systemClock } from '#domain/ports.js';
 import { createPublicApiHandler } from '#functions/public-api.app.js';
-import {
-  localLambdaContext,
-  readLocalBody,
-  sendApiGatewayResult,
-  toApiGatewayEvent,
-} from '#local/http-adapter.js';
 import { startWebexSimulator, type WebexSimulator } from '#local/webex-simulator/index.js';
 import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
 import {
@@ -26,6 +18,7 @@ import {
   testClientSecrets,
 } from '#test-support/fakes/index.js';
 import { silentObservability, testSettings, testTenant } from '#test-support/fixtures.js';
+import { startPublicApiServer, type PublicApiServer } from '#test-support/public-api-server.js';
 
 const SCREENSHOTS = 'test-results';
 const catalog = defaultCatalog();
@@ -35,7 +28,7 @@ const integrationIdOf = (key: string) => catalog.find(key)?.integrationId ?? '';
 describe('onboarding in a real browser', () => {
   let table: TestTable;
   let simulator: WebexSimulator;
-  let server: Server;
+  let server: PublicApiServer;
   let browser: Browser;
   let publicBaseUrl: string;
   let link: IssuedOnboardingLink;
@@ -50,21 +43,8 @@ describe('onboarding in a real browser', () => {
     const tenant = testTenant({ tenantId: 'browser-co', name: 'Browser Co' });
     await repositories.tenants.create(tenant);
 
-    // The server needs the simulator's URL and the simulator the server's redirect URI:
-    // listen first, then build the handler the requests are routed to.
-    const routing: { handler?: ReturnType<typeof createPublicApiHandler> } = {};
-    server = createServer((req, res) => {
-      void (async () => {
-        const { handler } = routing;
-        if (!handler) throw new Error('handler not ready');
-        const event = toApiGatewayEvent(req, await readLocalBody(req));
-        sendApiGatewayResult(res, await handler(event, localLambdaContext('public-api')));
-      })().catch(() => {
-        res.writeHead(500).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    publicBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startPublicApiServer();
+    publicBaseUrl = server.publicBaseUrl;
 
     simulator = await startWebexSimulator({
       port: 0,
@@ -80,19 +60,21 @@ describe('onboarding in a real browser', () => {
 
     const linkKeys = fixedLinkKeys();
     events = new RecordingPublisher();
-    routing.handler = createPublicApiHandler(
-      {
-        ...repositories,
-        vault: new MemoryTokenVault(),
-        webex: new HttpWebexClient({ baseUrl: simulator.url }),
-        events,
-        clientSecrets: clientSecretsFrom(clientSecrets),
-        linkKeys,
-        catalog,
-        clock: systemClock,
-        settings: testSettings({ publicBaseUrl, webexApiBaseUrl: simulator.url }),
-      },
-      silentObservability(),
+    server.serve(
+      createPublicApiHandler(
+        {
+          ...repositories,
+          vault: new MemoryTokenVault(),
+          webex: new HttpWebexClient({ baseUrl: simulator.url }),
+          events,
+          clientSecrets: clientSecretsFrom(clientSecrets),
+          linkKeys,
+          catalog,
+          clock: systemClock,
+          settings: testSettings({ publicBaseUrl, webexApiBaseUrl: simulator.url }),
+        },
+        silentObservability(),
+      ),
     );
     link = issueOnboardingLink({
       tenant,
@@ -107,7 +89,7 @@ describe('onboarding in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await simulator?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await table?.drop();
   });
 

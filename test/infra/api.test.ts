@@ -11,6 +11,7 @@ const PUBLIC_ROUTE_KEYS = [
   'POST /oauth/start',
   'GET /oauth/callback',
   'GET /troubleshoot/{integration}',
+  'POST /service-apps/confirm',
   'GET /unsubscribe/{token}',
   'POST /unsubscribe/{token}',
 ];

@@ -164,6 +164,12 @@ describe('deploy inputs', () => {
     );
   });
 
+  it("takes the vendor's own tenant, which holds the vendor token, and refuses one that is no tenant id", () => {
+    expect(read({ vendorTenantId: 'vendor' }).vendorTenantId).toBe('vendor');
+    expect(read({}).vendorTenantId).toBeUndefined();
+    expect(() => read({ vendorTenantId: 'Vendor Inc' })).toThrow(/vendorTenantId: must be a tenant id/);
+  });
+
   it('wants the custom domain and its certificate together', () => {
     expect(() => read({ customDomainName: 'auth.example.com' })).toThrow(
       /customDomainCertificateArn.*together/,

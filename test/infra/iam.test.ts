@@ -135,6 +135,31 @@ describe('function permissions', () => {
     expect(directDecrypt).toEqual([]);
   });
 
+  it("lets the public API open the vendor tenant's tokens only (the vendor token), when the deployment names it", () => {
+    const vendor = synthesize({ vendorTenantId: 'vendor' });
+    const fn = vendor.stack.api.publicFunction;
+    const decrypt = permissionsOf(vendor.template, roleOf(fn)).filter(
+      (permission) =>
+        permission.action === 'kms:Decrypt' && !permission.condition?.includes('kms:ViaService'),
+    );
+    const vendorTable = `\${${logicalId(vendor.stack.tokenStore.table)}}`;
+    expect(decrypt).toEqual(
+      allow(['kms:Decrypt'], [`\${${logicalId(vendor.stack.tokenStore.key)}.Arn}`], {
+        StringEquals: {
+          'kms:EncryptionContext:table': vendorTable,
+          'kms:EncryptionContext:tenantId': ['vendor'],
+        },
+      }),
+    );
+    const env = vendor.template.findResources('AWS::Lambda::Function');
+    const variables = Object.values(env).map(
+      (resource) =>
+        (resource.Properties as { Environment?: { Variables?: Record<string, unknown> } }).Environment
+          ?.Variables ?? {},
+    );
+    expect(variables.filter((vars) => vars.VENDOR_TENANT_ID === 'vendor').length).toBeGreaterThanOrEqual(3);
+  });
+
   it('gives the admin API its table calls, the tenants index query, token sealing and opening, and no SNS subscription call', () => {
     const fn = synth.stack.api.adminFunction;
     expect(permissionsOf(synth.template, roleOf(fn))).toEqual(

@@ -145,6 +145,31 @@ describe('the alert policy: ops', () => {
     expect(customerMails(harness)).toEqual([]);
   });
 
+  it("get the vendor token's death at once, in its own mail naming what it puts at risk", async () => {
+    const harness = new AlertPolicyHarness();
+    await publish(harness, 'service-app-token', { type: 'invalidated', cause: 'user_deactivated' });
+    const [opsMail, ...more] = harness.delivery.to(OPS);
+    expect(more).toEqual([]);
+    expect(opsMail?.subject).toBe('Ops incident: the vendor token is dead');
+    expect(opsMail?.text).toContain("fetches every tenant's Service App tokens");
+    expect(opsMail?.text).toContain('Re-authorize: ');
+    // Its tenant's contacts still get the incident mail any invalidation gives.
+    harness.clock.advance(3600);
+    await harness.flush();
+    expect(customerMails(harness).map((mail) => mail.kind)).toContain('invalidated');
+  });
+
+  it('get the vendor token degraded or expiring at once; another integration degraded only in the digest', async () => {
+    const harness = new AlertPolicyHarness();
+    await publish(harness, 'service-app-token', { type: 'degraded', status: 'degraded' });
+    await publish(harness, 'service-app-token', { type: 'expiring', status: 'expiring' });
+    await publish(harness, 'presence', { type: 'degraded', status: 'degraded' });
+    expect(harness.delivery.to(OPS).map((mail) => mail.subject)).toEqual([
+      'Ops incident: the vendor token cannot be checked (Webex failing)',
+      'Ops incident: the vendor token expires soon',
+    ]);
+  });
+
   it('get one digest per period counting transitions by cause and by tenant, with the status board link', async () => {
     const harness = new AlertPolicyHarness();
     await publish(harness, 'presence', { type: 'invalidated', cause: 'user_deactivated' });

@@ -44,7 +44,15 @@ describe('integration catalog', () => {
       'cdr',
       'sso',
       'witness',
+      'service-app-token',
     ]);
+  });
+
+  it("ships the vendor token's integration as vendor-only: in no customer's list", () => {
+    const catalog = defaultCatalog();
+    expect(catalog.vendorToken?.key).toBe('service-app-token');
+    expect(catalog.vendorToken?.scopes).toContain('spark:applications_token');
+    expect(catalog.keys).not.toContain('service-app-token');
   });
 
   describe('Service App entries', () => {
@@ -122,6 +130,41 @@ describe('integration catalog', () => {
 
     it('stops on a catalog of Service Apps alone', () => {
       expect(() => parseCatalog({ version: 1, integrations: [serviceApp] })).toThrow(
+        /integrations: needs at least one integration/,
+      );
+    });
+  });
+
+  describe('vendor-only integrations', () => {
+    const vendorToken = {
+      key: 'service-app-token',
+      name: 'Service App token (vendor only)',
+      integrationId: `C${'b'.repeat(64)}`,
+      scopes: ['spark:applications_token'],
+      vendorOnly: true,
+    };
+
+    it("keeps them out of the customers' integrations, finds them by key and names the vendor token", () => {
+      const catalog = parseCatalog({ version: 1, integrations: [validIntegration, vendorToken] });
+      expect(catalog.keys).toEqual(['users-sync']);
+      expect(catalog.integrations.map((entry) => entry.key)).toEqual(['users-sync']);
+      expect(catalog.vendorIntegrations.map((entry) => entry.key)).toEqual(['service-app-token']);
+      expect(catalog.find('service-app-token')?.vendorOnly).toBe(true);
+      expect(catalog.vendorToken?.key).toBe('service-app-token');
+      expect(catalog.clientSecretKeys).toContain('service-app-token');
+    });
+
+    it('names no vendor token when no vendor-only integration holds spark:applications_token', () => {
+      const catalog = parseCatalog({
+        version: 1,
+        integrations: [validIntegration, { ...vendorToken, scopes: ['spark:people_read'] }],
+      });
+      expect(catalog.vendorToken).toBeUndefined();
+      expect(parseCatalog({ version: 1, integrations: [validIntegration] }).vendorToken).toBeUndefined();
+    });
+
+    it('stops on a catalog whose only integration is vendor-only', () => {
+      expect(() => parseCatalog({ version: 1, integrations: [vendorToken] })).toThrow(
         /integrations: needs at least one integration/,
       );
     });

@@ -7,8 +7,11 @@ import {
   NotAPersonError,
   NotFullAdminError,
   OrgMismatchError,
+  ServiceAppNotAuthorizedError,
+  ServiceAppUnavailableError,
   StateExpiredError,
   StateUnknownError,
+  TenantOrgUnknownError,
   UnknownIntegrationError,
   WebexUnavailableError,
 } from '#domain/onboarding-errors.js';
@@ -66,6 +69,7 @@ function portalModel(overrides: Partial<PortalPageModel> = {}): PortalPageModel 
         troubleshootUrl: 'https://portal.test/troubleshoot/sso?link=L',
       },
     ],
+    serviceApps: [],
     ...overrides,
   };
 }
@@ -131,6 +135,54 @@ describe('portal page', () => {
   });
 });
 
+describe('portal page, Service Apps', () => {
+  const applicationId = 'Y2lzY29zcGFyazovL3VzL0FQUExJQ0FUSU9OL0NhYmM';
+  const withWitness = (state: 'not_authorized' | 'active') =>
+    portalModel({
+      serviceApps: [
+        {
+          key: 'witness',
+          name: 'Vendor witness',
+          applicationId,
+          state,
+          ...(state === 'active' ? { authorizedAt: '2026-03-02T10:00:00.000Z' } : {}),
+          confirmUrl: 'https://portal.test/service-apps/confirm?link=L&serviceApp=witness',
+        },
+      ],
+    });
+
+  it('shows the Service App card: Control Hub path, its ID to copy and the confirm button', () => {
+    const page = flat(renderPortalPage(withWitness('not_authorized')));
+    expect(page).toMatch(/data-service-app="witness" data-state="not_authorized"/);
+    expect(page).toContain('In Control Hub, open Apps, then Service Apps');
+    expect(page).toContain(`id="service-app-id-witness" type="text" readonly value="${applicationId}"`);
+    expect(page).toContain(
+      '<form class="start" method="post" action="https://portal.test/service-apps/confirm?link=L&amp;serviceApp=witness"><button class="button" type="submit">I have authorized it</button></form>',
+    );
+  });
+
+  it('shows an authorized Service App as active, with no authorizer', () => {
+    const page = flat(renderPortalPage(withWitness('active')));
+    expect(page).toMatch(/data-service-app="witness" data-state="active"/);
+    expect(page).toContain('Authorized in Control Hub, stored on 2 Mar 2026, 10:00 UTC');
+  });
+
+  it('recommends the Service App on the integration that names it, in one sentence', () => {
+    const model = withWitness('not_authorized');
+    const first = model.integrations[0];
+    if (first) first.recommendedServiceApp = 'Vendor witness';
+    const page = flat(renderPortalPage(model));
+    expect(page).toContain(
+      'We recommend the Service App &quot;Vendor witness&quot; instead: it survives password changes',
+    );
+    expect(page.match(/We recommend the Service App/g)).toHaveLength(1);
+  });
+
+  it('shows no Service App section when the catalog has none', () => {
+    expect(flat(renderPortalPage(portalModel()))).not.toContain('Service App');
+  });
+});
+
 describe('troubleshooting page', () => {
   it('gives the Integration ID in a read-only field, the Control Hub steps and a retry link', () => {
     const page = flat(
@@ -192,6 +244,23 @@ describe('success page', () => {
     expect(page).toContain('data-warning="presence_sharing"');
     expect(page).toContain('Still to authorize: SSO against Cisco Control Hub.');
   });
+
+  it('names no person and warns of no password for a Service App', () => {
+    const page = flat(
+      renderSuccessPage({
+        tenantName: 'Acme Corp',
+        integrationName: 'Vendor witness',
+        restored: false,
+        warnings: [],
+        remaining: [],
+        portalUrl: 'https://portal.test/connect/L',
+      }),
+    );
+    expect(page).toContain('Vendor witness is authorized');
+    expect(page).toContain('Authorized in Control Hub for Acme Corp');
+    expect(page).not.toContain('Authorized by');
+    expect(page).not.toContain('data-warning');
+  });
 });
 
 describe('failure pages', () => {
@@ -212,6 +281,9 @@ describe('failure pages', () => {
     [new NotFullAdminError('user@acme.example', retry), 403, 'not_full_admin'],
     [new NotAPersonError('bot', retry), 403, 'not_a_person'],
     [new OrgMismatchError('admin@other.example', retry), 403, 'org_mismatch'],
+    [new ServiceAppNotAuthorizedError('Vendor witness', retry), 403, 'service_app_not_authorized'],
+    [new ServiceAppUnavailableError(retry), 503, 'service_app_unavailable'],
+    [new TenantOrgUnknownError(), 409, 'org_unknown'],
   ];
 
   it.each(cases)('maps %s to its page', (error, statusCode, reason) => {

@@ -119,6 +119,53 @@ describe('HttpWebexClient token calls', () => {
     }
   });
 
+  it("fetches an org's Service App token pair with the vendor token, as JSON", async () => {
+    const { seen, fetchImpl } = scriptedFetch(() => json(200, { ...tokenAnswer, scope: undefined }));
+    const client = new HttpWebexClient({ baseUrl: 'https://webex.test', fetch: fetchImpl });
+    const grant = await client.fetchServiceAppToken('VENDOR-secret', {
+      applicationId: 'APP/ID=',
+      clientId: 'Capp',
+      clientSecret: 'app-secret',
+      targetOrgId: 'ORG-1',
+    });
+    expect(grant).toEqual({
+      accessToken: 'AT-secret',
+      refreshToken: 'RT-secret',
+      expiresIn: 1209599,
+      refreshTokenExpiresIn: 7775999,
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      url: 'https://webex.test/v1/applications/APP%2FID%3D/token',
+      method: 'POST',
+      headers: { authorization: 'Bearer VENDOR-secret', 'content-type': 'application/json' },
+    });
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({
+      clientId: 'Capp',
+      clientSecret: 'app-secret',
+      targetOrgId: 'ORG-1',
+    });
+  });
+
+  it("reads the Service App token endpoint's 403 as forbidden (not authorized in the org) and 401 as unauthorized", async () => {
+    const request = { applicationId: 'A', clientId: 'C', clientSecret: 'S', targetOrgId: 'O' };
+    for (const [status, kind] of [
+      [403, 'forbidden'],
+      [401, 'unauthorized'],
+      [404, 'not_found'],
+      [503, 'transient'],
+    ] as const) {
+      const { fetchImpl } = scriptedFetch(() =>
+        json(status, { message: 'no', trackingId: 'ROUTER_1' }, { trackingid: 'ROUTER_1' }),
+      );
+      const client = new HttpWebexClient({ baseUrl: 'https://webex.test', fetch: fetchImpl });
+      const error = await failureOf(client.fetchServiceAppToken('VENDOR-secret', request));
+      expect(error.kind).toBe(kind);
+      expect(error.details.trackingId).toBe('ROUTER_1');
+      expect(error.message).not.toContain('secret');
+    }
+  });
+
   it('reads a token answer that misses a field as transient, not as a grant', async () => {
     const { fetchImpl } = scriptedFetch(() => json(200, { access_token: 'AT-secret' }));
     const client = new HttpWebexClient({ baseUrl: 'https://webexapis.test', fetch: fetchImpl });

@@ -7,7 +7,10 @@ import {
   NotAPersonError,
   NotFullAdminError,
   OrgMismatchError,
+  ServiceAppNotAuthorizedError,
+  ServiceAppUnavailableError,
   StateExpiredError,
+  TenantOrgUnknownError,
   StateUnknownError,
   UnknownIntegrationError,
   WebexUnavailableError,
@@ -212,6 +215,37 @@ export function describeOnboardingFailure(error: unknown): FailurePageModel & { 
       title: 'Wrong Webex organization',
       message: `${error.email} belongs to another Webex organization than the one already authorized for this customer, so the authorization was not kept. Sign in with an administrator of your own organization.`,
       ...retry('Try again with another account', error.retryUrl),
+      expected: true,
+    };
+  }
+  if (error instanceof ServiceAppNotAuthorizedError) {
+    return {
+      statusCode: 403,
+      reason: 'service_app_not_authorized',
+      title: 'Not yet authorized in Control Hub',
+      message: `Webex says ${error.serviceAppName} is not yet authorized for your organization, so nothing was changed. A Full Administrator must authorize it in Control Hub (Apps, then Service Apps); it can take a minute to take effect. Then press the button again.`,
+      ...retry('I have authorized it', error.retryUrl),
+      expected: true,
+    };
+  }
+  if (error instanceof ServiceAppUnavailableError) {
+    return {
+      statusCode: 503,
+      reason: 'service_app_unavailable',
+      title: 'We could not ask Webex right now',
+      message:
+        'We could not fetch the Service App tokens from Webex at the moment; nothing was changed and our team has been told. Please try again later.',
+      ...retry('Try again', error.retryUrl),
+      expected: true,
+    };
+  }
+  if (error instanceof TenantOrgUnknownError) {
+    return {
+      statusCode: 409,
+      reason: 'org_unknown',
+      title: 'Your Webex organization is not known yet',
+      message:
+        'We do not know your Webex organization yet, so we cannot fetch the Service App tokens for it. Authorize one of the integrations first, or ask your vendor to record your organization.',
       expected: true,
     };
   }

@@ -5,8 +5,14 @@ import type {
   PortalIntegrationState,
   PortalIntegrationView,
   PortalPageModel,
+  PortalServiceAppView,
 } from '#domain/onboarding-views.js';
-import { PRESENCE_SHARING_WARNING, describeDays } from '#domain/wording.js';
+import {
+  PRESENCE_SHARING_WARNING,
+  SERVICE_APP_CONTROL_HUB_PATH,
+  describeDays,
+  serviceAppRecommendation,
+} from '#domain/wording.js';
 
 const stateLabels: Record<PortalIntegrationState, string> = {
   not_authorized: 'Not authorized',
@@ -46,6 +52,11 @@ function renderIntegration(view: PortalIntegrationView) {
           : ''
       }
       ${view.presenceSharing ? html`<p class="meta">${PRESENCE_SHARING_WARNING}</p>` : ''}
+      ${
+        view.recommendedServiceApp
+          ? html`<p class="meta recommendation">${serviceAppRecommendation(view.recommendedServiceApp)}</p>`
+          : ''
+      }
     </div>
     <div class="actions">
       ${startForm({ url: view.authorizeUrl, label: action, secondary: authorized && view.state === 'active' })}
@@ -54,7 +65,36 @@ function renderIntegration(view: PortalIntegrationView) {
   </section>`;
 }
 
-/** The tenant's onboarding portal: every catalog integration with its state and an action. */
+function renderServiceApp(view: PortalServiceAppView) {
+  const authorized = view.state !== 'not_authorized' && view.state !== 'revoked';
+  return html`<section
+    class="card integration service-app"
+    id="service-app-${view.key}"
+    data-service-app="${view.key}"
+    data-state="${view.state}"
+  >
+    <div>
+      <h2>${view.name}<span class="badge ${view.state}">${stateLabels[view.state]}</span></h2>
+      <p>${SERVICE_APP_CONTROL_HUB_PATH}</p>
+      <label class="meta" for="service-app-id-${view.key}">Service App ID</label>
+      <input
+        class="copy"
+        id="service-app-id-${view.key}"
+        type="text"
+        readonly
+        value="${view.applicationId}"
+        aria-label="Service App ID of ${view.name}"
+      />
+      ${view.detail ? html`<p class="detail">${view.detail}</p>` : ''}
+      ${view.authorizedAt ? html`<p class="meta">Authorized in Control Hub, stored on ${formatTime(view.authorizedAt)}</p>` : ''}
+    </div>
+    <div class="actions">
+      ${startForm({ url: view.confirmUrl, label: 'I have authorized it', secondary: authorized && view.state === 'active' })}
+    </div>
+  </section>`;
+}
+
+/** The tenant's onboarding portal: every catalog integration and Service App with its state and an action. */
 export function renderPortalPage(model: PortalPageModel, brand?: Branding): string {
   const done = model.integrations.filter((view) => view.state === 'active').length;
   const body = html`<h1>Authorize Webex integrations for ${model.tenantName}</h1>
@@ -80,6 +120,15 @@ export function renderPortalPage(model: PortalPageModel, brand?: Branding): stri
     </div>
     ${model.sso ? '' : html`<div class="card notice warning"><p>Your organization is recorded as not using SSO for Webex sign-in, so these authorizations will need renewing when the authorizer's password changes. We will warn you ahead of time.</p></div>`}
     ${model.integrations.map(renderIntegration)}
+    ${
+      model.serviceApps.length > 0
+        ? html`<h2>Service Apps</h2>
+            <p>
+              A Service App is authorized once in Control Hub and keeps working whoever's password changes.
+            </p>
+            ${model.serviceApps.map(renderServiceApp)}`
+        : ''
+    }
     <p class="small">
       This link works until ${formatTime(model.linkExpiresAt)}. Keep it among your Webex administrators:
       anyone holding it can start an authorization.

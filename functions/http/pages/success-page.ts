@@ -3,14 +3,21 @@ import { html } from './html.js';
 import type { SuccessPageModel } from '#domain/onboarding-views.js';
 import { renderDocument } from './layout.js';
 
-/** Confirms the authorization, names the authorizer, and states the warnings that apply. */
+/** Confirms the authorization, names the authorizer (none for a Service App), and states the warnings that apply. */
 export function renderSuccessPage(model: SuccessPageModel, brand?: Branding): string {
   const body = html`<h1>${model.integrationName} is ${model.restored ? 'working again' : 'authorized'}</h1>
     <div class="card notice" id="authorized-by">
-      <p>
-        Authorized by <strong>${model.authorizer.displayName}</strong> (${model.authorizer.email}) for
-        ${model.tenantName}.
-      </p>
+      ${
+        model.authorizer
+          ? html`<p>
+              Authorized by <strong>${model.authorizer.displayName}</strong> (${model.authorizer.email}) for
+              ${model.tenantName}.
+            </p>`
+          : html`<p>
+              Authorized in Control Hub for ${model.tenantName}. Its tokens belong to your organization, not
+              to a person: no password change ends it.
+            </p>`
+      }
     </div>
     ${model.warnings.map(
       (warning) =>
