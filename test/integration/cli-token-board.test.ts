@@ -3,6 +3,9 @@ import { createAdminHarness, seedAuthorization, type AdminHarness } from '#test-
 import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
 import { runCliHere } from '#test-support/cli-process.js';
 
+/** The board's table rows in the CLI's output: the lines that start with a tenant id. */
+const tableRows = (stdout: string) => stdout.split('\n').filter((line) => /^(acme|beta)\s/.test(line));
+
 /*
  * The CLI's `token` and filtered `status-board` against the admin API's own routes, served on
  * loopback over DynamoDB Local: what the CLI prints is what the deployed routes answer.
@@ -107,7 +110,7 @@ describe('webex-auth-keeper CLI: token and the filtered status board against the
     expect(lines[0]).toBe('Tenants: 2, authorizations: 5.');
     expect(lines[1]).toBe('By status: invalid 3, active 1, degraded 1.');
     expect(lines[2]).toBe('By cause: user_deactivated 2, password_changed_or_revoked 1.');
-    const rows = lines.filter((line) => /^(acme|beta)\s/.test(line));
+    const rows = tableRows(run.stdout);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(/^(acme\s+sso|beta\s+cdr)\s+invalid\s+user_deactivated \(confirmed\)$/);
     const cursor = /add --cursor (\S+), or --all/.exec(run.stdout)?.[1];
@@ -124,7 +127,7 @@ describe('webex-auth-keeper CLI: token and the filtered status board against the
       cursor ?? '',
     ]);
     expect(next.code).toBe(0);
-    const nextRows = next.stdout.split('\n').filter((line) => /^(acme|beta)\s/.test(line));
+    const nextRows = tableRows(next.stdout);
     expect(nextRows).toHaveLength(1);
     expect(nextRows[0]).not.toBe(rows[0]);
     expect(next.stdout).not.toContain('more rows');
@@ -137,7 +140,7 @@ describe('webex-auth-keeper CLI: token and the filtered status board against the
       '--integration',
       'presence',
     ]);
-    expect(tenant.stdout.split('\n').filter((line) => /^(acme|beta)\s/.test(line))).toEqual([
+    expect(tableRows(tenant.stdout)).toEqual([
       expect.stringMatching(/^beta\s+presence\s+invalid\s+password_changed_or_revoked/),
     ]);
   });
