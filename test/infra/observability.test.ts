@@ -341,7 +341,9 @@ describe('outputs', () => {
     expect(outputs.ClientSecretsSecretArn?.Value).toEqual({
       Ref: logicalId(synth.stack.tokenStore.clientSecrets),
     });
-    expect(outputs.IntegrationKeys?.Value).toBe('users-sync,presence,call-control,cdr,sso,witness,service-app-token');
+    expect(outputs.IntegrationKeys?.Value).toBe(
+      'users-sync,presence,call-control,cdr,sso,witness,service-app-token',
+    );
     expect(outputs.TokenSecretPrefix).toBeUndefined();
     expect(render(outputs.OAuthCallbackUrl?.Value)).toMatch(/\/oauth\/callback$/);
   });
