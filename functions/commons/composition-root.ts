@@ -211,6 +211,11 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     documentClientFor(input.dynamoDb),
     input.tableName,
   );
+  const vendorToken = vendorTokenSource({
+    tokens: createTokenAccess({ ...ports, webex }),
+    tenantId: settings.vendorTenantId,
+    integration: catalog.vendorToken?.key,
+  });
   const validator: ValidatorDependencies = {
     authorizations: ports.authorizations,
     tenants: ports.tenants,
@@ -218,6 +223,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     webex: ports.webex,
     adminAudit: ports.webex,
     clientSecrets: ports.clientSecrets,
+    serviceAppTokens: { webex, vendorToken },
     events: ports.events,
     clock,
     catalog,
@@ -245,11 +251,6 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     checkBudget: _checkBudget,
     ...onboardingSettings
   } = settings;
-  const vendorToken = vendorTokenSource({
-    tokens: createTokenAccess({ ...ports, webex }),
-    tenantId: settings.vendorTenantId,
-    integration: catalog.vendorToken?.key,
-  });
   return {
     ports,
     validator,

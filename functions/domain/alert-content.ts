@@ -45,6 +45,9 @@ export interface AlertContent {
 /** Where Control Hub lists an organization's integrations, as the cause sections name it too. */
 export const CONTROL_HUB_INTEGRATIONS_PATH = 'Apps > Integrations';
 
+/** Where Control Hub lists the Service Apps an organization authorized. */
+export const CONTROL_HUB_SERVICE_APPS_PATH = 'Apps > Service Apps';
+
 function sectionLines(section: AlertSection): string[] {
   return section.heading === undefined ? section.lines : [section.heading, ...section.lines];
 }

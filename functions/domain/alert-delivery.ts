@@ -11,7 +11,7 @@ import {
   utcDay,
   type AlertPolicySettings,
 } from './alert-policy.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog, ServiceApp } from './catalog.js';
 import { eventAlertContent } from './event-alerts.js';
 import { incidentAlertContent } from './incident-alert.js';
 import { VENDOR_TOKEN_OPS_EVENTS, vendorTokenAlertContent } from './vendor-token-alert.js';
@@ -80,6 +80,10 @@ function recordForEvent(record: Authorization | undefined, event: AuthorizationE
   return rest;
 }
 
+function serviceAppOf(serviceApp: ServiceApp | undefined): Pick<AlertInput, 'serviceApp'> {
+  return serviceApp ? { serviceApp } : {};
+}
+
 /** The alert input of an event: its tenant, and its record as it is now (recordForEvent). */
 export async function alertInputOf(
   deps: Pick<
@@ -94,6 +98,7 @@ export async function alertInputOf(
     event,
     tenant,
     integration: deps.catalog.find(event.integration),
+    ...serviceAppOf(deps.catalog.findServiceApp(event.integration)),
     authorization: recordForEvent(record, event),
     reauthorizeLink: await deps.reauthorizeLink(tenant),
     passwordMaxAgeDays: deps.passwordMaxAgeDays,

@@ -1,6 +1,7 @@
-import type { Integration } from './catalog.js';
+import type { Integration, ServiceApp } from './catalog.js';
 import {
   CONTROL_HUB_INTEGRATIONS_PATH,
+  CONTROL_HUB_SERVICE_APPS_PATH,
   type AlertAction,
   type AlertContent,
   type AlertSection,
@@ -20,8 +21,8 @@ import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
 import { CHECK_FAILING_AFTER_ERRORS } from './status-machine.js';
 
 /** The display name of an integration, falling back to its key when the catalog no longer has it. */
-function nameOf(integration: Integration | undefined, key: string): string {
-  return integration?.name ?? key;
+function nameOf(entry: { name: string } | undefined, key: string): string {
+  return entry?.name ?? key;
 }
 
 /** Whether an `expiring` event warns about the refresh token (its deadline is the token's expiry) or the password. */
@@ -158,12 +159,19 @@ export interface AlertInput {
   tenant: Tenant;
   /** The catalog entry; absent when the catalog no longer lists the key. */
   integration: Integration | undefined;
+  /** The catalog's Service App when the key names one (then `integration` is absent). */
+  serviceApp?: ServiceApp;
   /** The record as saved with the event (cause, evidence, authorizer, expiries). */
   authorization: Authorization;
   /** A fresh onboarding link of the tenant. */
   reauthorizeLink: string;
   /** The deployment's PASSWORD_MAX_AGE_DAYS, for a tenant without a password age of its own. */
   passwordMaxAgeDays: number;
+}
+
+/** Where Control Hub lists the entry: a Service App under Service Apps, else Integrations. */
+function controlHubPathOf(input: Pick<AlertInput, 'serviceApp'>): string {
+  return input.serviceApp ? CONTROL_HUB_SERVICE_APPS_PATH : CONTROL_HUB_INTEGRATIONS_PATH;
 }
 
 /** The facts at the head of a mail about one authorization: tenant, integration, status, who, when. */
@@ -173,8 +181,8 @@ function singleFacts(input: AlertInput, tenantName: string, name: string, integr
   return [
     `Tenant: ${tenantName} (${mailValue(tenant.tenantId)})`,
     `Integration: ${name}`,
-    `Integration ID: ${integrationId}`,
-    `Control Hub: ${CONTROL_HUB_INTEGRATIONS_PATH}`,
+    `${input.serviceApp ? 'Service App ID' : 'Integration ID'}: ${integrationId}`,
+    `Control Hub: ${controlHubPathOf(input)}`,
     `Status: ${event.status ?? authorization.status}${event.previousStatus ? ` (was ${event.previousStatus})` : ''}`,
     ...(authorizer
       ? [`Authorized by: ${mailValue(authorizer.displayName)} <${mailValue(authorizer.email)}>`]
@@ -226,6 +234,7 @@ function eventSections(input: AlertInput, name: string, who: string): AlertSecti
         event,
         sso: signsInWithSso(tenant, authorization.authorizer),
         integration,
+        ...(input.serviceApp ? { serviceApp: input.serviceApp } : {}),
         name,
         who,
         causeDetail,
@@ -291,8 +300,10 @@ export function trackingLine(event: Pick<AuthorizationEvent, 'trackingId'>): str
 export function alertContent(input: AlertInput): AlertContent {
   const { event, tenant, integration, authorization } = input;
   const tenantName = mailValue(tenant.name);
-  const name = mailValue(nameOf(integration, event.integration));
-  const integrationId = mailValue(integration?.integrationId ?? 'unknown (no longer in the catalog)');
+  const name = mailValue(nameOf(integration ?? input.serviceApp, event.integration));
+  const integrationId = mailValue(
+    input.serviceApp?.applicationId ?? integration?.integrationId ?? 'unknown (no longer in the catalog)',
+  );
   const who = mailValue(authorization.authorizer?.email ?? event.authorizerEmail ?? 'the authorizing user');
   const action = actionOf(event, input.reauthorizeLink);
   return {
@@ -301,7 +312,7 @@ export function alertContent(input: AlertInput): AlertContent {
     ...(event.type === 'check_failing' ? { audience: 'ops' as const } : {}),
     tenant: { name: tenantName, tenantId: mailValue(tenant.tenantId) },
     integrations: [{ name, integrationId }],
-    controlHubPath: CONTROL_HUB_INTEGRATIONS_PATH,
+    controlHubPath: controlHubPathOf(input),
     facts: singleFacts(input, tenantName, name, integrationId),
     sections: [
       { heading: 'What happened', lines: [mailSentence(event.summary)] },

@@ -305,7 +305,11 @@ function auditedSentence(event: AdminAuditEvent, who: string): string {
 }
 
 /** Causes the audit log never overrides: proven otherwise, or contradicted by a working sibling. */
-const KEPT_CAUSES: readonly InvalidationCause[] = ['refresh_token_expired', 'integration_revoked'];
+const KEPT_CAUSES: readonly InvalidationCause[] = [
+  'refresh_token_expired',
+  'integration_revoked',
+  'service_app_deauthorized',
+];
 
 /** A classification with the admin audit event that confirms it, when there is one. */
 export type WitnessedClassification = Classification & { adminAuditEvent?: AdminAuditEvent };

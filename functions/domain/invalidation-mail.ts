@@ -1,5 +1,5 @@
-import type { AlertSection } from './alert-content.js';
-import type { Integration } from './catalog.js';
+import { CONTROL_HUB_SERVICE_APPS_PATH, type AlertSection } from './alert-content.js';
+import type { Integration, ServiceApp } from './catalog.js';
 import { ADMIN_ACTION_TITLES } from './cause-witness.js';
 import {
   adminAuditEventSchema,
@@ -25,6 +25,7 @@ export const CAUSE_TITLES: Record<InvalidationCause, string> = {
   integration_revoked: 'integration revoked in Control Hub',
   refresh_token_expired: 'refresh token expired',
   password_change_or_deactivation_or_role_removal: 'password change, deactivation or Full Admin role removal',
+  service_app_deauthorized: 'Service App deauthorized in Control Hub',
   unknown: 'cause unknown',
 };
 
@@ -63,6 +64,8 @@ function causeInPlainWords(cause: InvalidationCause, sso: boolean, who: string):
       return `The integration's access was revoked in Control Hub, or the integration was blocked there, while ${who}'s other authorizations still work.`;
     case 'refresh_token_expired':
       return `The refresh token reached its expiry without being renewed, so Webex no longer issues access tokens for this authorization.`;
+    case 'service_app_deauthorized':
+      return `The Service App is no longer authorized for the Webex organization: its tokens were refused, and Webex's Service App token endpoint refused to issue new ones (403), as it does once the app is deauthorized in Control Hub (${CONTROL_HUB_SERVICE_APPS_PATH}). A Service App's tokens belong to no person: no password change, deactivation or role change ends them.`;
     case 'unknown':
       return sso
         ? `Webex refused the tokens without saying why. The usual causes are a reset of ${who}'s access, a deactivation, the loss of the Full Administrator role, or a revocation in Control Hub.`
@@ -97,15 +100,27 @@ function controlHubSteps(integration: Integration | undefined, name: string): st
   ];
 }
 
+/** How a Full Administrator authorizes a Service App again, and tells us. */
+function serviceAppSteps(serviceApp: ServiceApp | undefined, name: string): string[] {
+  const id = serviceApp ? ` by its Service App ID ${serviceApp.applicationId}` : '';
+  return [
+    `1. As a Full Administrator, open Control Hub > ${CONTROL_HUB_SERVICE_APPS_PATH} and find "${name}"${id}.`,
+    '2. Authorize it for your organization again.',
+    '3. Open the link below and press "I have authorized it" on its card: its tokens are fetched again, no other step is needed.',
+  ];
+}
+
 function whatToDo(
   cause: InvalidationCause,
-  integration: Integration | undefined,
+  entry: { integration: Integration | undefined; serviceApp: ServiceApp | undefined },
   name: string,
   who: string,
 ): string[] {
   switch (cause) {
     case 'integration_revoked':
-      return controlHubSteps(integration, name);
+      return controlHubSteps(entry.integration, name);
+    case 'service_app_deauthorized':
+      return serviceAppSteps(entry.serviceApp, name);
     case 'admin_role_removed':
       return [
         `Give ${who} the Full Administrator role back, or ask another Full Administrator to open the re-authorize link below and authorize "${name}" again.`,
@@ -191,6 +206,8 @@ export interface InvalidationMailInput {
   event: Pick<AuthorizationEvent, 'cause' | 'confidence' | 'evidence' | 'adminAuditEvent'>;
   sso: boolean;
   integration: Integration | undefined;
+  /** The Service App whose authorization died, when it is one. */
+  serviceApp?: ServiceApp;
   /** The integration's name, the authorizer (`who`) and the cause's sentence of evidence. */
   name: string;
   who: string;
@@ -217,6 +234,9 @@ export function invalidationSections(input: InvalidationMailInput): AlertSection
         ...evidenceLines(event.evidence ?? []),
       ],
     },
-    { heading: 'What to do', lines: whatToDo(cause, input.integration, name, who) },
+    {
+      heading: 'What to do',
+      lines: whatToDo(cause, { integration: input.integration, serviceApp: input.serviceApp }, name, who),
+    },
   ];
 }

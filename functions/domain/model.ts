@@ -31,6 +31,12 @@ export const INVALIDATION_CAUSES = [
    * authorized everything, so no working token was left to look the person up with.
    */
   'password_change_or_deactivation_or_role_removal',
+  /**
+   * A Service App's tokens were refused and its token endpoint answered 403: the org no longer
+   * authorizes the app in Control Hub (docs/service-apps.md). Never given on a guess: a vendor
+   * token that cannot be had, or any other answer of the token endpoint, invalidates nothing.
+   */
+  'service_app_deauthorized',
   'unknown',
 ] as const;
 export type InvalidationCause = (typeof INVALIDATION_CAUSES)[number];
@@ -72,6 +78,7 @@ export const EVIDENCE_CALLS = [
   'GET /v1/people/{personId}',
   'GET /v1/roles',
   'GET /v1/adminAudit/events',
+  'POST /v1/applications/{applicationId}/token',
 ] as const;
 
 /** What an answer showed that bears on the cause. */

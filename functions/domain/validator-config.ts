@@ -2,6 +2,7 @@ import type { Catalog } from './catalog.js';
 import type { CheckBudget } from './check-budget.js';
 import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from './expiry-warnings.js';
 import type { AuthorizationStatus, EventType, InvalidationCause, Tenant, WitnessOutcome } from './model.js';
+import type { ServiceAppTokenPorts } from './onboarding.js';
 import type { CredentialIncidentDependencies } from './validator-incident.js';
 import type {
   AuthorizationRepository,
@@ -62,6 +63,11 @@ export interface ValidatorDependencies {
    */
   adminAudit?: WebexAdminAudit;
   clientSecrets: ClientSecretSource;
+  /**
+   * The Service App token endpoint and the vendor token that calls it: a Service App whose tokens
+   * are refused gets a new pair there (validator-service-app.ts). Absent, such a check is transient.
+   */
+  serviceAppTokens?: ServiceAppTokenPorts;
   events: EventPublisher;
   clock: Clock;
   catalog: Catalog;
@@ -108,7 +114,7 @@ export type SkipReason =
   | 'leased'
   /** The tenant is gone or offboarded. */
   | 'tenant_inactive'
-  /** The catalog no longer lists the integration. */
+  /** The catalog no longer lists the integration or Service App. */
   | 'unknown_integration'
   /** Someone wrote a newer record while this check ran (e.g. a re-authorization); theirs wins. */
   | 'superseded'

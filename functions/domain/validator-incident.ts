@@ -51,7 +51,8 @@ export interface CredentialIncidentDependencies {
 
 interface IncidentContext {
   deps: { events: EventPublisher; log: Log; credentialIncidents: CredentialIncidentDependencies };
-  integration: Integration;
+  /** The integration, or the Service App, whose client Webex refused. */
+  integration: Pick<Integration, 'key' | 'name'>;
   /** The tenant whose check saw it: the event's required key, never a mail recipient. */
   tenantId: string;
   now: Date;
@@ -130,7 +131,13 @@ function incidentEvent(
  */
 export async function followCredentialIncident(
   deps: ValidatorDependencies,
-  input: { verdict: Verdict; refreshed: boolean; integration: Integration; tenantId: string; now: Date },
+  input: {
+    verdict: Verdict;
+    refreshed: boolean;
+    integration: Pick<Integration, 'key' | 'name'>;
+    tenantId: string;
+    now: Date;
+  },
 ): Promise<Date | undefined> {
   if (!deps.credentialIncidents) return undefined;
   const context = {

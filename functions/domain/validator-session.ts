@@ -56,7 +56,8 @@ export class TokenSession {
     private readonly deps: ValidatorDependencies,
     /** The record as this session last saved it: the leased one until a refresh saves a newer one. */
     public record: SealedAuthorization,
-    private readonly integration: Integration,
+    /** Whose client refreshes the tokens: an integration, or a Service App under its client ID. */
+    private readonly integration: Pick<Integration, 'key' | 'integrationId'>,
     private readonly now: Date,
   ) {
     this.calls = new CallEvidenceLog(deps.clock);
@@ -95,8 +96,19 @@ export class TokenSession {
       return outcome;
     }
     this.calls.answered('POST /v1/access_token', this.integration.key);
-    const fresh = tokenMaterialOf(grant, now, this.material);
-    const saved = await saveRefreshedTokens(deps, record, fresh, now, {
+    return this.store(tokenMaterialOf(grant, now, this.material));
+  }
+
+  /**
+   * Takes a new token pair Webex issued otherwise than by refreshing (a Service App's token
+   * endpoint): saved on the record at once, and counted as this check's refresh.
+   */
+  async replace(grant: WebexTokenGrant): Promise<CallOutcome | 'superseded'> {
+    return this.store(tokenMaterialOf(grant, this.now, this.material));
+  }
+
+  private async store(fresh: TokenMaterial): Promise<CallOutcome | 'superseded'> {
+    const saved = await saveRefreshedTokens(this.deps, this.record, fresh, this.now, {
       releaseLease: false,
       describe: false,
     });

@@ -20,6 +20,7 @@ import {
   type ValidatorDependencies,
 } from './validator-config.js';
 import { probeIdentity } from './validator-evidence.js';
+import { judgeServiceAppCheck } from './validator-service-app.js';
 import { assessCheckExpiry } from './validator-expiry.js';
 import { followCredentialIncident } from './validator-incident.js';
 import { withinCheckBudget } from './validator-budget.js';
@@ -65,7 +66,8 @@ function skipped(reason: SkipReason): ValidationOutcome {
  * 6. Classify (validator-verdict.ts): healthy, transient, or invalid with a cause and its
  *    confidence from all the evidence (siblings, a look-up of the person through a working admin
  *    authorization, recorded expiries), carrying every Webex call of the check as its evidence;
- *    then expiry warnings (expiry-warnings.ts) and the status machine (status-machine.ts).
+ *    then expiry warnings (expiry-warnings.ts) and the status machine (status-machine.ts). A
+ *    Service App is judged by validator-service-app.ts: no person, new tokens from its endpoint.
  * 7. Save status, failure count, expiries, warnings and the next check time (with jitter,
  *    earlier for an upcoming refresh or warning threshold, later for a 429's Retry-After) with
  *    the event in one transaction, under the version read with the lease (or saved by the
@@ -170,16 +172,18 @@ async function check(
 ): Promise<ValidationOutcome> {
   const key = { tenantId: record.tenantId, integration: record.integration };
   const tenant = new TenantOnce(deps, record.tenantId);
-  const integration = deps.catalog.find(record.integration);
-  if (!integration) {
+  const entry = deps.catalog.find(record.integration) ?? deps.catalog.findServiceApp(record.integration);
+  if (!entry) {
     log.warn('The catalog no longer lists this integration; not checking it', key);
     return skipped('unknown_integration');
   }
+  const serviceApp = entry.kind === 'service-app';
   const status = record.status;
   if (!isCheckable(status)) return skipped('not_checkable');
   if (!holdsTokens(record)) throw new InconsistentAuthorizationError(noTokensMessage(record));
 
-  const tokens = new TokenSession(deps, record, integration, now);
+  const refreshClient = serviceApp ? { key: entry.key, integrationId: entry.clientId } : entry;
+  const tokens = new TokenSession(deps, record, refreshClient, now);
   await tokens.load();
   // Tokens newer than the record says: a run refreshed and saved them, then died before its own
   // write. Record that refresh now (expiries, refreshedAt, the `refreshed` event) so nothing is lost.
@@ -195,8 +199,10 @@ async function check(
     if (!(await tenant.active())) return skipped('tenant_inactive');
     if ((await tokens.refresh()) === 'superseded') return skipped('superseded');
   }
+  // A Service App's machine account holds no role anyone grants or removes: people/me is its probe.
+  const probeScopes = serviceApp ? [] : record.scopes;
   const probeNow = () =>
-    probeIdentity(deps.webex, tokens.material.accessToken, record.scopes, tokens.calls, record.integration);
+    probeIdentity(deps.webex, tokens.material.accessToken, probeScopes, tokens.calls, record.integration);
   let probe = await probeNow();
   if (probe.kind === 'refused' && tokens.refreshOutcome === undefined) {
     // The access token may simply have ended (e.g. checks were paused): one refresh settles it.
@@ -206,8 +212,11 @@ async function check(
     if (outcome.kind === 'ok') probe = await probeNow();
   }
 
-  const verdict = await judgeCheck(deps, { record, integration, tokens, probe, tenant, now });
-  if (verdict === 'tenant_inactive') return skipped('tenant_inactive');
+  const verdict =
+    entry.kind === 'service-app'
+      ? await judgeServiceAppCheck(deps, { record, serviceApp: entry, tokens, probe, tenant })
+      : await judgeCheck(deps, { record, integration: entry, tokens, probe, tenant, now });
+  if (verdict === 'tenant_inactive' || verdict === 'superseded') return skipped(verdict);
   if (verdict.kind !== 'healthy') {
     log.info('Authorization check found a problem', {
       ...key,
@@ -223,15 +232,17 @@ async function check(
   const credentialIncidentSince = await followCredentialIncident(deps, {
     verdict,
     refreshed: tokens.refreshed,
-    integration,
+    integration: entry,
     tenantId: record.tenantId,
     now,
   });
 
   const refreshedNow = tokens.refreshed || inherited;
   const refreshIssuedAt = refreshTokenIssuedAt(record, tokens.material.refreshTokenExpiresAt, now);
+  // A Service App has no password, and its token endpoint replaces an expired refresh token:
+  // no deadline of its own needs anyone to act, so it is never warned about.
   const expiry =
-    verdict.kind === 'healthy'
+    verdict.kind === 'healthy' && !serviceApp
       ? await assessCheckExpiry(deps, {
           record,
           tenant,
@@ -275,7 +286,7 @@ async function check(
         ...causeFields,
         summary: eventSummary({
           type: eventType,
-          integrationName: integration.name,
+          integrationName: entry.name,
           ...(cause ? { cause } : {}),
           ...(confidence ? { confidence } : {}),
           ...(causeFields.adminAuditEvent ? { adminAuditEvent: causeFields.adminAuditEvent } : {}),

@@ -25,6 +25,8 @@ function causeInWords(cause: InvalidationCause): string {
       return 'The integration was revoked or its access turned off in Webex Control Hub.';
     case 'refresh_token_expired':
       return 'It was not used for too long and Webex let it expire.';
+    case 'service_app_deauthorized':
+      return 'The Service App was deauthorized in Webex Control Hub (Apps > Service Apps). A Full Administrator can authorize it there again, then press "I have authorized it".';
     case 'password_change_or_deactivation_or_role_removal':
       return 'The person who authorized it changed their Webex password, was deactivated, or lost the Full Administrator role: Webex did not say which. Control Hub > Users shows their status and roles.';
     case 'unknown':

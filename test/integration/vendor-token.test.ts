@@ -1,20 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { mailSchema } from '#local/adapters/local-mailbox.js';
 import { VENDOR_TENANT_ID } from '#local/local-system.js';
 import { ManualClock } from '#test-support/fakes/index.js';
 import { advanceBoth } from '#test-support/sim-authorization.js';
 import {
-  addOrgWithAdmin,
   linkTokenOf,
   onboardOverHttp,
-  portalPress,
   request,
   simControl,
   startTestLocalSystem,
   type TestLocalSystem,
 } from '#test-support/security-local.js';
+import {
+  confirmWitness,
+  createVendorTenant,
+  CUSTOMER_ADMIN,
+  demoWitnessControl,
+  vendorLink,
+} from '#test-support/service-app-local.js';
 
 /*
  * The vendor token of Service Apps on the local run: the vendor's own tenant authorizes the
@@ -22,7 +26,6 @@ import {
  * authorized it" fetches its Service App tokens with it, and when it dies ops are told at once.
  */
 
-const CUSTOMER_ADMIN = 'admin@demo.example';
 const OPS = 'ops@vendor.example';
 
 describe('the vendor token on the local run', () => {
@@ -36,31 +39,11 @@ describe('the vendor token on the local run', () => {
     const report = await local.system.api.sweep(3600);
     expect(report.errors).toEqual([]);
   };
-  const confirmWitness = async (link: string) =>
-    request(
-      `${local.system.publicBaseUrl}/service-apps/confirm?link=${encodeURIComponent(link)}&serviceApp=witness`,
-      { method: 'POST', headers: portalPress(local.system) },
-    );
-  const vendorLink = async () => {
-    const tenant = await local.system.repositories.tenants.get(VENDOR_TENANT_ID);
-    if (!tenant) throw new Error('the vendor tenant was not created');
-    return issueOnboardingLink({
-      tenant,
-      key: await local.system.secrets.linkSigningKeySource.get(),
-      clock,
-      publicBaseUrl: local.system.publicBaseUrl,
-    }).token;
-  };
 
   beforeAll(async () => {
     local = await startTestLocalSystem({ clock });
-    vendorAdmin = (await addOrgWithAdmin(local.system, 'Vendor Org')).email;
     // As the runbook creates it: a tenant like any other, under the deployment's VENDOR_TENANT_ID.
-    const created = await request(`${local.system.api.url}/admin/tenants`, {
-      method: 'POST',
-      body: { tenantId: VENDOR_TENANT_ID, name: 'Vendor (own Webex org)', contacts: [OPS] },
-    });
-    expect(created.status).toBe(201);
+    vendorAdmin = await createVendorTenant(local, { opsEmail: OPS, clock, authorize: false });
   }, 60_000);
 
   afterAll(async () => {
@@ -68,7 +51,7 @@ describe('the vendor token on the local run', () => {
   });
 
   it("is authorized from the vendor tenant's portal, and fetches a customer's Service App tokens", async () => {
-    const link = await vendorLink();
+    const link = await vendorLink(local, clock);
     const portal = await request(`${local.system.publicBaseUrl}/connect/${encodeURIComponent(link)}`);
     expect(portal.body).toContain('data-integration="service-app-token"');
     const onboarded = await onboardOverHttp(local.system, link, 'service-app-token', vendorAdmin);
@@ -82,13 +65,8 @@ describe('the vendor token on the local run', () => {
     expect(
       (await onboardOverHttp(local.system, customerLink, 'presence', CUSTOMER_ADMIN)).callback.status,
     ).toBe(200);
-    const witness = local.system.catalog.findServiceApp('witness');
-    const tenant = await local.system.repositories.tenants.get('demo');
-    await simControl(
-      local.system,
-      `orgs/${encodeURIComponent(tenant?.orgId ?? '')}/service-apps/${encodeURIComponent(witness?.applicationId ?? '')}/authorize`,
-    );
-    const confirmed = await confirmWitness(customerLink);
+    await demoWitnessControl(local, 'authorize');
+    const confirmed = await confirmWitness(local, customerLink);
     expect(confirmed.status).toBe(200);
     const record = await local.system.repositories.authorizations.get('demo', 'witness');
     expect(record?.status).toBe('active');
@@ -118,7 +96,7 @@ describe('the vendor token on the local run', () => {
     expect(vendorTokenMail?.text).toContain("fetches every tenant's Service App tokens");
     expect(vendorTokenMail?.text).toContain('Re-authorize: ');
 
-    const answer = await confirmWitness(linkTokenOf(await local.system.demoPortalUrl()));
+    const answer = await confirmWitness(local);
     expect(answer.status).toBe(503);
     expect(answer.body).toContain('data-reason="service_app_unavailable"');
     // The stored Service App authorization is not the vendor token's: it stays as it was.
