@@ -8,6 +8,7 @@ import { registerOffboardCommand } from './offboard-command.js';
 import { EXIT, progressOn, reportError, worseExit, type CliIo, type ExitCode } from './cli-output.js';
 import { registerRecoveryCommands } from './recovery-commands.js';
 import { registerTenantCommands } from './tenant-commands.js';
+import { registerWebhookCommands } from './webhook-commands.js';
 
 export { table } from './cli-helpers.js';
 export { EXIT, type CliIo } from './cli-output.js';
@@ -58,6 +59,8 @@ Commands:
                                                    (every id is checked before any is offboarded);
                                                    prints a receipt: per integration, revoked
                                                    (verified) or not at Webex, and when deleted
+  webhooks register                                register the serviceApp webhook with Webex
+                                                   (once the vendor token is authorized)
 
 Options:
   --api URL       the admin API: https (requests SigV4-signed with AWS credentials) or the
@@ -170,6 +173,7 @@ function buildProgram(io: CliIo, exit: { code: ExitCode }): Command {
   registerAuthorizationCommands(program, context);
   registerOffboardCommand(program, context);
   registerRecoveryCommands(program, context);
+  registerWebhookCommands(program, context);
   return program;
 }
 

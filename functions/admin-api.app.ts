@@ -53,6 +53,12 @@ import { bulkRecheck, bulkRecheckSchema } from './domain/admin-recheck-bulk.js';
 import { refreshAuthorizationNow, reloadClientSecret } from './domain/admin-refresh.js';
 import type { RecoveryDependencies } from './domain/admin-recovery.js';
 import type { ValidationOutcome } from './domain/validator-config.js';
+import {
+  registerServiceAppWebhooks,
+  WebhookRegistrationUnavailableError,
+  type WebhookRegistrationDependencies,
+} from './domain/service-app-webhook-registration.js';
+import { WebexError } from './domain/ports.js';
 import { IntegrationNotFoundError, TenantNotFoundError } from './domain/admin-errors.js';
 import { accessTokenQuerySchema } from './domain/query-flag.js';
 import {
@@ -69,6 +75,11 @@ export type AdminApiDependencies = AdminDependencies &
   Pick<RecoveryDependencies, 'validator'> & {
     /** Where `Idempotency-Key`s and first answers are kept (http/idempotency.ts). */
     idempotency: IdempotencyStore;
+    /**
+     * What registering the `serviceApp` webhook takes, and the public base URL it points Webex
+     * at; absent without a webhook secret.
+     */
+    serviceAppWebhooks?: Omit<WebhookRegistrationDependencies, 'log'> & { publicBaseUrl: string };
   };
 
 /** Logger and metrics; the defaults are Powertools' with the service name `admin-api`. */
@@ -385,6 +396,12 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       logger.info('Client secret reload', { integration, incidentOpen: result.incidentOpen });
       return json(202, result);
     }),
+    route('POST', '/admin/service-app-webhooks', async (event) => {
+      refuseQueryAndBody(event);
+      const registered = await registerWebhooks(deps, logger);
+      logger.info('serviceApp webhooks registered', { replaced: registered.replaced });
+      return json(200, registered);
+    }),
     route('GET', '/admin/status-board', async (event) => {
       const query = parse(statusBoardQuerySchema, readQuery(event), 'query');
       parse(noBody, readBody(event), 'body');
@@ -408,6 +425,35 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       return json(200, page);
     }),
   ];
+}
+
+/** Registers the `serviceApp` webhooks with Webex; what stops it, as the problem ops can act on. */
+async function registerWebhooks(deps: AdminApiDependencies, logger: Logger) {
+  if (!deps.serviceAppWebhooks) {
+    throw new ProblemError(
+      409,
+      'webhook-not-configured',
+      'No webhook secret',
+      'This deployment has no serviceApp webhook secret (WEBHOOK_SECRET_ID): deploy the stack of this version',
+    );
+  }
+  const { publicBaseUrl, ...ports } = deps.serviceAppWebhooks;
+  try {
+    return await registerServiceAppWebhooks({ ...ports, log: logger }, { publicBaseUrl });
+  } catch (error) {
+    if (error instanceof WebhookRegistrationUnavailableError) {
+      throw new ProblemError(409, 'vendor-token-unavailable', 'No vendor token', error.message);
+    }
+    if (error instanceof WebexError) {
+      throw new ProblemError(
+        502,
+        'webhook-registration-failed',
+        'Webex did not register the webhook',
+        error.message,
+      );
+    }
+    throw error;
+  }
 }
 
 /** Finds the route; a known path with another method is 405 with `Allow`, anything else 404. */

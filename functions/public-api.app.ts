@@ -32,6 +32,9 @@ import { logoOrigin, type Branding } from './domain/branding.js';
 import { UNSUBSCRIBE_PATH, unsubscribeContact, UnsubscribeLinkError } from './domain/unsubscribe-link.js';
 import { renderUnsubscribePage } from './http/pages/unsubscribe-page.js';
 import { confirmServiceApp } from './domain/service-app-onboarding.js';
+import type { ServiceAppWebhookDependencies } from './domain/service-app-webhook.js';
+import { SERVICE_APP_WEBHOOK_PATH } from './domain/service-app-webhook-registration.js';
+import { answerServiceAppWebhook } from './http/service-app-webhook-answer.js';
 
 /** Where the portal's Service App card posts "I have authorized it". */
 export const SERVICE_APP_CONFIRM_PATH = '/service-apps/confirm';
@@ -53,11 +56,21 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
+/** What the `serviceApp` webhook adds to onboarding's ports: its secret, the replay ledger, the org index. */
+export type ServiceAppWebhookPorts = Pick<
+  ServiceAppWebhookDependencies,
+  'webhookSecret' | 'deliveries' | 'tenantsByOrg'
+>;
+
 /**
- * The use cases' ports, without the log (the handler supplies its logger), and the vendor's
- * branding of the pages, when the deployment has one.
+ * The use cases' ports, without the log (the handler supplies its logger), the vendor's branding
+ * of the pages, when the deployment has one, and the `serviceApp` webhook's ports, when it has a
+ * webhook secret (without them the webhook's path is not found).
  */
-export type PublicApiDependencies = Omit<OnboardingDependencies, 'log'> & { branding?: Branding };
+export type PublicApiDependencies = Omit<OnboardingDependencies, 'log'> & {
+  branding?: Branding;
+  serviceAppWebhook?: ServiceAppWebhookPorts;
+};
 
 /** Logger and metrics; the defaults are Powertools' with the service name `public-api` (namespace from the environment). */
 export interface PublicApiObservability {
@@ -157,11 +170,16 @@ async function route(
   metrics: Metrics,
   answers: Answers,
   fail: FailureRenderer,
+  webhook: ServiceAppWebhookDependencies | undefined,
 ): Promise<Answer> {
   const { page, redirect } = answers;
   const method = event.requestContext.http.method;
   const path = event.rawPath;
   const query = event.rawQueryString ?? '';
+  if (path === SERVICE_APP_WEBHOOK_PATH) {
+    if (method !== 'POST' || !webhook) throw new PageNotFoundError();
+    return answerServiceAppWebhook(event, webhook, metrics, deps.log);
+  }
   if (path === '/oauth/start' && (method === 'GET' || method === 'POST')) {
     const input = parseQueryString(query, startQuery);
     if (method === 'GET') {
@@ -294,7 +312,7 @@ function trackingIdOf(error: unknown): string | undefined {
 
 /**
  * Builds the public API handler over the given ports: portal, OAuth start and callback,
- * troubleshooting, Service App confirmation, and the alerts' unsubscribe links. The Lambda entry point and the local run both call this.
+ * troubleshooting, Service App confirmation, the `serviceApp` webhook, and the alerts' unsubscribe links. The Lambda entry point and the local run both call this.
  */
 export function createPublicApiHandler(
   dependencies: PublicApiDependencies,
@@ -302,8 +320,9 @@ export function createPublicApiHandler(
 ) {
   const logger = observability.logger ?? new Logger({ serviceName: 'public-api' });
   const metrics = observability.metrics ?? new Metrics({ serviceName: 'public-api' });
-  const { branding, ...ports } = dependencies;
+  const { branding, serviceAppWebhook, ...ports } = dependencies;
   const deps: OnboardingDependencies = { ...ports, log: logger };
+  const webhook = serviceAppWebhook ? { ...deps, ...serviceAppWebhook } : undefined;
   const answers = answersWith(publicApiHeaders(deps.settings, branding));
   const fail = failureRenderer(logger, metrics, answers, branding);
   return middy<APIGatewayProxyEventV2, Answer, Error, Context>()
@@ -311,5 +330,5 @@ export function createPublicApiHandler(
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(renderFailures(fail))
-    .handler(async (event) => route(event, deps, branding, metrics, answers, fail));
+    .handler(async (event) => route(event, deps, branding, metrics, answers, fail, webhook));
 }

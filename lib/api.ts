@@ -21,7 +21,7 @@ export interface RouteSpec {
 
 const { GET, POST, PATCH, DELETE } = apigw.HttpMethod;
 
-/** Routes anyone may call: the onboarding portal, the OAuth dance, the troubleshooting pages, the Service App confirmation and unsubscribing. */
+/** Routes anyone may call: the onboarding portal, the OAuth dance, the troubleshooting pages, the Service App confirmation, the serviceApp webhook and unsubscribing. */
 export const PUBLIC_ROUTES: readonly RouteSpec[] = [
   { method: GET, path: '/connect/{link}' },
   // GET shows the portal; only the portal's own form (a POST) starts an authorization.
@@ -34,6 +34,8 @@ export const PUBLIC_ROUTES: readonly RouteSpec[] = [
   // An alert's unsubscribe link: GET shows a confirm button, POST (RFC 8058 one-click) unsubscribes.
   { method: GET, path: '/unsubscribe/{token}' },
   { method: POST, path: '/unsubscribe/{token}' },
+  // Webex's serviceApp webhook: verified by its HMAC signature, not by IAM.
+  { method: POST, path: '/webhooks/service-app' },
 ];
 
 /** Routes of the vendor's own tooling, signed with SigV4 (IAM authorization). */
@@ -55,6 +57,7 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/refresh' },
   { method: POST, path: '/admin/recheck' },
   { method: POST, path: '/admin/integrations/{integration}/reload' },
+  { method: POST, path: '/admin/service-app-webhooks' },
   { method: GET, path: '/admin/tenants/{tenantId}/authorizations/{integration}' },
   { method: GET, path: '/admin/tenants/{tenantId}/authorizations/{integration}/token' },
   { method: GET, path: '/admin/openapi.json' },

@@ -38,7 +38,8 @@ export interface StateAccess {
  *
  * - public API (functions/domain/onboarding.ts): tenants `get` and `bindOrg`, authorizations
  *   `get`, `listForTenant`, `save`, `acquireLease`/`releaseLease`, history `append`, OAuth
- *   states `put` and `consume` (a conditional DeleteItem). No index.
+ *   states `put` and `consume` (a conditional DeleteItem); for the `serviceApp` webhook, its
+ *   delivery ledger's conditional PutItem and the `orgs` index.
  * - admin API (functions/domain/admin*.ts, offboarding.ts, status-board.ts, and validate-now,
  *   recheck, force refresh and reload on the validator's path: tokens sealed and opened,
  *   client secrets read, the credential incident item read and updated): tenants `create`, `get`, `replace`, `setOrg`, `list` (the `tenants`
@@ -54,7 +55,8 @@ export interface StateAccess {
 export const STATE_ACCESS = {
   publicApi: {
     table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
-    queriedIndexes: [],
+    // The serviceApp webhook finds the tenants bound to an org.
+    queriedIndexes: [tableDefinition.orgIndex.indexName],
     tokens: 'seal-only',
   },
   adminApi: {
@@ -117,6 +119,11 @@ export class TokenStore extends Construct {
   readonly clientSecrets: secretsmanager.Secret;
   /** HMAC key for onboarding links; generated, never leaves Secrets Manager and the functions. */
   readonly linkSigningKey: secretsmanager.Secret;
+  /**
+   * The `serviceApp` webhook's secret, one for the deployment: generated, given to Webex only by
+   * the admin API's registration, and the key the public API verifies each delivery with.
+   */
+  readonly webhookSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: TokenStoreProps) {
     super(scope, id);
@@ -166,6 +173,18 @@ export class TokenStore extends Construct {
       encryptionKey: this.key,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy,
+    });
+    this.webhookSecret = new secretsmanager.Secret(this, 'WebhookSecret', {
+      secretName: resourceName(this, 'webhook-secret'),
+      description: 'webex-auth-keeper: secret Webex signs the serviceApp webhook deliveries with',
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    Validations.of(this.webhookSecret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason:
+        'Webex holds a copy of the webhook secret, given by registration: a rotation must be followed by `webhooks register`, so ops rotate it by hand (docs/deploy.md).',
     });
     Validations.of(this.clientSecrets).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
@@ -278,6 +297,21 @@ export class TokenStore extends Construct {
   bindTokenOpen(tenants: readonly string[]): FunctionBinding {
     if (tenants.length === 0) throw new Error('A token open grant names no tenant');
     return functionBinding({}, [this.tokenKeyStatement('VendorTokenOpen', ['kms:Decrypt'], { tenants })]);
+  }
+
+  /**
+   * The `serviceApp` webhook's secret, read: the public API verifies deliveries with it, the admin
+   * API registers the webhook with it. (Secrets Manager decrypts it through the key under
+   * `bindStateAccess`'s ViaService grant.)
+   */
+  bindWebhookSecret(): FunctionBinding {
+    return functionBinding({ WEBHOOK_SECRET_ID: this.webhookSecret.secretArn }, [
+      new iam.PolicyStatement({
+        sid: 'WebhookSecretRead',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.webhookSecret.secretArn],
+      }),
+    ]);
   }
 
   /**

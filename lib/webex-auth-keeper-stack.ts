@@ -118,12 +118,18 @@ export class WebexAuthKeeperStack extends Stack {
       sharedBindings: shared,
       publicBindings: [
         this.tokenStore.bindStateAccess(STATE_ACCESS.publicApi),
+        this.tokenStore.bindWebhookSecret(),
         // The Service App card reads the vendor token: the public API opens that tenant's tokens only.
         ...(inputs.vendorTenantId !== undefined
           ? [this.tokenStore.bindTokenOpen([inputs.vendorTenantId])]
           : []),
       ],
-      adminBindings: [this.tokenStore.bindStateAccess(STATE_ACCESS.adminApi), alertPolicyBinding(inputs)],
+      adminBindings: [
+        this.tokenStore.bindStateAccess(STATE_ACCESS.adminApi),
+        // `webhooks register` gives Webex the webhook secret.
+        this.tokenStore.bindWebhookSecret(),
+        alertPolicyBinding(inputs),
+      ],
       logRetention: LOG_RETENTION,
       ...(inputs.customDomain && { customDomain: inputs.customDomain }),
     });

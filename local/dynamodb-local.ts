@@ -10,6 +10,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { createTableInput, timeToLiveInput } from '#adapters/table-definition.js';
@@ -188,20 +189,41 @@ export async function startLocalDynamoDb(options: StartOptions = {}): Promise<Lo
 
 /**
  * Creates the project's table (from the shared definition, TTL on as in the stack) unless it
- * exists; waits until ACTIVE.
+ * exists, and adds an index the definition gained since the table was made (a data directory of
+ * an older run); waits until ACTIVE.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   let created = true;
+  const wanted = createTableInput(tableName);
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    await client.send(new CreateTableCommand(wanted));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
     created = false;
   }
-  for (;;) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  let existing = await activeIndexNames(client, tableName);
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    if (existing.has(index.IndexName ?? '')) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: wanted.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
+    existing = await activeIndexNames(client, tableName);
   }
   if (created) await client.send(new UpdateTimeToLiveCommand(timeToLiveInput(tableName)));
+}
+
+/** The table's index names, once the table and every index are ACTIVE. */
+async function activeIndexNames(client: DynamoDBClient, tableName: string): Promise<Set<string>> {
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = Table?.GlobalSecondaryIndexes ?? [];
+    if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) {
+      return new Set(indexes.map((index) => index.IndexName ?? ''));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -32,6 +32,8 @@ import {
   toApiGatewayEvent,
 } from './http-adapter.js';
 import type { LocalInfrastructure } from './local-system.js';
+import { keepServiceAppWebhookRegistered } from './service-app-webhook.js';
+import type { RegisteredWebhooks } from '#domain/service-app-webhook-registration.js';
 import { MAILBOX_CONTENT_SECURITY_POLICY, renderMailboxPage } from './pages/mailbox-page.js';
 
 export interface LocalApiOptions {
@@ -62,6 +64,8 @@ export interface LocalApi {
    * digest periods that ended are mailed.
    */
   sweep(horizonSeconds?: number): Promise<SweepReport>;
+  /** The `serviceApp` webhook as registered at start; undefined until the vendor token exists. */
+  serviceAppWebhook: RegisteredWebhooks | undefined;
   close(): Promise<void>;
 }
 
@@ -109,6 +113,7 @@ export function composeLocal(
     catalog: system.catalog,
     ...(options.clock ? { clock: options.clock } : {}),
     log,
+    webhookSecret: system.secrets.webhookSecretSource,
   });
 }
 
@@ -334,9 +339,18 @@ export async function startLocalApi(
   });
   const { address, port } = server.address() as AddressInfo;
   hosts = new Set([`${address}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`]);
+  // Once the API listens: registering makes the simulator answer deliveries to it.
+  const serviceAppWebhook = await keepServiceAppWebhookRegistered({
+    webhooks: adminApi.serviceAppWebhooks,
+    events: system.events,
+    catalog: system.catalog,
+    vendorTenantId: system.vendorTenantId,
+    log: adminLogger,
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     sweep,
+    serviceAppWebhook,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

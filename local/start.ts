@@ -58,6 +58,11 @@ async function main(): Promise<void> {
   console.log(
     `Admin API: ${system.api.url}/admin/tenants (unsigned locally; npx webex-auth-keeper${cliApi} tenants list)`,
   );
+  console.log(
+    system.api.serviceAppWebhook
+      ? `serviceApp webhook: ${system.api.serviceAppWebhook.targetUrl} (registered with the simulator)`
+      : 'serviceApp webhook: registered with the simulator once the vendor tenant authorizes the vendor token',
+  );
   console.log(`DynamoDB Local: ${system.dynamoDb.endpoint}`);
   console.log(
     `Sweep: every ${environment.SWEEP_INTERVAL_SECONDS} s, or now with: curl -X POST ${system.api.url}/_local/sweep`,

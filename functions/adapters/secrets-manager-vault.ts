@@ -2,7 +2,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
 import { secretsManagerClient } from '#commons/aws-clients.js';
-import type { ClientSecretSource, LinkSigningKeySource } from '#domain/ports.js';
+import type { ClientSecretSource, LinkSigningKeySource, WebhookSecretSource } from '#domain/ports.js';
 
 /**
  * Seconds the configuration secrets (client secrets, link key) are kept in memory. A warm
@@ -111,5 +111,22 @@ export class SecretsManagerLinkKeySource extends CachedConfigurationSecret imple
       throw new ConfigurationSecretError(`Secret ${this.secret.secretId} is too short to sign links`);
     }
     return Buffer.from(value, 'utf8');
+  }
+}
+
+/** Shortest webhook secret accepted, in characters (the stack generates 64). */
+const MIN_WEBHOOK_SECRET_CHARACTERS = 32;
+
+/** The `serviceApp` webhook's secret: a generated secret string, the HMAC key of Webex's signature. */
+export class SecretsManagerWebhookSecretSource
+  extends CachedConfigurationSecret
+  implements WebhookSecretSource
+{
+  async get(): Promise<string> {
+    const value = await this.secret.get();
+    if (value.length < MIN_WEBHOOK_SECRET_CHARACTERS) {
+      throw new ConfigurationSecretError(`Secret ${this.secret.secretId} is too short to sign webhooks`);
+    }
+    return value;
   }
 }

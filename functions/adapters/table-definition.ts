@@ -34,6 +34,15 @@ export const tableDefinition = {
     sortKey: { name: 'boardKey', type: 'S' },
     projection: 'KEYS_ONLY',
   },
+  /**
+   * Every item carrying a Webex `orgId` (tenant items, and the history's `org_bound` events), by
+   * org: the `serviceApp` webhook finds the tenants bound to an org without a scan. Keys only.
+   */
+  orgIndex: {
+    indexName: 'orgs',
+    partitionKey: { name: 'orgId', type: 'S' },
+    projection: 'KEYS_ONLY',
+  },
   /** Number of `BOARD#n` counter items the fleet totals are spread over, so no counter runs hot. */
   boardCounterShards: 8,
   /** Number of `DUE#n` partitions the due index is spread over, so no single partition runs hot. */

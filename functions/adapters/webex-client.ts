@@ -14,6 +14,8 @@ import {
   type WebexRole,
   type WebexServiceAppTokens,
   type WebexTokenGrant,
+  type WebexWebhook,
+  type WebexWebhooks,
 } from '#domain/ports.js';
 
 /** Default time one Webex call may take before it counts as a transient failure. */
@@ -60,6 +62,9 @@ const CALLS = {
   deleteAuthorization: { label: 'DELETE /v1/authorizations/{id}', span: 'webex.delete-authorization' },
   listAdminAuditEvents: { label: 'GET /v1/adminAudit/events', span: 'webex.admin-audit-events' },
   serviceAppToken: { label: 'POST /v1/applications/{id}/token', span: 'webex.service-app-token' },
+  listWebhooks: { label: 'GET /v1/webhooks', span: 'webex.list-webhooks' },
+  createWebhook: { label: 'POST /v1/webhooks', span: 'webex.create-webhook' },
+  deleteWebhook: { label: 'DELETE /v1/webhooks/{id}', span: 'webex.delete-webhook' },
 } as const satisfies Record<string, WebexCall>;
 
 const untraced: WebexCallTracing = (_name, call) => call({ recordStatus: () => undefined });
@@ -126,6 +131,16 @@ const auditEventsSchema = z.object({
   ),
 });
 
+const webhookSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  targetUrl: z.string(),
+  resource: z.string(),
+  event: z.string(),
+});
+
+const webhooksSchema = z.object({ items: z.array(webhookSchema) });
+
 const errorBodySchema = z
   .object({
     trackingId: z.string().optional(),
@@ -171,7 +186,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * `trackingId` (Cisco support asks for it). Messages name the call, never a token or a code.
  */
 export class HttpWebexClient
-  implements WebexClient, WebexPersonAuthorizations, WebexAdminAudit, WebexServiceAppTokens
+  implements WebexClient, WebexPersonAuthorizations, WebexAdminAudit, WebexServiceAppTokens, WebexWebhooks
 {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
@@ -252,15 +267,7 @@ export class HttpWebexClient
 
   async revokeAuthorizations(accessToken: string, input: { clientId: string; orgId: string }): Promise<void> {
     const query = new URLSearchParams({ clientId: input.clientId, orgId: input.orgId });
-    const call = CALLS.revokeAuthorizations;
-    const response = await this.send(call, () =>
-      this.fetchImpl(`${this.baseUrl}/v1/authorizations?${query}`, {
-        method: 'DELETE',
-        headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      }),
-    );
-    if (!response.ok) throw await this.failure(call, response);
+    await this.deleteAt(CALLS.revokeAuthorizations, `/v1/authorizations?${query}`, accessToken);
   }
 
   /** The person's authorizations (`identity:tokens_read`, an admin of the person's org). */
@@ -277,15 +284,11 @@ export class HttpWebexClient
 
   /** Deletes one authorization by id (`identity:tokens_write`); a `refresh` id ends its whole grant. */
   async deleteAuthorization(accessToken: string, authorizationId: string): Promise<void> {
-    const call = CALLS.deleteAuthorization;
-    const response = await this.send(call, () =>
-      this.fetchImpl(`${this.baseUrl}/v1/authorizations/${encodeURIComponent(authorizationId)}`, {
-        method: 'DELETE',
-        headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      }),
+    await this.deleteAt(
+      CALLS.deleteAuthorization,
+      `/v1/authorizations/${encodeURIComponent(authorizationId)}`,
+      accessToken,
     );
-    if (!response.ok) throw await this.failure(call, response);
   }
 
   /** One page of the org's admin audit events (`audit:events_read`, a Full Admin's authorization), newest first. */
@@ -349,6 +352,40 @@ export class HttpWebexClient
     return this.grantOf(call, response);
   }
 
+  /** The token owner's webhooks (one page of up to 100: a vendor registers a handful). */
+  async listWebhooks(accessToken: string): Promise<WebexWebhook[]> {
+    const list = await this.getJson(CALLS.listWebhooks, '/v1/webhooks?max=100', accessToken, webhooksSchema);
+    return list.items;
+  }
+
+  /** Registers a webhook; the secret goes in the body only, never in a message or log. */
+  async createWebhook(
+    accessToken: string,
+    webhook: Omit<WebexWebhook, 'id'> & { secret: string },
+  ): Promise<WebexWebhook> {
+    const call = CALLS.createWebhook;
+    const response = await this.send(call, () =>
+      this.fetchImpl(`${this.baseUrl}/v1/webhooks`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${accessToken}`,
+          Accept: 'application/json',
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify(webhook),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      }),
+    );
+    if (!response.ok) throw await this.failure(call, response);
+    const created = webhookSchema.safeParse(await this.readJson(call, response));
+    if (!created.success) throw this.unexpectedShape(call, response);
+    return created.data;
+  }
+
+  async deleteWebhook(accessToken: string, webhookId: string): Promise<void> {
+    await this.deleteAt(CALLS.deleteWebhook, `/v1/webhooks/${encodeURIComponent(webhookId)}`, accessToken);
+  }
+
   private oauthOptions(): oauth.TokenEndpointRequestOptions {
     return {
       signal: () => AbortSignal.timeout(this.timeoutMs),
@@ -373,6 +410,17 @@ export class HttpWebexClient
       refreshTokenExpiresIn: body.data.refresh_token_expires_in,
       ...(body.data.scope ? { scope: body.data.scope } : {}),
     };
+  }
+
+  private async deleteAt(call: WebexCall, path: string, accessToken: string): Promise<void> {
+    const response = await this.send(call, () =>
+      this.fetchImpl(`${this.baseUrl}${path}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      }),
+    );
+    if (!response.ok) throw await this.failure(call, response);
   }
 
   private async getJson<Schema extends z.ZodType>(

@@ -6,11 +6,14 @@ import { DynamoDbCredentialIncidentStore } from '#adapters/dynamodb/credential-i
 import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.js';
 import { createRepositories, documentClientFor } from '#adapters/dynamodb/index.js';
 import { DynamoDbFleetBoardStore } from '#adapters/dynamodb/fleet-board.store.js';
+import { DynamoDbTenantOrgIndex } from '#adapters/dynamodb/tenant-org.index.js';
+import { DynamoDbWebhookDeliveryLedger } from '#adapters/dynamodb/webhook-delivery.ledger.js';
 import { AwsEventPublisher } from '#adapters/event-publisher.js';
 import { SesMailSender } from '#adapters/ses-mail-sender.js';
 import {
   SecretsManagerClientSecretSource,
   SecretsManagerLinkKeySource,
+  SecretsManagerWebhookSecretSource,
 } from '#adapters/secrets-manager-vault.js';
 import { EnvelopeTokenVault } from '#adapters/envelope-token-vault.js';
 import { KmsDataKeys } from '#adapters/kms-data-keys.js';
@@ -36,6 +39,7 @@ import {
   type MailSender,
   type TenantRepository,
   type Ports,
+  type WebhookSecretSource,
 } from '#domain/ports.js';
 import type { ValidationQueue } from '#domain/sweep.js';
 import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
@@ -120,6 +124,11 @@ export interface KeeperCompositionInput {
   log: Log;
   /** Traces each Webex call; none in the local run and tests. */
   webexTracing?: WebexCallTracing;
+  /**
+   * The `serviceApp` webhook's secret: with it the public API takes in the webhook's deliveries and
+   * the admin API registers it; without it neither does.
+   */
+  webhookSecret?: WebhookSecretSource;
 }
 
 /** The ports, and the dependencies of each entry point assembled from them. */
@@ -216,6 +225,7 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
     tenantId: settings.vendorTenantId,
     integration: catalog.vendorToken?.key,
   });
+  const { webhookSecret } = input;
   const validator: ValidatorDependencies = {
     authorizations: ports.authorizations,
     tenants: ports.tenants,
@@ -269,6 +279,19 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       settings: onboardingSettings,
       serviceAppTokens: { webex, vendorToken },
       ...optionalBranding(branding),
+      ...(webhookSecret
+        ? {
+            serviceAppWebhook: {
+              webhookSecret,
+              deliveries: new DynamoDbWebhookDeliveryLedger(
+                documentClientFor(input.dynamoDb),
+                input.tableName,
+                () => clock.now(),
+              ),
+              tenantsByOrg: new DynamoDbTenantOrgIndex(documentClientFor(input.dynamoDb), input.tableName),
+            },
+          }
+        : {}),
     },
     adminApi: {
       board: new DynamoDbFleetBoardStore(documentClientFor(input.dynamoDb), input.tableName),
@@ -292,6 +315,16 @@ export function composeKeeper(input: KeeperCompositionInput): KeeperComposition 
       },
       validator,
       idempotency: new DynamoDbIdempotencyStore(documentClientFor(input.dynamoDb), input.tableName),
+      ...(webhookSecret
+        ? {
+            serviceAppWebhooks: {
+              serviceAppTokens: { webex, vendorToken },
+              webhooks: webex,
+              webhookSecret,
+              publicBaseUrl: settings.publicBaseUrl,
+            },
+          }
+        : {}),
     },
   };
 }
@@ -322,6 +355,9 @@ export function composeOnAws(
     },
     log: options.log,
     ...(options.webexTracing ? { webexTracing: options.webexTracing } : {}),
+    ...(env.WEBHOOK_SECRET_ID
+      ? { webhookSecret: new SecretsManagerWebhookSecretSource({ secretId: env.WEBHOOK_SECRET_ID }) }
+      : {}),
   });
 }
 

@@ -73,6 +73,11 @@ export const keeperEnvironmentSchema = z.object({
   ALERT_FLAPS_PER_DAY_FLAGGED: flapsPerDayFlagged,
   /** The vendor's branding on the portal and the public pages (branding-environment.ts). */
   ...brandingVariables,
+  /**
+   * The `serviceApp` webhook's secret (docs/service-apps.md): set on the public API, which verifies
+   * the deliveries, and the admin API, which registers the webhook; the validator has none.
+   */
+  WEBHOOK_SECRET_ID: z.string().min(1).optional(),
   /** The vendor's own tenant, which holds the vendor token (docs/service-apps.md); optional. */
   VENDOR_TENANT_ID: z
     .string()

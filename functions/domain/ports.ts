@@ -379,6 +379,43 @@ export interface VendorTokenSource {
   accessToken(): Promise<string>;
 }
 
+/** The secret Webex signs the `serviceApp` webhook's deliveries with (`X-Spark-Signature`). */
+export interface WebhookSecretSource {
+  get(): Promise<string>;
+}
+
+/**
+ * The deliveries of a webhook already taken in, each kept until it would be refused as too old
+ * anyway: `claim` answers false when the key was claimed before (a replay).
+ */
+export interface WebhookDeliveryLedger {
+  claim(deliveryKey: string, keepUntil: Date): Promise<boolean>;
+}
+
+/** Which tenants are bound to a Webex org (read from an index: possibly a moment behind). */
+export interface TenantOrgIndex {
+  tenantIdsOfOrg(orgId: string): Promise<string[]>;
+}
+
+/** A webhook registered with Webex (`GET`/`POST /v1/webhooks`), as far as registering ours needs it. */
+export interface WebexWebhook {
+  id: string;
+  name: string;
+  targetUrl: string;
+  resource: string;
+  event: string;
+}
+
+/** Webex's webhook registrations of the token's owner. Errors are WebexError. */
+export interface WebexWebhooks {
+  listWebhooks(accessToken: string): Promise<WebexWebhook[]>;
+  createWebhook(
+    accessToken: string,
+    webhook: Omit<WebexWebhook, 'id'> & { secret: string },
+  ): Promise<WebexWebhook>;
+  deleteWebhook(accessToken: string, webhookId: string): Promise<void>;
+}
+
 /** Why the vendor token cannot be used now: never configured, never authorized, or not usable. */
 export class VendorTokenUnavailableError extends Error {
   override readonly name = 'VendorTokenUnavailableError';

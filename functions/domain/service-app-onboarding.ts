@@ -11,8 +11,9 @@ import { verifyOnboardingLink } from './onboarding-link.js';
 import { portalUrls, remainingIntegrations } from './onboarding-portal.js';
 import type { OnboardingDependencies } from './onboarding.js';
 import type { SuccessPageModel } from './onboarding-views.js';
-import { VendorTokenUnavailableError, WebexError, type WebexTokenGrant } from './ports.js';
+import type { WebexTokenGrant } from './ports.js';
 import { tokenMaterialOf } from './refresh-policy.js';
+import { askServiceAppTokenEndpoint } from './service-app-token-endpoint.js';
 
 /*
  * Onboarding a Service App: a Full Admin authorizes it in Control Hub, then presses "I have
@@ -82,42 +83,16 @@ async function fetchOrgTokens(
   input: { tenant: Tenant; orgId: string; serviceApp: ServiceApp; retryUrl: string },
 ): Promise<WebexTokenGrant> {
   const { serviceApp, retryUrl } = input;
-  const key = { tenantId: input.tenant.tenantId, integration: serviceApp.key };
-  if (!deps.serviceAppTokens) {
-    deps.log.error('Service App tokens asked for, but no vendor token is configured', key);
-    throw new ServiceAppUnavailableError(retryUrl);
-  }
-  let vendorAccessToken: string;
-  try {
-    vendorAccessToken = await deps.serviceAppTokens.vendorToken.accessToken();
-  } catch (error) {
-    if (!(error instanceof VendorTokenUnavailableError)) throw error;
-    deps.log.error('The vendor token is not usable; Service App tokens cannot be fetched', {
-      ...key,
-      reason: error.message,
-    });
-    throw new ServiceAppUnavailableError(retryUrl);
-  }
-  try {
-    return await deps.serviceAppTokens.webex.fetchServiceAppToken(vendorAccessToken, {
-      applicationId: serviceApp.applicationId,
-      clientId: serviceApp.clientId,
-      clientSecret: await deps.clientSecrets.get(serviceApp.key),
-      targetOrgId: input.orgId,
-    });
-  } catch (error) {
-    if (!(error instanceof WebexError)) throw error;
-    const trackingId = error.details.trackingId;
-    if (error.kind === 'forbidden')
-      throw new ServiceAppNotAuthorizedError(serviceApp.name, retryUrl, trackingId);
-    deps.log.warn('Webex did not give the Service App tokens', {
-      ...key,
-      kind: error.kind,
-      status: error.details.status,
-      trackingId,
-    });
-    throw new ServiceAppUnavailableError(retryUrl, trackingId);
-  }
+  const answer = await askServiceAppTokenEndpoint(deps, {
+    tenantId: input.tenant.tenantId,
+    orgId: input.orgId,
+    serviceApp,
+  });
+  if (answer.kind === 'granted') return answer.grant;
+  const trackingId = answer.outcome?.trackingId;
+  if (answer.kind === 'not_authorized')
+    throw new ServiceAppNotAuthorizedError(serviceApp.name, retryUrl, trackingId);
+  throw new ServiceAppUnavailableError(retryUrl, trackingId);
 }
 
 /**

@@ -189,6 +189,13 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     success: { status: '202', description: '`{integration, reloadRequestedAt, verifiedOn?, incidentOpen}`' },
   },
   {
+    method: 'post',
+    path: '/admin/service-app-webhooks',
+    summary:
+      "Register the serviceApp webhook with Webex (vendor token), replacing this deployment's of before",
+    success: { status: '200', description: '`{targetUrl, webhooks: [{id, event}], replaced}`' },
+  },
+  {
     method: 'get',
     path: '/admin/openapi.json',
     summary: 'This document',

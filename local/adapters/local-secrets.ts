@@ -3,18 +3,20 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import type { Catalog } from '#domain/catalog.js';
-import type { ClientSecretSource, LinkSigningKeySource } from '#domain/ports.js';
+import type { ClientSecretSource, LinkSigningKeySource, WebhookSecretSource } from '#domain/ports.js';
 
 const clientSecretsSchema = z.record(z.string(), z.string().min(16));
 
 /**
- * The local stand-ins for the two operator secrets of the deployed stack: the integrations' client
- * secrets (`client-secrets.json`, shared with the Webex simulator so it accepts them) and the
- * onboarding-link signing key (`link-signing.key`). Both are generated on first run, mode 0600.
+ * The local stand-ins for the operator secrets of the deployed stack: the integrations' client
+ * secrets (`client-secrets.json`, shared with the Webex simulator so it accepts them), the
+ * onboarding-link signing key (`link-signing.key`) and the `serviceApp` webhook's secret
+ * (`webhook.secret`). All are generated on first run, mode 0600.
  */
 export class LocalSecrets {
   readonly clientSecretSource: ClientSecretSource;
   readonly linkSigningKeySource: LinkSigningKeySource;
+  readonly webhookSecretSource: WebhookSecretSource;
 
   private constructor(
     /** The client secrets as they were when the local run started (registered with the simulator). */
@@ -23,6 +25,7 @@ export class LocalSecrets {
     /** The file ops edit to change a client secret. */
     readonly clientSecretsPath: string,
     writtenAt: number,
+    webhookSecret: string,
   ) {
     const current = { secrets: clientSecrets, modifiedAt: writtenAt };
     this.clientSecretSource = {
@@ -46,6 +49,7 @@ export class LocalSecrets {
       },
     };
     this.linkSigningKeySource = { get: async () => signingKey };
+    this.webhookSecretSource = { get: async () => webhookSecret };
   }
 
   static async open(dir: string, catalog: Catalog): Promise<LocalSecrets> {
@@ -63,8 +67,24 @@ export class LocalSecrets {
       signingKey = randomBytes(32);
       await writeFile(keyPath, signingKey.toString('base64'), { mode: 0o600 });
     }
-    return new LocalSecrets(clientSecrets, signingKey, secretsPath, (await stat(secretsPath)).mtimeMs);
+    const webhookSecret = await generatedOnce(join(dir, 'webhook.secret'));
+    return new LocalSecrets(
+      clientSecrets,
+      signingKey,
+      secretsPath,
+      (await stat(secretsPath)).mtimeMs,
+      webhookSecret,
+    );
   }
+}
+
+/** The secret in the file, or a new one written there when it is missing or short. */
+async function generatedOnce(path: string): Promise<string> {
+  const existing = (await readFile(path, 'utf8').catch(() => '')).trim();
+  if (existing.length >= 32) return existing;
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(path, secret, { mode: 0o600 });
+  return secret;
 }
 
 async function readJson(path: string): Promise<unknown> {

@@ -14,6 +14,7 @@ const PUBLIC_ROUTE_KEYS = [
   'POST /service-apps/confirm',
   'GET /unsubscribe/{token}',
   'POST /unsubscribe/{token}',
+  'POST /webhooks/service-app',
 ];
 
 const ADMIN_ROUTE_KEYS = [
@@ -34,6 +35,7 @@ const ADMIN_ROUTE_KEYS = [
   'POST /admin/tenants/{tenantId}/authorizations/{integration}/refresh',
   'POST /admin/recheck',
   'POST /admin/integrations/{integration}/reload',
+  'POST /admin/service-app-webhooks',
   'GET /admin/tenants/{tenantId}/authorizations/{integration}',
   'GET /admin/tenants/{tenantId}/authorizations/{integration}/token',
   'GET /admin/openapi.json',

@@ -148,6 +148,7 @@ describe('two environments (staging and prod) in one account', () => {
     expect(named(staging, 'AWS::SecretsManager::Secret')).toEqual([
       'staging/client-secrets',
       'staging/link-signing-key',
+      'staging/webhook-secret',
     ]);
     expect(named(prod, 'AWS::KMS::Alias')).toEqual(['alias/prod/token-key']);
     expect(named(prod, 'AWS::ApiGatewayV2::Api')).toEqual(['prod']);

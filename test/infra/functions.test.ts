@@ -108,7 +108,9 @@ describe('every function', () => {
     ]) {
       const env = environmentOf(synth.template, fn);
       const policy = fn === synth.stack.api.adminFunction ? ALERT_POLICY : [];
-      expect(Object.keys(env).sort()).toEqual([...STATE_OWNER, ...policy].sort());
+      // The serviceApp webhook's secret: the public API verifies with it, the admin API registers.
+      const webhook = fn === synth.stack.validator.worker ? [] : ['WEBHOOK_SECRET_ID'];
+      expect(Object.keys(env).sort()).toEqual([...STATE_OWNER, ...policy, ...webhook].sort());
       expect(env).toMatchObject({
         WEBEX_API_BASE_URL: 'https://webexapis.com',
         PASSWORD_MAX_AGE_DAYS: '1825',

@@ -11,6 +11,7 @@ let ids: {
   key: string;
   clientSecrets: string;
   linkKey: string;
+  webhookSecret: string;
   topic: string;
   bus: string;
   queue: string;
@@ -24,6 +25,7 @@ beforeAll(() => {
     key: logicalId(tokenStore.key),
     clientSecrets: logicalId(tokenStore.clientSecrets),
     linkKey: logicalId(tokenStore.linkSigningKey),
+    webhookSecret: logicalId(tokenStore.webhookSecret),
     topic: logicalId(alerts.topic),
     bus: logicalId(alerts.bus),
     queue: logicalId(validator.queue),
@@ -83,6 +85,9 @@ function stateOwner(tokenActions: string[]): Permission[] {
 
 const table = () => `\${${ids.table}.Arn}`;
 
+/** The serviceApp webhook's secret, read (the public API verifies with it, the admin API registers). */
+const webhookSecretRead = () => allow(['secretsmanager:GetSecretValue'], [`\${${ids.webhookSecret}}`]);
+
 /** What an SQS event source grants its function on the queue. */
 function consumes(queueLogicalId: string): Permission[] {
   return allow(
@@ -124,6 +129,9 @@ describe('function permissions', () => {
           ],
           [table()],
         ),
+        // The serviceApp webhook: the tenants bound to an org, and the secret it verifies with.
+        ...allow(['dynamodb:Query'], [`${table()}/index/${tableDefinition.orgIndex.indexName}`]),
+        ...webhookSecretRead(),
         ...stateOwner(SEAL_ONLY),
       ]),
     );
@@ -186,6 +194,7 @@ describe('function permissions', () => {
             `${table()}/index/${tableDefinition.boardIndex.indexName}`,
           ],
         ),
+        ...webhookSecretRead(),
         ...stateOwner(SEAL_AND_OPEN),
       ]),
     );
@@ -254,7 +263,7 @@ describe('function permissions', () => {
     );
   });
 
-  it('lets only the public API (OAuth states), the admin API (purge) and the notifier (a sent-mail key given back) delete items, and neither the public API nor the worker reach an index', () => {
+  it('lets only the public API (OAuth states), the admin API (purge) and the notifier (a sent-mail key given back) delete items, the public API reach the orgs index only and the worker no index', () => {
     const deleters = [
       synth.stack.api.publicFunction,
       synth.stack.api.adminFunction,
@@ -269,7 +278,7 @@ describe('function permissions', () => {
     ]);
     expect(
       tablePermissions(synth.stack.api.publicFunction).filter((line) => line.includes('/index/')),
-    ).toEqual([]);
+    ).toEqual([`dynamodb:Query on ${table()}/index/${tableDefinition.orgIndex.indexName}`]);
     expect(tablePermissions(synth.stack.validator.worker).filter((line) => line.includes('/index/'))).toEqual(
       [],
     );

@@ -39,13 +39,24 @@ describe('table', () => {
   it('has exactly the global secondary indexes of the table the local run creates', () => {
     const table = tableProperties(synth);
     expect(table.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
-    expect(table.GlobalSecondaryIndexes.map((index) => index.IndexName)).toEqual(['due', 'tenants', 'board']);
+    expect(table.GlobalSecondaryIndexes.map((index) => index.IndexName)).toEqual([
+      'due',
+      'tenants',
+      'board',
+      'orgs',
+    ]);
     expect(table.GlobalSecondaryIndexes.find((index) => index.IndexName === 'due')?.Projection).toEqual({
       ProjectionType: 'KEYS_ONLY',
     });
     // Keys only: a check that leaves the status alone writes nothing to the board index.
     expect(table.GlobalSecondaryIndexes.find((index) => index.IndexName === 'board')?.Projection).toEqual({
       ProjectionType: 'KEYS_ONLY',
+    });
+    // The serviceApp webhook's org look-up: keys only, and only items that carry an orgId.
+    expect(table.GlobalSecondaryIndexes.find((index) => index.IndexName === 'orgs')).toEqual({
+      IndexName: 'orgs',
+      KeySchema: [{ AttributeName: 'orgId', KeyType: 'HASH' }],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
     });
   });
 
@@ -56,7 +67,7 @@ describe('table', () => {
   });
 
   it('builds the local table from every index and key of the shared definition', () => {
-    const { partitionKey, sortKey, dueIndex, tenantIndex, boardIndex } = tableDefinition;
+    const { partitionKey, sortKey, dueIndex, tenantIndex, boardIndex, orgIndex } = tableDefinition;
     expect(local.KeySchema).toEqual([
       { AttributeName: partitionKey.name, KeyType: 'HASH' },
       { AttributeName: sortKey.name, KeyType: 'RANGE' },
@@ -65,6 +76,7 @@ describe('table', () => {
       dueIndex.indexName,
       tenantIndex.indexName,
       boardIndex.indexName,
+      orgIndex.indexName,
     ]);
     expect(timeToLiveInput('t').TimeToLiveSpecification).toEqual({
       AttributeName: tableDefinition.timeToLiveAttribute,
@@ -119,12 +131,33 @@ describe('key and secrets', () => {
     });
   });
 
+  it('generates one serviceApp webhook secret for the deployment, encrypted with the key, read by the public and admin APIs only', () => {
+    const secrets = synth.template.findResources('AWS::SecretsManager::Secret');
+    const webhook = secrets[logicalId(synth.stack.tokenStore.webhookSecret)]?.Properties as
+      { GenerateSecretString?: { PasswordLength?: number }; KmsKeyId?: unknown } | undefined;
+    expect(webhook?.GenerateSecretString?.PasswordLength).toBe(64);
+    expect(webhook?.KmsKeyId).toEqual({ 'Fn::GetAtt': [logicalId(synth.stack.tokenStore.key), 'Arn'] });
+    const functions = Object.entries(synth.template.findResources('AWS::Lambda::Function'));
+    const withSecret = functions
+      .filter(([, resource]) => {
+        const variables = (resource.Properties as { Environment?: { Variables?: Record<string, unknown> } })
+          .Environment?.Variables;
+        return variables?.WEBHOOK_SECRET_ID !== undefined;
+      })
+      .map(([id]) => id)
+      .sort();
+    expect(withSecret).toEqual(
+      [logicalId(synth.stack.api.publicFunction), logicalId(synth.stack.api.adminFunction)].sort(),
+    );
+  });
+
   it('keeps the table, key and secrets when the stack is deleted, unless told not to', () => {
     const retained = [
       synth.stack.tokenStore.table,
       synth.stack.tokenStore.key,
       synth.stack.tokenStore.clientSecrets,
       synth.stack.tokenStore.linkSigningKey,
+      synth.stack.tokenStore.webhookSecret,
     ].map((construct) => logicalId(construct));
     const resources = synth.template.toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
     for (const id of retained) expect(resources[id]?.DeletionPolicy).toBe('Retain');
