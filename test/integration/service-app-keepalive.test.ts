@@ -23,7 +23,7 @@ import {
  * The validator keeps a Service App authorization alive on the local run (the simulator's Service
  * Apps, the composition root's validator, the notifier and its mailbox): no person's life cycle
  * touches it, a refused refresh recovers through the token endpoint with the vendor token, a
- * deauthorization in Control Hub is found by the next check, and a dead vendor token never
+ * deauthorization in Control Hub is found by the next check without the webhook, and a dead vendor token never
  * invalidates a customer's Service App.
  */
 
@@ -56,6 +56,9 @@ describe('a Service App authorization kept alive by the validator', () => {
   beforeAll(async () => {
     local = await startTestLocalSystem({ clock });
     vendorAdmin = await createVendorTenant(local, { opsEmail: OPS, clock, authorize: true });
+    // Without the serviceApp webhook the local run registered: these are what the checks find by
+    // themselves (service-app-webhook.test.ts has what the webhook finds).
+    local.system.simulator.world.webhooks.clear();
     await onboardDemoWitness(local);
   }, 60_000);
 
