@@ -2,12 +2,14 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
 import type { Authorization } from '#domain/model.js';
+import { runCliHere } from '#test-support/cli-process.js';
 import { ManualClock } from '#test-support/fakes/index.js';
 import { advanceBoth } from '#test-support/sim-authorization.js';
 import {
   linkTokenOf,
   localMailbox,
   onboardOverHttp,
+  simControl,
   startTestLocalSystem,
   type TestLocalSystem,
 } from '#test-support/security-local.js';
@@ -30,6 +32,7 @@ const CONTACT = 'it@demo.example';
 
 describe('the serviceApp webhook on the local run', () => {
   let local: TestLocalSystem;
+  let vendorAdmin: string;
   const clock = new ManualClock(new Date());
 
   const witness = async (): Promise<Authorization | undefined> =>
@@ -67,7 +70,7 @@ describe('the serviceApp webhook on the local run', () => {
 
   beforeAll(async () => {
     local = await startTestLocalSystem({ clock });
-    await createVendorTenant(local, { opsEmail: OPS, clock, authorize: true });
+    vendorAdmin = await createVendorTenant(local, { opsEmail: OPS, clock, authorize: true });
     // The demo tenant's org is bound by its admin's first consent.
     const link = linkTokenOf(await local.system.demoPortalUrl());
     expect((await onboardOverHttp(local.system, link, 'presence', CUSTOMER_ADMIN)).callback.status).toBe(200);
@@ -137,5 +140,28 @@ describe('the serviceApp webhook on the local run', () => {
     const after = local.system.simulator.world.webhooks.all();
     expect(after).toHaveLength(2);
     for (const webhook of after) expect(before).not.toContain(webhook.id);
+  });
+
+  it("is registered again by the CLI's webhooks register, and refused (exit 1) while the vendor token is dead", async () => {
+    const before = local.system.simulator.world.webhooks.all().map((webhook) => webhook.id);
+    const run = await runCliHere(['--api', local.system.api.url, 'webhooks', 'register']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      `Registered the serviceApp webhook for authorized and deauthorized at ${local.system.publicBaseUrl}/webhooks/service-app (replaced 2 of before).`,
+    );
+    const after = local.system.simulator.world.webhooks.all();
+    expect(after).toHaveLength(2);
+    for (const webhook of after) expect(before).not.toContain(webhook.id);
+
+    await simControl(local.system, `people/${vendorAdmin}/password-change`);
+    advanceBoth(clock, local.system.simulator, 60);
+    await local.system.api.sweep(3600);
+    const refused = await runCliHere(['--api', local.system.api.url, 'webhooks', 'register']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('No vendor token');
+    expect(local.system.simulator.world.webhooks.all().map((webhook) => webhook.id)).toEqual(
+      after.map((webhook) => webhook.id),
+    );
   });
 });

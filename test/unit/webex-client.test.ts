@@ -175,6 +175,60 @@ describe('HttpWebexClient token calls', () => {
   });
 });
 
+describe('HttpWebexClient webhook registrations', () => {
+  it('lists, creates (the secret in the body only) and deletes webhooks with the bearer token', async () => {
+    const webhook = {
+      id: 'WH/1',
+      name: 'keeper',
+      targetUrl: 'https://portal.test/webhooks/service-app',
+      resource: 'serviceApp',
+      event: 'authorized',
+      secret: 'whsec-secret',
+      status: 'active',
+    };
+    const { seen, fetchImpl } = scriptedFetch((request) =>
+      request.method === 'DELETE'
+        ? new Response(null, { status: 204 })
+        : json(200, request.method === 'GET' ? { items: [webhook] } : webhook),
+    );
+    const client = new HttpWebexClient({ baseUrl: 'https://webex.test', fetch: fetchImpl });
+    const { secret: _secret, status: _status, ...listed } = webhook;
+    expect(await client.listWebhooks('VENDOR-secret')).toEqual([listed]);
+    const created = await client.createWebhook('VENDOR-secret', {
+      name: 'keeper',
+      targetUrl: webhook.targetUrl,
+      resource: 'serviceApp',
+      event: 'authorized',
+      secret: 'whsec-secret',
+    });
+    expect(created).toEqual(listed);
+    await client.deleteWebhook('VENDOR-secret', 'WH/1');
+    expect(seen.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'GET https://webex.test/v1/webhooks?max=100',
+      'POST https://webex.test/v1/webhooks',
+      'DELETE https://webex.test/v1/webhooks/WH%2F1',
+    ]);
+    for (const request of seen) expect(request.headers.authorization).toBe('Bearer VENDOR-secret');
+    expect(JSON.parse(seen[1]?.body ?? '')).toMatchObject({ secret: 'whsec-secret', event: 'authorized' });
+  });
+
+  it("reads a webhook call's refusal as a WebexError that names neither token nor secret", async () => {
+    const { fetchImpl } = scriptedFetch(() => json(400, { message: 'bad targetUrl' }));
+    const client = new HttpWebexClient({ baseUrl: 'https://webex.test', fetch: fetchImpl });
+    const error = await failureOf(
+      client.createWebhook('VENDOR-secret', {
+        name: 'n',
+        targetUrl: 'https://x.test',
+        resource: 'serviceApp',
+        event: 'deauthorized',
+        secret: 'whsec-secret',
+      }),
+    );
+    expect(error.details.status).toBe(400);
+    expect(error.message).not.toContain('secret');
+  });
+});
+
 describe('HttpWebexClient REST calls', () => {
   it('reads people/me with the bearer token and turns loginEnabled into a boolean', async () => {
     const { seen, fetchImpl } = scriptedFetch(() =>
