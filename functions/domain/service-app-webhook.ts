@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import type { ServiceApp } from './catalog.js';
-import type { Tenant } from './model.js';
+import type { Authorization, Tenant } from './model.js';
 import { AuthorizationBusyError } from './onboarding-errors.js';
 import type { OnboardingDependencies } from './onboarding.js';
 import type { TenantOrgIndex, WebhookDeliveryLedger, WebhookSecretSource } from './ports.js';
@@ -190,21 +190,35 @@ async function actForTenant(
   const tenant = await deps.tenants.get(input.tenantId);
   if (!tenant || tenant.status !== 'active' || tenant.orgId !== notification.data.orgId)
     return 'tenant_skipped';
-  return notification.event === 'authorized'
-    ? takeAuthorized(deps, tenant, tenant.orgId, serviceApp)
-    : checkDeauthorized(deps, tenant, tenant.orgId, serviceApp);
+  const held = {
+    tenant,
+    orgId: tenant.orgId,
+    serviceApp,
+    record: await deps.authorizations.get(tenant.tenantId, serviceApp.key),
+  };
+  return notification.event === 'authorized' ? takeAuthorized(deps, held) : checkDeauthorized(deps, held);
+}
+
+/** A tenant bound to the notification's org, the Service App, and the tenant's record of it. */
+interface TenantPart {
+  tenant: Tenant;
+  orgId: string;
+  serviceApp: ServiceApp;
+  record: Authorization | undefined;
 }
 
 /** `authorized`: the org's pair from the token endpoint, stored as the portal's button stores it. */
 async function takeAuthorized(
   deps: ServiceAppWebhookDependencies,
-  tenant: Tenant,
-  orgId: string,
-  serviceApp: ServiceApp,
+  part: TenantPart,
 ): Promise<TenantWebhookResult> {
-  const record = await deps.authorizations.get(tenant.tenantId, serviceApp.key);
+  const { tenant, serviceApp, record } = part;
   if (record && (record.status === 'active' || record.status === 'expiring')) return 'already_active';
-  const answer = await askServiceAppTokenEndpoint(deps, { tenantId: tenant.tenantId, orgId, serviceApp });
+  const answer = await askServiceAppTokenEndpoint(deps, {
+    tenantId: tenant.tenantId,
+    orgId: part.orgId,
+    serviceApp,
+  });
   if (answer.kind === 'not_authorized') return 'not_authorized';
   if (answer.kind === 'unavailable') return 'unconfirmed';
   try {
@@ -225,13 +239,15 @@ async function takeAuthorized(
 /** `deauthorized`: invalid only when the token endpoint refuses the org with its 403. */
 async function checkDeauthorized(
   deps: ServiceAppWebhookDependencies,
-  tenant: Tenant,
-  orgId: string,
-  serviceApp: ServiceApp,
+  part: TenantPart,
 ): Promise<TenantWebhookResult> {
-  const record = await deps.authorizations.get(tenant.tenantId, serviceApp.key);
+  const { tenant, serviceApp, record } = part;
   if (!record || !isCheckable(record.status)) return 'not_checkable';
-  const answer = await askServiceAppTokenEndpoint(deps, { tenantId: tenant.tenantId, orgId, serviceApp });
+  const answer = await askServiceAppTokenEndpoint(deps, {
+    tenantId: tenant.tenantId,
+    orgId: part.orgId,
+    serviceApp,
+  });
   // The org still authorizes the app: the record keeps its tokens, and its next check goes on.
   if (answer.kind === 'granted') return 'still_authorized';
   if (answer.kind === 'unavailable') return 'unconfirmed';

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
 import type { Authorization } from '#domain/model.js';
 import { runCliHere } from '#test-support/cli-process.js';
+import { expectDeauthorizedOn403 } from '#test-support/service-app-expectations.js';
 import { ManualClock } from '#test-support/fakes/index.js';
 import { advanceBoth } from '#test-support/sim-authorization.js';
 import {
@@ -107,19 +108,7 @@ describe('the serviceApp webhook on the local run', () => {
 
   it('finds a deauthorization by webhook: invalid with service_app_deauthorized, confirmed by the token endpoint, and mailed', async () => {
     await demoWitnessControl(local, 'deauthorize');
-    const record = await witness();
-    expect(record).toMatchObject({
-      status: 'invalid',
-      cause: 'service_app_deauthorized',
-      confidence: 'confirmed',
-    });
-    expect(record?.evidence).toEqual([
-      expect.objectContaining({
-        call: 'POST /v1/applications/{applicationId}/token',
-        answer: 'refused',
-        status: 403,
-      }),
-    ]);
+    expectDeauthorizedOn403(await witness());
     advanceBoth(clock, local.system.simulator, DEFAULT_ALERT_POLICY.incidentWindowSeconds + 60);
     expect((await local.system.api.sweep(3600)).errors).toEqual([]);
     const mail = (await localMailbox(local.system)).find(

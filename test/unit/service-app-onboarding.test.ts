@@ -2,37 +2,15 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import type { ServiceAppTokenPorts } from '#domain/onboarding.js';
-import {
-  VendorTokenUnavailableError,
-  WebexError,
-  type ServiceAppTokenRequest,
-  type WebexTokenGrant,
-} from '#domain/ports.js';
+import { VendorTokenUnavailableError, WebexError } from '#domain/ports.js';
 import { createPublicApiHandler } from '#functions/public-api.app.js';
-import { clientSecretsFrom, openRecordTokens } from '#test-support/fakes/index.js';
+import { clientSecretsFrom, openRecordTokens, ScriptedServiceAppTokens } from '#test-support/fakes/index.js';
 import { getEvent, lambdaContext, silentObservability, testTenant } from '#test-support/fixtures.js';
 import { asPortalFormPost } from '#test-support/portal-start.js';
 import { inMemoryPublicApiDependencies } from '#test-support/public-api-harness.js';
 
 const ORG_ID = 'org-acme';
 const VENDOR_TOKEN = 'vendor-access-token';
-
-/** Webex's token endpoint as a test scripts it: answers the next grant, or throws the next error. */
-class ScriptedServiceAppTokens {
-  readonly requests: Array<{ vendorAccessToken: string; request: ServiceAppTokenRequest }> = [];
-  answer: WebexTokenGrant | WebexError = {
-    accessToken: 'org-access-token',
-    refreshToken: 'org-refresh-token',
-    expiresIn: 3600,
-    refreshTokenExpiresIn: 7_776_000,
-  };
-
-  async fetchServiceAppToken(vendorAccessToken: string, request: ServiceAppTokenRequest) {
-    this.requests.push({ vendorAccessToken, request });
-    if (this.answer instanceof WebexError) throw this.answer;
-    return this.answer;
-  }
-}
 
 function setup(
   options: {

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Tenant } from '#domain/model.js';
-import { WebexError, type ServiceAppTokenRequest, type WebexTokenGrant } from '#domain/ports.js';
+import { WebexError } from '#domain/ports.js';
 import { isWebexSignature } from '#domain/service-app-webhook.js';
 import { createPublicApiHandler, type ServiceAppWebhookPorts } from '#functions/public-api.app.js';
-import { clientSecretsFrom } from '#test-support/fakes/index.js';
+import { clientSecretsFrom, ScriptedServiceAppTokens } from '#test-support/fakes/index.js';
 import {
   apiGatewayEvent,
   lambdaContext,
@@ -14,26 +14,10 @@ import {
   UNOPENED_SEALED_TOKENS,
 } from '#test-support/fixtures.js';
 import { inMemoryPublicApiDependencies } from '#test-support/public-api-harness.js';
+import { expectDeauthorizedOn403 } from '#test-support/service-app-expectations.js';
 
 const ORG_ID = 'org-acme';
 const SECRET = 'webhook-secret-of-at-least-32-characters';
-
-/** The token endpoint as a test scripts it: the next grant, or the next error. */
-class ScriptedServiceAppTokens {
-  readonly requests: ServiceAppTokenRequest[] = [];
-  answer: WebexTokenGrant | WebexError = {
-    accessToken: 'org-access-token',
-    refreshToken: 'org-refresh-token',
-    expiresIn: 3600,
-    refreshTokenExpiresIn: 7_776_000,
-  };
-
-  async fetchServiceAppToken(_vendorAccessToken: string, request: ServiceAppTokenRequest) {
-    this.requests.push(request);
-    if (this.answer instanceof WebexError) throw this.answer;
-    return this.answer;
-  }
-}
 
 /** Deliveries taken in, as the table's conditional put keeps them. */
 class MemoryDeliveryLedger {
@@ -131,10 +115,13 @@ describe('the serviceApp webhook: authorized', () => {
     expect(answer.statusCode).toBe(200);
     expect(webex.requests).toEqual([
       {
-        applicationId: witness.applicationId,
-        clientId: witness.clientId,
-        clientSecret: 'secret-witness',
-        targetOrgId: ORG_ID,
+        vendorAccessToken: 'vendor-access-token',
+        request: {
+          applicationId: witness.applicationId,
+          clientId: witness.clientId,
+          clientSecret: 'secret-witness',
+          targetOrgId: ORG_ID,
+        },
       },
     ]);
     const record = await deps.authorizations.get('acme', 'witness');
@@ -167,20 +154,7 @@ describe('the serviceApp webhook: deauthorized', () => {
     webex.answer = new WebexError('forbidden', 'Webex answered 403', { status: 403, trackingId: 'ROUTER_1' });
     expect((await deliver(notification('deauthorized'))).statusCode).toBe(200);
     const record = await deps.authorizations.get('acme', 'witness');
-    expect(record).toMatchObject({
-      status: 'invalid',
-      cause: 'service_app_deauthorized',
-      confidence: 'confirmed',
-    });
-    expect(record?.evidence).toEqual([
-      expect.objectContaining({
-        call: 'POST /v1/applications/{applicationId}/token',
-        via: 'witness',
-        answer: 'refused',
-        status: 403,
-        trackingId: 'ROUTER_1',
-      }),
-    ]);
+    expectDeauthorizedOn403(record, { via: 'witness', trackingId: 'ROUTER_1' });
     expect(record?.pendingEvent).toBeUndefined();
     const published = deps.events.published.map(({ event }) => event);
     expect(published).toEqual([

@@ -14,6 +14,7 @@ export { RecordingValidationQueue } from './validation-queue.js';
 export {
   FakeWebex,
   FULL_ADMIN,
+  ScriptedServiceAppTokens,
   USER_ADMIN,
   unreachableWebex,
   webexWithConsentingAdmin,

@@ -7,6 +7,7 @@ import {
   type WebexClient,
   type WebexPerson,
   type WebexPersonAuthorizations,
+  type ServiceAppTokenRequest,
   type WebexRole,
   type WebexTokenGrant,
 } from '#domain/ports.js';
@@ -330,4 +331,21 @@ export function unreachableWebex(): WebexClient {
     listRoles: fail,
     revokeAuthorizations: fail,
   };
+}
+
+/** Webex's Service App token endpoint as a test scripts it: answers the next grant, or throws the next error. */
+export class ScriptedServiceAppTokens {
+  readonly requests: Array<{ vendorAccessToken: string; request: ServiceAppTokenRequest }> = [];
+  answer: WebexTokenGrant | WebexError = {
+    accessToken: 'org-access-token',
+    refreshToken: 'org-refresh-token',
+    expiresIn: 3600,
+    refreshTokenExpiresIn: 7_776_000,
+  };
+
+  async fetchServiceAppToken(vendorAccessToken: string, request: ServiceAppTokenRequest) {
+    this.requests.push({ vendorAccessToken, request });
+    if (this.answer instanceof WebexError) throw this.answer;
+    return this.answer;
+  }
 }
