@@ -426,7 +426,7 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
           `all are released at once, and the sweep is timed from that release to the last process's end `) +
       `(a fleet in steady state has its code compiled and its connections open). Counts, calls, capacity and ` +
       `CPU below are summed over the processes, check percentiles taken over all their checks. ` +
-      `Tracing is left out, as it is of every figure here: the sweep processes do not load the X-Ray SDK, whose ` +
+      `Tracing is left out of the sweep: its processes do not load the X-Ray SDK, whose ` +
       `context tracking (async hooks that follow every promise) took 7.6 % of a sweep process's busy CPU in a profile ` +
       `of a 3,000-authorization sweep that loaded it; on Lambda the worker pays that beside the figures below. ` +
       `The naive baseline is a sequential Scan-and-check loop ` +
