@@ -3,46 +3,7 @@ import { hashOAuthState } from '#domain/oauth-state.js';
 import { validateAuthorization } from '#domain/validator.js';
 import type { PublicApiDependencies } from '#functions/public-api.app.js';
 import { SecurityWorld, type SimAdmin } from '#test-support/security-harness.js';
-
-class Crash extends Error {
-  override readonly name = 'Crash';
-}
-
-/** Where the callback dies: at its `at`-th port call, instead of the call or just after it returned. */
-interface CrashPlan {
-  at: number;
-  mode: 'before' | 'after';
-  count: number;
-  fired?: string;
-  /** Calls that returned before the callback died. */
-  completed: string[];
-}
-
-/** Wraps every method of a port so the plan can kill the callback around any call. */
-function crashing<T extends object>(port: T, name: string, plan: CrashPlan): T {
-  return new Proxy(port, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property);
-      if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        plan.count += 1;
-        const step = `${name}.${String(property)}`;
-        const here = plan.count === plan.at;
-        if (here && plan.mode === 'before') {
-          plan.fired = step;
-          throw new Crash(`died at ${step}`);
-        }
-        const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
-        plan.completed.push(step);
-        if (here && plan.mode === 'after') {
-          plan.fired = step;
-          throw new Crash(`died after ${step}`);
-        }
-        return result;
-      };
-    },
-  });
-}
+import { crashing, type CrashPlan } from '#test-support/crash-plan.js';
 
 function crashingDependencies(deps: PublicApiDependencies, plan: CrashPlan): PublicApiDependencies {
   return {

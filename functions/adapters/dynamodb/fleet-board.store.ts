@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetCommand,
   QueryCommand,
@@ -27,7 +28,7 @@ import {
   isConditionFailure,
   meter,
   queryPage,
-  TENANT_LIST,
+  tenantListQuery,
   TENANT_PREFIX,
   type CapacityMeter,
 } from './keys.js';
@@ -95,12 +96,20 @@ function isTransactionConflict(error: unknown): boolean {
 }
 
 /** Tries of a transaction that collides with another on a counter shard, each on a fresh shard. */
-const COUNTER_TRIES = 4;
+export const COUNTER_TRIES = 6;
+
+/**
+ * The longest pause before the second try; it doubles before each later one, and each pause is
+ * drawn at random below it (full jitter), so writers that collided spread out instead of meeting
+ * again on the next shard. Six tries wait at most 310 ms in all: a mass transition (every worker
+ * saving a changed bucket at once) still ends well within a check.
+ */
+const COUNTER_BACKOFF_MS = 10;
 
 /**
  * Writes `items` in one transaction with the counter change on a random shard (a plain write when
  * there is one item and no change). A collision on the counter shard is tried again on another
- * shard; a failed condition is the caller's to handle.
+ * shard after a jittered pause; a failed condition is the caller's to handle.
  */
 export async function writeCounted(
   documentClient: DynamoDBDocumentClient,
@@ -120,6 +129,7 @@ export async function writeCounted(
       return;
     } catch (error) {
       if (attempt >= COUNTER_TRIES || !isTransactionConflict(error)) throw error;
+      await sleep(randomInt(COUNTER_BACKOFF_MS * 2 ** (attempt - 1) + 1));
     }
   }
 }
@@ -261,19 +271,11 @@ export class DynamoDbFleetBoardStore implements FleetBoardStore {
    * partitions with Query alone (the functions are granted no Scan).
    */
   async countUncounted(options: { limit: number; cursor?: string }): Promise<RecountPage> {
-    const { indexName, partitionKey } = tableDefinition.tenantIndex;
-    const page = await queryPage(
-      this.documentClient,
-      {
-        TableName: this.tableName,
-        IndexName: indexName,
-        KeyConditionExpression: '#list = :list',
-        ExpressionAttributeNames: { '#list': partitionKey.name },
-        ExpressionAttributeValues: { ':list': TENANT_LIST },
-        Limit: options.limit,
-      },
-      { cursor: options.cursor, capacityMeter: this.capacityMeter, schema: scannedItemSchema },
-    );
+    const page = await queryPage(this.documentClient, tenantListQuery(this.tableName, options.limit), {
+      cursor: options.cursor,
+      capacityMeter: this.capacityMeter,
+      schema: scannedItemSchema,
+    });
     let scanned = 0;
     let counted = 0;
     for (const tenantItem of page.items) {
@@ -307,60 +309,52 @@ export class DynamoDbFleetBoardStore implements FleetBoardStore {
     const record = authorizationSchema.parse(raw);
     const attributes = boardIndexAttributes(record);
     const names = Object.keys(attributes);
-    try {
-      await writeCounted(
-        this.documentClient,
-        this.tableName,
-        this.capacityMeter,
-        [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk: raw.pk, sk: raw.sk },
-              UpdateExpression: `SET ${names.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
-              // Only while nobody saved it since the scan read it: a save counts it itself.
-              ConditionExpression: 'attribute_not_exists(#a0) AND #version = :version',
-              ExpressionAttributeNames: {
-                ...Object.fromEntries(names.map((name, index) => [`#a${index}`, name])),
-                '#version': 'version',
-              },
-              ExpressionAttributeValues: {
-                ...Object.fromEntries(names.map((name, index) => [`:a${index}`, attributes[name]])),
-                ':version': record.version,
-              },
-            },
-          },
-        ],
-        { to: attributes[tableDefinition.boardIndex.partitionKey.name] as string },
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.countOnce(
+      {
+        Key: { pk: raw.pk, sk: raw.sk },
+        UpdateExpression: `SET ${names.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
+        // Only while nobody saved it since the scan read it: a save counts it itself.
+        ConditionExpression: 'attribute_not_exists(#a0) AND #version = :version',
+        ExpressionAttributeNames: {
+          ...Object.fromEntries(names.map((name, index) => [`#a${index}`, name])),
+          '#version': 'version',
+        },
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(names.map((name, index) => [`:a${index}`, attributes[name]])),
+          ':version': record.version,
+        },
+      },
+      { to: attributes[tableDefinition.boardIndex.partitionKey.name] as string },
+    );
   }
 
   /** Counts an uncounted tenant item in `tenants`; false when it was counted meanwhile. */
   private async countTenant(pk: string, sk: string, raw: Record<string, unknown>): Promise<boolean> {
     if (TENANT_COUNTED_ATTRIBUTE in raw) return false;
+    return this.countOnce(
+      {
+        Key: { pk, sk },
+        UpdateExpression: 'SET #counted = :true',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#counted)',
+        ExpressionAttributeNames: { '#counted': TENANT_COUNTED_ATTRIBUTE },
+        ExpressionAttributeValues: { ':true': true },
+      },
+      { tenants: 1 },
+    );
+  }
+
+  /** Marks one item counted and moves the counters with it; false when its condition failed (counted meanwhile). */
+  private async countOnce(
+    update: Omit<NonNullable<TransactWriteItem['Update']>, 'TableName'>,
+    change: CounterChange,
+  ): Promise<boolean> {
     try {
       await writeCounted(
         this.documentClient,
         this.tableName,
         this.capacityMeter,
-        [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk, sk },
-              UpdateExpression: 'SET #counted = :true',
-              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#counted)',
-              ExpressionAttributeNames: { '#counted': TENANT_COUNTED_ATTRIBUTE },
-              ExpressionAttributeValues: { ':true': true },
-            },
-          },
-        ],
-        { tenants: 1 },
+        [{ Update: { TableName: this.tableName, ...update } }],
+        change,
       );
       return true;
     } catch (error) {
