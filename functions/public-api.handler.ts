@@ -10,7 +10,8 @@ export { createPublicApiHandler } from './public-api.app.js';
 const logger = new Logger({ serviceName: 'public-api' });
 
 /**
- * Lambda entry point of the public routes (portal, OAuth start and callback, troubleshooting).
+ * Lambda entry point of the public routes (portal, OAuth start and callback, troubleshooting,
+ * Service App confirmation, the `serviceApp` webhook, unsubscribe links).
  * The environment is parsed once at cold start, so a misconfigured function fails at init with a
  * message naming every bad variable; the clients are created once and reused by warm invocations.
  */
