@@ -26,9 +26,8 @@ import {
   isOAuthStateExpired,
   oauthAttemptStartedAt,
 } from './oauth-state.js';
-import { holdLease, publishAndClear, sealAndSaveGranted } from './onboarding-grant.js';
+import { keepGrant } from './onboarding-grant.js';
 import type { SuccessPageModel, TroubleshootingPageModel } from './onboarding-views.js';
-import { tokenMaterialOf } from './refresh-policy.js';
 import {
   WebexError,
   type Ports,
@@ -176,6 +175,8 @@ export async function startAuthorization(
  *    its tokens are never apart.
  * 8. Publish `granted`, or `restored` when it replaces an invalid or degraded authorization, through
  *    the record's outbox (`pendingEvent`), so a failed publish is retried by the validator.
+ * Steps 6 to 8 run beside the org binding's announcement and the read of what the portal still
+ * lacks: neither decides the outcome, and the answer waits for all three.
  * Every link this flow hands out (retry, portal) expires when the link it started from does.
  */
 export async function completeAuthorization(
@@ -237,13 +238,13 @@ export async function completeAuthorization(
     throw refusal;
   }
   // This consent bound the tenant's org (of simultaneous ones, exactly one): tell ops, with the undo.
-  if (check.orgBinding === 'bound') await announceOrgBinding(deps, { tenant, integration, person });
-
-  const now = deps.clock.now();
-  const material = tokenMaterialOf(grant, now);
-  // An existing authorization may be mid-refresh in the validator or a token reader: hold its
-  // lease while the record changes, so their refresh's save does not race this grant's.
-  const lease = previous ? await holdLease(deps, tenant.tenantId, integration.key, retryUrl) : undefined;
+  // The binding is decided; its announcement never fails and changes nothing on the page, so it is
+  // written beside the grant rather than before it.
+  const announcing =
+    check.orgBinding === 'bound' ? announceOrgBinding(deps, { tenant, integration, person }) : undefined;
+  // What the portal still lacks is read beside the grant's writes: the integration just granted is
+  // counted as done whatever the read sees of it.
+  const listing = remainingIntegrations(deps, tenant.tenantId, integration.key);
   const authorizer: Authorizer = {
     personId: person.id,
     email: primaryEmail(person),
@@ -251,24 +252,20 @@ export async function completeAuthorization(
     orgId: person.orgId,
     fullAdmin: true,
   };
-  const { saved, event } = await sealAndSaveGranted(deps, {
-    tenant,
-    integration,
-    previous,
-    lease,
-    authorizer,
-    material,
-    grantedScope: grant.scope,
-  });
-  await publishAndClear(deps, saved, event);
+  const keeping = keepGrant(deps, { tenant, integration, previous, authorizer, grant, retryUrl });
+  // Settled before anything is thrown: the announcement finishes even when the grant fails (the
+  // org is bound either way), and a failed listing is never left unobserved.
+  const [kept, listed] = await Promise.allSettled([keeping, listing, announcing]);
+  if (kept.status === 'rejected') throw kept.reason;
+  if (listed.status === 'rejected') throw listed.reason;
+  const { saved, event } = kept.value;
   deps.log.info('Authorization granted', {
     tenantId: tenant.tenantId,
     integration: integration.key,
     eventType: event.type,
     version: saved.version,
   });
-
-  const remaining = await remainingIntegrations(deps, tenant.tenantId, integration.key);
+  const remaining = listed.value;
   return {
     kind: 'authorized',
     event,

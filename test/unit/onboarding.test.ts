@@ -156,6 +156,22 @@ describe('startAuthorization', () => {
   });
 });
 
+/**
+ * A gate a step waits at until another step opens it; it refuses after two seconds, so a step
+ * that runs only after the waiting one fails the test instead of hanging it.
+ */
+function gate(refusal: string): { open: () => void; passed: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(refusal)), 2000);
+  });
+  return { open, passed: Promise.race([opened, refused]).finally(() => clearTimeout(timer)) };
+}
+
 describe('completeAuthorization', () => {
   it('seals the tokens, saves them on the active record with its event, then publishes granted', async () => {
     const { deps, start, calls } = setup();
@@ -298,6 +314,81 @@ describe('completeAuthorization', () => {
     const { deps, start } = setup();
     await completeAuthorization(deps, { state: await start(), code: 'c' });
     expect((await deps.authorizations.get('acme', 'presence'))?.pendingEvent).toBeUndefined();
+  });
+
+  it("writes the org binding's history beside the grant: its append is held until the grant is saved", async () => {
+    const { deps, start } = setup();
+    const saveStarted = gate('the org_bound history was written alone: the grant was not being saved');
+    const append = deps.history.append.bind(deps.history);
+    deps.history.append = async (event) => {
+      if (event.type === 'org_bound') await saveStarted.passed;
+      return append(event);
+    };
+    const save = deps.authorizations.save.bind(deps.authorizations);
+    deps.authorizations.save = async (...args) => {
+      saveStarted.open();
+      return save(...args);
+    };
+
+    const outcome = await completeAuthorization(deps, { state: await start(), code: 'c' });
+
+    expect(outcome.kind).toBe('authorized');
+    expect(deps.history.events.map((event) => event.type).sort()).toEqual(['granted', 'org_bound']);
+    expect(deps.events.published.map(({ event }) => event.type).sort()).toEqual(['granted', 'org_bound']);
+    expect(deps.log.lines.filter((line) => line.level === 'error')).toEqual([]);
+  });
+
+  it('lists what the portal still lacks beside the grant: the save is held until the listing is sent', async () => {
+    const { deps, start } = setup({ records: [activeRecord({ integration: 'cdr' })] });
+    const listed = gate('the grant was saved before the listing was sent');
+    const listForTenant = deps.authorizations.listForTenant.bind(deps.authorizations);
+    deps.authorizations.listForTenant = async (tenantId) => {
+      listed.open();
+      return listForTenant(tenantId);
+    };
+    const save = deps.authorizations.save.bind(deps.authorizations);
+    deps.authorizations.save = async (...args) => {
+      await listed.passed;
+      return save(...args);
+    };
+
+    const outcome = await completeAuthorization(deps, { state: await start('presence'), code: 'c' });
+
+    expect(outcome.kind === 'authorized' && outcome.page.remaining).toEqual(
+      catalog.integrations
+        .filter((integration) => integration.key !== 'presence' && integration.key !== 'cdr')
+        .map((integration) => integration.name),
+    );
+    expect((await deps.authorizations.get('acme', 'presence'))?.status).toBe('active');
+  });
+
+  it("fails as before when the save fails, after the org binding's announcement is done", async () => {
+    const { deps, start } = setup();
+    const broken = new Error('table unavailable');
+    deps.authorizations.save = async () => {
+      throw broken;
+    };
+
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toBe(broken);
+
+    expect(deps.history.events.map((event) => event.type)).toEqual(['org_bound']);
+    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['org_bound']);
+    expect(await deps.authorizations.get('acme', 'presence')).toBeUndefined();
+  });
+
+  it('fails as before when the listing fails, with the grant kept, published and its outbox cleared', async () => {
+    const { deps, start } = setup();
+    const broken = new Error('query failed');
+    deps.authorizations.listForTenant = async () => {
+      throw broken;
+    };
+
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toBe(broken);
+
+    const record = await deps.authorizations.get('acme', 'presence');
+    expect(record?.status).toBe('active');
+    expect(record?.pendingEvent).toBeUndefined();
+    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['org_bound', 'granted']);
   });
 
   it('still shows success when publishing fails, and leaves the event in the outbox for the validator', async () => {
