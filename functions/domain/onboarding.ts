@@ -38,6 +38,7 @@ import {
   type WebexTokenGrant,
 } from './ports.js';
 import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
+import { startedEarly } from './concurrency.js';
 
 /** Settings of the onboarding flow, from the environment. */
 export interface OnboardingSettings {
@@ -185,6 +186,12 @@ export async function completeAuthorization(
 ): Promise<CallbackOutcome> {
   const record = await deps.oauthStates.consume(hashOAuthState(input.state));
   if (!record) throw new StateUnknownError();
+  // The link key and the client secret are the deployment's, kept per container for minutes
+  // (secrets-manager-vault.ts): a cold container reads them while the tenant is read, not after.
+  // Each is awaited where it is needed, so the errors come in the same order as ever.
+  const linkKey = startedEarly(deps.linkKeys.get());
+  const clientSecret =
+    input.code === undefined ? undefined : startedEarly(deps.clientSecrets.get(record.integration));
   const tenant = await deps.tenants.get(record.tenantId);
   if (!tenant || tenant.status !== 'active' || tenant.linkVersion !== record.linkVersion) {
     throw new LinkRevokedError(record.tenantId);
@@ -194,7 +201,7 @@ export async function completeAuthorization(
   // expiring with the link the flow started from: looping start -> callback never extends a link.
   const link = issueOnboardingLink({
     tenant,
-    key: await deps.linkKeys.get(),
+    key: await linkKey,
     clock: deps.clock,
     expiresAt: linkExpiryOf(record),
     publicBaseUrl: deps.settings.publicBaseUrl,
@@ -212,9 +219,14 @@ export async function completeAuthorization(
       description: input.errorDescription,
     });
   }
-  if (input.code === undefined) throw new MissingCodeError(retryUrl);
+  if (input.code === undefined || clientSecret === undefined) throw new MissingCodeError(retryUrl);
 
-  const grant = await exchangeCode(deps, integration, input.code, record.codeVerifier, retryUrl);
+  const grant = await exchangeCode(deps, integration, {
+    code: input.code,
+    codeVerifier: record.codeVerifier,
+    clientSecret: await clientSecret,
+    retryUrl,
+  });
   // The person, the roles and the existing record are independent reads: one round trip for all.
   const [answers, previous] = await Promise.all([
     readAuthorizer(deps, grant.accessToken, retryUrl),
@@ -296,11 +308,9 @@ function linkExpiryOf(record: OAuthState): string {
 async function exchangeCode(
   deps: OnboardingDependencies,
   integration: Integration,
-  code: string,
-  codeVerifier: string,
-  retryUrl: string,
+  input: { code: string; codeVerifier: string; clientSecret: string; retryUrl: string },
 ): Promise<WebexTokenGrant> {
-  const clientSecret = await deps.clientSecrets.get(integration.key);
+  const { code, codeVerifier, clientSecret, retryUrl } = input;
   try {
     return await deps.webex.exchangeCode({
       clientId: integration.integrationId,

@@ -444,6 +444,58 @@ describe('completeAuthorization', () => {
     expect(written()).toEqual(before);
   });
 
+  it("reads the deployment's link key and client secret while the tenant is read", async () => {
+    const { deps, start } = setup();
+    const state = await start();
+    const linkKeyRead = gate('the tenant was read before the link key was asked for');
+    const secretRead = gate('the tenant was read before the client secret was asked for');
+    const getLinkKey = deps.linkKeys.get.bind(deps.linkKeys);
+    deps.linkKeys.get = async () => {
+      linkKeyRead.open();
+      return getLinkKey();
+    };
+    const getSecret = deps.clientSecrets.get.bind(deps.clientSecrets);
+    deps.clientSecrets.get = async (integration, options) => {
+      secretRead.open();
+      return getSecret(integration, options);
+    };
+    const getTenant = deps.tenants.get.bind(deps.tenants);
+    deps.tenants.get = async (tenantId) => {
+      await Promise.all([linkKeyRead.passed, secretRead.passed]);
+      return getTenant(tenantId);
+    };
+
+    const outcome = await completeAuthorization(deps, { state, code: 'c' });
+
+    expect(outcome.kind).toBe('authorized');
+    expect(deps.webex.exchanges[0]?.input.clientSecret).toBe('secret-presence');
+  });
+
+  it('still refuses a revoked link first when the client secret read fails, and writes nothing', async () => {
+    const { deps, start, written } = setup();
+    const state = await start();
+    const tenant = deps.tenants.tenants.get('acme');
+    if (tenant) deps.tenants.tenants.set('acme', { ...tenant, linkVersion: 2 });
+    deps.clientSecrets.get = async () => {
+      throw new Error('secret unreadable');
+    };
+    const before = written();
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(LinkRevokedError);
+    expect(written()).toEqual(before);
+    expect(deps.webex.exchanges).toEqual([]);
+  });
+
+  it('says so when the client secret cannot be read, before any call to Webex', async () => {
+    const { deps, start } = setup();
+    const state = await start();
+    const unreadable = new Error('secret unreadable');
+    deps.clientSecrets.get = async () => {
+      throw unreadable;
+    };
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toBe(unreadable);
+    expect(deps.webex.exchanges).toEqual([]);
+  });
+
   it('refuses a callback with neither code nor error', async () => {
     const { deps, start, written } = setup();
     const state = await start();
