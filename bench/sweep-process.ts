@@ -13,7 +13,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
-import { reauthorizeLinkIssuer } from '#commons/composition-root.js';
+import { reauthorizeLinkIssuer } from '#commons/link-issuers.js';
 import { silentLog, systemClock } from '#domain/ports.js';
 import type { AuthorizationRepository } from '#domain/ports.js';
 import { dispatchDueAuthorizations } from '#domain/sweep.js';

@@ -1,3 +1,4 @@
+import { brotliDecompressSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -32,7 +33,7 @@ import {
 } from './domain/admin.js';
 import { renderStatusBoardPage } from './http/pages/status-board-page.js';
 import { statusBoardQuerySchema } from './domain/status-board.js';
-import { buildAdminOpenApiDocument } from './http/admin-openapi.js';
+import { ADMIN_OPENAPI_DOCUMENT_BROTLI } from './http/admin-openapi-document.js';
 import { answerOnce, type IdempotencyStore } from './http/idempotency.js';
 import {
   htmlPage,
@@ -235,8 +236,8 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
   };
   // One per handler, so its cache of opened tokens and its shared refreshes outlive an invocation.
   const tokens = createTokenAccess({ ...deps.validator, log: logger });
-  // Built on first use: most invocations never ask for it.
-  let openApiDocument: ReturnType<typeof buildAdminOpenApiDocument> | undefined;
+  // Opened on first use: most invocations never ask for it.
+  let openApiDocument: unknown;
   const route = (method: string, path: string, handle: RouteHandler): Route => ({
     method,
     segments: path.split('/').filter(Boolean),
@@ -324,7 +325,9 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
     }),
     route('GET', '/admin/openapi.json', async (event) => {
       refuseQueryAndBody(event);
-      openApiDocument ??= buildAdminOpenApiDocument();
+      openApiDocument ??= JSON.parse(
+        brotliDecompressSync(Buffer.from(ADMIN_OPENAPI_DOCUMENT_BROTLI, 'base64')).toString('utf8'),
+      ) as unknown;
       return json(200, openApiDocument);
     }),
     route('GET', '/admin/tenants/{tenantId}/history', async (event, params) => {

@@ -23,7 +23,6 @@ import { parseCatalogJson, type Catalog } from '#domain/catalog.js';
 import { CheckBudget, DEFAULT_CHECK_BUDGET_LIMITS, type CheckBudgetLimits } from '#domain/check-budget.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { DEFAULT_ALERT_POLICY, type AlertPolicySettings } from '#domain/alert-policy.js';
-import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { unsubscribeUrl } from '#domain/unsubscribe-link.js';
 import type { NotifierDependencies } from '#domain/notifier.js';
 import type { OnboardingSettings } from '#domain/onboarding.js';
@@ -52,6 +51,7 @@ import {
 import { brandingOf } from './branding-environment.js';
 import { vendorTokenSource } from './vendor-token.js';
 import { createTokenAccess } from '#functions/token-access.js';
+import { linkIssuerWith, reauthorizeLinkIssuer } from './link-issuers.js';
 import type { Branding } from '#domain/branding.js';
 
 /** The validator first checks a new authorization an hour after it was granted. */
@@ -129,44 +129,6 @@ export interface KeeperComposition {
   publicApi: PublicApiDependencies;
   validator: ValidatorDependencies;
   adminApi: AdminApiDependencies;
-}
-
-/**
- * The re-authorize link of alerts: a fresh onboarding link of the tenant (its current link
- * version, so a revoked link is never mailed), signed with the deployment's key.
- */
-export function reauthorizeLinkIssuer(input: {
-  linkKeys: LinkSigningKeySource;
-  clock: Clock;
-  ttlDays: number;
-  publicBaseUrl: string;
-}): ValidatorDependencies['reauthorizeLink'] {
-  return async (tenant) =>
-    issueOnboardingLink({
-      tenant,
-      key: await input.linkKeys.get(),
-      clock: input.clock,
-      ttlDays: input.ttlDays,
-      publicBaseUrl: input.publicBaseUrl,
-    }).url;
-}
-
-/** Signs admin-issued links with the deployment's key, for the tenant's current link version. */
-export function linkIssuerWith(input: {
-  linkKeys: LinkSigningKeySource;
-  clock: Clock;
-  publicBaseUrl: string;
-}): AdminDependencies['issueLink'] {
-  return async (tenant, ttlDays) => {
-    const { url, expiresAt } = issueOnboardingLink({
-      tenant,
-      key: await input.linkKeys.get(),
-      clock: input.clock,
-      ttlDays,
-      publicBaseUrl: input.publicBaseUrl,
-    });
-    return { url, expiresAt };
-  };
 }
 
 /** Validate-now on the validator's own path: forced (not waiting for the due time), then the record it left. */

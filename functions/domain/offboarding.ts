@@ -9,12 +9,12 @@ import {
   type Tenant,
 } from './model.js';
 import {
-  errorName,
   revokeAtWebex,
   skippedRevocation,
   type WebexReceipt,
   type WebexRevocation,
 } from './offboarding-receipt.js';
+import { publishQuietly } from './event-publishing.js';
 import { clearPendingEvent, saveWithEvent } from './outbox.js';
 import { holdsTokens } from './token-storage.js';
 import {
@@ -168,7 +168,8 @@ async function offboardAuthorization(
       record = await saveRevoked(deps, record, previousStatus, reason);
     }
     const secretDestroyedAt = deps.clock.now().toISOString();
-    if (record.pendingEvent && (await publish(deps, record, record.pendingEvent))) {
+    // A failed publish leaves the event in the record's outbox: offboarding the tenant again publishes it.
+    if (record.pendingEvent && (await publishQuietly(deps, record.pendingEvent))) {
       await clearPendingEvent(deps, record, record.pendingEvent);
     }
     return {
@@ -239,23 +240,4 @@ async function saveRevoked(
     return { record: revoked, event };
   });
   return 'settled' in written ? written.settled : written.saved;
-}
-
-async function publish(
-  deps: OffboardingDependencies,
-  record: Authorization,
-  event: AuthorizationEvent,
-): Promise<boolean> {
-  try {
-    await deps.events.publish(event);
-    return true;
-  } catch (error) {
-    // The event stays in the record's outbox; offboarding the tenant again publishes it.
-    deps.log.error('Publishing the revoked event failed', {
-      tenantId: event.tenantId,
-      integration: event.integration,
-      error: errorName(error),
-    });
-    return false;
-  }
 }

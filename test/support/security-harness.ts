@@ -6,7 +6,8 @@ import { DynamoDbIdempotencyStore } from '#adapters/dynamodb/idempotency.store.j
 import { DynamoDbFleetBoardStore } from '#adapters/dynamodb/fleet-board.store.js';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
-import { linkIssuerWith, reauthorizeLinkIssuer, validateNowWith } from '#commons/composition-root.js';
+import { validateNowWith } from '#commons/composition-root.js';
+import { linkIssuerWith, reauthorizeLinkIssuer } from '#commons/link-issuers.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Tenant } from '#domain/model.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';

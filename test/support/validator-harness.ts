@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
-import { reauthorizeLinkIssuer } from '#commons/composition-root.js';
+import { reauthorizeLinkIssuer } from '#commons/link-issuers.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import type { Authorization, Tenant } from '#domain/model.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';

@@ -27,7 +27,7 @@ import {
   isConditionFailure,
   meter,
   queryPage,
-  TENANT_LIST,
+  tenantListQuery,
   TENANT_PREFIX,
   type CapacityMeter,
 } from './keys.js';
@@ -261,19 +261,11 @@ export class DynamoDbFleetBoardStore implements FleetBoardStore {
    * partitions with Query alone (the functions are granted no Scan).
    */
   async countUncounted(options: { limit: number; cursor?: string }): Promise<RecountPage> {
-    const { indexName, partitionKey } = tableDefinition.tenantIndex;
-    const page = await queryPage(
-      this.documentClient,
-      {
-        TableName: this.tableName,
-        IndexName: indexName,
-        KeyConditionExpression: '#list = :list',
-        ExpressionAttributeNames: { '#list': partitionKey.name },
-        ExpressionAttributeValues: { ':list': TENANT_LIST },
-        Limit: options.limit,
-      },
-      { cursor: options.cursor, capacityMeter: this.capacityMeter, schema: scannedItemSchema },
-    );
+    const page = await queryPage(this.documentClient, tenantListQuery(this.tableName, options.limit), {
+      cursor: options.cursor,
+      capacityMeter: this.capacityMeter,
+      schema: scannedItemSchema,
+    });
     let scanned = 0;
     let counted = 0;
     for (const tenantItem of page.items) {
@@ -307,60 +299,52 @@ export class DynamoDbFleetBoardStore implements FleetBoardStore {
     const record = authorizationSchema.parse(raw);
     const attributes = boardIndexAttributes(record);
     const names = Object.keys(attributes);
-    try {
-      await writeCounted(
-        this.documentClient,
-        this.tableName,
-        this.capacityMeter,
-        [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk: raw.pk, sk: raw.sk },
-              UpdateExpression: `SET ${names.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
-              // Only while nobody saved it since the scan read it: a save counts it itself.
-              ConditionExpression: 'attribute_not_exists(#a0) AND #version = :version',
-              ExpressionAttributeNames: {
-                ...Object.fromEntries(names.map((name, index) => [`#a${index}`, name])),
-                '#version': 'version',
-              },
-              ExpressionAttributeValues: {
-                ...Object.fromEntries(names.map((name, index) => [`:a${index}`, attributes[name]])),
-                ':version': record.version,
-              },
-            },
-          },
-        ],
-        { to: attributes[tableDefinition.boardIndex.partitionKey.name] as string },
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.countOnce(
+      {
+        Key: { pk: raw.pk, sk: raw.sk },
+        UpdateExpression: `SET ${names.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
+        // Only while nobody saved it since the scan read it: a save counts it itself.
+        ConditionExpression: 'attribute_not_exists(#a0) AND #version = :version',
+        ExpressionAttributeNames: {
+          ...Object.fromEntries(names.map((name, index) => [`#a${index}`, name])),
+          '#version': 'version',
+        },
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(names.map((name, index) => [`:a${index}`, attributes[name]])),
+          ':version': record.version,
+        },
+      },
+      { to: attributes[tableDefinition.boardIndex.partitionKey.name] as string },
+    );
   }
 
   /** Counts an uncounted tenant item in `tenants`; false when it was counted meanwhile. */
   private async countTenant(pk: string, sk: string, raw: Record<string, unknown>): Promise<boolean> {
     if (TENANT_COUNTED_ATTRIBUTE in raw) return false;
+    return this.countOnce(
+      {
+        Key: { pk, sk },
+        UpdateExpression: 'SET #counted = :true',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#counted)',
+        ExpressionAttributeNames: { '#counted': TENANT_COUNTED_ATTRIBUTE },
+        ExpressionAttributeValues: { ':true': true },
+      },
+      { tenants: 1 },
+    );
+  }
+
+  /** Marks one item counted and moves the counters with it; false when its condition failed (counted meanwhile). */
+  private async countOnce(
+    update: Omit<NonNullable<TransactWriteItem['Update']>, 'TableName'>,
+    change: CounterChange,
+  ): Promise<boolean> {
     try {
       await writeCounted(
         this.documentClient,
         this.tableName,
         this.capacityMeter,
-        [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk, sk },
-              UpdateExpression: 'SET #counted = :true',
-              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#counted)',
-              ExpressionAttributeNames: { '#counted': TENANT_COUNTED_ATTRIBUTE },
-              ExpressionAttributeValues: { ':true': true },
-            },
-          },
-        ],
-        { tenants: 1 },
+        [{ Update: { TableName: this.tableName, ...update } }],
+        change,
       );
       return true;
     } catch (error) {

@@ -30,6 +30,22 @@ export function dueShardOf(tenantId: string, integration: string): string {
   return `DUE#${digest.readUInt32BE(0) % tableDefinition.dueShards}`;
 }
 
+/** A page of the `tenants` index, which lists every tenant item (and nothing else) in one partition. */
+export function tenantListQuery(
+  tableName: string,
+  limit: number,
+): Omit<QueryCommandInput, 'ExclusiveStartKey' | 'ReturnConsumedCapacity'> {
+  const { indexName, partitionKey } = tableDefinition.tenantIndex;
+  return {
+    TableName: tableName,
+    IndexName: indexName,
+    KeyConditionExpression: '#list = :list',
+    ExpressionAttributeNames: { '#list': partitionKey.name },
+    ExpressionAttributeValues: { ':list': TENANT_LIST },
+    Limit: limit,
+  };
+}
+
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
   constructor() {

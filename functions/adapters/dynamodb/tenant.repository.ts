@@ -5,7 +5,15 @@ import { tenantSchema, type ContactSuppression, type Tenant } from '#domain/mode
 import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '#domain/ports.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { TENANT_COUNTED_ATTRIBUTE, writeCounted, type CounterChange } from './fleet-board.store.js';
-import { isConditionFailure, keys, TENANT_LIST, type CapacityMeter, meter, queryPage } from './keys.js';
+import {
+  isConditionFailure,
+  keys,
+  TENANT_LIST,
+  type CapacityMeter,
+  meter,
+  queryPage,
+  tenantListQuery,
+} from './keys.js';
 
 /** The board bucket attribute of an authorization item (adapters/dynamodb/fleet-board.store.ts). */
 const BUCKET = tableDefinition.boardIndex.partitionKey.name;
@@ -86,19 +94,11 @@ export class DynamoDbTenantRepository implements TenantRepository {
   }
 
   async list(options: { limit: number; cursor?: string }): Promise<Page<Tenant>> {
-    const { indexName, partitionKey } = tableDefinition.tenantIndex;
-    return queryPage(
-      this.documentClient,
-      {
-        TableName: this.tableName,
-        IndexName: indexName,
-        KeyConditionExpression: '#list = :list',
-        ExpressionAttributeNames: { '#list': partitionKey.name },
-        ExpressionAttributeValues: { ':list': TENANT_LIST },
-        Limit: options.limit,
-      },
-      { cursor: options.cursor, capacityMeter: this.capacityMeter, schema: tenantSchema },
-    );
+    return queryPage(this.documentClient, tenantListQuery(this.tableName, options.limit), {
+      cursor: options.cursor,
+      capacityMeter: this.capacityMeter,
+      schema: tenantSchema,
+    });
   }
 
   /**
