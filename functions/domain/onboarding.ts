@@ -15,7 +15,7 @@ import {
   callbackUrl,
   findIntegration,
   portalUrls,
-  remainingIntegrations,
+  remainingIntegrationsOf,
   warningsFor,
 } from './onboarding-portal.js';
 import { announceOrgBinding } from './onboarding-org-binding.js';
@@ -166,7 +166,8 @@ export async function startAuthorization(
  *    out for this tenant and integration in the last DENIAL_ALERT_WINDOW_HOURS), show the
  *    troubleshooting page.
  * 4. Exchange the code with the stored PKCE verifier (Webex down: "try again", nothing written).
- * 5. Read the person and the org's roles together (one round trip); refuse non-persons, non-Full-Admins and another org than
+ * 5. Read the person and the org's roles, with the tenant's authorizations (the record this grant
+ *    replaces among them), together (one round trip); refuse non-persons, non-Full-Admins and another org than
  *    the tenant's (binding the org on the first success, and telling ops with the command that
  *    undoes it). Refused tokens are not kept; the refused grant is revoked at Webex by its id only
  *    when it can be told apart from every other grant.
@@ -176,8 +177,8 @@ export async function startAuthorization(
  *    its tokens are never apart.
  * 8. Publish `granted`, or `restored` when it replaces an invalid or degraded authorization, through
  *    the record's outbox (`pendingEvent`), so a failed publish is retried by the validator.
- * Steps 6 to 8 run beside the org binding's announcement and the read of what the portal still
- * lacks: neither decides the outcome, and the answer waits for all three.
+ * Steps 6 to 8 run beside the org binding's announcement, which does not decide the outcome; the
+ * answer waits for both.
  * Every link this flow hands out (retry, portal) expires when the link it started from does.
  */
 export async function completeAuthorization(
@@ -227,11 +228,13 @@ export async function completeAuthorization(
     clientSecret: await clientSecret,
     retryUrl,
   });
-  // The person, the roles and the existing record are independent reads: one round trip for all.
-  const [answers, previous] = await Promise.all([
+  // The person, the roles and the tenant's authorizations (a consistent read: the record this
+  // grant replaces, and what the portal will still lack) are independent reads: one round trip.
+  const [answers, authorizations] = await Promise.all([
     readAuthorizer(deps, grant.accessToken, retryUrl),
-    deps.authorizations.get(tenant.tenantId, integration.key),
+    deps.authorizations.listForTenant(tenant.tenantId),
   ]);
+  const previous = authorizations.find((stored) => stored.integration === integration.key);
   const { person } = answers;
   const check = await checkAuthorizer(deps, { tenant, answers, retryUrl });
   if ('refusal' in check) {
@@ -254,9 +257,6 @@ export async function completeAuthorization(
   // written beside the grant rather than before it.
   const announcing =
     check.orgBinding === 'bound' ? announceOrgBinding(deps, { tenant, integration, person }) : undefined;
-  // What the portal still lacks is read beside the grant's writes: the integration just granted is
-  // counted as done whatever the read sees of it.
-  const listing = remainingIntegrations(deps, tenant.tenantId, integration.key);
   const authorizer: Authorizer = {
     personId: person.id,
     email: primaryEmail(person),
@@ -266,10 +266,9 @@ export async function completeAuthorization(
   };
   const keeping = keepGrant(deps, { tenant, integration, previous, authorizer, grant, retryUrl });
   // Settled before anything is thrown: the announcement finishes even when the grant fails (the
-  // org is bound either way), and a failed listing is never left unobserved.
-  const [kept, listed] = await Promise.allSettled([keeping, listing, announcing]);
+  // org is bound either way).
+  const [kept] = await Promise.allSettled([keeping, announcing]);
   if (kept.status === 'rejected') throw kept.reason;
-  if (listed.status === 'rejected') throw listed.reason;
   const { saved, event } = kept.value;
   deps.log.info('Authorization granted', {
     tenantId: tenant.tenantId,
@@ -277,7 +276,6 @@ export async function completeAuthorization(
     eventType: event.type,
     version: saved.version,
   });
-  const remaining = listed.value;
   return {
     kind: 'authorized',
     event,
@@ -291,7 +289,8 @@ export async function completeAuthorization(
         integration,
         passwordMaxAgeDaysOf(tenant, deps.settings.passwordMaxAgeDays),
       ),
-      remaining,
+      // The integration just granted counts as done, whatever the earlier read saw of it.
+      remaining: remainingIntegrationsOf(deps.catalog, authorizations, integration.key),
       portalUrl: urls.portal,
     },
   };

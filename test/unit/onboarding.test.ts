@@ -338,18 +338,18 @@ describe('completeAuthorization', () => {
     expect(deps.log.lines.filter((line) => line.level === 'error')).toEqual([]);
   });
 
-  it('lists what the portal still lacks beside the grant: the save is held until the listing is sent', async () => {
+  it("reads the tenant's authorizations beside people/me and roles: people/me is held until they are listed", async () => {
     const { deps, start } = setup({ records: [activeRecord({ integration: 'cdr' })] });
-    const listed = gate('the grant was saved before the listing was sent');
+    const listed = gate("people/me answered before the tenant's authorizations were listed");
     const listForTenant = deps.authorizations.listForTenant.bind(deps.authorizations);
     deps.authorizations.listForTenant = async (tenantId) => {
       listed.open();
       return listForTenant(tenantId);
     };
-    const save = deps.authorizations.save.bind(deps.authorizations);
-    deps.authorizations.save = async (...args) => {
+    const getMe = deps.webex.getMe.bind(deps.webex);
+    deps.webex.getMe = async (accessToken) => {
       await listed.passed;
-      return save(...args);
+      return getMe(accessToken);
     };
 
     const outcome = await completeAuthorization(deps, { state: await start('presence'), code: 'c' });
@@ -360,6 +360,36 @@ describe('completeAuthorization', () => {
         .map((integration) => integration.name),
     );
     expect((await deps.authorizations.get('acme', 'presence'))?.status).toBe('active');
+  });
+
+  it("finds the record a re-authorization replaces among the tenant's authorizations, without reading it again", async () => {
+    const { deps, start } = setup({
+      // Bound already: no org_bound, whose mail preview reads the record beside the grant.
+      tenant: { orgId: 'org-acme' },
+      records: [activeRecord({ status: 'invalid', cause: 'user_deactivated' })],
+    });
+    const state = await start();
+    const reads: string[] = [];
+    const get = deps.authorizations.get.bind(deps.authorizations);
+    deps.authorizations.get = async (tenantId, integration) => {
+      reads.push('get');
+      return get(tenantId, integration);
+    };
+    const save = deps.authorizations.save.bind(deps.authorizations);
+    deps.authorizations.save = async (...args) => {
+      reads.push('save');
+      return save(...args);
+    };
+
+    const outcome = await completeAuthorization(deps, { state, code: 'c' });
+
+    // The notifier's preview reads the record to write its mail, after the save; the callback never does.
+    expect(reads.slice(0, reads.indexOf('save'))).toEqual([]);
+
+    expect(outcome.event).toMatchObject({ type: 'restored', previousStatus: 'invalid' });
+    expect(outcome.kind === 'authorized' && outcome.page.restored).toBe(true);
+    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['restored']);
+    expect(deps.log.lines.filter((line) => line.level === 'error')).toEqual([]);
   });
 
   it("fails as before when the save fails, after the org binding's announcement is done", async () => {
@@ -376,19 +406,18 @@ describe('completeAuthorization', () => {
     expect(await deps.authorizations.get('acme', 'presence')).toBeUndefined();
   });
 
-  it('fails as before when the listing fails, with the grant kept, published and its outbox cleared', async () => {
-    const { deps, start } = setup();
+  it("keeps nothing and binds no org when the tenant's authorizations cannot be read", async () => {
+    const { deps, start, written } = setup();
+    const state = await start();
+    const before = written();
     const broken = new Error('query failed');
     deps.authorizations.listForTenant = async () => {
       throw broken;
     };
 
-    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toBe(broken);
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toBe(broken);
 
-    const record = await deps.authorizations.get('acme', 'presence');
-    expect(record?.status).toBe('active');
-    expect(record?.pendingEvent).toBeUndefined();
-    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['org_bound', 'granted']);
+    expect(written()).toEqual(before);
   });
 
   it('still shows success when publishing fails, and leaves the event in the outbox for the validator', async () => {
