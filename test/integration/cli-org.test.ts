@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminHarness, seedAuthorization, type AdminHarness } from '#test-support/admin-harness.js';
-import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
+import { describe, expect, it } from 'vitest';
+import { seedAuthorization } from '#test-support/admin-harness.js';
+import { useServedAdminApi } from '#test-support/admin-server.js';
 import { runCli } from '#test-support/cli-process.js';
 
 /** A Webex org id of the shape the Webex API gives. */
@@ -15,19 +15,7 @@ const SEVERAL_RUNS_MS = 90_000;
 const cli = runCli;
 
 describe('webex-auth-keeper CLI: org binding, update, reactivate and purge', () => {
-  let h: AdminHarness;
-  let server: AdminServer;
-  let api: string[];
-
-  beforeAll(async () => {
-    h = await createAdminHarness();
-    server = await startAdminServer(h.deps);
-    api = ['--api', server.url];
-  });
-  afterAll(async () => {
-    await server.close();
-    await h.close();
-  });
+  const served = useServedAdminApi();
 
   it(
     'documents the new commands and flags in --help',
@@ -51,7 +39,7 @@ describe('webex-auth-keeper CLI: org binding, update, reactivate and purge', () 
     'creates a tenant bound to an org, and unbinds it only with --revoke-authorizations while it has live authorizations',
     async () => {
       const created = await cli([
-        ...api,
+        ...served.api,
         'tenants',
         'create',
         'acme',
@@ -61,26 +49,35 @@ describe('webex-auth-keeper CLI: org binding, update, reactivate and purge', () 
         CUSTOMER_ORG,
       ]);
       expect(created).toMatchObject({ code: 0, stderr: '' });
-      expect((await h.repos.tenants.get('acme'))?.orgId).toBe(CUSTOMER_ORG);
-      await seedAuthorization(h, 'acme', 'presence');
+      expect((await served.h.repos.tenants.get('acme'))?.orgId).toBe(CUSTOMER_ORG);
+      await seedAuthorization(served.h, 'acme', 'presence');
 
-      const refused = await cli([...api, 'tenants', 'update', 'acme', '--no-org']);
+      const refused = await cli([...served.api, 'tenants', 'update', 'acme', '--no-org']);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(
         /^webex-auth-keeper: 409 Authorizations live: .*presence.*revokeAuthorizations=true/,
       );
-      expect((await h.repos.tenants.get('acme'))?.orgId).toBe(CUSTOMER_ORG);
+      expect((await served.h.repos.tenants.get('acme'))?.orgId).toBe(CUSTOMER_ORG);
 
-      const unbound = await cli([...api, 'tenants', 'update', 'acme', '--no-org', '--revoke-authorizations']);
+      const unbound = await cli([
+        ...served.api,
+        'tenants',
+        'update',
+        'acme',
+        '--no-org',
+        '--revoke-authorizations',
+      ]);
       expect(unbound).toMatchObject({
         code: 0,
         stderr: '',
         stdout: 'Updated tenant acme (Acme); Webex org: not bound.\n',
       });
-      expect(await h.repos.authorizations.get('acme', 'presence')).toMatchObject({ status: 'revoked' });
+      expect(await served.h.repos.authorizations.get('acme', 'presence')).toMatchObject({
+        status: 'revoked',
+      });
 
       const rebound = await cli([
-        ...api,
+        ...served.api,
         '--json',
         'tenants',
         'update',
@@ -107,18 +104,18 @@ describe('webex-auth-keeper CLI: org binding, update, reactivate and purge', () 
   it(
     'refuses contradicting or empty updates and a malformed org id',
     async () => {
-      await cli([...api, 'tenants', 'create', 'beta', '--name', 'Beta']);
+      await cli([...served.api, 'tenants', 'create', 'beta', '--name', 'Beta']);
       for (const args of [
         ['--org', CUSTOMER_ORG, '--no-org'],
         ['--sso', '--no-sso'],
         ['--contact', 'a@beta.example', '--no-contacts'],
         [],
       ]) {
-        const run = await cli([...api, 'tenants', 'update', 'beta', ...args]);
+        const run = await cli([...served.api, 'tenants', 'update', 'beta', ...args]);
         expect(run.code).toBe(2);
       }
       const bareUuid = await cli([
-        ...api,
+        ...served.api,
         'tenants',
         'update',
         'beta',
@@ -134,21 +131,23 @@ describe('webex-auth-keeper CLI: org binding, update, reactivate and purge', () 
   it(
     'reactivates an offboarded tenant and purges one only with --yes',
     async () => {
-      await cli([...api, 'tenants', 'create', 'gamma', '--name', 'Gamma']);
-      expect((await cli([...api, 'offboard', 'gamma', '--yes'])).code).toBe(0);
-      const reactivated = await cli([...api, 'tenants', 'reactivate', 'gamma']);
+      await cli([...served.api, 'tenants', 'create', 'gamma', '--name', 'Gamma']);
+      expect((await cli([...served.api, 'offboard', 'gamma', '--yes'])).code).toBe(0);
+      const reactivated = await cli([...served.api, 'tenants', 'reactivate', 'gamma']);
       expect(reactivated.code).toBe(0);
       expect(reactivated.stdout).toContain('Reactivated tenant gamma.');
-      expect((await h.repos.tenants.get('gamma'))?.status).toBe('active');
+      expect((await served.h.repos.tenants.get('gamma'))?.status).toBe('active');
 
-      expect((await cli([...api, 'tenants', 'purge', 'gamma', '--yes'])).code).toBe(1);
-      expect((await cli([...api, 'offboard', 'gamma', '--yes'])).code).toBe(0);
-      expect((await cli([...api, 'tenants', 'purge', 'gamma'])).code).toBe(2);
-      const purged = await cli([...api, 'tenants', 'purge', 'gamma', '--yes']);
+      expect((await cli([...served.api, 'tenants', 'purge', 'gamma', '--yes'])).code).toBe(1);
+      expect((await cli([...served.api, 'offboard', 'gamma', '--yes'])).code).toBe(0);
+      expect((await cli([...served.api, 'tenants', 'purge', 'gamma'])).code).toBe(2);
+      const purged = await cli([...served.api, 'tenants', 'purge', 'gamma', '--yes']);
       expect(purged).toMatchObject({ code: 0, stderr: '' });
       expect(purged.stdout).toMatch(/^Purged tenant gamma \(\d+ items\); its id can be used again\.\n$/);
-      expect(await h.repos.tenants.get('gamma')).toBeUndefined();
-      expect((await cli([...api, 'tenants', 'create', 'gamma', '--name', 'Gamma again'])).code).toBe(0);
+      expect(await served.h.repos.tenants.get('gamma')).toBeUndefined();
+      expect((await cli([...served.api, 'tenants', 'create', 'gamma', '--name', 'Gamma again'])).code).toBe(
+        0,
+      );
     },
     SEVERAL_RUNS_MS,
   );

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminHarness, seedAuthorization, type AdminHarness } from '#test-support/admin-harness.js';
-import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedAuthorization } from '#test-support/admin-harness.js';
+import { useServedAdminApi } from '#test-support/admin-server.js';
 import { runCliHere } from '#test-support/cli-process.js';
 
 /** The board's table rows in the CLI's output: the lines that start with a tenant id. */
@@ -11,14 +11,10 @@ const tableRows = (stdout: string) => stdout.split('\n').filter((line) => /^(acm
  * loopback over DynamoDB Local: what the CLI prints is what the deployed routes answer.
  */
 describe('webex-auth-keeper CLI: token and the filtered status board against the admin API', () => {
-  let h: AdminHarness;
-  let server: AdminServer;
-  let api: string[];
+  const served = useServedAdminApi();
 
   beforeAll(async () => {
-    h = await createAdminHarness();
-    server = await startAdminServer(h.deps);
-    api = ['--api', server.url];
+    const { h } = served;
     for (const tenantId of ['acme', 'beta']) {
       const created = await h.call('POST', '/admin/tenants', { body: { tenantId, name: tenantId } });
       expect(created.status).toBe(201);
@@ -33,22 +29,18 @@ describe('webex-auth-keeper CLI: token and the filtered status board against the
       cause: 'password_changed_or_revoked',
     });
   });
-  afterAll(async () => {
-    await server?.close();
-    await h?.close();
-  });
 
-  const expiry = () => new Date(h.clock.now().getTime() + 14 * 86_400_000).toISOString();
+  const expiry = () => new Date(served.h.clock.now().getTime() + 14 * 86_400_000).toISOString();
   const shortExpiry = () => `${expiry().slice(0, 10)} ${expiry().slice(11, 16)}Z`;
 
   it('prints the expiry and status of a token, and never the token without --reveal', async () => {
-    const run = await runCliHere([...api, 'token', 'acme', 'presence']);
+    const run = await runCliHere([...served.api, 'token', 'acme', 'presence']);
     expect(run).toEqual({
       code: 0,
       stderr: '',
       stdout: `acme/presence is active; its access token is valid until ${shortExpiry()} (not printed: add --reveal).\n`,
     });
-    const json = await runCliHere([...api, '--json', 'token', 'acme', 'presence']);
+    const json = await runCliHere([...served.api, '--json', 'token', 'acme', 'presence']);
     expect(JSON.parse(json.stdout)).toEqual({
       tenantId: 'acme',
       integration: 'presence',
@@ -59,13 +51,13 @@ describe('webex-auth-keeper CLI: token and the filtered status board against the
   });
 
   it('prints the token alone on stdout with --reveal, and in the JSON with --json --reveal', async () => {
-    const run = await runCliHere([...api, 'token', 'acme', 'presence', '--reveal']);
+    const run = await runCliHere([...served.api, 'token', 'acme', 'presence', '--reveal']);
     expect(run).toEqual({
       code: 0,
       stdout: 'ACCESS-SECRET-acme-presence\n',
       stderr: `acme/presence is active; its access token is valid until ${shortExpiry()}.\n`,
     });
-    const json = await runCliHere([...api, '--json', 'token', 'acme', 'presence', '--reveal']);
+    const json = await runCliHere([...served.api, '--json', 'token', 'acme', 'presence', '--reveal']);
     expect(JSON.parse(json.stdout)).toMatchObject({
       accessToken: 'ACCESS-SECRET-acme-presence',
       status: 'active',
@@ -73,30 +65,30 @@ describe('webex-auth-keeper CLI: token and the filtered status board against the
   });
 
   it('says on one line (or as JSON) why a token was refused, and exits 1; --accept-degraded takes a degraded one', async () => {
-    const degraded = await runCliHere([...api, 'token', 'acme', 'cdr']);
+    const degraded = await runCliHere([...served.api, 'token', 'acme', 'cdr']);
     expect(degraded.code).toBe(1);
     expect(degraded.stdout).toBe('');
     expect(degraded.stderr).toMatch(
       /^webex-auth-keeper: 503 No token right now: The authorization "acme"\/"cdr" is degraded: .*acceptDegraded=true.*\n$/,
     );
-    const accepted = await runCliHere([...api, 'token', 'acme', 'cdr', '--accept-degraded']);
+    const accepted = await runCliHere([...served.api, 'token', 'acme', 'cdr', '--accept-degraded']);
     expect(accepted).toMatchObject({ code: 0, stderr: '' });
     expect(accepted.stdout).toMatch(/^acme\/cdr is degraded; its access token is valid until /);
 
-    const invalid = await runCliHere([...api, '--json', 'token', 'beta', 'cdr']);
+    const invalid = await runCliHere([...served.api, '--json', 'token', 'beta', 'cdr']);
     expect(invalid.code).toBe(1);
     expect(JSON.parse(invalid.stderr)).toMatchObject({
       error: { type: 'urn:webex-auth-keeper:problem:authorization-invalid', status: 409 },
     });
     expect(invalid.stderr).not.toContain('ACCESS-SECRET');
-    const extra = await runCliHere([...api, 'token', 'acme', 'cdr', 'presence']);
+    const extra = await runCliHere([...served.api, 'token', 'acme', 'cdr', 'presence']);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toMatch(/token acme cdr: unexpected argument presence/);
   });
 
   it('passes the filters to the board and prints its exact totals, rows and the next cursor', async () => {
     const run = await runCliHere([
-      ...api,
+      ...served.api,
       'status-board',
       '--status',
       'invalid',
@@ -117,7 +109,7 @@ describe('webex-auth-keeper CLI: token and the filtered status board against the
     expect(cursor).toBeDefined();
 
     const next = await runCliHere([
-      ...api,
+      ...served.api,
       'status-board',
       '--status',
       'invalid',
@@ -133,7 +125,7 @@ describe('webex-auth-keeper CLI: token and the filtered status board against the
     expect(next.stdout).not.toContain('more rows');
 
     const tenant = await runCliHere([
-      ...api,
+      ...served.api,
       'status-board',
       '--tenant',
       'beta',
@@ -147,7 +139,7 @@ describe('webex-auth-keeper CLI: token and the filtered status board against the
 
   it('follows every page with --all as JSON, and refuses a bad filter value before calling', async () => {
     const run = await runCliHere([
-      ...api,
+      ...served.api,
       '--json',
       'status-board',
       '--status',
@@ -167,10 +159,10 @@ describe('webex-auth-keeper CLI: token and the filtered status board against the
       'beta/presence',
     ]);
     expect(board.nextCursor).toBeUndefined();
-    const refused = await runCliHere([...api, 'status-board', '--limit', '0']);
+    const refused = await runCliHere([...served.api, 'status-board', '--limit', '0']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--limit must be a positive whole number (given: 0)');
-    const badStatus = await runCliHere([...api, 'status-board', '--status', 'broken']);
+    const badStatus = await runCliHere([...served.api, 'status-board', '--status', 'broken']);
     expect(badStatus.code).toBe(1);
     expect(badStatus.stderr).toMatch(/^webex-auth-keeper: 400 .*status/);
   });

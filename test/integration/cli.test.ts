@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminHarness, seedAuthorization, type AdminHarness } from '#test-support/admin-harness.js';
-import { startAdminServer, type AdminServer } from '#test-support/admin-server.js';
+import { describe, expect, it } from 'vitest';
+import { seedAuthorization } from '#test-support/admin-harness.js';
+import { useServedAdminApi } from '#test-support/admin-server.js';
 import { runCli } from '#test-support/cli-process.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
@@ -13,23 +13,11 @@ const ROOT = new URL('../../', import.meta.url);
 const cli = runCli;
 
 describe('webex-auth-keeper CLI against a locally served admin API', () => {
-  let h: AdminHarness;
-  let server: AdminServer;
-  let api: string[];
-
-  beforeAll(async () => {
-    h = await createAdminHarness();
-    server = await startAdminServer(h.deps);
-    api = ['--api', server.url];
-  });
-  afterAll(async () => {
-    await server.close();
-    await h.close();
-  });
+  const served = useServedAdminApi();
 
   it('creates, lists and shows tenants as tables', async () => {
     const created = await cli([
-      ...api,
+      ...served.api,
       'tenants',
       'create',
       'acme',
@@ -41,21 +29,21 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     ]);
     expect(created).toMatchObject({ code: 0, stderr: '' });
     expect(created.stdout).toBe('Created tenant acme (Acme Corp).\n');
-    await cli([...api, 'tenants', 'create', 'beta', '--name', 'Beta']);
-    await seedAuthorization(h, 'acme', 'presence');
-    await h.repos.tenants.suppressContact('acme', {
+    await cli([...served.api, 'tenants', 'create', 'beta', '--name', 'Beta']);
+    await seedAuthorization(served.h, 'acme', 'presence');
+    await served.h.repos.tenants.suppressContact('acme', {
       email: 'ops@acme.example',
       reason: 'bouncing',
       at: '2026-11-25T09:00:00.000Z',
     });
 
-    const list = await cli([...api, 'tenants', 'list']);
+    const list = await cli([...served.api, 'tenants', 'list']);
     expect(list.code).toBe(0);
     expect(list.stdout.split('\n')[0]).toMatch(/^TENANT\s+NAME\s+STATUS\s+SSO\s+CONTACTS$/);
     expect(list.stdout).toMatch(/^acme\s+Acme Corp\s+active\s+yes\s+ops@acme\.example$/m);
     expect(list.stdout).toMatch(/^beta\s+Beta\s+active\s+no\s+-$/m);
 
-    const show = await cli([...api, 'tenants', 'show', 'acme']);
+    const show = await cli([...served.api, 'tenants', 'show', 'acme']);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/^name\s+Acme Corp$/m);
     expect(show.stdout).toMatch(/^not mailed\s+ops@acme\.example \(bouncing since 2026-11-25 09:00Z\)$/m);
@@ -65,7 +53,7 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
   });
 
   it('prints tenants show as the API tenant and authorizations with --json', async () => {
-    const show = await cli([...api, '--json', 'tenants', 'show', 'acme']);
+    const show = await cli([...served.api, '--json', 'tenants', 'show', 'acme']);
     expect(show).toMatchObject({ code: 0, stderr: '' });
     const body = JSON.parse(show.stdout) as {
       tenant: Record<string, unknown>;
@@ -92,31 +80,31 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     expect(body.authorizations.missing).not.toContain('presence');
     // Exactly what the admin API answers, nothing added or dropped.
     expect(body).toEqual({
-      tenant: (await h.call('GET', '/admin/tenants/acme')).body,
-      authorizations: (await h.call('GET', '/admin/tenants/acme/authorizations')).body,
+      tenant: (await served.h.call('GET', '/admin/tenants/acme')).body,
+      authorizations: (await served.h.call('GET', '/admin/tenants/acme/authorizations')).body,
     });
     expect(show.stdout).not.toMatch(/SECRET/);
   });
 
   it('pages through every tenant with --all, and prints JSON with --json', async () => {
-    const all = await cli([...api, '--json', 'tenants', 'list', '--limit', '1', '--all']);
+    const all = await cli([...served.api, '--json', 'tenants', 'list', '--limit', '1', '--all']);
     expect(all.code).toBe(0);
     const body = JSON.parse(all.stdout) as { items: { tenantId: string }[]; cursor?: string };
     expect(body.items.map((tenant) => tenant.tenantId)).toEqual(['acme', 'beta']);
     expect(body.cursor).toBeUndefined();
 
-    const one = await cli([...api, 'tenants', 'list', '--limit', '1']);
+    const one = await cli([...served.api, 'tenants', 'list', '--limit', '1']);
     expect(one.stdout).toContain('(more tenants: add --all)');
   });
 
   it('issues and revokes onboarding links', async () => {
-    const link = await cli([...api, 'link', 'acme', '--days', '3']);
+    const link = await cli([...served.api, 'link', 'acme', '--days', '3']);
     expect(link.code).toBe(0);
     expect(link.stdout).toMatch(
       /^https:\/\/auth\.example\.test\/connect\/\S+\nValid until 2026-11-28 10:00Z\.\n$/,
     );
 
-    const revoked = await cli([...api, 'link', 'acme', '--revoke']);
+    const revoked = await cli([...served.api, 'link', 'acme', '--revoke']);
     expect(revoked).toMatchObject({
       code: 0,
       stdout: 'Revoked every onboarding link of acme (link version now 2).\n',
@@ -124,26 +112,26 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
   });
 
   it('prints an issued and a revoked link as JSON with --json', async () => {
-    const link = await cli([...api, '--json', 'link', 'acme', '--days', '5']);
+    const link = await cli([...served.api, '--json', 'link', 'acme', '--days', '5']);
     expect(link).toMatchObject({ code: 0, stderr: '' });
     const issued = JSON.parse(link.stdout) as { url: string; expiresAt: string; linkVersion: number };
     expect(issued).toMatchObject({ expiresAt: '2026-11-30T10:00:00.000Z', linkVersion: 2 });
     expect(issued.url).toMatch(/^https:\/\/auth\.example\.test\/connect\/[^\s/]+$/);
 
-    const revoke = await cli([...api, '--json', 'link', 'acme', '--revoke']);
+    const revoke = await cli([...served.api, '--json', 'link', 'acme', '--revoke']);
     expect(revoke).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(revoke.stdout)).toEqual({ tenantId: 'acme', linkVersion: 3, revoked: true });
-    expect(await h.repos.tenants.get('acme')).toMatchObject({ linkVersion: 3 });
+    expect(await served.h.repos.tenants.get('acme')).toMatchObject({ linkVersion: 3 });
   });
 
   it('validates an authorization now', async () => {
-    const run = await cli([...api, 'validate', 'acme', 'presence']);
+    const run = await cli([...served.api, 'validate', 'acme', 'presence']);
     expect(run).toMatchObject({ code: 0, stdout: 'Checked: acme/presence is active.\n' });
   });
 
   it('prints the validation outcome and record as JSON with --json', async () => {
-    h.clock.advance(60);
-    const run = await cli([...api, '--json', 'validate', 'acme', 'presence']);
+    served.h.clock.advance(60);
+    const run = await cli([...served.api, '--json', 'validate', 'acme', 'presence']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const body = JSON.parse(run.stdout) as { outcome: unknown; authorization: Record<string, unknown> };
     expect(Object.keys(body).sort()).toEqual(['authorization', 'outcome']);
@@ -153,21 +141,21 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
       status: 'active',
       validatedAt: '2026-11-25T10:01:00.000Z',
     });
-    expect(h.validateCalls.at(-1)).toEqual({ tenantId: 'acme', integration: 'presence' });
-    expect(await h.repos.authorizations.get('acme', 'presence')).toMatchObject({
+    expect(served.h.validateCalls.at(-1)).toEqual({ tenantId: 'acme', integration: 'presence' });
+    expect(await served.h.repos.authorizations.get('acme', 'presence')).toMatchObject({
       validatedAt: '2026-11-25T10:01:00.000Z',
     });
     expect(run.stdout).not.toMatch(/SECRET/);
   });
 
   it('offboards only with --yes', async () => {
-    const refused = await cli([...api, 'offboard', 'beta']);
+    const refused = await cli([...served.api, 'offboard', 'beta']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/add --yes to go ahead/);
-    expect(await h.repos.tenants.get('beta')).toMatchObject({ status: 'active' });
+    expect(await served.h.repos.tenants.get('beta')).toMatchObject({ status: 'active' });
 
-    await seedAuthorization(h, 'beta', 'presence');
-    const done = await cli([...api, 'offboard', 'beta', '--yes']);
+    await seedAuthorization(served.h, 'beta', 'presence');
+    const done = await cli([...served.api, 'offboard', 'beta', '--yes']);
     expect(done.code).toBe(0);
     const lines = done.stdout.split('\n');
     expect(lines[0]).toBe('Offboarded beta.');
@@ -181,11 +169,11 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     expect(lines[5]).toMatch(
       /^presence: Revocation at Webex failed \(unexpected Error\)\. No copy remains here, but Webex accepts the access token until \S+ and the grant until \S+\. To end it at Webex now, .*Apps > Integrations.* Tokens deleted here at \S+\.$/,
     );
-    expect(await h.repos.tenants.get('beta')).toMatchObject({ status: 'offboarded' });
+    expect(await served.h.repos.tenants.get('beta')).toMatchObject({ status: 'offboarded' });
   });
 
   it('prints a created tenant and the offboarding report as JSON with --json', async () => {
-    const created = await cli([...api, '--json', 'tenants', 'create', 'gamma', '--name', 'Gamma']);
+    const created = await cli([...served.api, '--json', 'tenants', 'create', 'gamma', '--name', 'Gamma']);
     expect(created).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(created.stdout)).toMatchObject({
       tenantId: 'gamma',
@@ -195,11 +183,11 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
       contacts: [],
       linkVersion: 1,
     });
-    await seedAuthorization(h, 'gamma', 'presence');
+    await seedAuthorization(served.h, 'gamma', 'presence');
 
-    const done = await cli([...api, '--json', 'offboard', 'gamma', '--yes']);
+    const done = await cli([...served.api, '--json', 'offboard', 'gamma', '--yes']);
     expect(done).toMatchObject({ code: 0, stderr: '' });
-    const tenant = await h.repos.tenants.get('gamma');
+    const tenant = await served.h.repos.tenants.get('gamma');
     expect(tenant).toMatchObject({ status: 'offboarded' });
     expect(JSON.parse(done.stdout)).toEqual({
       tenantId: 'gamma',
@@ -222,24 +210,24 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
         },
       ],
     });
-    expect(await h.repos.authorizations.get('gamma', 'presence')).toMatchObject({ status: 'revoked' });
+    expect(await served.h.repos.authorizations.get('gamma', 'presence')).toMatchObject({ status: 'revoked' });
     expect(done.stdout).not.toMatch(/SECRET/);
   });
 
   it('shows an invalid authorization with its cause and how sure the cause is', async () => {
-    await cli([...api, 'tenants', 'create', 'causes', '--name', 'Causes']);
-    await seedAuthorization(h, 'causes', 'cdr', {
+    await cli([...served.api, 'tenants', 'create', 'causes', '--name', 'Causes']);
+    await seedAuthorization(served.h, 'causes', 'cdr', {
       status: 'invalid',
       cause: 'password_change_or_deactivation_or_role_removal',
       confidence: 'likely',
       nextCheckAt: undefined,
     });
-    const show = await cli([...api, 'tenants', 'show', 'causes']);
+    const show = await cli([...served.api, 'tenants', 'show', 'causes']);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(
       /^cdr\s+invalid\s+password_change_or_deactivation_or_role_removal \(likely\)\s+admin@customer\.example/m,
     );
-    const json = await cli([...api, '--json', 'tenants', 'show', 'causes']);
+    const json = await cli([...served.api, '--json', 'tenants', 'show', 'causes']);
     const body = JSON.parse(json.stdout) as { authorizations: { items: Record<string, unknown>[] } };
     expect(body.authorizations.items[0]).toMatchObject({
       cause: 'password_change_or_deactivation_or_role_removal',
@@ -248,14 +236,14 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
   });
 
   it('prints a refused request as one line and exits 1', async () => {
-    const missing = await cli([...api, 'tenants', 'show', 'nobody']);
+    const missing = await cli([...served.api, 'tenants', 'show', 'nobody']);
     expect(missing).toMatchObject({
       code: 1,
       stdout: '',
       stderr: 'webex-auth-keeper: 404 Tenant not found: No tenant "nobody"\n',
     });
 
-    const invalid = await cli([...api, 'tenants', 'create', 'Bad Id', '--name', 'X']);
+    const invalid = await cli([...served.api, 'tenants', 'create', 'Bad Id', '--name', 'X']);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr.trim().split('\n')).toHaveLength(1);
     expect(invalid.stderr).toMatch(
@@ -264,12 +252,12 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
   });
 
   it('exits 2 on bad usage and 3 when the API cannot be reached', async () => {
-    expect((await cli([...api, 'tenants', 'create', 'x'])).stderr).toMatch(
+    expect((await cli([...served.api, 'tenants', 'create', 'x'])).stderr).toMatch(
       /required option '--name <name>' not specified/,
     );
-    expect((await cli([...api, 'frobnicate'])).code).toBe(2);
-    expect((await cli([...api, 'tenants', 'list', '--limit', 'ten'])).code).toBe(2);
-    expect((await cli([...api, 'tenants', 'list', '--bogus'])).code).toBe(2);
+    expect((await cli([...served.api, 'frobnicate'])).code).toBe(2);
+    expect((await cli([...served.api, 'tenants', 'list', '--limit', 'ten'])).code).toBe(2);
+    expect((await cli([...served.api, 'tenants', 'list', '--bogus'])).code).toBe(2);
     const insecure = await cli(['--api', 'http://admin.example.com', 'tenants', 'list']);
     expect(insecure.code).toBe(2);
     expect(insecure.stderr).toMatch(/Plain http is only for the local run/);

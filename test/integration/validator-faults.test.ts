@@ -5,23 +5,10 @@ import { createValidatorWorkerHandler } from '#functions/validator-worker.app.js
 import type { WebexSimulator } from '#local/webex-simulator/index.js';
 import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
 import { lambdaContext, silentObservability, sqsRecord } from '#test-support/fixtures.js';
+import { Crash, crashing, type CrashPlan } from '#test-support/crash-plan.js';
 import { startSimulator, ValidatorHarness } from '#test-support/validator-harness.js';
 
 const DAY = 86_400;
-
-class Crash extends Error {
-  override readonly name = 'Crash';
-}
-
-/** Where the next run dies: at the `at`-th port call, before it is made or just after it returned. */
-interface CrashPlan {
-  at: number;
-  mode: 'before' | 'after';
-  count: number;
-  fired?: string;
-  /** Calls that returned before the run died. */
-  completed: string[];
-}
 
 /**
  * The one window no outbox can close: the run died after the publish returned but before the
@@ -30,32 +17,6 @@ interface CrashPlan {
 function diedBetweenPublishAndClear(plan: CrashPlan): boolean {
   const published = plan.completed.lastIndexOf('events.publish');
   return published >= 0 && !plan.completed.slice(published).includes('authorizations.save');
-}
-
-/** Wraps every method of a port so the plan can kill the run around any call. */
-function crashing<T extends object>(port: T, name: string, plan: CrashPlan): T {
-  return new Proxy(port, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property);
-      if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        plan.count += 1;
-        const step = `${name}.${String(property)}`;
-        const here = plan.count === plan.at;
-        if (here && plan.mode === 'before') {
-          plan.fired = step;
-          throw new Crash(`died before ${step}`);
-        }
-        const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
-        plan.completed.push(step);
-        if (here && plan.mode === 'after') {
-          plan.fired = step;
-          throw new Crash(`died after ${step}`);
-        }
-        return result;
-      };
-    },
-  });
 }
 
 function crashingDeps(deps: ValidatorDependencies, plan: CrashPlan): ValidatorDependencies {

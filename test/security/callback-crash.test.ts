@@ -3,53 +3,7 @@ import { hashOAuthState } from '#domain/oauth-state.js';
 import { validateAuthorization } from '#domain/validator.js';
 import type { PublicApiDependencies } from '#functions/public-api.app.js';
 import { SecurityWorld, type SimAdmin } from '#test-support/security-harness.js';
-
-class Crash extends Error {
-  override readonly name = 'Crash';
-}
-
-/** Where the callback dies: at its `at`-th port call, instead of the call or just after it returned. */
-interface CrashPlan {
-  at: number;
-  mode: 'before' | 'after';
-  count: number;
-  fired?: string;
-  /** Calls that returned before the callback died. */
-  completed: string[];
-  /** The types of the events whose publish returned before the callback died. */
-  published: string[];
-}
-
-function eventTypeOf(event: unknown): string {
-  return typeof event === 'object' && event !== null && 'type' in event ? String(event.type) : 'unknown';
-}
-
-/** Wraps every method of a port so the plan can kill the callback around any call. */
-function crashing<T extends object>(port: T, name: string, plan: CrashPlan): T {
-  return new Proxy(port, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property);
-      if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        plan.count += 1;
-        const step = `${name}.${String(property)}`;
-        const here = plan.count === plan.at;
-        if (here && plan.mode === 'before') {
-          plan.fired = step;
-          throw new Crash(`died at ${step}`);
-        }
-        const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
-        plan.completed.push(step);
-        if (step === 'events.publish') plan.published.push(eventTypeOf(args[0]));
-        if (here && plan.mode === 'after') {
-          plan.fired = step;
-          throw new Crash(`died after ${step}`);
-        }
-        return result;
-      };
-    },
-  });
-}
+import { crashing, type CrashPlan } from '#test-support/crash-plan.js';
 
 function crashingDependencies(deps: PublicApiDependencies, plan: CrashPlan): PublicApiDependencies {
   return {
@@ -175,7 +129,9 @@ describe('a callback that dies at any step leaves a consistent state and a retry
         // only when it published before dying (then two authorizations really happened).
         const granted = events.filter((event) => event.type === 'granted' || event.type === 'restored');
         // Told by the event each publish carried: the org binding's is published beside the grant.
-        const deadOnePublished = plan.published.some((type) => type === 'granted' || type === 'restored');
+        const deadOnePublished = (plan.published ?? []).some(
+          (type) => type === 'granted' || type === 'restored',
+        );
         expect(granted.length, where).toBe((reauthorize ? 2 : 1) + (deadOnePublished ? 1 : 0));
         expect(
           events.filter((event) => event.type === 'invalidated'),

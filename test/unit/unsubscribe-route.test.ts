@@ -1,50 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCatalog } from '#adapters/catalog-file.js';
 import { unsubscribeUrl } from '#domain/unsubscribe-link.js';
-import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
-import {
-  InMemoryAuthorizationRepository,
-  InMemoryHistory,
-  InMemoryOAuthStateStore,
-  InMemoryTenantRepository,
-  ManualClock,
-  MemoryTokenVault,
-  RecordingPublisher,
-  clientSecretsFrom,
-  fixedLinkKeys,
-  unreachableWebex,
-} from '#test-support/fakes/index.js';
-import {
-  apiGatewayEvent,
-  lambdaContext,
-  silentObservability,
-  testSettings,
-  testTenant,
-} from '#test-support/fixtures.js';
+import { createPublicApiHandler } from '#functions/public-api.app.js';
+import { InMemoryTenantRepository, unreachableWebex } from '#test-support/fakes/index.js';
+import { apiGatewayEvent, lambdaContext, silentObservability, testTenant } from '#test-support/fixtures.js';
+import { inMemoryPublicApiDependencies } from '#test-support/public-api-harness.js';
 
 const CONTACTS = ['it@acme.example', 'noc@acme.example'];
 
 function setup() {
-  const linkKeys = fixedLinkKeys();
-  const clock = new ManualClock();
   const tenants = new InMemoryTenantRepository(
     testTenant({ contacts: CONTACTS }),
     testTenant({ tenantId: 'globex', name: 'Globex', contacts: CONTACTS }),
   );
-  const deps = {
-    tenants,
-    authorizations: new InMemoryAuthorizationRepository(),
-    history: new InMemoryHistory(),
-    oauthStates: new InMemoryOAuthStateStore(),
-    vault: new MemoryTokenVault(),
-    webex: unreachableWebex(),
-    events: new RecordingPublisher(),
-    clientSecrets: clientSecretsFrom({}),
-    linkKeys,
-    catalog: defaultCatalog(),
-    clock,
-    settings: testSettings(),
-  } satisfies PublicApiDependencies;
+  // The route reads nothing but the tenants and the link key: Webex is never reached.
+  const deps = { ...inMemoryPublicApiDependencies(), tenants, webex: unreachableWebex() };
+  const linkKeys = deps.linkKeys;
   const handler = createPublicApiHandler(deps, silentObservability());
   const pathOf = (tenantId: string, email: string) =>
     new URL(

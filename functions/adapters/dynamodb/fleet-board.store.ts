@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetCommand,
   QueryCommand,
@@ -95,12 +96,20 @@ function isTransactionConflict(error: unknown): boolean {
 }
 
 /** Tries of a transaction that collides with another on a counter shard, each on a fresh shard. */
-const COUNTER_TRIES = 4;
+export const COUNTER_TRIES = 6;
+
+/**
+ * The longest pause before the second try; it doubles before each later one, and each pause is
+ * drawn at random below it (full jitter), so writers that collided spread out instead of meeting
+ * again on the next shard. Six tries wait at most 310 ms in all: a mass transition (every worker
+ * saving a changed bucket at once) still ends well within a check.
+ */
+const COUNTER_BACKOFF_MS = 10;
 
 /**
  * Writes `items` in one transaction with the counter change on a random shard (a plain write when
  * there is one item and no change). A collision on the counter shard is tried again on another
- * shard; a failed condition is the caller's to handle.
+ * shard after a jittered pause; a failed condition is the caller's to handle.
  */
 export async function writeCounted(
   documentClient: DynamoDBDocumentClient,
@@ -120,6 +129,7 @@ export async function writeCounted(
       return;
     } catch (error) {
       if (attempt >= COUNTER_TRIES || !isTransactionConflict(error)) throw error;
+      await sleep(randomInt(COUNTER_BACKOFF_MS * 2 ** (attempt - 1) + 1));
     }
   }
 }
