@@ -177,8 +177,6 @@ export async function startAuthorization(
  *    its tokens are never apart.
  * 8. Publish `granted`, or `restored` when it replaces an invalid or degraded authorization, through
  *    the record's outbox (`pendingEvent`), so a failed publish is retried by the validator.
- * Steps 6 to 8 run beside the org binding's announcement, which does not decide the outcome; the
- * answer waits for both.
  * Every link this flow hands out (retry, portal) expires when the link it started from does.
  */
 export async function completeAuthorization(
@@ -253,10 +251,8 @@ export async function completeAuthorization(
     throw refusal;
   }
   // This consent bound the tenant's org (of simultaneous ones, exactly one): tell ops, with the undo.
-  // The binding is decided; its announcement never fails and changes nothing on the page, so it is
-  // written beside the grant rather than before it.
-  const announcing =
-    check.orgBinding === 'bound' ? announceOrgBinding(deps, { tenant, integration, person }) : undefined;
+  // Published before the grant is saved, so the mail names the consenting person from the event.
+  if (check.orgBinding === 'bound') await announceOrgBinding(deps, { tenant, integration, person });
   const authorizer: Authorizer = {
     personId: person.id,
     email: primaryEmail(person),
@@ -264,12 +260,14 @@ export async function completeAuthorization(
     orgId: person.orgId,
     fullAdmin: true,
   };
-  const keeping = keepGrant(deps, { tenant, integration, previous, authorizer, grant, retryUrl });
-  // Settled before anything is thrown: the announcement finishes even when the grant fails (the
-  // org is bound either way).
-  const [kept] = await Promise.allSettled([keeping, announcing]);
-  if (kept.status === 'rejected') throw kept.reason;
-  const { saved, event } = kept.value;
+  const { saved, event } = await keepGrant(deps, {
+    tenant,
+    integration,
+    previous,
+    authorizer,
+    grant,
+    retryUrl,
+  });
   deps.log.info('Authorization granted', {
     tenantId: tenant.tenantId,
     integration: integration.key,

@@ -316,28 +316,6 @@ describe('completeAuthorization', () => {
     expect((await deps.authorizations.get('acme', 'presence'))?.pendingEvent).toBeUndefined();
   });
 
-  it("writes the org binding's history beside the grant: its append is held until the grant is saved", async () => {
-    const { deps, start } = setup();
-    const saveStarted = gate('the org_bound history was written alone: the grant was not being saved');
-    const append = deps.history.append.bind(deps.history);
-    deps.history.append = async (event) => {
-      if (event.type === 'org_bound') await saveStarted.passed;
-      return append(event);
-    };
-    const save = deps.authorizations.save.bind(deps.authorizations);
-    deps.authorizations.save = async (...args) => {
-      saveStarted.open();
-      return save(...args);
-    };
-
-    const outcome = await completeAuthorization(deps, { state: await start(), code: 'c' });
-
-    expect(outcome.kind).toBe('authorized');
-    expect(deps.history.events.map((event) => event.type).sort()).toEqual(['granted', 'org_bound']);
-    expect(deps.events.published.map(({ event }) => event.type).sort()).toEqual(['granted', 'org_bound']);
-    expect(deps.log.lines.filter((line) => line.level === 'error')).toEqual([]);
-  });
-
   it("reads the tenant's authorizations beside people/me and roles: people/me is held until they are listed", async () => {
     const { deps, start } = setup({ records: [activeRecord({ integration: 'cdr' })] });
     const listed = gate("people/me answered before the tenant's authorizations were listed");
