@@ -12,7 +12,13 @@ import { systemClock, type TenantRepository } from '#domain/ports.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
 import { localLambdaContext } from '#local/http-adapter.js';
 import type { WebexSimulator } from '#local/webex-simulator/index.js';
-import { BENCH_PUBLIC_BASE_URL, benchClientSecrets, catalog, CountingWebexClient } from './fixtures.js';
+import {
+  BENCH_PUBLIC_BASE_URL,
+  benchClientSecrets,
+  catalog,
+  CountingWebexClient,
+  tallyDynamoDb,
+} from './fixtures.js';
 import { MemoryTokenVault, RecordingPublisher } from '#test-support/fakes/index.js';
 import { percentile } from './stats.js';
 
@@ -35,6 +41,21 @@ export interface CallbackReport {
   rawMs: { p50: number; p99: number };
   /** Raw time minus `webexRoundTrips × latencyMs`: the handler's own time with the local engine. */
   netMs: { p50: number; p99: number };
+  /**
+   * DynamoDB calls of one callback and their round trips (a call started while none is in flight),
+   * fewest and most over the samples: calls sent together, or beside a Webex call, overlap.
+   */
+  dynamoDb: { calls: Range; roundTrips: Range };
+}
+
+/** The fewest and the most of a count over the samples. */
+export interface Range {
+  min: number;
+  max: number;
+}
+
+function rangeOf(counts: readonly number[]): Range {
+  return { min: Math.min(...counts), max: Math.max(...counts) };
 }
 
 /** A GET as API Gateway HTTP API (payload 2.0) delivers it to the public function. */
@@ -182,6 +203,9 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
   const raw: number[] = [];
   const calls = new Set<number>();
   const roundTrips = new Set<number>();
+  const dynamoDbTally = tallyDynamoDb(input.client);
+  const dynamoDbCalls: number[] = [];
+  const dynamoDbRoundTrips: number[] = [];
   for (let index = 0; index < input.warmup + input.samples; index += 1) {
     const callbackEvent = await startAuthorization({
       handler,
@@ -193,9 +217,11 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
       integration: catalog.keys[index % catalog.keys.length] ?? '',
     });
     const before = webex.tally();
+    const dynamoDbBefore = dynamoDbTally();
     const started = performance.now();
     const answer = await handler(callbackEvent, localLambdaContext('public-api'));
     const elapsed = performance.now() - started;
+    const dynamoDbAfter = dynamoDbTally();
     if (answer.statusCode !== 200 || !String(answer.body).includes(admin.email)) {
       throw new Error(`The bench callback did not authorize (${answer.statusCode})`);
     }
@@ -204,6 +230,8 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
     const after = webex.tally();
     calls.add(after.totalCalls - before.totalCalls);
     roundTrips.add(after.roundTrips - before.roundTrips);
+    dynamoDbCalls.push(dynamoDbAfter.totalCalls - dynamoDbBefore.totalCalls);
+    dynamoDbRoundTrips.push(dynamoDbAfter.roundTrips - dynamoDbBefore.roundTrips);
   }
   const [webexCalls = 0, ...others] = [...calls];
   if (others.length > 0) throw new Error(`Callbacks made different numbers of Webex calls: ${[...calls]}`);
@@ -217,5 +245,6 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
     webexRoundTrips,
     rawMs: { p50: percentile(raw, 50), p99: percentile(raw, 99) },
     netMs: { p50: percentile(net, 50), p99: percentile(net, 99) },
+    dynamoDb: { calls: rangeOf(dynamoDbCalls), roundTrips: rangeOf(dynamoDbRoundTrips) },
   };
 }

@@ -104,6 +104,8 @@ export interface DynamoDbTally {
   totalCalls: number;
   /** Time spent waiting on DynamoDB, summed over calls. */
   totalMs: number;
+  /** Round trips: the times a call started while none was in flight (as {@link WebexTally} counts them). */
+  roundTrips: number;
 }
 
 /**
@@ -114,15 +116,20 @@ export interface DynamoDbTally {
 export function tallyDynamoDb(client: DynamoDBClient): () => DynamoDbTally {
   const commands = new Map<string, number>();
   let totalMs = 0;
+  let inFlight = 0;
+  let roundTrips = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { IndexName?: unknown };
       const name = `${context.commandName ?? 'unknown'}${typeof input.IndexName === 'string' ? `(${input.IndexName})` : ''}`;
       commands.set(name, (commands.get(name) ?? 0) + 1);
+      if (inFlight === 0) roundTrips += 1;
+      inFlight += 1;
       const started = performance.now();
       try {
         return await next(args);
       } finally {
+        inFlight -= 1;
         totalMs += performance.now() - started;
       }
     },
@@ -134,6 +141,7 @@ export function tallyDynamoDb(client: DynamoDBClient): () => DynamoDbTally {
       commands: snapshot,
       totalCalls: Object.values(snapshot).reduce((sum, count) => sum + count, 0),
       totalMs,
+      roundTrips,
     };
   };
 }

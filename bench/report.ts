@@ -2,7 +2,7 @@ import os from 'node:os';
 import { tableDefinition } from '#adapters/table-definition.js';
 import type { BundleReport } from './bundles.js';
 import { EMPTY_HANDLER } from './bundles.js';
-import type { CallbackReport } from './callback.js';
+import type { CallbackReport, Range } from './callback.js';
 import {
   DISPATCH_TARGET_KEYS,
   DISPATCH_TIME_LIMIT_MS,
@@ -284,6 +284,21 @@ function dispatchTarget(dispatch: DispatchBenchReport): TargetResult {
       `; ${exact ? 'each key once, every invocation complete' : `${dispatch.delivered} of ${dispatch.keys} delivered, ${dispatch.doubled} doubled`}` +
       ` (see Dispatch)`,
   };
+}
+
+/** "5" or "5 to 6": a count over the samples. */
+function rangeText(range: Range): string {
+  return range.min === range.max ? `${range.min}` : `${range.min} to ${range.max}`;
+}
+
+/** The callback's DynamoDB calls and round trips: the part of its own time no machine changes. */
+function callbackDynamoDbSentence(callback: CallbackReport): string {
+  const { calls, roundTrips } = callback.dynamoDb;
+  return (
+    `Its DynamoDB calls, counted on a middleware of the client the same way: ${rangeText(calls)} per callback ` +
+    `in ${rangeText(roundTrips)} round trips (the read of the existing record overlaps the Webex round trip ` +
+    `and counts as one; docs/scale.md lists them).`
+  );
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -590,7 +605,7 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
       `each callback makes ${callback.webexCalls} Webex calls in ${callback.webexRoundTrips} round trips (the code ` +
       `exchange, then \`people/me\` and \`roles\` sent together; counted on a wrapped client: a call started while ` +
       `none is in flight begins a round trip), so ${callback.webexRoundTrips} × ${options.latencyMs} ms of simulator ` +
-      `latency is subtracted.\n\n` +
+      `latency is subtracted. ${callbackDynamoDbSentence(callback)}\n\n` +
       table(
         ['', 'p50', 'p99'],
         [

@@ -27,7 +27,8 @@ otherwise it stays as it was and the attempt is in its history.
 
 The second form selects by invalidation time (--since: 30m, 2h, 3d, or an ISO time) and cause
 (password_changed_or_revoked, user_deactivated, admin_role_removed, integration_revoked,
-refresh_token_expired, unknown), and follows the API's pages until every tenant is looked at;
+refresh_token_expired, password_change_or_deactivation_or_role_removal, service_app_deauthorized,
+unknown), and follows the API's pages until every tenant is looked at;
 --limit caps the rechecks per API call (default 10). --dry-run lists what would be rechecked.`,
   refresh: `Refreshes a live (active, expiring or degraded) authorization's tokens now, on the validator's
 path, and prints the new expiries. An invalid one is refused: recheck it instead. Exit code 1 when

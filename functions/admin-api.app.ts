@@ -218,7 +218,7 @@ async function accessTokenOf(
   options: GetAccessTokenOptions,
 ): Promise<AccessToken> {
   // A Service App's tokens are read like an integration's (the witness reads them so).
-  if (deps.catalog.refreshClientIdOf(key.integration) === undefined) {
+  if (!deps.catalog.has(key.integration)) {
     throw new IntegrationNotFoundError(key.integration);
   }
   try {

@@ -46,11 +46,28 @@ export async function requireRecoveryTarget(
   const tenant = await deps.tenants.get(key.tenantId);
   if (!tenant) throw new TenantNotFoundError(key.tenantId);
   if (tenant.status !== 'active') throw new TenantOffboardedError(key.tenantId);
+  if (deps.validator.catalog.findServiceApp(key.integration)) throw new ServiceAppRecoveryError(key);
   const integration = deps.validator.catalog.find(key.integration);
   if (!integration) throw new IntegrationNotFoundError(key.integration);
   const record = await deps.validator.authorizations.get(key.tenantId, key.integration);
   if (!record) throw new AuthorizationNotFoundError(key.tenantId, key.integration);
   return { tenant, integration, record };
+}
+
+/**
+ * Recheck and refresh are an integration's: a Service App's tokens come back from its token
+ * endpoint, which the validator calls at every check, and a deauthorized app only by the
+ * customer's authorizing it again (docs/service-apps.md).
+ */
+export class ServiceAppRecoveryError extends Error {
+  override readonly name = 'ServiceAppRecoveryError';
+  constructor(readonly key: AuthorizationKey) {
+    super(
+      `${key.tenantId}/${key.integration} is a Service App: its checks fetch new tokens from its token endpoint ` +
+        'by themselves (validate it now with POST .../validate); after a deauthorization the customer authorizes ' +
+        'it again in Control Hub and presses "I have authorized it" on the portal',
+    );
+  }
 }
 
 /** The action does not apply to the authorization in its status; the message says what does. */

@@ -47,7 +47,7 @@ export function toAuthorizationView(authorization: Authorization, catalog: Catal
   const { integration, status, scopes, consecutiveFailures, updatedAt } = authorization;
   return {
     integration,
-    name: catalog.find(integration)?.name ?? integration,
+    name: catalog.nameOf(integration),
     status,
     cause: authorization.cause,
     confidence: authorization.confidence,

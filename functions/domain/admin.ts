@@ -293,7 +293,7 @@ export async function getAuthorization(
   integration: string,
 ): Promise<AuthorizationView> {
   await requireTenant(deps.tenants, tenantId);
-  if (!deps.catalog.find(integration)) throw new IntegrationNotFoundError(integration);
+  if (!deps.catalog.has(integration)) throw new IntegrationNotFoundError(integration);
   const record = await deps.authorizations.get(tenantId, integration);
   if (!record) throw new AuthorizationNotFoundError(tenantId, integration);
   return toAuthorizationView(record, deps.catalog);
@@ -321,7 +321,7 @@ export async function validateAuthorizationNow(
   integration: string,
 ): Promise<{ outcome: ValidationResult['outcome']; authorization: AuthorizationView }> {
   await requireActiveTenant(deps.tenants, tenantId);
-  if (!deps.catalog.find(integration)) throw new IntegrationNotFoundError(integration);
+  if (!deps.catalog.has(integration)) throw new IntegrationNotFoundError(integration);
   const record = await deps.authorizations.get(tenantId, integration);
   if (!record) throw new AuthorizationNotFoundError(tenantId, integration);
   const result = await deps.validateNow(tenantId, integration);

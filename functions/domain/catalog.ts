@@ -145,6 +145,16 @@ export class Catalog {
     return this.serviceAppsByKey.get(key);
   }
 
+  /** Whether `key` names an entry whose tokens the keeper holds: an integration (vendor-only too) or a Service App. */
+  has(key: string): boolean {
+    return this.byKey.has(key) || this.serviceAppsByKey.has(key);
+  }
+
+  /** The entry's display name; the key itself for one the catalog does not list. */
+  nameOf(key: string): string {
+    return this.find(key)?.name ?? this.findServiceApp(key)?.name ?? key;
+  }
+
   /**
    * The OAuth client ID that refreshes the tokens stored under `key`: an integration's Integration
    * ID, a Service App's client ID (its refresh goes to the same token endpoint); undefined for a

@@ -26,3 +26,13 @@ export class ConcurrencyLimit {
     }
   }
 }
+
+/**
+ * Marks `work` as started ahead of the step that awaits it, and returns it: should it fail before
+ * that step, or should an earlier refusal skip the step, its rejection is not reported as
+ * unhandled (which would end a Lambda's process); the step's `await` still throws it.
+ */
+export function startedEarly<T>(work: Promise<T>): Promise<T> {
+  work.catch(() => undefined);
+  return work;
+}

@@ -10,11 +10,12 @@ import {
   type Authorizer,
   type SealedTokens,
   type Tenant,
-  type TokenMaterial,
 } from './model.js';
 import { AuthorizationBusyError } from './onboarding-errors.js';
 import type { OnboardingDependencies } from './onboarding.js';
 import { clearPendingEvent, saveWithEvent } from './outbox.js';
+import type { WebexTokenGrant } from './ports.js';
+import { tokenMaterialOf } from './refresh-policy.js';
 
 /*
  * Keeping a granted authorization: the callback holds the lease of the record it replaces, saves
@@ -31,7 +32,7 @@ const CALLBACK_LEASE_MS = 60_000;
  * Takes the authorization's lease, waiting a few seconds for its holder (lease.ts), and returns
  * it with the record as leased; AuthorizationBusyError when it does not come free.
  */
-export async function holdLease(
+async function holdLease(
   deps: OnboardingDependencies,
   tenantId: string,
   integration: string,
@@ -104,26 +105,34 @@ export async function saveGranted(
 }
 
 /**
- * Seals the token material for the record and saves the grant (saveGranted), with the scopes
- * Webex granted (the entry's when it named none); our lease, when held, is released if either step
- * fails. The caller publishes the saved event (publishAndClear).
+ * Keeps a checked grant of `integration` (an integration, or a Service App) for the tenant.
+ * 1. When a record is replaced, hold its lease (holdLease): nothing is sealed while a validator
+ *    holds it past the wait.
+ * 2. Seal the token material and save the record with its event in one conditional write
+ *    (saveGranted), with the scopes Webex granted (the entry's when it named none); our lease is
+ *    released if the seal or the save fails.
+ * 3. Publish the event and clear the outbox marker (publishAndClear).
  */
-export async function sealAndSaveGranted(
+export async function keepGrant(
   deps: OnboardingDependencies,
   input: {
     tenant: Tenant;
     integration: Pick<Integration, 'key' | 'name' | 'scopes'>;
+    /** The record the grant replaces, as read before the lease. */
     previous: Authorization | undefined;
-    lease: Lease | undefined;
     authorizer: Authorizer | undefined;
-    material: TokenMaterial;
-    /** Webex's `scope` of the grant, space separated. */
-    grantedScope: string | undefined;
+    grant: WebexTokenGrant;
+    retryUrl: string;
   },
 ): Promise<{ saved: Authorization; event: AuthorizationEvent }> {
-  const { tenant, integration, lease, material } = input;
+  const { tenant, integration, grant } = input;
+  const material = tokenMaterialOf(grant, deps.clock.now());
+  const lease = input.previous
+    ? await holdLease(deps, tenant.tenantId, integration.key, input.retryUrl)
+    : undefined;
+  let granted: { saved: Authorization; event: AuthorizationEvent };
   try {
-    return await saveGranted(deps, {
+    granted = await saveGranted(deps, {
       tenant,
       integration,
       previous: lease?.record ?? input.previous,
@@ -132,7 +141,7 @@ export async function sealAndSaveGranted(
         { tenantId: tenant.tenantId, integration: integration.key },
         material,
       ),
-      scopes: input.grantedScope ? input.grantedScope.split(/\s+/).filter(Boolean) : [...integration.scopes],
+      scopes: grant.scope ? grant.scope.split(/\s+/).filter(Boolean) : [...integration.scopes],
       accessTokenExpiresAt: material.accessTokenExpiresAt,
       refreshTokenExpiresAt: material.refreshTokenExpiresAt,
       leaseOwner: lease?.owner,
@@ -141,6 +150,8 @@ export async function sealAndSaveGranted(
     if (lease) await releaseLease(deps, lease);
     throw error;
   }
+  await publishAndClear(deps, granted.saved, granted.event);
+  return granted;
 }
 
 function grantedEvent(

@@ -209,13 +209,27 @@ export async function remainingIntegrations(
   tenantId: string,
   justGranted: string,
 ) {
+  return remainingIntegrationsOf(
+    deps.catalog,
+    await deps.authorizations.listForTenant(tenantId),
+    justGranted,
+  );
+}
+
+/**
+ * Names of the catalog integrations without a working authorization among the tenant's `records`,
+ * `justGranted` counted as working whatever its record says.
+ */
+export function remainingIntegrationsOf(
+  catalog: OnboardingDependencies['catalog'],
+  records: readonly Authorization[],
+  justGranted: string,
+): string[] {
   const working = new Set(
-    (await deps.authorizations.listForTenant(tenantId))
-      .filter((record) => LIVE_STATUSES.includes(record.status))
-      .map((record) => record.integration),
+    records.filter((record) => LIVE_STATUSES.includes(record.status)).map((record) => record.integration),
   );
   working.add(justGranted);
-  return deps.catalog.integrations
+  return catalog.integrations
     .filter((integration) => !working.has(integration.key))
     .map((integration) => integration.name);
 }

@@ -15,7 +15,7 @@ import {
   callbackUrl,
   findIntegration,
   portalUrls,
-  remainingIntegrations,
+  remainingIntegrationsOf,
   warningsFor,
 } from './onboarding-portal.js';
 import { announceOrgBinding } from './onboarding-org-binding.js';
@@ -26,9 +26,8 @@ import {
   isOAuthStateExpired,
   oauthAttemptStartedAt,
 } from './oauth-state.js';
-import { holdLease, publishAndClear, sealAndSaveGranted } from './onboarding-grant.js';
+import { keepGrant } from './onboarding-grant.js';
 import type { SuccessPageModel, TroubleshootingPageModel } from './onboarding-views.js';
-import { tokenMaterialOf } from './refresh-policy.js';
 import {
   WebexError,
   type Ports,
@@ -39,6 +38,7 @@ import {
   type WebexTokenGrant,
 } from './ports.js';
 import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
+import { startedEarly } from './concurrency.js';
 
 /** Settings of the onboarding flow, from the environment. */
 export interface OnboardingSettings {
@@ -166,7 +166,8 @@ export async function startAuthorization(
  *    out for this tenant and integration in the last DENIAL_ALERT_WINDOW_HOURS), show the
  *    troubleshooting page.
  * 4. Exchange the code with the stored PKCE verifier (Webex down: "try again", nothing written).
- * 5. Read the person and the org's roles together (one round trip); refuse non-persons, non-Full-Admins and another org than
+ * 5. Read the person and the org's roles, with the tenant's authorizations (the record this grant
+ *    replaces among them), together (one round trip); refuse non-persons, non-Full-Admins and another org than
  *    the tenant's (binding the org on the first success, and telling ops with the command that
  *    undoes it). Refused tokens are not kept; the refused grant is revoked at Webex by its id only
  *    when it can be told apart from every other grant.
@@ -184,6 +185,12 @@ export async function completeAuthorization(
 ): Promise<CallbackOutcome> {
   const record = await deps.oauthStates.consume(hashOAuthState(input.state));
   if (!record) throw new StateUnknownError();
+  // The link key and the client secret are the deployment's, kept per container for minutes
+  // (secrets-manager-vault.ts): a cold container reads them while the tenant is read, not after.
+  // Each is awaited where it is needed, so the errors come in the same order as ever.
+  const linkKey = startedEarly(deps.linkKeys.get());
+  const clientSecret =
+    input.code === undefined ? undefined : startedEarly(deps.clientSecrets.get(record.integration));
   const tenant = await deps.tenants.get(record.tenantId);
   if (!tenant || tenant.status !== 'active' || tenant.linkVersion !== record.linkVersion) {
     throw new LinkRevokedError(record.tenantId);
@@ -193,7 +200,7 @@ export async function completeAuthorization(
   // expiring with the link the flow started from: looping start -> callback never extends a link.
   const link = issueOnboardingLink({
     tenant,
-    key: await deps.linkKeys.get(),
+    key: await linkKey,
     clock: deps.clock,
     expiresAt: linkExpiryOf(record),
     publicBaseUrl: deps.settings.publicBaseUrl,
@@ -211,14 +218,21 @@ export async function completeAuthorization(
       description: input.errorDescription,
     });
   }
-  if (input.code === undefined) throw new MissingCodeError(retryUrl);
+  if (input.code === undefined || clientSecret === undefined) throw new MissingCodeError(retryUrl);
 
-  const grant = await exchangeCode(deps, integration, input.code, record.codeVerifier, retryUrl);
-  // The person, the roles and the existing record are independent reads: one round trip for all.
-  const [answers, previous] = await Promise.all([
+  const grant = await exchangeCode(deps, integration, {
+    code: input.code,
+    codeVerifier: record.codeVerifier,
+    clientSecret: await clientSecret,
+    retryUrl,
+  });
+  // The person, the roles and the tenant's authorizations (a consistent read: the record this
+  // grant replaces, and what the portal will still lack) are independent reads: one round trip.
+  const [answers, authorizations] = await Promise.all([
     readAuthorizer(deps, grant.accessToken, retryUrl),
-    deps.authorizations.get(tenant.tenantId, integration.key),
+    deps.authorizations.listForTenant(tenant.tenantId),
   ]);
+  const previous = authorizations.find((stored) => stored.integration === integration.key);
   const { person } = answers;
   const check = await checkAuthorizer(deps, { tenant, answers, retryUrl });
   if ('refusal' in check) {
@@ -237,13 +251,8 @@ export async function completeAuthorization(
     throw refusal;
   }
   // This consent bound the tenant's org (of simultaneous ones, exactly one): tell ops, with the undo.
+  // Published before the grant is saved, so the mail names the consenting person from the event.
   if (check.orgBinding === 'bound') await announceOrgBinding(deps, { tenant, integration, person });
-
-  const now = deps.clock.now();
-  const material = tokenMaterialOf(grant, now);
-  // An existing authorization may be mid-refresh in the validator or a token reader: hold its
-  // lease while the record changes, so their refresh's save does not race this grant's.
-  const lease = previous ? await holdLease(deps, tenant.tenantId, integration.key, retryUrl) : undefined;
   const authorizer: Authorizer = {
     personId: person.id,
     email: primaryEmail(person),
@@ -251,24 +260,20 @@ export async function completeAuthorization(
     orgId: person.orgId,
     fullAdmin: true,
   };
-  const { saved, event } = await sealAndSaveGranted(deps, {
+  const { saved, event } = await keepGrant(deps, {
     tenant,
     integration,
     previous,
-    lease,
     authorizer,
-    material,
-    grantedScope: grant.scope,
+    grant,
+    retryUrl,
   });
-  await publishAndClear(deps, saved, event);
   deps.log.info('Authorization granted', {
     tenantId: tenant.tenantId,
     integration: integration.key,
     eventType: event.type,
     version: saved.version,
   });
-
-  const remaining = await remainingIntegrations(deps, tenant.tenantId, integration.key);
   return {
     kind: 'authorized',
     event,
@@ -282,7 +287,8 @@ export async function completeAuthorization(
         integration,
         passwordMaxAgeDaysOf(tenant, deps.settings.passwordMaxAgeDays),
       ),
-      remaining,
+      // The integration just granted counts as done, whatever the earlier read saw of it.
+      remaining: remainingIntegrationsOf(deps.catalog, authorizations, integration.key),
       portalUrl: urls.portal,
     },
   };
@@ -299,11 +305,9 @@ function linkExpiryOf(record: OAuthState): string {
 async function exchangeCode(
   deps: OnboardingDependencies,
   integration: Integration,
-  code: string,
-  codeVerifier: string,
-  retryUrl: string,
+  input: { code: string; codeVerifier: string; clientSecret: string; retryUrl: string },
 ): Promise<WebexTokenGrant> {
-  const clientSecret = await deps.clientSecrets.get(integration.key);
+  const { code, codeVerifier, clientSecret, retryUrl } = input;
   try {
     return await deps.webex.exchangeCode({
       clientId: integration.integrationId,

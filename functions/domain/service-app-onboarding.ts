@@ -6,13 +6,12 @@ import {
   TenantOrgUnknownError,
   UnknownIntegrationError,
 } from './onboarding-errors.js';
-import { holdLease, publishAndClear, sealAndSaveGranted } from './onboarding-grant.js';
+import { keepGrant } from './onboarding-grant.js';
 import { verifyOnboardingLink } from './onboarding-link.js';
 import { portalUrls, remainingIntegrations } from './onboarding-portal.js';
 import type { OnboardingDependencies } from './onboarding.js';
 import type { SuccessPageModel } from './onboarding-views.js';
 import type { WebexTokenGrant } from './ports.js';
-import { tokenMaterialOf } from './refresh-policy.js';
 import { askServiceAppTokenEndpoint } from './service-app-token-endpoint.js';
 
 /*
@@ -104,19 +103,13 @@ export async function storeServiceAppGrant(
   input: { tenant: Tenant; serviceApp: ServiceApp; grant: WebexTokenGrant; retryUrl: string },
 ): Promise<StoredServiceAppGrant> {
   const { tenant, serviceApp, grant } = input;
-  const key = { tenantId: tenant.tenantId, integration: serviceApp.key };
-  const material = tokenMaterialOf(grant, deps.clock.now());
-  const previous = await deps.authorizations.get(key.tenantId, key.integration);
-  const lease = previous ? await holdLease(deps, key.tenantId, key.integration, input.retryUrl) : undefined;
-  const granted = await sealAndSaveGranted(deps, {
+  const previous = await deps.authorizations.get(tenant.tenantId, serviceApp.key);
+  return keepGrant(deps, {
     tenant,
     integration: serviceApp,
     previous,
-    lease,
     authorizer: undefined,
-    material,
-    grantedScope: grant.scope,
+    grant,
+    retryUrl: input.retryUrl,
   });
-  await publishAndClear(deps, granted.saved, granted.event);
-  return granted;
 }

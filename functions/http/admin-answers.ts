@@ -14,6 +14,7 @@ import { RevokeWithoutOrgChangeError } from '#domain/admin-org.js';
 import {
   AuthorizationBusyError,
   AuthorizationStatusError,
+  ServiceAppRecoveryError,
   NoCredentialIncidentError,
   RefreshFailedError,
 } from '#domain/admin-recovery.js';
@@ -214,6 +215,9 @@ export function toProblem(error: unknown): ProblemError | undefined {
   }
   if (error instanceof RevokeWithoutOrgChangeError) {
     return invalidField('query', 'revokeAuthorizations', 'only goes with an orgId in the body');
+  }
+  if (error instanceof ServiceAppRecoveryError) {
+    return new ProblemError(409, 'service-app-recovery', 'Not possible for a Service App', error.message);
   }
   if (error instanceof AuthorizationStatusError) {
     return new ProblemError(409, 'authorization-status', 'Not possible in this status', error.message);

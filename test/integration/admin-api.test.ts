@@ -407,6 +407,34 @@ describe('admin API on DynamoDB Local', () => {
     });
   });
 
+  describe('Service App authorizations', () => {
+    beforeAll(async () => {
+      const response = await h.call('POST', '/admin/tenants', { body: { tenantId: 'sapp', name: 'Sapp' } });
+      expect(response.status).toBe(201);
+      await seedAuthorization(h, 'sapp', 'witness');
+    });
+
+    it('shows one like an integration, under its Service App name', async () => {
+      const response = await h.call('GET', '/admin/tenants/sapp/authorizations/witness');
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({
+        integration: 'witness',
+        name: 'Vendor witness (people, roles and admin audit log, read only)',
+        status: 'active',
+        tokensHeld: true,
+      });
+    });
+
+    it.each(['recheck', 'refresh'])('refuses a %s with what brings a Service App back', async (action) => {
+      const before = await h.repos.authorizations.get('sapp', 'witness');
+      const response = await h.call('POST', `/admin/tenants/sapp/authorizations/witness/${action}`);
+      expect(response.status).toBe(409);
+      expect(response.body).toMatchObject({ type: expect.stringContaining('service-app-recovery') });
+      expect(String((response.body as { detail: string }).detail)).toContain('I have authorized it');
+      expect(await h.repos.authorizations.get('sapp', 'witness')).toEqual(before);
+    });
+  });
+
   describe('status board', () => {
     it('answers JSON, or the HTML page to a browser', async () => {
       const response = await h.call('GET', '/admin/status-board');

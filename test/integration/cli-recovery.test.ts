@@ -1,3 +1,4 @@
+import { INVALIDATION_CAUSES } from '#domain/model.js';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { cliAgainstSimulatedWebex } from '#test-support/cli-sim-setup.js';
 import { runCli } from '#test-support/cli-process.js';
@@ -30,6 +31,8 @@ describe('webex-auth-keeper CLI: recheck, refresh, reload and history', () => {
     expect(help).toMatchObject({ code: 0, stderr: '' });
     expect(help.stdout).toMatch(/^Usage: webex-auth-keeper recheck <id> <integration>/);
     expect(help.stdout).not.toMatch(/tenants create/);
+    // The CLI imports nothing of the domain: its list of causes is checked against the model's.
+    for (const cause of INVALIDATION_CAUSES) expect(help.stdout).toContain(cause);
   });
 
   it(

@@ -11,6 +11,12 @@ export interface CrashPlan {
   fired?: string;
   /** Calls that returned before the run died. */
   completed: string[];
+  /** When given, the types of the events whose `events.publish` returned before the run died. */
+  published?: string[];
+}
+
+function eventTypeOf(event: unknown): string {
+  return typeof event === 'object' && event !== null && 'type' in event ? String(event.type) : 'unknown';
 }
 
 /** Wraps every method of a port so the plan can kill the run around any call. */
@@ -29,6 +35,7 @@ export function crashing<T extends object>(port: T, name: string, plan: CrashPla
         }
         const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
         plan.completed.push(step);
+        if (step === 'events.publish') plan.published?.push(eventTypeOf(args[0]));
         if (here && plan.mode === 'after') {
           plan.fired = step;
           throw new Crash(`died after ${step}`);

@@ -156,6 +156,22 @@ describe('startAuthorization', () => {
   });
 });
 
+/**
+ * A gate a step waits at until another step opens it; it refuses after two seconds, so a step
+ * that runs only after the waiting one fails the test instead of hanging it.
+ */
+function gate(refusal: string): { open: () => void; passed: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(refusal)), 2000);
+  });
+  return { open, passed: Promise.race([opened, refused]).finally(() => clearTimeout(timer)) };
+}
+
 describe('completeAuthorization', () => {
   it('seals the tokens, saves them on the active record with its event, then publishes granted', async () => {
     const { deps, start, calls } = setup();
@@ -300,6 +316,88 @@ describe('completeAuthorization', () => {
     expect((await deps.authorizations.get('acme', 'presence'))?.pendingEvent).toBeUndefined();
   });
 
+  it("reads the tenant's authorizations beside people/me and roles: people/me is held until they are listed", async () => {
+    const { deps, start } = setup({ records: [activeRecord({ integration: 'cdr' })] });
+    const listed = gate("people/me answered before the tenant's authorizations were listed");
+    const listForTenant = deps.authorizations.listForTenant.bind(deps.authorizations);
+    deps.authorizations.listForTenant = async (tenantId) => {
+      listed.open();
+      return listForTenant(tenantId);
+    };
+    const getMe = deps.webex.getMe.bind(deps.webex);
+    deps.webex.getMe = async (accessToken) => {
+      await listed.passed;
+      return getMe(accessToken);
+    };
+
+    const outcome = await completeAuthorization(deps, { state: await start('presence'), code: 'c' });
+
+    expect(outcome.kind === 'authorized' && outcome.page.remaining).toEqual(
+      catalog.integrations
+        .filter((integration) => integration.key !== 'presence' && integration.key !== 'cdr')
+        .map((integration) => integration.name),
+    );
+    expect((await deps.authorizations.get('acme', 'presence'))?.status).toBe('active');
+  });
+
+  it("finds the record a re-authorization replaces among the tenant's authorizations, without reading it again", async () => {
+    const { deps, start } = setup({
+      // Bound already: no org_bound, whose mail preview reads the record beside the grant.
+      tenant: { orgId: 'org-acme' },
+      records: [activeRecord({ status: 'invalid', cause: 'user_deactivated' })],
+    });
+    const state = await start();
+    const reads: string[] = [];
+    const get = deps.authorizations.get.bind(deps.authorizations);
+    deps.authorizations.get = async (tenantId, integration) => {
+      reads.push('get');
+      return get(tenantId, integration);
+    };
+    const save = deps.authorizations.save.bind(deps.authorizations);
+    deps.authorizations.save = async (...args) => {
+      reads.push('save');
+      return save(...args);
+    };
+
+    const outcome = await completeAuthorization(deps, { state, code: 'c' });
+
+    // The notifier's preview reads the record to write its mail, after the save; the callback never does.
+    expect(reads.slice(0, reads.indexOf('save'))).toEqual([]);
+
+    expect(outcome.event).toMatchObject({ type: 'restored', previousStatus: 'invalid' });
+    expect(outcome.kind === 'authorized' && outcome.page.restored).toBe(true);
+    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['restored']);
+    expect(deps.log.lines.filter((line) => line.level === 'error')).toEqual([]);
+  });
+
+  it("fails as before when the save fails, after the org binding's announcement is done", async () => {
+    const { deps, start } = setup();
+    const broken = new Error('table unavailable');
+    deps.authorizations.save = async () => {
+      throw broken;
+    };
+
+    await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toBe(broken);
+
+    expect(deps.history.events.map((event) => event.type)).toEqual(['org_bound']);
+    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['org_bound']);
+    expect(await deps.authorizations.get('acme', 'presence')).toBeUndefined();
+  });
+
+  it("keeps nothing and binds no org when the tenant's authorizations cannot be read", async () => {
+    const { deps, start, written } = setup();
+    const state = await start();
+    const before = written();
+    const broken = new Error('query failed');
+    deps.authorizations.listForTenant = async () => {
+      throw broken;
+    };
+
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toBe(broken);
+
+    expect(written()).toEqual(before);
+  });
+
   it('still shows success when publishing fails, and leaves the event in the outbox for the validator', async () => {
     const { deps, start } = setup();
     deps.events.fail(new Error('bus down'));
@@ -351,6 +449,58 @@ describe('completeAuthorization', () => {
     const before = written();
     await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(LinkRevokedError);
     expect(written()).toEqual(before);
+  });
+
+  it("reads the deployment's link key and client secret while the tenant is read", async () => {
+    const { deps, start } = setup();
+    const state = await start();
+    const linkKeyRead = gate('the tenant was read before the link key was asked for');
+    const secretRead = gate('the tenant was read before the client secret was asked for');
+    const getLinkKey = deps.linkKeys.get.bind(deps.linkKeys);
+    deps.linkKeys.get = async () => {
+      linkKeyRead.open();
+      return getLinkKey();
+    };
+    const getSecret = deps.clientSecrets.get.bind(deps.clientSecrets);
+    deps.clientSecrets.get = async (integration, options) => {
+      secretRead.open();
+      return getSecret(integration, options);
+    };
+    const getTenant = deps.tenants.get.bind(deps.tenants);
+    deps.tenants.get = async (tenantId) => {
+      await Promise.all([linkKeyRead.passed, secretRead.passed]);
+      return getTenant(tenantId);
+    };
+
+    const outcome = await completeAuthorization(deps, { state, code: 'c' });
+
+    expect(outcome.kind).toBe('authorized');
+    expect(deps.webex.exchanges[0]?.input.clientSecret).toBe('secret-presence');
+  });
+
+  it('still refuses a revoked link first when the client secret read fails, and writes nothing', async () => {
+    const { deps, start, written } = setup();
+    const state = await start();
+    const tenant = deps.tenants.tenants.get('acme');
+    if (tenant) deps.tenants.tenants.set('acme', { ...tenant, linkVersion: 2 });
+    deps.clientSecrets.get = async () => {
+      throw new Error('secret unreadable');
+    };
+    const before = written();
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(LinkRevokedError);
+    expect(written()).toEqual(before);
+    expect(deps.webex.exchanges).toEqual([]);
+  });
+
+  it('says so when the client secret cannot be read, before any call to Webex', async () => {
+    const { deps, start } = setup();
+    const state = await start();
+    const unreadable = new Error('secret unreadable');
+    deps.clientSecrets.get = async () => {
+      throw unreadable;
+    };
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toBe(unreadable);
+    expect(deps.webex.exchanges).toEqual([]);
   });
 
   it('refuses a callback with neither code nor error', async () => {
