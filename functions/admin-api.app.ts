@@ -7,7 +7,7 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
-import { tracedInvocation } from './commons/tracer.js';
+import { tracedInvocation } from './commons/traced-invocation.js';
 import { recordValidationOutcome } from './commons/validation-metrics.js';
 import { describeIssues } from './domain/catalog.js';
 import {

@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import * as z from 'zod';
 import { clearBrowserBinding, isBoundBrowser, issueBrowserBinding } from './commons/oauth-browser-binding.js';
 import { parseQueryString } from './commons/query-string.js';
-import { tracedInvocation } from './commons/tracer.js';
+import { tracedInvocation } from './commons/traced-invocation.js';
 import { MAX_LINK_TOKEN_LENGTH } from './domain/onboarding-link.js';
 import {
   BrowserMismatchError,

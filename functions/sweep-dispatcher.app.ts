@@ -6,7 +6,7 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { DispatcherDependencies } from './commons/composition-root.js';
-import { tracedInvocation } from './commons/tracer.js';
+import { tracedInvocation } from './commons/traced-invocation.js';
 import { SWEEP_INCOMPLETE_METRIC } from './commons/validation-metrics.js';
 import {
   dispatchDueAuthorizations,

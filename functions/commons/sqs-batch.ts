@@ -7,7 +7,7 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
-import { tracedInvocation } from './tracer.js';
+import { tracedInvocation } from './traced-invocation.js';
 
 /** Observability of an SQS consumer; tests pass their own. */
 export interface SqsConsumerTools {

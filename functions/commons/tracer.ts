@@ -1,6 +1,4 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import type { MiddlewareObj } from '@middy/core';
 import type { WebexCallTracing } from '#adapters/webex-client.js';
 
 /**
@@ -29,13 +27,4 @@ export function webexCallTracing(on: Tracer = tracer): WebexCallTracing {
       subsegment?.close();
     }
   };
-}
-
-/**
- * The tracer's middy middleware (a subsegment per invocation, cold start annotated), or none
- * without a tracer. Responses are not recorded: admin answers carry onboarding links, and pages
- * say nothing a trace needs.
- */
-export function tracedInvocation(on: Tracer | undefined): MiddlewareObj[] {
-  return on ? [captureLambdaHandler(on, { captureResponse: false })] : [];
 }
