@@ -14,7 +14,14 @@ import type { FunctionBinding } from './project-function.js';
 
 /** A DynamoDB action a function may be granted on the table or one of its indexes. */
 export type TableAction =
-  'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan';
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'ConditionCheckItem'
+  | 'Query'
+  | 'Scan';
 
 /**
  * What one state-owning function does with the table, from the repository methods its code path
@@ -36,10 +43,11 @@ export interface StateAccess {
 /**
  * The table access of each state-owning function, as its code uses it:
  *
- * - public API (functions/domain/onboarding.ts): tenants `get` and `bindOrg`, authorizations
- *   `get`, `listForTenant`, `save`, `acquireLease`/`releaseLease`, history `append`, OAuth
- *   states `put` and `consume` (a conditional DeleteItem); for the `serviceApp` webhook, its
- *   delivery ledger's conditional PutItem and the `orgs` index.
+ * - public API (functions/domain/onboarding.ts): tenants `get`, authorizations `get`,
+ *   `listForTenant`, `save` (a grant's transaction also binds the tenant's org, or checks it:
+ *   ConditionCheckItem), `acquireLease`/`releaseLease`, history `append`, OAuth states `put` and
+ *   `consume` (a conditional DeleteItem); for the `serviceApp` webhook, its delivery ledger's
+ *   conditional PutItem and the `orgs` index.
  * - admin API (functions/domain/admin*.ts, offboarding.ts, status-board.ts, and validate-now,
  *   recheck, force refresh and reload on the validator's path: tokens sealed and opened,
  *   client secrets read, the credential incident item read and updated): tenants `create`, `get`, `replace`, `setOrg`, `list` (the `tenants`
@@ -54,7 +62,7 @@ export interface StateAccess {
  */
 export const STATE_ACCESS = {
   publicApi: {
-    table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+    table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
     // The serviceApp webhook finds the tenants bound to an org.
     queriedIndexes: [tableDefinition.orgIndex.indexName],
     tokens: 'seal-only',

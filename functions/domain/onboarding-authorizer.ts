@@ -6,11 +6,11 @@ import {
   WebexUnavailableError,
 } from './onboarding-errors.js';
 import type { OnboardingDependencies } from './onboarding.js';
-import { WebexError, type OrgBinding, type WebexPerson, type WebexRole } from './ports.js';
+import { WebexError, type WebexPerson, type WebexRole } from './ports.js';
 
 /*
  * The callback's check of who authorized: a person, a Full Administrator, of the tenant's org
- * (bound on the first success).
+ * (bound on the first success, by the grant's save: onboarding-org-binding.ts).
  */
 
 /** The Webex role a person needs to authorize for the whole organization. */
@@ -71,23 +71,20 @@ function isFullAdmin(answers: AuthorizerAnswers, retryUrl: string): boolean {
 }
 
 /**
- * Why the person may not authorize for the tenant (not a person, not a Full Administrator, another
- * org than the tenant's), or, when they may, whether this check bound the tenant's org (its first
- * success: `bound`) or found it bound to theirs (`unchanged`).
+ * Why the person may not authorize for the tenant: not a person, not a Full Administrator, or of
+ * another org than the one the tenant is bound to (an unbound tenant is bound by the grant's save).
  */
-export async function checkAuthorizer(
-  deps: OnboardingDependencies,
-  input: { tenant: Tenant; answers: AuthorizerAnswers; retryUrl: string },
-): Promise<{ refusal: Refusal } | { orgBinding: Exclude<OrgBinding, 'refused'> }> {
+export function refusalOf(input: {
+  tenant: Tenant;
+  answers: AuthorizerAnswers;
+  retryUrl: string;
+}): Refusal | undefined {
   const { tenant, answers, retryUrl } = input;
   const { person } = answers;
   const email = primaryEmail(person);
-  if (person.type !== 'person') return { refusal: new NotAPersonError(person.type, retryUrl) };
-  if (!isFullAdmin(answers, retryUrl)) return { refusal: new NotFullAdminError(email, retryUrl) };
+  if (person.type !== 'person') return new NotAPersonError(person.type, retryUrl);
+  if (!isFullAdmin(answers, retryUrl)) return new NotFullAdminError(email, retryUrl);
   if (tenant.orgId !== undefined && tenant.orgId !== person.orgId)
-    return { refusal: new OrgMismatchError(email, retryUrl) };
-  // Binds the tenant on its first success; refused when another request bound another org meanwhile.
-  const orgBinding = await deps.tenants.bindOrg(tenant.tenantId, person.orgId);
-  if (orgBinding === 'refused') return { refusal: new OrgMismatchError(email, retryUrl) };
-  return { orgBinding };
+    return new OrgMismatchError(email, retryUrl);
+  return undefined;
 }

@@ -14,13 +14,23 @@ import {
 import { AuthorizationBusyError } from './onboarding-errors.js';
 import type { OnboardingDependencies } from './onboarding.js';
 import { clearPendingEvent, saveWithEvent } from './outbox.js';
-import type { WebexTokenGrant } from './ports.js';
+import { TenantOrgChangedError, type TenantOrgCondition, type WebexTokenGrant } from './ports.js';
 import { tokenMaterialOf } from './refresh-policy.js';
 
 /*
  * Keeping a granted authorization: the callback holds the lease of the record it replaces, saves
  * the new record with its `granted` or `restored` event in the outbox, then publishes and clears it.
  */
+
+/** Saves of a grant that meet a tenant changed meanwhile (bound by another consent, rebound by an admin). */
+const TENANT_ORG_ATTEMPTS = 3;
+
+/** The tenant's org a grant's save requires, and what to require when the tenant changed meanwhile. */
+export interface TenantOrgRequirement {
+  condition: TenantOrgCondition;
+  /** Reads the tenant again: the condition to try next, or undefined when the grant cannot be kept. */
+  reconsider: () => Promise<TenantOrgCondition | undefined>;
+}
 
 /** How long the callback waits for a validator or token reader to let go of an authorization. */
 const LEASE_WAIT_MS = 5_000;
@@ -63,6 +73,7 @@ export async function saveGranted(
     refreshTokenExpiresAt: string;
     /** Our own lease on the record, released by this save (the record is written without it). */
     leaseOwner: string | undefined;
+    tenantOrg: TenantOrgCondition | undefined;
   },
 ): Promise<{ saved: Authorization; event: AuthorizationEvent }> {
   const key = { tenantId: input.tenant.tenantId, integration: input.integration.key };
@@ -100,7 +111,7 @@ export async function saveGranted(
       warningsSent: [],
       updatedAt: nowIso,
     };
-    return { record, event };
+    return { record, event, ...(input.tenantOrg ? { tenantOrg: input.tenantOrg } : {}) };
   });
 }
 
@@ -109,9 +120,13 @@ export async function saveGranted(
  * 1. When a record is replaced, hold its lease (holdLease): nothing is sealed while a validator
  *    holds it past the wait.
  * 2. Seal the token material and save the record with its event in one conditional write
- *    (saveGranted), with the scopes Webex granted (the entry's when it named none); our lease is
- *    released if the seal or the save fails.
- * 3. Publish the event and clear the outbox marker (publishAndClear).
+ *    (saveGranted), with the scopes Webex granted (the entry's when it named none), and with
+ *    `tenantOrg` the tenant's org checked or bound in the same transaction: when the tenant changed
+ *    meanwhile, the save is tried again under the condition `reconsider` answers (up to
+ *    TENANT_ORG_ATTEMPTS saves), else TenantOrgChangedError. Our lease is released if the seal or
+ *    the save fails.
+ * 3. Publish the event and clear the outbox marker (publishAndClear), beside the org binding's
+ *    event when this save bound the org.
  */
 export async function keepGrant(
   deps: OnboardingDependencies,
@@ -123,6 +138,7 @@ export async function keepGrant(
     authorizer: Authorizer | undefined;
     grant: WebexTokenGrant;
     retryUrl: string;
+    tenantOrg?: TenantOrgRequirement;
   },
 ): Promise<{ saved: Authorization; event: AuthorizationEvent }> {
   const { tenant, integration, grant } = input;
@@ -131,26 +147,52 @@ export async function keepGrant(
     ? await holdLease(deps, tenant.tenantId, integration.key, input.retryUrl)
     : undefined;
   let granted: { saved: Authorization; event: AuthorizationEvent };
+  let tenantOrg = input.tenantOrg?.condition;
   try {
-    granted = await saveGranted(deps, {
-      tenant,
-      integration,
-      previous: lease?.record ?? input.previous,
-      authorizer: input.authorizer,
-      sealedTokens: await deps.vault.seal(
-        { tenantId: tenant.tenantId, integration: integration.key },
-        material,
-      ),
-      scopes: grant.scope ? grant.scope.split(/\s+/).filter(Boolean) : [...integration.scopes],
-      accessTokenExpiresAt: material.accessTokenExpiresAt,
-      refreshTokenExpiresAt: material.refreshTokenExpiresAt,
-      leaseOwner: lease?.owner,
-    });
+    const sealedTokens = await deps.vault.seal(
+      { tenantId: tenant.tenantId, integration: integration.key },
+      material,
+    );
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        granted = await saveGranted(deps, {
+          tenant,
+          integration,
+          previous: lease?.record ?? input.previous,
+          authorizer: input.authorizer,
+          sealedTokens,
+          scopes: grant.scope ? grant.scope.split(/\s+/).filter(Boolean) : [...integration.scopes],
+          accessTokenExpiresAt: material.accessTokenExpiresAt,
+          refreshTokenExpiresAt: material.refreshTokenExpiresAt,
+          leaseOwner: lease?.owner,
+          tenantOrg,
+        });
+        break;
+      } catch (error) {
+        if (!(error instanceof TenantOrgChangedError) || !input.tenantOrg) throw error;
+        // Nothing was written: the same sealed tokens go into the next try.
+        const next = attempt < TENANT_ORG_ATTEMPTS ? await input.tenantOrg.reconsider() : undefined;
+        if (!next) throw error;
+        tenantOrg = next;
+      }
+    }
   } catch (error) {
     if (lease) await releaseLease(deps, lease);
     throw error;
   }
-  await publishAndClear(deps, granted.saved, granted.event);
+  const binding = tenantOrg?.binding;
+  if (binding) {
+    deps.log.info('Tenant bound to a Webex org by its first consent', {
+      tenantId: tenant.tenantId,
+      integration: integration.key,
+      orgId: binding.orgId,
+    });
+  }
+  // Sent together; the binding's first, as it happened first.
+  await Promise.all([
+    ...(binding ? [publishQuietly(deps, binding)] : []),
+    publishAndClear(deps, granted.saved, granted.event),
+  ]);
   return granted;
 }
 

@@ -1,29 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { Integration } from './catalog.js';
-import { publishQuietly } from './event-publishing.js';
 import { AUTHORIZATION_EVENT_VERSION, type AuthorizationEvent, type Tenant } from './model.js';
 import { primaryEmail } from './onboarding-authorizer.js';
+import { OrgMismatchError } from './onboarding-errors.js';
+import { keepGrant } from './onboarding-grant.js';
 import type { OnboardingDependencies } from './onboarding.js';
-import type { WebexPerson } from './ports.js';
+import { TenantOrgChangedError, type TenantOrgCondition, type WebexPerson } from './ports.js';
 
 /*
  * A tenant created without an org is bound by its first successful consent, whoever holds the
  * link: ops hear of it at once, with the command that undoes it, so a squatter is caught early.
+ * The binding is part of the grant's own transaction, as is the check that a bound tenant's org
+ * is still the authorizer's, so no grant is stored for another org than the tenant's.
  */
 
 /**
- * Records and announces that the consent of `person` just bound `tenant` (which had no org):
- * an `org_bound` history item, and the event on the bus with a mail to ops only (never the
- * tenant's contacts: the binding may be a stranger's, and the undo is a vendor command). Neither a
- * history nor a publish failure undoes the authorization: both are logged.
+ * The `org_bound` event of `person`'s consent binding `tenant` (which has no org): kept in the
+ * history by the grant's save, and published with a mail to ops only (never the tenant's
+ * contacts: the binding may be a stranger's, and the undo is a vendor command).
  */
-export async function announceOrgBinding(
-  deps: Pick<OnboardingDependencies, 'history' | 'events' | 'clock' | 'log'>,
-  input: { tenant: Tenant; integration: Integration; person: WebexPerson },
-): Promise<void> {
+function orgBoundEvent(
+  deps: Pick<OnboardingDependencies, 'clock'>,
+  input: { tenant: Tenant; integration: Pick<Integration, 'key' | 'name'>; person: WebexPerson },
+): AuthorizationEvent {
   const { tenant, integration, person } = input;
   const email = primaryEmail(person);
-  const event: AuthorizationEvent = {
+  return {
     version: AUTHORIZATION_EVENT_VERSION,
     eventId: randomUUID(),
     type: 'org_bound',
@@ -35,18 +37,39 @@ export async function announceOrgBinding(
     authorizerEmail: email,
     orgId: person.orgId,
   };
-  try {
-    await deps.history.append(event);
-  } catch (error) {
-    deps.log.error('Recording the org binding in the history failed', {
-      tenantId: tenant.tenantId,
-      error: error instanceof Error ? error.name : 'unknown',
-    });
-  }
-  await publishQuietly(deps, event);
-  deps.log.info('Tenant bound to a Webex org by its first consent', {
+}
+
+/**
+ * Keeps a checked grant (keepGrant) while the tenant is bound to the authorizer's org: a tenant
+ * read unbound is bound in the grant's transaction (of simultaneous first consents, exactly one
+ * binds; the others find the org bound), a bound one is checked there. When the tenant changed
+ * meanwhile it is read again: unbound or bound to the authorizer's org, the save is tried again;
+ * gone or bound to another org, the grant is refused.
+ */
+export async function keepGrantInTenantOrg(
+  deps: OnboardingDependencies,
+  input: Omit<Parameters<typeof keepGrant>[1], 'tenantOrg'> & { person: WebexPerson },
+): Promise<Awaited<ReturnType<typeof keepGrant>> | { refusal: OrgMismatchError }> {
+  const { person, integration } = input;
+  const conditionFor = (tenant: Tenant): TenantOrgCondition => ({
     tenantId: tenant.tenantId,
-    integration: integration.key,
     orgId: person.orgId,
+    ...(tenant.orgId === undefined ? { binding: orgBoundEvent(deps, { tenant, integration, person }) } : {}),
   });
+  try {
+    return await keepGrant(deps, {
+      ...input,
+      tenantOrg: {
+        condition: conditionFor(input.tenant),
+        reconsider: async () => {
+          const current = await deps.tenants.get(input.tenant.tenantId);
+          const ours = current !== undefined && (current.orgId ?? person.orgId) === person.orgId;
+          return ours ? conditionFor(current) : undefined;
+        },
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof TenantOrgChangedError)) throw error;
+    return { refusal: new OrgMismatchError(primaryEmail(person), input.retryUrl) };
+  }
 }

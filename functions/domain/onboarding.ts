@@ -1,6 +1,6 @@
 import type { Integration } from './catalog.js';
 import type { AuthorizationEvent, Authorizer, OAuthState } from './model.js';
-import { checkAuthorizer, primaryEmail, readAuthorizer } from './onboarding-authorizer.js';
+import { primaryEmail, readAuthorizer, refusalOf, type Refusal } from './onboarding-authorizer.js';
 import { oauthErrorCodeOf, recordDenial } from './onboarding-denials.js';
 import {
   CodeRefusedError,
@@ -18,7 +18,7 @@ import {
   remainingIntegrationsOf,
   warningsFor,
 } from './onboarding-portal.js';
-import { announceOrgBinding } from './onboarding-org-binding.js';
+import { keepGrantInTenantOrg } from './onboarding-org-binding.js';
 import { revokeRefusedGrant } from './onboarding-refused-grant.js';
 import {
   createOAuthAttempt,
@@ -26,7 +26,6 @@ import {
   isOAuthStateExpired,
   oauthAttemptStartedAt,
 } from './oauth-state.js';
-import { keepGrant } from './onboarding-grant.js';
 import type { SuccessPageModel, TroubleshootingPageModel } from './onboarding-views.js';
 import {
   WebexError,
@@ -167,14 +166,15 @@ export async function startAuthorization(
  *    troubleshooting page.
  * 4. Exchange the code with the stored PKCE verifier (Webex down: "try again", nothing written).
  * 5. Read the person and the org's roles, with the tenant's authorizations (the record this grant
- *    replaces among them), together (one round trip); refuse non-persons, non-Full-Admins and another org than
- *    the tenant's (binding the org on the first success, and telling ops with the command that
- *    undoes it). Refused tokens are not kept; the refused grant is revoked at Webex by its id only
- *    when it can be told apart from every other grant.
+ *    replaces among them), together (one round trip); refuse non-persons, non-Full-Admins and
+ *    another org than the tenant's. Refused tokens are not kept; the refused grant is revoked at
+ *    Webex by its id only when it can be told apart from every other grant.
  * 6. Seal the token material for this tenant and integration (TokenVault).
  * 7. Save the authorization (active, authorizer, scopes, expiries from Webex's answer, next check,
- *    the sealed tokens) together with its history event, in one conditional write: the record and
- *    its tokens are never apart.
+ *    the sealed tokens) together with its history event and the tenant's org, in one conditional
+ *    write: the record and its tokens are never apart, and the grant is stored only while the
+ *    tenant is the authorizer's org's. A first success binds the org there, with an `org_bound`
+ *    history event that tells ops, with the command that undoes it (onboarding-org-binding.ts).
  * 8. Publish `granted`, or `restored` when it replaces an invalid or degraded authorization, through
  *    the record's outbox (`pendingEvent`), so a failed publish is retried by the validator.
  * Every link this flow hands out (retry, portal) expires when the link it started from does.
@@ -234,9 +234,8 @@ export async function completeAuthorization(
   ]);
   const previous = authorizations.find((stored) => stored.integration === integration.key);
   const { person } = answers;
-  const check = await checkAuthorizer(deps, { tenant, answers, retryUrl });
-  if ('refusal' in check) {
-    const { refusal } = check;
+  // Refused tokens are not kept, and the refused grant is revoked at Webex when it can be.
+  const refuse = async (refusal: Refusal): Promise<never> => {
     await revokeRefusedGrant(deps, {
       integration,
       person,
@@ -249,10 +248,9 @@ export async function completeAuthorization(
       reason: refusal.name,
     });
     throw refusal;
-  }
-  // This consent bound the tenant's org (of simultaneous ones, exactly one): tell ops, with the undo.
-  // Published before the grant is saved, so the mail names the consenting person from the event.
-  if (check.orgBinding === 'bound') await announceOrgBinding(deps, { tenant, integration, person });
+  };
+  const refusal = refusalOf({ tenant, answers, retryUrl });
+  if (refusal) return refuse(refusal);
   const authorizer: Authorizer = {
     personId: person.id,
     email: primaryEmail(person),
@@ -260,14 +258,17 @@ export async function completeAuthorization(
     orgId: person.orgId,
     fullAdmin: true,
   };
-  const { saved, event } = await keepGrant(deps, {
+  const kept = await keepGrantInTenantOrg(deps, {
     tenant,
     integration,
     previous,
     authorizer,
+    person,
     grant,
     retryUrl,
   });
+  if ('refusal' in kept) return refuse(kept.refusal);
+  const { saved, event } = kept;
   deps.log.info('Authorization granted', {
     tenantId: tenant.tenantId,
     integration: integration.key,

@@ -1,6 +1,6 @@
 import type { Authorization, AuthorizationEvent } from './model.js';
 import { CHECKABLE_STATUSES } from './model.js';
-import { ConflictError, type AuthorizationRepository, type Clock } from './ports.js';
+import { ConflictError, type AuthorizationRepository, type Clock, type TenantOrgCondition } from './ports.js';
 
 /**
  * The authorization's outbox: a transition's event is saved on the record (`pendingEvent`) in the
@@ -28,6 +28,8 @@ export interface OutboxKey {
 export interface PendingWrite {
   record: Authorization;
   event: AuthorizationEvent;
+  /** The tenant's org as the write requires it (a grant's), checked or bound in its transaction. */
+  tenantOrg?: TenantOrgCondition;
 }
 
 /** The record as saved with its event. */
@@ -76,6 +78,7 @@ export async function saveWithEvent(
         { ...write.record, pendingEvent: write.event },
         current?.version,
         write.event,
+        write.tenantOrg,
       );
       return { saved, event: write.event };
     } catch (error) {

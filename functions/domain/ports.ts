@@ -57,8 +57,28 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
-/** What binding a tenant's org did (TenantRepository.bindOrg). */
-export type OrgBinding = 'bound' | 'unchanged' | 'refused';
+/**
+ * The tenant item was not as a grant's save expected it (AuthorizationRepository.save with a
+ * `tenantOrg`): gone, bound to another org, or, for a binding save, bound meanwhile. Nothing was written.
+ */
+export class TenantOrgChangedError extends Error {
+  override readonly name = 'TenantOrgChangedError';
+}
+
+/**
+ * The tenant's Webex org as a grant's save requires it, checked in the save's own transaction, so
+ * a grant is stored only while its authorizer's org is the tenant's.
+ */
+export interface TenantOrgCondition {
+  tenantId: string;
+  orgId: string;
+  /**
+   * The tenant's first success binds it: the tenant must have no org, gets `orgId`, and this
+   * `org_bound` event goes into its history, all in the same transaction. Without it, the tenant
+   * must already be bound to `orgId`.
+   */
+  binding?: AuthorizationEvent;
+}
 
 export interface TenantRepository {
   /** Creates the tenant; ConflictError when the id is taken. */
@@ -67,12 +87,6 @@ export interface TenantRepository {
   list(options: { limit: number; cursor?: string }): Promise<Page<Tenant>>;
   /** Writes the whole tenant when its `updatedAt` still equals `expectedUpdatedAt`; ConflictError otherwise. */
   replace(tenant: Tenant, expectedUpdatedAt: string): Promise<void>;
-  /**
-   * Binds the tenant to a Webex org on the first successful authorization: `bound` when this call
-   * bound it (of several at once, exactly one), `unchanged` when it was bound to this org already,
-   * `refused` when it is bound to another org or gone (the caller must refuse the authorization).
-   */
-  bindOrg(tenantId: string, orgId: string): Promise<OrgBinding>;
   /**
    * Sets (or, with undefined, removes) the tenant's Webex org and its `updatedAt`, when the stored
    * `orgId` is still `expected.orgId` and `updatedAt` still `expected.updatedAt`; ConflictError
@@ -108,11 +122,14 @@ export interface AuthorizationRepository {
    * succeeds only when the stored version equals `expectedVersion` (undefined: must not exist);
    * ConflictError otherwise. The stored version becomes `expectedVersion + 1` (or 1).
    * Checkable records (active, expiring, degraded) with `nextCheckAt` carry the `due` index keys.
+   * With `tenantOrg`, the tenant's org is checked (or bound) in the same transaction;
+   * TenantOrgChangedError when it is not as required.
    */
   save(
     authorization: Authorization,
     expectedVersion: number | undefined,
     event?: AuthorizationEvent,
+    tenantOrg?: TenantOrgCondition,
   ): Promise<Authorization>;
   /** Takes the lease when free or expired; undefined when another owner holds it. */
   acquireLease(

@@ -68,7 +68,6 @@ describe('the Service App card in a real browser', () => {
     orgId = orgs[0]?.id ?? '';
     const tenant = testTenant({ tenantId: 'service-co', name: 'Service Co', orgId });
     await repositories.tenants.create(tenant);
-    await repositories.tenants.bindOrg(tenant.tenantId, orgId);
 
     const vendorTokens = await obtainTokens(simulator.url, {
       integration: {

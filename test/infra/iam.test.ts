@@ -117,14 +117,16 @@ describe('function permissions', () => {
     expect(permissions).toEqual(
       sortPermissions([
         ...basics(fn),
-        // Onboarding: tenants get/bindOrg, authorizations get/listForTenant/save/leases,
-        // history append, OAuth state put and consume (a conditional delete).
+        // Onboarding: tenants get, authorizations get/listForTenant/save/leases (a grant's save
+        // binds or checks the tenant's org: ConditionCheckItem), history append, OAuth state put
+        // and consume (a conditional delete).
         ...allow(
           [
             'dynamodb:GetItem',
             'dynamodb:PutItem',
             'dynamodb:UpdateItem',
             'dynamodb:DeleteItem',
+            'dynamodb:ConditionCheckItem',
             'dynamodb:Query',
           ],
           [table()],
@@ -284,7 +286,7 @@ describe('function permissions', () => {
     );
   });
 
-  it('grants no function ConditionCheckItem, Scan, batch calls or kms:Encrypt', () => {
+  it("grants no function Scan, batch calls or kms:Encrypt, and ConditionCheckItem only to the public API (a grant's org check)", () => {
     for (const fn of [
       synth.stack.api.publicFunction,
       synth.stack.api.adminFunction,
@@ -293,8 +295,9 @@ describe('function permissions', () => {
       synth.stack.mail.notifier,
     ]) {
       const actions = permissionsOf(synth.template, roleOf(fn)).map((permission) => permission.action);
+      const conditionChecks = actions.filter((action) => action === 'dynamodb:ConditionCheckItem');
+      expect(conditionChecks).toHaveLength(fn === synth.stack.api.publicFunction ? 1 : 0);
       for (const action of [
-        'dynamodb:ConditionCheckItem',
         'dynamodb:Scan',
         'dynamodb:BatchGetItem',
         'dynamodb:BatchWriteItem',

@@ -146,8 +146,8 @@ describe('org binding (admin API, onboarding, DynamoDB Local, Webex simulator)',
     expect(alert?.audience).toBe('ops');
     expect(alert?.subject).toBe('Webex org bound: First Bind Inc (first-bind)');
     expect(alert?.text).toContain(`Webex org ID: ${demoOrgId}`);
-    // Published before the grant is saved: the mail names the consenting person by the event's email.
-    expect(alert?.text).toContain('Authorized by: admin@demo.example');
+    // Published once the grant is saved with the binding: the mail names the consenting person as the record does.
+    expect(alert?.text).toMatch(/Authorized by: .+ <admin@demo\.example> \(person ID [^)]+\)/);
     expect(alert?.text).toContain('Tenant: First Bind Inc (first-bind)');
     expect(alert?.text).toContain(
       "npx webex-auth-keeper tenants update first-bind --org <the customer's Webex org ID> --revoke-authorizations",

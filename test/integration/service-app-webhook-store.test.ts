@@ -44,7 +44,13 @@ describe('the serviceApp webhook on DynamoDB Local', () => {
     await repositories.tenants.create(testTenant({ tenantId: 'beta', orgId: 'org-a' }));
     await repositories.tenants.create(testTenant({ tenantId: 'gamma', orgId: 'org-b' }));
     await repositories.tenants.create(testTenant({ tenantId: 'delta' }));
-    expect(await repositories.tenants.bindOrg('delta', 'org-c')).toBe('bound');
+    const delta = testTenant({ tenantId: 'delta' });
+    await repositories.tenants.setOrg(
+      'delta',
+      'org-c',
+      { orgId: undefined, updatedAt: delta.updatedAt },
+      delta.updatedAt,
+    );
     await repositories.history.append({
       ...testEvent('gamma', 'presence', '2026-03-01T09:00:00.000Z'),
       type: 'org_bound',

@@ -152,7 +152,7 @@ describe('a callback that dies at any step leaves a consistent state and a retry
         'after webex.exchangeCode',
         'before webex.getMe',
         'before webex.listRoles',
-        'after tenants.bindOrg',
+        'after authorizations.listForTenant',
         'before vault.seal',
         'after vault.seal',
         'before authorizations.save',

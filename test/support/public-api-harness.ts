@@ -22,9 +22,12 @@ import { testSettings, testTenant } from './fixtures.js';
 export function inMemoryPublicApiDependencies(settings: Partial<OnboardingSettings> = {}) {
   const catalog = defaultCatalog();
   const clock = new ManualClock();
+  const tenants = new InMemoryTenantRepository(testTenant());
+  const authorizations = new InMemoryAuthorizationRepository();
+  authorizations.tenants = tenants;
   return {
-    tenants: new InMemoryTenantRepository(testTenant()),
-    authorizations: new InMemoryAuthorizationRepository(),
+    tenants,
+    authorizations,
     history: new InMemoryHistory(),
     oauthStates: new InMemoryOAuthStateStore(),
     vault: new MemoryTokenVault(),

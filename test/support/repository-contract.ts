@@ -5,6 +5,7 @@ import { tableDefinition } from '#adapters/table-definition.js';
 import type { Authorization, OAuthState } from '#domain/model.js';
 import {
   ConflictError,
+  TenantOrgChangedError,
   type AuthorizationRepository,
   type HistoryRepository,
   type OAuthStateStore,
@@ -69,12 +70,6 @@ export function describeRepositoryContract(
         expect(await repos.tenants.get('missing')).toBeUndefined();
       });
 
-      it('tells exactly one of several simultaneous first binds of the same org that it bound it', async () => {
-        await repos.tenants.create(testTenant({ tenantId: 't-b' }));
-        const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => repos.tenants.bindOrg('t-b', 'org-1')));
-        expect(outcomes.sort()).toEqual(['bound', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
-      });
-
       it('lists tenants in id order, a page at a time, and refuses a cursor it did not write', async () => {
         for (const id of ['t-c', 't-a', 't-b']) await repos.tenants.create(testTenant({ tenantId: id }));
         const pages = await allPages((cursor) =>
@@ -87,8 +82,7 @@ export function describeRepositoryContract(
       });
 
       it('replaces a tenant only while updatedAt is the one read, never its orgId or createdAt', async () => {
-        await repos.tenants.create(testTenant({ tenantId: 't-a' }));
-        expect(await repos.tenants.bindOrg('t-a', 'org-1')).toBe('bound');
+        await repos.tenants.create(testTenant({ tenantId: 't-a', orgId: 'org-1' }));
         const stored = await repos.tenants.get('t-a');
         if (!stored) throw new Error('no tenant');
         await repos.tenants.replace(
@@ -124,16 +118,6 @@ export function describeRepositoryContract(
         expect(await repos.tenants.get('t-a')).toEqual(withPolicy);
         await repos.tenants.replace({ ...stored, updatedAt: at(2000) }, withPolicy.updatedAt);
         expect(await repos.tenants.get('t-a')).toEqual({ ...stored, updatedAt: at(2000) });
-      });
-
-      it('binds the org once: the same org again is unchanged, another org or a missing tenant refused', async () => {
-        await repos.tenants.create(testTenant({ tenantId: 't-a' }));
-        expect(await repos.tenants.bindOrg('t-a', 'org-1')).toBe('bound');
-        expect(await repos.tenants.bindOrg('t-a', 'org-1')).toBe('unchanged');
-        expect(await repos.tenants.bindOrg('t-a', 'org-2')).toBe('refused');
-        expect((await repos.tenants.get('t-a'))?.orgId).toBe('org-1');
-        expect(await repos.tenants.bindOrg('missing', 'org-1')).toBe('refused');
-        expect(await repos.tenants.get('missing')).toBeUndefined();
       });
 
       it('sets or removes the org only while both the org and updatedAt are the ones read', async () => {
@@ -217,6 +201,77 @@ export function describeRepositoryContract(
         await expect(
           repos.authorizations.save({ ...created, consecutiveFailures: 2 }, 1),
         ).rejects.toBeInstanceOf(ConflictError);
+      });
+
+      it("binds an unbound tenant's org in a grant's save, with the org_bound event: of simultaneous first grants, exactly one", async () => {
+        await repos.tenants.create(testTenant({ tenantId: 't-b' }));
+        const integrations = ['presence', 'cdr', 'calls', 'sync', 'sso'];
+        const bindings = integrations.map((integration) => ({
+          ...event('t-b', integration, at(1)),
+          type: 'org_bound' as const,
+          orgId: 'org-1',
+        }));
+        const outcomes = await Promise.allSettled(
+          integrations.map((integration, index) =>
+            repos.authorizations.save(due('t-b', integration), undefined, event('t-b', integration, at(0)), {
+              tenantId: 't-b',
+              orgId: 'org-1',
+              binding: bindings[index],
+            }),
+          ),
+        );
+        const saved = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [index] : []));
+        expect(saved).toHaveLength(1);
+        for (const outcome of outcomes.filter((settled) => settled.status === 'rejected'))
+          expect(outcome.reason).toBeInstanceOf(TenantOrgChangedError);
+        expect((await repos.tenants.get('t-b'))?.orgId).toBe('org-1');
+        const [winner = -1] = saved;
+        expect(await repos.authorizations.listForTenant('t-b')).toHaveLength(1);
+        const history = (await repos.history.list('t-b', { limit: 20 })).items;
+        expect(history.filter((item) => item.type === 'org_bound')).toEqual([bindings[winner]]);
+        expect(history).toHaveLength(2);
+      });
+
+      it('saves a grant under a tenant org condition only while the tenant is as required; otherwise nothing is written', async () => {
+        await repos.tenants.create(testTenant({ tenantId: 't-a', orgId: 'org-1' }));
+        const granted = event('t-a', 'presence', at(0));
+        const binding = { ...event('t-a', 'presence', at(1)), type: 'org_bound' as const, orgId: 'org-1' };
+        const refusedSaves = [
+          // bound to another org
+          { tenantId: 't-a', orgId: 'org-2' },
+          // a binding of a tenant bound already, even to the same org
+          { tenantId: 't-a', orgId: 'org-1', binding },
+          // a tenant that is gone
+          { tenantId: 'gone', orgId: 'org-1' },
+        ];
+        for (const tenantOrg of refusedSaves) {
+          await expect(
+            repos.authorizations.save(due(tenantOrg.tenantId, 'presence'), undefined, granted, tenantOrg),
+          ).rejects.toBeInstanceOf(TenantOrgChangedError);
+        }
+        expect(await repos.authorizations.get('t-a', 'presence')).toBeUndefined();
+        expect(await repos.authorizations.get('gone', 'presence')).toBeUndefined();
+        expect(await repos.tenants.get('gone')).toBeUndefined();
+        expect((await repos.history.list('t-a', { limit: 10 })).items).toEqual([]);
+        expect((await repos.tenants.get('t-a'))?.orgId).toBe('org-1');
+
+        const saved = await repos.authorizations.save(due('t-a', 'presence'), undefined, granted, {
+          tenantId: 't-a',
+          orgId: 'org-1',
+        });
+        expect(await repos.authorizations.get('t-a', 'presence')).toEqual(saved);
+        expect((await repos.history.list('t-a', { limit: 10 })).items).toEqual([granted]);
+        // An update under the condition, as a re-authorization writes it.
+        const again = await repos.authorizations.save(
+          { ...saved, consecutiveFailures: 0 },
+          saved.version,
+          undefined,
+          {
+            tenantId: 't-a',
+            orgId: 'org-1',
+          },
+        );
+        expect(again.version).toBe(2);
       });
 
       it("lists a tenant's records and nobody else's", async () => {

@@ -76,7 +76,17 @@ export async function authorizeInSimulator(input: {
   const sealedTokens = await input.vault.seal(input, material);
   const simPerson = input.sim.world.findPersonByEmail(person);
   if (!simPerson) throw new Error(`no ${person} in the simulator`);
-  await input.repos.tenants.bindOrg(input.tenantId, simPerson.orgId);
+  // As the callback's save would: an unbound tenant is bound to the consenting person's org.
+  const tenant = await input.repos.tenants.get(input.tenantId);
+  if (tenant && tenant.orgId === undefined) {
+    const { updatedAt } = tenant;
+    await input.repos.tenants.setOrg(
+      input.tenantId,
+      simPerson.orgId,
+      { orgId: undefined, updatedAt },
+      updatedAt,
+    );
+  }
   const record = await input.repos.authorizations.save(
     grantedAuthorization(
       { tenantId: input.tenantId, integration: input.integration, material, sealedTokens, now },

@@ -44,7 +44,7 @@ function handlerValidating(result: ValidationResult) {
     throw new Error('not used by validate-now');
   };
   const deps = {
-    tenants: { get: async () => TENANT, create: unused, list: unused, replace: unused, bindOrg: unused },
+    tenants: { get: async () => TENANT, create: unused, list: unused, replace: unused },
     authorizations: { get: async () => RECORD },
     catalog: defaultCatalog(),
     validateNow: async () => result,

@@ -53,6 +53,7 @@ function setup(
   const authorizations = new InMemoryAuthorizationRepository({ calls, history }).put(
     ...(options.records ?? []),
   );
+  authorizations.tenants = tenants;
   const deps = {
     tenants,
     authorizations,
@@ -217,10 +218,15 @@ describe('completeAuthorization', () => {
       accessToken: exchange?.grant.accessToken,
       refreshToken: exchange?.grant.refreshToken,
     });
-    // The tenant had no org: the consent bound it (org_bound, to ops) before the grant.
+    // The tenant had no org: the grant's save bound it (org_bound, to ops).
     expect(deps.history.events.map((event) => event.type)).toEqual(['org_bound', 'granted']);
-    expect(deps.events.published.map(({ event }) => event)).toEqual(deps.history.events);
-    expect(deps.events.published[0]?.alert?.audience).toBe('ops');
+    // Both published, together (so in either order).
+    expect(deps.events.published).toHaveLength(2);
+    expect(deps.events.published.map(({ event }) => event)).toEqual(
+      expect.arrayContaining(deps.history.events),
+    );
+    const binding = deps.events.published.find(({ event }) => event.type === 'org_bound');
+    expect(binding?.alert?.audience).toBe('ops');
     expect(outcome.kind).toBe('authorized');
     expect(outcome.event).toMatchObject({ type: 'granted', severity: 'info', status: 'active' });
     expect(deps.tenants.tenants.get('acme')?.orgId).toBe('org-acme');
@@ -302,12 +308,9 @@ describe('completeAuthorization', () => {
     const state = await start();
     const before = written();
     await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(AuthorizationBusyError);
-    // The verified Full Admin binds the tenant's org, which is recorded and told to ops (org_bound);
-    // no token, record, or other event or history is kept.
-    const unrelated = { tenant: undefined, history: undefined, published: undefined };
-    expect({ ...written(), ...unrelated }).toEqual({ ...before, ...unrelated });
-    expect(deps.history.events.map((event) => event.type)).toEqual(['org_bound']);
-    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['org_bound']);
+    // The org is bound only with a saved grant: no token, record, org, event or history is kept.
+    expect(written()).toEqual(before);
+    expect((await deps.tenants.get('acme'))?.orgId).toBeUndefined();
   }, 15_000);
 
   it('clears the outbox marker once the event is published', async () => {
@@ -370,7 +373,7 @@ describe('completeAuthorization', () => {
     expect(deps.log.lines.filter((line) => line.level === 'error')).toEqual([]);
   });
 
-  it("fails as before when the save fails, after the org binding's announcement is done", async () => {
+  it('fails as before when the save fails, binding no org and announcing nothing', async () => {
     const { deps, start } = setup();
     const broken = new Error('table unavailable');
     deps.authorizations.save = async () => {
@@ -379,8 +382,9 @@ describe('completeAuthorization', () => {
 
     await expect(completeAuthorization(deps, { state: await start(), code: 'c' })).rejects.toBe(broken);
 
-    expect(deps.history.events.map((event) => event.type)).toEqual(['org_bound']);
-    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['org_bound']);
+    expect(deps.history.events).toEqual([]);
+    expect(deps.events.published).toEqual([]);
+    expect((await deps.tenants.get('acme'))?.orgId).toBeUndefined();
     expect(await deps.authorizations.get('acme', 'presence')).toBeUndefined();
   });
 
@@ -646,6 +650,64 @@ describe('completeAuthorization', () => {
     );
     expect(written()).toEqual(before);
     expect(revocations(deps)).toEqual(['listAuthorizations person-1', deletionOfRefusedGrant(deps)]);
+  });
+
+  it('refuses the grant, keeping nothing, when an admin binds the unbound tenant to another org during the callback', async () => {
+    const { deps, start, written } = setup();
+    const state = await start();
+    const before = written();
+    // The tenant is read unbound; the org is set before the grant's save.
+    const listForTenant = deps.authorizations.listForTenant.bind(deps.authorizations);
+    deps.authorizations.listForTenant = async (tenantId) => {
+      const tenant = deps.tenants.tenants.get(tenantId);
+      if (tenant) deps.tenants.put({ ...tenant, orgId: 'org-other' });
+      return listForTenant(tenantId);
+    };
+
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(OrgMismatchError);
+
+    // The tokens were sealed for the save the tenant refused: an envelope stores nothing, and it is dropped.
+    const untouched = { tenant: undefined, seals: undefined };
+    expect({ ...written(), ...untouched }).toEqual({ ...before, ...untouched });
+    expect(deps.tenants.tenants.get('acme')?.orgId).toBe('org-other');
+    expect(revocations(deps)).toEqual(['listAuthorizations person-1', deletionOfRefusedGrant(deps)]);
+  });
+
+  it('refuses the grant when the bound tenant is rebound to another org during the callback', async () => {
+    const { deps, start, written } = setup({ tenant: { orgId: 'org-acme' } });
+    const state = await start();
+    const listForTenant = deps.authorizations.listForTenant.bind(deps.authorizations);
+    deps.authorizations.listForTenant = async (tenantId) => {
+      const tenant = deps.tenants.tenants.get(tenantId);
+      if (tenant) deps.tenants.put({ ...tenant, orgId: 'org-other' });
+      return listForTenant(tenantId);
+    };
+    const before = written();
+
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(OrgMismatchError);
+
+    const untouched = { tenant: undefined, seals: undefined };
+    expect({ ...written(), ...untouched }).toEqual({ ...before, ...untouched });
+    expect(await deps.authorizations.get('acme', 'presence')).toBeUndefined();
+  });
+
+  it('keeps the grant without a second org_bound when another consent of the same org bound the tenant meanwhile', async () => {
+    const { deps, start } = setup();
+    const state = await start();
+    const listForTenant = deps.authorizations.listForTenant.bind(deps.authorizations);
+    deps.authorizations.listForTenant = async (tenantId) => {
+      const tenant = deps.tenants.tenants.get(tenantId);
+      if (tenant) deps.tenants.put({ ...tenant, orgId: 'org-acme' });
+      return listForTenant(tenantId);
+    };
+
+    const outcome = await completeAuthorization(deps, { state, code: 'c' });
+
+    expect(outcome.kind).toBe('authorized');
+    expect(await deps.authorizations.get('acme', 'presence')).toMatchObject({ status: 'active' });
+    expect(deps.history.events.map((event) => event.type)).toEqual(['granted']);
+    expect(deps.events.published.map(({ event }) => event.type)).toEqual(['granted']);
+    expect(deps.webex.calls.filter((call) => call.startsWith('listAuthorizations'))).toEqual([]);
   });
 
   it("revokes only the refused grant among the person's authorizations: access tokens and other integrations are left alone", async () => {

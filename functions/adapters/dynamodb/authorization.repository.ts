@@ -1,9 +1,16 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, TransactWriteItem } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { authorizationSchema, dueAt, type Authorization, type AuthorizationEvent } from '#domain/model.js';
-import { ConflictError, type AuthorizationRepository, type CheckLease, type Page } from '#domain/ports.js';
+import {
+  ConflictError,
+  TenantOrgChangedError,
+  type AuthorizationRepository,
+  type CheckLease,
+  type Page,
+  type TenantOrgCondition,
+} from '#domain/ports.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { boardIndexAttributes, writeCounted, type CounterChange } from './fleet-board.store.js';
 import { historyItem } from './history.repository.js';
@@ -13,6 +20,7 @@ import {
   dueShardOf,
   encodeCursor,
   isConditionFailure,
+  isConditionFailureOfItem,
   keys,
   meter,
   type CapacityMeter,
@@ -120,6 +128,7 @@ export class DynamoDbAuthorizationRepository implements AuthorizationRepository 
     authorization: Authorization,
     expectedVersion: number | undefined,
     event?: AuthorizationEvent,
+    tenantOrg?: TenantOrgCondition,
   ): Promise<Authorization> {
     const saved: Authorization = { ...authorization, version: (expectedVersion ?? 0) + 1 };
     const item = toItem(saved);
@@ -130,12 +139,12 @@ export class DynamoDbAuthorizationRepository implements AuthorizationRepository 
       );
     try {
       if (expectedVersion === undefined) {
-        await this.write(item, { expression: 'attribute_not_exists(pk)' }, event, { to: bucket });
+        await this.write(item, { expression: 'attribute_not_exists(pk)' }, event, { to: bucket }, tenantOrg);
         return saved;
       }
       try {
         const sameBucket = { expression: '#bucket = :bucket', values: { ':bucket': bucket } };
-        await this.write(item, atVersion(expectedVersion, sameBucket), event, {});
+        await this.write(item, atVersion(expectedVersion, sameBucket), event, {}, tenantOrg);
         return saved;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -147,10 +156,13 @@ export class DynamoDbAuthorizationRepository implements AuthorizationRepository 
         from === undefined
           ? { expression: 'attribute_not_exists(#bucket)' }
           : { expression: '#bucket = :from', values: { ':from': from } };
-      await this.write(item, atVersion(expectedVersion, fromBucket), event, {
-        ...(from === undefined ? {} : { from }),
-        to: bucket,
-      });
+      await this.write(
+        item,
+        atVersion(expectedVersion, fromBucket),
+        event,
+        { ...(from === undefined ? {} : { from }), to: bucket },
+        tenantOrg,
+      );
       return saved;
     } catch (error) {
       if (isConditionFailure(error)) throw conflict();
@@ -159,14 +171,15 @@ export class DynamoDbAuthorizationRepository implements AuthorizationRepository 
   }
 
   /**
-   * Puts the item on its condition, with the history event and the counter change in one
-   * transaction when there are any, else as a plain put.
+   * Puts the item on its condition, with the history event, the tenant's org condition and the
+   * counter change in one transaction when there are any, else as a plain put.
    */
   private async write(
     item: Record<string, unknown>,
     condition: PutCondition,
     event: AuthorizationEvent | undefined,
     change: CounterChange,
+    tenantOrg: TenantOrgCondition | undefined,
   ): Promise<void> {
     const put = {
       TableName: this.tableName,
@@ -176,20 +189,64 @@ export class DynamoDbAuthorizationRepository implements AuthorizationRepository 
       ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
     };
     const counted = change.from !== change.to;
-    if (!event && !counted) {
+    if (!event && !counted && !tenantOrg) {
       const output = await this.documentClient.send(
         new PutCommand({ ...put, ReturnConsumedCapacity: 'TOTAL' }),
       );
       meter(this.capacityMeter, output.ConsumedCapacity, 'write');
       return;
     }
-    await writeCounted(
-      this.documentClient,
-      this.tableName,
-      this.capacityMeter,
-      [{ Put: put }, ...(event ? [{ Put: { TableName: this.tableName, Item: historyItem(event) } }] : [])],
-      counted ? change : {},
-    );
+    const items: TransactWriteItem[] = [
+      { Put: put },
+      ...(event ? [{ Put: { TableName: this.tableName, Item: historyItem(event) } }] : []),
+    ];
+    const tenantItemAt = items.length;
+    if (tenantOrg) items.push(...this.tenantOrgItems(tenantOrg));
+    try {
+      await writeCounted(
+        this.documentClient,
+        this.tableName,
+        this.capacityMeter,
+        items,
+        counted ? change : {},
+      );
+    } catch (error) {
+      if (tenantOrg && isConditionFailureOfItem(error, tenantItemAt)) {
+        throw new TenantOrgChangedError(`Tenant ${tenantOrg.tenantId} is not as the grant requires`);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The tenant item's part of a grant's transaction: the check that it is bound to the org, or
+   * its binding (only while unbound) with the `org_bound` history item.
+   */
+  private tenantOrgItems(tenantOrg: TenantOrgCondition): TransactWriteItem[] {
+    const tenant = { TableName: this.tableName, Key: keys.tenant(tenantOrg.tenantId) };
+    const org = { ':orgId': tenantOrg.orgId };
+    if (!tenantOrg.binding) {
+      return [
+        {
+          ConditionCheck: {
+            ...tenant,
+            ConditionExpression: 'orgId = :orgId',
+            ExpressionAttributeValues: org,
+          },
+        },
+      ];
+    }
+    return [
+      {
+        Update: {
+          ...tenant,
+          UpdateExpression: 'SET orgId = :orgId',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(orgId)',
+          ExpressionAttributeValues: org,
+        },
+      },
+      { Put: { TableName: this.tableName, Item: historyItem(tenantOrg.binding) } },
+    ];
   }
 
   /** The stored record's version and board bucket (absent on a record written before the board). */

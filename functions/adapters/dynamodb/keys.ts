@@ -87,13 +87,21 @@ export function toEpochSeconds(iso: string): number {
   return Math.floor(Date.parse(iso) / 1000);
 }
 
+/** The per-item reasons of a cancelled transaction, in the order of its items (none otherwise). */
+function cancellationReasons(error: unknown): { Code?: string }[] {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return [];
+  return (error as Error & { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+}
+
 /** True when a DynamoDB call failed on its condition (plain or inside a transaction). */
 export function isConditionFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.name === 'ConditionalCheckFailedException') return true;
-  if (error.name !== 'TransactionCanceledException') return false;
-  const reasons = (error as Error & { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+  if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return true;
+  return cancellationReasons(error).some((reason) => reason.Code === 'ConditionalCheckFailed');
+}
+
+/** True when a transaction was cancelled by the condition of its item at `index`. */
+export function isConditionFailureOfItem(error: unknown, index: number): boolean {
+  return cancellationReasons(error)[index]?.Code === 'ConditionalCheckFailed';
 }
 
 /** Receives the read/write capacity each call consumed (the bench sums it); optional. */

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { tenantSchema, type ContactSuppression, type Tenant } from '#domain/model.js';
-import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '#domain/ports.js';
+import { ConflictError, type Page, type TenantRepository } from '#domain/ports.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { TENANT_COUNTED_ATTRIBUTE, writeCounted, type CounterChange } from './fleet-board.store.js';
 import {
@@ -102,8 +102,8 @@ export class DynamoDbTenantRepository implements TenantRepository {
   }
 
   /**
-   * Writes the tenant's mutable fields (not `orgId` nor `createdAt`, which only `bindOrg` and
-   * `create` set) when the stored `updatedAt` is still the one the caller read.
+   * Writes the tenant's mutable fields (not `orgId`, which `setOrg` and a grant's binding save set,
+   * nor `createdAt`) when the stored `updatedAt` is still the one the caller read.
    */
   async replace(tenant: Tenant, expectedUpdatedAt: string): Promise<void> {
     // The optional fields are set when present and removed when absent, so a replace can clear them.
@@ -143,29 +143,6 @@ export class DynamoDbTenantRepository implements TenantRepository {
         throw new ConflictError(`Tenant ${tenant.tenantId} changed meanwhile or is gone`);
       throw error;
     }
-  }
-
-  /** Binds only an unbound tenant, so exactly one caller learns it bound it; then reads the rest. */
-  async bindOrg(tenantId: string, orgId: string): Promise<OrgBinding> {
-    try {
-      const output = await this.documentClient.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.tenant(tenantId),
-          UpdateExpression: 'SET orgId = :orgId',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(orgId)',
-          ExpressionAttributeValues: { ':orgId': orgId },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      meter(this.capacityMeter, output.ConsumedCapacity, 'write');
-      return 'bound';
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-    // The org is never removed by a consent, only by the admin API: a bound org read now is the
-    // one that refused the write above, or its replacement by an admin.
-    return (await this.get(tenantId))?.orgId === orgId ? 'unchanged' : 'refused';
   }
 
   async setOrg(

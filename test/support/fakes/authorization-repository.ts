@@ -1,8 +1,16 @@
 import { dueShardOf } from '#adapters/dynamodb/keys.js';
 import { authorizationSchema, dueAt, type Authorization, type AuthorizationEvent } from '#domain/model.js';
-import { ConflictError, type AuthorizationRepository, type CheckLease, type Page } from '#domain/ports.js';
+import {
+  ConflictError,
+  TenantOrgChangedError,
+  type AuthorizationRepository,
+  type CheckLease,
+  type Page,
+  type TenantOrgCondition,
+} from '#domain/ports.js';
 import { InMemoryHistory } from './history-repository.js';
 import { pageBy } from './paging.js';
+import type { InMemoryTenantRepository } from './tenant-repository.js';
 
 const keyOf = (tenantId: string, integration: string) => `${tenantId}/${integration}`;
 
@@ -48,6 +56,8 @@ export class InMemoryAuthorizationRepository implements AuthorizationRepository 
   readonly calls: string[];
   /** Where saves write their events: the tenant history a test reads, or a private one. */
   readonly history: InMemoryHistory;
+  /** The tenants a grant's save checks or binds the org of (`inMemoryRepositories` links them). */
+  tenants: InMemoryTenantRepository | undefined;
   private conflictsToThrow = 0;
 
   constructor(options: { calls?: string[]; history?: InMemoryHistory } = {}) {
@@ -91,8 +101,10 @@ export class InMemoryAuthorizationRepository implements AuthorizationRepository 
     authorization: Authorization,
     expectedVersion: number | undefined,
     event?: AuthorizationEvent,
+    tenantOrg?: TenantOrgCondition,
   ): Promise<Authorization> {
     const key = keyOf(authorization.tenantId, authorization.integration);
+    if (tenantOrg) this.checkTenantOrg(tenantOrg);
     if (this.conflictsToThrow > 0) {
       this.conflictsToThrow -= 1;
       throw new ConflictError(`Authorization ${key} changed meanwhile`);
@@ -104,8 +116,24 @@ export class InMemoryAuthorizationRepository implements AuthorizationRepository 
     const saved = asStored({ ...authorization, version: (expectedVersion ?? 0) + 1 });
     this.calls.push(`save ${key} ${saved.status}${event ? ` +${event.type}` : ''}`);
     this.records.set(key, saved);
+    // Bound before the first await, as the transaction binds it: a simultaneous save then sees it.
+    const tenant = tenantOrg?.binding ? this.tenants?.tenants.get(tenantOrg.tenantId) : undefined;
+    if (tenant && tenantOrg) this.tenants?.put({ ...tenant, orgId: tenantOrg.orgId });
+    if (tenantOrg?.binding) await this.history.append(tenantOrg.binding);
     if (event) await this.history.append(event);
     return structuredClone(saved);
+  }
+
+  /** The DynamoDB repository's condition on the tenant item of a grant's transaction. */
+  private checkTenantOrg(tenantOrg: TenantOrgCondition): void {
+    if (!this.tenants)
+      throw new Error('A save with a tenant org needs the tenants: link them (inMemoryRepositories)');
+    const tenant = this.tenants.tenants.get(tenantOrg.tenantId);
+    const asRequired = tenantOrg.binding
+      ? tenant !== undefined && tenant.orgId === undefined
+      : tenant?.orgId === tenantOrg.orgId;
+    if (!asRequired)
+      throw new TenantOrgChangedError(`Tenant ${tenantOrg.tenantId} is not as the grant requires`);
   }
 
   async acquireLease(

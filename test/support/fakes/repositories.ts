@@ -12,5 +12,6 @@ export function inMemoryRepositories(options: { calls?: string[] } = {}) {
   const authorizations = new InMemoryAuthorizationRepository({ history, ...options });
   const tenants = new InMemoryTenantRepository();
   tenants.partition = { authorizations, history };
+  authorizations.tenants = tenants;
   return { tenants, authorizations, history, oauthStates: new InMemoryOAuthStateStore() };
 }

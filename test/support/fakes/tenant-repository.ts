@@ -1,5 +1,5 @@
 import type { ContactSuppression, Tenant } from '#domain/model.js';
-import { ConflictError, type OrgBinding, type Page, type TenantRepository } from '#domain/ports.js';
+import { ConflictError, type Page, type TenantRepository } from '#domain/ports.js';
 import type { InMemoryAuthorizationRepository } from './authorization-repository.js';
 import type { InMemoryHistory } from './history-repository.js';
 import { pageBy } from './paging.js';
@@ -12,9 +12,10 @@ export interface TenantPartition {
 
 /**
  * Tenants in memory with the DynamoDB repository's rules: `create` refuses a taken id, `replace`
- * writes only when `updatedAt` is the one read and never changes `orgId` or `createdAt`, `bindOrg`
- * binds once, `setOrg` checks both the org and `updatedAt`, `list` pages in id order, and `purge`
- * deletes an offboarded tenant with its partition (when given one, as `inMemoryRepositories` does).
+ * writes only when `updatedAt` is the one read and never changes `orgId` or `createdAt`, `setOrg`
+ * checks both the org and `updatedAt`, `list` pages in id order, and `purge` deletes an
+ * offboarded tenant with its partition (when given one, as `inMemoryRepositories` does). A grant's
+ * save binds the org through the authorizations (InMemoryAuthorizationRepository `tenants`).
  */
 export class InMemoryTenantRepository implements TenantRepository {
   readonly tenants = new Map<string, Tenant>();
@@ -63,14 +64,6 @@ export class InMemoryTenantRepository implements TenantRepository {
     if (!stored) return false;
     this.put({ ...stored, suppressedContacts: [...(stored.suppressedContacts ?? []), suppression] });
     return true;
-  }
-
-  async bindOrg(tenantId: string, orgId: string): Promise<OrgBinding> {
-    const tenant = this.tenants.get(tenantId);
-    if (!tenant) return 'refused';
-    if (tenant.orgId !== undefined) return tenant.orgId === orgId ? 'unchanged' : 'refused';
-    this.put({ ...tenant, orgId });
-    return 'bound';
   }
 
   async setOrg(
