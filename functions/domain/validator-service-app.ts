@@ -1,7 +1,11 @@
 import type { ServiceApp } from './catalog.js';
-import { classifyProbeResult, outcomeOf, type ProbeResult, type Verdict } from './classification.js';
+import { classifyProbeResult, type ProbeResult, type Verdict } from './classification.js';
 import type { Authorization } from './model.js';
-import { VendorTokenUnavailableError, type WebexTokenGrant } from './ports.js';
+import {
+  askServiceAppTokenEndpoint,
+  TOKEN_ENDPOINT_CALL,
+  type TokenEndpointUnaskedReason,
+} from './service-app-token-endpoint.js';
 import type { ValidatorDependencies } from './validator-config.js';
 import type { TenantOnce, TokenSession } from './validator-session.js';
 
@@ -12,13 +16,19 @@ import type { TenantOnce, TokenSession } from './validator-session.js';
  * with the vendor token, and only that endpoint's 403 says the org deauthorized the app. Every
  * other reason the endpoint cannot be asked (no vendor token, a 429, a 5xx, a refusal of the
  * vendor token or of the app's credentials) is transient: a live authorization is never marked
- * invalid on a guess.
+ * invalid on a guess. The question itself, and the log of why it got no answer, is the one the
+ * portal and the `serviceApp` webhook ask (service-app-token-endpoint.ts).
  */
 
 type TransientVerdict = Extract<Verdict, { kind: 'transient' }>;
 
-/** The evidence name of the token endpoint call. */
-const TOKEN_ENDPOINT_CALL = 'POST /v1/applications/{applicationId}/token';
+/** The check's detail when the token endpoint could not be asked at all. */
+const UNASKED_DETAILS: Record<TokenEndpointUnaskedReason, string> = {
+  no_vendor_token: 'No vendor token is configured to fetch new Service App tokens with.',
+  no_org: 'The tenant has no Webex organization to fetch new Service App tokens for.',
+  // Ops hear of the vendor token's death from its own alert; this record keeps its status.
+  vendor_token_unusable: 'The vendor token that fetches Service App tokens is not usable right now.',
+};
 
 /** What a Service App's check judges from. */
 export interface ServiceAppCheckEvidence {
@@ -50,45 +60,22 @@ export async function judgeServiceAppCheck(
   if (verdict.kind !== 'dead') return verdict;
   const active = await tenant.active();
   if (!active) return 'tenant_inactive';
-  const key = { tenantId: input.record.tenantId, integration: serviceApp.key };
   const unavailable = (detail: string): TransientVerdict => ({
     kind: 'transient',
     detail: `${verdict.detail} ${detail}`,
   });
-  if (!deps.serviceAppTokens) {
-    deps.log.error('A Service App needs new tokens, but no vendor token is configured', key);
-    return unavailable('No vendor token is configured to fetch new Service App tokens with.');
-  }
-  if (active.orgId === undefined) {
-    deps.log.error('A Service App needs new tokens, but its tenant has no Webex org', key);
-    return unavailable('The tenant has no Webex organization to fetch new Service App tokens for.');
-  }
-  let vendorAccessToken: string;
-  try {
-    vendorAccessToken = await deps.serviceAppTokens.vendorToken.accessToken();
-  } catch (error) {
-    if (!(error instanceof VendorTokenUnavailableError)) throw error;
-    // Ops hear of the vendor token's death from its own alert; this record keeps its status.
-    deps.log.error('The vendor token is not usable; a Service App keeps its status until it is', {
-      ...key,
-      reason: error.message,
-    });
-    return unavailable('The vendor token that fetches Service App tokens is not usable right now.');
-  }
-  let grant: WebexTokenGrant;
-  try {
-    grant = await deps.serviceAppTokens.webex.fetchServiceAppToken(vendorAccessToken, {
-      applicationId: serviceApp.applicationId,
-      clientId: serviceApp.clientId,
-      clientSecret: await deps.clientSecrets.get(serviceApp.key),
-      targetOrgId: active.orgId,
-    });
-  } catch (error) {
-    const outcome = outcomeOf(error);
+  const answer = await askServiceAppTokenEndpoint(deps, {
+    tenantId: input.record.tenantId,
+    orgId: active.orgId,
+    serviceApp,
+  });
+  if (answer.kind === 'unavailable' && answer.reason !== 'call_failed')
+    return unavailable(UNASKED_DETAILS[answer.reason]);
+  if (answer.kind !== 'granted') {
+    const { outcome } = answer;
     tokens.calls.failed(TOKEN_ENDPOINT_CALL, serviceApp.key, outcome);
     const trackingId = outcome.trackingId === undefined ? {} : { trackingId: outcome.trackingId };
-    const status = outcome.status === undefined ? '' : ` (HTTP ${outcome.status})`;
-    if (outcome.kind === 'refused' && outcome.failure === 'forbidden') {
+    if (answer.kind === 'not_authorized') {
       return {
         kind: 'invalid',
         cause: 'service_app_deauthorized',
@@ -97,12 +84,7 @@ export async function judgeServiceAppCheck(
         ...trackingId,
       };
     }
-    deps.log.warn('The Service App token endpoint gave no tokens; the check counts as transient', {
-      ...key,
-      kind: outcome.kind,
-      status: outcome.status,
-      trackingId: outcome.trackingId,
-    });
+    const status = outcome.status === undefined ? '' : ` (HTTP ${outcome.status})`;
     return {
       ...unavailable(`The Service App token endpoint could not give new tokens${status}.`),
       ...(outcome.kind === 'transient' && outcome.retryAfterSeconds !== undefined
@@ -112,7 +94,10 @@ export async function judgeServiceAppCheck(
     };
   }
   tokens.calls.answered(TOKEN_ENDPOINT_CALL, serviceApp.key);
-  if ((await tokens.replace(grant)) === 'superseded') return 'superseded';
-  deps.log.info('A Service App got new tokens from its token endpoint', key);
+  if ((await tokens.replace(answer.grant)) === 'superseded') return 'superseded';
+  deps.log.info('A Service App got new tokens from its token endpoint', {
+    tenantId: input.record.tenantId,
+    integration: serviceApp.key,
+  });
   return { kind: 'healthy' };
 }

@@ -39,14 +39,21 @@ const WITNESS = shippedWitness();
 const MACHINE = 'p-machine';
 const DAY_SECONDS = 86_400;
 
-function world(options: { vendorToken?: () => Promise<string>; withoutTokenEndpoint?: boolean } = {}) {
+/** How a test's world differs from a tenant with an org and a usable vendor token. */
+interface WorldOptions {
+  vendorToken?: () => Promise<string>;
+  withoutTokenEndpoint?: boolean;
+  tenantWithoutOrg?: boolean;
+}
+
+function world(options: WorldOptions = {}) {
   const clock = new ManualClock();
   const repo = new InMemoryAuthorizationRepository();
   const vault = new MemoryTokenVault();
   const tenants = new InMemoryTenantRepository();
   const webex = new FakeWebex(clock);
   const events = new RecordingPublisher();
-  tenants.put(testTenant({ tenantId: 'acme', orgId: 'org-1' }));
+  tenants.put(testTenant({ tenantId: 'acme', orgId: options.tenantWithoutOrg ? undefined : 'org-1' }));
   webex.addPerson('p-admin', 'admin@acme.example');
   webex.addPerson(MACHINE, 'machine@serviceapp.webex.invalid', { type: 'appuser' });
   const tokenEndpoint = vi.fn<WebexServiceAppTokens['fetchServiceAppToken']>();
@@ -248,6 +255,60 @@ describe('validateAuthorization of a Service App', () => {
       expect(w.events.types()).toEqual(['witness:degraded']);
     },
   );
+
+  const unasked: Array<[string, WorldOptions, string]> = [
+    [
+      'no vendor token is configured, even when the tenant has no org either',
+      { withoutTokenEndpoint: true, tenantWithoutOrg: true },
+      'No vendor token is configured to fetch new Service App tokens with.',
+    ],
+    [
+      'the tenant has no org',
+      { tenantWithoutOrg: true },
+      'The tenant has no Webex organization to fetch new Service App tokens for.',
+    ],
+    [
+      'the vendor token is unavailable',
+      {
+        vendorToken: async () => {
+          throw new VendorTokenUnavailableError('the vendor token is invalid');
+        },
+      },
+      'The vendor token that fetches Service App tokens is not usable right now.',
+    ],
+  ];
+
+  it.each(unasked)(
+    'says in the check why the token endpoint was not asked when %s',
+    async (_name, setup, detail) => {
+      const w = world(setup);
+      await w.storeWitness();
+      w.webex.revokeAllOf(MACHINE);
+
+      const outcome = await w.check();
+
+      expect(outcome).toMatchObject({ kind: 'checked', status: 'active' });
+      expect(w.tokenEndpoint).not.toHaveBeenCalled();
+      const record = await w.witness();
+      expect(record.causeDetail).toContain(detail);
+    },
+  );
+
+  it('says in the check the HTTP status with which the token endpoint gave no tokens', async () => {
+    const w = world();
+    await w.storeWitness();
+    w.webex.revokeAllOf(MACHINE);
+    w.tokenEndpoint.mockRejectedValue(
+      new WebexError('transient', 'unavailable', { status: 503, trackingId: 'ROUTER_503' }),
+    );
+
+    const outcome = await w.check();
+
+    expect(outcome).toMatchObject({ kind: 'checked', status: 'active' });
+    expect((await w.witness()).causeDetail).toContain(
+      'The Service App token endpoint could not give new tokens (HTTP 503).',
+    );
+  });
 
   it('never warns of a password deadline: a Service App has no password', async () => {
     const w = world();
