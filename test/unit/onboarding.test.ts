@@ -102,6 +102,30 @@ function setup(
   return { deps, link, start, calls, written };
 }
 
+/**
+ * Records the tenants the callback reads until its first save (after it, the notifier's preview
+ * reads the tenant for its mail); `onRead` runs at each read.
+ */
+function tenantReadsBeforeSave(
+  deps: ReturnType<typeof setup>['deps'],
+  onRead: () => void = () => undefined,
+): () => string[] {
+  const reads: string[] = [];
+  let saved = false;
+  const getTenant = deps.tenants.get.bind(deps.tenants);
+  deps.tenants.get = async (tenantId) => {
+    if (!saved) reads.push(tenantId);
+    onRead();
+    return getTenant(tenantId);
+  };
+  const save = deps.authorizations.save.bind(deps.authorizations);
+  deps.authorizations.save = async (...args) => {
+    saved = true;
+    return save(...args);
+  };
+  return () => reads;
+}
+
 function activeRecord(overrides: Partial<Authorization> = {}): Authorization {
   return {
     tenantId: 'acme',
@@ -459,52 +483,28 @@ describe('completeAuthorization', () => {
     const { deps, start } = setup();
     const state = await start();
     const tenantRead = gate('the state was consumed before the tenant was read');
-    const reads: string[] = [];
-    const getTenant = deps.tenants.get.bind(deps.tenants);
-    deps.tenants.get = async (tenantId) => {
-      reads.push(tenantId);
-      tenantRead.open();
-      return getTenant(tenantId);
-    };
+    const readsBeforeSave = tenantReadsBeforeSave(deps, () => tenantRead.open());
     const consume = deps.oauthStates.consume.bind(deps.oauthStates);
     deps.oauthStates.consume = async (stateHash) => {
       await tenantRead.passed;
       return consume(stateHash);
     };
 
-    const save = deps.authorizations.save.bind(deps.authorizations);
-    deps.authorizations.save = async (...args) => {
-      reads.push('save');
-      return save(...args);
-    };
-
     const outcome = await completeAuthorization(deps, { state, tenantHint: 'acme', code: 'c' });
 
     expect(outcome.kind).toBe('authorized');
-    // After the save, the notifier's preview reads the tenant for its mail; the callback read it once.
-    expect(reads.slice(0, reads.indexOf('save'))).toEqual(['acme']);
+    expect(readsBeforeSave()).toEqual(['acme']);
   });
 
   it('reads and uses the tenant the state names when the cookie names another', async () => {
     const { deps, start } = setup();
     deps.tenants.put(testTenant({ tenantId: 'other', name: 'Other Corp', orgId: 'org-other' }));
     const state = await start();
-    const reads: string[] = [];
-    const getTenant = deps.tenants.get.bind(deps.tenants);
-    deps.tenants.get = async (tenantId) => {
-      reads.push(tenantId);
-      return getTenant(tenantId);
-    };
-
-    const save = deps.authorizations.save.bind(deps.authorizations);
-    deps.authorizations.save = async (...args) => {
-      reads.push('save');
-      return save(...args);
-    };
+    const readsBeforeSave = tenantReadsBeforeSave(deps);
 
     const outcome = await completeAuthorization(deps, { state, tenantHint: 'other', code: 'c' });
 
-    expect(reads.slice(0, reads.indexOf('save'))).toEqual(['other', 'acme']);
+    expect(readsBeforeSave()).toEqual(['other', 'acme']);
     expect(outcome.kind === 'authorized' && outcome.page.tenantName).toBe(testTenant().name);
     expect(await deps.authorizations.get('acme', 'presence')).toMatchObject({ status: 'active' });
     expect(await deps.authorizations.listForTenant('other')).toEqual([]);
