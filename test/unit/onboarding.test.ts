@@ -102,6 +102,16 @@ function setup(
   return { deps, link, start, calls, written };
 }
 
+/** Sets the tenant's org while the callback lists its authorizations: after its read, before the grant's save. */
+function setsOrgAfterTenantRead(deps: ReturnType<typeof setup>['deps'], orgId: string): void {
+  const listForTenant = deps.authorizations.listForTenant.bind(deps.authorizations);
+  deps.authorizations.listForTenant = async (tenantId) => {
+    const tenant = deps.tenants.tenants.get(tenantId);
+    if (tenant) deps.tenants.put({ ...tenant, orgId });
+    return listForTenant(tenantId);
+  };
+}
+
 /**
  * Records the tenants the callback reads until its first save (after it, the notifier's preview
  * reads the tenant for its mail); `onRead` runs at each read.
@@ -728,13 +738,7 @@ describe('completeAuthorization', () => {
     const { deps, start, written } = setup();
     const state = await start();
     const before = written();
-    // The tenant is read unbound; the org is set before the grant's save.
-    const listForTenant = deps.authorizations.listForTenant.bind(deps.authorizations);
-    deps.authorizations.listForTenant = async (tenantId) => {
-      const tenant = deps.tenants.tenants.get(tenantId);
-      if (tenant) deps.tenants.put({ ...tenant, orgId: 'org-other' });
-      return listForTenant(tenantId);
-    };
+    setsOrgAfterTenantRead(deps, 'org-other');
 
     await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(OrgMismatchError);
 
@@ -748,12 +752,7 @@ describe('completeAuthorization', () => {
   it('refuses the grant when the bound tenant is rebound to another org during the callback', async () => {
     const { deps, start, written } = setup({ tenant: { orgId: 'org-acme' } });
     const state = await start();
-    const listForTenant = deps.authorizations.listForTenant.bind(deps.authorizations);
-    deps.authorizations.listForTenant = async (tenantId) => {
-      const tenant = deps.tenants.tenants.get(tenantId);
-      if (tenant) deps.tenants.put({ ...tenant, orgId: 'org-other' });
-      return listForTenant(tenantId);
-    };
+    setsOrgAfterTenantRead(deps, 'org-other');
     const before = written();
 
     await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(OrgMismatchError);
@@ -766,12 +765,7 @@ describe('completeAuthorization', () => {
   it('keeps the grant without a second org_bound when another consent of the same org bound the tenant meanwhile', async () => {
     const { deps, start } = setup();
     const state = await start();
-    const listForTenant = deps.authorizations.listForTenant.bind(deps.authorizations);
-    deps.authorizations.listForTenant = async (tenantId) => {
-      const tenant = deps.tenants.tenants.get(tenantId);
-      if (tenant) deps.tenants.put({ ...tenant, orgId: 'org-acme' });
-      return listForTenant(tenantId);
-    };
+    setsOrgAfterTenantRead(deps, 'org-acme');
 
     const outcome = await completeAuthorization(deps, { state, code: 'c' });
 

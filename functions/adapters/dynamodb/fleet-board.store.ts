@@ -21,6 +21,7 @@ import type { Page } from '#domain/ports.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import {
   AUTH_PREFIX,
+  cancellationReasons,
   cursorFailure,
   decodeCursor,
   encodeCursor,
@@ -90,9 +91,8 @@ function counterUpdate(
 
 /** True when a transaction was cancelled only because another one held an item (a hot counter). */
 function isTransactionConflict(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
-  const reasons = (error as Error & { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.some((reason) => reason.Code === 'TransactionConflict') && !isConditionFailure(error);
+  const conflict = cancellationReasons(error).some((reason) => reason.Code === 'TransactionConflict');
+  return conflict && !isConditionFailure(error);
 }
 
 /** Tries of a transaction that collides with another on a counter shard, each on a fresh shard. */

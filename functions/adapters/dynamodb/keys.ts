@@ -88,7 +88,7 @@ export function toEpochSeconds(iso: string): number {
 }
 
 /** The per-item reasons of a cancelled transaction, in the order of its items (none otherwise). */
-function cancellationReasons(error: unknown): { Code?: string }[] {
+export function cancellationReasons(error: unknown): { Code?: string }[] {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return [];
   return (error as Error & { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
 }

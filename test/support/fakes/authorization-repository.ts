@@ -116,10 +116,12 @@ export class InMemoryAuthorizationRepository implements AuthorizationRepository 
     const saved = asStored({ ...authorization, version: (expectedVersion ?? 0) + 1 });
     this.calls.push(`save ${key} ${saved.status}${event ? ` +${event.type}` : ''}`);
     this.records.set(key, saved);
-    // Bound before the first await, as the transaction binds it: a simultaneous save then sees it.
-    const tenant = tenantOrg?.binding ? this.tenants?.tenants.get(tenantOrg.tenantId) : undefined;
-    if (tenant && tenantOrg) this.tenants?.put({ ...tenant, orgId: tenantOrg.orgId });
-    if (tenantOrg?.binding) await this.history.append(tenantOrg.binding);
+    if (tenantOrg?.binding) {
+      // Bound before the first await, as the transaction binds it: a simultaneous save then sees it.
+      const tenant = this.tenants?.tenants.get(tenantOrg.tenantId);
+      if (tenant) this.tenants?.put({ ...tenant, orgId: tenantOrg.orgId });
+      await this.history.append(tenantOrg.binding);
+    }
     if (event) await this.history.append(event);
     return structuredClone(saved);
   }
