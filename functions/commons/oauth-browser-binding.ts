@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import { tenantSchema } from '#domain/model.js';
 import { OAUTH_STATE_TTL_SECONDS, hashOAuthState } from '#domain/oauth-state.js';
 import { callbackUrl } from '#domain/onboarding-portal.js';
 
@@ -14,18 +13,13 @@ import { callbackUrl } from '#domain/onboarding-portal.js';
  *
  * Name and value derive from the state, so nothing more is stored: the name carries the first 16
  * hex characters of the state's SHA-256 (attempts started in parallel tabs each keep their own
- * cookie), the value the whole hash. After the hash and a dot, the value names the tenant the
- * attempt started for (no secret: onboarding links carry it in the clear), so the callback can
- * read the tenant beside the state instead of after it; the state alone says which tenant the
- * attempt is for, and a hint that names another is ignored.
+ * cookie), the value the whole hash.
  */
 
 /** The part of the cookie name before the state's hash. */
 const COOKIE_STEM = 'wak_oauth_';
 /** Hex characters of the state's hash in the name: enough to tell parallel attempts apart. */
 const NAME_HASH_LENGTH = 16;
-/** Between the hash and the tenant hint in the value; neither a hex hash nor a tenant id holds it. */
-const HINT_SEPARATOR = '.';
 
 /** How the cookie is scoped for one PUBLIC_BASE_URL. */
 interface CookieScope {
@@ -74,11 +68,11 @@ function setCookie(state: string, publicBaseUrl: string, value: string, maxAgeSe
 }
 
 /** The Set-Cookie value `/oauth/start` answers with: the binding, for as long as the state lives. */
-export function issueBrowserBinding(state: string, publicBaseUrl: string, tenantId: string): string {
+export function issueBrowserBinding(state: string, publicBaseUrl: string): string {
   return setCookie(
     state,
     publicBaseUrl,
-    `${browserBindingCookie(state, publicBaseUrl).value}${HINT_SEPARATOR}${tenantId}`,
+    browserBindingCookie(state, publicBaseUrl).value,
     OAUTH_STATE_TTL_SECONDS,
   );
 }
@@ -88,39 +82,25 @@ export function clearBrowserBinding(state: string, publicBaseUrl: string): strin
   return setCookie(state, publicBaseUrl, '', 0);
 }
 
-/** What a bound browser's cookie says beside the binding: the tenant its attempt started for. */
-export interface BrowserBinding {
-  /** Absent from a cookie issued before cookies named the tenant, or naming none that could be one. */
-  tenantHint?: string;
-}
-
 /**
- * The binding when the request's cookies (API Gateway v2 `event.cookies`, one `name=value` each)
- * carry the state's, else undefined. The hash is compared in constant time; a browser may send a
- * name twice (say a cookie of another path), so any one matching is enough.
+ * Whether the request's cookies (API Gateway v2 `event.cookies`, one `name=value` each) carry the
+ * state's binding. The value is compared in constant time; a browser may send a name twice (say a
+ * cookie of another path), so any one matching is enough.
  */
-export function boundBrowser(
+export function isBoundBrowser(
   cookies: readonly string[] | undefined,
   state: string,
   publicBaseUrl: string,
-): BrowserBinding | undefined {
+): boolean {
   const expected = browserBindingCookie(state, publicBaseUrl);
   const wanted = Buffer.from(expected.value);
-  let binding: BrowserBinding | undefined;
+  let bound = false;
   for (const cookie of cookies ?? []) {
     const separator = cookie.indexOf('=');
     if (separator < 0 || cookie.slice(0, separator).trim() !== expected.name) continue;
-    const [hash = '', hint] = cookie
-      .slice(separator + 1)
-      .trim()
-      .split(HINT_SEPARATOR, 2);
-    const sent = Buffer.from(hash);
+    const sent = Buffer.from(cookie.slice(separator + 1).trim());
     // timingSafeEqual needs equal lengths; the length of a hex hash is no secret.
-    if (sent.length === wanted.length && timingSafeEqual(sent, wanted)) {
-      // Anything but a tenant id after the dot is no hint.
-      const tenantHint = tenantSchema.shape.tenantId.safeParse(hint);
-      binding = tenantHint.success ? { tenantHint: tenantHint.data } : {};
-    }
+    if (sent.length === wanted.length && timingSafeEqual(sent, wanted)) bound = true;
   }
-  return binding;
+  return bound;
 }
