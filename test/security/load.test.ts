@@ -225,5 +225,6 @@ describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`,
     console.log(figures('10,000 token-access calls', wall, latencies));
     expect(latencies).toHaveLength(TOKEN_CALLS);
     expect(wrong).toEqual([]);
-  }, 60_000);
+    // 45 to 52 s on a 2-core machine running nothing else or one other suite; the margin is for a busier one.
+  }, 180_000);
 });

@@ -7,7 +7,7 @@ import {
   KMSInternalException,
 } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   EnvelopeTokenVault,
   LocalKeyDataKeys,
@@ -102,6 +102,7 @@ describe('EnvelopeTokenVault over a local key', () => {
 
 describe('KmsDataKeys', () => {
   const kms = mockClient(KMSClient);
+  afterAll(() => kms.restore());
   const client = new KMSClient({ region: 'us-east-1' });
   const vault = () => new EnvelopeTokenVault(new KmsDataKeys({ keyId, client }), table);
   const context: EncryptionContext = { ...acme, table };

@@ -1,12 +1,16 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsEventPublisher, EventPublishError } from '#adapters/event-publisher.js';
 import type { AuthorizationEvent } from '#domain/model.js';
 
 const eventBridge = mockClient(EventBridgeClient);
 const sns = mockClient(SNSClient);
+afterAll(() => {
+  eventBridge.restore();
+  sns.restore();
+});
 
 const event: AuthorizationEvent = {
   version: 1,

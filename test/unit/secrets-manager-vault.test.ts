@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ConfigurationSecretError,
   SecretsManagerClientSecretSource,
@@ -9,6 +9,7 @@ import {
 } from '#adapters/secrets-manager-vault.js';
 
 const secretsManager = mockClient(SecretsManagerClient);
+afterAll(() => secretsManager.restore());
 const client = new SecretsManagerClient({ region: 'us-east-1' });
 
 beforeEach(() => {

@@ -5,11 +5,12 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SES_SEND_ATTEMPTS, SesMailSender } from '#adapters/ses-mail-sender.js';
 import type { EmailMessage } from '#domain/ports.js';
 
 const ses = mockClient(SESv2Client);
+afterAll(() => ses.restore());
 
 const message: EmailMessage = {
   to: 'it@acme.example',

@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SqsValidationQueue } from '#adapters/validation-queue.js';
 import { ConcurrencyLimit } from '#domain/concurrency.js';
 import type { Page } from '#domain/ports.js';
@@ -11,6 +11,7 @@ import { ManualClock, RecordingValidationQueue } from '#test-support/fakes/index
 import { lambdaContext, silentObservability } from '#test-support/fixtures.js';
 
 const sqs = mockClient(SQSClient);
+afterAll(() => sqs.restore());
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/keeper-validation';
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -1,10 +1,11 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SqsValidationQueue } from '#adapters/validation-queue.js';
 import { EnqueueError } from '#domain/sweep.js';
 
 const sqs = mockClient(SQSClient);
+afterAll(() => sqs.restore());
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/keeper-validation';
 
 function keys(count: number) {
