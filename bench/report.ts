@@ -296,8 +296,8 @@ function callbackDynamoDbSentence(callback: CallbackReport): string {
   const { calls, roundTrips } = callback.dynamoDb;
   return (
     `Its DynamoDB calls, counted on a middleware of the client the same way: ${rangeText(calls)} per callback ` +
-    `in ${rangeText(roundTrips)} round trips (the query of the tenant's authorizations overlaps the Webex round ` +
-    `trip and counts as one; docs/scale.md lists them).`
+    `in ${rangeText(roundTrips)} round trips (the tenant's read overlaps the state's delete, and the query of the ` +
+    `tenant's authorizations the Webex round trip; docs/scale.md lists them).`
   );
 }
 

@@ -6,7 +6,7 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
-import { clearBrowserBinding, isBoundBrowser, issueBrowserBinding } from './commons/oauth-browser-binding.js';
+import { boundBrowser, clearBrowserBinding, issueBrowserBinding } from './commons/oauth-browser-binding.js';
 import { parseQueryString } from './commons/query-string.js';
 import { tracedInvocation } from './commons/traced-invocation.js';
 import { MAX_LINK_TOKEN_LENGTH } from './domain/onboarding-link.js';
@@ -189,12 +189,15 @@ async function route(
       return page(200, renderPortalPage(await showPortal(deps, { linkToken: input.link }), brand));
     }
     if (!startedFromOurPages(event.headers, deps.settings.publicBaseUrl)) throw new StartNotFromPortalError();
-    const { authorizeUrl, state } = await startAuthorization(deps, {
+    const { authorizeUrl, state, tenantId } = await startAuthorization(deps, {
       linkToken: input.link,
       integration: input.integration,
     });
     metrics.addMetric('AuthorizationStarted', MetricUnit.Count, 1);
-    return { ...redirect(authorizeUrl), cookies: [issueBrowserBinding(state, deps.settings.publicBaseUrl)] };
+    return {
+      ...redirect(authorizeUrl),
+      cookies: [issueBrowserBinding(state, deps.settings.publicBaseUrl, tenantId)],
+    };
   }
   if (path === SERVICE_APP_CONFIRM_PATH && method === 'POST') {
     // Like a start, only the portal's own button confirms: it spends a Webex call and writes.
@@ -230,15 +233,15 @@ async function route(
     const input = parseQueryString(query, callbackQuery);
     // Before the state is consumed or Webex called, on a denial as on a code: a callback in another
     // browser than the one that started the attempt may be a victim's consent to someone else's.
-    if (!isBoundBrowser(event.cookies, input.state, deps.settings.publicBaseUrl)) {
-      throw new BrowserMismatchError();
-    }
+    const binding = boundBrowser(event.cookies, input.state, deps.settings.publicBaseUrl);
+    if (!binding) throw new BrowserMismatchError();
     // Past the check the attempt ends here whatever the outcome: its state is consumed first thing,
     // so no second callback could complete it. Every answer drops the cookie.
     const cookies = [clearBrowserBinding(input.state, deps.settings.publicBaseUrl)];
     try {
       const outcome = await completeAuthorization(deps, {
         state: input.state,
+        tenantHint: binding.tenantHint,
         ...(input.code !== undefined ? { code: input.code } : {}),
         ...(input.error !== undefined ? { error: input.error } : {}),
         ...(input.error_description !== undefined ? { errorDescription: input.error_description } : {}),

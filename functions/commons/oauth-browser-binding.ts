@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { tenantSchema } from '#domain/model.js';
 import { OAUTH_STATE_TTL_SECONDS, hashOAuthState } from '#domain/oauth-state.js';
 import { callbackUrl } from '#domain/onboarding-portal.js';
 
@@ -13,13 +14,19 @@ import { callbackUrl } from '#domain/onboarding-portal.js';
  *
  * Name and value derive from the state, so nothing more is stored: the name carries the first 16
  * hex characters of the state's SHA-256 (attempts started in parallel tabs each keep their own
- * cookie), the value the whole hash.
+ * cookie). The value names the tenant the attempt started for (no secret: onboarding links carry
+ * it in the clear), after the SHA-256 of the state and that tenant's id together: so the callback
+ * can read the tenant beside the state instead of after it, and a value changed anywhere, the
+ * tenant's id included, no longer matches. The state alone still says which tenant the attempt is
+ * for; a read of another tenant is dropped.
  */
 
 /** The part of the cookie name before the state's hash. */
 const COOKIE_STEM = 'wak_oauth_';
 /** Hex characters of the state's hash in the name: enough to tell parallel attempts apart. */
 const NAME_HASH_LENGTH = 16;
+/** Between the hash and the tenant hint in the value; neither a hex hash nor a tenant id holds it. */
+const HINT_SEPARATOR = '.';
 
 /** How the cookie is scoped for one PUBLIC_BASE_URL. */
 interface CookieScope {
@@ -42,13 +49,14 @@ function cookieScope(publicBaseUrl: string): CookieScope {
   return { prefix: '', path: new URL(callbackUrl(publicBaseUrl)).pathname, secure: false };
 }
 
-/** The cookie that binds a state to its browser, as `name` and `value`. */
-export function browserBindingCookie(state: string, publicBaseUrl: string): { name: string; value: string } {
-  const hash = hashOAuthState(state);
-  return {
-    name: `${cookieScope(publicBaseUrl).prefix}${COOKIE_STEM}${hash.slice(0, NAME_HASH_LENGTH)}`,
-    value: hash,
-  };
+/** The name of the cookie that binds a state to its browser. */
+export function browserBindingCookieName(state: string, publicBaseUrl: string): string {
+  return `${cookieScope(publicBaseUrl).prefix}${COOKIE_STEM}${hashOAuthState(state).slice(0, NAME_HASH_LENGTH)}`;
+}
+
+/** The value that binds a state to its browser: the hash of state and tenant, then the tenant. */
+export function browserBindingValue(state: string, tenantId: string): string {
+  return `${hashOAuthState(`${state}${HINT_SEPARATOR}${tenantId}`)}${HINT_SEPARATOR}${tenantId}`;
 }
 
 /**
@@ -58,7 +66,7 @@ export function browserBindingCookie(state: string, publicBaseUrl: string): { na
 function setCookie(state: string, publicBaseUrl: string, value: string, maxAgeSeconds: number): string {
   const scope = cookieScope(publicBaseUrl);
   return [
-    `${browserBindingCookie(state, publicBaseUrl).name}=${value}`,
+    `${browserBindingCookieName(state, publicBaseUrl)}=${value}`,
     `Path=${scope.path}`,
     `Max-Age=${maxAgeSeconds}`,
     'HttpOnly',
@@ -68,13 +76,8 @@ function setCookie(state: string, publicBaseUrl: string, value: string, maxAgeSe
 }
 
 /** The Set-Cookie value `/oauth/start` answers with: the binding, for as long as the state lives. */
-export function issueBrowserBinding(state: string, publicBaseUrl: string): string {
-  return setCookie(
-    state,
-    publicBaseUrl,
-    browserBindingCookie(state, publicBaseUrl).value,
-    OAUTH_STATE_TTL_SECONDS,
-  );
+export function issueBrowserBinding(state: string, publicBaseUrl: string, tenantId: string): string {
+  return setCookie(state, publicBaseUrl, browserBindingValue(state, tenantId), OAUTH_STATE_TTL_SECONDS);
 }
 
 /** The Set-Cookie value that removes the binding once a callback got past the check. */
@@ -82,25 +85,36 @@ export function clearBrowserBinding(state: string, publicBaseUrl: string): strin
   return setCookie(state, publicBaseUrl, '', 0);
 }
 
+/** What a bound browser's cookie says beside the binding: the tenant its attempt started for. */
+export interface BrowserBinding {
+  tenantHint: string;
+}
+
 /**
- * Whether the request's cookies (API Gateway v2 `event.cookies`, one `name=value` each) carry the
- * state's binding. The value is compared in constant time; a browser may send a name twice (say a
- * cookie of another path), so any one matching is enough.
+ * The binding when the request's cookies (API Gateway v2 `event.cookies`, one `name=value` each)
+ * carry the state's, else undefined. The value is compared in constant time; a browser may send a
+ * name twice (say a cookie of another path), so any one matching is enough.
  */
-export function isBoundBrowser(
+export function boundBrowser(
   cookies: readonly string[] | undefined,
   state: string,
   publicBaseUrl: string,
-): boolean {
-  const expected = browserBindingCookie(state, publicBaseUrl);
-  const wanted = Buffer.from(expected.value);
-  let bound = false;
+): BrowserBinding | undefined {
+  const name = browserBindingCookieName(state, publicBaseUrl);
+  let binding: BrowserBinding | undefined;
   for (const cookie of cookies ?? []) {
     const separator = cookie.indexOf('=');
-    if (separator < 0 || cookie.slice(0, separator).trim() !== expected.name) continue;
-    const sent = Buffer.from(cookie.slice(separator + 1).trim());
-    // timingSafeEqual needs equal lengths; the length of a hex hash is no secret.
-    if (sent.length === wanted.length && timingSafeEqual(sent, wanted)) bound = true;
+    if (separator < 0 || cookie.slice(0, separator).trim() !== name) continue;
+    const value = cookie.slice(separator + 1).trim();
+    const hint = value.indexOf(HINT_SEPARATOR);
+    // Without a tenant's id after the hash there is nothing the value could be compared with.
+    const tenantId = tenantSchema.shape.tenantId.safeParse(hint < 0 ? undefined : value.slice(hint + 1));
+    if (!tenantId.success) continue;
+    const sent = Buffer.from(value);
+    const wanted = Buffer.from(browserBindingValue(state, tenantId.data));
+    // timingSafeEqual needs equal lengths; the length of the value is no secret.
+    if (sent.length === wanted.length && timingSafeEqual(sent, wanted))
+      binding = { tenantHint: tenantId.data };
   }
-  return bound;
+  return binding;
 }

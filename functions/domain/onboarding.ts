@@ -98,6 +98,11 @@ export interface ServiceAppTokenPorts {
 /** The callback's parameters, already checked for shape (single, bounded) by the handler. */
 export interface CallbackParameters {
   state: string;
+  /**
+   * The tenant the browser's attempt started for, as its binding cookie names it: read beside the
+   * state, and used only when the state names the same tenant (the state alone is trusted).
+   */
+  tenantHint?: string;
   code?: string;
   error?: string;
   errorDescription?: string;
@@ -115,7 +120,8 @@ export type CallbackOutcome =
  *    and the link's expiry (the callback's links never outlive it).
  * 3. Store the state's hash with the verifier (single use, ten minutes).
  * 4. Return Webex's authorize URL with the state and the S256 challenge, and the state itself,
- *    which the caller binds to the browser that asked (the login-CSRF defence of the public API).
+ *    which the caller binds to the browser that asked (the login-CSRF defence of the public API),
+ *    with the tenant's id (the binding names it, so the callback reads the tenant beside the state).
  */
 export async function startAuthorization(
   deps: Pick<
@@ -123,7 +129,7 @@ export async function startAuthorization(
     'tenants' | 'oauthStates' | 'linkKeys' | 'catalog' | 'clock' | 'settings'
   >,
   input: { linkToken: string; integration: string },
-): Promise<{ authorizeUrl: string; state: string }> {
+): Promise<{ authorizeUrl: string; state: string; tenantId: string }> {
   const { tenant, payload } = await verifyOnboardingLink({
     token: input.linkToken,
     key: await deps.linkKeys.get(),
@@ -153,12 +159,13 @@ export async function startAuthorization(
     code_challenge: attempt.codeChallenge,
     code_challenge_method: 'S256',
   }).toString();
-  return { authorizeUrl: authorizeUrl.href, state: attempt.state };
+  return { authorizeUrl: authorizeUrl.href, state: attempt.state, tenantId: tenant.tenantId };
 }
 
 /**
  * Completes an authorization when Webex sends the admin back.
  * 1. Consume the state atomically: unknown, forged or replayed states stop here, nothing written.
+ *    The tenant the browser's cookie names is read meanwhile, kept only if the state names it.
  * 2. Check the tenant still accepts the link version the state was bound to, and the state's age.
  * 3. On `error` from Webex (one of RFC 6749's codes; any other text is `unknown_error` and is never
  *    repeated): record a `denied` history event, publish it (with an alert email unless one went
@@ -183,6 +190,8 @@ export async function completeAuthorization(
   deps: OnboardingDependencies,
   input: CallbackParameters,
 ): Promise<CallbackOutcome> {
+  const hinted =
+    input.tenantHint === undefined ? undefined : startedEarly(deps.tenants.get(input.tenantHint));
   const record = await deps.oauthStates.consume(hashOAuthState(input.state));
   if (!record) throw new StateUnknownError();
   // The link key and the client secret are the deployment's, kept per container for minutes
@@ -191,7 +200,9 @@ export async function completeAuthorization(
   const linkKey = startedEarly(deps.linkKeys.get());
   const clientSecret =
     input.code === undefined ? undefined : startedEarly(deps.clientSecrets.get(record.integration));
-  const tenant = await deps.tenants.get(record.tenantId);
+  const tenant = await (hinted && record.tenantId === input.tenantHint
+    ? hinted
+    : deps.tenants.get(record.tenantId));
   if (!tenant || tenant.status !== 'active' || tenant.linkVersion !== record.linkVersion) {
     throw new LinkRevokedError(record.tenantId);
   }

@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
-import { browserBindingCookie } from '#commons/oauth-browser-binding.js';
+import { browserBindingCookieName, browserBindingValue } from '#commons/oauth-browser-binding.js';
 import { parseCatalog, type Catalog } from '#domain/catalog.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
@@ -40,11 +40,12 @@ interface Answer {
   body: string;
 }
 
-/** The cookie an attacker can make for any state they hold: name and value derive from it. */
-const craftedCookie = (state: string) => {
-  const { name, value } = browserBindingCookie(state, PUBLIC_BASE_URL);
-  return `${name}=${value}`;
-};
+/**
+ * The cookie an attacker can make for any state they hold: name and value derive from it and a
+ * tenant's id, which onboarding links carry in the clear.
+ */
+const craftedCookie = (state: string) =>
+  `${browserBindingCookieName(state, PUBLIC_BASE_URL)}=${browserBindingValue(state, 'some-tenant')}`;
 
 describe('onboarding against DynamoDB Local and the Webex simulator', () => {
   let table: TestTable;
@@ -304,18 +305,18 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
   });
 
   describe('binds each attempt to the browser that started it', () => {
-    it('sets the binding cookie on the start: HttpOnly, SameSite=Lax, the callback path, ten minutes, not Secure on http', async () => {
-      const { get, link } = await setup();
+    it("sets the binding cookie on the start (the hash of state and tenant, then the tenant's id): HttpOnly, SameSite=Lax, the callback path, ten minutes, not Secure on http", async () => {
+      const { get, link, tenant } = await setup();
       const answer = await get(`/oauth/start?link=${link.token}&integration=presence`, undefined, 'POST');
       const state = new URL(answer.headers.Location ?? '').searchParams.get('state') ?? '';
       expect(answer.cookies.map(parseSetCookie)).toEqual([
         {
-          name: browserBindingCookie(state, PUBLIC_BASE_URL).name,
-          value: browserBindingCookie(state, PUBLIC_BASE_URL).value,
+          name: browserBindingCookieName(state, PUBLIC_BASE_URL),
+          value: browserBindingValue(state, tenant.tenantId),
           attributes: { path: '/oauth/callback', 'max-age': '600', httponly: true, samesite: 'Lax' },
         },
       ]);
-      expect(browserBindingCookie(state, PUBLIC_BASE_URL).name).toMatch(/^wak_oauth_[0-9a-f]{16}$/);
+      expect(browserBindingCookieName(state, PUBLIC_BASE_URL)).toMatch(/^wak_oauth_[0-9a-f]{16}$/);
     });
 
     it('refuses a consent given in another browser (login CSRF on an unbound tenant), keeping nothing; the state stays usable by its own browser', async () => {
@@ -352,9 +353,13 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
       const [name = '', value = ''] = own.split('=');
       const before = await snapshot();
       const states = await stateCount();
+      const hash = value.slice(0, value.indexOf('.'));
       for (const cookies of [
         [other],
-        [`${name}=${value.slice(0, -1)}${value.endsWith('a') ? 'b' : 'a'}`],
+        [`${name}=${value.startsWith('a') ? 'b' : 'a'}${value.slice(1)}`],
+        // The hash kept, the tenant's id after it changed: the hash covers it.
+        [`${name}=${hash}.another-tenant`],
+        [`${name}=${hash}`],
         [`${other.split('=')[0] ?? ''}=${value}`],
       ]) {
         const answer = await call(`/oauth/callback?${callback}`, cookies);

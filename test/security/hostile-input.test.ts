@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserBindingCookie } from '#commons/oauth-browser-binding.js';
+import { browserBindingCookieName, browserBindingValue } from '#commons/oauth-browser-binding.js';
 import { issueOnboardingLink } from '#domain/onboarding-link.js';
 import { hashOAuthState } from '#domain/oauth-state.js';
 import {
@@ -35,10 +35,12 @@ function reasonOf(answer: Answer): string | undefined {
 
 const integrationKeys = catalog.keys;
 
-/** The binding cookie (`name=value`) anyone can make for a state they hold: it derives from the state. */
+/**
+ * The binding cookie (`name=value`) anyone can make for a state they hold: it derives from the
+ * state and the tenant's id, which onboarding links carry in the clear.
+ */
 function craftedCookie(state: string): string {
-  const { name, value } = browserBindingCookie(state, PORTAL);
-  return `${name}=${value}`;
+  return `${browserBindingCookieName(state, PORTAL)}=${browserBindingValue(state, 'acme')}`;
 }
 
 type LinkKind =
@@ -213,7 +215,7 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
           expect(
             answer.cookies.map((cookie) => parseSetCookie(cookie).name),
             where,
-          ).toEqual([browserBindingCookie(state, PORTAL).name]);
+          ).toEqual([browserBindingCookieName(state, PORTAL)]);
         } else {
           expect(after.states, where).toEqual(before.states);
           // Any other answer sets no cookie; a callback past the browser check only clears its own.

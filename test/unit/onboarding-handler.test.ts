@@ -189,13 +189,13 @@ describe('public API handler', () => {
 });
 
 describe('binding the OAuth attempt to the browser that started it', () => {
-  it('sets a __Host- cookie on the start: the state hash, HttpOnly, SameSite=Lax, Path=/, Secure, ten minutes', async () => {
+  it("sets a __Host- cookie on the start: the hash of state and tenant, then the tenant's id, HttpOnly, SameSite=Lax, Path=/, Secure, ten minutes", async () => {
     const { start } = setup();
     const { state, setCookie } = await start();
-    const hash = hashOAuthState(state);
+    const tenantId = testTenant().tenantId;
     expect(setCookie).toEqual({
-      name: `__Host-wak_oauth_${hash.slice(0, 16)}`,
-      value: hash,
+      name: `__Host-wak_oauth_${hashOAuthState(state).slice(0, 16)}`,
+      value: `${hashOAuthState(`${state}.${tenantId}`)}.${tenantId}`,
       attributes: { path: '/', 'max-age': '600', httponly: true, samesite: 'Lax', secure: true },
     });
   });
@@ -205,7 +205,7 @@ describe('binding the OAuth attempt to the browser that started it', () => {
     const { state, setCookie } = await start();
     expect(setCookie).toEqual({
       name: `wak_oauth_${hashOAuthState(state).slice(0, 16)}`,
-      value: hashOAuthState(state),
+      value: `${hashOAuthState(`${state}.${testTenant().tenantId}`)}.${testTenant().tenantId}`,
       attributes: { path: '/oauth/callback', 'max-age': '600', httponly: true, samesite: 'Lax' },
     });
   });
@@ -236,12 +236,20 @@ describe('binding the OAuth attempt to the browser that started it', () => {
     const { deps, get, start } = setup();
     const first = await start('presence');
     const second = await start('cdr');
-    const tampered = `${first.setCookie.name}=${first.setCookie.value.slice(0, -1)}${first.setCookie.value.endsWith('0') ? '1' : '0'}`;
+    const tenantId = testTenant().tenantId;
+    const [hash = ''] = first.setCookie.value.split('.');
+    const tampered = `${first.setCookie.name}=${hash.startsWith('0') ? '1' : '0'}${hash.slice(1)}.${tenantId}`;
     for (const cookies of [
       [second.cookie],
       [tampered],
       [`${second.setCookie.name}=${first.setCookie.value}`],
-      [`${first.setCookie.name}=${first.setCookie.value}x`],
+      [`${first.setCookie.name}=${hash}x.${tenantId}`],
+      [`${first.setCookie.name}=.${hash}`],
+      // The tenant's id is covered by the hash: another one after it, or none, fails.
+      [`${first.setCookie.name}=${hash}.another-tenant`],
+      [`${first.setCookie.name}=${hash}`],
+      // The bare hash of the state (the value before it named the tenant) binds nothing either.
+      [`${first.setCookie.name}=${hashOAuthState(first.state)}.${tenantId}`],
       [first.setCookie.name],
     ]) {
       const answer = await get(`/oauth/callback?state=${first.state}&code=abc`, cookies);

@@ -112,6 +112,30 @@ function setsOrgAfterTenantRead(deps: ReturnType<typeof setup>['deps'], orgId: s
   };
 }
 
+/**
+ * Records the tenants the callback reads until its first save (after it, the notifier's preview
+ * reads the tenant for its mail); `onRead` runs at each read.
+ */
+function tenantReadsBeforeSave(
+  deps: ReturnType<typeof setup>['deps'],
+  onRead: () => void = () => undefined,
+): () => string[] {
+  const reads: string[] = [];
+  let saved = false;
+  const getTenant = deps.tenants.get.bind(deps.tenants);
+  deps.tenants.get = async (tenantId) => {
+    if (!saved) reads.push(tenantId);
+    onRead();
+    return getTenant(tenantId);
+  };
+  const save = deps.authorizations.save.bind(deps.authorizations);
+  deps.authorizations.save = async (...args) => {
+    saved = true;
+    return save(...args);
+  };
+  return () => reads;
+}
+
 function activeRecord(overrides: Partial<Authorization> = {}): Authorization {
   return {
     tenantId: 'acme',
@@ -463,6 +487,54 @@ describe('completeAuthorization', () => {
     const before = written();
     await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(LinkRevokedError);
     expect(written()).toEqual(before);
+  });
+
+  it("reads the tenant its browser's cookie names beside the state: the consume waits until that read has started", async () => {
+    const { deps, start } = setup();
+    const state = await start();
+    const tenantRead = gate('the state was consumed before the tenant was read');
+    const readsBeforeSave = tenantReadsBeforeSave(deps, () => tenantRead.open());
+    const consume = deps.oauthStates.consume.bind(deps.oauthStates);
+    deps.oauthStates.consume = async (stateHash) => {
+      await tenantRead.passed;
+      return consume(stateHash);
+    };
+
+    const outcome = await completeAuthorization(deps, { state, tenantHint: 'acme', code: 'c' });
+
+    expect(outcome.kind).toBe('authorized');
+    expect(readsBeforeSave()).toEqual(['acme']);
+  });
+
+  it('reads and uses the tenant the state names when the cookie names another', async () => {
+    const { deps, start } = setup();
+    deps.tenants.put(testTenant({ tenantId: 'other', name: 'Other Corp', orgId: 'org-other' }));
+    const state = await start();
+    const readsBeforeSave = tenantReadsBeforeSave(deps);
+
+    const outcome = await completeAuthorization(deps, { state, tenantHint: 'other', code: 'c' });
+
+    expect(readsBeforeSave()).toEqual(['other', 'acme']);
+    expect(outcome.kind === 'authorized' && outcome.page.tenantName).toBe(testTenant().name);
+    expect(await deps.authorizations.get('acme', 'presence')).toMatchObject({ status: 'active' });
+    expect(await deps.authorizations.listForTenant('other')).toEqual([]);
+  });
+
+  it('consumes the state and refuses a revoked link even when the cookie names a live tenant', async () => {
+    const { deps, start, written } = setup();
+    deps.tenants.put(testTenant({ tenantId: 'other', name: 'Other Corp' }));
+    const state = await start();
+    const tenant = deps.tenants.tenants.get('acme');
+    if (tenant) deps.tenants.put({ ...tenant, linkVersion: tenant.linkVersion + 1 });
+    const before = written();
+
+    await expect(completeAuthorization(deps, { state, tenantHint: 'other', code: 'c' })).rejects.toThrow(
+      LinkRevokedError,
+    );
+
+    expect({ ...written(), tenant: undefined }).toEqual({ ...before, tenant: undefined });
+    expect(deps.webex.exchanges).toEqual([]);
+    expect(deps.oauthStates.states.size).toBe(0);
   });
 
   it("reads the deployment's link key and client secret while the tenant is read", async () => {
