@@ -17,6 +17,7 @@ import {
   benchClientSecrets,
   catalog,
   CountingWebexClient,
+  PathClock,
   tallyDynamoDb,
 } from './fixtures.js';
 import { MemoryTokenVault, RecordingPublisher } from '#test-support/fakes/index.js';
@@ -46,6 +47,12 @@ export interface CallbackReport {
    * fewest and most over the samples: calls sent together, or beside a Webex call, overlap.
    */
   dynamoDb: { calls: Range; roundTrips: Range };
+  /**
+   * Of `netMs`, per sample: the time DynamoDB calls were in flight with no Webex call (DynamoDB's
+   * share of the path, here DynamoDB Local's), and the rest (the handler's own code and the
+   * simulator's time past its set latency).
+   */
+  split: { dynamoDbMs: { p50: number; p99: number }; restMs: { p50: number; p99: number } };
 }
 
 /** The fewest and the most of a count over the samples. */
@@ -167,7 +174,8 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
   // Powertools would print one metrics line per invocation on stdout.
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const repos = createRepositories(input.client, input.tableName);
-  const webex = new CountingWebexClient(new HttpWebexClient({ baseUrl: input.sim.url }));
+  const path = new PathClock();
+  const webex = new CountingWebexClient(new HttpWebexClient({ baseUrl: input.sim.url }), path);
   const linkKey = randomBytes(32);
   const deps: PublicApiDependencies = {
     tenants: repos.tenants,
@@ -203,7 +211,8 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
   const raw: number[] = [];
   const calls = new Set<number>();
   const roundTrips = new Set<number>();
-  const dynamoDbTally = tallyDynamoDb(input.client);
+  const dynamoDbTally = tallyDynamoDb(input.client, path);
+  const dynamoDbOnPath: number[] = [];
   const dynamoDbCalls: number[] = [];
   const dynamoDbRoundTrips: number[] = [];
   for (let index = 0; index < input.warmup + input.samples; index += 1) {
@@ -218,15 +227,18 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
     });
     const before = webex.tally();
     const dynamoDbBefore = dynamoDbTally();
+    const aloneBefore = path.dynamoDbAloneMs();
     const started = performance.now();
     const answer = await handler(callbackEvent, localLambdaContext('public-api'));
     const elapsed = performance.now() - started;
+    const aloneMs = path.dynamoDbAloneMs() - aloneBefore;
     const dynamoDbAfter = dynamoDbTally();
     if (answer.statusCode !== 200 || !String(answer.body).includes(admin.email)) {
       throw new Error(`The bench callback did not authorize (${answer.statusCode})`);
     }
     if (index < input.warmup) continue;
     raw.push(elapsed);
+    dynamoDbOnPath.push(aloneMs);
     const after = webex.tally();
     calls.add(after.totalCalls - before.totalCalls);
     roundTrips.add(after.roundTrips - before.roundTrips);
@@ -239,6 +251,7 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
   if (otherTrips.length > 0)
     throw new Error(`Callbacks made different numbers of Webex round trips: ${[...roundTrips]}`);
   const net = raw.map((ms) => ms - webexRoundTrips * input.latencyMs);
+  const rest = net.map((ms, index) => ms - (dynamoDbOnPath[index] ?? 0));
   return {
     samples: raw.length,
     webexCalls,
@@ -246,5 +259,9 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
     rawMs: { p50: percentile(raw, 50), p99: percentile(raw, 99) },
     netMs: { p50: percentile(net, 50), p99: percentile(net, 99) },
     dynamoDb: { calls: rangeOf(dynamoDbCalls), roundTrips: rangeOf(dynamoDbRoundTrips) },
+    split: {
+      dynamoDbMs: { p50: percentile(dynamoDbOnPath, 50), p99: percentile(dynamoDbOnPath, 99) },
+      restMs: { p50: percentile(rest, 50), p99: percentile(rest, 99) },
+    },
   };
 }

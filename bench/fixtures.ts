@@ -43,6 +43,46 @@ export interface WebexTally {
   roundTrips: number;
 }
 
+/** A kind of outside call whose time on a caller's path {@link PathClock} tells apart. */
+export type OutsideCall = 'webex' | 'dynamoDb';
+
+/**
+ * For one caller at a time: how long DynamoDB calls were in flight while no Webex call was. That
+ * is DynamoDB's share of the caller's path; a DynamoDB call sent beside a Webex call hides behind
+ * it and adds nothing. The Webex client and the DynamoDB tally report each call's start and end.
+ */
+export class PathClock {
+  private readonly inFlight: Record<OutsideCall, number> = { webex: 0, dynamoDb: 0 };
+  private since: number;
+  private dynamoDbAlone = 0;
+
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.since = now();
+  }
+
+  begin(kind: OutsideCall): void {
+    this.advance();
+    this.inFlight[kind] += 1;
+  }
+
+  end(kind: OutsideCall): void {
+    this.advance();
+    this.inFlight[kind] -= 1;
+  }
+
+  /** Milliseconds with a DynamoDB call and no Webex call in flight, so far. */
+  dynamoDbAloneMs(): number {
+    this.advance();
+    return this.dynamoDbAlone;
+  }
+
+  private advance(): void {
+    const now = this.now();
+    if (this.inFlight.dynamoDb > 0 && this.inFlight.webex === 0) this.dynamoDbAlone += now - this.since;
+    this.since = now;
+  }
+}
+
 /**
  * Wraps a WebexClient to count its calls per method and time them, so the bench reports how
  * many calls a check makes instead of assuming it.
@@ -53,7 +93,10 @@ export class CountingWebexClient implements WebexClient {
   private inFlight = 0;
   private roundTrips = 0;
 
-  constructor(private readonly inner: WebexClient) {}
+  constructor(
+    private readonly inner: WebexClient,
+    private readonly path?: PathClock,
+  ) {}
 
   tally(): WebexTally {
     const calls = Object.fromEntries(this.calls);
@@ -69,10 +112,12 @@ export class CountingWebexClient implements WebexClient {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
     if (this.inFlight === 0) this.roundTrips += 1;
     this.inFlight += 1;
+    this.path?.begin('webex');
     const started = performance.now();
     try {
       return await call();
     } finally {
+      this.path?.end('webex');
       this.inFlight -= 1;
       this.totalMs += performance.now() - started;
     }
@@ -113,7 +158,7 @@ export interface DynamoDbTally {
  * it): the name, the index of a Query, and the time to its answer. This is how the bench proves
  * the sweep sends no Scan, and how it splits a check's time between DynamoDB and Webex.
  */
-export function tallyDynamoDb(client: DynamoDBClient): () => DynamoDbTally {
+export function tallyDynamoDb(client: DynamoDBClient, path?: PathClock): () => DynamoDbTally {
   const commands = new Map<string, number>();
   let totalMs = 0;
   let inFlight = 0;
@@ -125,10 +170,12 @@ export function tallyDynamoDb(client: DynamoDBClient): () => DynamoDbTally {
       commands.set(name, (commands.get(name) ?? 0) + 1);
       if (inFlight === 0) roundTrips += 1;
       inFlight += 1;
+      path?.begin('dynamoDb');
       const started = performance.now();
       try {
         return await next(args);
       } finally {
+        path?.end('dynamoDb');
         inFlight -= 1;
         totalMs += performance.now() - started;
       }

@@ -63,6 +63,10 @@ describe('npm run bench --quick', () => {
     expect(report).toMatch(
       /\| OAuth callback p99 minus simulator latency at most 25 ms \| (PASS|\*\*FAIL\*\*) \| \d+\.\d\d \(limit 1\) \| [\d.]+ ms = p99 [\d.]+ ms - 2 round trips/,
     );
+    expect(report).toMatch(/\| of which DynamoDB Local on the path \| \d+\.\d ms \| \d+\.\d ms \|/);
+    expect(report).toMatch(
+      /\| the rest \(handler, simulator past its latency\) \| -?\d+\.\d ms \| -?\d+\.\d ms \|/,
+    );
     expect(report).toMatch(
       /\| Cost per tenant-month \(five integrations\) at most \$0\.15 at 10,000 tenants, default check interval \(\d+ min\) \| (PASS|\*\*FAIL\*\*) \| \d+\.\d\d \(limit 1\) \| \$\d/,
     );

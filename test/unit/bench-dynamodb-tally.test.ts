@@ -1,6 +1,6 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { tallyDynamoDb } from '#bench/fixtures.js';
+import { PathClock, tallyDynamoDb } from '#bench/fixtures.js';
 
 /** A client whose calls each answer after `delayMs`, never leaving the process. */
 function clientAnsweringAfter(delayMs: number): DynamoDBClient {
@@ -35,5 +35,41 @@ describe("the bench's DynamoDB tally", () => {
       totalCalls: 5,
       roundTrips: 3,
     });
+  });
+});
+
+describe("the bench's path clock", () => {
+  it('counts DynamoDB time only while no Webex call is in flight', () => {
+    let now = 0;
+    const path = new PathClock(() => now);
+    path.begin('dynamoDb');
+    now = 5;
+    path.end('dynamoDb');
+    // A query sent beside a Webex call, and outliving it by 2 ms.
+    path.begin('webex');
+    path.begin('dynamoDb');
+    now = 105;
+    path.end('webex');
+    now = 107;
+    path.end('dynamoDb');
+    // Two calls sent together count once.
+    path.begin('dynamoDb');
+    path.begin('dynamoDb');
+    now = 110;
+    path.end('dynamoDb');
+    now = 111;
+    path.end('dynamoDb');
+    now = 200;
+    expect(path.dynamoDbAloneMs()).toBe(5 + 2 + 4);
+  });
+
+  it('hears the calls of a tallied client', async () => {
+    const client = clientAnsweringAfter(20);
+    const path = new PathClock();
+    tallyDynamoDb(client, path);
+
+    await client.send(get());
+
+    expect(path.dynamoDbAloneMs()).toBeGreaterThanOrEqual(19);
   });
 });
