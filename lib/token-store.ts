@@ -47,7 +47,7 @@ export interface StateAccess {
  *   `listForTenant`, `save` (a grant's transaction also binds the tenant's org, or checks it:
  *   ConditionCheckItem), `acquireLease`/`releaseLease`, history `append`, OAuth states `put` and
  *   `consume` (a conditional DeleteItem); for the `serviceApp` webhook, its delivery ledger's
- *   conditional PutItem and the `orgs` index.
+ *   conditional PutItem (and its DeleteItem when acting on the delivery failed) and the `orgs` index.
  * - admin API (functions/domain/admin*.ts, offboarding.ts, status-board.ts, and validate-now,
  *   recheck, force refresh and reload on the validator's path: tokens sealed and opened,
  *   client secrets read, the credential incident item read and updated): tenants `create`, `get`, `replace`, `setOrg`, `list` (the `tenants`

@@ -407,6 +407,8 @@ export interface WebhookSecretSource {
  */
 export interface WebhookDeliveryLedger {
   claim(deliveryKey: string, keepUntil: Date): Promise<boolean>;
+  /** Forgets a claim whose delivery could not be acted on, so that a copy of it is taken in. */
+  release(deliveryKey: string): Promise<void>;
 }
 
 /** Which tenants are bound to a Webex org (read from an index: possibly a moment behind). */

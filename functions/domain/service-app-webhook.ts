@@ -112,7 +112,8 @@ export function isWebexSignature(secret: string, body: string, signature: string
  * 1. Verify `X-Spark-Signature` over the raw body with the webhook secret (WebhookSignatureError).
  * 2. Parse the body as a `serviceApp` notification (WebhookBodyError).
  * 3. Refuse it when older than WEBHOOK_MAX_AGE_MS or from the future, and when its signature was
- *    taken in before (a replay: the ledger's conditional write).
+ *    taken in before (a replay: the ledger's conditional write). Should a later step fail, the
+ *    claim is released, so a copy of the delivery sent again is taken in.
  * 4. Find the catalog's Service App and the tenants bound to the org; none: nothing to do.
  * 5. For each tenant still bound to the org and active: `authorized` fetches and stores the org's
  *    pair; `deauthorized` asks the token endpoint and invalidates the record on its 403 only.
@@ -142,6 +143,29 @@ export async function receiveServiceAppNotification(
     deps.log.warn('A serviceApp notification taken in before was refused', log);
     return { outcome: 'replayed' };
   }
+  try {
+    return await actOnNotification(deps, notification, log);
+  } catch (error) {
+    // The delivery is answered with an error. Should the same delivery come again (a sender's retry),
+    // a kept claim would refuse it as a replay, and nothing would act on it. Part of it may have
+    // been done: acting on it again is safe (a pair stored again, a deauthorization asked again).
+    await deps.deliveries.release(deliveryKey).catch((releaseError: unknown) => {
+      deps.log.warn('A failed serviceApp notification stays claimed: its retry will be refused', {
+        ...log,
+        errorName: releaseError instanceof Error ? releaseError.name : 'unknown',
+      });
+    });
+    throw error;
+  }
+}
+
+/** Steps 4 and 5 for a delivery taken in. */
+async function actOnNotification(
+  deps: ServiceAppWebhookDependencies,
+  notification: ServiceAppNotification,
+  log: { event: string; orgId: string; applicationId: string },
+): Promise<WebhookReceipt> {
+  const { data } = notification;
   const serviceApp = deps.catalog.serviceApps.find((app) => app.applicationId === data.applicationId);
   if (!serviceApp) {
     deps.log.warn('A serviceApp notification names no Service App of the catalog', log);

@@ -38,6 +38,16 @@ describe('the serviceApp webhook on DynamoDB Local', () => {
     expect(await ledger.claim('delivery-1', new Date(now.getTime() + 3600_000))).toBe(true);
   });
 
+  it('frees a released key for the next claim, and releases a key never claimed without error', async () => {
+    const ledger = new DynamoDbWebhookDeliveryLedger(table.documentClient, table.tableName, () => now);
+    const hourLater = new Date(now.getTime() + 3600_000);
+    expect(await ledger.claim('released-1', hourLater)).toBe(true);
+    await ledger.release('released-1');
+    expect(await ledger.claim('released-1', hourLater)).toBe(true);
+    expect(await ledger.claim('released-1', hourLater)).toBe(false);
+    await expect(ledger.release('never-claimed')).resolves.toBeUndefined();
+  });
+
   it("finds the tenants bound to an org, never another org's, nor the history's org_bound events", async () => {
     const repositories = createRepositories(table.client, table.tableName);
     await repositories.tenants.create(testTenant({ tenantId: 'acme', orgId: 'org-a' }));

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Tenant } from '#domain/model.js';
-import { WebexError } from '#domain/ports.js';
-import { isWebexSignature } from '#domain/service-app-webhook.js';
+import { silentLog, WebexError } from '#domain/ports.js';
+import { isWebexSignature, receiveServiceAppNotification } from '#domain/service-app-webhook.js';
 import { createPublicApiHandler, type ServiceAppWebhookPorts } from '#functions/public-api.app.js';
 import { clientSecretsFrom, ScriptedServiceAppTokens } from '#test-support/fakes/index.js';
 import {
@@ -26,6 +26,9 @@ class MemoryDeliveryLedger {
     if (this.keys.has(key)) return false;
     this.keys.set(key, keepUntil);
     return true;
+  }
+  async release(key: string): Promise<void> {
+    this.keys.delete(key);
   }
 }
 
@@ -101,7 +104,17 @@ function setup(options: { tenants?: Tenant[]; withoutWebhook?: boolean } = {}) {
       }),
       undefined,
     );
-  return { deps, webex, deliveries, orgIndex, witness, notification, deliver, storeActive };
+  return {
+    deps,
+    webex,
+    deliveries,
+    serviceAppWebhook,
+    orgIndex,
+    witness,
+    notification,
+    deliver,
+    storeActive,
+  };
 }
 
 function sign(body: string, secret = SECRET): string {
@@ -237,6 +250,44 @@ describe('the serviceApp webhook: refusals', () => {
     expect((await deliver(body)).statusCode).toBe(200);
     expect(webex.requests).toHaveLength(1);
     expect(deps.events.published).toHaveLength(1);
+  });
+
+  it('takes in a delivery sent again after acting on it failed: the claim is released', async () => {
+    const { deps, webex, deliveries, notification, deliver } = setup();
+    const body = notification('authorized');
+    const get = deps.authorizations.get.bind(deps.authorizations);
+    deps.authorizations.get = async () => {
+      deps.authorizations.get = get;
+      throw new Error('the table is unavailable');
+    };
+    expect((await deliver(body)).statusCode).toBeGreaterThanOrEqual(500);
+    expect(deliveries.keys.size).toBe(0);
+    expect(webex.requests).toEqual([]);
+
+    expect((await deliver(body)).statusCode).toBe(200);
+    expect(webex.requests).toHaveLength(1);
+    expect(await deps.authorizations.get('acme', 'witness')).toMatchObject({ status: 'active' });
+    expect((await deliver(body)).statusCode).toBe(200);
+    expect(webex.requests).toHaveLength(1);
+  });
+
+  it("throws the failure, not the release's, when the claim cannot be released either: a copy is then a replay", async () => {
+    const { deps, deliveries, serviceAppWebhook, notification, deliver } = setup();
+    deps.authorizations.get = async () => {
+      throw new Error('the table is unavailable');
+    };
+    deliveries.release = async () => {
+      throw new Error('the ledger is unavailable');
+    };
+    const body = notification('authorized');
+    await expect(
+      receiveServiceAppNotification(
+        { ...deps, ...serviceAppWebhook, log: silentLog },
+        { body, signature: sign(body) },
+      ),
+    ).rejects.toThrow('the table is unavailable');
+    expect(deliveries.keys.size).toBe(1);
+    expect((await deliver(body)).statusCode).toBe(200);
   });
 
   it('refuses a delivery older than an hour, or from the future, without acting', async () => {

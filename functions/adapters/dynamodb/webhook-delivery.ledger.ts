@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { WebhookDeliveryLedger } from '#domain/ports.js';
 import { isConditionFailure } from './keys.js';
 
@@ -33,5 +33,11 @@ export class DynamoDbWebhookDeliveryLedger implements WebhookDeliveryLedger {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async release(deliveryKey: string): Promise<void> {
+    await this.documentClient.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: `WEBHOOK#${deliveryKey}`, sk: 'DELIVERY' } }),
+    );
   }
 }
