@@ -22,7 +22,6 @@ const CHECKS: readonly { name: string; bin: string; args: readonly string[] }[] 
 interface CheckResult {
   name: string;
   passed: boolean;
-  seconds: number;
 }
 
 function run(check: (typeof CHECKS)[number]): Promise<CheckResult> {
@@ -46,7 +45,7 @@ function run(check: (typeof CHECKS)[number]): Promise<CheckResult> {
         `── ${check.name}: ${passed ? 'passed' : `FAILED (${reason})`} in ${seconds.toFixed(1)} s\n` +
           (text === '' ? '' : `${text}\n`),
       );
-      settle({ name: check.name, passed, seconds });
+      settle({ name: check.name, passed });
     };
     child.on('error', (error) => finish(false, error.message));
     child.on('close', (code, signal) => finish(code === 0, signal ?? `exit ${code}`));
