@@ -188,6 +188,22 @@ export async function startLocalDynamoDb(options: StartOptions = {}): Promise<Lo
 }
 
 /**
+ * A handle on an engine started elsewhere (a test tier's shared engine): its `stop` only closes
+ * this handle's client and leaves the engine running for its owner.
+ */
+export function connectLocalDynamoDb(endpoint: string): LocalDynamoDb {
+  const client = localClient(endpoint);
+  return {
+    endpoint,
+    client,
+    stop() {
+      client.destroy();
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
  * Creates the project's table (from the shared definition, TTL on as in the stack) unless it
  * exists, and adds an index the definition gained since the table was made (a data directory of
  * an older run); waits until ACTIVE.

@@ -5,7 +5,12 @@ import { type Catalog } from '#domain/catalog.js';
 import { defaultCatalog } from '#adapters/catalog-file.js';
 import { createRepositories } from '#adapters/dynamodb/index.js';
 import type { Tenant } from '#domain/model.js';
-import { ensureTable, startLocalDynamoDb, type LocalDynamoDb } from './dynamodb-local.js';
+import {
+  connectLocalDynamoDb,
+  ensureTable,
+  startLocalDynamoDb,
+  type LocalDynamoDb,
+} from './dynamodb-local.js';
 import { FileTokenVault } from './adapters/file-token-vault.js';
 import { LocalEventSink } from './adapters/local-event-sink.js';
 import { LocalMailbox } from './adapters/local-mailbox.js';
@@ -33,6 +38,12 @@ export interface LocalSystemOptions {
   port: number;
   simulatorPort: number;
   dynamoDbPort?: number;
+  /**
+   * A DynamoDB Local engine already running and the table to use on it, instead of an engine of
+   * the system's own with its data under `<dataDir>/dynamodb`: test files share their tier's warm
+   * engine this way rather than each starting a JVM. The table is created when missing.
+   */
+  dynamoDb?: { endpoint: string; tableName: string };
   dataDir: string;
   opsEmail: string;
   /** Delete the data directory first. */
@@ -111,7 +122,7 @@ function demoTenant(now: Date): Tenant {
 }
 
 /**
- * Starts the local system: DynamoDB Local (data under `<dataDir>/dynamodb`), the table, the Webex
+ * Starts the local system: DynamoDB Local (data under `<dataDir>/dynamodb`, or the engine given), the table, the Webex
  * simulator with the catalog's integrations registered, the local vault, secrets, event sink and
  * mailbox, and the demo tenant. Stops whatever it started if a later step fails.
  */
@@ -127,13 +138,16 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     for (const step of stops.reverse()) await step().catch(() => undefined);
   };
   try {
-    const dynamoDb = await startLocalDynamoDb({
-      dataDir: join(dataDir, 'dynamodb'),
-      ...(options.dynamoDbPort ? { port: options.dynamoDbPort } : {}),
-    });
+    const tableName = options.dynamoDb?.tableName ?? LOCAL_TABLE_NAME;
+    const dynamoDb = options.dynamoDb
+      ? connectLocalDynamoDb(options.dynamoDb.endpoint)
+      : await startLocalDynamoDb({
+          dataDir: join(dataDir, 'dynamodb'),
+          ...(options.dynamoDbPort ? { port: options.dynamoDbPort } : {}),
+        });
     stops.push(() => dynamoDb.stop());
-    await ensureTable(dynamoDb.client, LOCAL_TABLE_NAME);
-    const repositories = createRepositories(dynamoDb.client, LOCAL_TABLE_NAME);
+    await ensureTable(dynamoDb.client, tableName);
+    const repositories = createRepositories(dynamoDb.client, tableName);
 
     const secrets = await LocalSecrets.open(join(dataDir, 'secrets'), catalog);
     // 127.0.0.1 rather than localhost: the API listens on IPv4 loopback only, whatever localhost resolves to.
@@ -157,7 +171,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     });
     stops.push(() => simulator.close());
 
-    const vault = await FileTokenVault.open(join(dataDir, 'vault'), LOCAL_TABLE_NAME);
+    const vault = await FileTokenVault.open(join(dataDir, 'vault'), tableName);
     const clock = options.clock ?? systemClock;
     const events = await LocalEventSink.open(join(dataDir, 'events'));
     const mailbox = await LocalMailbox.open(join(dataDir, 'events'), () => clock.now());
@@ -174,7 +188,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       mailbox,
       opsEmail: options.opsEmail,
       secrets,
-      tableName: LOCAL_TABLE_NAME,
+      tableName,
       repositories,
       catalog,
       publicBaseUrl,

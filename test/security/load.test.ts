@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { openRecordTokens } from '#test-support/fakes/index.js';
@@ -6,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClientFor } from '#adapters/dynamodb/index.js';
 import { HttpWebexClient } from '#adapters/webex-client.js';
 import { createTokenAccess } from '#functions/token-access.js';
-import { LOCAL_TABLE_NAME } from '#local/local-system.js';
 import { submitConsent } from '#local/webex-simulator/index.js';
 import { CookieJar } from '#test-support/cookie-jar.js';
 import { seededRandom, seedFromEnvironment, shuffled } from '#test-support/security-chaos.js';
@@ -77,12 +75,7 @@ describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`,
 
   beforeAll(async () => {
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    // DynamoDB Local keeps its data in SQLite: on tmpfs its writes cost no fsync, so the figures
-    // measure the product rather than this machine's disk.
-    local = await startTestLocalSystem({
-      logLevel: 'ERROR',
-      ...(existsSync('/dev/shm') ? { dataRoot: '/dev/shm' } : {}),
-    });
+    local = await startTestLocalSystem({ logLevel: 'ERROR' });
     const { system } = local;
     const api = system.api.url;
     const started = performance.now();
@@ -143,7 +136,7 @@ describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`,
     for (const answer of answers) expect(answer.status, answer.body.slice(0, 300)).toBe(200);
 
     const { Items = [] } = await documentClientFor(system.dynamoDb.client).send(
-      new ScanCommand({ TableName: LOCAL_TABLE_NAME, ConsistentRead: true }),
+      new ScanCommand({ TableName: system.tableName, ConsistentRead: true }),
     );
     const load = Items.filter((item) => String(item.pk).startsWith('TENANT#load-'));
     const records = load.filter((item) => String(item.sk).startsWith('AUTH#'));
@@ -184,7 +177,7 @@ describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`,
       expect(replay.body).toContain('data-reason="state_unknown"');
     }
     const after = await documentClientFor(system.dynamoDb.client).send(
-      new ScanCommand({ TableName: LOCAL_TABLE_NAME, ConsistentRead: true }),
+      new ScanCommand({ TableName: system.tableName, ConsistentRead: true }),
     );
     expect(after.Items?.length).toBe(Items.length);
   }, 60_000);

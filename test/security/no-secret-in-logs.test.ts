@@ -10,7 +10,6 @@ import type { SealedTokens } from '#domain/model.js';
 import { systemClock } from '#domain/ports.js';
 import { createPublicApiHandler, type PublicApiDependencies } from '#functions/public-api.app.js';
 import { createTokenAccess } from '#functions/token-access.js';
-import { LOCAL_TABLE_NAME } from '#local/local-system.js';
 import { submitConsent } from '#local/webex-simulator/index.js';
 import { CookieJar } from '#test-support/cookie-jar.js';
 import { getEvent, lambdaContext } from '#test-support/fixtures.js';
@@ -410,7 +409,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
 
   it('keeps no token, code or client secret in the table, and no verifier once its state is spent', async () => {
     const { Items = [] } = await documentClientFor(local.system.dynamoDb.client).send(
-      new ScanCommand({ TableName: LOCAL_TABLE_NAME }),
+      new ScanCommand({ TableName: local.system.tableName }),
     );
     expect(Items.length).toBeGreaterThan(10);
     // Every flow of the run completed or was refused, so no OAuth state (and no verifier) is left.
