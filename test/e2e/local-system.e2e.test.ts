@@ -1,15 +1,13 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '#test-support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
-import { freePort } from '#local/dynamodb-local.js';
 import { ManualClock } from '#test-support/fakes/index.js';
 import { mailSchema } from '#local/adapters/local-mailbox.js';
-import { startLocalSystem, type LocalSystem } from '#local/local-system.js';
+import type { LocalSystem } from '#local/local-system.js';
+import { startTestLocalSystem, type TestLocalSystem } from '#test-support/security-local.js';
 
 const SCREENSHOTS = 'test-results';
 
@@ -18,6 +16,7 @@ const SCREENSHOTS = 'test-results';
  * contract only (portal link, simulator consent form and /_sim switches, /_local routes).
  */
 describe('the local system end to end', () => {
+  let local: TestLocalSystem;
   let system: LocalSystem;
   let browser: Browser;
   let page: Page;
@@ -88,15 +87,8 @@ describe('the local system end to end', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    system = await startLocalSystem({
-      port: await freePort(),
-      simulatorPort: await freePort(),
-      dataDir: mkdtempSync(join(tmpdir(), 'local-system-')),
-      opsEmail: 'ops@vendor.example',
-      sweepIntervalSeconds: 0,
-      logLevel: 'ERROR',
-      clock,
-    });
+    local = await startTestLocalSystem({ logLevel: 'ERROR', clock });
+    system = local.system;
     portalUrl = await system.demoPortalUrl();
     browser = await launchChromium();
     page = await browser.newPage();
@@ -104,7 +96,7 @@ describe('the local system end to end', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await system?.stop();
+    await local?.stop();
   });
 
   it('shows the troubleshooting page with the right Integration ID when the org blocks the integration, and when the admin denies', async () => {
