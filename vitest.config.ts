@@ -45,6 +45,17 @@ export default defineConfig({
         extends: true,
         test: { name: 'security', include: ['test/security/**/*.test.ts'], globalSetup: [DYNAMODB_LOCAL] },
       },
+      // `npm run test:scale` only (npm test names the five tiers above): the scale and load tests
+      // at the sizes their issues name, which alone take about four minutes here.
+      {
+        extends: true,
+        test: {
+          name: 'scale',
+          include: ['test/integration/tenant-scale.test.ts', 'test/security/load.test.ts'],
+          env: { TEST_SCALE: 'full' },
+          globalSetup: [DYNAMODB_LOCAL],
+        },
+      },
     ],
   },
 });

@@ -8,6 +8,7 @@ import { createTokenAccess } from '#functions/token-access.js';
 import { submitConsent } from '#local/webex-simulator/index.js';
 import { CookieJar } from '#test-support/cookie-jar.js';
 import { seededRandom, seedFromEnvironment, shuffled } from '#test-support/security-chaos.js';
+import { atScale, counted } from '#test-support/test-scale.js';
 import {
   addOrgWithAdmin,
   linkTokenOf,
@@ -21,7 +22,8 @@ import { silentLog, systemClock } from '#domain/ports.js';
 /** Replays a run: `SEED=<the seed in the test's name> npm run test:security`. */
 const SEED = seedFromEnvironment();
 const TENANTS = 40;
-const TOKEN_CALLS = 10_000;
+/** Issue 9 names 10,000: `npm run test:scale`. */
+const TOKEN_CALLS = atScale({ full: 10_000, ci: 1_000 });
 const TOKEN_CONCURRENCY = 100;
 
 /** The value below which `share` of the sorted samples fall. */
@@ -57,10 +59,11 @@ async function runPool(count: number, concurrency: number, task: (index: number)
 /**
  * Load on the local system, in-process over loopback: 200 onboarding callbacks at once (40 tenants
  * in 40 Webex orgs, five integrations each), sent in an order drawn from the seed, then 10,000
- * token-access calls, each for an authorization drawn from the seed. The run is counted in calls;
- * the wall time, throughput, p50 and p99 of each part are printed, never asserted.
+ * token-access calls (1,000 in `npm test`), each for an authorization drawn from the seed. The run
+ * is counted in calls; the wall time, throughput, p50 and p99 of each part are printed, never
+ * asserted.
  */
-describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`, () => {
+describe(`load (SEED=${SEED}): 200 concurrent callbacks and ${counted(TOKEN_CALLS)} token reads`, () => {
   let local: TestLocalSystem;
   /** The URL Webex sends each admin's browser back to, one per (tenant, integration). */
   /** Each consent's callback URL, and the browser that started it with its binding cookie. */
@@ -182,7 +185,7 @@ describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`,
     expect(after.Items?.length).toBe(Items.length);
   }, 60_000);
 
-  it('serves 10,000 token-access calls over the 200 authorizations without an error', async () => {
+  it(`serves ${counted(TOKEN_CALLS)} token-access calls over the 200 authorizations without an error`, async () => {
     const { system } = local;
     const tokens = createTokenAccess({
       authorizations: system.repositories.authorizations,
@@ -215,7 +218,7 @@ describe(`load (SEED=${SEED}): 200 concurrent callbacks and 10,000 token reads`,
       }
     });
     const wall = performance.now() - started;
-    console.log(figures('10,000 token-access calls', wall, latencies));
+    console.log(figures(`${counted(TOKEN_CALLS)} token-access calls`, wall, latencies));
     expect(latencies).toHaveLength(TOKEN_CALLS);
     expect(wrong).toEqual([]);
     // 45 to 52 s on a 2-core machine running nothing else or one other suite; the margin is for a busier one.

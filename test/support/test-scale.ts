@@ -1,0 +1,18 @@
+import * as z from 'zod';
+
+/**
+ * How big the scale and load tests run. `npm test` runs them at a fifth or a tenth of the sizes
+ * their issues name, so that CI stays under 15 minutes on a 2-core machine; `npm run test:scale`
+ * (the `scale` project, which sets `TEST_SCALE=full`) runs them at those sizes.
+ */
+const testScaleSchema = z.enum(['full', 'ci']).default('ci');
+
+export const TEST_SCALE = testScaleSchema.parse(process.env.TEST_SCALE || undefined);
+
+/** `full` at `npm run test:scale`, `ci` otherwise. */
+export function atScale(sizes: { full: number; ci: number }): number {
+  return sizes[TEST_SCALE];
+}
+
+/** A count as the test names say it: `10,000`. */
+export const counted = (count: number) => count.toLocaleString('en-US');
