@@ -45,13 +45,17 @@ export default defineConfig({
         extends: true,
         test: { name: 'security', include: ['test/security/**/*.test.ts'], globalSetup: [DYNAMODB_LOCAL] },
       },
-      // `npm run test:scale` only (npm test names the five tiers above): the scale and load tests
-      // at the sizes their issues name, which alone take about four minutes here.
+      // `npm run test:scale` only (npm test names the five tiers above): the scale, load and
+      // hostile-input tests at full size (test/support/test-scale.ts).
       {
         extends: true,
         test: {
           name: 'scale',
-          include: ['test/integration/tenant-scale.test.ts', 'test/security/load.test.ts'],
+          include: [
+            'test/integration/tenant-scale.test.ts',
+            'test/security/load.test.ts',
+            'test/security/hostile-input.test.ts',
+          ],
           env: { TEST_SCALE: 'full' },
           globalSetup: [DYNAMODB_LOCAL],
         },

@@ -20,6 +20,7 @@ import {
   wireParameter,
 } from '#test-support/security-arbitraries.js';
 import { CookieJar, parseSetCookie } from '#test-support/cookie-jar.js';
+import { atScale } from '#test-support/test-scale.js';
 import {
   catalog,
   PORTAL,
@@ -224,7 +225,7 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
           }
         }
       }),
-      { numRuns: 200 },
+      { numRuns: atScale({ full: 200, ci: 100 }) },
     );
     // No forged state ever matched, so the state the admin really holds is still usable.
     expect((await world.snapshot()).states).toContain(`STATE#${hashOAuthState(liveState)}|STATE`);
@@ -443,7 +444,7 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
         expectNothingDurableWritten(before, after, where);
         expect(after.states, where).toEqual(before.states);
       }),
-      { numRuns: 100 },
+      { numRuns: atScale({ full: 100, ci: 50 }) },
     );
   }, 60_000);
 
@@ -497,7 +498,7 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
           expect(after.states, where).toEqual(before.states);
         }
       }),
-      { numRuns: 100 },
+      { numRuns: atScale({ full: 100, ci: 50 }) },
     );
   }, 60_000);
 
@@ -536,7 +537,7 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
           expectEscaped(page, `tenant name ${JSON.stringify(name).slice(0, 40)}`);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: atScale({ full: 60, ci: 30 }) },
     );
   }, 60_000);
 
@@ -577,7 +578,7 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
           if (tenant) for (const item of items) expect(item.tenantId, where).toBe(tenant);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: atScale({ full: 150, ci: 75 }) },
     );
   });
 
@@ -680,7 +681,7 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
           expect(after.states, where).toEqual(before.states);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: atScale({ full: 200, ci: 100 }) },
     );
   }, 60_000);
 });
