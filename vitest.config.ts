@@ -28,7 +28,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/bench/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts'],
           globalSetup: [DYNAMODB_LOCAL],
         },
       },
@@ -46,7 +46,7 @@ export default defineConfig({
         test: { name: 'security', include: ['test/security/**/*.test.ts'], globalSetup: [DYNAMODB_LOCAL] },
       },
       // `npm run test:scale` only (npm test names the five tiers above): the scale, load and
-      // hostile-input tests at full size (test/support/test-scale.ts).
+      // hostile-input tests at full size (test/support/test-scale.ts), and the bench's smoke run.
       {
         extends: true,
         test: {
@@ -55,6 +55,7 @@ export default defineConfig({
             'test/integration/tenant-scale.test.ts',
             'test/security/load.test.ts',
             'test/security/hostile-input.test.ts',
+            'test/bench/**/*.test.ts',
           ],
           env: { TEST_SCALE: 'full' },
           globalSetup: [DYNAMODB_LOCAL],
