@@ -122,9 +122,10 @@ function demoTenant(now: Date): Tenant {
 }
 
 /**
- * Starts the local system: DynamoDB Local (data under `<dataDir>/dynamodb`, or the engine given), the table, the Webex
- * simulator with the catalog's integrations registered, the local vault, secrets, event sink and
- * mailbox, and the demo tenant. Stops whatever it started if a later step fails.
+ * Starts the local system: DynamoDB Local (data under `<dataDir>/dynamodb`, or the engine given),
+ * the table, the Webex simulator with the catalog's integrations registered, the local vault,
+ * secrets, event sink and mailbox, and the demo tenant. Stops whatever it started if a later step
+ * fails.
  */
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
   const dataDir = resolve(options.dataDir);

@@ -8,7 +8,7 @@ import * as z from 'zod';
  */
 const testScaleSchema = z.enum(['full', 'ci']).default('ci');
 
-export const TEST_SCALE = testScaleSchema.parse(process.env.TEST_SCALE || undefined);
+const TEST_SCALE = testScaleSchema.parse(process.env.TEST_SCALE || undefined);
 
 /** `full` at `npm run test:scale`, `ci` otherwise. */
 export function atScale(sizes: { full: number; ci: number }): number {
