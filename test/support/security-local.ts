@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { expect, inject } from 'vitest';
 import * as z from 'zod';
 import type { SweepReport } from '#domain/sweep.js';
@@ -12,6 +10,7 @@ import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '#lo
 import { submitConsent } from '#local/webex-simulator/index.js';
 import type { SecretsView } from '#local/webex-simulator/world.js';
 import { CookieJar } from './cookie-jar.js';
+import { createTestTable } from './dynamodb.js';
 
 /** The local system on free ports and a temporary data directory, removed again by `stop`. */
 export interface TestLocalSystem {
@@ -31,11 +30,11 @@ export async function startTestLocalSystem(
   > = {},
 ): Promise<TestLocalSystem> {
   const dataDir = await mkdtemp(join(tmpdir(), 'security-local-'));
-  const tableName = `local-${randomUUID()}`;
+  const table = await createTestTable('local');
   const system = await startLocalSystem({
     port: await freePort(),
     simulatorPort: await freePort(),
-    dynamoDb: { endpoint: inject('dynamoEndpoint'), tableName },
+    dynamoDb: { endpoint: inject('dynamoEndpoint'), tableName: table.tableName },
     dataDir,
     opsEmail: options.opsEmail ?? 'ops@vendor.example',
     sweepIntervalSeconds: 0,
@@ -48,8 +47,8 @@ export async function startTestLocalSystem(
     system,
     dataDir,
     async stop() {
-      await system.dynamoDb.client.send(new DeleteTableCommand({ TableName: tableName }));
       await system.stop();
+      await table.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
