@@ -4,13 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { seedAuthorization } from '#test-support/admin-harness.js';
 import { useServedAdminApi } from '#test-support/admin-server.js';
-import { runCli } from '#test-support/cli-process.js';
+import { runCli, runCliHere } from '#test-support/cli-process.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 const ROOT = new URL('../../', import.meta.url);
 
-/** Runs the CLI as a user would: a separate node process, its own environment. */
-const cli = runCli;
+/**
+ * The CLI's commands in this process (each node process start takes a second or more); the
+ * last test runs the binary as a user would, for its exit codes and environment.
+ */
+const cli = runCliHere;
 
 describe('webex-auth-keeper CLI against a locally served admin API', () => {
   const served = useServedAdminApi();
@@ -258,11 +261,11 @@ describe('webex-auth-keeper CLI against a locally served admin API', () => {
     expect((await cli([...served.api, 'frobnicate'])).code).toBe(2);
     expect((await cli([...served.api, 'tenants', 'list', '--limit', 'ten'])).code).toBe(2);
     expect((await cli([...served.api, 'tenants', 'list', '--bogus'])).code).toBe(2);
-    const insecure = await cli(['--api', 'http://admin.example.com', 'tenants', 'list']);
+    const insecure = await runCli(['--api', 'http://admin.example.com', 'tenants', 'list']);
     expect(insecure.code).toBe(2);
     expect(insecure.stderr).toMatch(/Plain http is only for the local run/);
 
-    const down = await cli(['tenants', 'list'], { WEBEX_AUTH_KEEPER_API: 'http://127.0.0.1:9' });
+    const down = await runCli(['tenants', 'list'], { WEBEX_AUTH_KEEPER_API: 'http://127.0.0.1:9' });
     expect(down.code).toBe(3);
     expect(down.stderr).toMatch(/^webex-auth-keeper: Cannot reach http:\/\/127\.0\.0\.1:9/);
   });
