@@ -120,9 +120,10 @@ export async function seedAuthorizations(input: SeedInput): Promise<SeedReport> 
   }));
   await inParallel(tenants, SEED_CONCURRENCY, (tenant) => repos.tenants.create(tenant));
 
-  let due = 0;
-  const records: Authorization[] = [];
-  for (let index = 0; index < input.authorizations; index += 1) {
+  // Each record is minted and sealed just before its save, not all of them first: minting 100,000
+  // took about 30 s without a turn of the event loop, the engine closed the idle pooled
+  // connections meanwhile, and the saves then failed on them ("socket hang up").
+  const record = async (index: number): Promise<Authorization> => {
     const tenantIndex = Math.floor(index / perTenant);
     const integration = catalog.integrations[index % perTenant];
     if (!integration) throw new Error('empty catalog');
@@ -153,12 +154,12 @@ export async function seedAuthorizations(input: SeedInput): Promise<SeedReport> 
     };
     const tenantId = `${input.tenantPrefix}-${tenantIndex}`;
     const sealedTokens = await vault.seal({ tenantId, integration: integration.key }, material);
-    const dueNow = isDue(index, input.dueFraction);
-    if (dueNow) due += 1;
     // Not due for a day: seeding 100,000 takes minutes, and a record due within them would be
     // swept too, so the due share would drift above the one asked for.
-    const offsetSeconds = dueNow ? -(60 + (index % 540)) : DAY_SECONDS + (index % 600);
-    records.push({
+    const offsetSeconds = isDue(index, input.dueFraction)
+      ? -(60 + (index % 540))
+      : DAY_SECONDS + (index % 600);
+    return {
       tenantId,
       integration: integration.key,
       status: 'active',
@@ -174,10 +175,12 @@ export async function seedAuthorizations(input: SeedInput): Promise<SeedReport> 
       warningsSent: [],
       nextCheckAt: new Date(now.getTime() + offsetSeconds * SECOND_MS).toISOString(),
       updatedAt: nowIso,
-    });
-  }
-  await inParallel(records, SEED_CONCURRENCY, async (record) => {
-    await repos.authorizations.save(record, undefined);
+    };
+  };
+  const indexes = Array.from({ length: input.authorizations }, (_, index) => index);
+  await inParallel(indexes, SEED_CONCURRENCY, async (index) => {
+    await repos.authorizations.save(await record(index), undefined);
   });
-  return { tenants: tenantCount, authorizations: records.length, due, ms: Date.now() - started };
+  const due = indexes.filter((index) => isDue(index, input.dueFraction)).length;
+  return { tenants: tenantCount, authorizations: indexes.length, due, ms: Date.now() - started };
 }
