@@ -123,7 +123,7 @@ export async function seedAuthorizations(input: SeedInput): Promise<SeedReport> 
   // Each record is minted and sealed just before its save, not all of them first: minting 100,000
   // took about 30 s without a turn of the event loop, the engine closed the idle pooled
   // connections meanwhile, and the saves then failed on them ("socket hang up").
-  const record = async (index: number): Promise<Authorization> => {
+  const record = async (index: number, dueNow: boolean): Promise<Authorization> => {
     const tenantIndex = Math.floor(index / perTenant);
     const integration = catalog.integrations[index % perTenant];
     if (!integration) throw new Error('empty catalog');
@@ -156,9 +156,7 @@ export async function seedAuthorizations(input: SeedInput): Promise<SeedReport> 
     const sealedTokens = await vault.seal({ tenantId, integration: integration.key }, material);
     // Not due for a day: seeding 100,000 takes minutes, and a record due within them would be
     // swept too, so the due share would drift above the one asked for.
-    const offsetSeconds = isDue(index, input.dueFraction)
-      ? -(60 + (index % 540))
-      : DAY_SECONDS + (index % 600);
+    const offsetSeconds = dueNow ? -(60 + (index % 540)) : DAY_SECONDS + (index % 600);
     return {
       tenantId,
       integration: integration.key,
@@ -178,9 +176,11 @@ export async function seedAuthorizations(input: SeedInput): Promise<SeedReport> 
     };
   };
   const indexes = Array.from({ length: input.authorizations }, (_, index) => index);
+  let due = 0;
   await inParallel(indexes, SEED_CONCURRENCY, async (index) => {
-    await repos.authorizations.save(await record(index), undefined);
+    const dueNow = isDue(index, input.dueFraction);
+    if (dueNow) due += 1;
+    await repos.authorizations.save(await record(index, dueNow), undefined);
   });
-  const due = indexes.filter((index) => isDue(index, input.dueFraction)).length;
   return { tenants: tenantCount, authorizations: indexes.length, due, ms: Date.now() - started };
 }
