@@ -19,6 +19,7 @@ import type {
 import { mailSentence, mailSubject, mailValue } from './mail-text.js';
 import { passwordMaxAgeDaysOf, signsInWithSso } from './password-policy.js';
 import { CHECK_FAILING_AFTER_ERRORS } from './status-machine.js';
+import { plural } from './wording.js';
 
 /** The display name of an integration, falling back to its key when the catalog no longer has it. */
 function nameOf(entry: { name: string } | undefined, key: string): string {
@@ -40,10 +41,6 @@ export function warningKindOf(
 
 function daysUntil(deadline: string, from: string): number {
   return Math.max(0, Math.ceil((Date.parse(deadline) - Date.parse(from)) / 86_400_000));
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 /**

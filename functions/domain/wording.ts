@@ -41,7 +41,12 @@ export function describeDays(days: number): string {
     const names = ['', 'one', 'two', 'three', 'four', 'five'];
     return `${names[years] ?? String(years)} year${years === 1 ? '' : 's'}`;
   }
-  return `${days} day${days === 1 ? '' : 's'}`;
+  return plural(days, 'day');
+}
+
+/** "1 tenant", "2 tenants": a count with its noun (regular plurals only). */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** The warning a non-SSO authorizer needs: their next password change kills the authorization. */

@@ -298,6 +298,29 @@ describe('status board: deadlines', () => {
       `From the first ${DEADLINE_SAMPLE} of ${DEADLINE_SAMPLE + 5} live authorizations only.`,
     );
   });
+
+  it('counts in words that agree with the number: one tenant, no live authorizations', async () => {
+    const lone = flat(
+      renderStatusBoardPage(
+        await buildStatusBoard(boardInput([authorization('presence', { status: 'invalid' })]), query()),
+      ),
+    );
+    expect(lone).toContain('1 tenant, 1 authorization.');
+    expect(lone).toContain('No live authorizations.');
+    const two = flat(
+      renderStatusBoardPage(
+        await buildStatusBoard(
+          boardInput(
+            [authorization('presence'), authorization('cdr', {}, 'beta')],
+            [tenant('acme'), tenant('beta')],
+          ),
+          query(),
+        ),
+      ),
+    );
+    expect(two).toContain('2 tenants, 2 authorizations.');
+    expect(two).toContain('All 2 live authorizations.');
+  });
 });
 
 describe('status board: banners', () => {

@@ -2,7 +2,7 @@ import { PROBLEMS_FIRST } from '#domain/fleet-board.js';
 import { AUTHORIZATION_STATUSES, INVALIDATION_CAUSES, type AuthorizationStatus } from '#domain/model.js';
 import type { BoardCheckFailing, BoardRow, StatusBoard } from '#domain/status-board.js';
 import { CHECK_FAILING_AFTER_ERRORS } from '#domain/status-machine.js';
-import { describeInvalidationCause } from '#domain/wording.js';
+import { describeInvalidationCause, plural } from '#domain/wording.js';
 import { renderDeadlineChart } from './deadline-chart.js';
 import { formatTime, html } from './html.js';
 import { renderDocument } from './layout.js';
@@ -137,8 +137,8 @@ export function renderStatusBoardPage(board: StatusBoard): string {
         </p>`,
     )}
     <p class="small">
-      Generated ${formatTime(board.generatedAt)}. ${totals.tenants} tenants, ${totals.authorizations}
-      authorizations.
+      Generated ${formatTime(board.generatedAt)}. ${plural(totals.tenants, 'tenant')},
+      ${plural(totals.authorizations, 'authorization')}.
     </p>
     <p class="totals" data-totals>
       ${PROBLEMS_FIRST.filter((status) => (totals.byStatus[status] ?? 0) > 0).map(
@@ -162,7 +162,9 @@ export function renderStatusBoardPage(board: StatusBoard): string {
         expiries.
         ${
           coverage.complete
-            ? html`All ${coverage.read} live authorizations.`
+            ? coverage.read === 0
+              ? html`No live authorizations.`
+              : html`All ${plural(coverage.read, 'live authorization')}.`
             : html`<strong data-deadline-coverage="partial"
                 >From the first ${coverage.read} of ${coverage.live} live authorizations only.</strong
               >`
