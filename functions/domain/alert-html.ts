@@ -31,7 +31,7 @@ const TEMPLATE = `<!DOCTYPE html>
 <body style="margin:0;padding:0;background-color:#f3f4f6;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f3f4f6;">
 <tr><td align="center" style="padding:24px 8px;">
-<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:600px;max-width:100%;background-color:#ffffff;border:1px solid #d1d5db;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:22px;color:#111827;">
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;background-color:#ffffff;border:1px solid #d1d5db;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:22px;color:#111827;">
 <% if (it.brand) { %><tr><td style="padding:14px 24px;background-color:#ffffff;border-bottom:1px solid #d1d5db;font-size:16px;font-weight:bold;color:#111827;"><% if (it.logoSrc) { %><img src="<%= it.logoSrc %>" alt="" height="28" style="height:28px;max-width:160px;vertical-align:middle;margin-right:10px;border:0;"><% } %><%= it.brand.vendorName %></td></tr>
 <% } %><tr><td style="padding:20px 24px;background-color:#1f2937;color:#ffffff;font-size:18px;font-weight:bold;"><%= it.subject %></td></tr>
 <% if (it.tenant || it.integrations.length > 0) { %><tr><td style="padding:16px 24px 0 24px;">
@@ -44,7 +44,7 @@ const TEMPLATE = `<!DOCTYPE html>
 <% } %></td></tr>
 <% } %><% it.sections.forEach(function (section) { %><tr><td style="padding:16px 24px 0 24px;">
 <% if (section.heading !== undefined) { %><h2 style="margin:0 0 6px 0;font-size:16px;line-height:22px;color:#1f2937;"><%= section.heading %></h2>
-<% } %><% section.lines.forEach(function (line) { %><p style="margin:0 0 6px 0;"><%= line %></p>
+<% } %><% section.lines.forEach(function (line) { %><p style="margin:0 0 6px 0;word-break:break-word;overflow-wrap:anywhere;"><%= line %></p>
 <% }) %></td></tr>
 <% }) %><% if (it.action) { %><tr><td style="padding:20px 24px 0 24px;">
 <% if (it.actionHref) { %><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr><td bgcolor="#0b5cad" style="background-color:#0b5cad;border-radius:4px;">
@@ -54,7 +54,7 @@ const TEMPLATE = `<!DOCTYPE html>
 <% } else { %><p style="margin:0;"><%= it.actionLine %></p>
 <% } %></td></tr>
 <% } %><tr><td style="padding:20px 24px 20px 24px;font-size:12px;line-height:18px;color:#4b5563;">
-<% it.footer.forEach(function (line) { %><p style="margin:0 0 4px 0;"><%= line %></p>
+<% it.footer.forEach(function (line) { %><p style="margin:0 0 4px 0;word-break:break-word;overflow-wrap:anywhere;"><%= line %></p>
 <% }) %><% if (it.brand) { %><p style="margin:12px 0 0 0;">Questions? Write to <%= it.brand.vendorName %> support: <a href="mailto:<%= it.brand.supportEmail %>" style="color:#4b5563;"><%= it.brand.supportEmail %></a></p>
 <% } %><% if (it.unsubscribeHref) { %><p style="margin:12px 0 0 0;"><a href="<%= it.unsubscribeHref %>" style="color:#4b5563;">Stop these alerts for <%= it.tenant ? it.tenant.name : 'this tenant' %></a> (other tenants' alerts are not affected)</p>
 <% } %></td></tr>

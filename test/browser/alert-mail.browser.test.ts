@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAlertMail } from '#domain/alert-html.js';
+import { eventAlertContent } from '#domain/event-alerts.js';
 import { incidentAlertContent } from '#domain/incident-alert.js';
 import { SECURITY_HEADERS } from '#functions/public-api.app.js';
 import { MAILBOX_CONTENT_SECURITY_POLICY, renderMailboxPage } from '#local/pages/mailbox-page.js';
@@ -80,5 +81,33 @@ describe('an HTML alert in the local mailbox, in a real browser', () => {
     expect(background).toBe('rgb(11, 92, 173)');
     await page.screenshot({ path: `${SCREENSHOTS}/alert-mail-html.png`, fullPage: true });
     expect(cspViolations).toEqual([]);
+  });
+
+  it('fits every kind of mail on a phone: long Webex IDs wrap instead of widening the mail', async () => {
+    // A Webex org ID as Webex writes it: base64 of its URI, one 90-character word.
+    const orgId = Buffer.from('ciscospark://us/ORGANIZATION/1f61c937-fddd-5bf9-82b2-28cebc263401').toString(
+      'base64url',
+    );
+    const mails = {
+      incident: incidentAlertContent(FOUR.map((key) => alertInputFor(key))),
+      org_bound: eventAlertContent(alertInputFor('users-sync', { type: 'org_bound', orgId }), 'secret'),
+      denied: eventAlertContent(alertInputFor('cdr', { type: 'denied' }), 'secret'),
+      credential_incident: eventAlertContent(
+        alertInputFor('presence', { type: 'credential_incident' }),
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webex-auth-keeper/client-secrets-AbCdEf',
+      ),
+    };
+    const page = await browser.newPage({ viewport: { width: 360, height: 800 } });
+    const overflowing: Record<string, number> = {};
+    for (const [kind, content] of Object.entries(mails)) {
+      await page.setContent(renderAlertMail(content).html);
+      const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+      }));
+      if (scrollWidth > clientWidth) overflowing[kind] = scrollWidth - clientWidth;
+    }
+    await page.close();
+    expect(overflowing).toEqual({});
   });
 });
