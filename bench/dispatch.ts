@@ -1,6 +1,7 @@
+import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -13,6 +14,15 @@ import type { AuthorizationKey } from '#domain/validator-config.js';
 import { createSweepDispatcherHandler } from '#functions/sweep-dispatcher.app.js';
 import { DISPATCH_SHARD_GROUPS } from '#lib/validator.js';
 import { localLambdaContext } from '#local/http-adapter.js';
+import {
+  dispatchReplySchema,
+  type DispatchGo,
+  type DispatchReply,
+  type DispatchRequest,
+} from './dispatch-protocol.js';
+import { sum } from './stats.js';
+
+const DISPATCH_PROCESS = fileURLToPath(new URL('./dispatch-process.ts', import.meta.url));
 
 /** Issue 18 item 1: what one SendMessageBatch takes at the stand-in. */
 export const SEND_LATENCY_MS = 20;
@@ -35,11 +45,11 @@ export interface DispatchBenchReport {
   delivered: number;
   doubled: number;
   reports: DispatchReport[];
-  /** SendMessageBatch calls, and the calls in flight at most. */
+  /** SendMessageBatch calls, and the calls in flight at most (each invocation's most, added up). */
   sendCalls: number;
   maxInFlight: number;
   keysPerSecond: number;
-  /** CPU this process used for it (user and system): the four invocations' client work, and the stand-in's. */
+  /** CPU the invocations' processes used for it (user and system): each one's client work, and its stand-in's. */
   cpuMs: number;
   /** The stand-in's floor: every invocation's bound of calls in flight, each 20 ms for ten keys. */
   floorKeysPerSecond: number;
@@ -53,7 +63,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * MD5s as against SQS, so the client's own CPU is in the measurement.
  */
 class SqsStandIn {
-  readonly taken = new Map<string, number>();
+  /** Message bodies taken, one entry per time taken. */
+  readonly taken: string[] = [];
   calls = 0;
   inFlight = 0;
   maxInFlight = 0;
@@ -68,8 +79,7 @@ class SqsStandIn {
         const body = JSON.parse(Buffer.from(request.body as Uint8Array).toString('utf8')) as {
           Entries: { Id: string; MessageBody: string }[];
         };
-        for (const entry of body.Entries)
-          this.taken.set(entry.MessageBody, (this.taken.get(entry.MessageBody) ?? 0) + 1);
+        for (const entry of body.Entries) this.taken.push(entry.MessageBody);
         const answer = JSON.stringify({
           Successful: body.Entries.map((entry) => ({
             Id: entry.Id,
@@ -114,61 +124,144 @@ function dueIndexInMemory(keys: number) {
   };
 }
 
+/** What one invocation did, measured in its own process (the stand-in's taken bodies, in order). */
+export type InvocationResult = Omit<Extract<DispatchReply, { type: 'result' }>, 'type'>;
+
 /**
- * The deployed dispatcher's handler, once per shard group as the schedule starts it, all at once
- * in this process, each with its own SQS client and queue adapter (as each invocation has), over
- * an in-memory `due` index of `keys` keys and an SQS stand-in taking 20 ms per SendMessageBatch.
- * Each invocation is given the Lambda timeout, counted from the common start.
+ * One invocation of the deployed dispatcher's handler for `shardGroup`, with its own SQS client
+ * and queue adapter over an in-memory `due` index of `keys` keys and an SQS stand-in taking 20 ms
+ * per SendMessageBatch; it has the Lambda timeout counted from `startedAt` (epoch milliseconds).
  */
-export async function benchDispatch(keys: number): Promise<DispatchBenchReport> {
+export async function runDispatchInvocation(input: {
+  shardGroup: number;
+  keys: number;
+  startedAt: number;
+}): Promise<InvocationResult> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const standIn = new SqsStandIn();
-  const authorizations = dueIndexInMemory(keys);
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const remainingTimeMs = () => DISPATCH_TIME_LIMIT_MS - (performance.now() - started);
-  const reports = await Promise.all(
-    Array.from({ length: DISPATCH_SHARD_GROUPS }, (_, shardGroup) => {
-      const client = new SQSClient({
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-        requestHandler: standIn.requestHandler,
-      });
-      const handler = createSweepDispatcherHandler(
-        {
-          authorizations,
-          queue: new SqsValidationQueue('https://sqs.us-east-1.amazonaws.com/000000000000/bench', client),
-          clock: systemClock,
-          shards: tableDefinition.dueShards,
-          shardConcurrency: tableDefinition.dueShards,
-        },
-        {
-          logger: new Logger({ serviceName: 'sweep-dispatcher', logLevel: 'SILENT' }),
-          metrics: new Metrics({ namespace: 'Bench', serviceName: 'sweep-dispatcher' }),
-        },
-      );
-      return handler(
-        { shardGroup, shardGroups: DISPATCH_SHARD_GROUPS },
-        { ...localLambdaContext('sweep-dispatcher'), getRemainingTimeInMillis: remainingTimeMs },
-      );
-    }),
+  const client = new SQSClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    requestHandler: standIn.requestHandler,
+  });
+  const handler = createSweepDispatcherHandler(
+    {
+      authorizations: dueIndexInMemory(input.keys),
+      queue: new SqsValidationQueue('https://sqs.us-east-1.amazonaws.com/000000000000/bench', client),
+      clock: systemClock,
+      shards: tableDefinition.dueShards,
+      shardConcurrency: tableDefinition.dueShards,
+    },
+    {
+      logger: new Logger({ serviceName: 'sweep-dispatcher', logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'Bench', serviceName: 'sweep-dispatcher' }),
+    },
   );
-  const wallMs = performance.now() - started;
+  const cpuBefore = process.cpuUsage();
+  const report = await handler(
+    { shardGroup: input.shardGroup, shardGroups: DISPATCH_SHARD_GROUPS },
+    {
+      ...localLambdaContext('sweep-dispatcher'),
+      getRemainingTimeInMillis: () => DISPATCH_TIME_LIMIT_MS - (Date.now() - input.startedAt),
+    },
+  );
+  const endedAt = Date.now();
   const cpu = process.cpuUsage(cpuBefore);
-  const delivered = standIn.taken.size;
+  return {
+    report,
+    taken: standIn.taken,
+    calls: standIn.calls,
+    maxInFlight: standIn.maxInFlight,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    endedAt,
+  };
+}
+
+/**
+ * The deployed dispatcher's handler, once per shard group as the schedule starts it, all at once,
+ * each in a process of its own (a Lambda invocation has its own runtime; in one process the four
+ * would share one JavaScript thread), over the same in-memory `due` index of `keys` keys, each
+ * with its own SQS stand-in. Each invocation is given the Lambda timeout from the common start.
+ */
+export async function benchDispatch(keys: number): Promise<DispatchBenchReport> {
+  const invocations = await runInvocationProcesses(keys, DISPATCH_SHARD_GROUPS);
+  const startedAt = invocations.startedAt;
+  const results = invocations.results;
+  const wallMs = Math.max(...results.map((result) => result.endedAt)) - startedAt;
+  const taken = new Map<string, number>();
+  for (const result of results) for (const body of result.taken) taken.set(body, (taken.get(body) ?? 0) + 1);
   const sendsInFlight = DISPATCH_SHARD_GROUPS * DEFAULT_SENDS_IN_FLIGHT;
   return {
     keys,
     invocations: DISPATCH_SHARD_GROUPS,
     sendsInFlight,
     wallMs,
-    delivered,
-    doubled: [...standIn.taken.values()].filter((count) => count > 1).length,
-    reports,
-    sendCalls: standIn.calls,
-    maxInFlight: standIn.maxInFlight,
-    keysPerSecond: delivered / (wallMs / 1000),
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    delivered: taken.size,
+    doubled: [...taken.values()].filter((count) => count > 1).length,
+    reports: results.map((result) => result.report),
+    sendCalls: sum(results.map((result) => result.calls)),
+    maxInFlight: sum(results.map((result) => result.maxInFlight)),
+    keysPerSecond: taken.size / (wallMs / 1000),
+    cpuMs: sum(results.map((result) => result.cpuMs)),
     floorKeysPerSecond: (sendsInFlight * SQS_BATCH_SIZE * 1000) / SEND_LATENCY_MS,
   };
+}
+
+/**
+ * Forks one process per invocation, lets them load their code, then starts them together and
+ * collects what each measured; any failure or silent exit fails the whole run.
+ */
+function runInvocationProcesses(
+  keys: number,
+  count: number,
+): Promise<{ startedAt: number; results: InvocationResult[] }> {
+  return new Promise((resolve, reject) => {
+    const children = Array.from({ length: count }, () =>
+      fork(DISPATCH_PROCESS, [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    const results: (InvocationResult | undefined)[] = children.map(() => undefined);
+    let ready = 0;
+    let startedAt = 0;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill();
+      reject(error);
+    };
+    children.forEach((child, shardGroup) => {
+      child.on('message', (message: unknown) => {
+        const parsed = dispatchReplySchema.safeParse(message);
+        if (!parsed.success) return fail(new Error(`Unreadable reply of dispatcher process ${shardGroup}`));
+        const reply = parsed.data;
+        if (reply.type === 'failed')
+          return fail(new Error(`Dispatcher process ${shardGroup}: ${reply.message}`));
+        if (reply.type === 'ready') {
+          ready += 1;
+          if (ready < count) return;
+          startedAt = Date.now();
+          const go: DispatchGo = { type: 'go', startedAt };
+          for (const each of children) each.send(go);
+          return;
+        }
+        const { type: _type, ...result } = reply;
+        results[shardGroup] = result;
+        const all = results.filter((each) => each !== undefined);
+        if (all.length === count && !settled) {
+          settled = true;
+          resolve({ startedAt, results: all });
+        }
+      });
+      child.once('error', fail);
+      child.once('exit', (code, signal) => {
+        if (!results[shardGroup])
+          fail(new Error(`Dispatcher process ${shardGroup} exited (${signal ?? code}) without an answer`));
+      });
+      const request: DispatchRequest = { type: 'run', shardGroup, keys };
+      child.send(request);
+    });
+  });
 }

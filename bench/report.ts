@@ -637,7 +637,8 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
     `## Dispatch\n\n` +
       `The deployed dispatcher's handler (\`createSweepDispatcherHandler\`, \`dispatchDueAuthorizations\`, ` +
       `\`SqsValidationQueue\`), started ${dispatch.invocations} times at once as the schedule starts it, once per ` +
-      `shard group, in this process, each with its own SQS client. The \`due\` index is in memory ` +
+      `shard group, each in a process of its own as each Lambda invocation has its own runtime (in one process the ` +
+      `invocations would share one JavaScript thread), each with its own SQS client. The \`due\` index is in memory ` +
       `(${dispatch.keys} due keys over ${tableDefinition.dueShards} shards, pages of 100, each page ${QUERY_LATENCY_MS} ms: ` +
       `an assumed Query latency); SQS is a stand-in behind the SDK's HTTP handler that takes ${SEND_LATENCY_MS} ms per ` +
       `SendMessageBatch, so the SDK serializes, signs and checks every call as against SQS. Each invocation ` +
@@ -662,7 +663,7 @@ export function renderReport(results: BenchResults, targets: TargetResult[]): st
             String(Math.round(dispatch.keysPerSecond)),
             `${dispatch.floorKeysPerSecond} keys/s`,
             String(dispatch.sendCalls),
-            `${sec(dispatch.cpuMs)} (${fixed((dispatch.cpuMs * 1000) / Math.max(1, dispatch.keys), 0)} µs per key)`,
+            `${sec(dispatch.cpuMs)} (${fixed((dispatch.cpuMs * 1000) / Math.max(1, dispatch.delivered), 0)} µs per key taken)`,
           ],
         ],
       ) +

@@ -1,0 +1,31 @@
+import * as z from 'zod';
+import { runDispatchInvocation } from './dispatch.js';
+import { dispatchGoSchema, dispatchRequestSchema, type DispatchReply } from './dispatch-protocol.js';
+
+/*
+ * One dispatcher invocation in a process of its own (bench/dispatch.ts forks one per shard group):
+ * it loads its code and answers `ready`, runs when told `go` with the common start, and answers
+ * what it measured, then exits.
+ */
+
+const reply = (message: DispatchReply) =>
+  new Promise<void>((resolve, reject) => {
+    process.send?.(message, (error: Error | null) => (error ? reject(error) : resolve()));
+  });
+
+const nextMessage = () => new Promise<unknown>((resolve) => process.once('message', resolve));
+
+try {
+  const request = dispatchRequestSchema.parse(await nextMessage());
+  await reply({ type: 'ready' });
+  const go = dispatchGoSchema.parse(await nextMessage());
+  const result = await runDispatchInvocation({ ...request, startedAt: go.startedAt });
+  await reply({ type: 'result', ...result });
+} catch (error) {
+  await reply({
+    type: 'failed',
+    message: error instanceof z.ZodError ? z.prettifyError(error) : String(error),
+  });
+  process.exitCode = 1;
+}
+process.disconnect?.();
