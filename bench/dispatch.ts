@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import type { AuthorizationKey } from '#domain/validator-config.js';
 import { createSweepDispatcherHandler } from '#functions/sweep-dispatcher.app.js';
 import { DISPATCH_SHARD_GROUPS } from '#lib/validator.js';
 import { localLambdaContext } from '#local/http-adapter.js';
+import { BenchProcessError, runChildProcesses } from './child-processes.js';
 import {
   dispatchReplySchema,
   type DispatchGo,
@@ -215,53 +215,36 @@ function runInvocationProcesses(
   keys: number,
   count: number,
 ): Promise<{ startedAt: number; results: InvocationResult[] }> {
-  return new Promise((resolve, reject) => {
-    const children = Array.from({ length: count }, () =>
-      fork(DISPATCH_PROCESS, [], {
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }),
-    );
-    const results: (InvocationResult | undefined)[] = children.map(() => undefined);
-    let ready = 0;
-    let startedAt = 0;
-    let settled = false;
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill();
-      reject(error);
-    };
-    children.forEach((child, shardGroup) => {
-      child.on('message', (message: unknown) => {
-        const parsed = dispatchReplySchema.safeParse(message);
-        if (!parsed.success) return fail(new Error(`Unreadable reply of dispatcher process ${shardGroup}`));
-        const reply = parsed.data;
-        if (reply.type === 'failed')
-          return fail(new Error(`Dispatcher process ${shardGroup}: ${reply.message}`));
-        if (reply.type === 'ready') {
-          ready += 1;
-          if (ready < count) return;
-          startedAt = Date.now();
-          const go: DispatchGo = { type: 'go', startedAt };
-          for (const each of children) each.send(go);
-          return;
-        }
+  let ready = 0;
+  let startedAt = 0;
+  return runChildProcesses<InvocationResult>({
+    script: DISPATCH_PROCESS,
+    count,
+    label: 'Dispatcher process',
+    firstMessage: (shardGroup): DispatchRequest => ({ type: 'run', shardGroup, keys }),
+    onMessage: (shardGroup, message, group) => {
+      const parsed = dispatchReplySchema.safeParse(message);
+      if (!parsed.success) {
+        group.fail(
+          new BenchProcessError(
+            `Unreadable reply of dispatcher process ${shardGroup}: ${parsed.error.message}`,
+          ),
+        );
+        return;
+      }
+      const reply = parsed.data;
+      if (reply.type === 'failed') {
+        group.fail(new BenchProcessError(`Dispatcher process ${shardGroup}: ${reply.message}`));
+      } else if (reply.type === 'ready') {
+        ready += 1;
+        if (ready < count) return;
+        startedAt = Date.now();
+        const go: DispatchGo = { type: 'go', startedAt };
+        group.sendAll(go);
+      } else {
         const { type: _type, ...result } = reply;
-        results[shardGroup] = result;
-        const all = results.filter((each) => each !== undefined);
-        if (all.length === count && !settled) {
-          settled = true;
-          resolve({ startedAt, results: all });
-        }
-      });
-      child.once('error', fail);
-      child.once('exit', (code, signal) => {
-        if (!results[shardGroup])
-          fail(new Error(`Dispatcher process ${shardGroup} exited (${signal ?? code}) without an answer`));
-      });
-      const request: DispatchRequest = { type: 'run', shardGroup, keys };
-      child.send(request);
-    });
-  });
+        group.answer(shardGroup, result);
+      }
+    },
+  }).then((results) => ({ startedAt, results }));
 }

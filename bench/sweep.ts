@@ -1,5 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { BenchProcessError, runChildProcesses } from './child-processes.js';
 import { percentile, sum } from './stats.js';
 import {
   monotonicMs,
@@ -11,11 +11,6 @@ import {
 } from './sweep-protocol.js';
 
 const SWEEP_PROCESS = fileURLToPath(new URL('./sweep-process.ts', import.meta.url));
-
-/** Thrown when a sweep process failed or exited without an answer. */
-export class SweepProcessError extends Error {
-  override readonly name = 'SweepProcessError';
-}
 
 /** The sweep to run: the request every process gets, with the total concurrency and process count. */
 export type SweepPlan = Omit<SweepRequest, 'processIndex' | 'processCount'> & {
@@ -51,67 +46,49 @@ export function runSweepProcesses(
   const shares = consumersPerProcess(plan.concurrency, processes);
   if (shares.some((share) => share < 1)) {
     return Promise.reject(
-      new SweepProcessError(`${processes} sweep processes need a concurrency of at least ${processes}`),
+      new BenchProcessError(`${processes} sweep processes need a concurrency of at least ${processes}`),
     );
   }
-  return new Promise((resolve, reject) => {
-    const children: ChildProcess[] = [];
-    const answers: (SweepAnswer | undefined)[] = shares.map(() => undefined);
-    let ready = 0;
-    let ended = 0;
-    let releasedAt = 0;
-    let settled = false;
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill();
-      reject(error);
-    };
-    const onReply = (index: number, message: unknown) => {
+  let ready = 0;
+  let ended = 0;
+  let releasedAt = 0;
+  return runChildProcesses<SweepAnswer>({
+    script: SWEEP_PROCESS,
+    count: processes,
+    execArgv: ['--expose-gc'],
+    label: 'Sweep process',
+    firstMessage: (index): SweepRequest => ({
+      ...shared,
+      concurrency: shares[index] ?? 1,
+      processIndex: index,
+      processCount: processes,
+    }),
+    onMessage: (index, message, group) => {
       const reply = sweepReplySchema.safeParse(message);
       if (!reply.success) {
-        fail(new SweepProcessError(`Unreadable reply of sweep process ${index}: ${reply.error.message}`));
+        group.fail(
+          new BenchProcessError(`Unreadable reply of sweep process ${index}: ${reply.error.message}`),
+        );
         return;
       }
       const { data } = reply;
       if (data.type === 'failed') {
-        fail(new SweepProcessError(`Sweep process ${index}: ${data.message}`));
+        group.fail(new BenchProcessError(`Sweep process ${index}: ${data.message}`));
       } else if (data.type === 'ready') {
         ready += 1;
-        if (ready < children.length) return;
+        if (ready < processes) return;
         onMark('start');
         releasedAt = monotonicMs();
         const go: SweepGo = { type: 'go' };
-        for (const child of children) child.send(go);
+        group.sendAll(go);
       } else if (data.type === 'ended') {
         ended += 1;
-        if (ended === children.length) onMark('end');
+        if (ended === processes) onMark('end');
       } else {
-        answers[index] = data;
-        const all = answers.filter((answer) => answer !== undefined);
-        if (all.length === children.length && !settled) {
-          settled = true;
-          resolve(mergeSweeps(all, releasedAt));
-        }
+        group.answer(index, data);
       }
-    };
-    shares.forEach((concurrency, index) => {
-      const child = fork(SWEEP_PROCESS, [], {
-        execArgv: ['--import', 'tsx', '--expose-gc'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      children.push(child);
-      child.on('message', (message: unknown) => onReply(index, message));
-      child.once('error', fail);
-      child.once('exit', (code, signal) => {
-        if (!answers[index]) {
-          fail(new SweepProcessError(`Sweep process ${index} exited (${signal ?? code}) without an answer`));
-        }
-      });
-      const request: SweepRequest = { ...shared, concurrency, processIndex: index, processCount: processes };
-      child.send(request);
-    });
-  });
+    },
+  }).then((answers) => mergeSweeps(answers, releasedAt));
 }
 
 /** Adds up records of counts by key. */
