@@ -5,6 +5,13 @@ export class BenchProcessError extends Error {
   override readonly name = 'BenchProcessError';
 }
 
+/** In a child process: sends `message` to the bench, resolved once it is written. */
+export function sendToParent(message: unknown): Promise<void> {
+  return new Promise((resolve, reject) =>
+    process.send?.(message, (error: Error | null) => (error ? reject(error) : resolve())),
+  );
+}
+
 /** What a message handler may do with the group: answer for one child, fail all, or tell all. */
 export interface ChildGroup<Answer> {
   answer(index: number, value: Answer): void;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { sendToParent } from './child-processes.js';
 import { runDispatchInvocation } from './dispatch.js';
 import { dispatchGoSchema, dispatchRequestSchema, type DispatchReply } from './dispatch-protocol.js';
 
@@ -8,17 +9,16 @@ import { dispatchGoSchema, dispatchRequestSchema, type DispatchReply } from './d
  * what it measured, then exits.
  */
 
-const reply = (message: DispatchReply) =>
-  new Promise<void>((resolve, reject) => {
-    process.send?.(message, (error: Error | null) => (error ? reject(error) : resolve()));
-  });
+const reply = (message: DispatchReply) => sendToParent(message);
 
 const nextMessage = () => new Promise<unknown>((resolve) => process.once('message', resolve));
 
 try {
   const request = dispatchRequestSchema.parse(await nextMessage());
+  // Listening before saying ready, so a `go` sent at once is not missed.
+  const released = nextMessage();
   await reply({ type: 'ready' });
-  const go = dispatchGoSchema.parse(await nextMessage());
+  const go = dispatchGoSchema.parse(await released);
   const result = await runDispatchInvocation({ ...request, startedAt: go.startedAt });
   await reply({ type: 'result', ...result });
 } catch (error) {

@@ -29,6 +29,7 @@ import {
   tallyDynamoDb,
 } from './fixtures.js';
 import { MemoryTokenVault, RecordingPublisher } from '#test-support/fakes/index.js';
+import { sendToParent } from './child-processes.js';
 import { bump, percentile, sum } from './stats.js';
 import {
   monotonicMs,
@@ -231,11 +232,7 @@ async function sweepWarm(request: SweepRequest): Promise<SweepAnswer> {
   );
 }
 
-function reply(message: SweepReply): Promise<void> {
-  return new Promise((resolve, reject) =>
-    process.send?.(message, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
-}
+const reply = (message: SweepReply) => sendToParent(message);
 
 process.once('message', (message: unknown) => {
   const parsed = sweepRequestSchema.safeParse(message);
