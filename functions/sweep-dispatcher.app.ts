@@ -2,11 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { DispatcherDependencies } from './commons/composition-root.js';
-import { tracedInvocation } from './commons/traced-invocation.js';
+import type { DispatcherDependencies } from './commons/dispatcher-composition.js';
 import { SWEEP_INCOMPLETE_METRIC } from './commons/validation-metrics.js';
 import {
   dispatchDueAuthorizations,
@@ -17,12 +15,10 @@ import {
 
 const SERVICE = 'sweep-dispatcher';
 
-/** Observability of the dispatcher; tests pass their own. */
+/** Observability of the dispatcher, logs and metrics (no tracer: commons/dispatcher-composition.ts says why); tests pass their own. */
 export interface DispatcherTools {
   logger: Logger;
   metrics: Metrics;
-  /** X-Ray tracing of each invocation; tests pass none. */
-  tracer?: Tracer;
 }
 
 /** Powertools' logger and metrics named after the service (the namespace comes from POWERTOOLS_METRICS_NAMESPACE, set by the stack). */
@@ -75,7 +71,6 @@ export function createSweepDispatcherHandler(
     else logger.warn('Sweep stopped at its time budget; the next schedule continues', { ...report });
     return report;
   })
-    .use(tracedInvocation(tools.tracer))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));
 }

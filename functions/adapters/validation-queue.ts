@@ -4,7 +4,6 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { sqsClient } from '#commons/aws-clients.js';
 import { ConcurrencyLimit } from '#domain/concurrency.js';
 import type { AuthorizationKey } from '#domain/validator-config.js';
 import { EnqueueError, type ValidationQueue } from '#domain/sweep.js';
@@ -34,7 +33,7 @@ export class SqsValidationQueue implements ValidationQueue {
 
   constructor(
     private readonly queueUrl: string,
-    private readonly client: SQSClient = sqsClient(),
+    private readonly client: SQSClient,
     private readonly backoffMs: (attempt: number) => number = (attempt) => 100 * 2 ** attempt,
     sendsInFlight: number = DEFAULT_SENDS_IN_FLIGHT,
   ) {

@@ -4,7 +4,6 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { countThrottledCalls, emitKmsThrottled } from './kms-throttles.js';
 import { tracer } from './tracer.js';
 
@@ -28,7 +27,5 @@ export const secretsManagerClient = oneTraced(() => new SecretsManagerClient({})
 export const eventBridgeClient = oneTraced(() => new EventBridgeClient({}));
 /** The process's SNS client. */
 export const snsClient = oneTraced(() => new SNSClient({}));
-/** The process's SQS client. */
-export const sqsClient = oneTraced(() => new SQSClient({}));
 /** The process's SES v2 client. */
 export const sesClient = oneTraced(() => new SESv2Client({}));

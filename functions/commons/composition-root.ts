@@ -17,8 +17,6 @@ import {
 } from '#adapters/secrets-manager-vault.js';
 import { EnvelopeTokenVault } from '#adapters/envelope-token-vault.js';
 import { KmsDataKeys } from '#adapters/kms-data-keys.js';
-import { tableDefinition } from '#adapters/table-definition.js';
-import { SqsValidationQueue } from '#adapters/validation-queue.js';
 import { HttpWebexClient, type WebexCallTracing } from '#adapters/webex-client.js';
 import { AuthorizationNotFoundError } from '#domain/admin-errors.js';
 import { type AdminDependencies } from '#domain/admin.js';
@@ -31,7 +29,6 @@ import type { NotifierDependencies } from '#domain/notifier.js';
 import type { OnboardingSettings } from '#domain/onboarding.js';
 import {
   systemClock,
-  type AuthorizationRepository,
   type Clock,
   type LinkSigningKeySource,
   type Log,
@@ -40,18 +37,12 @@ import {
   type Ports,
   type WebhookSecretSource,
 } from '#domain/ports.js';
-import type { ValidationQueue } from '#domain/sweep.js';
 import { DEFAULT_VALIDATOR_CONFIG, type ValidatorDependencies } from '#domain/validator-config.js';
 import { validateAuthorization } from '#domain/validator.js';
 import type { PublicApiDependencies } from '#functions/public-api.app.js';
 import { dynamoDbClient } from './aws-clients.js';
 import { isTransientAwsFailure } from './transient-failures.js';
-import {
-  alertPolicyFrom,
-  type DispatcherEnvironment,
-  type KeeperEnvironment,
-  type NotifierEnvironment,
-} from './environment.js';
+import { alertPolicyFrom, type KeeperEnvironment, type NotifierEnvironment } from './environment.js';
 import { brandingOf } from './branding-environment.js';
 import { vendorTokenSource } from './vendor-token.js';
 import { createTokenAccess } from '#functions/token-access.js';
@@ -326,28 +317,6 @@ export function composeOnAws(
 /** Where ops put the client secrets on AWS, as a credential incident's mail names it. */
 function clientSecretLocationOf(secretId: string): string {
   return `the Secrets Manager secret ${secretId}`;
-}
-
-/** What the sweep dispatcher works with. */
-export interface DispatcherDependencies {
-  authorizations: Pick<AuthorizationRepository, 'listDue'>;
-  queue: ValidationQueue;
-  clock: Clock;
-  shards: number;
-  /** Shards read at once in one invocation (one at a time when absent). */
-  shardConcurrency?: number;
-}
-
-/** The dispatcher's ports on AWS from its parsed environment. */
-export function composeDispatcher(env: DispatcherEnvironment): DispatcherDependencies {
-  return {
-    authorizations: createRepositories(dynamoDbClient(), env.TABLE_NAME).authorizations,
-    queue: new SqsValidationQueue(env.VALIDATION_QUEUE_URL),
-    clock: systemClock,
-    shards: tableDefinition.dueShards,
-    // Every shard of the invocation's group at once: the queue's own bound limits the sends.
-    shardConcurrency: tableDefinition.dueShards,
-  };
 }
 
 /** The notifier's dependencies, and the tenant writes its mail feedback handling makes. */

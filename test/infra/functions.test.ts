@@ -241,6 +241,23 @@ describe('ProjectFunction bundling', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Timeout: 3 });
   });
 
+  it('leaves the X-Ray SDK out of the dispatcher, whose tens of thousands of SQS calls a sweep it would trace', () => {
+    const bundleOf = (entry: string) => {
+      const app = new App({ builtinCloudFormationValidation: false });
+      new ProjectFunction(new Stack(app, 'TracingTest'), 'Fn', {
+        entry,
+        description: 'test',
+        serviceName: 'test',
+      });
+      const dir = readdirSync(app.synth().directory).find((name) => name.startsWith('asset.'));
+      return readFileSync(join(app.outdir, dir ?? '', 'index.mjs'), 'utf8');
+    };
+    const tracerImport = /from\s*"@aws-lambda-powertools\/tracer"/;
+    expect(bundleOf(defaultEntries.sweepDispatcher)).not.toMatch(tracerImport);
+    // The worker, whose Webex and AWS calls are the trace, keeps it: the check above can fail.
+    expect(bundleOf(defaultEntries.validatorWorker)).toMatch(tracerImport);
+  });
+
   it('refuses two bindings that name one variable differently', () => {
     const stack = new Stack(new App(), 'Conflict');
     const fn = new ProjectFunction(stack, 'Fn', {

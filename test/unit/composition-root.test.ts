@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseEnvironment } from '#commons/config.js';
-import { composeDispatcher, composeOnAws, FIRST_CHECK_DELAY_SECONDS } from '#commons/composition-root.js';
+import { composeOnAws, FIRST_CHECK_DELAY_SECONDS } from '#commons/composition-root.js';
+import { composeDispatcher } from '#commons/dispatcher-composition.js';
 import { reauthorizeLinkIssuer } from '#commons/link-issuers.js';
 import { silentLog } from '#domain/ports.js';
 import { dispatcherEnvironmentSchema, keeperEnvironmentSchema } from '#commons/environment.js';
