@@ -11,6 +11,7 @@ import { bundledCatalog } from '#commons/bundled-catalog.js';
 import { composeNotifierOnAws, composeOnAws } from '#commons/composition-root.js';
 import { loadKeeperEnvironment, loadNotifierEnvironment } from '#commons/environment.js';
 import * as awsClients from '#commons/aws-clients.js';
+import * as untracedAwsClients from '#commons/untraced-aws-clients.js';
 import { DEFAULT_ALERT_POLICY } from '#domain/alert-policy.js';
 import { silentLog, systemClock } from '#domain/ports.js';
 import { createNotifierHandler, notifierTools } from '#functions/notifier.app.js';
@@ -358,10 +359,11 @@ export async function measureCosts(input: CostMeasureInput): Promise<CostMeasure
   );
   standIn.secrets.set('bench/link-signing-key', linkKey);
 
-  // Every client the functions can use, as the adapters get them (commons/aws-clients.ts). A client
-  // made anywhere else would not be counted, and would call AWS itself and fail.
+  // Every client the functions can use, as the adapters get them (commons/aws-clients.ts, and the
+  // dispatcher's commons/untraced-aws-clients.ts). A client made anywhere else would not be
+  // counted, and would call AWS itself and fail.
   const tally = new AwsCallTally();
-  for (const client of Object.values(awsClients)) {
+  for (const client of [...Object.values(awsClients), ...Object.values(untracedAwsClients)]) {
     if (typeof client !== 'function') continue;
     instrumentClient(client() as unknown as Parameters<typeof instrumentClient>[0], tally, standIn);
   }
