@@ -57,6 +57,8 @@ export interface DispatchBenchReport {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const utf8 = new TextDecoder();
+
 /**
  * SQS as the SDK sees it over HTTP, for SendMessageBatch only: every request waits
  * `SEND_LATENCY_MS`, then every entry is taken. The SDK serializes, signs and checks the answer's
@@ -76,7 +78,8 @@ class SqsStandIn {
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
       try {
         await sleep(SEND_LATENCY_MS);
-        const body = JSON.parse(Buffer.from(request.body as Uint8Array).toString('utf8')) as {
+        // Decoded as bytes: Buffer.from would call the SDK body's valueOf, a string conversion it warns of.
+        const body = JSON.parse(utf8.decode(request.body as Uint8Array)) as {
           Entries: { Id: string; MessageBody: string }[];
         };
         for (const entry of body.Entries) this.taken.push(entry.MessageBody);
