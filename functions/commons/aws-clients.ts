@@ -5,6 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { countThrottledCalls, emitKmsThrottled } from './kms-throttles.js';
+import { onePerProcess } from './one-per-process.js';
 import { tracer } from './tracer.js';
 
 /**
@@ -13,8 +14,7 @@ import { tracer } from './tracer.js';
  * credentials come from the Lambda runtime. Adapters take these as their default client.
  */
 function oneTraced<Client>(create: () => Client): () => Client {
-  let client: Client | undefined;
-  return () => (client ??= tracer.captureAWSv3Client(create()));
+  return onePerProcess(() => tracer.captureAWSv3Client(create()));
 }
 
 /** The process's DynamoDB client. */
