@@ -214,22 +214,30 @@ describe('every function', () => {
   });
 });
 
+/**
+ * Bundles `entry` through ProjectFunction in a throw-away app, as `cdk synth` stages it: its one
+ * asset's directory and code, and the stack that holds the function.
+ */
+function bundleThroughProjectFunction(entry: string, timeout?: Duration) {
+  const app = new App({ builtinCloudFormationValidation: false });
+  const stack = new Stack(app, 'BundlingTest');
+  new ProjectFunction(stack, 'Fn', {
+    entry,
+    description: 'test',
+    serviceName: 'test',
+    ...(timeout ? { timeout } : {}),
+  });
+  const assembly = app.synth();
+  const assetDirs = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+  expect(assetDirs).toHaveLength(1);
+  const dir = join(assembly.directory, assetDirs[0] ?? '');
+  return { stack, dir, code: readFileSync(join(dir, 'index.mjs'), 'utf8') };
+}
+
 describe('ProjectFunction bundling', () => {
   it('bundles with the local esbuild into minified ESM with a source map', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
-    const stack = new Stack(app, 'BundlingTest');
-    new ProjectFunction(stack, 'Fn', {
-      entry: fixtureEntry,
-      description: 'test',
-      serviceName: 'test',
-      timeout: Duration.seconds(3),
-    });
-    const assembly = app.synth();
-    const assetDirs = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
-    expect(assetDirs).toHaveLength(1);
-    const dir = join(assembly.directory, assetDirs[0] ?? '');
+    const { stack, dir, code } = bundleThroughProjectFunction(fixtureEntry, Duration.seconds(3));
     expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
-    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
     expect(code).toMatch(/export\s*\{/);
     expect(code).toContain('createRequire');
     expect(code).toContain('sourceMappingURL=index.mjs.map');
@@ -242,20 +250,10 @@ describe('ProjectFunction bundling', () => {
   });
 
   it('leaves the X-Ray SDK out of the dispatcher, whose tens of thousands of SQS calls a sweep it would trace', () => {
-    const bundleOf = (entry: string) => {
-      const app = new App({ builtinCloudFormationValidation: false });
-      new ProjectFunction(new Stack(app, 'TracingTest'), 'Fn', {
-        entry,
-        description: 'test',
-        serviceName: 'test',
-      });
-      const dir = readdirSync(app.synth().directory).find((name) => name.startsWith('asset.'));
-      return readFileSync(join(app.outdir, dir ?? '', 'index.mjs'), 'utf8');
-    };
     const tracerImport = /from\s*"@aws-lambda-powertools\/tracer"/;
-    expect(bundleOf(defaultEntries.sweepDispatcher)).not.toMatch(tracerImport);
+    expect(bundleThroughProjectFunction(defaultEntries.sweepDispatcher).code).not.toMatch(tracerImport);
     // The worker, whose Webex and AWS calls are the trace, keeps it: the check above can fail.
-    expect(bundleOf(defaultEntries.validatorWorker)).toMatch(tracerImport);
+    expect(bundleThroughProjectFunction(defaultEntries.validatorWorker).code).toMatch(tracerImport);
   });
 
   it('refuses two bindings that name one variable differently', () => {
