@@ -7,8 +7,9 @@ const CLIENT_MODULES = ['commons/aws-clients.ts', 'commons/untraced-aws-clients.
 const SDK_CLIENT =
   /new (?:[A-Z][A-Za-z0-9]*)?(?:DynamoDB|KMS|SecretsManager|EventBridge|SNS|SQS|SESv2)Client\(/;
 
-function sourcesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
+/** The TypeScript files under functions/, by their path from it. */
+function functionSources(): string[] {
+  return readdirSync(functionsDir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
     .map((entry) => relative(functionsDir, join(entry.parentPath, entry.name)));
 }
@@ -20,7 +21,7 @@ function sourcesUnder(dir: string): string[] {
  */
 describe('AWS SDK clients of the functions', () => {
   it('are built only in the two client modules the cost bench instruments', () => {
-    const sources = sourcesUnder(functionsDir);
+    const sources = functionSources();
     const building = sources.filter((path) =>
       SDK_CLIENT.test(readFileSync(join(functionsDir, path), 'utf8')),
     );
