@@ -13,7 +13,7 @@ import type { AuthorizationKey } from '#domain/validator-config.js';
 import { createSweepDispatcherHandler } from '#functions/sweep-dispatcher.app.js';
 import { DISPATCH_SHARD_GROUPS } from '#lib/validator.js';
 import { localLambdaContext } from '#local/http-adapter.js';
-import { BenchProcessError, runChildProcesses } from './child-processes.js';
+import { runChildProcesses } from './child-processes.js';
 import {
   dispatchReplySchema,
   type DispatchGo,
@@ -218,36 +218,17 @@ function runInvocationProcesses(
   keys: number,
   count: number,
 ): Promise<{ startedAt: number; results: InvocationResult[] }> {
-  let ready = 0;
   let startedAt = 0;
-  return runChildProcesses<InvocationResult>({
+  return runChildProcesses({
     script: DISPATCH_PROCESS,
     count,
     label: 'Dispatcher process',
     firstMessage: (shardGroup): DispatchRequest => ({ type: 'run', shardGroup, keys }),
-    onMessage: (shardGroup, message, group) => {
-      const parsed = dispatchReplySchema.safeParse(message);
-      if (!parsed.success) {
-        group.fail(
-          new BenchProcessError(
-            `Unreadable reply of dispatcher process ${shardGroup}: ${parsed.error.message}`,
-          ),
-        );
-        return;
-      }
-      const reply = parsed.data;
-      if (reply.type === 'failed') {
-        group.fail(new BenchProcessError(`Dispatcher process ${shardGroup}: ${reply.message}`));
-      } else if (reply.type === 'ready') {
-        ready += 1;
-        if (ready < count) return;
-        startedAt = Date.now();
-        const go: DispatchGo = { type: 'go', startedAt };
-        group.sendAll(go);
-      } else {
-        const { type: _type, ...result } = reply;
-        group.answer(shardGroup, result);
-      }
+    replySchema: dispatchReplySchema,
+    go: (): DispatchGo => {
+      startedAt = Date.now();
+      return { type: 'go', startedAt };
     },
+    onReply: (_shardGroup, { type: _type, ...result }): InvocationResult => result,
   }).then((results) => ({ startedAt, results }));
 }

@@ -49,10 +49,9 @@ export function runSweepProcesses(
       new BenchProcessError(`${processes} sweep processes need a concurrency of at least ${processes}`),
     );
   }
-  let ready = 0;
   let ended = 0;
   let releasedAt = 0;
-  return runChildProcesses<SweepAnswer>({
+  return runChildProcesses({
     script: SWEEP_PROCESS,
     count: processes,
     execArgv: ['--expose-gc'],
@@ -63,30 +62,17 @@ export function runSweepProcesses(
       processIndex: index,
       processCount: processes,
     }),
-    onMessage: (index, message, group) => {
-      const reply = sweepReplySchema.safeParse(message);
-      if (!reply.success) {
-        group.fail(
-          new BenchProcessError(`Unreadable reply of sweep process ${index}: ${reply.error.message}`),
-        );
-        return;
-      }
-      const { data } = reply;
-      if (data.type === 'failed') {
-        group.fail(new BenchProcessError(`Sweep process ${index}: ${data.message}`));
-      } else if (data.type === 'ready') {
-        ready += 1;
-        if (ready < processes) return;
-        onMark('start');
-        releasedAt = monotonicMs();
-        const go: SweepGo = { type: 'go' };
-        group.sendAll(go);
-      } else if (data.type === 'ended') {
-        ended += 1;
-        if (ended === processes) onMark('end');
-      } else {
-        group.answer(index, data);
-      }
+    replySchema: sweepReplySchema,
+    go: (): SweepGo => {
+      onMark('start');
+      releasedAt = monotonicMs();
+      return { type: 'go' };
+    },
+    onReply: (_index, reply): SweepAnswer | undefined => {
+      if (reply.type === 'result') return reply;
+      ended += 1;
+      if (ended === processes) onMark('end');
+      return undefined;
     },
   }).then((answers) => mergeSweeps(answers, releasedAt));
 }
