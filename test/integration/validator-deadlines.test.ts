@@ -75,6 +75,10 @@ describe('deadlines against DynamoDB Local and the Webex simulator', () => {
     await h.shortUnextendedRefreshTokens();
     await h.authorize('presence');
     const expiresAt = Date.parse((await h.record('presence')).refreshTokenExpiresAt ?? '');
+    // The refresh below issues a 2-hour access token, so the next one (its end near) comes before
+    // the refresh token's end. The keep-alive alone would wait for that end itself (refreshed less
+    // than its minimum interval before), where the refresh races Webex's expiry by its latency.
+    await h.control('settings', { accessTokenLifetimeSeconds: 2 * 3600 });
     // Past the 1-day and the 5.6-hour stages, before the 48-minute one.
     h.advance((expiresAt - h.clock.now().getTime()) / 1000 - 3 * 3600);
     await h.sweepWhenDue();
@@ -92,6 +96,7 @@ describe('deadlines against DynamoDB Local and the Webex simulator', () => {
     const extended = await h.record('presence');
     expect(extended).toMatchObject({ status: 'active', warningsSent: [] });
     expect(Date.parse(extended.refreshTokenExpiresAt ?? '')).toBeGreaterThan(expiresAt);
+    expect(Date.parse(extended.refreshTokenIssuedAt ?? '')).toBeLessThan(expiresAt);
 
     // It stops being extended: the new expiry's first stage warns afresh.
     await h.control('settings', { extendRefreshTokens: false });
