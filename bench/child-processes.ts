@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import type * as z from 'zod';
+import * as z from 'zod';
 
 /** Thrown when a bench child process failed, answered what cannot be read, or exited without an answer. */
 export class BenchProcessError extends Error {
@@ -13,8 +13,13 @@ export function sendToParent(message: unknown): Promise<void> {
   );
 }
 
-/** The replies every bench child sends beside its own: its code is loaded, or it failed. */
-type LifecycleReply = { type: 'ready' } | { type: 'failed'; message: string };
+/**
+ * The replies every bench child sends beside its own, which runChildProcesses handles itself: its
+ * code is loaded, or it failed. Each protocol's reply schema includes both.
+ */
+export const readyReplySchema = z.strictObject({ type: z.literal('ready') });
+export const failedReplySchema = z.strictObject({ type: z.literal('failed'), message: z.string() });
+type LifecycleReply = z.infer<typeof readyReplySchema> | z.infer<typeof failedReplySchema>;
 
 /**
  * Forks `count` children of `script` (TypeScript through tsx, over IPC) and sends each its first

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { failedReplySchema, readyReplySchema } from './child-processes.js';
 
 /** What bench/dispatch.ts sends a dispatcher process first: its shard group and the index's size. */
 export const dispatchRequestSchema = z.strictObject({
@@ -14,7 +15,7 @@ export type DispatchGo = z.infer<typeof dispatchGoSchema>;
 
 /** What a dispatcher process answers. */
 export const dispatchReplySchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('ready') }),
+  readyReplySchema,
   z.strictObject({
     type: z.literal('result'),
     report: z.strictObject({ dispatched: z.number(), failed: z.number(), complete: z.boolean() }),
@@ -24,6 +25,6 @@ export const dispatchReplySchema = z.discriminatedUnion('type', [
     cpuMs: z.number(),
     endedAt: z.number(),
   }),
-  z.strictObject({ type: z.literal('failed'), message: z.string() }),
+  failedReplySchema,
 ]);
 export type DispatchReply = z.infer<typeof dispatchReplySchema>;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { failedReplySchema, readyReplySchema } from './child-processes.js';
 
 /**
  * What the bench sends each sweep process: where everything is, which part of the sweep is its
@@ -83,7 +84,7 @@ export type SweepResult = z.infer<typeof sweepResultSchema>;
  * clock, the same in every process), so the bench can line the processes up.
  */
 export const sweepReplySchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('ready') }),
+  readyReplySchema,
   z.strictObject({ type: z.literal('ended') }),
   z.strictObject({
     type: z.literal('result'),
@@ -94,7 +95,7 @@ export const sweepReplySchema = z.discriminatedUnion('type', [
     /** Every validation's duration, in ms, for percentiles over all processes. */
     durations: z.array(z.number()),
   }),
-  z.strictObject({ type: z.literal('failed'), message: z.string() }),
+  failedReplySchema,
 ]);
 export type SweepReply = z.infer<typeof sweepReplySchema>;
 
