@@ -19,6 +19,7 @@ import {
   CountingWebexClient,
   PathClock,
   tallyDynamoDb,
+  type PathTimes,
 } from './fixtures.js';
 import { MemoryTokenVault, RecordingPublisher } from '#test-support/fakes/index.js';
 import { percentile } from './stats.js';
@@ -39,20 +40,35 @@ export interface CallbackReport {
   webexCalls: number;
   /** Of those, the ones made one after the other: calls sent together count once (the same for every sample). */
   webexRoundTrips: number;
-  rawMs: { p50: number; p99: number };
+  rawMs: Percentiles;
   /** Raw time minus `webexRoundTrips × latencyMs`: the handler's own time with the local engine. */
-  netMs: { p50: number; p99: number };
+  netMs: Percentiles;
   /**
    * DynamoDB calls of one callback and their round trips (a call started while none is in flight),
    * fewest and most over the samples: calls sent together, or beside a Webex call, overlap.
    */
   dynamoDb: { calls: Range; roundTrips: Range };
   /**
-   * Of `netMs`, per sample: the time DynamoDB calls were in flight with no Webex call (DynamoDB's
-   * share of the path, here DynamoDB Local's), and the rest (the handler's own code and the
-   * simulator's time past its set latency).
+   * Of `netMs`, per sample ({@link PathClock}): DynamoDB calls in flight with no Webex call
+   * (DynamoDB's share of the path, here DynamoDB Local's); Webex calls in flight past the
+   * simulator's set latency (its own work, and HTTP at both ends); no call in flight (the handler's
+   * own code). The three add up to the sample's `netMs`.
    */
-  split: { dynamoDbMs: { p50: number; p99: number }; restMs: { p50: number; p99: number } };
+  split: { dynamoDbMs: Percentiles; webexPastLatencyMs: Percentiles; ownMs: Percentiles };
+  /**
+   * Per callback, what the bench does in-process that the deployed function asks AWS for: token
+   * seals (a KMS data key each) and events published (each on the bus, then on the topic).
+   */
+  inProcess: { seals: number; events: number };
+}
+
+export interface Percentiles {
+  p50: number;
+  p99: number;
+}
+
+function percentilesOf(samples: readonly number[]): Percentiles {
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
 /** The fewest and the most of a count over the samples. */
@@ -177,14 +193,16 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
   const path = new PathClock();
   const webex = new CountingWebexClient(new HttpWebexClient({ baseUrl: input.sim.url }), path);
   const linkKey = randomBytes(32);
+  const vault = new MemoryTokenVault();
+  const events = new RecordingPublisher();
   const deps: PublicApiDependencies = {
     tenants: repos.tenants,
     authorizations: repos.authorizations,
     history: repos.history,
     oauthStates: repos.oauthStates,
-    vault: new MemoryTokenVault(),
+    vault,
     webex,
-    events: new RecordingPublisher(),
+    events,
     clientSecrets: benchClientSecrets,
     linkKeys: { get: async () => linkKey },
     catalog,
@@ -212,7 +230,9 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
   const calls = new Set<number>();
   const roundTrips = new Set<number>();
   const dynamoDbTally = tallyDynamoDb(input.client, path);
-  const dynamoDbOnPath: number[] = [];
+  const times: PathTimes[] = [];
+  const seals = new Set<number>();
+  const published = new Set<number>();
   const dynamoDbCalls: number[] = [];
   const dynamoDbRoundTrips: number[] = [];
   for (let index = 0; index < input.warmup + input.samples; index += 1) {
@@ -227,41 +247,54 @@ export async function benchCallback(input: CallbackInput): Promise<CallbackRepor
     });
     const before = webex.tally();
     const dynamoDbBefore = dynamoDbTally();
-    const aloneBefore = path.dynamoDbAloneMs();
+    const sealsBefore = vault.writes;
+    const publishedBefore = events.published.length;
+    const timesBefore = path.times();
     const started = performance.now();
     const answer = await handler(callbackEvent, localLambdaContext('public-api'));
     const elapsed = performance.now() - started;
-    const aloneMs = path.dynamoDbAloneMs() - aloneBefore;
+    const timesAfter = path.times();
     const dynamoDbAfter = dynamoDbTally();
     if (answer.statusCode !== 200 || !String(answer.body).includes(admin.email)) {
       throw new Error(`The bench callback did not authorize (${answer.statusCode})`);
     }
     if (index < input.warmup) continue;
     raw.push(elapsed);
-    dynamoDbOnPath.push(aloneMs);
+    times.push({
+      dynamoDbAloneMs: timesAfter.dynamoDbAloneMs - timesBefore.dynamoDbAloneMs,
+      webexMs: timesAfter.webexMs - timesBefore.webexMs,
+      ownMs: timesAfter.ownMs - timesBefore.ownMs,
+    });
+    seals.add(vault.writes - sealsBefore);
+    published.add(events.published.length - publishedBefore);
     const after = webex.tally();
     calls.add(after.totalCalls - before.totalCalls);
     roundTrips.add(after.roundTrips - before.roundTrips);
     dynamoDbCalls.push(dynamoDbAfter.totalCalls - dynamoDbBefore.totalCalls);
     dynamoDbRoundTrips.push(dynamoDbAfter.roundTrips - dynamoDbBefore.roundTrips);
   }
-  const [webexCalls = 0, ...others] = [...calls];
-  if (others.length > 0) throw new Error(`Callbacks made different numbers of Webex calls: ${[...calls]}`);
-  const [webexRoundTrips = 0, ...otherTrips] = [...roundTrips];
-  if (otherTrips.length > 0)
-    throw new Error(`Callbacks made different numbers of Webex round trips: ${[...roundTrips]}`);
-  const net = raw.map((ms) => ms - webexRoundTrips * input.latencyMs);
-  const rest = net.map((ms, index) => ms - (dynamoDbOnPath[index] ?? 0));
+  const webexCalls = theOnly(calls, 'Webex calls');
+  const webexRoundTrips = theOnly(roundTrips, 'Webex round trips');
+  const latencyOnPathMs = webexRoundTrips * input.latencyMs;
   return {
     samples: raw.length,
     webexCalls,
     webexRoundTrips,
-    rawMs: { p50: percentile(raw, 50), p99: percentile(raw, 99) },
-    netMs: { p50: percentile(net, 50), p99: percentile(net, 99) },
+    rawMs: percentilesOf(raw),
+    netMs: percentilesOf(raw.map((ms) => ms - latencyOnPathMs)),
     dynamoDb: { calls: rangeOf(dynamoDbCalls), roundTrips: rangeOf(dynamoDbRoundTrips) },
     split: {
-      dynamoDbMs: { p50: percentile(dynamoDbOnPath, 50), p99: percentile(dynamoDbOnPath, 99) },
-      restMs: { p50: percentile(rest, 50), p99: percentile(rest, 99) },
+      dynamoDbMs: percentilesOf(times.map((sample) => sample.dynamoDbAloneMs)),
+      webexPastLatencyMs: percentilesOf(times.map((sample) => sample.webexMs - latencyOnPathMs)),
+      ownMs: percentilesOf(times.map((sample) => sample.ownMs)),
     },
+    inProcess: { seals: theOnly(seals, 'token seals'), events: theOnly(published, 'events published') },
   };
+}
+
+/** The one count every sample had, or an error: the bench compares like with like. */
+function theOnly(counts: ReadonlySet<number>, what: string): number {
+  const [only = 0, ...others] = [...counts];
+  if (others.length > 0) throw new Error(`Callbacks made different numbers of ${what}: ${[...counts]}`);
+  return only;
 }

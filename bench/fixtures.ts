@@ -46,15 +46,25 @@ export interface WebexTally {
 /** A kind of outside call whose time on a caller's path {@link PathClock} tells apart. */
 export type OutsideCall = 'webex' | 'dynamoDb';
 
+/** Where one caller's time went so far, as {@link PathClock} splits it. */
+export interface PathTimes {
+  /** A DynamoDB call in flight and no Webex call: DynamoDB's share of the path. */
+  dynamoDbAloneMs: number;
+  /** A Webex call in flight (a DynamoDB call sent beside it hides behind it). */
+  webexMs: number;
+  /** No outside call in flight: the caller's own code. */
+  ownMs: number;
+}
+
 /**
- * For one caller at a time: how long DynamoDB calls were in flight while no Webex call was. That
- * is DynamoDB's share of the caller's path; a DynamoDB call sent beside a Webex call hides behind
- * it and adds nothing. The Webex client and the DynamoDB tally report each call's start and end.
+ * For one caller at a time: splits its time into DynamoDB calls in flight while no Webex call is,
+ * Webex calls in flight, and neither (the caller's own code). The three add up to the time the
+ * clock has run. The Webex client and the DynamoDB tally report each call's start and end.
  */
 export class PathClock {
   private readonly inFlight: Record<OutsideCall, number> = { webex: 0, dynamoDb: 0 };
   private since: number;
-  private dynamoDbAlone = 0;
+  private readonly totals: PathTimes = { dynamoDbAloneMs: 0, webexMs: 0, ownMs: 0 };
 
   constructor(private readonly now: () => number = () => performance.now()) {
     this.since = now();
@@ -70,15 +80,18 @@ export class PathClock {
     this.inFlight[kind] -= 1;
   }
 
-  /** Milliseconds with a DynamoDB call and no Webex call in flight, so far. */
-  dynamoDbAloneMs(): number {
+  /** The split so far; a caller's share is the difference of two readings. */
+  times(): PathTimes {
     this.advance();
-    return this.dynamoDbAlone;
+    return { ...this.totals };
   }
 
   private advance(): void {
     const now = this.now();
-    if (this.inFlight.dynamoDb > 0 && this.inFlight.webex === 0) this.dynamoDbAlone += now - this.since;
+    const elapsed = now - this.since;
+    if (this.inFlight.webex > 0) this.totals.webexMs += elapsed;
+    else if (this.inFlight.dynamoDb > 0) this.totals.dynamoDbAloneMs += elapsed;
+    else this.totals.ownMs += elapsed;
     this.since = now;
   }
 }
