@@ -129,13 +129,22 @@ function whatToDo(
       return [
         `Ask another, active Full Administrator of the Webex organization to open the re-authorize link below and authorize "${name}" again.`,
       ];
+    // Webex could not say what happened to the person: whether they can authorize again is theirs
+    // to check in Control Hub, never told as fact.
     case 'password_change_or_deactivation_or_role_removal':
+    case 'unknown':
       return [
         `Check ${who} in Control Hub as above. If ${who} is active and still a Full Administrator, ${who} can open the re-authorize link below and authorize "${name}" again; otherwise ask another, active Full Administrator to do it.`,
       ];
-    default:
+    // The look-up found the person active and still a Full Administrator.
+    case 'password_changed_or_revoked':
       return [
         `Ask a Full Administrator of the Webex organization (${who} can do it again) to open the re-authorize link below and authorize "${name}" again.`,
+      ];
+    // The token died of age: nothing was learned about the person.
+    case 'refresh_token_expired':
+      return [
+        `Ask ${who}, if still a Full Administrator, or another Full Administrator of the Webex organization to open the re-authorize link below and authorize "${name}" again.`,
       ];
   }
 }

@@ -108,6 +108,27 @@ describe('the alert mail for an invalidation', () => {
     expect(alert.subject.length).toBeLessThanOrEqual(MAX_SUBJECT_LENGTH);
   });
 
+  it.each(['unknown', 'password_change_or_deactivation_or_role_removal'] as const)(
+    'for %s, tells who can authorize again only as a check in Control Hub, never as fact',
+    (cause) => {
+      const text = alertFor({ cause }, { cause }).text;
+      expect(text).not.toContain('can do it again');
+      expect(text).toMatch(
+        /If (\S+) is active and still a Full Administrator, \1 can open the re-authorize link below.*otherwise ask another, active Full Administrator/,
+      );
+    },
+  );
+
+  it('names the person as one who can authorize again once the look-up found them still a Full Administrator', () => {
+    expect(alertFor().text).toMatch(/\(\S+ can do it again\) to open the re-authorize link/);
+  });
+
+  it('after a refresh token died of age, asks the person only if still a Full Administrator', () => {
+    const text = alertFor({ cause: 'refresh_token_expired' }, { cause: 'refresh_token_expired' }).text;
+    expect(text).not.toContain('can do it again');
+    expect(text).toMatch(/Ask \S+, if still a Full Administrator, or another Full Administrator/);
+  });
+
   it('explains a password change in plain words for a password tenant', () => {
     expect(alertFor().text).toMatch(/password was changed, or their access was reset/);
   });
