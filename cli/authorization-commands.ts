@@ -32,8 +32,10 @@ function plural(count: number, noun: string): string {
 
 /**
  * What a validate answer says, and its exit code: an authorization that is not healthy is never
- * "is active" (exit 5); a check Webex did not answer normally, or one that did not run, is no
- * verdict (exit 4), since the status it shows is the one from before.
+ * "is active" (exit 5), even when its check did not run: the validator never checks an invalid,
+ * check_failing, revoked or pending one (`not_checkable`), so its record is the verdict until
+ * someone acts. On a healthy record, a check Webex did not answer normally, or one that did not
+ * run, is no verdict (exit 4), since the status it shows is the one from before.
  */
 export function verdictOf(key: string, result: Validation): { code: ExitCode; line: string } {
   const { outcome, authorization } = result;

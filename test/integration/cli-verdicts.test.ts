@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateNowWith } from '#commons/composition-root.js';
 import { cliAgainstSimulatedWebex } from '#test-support/cli-sim-setup.js';
+import { seedAuthorization } from '#test-support/admin-harness.js';
 import { runCli, runCliHere } from '#test-support/cli-process.js';
 import { authorizeInto } from '#test-support/sim-authorization.js';
 
 /*
  * What the CLI says when a command did not do what it was asked: a validate that reached no
- * verdict (Webex answering 5xx), and words a command does not take. The admin API runs the real
- * validator over DynamoDB Local and the Webex simulator.
+ * verdict (Webex answering 5xx, a check skipped), one skipped on a record that is not healthy, and
+ * words a command does not take. The admin API runs the real validator over DynamoDB Local and
+ * the Webex simulator.
  */
 describe('webex-auth-keeper CLI: says what it did not do, and its version', () => {
   // The admin API runs the real validator, as deployed, not the harness's recording stand-in.
@@ -56,6 +58,32 @@ describe('webex-auth-keeper CLI: says what it did not do, and its version', () =
 
     const recovered = await runCliHere([...setup.api, 'validate', 'demo', 'presence']);
     expect(recovered).toMatchObject({ code: 0, stdout: 'Checked: demo/presence is active.\n' });
+  });
+
+  it('exits 5 on an invalid authorization the validator skips as not checkable, and 4 on a healthy one it skips', async () => {
+    await seedAuthorization(setup.h, 'demo', 'cdr', {
+      status: 'invalid',
+      cause: 'user_deactivated',
+      confidence: 'confirmed',
+    });
+    const invalid = await runCliHere([...setup.api, 'validate', 'demo', 'cdr']);
+    expect(invalid).toMatchObject({
+      code: 5,
+      stderr: '',
+      stdout:
+        'Skipped (not_checkable): demo/cdr is not healthy: invalid, cause user_deactivated (confirmed).\n',
+    });
+
+    // Another check holds the lease: nothing was checked now, and the record says active.
+    const leaseUntil = new Date(setup.h.clock.now().getTime() + 3_600_000).toISOString();
+    await seedAuthorization(setup.h, 'demo', 'call-control', { leaseOwner: 'another-check', leaseUntil });
+    const leased = await runCliHere([...setup.api, 'validate', 'demo', 'call-control']);
+    expect(leased).toMatchObject({
+      code: 4,
+      stderr: '',
+      stdout:
+        'Skipped (leased), no verdict: demo/call-control was not checked now; its record says active.\n',
+    });
   });
 
   it('offboards every tenant named, refuses all of them when one is unknown, and refuses a word validate does not take', async () => {
