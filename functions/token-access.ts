@@ -8,7 +8,7 @@ import {
   saveRefreshedTokens,
   type SealedAuthorization,
 } from './domain/token-storage.js';
-import type { Authorization, InvalidationCause, TokenMaterial } from './domain/model.js';
+import type { Authorization, CauseConfidence, InvalidationCause, TokenMaterial } from './domain/model.js';
 import {
   ConflictError,
   WebexError,
@@ -48,9 +48,10 @@ export class NotAuthorizedError extends Error {
 }
 
 /**
- * Webex no longer accepts the authorization; a person must authorize again. `invalidationCause`
- * is the validator's classification; it is absent when the refusal was just seen here, before the
- * validator (scheduled at once) had a look.
+ * The authorization is invalid; a person must authorize again. `invalidationCause` is the
+ * validator's classification, with its `confidence` (Webex may still accept the tokens: a person
+ * who lost the Full Administrator role keeps them); both are absent when Webex refused the refresh
+ * just now, before the validator (scheduled at once) had a look.
  */
 export class AuthorizationInvalidError extends Error {
   override readonly name = 'AuthorizationInvalidError';
@@ -59,6 +60,7 @@ export class AuthorizationInvalidError extends Error {
     readonly integration: string,
     readonly invalidationCause?: InvalidationCause,
     readonly causeDetail?: string,
+    readonly confidence?: CauseConfidence,
   ) {
     super(
       `The ${integration} authorization of tenant ${tenantId} is invalid` +
@@ -198,7 +200,13 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
     if (record.status === 'pending') throw new NotAuthorizedError(tenantId, integration, 'pending');
     if (record.status === 'revoked') throw new NotAuthorizedError(tenantId, integration, 'revoked');
     if (record.status === 'invalid') {
-      throw new AuthorizationInvalidError(tenantId, integration, record.cause, record.causeDetail);
+      throw new AuthorizationInvalidError(
+        tenantId,
+        integration,
+        record.cause,
+        record.causeDetail,
+        record.confidence,
+      );
     }
     if (!USABLE.has(record.status) || !holdsTokens(record)) {
       throw new NotAuthorizedError(tenantId, integration, 'not_found');

@@ -311,7 +311,7 @@ function tokenAccessProblem(error: unknown): ProblemError | undefined {
   }
   if (error instanceof AuthorizationInvalidError) {
     const cause = error.invalidationCause
-      ? `Webex no longer accepts it (${error.invalidationCause})`
+      ? `the validator classified the cause as ${error.invalidationCause}${error.confidence ? ` (${error.confidence})` : ''}`
       : 'Webex refused its refresh just now; the validator checks it at once and classifies the cause';
     return new ProblemError(
       409,

@@ -157,6 +157,27 @@ describe('GET /admin/tenants/{tenantId}/authorizations/{integration}/token', () 
     });
   });
 
+  it("says a likely cause is the validator's classification, not that Webex refuses the tokens", async () => {
+    const tenantId = await newTenant();
+    const { record } = await authorize(tenantId);
+    // A Full Administrator role removed with the tokens kept: Webex still accepts them.
+    const invalid: Authorization = {
+      ...record,
+      status: 'invalid',
+      cause: 'admin_role_removed',
+      confidence: 'likely',
+      causeDetail: 'people/me answered, and the roles no longer include Full Administrator.',
+    };
+    delete invalid.nextCheckAt;
+    await h.repos.authorizations.save(invalid, record.version);
+
+    const answer = await expectProblem(tokenPath(tenantId, 'presence'), 409, 'authorization-invalid');
+
+    const { detail } = answer.body as { detail: string };
+    expect(detail).not.toMatch(/Webex no longer accepts/);
+    expect(detail).toContain('the validator classified the cause as admin_role_removed (likely)');
+  });
+
   it('names no cause when Webex refused the refresh just now, and leaves the record for the validator', async () => {
     const tenantId = await newTenant();
     await authorize(tenantId);
