@@ -16,6 +16,7 @@ import {
   PageNotFoundError,
   StartNotFromPortalError,
 } from './http/request-errors.js';
+import { StateUnknownError } from './domain/onboarding-errors.js';
 import { showPortal, showTroubleshooting } from './domain/onboarding-portal.js';
 import {
   completeAuthorization,
@@ -27,7 +28,7 @@ import { CONTENT_SECURITY_POLICY, contentSecurityPolicy } from './http/pages/lay
 import { renderPortalPage } from './http/pages/portal-page.js';
 import { renderSuccessPage } from './http/pages/success-page.js';
 import { renderTroubleshootingPage } from './http/pages/troubleshooting-page.js';
-import { oauthStateShape } from './domain/oauth-state.js';
+import { hashOAuthState, oauthStateShape } from './domain/oauth-state.js';
 import { logoOrigin, type Branding } from './domain/branding.js';
 import { UNSUBSCRIBE_PATH, unsubscribeContact, UnsubscribeLinkError } from './domain/unsubscribe-link.js';
 import { renderUnsubscribePage } from './http/pages/unsubscribe-page.js';
@@ -234,7 +235,13 @@ async function route(
     // Before the state is consumed or Webex called, on a denial as on a code: a callback in another
     // browser than the one that started the attempt may be a victim's consent to someone else's.
     const binding = boundBrowser(event.cookies, input.state, deps.settings.publicBaseUrl);
-    if (!binding) throw new BrowserMismatchError();
+    if (!binding) {
+      // A state no longer stored was spent (a reload after the answer dropped the cookie) or never
+      // ours: saying so is true whichever browser sends it, and the read changes nothing. A pending
+      // state stays untouched for the browser that started it.
+      const pending = await deps.oauthStates.has(hashOAuthState(input.state));
+      throw pending ? new BrowserMismatchError() : new StateUnknownError();
+    }
     // Past the check the attempt ends here whatever the outcome: its state is consumed first thing,
     // so no second callback could complete it. Every answer drops the cookie.
     const cookies = [clearBrowserBinding(input.state, deps.settings.publicBaseUrl)];

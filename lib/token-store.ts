@@ -45,8 +45,8 @@ export interface StateAccess {
  *
  * - public API (functions/domain/onboarding.ts): tenants `get`, authorizations `get`,
  *   `listForTenant`, `save` (a grant's transaction also binds the tenant's org, or checks it:
- *   ConditionCheckItem), `acquireLease`/`releaseLease`, history `append`, OAuth states `put` and
- *   `consume` (a conditional DeleteItem); for the `serviceApp` webhook, its delivery ledger's
+ *   ConditionCheckItem), `acquireLease`/`releaseLease`, history `append`, OAuth states `put`,
+ *   `consume` (a conditional DeleteItem) and `has` (a GetItem, for a callback without its cookie); for the `serviceApp` webhook, its delivery ledger's
  *   conditional PutItem (and its DeleteItem when acting on the delivery failed) and the `orgs` index.
  * - admin API (functions/domain/admin*.ts, offboarding.ts, status-board.ts, and validate-now,
  *   recheck, force refresh and reload on the validator's path: tokens sealed and opened,

@@ -9,7 +9,7 @@ import { callbackUrl } from '#domain/onboarding-portal.js';
  * The state travels in the authorize URL, and whoever holds a tenant's onboarding link can start
  * an attempt and hand that URL to a Full Administrator of another org: without a binding, that
  * admin's consent would bind their org to the link holder's tenant. So `/oauth/start` also gives
- * its own browser a cookie, and the callback is refused, before the state is looked up, unless the
+ * its own browser a cookie, and the callback is refused, before the state is consumed, unless the
  * browser sends it. The cookie never leaves that browser: the URL given away does not carry it.
  *
  * Name and value derive from the state, so nothing more is stored: the name carries the first 16

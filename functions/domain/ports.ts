@@ -177,6 +177,11 @@ export interface OAuthStateStore {
    * An expired state is returned too (deleted all the same): the caller checks `expiresAt`.
    */
   consume(stateHash: string): Promise<OAuthState | undefined>;
+  /**
+   * Whether the state is still stored (not consumed; expired or not), read without consuming it:
+   * what a callback from an unbound browser may ask, since it must change nothing.
+   */
+  has(stateHash: string): Promise<boolean>;
 }
 
 /**

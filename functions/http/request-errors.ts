@@ -16,9 +16,11 @@ export class PageNotFoundError extends refusalWithoutRetry('PageNotFoundError', 
 /**
  * The callback did not come from the browser that started the attempt (it lacks the cookie
  * `/oauth/start` set, or the cookie expired). It may be someone else's attempt, consented to by a
- * victim who was sent its authorize URL, so it is refused before the state is looked up: nothing
- * is consumed or written, and the page offers no retry, since a retry link would carry on the
- * attempt of whoever started it.
+ * victim who was sent its authorize URL, so it is refused before the state is consumed or Webex
+ * called (only whether the state is still pending is read): nothing is consumed or written, and
+ * the page offers no retry, since a retry link would carry on the attempt of whoever started it.
+ * A state no longer pending gets StateUnknownError instead: a reload after the answer dropped the
+ * cookie was the same browser, and "already used" is true whoever sends it.
  */
 export class BrowserMismatchError extends refusalWithoutRetry(
   'BrowserMismatchError',

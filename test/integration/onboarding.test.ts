@@ -457,18 +457,20 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
       expect(simulator.world.listGrants()).toHaveLength(0);
     });
 
-    it('a replayed callback, from the same browser or with the cookie captured', async () => {
+    it('a replayed callback, reloaded by the same browser (its cookie gone) or with the cookie captured', async () => {
       const { browser, call, get, start, consent, snapshot, deps } = await setup();
       const callback = await consent(await start('presence'), 'admin@demo.example');
       const captured = browser.cookiesFor('/oauth/callback');
       expect((await get(`/oauth/callback?${callback}`)).statusCode).toBe(200);
       const before = await snapshot();
-      // The browser dropped the cookie with the first answer.
+      // The browser dropped the cookie with the first answer: its reload is told the truth, that
+      // the attempt was already used, not that it came from another browser.
       const reloaded = await get(`/oauth/callback?${callback}`);
       expect([reloaded.statusCode, reloaded.body]).toEqual([
-        403,
-        expect.stringContaining('data-reason="browser_mismatch"'),
+        400,
+        expect.stringContaining('data-reason="state_unknown"'),
       ]);
+      expect(reloaded.body).toContain('This authorization was already used');
       const replay = await call(`/oauth/callback?${callback}`, captured);
       expect([replay.statusCode, replay.body]).toEqual([
         400,

@@ -309,6 +309,7 @@ describe('no secret reaches a log, an event, an email or an answer', () => {
     expect((await callbackWith({ ...ports, authorizations: saveFails }, 'cdr')).status).toBe(500);
     const consumeFails: PublicApiDependencies['oauthStates'] = {
       put: (state) => system.repositories.oauthStates.put(state),
+      has: (stateHash) => system.repositories.oauthStates.has(stateHash),
       // The delete went through but its answer was lost: the state is spent, the callback fails.
       consume: async (stateHash) => {
         await system.repositories.oauthStates.consume(stateHash);

@@ -464,6 +464,16 @@ export function describeRepositoryContract(
         expect(await repos.oauthStates.consume('b'.repeat(64))).toBeUndefined();
       });
 
+      it('says whether a state is still stored, without consuming it', async () => {
+        const pending = state({ stateHash: 'd'.repeat(64) });
+        await repos.oauthStates.put(pending);
+        expect(await repos.oauthStates.has(pending.stateHash)).toBe(true);
+        expect(await repos.oauthStates.has(pending.stateHash)).toBe(true);
+        expect(await repos.oauthStates.consume(pending.stateHash)).toEqual(pending);
+        expect(await repos.oauthStates.has(pending.stateHash)).toBe(false);
+        expect(await repos.oauthStates.has('e'.repeat(64))).toBe(false);
+      });
+
       it('hands out an expired state too, deleting it all the same (the caller judges expiresAt)', async () => {
         const expired = state({ stateHash: 'c'.repeat(64), expiresAt: at(-1000) });
         await repos.oauthStates.put(expired);

@@ -232,6 +232,38 @@ describe('binding the OAuth attempt to the browser that started it', () => {
     ]);
   });
 
+  it('tells a reload of a completed callback, which has no cookie left, that it was already used, changing nothing', async () => {
+    const { deps, get, start } = setup();
+    const { state, cookie } = await start();
+    expect((await get(`/oauth/callback?state=${state}&code=abc`, [cookie])).statusCode).toBe(200);
+    const calls = deps.webex.calls.length;
+    const before = [deps.history.events.length, deps.events.published.length, deps.vault.writes];
+    // The answer dropped the cookie, so the reload comes without it.
+    const reloaded = await get(`/oauth/callback?state=${state}&code=abc`);
+    expect([reloaded.statusCode, reloaded.body]).toEqual([
+      400,
+      expect.stringContaining('data-reason="state_unknown"'),
+    ]);
+    expect(reloaded.body).toContain('This authorization was already used');
+    expect(reloaded.body).toContain('Nothing new was changed');
+    expect(reloaded.body).not.toContain('another browser');
+    expect(reloaded.cookies).toBeUndefined();
+    expect(deps.webex.calls).toHaveLength(calls);
+    expect([deps.history.events.length, deps.events.published.length, deps.vault.writes]).toEqual(before);
+  });
+
+  it('refuses a callback without the cookie whose state we never issued as unknown, touching nothing', async () => {
+    const { deps, get, start } = setup();
+    await start();
+    const refused = await get(`/oauth/callback?state=${'Q'.repeat(43)}&code=abc`);
+    expect([refused.statusCode, refused.body]).toEqual([
+      400,
+      expect.stringContaining('data-reason="state_unknown"'),
+    ]);
+    expect(deps.webex.calls).toEqual([]);
+    expect(deps.oauthStates.states.size).toBe(1);
+  });
+
   it("refuses another state's cookie, a tampered value and a right value under another name", async () => {
     const { deps, get, start } = setup();
     const first = await start('presence');

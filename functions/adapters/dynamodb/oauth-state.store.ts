@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { oauthStateSchema, type OAuthState } from '#domain/model.js';
 import type { OAuthStateStore } from '#domain/ports.js';
 import { isConditionFailure, keys, meter, toEpochSeconds, type CapacityMeter } from './keys.js';
@@ -53,5 +53,20 @@ export class DynamoDbOAuthStateStore implements OAuthStateStore {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  async has(stateHash: string): Promise<boolean> {
+    const output = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.state(stateHash),
+        ProjectionExpression: 'pk',
+        // A state consumed a moment ago must not read as still pending.
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    meter(this.capacityMeter, output.ConsumedCapacity, 'read');
+    return output.Item !== undefined;
   }
 }

@@ -110,8 +110,9 @@ export function describeOnboardingFailure(error: unknown): FailurePageModel & { 
     return {
       statusCode: 400,
       reason: 'state_unknown',
-      title: 'This authorization attempt is not valid',
-      message: `It was already completed, or it did not start here. ${START_AGAIN}`,
+      title: 'This authorization was already used',
+      message:
+        'An authorization attempt works once: this one was already completed or used, or it is no longer known here. Nothing new was changed. Open your onboarding link to see where each integration stands, and authorize from there if one still needs it.',
       expected: true,
     };
   }

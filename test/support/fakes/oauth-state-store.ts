@@ -15,4 +15,7 @@ export class InMemoryOAuthStateStore implements OAuthStateStore {
     this.states.delete(stateHash);
     return state;
   }
+  async has(stateHash: string): Promise<boolean> {
+    return this.states.has(stateHash);
+  }
 }
