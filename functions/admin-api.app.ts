@@ -408,9 +408,11 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
     route('GET', '/admin/status-board', async (event) => {
       const query = parse(statusBoardQuerySchema, readQuery(event), 'query');
       parse(noBody, readBody(event), 'body');
-      if (query.integration !== undefined && !deps.catalog.find(query.integration)) {
+      // Every key whose authorizations the board can list: a Service App's (the witness) and the
+      // vendor tenant's vendor-only integration too, not only those a customer's portal offers.
+      if (query.integration !== undefined && !deps.catalog.has(query.integration)) {
         throw invalid(`Invalid query: integration "${query.integration}" is not in the catalog`, [
-          { path: 'query.integration', message: 'not an integration of the catalog' },
+          { path: 'query.integration', message: 'not an integration or Service App of the catalog' },
         ]);
       }
       const board = await getStatusBoard(deps, query);

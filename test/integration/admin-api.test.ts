@@ -476,6 +476,21 @@ describe('admin API on DynamoDB Local', () => {
       expect(next.status).toBe(200);
     });
 
+    it("filters by a Service App's key and by the vendor-only integration, whose authorizations it lists", async () => {
+      await createTenant('board-keys');
+      await seedAuthorization(h, 'board-keys', 'witness');
+      await seedAuthorization(h, 'board-keys', 'service-app-token');
+      for (const integration of ['witness', 'service-app-token']) {
+        const response = await h.call('GET', '/admin/status-board', {
+          query: `integration=${integration}&tenant=board-keys`,
+        });
+        expect(response.status).toBe(200);
+        expect((response.body as { rows: unknown[] }).rows).toEqual([
+          expect.objectContaining({ tenantId: 'board-keys', integration, status: 'active' }),
+        ]);
+      }
+    });
+
     it('refuses a bad query value with a field error', async () => {
       await expectRefused(400, 'GET', '/admin/status-board', { query: 'status=dead' }, /status/);
       await expectRefused(
@@ -483,7 +498,7 @@ describe('admin API on DynamoDB Local', () => {
         'GET',
         '/admin/status-board',
         { query: 'integration=nothing-such' },
-        /integration/,
+        /^Invalid query: integration "nothing-such" is not in the catalog$/,
       );
       await expectRefused(400, 'GET', '/admin/status-board', { query: 'limit=500' }, /limit/);
       await expectRefused(400, 'GET', '/admin/status-board', { query: 'cursor=garbage' }, /cursor/);
