@@ -366,8 +366,10 @@ export function classifyDeath(evidence: DeathEvidence): Classification {
 
 /** Step 4 of `classifyDeath`: every authorization the person granted died at once. */
 function allAtOnce(evidence: DeathEvidence, dead: readonly SiblingState[], who: string): Classification {
-  const names = listNames([evidence.name, ...dead.map((sibling) => sibling.name)]);
-  const all = `All ${dead.length + 1} authorizations that ${who} granted for this tenant (${names}) stopped working at the same time`;
+  // In one order whichever of them is classified, so an incident's mail states it once.
+  const names = listNames([evidence.name, ...dead.map((sibling) => sibling.name)].sort());
+  const count = dead.length + 1;
+  const all = `${count === 2 ? 'Both' : `All ${count}`} authorizations that ${who} granted for this tenant (${names}) stopped working at the same time`;
   const { lookup } = evidence;
   if (lookup?.kind === 'found' && lookup.loginEnabled === true && lookup.fullAdmin === true) {
     return {

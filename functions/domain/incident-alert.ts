@@ -63,7 +63,10 @@ export function incidentAlertContent(inputs: readonly AlertInput[]): AlertConten
     event: {
       cause: first.event.cause ?? 'unknown',
       ...(confidence ? { confidence } : {}),
-      evidence: inputs.flatMap((input) => input.event.evidence ?? []),
+      // Each check called Webex for its siblings too: one timeline reads better than one list per check.
+      evidence: inputs
+        .flatMap((input) => input.event.evidence ?? [])
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
       ...adminAuditEventOf(inputs),
     },
     sso: signsInWithSso(tenant, authorization.authorizer),
@@ -104,7 +107,9 @@ export function incidentAlertContent(inputs: readonly AlertInput[]): AlertConten
     ],
     ...(lead.action ? { action: lead.action } : {}),
     footer: [
-      ...inputs.flatMap((input) => trackingLine(input.event)),
+      ...inputs.flatMap((input, index) =>
+        trackingLine(input.event).map((line) => line.replace(/^Webex tracking ID/, `$& of ${names[index]}`)),
+      ),
       `Event IDs: ${inputs.map((input) => input.event.eventId).join(', ')}`,
     ],
   };

@@ -272,7 +272,20 @@ describe('classifyDeath', () => {
     );
     expect(result.detail).toContain('All 3 authorizations that admin@demo.example granted');
     expect(result.detail).toContain(
-      'Attendant Console call control, UCX Suite users sync and Call Analytics CDRs',
+      'Attendant Console call control, Call Analytics CDRs and UCX Suite users sync',
+    );
+  });
+
+  it('writes the same sentence whichever of the authorizations that died together it classifies', () => {
+    const presence = classifyDeath(
+      evidence({ name: 'Presence', siblings: [sibling('dead', 'Call Analytics CDRs')] }),
+    );
+    const cdr = classifyDeath(
+      evidence({ name: 'Call Analytics CDRs', siblings: [sibling('dead', 'Presence')] }),
+    );
+    expect(presence.detail).toBe(cdr.detail);
+    expect(presence.detail).toContain(
+      'Both authorizations that admin@demo.example granted for this tenant (Call Analytics CDRs and Presence)',
     );
   });
 
