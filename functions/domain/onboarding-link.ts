@@ -50,12 +50,35 @@ export class LinkExpiredError extends OnboardingLinkError {
   }
 }
 
-/** The tenant no longer accepts the link: a newer link was issued, or the tenant is gone or offboarded. */
+/**
+ * Why a tenant no longer accepts a link: `replaced` when the tenant is active and a newer link was
+ * issued; `access_ended` when the tenant was offboarded or its record is gone (purged, which reads
+ * the same as a tenant that never existed).
+ */
+export type LinkRevocation = 'replaced' | 'access_ended';
+
+/** The tenant no longer accepts the link; `revocation` says why, for the page the admin sees. */
 export class LinkRevokedError extends OnboardingLinkError {
   override readonly name = 'LinkRevokedError';
-  constructor(readonly tenantId: string) {
-    super(`The onboarding link of tenant ${tenantId} was revoked`);
+  constructor(
+    readonly tenantId: string,
+    readonly revocation: LinkRevocation,
+  ) {
+    super(`The onboarding link of tenant ${tenantId} was revoked (${revocation})`);
   }
+}
+
+/**
+ * Throws LinkRevokedError unless the tenant is active at the link's version. The tenant's status
+ * is judged first: offboarding bumps the version too, and no newer link serves an ended tenant.
+ */
+export function assertTenantAcceptsLink<T extends Pick<Tenant, 'status' | 'linkVersion'>>(
+  tenantId: string,
+  tenant: T | undefined,
+  linkVersion: number,
+): asserts tenant is T {
+  if (!tenant || tenant.status !== 'active') throw new LinkRevokedError(tenantId, 'access_ended');
+  if (tenant.linkVersion !== linkVersion) throw new LinkRevokedError(tenantId, 'replaced');
 }
 
 function assertUsableKey(key: Buffer): void {
@@ -155,8 +178,6 @@ export async function verifyOnboardingLink(input: {
 }): Promise<VerifiedOnboardingLink> {
   const payload = readOnboardingLinkToken(input.token, input.key, input.clock.now());
   const tenant = await input.tenants.get(payload.tenantId);
-  if (!tenant || tenant.status !== 'active' || tenant.linkVersion !== payload.linkVersion) {
-    throw new LinkRevokedError(payload.tenantId);
-  }
+  assertTenantAcceptsLink(payload.tenantId, tenant, payload.linkVersion);
   return { tenant, payload };
 }

@@ -10,7 +10,7 @@ import {
   UnknownIntegrationError,
   WebexUnavailableError,
 } from './onboarding-errors.js';
-import { LinkRevokedError, issueOnboardingLink, verifyOnboardingLink } from './onboarding-link.js';
+import { assertTenantAcceptsLink, issueOnboardingLink, verifyOnboardingLink } from './onboarding-link.js';
 import {
   callbackUrl,
   findIntegration,
@@ -203,9 +203,7 @@ export async function completeAuthorization(
   const tenant = await (hinted && record.tenantId === input.tenantHint
     ? hinted
     : deps.tenants.get(record.tenantId));
-  if (!tenant || tenant.status !== 'active' || tenant.linkVersion !== record.linkVersion) {
-    throw new LinkRevokedError(record.tenantId);
-  }
+  assertTenantAcceptsLink(record.tenantId, tenant, record.linkVersion);
   const integration = findIntegration(deps.catalog, record.integration);
   // The state is spent, so every page from here offers a fresh start under the same link version,
   // expiring with the link the flow started from: looping start -> callback never extends a link.

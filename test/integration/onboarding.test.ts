@@ -694,6 +694,33 @@ describe('onboarding against DynamoDB Local and the Webex simulator', () => {
         expect.stringContaining('data-reason="link_revoked"'),
       ]);
       expect((await get(`/connect/${link.token}`)).statusCode).toBe(410);
+      expect((await get(`/connect/${link.token}`)).body).toContain('A newer link was issued');
+    });
+
+    it("an offboarded or purged tenant's link: its access ended, with no claim of a newer link", async () => {
+      const { tenant, link, get, snapshot, repositories } = await setup();
+      // What offboarding does to the tenant: offboarded, and its link version bumped.
+      await repositories.tenants.replace(
+        { ...tenant, status: 'offboarded', linkVersion: tenant.linkVersion + 1 },
+        tenant.updatedAt,
+      );
+      for (const purged of [false, true]) {
+        if (purged) await repositories.tenants.purge(tenant.tenantId);
+        const before = await snapshot();
+        for (const page of [
+          await get(`/connect/${link.token}`),
+          await get(`/oauth/start?link=${link.token}&integration=presence`, undefined, 'POST'),
+          await get(`/troubleshoot/presence?link=${link.token}`),
+        ]) {
+          expect([page.statusCode, page.body], `purged: ${purged}`).toEqual([
+            410,
+            expect.stringContaining('data-reason="access_ended"'),
+          ]);
+          expect(page.body).toContain('This onboarding link no longer works');
+          expect(page.body).not.toContain('newer link');
+        }
+        expect(await snapshot()).toEqual(before);
+      }
     });
   });
 });

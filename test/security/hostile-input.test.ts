@@ -304,7 +304,9 @@ describe('hostile input never yields a 5xx, a write or an unescaped echo', () =>
           ];
           const after = await world.snapshot();
           for (const answer of answers) {
-            expect(reasonOf(answer), where).toBe('link_revoked');
+            expect(reasonOf(answer), where).toBe(
+              input.kind === 'offboarded' ? 'access_ended' : 'link_revoked',
+            );
             expect(answer.statusCode).toBe(410);
           }
           expectNothingDurableWritten(before, after, where);

@@ -485,8 +485,30 @@ describe('completeAuthorization', () => {
     const tenant = deps.tenants.tenants.get('acme');
     if (tenant) deps.tenants.tenants.set('acme', { ...tenant, linkVersion: 2 });
     const before = written();
-    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toThrow(LinkRevokedError);
+    await expect(completeAuthorization(deps, { state, code: 'c' })).rejects.toMatchObject({
+      name: 'LinkRevokedError',
+      revocation: 'replaced',
+    });
     expect(written()).toEqual(before);
+  });
+
+  it('refuses the callback as access ended when the tenant was offboarded or purged after the start', async () => {
+    for (const end of ['offboarded', 'purged'] as const) {
+      const { deps, start, written } = setup();
+      const state = await start();
+      const tenant = deps.tenants.tenants.get('acme');
+      if (tenant && end === 'offboarded') {
+        deps.tenants.tenants.set('acme', { ...tenant, status: 'offboarded', linkVersion: 2 });
+      } else {
+        deps.tenants.tenants.delete('acme');
+      }
+      const before = written();
+      await expect(completeAuthorization(deps, { state, code: 'c' }), end).rejects.toMatchObject({
+        name: 'LinkRevokedError',
+        revocation: 'access_ended',
+      });
+      expect(written(), end).toEqual(before);
+    }
   });
 
   it("reads the tenant its browser's cookie names beside the state: the consume waits until that read has started", async () => {

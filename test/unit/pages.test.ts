@@ -270,7 +270,8 @@ describe('failure pages', () => {
     [new PageNotFoundError(), 404, 'not_found'],
     [new LinkTamperedError(), 400, 'link_invalid'],
     [new LinkExpiredError('2026-01-01T00:00:00.000Z'), 410, 'link_expired'],
-    [new LinkRevokedError('acme'), 410, 'link_revoked'],
+    [new LinkRevokedError('acme', 'replaced'), 410, 'link_revoked'],
+    [new LinkRevokedError('acme', 'access_ended'), 410, 'access_ended'],
     [new UnknownIntegrationError('x'), 404, 'unknown_integration'],
     [new StateUnknownError(), 400, 'state_unknown'],
     [new StartNotFromPortalError(), 403, 'start_not_from_portal'],
@@ -290,6 +291,18 @@ describe('failure pages', () => {
     const failure = renderOnboardingFailure(error);
     expect(failure).toMatchObject({ statusCode, reason, expected: true });
     expect(failure.html).toContain(`data-reason="${reason}"`);
+  });
+
+  it("says a replaced link was replaced, and an ended tenant's link no longer works without claiming a newer one exists", () => {
+    const replaced = flat(renderOnboardingFailure(new LinkRevokedError('acme', 'replaced')).html);
+    expect(replaced).toContain('This onboarding link was replaced');
+    expect(replaced).toContain('A newer link was issued for your organization');
+    const ended = flat(renderOnboardingFailure(new LinkRevokedError('acme', 'access_ended')).html);
+    expect(ended).toContain('This onboarding link no longer works');
+    expect(ended).toContain('no longer has access here');
+    expect(ended).toContain('contact your vendor');
+    expect(ended).not.toContain('newer link');
+    expect(ended).not.toContain('replaced');
   });
 
   it('offers a retry where the state was spent', () => {

@@ -88,6 +88,17 @@ export function describeOnboardingFailure(error: unknown): FailurePageModel & { 
       expected: true,
     };
   }
+  if (error instanceof LinkRevokedError && error.revocation === 'access_ended') {
+    // The tenant was offboarded or purged (a purged one reads as never known): no newer link exists.
+    return {
+      statusCode: 410,
+      reason: 'access_ended',
+      title: 'This onboarding link no longer works',
+      message:
+        "The organization this link was issued for no longer has access here, so nothing can be authorized or changed through it. If you think this is a mistake, contact your vendor's support.",
+      expected: true,
+    };
+  }
   if (error instanceof LinkRevokedError) {
     return {
       statusCode: 410,
