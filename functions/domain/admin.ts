@@ -11,6 +11,7 @@ import {
 } from './ports.js';
 import { webexOrgIdSchema } from './admin-org-id.js';
 import { passwordMaxAgeDaysSchema, ssoAuthorizersSchema } from './password-policy.js';
+import { queryWholeNumber } from './query-number.js';
 import { toAuthorizationView, type AuthorizationView, type TenantAuthorizations } from './admin-views.js';
 import type { AlertLedger } from './alert-ledger.js';
 import type { FleetBoardStore, RecountPage } from './fleet-board.js';
@@ -111,12 +112,7 @@ export const linkRequestSchema = z.strictObject({
 export type LinkRequest = z.infer<typeof linkRequestSchema>;
 
 export const pageQuerySchema = z.strictObject({
-  limit: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(1, 'at least 1')
-    .max(MAX_PAGE_LIMIT, `at most ${MAX_PAGE_LIMIT}`)
-    .default(DEFAULT_PAGE_LIMIT),
+  limit: queryWholeNumber({ min: 1, max: MAX_PAGE_LIMIT, fallback: DEFAULT_PAGE_LIMIT }),
   cursor: z.string().min(1).max(2048).optional(),
 });
 

@@ -13,6 +13,7 @@ import {
   type Tenant,
 } from './model.js';
 import type { AuthorizationRepository, TenantRepository } from './ports.js';
+import { queryWholeNumber } from './query-number.js';
 import type { AlertLedger, FlapCount } from './alert-ledger.js';
 import { utcDay } from './alert-policy.js';
 import type { CredentialIncidentStore } from './validator-incident.js';
@@ -38,12 +39,7 @@ export const statusBoardQuerySchema = z.strictObject({
   tenant: filter(
     z.string().regex(/^[a-z0-9-]{1,63}$/, 'must be a tenant id or its start (a-z, 0-9 and dashes)'),
   ),
-  limit: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(1, 'at least 1')
-    .max(100, 'at most 100')
-    .default(50),
+  limit: queryWholeNumber({ min: 1, max: 100, fallback: 50 }),
   cursor: z.string().min(1).max(4096).optional(),
 });
 export type StatusBoardQuery = z.infer<typeof statusBoardQuerySchema>;

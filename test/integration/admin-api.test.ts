@@ -165,10 +165,11 @@ describe('admin API on DynamoDB Local', () => {
     });
 
     it.each([
-      ['limit=0', /limit: at least 1/],
-      ['limit=101', /limit: at most 100/],
-      ['limit=abc', /limit/],
-      ['limit=2.5', /limit/],
+      ['limit=0', /^Invalid query: limit: must be a whole number from 1 to 100$/],
+      ['limit=101', /^Invalid query: limit: must be a whole number from 1 to 100$/],
+      ['limit=abc', /^Invalid query: limit: must be a whole number from 1 to 100$/],
+      ['limit=%20', /^Invalid query: limit: must be a whole number from 1 to 100$/],
+      ['limit=2.5', /^Invalid query: limit: must be a whole number from 1 to 100$/],
       ['cursor=garbage', /cursor/],
       ['sort=name', /sort/],
       ['limit=1&limit=2', /repeated/],
@@ -500,7 +501,18 @@ describe('admin API on DynamoDB Local', () => {
         { query: 'integration=nothing-such' },
         /^Invalid query: integration "nothing-such" is not in the catalog$/,
       );
-      await expectRefused(400, 'GET', '/admin/status-board', { query: 'limit=500' }, /limit/);
+      for (const limit of ['500', 'abc', '%20']) {
+        const refused = await expectRefused(
+          400,
+          'GET',
+          '/admin/status-board',
+          { query: `limit=${limit}` },
+          /^Invalid query: limit: must be a whole number from 1 to 100$/,
+        );
+        expect(refused.errors).toEqual([
+          { path: 'query.limit', message: 'must be a whole number from 1 to 100' },
+        ]);
+      }
       await expectRefused(400, 'GET', '/admin/status-board', { query: 'cursor=garbage' }, /cursor/);
       await expectRefused(400, 'GET', '/admin/status-board', { query: 'sort=name' }, /sort/);
     });

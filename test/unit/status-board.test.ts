@@ -169,6 +169,18 @@ describe('status board', () => {
     expect(statusBoardQuerySchema.safeParse({ page: '2' }).success).toBe(false);
   });
 
+  it('refuses a limit that is not a whole number from 1 to 100 with its bounds, and reads one that is', () => {
+    for (const value of ['abc', ' ', '', '0', '101', '2.5']) {
+      const parsed = statusBoardQuerySchema.safeParse({ limit: value });
+      expect(parsed.error?.issues, `limit=${JSON.stringify(value)}`).toEqual([
+        expect.objectContaining({ path: ['limit'], message: 'must be a whole number from 1 to 100' }),
+      ]);
+    }
+    expect(query({ limit: '1' }).limit).toBe(1);
+    expect(query({ limit: '100' }).limit).toBe(100);
+    expect(query().limit).toBe(50);
+  });
+
   it('reads a filter the page’s form left at "any" (an empty value) as no filter', () => {
     expect(
       statusBoardQuerySchema.parse({ status: 'degraded', cause: '', integration: '', tenant: '' }),
