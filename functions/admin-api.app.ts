@@ -60,11 +60,10 @@ import {
   type WebhookRegistrationDependencies,
 } from './domain/service-app-webhook-registration.js';
 import { WebexError } from './domain/ports.js';
-import { IntegrationNotFoundError, TenantNotFoundError } from './domain/admin-errors.js';
+import { IntegrationNotFoundError } from './domain/admin-errors.js';
 import { accessTokenQuerySchema } from './domain/query-flag.js';
 import {
   createTokenAccess,
-  NotAuthorizedError,
   type AccessToken,
   type GetAccessTokenOptions,
   type TokenAccess,
@@ -207,9 +206,8 @@ function authorizationKeyOf(params: Params): { tenantId: string; integration: st
 }
 
 /**
- * The access token of one authorization, through token access (docs/token-access.md), with its
- * refusals made precise for an HTTP caller: a key the catalog lacks and a tenant that does not
- * exist are 404s, not "not authorized".
+ * The access token of one authorization, through token access (docs/token-access.md); a key the
+ * catalog lacks is a 404, not "not authorized".
  */
 async function accessTokenOf(
   deps: AdminApiDependencies,
@@ -221,18 +219,7 @@ async function accessTokenOf(
   if (!deps.catalog.has(key.integration)) {
     throw new IntegrationNotFoundError(key.integration);
   }
-  try {
-    return await tokens.getAccessToken(key.tenantId, key.integration, options);
-  } catch (error) {
-    if (
-      error instanceof NotAuthorizedError &&
-      error.reason === 'tenant_inactive' &&
-      !(await deps.tenants.get(key.tenantId))
-    ) {
-      throw new TenantNotFoundError(key.tenantId);
-    }
-    throw error;
-  }
+  return tokens.getAccessToken(key.tenantId, key.integration, options);
 }
 
 /**

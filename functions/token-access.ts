@@ -29,11 +29,11 @@ import {
 
 /**
  * Why there is no token to hand out: nothing was ever authorized, it is still pending, it was
- * revoked, the catalog has no such integration, or the tenant is not active (offboarding has
- * begun: its authorizations are being revoked one by one).
+ * revoked, the catalog has no such integration, the tenant is not active (offboarding has begun:
+ * its authorizations are being revoked one by one), or there is no such tenant.
  */
 export type NotAuthorizedReason =
-  'not_found' | 'pending' | 'revoked' | 'unknown_integration' | 'tenant_inactive';
+  'not_found' | 'pending' | 'revoked' | 'unknown_integration' | 'tenant_inactive' | 'tenant_not_found';
 
 /** The tenant has no usable authorization for the integration; a person must onboard it. */
 export class NotAuthorizedError extends Error {
@@ -379,7 +379,8 @@ export function createTokenAccess(options: TokenAccessOptions): TokenAccess {
         options.tenants.get(tenantId),
         options.authorizations.get(tenantId, integration),
       ]);
-      if (tenant?.status !== 'active') throw new NotAuthorizedError(tenantId, integration, 'tenant_inactive');
+      if (!tenant) throw new NotAuthorizedError(tenantId, integration, 'tenant_not_found');
+      if (tenant.status !== 'active') throw new NotAuthorizedError(tenantId, integration, 'tenant_inactive');
       const record = usable(stored, tenantId, integration, acceptDegraded);
       const material = await readMaterial(record);
       if (isFresh(material)) return toAccessToken(record, material);

@@ -257,6 +257,8 @@ function tokenAccessProblem(error: unknown): ProblemError | undefined {
     const who = `"${error.tenantId}"/"${error.integration}"`;
     const reason = { reason: error.reason };
     switch (error.reason) {
+      case 'tenant_not_found':
+        return toProblem(new TenantNotFoundError(error.tenantId));
       case 'not_found':
         return new ProblemError(
           404,

@@ -198,8 +198,10 @@ describe('token access against DynamoDB Local and the Webex simulator', () => {
     const refused = await tokens.getAccessToken(tenantId, 'presence').catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(NotAuthorizedError);
     expect(refused).toMatchObject({ tenantId, integration: 'presence', reason: 'tenant_inactive' });
+    // No tenant at all is told apart from an inactive one: "inactive" would send ops looking for it.
     await expect(tokens.getAccessToken('no-such-tenant', 'presence')).rejects.toMatchObject({
-      reason: 'tenant_inactive',
+      reason: 'tenant_not_found',
+      message: 'Tenant no-such-tenant has no usable authorization for presence (tenant_not_found)',
     });
   });
 
