@@ -94,10 +94,21 @@ export function contactOf(tenant: Pick<Tenant, 'contacts'>, payload: Unsubscribe
   return tenant.contacts.find((email) => contactHash(email) === payload.contact);
 }
 
+/**
+ * Whether the tenant already suppresses the address, for any reason (unsubscribed, bounced,
+ * complained): the notifier skips it then, so its alerts are already stopped.
+ */
+function isSuppressed(tenant: Pick<Tenant, 'suppressedContacts'>, email: string): boolean {
+  const address = email.toLowerCase();
+  return (tenant.suppressedContacts ?? []).some((entry) => entry.email.toLowerCase() === address);
+}
+
 /** What an unsubscribe link did, or would do: the page names the tenant, never the address. */
 export type UnsubscribeOutcome =
   | { kind: 'unsubscribed'; tenantName: string }
   | { kind: 'confirm'; tenantName: string }
+  /** The tenant already suppresses the address: nothing to ask, nothing written. */
+  | { kind: 'already_stopped'; tenantName: string }
   /** The tenant no longer lists the address, or is gone: nothing to stop. */
   | { kind: 'not_a_contact' };
 
@@ -105,7 +116,9 @@ export type UnsubscribeOutcome =
  * Reads an unsubscribe link and, when `confirm` is set (the RFC 8058 one-click POST, or the page's
  * button), suppresses that contact for that tenant only (reason `unsubscribed`): the notifier skips
  * it from then on, and every other tenant's alerts still reach it. A GET only shows what it would
- * do, as mail scanners follow links. Throws UnsubscribeLinkError for a bad token.
+ * do, as mail scanners follow links. An address the tenant already suppresses is answered
+ * `already_stopped` on either, with nothing written: a reload or a repeated POST adds no entry.
+ * Throws UnsubscribeLinkError for a bad token.
  */
 export async function unsubscribeContact(
   deps: {
@@ -119,6 +132,7 @@ export async function unsubscribeContact(
   const tenant = await deps.tenants.get(payload.tenantId);
   const email = tenant ? contactOf(tenant, payload) : undefined;
   if (!tenant || email === undefined) return { kind: 'not_a_contact' };
+  if (isSuppressed(tenant, email)) return { kind: 'already_stopped', tenantName: tenant.name };
   if (!input.confirm) return { kind: 'confirm', tenantName: tenant.name };
   const suppressed = await deps.tenants.suppressContact(tenant.tenantId, {
     email,

@@ -59,6 +59,47 @@ describe('the unsubscribe route', () => {
     expect((await tenants.get('globex'))?.suppressedContacts).toBeUndefined();
   });
 
+  it('says on GET, after the one-click POST, that the alerts are already stopped, with no button and no write', async () => {
+    const { tenants, pathOf, call } = setup();
+    const path = pathOf('acme', 'noc@acme.example');
+    await call('POST', path);
+    const stored = await tenants.get('acme');
+    const answer = await call('GET', path);
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toContain('Alerts already stopped');
+    expect(answer.body).toContain('This address already gets no alerts of Acme Corp');
+    expect(answer.body).not.toContain('Stop the alerts of');
+    expect(answer.body).not.toContain('id="unsubscribe"');
+    expect(answer.body).not.toContain('noc@acme.example');
+    expect(await tenants.get('acme')).toEqual(stored);
+    // Only that address, for that tenant: another contact, or the same one elsewhere, is still asked.
+    expect((await call('GET', pathOf('acme', 'it@acme.example'))).body).toContain(
+      'Stop the alerts of Acme Corp?',
+    );
+    expect((await call('GET', pathOf('globex', 'noc@acme.example'))).body).toContain(
+      'Stop the alerts of Globex?',
+    );
+  });
+
+  it('says already stopped for an address suppressed after a bounce, whatever its case, as the notifier skips it', async () => {
+    const { tenants, pathOf, call } = setup();
+    await tenants.suppressContact('acme', {
+      email: 'NOC@acme.example',
+      reason: 'bouncing',
+      at: '2026-02-01T00:00:00.000Z',
+    });
+    expect((await call('GET', pathOf('acme', 'noc@acme.example'))).body).toContain('Alerts already stopped');
+  });
+
+  it('records a repeated one-click POST once: the second says already stopped', async () => {
+    const { tenants, pathOf, call } = setup();
+    const path = pathOf('acme', 'noc@acme.example');
+    expect((await call('POST', path)).body).toContain('Alerts stopped');
+    const again = await call('POST', path);
+    expect([again.statusCode, again.body]).toEqual([200, expect.stringContaining('Alerts already stopped')]);
+    expect((await tenants.get('acme'))?.suppressedContacts).toHaveLength(1);
+  });
+
   it('answers 400 to a forged or malformed link and changes nothing', async () => {
     const { tenants, pathOf, call } = setup();
     const forged = pathOf('acme', 'noc@acme.example').replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));

@@ -5,7 +5,7 @@ import { renderDocument } from './layout.js';
 
 /**
  * The unsubscribe page: the confirm button (a POST to the same URL, as RFC 8058's one-click is),
- * or what was done. It names the tenant, never the address.
+ * what was done, or that the alerts were already stopped. It names the tenant, never the address.
  */
 export function renderUnsubscribePage(
   outcome: UnsubscribeOutcome,
@@ -39,6 +39,15 @@ export function renderUnsubscribePage(
               This address gets no more alerts of ${outcome.tenantName}. To get them again, ask the vendor's
               ops to restore it.
             </p>
+          </div>`,
+      });
+    case 'already_stopped':
+      return renderDocument({
+        brand,
+        title: 'Alerts already stopped',
+        body: html`<h1>Alerts already stopped</h1>
+          <div class="card notice">
+            <p>This address already gets no alerts of ${outcome.tenantName}, so nothing was changed.</p>
           </div>`,
       });
     case 'not_a_contact':
