@@ -143,6 +143,9 @@ describe('Service App onboarding: "I have authorized it"', () => {
     expect(answer.statusCode).toBe(503);
     expect(answer.body).toContain('data-reason="service_app_unavailable"');
     expect(answer.body).not.toContain('VENDOR_TENANT_ID');
+    // Nothing tells ops of a vendor token that was never configured: the page must not claim it.
+    expect(answer.body).not.toMatch(/has been told/);
+    expect(answer.body).toContain('contact your vendor&#39;s support');
     expect(webex.requests).toEqual([]);
     expect(await deps.authorizations.get('acme', 'witness')).toBeUndefined();
   });

@@ -246,7 +246,8 @@ export function describeOnboardingFailure(error: unknown): FailurePageModel & { 
       reason: 'service_app_unavailable',
       title: 'We could not ask Webex right now',
       message:
-        'We could not fetch the Service App tokens from Webex at the moment; nothing was changed and our team has been told. Please try again later.',
+        // Not "our team has been told": a vendor token never configured raises no alert of its own.
+        "We could not fetch the Service App tokens from Webex at the moment, so nothing was changed. Please try again later; if it keeps failing, contact your vendor's support.",
       ...retry('Try again', error.retryUrl),
       expected: true,
     };
