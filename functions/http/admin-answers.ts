@@ -242,7 +242,13 @@ export function toProblem(error: unknown): ProblemError | undefined {
   const tokenRefusal = tokenAccessProblem(error);
   if (tokenRefusal) return tokenRefusal;
   if (error instanceof InvalidCursorError) {
-    return invalidField('query', 'cursor', 'not a cursor this API issued');
+    return invalidField(
+      'query',
+      'cursor',
+      error.reason === 'other_query'
+        ? 'belongs to another query (other filters, another tenant or listing); start again without it'
+        : 'not a cursor this API issued',
+    );
   }
   return undefined;
 }

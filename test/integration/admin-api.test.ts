@@ -513,7 +513,23 @@ describe('admin API on DynamoDB Local', () => {
           { path: 'query.limit', message: 'must be a whole number from 1 to 100' },
         ]);
       }
-      await expectRefused(400, 'GET', '/admin/status-board', { query: 'cursor=garbage' }, /cursor/);
+      await expectRefused(
+        400,
+        'GET',
+        '/admin/status-board',
+        { query: 'cursor=garbage' },
+        /^Invalid query: cursor: not a cursor this API issued$/,
+      );
+      const active = await h.call('GET', '/admin/status-board', { query: 'status=active&limit=1' });
+      const { nextCursor } = active.body as { nextCursor?: string };
+      expect(nextCursor).toBeDefined();
+      await expectRefused(
+        400,
+        'GET',
+        '/admin/status-board',
+        { query: `status=invalid&cursor=${encodeURIComponent(nextCursor ?? '')}` },
+        /^Invalid query: cursor: belongs to another query \(other filters, another tenant or listing\); start again without it$/,
+      );
       await expectRefused(400, 'GET', '/admin/status-board', { query: 'sort=name' }, /sort/);
     });
 

@@ -189,7 +189,10 @@ describe('fleet board store on DynamoDB Local', () => {
       const invalidPage = await rows.listKeys({ buckets: bucketsFor({ status: 'invalid' }), limit: 1 });
       await expect(
         rows.listKeys({ buckets: bucketsFor({ status: 'degraded' }), limit: 1, cursor: invalidPage.cursor! }),
-      ).rejects.toThrow('The pagination cursor is not valid');
+      ).rejects.toMatchObject({
+        reason: 'other_query',
+        message: 'The pagination cursor belongs to another query',
+      });
     } finally {
       await fresh.drop();
     }

@@ -208,7 +208,8 @@ export class DynamoDbFleetBoardStore implements FleetBoardStore {
   async listKeys(query: FleetRowQuery): Promise<Page<{ tenantId: string; integration: string }>> {
     const start = query.cursor === undefined ? undefined : decodeBoardCursor(query.cursor);
     let bucketIndex = start === undefined ? 0 : query.buckets.indexOf(start.bucket);
-    if (bucketIndex < 0) throw new InvalidCursorError();
+    // A cursor of another filter names a bucket this one does not reach.
+    if (bucketIndex < 0) throw new InvalidCursorError('other_query');
     let startKey = start?.key;
     const { buckets: counts } = await this.counts();
     const rows: { tenantId: string; integration: string }[] = [];

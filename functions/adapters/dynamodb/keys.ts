@@ -46,17 +46,30 @@ export function tenantListQuery(
   };
 }
 
+/**
+ * A cursor the listing refuses: `malformed` when it does not decode to a cursor at all,
+ * `other_query` when it is well formed but does not fit this query (issued for other filters,
+ * another listing or another tenant), which the caller fixes by starting again without it.
+ */
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
-  constructor() {
-    super('The pagination cursor is not valid');
+  constructor(readonly reason: 'malformed' | 'other_query' = 'malformed') {
+    super(
+      reason === 'other_query'
+        ? 'The pagination cursor belongs to another query'
+        : 'The pagination cursor is not valid',
+    );
   }
 }
 
 // Safe integers only: a larger number would fail in the marshaller, not as a refused cursor.
 const cursorSchema = z.record(z.string(), z.union([z.string(), z.int()]));
 
-/** Opaque pagination cursor: DynamoDB's LastEvaluatedKey, base64url-encoded. */
+/**
+ * Opaque pagination cursor: DynamoDB's LastEvaluatedKey, base64url-encoded. Not signed: it only
+ * says where a listing the caller may read anyway starts, its shape is checked on decoding and
+ * DynamoDB refuses a start key that does not fit the query.
+ */
 export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined {
   return lastEvaluatedKey ? Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url') : undefined;
 }
@@ -80,7 +93,7 @@ export function decodeCursor(cursor: string | undefined): Record<string, string 
 export function cursorFailure(error: unknown, cursor: string | undefined): unknown {
   const refusedStartKey =
     cursor !== undefined && error instanceof Error && error.name === 'ValidationException';
-  return refusedStartKey ? new InvalidCursorError() : error;
+  return refusedStartKey ? new InvalidCursorError('other_query') : error;
 }
 
 export function toEpochSeconds(iso: string): number {
