@@ -49,6 +49,21 @@ export function findIntegration(catalog: Catalog, key: string): Integration {
   return integration;
 }
 
+/**
+ * The integration `key` names, when the tenant's portal offers it: a vendor-only integration is
+ * no customer's to authorize or troubleshoot, whatever a crafted URL names.
+ */
+export function offeredIntegration(
+  catalog: Catalog,
+  tenant: Pick<Tenant, 'tenantId'>,
+  key: string,
+  vendorTenantId: string | undefined,
+): Integration {
+  const integration = findIntegration(catalog, key);
+  if (integration.vendorOnly && tenant.tenantId !== vendorTenantId) throw new UnknownIntegrationError(key);
+  return integration;
+}
+
 function portalState(authorization: Authorization | undefined): PortalIntegrationState {
   if (!authorization || authorization.status === 'pending') return 'not_authorized';
   // Our checks failing says nothing against the customer's authorization: shown as "checks troubled".
@@ -169,7 +184,12 @@ export async function showTroubleshooting(
     clock: deps.clock,
     tenants: deps.tenants,
   });
-  const integration = findIntegration(deps.catalog, input.integration);
+  const integration = offeredIntegration(
+    deps.catalog,
+    tenant,
+    input.integration,
+    deps.settings.vendorTenantId,
+  );
   return troubleshootingModel(tenant, integration, portalUrls(deps.settings.publicBaseUrl, input.linkToken));
 }
 

@@ -7,13 +7,13 @@ import {
   MissingCodeError,
   StateExpiredError,
   StateUnknownError,
-  UnknownIntegrationError,
   WebexUnavailableError,
 } from './onboarding-errors.js';
 import { assertTenantAcceptsLink, issueOnboardingLink, verifyOnboardingLink } from './onboarding-link.js';
 import {
   callbackUrl,
   findIntegration,
+  offeredIntegration,
   portalUrls,
   remainingIntegrationsOf,
   warningsFor,
@@ -136,11 +136,12 @@ export async function startAuthorization(
     clock: deps.clock,
     tenants: deps.tenants,
   });
-  const integration = findIntegration(deps.catalog, input.integration);
-  // A vendor-only integration is no customer's to authorize, whatever a crafted start names.
-  if (integration.vendorOnly && tenant.tenantId !== deps.settings.vendorTenantId) {
-    throw new UnknownIntegrationError(integration.key);
-  }
+  const integration = offeredIntegration(
+    deps.catalog,
+    tenant,
+    input.integration,
+    deps.settings.vendorTenantId,
+  );
   const attempt = await createOAuthAttempt({
     tenantId: tenant.tenantId,
     integration: integration.key,

@@ -1111,6 +1111,18 @@ describe('showTroubleshooting', () => {
       UnknownIntegrationError,
     );
   });
+
+  it("has no page for the vendor's own integration on a customer's link, as its start has none", async () => {
+    const { deps, link } = setup();
+    const vendorOnly = catalog.vendorIntegrations[0]?.key ?? '';
+    expect(vendorOnly).not.toBe('');
+    await expect(
+      showTroubleshooting(deps, { linkToken: link.token, integration: vendorOnly }),
+    ).rejects.toThrow(UnknownIntegrationError);
+    await expect(
+      startAuthorization(deps, { linkToken: link.token, integration: vendorOnly }),
+    ).rejects.toThrow(UnknownIntegrationError);
+  });
 });
 
 describe('warningsFor', () => {
