@@ -137,19 +137,21 @@ describe('GET /admin/tenants/{tenantId}/authorizations/{integration}/token', () 
     });
   });
 
-  it('refuses an invalid authorization with authorization-invalid and the classified cause', async () => {
+  /** Asks for the token of an authorization the validator found invalid with `cause`. */
+  async function invalidTokenProblem(cause: Partial<Authorization>) {
     const tenantId = await newTenant();
     const { record } = await authorize(tenantId);
-    const invalid: Authorization = {
-      ...record,
-      status: 'invalid',
-      cause: 'password_changed_or_revoked',
-      causeDetail: 'The refresh was refused.',
-    };
+    const invalid: Authorization = { ...record, status: 'invalid', ...cause };
     delete invalid.nextCheckAt;
     await h.repos.authorizations.save(invalid, record.version);
+    return expectProblem(tokenPath(tenantId, 'presence'), 409, 'authorization-invalid');
+  }
 
-    const answer = await expectProblem(tokenPath(tenantId, 'presence'), 409, 'authorization-invalid');
+  it('refuses an invalid authorization with authorization-invalid and the classified cause', async () => {
+    const answer = await invalidTokenProblem({
+      cause: 'password_changed_or_revoked',
+      causeDetail: 'The refresh was refused.',
+    });
 
     expect(answer.body).toMatchObject({
       invalidationCause: 'password_changed_or_revoked',
@@ -158,20 +160,12 @@ describe('GET /admin/tenants/{tenantId}/authorizations/{integration}/token', () 
   });
 
   it("says a likely cause is the validator's classification, not that Webex refuses the tokens", async () => {
-    const tenantId = await newTenant();
-    const { record } = await authorize(tenantId);
     // A Full Administrator role removed with the tokens kept: Webex still accepts them.
-    const invalid: Authorization = {
-      ...record,
-      status: 'invalid',
+    const answer = await invalidTokenProblem({
       cause: 'admin_role_removed',
       confidence: 'likely',
       causeDetail: 'people/me answered, and the roles no longer include Full Administrator.',
-    };
-    delete invalid.nextCheckAt;
-    await h.repos.authorizations.save(invalid, record.version);
-
-    const answer = await expectProblem(tokenPath(tenantId, 'presence'), 409, 'authorization-invalid');
+    });
 
     const { detail } = answer.body as { detail: string };
     expect(detail).not.toMatch(/Webex no longer accepts/);

@@ -11,31 +11,22 @@ function probe(via: string, at: string, trackingId: string): CallEvidence {
   return { call: 'GET /v1/people/me', via, answer: 'refused', status: 401, trackingId, at };
 }
 
+/** The invalidation of `integration`, refused with `trackingId`, whose check made `calls`. */
+function death(integration: string, trackingId: string, calls: CallEvidence[]) {
+  return alertInputFor(integration, { trackingId, evidence: calls }, { causeDetail: DETAIL });
+}
+
 /** Two authorizations one password change killed: each check probed the other too. */
 function incident() {
   return incidentAlertContent([
-    alertInputFor(
-      'presence',
-      {
-        trackingId: 'ROUTER_PRESENCE',
-        evidence: [
-          probe('presence', '2026-03-01T10:00:00.700Z', 'T2'),
-          probe('cdr', '2026-03-01T10:00:00.900Z', 'T4'),
-        ],
-      },
-      { causeDetail: DETAIL },
-    ),
-    alertInputFor(
-      'cdr',
-      {
-        trackingId: 'ROUTER_CDR',
-        evidence: [
-          probe('cdr', '2026-03-01T10:00:00.600Z', 'T1'),
-          probe('presence', '2026-03-01T10:00:00.800Z', 'T3'),
-        ],
-      },
-      { causeDetail: DETAIL },
-    ),
+    death('presence', 'ROUTER_PRESENCE', [
+      probe('presence', '2026-03-01T10:00:00.700Z', 'T2'),
+      probe('cdr', '2026-03-01T10:00:00.900Z', 'T4'),
+    ]),
+    death('cdr', 'ROUTER_CDR', [
+      probe('cdr', '2026-03-01T10:00:00.600Z', 'T1'),
+      probe('presence', '2026-03-01T10:00:00.800Z', 'T3'),
+    ]),
   ]);
 }
 
