@@ -7,6 +7,7 @@ import {
 } from './alert-delivery.js';
 import { renderAlertMail } from './alert-html.js';
 import type { Branding } from './branding.js';
+import { isContactSuppressed } from './contact-suppression.js';
 import type { AuthorizationEvent, Tenant } from './model.js';
 import type { EmailMessage, MailSender, SentMailLedger } from './ports.js';
 
@@ -32,11 +33,6 @@ export interface NotifyReport {
   alreadySent: string[];
   /** Suppressed contacts of the tenant (bounced, complained, unsubscribed). */
   suppressed: string[];
-}
-
-/** The tenant's suppressed addresses, lower-case. */
-function suppressedOf(tenant: Tenant): Set<string> {
-  return new Set((tenant.suppressedContacts ?? []).map((entry) => entry.email.toLowerCase()));
 }
 
 /** One address's mail: rendered with its own unsubscribe link, tagged for SES's events. */
@@ -74,10 +70,9 @@ async function sendToEach(
   addresses: readonly string[],
   tenant: Tenant | undefined,
 ): Promise<void> {
-  const suppressed = tenant ? suppressedOf(tenant) : new Set<string>();
   const keyExpiresAt = new Date(deps.clock.now().getTime() + SENT_MAIL_KEY_DAYS * 86_400_000).toISOString();
   for (const to of new Set(addresses.map((address) => address.toLowerCase()))) {
-    if (suppressed.has(to)) {
+    if (tenant && isContactSuppressed(tenant, to)) {
       report.suppressed.push(to);
       continue;
     }

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
+import { isContactSuppressed } from './contact-suppression.js';
 import { MIN_LINK_KEY_BYTES } from './onboarding-link.js';
 import type { Tenant } from './model.js';
 import type { Clock, LinkSigningKeySource, TenantRepository } from './ports.js';
@@ -94,15 +95,6 @@ export function contactOf(tenant: Pick<Tenant, 'contacts'>, payload: Unsubscribe
   return tenant.contacts.find((email) => contactHash(email) === payload.contact);
 }
 
-/**
- * Whether the tenant already suppresses the address, for any reason (unsubscribed, bounced,
- * complained): the notifier skips it then, so its alerts are already stopped.
- */
-function isSuppressed(tenant: Pick<Tenant, 'suppressedContacts'>, email: string): boolean {
-  const address = email.toLowerCase();
-  return (tenant.suppressedContacts ?? []).some((entry) => entry.email.toLowerCase() === address);
-}
-
 /** What an unsubscribe link did, or would do: the page names the tenant, never the address. */
 export type UnsubscribeOutcome =
   | { kind: 'unsubscribed'; tenantName: string }
@@ -132,7 +124,8 @@ export async function unsubscribeContact(
   const tenant = await deps.tenants.get(payload.tenantId);
   const email = tenant ? contactOf(tenant, payload) : undefined;
   if (!tenant || email === undefined) return { kind: 'not_a_contact' };
-  if (isSuppressed(tenant, email)) return { kind: 'already_stopped', tenantName: tenant.name };
+  // The notifier's own rule: whatever the reason, it skips the address, so its alerts are stopped.
+  if (isContactSuppressed(tenant, email)) return { kind: 'already_stopped', tenantName: tenant.name };
   if (!input.confirm) return { kind: 'confirm', tenantName: tenant.name };
   const suppressed = await deps.tenants.suppressContact(tenant.tenantId, {
     email,
