@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { tracedInvocation } from './commons/traced-invocation.js';
 import { recordValidationOutcome } from './commons/validation-metrics.js';
-import { describeIssues } from './domain/catalog.js';
+import { describeIssues, type Catalog } from './domain/catalog.js';
 import {
   createOnboardingLink,
   createTenant,
@@ -32,7 +32,7 @@ import {
   type AdminDependencies,
 } from './domain/admin.js';
 import { renderStatusBoardPage } from './http/pages/status-board-page.js';
-import { statusBoardQuerySchema } from './domain/status-board.js';
+import { statusBoardQuerySchema, type StatusBoardQuery } from './domain/status-board.js';
 import { ADMIN_OPENAPI_DOCUMENT_BROTLI } from './http/admin-openapi-document.js';
 import { answerOnce, type IdempotencyStore } from './http/idempotency.js';
 import {
@@ -142,7 +142,7 @@ function readBody(event: APIGatewayProxyEventV2): unknown {
 }
 
 /** Query parameters; a repeated one is refused (API Gateway would join its values with commas). */
-function readQuery(event: APIGatewayProxyEventV2): Record<string, string> {
+function readQuery(event: Pick<APIGatewayProxyEventV2, 'rawQueryString'>): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(event.rawQueryString ?? '')) {
     if (name in values) {
@@ -157,6 +157,26 @@ function readQuery(event: APIGatewayProxyEventV2): Record<string, string> {
 
 const noQuery = z.strictObject({});
 const noBody = z.strictObject({});
+
+/**
+ * The status board's query, as `GET /admin/status-board` takes it and the local run's
+ * `/_local/status` too: a bad or repeated value, or an `integration` the catalog does not have,
+ * is a 400 naming it. Every key whose authorizations the board can list is accepted: a Service
+ * App's (the witness) and the vendor tenant's vendor-only integration too, not only those a
+ * customer's portal offers.
+ */
+export function parseStatusBoardQuery(
+  event: Pick<APIGatewayProxyEventV2, 'rawQueryString'>,
+  catalog: Pick<Catalog, 'has'>,
+): StatusBoardQuery {
+  const query = parse(statusBoardQuerySchema, readQuery(event), 'query');
+  if (query.integration !== undefined && !catalog.has(query.integration)) {
+    throw invalid(`Invalid query: integration "${query.integration}" is not in the catalog`, [
+      { path: 'query.integration', message: 'not an integration or Service App of the catalog' },
+    ]);
+  }
+  return query;
+}
 
 /** A route that takes neither query nor body refuses both (an empty `{}` body is accepted). */
 function refuseQueryAndBody(event: APIGatewayProxyEventV2): void {
@@ -393,15 +413,8 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       return json(200, registered);
     }),
     route('GET', '/admin/status-board', async (event) => {
-      const query = parse(statusBoardQuerySchema, readQuery(event), 'query');
+      const query = parseStatusBoardQuery(event, deps.catalog);
       parse(noBody, readBody(event), 'body');
-      // Every key whose authorizations the board can list: a Service App's (the witness) and the
-      // vendor tenant's vendor-only integration too, not only those a customer's portal offers.
-      if (query.integration !== undefined && !deps.catalog.has(query.integration)) {
-        throw invalid(`Invalid query: integration "${query.integration}" is not in the catalog`, [
-          { path: 'query.integration', message: 'not an integration or Service App of the catalog' },
-        ]);
-      }
       const board = await getStatusBoard(deps, query);
       // The local run opens the board in a browser; scripts and the CLI get JSON.
       if (/\btext\/html\b/.test(event.headers.accept ?? '')) {

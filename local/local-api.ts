@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createAdminApiHandler } from '#functions/admin-api.app.js';
+import { createAdminApiHandler, parseStatusBoardQuery } from '#functions/admin-api.app.js';
+import { toProblem } from '#http/admin-answers.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import {
   composeKeeper,
@@ -18,8 +19,7 @@ import { STATUS_BOARD_CONTENT_SECURITY_POLICY } from '#http/pages/layout.js';
 import type { Clock, Log } from '#domain/ports.js';
 import type { Branding } from '#domain/branding.js';
 import { getStatusBoard } from '#domain/admin.js';
-import { describeIssues } from '#domain/catalog.js';
-import { statusBoardQuerySchema } from '#domain/status-board.js';
+import type { StatusBoard } from '#domain/status-board.js';
 import { runSweep, type SweepReport } from '#domain/sweep.js';
 import { SECURITY_HEADERS, createPublicApiHandler } from '#functions/public-api.app.js';
 import {
@@ -35,6 +35,7 @@ import type { LocalInfrastructure } from './local-system.js';
 import { keepServiceAppWebhookRegistered } from './service-app-webhook.js';
 import type { RegisteredWebhooks } from '#domain/service-app-webhook-registration.js';
 import { MAILBOX_CONTENT_SECURITY_POLICY, renderMailboxPage } from './pages/mailbox-page.js';
+import { renderStatusQueryRefusalPage } from './pages/status-query-refusal-page.js';
 
 export interface LocalApiOptions {
   port: number;
@@ -294,13 +295,18 @@ export async function startLocalApi(
       return;
     }
     if (path === '/_local/status' && method === 'GET') {
-      // The admin API's board (same query, same page), unsigned: the filter form submits here.
-      const query = statusBoardQuerySchema.safeParse(
-        Object.fromEntries(new URLSearchParams(splitRequestTarget(req.url ?? '/')?.rawQueryString ?? '')),
-      );
-      if (!query.success)
-        return refuse(res, 400, `Invalid status board query: ${describeIssues(query.error)}`);
-      const board = await getStatusBoard(adminApi, query.data);
+      // The admin API's board (same query, same refusals, same page), unsigned: the filter form
+      // submits here. A bad cursor is only found by the listing, so the refusal covers the read.
+      let board: StatusBoard;
+      try {
+        const rawQueryString = splitRequestTarget(req.url ?? '/')?.rawQueryString ?? '';
+        board = await getStatusBoard(adminApi, parseStatusBoardQuery({ rawQueryString }, adminApi.catalog));
+      } catch (error) {
+        const refusal = toProblem(error);
+        if (refusal?.status !== 400) throw error;
+        res.writeHead(400, pageHeaders).end(renderStatusQueryRefusalPage(refusal.detail));
+        return;
+      }
       res
         .writeHead(200, { ...pageHeaders, 'Content-Security-Policy': STATUS_BOARD_CONTENT_SECURITY_POLICY })
         .end(renderStatusBoardPage(board));

@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECURITY_HEADERS } from '#functions/public-api.app.js';
+import { bucketsFor } from '#domain/fleet-board.js';
+import { escapeHtml } from '#http/pages/html.js';
 import { STATUS_BOARD_CONTENT_SECURITY_POLICY } from '#http/pages/layout.js';
 import { MAX_LOCAL_BODY_BYTES } from '#local/http-adapter.js';
 import {
@@ -184,6 +186,39 @@ describe('the local API (npm start) refuses what a web page or a stray client co
       }
     }
     expect((await send(port, { target: '/_local/mailbox' })).headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('refuses a bad /_local/status query as GET /admin/status-board does: 400, its detail on a page', async () => {
+    // A well-formed board cursor of the status=active listing, sent with status=invalid.
+    const activeCursor = Buffer.from(
+      JSON.stringify({ bucket: bucketsFor({ status: 'active' })[0] }),
+    ).toString('base64url');
+    const refusals: Record<string, string> = {
+      'integration=nothing-such': 'Invalid query: integration "nothing-such" is not in the catalog',
+      'cursor=garbage': 'Invalid query: cursor: not a cursor this API issued',
+      [`status=invalid&cursor=${activeCursor}`]:
+        'Invalid query: cursor: belongs to another query (other filters, another tenant or listing); start again without it',
+      'limit=abc': 'Invalid query: limit: must be a whole number from 1 to 100',
+      'status=active&status=invalid': 'Invalid query: parameter "status" is repeated',
+    };
+    for (const [query, detail] of Object.entries(refusals)) {
+      const page = await send(port, { target: `/_local/status?${query}` });
+      expect(page.status, query).toBe(400);
+      expect(page.headers['content-type'], query).toBe('text/html; charset=utf-8');
+      expect(page.body, query).toContain(
+        `<p class="card notice" role="alert" data-refusal>${escapeHtml(detail)}</p>`,
+      );
+      const admin = await send(port, { target: `/admin/status-board?${query}` });
+      expect(admin.status, query).toBe(400);
+      expect((JSON.parse(admin.body) as { detail: string }).detail, query).toBe(detail);
+    }
+    // Every key the admin filter accepts, a Service App's and the vendor-only one included.
+    for (const integration of ['cdr', 'witness', 'service-app-token']) {
+      expect(
+        (await send(port, { target: `/_local/status?integration=${integration}` })).status,
+        integration,
+      ).toBe(200);
+    }
   });
 
   it('logs each handler under its own function name: the sweep is not the public API', async () => {
