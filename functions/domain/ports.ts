@@ -109,6 +109,14 @@ export interface TenantRepository {
    * unsubscribed), leaving every other field alone; false when the tenant is gone.
    */
   suppressContact(tenantId: string, suppression: ContactSuppression): Promise<boolean>;
+  /**
+   * Removes every suppression of `email` from the tenant's item (matched case aside, as the
+   * notifier matches: contact-suppression.ts), leaving every other entry and field alone; a
+   * suppression appended or removed meanwhile is neither lost nor removed twice. Answers the
+   * entries it removed: none when the tenant suppresses no such address, or is gone.
+   * ConflictError when other writers kept moving the entries through every attempt.
+   */
+  removeContactSuppressions(tenantId: string, email: string): Promise<ContactSuppression[]>;
 }
 
 /** What `leaseForCheck` answers: the leased record, or the record that refused the lease. */

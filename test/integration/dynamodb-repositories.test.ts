@@ -1,9 +1,11 @@
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositories } from '#adapters/dynamodb/index.js';
+import { DynamoDbTenantRepository } from '#adapters/dynamodb/tenant.repository.js';
 import { tableDefinition } from '#adapters/table-definition.js';
-import type { Authorization } from '#domain/model.js';
+import type { Authorization, ContactSuppression } from '#domain/model.js';
+import { ConflictError } from '#domain/ports.js';
 import { createTestTable, type TestTable } from '#test-support/dynamodb.js';
 import { testAuthorization, testEvent as event, testTenant } from '#test-support/fixtures.js';
 
@@ -101,5 +103,82 @@ describe('DynamoDB repositories on DynamoDB Local', () => {
     expect(stored?.name).toBe('Renamed');
     expect(stored?.suppressedContacts).toEqual([bounce, complaint]);
     expect(await repos.tenants.suppressContact('no-such-tenant', bounce)).toBe(false);
+  });
+
+  /**
+   * A tenant repository on the test table whose every read of a tenant item is followed, before
+   * its next call goes out, by `meanwhile`: another writer's change landing between the
+   * removal's read and its write. Counts the updates it sends.
+   */
+  function repositoryRacedBy(meanwhile: () => Promise<void>) {
+    const sent = { updates: 0 };
+    const client = {
+      send: async (command: unknown) => {
+        if (command instanceof UpdateCommand) sent.updates += 1;
+        const output: unknown = await table.documentClient.send(command as GetCommand);
+        if (command instanceof GetCommand) await meanwhile();
+        return output;
+      },
+    } as unknown as DynamoDBDocumentClient;
+    return { tenants: new DynamoDbTenantRepository(client, table.tableName), sent };
+  }
+
+  const suppression = (email: string, second: number): ContactSuppression => ({
+    email,
+    reason: 'unsubscribed',
+    at: iso(second * 1000),
+  });
+
+  it('reads the suppressions again when another removal moved them between its read and its write', async () => {
+    await repos.tenants.create(testTenant({ tenantId: 'restoring' }));
+    const [first, other, second] = [
+      suppression('it@acme.example', 1),
+      suppression('boss@acme.example', 2),
+      suppression('it@acme.example', 3),
+    ] as const;
+    for (const entry of [first, other, second]) await repos.tenants.suppressContact('restoring', entry);
+    const appended = suppression('noc@acme.example', 4);
+    let raced = false;
+    const racing = repositoryRacedBy(async () => {
+      if (raced) return;
+      raced = true;
+      // After the read: boss's entry goes (moving it@'s second entry from index 2 to 1), noc's comes.
+      expect(await repos.tenants.removeContactSuppressions('restoring', 'boss@acme.example')).toEqual([
+        other,
+      ]);
+      await repos.tenants.suppressContact('restoring', appended);
+    });
+
+    expect(await racing.tenants.removeContactSuppressions('restoring', 'it@acme.example')).toEqual([
+      first,
+      second,
+    ]);
+    expect(racing.sent.updates).toBe(2);
+    expect((await repos.tenants.get('restoring'))?.suppressedContacts).toEqual([appended]);
+  });
+
+  it('gives up with a ConflictError, removing nothing, when the suppressions move before every write', async () => {
+    await repos.tenants.create(testTenant({ tenantId: 'churning' }));
+    const entry = suppression('it@acme.example', 1);
+    await repos.tenants.suppressContact('churning', entry);
+    const filler = suppression('filler@acme.example', 0);
+    const racing = repositoryRacedBy(async () => {
+      // Another writer puts an entry in front after each read, so every index read is stale.
+      await table.documentClient.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: { pk: 'TENANT#churning', sk: 'TENANT' },
+          UpdateExpression: 'SET suppressedContacts = list_append(:one, suppressedContacts)',
+          ExpressionAttributeValues: { ':one': [filler] },
+        }),
+      );
+    });
+
+    await expect(
+      racing.tenants.removeContactSuppressions('churning', 'it@acme.example'),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(racing.sent.updates).toBe(5);
+    const left = (await repos.tenants.get('churning'))?.suppressedContacts ?? [];
+    expect(left.filter((stored) => stored.email === entry.email)).toEqual([entry]);
   });
 });

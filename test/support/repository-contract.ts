@@ -142,6 +142,58 @@ export function describeRepositoryContract(
         expect(await repos.tenants.get('missing')).toBeUndefined();
       });
 
+      it('removes every suppression of one address, case aside, and nothing else; none it does not hold', async () => {
+        await repos.tenants.create(testTenant({ tenantId: 't-a' }));
+        const stored = await repos.tenants.get('t-a');
+        const bounce = { email: 'it@t-a.example', reason: 'bouncing' as const, at: at(1000) };
+        const complaint = { email: 'boss@t-a.example', reason: 'complained' as const, at: at(2000) };
+        const unsubscribe = { email: 'IT@t-a.example', reason: 'unsubscribed' as const, at: at(3000) };
+        for (const entry of [bounce, complaint, unsubscribe])
+          await repos.tenants.suppressContact('t-a', entry);
+
+        expect(await repos.tenants.removeContactSuppressions('t-a', 'It@T-a.example')).toEqual([
+          bounce,
+          unsubscribe,
+        ]);
+        expect(await repos.tenants.get('t-a')).toEqual({ ...stored, suppressedContacts: [complaint] });
+        expect(await repos.tenants.removeContactSuppressions('t-a', 'it@t-a.example')).toEqual([]);
+        expect(await repos.tenants.removeContactSuppressions('t-a', 'boss@t-a.example.org')).toEqual([]);
+        expect(await repos.tenants.get('t-a')).toEqual({ ...stored, suppressedContacts: [complaint] });
+
+        expect(await repos.tenants.removeContactSuppressions('t-a', 'boss@t-a.example')).toEqual([complaint]);
+        expect(await repos.tenants.get('t-a')).toEqual({ ...stored, suppressedContacts: [] });
+        expect(await repos.tenants.removeContactSuppressions('missing', 'it@t-a.example')).toEqual([]);
+        expect(await repos.tenants.get('missing')).toBeUndefined();
+      });
+
+      it('removes each suppression once when two removals and appends run at once, and keeps every append', async () => {
+        await repos.tenants.create(testTenant({ tenantId: 't-a' }));
+        const entry = (email: string, offsetMs: number) => ({
+          email,
+          reason: 'unsubscribed' as const,
+          at: at(offsetMs),
+        });
+        const first = entry('it@t-a.example', 1);
+        const other = entry('boss@t-a.example', 2);
+        const second = entry('it@t-a.example', 3);
+        for (const suppression of [first, other, second])
+          await repos.tenants.suppressContact('t-a', suppression);
+        const appended = [entry('noc@t-a.example', 4), entry('cto@t-a.example', 5)];
+
+        const [one, two] = await Promise.all([
+          repos.tenants.removeContactSuppressions('t-a', 'it@t-a.example'),
+          repos.tenants.removeContactSuppressions('t-a', 'it@t-a.example'),
+          ...appended.map((suppression) => repos.tenants.suppressContact('t-a', suppression)),
+        ]);
+
+        // One of them removed both entries, the other found none left: nothing removed twice.
+        expect([one, two].map((removed) => (removed as unknown[]).length).sort()).toEqual([0, 2]);
+        expect([one, two].flat()).toEqual(expect.arrayContaining([first, second]));
+        const left = (await repos.tenants.get('t-a'))?.suppressedContacts ?? [];
+        expect(left).toHaveLength(3);
+        expect(left).toEqual(expect.arrayContaining([other, ...appended]));
+      });
+
       it("purges an offboarded tenant with its records and history, nobody else's, and refuses an active one", async () => {
         for (const tenantId of ['t-a', 't-b']) {
           await repos.tenants.create(testTenant({ tenantId }));

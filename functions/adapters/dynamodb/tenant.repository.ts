@@ -1,7 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { tenantSchema, type ContactSuppression, type Tenant } from '#domain/model.js';
+import { suppressesAddress } from '#domain/contact-suppression.js';
+import {
+  contactSuppressionSchema,
+  tenantSchema,
+  type ContactSuppression,
+  type Tenant,
+} from '#domain/model.js';
 import { ConflictError, type Page, type TenantRepository } from '#domain/ports.js';
 import { tableDefinition } from '#adapters/table-definition.js';
 import { TENANT_COUNTED_ATTRIBUTE, writeCounted, type CounterChange } from './fleet-board.store.js';
@@ -20,6 +26,15 @@ const BUCKET = tableDefinition.boardIndex.partitionKey.name;
 
 /** The key of any item of the table, as a purge lists them, with an authorization's board bucket. */
 const itemKeySchema = z.object({ pk: z.string(), sk: z.string(), [BUCKET]: z.string().optional() });
+
+/** The tenant item's suppression list, as `removeContactSuppressions` reads it. */
+const suppressionListSchema = z.object({ suppressedContacts: z.array(contactSuppressionSchema).optional() });
+
+/**
+ * Reads and conditional removals `removeContactSuppressions` tries before it gives up: each retry
+ * follows a concurrent removal that moved the entries, which a few writers at once settle quickly.
+ */
+const SUPPRESSION_REMOVAL_ATTEMPTS = 5;
 
 /** Tenants in the single table: `TENANT#id / TENANT`, listed through the sparse `tenants` index. */
 export class DynamoDbTenantRepository implements TenantRepository {
@@ -91,6 +106,62 @@ export class DynamoDbTenantRepository implements TenantRepository {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Reads the list, then removes the address's entries by index, on condition that each index
+   * still holds the very entry read. An append (`suppressContact`) moves no index, so it neither
+   * fails the condition nor is removed; a concurrent removal moves them, fails the condition, and
+   * the list is read again. ConflictError when it kept moving for every attempt.
+   */
+  async removeContactSuppressions(tenantId: string, email: string): Promise<ContactSuppression[]> {
+    for (let attempt = 1; attempt <= SUPPRESSION_REMOVAL_ATTEMPTS; attempt += 1) {
+      const stored = await this.documentClient.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.tenant(tenantId),
+          ProjectionExpression: 'suppressedContacts',
+          ConsistentRead: true,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      meter(this.capacityMeter, stored.ConsumedCapacity, 'read');
+      const entries = stored.Item ? (suppressionListSchema.parse(stored.Item).suppressedContacts ?? []) : [];
+      const matches = [...entries.entries()].filter(([, entry]) => suppressesAddress(entry, email));
+      if (matches.length === 0) return [];
+      const values: Record<string, string> = {};
+      const conditions = matches.map(([index, entry]) => {
+        values[`:email${index}`] = entry.email;
+        values[`:reason${index}`] = entry.reason;
+        values[`:at${index}`] = entry.at;
+        const item = `#list[${index}]`;
+        return `${item}.#email = :email${index} AND ${item}.#reason = :reason${index} AND ${item}.#at = :at${index}`;
+      });
+      try {
+        const output = await this.documentClient.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.tenant(tenantId),
+            // Indexes name the list as it was before this update, so removing several at once is sound.
+            UpdateExpression: `REMOVE ${matches.map(([index]) => `#list[${index}]`).join(', ')}`,
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: {
+              '#list': 'suppressedContacts',
+              '#email': 'email',
+              '#reason': 'reason',
+              '#at': 'at',
+            },
+            ExpressionAttributeValues: values,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        meter(this.capacityMeter, output.ConsumedCapacity, 'write');
+        return matches.map(([, entry]) => entry);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    throw new ConflictError(`Tenant ${tenantId}'s suppressed contacts kept changing; retry`);
   }
 
   async list(options: { limit: number; cursor?: string }): Promise<Page<Tenant>> {

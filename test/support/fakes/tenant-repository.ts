@@ -1,3 +1,4 @@
+import { suppressesAddress } from '#domain/contact-suppression.js';
 import type { ContactSuppression, Tenant } from '#domain/model.js';
 import { ConflictError, type Page, type TenantRepository } from '#domain/ports.js';
 import type { InMemoryAuthorizationRepository } from './authorization-repository.js';
@@ -13,7 +14,8 @@ export interface TenantPartition {
 /**
  * Tenants in memory with the DynamoDB repository's rules: `create` refuses a taken id, `replace`
  * writes only when `updatedAt` is the one read and never changes `orgId` or `createdAt`, `setOrg`
- * checks both the org and `updatedAt`, `list` pages in id order, and `purge` deletes an
+ * checks both the org and `updatedAt`, `removeContactSuppressions` reads and writes with no await
+ * in between (so no other call interleaves), `list` pages in id order, and `purge` deletes an
  * offboarded tenant with its partition (when given one, as `inMemoryRepositories` does). A grant's
  * save binds the org through the authorizations (InMemoryAuthorizationRepository `tenants`).
  */
@@ -64,6 +66,16 @@ export class InMemoryTenantRepository implements TenantRepository {
     if (!stored) return false;
     this.put({ ...stored, suppressedContacts: [...(stored.suppressedContacts ?? []), suppression] });
     return true;
+  }
+
+  async removeContactSuppressions(tenantId: string, email: string): Promise<ContactSuppression[]> {
+    const stored = this.tenants.get(tenantId);
+    const entries = stored?.suppressedContacts ?? [];
+    const removed = entries.filter((entry) => suppressesAddress(entry, email));
+    if (!stored || removed.length === 0) return [];
+    // As DynamoDB leaves it: the list stays, empty once its last entry goes.
+    this.put({ ...stored, suppressedContacts: entries.filter((entry) => !suppressesAddress(entry, email)) });
+    return structuredClone(removed);
   }
 
   async setOrg(
