@@ -111,7 +111,27 @@ export interface StatusBoard {
   credentialIncidents: BoardCredentialIncident[];
   /** Authorizations that flapped (degraded, then restored within the flap window) too often today (docs/alerts.md). */
   flapping: FlapCount[];
-  integrations: { key: string; name: string }[];
+  /** Every key the `integration` filter accepts (`catalog.has`), the page's dropdown. */
+  integrations: BoardIntegration[];
+}
+
+/**
+ * A catalog entry the board can filter by: a customer's integration, a Service App, or the
+ * vendor's own integration, told apart so ops know whose authorizations a key lists.
+ */
+export interface BoardIntegration {
+  key: string;
+  name: string;
+  kind: 'integration' | 'service-app' | 'vendor-only';
+}
+
+/** The catalog's entries in its order: the portal's integrations, its Service Apps, the vendor-only ones. */
+function boardIntegrationsOf(catalog: Catalog): BoardIntegration[] {
+  return [
+    ...catalog.integrations.map(({ key, name }) => ({ key, name, kind: 'integration' as const })),
+    ...catalog.serviceApps.map(({ key, name }) => ({ key, name, kind: 'service-app' as const })),
+    ...catalog.vendorIntegrations.map(({ key, name }) => ({ key, name, kind: 'vendor-only' as const })),
+  ];
 }
 
 /** Live authorizations the deadline chart reads at most per request, so one view stays bounded. */
@@ -281,6 +301,6 @@ export async function buildStatusBoard(
       };
     }),
     flapping,
-    integrations: input.catalog.integrations.map(({ key, name }) => ({ key, name })),
+    integrations: boardIntegrationsOf(input.catalog),
   };
 }

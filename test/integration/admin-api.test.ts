@@ -444,9 +444,17 @@ describe('admin API on DynamoDB Local', () => {
         totals: { byStatus: Record<string, number>; authorizations: number; tenants: number };
         rows: { tenantId: string; integration: string; status: string }[];
         deadlines: unknown[];
-        integrations: unknown[];
+        integrations: { key: string; kind: string }[];
       };
-      expect(board.integrations).toHaveLength(5);
+      // Every key the integration filter accepts: the shipped catalog's five, its Service App and
+      // the vendor-only integration.
+      expect(board.integrations).toHaveLength(7);
+      expect(board.integrations).toContainEqual(
+        expect.objectContaining({ key: 'witness', kind: 'service-app' }),
+      );
+      expect(board.integrations).toContainEqual(
+        expect.objectContaining({ key: 'service-app-token', kind: 'vendor-only' }),
+      );
       expect(board.rows.map((row) => `${row.tenantId}/${row.integration}`)).toContain('authz/presence');
       expect(board.totals.authorizations).toBe(board.rows.length);
       expect(board.totals.tenants).toBeGreaterThanOrEqual(2);

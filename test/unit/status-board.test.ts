@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '#adapters/catalog-file.js';
+import { Catalog } from '#domain/catalog.js';
 import { getStatusBoard, type AdminDependencies } from '#domain/admin.js';
 import { deadlineWeeks } from '#domain/deadline-weeks.js';
 import type { Authorization, Tenant } from '#domain/model.js';
@@ -241,6 +242,60 @@ describe('status board', () => {
     const page = renderStatusBoardPage(board);
     expect(page).toContain(`href="?status=invalid&amp;limit=1&amp;cursor=${board.nextCursor}"`);
     expect(page).toContain('<option value="invalid" selected>');
+  });
+});
+
+describe('status board: the integration filter', () => {
+  /** The integration dropdown's options: value, whether selected, and the text shown (as sent, escaped). */
+  function integrationOptions(page: string) {
+    const select = /<select name="integration">([\s\S]*?)<\/select>/.exec(flat(page))?.[1] ?? '';
+    return [...select.matchAll(/<option value="([^"]*)"( selected)?>\s*([^<]*?)\s*<\/option>/g)].map(
+      ([, value, selected, text]) => ({ value, selected: selected !== undefined, text }),
+    );
+  }
+
+  it('offers exactly the keys the filter accepts, Service Apps and the vendor-only integration labelled', async () => {
+    const board = await buildStatusBoard(boardInput([]), query({ integration: 'witness' }));
+    const options = integrationOptions(renderStatusBoardPage(board)).slice(1);
+    expect(options.map(({ value }) => value).sort()).toEqual([...catalog.clientSecretKeys].sort());
+    expect(options.every(({ value }) => value !== undefined && catalog.has(value))).toBe(true);
+    expect(options.find(({ value }) => value === 'witness')).toEqual({
+      value: 'witness',
+      selected: true,
+      text: 'witness (Service App): Vendor witness (people, roles and admin audit log, read only)',
+    });
+    expect(options.find(({ value }) => value === 'service-app-token')?.text).toBe(
+      'service-app-token (vendor only): Service App token (the vendor&#39;s own org only)',
+    );
+    expect(options.find(({ value }) => value === 'presence')?.text).toBe(
+      'presence: Attendant Console Webex presence retrieval',
+    );
+    expect(board.integrations.map(({ key, kind }) => `${key} ${kind}`)).toEqual([
+      'users-sync integration',
+      'presence integration',
+      'call-control integration',
+      'cdr integration',
+      'sso integration',
+      'witness service-app',
+      'service-app-token vendor-only',
+    ]);
+  });
+
+  it('escapes the names the catalog gives', async () => {
+    const hostile = (name: string) => `<img src=x onerror="alert(1)">${name} & co`;
+    const hostileCatalog = new Catalog(
+      catalog.integrations.map((entry) => ({ ...entry, name: hostile(entry.name) })),
+      catalog.serviceApps.map((entry) => ({ ...entry, name: hostile(entry.name) })),
+      catalog.vendorIntegrations.map((entry) => ({ ...entry, name: hostile(entry.name) })),
+    );
+    const page = renderStatusBoardPage(
+      await buildStatusBoard(boardInput([], [tenant('acme')], { catalog: hostileCatalog }), query()),
+    );
+    expect(page).not.toContain('<img');
+    const witness = integrationOptions(page).find(({ value }) => value === 'witness');
+    expect(witness?.text).toMatch(
+      /^witness \(Service App\): &lt;img src=x onerror=&quot;alert\(1\)&quot;&gt;.* &amp; co$/,
+    );
   });
 });
 

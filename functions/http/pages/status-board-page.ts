@@ -1,6 +1,6 @@
 import { PROBLEMS_FIRST } from '#domain/fleet-board.js';
 import { AUTHORIZATION_STATUSES, INVALIDATION_CAUSES, type AuthorizationStatus } from '#domain/model.js';
-import type { BoardCheckFailing, BoardRow, StatusBoard } from '#domain/status-board.js';
+import type { BoardCheckFailing, BoardIntegration, BoardRow, StatusBoard } from '#domain/status-board.js';
 import { CHECK_FAILING_AFTER_ERRORS } from '#domain/status-machine.js';
 import { describeInvalidationCause, plural } from '#domain/wording.js';
 import { renderDeadlineChart } from './deadline-chart.js';
@@ -85,21 +85,42 @@ function renderCheckFailing(entries: BoardCheckFailing[]) {
   </section>`;
 }
 
+/** One choice of a filter: the query value and what the dropdown shows for it. */
+interface FilterOption {
+  value: string;
+  text: string;
+}
+
 /** A `<select>` of the filter form, the current value selected. */
-function select(name: string, label: string, options: readonly string[], current: string | undefined) {
+function select(name: string, label: string, options: readonly FilterOption[], current: string | undefined) {
   return html`<label
     >${label}
     <select name="${name}">
       <option value="">any</option>
       ${options.map(
         (option) =>
-          html`<option value="${option}" ${option === current ? html`selected` : ''}>
-            ${causeText(option)}
+          html`<option value="${option.value}" ${option.value === current ? html`selected` : ''}>
+            ${option.text}
           </option>`,
       )}
     </select></label
   >`;
 }
+
+/** A status or cause as the dropdown shows it. */
+const wordOption = (value: string): FilterOption => ({ value, text: causeText(value) });
+
+const integrationKindTags: Record<BoardIntegration['kind'], string> = {
+  integration: '',
+  'service-app': ' (Service App)',
+  'vendor-only': ' (vendor only)',
+};
+
+/** An integration filter's choice: its key, whether it is a Service App or the vendor's own, and its name. */
+const integrationOption = ({ key, name, kind }: BoardIntegration): FilterOption => ({
+  value: key,
+  text: `${key}${integrationKindTags[kind]}: ${name}`,
+});
 
 /** The board's own URL with the filter kept and the page moved. */
 function nextPageHref(board: StatusBoard, cursor: string): string {
@@ -172,14 +193,9 @@ export function renderStatusBoardPage(board: StatusBoard): string {
       </p>
     </section>
     <form method="get" class="card filters">
-      ${select('status', 'Status', AUTHORIZATION_STATUSES, query.status)}
-      ${select('cause', 'Cause', INVALIDATION_CAUSES, query.cause)}
-      ${select(
-        'integration',
-        'Integration',
-        board.integrations.map(({ key }) => key),
-        query.integration,
-      )}
+      ${select('status', 'Status', AUTHORIZATION_STATUSES.map(wordOption), query.status)}
+      ${select('cause', 'Cause', INVALIDATION_CAUSES.map(wordOption), query.cause)}
+      ${select('integration', 'Integration', board.integrations.map(integrationOption), query.integration)}
       <label
         >Tenant <input name="tenant" value="${query.tenant ?? ''}" placeholder="id or its start"
       /></label>
