@@ -11,6 +11,7 @@ import { tracedInvocation } from './commons/traced-invocation.js';
 import { recordValidationOutcome } from './commons/validation-metrics.js';
 import { describeIssues, type Catalog } from './domain/catalog.js';
 import {
+  contactEmailSchema,
   createOnboardingLink,
   createTenant,
   getStatusBoard,
@@ -49,6 +50,8 @@ import {
 import { offboardTenant, type OffboardingDependencies } from './domain/offboarding.js';
 import { patchTenant, tenantPatchQuerySchema } from './domain/admin-org.js';
 import { purgeTenant, reactivateTenant, tenantDeleteQuerySchema } from './domain/admin-lifecycle.js';
+import { restoreContact } from './domain/admin-contacts.js';
+import { contactHash } from './domain/unsubscribe-link.js';
 import { recheckAuthorization } from './domain/admin-recheck.js';
 import { bulkRecheck, bulkRecheckSchema } from './domain/admin-recheck-bulk.js';
 import { refreshAuthorizationNow, reloadClientSecret } from './domain/admin-refresh.js';
@@ -321,6 +324,19 @@ function routes(deps: AdminApiDependencies, logger: Logger, metrics: Metrics): R
       const tenant = await revokeOnboardingLinks(deps, tenantId);
       logger.info('Onboarding links revoked', { tenantId: tenant.tenantId, linkVersion: tenant.linkVersion });
       return json(200, { tenantId: tenant.tenantId, linkVersion: tenant.linkVersion, revoked: true });
+    }),
+    route('DELETE', '/admin/tenants/{tenantId}/suppressed-contacts/{email}', async (event, params) => {
+      const tenantId = tenantIdOf(params);
+      const email = parse(contactEmailSchema, params.email, 'path', 'email');
+      refuseQueryAndBody(event);
+      const restored = await restoreContact(deps, tenantId, email);
+      // The address by its hash, as the unsubscribe link names it: logs carry nobody's address.
+      logger.info('Contact restored', {
+        tenantId,
+        contact: contactHash(email),
+        reasons: restored.removedSuppressions.map((entry) => entry.reason),
+      });
+      return json(200, restored);
     }),
     route('GET', '/admin/tenants/{tenantId}/authorizations', async (event, params) => {
       const tenantId = tenantIdOf(params);

@@ -48,6 +48,7 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   { method: POST, path: '/admin/tenants/{tenantId}/reactivate' },
   { method: POST, path: '/admin/tenants/{tenantId}/links' },
   { method: DELETE, path: '/admin/tenants/{tenantId}/links' },
+  { method: DELETE, path: '/admin/tenants/{tenantId}/suppressed-contacts/{email}' },
   { method: GET, path: '/admin/tenants/{tenantId}/authorizations' },
   { method: GET, path: '/admin/tenants/{tenantId}/history' },
   { method: POST, path: '/admin/tenants/{tenantId}/authorizations/{integration}/validate' },

@@ -56,9 +56,12 @@ export const integrationKeySchema = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be an integration key (lowercase letters, digits and dashes)');
 
+/** One contact email, trimmed and lower-cased: the form the tenant's contacts are kept in. */
+export const contactEmailSchema = z.string().trim().toLowerCase().pipe(z.email('must be an email address'));
+
 /** Contact emails, trimmed, lower-cased and de-duplicated (one mail per address). */
 const contactsSchema = z
-  .array(z.string().trim().toLowerCase().pipe(z.email('must be an email address')))
+  .array(contactEmailSchema)
   .max(20, 'at most 20 contacts')
   .transform((emails) => [...new Set(emails)]);
 

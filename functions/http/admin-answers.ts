@@ -10,6 +10,7 @@ import {
   TenantOffboardedError,
   TenantVersionMismatchError,
 } from '#domain/admin-errors.js';
+import { ContactNotSuppressedError } from '#domain/admin-contacts.js';
 import { RevokeWithoutOrgChangeError } from '#domain/admin-org.js';
 import {
   AuthorizationBusyError,
@@ -171,6 +172,15 @@ export function toProblem(error: unknown): ProblemError | undefined {
       'authorization-not-found',
       'Authorization not found',
       `Tenant "${error.tenantId}" has not authorized "${error.integration}" yet`,
+    );
+  }
+  if (error instanceof ContactNotSuppressedError) {
+    const contact = error.isContact ? '' : ` (nor is it one of its contacts)`;
+    return new ProblemError(
+      404,
+      'contact-not-suppressed',
+      'Contact not suppressed',
+      `Tenant "${error.tenantId}" does not suppress ${error.email}${contact}: there is nothing to restore`,
     );
   }
   if (error instanceof TenantExistsError) {

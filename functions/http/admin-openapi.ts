@@ -6,6 +6,7 @@ import {
   type ZodOpenApiResponseObject,
 } from 'zod-openapi';
 import {
+  contactEmailSchema,
   integrationKeySchema,
   linkRequestSchema,
   newTenantSchema,
@@ -48,6 +49,7 @@ export interface AdminOperation {
 const tenantPath = z.object({ tenantId: tenantIdSchema });
 const authorizationPath = z.object({ tenantId: tenantIdSchema, integration: integrationKeySchema });
 const integrationPath = z.object({ integration: integrationKeySchema });
+const suppressedContactPath = z.object({ tenantId: tenantIdSchema, email: contactEmailSchema });
 
 /** Every admin route, in the order docs/admin-api.md lists them. */
 export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
@@ -105,6 +107,15 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     path: '/admin/tenants/{tenantId}/links',
     summary: 'Revoke every onboarding link issued so far',
     success: { status: '200', description: '`{tenantId, linkVersion, revoked}`' },
+  },
+  {
+    method: 'delete',
+    path: '/admin/tenants/{tenantId}/suppressed-contacts/{email}',
+    summary: 'Restore a contact address the tenant no longer mails (unsubscribed, bouncing or complained)',
+    success: {
+      status: '200',
+      description: '`{tenantId, email, removedSuppressions: [{email, reason, at}]}`',
+    },
   },
   {
     method: 'get',
@@ -253,6 +264,7 @@ const ifMatchHeader = z.object({
 const KEY_REUSED = problemResponse('KeyReused', 'The Idempotency-Key was used for another request');
 
 function pathSchemaOf(path: string): z.ZodObject | undefined {
+  if (path.includes('{email}')) return suppressedContactPath;
   if (path.includes('{integration}')) {
     return path.includes('{tenantId}') ? authorizationPath : integrationPath;
   }
@@ -299,7 +311,7 @@ function operationOf(operation: AdminOperation): ZodOpenApiOperationObject {
 }
 
 /** The admin API's version in the document: bumped when a route or a schema changes. */
-export const ADMIN_API_VERSION = '1.2.0';
+export const ADMIN_API_VERSION = '1.3.0';
 
 /** Builds the admin API's OpenAPI 3.1 document (docs/openapi.json is this, checked in). */
 export function buildAdminOpenApiDocument(): ReturnType<typeof createDocument> {

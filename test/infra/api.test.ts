@@ -26,6 +26,7 @@ const ADMIN_ROUTE_KEYS = [
   'POST /admin/tenants/{tenantId}/reactivate',
   'POST /admin/tenants/{tenantId}/links',
   'DELETE /admin/tenants/{tenantId}/links',
+  'DELETE /admin/tenants/{tenantId}/suppressed-contacts/{email}',
   'GET /admin/tenants/{tenantId}/authorizations',
   'GET /admin/tenants/{tenantId}/history',
   'POST /admin/tenants/{tenantId}/authorizations/{integration}/validate',
