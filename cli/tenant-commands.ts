@@ -6,17 +6,40 @@ import {
   parseAnswer,
   positiveInteger,
   readPages,
+  segment,
   shortTime,
   table,
   type CommandContext,
 } from './cli-helpers.js';
 import { registerTenantUpdate, withTenantOptions } from './tenant-update.js';
 
-/* The tenant commands: tenants list/create/update/show/reactivate/purge, and link. */
+/* The tenant commands: tenants list/create/update/show/reactivate/purge/restore-contact, and link. */
 
 const linkSchema = z.looseObject({ url: z.string(), expiresAt: z.string(), linkVersion: z.number() });
 const revokedLinksSchema = z.looseObject({ tenantId: z.string(), linkVersion: z.number() });
 const purgeSchema = z.looseObject({ tenantId: z.string(), deletedItems: z.number() });
+const restoredContactSchema = z.looseObject({
+  tenantId: z.string(),
+  email: z.string(),
+  removedSuppressions: z.array(z.looseObject({ reason: z.string(), at: z.string() })),
+});
+
+/** What a restore prints: the address, what stopped its mail and since when, and SES's own list. */
+function restoredContactText(restored: z.infer<typeof restoredContactSchema>): string {
+  const stopped = restored.removedSuppressions
+    .map((entry) => `${entry.reason} since ${shortTime(entry.at)}`)
+    .join(', ');
+  const lines = [
+    `Restored ${restored.email} on ${restored.tenantId} (was ${stopped}): its next alerts are mailed to it if it is a contact.`,
+  ];
+  // SES's account-level suppression list keeps hard bounces and complaints whatever the tenant says.
+  if (restored.removedSuppressions.some((entry) => entry.reason !== 'unsubscribed')) {
+    lines.push(
+      `SES may still suppress it for the whole account after a bounce or complaint: aws sesv2 get-suppressed-destination --email-address ${restored.email} (docs/admin-api.md, "Contacts and alert emails").`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 /** Registers `tenants ...` and `link`. */
 export function registerTenantCommands(program: Command, context: CommandContext): void {
@@ -181,6 +204,24 @@ export function registerTenantCommands(program: Command, context: CommandContext
         purged,
         () => `Purged tenant ${purged.tenantId} (${purged.deletedItems} items); its id can be used again.\n`,
       );
+    });
+
+  tenants
+    .command('restore-contact')
+    .description(
+      'mail a contact address again that the tenant no longer mails (it unsubscribed, bounced or complained)',
+    )
+    .argument('<id>', 'the tenant id')
+    .argument('<email>', 'the address, as `tenants show` lists it under "not mailed"')
+    .action(async (tenantId: string, email: string) => {
+      const restored = parseAnswer(
+        restoredContactSchema,
+        await context.client().call({
+          method: 'DELETE',
+          path: `${tenantPath(tenantId)}/suppressed-contacts/${segment(email)}`,
+        }),
+      );
+      context.print(restored, () => restoredContactText(restored));
     });
 
   program

@@ -39,6 +39,8 @@ Commands:
   tenants reactivate <id>                          make an offboarded tenant active again
   tenants purge <id> --yes                         delete an offboarded tenant, its authorization
                                                    records and history, so its id can be reused
+  tenants restore-contact <id> <email>             mail an address again that the tenant no longer
+                                                   mails (it unsubscribed, bounced or complained)
   link <id> [--days N]                             issue an onboarding link (default 14 days)
   link <id> --revoke                               revoke every onboarding link of the tenant
   validate <id> <integration>                      validate one authorization now
