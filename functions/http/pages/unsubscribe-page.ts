@@ -47,7 +47,10 @@ export function renderUnsubscribePage(
         title: 'Alerts already stopped',
         body: html`<h1>Alerts already stopped</h1>
           <div class="card notice">
-            <p>This address already gets no alerts of ${outcome.tenantName}, so nothing was changed.</p>
+            <p>
+              This address already gets no alerts of ${outcome.tenantName}, so nothing was changed. To get
+              them again, ask the vendor's ops to restore it.
+            </p>
           </div>`,
       });
     case 'not_a_contact':
