@@ -116,8 +116,13 @@ function parse<Schema extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const place = field === undefined ? where : `${where}: ${field}`;
+  // A path parameter's issues have no path of their own: its name already says which value failed.
+  const issues =
+    field === undefined
+      ? describeIssues(result.error)
+      : result.error.issues.map((issue) => [...issue.path.map(String), issue.message].join(': ')).join('; ');
   throw invalid(
-    `Invalid ${place}: ${describeIssues(result.error)}`,
+    `Invalid ${place}: ${issues}`,
     result.error.issues.map((issue) => ({
       path: [where, ...(field === undefined ? [] : [field]), ...issue.path.map(String)].join('.'),
       message: issue.message,

@@ -101,7 +101,7 @@ describe('admin API: restoring a suppressed contact, on DynamoDB Local', () => {
   it('refuses a malformed address, a malformed tenant id, a query and a body with 400, writing nothing', async () => {
     await h.repos.tenants.suppressContact('demo', unsubscribed);
     const malformed = await expectRefused(400, restorePath('demo', 'not-an-email'));
-    expect(malformed.detail).toMatch(/^Invalid path: email: .*must be an email address$/);
+    expect(malformed.detail).toBe('Invalid path: email: must be an email address');
     expect(malformed.errors).toEqual([{ path: 'path.email', message: 'must be an email address' }]);
     await expectRefused(400, restorePath('Not_A_Slug', 'it@demo.example'));
     await expectRefused(400, restorePath('demo', 'it@demo.example'), { query: 'force=true' });
