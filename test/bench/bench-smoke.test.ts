@@ -67,8 +67,12 @@ describe('npm run bench --quick', () => {
     );
     expect(report).toMatch(/\| of which DynamoDB Local on the path \| \d+\.\d ms \| \d+\.\d ms \|/);
     expect(report).toMatch(
-      /\| the rest \(handler, simulator past its latency\) \| -?\d+\.\d ms \| -?\d+\.\d ms \|/,
+      /\| of which Webex calls past the simulator's set latency \| -?\d+\.\d ms \| -?\d+\.\d ms \|/,
     );
+    expect(report).toMatch(
+      /\| of which the handler's own code \(no call in flight\) \| \d+\.\d ms \| \d+\.\d ms \|/,
+    );
+    expect(report).toContain('Per callback, 1 token seal (a KMS `GenerateDataKey` each on AWS');
     expect(report).toMatch(
       /\| Cost per tenant-month \(five integrations\) at most \$0\.15 at 10,000 tenants, default check interval \(\d+ min\) \| (PASS|\*\*FAIL\*\*) \| \d+\.\d\d \(limit 1\) \| \$\d/,
     );
