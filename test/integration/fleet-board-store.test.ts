@@ -193,6 +193,28 @@ describe('fleet board store on DynamoDB Local', () => {
         reason: 'other_query',
         message: 'The pagination cursor belongs to another query',
       });
+      // Also when the other query reaches that bucket: the rows before it would be skipped unseen.
+      for (const other of [
+        { buckets: ALL_BUCKETS },
+        { buckets: bucketsFor({ status: 'invalid' }), integration: 'cdr' },
+        { buckets: bucketsFor({ status: 'invalid' }), tenantPrefix: 't-' },
+      ]) {
+        await expect(
+          rows.listKeys({ ...other, limit: 1, cursor: invalidPage.cursor! }),
+        ).rejects.toMatchObject({
+          reason: 'other_query',
+        });
+      }
+      // The same query goes on from it.
+      expect(
+        (
+          await rows.listKeys({
+            buckets: bucketsFor({ status: 'invalid' }),
+            limit: 1,
+            cursor: invalidPage.cursor!,
+          })
+        ).items,
+      ).toHaveLength(1);
     } finally {
       await fresh.drop();
     }

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetCommand,
@@ -134,22 +134,43 @@ export async function writeCounted(
   }
 }
 
-/** The board cursor: the bucket reached and DynamoDB's key within it. */
-const boardCursorSchema = z.object({ bucket: z.string(), key: z.string().optional() });
+/** The board cursor: the query it pages, the bucket reached and DynamoDB's key within it. */
+const boardCursorSchema = z.object({
+  query: z.string().optional(),
+  bucket: z.string(),
+  key: z.string().optional(),
+});
 
-/** `key` is the index's cursor within the bucket (keys.ts `encodeCursor`); absent at its start. */
-function encodeBoardCursor(bucket: string, key: string | undefined): string {
-  return Buffer.from(JSON.stringify({ bucket, ...(key ? { key } : {}) })).toString('base64url');
+/**
+ * What a board cursor is bound to: its buckets and filters. Another query that reaches the same
+ * bucket would go on from it and skip, unseen, the rows it lists before that bucket.
+ */
+function queryFingerprint(query: FleetRowQuery): string {
+  const { buckets, integration, tenantPrefix } = query;
+  return createHash('sha256')
+    .update(JSON.stringify([buckets, integration ?? null, tenantPrefix ?? null]))
+    .digest('base64url')
+    .slice(0, 16);
 }
 
-function decodeBoardCursor(cursor: string): z.infer<typeof boardCursorSchema> {
+/** `key` is the index's cursor within the bucket (keys.ts `encodeCursor`); absent at its start. */
+function encodeBoardCursor(query: FleetRowQuery, bucket: string, key: string | undefined): string {
+  return Buffer.from(
+    JSON.stringify({ query: queryFingerprint(query), bucket, ...(key ? { key } : {}) }),
+  ).toString('base64url');
+}
+
+function decodeBoardCursor(query: FleetRowQuery, cursor: string): z.infer<typeof boardCursorSchema> {
+  let parsed: z.infer<typeof boardCursorSchema> | undefined;
   try {
-    const parsed = boardCursorSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    if (parsed.success) return parsed.data;
+    const result = boardCursorSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (result.success) parsed = result.data;
   } catch {
-    // fall through: any undecodable cursor is the caller's error
+    // any undecodable cursor is the caller's error
   }
-  throw new InvalidCursorError();
+  if (parsed === undefined) throw new InvalidCursorError();
+  if (parsed.query !== queryFingerprint(query)) throw new InvalidCursorError('other_query');
+  return parsed;
 }
 
 /** Queries one page of a bucket reads at most this many times before answering with a cursor. */
@@ -206,9 +227,9 @@ export class DynamoDbFleetBoardStore implements FleetBoardStore {
    * empty (most of them), until the page is full, at most {@link MAX_QUERIES_PER_PAGE} queries.
    */
   async listKeys(query: FleetRowQuery): Promise<Page<{ tenantId: string; integration: string }>> {
-    const start = query.cursor === undefined ? undefined : decodeBoardCursor(query.cursor);
+    const start = query.cursor === undefined ? undefined : decodeBoardCursor(query, query.cursor);
     let bucketIndex = start === undefined ? 0 : query.buckets.indexOf(start.bucket);
-    // A cursor of another filter names a bucket this one does not reach.
+    // The bucket list is what the cursor was bound to, so only a forged cursor names another bucket.
     if (bucketIndex < 0) throw new InvalidCursorError('other_query');
     let startKey = start?.key;
     const { buckets: counts } = await this.counts();
@@ -223,7 +244,7 @@ export class DynamoDbFleetBoardStore implements FleetBoardStore {
         continue;
       }
       if (rows.length >= query.limit || queries >= MAX_QUERIES_PER_PAGE) {
-        return { items: rows, cursor: encodeBoardCursor(bucket, startKey) };
+        return { items: rows, cursor: encodeBoardCursor(query, bucket, startKey) };
       }
       const output = await this.documentClient
         .send(
