@@ -98,9 +98,10 @@ function settle<T>(call: Promise<T>): Promise<{ ok: true; value: T } | { ok: fal
 /**
  * Collects what the tenant's other authorizations say about a dead one, at this moment:
  *
- * - each sibling by the same person: invalidated within the together-window -> dead (with its
- *   cause); still checkable -> probed now with its own access token (getMe only: no refresh and
- *   no write, so no lease is needed); older invalidations say nothing about this death.
+ * - each sibling by the same person: invalidated within the together-window, and since this
+ *   record's grant -> dead (with its cause); still checkable -> probed now with its own access
+ *   token (getMe only: no refresh and no write, so no lease is needed); older invalidations say
+ *   nothing about this death.
  * - the tenant's witness, when it has one (cause-witness.ts): the person, their roles and the admin
  *   actions on them since the last healthy check, read with the witness Service App's org token;
  * - when the witness did not read the person: the person looked up (getPerson, then roles) through
@@ -131,7 +132,9 @@ export async function gatherDeathEvidence(
           const name = deps.catalog.find(other.integration)?.name ?? other.integration;
           if (other.status === 'invalid') {
             const at = Date.parse(other.validatedAt ?? other.updatedAt);
-            return now.getTime() - at <= windowMs
+            // A sibling that died before this record's tokens were granted did not die with them.
+            const grantedAt = record.grantedAt === undefined ? -Infinity : Date.parse(record.grantedAt);
+            return now.getTime() - at <= windowMs && at >= grantedAt
               ? {
                   integration: other.integration,
                   name,

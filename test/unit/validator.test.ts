@@ -460,6 +460,19 @@ describe('validateAuthorization: causes', () => {
     expect(world.events.published[0]?.alert?.text).not.toMatch(/password was changed/);
   });
 
+  it('does not count a sibling that died before this authorization was granted as dying with it', async () => {
+    const world = setup();
+    for (const integration of ['users-sync', 'presence']) await world.authorize(integration);
+    world.webex.revokeAllOf('p-admin');
+    expect(await world.validate('users-sync')).toMatchObject({ status: 'invalid' });
+    // Four minutes later, within the together-window: presence is authorized again, then revoked.
+    world.clock.advance(240);
+    await world.authorize('presence');
+    world.webex.revokeIntegration('p-admin', 'presence');
+    expect(await world.validate('presence')).toMatchObject({ status: 'invalid', cause: 'unknown' });
+    expect((await world.record('presence')).causeDetail).not.toMatch(/at the same time/);
+  });
+
   it('names integration_revoked when one authorization dies alone', async () => {
     const world = setup();
     for (const integration of ['presence', 'call-control']) await world.authorize(integration);
