@@ -101,6 +101,8 @@ export type UnsubscribeOutcome =
   | { kind: 'confirm'; tenantName: string }
   /** The tenant already suppresses the address: nothing to ask, nothing written. */
   | { kind: 'already_stopped'; tenantName: string }
+  /** The tenant was offboarded: its alerts ended with its access, so nothing is stopped or written. */
+  | { kind: 'access_ended'; tenantName: string }
   /** The tenant no longer lists the address, or is gone: nothing to stop. */
   | { kind: 'not_a_contact' };
 
@@ -124,6 +126,8 @@ export async function unsubscribeContact(
   const tenant = await deps.tenants.get(payload.tenantId);
   const email = tenant ? contactOf(tenant, payload) : undefined;
   if (!tenant || email === undefined) return { kind: 'not_a_contact' };
+  // Nothing may change on an offboarded tenant, and ops could not restore the address there.
+  if (tenant.status !== 'active') return { kind: 'access_ended', tenantName: tenant.name };
   // The notifier's own rule: whatever the reason, it skips the address, so its alerts are stopped.
   if (isContactSuppressed(tenant, email)) return { kind: 'already_stopped', tenantName: tenant.name };
   if (!input.confirm) return { kind: 'confirm', tenantName: tenant.name };

@@ -92,6 +92,21 @@ describe('the unsubscribe route', () => {
     expect((await call('GET', pathOf('acme', 'noc@acme.example'))).body).toContain('Alerts already stopped');
   });
 
+  it("says an offboarded tenant's alerts have ended, and writes nothing on GET or POST", async () => {
+    const { tenants, pathOf, call } = setup();
+    const tenant = await tenants.get('acme');
+    await tenants.replace({ ...tenant!, status: 'offboarded' }, tenant!.updatedAt);
+    const before = await tenants.get('acme');
+    const path = pathOf('acme', 'noc@acme.example');
+    for (const method of ['GET', 'POST'] as const) {
+      const answer = await call(method, path);
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body).toContain('no longer has access here, so its alerts have ended');
+      expect(answer.body).not.toContain('id="unsubscribe"');
+    }
+    expect(await tenants.get('acme')).toEqual(before);
+  });
+
   it('records a repeated one-click POST once: the second says already stopped', async () => {
     const { tenants, pathOf, call } = setup();
     const path = pathOf('acme', 'noc@acme.example');

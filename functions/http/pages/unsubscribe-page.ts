@@ -53,6 +53,18 @@ export function renderUnsubscribePage(
             </p>
           </div>`,
       });
+    case 'access_ended':
+      return renderDocument({
+        brand,
+        title: 'Nothing to stop',
+        body: html`<h1>Nothing to stop</h1>
+          <div class="card">
+            <p>
+              ${outcome.tenantName} no longer has access here, so its alerts have ended and nothing was
+              changed.
+            </p>
+          </div>`,
+      });
     case 'not_a_contact':
       return renderDocument({
         brand,
