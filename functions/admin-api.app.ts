@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { tracedInvocation } from './commons/traced-invocation.js';
 import { recordValidationOutcome } from './commons/validation-metrics.js';
-import { describeIssues, type Catalog } from './domain/catalog.js';
+import type { Catalog } from './domain/catalog.js';
 import {
   contactEmailSchema,
   createOnboardingLink,
@@ -105,7 +105,8 @@ type Place = 'body' | 'query' | 'path';
 
 /**
  * Parses with a schema; a failure is a 400 naming each bad field, in the detail and in `errors`
- * (`field` names the path parameter parsed, whose issues have no path of their own).
+ * (`field` names the path parameter parsed, whose issues have no path of their own). An unknown
+ * key is named as its own field, not as the object that holds it.
  */
 function parse<Schema extends z.ZodType>(
   schema: Schema,
@@ -116,16 +117,18 @@ function parse<Schema extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const place = field === undefined ? where : `${where}: ${field}`;
-  // A path parameter's issues have no path of their own: its name already says which value failed.
-  const issues =
-    field === undefined
-      ? describeIssues(result.error)
-      : result.error.issues.map((issue) => [...issue.path.map(String), issue.message].join(': ')).join('; ');
+  const unknownKey = where === 'body' ? 'unknown field' : 'unknown parameter';
+  const issues = result.error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    return issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...path, key], message: unknownKey }))
+      : [{ path, message: issue.message }];
+  });
   throw invalid(
-    `Invalid ${place}: ${issues}`,
-    result.error.issues.map((issue) => ({
-      path: [where, ...(field === undefined ? [] : [field]), ...issue.path.map(String)].join('.'),
-      message: issue.message,
+    `Invalid ${place}: ${issues.map(({ path, message }) => (path.length > 0 ? `${path.join('.')}: ${message}` : message)).join('; ')}`,
+    issues.map(({ path, message }) => ({
+      path: [where, ...(field === undefined ? [] : [field]), ...path].join('.'),
+      message,
     })),
   );
 }

@@ -105,7 +105,10 @@ describe('admin API: restoring a suppressed contact, on DynamoDB Local', () => {
     expect(malformed.errors).toEqual([{ path: 'path.email', message: 'must be an email address' }]);
     await expectRefused(400, restorePath('Not_A_Slug', 'it@demo.example'));
     await expectRefused(400, restorePath('demo', 'it@demo.example'), { query: 'force=true' });
-    await expectRefused(400, restorePath('demo', 'it@demo.example'), { body: { reason: 'unsubscribed' } });
+    const withBody = await expectRefused(400, restorePath('demo', 'it@demo.example'), {
+      body: { reason: 'unsubscribed' },
+    });
+    expect(withBody.errors).toEqual([{ path: 'body.reason', message: 'unknown field' }]);
     expect((await h.repos.tenants.get('demo'))?.suppressedContacts).toEqual([unsubscribed]);
   });
 

@@ -211,7 +211,10 @@ describe('GET /admin/tenants/{tenantId}/authorizations/{integration}/token', () 
     await authorize(tenantId);
     const withQuery = await h.call('GET', tokenPath(tenantId, 'presence'), { query: 'reveal=true' });
     expect(withQuery.status).toBe(400);
-    expect(withQuery.body).toMatchObject({ errors: [{ path: 'query' }] });
+    expect(withQuery.body).toMatchObject({
+      detail: 'Invalid query: reveal: unknown parameter',
+      errors: [{ path: 'query.reveal', message: 'unknown parameter' }],
+    });
     const posted = await h.call('POST', tokenPath(tenantId, 'presence'));
     expect(posted.status).toBe(405);
     expect(posted.headers.allow).toBe('GET');
