@@ -68,7 +68,7 @@ describe('the unsubscribe route', () => {
     expect(answer.statusCode).toBe(200);
     expect(answer.body).toContain('Alerts already stopped');
     expect(answer.body).toContain('This address already gets no alerts of Acme Corp');
-    expect(answer.body).toMatch(/To get\s+them\s+again,\s+ask\s+the\s+vendor's\s+ops\s+to\s+restore\s+it/);
+    expect(answer.body).toContain('To get them again, ask the vendor&#39;s ops to restore it.');
     expect(answer.body).not.toContain('Stop the alerts of');
     expect(answer.body).not.toContain('id="unsubscribe"');
     expect(answer.body).not.toContain('noc@acme.example');

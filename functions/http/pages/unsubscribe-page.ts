@@ -30,49 +30,42 @@ export function renderUnsubscribePage(
           </div>`,
       });
     case 'unsubscribed':
-      return renderDocument({
+      return notice(
         brand,
-        title: 'Alerts stopped',
-        body: html`<h1>Alerts stopped</h1>
-          <div class="card notice">
-            <p>
-              This address gets no more alerts of ${outcome.tenantName}. To get them again, ask the vendor's
-              ops to restore it.
-            </p>
-          </div>`,
-      });
+        'Alerts stopped',
+        `This address gets no more alerts of ${outcome.tenantName}. ${RESTORE_BY_OPS}`,
+      );
     case 'already_stopped':
-      return renderDocument({
+      return notice(
         brand,
-        title: 'Alerts already stopped',
-        body: html`<h1>Alerts already stopped</h1>
-          <div class="card notice">
-            <p>
-              This address already gets no alerts of ${outcome.tenantName}, so nothing was changed. To get
-              them again, ask the vendor's ops to restore it.
-            </p>
-          </div>`,
-      });
+        'Alerts already stopped',
+        `This address already gets no alerts of ${outcome.tenantName}, so nothing was changed. ${RESTORE_BY_OPS}`,
+      );
     case 'access_ended':
-      return renderDocument({
+      return notice(
         brand,
-        title: 'Nothing to stop',
-        body: html`<h1>Nothing to stop</h1>
-          <div class="card">
-            <p>
-              ${outcome.tenantName} no longer has access here, so its alerts have ended and nothing was
-              changed.
-            </p>
-          </div>`,
-      });
+        'Nothing to stop',
+        `${outcome.tenantName} no longer has access here, so its alerts have ended and nothing was changed.`,
+      );
     case 'not_a_contact':
-      return renderDocument({
+      return notice(
         brand,
-        title: 'Nothing to stop',
-        body: html`<h1>Nothing to stop</h1>
-          <div class="card">
-            <p>This address is not a contact of that tenant (any more): it gets none of its alerts.</p>
-          </div>`,
-      });
+        'Nothing to stop',
+        'This address is not a contact of that tenant (any more): it gets none of its alerts.',
+      );
   }
+}
+
+const RESTORE_BY_OPS = "To get them again, ask the vendor's ops to restore it.";
+
+/** A page that only says what happened: its title as the heading, one paragraph (escaped). */
+function notice(brand: Branding | undefined, title: string, text: string): string {
+  return renderDocument({
+    brand,
+    title,
+    body: html`<h1>${title}</h1>
+      <div class="card notice">
+        <p>${text}</p>
+      </div>`,
+  });
 }
