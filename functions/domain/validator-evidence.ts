@@ -124,6 +124,8 @@ export async function gatherDeathEvidence(
   );
   const personId = record.authorizer?.personId;
   const windowMs = deps.config.togetherWindowSeconds * SECOND_MS;
+  // A sibling that died before this record's tokens were granted did not die with them.
+  const grantedAt = record.grantedAt === undefined ? -Infinity : Date.parse(record.grantedAt);
   const siblings = (
     await Promise.all(
       others
@@ -132,8 +134,6 @@ export async function gatherDeathEvidence(
           const name = deps.catalog.find(other.integration)?.name ?? other.integration;
           if (other.status === 'invalid') {
             const at = Date.parse(other.validatedAt ?? other.updatedAt);
-            // A sibling that died before this record's tokens were granted did not die with them.
-            const grantedAt = record.grantedAt === undefined ? -Infinity : Date.parse(record.grantedAt);
             return now.getTime() - at <= windowMs && at >= grantedAt
               ? {
                   integration: other.integration,
